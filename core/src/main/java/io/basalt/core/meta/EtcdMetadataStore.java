@@ -1,0 +1,354 @@
+package io.basalt.core.meta;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageLite;
+import io.basalt.proto.meta.BucketRecord;
+import io.basalt.proto.meta.GarbageRecord;
+import io.basalt.proto.meta.ObjectRecord;
+import io.basalt.proto.meta.PartRecord;
+import io.basalt.proto.meta.Segment;
+import io.basalt.proto.meta.UploadRecord;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * {@link MetadataStore} on etcd. Read-modify-write operations are optimistic: read the key,
+ * then commit a transaction that compares its mod revision, and retry on a lost race. That
+ * makes an overwrite and the garbage entry for the version it replaces one atomic step.
+ */
+public final class EtcdMetadataStore implements MetadataStore {
+
+    private static final int MAX_RETRIES = 32;
+    private static final long TIMEOUT_MS = 10_000;
+
+    private final Client client;
+    private final KV kv;
+    private final Keys keys;
+    private final boolean ownsClient;
+
+    public EtcdMetadataStore(Client client, Keys keys) {
+        this(client, keys, false);
+    }
+
+    private EtcdMetadataStore(Client client, Keys keys, boolean ownsClient) {
+        this.client = client;
+        this.kv = client.getKVClient();
+        this.keys = keys;
+        this.ownsClient = ownsClient;
+    }
+
+    public static EtcdMetadataStore connect(List<String> endpoints, Keys keys) {
+        return new EtcdMetadataStore(Etcd.connect(endpoints), keys, true);
+    }
+
+    public Keys keys() {
+        return keys;
+    }
+
+    public Client client() {
+        return client;
+    }
+
+    // ---- buckets
+
+    @Override
+    public boolean createBucket(BucketRecord bucket) {
+        ByteSequence key = bs(keys.bucket(bucket.getName()));
+        TxnResponse r = await(kv.txn()
+                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)))
+                .Then(Op.put(key, value(bucket), PutOption.DEFAULT))
+                .commit());
+        return r.isSucceeded();
+    }
+
+    @Override
+    public Optional<BucketRecord> getBucket(String name) {
+        return getOne(keys.bucket(name)).map(kv -> parse(kv, BucketRecord::parseFrom));
+    }
+
+    @Override
+    public List<BucketRecord> listBuckets() {
+        List<BucketRecord> out = new ArrayList<>();
+        for (KeyValue kv : getPrefix(keys.buckets(), 0)) {
+            out.add(parse(kv, BucketRecord::parseFrom));
+        }
+        return out;
+    }
+
+    @Override
+    public BucketDeletion deleteBucket(String name) {
+        Optional<KeyValue> bucket = getOne(keys.bucket(name));
+        if (bucket.isEmpty()) return BucketDeletion.NO_SUCH_BUCKET;
+        if (!getPrefix(keys.objectPrefix(name), 1).isEmpty() || !getPrefix(keys.uploadPrefix(name), 1).isEmpty()) {
+            return BucketDeletion.NOT_EMPTY;
+        }
+        // A PUT racing this delete commits only while the bucket key exists (see putObject);
+        // the window between the emptiness check and this transaction is the one left open.
+        ByteSequence key = bs(keys.bucket(name));
+        TxnResponse r = await(kv.txn()
+                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(bucket.get().getModRevision())))
+                .Then(Op.delete(key, DeleteOption.DEFAULT))
+                .commit());
+        return r.isSucceeded() ? BucketDeletion.DELETED : deleteBucket(name);
+    }
+
+    // ---- objects
+
+    @Override
+    public Optional<ObjectRecord> getObject(String bucket, String key) {
+        return getOne(keys.object(bucket, key)).map(kv -> parse(kv, ObjectRecord::parseFrom));
+    }
+
+    @Override
+    public PutOutcome putObject(String bucket, String key, ObjectRecord record, PutCondition condition) {
+        ByteSequence objectKey = bs(keys.object(bucket, key));
+        ByteSequence bucketKey = bs(keys.bucket(bucket));
+        for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
+            Optional<KeyValue> current = getOne(keys.object(bucket, key));
+            if (current.isPresent() && condition.ifNoneMatchAny()) return PutOutcome.PRECONDITION_FAILED;
+            List<Op> ops = new ArrayList<>();
+            ops.add(Op.put(objectKey, value(record), PutOption.DEFAULT));
+            current.ifPresent(old -> ops.add(garbageOp(parse(old, ObjectRecord::parseFrom).getSegmentsList(), "overwritten")));
+            TxnResponse r = await(kv.txn()
+                    .If(sameRevision(objectKey, current), new Cmp(bucketKey, Cmp.Op.GREATER, CmpTarget.version(0)))
+                    .Then(ops.toArray(Op[]::new))
+                    .commit());
+            if (r.isSucceeded()) return PutOutcome.COMMITTED;
+            if (getBucket(bucket).isEmpty()) return PutOutcome.NO_SUCH_BUCKET;
+        }
+        throw new MetadataUnavailableException("too much contention on " + bucket + "/" + key, null);
+    }
+
+    @Override
+    public Optional<ObjectRecord> deleteObject(String bucket, String key) {
+        ByteSequence objectKey = bs(keys.object(bucket, key));
+        for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
+            Optional<KeyValue> current = getOne(keys.object(bucket, key));
+            if (current.isEmpty()) return Optional.empty();
+            ObjectRecord old = parse(current.get(), ObjectRecord::parseFrom);
+            TxnResponse r = await(kv.txn()
+                    .If(sameRevision(objectKey, current))
+                    .Then(Op.delete(objectKey, DeleteOption.DEFAULT), garbageOp(old.getSegmentsList(), "deleted"))
+                    .commit());
+            if (r.isSucceeded()) return Optional.of(old);
+        }
+        throw new MetadataUnavailableException("too much contention on " + bucket + "/" + key, null);
+    }
+
+    @Override
+    public List<ListedObject> scanObjects(String bucket, String fromKey, boolean inclusive, String toKeyExclusive, int limit) {
+        String prefix = keys.objectPrefix(bucket);
+        byte[] start = Keys.utf8(prefix + fromKey);
+        if (!inclusive) start = append0(start);
+        byte[] end = toKeyExclusive == null ? Keys.prefixEnd(Keys.utf8(prefix)) : Keys.utf8(prefix + toKeyExclusive);
+        GetOption.Builder opt = GetOption.builder().withRange(ByteSequence.from(end));
+        if (limit > 0) opt.withLimit(limit);
+        GetResponse r = await(kv.get(ByteSequence.from(start), opt.build()));
+        List<ListedObject> out = new ArrayList<>(r.getKvs().size());
+        for (KeyValue kv : r.getKvs()) {
+            String full = kv.getKey().toString();
+            out.add(new ListedObject(full.substring(prefix.length()), parse(kv, ObjectRecord::parseFrom)));
+        }
+        return out;
+    }
+
+    // ---- multipart uploads
+
+    @Override
+    public boolean createUpload(UploadRecord upload) {
+        ByteSequence key = bs(keys.upload(upload.getBucket(), upload.getUploadId()));
+        ByteSequence bucketKey = bs(keys.bucket(upload.getBucket()));
+        return await(kv.txn()
+                .If(new Cmp(bucketKey, Cmp.Op.GREATER, CmpTarget.version(0)))
+                .Then(Op.put(key, value(upload), PutOption.DEFAULT))
+                .commit()).isSucceeded();
+    }
+
+    @Override
+    public Optional<UploadRecord> getUpload(String bucket, String uploadId) {
+        return getOne(keys.upload(bucket, uploadId)).map(kv -> parse(kv, UploadRecord::parseFrom));
+    }
+
+    @Override
+    public boolean putPart(String bucket, String uploadId, PartRecord part) {
+        ByteSequence uploadKey = bs(keys.upload(bucket, uploadId));
+        ByteSequence partKey = bs(keys.part(uploadId, part.getPartNumber()));
+        for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
+            Optional<KeyValue> upload = getOne(keys.upload(bucket, uploadId));
+            if (upload.isEmpty()) return false;
+            Optional<KeyValue> current = getOne(keys.part(uploadId, part.getPartNumber()));
+            List<Op> ops = new ArrayList<>();
+            ops.add(Op.put(partKey, value(part), PutOption.DEFAULT));
+            // Rewriting the upload record bumps its revision, which Complete and Abort compare:
+            // a part that lands after they read the part list makes them retry, never vanish.
+            ops.add(Op.put(uploadKey, upload.get().getValue(), PutOption.DEFAULT));
+            current.ifPresent(old -> ops.add(garbageOp(List.of(parse(old, PartRecord::parseFrom).getSegment()), "part replaced")));
+            TxnResponse r = await(kv.txn()
+                    .If(sameRevision(partKey, current), new Cmp(uploadKey, Cmp.Op.GREATER, CmpTarget.version(0)))
+                    .Then(ops.toArray(Op[]::new))
+                    .commit());
+            if (r.isSucceeded()) return true;
+        }
+        throw new MetadataUnavailableException("too much contention on upload " + uploadId, null);
+    }
+
+    @Override
+    public Optional<UploadState> getUploadState(String bucket, String uploadId) {
+        TxnResponse r = await(kv.txn()
+                .Then(Op.get(bs(keys.upload(bucket, uploadId)), GetOption.DEFAULT),
+                        Op.get(bs(keys.partPrefix(uploadId)), GetOption.builder().isPrefix(true).build()))
+                .commit());
+        List<KeyValue> upload = r.getGetResponses().get(0).getKvs();
+        if (upload.isEmpty()) return Optional.empty();
+        List<PartRecord> parts = new ArrayList<>();
+        for (KeyValue kv : r.getGetResponses().get(1).getKvs()) {
+            parts.add(parse(kv, PartRecord::parseFrom));
+        }
+        return Optional.of(new UploadState(parse(upload.get(0), UploadRecord::parseFrom), upload.get(0).getModRevision(), parts));
+    }
+
+    @Override
+    public CompleteOutcome completeUpload(UploadState state, ObjectRecord record, List<PartRecord> unusedParts) {
+        UploadRecord upload = state.upload();
+        ByteSequence uploadKey = bs(keys.upload(upload.getBucket(), upload.getUploadId()));
+        ByteSequence objectKey = bs(keys.object(upload.getBucket(), upload.getKey()));
+        ByteSequence partPrefix = bs(keys.partPrefix(upload.getUploadId()));
+        for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
+            Optional<KeyValue> current = getOne(keys.object(upload.getBucket(), upload.getKey()));
+            List<Op> ops = new ArrayList<>();
+            ops.add(Op.put(objectKey, value(record), PutOption.DEFAULT));
+            ops.add(Op.delete(uploadKey, DeleteOption.DEFAULT));
+            ops.add(Op.delete(partPrefix, DeleteOption.builder().isPrefix(true).build()));
+            current.ifPresent(old -> ops.add(garbageOp(parse(old, ObjectRecord::parseFrom).getSegmentsList(), "overwritten")));
+            if (!unusedParts.isEmpty()) {
+                ops.add(garbageOp(unusedParts.stream().map(PartRecord::getSegment).toList(), "part not completed"));
+            }
+            TxnResponse r = await(kv.txn()
+                    .If(sameRevision(objectKey, current),
+                            new Cmp(uploadKey, Cmp.Op.EQUAL, CmpTarget.modRevision(state.revision())))
+                    .Then(ops.toArray(Op[]::new))
+                    .commit());
+            if (r.isSucceeded()) return CompleteOutcome.COMPLETED;
+            Optional<KeyValue> now = getOne(keys.upload(upload.getBucket(), upload.getUploadId()));
+            if (now.isEmpty()) return CompleteOutcome.NO_SUCH_UPLOAD;
+            if (now.get().getModRevision() != state.revision()) return CompleteOutcome.PARTS_CHANGED;
+        }
+        throw new MetadataUnavailableException("too much contention on " + upload.getKey(), null);
+    }
+
+    @Override
+    public boolean abortUpload(String bucket, String uploadId) {
+        ByteSequence uploadKey = bs(keys.upload(bucket, uploadId));
+        ByteSequence partPrefix = bs(keys.partPrefix(uploadId));
+        for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
+            Optional<UploadState> state = getUploadState(bucket, uploadId);
+            if (state.isEmpty()) return false;
+            List<Segment> segments = state.get().parts().stream().map(PartRecord::getSegment).toList();
+            TxnResponse r = await(kv.txn()
+                    .If(new Cmp(uploadKey, Cmp.Op.EQUAL, CmpTarget.modRevision(state.get().revision())))
+                    .Then(Op.delete(uploadKey, DeleteOption.DEFAULT),
+                            Op.delete(partPrefix, DeleteOption.builder().isPrefix(true).build()),
+                            garbageOp(segments, "upload aborted"))
+                    .commit());
+            if (r.isSucceeded()) return true;
+        }
+        throw new MetadataUnavailableException("too much contention on upload " + uploadId, null);
+    }
+
+    @Override
+    public List<UploadRecord> listUploads(String bucket) {
+        List<UploadRecord> out = new ArrayList<>();
+        for (KeyValue kv : getPrefix(keys.uploadPrefix(bucket), 0)) {
+            out.add(parse(kv, UploadRecord::parseFrom));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        if (ownsClient) client.close();
+    }
+
+    // ---- helpers
+
+    private Op garbageOp(List<Segment> segments, String reason) {
+        GarbageRecord g = GarbageRecord.newBuilder()
+                .addAllSegments(segments)
+                .setQueuedUnixMs(System.currentTimeMillis())
+                .setReason(reason)
+                .build();
+        return Op.put(bs(keys.garbage(UUID.randomUUID().toString())), value(g), PutOption.DEFAULT);
+    }
+
+    private static Cmp sameRevision(ByteSequence key, Optional<KeyValue> current) {
+        return current.map(kv -> new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision())))
+                .orElseGet(() -> new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)));
+    }
+
+    private Optional<KeyValue> getOne(String key) {
+        List<KeyValue> kvs = await(kv.get(bs(key))).getKvs();
+        return kvs.isEmpty() ? Optional.empty() : Optional.of(kvs.get(0));
+    }
+
+    private List<KeyValue> getPrefix(String prefix, int limit) {
+        GetOption.Builder opt = GetOption.builder().isPrefix(true);
+        if (limit > 0) opt.withLimit(limit);
+        return await(kv.get(bs(prefix), opt.build())).getKvs();
+    }
+
+    private static byte[] append0(byte[] key) {
+        byte[] out = new byte[key.length + 1];
+        System.arraycopy(key, 0, out, 0, key.length);
+        return out;
+    }
+
+    static ByteSequence bs(String s) {
+        return ByteSequence.from(Keys.utf8(s));
+    }
+
+    private static ByteSequence value(MessageLite m) {
+        return ByteSequence.from(m.toByteArray());
+    }
+
+    interface Parser<T> {
+        T parse(byte[] bytes) throws InvalidProtocolBufferException;
+    }
+
+    private static <T> T parse(KeyValue kv, Parser<T> parser) {
+        try {
+            return parser.parse(kv.getValue().getBytes());
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("corrupt metadata at " + kv.getKey(), e);
+        }
+    }
+
+    static <T> T await(CompletableFuture<T> f) {
+        try {
+            return f.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MetadataUnavailableException("interrupted", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new MetadataUnavailableException("etcd: " + e.getMessage(), e);
+        }
+    }
+}

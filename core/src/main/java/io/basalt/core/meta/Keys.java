@@ -1,0 +1,88 @@
+package io.basalt.core.meta;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * The etcd key space. Keys are UTF-8 and etcd sorts them bytewise, which is S3's listing
+ * order, so an object listing is a range scan under {@link #objectPrefix}.
+ * Bucket names cannot contain '/', so "objects/&lt;bucket&gt;/" never overlaps another bucket.
+ */
+public record Keys(String root) {
+
+    public Keys {
+        if (!root.endsWith("/")) throw new IllegalArgumentException("etcd prefix must end with '/': " + root);
+    }
+
+    public static Keys defaults() {
+        return new Keys("/basalt/");
+    }
+
+    public String nodes() {
+        return root + "nodes/";
+    }
+
+    public String node(String nodeId) {
+        return nodes() + nodeId;
+    }
+
+    public String buckets() {
+        return root + "buckets/";
+    }
+
+    public String bucket(String name) {
+        return buckets() + name;
+    }
+
+    public String objectPrefix(String bucket) {
+        return root + "objects/" + bucket + "/";
+    }
+
+    public String object(String bucket, String key) {
+        return objectPrefix(bucket) + key;
+    }
+
+    public String uploadPrefix(String bucket) {
+        return root + "uploads/" + bucket + "/";
+    }
+
+    public String upload(String bucket, String uploadId) {
+        return uploadPrefix(bucket) + uploadId;
+    }
+
+    public String partPrefix(String uploadId) {
+        return root + "parts/" + uploadId + "/";
+    }
+
+    public String part(String uploadId, int partNumber) {
+        return partPrefix(uploadId) + String.format("%05d", partNumber);
+    }
+
+    public String garbagePrefix() {
+        return root + "gc/";
+    }
+
+    public String garbage(String id) {
+        return garbagePrefix() + id;
+    }
+
+    public String election() {
+        return root + "coordinator/leader";
+    }
+
+    public static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The smallest key greater than every key that starts with {@code prefix}. */
+    public static byte[] prefixEnd(byte[] prefix) {
+        byte[] end = Arrays.copyOf(prefix, prefix.length);
+        for (int i = end.length - 1; i >= 0; i--) {
+            if (end[i] != (byte) 0xff) {
+                end[i]++;
+                return Arrays.copyOf(end, i + 1);
+            }
+        }
+        return new byte[] {0}; // the whole key space: etcd's "all keys >= key"
+    }
+}

@@ -1,0 +1,83 @@
+package io.basalt.core.meta;
+
+import io.basalt.proto.meta.BucketRecord;
+import io.basalt.proto.meta.ObjectRecord;
+import io.basalt.proto.meta.PartRecord;
+import io.basalt.proto.meta.UploadRecord;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Cluster metadata: buckets, object records, multipart uploads and the garbage queue.
+ * One interface so the key space can later be partitioned over several etcd clusters.
+ * Every mutation is a single transaction: an object record and the garbage entries for the
+ * shard sets it replaces change together or not at all.
+ */
+public interface MetadataStore extends AutoCloseable {
+
+    enum BucketDeletion { DELETED, NO_SUCH_BUCKET, NOT_EMPTY }
+
+    enum PutOutcome { COMMITTED, NO_SUCH_BUCKET, PRECONDITION_FAILED }
+
+    /** Conditions a PUT may carry; {@code ifNoneMatchAny} is S3's {@code If-None-Match: *}. */
+    record PutCondition(boolean ifNoneMatchAny) {
+        public static final PutCondition NONE = new PutCondition(false);
+    }
+
+    /** One stored object as a listing sees it. */
+    record ListedObject(String key, ObjectRecord record) {
+    }
+
+    boolean createBucket(BucketRecord bucket);
+
+    Optional<BucketRecord> getBucket(String name);
+
+    List<BucketRecord> listBuckets();
+
+    BucketDeletion deleteBucket(String name);
+
+    Optional<ObjectRecord> getObject(String bucket, String key);
+
+    /** Commits {@code record} as the current version; a replaced version's segments are queued as garbage. */
+    PutOutcome putObject(String bucket, String key, ObjectRecord record, PutCondition condition);
+
+    /** Removes the key; its segments are queued as garbage. Empty when there was nothing to delete. */
+    Optional<ObjectRecord> deleteObject(String bucket, String key);
+
+    /**
+     * Objects of {@code bucket} whose keys are {@code >= fromKey} (or {@code > fromKey} when not
+     * inclusive) and {@code < toKeyExclusive} (null: to the end of the bucket), in key order.
+     */
+    List<ListedObject> scanObjects(String bucket, String fromKey, boolean inclusive, String toKeyExclusive, int limit);
+
+    boolean createUpload(UploadRecord upload);
+
+    Optional<UploadRecord> getUpload(String bucket, String uploadId);
+
+    /** Records a part; a part it replaces is queued as garbage. False when the upload is gone. */
+    boolean putPart(String bucket, String uploadId, PartRecord part);
+
+    /** An upload and its parts as of one revision. */
+    record UploadState(UploadRecord upload, long revision, List<PartRecord> parts) {
+    }
+
+    enum CompleteOutcome { COMPLETED, NO_SUCH_UPLOAD, PARTS_CHANGED }
+
+    Optional<UploadState> getUploadState(String bucket, String uploadId);
+
+    /**
+     * Atomically turns an upload into an object: the object record is written, the upload
+     * and its parts removed, and parts not used plus any replaced version queued as garbage.
+     * Refused when a part changed since {@code state} was read.
+     */
+    CompleteOutcome completeUpload(UploadState state, ObjectRecord record, List<PartRecord> unusedParts);
+
+    /** Removes an upload and queues all its parts as garbage. False when it did not exist. */
+    boolean abortUpload(String bucket, String uploadId);
+
+    List<UploadRecord> listUploads(String bucket);
+
+    @Override
+    void close();
+}

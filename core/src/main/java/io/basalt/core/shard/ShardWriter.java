@@ -1,0 +1,154 @@
+package io.basalt.core.shard;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.basalt.proto.shard.Chunk;
+import io.basalt.proto.shard.ShardInfo;
+import io.basalt.proto.shard.WriteShardHeader;
+import io.basalt.proto.shard.WriteShardRequest;
+import io.basalt.proto.shard.WriteShardResponse;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.zip.CRC32C;
+
+/**
+ * One shard being streamed to a storage node. {@link #write} blocks while the transport's
+ * outbound buffer is full, so a fast client cannot make the gateway buffer a whole object.
+ */
+public final class ShardWriter {
+
+    private final String nodeId;
+    private final CompletableFuture<ShardInfo> done = new CompletableFuture<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition ready = lock.newCondition();
+    private final long stallTimeoutMs;
+    private volatile ClientCallStreamObserver<WriteShardRequest> call;
+
+    private ShardWriter(String nodeId, long stallTimeoutMs) {
+        this.nodeId = nodeId;
+        this.stallTimeoutMs = stallTimeoutMs;
+    }
+
+    public static ShardWriter open(ShardClients clients, String nodeId, String address, String shardId,
+                                   int chunkSize, long stallTimeoutMs) {
+        ShardWriter w = new ShardWriter(nodeId, stallTimeoutMs);
+        clients.async(address).writeShard(w.new Observer());
+        w.call.onNext(WriteShardRequest.newBuilder()
+                .setHeader(WriteShardHeader.newBuilder().setShardId(shardId).setChunkSize(chunkSize))
+                .build());
+        return w;
+    }
+
+    public String nodeId() {
+        return nodeId;
+    }
+
+    /** Sends one chunk; the array must not be modified afterwards (it is sent without a copy). */
+    public void write(byte[] data, int length) throws IOException {
+        awaitReady();
+        CRC32C crc = new CRC32C();
+        crc.update(data, 0, length);
+        call.onNext(WriteShardRequest.newBuilder()
+                .setChunk(Chunk.newBuilder()
+                        .setData(UnsafeByteOperations.unsafeWrap(data, 0, length))
+                        .setCrc32C((int) crc.getValue()))
+                .build());
+    }
+
+    /** Ends the stream and waits until the node has made the shard durable. */
+    public ShardInfo finish(long timeoutMs) throws IOException {
+        failIfDone();
+        call.onCompleted();
+        try {
+            return done.get(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IOException("shard write to " + nodeId + " failed: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            call.cancel("timeout", null);
+            throw new IOException("shard write to " + nodeId + " timed out", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    public void abort(String why) {
+        if (call != null && !done.isDone()) call.cancel(why, null);
+    }
+
+    public boolean failed() {
+        return done.isCompletedExceptionally();
+    }
+
+    private void awaitReady() throws IOException {
+        failIfDone();
+        if (call.isReady()) return;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs);
+        lock.lock();
+        try {
+            while (!call.isReady()) {
+                failIfDone();
+                long left = deadline - System.nanoTime();
+                if (left <= 0) throw new IOException("storage node " + nodeId + " stopped accepting data");
+                ready.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void failIfDone() throws IOException {
+        if (done.isCompletedExceptionally()) {
+            try {
+                done.join();
+            } catch (RuntimeException e) {
+                Throwable cause = e.getCause() == null ? e : e.getCause();
+                throw new IOException("shard write to " + nodeId + " failed: " + cause.getMessage(), cause);
+            }
+        }
+    }
+
+    private void signal() {
+        lock.lock();
+        try {
+            ready.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private final class Observer implements ClientResponseObserver<WriteShardRequest, WriteShardResponse> {
+        @Override
+        public void beforeStart(ClientCallStreamObserver<WriteShardRequest> requestStream) {
+            call = requestStream;
+            requestStream.setOnReadyHandler(ShardWriter.this::signal);
+        }
+
+        @Override
+        public void onNext(WriteShardResponse value) {
+            done.complete(value.getInfo());
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            done.completeExceptionally(t);
+            signal();
+        }
+
+        @Override
+        public void onCompleted() {
+            done.completeExceptionally(new IOException("no acknowledgement"));
+            signal();
+        }
+    }
+}
