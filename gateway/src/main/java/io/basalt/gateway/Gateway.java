@@ -53,6 +53,8 @@ public final class Gateway implements AutoCloseable {
         Undertow server = Undertow.builder()
                 .addHttpListener(cfg.port(), cfg.host())
                 .setWorkerThreads(cfg.workerThreads())
+                // Paths and queries are decoded by S3Request: SigV4 needs them exactly as sent.
+                .setServerOption(UndertowOptions.DECODE_URL, false)
                 .setServerOption(UndertowOptions.ALLOW_ENCODED_SLASH, true)
                 .setServerOption(UndertowOptions.ALLOW_UNESCAPED_CHARACTERS_IN_URL, true)
                 .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)

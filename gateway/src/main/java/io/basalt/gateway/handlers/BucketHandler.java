@@ -40,9 +40,8 @@ public final class BucketHandler {
         String name = req.bucket();
         if (!validName(name)) throw new S3Exception(S3Error.INVALID_BUCKET_NAME);
         req.body().readAllBytes(); // an optional CreateBucketConfiguration: any region is accepted
-        boolean created = ctx.meta().createBucket(BucketRecord.newBuilder()
-                .setName(name).setCreatedUnixMs(System.currentTimeMillis()).build());
-        if (!created) throw new S3Exception(S3Error.BUCKET_ALREADY_OWNED_BY_YOU);
+        // Re-creating a bucket you own succeeds, as in AWS us-east-1 (one account owns every bucket here).
+        ctx.meta().createBucket(BucketRecord.newBuilder().setName(name).setCreatedUnixMs(System.currentTimeMillis()).build());
         req.exchange().getResponseHeaders().put(io.undertow.util.Headers.LOCATION, "/" + name);
         Responses.empty(req.exchange(), 200);
     }

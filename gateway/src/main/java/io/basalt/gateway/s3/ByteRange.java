@@ -26,7 +26,7 @@ public record ByteRange(long start, long length) {
                 return new ByteRange(size - len, len);
             }
             long start = Long.parseLong(a);
-            long end = b.isEmpty() ? size - 1 : Long.parseLong(b);
+            long end = b.isEmpty() ? Long.MAX_VALUE : Long.parseLong(b);
             if (start < 0 || end < start) return null;
             if (start >= size) throw unsatisfiable();
             end = Math.min(end, size - 1);
