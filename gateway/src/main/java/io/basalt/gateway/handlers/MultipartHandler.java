@@ -90,7 +90,9 @@ public final class MultipartHandler {
         for (Element p : XmlBody.children(root, "Part")) {
             String num = XmlBody.text(p, "PartNumber"), etag = XmlBody.text(p, "ETag");
             if (num == null || etag == null) throw new S3Exception(S3Error.MALFORMED_XML);
-            order.add(partNumber(num));
+            int n = partNumber(num);
+            if (!order.isEmpty() && n <= order.get(order.size() - 1)) throw new S3Exception(S3Error.INVALID_PART_ORDER);
+            order.add(n);
             etags.add(unquote(etag));
         }
         if (order.isEmpty()) throw new S3Exception(S3Error.MALFORMED_XML, "You must specify at least one part");
@@ -103,11 +105,8 @@ public final class MultipartHandler {
         ObjectRecord.Builder rec = ObjectRecord.newBuilder();
         Set<Integer> used = new HashSet<>();
         long size = 0;
-        int previous = 0;
         for (int i = 0; i < order.size(); i++) {
             int n = order.get(i);
-            if (n <= previous) throw new S3Exception(S3Error.INVALID_PART_ORDER);
-            previous = n;
             PartRecord part = parts.get(n);
             if (part == null || !part.getSegment().getMd5Hex().equals(etags.get(i))) throw new S3Exception(S3Error.INVALID_PART);
             if (i < order.size() - 1 && part.getSegment().getSize() < MIN_PART_SIZE) {

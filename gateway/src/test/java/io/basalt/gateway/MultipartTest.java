@@ -1,0 +1,113 @@
+package io.basalt.gateway;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** Multipart uploads: parallel, out-of-order parts stitched without copying. */
+class MultipartTest {
+
+    static final int MIB = 1 << 20;
+    static final String BUCKET = "multipart";
+
+    @TempDir
+    static Path dir;
+    static TestCluster cluster;
+    static S3Client s3;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = new TestCluster(dir, 6, 4, 2);
+        s3 = cluster.client();
+        s3.createBucket(b -> b.bucket(BUCKET));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (s3 != null) s3.close();
+        if (cluster != null) cluster.close();
+    }
+
+    @Test
+    void partsUploadedOutOfOrderInParallelReadBackExactly() throws Exception {
+        byte[][] parts = {TestData.random(1, 5 * MIB), TestData.random(2, 5 * MIB + 17), TestData.random(3, 1000)};
+        String id = s3.createMultipartUpload(b -> b.bucket(BUCKET).key("mp")).uploadId();
+        List<CompletableFuture<String>> etags = new ArrayList<>();
+        for (int i = parts.length - 1; i >= 0; i--) {
+            int n = i + 1;
+            byte[] body = parts[i];
+            etags.add(0, CompletableFuture.supplyAsync(() -> s3.uploadPart(b -> b.bucket(BUCKET).key("mp").uploadId(id).partNumber(n),
+                    RequestBody.fromBytes(body)).eTag()));
+        }
+        List<CompletedPart> done = new ArrayList<>();
+        MessageDigest md5s = MessageDigest.getInstance("MD5");
+        ByteArrayOutputStream whole = new ByteArrayOutputStream();
+        for (int i = 0; i < parts.length; i++) {
+            done.add(CompletedPart.builder().partNumber(i + 1).eTag(etags.get(i).get()).build());
+            md5s.update(MessageDigest.getInstance("MD5").digest(parts[i]));
+            whole.write(parts[i]);
+        }
+        assertEquals(3, s3.listParts(b -> b.bucket(BUCKET).key("mp").uploadId(id)).parts().size());
+        String etag = s3.completeMultipartUpload(b -> b.bucket(BUCKET).key("mp").uploadId(id)
+                .multipartUpload(u -> u.parts(done))).eTag();
+        assertEquals("\"" + HexFormat.of().formatHex(md5s.digest()) + "-3\"", etag);
+
+        byte[] expected = whole.toByteArray();
+        assertArrayEquals(expected, s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("mp")).asByteArray());
+        int from = 5 * MIB - 100, to = 5 * MIB + 5 * MIB + 17 + 10; // across both part boundaries
+        byte[] range = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("mp").range("bytes=" + from + "-" + to)).asByteArray();
+        assertArrayEquals(Arrays.copyOfRange(expected, from, to + 1), range);
+        assertEquals(etag, s3.headObject(b -> b.bucket(BUCKET).key("mp")).eTag());
+    }
+
+    @Test
+    void singleEmptyPartMakesAnEmptyObject() {
+        String id = s3.createMultipartUpload(b -> b.bucket(BUCKET).key("empty")).uploadId();
+        String e = s3.uploadPart(b -> b.bucket(BUCKET).key("empty").uploadId(id).partNumber(1), RequestBody.empty()).eTag();
+        s3.completeMultipartUpload(b -> b.bucket(BUCKET).key("empty").uploadId(id)
+                .multipartUpload(u -> u.parts(CompletedPart.builder().partNumber(1).eTag(e).build())));
+        assertEquals(0, s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("empty")).asByteArray().length);
+    }
+
+    @Test
+    void smallPartBeforeTheLastIsEntityTooSmall() {
+        String id = s3.createMultipartUpload(b -> b.bucket(BUCKET).key("small")).uploadId();
+        String e1 = s3.uploadPart(b -> b.bucket(BUCKET).key("small").uploadId(id).partNumber(1), RequestBody.fromString("tiny")).eTag();
+        String e2 = s3.uploadPart(b -> b.bucket(BUCKET).key("small").uploadId(id).partNumber(2), RequestBody.fromString("last")).eTag();
+        S3Exception ex = assertThrows(S3Exception.class, () -> s3.completeMultipartUpload(b -> b.bucket(BUCKET).key("small").uploadId(id)
+                .multipartUpload(u -> u.parts(CompletedPart.builder().partNumber(1).eTag(e1).build(),
+                        CompletedPart.builder().partNumber(2).eTag(e2).build()))));
+        assertEquals("EntityTooSmall", ex.awsErrorDetails().errorCode());
+        S3Exception wrongEtag = assertThrows(S3Exception.class, () -> s3.completeMultipartUpload(b -> b.bucket(BUCKET).key("small").uploadId(id)
+                .multipartUpload(u -> u.parts(CompletedPart.builder().partNumber(2).eTag("\"00000000000000000000000000000000\"").build()))));
+        assertEquals("InvalidPart", wrongEtag.awsErrorDetails().errorCode());
+        S3Exception order = assertThrows(S3Exception.class, () -> s3.completeMultipartUpload(b -> b.bucket(BUCKET).key("small").uploadId(id)
+                .multipartUpload(u -> u.parts(CompletedPart.builder().partNumber(2).eTag(e2).build(),
+                        CompletedPart.builder().partNumber(1).eTag(e1).build()))));
+        assertEquals("InvalidPartOrder", order.awsErrorDetails().errorCode());
+
+        s3.abortMultipartUpload(b -> b.bucket(BUCKET).key("small").uploadId(id));
+        S3Exception gone = assertThrows(S3Exception.class,
+                () -> s3.uploadPart(b -> b.bucket(BUCKET).key("small").uploadId(id).partNumber(3), RequestBody.fromString("x")));
+        assertEquals("NoSuchUpload", gone.awsErrorDetails().errorCode());
+        assertThrows(S3Exception.class, () -> s3.headObject(b -> b.bucket(BUCKET).key("small")));
+    }
+}
