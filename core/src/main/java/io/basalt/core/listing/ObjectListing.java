@@ -43,6 +43,11 @@ public final class ObjectListing {
     }
 
     public static Result list(Scanner scanner, Request req) {
+        return list(scanner, req, BATCH);
+    }
+
+    /** @param batch keys fetched per scan; a scan returning fewer means the range is exhausted */
+    static Result list(Scanner scanner, Request req, int batch) {
         List<ListedObject> contents = new ArrayList<>();
         List<String> prefixes = new ArrayList<>();
         if (req.maxKeys() == 0) return new Result(contents, prefixes, false, null);
@@ -63,8 +68,8 @@ public final class ObjectListing {
         String lastEmitted = null;
         int emitted = 0;
         while (true) {
-            List<ListedObject> batch = scanner.scan(cursor, inclusive, upper, BATCH);
-            for (ListedObject o : batch) {
+            List<ListedObject> page = scanner.scan(cursor, inclusive, upper, batch);
+            for (ListedObject o : page) {
                 if (lastPrefix != null && o.key().startsWith(lastPrefix)) continue;
                 String cp = commonPrefixOf(o.key(), req);
                 if (emitted == req.maxKeys()) return new Result(contents, prefixes, true, lastEmitted);
@@ -78,8 +83,8 @@ public final class ObjectListing {
                 }
                 emitted++;
             }
-            if (batch.size() < BATCH) return new Result(contents, prefixes, false, lastEmitted);
-            String lastKey = batch.get(batch.size() - 1).key();
+            if (page.size() < batch) return new Result(contents, prefixes, false, lastEmitted);
+            String lastKey = page.get(page.size() - 1).key();
             if (lastPrefix != null && lastKey.startsWith(lastPrefix)) {
                 cursor = successor(lastPrefix);
                 inclusive = true;

@@ -1,0 +1,53 @@
+package io.basalt.core.placement;
+
+import io.basalt.proto.meta.NodeRecord;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.AlphaChars;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.StringLength;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PlacementProperties {
+
+    static List<NodeRecord> nodes(int n) {
+        List<NodeRecord> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(NodeRecord.newBuilder().setNodeId("node-" + i).setFreeBytes((long) (i % 3 + 1) << 40).build());
+        }
+        return out;
+    }
+
+    @Property(tries = 300)
+    void distinctDeterministicNodes(@ForAll @AlphaChars @StringLength(min = 1, max = 32) String set,
+                                    @ForAll @IntRange(min = 1, max = 30) int live, @ForAll @IntRange(min = 1, max = 20) int count) {
+        List<NodeRecord> all = nodes(live);
+        if (count > live) {
+            assertThrows(InsufficientNodesException.class, () -> Placement.choose(set, all, count));
+            return;
+        }
+        List<NodeRecord> chosen = Placement.choose(set, all, count);
+        assertEquals(count, chosen.size());
+        assertEquals(count, new HashSet<>(chosen).size());
+        List<NodeRecord> reversed = new ArrayList<>(all);
+        java.util.Collections.reverse(reversed);
+        assertEquals(chosen, Placement.choose(set, reversed, count), "order of the live set must not matter");
+    }
+
+    @Property(tries = 200)
+    void removingAnUnchosenNodeChangesNothing(@ForAll @AlphaChars @StringLength(min = 1, max = 32) String set) {
+        List<NodeRecord> all = nodes(12);
+        List<NodeRecord> chosen = Placement.choose(set, all, 6);
+        List<NodeRecord> fewer = new ArrayList<>(all);
+        fewer.removeIf(n -> !chosen.contains(n) && n.getNodeId().hashCode() % 2 == 0);
+        assertEquals(chosen, Placement.choose(set, fewer, 6));
+        assertTrue(fewer.containsAll(chosen));
+    }
+}
