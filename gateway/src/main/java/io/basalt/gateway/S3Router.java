@@ -1,5 +1,6 @@
 package io.basalt.gateway;
 
+import io.basalt.core.data.StorageUnavailableException;
 import io.basalt.core.meta.MetadataUnavailableException;
 import io.basalt.core.placement.InsufficientNodesException;
 import io.basalt.gateway.auth.BodyVerifier;
@@ -21,6 +22,7 @@ import io.undertow.util.HttpString;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
+import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 
@@ -65,13 +67,17 @@ public final class S3Router implements HttpHandler {
             dispatch(req);
         } catch (S3Exception e) {
             fail(ex, e, req, requestId);
-        } catch (MetadataUnavailableException | InsufficientNodesException e) {
+        } catch (MetadataUnavailableException | InsufficientNodesException | StorageUnavailableException e) {
             log.warn("{} {}: {}", ex.getRequestMethod(), ex.getRequestURI(), e.getMessage());
             fail(ex, new S3Exception(S3Error.SERVICE_UNAVAILABLE, e.getMessage()), req, requestId);
         } catch (Exception e) {
             S3Exception cause = findS3Cause(e);
             if (cause != null) {
                 fail(ex, cause, req, requestId);
+            } else if (e instanceof IOException && !ex.isRequestComplete()) {
+                // Most often the client went away mid-body; nothing was committed.
+                log.warn("{} {}: request body failed: {}", ex.getRequestMethod(), ex.getRequestURI(), e.toString());
+                fail(ex, new S3Exception(S3Error.INCOMPLETE_BODY), req, requestId);
             } else {
                 log.error("{} {} failed", ex.getRequestMethod(), ex.getRequestURI(), e);
                 fail(ex, new S3Exception(S3Error.INTERNAL_ERROR), req, requestId);

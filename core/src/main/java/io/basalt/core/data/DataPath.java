@@ -1,9 +1,11 @@
 package io.basalt.core.data;
 
 import io.basalt.core.cluster.Membership;
+import io.basalt.core.cluster.NodeSuspicion;
 import io.basalt.core.erasure.SegmentDecoder;
 import io.basalt.core.erasure.SegmentEncoder;
 import io.basalt.core.placement.Placement;
+import io.basalt.core.shard.ShardWriteException;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.proto.meta.ErasureLayout;
 import io.basalt.proto.meta.NodeRecord;
@@ -28,6 +30,7 @@ public final class DataPath {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Membership membership;
+    private final NodeSuspicion suspicion = new NodeSuspicion(30_000);
     private final ErasureLayout layout;
     private final SegmentEncoder encoder;
     private final SegmentDecoder decoder;
@@ -35,8 +38,8 @@ public final class DataPath {
     public DataPath(Membership membership, ShardClients clients, ErasureLayout layout, long ioTimeoutMs) {
         this.membership = membership;
         this.layout = layout;
-        this.encoder = new SegmentEncoder(clients, ioTimeoutMs);
-        this.decoder = new SegmentDecoder(clients, membership::live, ioTimeoutMs);
+        this.encoder = new SegmentEncoder(clients, ioTimeoutMs, suspicion::failed);
+        this.decoder = new SegmentDecoder(clients, membership::live, ioTimeoutMs, suspicion::failed);
     }
 
     public ErasureLayout layout() {
@@ -53,8 +56,14 @@ public final class DataPath {
     /** Encodes {@code body} to its end onto k+m live nodes; returns once all shards are durable. */
     public Segment write(InputStream body) throws IOException {
         String shardSet = newShardSetId();
-        List<NodeRecord> targets = Placement.choose(shardSet, membership.live().values(), layout.getK() + layout.getM());
-        return encoder.write(shardSet, body, layout, targets, null);
+        int n = layout.getK() + layout.getM();
+        List<NodeRecord> targets = Placement.choose(shardSet,
+                suspicion.preferHealthy(membership.live().values(), NodeRecord::getNodeId, n), n);
+        try {
+            return encoder.write(shardSet, body, layout, targets, null);
+        } catch (ShardWriteException e) {
+            throw new StorageUnavailableException(e.getMessage(), e);
+        }
     }
 
     /** Writes bytes [offset, offset+length) of an object to {@code out}. */

@@ -11,6 +11,7 @@ import org.apache.logging.log4j.Logger;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -25,11 +26,14 @@ public final class SegmentDecoder {
     private final ShardClients clients;
     private final Supplier<Map<String, NodeRecord>> liveNodes;
     private final long idleTimeoutMs;
+    private final Consumer<String> nodeFailed;
 
-    public SegmentDecoder(ShardClients clients, Supplier<Map<String, NodeRecord>> liveNodes, long idleTimeoutMs) {
+    public SegmentDecoder(ShardClients clients, Supplier<Map<String, NodeRecord>> liveNodes, long idleTimeoutMs,
+                          Consumer<String> nodeFailed) {
         this.clients = clients;
         this.liveNodes = liveNodes;
         this.idleTimeoutMs = idleTimeoutMs;
+        this.nodeFailed = nodeFailed;
     }
 
     /** Writes bytes [offset, offset+length) of the segment to {@code out}. */
@@ -144,6 +148,7 @@ public final class SegmentDecoder {
             streams[i].close();
             streams[i] = null;
             boolean corrupt = e instanceof ShardReadException sre && sre.corrupt();
+            if (!corrupt) nodeFailed.accept(seg.getNodeIds(i));
             log.warn("shard {} of {} on {}{}: {}", i, seg.getShardSet(), seg.getNodeIds(i),
                     corrupt ? " is corrupt" : " failed", e.getMessage());
         }

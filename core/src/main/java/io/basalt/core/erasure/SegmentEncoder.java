@@ -15,6 +15,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Streams a body into k+m shards: reads one stripe at a time, encodes its parity and sends
@@ -27,10 +28,12 @@ public final class SegmentEncoder {
 
     private final ShardClients clients;
     private final long stallTimeoutMs;
+    private final Consumer<String> nodeFailed;
 
-    public SegmentEncoder(ShardClients clients, long stallTimeoutMs) {
+    public SegmentEncoder(ShardClients clients, long stallTimeoutMs, Consumer<String> nodeFailed) {
         this.clients = clients;
         this.stallTimeoutMs = stallTimeoutMs;
+        this.nodeFailed = nodeFailed;
     }
 
     public static String shardId(String shardSet, int index) {
@@ -84,7 +87,10 @@ public final class SegmentEncoder {
             return seg.build();
         } catch (IOException | RuntimeException e) {
             if (writers != null) {
-                for (ShardWriter w : writers) w.abort("upload failed");
+                for (ShardWriter w : writers) {
+                    if (w.failed()) nodeFailed.accept(w.nodeId());
+                    w.abort("upload failed");
+                }
                 deleteQuietly(shardSet, targets);
             }
             throw e;

@@ -69,10 +69,10 @@ public final class ShardWriter {
         try {
             return done.get(timeoutMs, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw new IOException("shard write to " + nodeId + " failed: " + e.getCause().getMessage(), e.getCause());
+            throw new ShardWriteException("shard write to " + nodeId + " failed: " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
             call.cancel("timeout", null);
-            throw new IOException("shard write to " + nodeId + " timed out", e);
+            throw new ShardWriteException("shard write to " + nodeId + " timed out", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
@@ -96,7 +96,7 @@ public final class ShardWriter {
             while (!call.isReady()) {
                 failIfDone();
                 long left = deadline - System.nanoTime();
-                if (left <= 0) throw new IOException("storage node " + nodeId + " stopped accepting data");
+                if (left <= 0) throw new ShardWriteException("storage node " + nodeId + " stopped accepting data", null);
                 ready.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
             }
         } catch (InterruptedException e) {
@@ -113,7 +113,7 @@ public final class ShardWriter {
                 done.join();
             } catch (RuntimeException e) {
                 Throwable cause = e.getCause() == null ? e : e.getCause();
-                throw new IOException("shard write to " + nodeId + " failed: " + cause.getMessage(), cause);
+                throw new ShardWriteException("shard write to " + nodeId + " failed: " + cause.getMessage(), cause);
             }
         }
     }
