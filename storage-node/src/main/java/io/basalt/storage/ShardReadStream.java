@@ -1,0 +1,96 @@
+package io.basalt.storage;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.basalt.proto.shard.ReadShardResponse;
+import io.grpc.stub.ServerCallStreamObserver;
+import java.io.IOException;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Streams the chunks covering [start, end) of one shard, only while the transport is ready:
+ * a slow reader leaves the rest on disk instead of in this node's memory.
+ */
+final class ShardReadStream implements Runnable {
+    private static final Logger log = LogManager.getLogger(ShardReadStream.class);
+
+    private final String shardId;
+    private final ShardReader reader;
+    private final ServerCallStreamObserver<ReadShardResponse> response;
+    private final long end;
+    private final long lastChunk;
+    private long position;
+    private long chunk;
+    private boolean done;
+
+    private ShardReadStream(String shardId, ShardReader reader, ServerCallStreamObserver<ReadShardResponse> response,
+                            long start, long end) {
+        this.shardId = shardId;
+        this.reader = reader;
+        this.response = response;
+        this.end = end;
+        this.position = start;
+        int chunkSize = reader.header().chunkSize();
+        this.chunk = start / chunkSize;
+        this.lastChunk = end == start ? chunk - 1 : (end - 1) / chunkSize;
+    }
+
+    /** Starts streaming; the reader is closed when the stream ends, fails or is cancelled. */
+    static void start(String shardId, ShardReader reader, ServerCallStreamObserver<ReadShardResponse> response,
+                      long start, long end) {
+        ShardReadStream stream = new ShardReadStream(shardId, reader, response, start, end);
+        response.setOnCancelHandler(stream::cancel);
+        response.setOnReadyHandler(stream);
+        stream.run(); // the call may already be ready, in which case no onReady will come
+    }
+
+    /** Sends chunks until the transport pushes back; onReady calls this again. */
+    @Override
+    public synchronized void run() {
+        try {
+            while (!done && response.isReady()) {
+                if (chunk > lastChunk) {
+                    finish();
+                    response.onCompleted();
+                    return;
+                }
+                sendChunk();
+            }
+        } catch (IOException | RuntimeException e) {
+            finish();
+            response.onError(GrpcErrors.toStatus("ReadShard", shardId, e));
+        }
+    }
+
+    private void sendChunk() throws IOException {
+        int chunkSize = reader.header().chunkSize();
+        long chunkStart = chunk * chunkSize;
+        byte[] data = reader.readChunk(chunk); // verified: a bad chunk throws before any byte is sent
+        int from = (int) (position - chunkStart);
+        int to = (int) (Math.min(end, chunkStart + data.length) - chunkStart);
+        response.onNext(ReadShardResponse.newBuilder()
+                .setOffset(position)
+                // the array is fresh for each chunk and never written again, so wrapping is safe
+                .setData(UnsafeByteOperations.unsafeWrap(data, from, to - from))
+                .build());
+        position = chunkStart + to;
+        chunk++;
+    }
+
+    private synchronized void cancel() {
+        log.debug("read of shard {} cancelled by client", shardId);
+        finish();
+    }
+
+    private void finish() {
+        if (done) {
+            return;
+        }
+        done = true;
+        try {
+            reader.close();
+        } catch (IOException e) {
+            log.warn("cannot close shard {}: {}", shardId, e.toString());
+        }
+    }
+}

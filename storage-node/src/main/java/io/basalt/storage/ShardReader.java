@@ -1,0 +1,95 @@
+package io.basalt.storage;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
+
+/**
+ * Reads verified chunks of one shard file. Holding the channel open keeps serving the
+ * version that was opened even if the shard is replaced or deleted meanwhile.
+ */
+final class ShardReader implements AutoCloseable {
+    private final String shardId;
+    private final FileChannel channel;
+    private final ShardHeader header;
+
+    private ShardReader(String shardId, FileChannel channel, ShardHeader header) {
+        this.shardId = shardId;
+        this.channel = channel;
+        this.header = header;
+    }
+
+    /** Opens and checks the header and file size; NoSuchFileException if absent. */
+    static ShardReader open(String shardId, Path file) throws IOException {
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+        try {
+            ShardHeader header = readHeader(shardId, channel);
+            return new ShardReader(shardId, channel, header);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    private static ShardHeader readHeader(String shardId, FileChannel channel) throws IOException {
+        if (channel.size() < ShardHeader.SIZE) {
+            throw new CorruptShardException("corrupt shard " + shardId + ": file shorter than its header");
+        }
+        ByteBuffer buf = ByteBuffer.allocate(ShardHeader.SIZE);
+        readFully(channel, buf, 0);
+        ShardHeader header;
+        try {
+            header = ShardHeader.decode(buf.flip());
+        } catch (CorruptShardException e) {
+            throw new CorruptShardException("corrupt shard " + shardId + " header: " + e.getMessage());
+        }
+        if (channel.size() != header.fileSize()) {
+            throw new CorruptShardException("corrupt shard " + shardId + ": file has " + channel.size()
+                    + " bytes, header implies " + header.fileSize());
+        }
+        return header;
+    }
+
+    ShardHeader header() {
+        return header;
+    }
+
+    /**
+     * Returns chunk {@code index}'s data in a fresh array (callers may wrap it without copying).
+     *
+     * @throws CorruptShardException if its stored CRC32C does not match, so bad bytes never leave the node
+     */
+    byte[] readChunk(long index) throws IOException {
+        int len = header.chunkLength(index);
+        ByteBuffer buf = ByteBuffer.allocate(ShardHeader.CHUNK_CRC_SIZE + len);
+        readFully(channel, buf, header.chunkPosition(index));
+        buf.flip();
+        int stored = buf.getInt();
+        byte[] data = new byte[len];
+        buf.get(data);
+        CRC32C crc = new CRC32C();
+        crc.update(data);
+        if ((int) crc.getValue() != stored) {
+            throw new CorruptShardException("corrupt shard " + shardId + " chunk " + index);
+        }
+        return data;
+    }
+
+    private static void readFully(FileChannel channel, ByteBuffer buf, long position) throws IOException {
+        while (buf.hasRemaining()) {
+            int n = channel.read(buf, position);
+            if (n < 0) {
+                throw new CorruptShardException("unexpected end of shard file at " + position);
+            }
+            position += n;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+}

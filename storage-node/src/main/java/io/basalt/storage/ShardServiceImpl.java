@@ -1,0 +1,113 @@
+package io.basalt.storage;
+
+import io.basalt.proto.shard.DeleteShardRequest;
+import io.basalt.proto.shard.DeleteShardResponse;
+import io.basalt.proto.shard.ListShardsRequest;
+import io.basalt.proto.shard.ReadShardRequest;
+import io.basalt.proto.shard.ReadShardResponse;
+import io.basalt.proto.shard.ShardInfo;
+import io.basalt.proto.shard.ShardServiceGrpc;
+import io.basalt.proto.shard.StatShardRequest;
+import io.basalt.proto.shard.WriteShardRequest;
+import io.basalt.proto.shard.WriteShardResponse;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/** The gRPC face of a {@link ShardStore}: validates requests and maps failures to statuses. */
+public final class ShardServiceImpl extends ShardServiceGrpc.ShardServiceImplBase {
+    private static final Logger log = LogManager.getLogger(ShardServiceImpl.class);
+
+    private final ShardStore store;
+
+    public ShardServiceImpl(ShardStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public StreamObserver<WriteShardRequest> writeShard(StreamObserver<WriteShardResponse> response) {
+        return new ShardWriteSession(store, response);
+    }
+
+    @Override
+    public void readShard(ReadShardRequest request, StreamObserver<ReadShardResponse> response) {
+        String shardId = request.getShardId();
+        ShardReader reader = null;
+        try {
+            ShardId.validate(shardId);
+            reader = store.openReader(shardId);
+            long length = reader.header().length();
+            long offset = request.getOffset();
+            if (Long.compareUnsigned(offset, length) > 0) {
+                throw Status.OUT_OF_RANGE.withDescription("offset " + Long.toUnsignedString(offset)
+                        + " is beyond the end of shard " + shardId + " (" + length + " bytes)").asRuntimeException();
+            }
+            long wanted = request.getLength();
+            // 0 reads to the end; a range running past the end is clipped like an HTTP range
+            long end = wanted == 0 || Long.compareUnsigned(wanted, length - offset) > 0 ? length : offset + wanted;
+            ShardReadStream.start(shardId, reader, (ServerCallStreamObserver<ReadShardResponse>) response, offset, end);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(reader);
+            response.onError(GrpcErrors.toStatus("ReadShard", shardId, e));
+        }
+    }
+
+    @Override
+    public void statShard(StatShardRequest request, StreamObserver<ShardInfo> response) {
+        String shardId = request.getShardId();
+        try {
+            ShardInfo info = ShardInfos.of(store.stat(ShardId.validate(shardId)));
+            response.onNext(info);
+            response.onCompleted();
+        } catch (IOException | RuntimeException e) {
+            response.onError(GrpcErrors.toStatus("StatShard", shardId, e));
+        }
+    }
+
+    @Override
+    public void deleteShard(DeleteShardRequest request, StreamObserver<DeleteShardResponse> response) {
+        String shardId = request.getShardId();
+        try {
+            boolean existed = store.delete(ShardId.validate(shardId));
+            response.onNext(DeleteShardResponse.newBuilder().setExisted(existed).build());
+            response.onCompleted();
+        } catch (IOException | RuntimeException e) {
+            response.onError(GrpcErrors.toStatus("DeleteShard", shardId, e));
+        }
+    }
+
+    @Override
+    public void listShards(ListShardsRequest request, StreamObserver<ShardInfo> response) {
+        try {
+            int limit = (int) Math.min(Integer.toUnsignedLong(request.getLimit()), Integer.MAX_VALUE);
+            for (String id : store.list(request.getPrefix(), request.getStartAfter(), limit)) {
+                try {
+                    response.onNext(ShardInfos.of(store.stat(id)));
+                } catch (NoSuchFileException e) {
+                    // deleted while listing: leave it out
+                } catch (CorruptShardException e) {
+                    // still listed, so scrub and GC can see it; readers will get DATA_LOSS
+                    log.warn("listing unreadable shard {}: {}", id, e.getMessage());
+                    response.onNext(ShardInfo.newBuilder().setShardId(id).build());
+                }
+            }
+            response.onCompleted();
+        } catch (IOException | RuntimeException e) {
+            response.onError(GrpcErrors.toStatus("ListShards", request.getPrefix() + "*", e));
+        }
+    }
+
+    private static void closeQuietly(ShardReader reader) {
+        if (reader != null) {
+            try {
+                reader.close();
+            } catch (IOException ignored) {
+                // the call already failed; nothing more to report
+            }
+        }
+    }
+}

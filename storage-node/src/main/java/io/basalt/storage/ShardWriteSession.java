@@ -1,0 +1,109 @@
+package io.basalt.storage;
+
+import io.basalt.proto.shard.Chunk;
+import io.basalt.proto.shard.WriteShardHeader;
+import io.basalt.proto.shard.WriteShardRequest;
+import io.basalt.proto.shard.WriteShardResponse;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * One WriteShard stream: header, then chunks appended to a temp file as they arrive. gRPC
+ * requests the next message only after onNext returns, so a fast client cannot outrun the disk.
+ */
+final class ShardWriteSession implements StreamObserver<WriteShardRequest> {
+    private static final Logger log = LogManager.getLogger(ShardWriteSession.class);
+    /** Chunks are held in memory one at a time, on both ends; bound them. */
+    static final int MAX_CHUNK_SIZE = 8 << 20;
+
+    private final ShardStore store;
+    private final StreamObserver<WriteShardResponse> response;
+    private String shardId = "?";
+    private ShardWriter writer;
+    private boolean failed;
+
+    ShardWriteSession(ShardStore store, StreamObserver<WriteShardResponse> response) {
+        this.store = store;
+        this.response = response;
+    }
+
+    @Override
+    public void onNext(WriteShardRequest request) {
+        if (failed) {
+            return; // already answered; drain what the client still sends
+        }
+        try {
+            switch (request.getBodyCase()) {
+                case HEADER -> start(request.getHeader());
+                case CHUNK -> append(request.getChunk());
+                default -> throw new IllegalArgumentException("empty WriteShardRequest");
+            }
+        } catch (IOException | RuntimeException e) {
+            fail(e);
+        }
+    }
+
+    private void start(WriteShardHeader header) throws IOException {
+        if (writer != null) {
+            throw new IllegalArgumentException("second header in WriteShard stream for " + shardId);
+        }
+        shardId = ShardId.validate(header.getShardId());
+        int chunkSize = header.getChunkSize();
+        if (chunkSize <= 0 || chunkSize > MAX_CHUNK_SIZE) {
+            throw new IllegalArgumentException("chunk_size must be in 1.." + MAX_CHUNK_SIZE + ", got "
+                    + Integer.toUnsignedString(chunkSize));
+        }
+        writer = store.newWriter(shardId, chunkSize);
+    }
+
+    private void append(Chunk chunk) throws IOException {
+        if (writer == null) {
+            throw new IllegalArgumentException("WriteShard stream must start with a header");
+        }
+        writer.append(chunk.getData().asReadOnlyByteBufferList(), chunk.getCrc32C());
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        // The client cancelled or the connection broke: nothing of this write may remain.
+        log.debug("write of shard {} aborted by client: {}", shardId, Status.fromThrowable(t));
+        discard();
+    }
+
+    @Override
+    public void onCompleted() {
+        if (failed) {
+            return;
+        }
+        if (writer == null) {
+            fail(new IllegalArgumentException("WriteShard stream ended without a header"));
+            return;
+        }
+        try {
+            ShardHeader header = writer.commit();
+            response.onNext(WriteShardResponse.newBuilder()
+                    .setInfo(ShardInfos.of(shardId, header, System.currentTimeMillis(), writer.dataDir().root()))
+                    .build());
+            response.onCompleted();
+        } catch (IOException | RuntimeException e) {
+            fail(e);
+        } finally {
+            discard();
+        }
+    }
+
+    private void fail(Exception e) {
+        failed = true;
+        discard();
+        response.onError(GrpcErrors.toStatus("WriteShard", shardId, e));
+    }
+
+    private void discard() {
+        if (writer != null) {
+            writer.close();
+        }
+    }
+}

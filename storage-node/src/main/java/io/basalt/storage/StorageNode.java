@@ -1,0 +1,116 @@
+package io.basalt.storage;
+
+import io.basalt.proto.meta.NodeRecord;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/** A running storage node: the shard gRPC service over local data dirs, registered in etcd. */
+public final class StorageNode implements AutoCloseable {
+    private static final Logger log = LogManager.getLogger(StorageNode.class);
+    /** Room for one maximal chunk plus protobuf framing. */
+    private static final int MAX_INBOUND_MESSAGE_BYTES = ShardWriteSession.MAX_CHUNK_SIZE + (1 << 20);
+
+    private final StorageNodeConfig config;
+    private final Server server;
+    private final int port;
+    private final String address;
+    private final NodeRegistration registration;
+
+    private StorageNode(StorageNodeConfig config, Server server, String address, NodeRegistration registration) {
+        this.config = config;
+        this.server = server;
+        this.port = server.getPort(); // kept: the server refuses getPort() once terminated
+        this.address = address;
+        this.registration = registration;
+    }
+
+    public static StorageNode start(StorageNodeConfig config) throws IOException {
+        ShardStore store = ShardStore.open(config.dataDirs());
+        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
+                .addService(new ShardServiceImpl(store))
+                .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+                .build()
+                .start();
+        String address = advertisedHost(config.host()) + ":" + server.getPort();
+        NodeRegistration registration = null;
+        if (config.etcdEndpoint() != null) {
+            long startedMs = System.currentTimeMillis();
+            try {
+                registration = NodeRegistration.start(config.etcdEndpoint(), config.etcdPrefix(), config.nodeId(),
+                        config.leaseTtl(), () -> nodeRecord(config, store, address, startedMs));
+            } catch (RuntimeException e) {
+                server.shutdownNow();
+                throw e;
+            }
+        }
+        log.info("storage node {} listening on {}", config.nodeId(), address);
+        return new StorageNode(config, server, address, registration);
+    }
+
+    /** A wildcard bind address is no use to peers; advertise this host's name instead. */
+    private static String advertisedHost(String host) throws IOException {
+        InetAddress bound = InetAddress.getByName(host);
+        return bound.isAnyLocalAddress() ? InetAddress.getLocalHost().getCanonicalHostName() : host;
+    }
+
+    private static NodeRecord nodeRecord(StorageNodeConfig config, ShardStore store, String address, long startedMs) {
+        try {
+            Capacity capacity = store.capacity();
+            return NodeRecord.newBuilder()
+                    .setNodeId(config.nodeId())
+                    .setAddress(address)
+                    .addAllDataDirs(store.roots().stream().map(Path::toString).toList())
+                    .setFreeBytes(capacity.freeBytes())
+                    .setTotalBytes(capacity.totalBytes())
+                    .setStartedUnixMs(startedMs)
+                    .build();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String nodeId() {
+        return config.nodeId();
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** host:port peers use to reach the shard service. */
+    public String address() {
+        return address;
+    }
+
+    /** Blocks until the server stops. */
+    public void awaitTermination() throws InterruptedException {
+        server.awaitTermination();
+    }
+
+    /** Leaves the cluster first, so nobody is sent to a node that is going away, then stops serving. */
+    @Override
+    public void close() {
+        if (registration != null) {
+            registration.close();
+        }
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(10, TimeUnit.SECONDS)) {
+                log.warn("storage node {}: calls still running after 10 s, cancelling them", config.nodeId());
+                server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        log.info("storage node {} stopped", config.nodeId());
+    }
+}

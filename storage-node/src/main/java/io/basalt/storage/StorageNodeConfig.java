@@ -1,0 +1,38 @@
+package io.basalt.storage;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * How to run one storage node.
+ *
+ * @param port 0 picks a free port
+ * @param etcdEndpoint comma-separated etcd URLs, or null to run without registering
+ */
+public record StorageNodeConfig(String nodeId, String host, int port, List<Path> dataDirs, String etcdEndpoint,
+                                String etcdPrefix, Duration leaseTtl) {
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final String DEFAULT_ETCD_PREFIX = "/basalt/";
+    public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(10);
+
+    public StorageNodeConfig {
+        if (nodeId == null || nodeId.isBlank()) throw new IllegalArgumentException("node id is required");
+        if (dataDirs == null || dataDirs.isEmpty()) throw new IllegalArgumentException("at least one data dir is required");
+        if (port < 0 || port > 65535) throw new IllegalArgumentException("bad port " + port);
+        host = host == null ? DEFAULT_HOST : host;
+        etcdPrefix = etcdPrefix == null ? DEFAULT_ETCD_PREFIX : etcdPrefix;
+        if (!etcdPrefix.endsWith("/")) throw new IllegalArgumentException("etcd prefix must end with '/': " + etcdPrefix);
+        leaseTtl = leaseTtl == null ? DEFAULT_LEASE_TTL : leaseTtl;
+        dataDirs = List.copyOf(dataDirs);
+    }
+
+    /** A node on 127.0.0.1, a free port and no etcd: what most in-process tests want. */
+    public static StorageNodeConfig local(String nodeId, List<Path> dataDirs) {
+        return new StorageNodeConfig(nodeId, DEFAULT_HOST, 0, dataDirs, null, DEFAULT_ETCD_PREFIX, DEFAULT_LEASE_TTL);
+    }
+
+    public StorageNodeConfig withEtcd(String endpoint) {
+        return new StorageNodeConfig(nodeId, host, port, dataDirs, endpoint, etcdPrefix, leaseTtl);
+    }
+}

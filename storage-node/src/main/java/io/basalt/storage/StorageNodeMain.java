@@ -1,0 +1,72 @@
+package io.basalt.storage;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * {@code storage-node --id ID --listen HOST:PORT --data DIR[,DIR...] --etcd URL[,URL]
+ * [--etcd-prefix /basalt/] [--lease-ttl SECONDS]}
+ */
+public final class StorageNodeMain {
+    private static final Logger log = LogManager.getLogger(StorageNodeMain.class);
+    private static final String USAGE = "usage: storage-node --id ID --listen HOST:PORT --data DIR[,DIR...]"
+            + " --etcd URL[,URL] [--etcd-prefix /basalt/] [--lease-ttl SECONDS]";
+
+    private StorageNodeMain() {}
+
+    public static void main(String[] args) throws Exception {
+        StorageNodeConfig config;
+        try {
+            config = parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.println(USAGE);
+            System.exit(2);
+            return;
+        }
+        StorageNode node = StorageNode.start(config);
+        Runtime.getRuntime().addShutdownHook(new Thread(node::close, "storage-node-shutdown"));
+        node.awaitTermination();
+        log.info("storage node {} exiting", config.nodeId());
+    }
+
+    static StorageNodeConfig parse(String[] args) {
+        Map<String, String> flags = new HashMap<>();
+        for (int i = 0; i < args.length; i += 2) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("bad argument: " + args[i]);
+            }
+            flags.put(args[i].substring(2), args[i + 1]);
+        }
+        List<String> known = List.of("id", "listen", "data", "etcd", "etcd-prefix", "lease-ttl");
+        flags.keySet().stream().filter(k -> !known.contains(k)).findFirst().ifPresent(k -> {
+            throw new IllegalArgumentException("unknown flag --" + k);
+        });
+        String listen = required(flags, "listen");
+        int colon = listen.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("--listen must be HOST:PORT, got " + listen);
+        }
+        List<Path> dataDirs = Arrays.stream(required(flags, "data").split(",")).map(Path::of).toList();
+        Duration ttl = flags.containsKey("lease-ttl")
+                ? Duration.ofSeconds(Long.parseLong(flags.get("lease-ttl")))
+                : StorageNodeConfig.DEFAULT_LEASE_TTL;
+        return new StorageNodeConfig(required(flags, "id"), listen.substring(0, colon),
+                Integer.parseInt(listen.substring(colon + 1)), dataDirs, required(flags, "etcd"),
+                flags.getOrDefault("etcd-prefix", StorageNodeConfig.DEFAULT_ETCD_PREFIX), ttl);
+    }
+
+    private static String required(Map<String, String> flags, String name) {
+        String value = flags.get(name);
+        if (value == null || value.isEmpty()) {
+            throw new IllegalArgumentException("missing --" + name);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,181 @@
+package io.basalt.storage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.basalt.proto.shard.ReadShardRequest;
+import io.basalt.proto.shard.ShardInfo;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.zip.CRC32C;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ShardServiceTest {
+    private static final int CHUNK = 1000;
+
+    @TempDir
+    Path dataDir;
+    StorageNode node;
+    ShardClient client;
+
+    @BeforeEach
+    void start() throws Exception {
+        node = StorageNode.start(StorageNodeConfig.local("n1", List.of(dataDir)));
+        client = new ShardClient(node.port());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        client.close();
+        node.close();
+    }
+
+    static byte[] randomBytes(int n, long seed) {
+        byte[] data = new byte[n];
+        new Random(seed).nextBytes(data);
+        return data;
+    }
+
+    static Status.Code code(Runnable call) {
+        return assertThrows(StatusRuntimeException.class, call::run).getStatus().getCode();
+    }
+
+    @Test
+    void writeThenReadWholeAndRanges() {
+        byte[] data = randomBytes(3500, 1);
+        ShardInfo written = client.write("obj1.0", data, CHUNK);
+        assertEquals(3500, written.getLength());
+
+        assertArrayEquals(data, client.read("obj1.0", 0, 0));
+        assertArrayEquals(slice(data, 100, 200), client.read("obj1.0", 100, 100), "inside one chunk");
+        assertArrayEquals(slice(data, 950, 2050), client.read("obj1.0", 950, 1100), "across two boundaries");
+        assertArrayEquals(slice(data, 1000, 2000), client.read("obj1.0", 1000, 1000), "exactly one chunk");
+        assertArrayEquals(slice(data, 3100, 3500), client.read("obj1.0", 3100, 0), "to the end");
+        assertArrayEquals(slice(data, 3000, 3500), client.read("obj1.0", 3000, 10_000), "clipped at the end");
+        assertArrayEquals(new byte[0], client.read("obj1.0", 3500, 0), "empty at the end");
+        assertEquals(Status.Code.OUT_OF_RANGE, code(() -> client.read("obj1.0", 3501, 0)));
+    }
+
+    @Test
+    void readSendsOneMessagePerChunkTouched() {
+        client.write("msgs", randomBytes(3500, 2), CHUNK);
+        var it = client.blocking.readShard(ReadShardRequest.newBuilder().setShardId("msgs").setOffset(500).setLength(2000).build());
+        List<Long> offsets = new java.util.ArrayList<>();
+        it.forEachRemaining(r -> offsets.add(r.getOffset()));
+        assertEquals(List.of(500L, 1000L, 2000L), offsets);
+    }
+
+    @Test
+    void statReportsWhatWasWritten() {
+        byte[] data = randomBytes(2500, 3);
+        client.write("s1", data, CHUNK);
+        ShardInfo info = client.stat("s1");
+        CRC32C crc = new CRC32C();
+        crc.update(data);
+        assertEquals("s1", info.getShardId());
+        assertEquals(2500, info.getLength());
+        assertEquals(CHUNK, info.getChunkSize());
+        assertEquals((int) crc.getValue(), info.getCrc32C());
+        assertEquals(dataDir.toAbsolutePath().normalize().toString(), info.getDataDir());
+        assertTrue(info.getModifiedUnixMs() > 0);
+        assertEquals(Status.Code.NOT_FOUND, code(() -> client.stat("missing")));
+        assertEquals(Status.Code.NOT_FOUND, code(() -> client.read("missing", 0, 0)));
+    }
+
+    @Test
+    void emptyShard() {
+        ShardInfo info = client.write("empty", new byte[0], CHUNK);
+        assertEquals(0, info.getLength());
+        assertArrayEquals(new byte[0], client.read("empty", 0, 0));
+        assertEquals(Status.Code.OUT_OF_RANGE, code(() -> client.read("empty", 1, 0)));
+    }
+
+    @Test
+    void listFiltersByPrefixStartAfterAndLimit() {
+        for (String id : List.of("b.2", "a.1", "b.1", "b.10", "c.1", "b.3")) {
+            client.write(id, randomBytes(10, id.hashCode()), CHUNK);
+        }
+        assertEquals(List.of("a.1", "b.1", "b.10", "b.2", "b.3", "c.1"), client.list("", "", 0));
+        assertEquals(List.of("b.1", "b.10", "b.2", "b.3"), client.list("b.", "", 0));
+        assertEquals(List.of("b.2", "b.3"), client.list("b.", "b.10", 0));
+        assertEquals(List.of("b.1", "b.10"), client.list("b.", "", 2));
+        assertEquals(List.of("c.1"), client.list("", "b.3", 5));
+        assertEquals(List.of(), client.list("z", "", 0));
+    }
+
+    @Test
+    void deleteIsIdempotent() {
+        client.write("d1", randomBytes(1500, 4), CHUNK);
+        assertTrue(client.delete("d1"));
+        assertEquals(Status.Code.NOT_FOUND, code(() -> client.stat("d1")));
+        assertFalse(client.delete("d1"));
+        assertEquals(List.of(), client.list("", "", 0));
+    }
+
+    @Test
+    void overwriteReplacesShard() {
+        client.write("o1", randomBytes(5000, 5), CHUNK);
+        byte[] second = randomBytes(1200, 6);
+        client.write("o1", second, 512);
+        assertArrayEquals(second, client.read("o1", 0, 0));
+        assertEquals(512, client.stat("o1").getChunkSize());
+        assertEquals(List.of("o1"), client.list("", "", 0));
+    }
+
+    @Test
+    void shortChunkBeforeTheLastIsRejected() {
+        byte[] data = randomBytes(2000, 7);
+        var messages = List.of(ShardClient.header("short", CHUNK),
+                ShardClient.chunk(data, 0, 500, ShardClient.crc(data, 0, 500)),
+                ShardClient.chunk(data, 500, 1500, ShardClient.crc(data, 500, 1500)));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> client.write(messages)));
+        assertEquals(Status.Code.NOT_FOUND, code(() -> client.stat("short")));
+    }
+
+    @Test
+    void oversizedChunkIsRejected() {
+        byte[] data = randomBytes(1001, 8);
+        var messages = List.of(ShardClient.header("big", CHUNK), ShardClient.chunk(data, 0, 1001, ShardClient.crc(data, 0, 1001)));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> client.write(messages)));
+    }
+
+    @Test
+    void chunkBeforeHeaderIsRejected() {
+        byte[] data = randomBytes(10, 9);
+        var messages = List.of(ShardClient.chunk(data, 0, 10, ShardClient.crc(data, 0, 10)));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> client.write(messages)));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"../x", "a/b", "", ".hidden", ".", "..", "a b", "x\u00e9"})
+    void invalidIdsAreRejected(String id) {
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> client.write(id, new byte[10], CHUNK)));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> client.read(id, 0, 0)));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> client.stat(id)));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> client.delete(id)));
+    }
+
+    @Test
+    void longestValidIdWorks() {
+        String id = "x".repeat(160);
+        client.write(id, new byte[10], CHUNK);
+        assertEquals(10, client.stat(id).getLength());
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> client.stat(id + "x")));
+    }
+
+    static byte[] slice(byte[] data, int from, int to) {
+        return Arrays.copyOfRange(data, from, to);
+    }
+}

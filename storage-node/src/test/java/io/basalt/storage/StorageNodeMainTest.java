@@ -1,0 +1,28 @@
+package io.basalt.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class StorageNodeMainTest {
+    @Test
+    void parsesFlags() {
+        StorageNodeConfig c = StorageNodeMain.parse(new String[] {"--id", "n7", "--listen", "0.0.0.0:9100",
+                "--data", "/d1,/d2", "--etcd", "http://e1:2379,http://e2:2379", "--lease-ttl", "15"});
+        assertEquals(new StorageNodeConfig("n7", "0.0.0.0", 9100, List.of(Path.of("/d1"), Path.of("/d2")),
+                "http://e1:2379,http://e2:2379", "/basalt/", Duration.ofSeconds(15)), c);
+    }
+
+    @Test
+    void rejectsBadFlags() {
+        assertThrows(IllegalArgumentException.class, () -> StorageNodeMain.parse(new String[] {"--id", "n"}));
+        assertThrows(IllegalArgumentException.class, () -> StorageNodeMain.parse(new String[] {"--id", "n",
+                "--listen", "h:1", "--data", "/d", "--etcd", "http://e", "--bogus", "x"}));
+        assertThrows(IllegalArgumentException.class, () -> StorageNodeMain.parse(new String[] {"--id", "n",
+                "--listen", "h:1", "--data", "/d", "--etcd", "http://e", "--etcd-prefix", "/no-slash"}));
+    }
+}

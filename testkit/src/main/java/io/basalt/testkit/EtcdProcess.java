@@ -1,0 +1,171 @@
+package io.basalt.testkit;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/** A real single-member etcd server on free loopback ports, for integration tests. */
+public final class EtcdProcess implements AutoCloseable {
+    private static final Logger log = LogManager.getLogger(EtcdProcess.class);
+    private static final long STARTUP_TIMEOUT_MS = 20_000;
+
+    private final Process process;
+    private final int clientPort;
+    private final Path dataDir;
+    private final boolean deleteOnClose;
+
+    private EtcdProcess(Process process, int clientPort, Path dataDir, boolean deleteOnClose) {
+        this.process = process;
+        this.clientPort = clientPort;
+        this.dataDir = dataDir;
+        this.deleteOnClose = deleteOnClose;
+    }
+
+    /** Starts etcd in a fresh temporary directory that is deleted on {@link #close()}. */
+    public static EtcdProcess start() {
+        try {
+            return start(Files.createTempDirectory("basalt-etcd-"), true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create temp dir for etcd", e);
+        }
+    }
+
+    /** Starts etcd keeping its data and log in {@code dataDir}. */
+    public static EtcdProcess start(Path dataDir) {
+        return start(dataDir, false);
+    }
+
+    private static EtcdProcess start(Path dataDir, boolean deleteOnClose) {
+        Path binary = findBinary();
+        int clientPort = FreePorts.allocate();
+        int peerPort = FreePorts.allocate();
+        String clientUrl = "http://127.0.0.1:" + clientPort;
+        String peerUrl = "http://127.0.0.1:" + peerPort;
+        try {
+            Files.createDirectories(dataDir);
+            Path logFile = dataDir.resolve("etcd.log");
+            Process process = new ProcessBuilder(List.of(
+                            binary.toString(),
+                            "--name", "n1",
+                            "--data-dir", dataDir.toString(),
+                            "--listen-client-urls", clientUrl,
+                            "--advertise-client-urls", clientUrl,
+                            "--listen-peer-urls", peerUrl,
+                            "--initial-advertise-peer-urls", peerUrl,
+                            "--initial-cluster", "n1=" + peerUrl))
+                    .redirectErrorStream(true)
+                    .redirectOutput(logFile.toFile())
+                    .start();
+            EtcdProcess etcd = new EtcdProcess(process, clientPort, dataDir, deleteOnClose);
+            try {
+                etcd.awaitHealthy(logFile);
+            } catch (RuntimeException e) {
+                etcd.close();
+                throw e;
+            }
+            log.info("etcd started at {} (log {})", clientUrl, logFile);
+            return etcd;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start etcd", e);
+        }
+    }
+
+    public String endpoint() {
+        return "http://127.0.0.1:" + clientPort;
+    }
+
+    private static Path findBinary() {
+        String path = System.getenv().getOrDefault("PATH", "");
+        Stream<Path> candidates = Stream.concat(
+                Stream.of(path.split(java.io.File.pathSeparator)).filter(s -> !s.isEmpty()).map(dir -> Path.of(dir, "etcd")),
+                Stream.of(Path.of("/usr/bin/etcd")));
+        return candidates.filter(Files::isExecutable).findFirst().orElseThrow(() -> new IllegalStateException(
+                "etcd binary not found on PATH or at /usr/bin/etcd; install etcd 3.4+ to run integration tests"));
+    }
+
+    private void awaitHealthy(Path logFile) {
+        long deadline = System.currentTimeMillis() + STARTUP_TIMEOUT_MS;
+        while (System.currentTimeMillis() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("etcd exited with code " + process.exitValue() + "; see " + logFile);
+            }
+            if (portAccepts() && healthy()) {
+                return;
+            }
+            sleep(100);
+        }
+        throw new IllegalStateException("etcd not healthy at " + endpoint() + " within 20 s; see " + logFile);
+    }
+
+    private boolean portAccepts() {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", clientPort), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private boolean healthy() {
+        try {
+            HttpURLConnection conn = (HttpURLConnection) URI.create(endpoint() + "/health").toURL().openConnection();
+            conn.setConnectTimeout(1000);
+            conn.setReadTimeout(1000);
+            try (InputStream in = conn.getInputStream()) {
+                String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                return conn.getResponseCode() == 200 && body.contains("\"health\":\"true\"");
+            } finally {
+                conn.disconnect();
+            }
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        if (deleteOnClose) {
+            deleteTree(dataDir);
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            log.warn("cannot delete etcd dir {}: {}", root, e.toString());
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for etcd", e);
+        }
+    }
+}
