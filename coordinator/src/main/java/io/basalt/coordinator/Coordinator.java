@@ -84,7 +84,7 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
 
     @Override
     public void lost() {
-        log.warn("coordinator {} lost leadership", config.id());
+        log.info("coordinator {} is no longer leader", config.id());
         gc.stop();
     }
 
