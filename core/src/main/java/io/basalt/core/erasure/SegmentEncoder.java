@@ -101,10 +101,14 @@ public final class SegmentEncoder {
         return writers;
     }
 
-    /** Best effort: whatever is left behind is unreferenced and the coordinator's GC finds it. */
+    /**
+     * Best effort: whatever is left behind is unreferenced and the coordinator's GC finds it.
+     * {@code targets.get(i)} holds shard i; null entries are skipped.
+     */
     public void deleteQuietly(String shardSet, List<NodeRecord> targets) {
         for (int i = 0; i < targets.size(); i++) {
             NodeRecord node = targets.get(i);
+            if (node == null) continue;
             String id = shardId(shardSet, i);
             clients.async(node.getAddress()).deleteShard(
                     io.basalt.proto.shard.DeleteShardRequest.newBuilder().setShardId(id).build(),

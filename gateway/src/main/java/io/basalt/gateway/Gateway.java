@@ -1,0 +1,85 @@
+package io.basalt.gateway;
+
+import io.basalt.core.cluster.Membership;
+import io.basalt.core.data.DataPath;
+import io.basalt.core.meta.EtcdMetadataStore;
+import io.basalt.core.meta.Keys;
+import io.basalt.core.shard.ShardClients;
+import io.basalt.gateway.auth.SigV4;
+import io.basalt.gateway.handlers.S3Context;
+import io.basalt.proto.meta.ErasureLayout;
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.handlers.BlockingHandler;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.net.InetSocketAddress;
+import java.time.Clock;
+
+/** A running S3 gateway: Undertow in front, etcd and the storage nodes behind. */
+public final class Gateway implements AutoCloseable {
+
+    private static final Logger log = LogManager.getLogger(Gateway.class);
+
+    private final Undertow server;
+    private final EtcdMetadataStore meta;
+    private final Membership membership;
+    private final ShardClients clients;
+
+    private Gateway(Undertow server, EtcdMetadataStore meta, Membership membership, ShardClients clients) {
+        this.server = server;
+        this.meta = meta;
+        this.membership = membership;
+        this.clients = clients;
+    }
+
+    public static Gateway start(GatewayConfig cfg) {
+        Keys keys = new Keys(cfg.etcdPrefix());
+        EtcdMetadataStore meta = EtcdMetadataStore.connect(cfg.etcdEndpoints(), keys);
+        Membership membership = Membership.start(meta.client(), keys);
+        ShardClients clients = new ShardClients();
+        ErasureLayout layout = ErasureLayout.newBuilder()
+                .setK(cfg.dataShards()).setM(cfg.parityShards()).setBlockSize(cfg.blockSize()).build();
+        DataPath data = new DataPath(membership, clients, layout, cfg.ioTimeoutMs());
+        S3Router router = new S3Router(new S3Context(meta, data), new SigV4(cfg.credentials(), Clock.systemUTC()), "basalt");
+        Health health = new Health(meta, membership, cfg.dataShards() + cfg.parityShards());
+        HttpHandler s3 = new BlockingHandler(router);
+        HttpHandler root = ex -> {
+            if (Health.isHealthPath(ex.getRequestPath())) health.handleRequest(ex);
+            else s3.handleRequest(ex);
+        };
+        Undertow server = Undertow.builder()
+                .addHttpListener(cfg.port(), cfg.host())
+                .setWorkerThreads(cfg.workerThreads())
+                .setServerOption(UndertowOptions.ALLOW_ENCODED_SLASH, true)
+                .setServerOption(UndertowOptions.ALLOW_UNESCAPED_CHARACTERS_IN_URL, true)
+                .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, -1L)
+                .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, 120_000)
+                .setHandler(root)
+                .build();
+        server.start();
+        Gateway g = new Gateway(server, meta, membership, clients);
+        log.info("S3 gateway listening on http://{}:{} (erasure {}+{}, block {} bytes)", cfg.host(), g.port(),
+                cfg.dataShards(), cfg.parityShards(), cfg.blockSize());
+        return g;
+    }
+
+    public int port() {
+        return ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
+    }
+
+    public Membership membership() {
+        return membership;
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+        membership.close();
+        clients.close();
+        meta.close();
+    }
+}

@@ -1,0 +1,28 @@
+package io.basalt.gateway;
+
+import io.basalt.gateway.auth.Credentials;
+
+import java.util.List;
+
+/** Everything a gateway needs to start. */
+public record GatewayConfig(String host, int port, List<String> etcdEndpoints, String etcdPrefix,
+                            int dataShards, int parityShards, int blockSize, Credentials credentials,
+                            int workerThreads, long ioTimeoutMs) {
+
+    public static final int DEFAULT_BLOCK_SIZE = 1 << 20;
+
+    public static GatewayConfig local(int port, String etcdEndpoint, int k, int m) {
+        return new GatewayConfig("127.0.0.1", port, List.of(etcdEndpoint), "/basalt/", k, m, DEFAULT_BLOCK_SIZE,
+                Credentials.single("minioadmin", "minioadmin"), 64, 30_000);
+    }
+
+    public GatewayConfig withPrefix(String prefix) {
+        return new GatewayConfig(host, port, etcdEndpoints, prefix, dataShards, parityShards, blockSize, credentials,
+                workerThreads, ioTimeoutMs);
+    }
+
+    public GatewayConfig withIoTimeoutMs(long ms) {
+        return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
+                workerThreads, ms);
+    }
+}

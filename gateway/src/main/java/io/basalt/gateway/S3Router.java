@@ -1,0 +1,155 @@
+package io.basalt.gateway;
+
+import io.basalt.core.meta.MetadataUnavailableException;
+import io.basalt.core.placement.InsufficientNodesException;
+import io.basalt.gateway.auth.BodyVerifier;
+import io.basalt.gateway.auth.SigV4;
+import io.basalt.gateway.handlers.BucketHandler;
+import io.basalt.gateway.handlers.DeleteObjectHandler;
+import io.basalt.gateway.handlers.GetObjectHandler;
+import io.basalt.gateway.handlers.ListObjectsHandler;
+import io.basalt.gateway.handlers.MultipartHandler;
+import io.basalt.gateway.handlers.PutObjectHandler;
+import io.basalt.gateway.handlers.S3Context;
+import io.basalt.gateway.s3.Responses;
+import io.basalt.gateway.s3.S3Error;
+import io.basalt.gateway.s3.S3Exception;
+import io.basalt.gateway.s3.S3Request;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HttpString;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.security.SecureRandom;
+import java.util.HexFormat;
+
+/**
+ * Authenticates every S3 request and sends it to the handler of its operation family.
+ * Adding an S3 operation means one handler method and one line here.
+ */
+public final class S3Router implements HttpHandler {
+
+    private static final Logger log = LogManager.getLogger(S3Router.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final HttpString REQUEST_ID = HttpString.tryFromString("x-amz-request-id");
+
+    private final SigV4 sigV4;
+    private final BucketHandler buckets;
+    private final PutObjectHandler puts;
+    private final GetObjectHandler gets;
+    private final DeleteObjectHandler deletes;
+    private final ListObjectsHandler lists;
+    private final MultipartHandler multipart;
+
+    public S3Router(S3Context ctx, SigV4 sigV4, String ownerId) {
+        this.sigV4 = sigV4;
+        this.buckets = new BucketHandler(ctx, ownerId);
+        this.puts = new PutObjectHandler(ctx);
+        this.gets = new GetObjectHandler(ctx);
+        this.deletes = new DeleteObjectHandler(ctx);
+        this.lists = new ListObjectsHandler(ctx, ownerId);
+        this.multipart = new MultipartHandler(ctx);
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange ex) {
+        String requestId = requestId();
+        ex.getResponseHeaders().put(REQUEST_ID, requestId);
+        ex.getResponseHeaders().put(io.undertow.util.Headers.SERVER, "Basalt");
+        S3Request req = null;
+        try {
+            req = S3Request.parse(ex);
+            SigV4.Verified auth = sigV4.verify(req);
+            req.body(BodyVerifier.wrap(ex.getInputStream(), auth));
+            dispatch(req);
+        } catch (S3Exception e) {
+            fail(ex, e, req, requestId);
+        } catch (MetadataUnavailableException | InsufficientNodesException e) {
+            log.warn("{} {}: {}", ex.getRequestMethod(), ex.getRequestURI(), e.getMessage());
+            fail(ex, new S3Exception(S3Error.SERVICE_UNAVAILABLE, e.getMessage()), req, requestId);
+        } catch (Exception e) {
+            S3Exception cause = findS3Cause(e);
+            if (cause != null) {
+                fail(ex, cause, req, requestId);
+            } else {
+                log.error("{} {} failed", ex.getRequestMethod(), ex.getRequestURI(), e);
+                fail(ex, new S3Exception(S3Error.INTERNAL_ERROR), req, requestId);
+            }
+        }
+    }
+
+    private void dispatch(S3Request req) throws Exception {
+        String m = req.method();
+        if (req.bucket() == null) {
+            if (m.equals("GET")) {
+                buckets.listBuckets(req);
+                return;
+            }
+            throw new S3Exception(S3Error.METHOD_NOT_ALLOWED);
+        }
+        if (req.key() == null) {
+            switch (m) {
+                case "PUT" -> buckets.create(req);
+                case "HEAD" -> buckets.head(req);
+                case "DELETE" -> buckets.delete(req);
+                case "GET" -> {
+                    if (req.hasQuery("location")) buckets.location(req);
+                    else if (req.hasQuery("uploads")) multipart.listUploads(req);
+                    else if ("2".equals(req.queryParam("list-type"))) lists.listV2(req);
+                    else lists.listV1(req);
+                }
+                default -> throw new S3Exception(S3Error.METHOD_NOT_ALLOWED);
+            }
+            return;
+        }
+        switch (m) {
+            case "PUT" -> {
+                if (req.hasQuery("uploadId")) multipart.uploadPart(req);
+                else if (req.header("x-amz-copy-source") != null) throw new S3Exception(S3Error.NOT_IMPLEMENTED, "CopyObject is not implemented yet.");
+                else puts.put(req);
+            }
+            case "GET" -> {
+                if (req.hasQuery("uploadId")) multipart.listParts(req);
+                else gets.get(req);
+            }
+            case "HEAD" -> gets.head(req);
+            case "DELETE" -> {
+                if (req.hasQuery("uploadId")) multipart.abort(req);
+                else deletes.delete(req);
+            }
+            case "POST" -> {
+                if (req.hasQuery("uploads")) multipart.create(req);
+                else if (req.hasQuery("uploadId")) multipart.complete(req);
+                else throw new S3Exception(S3Error.METHOD_NOT_ALLOWED);
+            }
+            default -> throw new S3Exception(S3Error.METHOD_NOT_ALLOWED);
+        }
+    }
+
+    private static void fail(HttpServerExchange ex, S3Exception e, S3Request req, String requestId) {
+        if (ex.isResponseStarted()) {
+            ex.setPersistent(false);
+            return;
+        }
+        if (e.error().status() >= 500) log.warn("{} {} -> {}: {}", ex.getRequestMethod(), ex.getRequestURI(), e.error().code(), e.getMessage());
+        // A body we stopped reading early cannot be followed by another request on this connection.
+        if (!ex.isRequestComplete()) ex.setPersistent(false);
+        String resource = req == null ? ex.getRequestPath() : "/" + (req.bucket() == null ? "" : req.bucket())
+                + (req.key() == null ? "" : "/" + req.key());
+        Responses.error(ex, e, resource, requestId);
+    }
+
+    private static S3Exception findS3Cause(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof S3Exception s) return s;
+        }
+        return null;
+    }
+
+    private static String requestId() {
+        byte[] b = new byte[8];
+        RANDOM.nextBytes(b);
+        return HexFormat.of().formatHex(b).toUpperCase();
+    }
+}

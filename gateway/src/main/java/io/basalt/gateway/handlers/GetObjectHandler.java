@@ -1,0 +1,84 @@
+package io.basalt.gateway.handlers;
+
+import io.basalt.gateway.s3.ByteRange;
+import io.basalt.gateway.s3.Conditions;
+import io.basalt.gateway.s3.Responses;
+import io.basalt.gateway.s3.S3Error;
+import io.basalt.gateway.s3.S3Exception;
+import io.basalt.gateway.s3.S3Request;
+import io.basalt.proto.meta.ObjectRecord;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.io.IOException;
+import java.io.OutputStream;
+
+/** GetObject and HeadObject, with Range and conditional requests. */
+public final class GetObjectHandler {
+
+    private static final Logger log = LogManager.getLogger(GetObjectHandler.class);
+
+    private final S3Context ctx;
+
+    public GetObjectHandler(S3Context ctx) {
+        this.ctx = ctx;
+    }
+
+    public void get(S3Request req) throws IOException {
+        serve(req, true);
+    }
+
+    public void head(S3Request req) throws IOException {
+        serve(req, false);
+    }
+
+    private void serve(S3Request req, boolean withBody) throws IOException {
+        ctx.requireBucket(req.bucket());
+        ObjectRecord obj = ctx.meta().getObject(req.bucket(), req.key())
+                .orElseThrow(() -> new S3Exception(S3Error.NO_SUCH_KEY));
+        HttpServerExchange ex = req.exchange();
+        if (Conditions.check(req, obj) == Conditions.Outcome.NOT_MODIFIED) {
+            ex.getResponseHeaders().put(HttpString.tryFromString("ETag"), Responses.quoted(obj.getEtag()));
+            ex.getResponseHeaders().put(HttpString.tryFromString("Last-Modified"), Responses.httpDate(obj.getModifiedUnixMs()));
+            Responses.empty(ex, 304);
+            return;
+        }
+        ByteRange range;
+        try {
+            range = ByteRange.parse(req.header("Range"), obj.getSize());
+        } catch (S3Exception e) {
+            ex.getResponseHeaders().put(Headers.CONTENT_RANGE, "bytes */" + obj.getSize());
+            throw e;
+        }
+        ObjectHeaders.write(obj, ex.getResponseHeaders());
+        long offset = 0, length = obj.getSize();
+        if (range != null) {
+            offset = range.start();
+            length = range.length();
+            ex.setStatusCode(206);
+            ex.getResponseHeaders().put(Headers.CONTENT_RANGE, "bytes " + range.start() + "-" + range.end() + "/" + obj.getSize());
+        } else {
+            ex.setStatusCode(200);
+        }
+        ex.setResponseContentLength(length);
+        if (!withBody || length == 0) return;
+        OutputStream out = ex.getOutputStream();
+        try {
+            ctx.data().read(obj, offset, length, out);
+            out.flush();
+        } catch (IOException | RuntimeException e) {
+            if (!ex.isResponseStarted()) {
+                ex.getResponseHeaders().clear();
+                log.warn("GET {}/{} failed: {}", req.bucket(), req.key(), e.toString());
+                throw new S3Exception(S3Error.SERVICE_UNAVAILABLE, "Object temporarily unreadable: " + e.getMessage());
+            }
+            // Headers are gone: the only honest signal left is a connection cut short of Content-Length.
+            log.warn("GET {}/{} failed after the response started: {}", req.bucket(), req.key(), e.toString());
+            ex.setPersistent(false);
+            ex.getConnection().close();
+        }
+    }
+}

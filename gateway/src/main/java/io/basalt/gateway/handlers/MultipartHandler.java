@@ -1,0 +1,225 @@
+package io.basalt.gateway.handlers;
+
+import io.basalt.core.data.DataPath;
+import io.basalt.core.meta.MetadataStore.CompleteOutcome;
+import io.basalt.core.meta.MetadataStore.UploadState;
+import io.basalt.gateway.s3.Responses;
+import io.basalt.gateway.s3.S3Error;
+import io.basalt.gateway.s3.S3Exception;
+import io.basalt.gateway.s3.S3Request;
+import io.basalt.gateway.s3.Xml;
+import io.basalt.gateway.s3.XmlBody;
+import io.basalt.proto.meta.ObjectRecord;
+import io.basalt.proto.meta.PartRecord;
+import io.basalt.proto.meta.Segment;
+import io.basalt.proto.meta.UploadRecord;
+import io.undertow.util.HttpString;
+import org.w3c.dom.Element;
+
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Multipart upload: each part is stored like an object (its own shard set); Complete
+ * stitches the parts' segments into one object record without copying a byte.
+ */
+public final class MultipartHandler {
+
+    static final long MIN_PART_SIZE = 5L << 20;
+    static final int MAX_PARTS = 10_000;
+
+    private final S3Context ctx;
+
+    public MultipartHandler(S3Context ctx) {
+        this.ctx = ctx;
+    }
+
+    public void create(S3Request req) {
+        S3Context.checkKey(req.key());
+        ctx.requireBucket(req.bucket());
+        ObjectRecord.Builder headers = ObjectRecord.newBuilder();
+        ObjectHeaders.capture(req, headers);
+        UploadRecord upload = UploadRecord.newBuilder()
+                .setUploadId(DataPath.newShardSetId())
+                .setBucket(req.bucket())
+                .setKey(req.key())
+                .setInitiatedUnixMs(System.currentTimeMillis())
+                .setContentType(headers.getContentType())
+                .putAllUserMetadata(headers.getUserMetadataMap())
+                .putAllHeaders(headers.getHeadersMap())
+                .build();
+        if (!ctx.meta().createUpload(upload)) throw new S3Exception(S3Error.NO_SUCH_BUCKET);
+        Responses.xml(req.exchange(), 200, new Xml().root("InitiateMultipartUploadResult")
+                .element("Bucket", req.bucket())
+                .element("Key", req.key())
+                .element("UploadId", upload.getUploadId())
+                .close("InitiateMultipartUploadResult"));
+    }
+
+    public void uploadPart(S3Request req) throws IOException {
+        int partNumber = partNumber(req.queryParam("partNumber"));
+        UploadRecord upload = requireUpload(req);
+        PutObjectHandler.requireLength(req);
+        Segment seg = PutObjectHandler.writeBody(ctx, req);
+        PartRecord part = PartRecord.newBuilder()
+                .setPartNumber(partNumber)
+                .setModifiedUnixMs(System.currentTimeMillis())
+                .setSegment(seg)
+                .build();
+        if (!ctx.meta().putPart(upload.getBucket(), upload.getUploadId(), part)) {
+            ctx.data().discard(seg);
+            throw new S3Exception(S3Error.NO_SUCH_UPLOAD);
+        }
+        req.exchange().getResponseHeaders().put(HttpString.tryFromString("ETag"), Responses.quoted(seg.getMd5Hex()));
+        Responses.empty(req.exchange(), 200);
+    }
+
+    public void complete(S3Request req) throws IOException {
+        requireUpload(req);
+        List<Integer> order = new ArrayList<>();
+        List<String> etags = new ArrayList<>();
+        Element root = XmlBody.parse(req.body());
+        for (Element p : XmlBody.children(root, "Part")) {
+            String num = XmlBody.text(p, "PartNumber"), etag = XmlBody.text(p, "ETag");
+            if (num == null || etag == null) throw new S3Exception(S3Error.MALFORMED_XML);
+            order.add(partNumber(num));
+            etags.add(unquote(etag));
+        }
+        if (order.isEmpty()) throw new S3Exception(S3Error.MALFORMED_XML, "You must specify at least one part");
+        UploadState state = ctx.meta().getUploadState(req.bucket(), req.queryParam("uploadId"))
+                .orElseThrow(() -> new S3Exception(S3Error.NO_SUCH_UPLOAD));
+        Map<Integer, PartRecord> parts = new HashMap<>();
+        for (PartRecord p : state.parts()) parts.put(p.getPartNumber(), p);
+
+        MessageDigest md5 = md5();
+        ObjectRecord.Builder rec = ObjectRecord.newBuilder();
+        Set<Integer> used = new HashSet<>();
+        long size = 0;
+        int previous = 0;
+        for (int i = 0; i < order.size(); i++) {
+            int n = order.get(i);
+            if (n <= previous) throw new S3Exception(S3Error.INVALID_PART_ORDER);
+            previous = n;
+            PartRecord part = parts.get(n);
+            if (part == null || !part.getSegment().getMd5Hex().equals(etags.get(i))) throw new S3Exception(S3Error.INVALID_PART);
+            if (i < order.size() - 1 && part.getSegment().getSize() < MIN_PART_SIZE) {
+                throw new S3Exception(S3Error.ENTITY_TOO_SMALL);
+            }
+            md5.update(HexFormat.of().parseHex(part.getSegment().getMd5Hex()));
+            size += part.getSegment().getSize();
+            used.add(n);
+            if (part.getSegment().getSize() > 0) rec.addSegments(part.getSegment());
+        }
+        String etag = HexFormat.of().formatHex(md5.digest()) + "-" + order.size();
+        UploadRecord upload = state.upload();
+        rec.setVersionId(DataPath.newShardSetId())
+                .setSize(size)
+                .setEtag(etag)
+                .setModifiedUnixMs(System.currentTimeMillis())
+                .setContentType(upload.getContentType())
+                .putAllUserMetadata(upload.getUserMetadataMap())
+                .putAllHeaders(upload.getHeadersMap());
+        List<PartRecord> unused = new ArrayList<>();
+        for (PartRecord p : state.parts()) if (!used.contains(p.getPartNumber())) unused.add(p);
+        // Empty parts carry no shards; they drop out of the record and need no garbage entry.
+        CompleteOutcome outcome = ctx.meta().completeUpload(state, rec.build(), unused);
+        switch (outcome) {
+            case NO_SUCH_UPLOAD -> throw new S3Exception(S3Error.NO_SUCH_UPLOAD);
+            case PARTS_CHANGED -> throw new S3Exception(S3Error.INVALID_PART, "A part was replaced while completing; retry.");
+            case COMPLETED -> Responses.xml(req.exchange(), 200, new Xml().root("CompleteMultipartUploadResult")
+                    .element("Location", "/" + req.bucket() + "/" + req.key())
+                    .element("Bucket", req.bucket())
+                    .element("Key", req.key())
+                    .element("ETag", Responses.quoted(etag))
+                    .close("CompleteMultipartUploadResult"));
+        }
+    }
+
+    public void abort(S3Request req) {
+        ctx.requireBucket(req.bucket());
+        if (!ctx.meta().abortUpload(req.bucket(), req.queryParam("uploadId"))) throw new S3Exception(S3Error.NO_SUCH_UPLOAD);
+        Responses.empty(req.exchange(), 204);
+    }
+
+    public void listParts(S3Request req) {
+        UploadState state = ctx.meta().getUploadState(req.bucket(), req.queryParam("uploadId"))
+                .filter(s -> s.upload().getKey().equals(req.key()))
+                .orElseThrow(() -> new S3Exception(S3Error.NO_SUCH_UPLOAD));
+        Xml doc = new Xml().root("ListPartsResult")
+                .element("Bucket", req.bucket())
+                .element("Key", req.key())
+                .element("UploadId", state.upload().getUploadId())
+                .element("PartNumberMarker", 0)
+                .element("MaxParts", MAX_PARTS)
+                .element("IsTruncated", false);
+        for (PartRecord p : state.parts()) {
+            doc.open("Part")
+                    .element("PartNumber", p.getPartNumber())
+                    .element("LastModified", Xml.iso(p.getModifiedUnixMs()))
+                    .element("ETag", Responses.quoted(p.getSegment().getMd5Hex()))
+                    .element("Size", p.getSegment().getSize())
+                    .close("Part");
+        }
+        doc.close("ListPartsResult");
+        Responses.xml(req.exchange(), 200, doc);
+    }
+
+    public void listUploads(S3Request req) {
+        ctx.requireBucket(req.bucket());
+        Xml doc = new Xml().root("ListMultipartUploadsResult")
+                .element("Bucket", req.bucket())
+                .element("KeyMarker", "")
+                .element("UploadIdMarker", "")
+                .element("MaxUploads", 1000)
+                .element("IsTruncated", false);
+        for (UploadRecord u : ctx.meta().listUploads(req.bucket())) {
+            doc.open("Upload")
+                    .element("Key", u.getKey())
+                    .element("UploadId", u.getUploadId())
+                    .element("Initiated", Xml.iso(u.getInitiatedUnixMs()))
+                    .element("StorageClass", "STANDARD")
+                    .close("Upload");
+        }
+        doc.close("ListMultipartUploadsResult");
+        Responses.xml(req.exchange(), 200, doc);
+    }
+
+    private UploadRecord requireUpload(S3Request req) {
+        ctx.requireBucket(req.bucket());
+        String id = req.queryParam("uploadId");
+        UploadRecord u = id == null || id.isEmpty() ? null : ctx.meta().getUpload(req.bucket(), id).orElse(null);
+        if (u == null || !u.getKey().equals(req.key())) throw new S3Exception(S3Error.NO_SUCH_UPLOAD);
+        return u;
+    }
+
+    private static int partNumber(String s) {
+        try {
+            int n = Integer.parseInt(s == null ? "" : s.trim());
+            if (n >= 1 && n <= MAX_PARTS) return n;
+        } catch (NumberFormatException ignored) {
+            // fall through to the S3 error
+        }
+        throw new S3Exception(S3Error.INVALID_ARGUMENT, "Part number must be an integer between 1 and 10000, inclusive");
+    }
+
+    private static String unquote(String etag) {
+        String e = etag.trim();
+        return e.length() >= 2 && e.startsWith("\"") && e.endsWith("\"") ? e.substring(1, e.length() - 1) : e;
+    }
+
+    private static MessageDigest md5() {
+        try {
+            return MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package io.basalt.gateway.handlers;
+
+import io.basalt.gateway.s3.Responses;
+import io.basalt.gateway.s3.S3Request;
+import io.basalt.proto.meta.ObjectRecord;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.HttpString;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The object headers S3 stores with an object and returns on GET and HEAD. */
+final class ObjectHeaders {
+
+    static final List<String> STORED = List.of("Content-Encoding", "Content-Disposition", "Content-Language",
+            "Cache-Control", "Expires");
+    private static final String META = "x-amz-meta-";
+
+    private ObjectHeaders() {
+    }
+
+    /** Copies Content-Type, the stored headers and x-amz-meta-* from the request into the record. */
+    static void capture(S3Request req, ObjectRecord.Builder rec) {
+        String type = req.header("Content-Type");
+        rec.setContentType(type == null || type.isEmpty() ? "binary/octet-stream" : type);
+        for (String h : STORED) {
+            String v = req.header(h);
+            // aws-chunked is transfer framing, not a property of the object.
+            if (h.equals("Content-Encoding") && v != null) v = stripAwsChunked(v);
+            if (v != null && !v.isEmpty()) rec.putHeaders(h, v);
+        }
+        for (HttpString name : req.headerNames()) {
+            String lower = name.toString().toLowerCase(Locale.ROOT);
+            if (lower.startsWith(META)) rec.putUserMetadata(lower.substring(META.length()), req.header(name.toString()));
+        }
+    }
+
+    static void write(ObjectRecord obj, HeaderMap out) {
+        out.put(HttpString.tryFromString("ETag"), Responses.quoted(obj.getEtag()));
+        out.put(HttpString.tryFromString("Last-Modified"), Responses.httpDate(obj.getModifiedUnixMs()));
+        out.put(HttpString.tryFromString("Content-Type"), obj.getContentType().isEmpty() ? "binary/octet-stream" : obj.getContentType());
+        out.put(HttpString.tryFromString("Accept-Ranges"), "bytes");
+        for (Map.Entry<String, String> e : obj.getHeadersMap().entrySet()) {
+            out.put(HttpString.tryFromString(e.getKey()), e.getValue());
+        }
+        for (Map.Entry<String, String> e : obj.getUserMetadataMap().entrySet()) {
+            out.put(HttpString.tryFromString(META + e.getKey()), e.getValue());
+        }
+    }
+
+    private static String stripAwsChunked(String v) {
+        StringBuilder sb = new StringBuilder();
+        for (String part : v.split(",")) {
+            String p = part.trim();
+            if (p.isEmpty() || p.equalsIgnoreCase("aws-chunked")) continue;
+            if (!sb.isEmpty()) sb.append(',');
+            sb.append(p);
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,92 @@
+package io.basalt.gateway.handlers;
+
+import io.basalt.core.meta.MetadataStore.PutCondition;
+import io.basalt.core.meta.MetadataStore.PutOutcome;
+import io.basalt.gateway.auth.AwsChunkedInputStream;
+import io.basalt.gateway.s3.Responses;
+import io.basalt.gateway.s3.S3Error;
+import io.basalt.gateway.s3.S3Exception;
+import io.basalt.gateway.s3.S3Request;
+import io.basalt.proto.meta.ObjectRecord;
+import io.basalt.proto.meta.Segment;
+import io.undertow.util.HttpString;
+
+import java.io.IOException;
+import java.util.Base64;
+import java.util.HexFormat;
+
+/**
+ * PutObject: the body is erasure-coded onto the storage nodes as it arrives; only when every
+ * shard is durable and every check on the body has passed is the record committed in etcd.
+ * A failure anywhere before that leaves nothing visible.
+ */
+public final class PutObjectHandler {
+
+    private final S3Context ctx;
+
+    public PutObjectHandler(S3Context ctx) {
+        this.ctx = ctx;
+    }
+
+    public void put(S3Request req) throws IOException {
+        S3Context.checkKey(req.key());
+        ctx.requireBucket(req.bucket());
+        requireLength(req);
+        boolean ifNoneMatch = "*".equals(req.header("If-None-Match"));
+        if (ifNoneMatch && ctx.meta().getObject(req.bucket(), req.key()).isPresent()) {
+            throw new S3Exception(S3Error.PRECONDITION_FAILED);
+        }
+        Segment seg = writeBody(ctx, req);
+        ObjectRecord.Builder rec = ObjectRecord.newBuilder()
+                .setVersionId(seg.getShardSet())
+                .setSize(seg.getSize())
+                .setEtag(seg.getMd5Hex())
+                .setModifiedUnixMs(System.currentTimeMillis())
+                .addSegments(seg);
+        ObjectHeaders.capture(req, rec);
+        PutOutcome outcome = ctx.meta().putObject(req.bucket(), req.key(), rec.build(), new PutCondition(ifNoneMatch));
+        if (outcome != PutOutcome.COMMITTED) {
+            ctx.data().discard(seg);
+            throw new S3Exception(outcome == PutOutcome.NO_SUCH_BUCKET ? S3Error.NO_SUCH_BUCKET : S3Error.PRECONDITION_FAILED);
+        }
+        req.exchange().getResponseHeaders().put(HttpString.tryFromString("ETag"), Responses.quoted(seg.getMd5Hex()));
+        Responses.empty(req.exchange(), 200);
+    }
+
+    /** Streams the body into a new shard set and runs the body checks; shards are discarded if one fails. */
+    static Segment writeBody(S3Context ctx, S3Request req) throws IOException {
+        byte[] contentMd5 = contentMd5(req.header("Content-MD5"));
+        Segment seg = ctx.data().write(req.body());
+        try {
+            if (contentMd5 != null && !HexFormat.of().formatHex(contentMd5).equals(seg.getMd5Hex())) {
+                throw new S3Exception(S3Error.BAD_DIGEST);
+            }
+            String decoded = req.header("X-Amz-Decoded-Content-Length");
+            if (decoded != null && req.body() instanceof AwsChunkedInputStream && Long.parseLong(decoded.trim()) != seg.getSize()) {
+                throw new S3Exception(S3Error.INCOMPLETE_BODY);
+            }
+        } catch (RuntimeException e) {
+            ctx.data().discard(seg);
+            throw e;
+        }
+        return seg;
+    }
+
+    static void requireLength(S3Request req) {
+        String te = req.header("Transfer-Encoding");
+        if (req.contentLength() < 0 && (te == null || !te.toLowerCase().contains("chunked"))) {
+            throw new S3Exception(S3Error.MISSING_CONTENT_LENGTH);
+        }
+    }
+
+    private static byte[] contentMd5(String header) {
+        if (header == null) return null;
+        try {
+            byte[] md5 = Base64.getDecoder().decode(header.trim());
+            if (md5.length != 16) throw new S3Exception(S3Error.INVALID_DIGEST);
+            return md5;
+        } catch (IllegalArgumentException e) {
+            throw new S3Exception(S3Error.INVALID_DIGEST);
+        }
+    }
+}

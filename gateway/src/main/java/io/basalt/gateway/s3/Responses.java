@@ -1,0 +1,58 @@
+package io.basalt.gateway.s3;
+
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+/** Writing S3 answers: XML documents, empty answers and error documents. */
+public final class Responses {
+
+    private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
+
+    private Responses() {
+    }
+
+    public static void xml(HttpServerExchange ex, int status, Xml doc) {
+        byte[] body = doc.toString().getBytes(StandardCharsets.UTF_8);
+        ex.setStatusCode(status);
+        ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/xml");
+        ex.setResponseContentLength(body.length);
+        ex.getResponseSender().send(java.nio.ByteBuffer.wrap(body));
+    }
+
+    public static void empty(HttpServerExchange ex, int status) {
+        ex.setStatusCode(status);
+        ex.setResponseContentLength(0);
+    }
+
+    /** An S3 error document; HEAD answers carry the status alone. */
+    public static void error(HttpServerExchange ex, S3Exception e, String resource, String requestId) {
+        ex.setStatusCode(e.error().status());
+        if (ex.getRequestMethod().toString().equals("HEAD")) {
+            ex.setResponseContentLength(0);
+            return;
+        }
+        Xml doc = new Xml().open("Error")
+                .element("Code", e.error().code())
+                .element("Message", e.getMessage())
+                .element("Resource", resource)
+                .element("RequestId", requestId)
+                .close("Error");
+        byte[] body = doc.toString().getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/xml");
+        ex.setResponseContentLength(body.length);
+        ex.getResponseSender().send(java.nio.ByteBuffer.wrap(body));
+    }
+
+    public static String httpDate(long unixMs) {
+        return HTTP_DATE.format(Instant.ofEpochMilli(unixMs));
+    }
+
+    public static String quoted(String etag) {
+        return "\"" + etag + "\"";
+    }
+}

@@ -1,0 +1,127 @@
+package io.basalt.gateway.s3;
+
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.HttpString;
+
+import java.io.InputStream;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One S3 request as the handlers see it: method, bucket and key decoded from the path,
+ * query parameters decoded from the raw query string (so "?uploads" and "?location" with
+ * no value survive), and the body once authentication has wrapped it.
+ */
+public final class S3Request {
+
+    private final HttpServerExchange exchange;
+    private final String bucket;
+    private final String key;
+    private final String rawPath;
+    private final Map<String, String> query;
+    private InputStream body;
+
+    private S3Request(HttpServerExchange exchange, String bucket, String key, String rawPath, Map<String, String> query) {
+        this.exchange = exchange;
+        this.bucket = bucket;
+        this.key = key;
+        this.rawPath = rawPath;
+        this.query = query;
+    }
+
+    /** Path-style addressing: /bucket/key. */
+    public static S3Request parse(HttpServerExchange ex) {
+        String raw = ex.getRequestURI();
+        int q = raw.indexOf('?');
+        if (q >= 0) raw = raw.substring(0, q);
+        if (raw.startsWith("http://") || raw.startsWith("https://")) {
+            int slash = raw.indexOf('/', raw.indexOf("//") + 2);
+            raw = slash < 0 ? "/" : raw.substring(slash);
+        }
+        String path = UriEncoding.decode(raw, false);
+        String bucket = null, key = null;
+        if (path.length() > 1) {
+            int slash = path.indexOf('/', 1);
+            if (slash < 0) {
+                bucket = path.substring(1);
+            } else {
+                bucket = path.substring(1, slash);
+                String k = path.substring(slash + 1);
+                key = k.isEmpty() ? null : k;
+            }
+        }
+        return new S3Request(ex, bucket, key, raw, parseQuery(ex.getQueryString()));
+    }
+
+    static Map<String, String> parseQuery(String raw) {
+        if (raw == null || raw.isEmpty()) return Collections.emptyMap();
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String pair : raw.split("&")) {
+            if (pair.isEmpty()) continue;
+            int eq = pair.indexOf('=');
+            String name = UriEncoding.decode(eq < 0 ? pair : pair.substring(0, eq), true);
+            String value = eq < 0 ? "" : UriEncoding.decode(pair.substring(eq + 1), true);
+            out.putIfAbsent(name, value);
+        }
+        return out;
+    }
+
+    public HttpServerExchange exchange() {
+        return exchange;
+    }
+
+    public String method() {
+        return exchange.getRequestMethod().toString();
+    }
+
+    public String bucket() {
+        return bucket;
+    }
+
+    public String key() {
+        return key;
+    }
+
+    /** The path exactly as sent, still percent-encoded. */
+    public String rawPath() {
+        return rawPath;
+    }
+
+    public Map<String, String> query() {
+        return query;
+    }
+
+    public boolean hasQuery(String name) {
+        return query.containsKey(name);
+    }
+
+    public String queryParam(String name) {
+        return query.get(name);
+    }
+
+    /** All values of a header joined by commas, or null. */
+    public String header(String name) {
+        HeaderValues v = exchange.getRequestHeaders().get(name);
+        if (v == null || v.isEmpty()) return null;
+        return v.size() == 1 ? v.getFirst() : String.join(",", v);
+    }
+
+    public Iterable<HttpString> headerNames() {
+        return exchange.getRequestHeaders().getHeaderNames();
+    }
+
+    /** Content-Length, or -1 when absent. */
+    public long contentLength() {
+        return exchange.getRequestContentLength();
+    }
+
+    public InputStream body() {
+        return body;
+    }
+
+    public void body(InputStream body) {
+        this.body = body;
+    }
+}

@@ -1,0 +1,69 @@
+package io.basalt.gateway.s3;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+/** A minimal streaming XML writer for S3 responses: elements, escaped text, nothing else. */
+public final class Xml {
+
+    public static final String NS = "http://s3.amazonaws.com/doc/2006-03-01/";
+    private static final DateTimeFormatter ISO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+    private final StringBuilder sb = new StringBuilder(256).append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+
+    public Xml open(String name) {
+        sb.append('<').append(name).append('>');
+        return this;
+    }
+
+    /** The document's root element, in S3's namespace. */
+    public Xml root(String name) {
+        sb.append('<').append(name).append(" xmlns=\"").append(NS).append("\">");
+        return this;
+    }
+
+    public Xml close(String name) {
+        sb.append("</").append(name).append('>');
+        return this;
+    }
+
+    public Xml element(String name, Object value) {
+        if (value == null) return this;
+        open(name);
+        escape(String.valueOf(value));
+        return close(name);
+    }
+
+    public Xml empty(String name) {
+        sb.append('<').append(name).append("/>");
+        return this;
+    }
+
+    public static String iso(long unixMs) {
+        return ISO.format(Instant.ofEpochMilli(unixMs));
+    }
+
+    private void escape(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '<' -> sb.append("&lt;");
+                case '>' -> sb.append("&gt;");
+                case '&' -> sb.append("&amp;");
+                case '"' -> sb.append("&quot;");
+                case '\'' -> sb.append("&apos;");
+                default -> {
+                    // XML 1.0 cannot carry most control characters; S3 clients expect them escaped.
+                    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') sb.append("&#x").append(Integer.toHexString(c)).append(';');
+                    else sb.append(c);
+                }
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return sb.toString();
+    }
+}
