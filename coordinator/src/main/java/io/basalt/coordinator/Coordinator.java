@@ -94,6 +94,7 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
 
     private static void logMembers(Map<String, NodeRecord> live) {
         log.info("live storage nodes ({}): {}", live.size(), live.values().stream()
+                .sorted(java.util.Comparator.comparing(NodeRecord::getNodeId))
                 .map(n -> n.getNodeId() + "@" + n.getAddress()).collect(Collectors.joining(", ", "[", "]")));
     }
 
