@@ -1,0 +1,109 @@
+package io.basalt.coordinator;
+
+import io.basalt.core.cluster.Membership;
+import io.basalt.core.meta.Etcd;
+import io.basalt.core.meta.Keys;
+import io.basalt.core.shard.ShardClients;
+import io.basalt.proto.meta.NodeRecord;
+import io.etcd.jetcd.Client;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** One coordinator process: campaigns for leadership and, while leading, does the cluster's background work. */
+public final class Coordinator implements AutoCloseable, LeaderElection.Listener {
+
+    public record Config(String id, List<String> etcdEndpoints, String etcdPrefix, Duration gcGrace,
+                         Duration gcInterval, long leaseTtlSeconds) {
+        public Config(String id, List<String> etcdEndpoints, String etcdPrefix, Duration gcGrace) {
+            this(id, etcdEndpoints, etcdPrefix, gcGrace, Duration.ofSeconds(10), 10);
+        }
+    }
+
+    private static final Logger log = LogManager.getLogger(Coordinator.class);
+
+    private final Config config;
+    private final Client client;
+    private final Membership membership;
+    private final ShardClients shards;
+    private final GarbageCollector gc;
+    private final LeaderElection election;
+
+    private Coordinator(Config config) {
+        this.config = config;
+        Keys keys = new Keys(config.etcdPrefix());
+        this.client = Etcd.connect(config.etcdEndpoints());
+        this.membership = startMembership(client, keys);
+        this.shards = new ShardClients();
+        this.gc = new GarbageCollector(client, keys, membership, shards, config.gcGrace(), config.gcInterval());
+        this.election = new LeaderElection(client, keys.election(), config.id(), config.leaseTtlSeconds(), this);
+        membership.onChange(this::membershipChanged);
+    }
+
+    public static Coordinator start(Config config) {
+        Coordinator c = new Coordinator(config);
+        log.info("coordinator {} started (etcd {}, prefix {}, gc grace {} s)", config.id(),
+                String.join(",", config.etcdEndpoints()), config.etcdPrefix(), config.gcGrace().toSeconds());
+        c.election.start();
+        return c;
+    }
+
+    /** Membership needs etcd to answer; retry until it does so the process survives a slow etcd start. */
+    private static Membership startMembership(Client client, Keys keys) {
+        long delay = 500;
+        while (true) {
+            try {
+                return Membership.start(client, keys);
+            } catch (RuntimeException e) {
+                log.warn("waiting for etcd: {}", e.getMessage());
+                try {
+                    Thread.sleep(delay);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                delay = Math.min(delay * 2, 5000);
+            }
+        }
+    }
+
+    public boolean isLeader() {
+        return election.isLeader();
+    }
+
+    @Override
+    public void elected() {
+        log.info("coordinator {} is leader", config.id());
+        logMembers(membership.live());
+        gc.start();
+    }
+
+    @Override
+    public void lost() {
+        log.info("coordinator {} is no longer leader", config.id());
+        gc.stop();
+    }
+
+    private void membershipChanged(Map<String, NodeRecord> live) {
+        if (election.isLeader()) logMembers(live);
+    }
+
+    private static void logMembers(Map<String, NodeRecord> live) {
+        log.info("live storage nodes ({}): {}", live.size(), live.values().stream()
+                .sorted(java.util.Comparator.comparing(NodeRecord::getNodeId))
+                .map(n -> n.getNodeId() + "@" + n.getAddress()).collect(Collectors.joining(", ", "[", "]")));
+    }
+
+    @Override
+    public void close() {
+        election.close();
+        gc.close();
+        membership.close();
+        shards.close();
+        client.close();
+    }
+}

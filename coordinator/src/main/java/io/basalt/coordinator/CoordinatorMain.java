@@ -1,0 +1,66 @@
+package io.basalt.coordinator;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N]}
+ */
+public final class CoordinatorMain {
+
+    private static final Logger log = LogManager.getLogger(CoordinatorMain.class);
+    private static final String USAGE =
+            "usage: CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N]";
+
+    private CoordinatorMain() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        Coordinator.Config config;
+        try {
+            config = parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.println(USAGE);
+            System.exit(2);
+            return;
+        }
+        Coordinator coordinator = Coordinator.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("coordinator {} stopping", config.id());
+            coordinator.close();
+            stopped.countDown();
+            LogManager.shutdown();
+        }, "shutdown"));
+        stopped.await();
+    }
+
+    static Coordinator.Config parse(String[] args) {
+        String id = null;
+        String etcd = null;
+        String prefix = "/basalt/";
+        long graceSeconds = 300;
+        for (int i = 0; i < args.length; i++) {
+            String flag = args[i];
+            if (i + 1 >= args.length) throw new IllegalArgumentException("missing value for " + flag);
+            String value = args[++i];
+            switch (flag) {
+                case "--id" -> id = value;
+                case "--etcd" -> etcd = value;
+                case "--etcd-prefix" -> prefix = value.endsWith("/") ? value : value + "/";
+                case "--gc-grace-seconds" -> graceSeconds = Long.parseLong(value);
+                default -> throw new IllegalArgumentException("unknown flag " + flag);
+            }
+        }
+        if (id == null || id.isBlank()) throw new IllegalArgumentException("--id is required");
+        if (etcd == null || etcd.isBlank()) throw new IllegalArgumentException("--etcd is required");
+        if (graceSeconds < 0) throw new IllegalArgumentException("--gc-grace-seconds must be >= 0");
+        List<String> endpoints = io.basalt.core.meta.Etcd.parseEndpoints(etcd);
+        return new Coordinator.Config(id, endpoints, prefix, Duration.ofSeconds(graceSeconds));
+    }
+}

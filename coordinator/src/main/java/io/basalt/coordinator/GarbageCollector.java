@@ -1,0 +1,159 @@
+package io.basalt.coordinator;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.basalt.core.cluster.Membership;
+import io.basalt.core.meta.Keys;
+import io.basalt.core.shard.ShardClients;
+import io.basalt.proto.meta.GarbageRecord;
+import io.basalt.proto.meta.NodeRecord;
+import io.basalt.proto.meta.Segment;
+import io.basalt.proto.shard.DeleteShardRequest;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Drains the garbage queue ({@code <prefix>gc/}): once a record is older than the grace
+ * period, deletes every shard of every segment in it from the node holding it, then removes
+ * the record in a transaction that compares its mod revision. A record whose shards cannot
+ * all be deleted now (node not live, call failed) stays queued for a later pass.
+ * Runs only while started, i.e. while this coordinator leads.
+ */
+public final class GarbageCollector implements AutoCloseable {
+
+    private static final Logger log = LogManager.getLogger(GarbageCollector.class);
+    private static final int BATCH = 500;
+    private static final long DELETE_DEADLINE_SECONDS = 10;
+
+    private final Client client;
+    private final Keys keys;
+    private final Membership membership;
+    private final ShardClients shards;
+    private final Duration grace;
+    private final Duration interval;
+    private final ScheduledExecutorService timer;
+    private ScheduledFuture<?> task;
+
+    public GarbageCollector(Client client, Keys keys, Membership membership, ShardClients shards,
+                            Duration grace, Duration interval) {
+        this.client = client;
+        this.keys = keys;
+        this.membership = membership;
+        this.shards = shards;
+        this.grace = grace;
+        this.interval = interval;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "gc");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public synchronized void start() {
+        if (task != null) return;
+        task = timer.scheduleWithFixedDelay(this::runQuietly, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public synchronized void stop() {
+        if (task == null) return;
+        task.cancel(false);
+        task = null;
+    }
+
+    private void runQuietly() {
+        try {
+            int removed = runOnce();
+            if (removed > 0) log.info("gc: removed {} garbage record(s)", removed);
+        } catch (Exception e) {
+            log.warn("gc pass failed: {}", e.toString());
+        }
+    }
+
+    /** One pass over the queue; returns the number of records removed. */
+    public int runOnce() throws Exception {
+        long cutoff = System.currentTimeMillis() - grace.toMillis();
+        ByteSequence prefix = bs(keys.garbagePrefix());
+        ByteSequence from = prefix;
+        ByteSequence end = ByteSequence.from(Keys.prefixEnd(prefix.getBytes()));
+        int removed = 0;
+        while (true) {
+            GetResponse page = client.getKVClient().get(from,
+                    GetOption.builder().withRange(end).withLimit(BATCH).build()).get(10, TimeUnit.SECONDS);
+            for (KeyValue kv : page.getKvs()) {
+                if (Thread.currentThread().isInterrupted()) return removed;
+                if (collect(kv, cutoff)) removed++;
+            }
+            if (!page.isMore() || page.getKvs().isEmpty()) return removed;
+            byte[] last = page.getKvs().get(page.getKvs().size() - 1).getKey().getBytes();
+            byte[] next = java.util.Arrays.copyOf(last, last.length + 1); // smallest key after last
+            from = ByteSequence.from(next);
+        }
+    }
+
+    private boolean collect(KeyValue kv, long cutoff) throws Exception {
+        GarbageRecord record;
+        try {
+            record = GarbageRecord.parseFrom(kv.getValue().getBytes());
+        } catch (InvalidProtocolBufferException e) {
+            log.warn("gc: ignoring unreadable record {}", kv.getKey());
+            return false;
+        }
+        if (record.getQueuedUnixMs() > cutoff) return false;
+        boolean complete = true;
+        for (Segment segment : record.getSegmentsList()) {
+            for (int i = 0; i < segment.getNodeIdsCount(); i++) {
+                complete &= deleteShard(segment.getShardSet() + "." + i, segment.getNodeIds(i));
+            }
+        }
+        if (!complete) return false;
+        boolean deleted = client.getKVClient().txn()
+                .If(new Cmp(kv.getKey(), Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision())))
+                .Then(Op.delete(kv.getKey(), DeleteOption.DEFAULT))
+                .commit().get(10, TimeUnit.SECONDS).isSucceeded();
+        if (deleted) log.debug("gc: removed {} ({})", kv.getKey(), record.getReason());
+        return deleted;
+    }
+
+    /** True when the shard is gone from its node (deleted now or never there). */
+    private boolean deleteShard(String shardId, String nodeId) {
+        if (nodeId.isEmpty()) return true; // no shard was placed in this slot
+        NodeRecord node = membership.live().get(nodeId);
+        if (node == null) {
+            log.debug("gc: node {} not live; keeping {} for later", nodeId, shardId);
+            return false;
+        }
+        try {
+            shards.blocking(node.getAddress())
+                    .withDeadlineAfter(DELETE_DEADLINE_SECONDS, TimeUnit.SECONDS)
+                    .deleteShard(DeleteShardRequest.newBuilder().setShardId(shardId).build());
+            return true;
+        } catch (RuntimeException e) {
+            log.warn("gc: deleting {} on {} failed: {}", shardId, nodeId, e.toString());
+            return false;
+        }
+    }
+
+    private static ByteSequence bs(String s) {
+        return ByteSequence.from(Keys.utf8(s));
+    }
+
+    @Override
+    public void close() {
+        stop();
+        timer.shutdownNow();
+    }
+}
