@@ -12,7 +12,6 @@ import io.basalt.proto.shard.WriteShardHeader;
 import io.basalt.proto.shard.WriteShardRequest;
 import io.basalt.proto.shard.WriteShardResponse;
 import io.basalt.testkit.EtcdProcess;
-import io.basalt.testkit.FreePorts;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.grpc.ManagedChannel;
@@ -20,13 +19,13 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import io.basalt.storage.StorageNode;
+import io.basalt.storage.StorageNodeConfig;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +33,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 import static io.basalt.coordinator.LeaderElectionTest.awaitTrue;
@@ -42,8 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * GC against a real etcd and a real storage-node process, started from the storage-node
- * module's packaged jar (built earlier in the reactor).
+ * GC against a real etcd and a real storage node serving gRPC on a real port.
  */
 class GarbageCollectorTest {
 
@@ -52,31 +49,17 @@ class GarbageCollectorTest {
     @TempDir
     Path tmp;
     private EtcdProcess etcd;
-    private Process node;
+    private StorageNode node;
     private Client client;
     private ManagedChannel channel;
     private int nodePort;
 
     @BeforeEach
     void start() throws Exception {
-        Path moduleTarget = Path.of("..", "storage-node", "target").toAbsolutePath().normalize();
-        Path jar;
-        try (Stream<Path> s = Files.exists(moduleTarget) ? Files.list(moduleTarget) : Stream.empty()) {
-            jar = s.filter(p -> p.getFileName().toString().matches("basalt-storage-node-.*\\.jar")
-                    && !p.getFileName().toString().contains("-tests")).findFirst().orElse(null);
-        }
-        Assumptions.assumeTrue(jar != null && Files.isDirectory(moduleTarget.resolve("lib")),
-                "storage-node is not packaged; run the reactor build (./basalt test)");
         etcd = EtcdProcess.start();
-        nodePort = FreePorts.allocate();
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        node = new ProcessBuilder(java, "-Xmx128m",
-                "-Djava.util.logging.manager=org.apache.logging.log4j.jul.LogManager",
-                "-cp", jar + File.pathSeparator + moduleTarget.resolve("lib") + File.separator + "*",
-                "io.basalt.storage.StorageNodeMain", "--id", "node-a", "--listen", "127.0.0.1:" + nodePort,
-                "--data", tmp.resolve("node-a").toString(), "--etcd", etcd.endpoint(),
-                "--etcd-prefix", KEYS.root(), "--lease-ttl", "3")
-                .redirectErrorStream(true).redirectOutput(tmp.resolve("node-a.log").toFile()).start();
+        node = StorageNode.start(new StorageNodeConfig("node-a", "127.0.0.1", 0, List.of(tmp.resolve("node-a")),
+                etcd.endpoint(), KEYS.root(), Duration.ofSeconds(3)));
+        nodePort = node.port();
         client = Etcd.connect(List.of(etcd.endpoint()));
         awaitTrue(() -> get(KEYS.node("node-a")) != null, "node-a registers in etcd");
         channel = NettyChannelBuilder.forAddress("127.0.0.1", nodePort).usePlaintext().build();
@@ -86,10 +69,7 @@ class GarbageCollectorTest {
     void stop() throws Exception {
         if (channel != null) channel.shutdownNow();
         if (client != null) client.close();
-        if (node != null) {
-            node.destroy();
-            if (!node.waitFor(10, TimeUnit.SECONDS)) node.destroyForcibly().waitFor();
-        }
+        if (node != null) node.close();
         if (etcd != null) etcd.close();
     }
 

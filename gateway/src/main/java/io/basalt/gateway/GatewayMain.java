@@ -40,6 +40,7 @@ public final class GatewayMain {
             LogManager.getLogger(GatewayMain.class).info("gateway stopping");
             gateway.close();
             stopped.countDown();
+            LogManager.shutdown(); // log4j's own hook is disabled so these last lines are logged
         }, "shutdown"));
         stopped.await();
     }

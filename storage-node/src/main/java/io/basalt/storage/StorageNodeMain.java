@@ -31,7 +31,10 @@ public final class StorageNodeMain {
             return;
         }
         StorageNode node = StorageNode.start(config);
-        Runtime.getRuntime().addShutdownHook(new Thread(node::close, "storage-node-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            node.close();
+            LogManager.shutdown(); // log4j's own hook is disabled so these last lines are logged
+        }, "storage-node-shutdown"));
         node.awaitTermination();
         log.info("storage node {} exiting", config.nodeId());
     }
