@@ -39,7 +39,9 @@ public final class ShardWriter {
     public static ShardWriter open(ShardClients clients, String nodeId, String address, String shardId,
                                    int chunkSize, long stallTimeoutMs) {
         ShardWriter w = new ShardWriter(nodeId, stallTimeoutMs);
-        clients.async(address).writeShard(w.new Observer());
+        // Let about two chunks queue per stream: the encoder keeps working while the transport
+        // drains, and memory stays bounded at a few chunks per shard.
+        clients.async(address).withOnReadyThreshold(Math.max(2 * chunkSize, 64 << 10)).writeShard(w.new Observer());
         w.call.onNext(WriteShardRequest.newBuilder()
                 .setHeader(WriteShardHeader.newBuilder().setShardId(shardId).setChunkSize(chunkSize))
                 .build());
