@@ -19,12 +19,13 @@ import java.util.stream.Collectors;
 public final class Coordinator implements AutoCloseable, LeaderElection.Listener {
 
     public record Config(String id, List<String> etcdEndpoints, String etcdPrefix, Duration gcGrace,
-                         Duration gcInterval, long leaseTtlSeconds, Duration uploadExpiry) {
+                         Duration gcInterval, long leaseTtlSeconds, Duration uploadExpiry, Duration healGrace) {
         public static final Duration DEFAULT_UPLOAD_EXPIRY = Duration.ofHours(24);
+        public static final Duration DEFAULT_HEAL_GRACE = Duration.ofMinutes(5);
 
         public Config(String id, List<String> etcdEndpoints, String etcdPrefix, Duration gcGrace,
                       Duration gcInterval, long leaseTtlSeconds) {
-            this(id, etcdEndpoints, etcdPrefix, gcGrace, gcInterval, leaseTtlSeconds, DEFAULT_UPLOAD_EXPIRY);
+            this(id, etcdEndpoints, etcdPrefix, gcGrace, gcInterval, leaseTtlSeconds, DEFAULT_UPLOAD_EXPIRY, DEFAULT_HEAL_GRACE);
         }
 
         public Config(String id, List<String> etcdEndpoints, String etcdPrefix, Duration gcGrace) {
@@ -41,6 +42,8 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
     private final GarbageCollector gc;
     private final EtcdMetadataStore meta;
     private final UploadExpiry uploadExpiry;
+    private final Healer healer;
+    private volatile java.util.Set<String> lastLive = java.util.Set.of();
     private final LeaderElection election;
 
     private Coordinator(Config config) {
@@ -53,6 +56,9 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         this.meta = new EtcdMetadataStore(client, keys);
         this.uploadExpiry = new UploadExpiry(meta, config.uploadExpiry(),
                 config.gcInterval().compareTo(Duration.ofMinutes(10)) < 0 ? config.gcInterval() : Duration.ofMinutes(10));
+        this.healer = new Healer(meta, keys, membership, shards, config.healGrace(),
+                config.gcInterval().compareTo(Duration.ofSeconds(5)) < 0 ? config.gcInterval() : Duration.ofSeconds(5));
+        this.lastLive = membership.live().keySet();
         this.election = new LeaderElection(client, keys.election(), config.id(), config.leaseTtlSeconds(), this);
         membership.onChange(this::membershipChanged);
     }
@@ -94,6 +100,7 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         logMembers(membership.live());
         gc.start();
         uploadExpiry.start();
+        healer.start();
     }
 
     @Override
@@ -101,9 +108,12 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         log.info("coordinator {} is no longer leader", config.id());
         gc.stop();
         uploadExpiry.stop();
+        healer.stop();
     }
 
     private void membershipChanged(Map<String, NodeRecord> live) {
+        healer.membershipChanged(lastLive, live);
+        lastLive = live.keySet();
         if (election.isLeader()) logMembers(live);
     }
 
@@ -118,6 +128,7 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         election.close();
         gc.close();
         uploadExpiry.close();
+        healer.close();
         membership.close();
         shards.close();
         client.close();

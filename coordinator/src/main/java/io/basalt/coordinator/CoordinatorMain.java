@@ -8,13 +8,13 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H]}
+ * {@code CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H] [--heal-grace-seconds S]}
  */
 public final class CoordinatorMain {
 
     private static final Logger log = LogManager.getLogger(CoordinatorMain.class);
     private static final String USAGE =
-            "usage: CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H]";
+            "usage: CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H] [--heal-grace-seconds S]";
 
     private CoordinatorMain() {
     }
@@ -46,6 +46,7 @@ public final class CoordinatorMain {
         String prefix = "/basalt/";
         long graceSeconds = 300;
         Duration uploadExpiry = Coordinator.Config.DEFAULT_UPLOAD_EXPIRY;
+        Duration healGrace = Coordinator.Config.DEFAULT_HEAL_GRACE;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (i + 1 >= args.length) throw new IllegalArgumentException("missing value for " + flag);
@@ -56,6 +57,7 @@ public final class CoordinatorMain {
                 case "--etcd-prefix" -> prefix = value.endsWith("/") ? value : value + "/";
                 case "--gc-grace-seconds" -> graceSeconds = Long.parseLong(value);
                 case "--upload-expiry-hours" -> uploadExpiry = Duration.ofHours(Long.parseLong(value));
+                case "--heal-grace-seconds" -> healGrace = Duration.ofSeconds(Long.parseLong(value));
                 default -> throw new IllegalArgumentException("unknown flag " + flag);
             }
         }
@@ -64,6 +66,6 @@ public final class CoordinatorMain {
         if (graceSeconds < 0) throw new IllegalArgumentException("--gc-grace-seconds must be >= 0");
         List<String> endpoints = io.basalt.core.meta.Etcd.parseEndpoints(etcd);
         return new Coordinator.Config(id, endpoints, prefix, Duration.ofSeconds(graceSeconds), Duration.ofSeconds(10), 10,
-                uploadExpiry);
+                uploadExpiry, healGrace);
     }
 }

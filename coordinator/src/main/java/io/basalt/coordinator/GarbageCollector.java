@@ -130,6 +130,7 @@ public final class GarbageCollector implements AutoCloseable {
 
     /** True when the shard is gone from its node (deleted now or never there). */
     private boolean deleteShard(String shardId, String nodeId) {
+        if (nodeId.isEmpty()) return true; // a shard that was never placed (written below full redundancy)
         if (nodeId.isEmpty()) return true; // no shard was placed in this slot
         NodeRecord node = membership.live().get(nodeId);
         if (node == null) {

@@ -4,6 +4,7 @@ import io.basalt.core.cluster.Membership;
 import io.basalt.core.cluster.NodeSuspicion;
 import io.basalt.core.erasure.SegmentDecoder;
 import io.basalt.core.erasure.SegmentEncoder;
+import io.basalt.core.erasure.ShardProblems;
 import io.basalt.core.placement.InsufficientNodesException;
 import io.basalt.core.placement.Placement;
 import io.basalt.core.shard.ShardWriteException;
@@ -22,6 +23,7 @@ import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * Object bytes in and out of the storage nodes: places and writes new shard sets, reads
@@ -45,7 +47,7 @@ public final class DataPath {
         this.layout = layout;
         this.writeQuorum = writeQuorum > 0 ? writeQuorum : defaultQuorum(layout);
         this.encoder = new SegmentEncoder(clients, ioTimeoutMs, suspicion::failed);
-        this.decoder = new SegmentDecoder(clients, membership::live, ioTimeoutMs, suspicion::failed);
+        this.decoder = new SegmentDecoder(clients, membership::live, ioTimeoutMs);
     }
 
     public ErasureLayout layout() {
@@ -79,8 +81,23 @@ public final class DataPath {
         }
     }
 
-    /** Writes bytes [offset, offset+length) of an object to {@code out}. */
-    public void read(ObjectRecord object, long offset, long length, OutputStream out) throws IOException {
+    /**
+     * Writes bytes [offset, offset+length) of an object to {@code out}; shards found corrupt on
+     * the way are reported to {@code onCorrupt} (their bytes are never served).
+     */
+    public void read(ObjectRecord object, long offset, long length, OutputStream out,
+                     BiConsumer<Segment, Integer> onCorrupt) throws IOException {
+        ShardProblems problems = new ShardProblems() {
+            @Override
+            public void nodeFailed(String nodeId) {
+                suspicion.failed(nodeId);
+            }
+
+            @Override
+            public void corruptShard(Segment segment, int shard) {
+                onCorrupt.accept(segment, shard);
+            }
+        };
         long segStart = 0;
         long end = offset + length;
         for (Segment seg : object.getSegmentsList()) {
@@ -88,7 +105,7 @@ public final class DataPath {
             if (segEnd > offset && segStart < end) {
                 long from = Math.max(offset, segStart) - segStart;
                 long to = Math.min(end, segEnd) - segStart;
-                decoder.read(seg, from, to - from, out);
+                decoder.read(seg, from, to - from, out, problems);
             }
             if (segEnd >= end) break;
             segStart = segEnd;

@@ -2,6 +2,7 @@ package io.basalt.core.meta;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
+import io.basalt.core.erasure.SegmentHealer;
 import io.basalt.proto.meta.BucketRecord;
 import io.basalt.proto.meta.GarbageRecord;
 import io.basalt.proto.meta.HealRecord;
@@ -285,6 +286,74 @@ public final class EtcdMetadataStore implements MetadataStore {
             out.add(parse(kv, UploadRecord::parseFrom));
         }
         return out;
+    }
+
+    @Override
+    public void queueHeal(HealRecord heal) {
+        await(kv.put(bs(keys.heal(heal.getShardSet())), value(heal)));
+    }
+
+    @Override
+    public boolean replaceShards(String bucket, String key, String uploadId, String shardSet, List<SegmentHealer.Rebuilt> rebuilt) {
+        for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
+            String recordKey;
+            Optional<KeyValue> current;
+            if (uploadId.isEmpty()) {
+                recordKey = keys.object(bucket, key);
+                current = getOne(recordKey);
+            } else {
+                current = Optional.empty();
+                recordKey = null;
+                for (KeyValue kv : getPrefix(keys.partPrefix(uploadId), 0)) {
+                    if (parse(kv, PartRecord::parseFrom).getSegment().getShardSet().equals(shardSet)) {
+                        recordKey = kv.getKey().toString();
+                        current = Optional.of(kv);
+                    }
+                }
+                if (current.isEmpty()) {
+                    // The upload may have completed meanwhile: the segment now lives in the object.
+                    return replaceShards(bucket, key, "", shardSet, rebuilt);
+                }
+            }
+            if (current.isEmpty()) return false;
+            byte[] updated = uploadId.isEmpty()
+                    ? swapInObject(parse(current.get(), ObjectRecord::parseFrom), shardSet, rebuilt)
+                    : swapInPart(parse(current.get(), PartRecord::parseFrom), rebuilt);
+            if (updated == null) return false;
+            ByteSequence k = bs(recordKey);
+            TxnResponse r = await(kv.txn()
+                    .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(current.get().getModRevision())))
+                    .Then(Op.put(k, ByteSequence.from(updated), PutOption.DEFAULT))
+                    .commit());
+            if (r.isSucceeded()) return true;
+        }
+        throw new MetadataUnavailableException("too much contention healing " + shardSet, null);
+    }
+
+    private static byte[] swapInObject(ObjectRecord obj, String shardSet, List<SegmentHealer.Rebuilt> rebuilt) {
+        ObjectRecord.Builder b = obj.toBuilder();
+        for (int i = 0; i < b.getSegmentsCount(); i++) {
+            if (b.getSegments(i).getShardSet().equals(shardSet)) {
+                b.setSegments(i, swap(b.getSegments(i), rebuilt));
+                return b.build().toByteArray();
+            }
+        }
+        return null;
+    }
+
+    private static byte[] swapInPart(PartRecord part, List<SegmentHealer.Rebuilt> rebuilt) {
+        return part.toBuilder().setSegment(swap(part.getSegment(), rebuilt)).build().toByteArray();
+    }
+
+    private static Segment swap(Segment seg, List<SegmentHealer.Rebuilt> rebuilt) {
+        Segment.Builder b = seg.toBuilder();
+        java.util.Set<Integer> healed = new java.util.HashSet<>();
+        for (SegmentHealer.Rebuilt r : rebuilt) {
+            b.setNodeIds(r.shard(), r.nodeId()).setShardCrc32C(r.shard(), r.crc32c());
+            healed.add(r.shard());
+        }
+        List<Integer> stillMissing = seg.getMissingShardsList().stream().filter(i -> !healed.contains(i)).toList();
+        return b.clearMissingShards().addAllMissingShards(stillMissing).build();
     }
 
     @Override

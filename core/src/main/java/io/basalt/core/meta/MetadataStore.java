@@ -1,6 +1,8 @@
 package io.basalt.core.meta;
 
+import io.basalt.core.erasure.SegmentHealer;
 import io.basalt.proto.meta.BucketRecord;
+import io.basalt.proto.meta.HealRecord;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.PartRecord;
 import io.basalt.proto.meta.UploadRecord;
@@ -77,6 +79,16 @@ public interface MetadataStore extends AutoCloseable {
     boolean abortUpload(String bucket, String uploadId);
 
     List<UploadRecord> listUploads(String bucket);
+
+    /** Asks for shards of a committed segment to be rebuilt (found corrupt or lost). */
+    void queueHeal(HealRecord heal);
+
+    /**
+     * Swaps rebuilt shards into the segment {@code shardSet} of {@code bucket/key} (or of a part of
+     * upload {@code uploadId} when not empty), in one transaction that fails if the record changed
+     * meanwhile. False when the segment is no longer referenced there: the rebuilt shards are garbage.
+     */
+    boolean replaceShards(String bucket, String key, String uploadId, String shardSet, List<SegmentHealer.Rebuilt> rebuilt);
 
     @Override
     void close();

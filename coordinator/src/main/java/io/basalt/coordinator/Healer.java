@@ -1,0 +1,325 @@
+package io.basalt.coordinator;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.basalt.core.cluster.Membership;
+import io.basalt.core.erasure.SegmentEncoder;
+import io.basalt.core.erasure.SegmentHealer;
+import io.basalt.core.erasure.ShardProblems;
+import io.basalt.core.meta.EtcdMetadataStore;
+import io.basalt.core.meta.Keys;
+import io.basalt.core.meta.MetadataStore.ListedObject;
+import io.basalt.core.placement.Placement;
+import io.basalt.core.shard.ShardClients;
+import io.basalt.proto.meta.BucketRecord;
+import io.basalt.proto.meta.GarbageRecord;
+import io.basalt.proto.meta.HealRecord;
+import io.basalt.proto.meta.NodeRecord;
+import io.basalt.proto.meta.ObjectRecord;
+import io.basalt.proto.meta.PartRecord;
+import io.basalt.proto.meta.Segment;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Brings segments back to k+m healthy shards. Work comes from the heal/ queue (segments
+ * written below full redundancy, shards a read found corrupt) and from a scan of every object
+ * once a storage node has been gone longer than the grace period. A segment is rebuilt by
+ * {@link SegmentHealer} onto live nodes that hold none of its shards (a corrupt shard on a live
+ * node is rewritten in place), then swapped into the record by a transaction that fails if the
+ * object changed meanwhile, in which case the rebuilt shards are thrown away.
+ */
+final class Healer implements AutoCloseable {
+
+    private static final Logger log = LogManager.getLogger(Healer.class);
+    private static final int QUEUE_BATCH = 100;
+    private static final int SCAN_BATCH = 500;
+
+    private final EtcdMetadataStore meta;
+    private final Keys keys;
+    private final Membership membership;
+    private final SegmentHealer segments;
+    private final Duration nodeGrace;
+    private final Duration interval;
+    private final Map<String, Long> absentSince = new ConcurrentHashMap<>();
+    private final Set<String> scannedFor = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "healer");
+        t.setDaemon(true);
+        return t;
+    });
+    private ScheduledFuture<?> task;
+    private volatile boolean initialScan = true;
+
+    final AtomicLong healed = new AtomicLong();
+    final AtomicLong failed = new AtomicLong();
+    final AtomicLong scanned = new AtomicLong();
+
+    Healer(EtcdMetadataStore meta, Keys keys, Membership membership, ShardClients clients, Duration nodeGrace, Duration interval) {
+        this.meta = meta;
+        this.keys = keys;
+        this.membership = membership;
+        this.segments = new SegmentHealer(clients, 30_000);
+        this.nodeGrace = nodeGrace;
+        this.interval = interval;
+    }
+
+    synchronized void start() {
+        // A new leader does not know which nodes died before it: one scan finds the nodes that
+        // objects reference but that are gone, and starts their grace periods.
+        initialScan = true;
+        if (task == null) task = timer.scheduleWithFixedDelay(this::passQuietly, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    synchronized void stop() {
+        if (task != null) task.cancel(false);
+        task = null;
+    }
+
+    private void passQuietly() {
+        try {
+            pass();
+        } catch (RuntimeException e) {
+            log.warn("heal pass failed: {}", e.toString());
+        }
+    }
+
+    void pass() {
+        Map<String, NodeRecord> live = membership.live();
+        long now = System.currentTimeMillis();
+        for (String id : live.keySet()) {
+            absentSince.remove(id);
+            scannedFor.remove(id);
+        }
+        drainQueue(live, now);
+        if (initialScan) {
+            scanAll(live, now);
+            initialScan = false;
+        }
+        Set<String> overdue = new TreeSet<>();
+        absentSince.forEach((id, since) -> {
+            if (now - since >= nodeGrace.toMillis() && !scannedFor.contains(id)) overdue.add(id);
+        });
+        if (!overdue.isEmpty()) {
+            log.info("storage nodes {} gone for more than {}: scanning objects to heal", overdue, nodeGrace);
+            if (scanAll(live, now)) scannedFor.addAll(overdue);
+        }
+    }
+
+    /** Notes nodes that left, so the grace period counts from when they were last seen. */
+    void membershipChanged(Set<String> previouslyLive, Map<String, NodeRecord> live) {
+        long now = System.currentTimeMillis();
+        for (String id : previouslyLive) if (!live.containsKey(id)) absentSince.putIfAbsent(id, now);
+    }
+
+    private void drainQueue(Map<String, NodeRecord> live, long now) {
+        for (KeyValue kv : get(keys.healPrefix(), QUEUE_BATCH)) {
+            HealRecord h;
+            try {
+                h = HealRecord.parseFrom(kv.getValue().getBytes());
+            } catch (InvalidProtocolBufferException e) {
+                log.warn("heal: dropping unreadable record {}", kv.getKey());
+                deleteIfUnchanged(kv);
+                continue;
+            }
+            if (heal(h.getBucket(), h.getKey(), h.getUploadId(), h.getShardSet(), new HashSet<>(h.getShardsList()), live, now)) {
+                deleteIfUnchanged(kv);
+            }
+        }
+    }
+
+    /** @return true when every object was looked at */
+    private boolean scanAll(Map<String, NodeRecord> live, long now) {
+        boolean complete = true;
+        for (BucketRecord b : meta.listBuckets()) {
+            String from = "";
+            boolean inclusive = true;
+            while (true) {
+                List<ListedObject> page = meta.scanObjects(b.getName(), from, inclusive, null, SCAN_BATCH);
+                for (ListedObject o : page) {
+                    scanned.incrementAndGet();
+                    for (Segment seg : o.record().getSegmentsList()) {
+                        if (!lostShards(seg, live, now).isEmpty()) {
+                            complete &= heal(b.getName(), o.key(), "", seg.getShardSet(), Set.of(), live, now);
+                        }
+                    }
+                }
+                if (page.size() < SCAN_BATCH) break;
+                from = page.get(page.size() - 1).key();
+                inclusive = false;
+            }
+        }
+        return complete;
+    }
+
+    /**
+     * Rebuilds the segment's unhealthy shards.
+     * @return true when nothing is left to do for it (healed, or no longer referenced)
+     */
+    private boolean heal(String bucket, String key, String uploadId, String shardSet, Set<Integer> reported,
+                         Map<String, NodeRecord> live, long now) {
+        Optional<Segment> found = find(bucket, key, uploadId, shardSet);
+        if (found.isEmpty()) return true; // overwritten or deleted: GC owns its shards now
+        Segment seg = found.get();
+        Set<Integer> lost = lostShards(seg, live, now);
+        lost.addAll(reported);
+        if (lost.isEmpty()) return true;
+        Set<Integer> waiting = new TreeSet<>();
+        for (int i : lost) {
+            String node = seg.getNodeIds(i);
+            // A node inside its grace period may come back with the shard intact.
+            if (!node.isEmpty() && !live.containsKey(node) && !reported.contains(i) && !seg.getMissingShardsList().contains(i)
+                    && now - absentSince.computeIfAbsent(node, n -> now) < nodeGrace.toMillis()) {
+                waiting.add(i);
+            }
+        }
+        lost.removeAll(waiting);
+        if (lost.isEmpty()) return false;
+        int[] shards = lost.stream().mapToInt(Integer::intValue).toArray();
+        List<NodeRecord> targets = targets(seg, shards, live);
+        if (targets == null) {
+            log.warn("heal {}: not enough live nodes to place {} shards", shardSet, shards.length);
+            return false;
+        }
+        try {
+            List<SegmentHealer.Rebuilt> rebuilt = segments.rebuild(seg, live, shards, targets, ShardProblems.NONE);
+            if (!meta.replaceShards(bucket, key, uploadId, shardSet, rebuilt)) {
+                log.info("heal {}: the object changed while healing; discarding the rebuilt shards", shardSet);
+                queueGarbage(seg, rebuilt, "heal raced an overwrite");
+                return true;
+            }
+            queueGarbage(seg, staleCopies(seg, rebuilt, live), "healed around");
+            healed.incrementAndGet();
+            log.info("healed {}/{} segment {}: shards {} now on {}", bucket, key, shardSet, lost,
+                    rebuilt.stream().map(SegmentHealer.Rebuilt::nodeId).toList());
+            return waiting.isEmpty();
+        } catch (Exception e) {
+            failed.incrementAndGet();
+            log.warn("heal {}/{} segment {} failed: {}", bucket, key, shardSet, e.toString());
+            return false;
+        }
+    }
+
+    /** Shards on no node, on a node gone past the grace period, or never written. */
+    private Set<Integer> lostShards(Segment seg, Map<String, NodeRecord> live, long now) {
+        Set<Integer> lost = new TreeSet<>(seg.getMissingShardsList());
+        for (int i = 0; i < seg.getNodeIdsCount(); i++) {
+            String node = seg.getNodeIds(i);
+            if (node.isEmpty()) {
+                lost.add(i);
+            } else if (!live.containsKey(node)) {
+                long since = absentSince.computeIfAbsent(node, n -> now);
+                if (now - since >= nodeGrace.toMillis()) lost.add(i);
+            }
+        }
+        return lost;
+    }
+
+    /** A corrupt shard on a live node is rewritten in place; others go to live nodes holding none of the segment. */
+    private static List<NodeRecord> targets(Segment seg, int[] shards, Map<String, NodeRecord> live) {
+        Set<String> holding = new HashSet<>(seg.getNodeIdsList());
+        List<NodeRecord> free = live.values().stream().filter(n -> !holding.contains(n.getNodeId())).toList();
+        int needNew = 0;
+        for (int i : shards) if (!live.containsKey(seg.getNodeIds(i)) || seg.getMissingShardsList().contains(i)) needNew++;
+        if (free.size() < needNew) return null;
+        List<NodeRecord> fresh = Placement.choose(seg.getShardSet() + "/heal", free, needNew);
+        List<NodeRecord> out = new ArrayList<>();
+        int next = 0;
+        for (int i : shards) {
+            NodeRecord same = live.get(seg.getNodeIds(i));
+            boolean inPlace = same != null && !seg.getMissingShardsList().contains(i);
+            out.add(inPlace ? same : fresh.get(next++));
+        }
+        return out;
+    }
+
+    private Optional<Segment> find(String bucket, String key, String uploadId, String shardSet) {
+        if (!uploadId.isEmpty()) {
+            for (KeyValue kv : get(keys.partPrefix(uploadId), 0)) {
+                try {
+                    Segment s = PartRecord.parseFrom(kv.getValue().getBytes()).getSegment();
+                    if (s.getShardSet().equals(shardSet)) return Optional.of(s);
+                } catch (InvalidProtocolBufferException ignored) {
+                    // unreadable part record: not ours to fix here
+                }
+            }
+        }
+        Optional<ObjectRecord> obj = meta.getObject(bucket, key);
+        return obj.flatMap(o -> o.getSegmentsList().stream().filter(s -> s.getShardSet().equals(shardSet)).findFirst());
+    }
+
+    /** The old locations of moved shards, for GC to delete once their nodes answer again. */
+    private static List<SegmentHealer.Rebuilt> staleCopies(Segment seg, List<SegmentHealer.Rebuilt> rebuilt, Map<String, NodeRecord> live) {
+        List<SegmentHealer.Rebuilt> stale = new ArrayList<>();
+        for (SegmentHealer.Rebuilt r : rebuilt) {
+            String old = seg.getNodeIds(r.shard());
+            if (!old.isEmpty() && !old.equals(r.nodeId())) stale.add(new SegmentHealer.Rebuilt(r.shard(), old, 0));
+        }
+        return stale;
+    }
+
+    private void queueGarbage(Segment seg, List<SegmentHealer.Rebuilt> shards, String reason) {
+        if (shards.isEmpty()) return;
+        String[] nodes = new String[seg.getNodeIdsCount()];
+        java.util.Arrays.fill(nodes, "");
+        for (SegmentHealer.Rebuilt r : shards) nodes[r.shard()] = r.nodeId();
+        Segment only = seg.toBuilder().clearNodeIds().addAllNodeIds(List.of(nodes)).clearMissingShards().build();
+        GarbageRecord g = GarbageRecord.newBuilder().addSegments(only).setQueuedUnixMs(System.currentTimeMillis())
+                .setReason(reason).build();
+        await(meta.client().getKVClient().put(bs(keys.garbage(UUID.randomUUID().toString())), ByteSequence.from(g.toByteArray())));
+    }
+
+    private List<KeyValue> get(String prefix, int limit) {
+        GetOption.Builder opt = GetOption.builder().isPrefix(true);
+        if (limit > 0) opt.withLimit(limit);
+        return await(meta.client().getKVClient().get(bs(prefix), opt.build())).getKvs();
+    }
+
+    private void deleteIfUnchanged(KeyValue kv) {
+        await(meta.client().getKVClient().txn()
+                .If(new Cmp(kv.getKey(), Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision())))
+                .Then(Op.delete(kv.getKey(), DeleteOption.DEFAULT))
+                .commit());
+    }
+
+    private static ByteSequence bs(String s) {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
+    }
+
+    private static <T> T await(java.util.concurrent.CompletableFuture<T> f) {
+        try {
+            return f.get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("etcd: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+        timer.shutdownNow();
+    }
+}

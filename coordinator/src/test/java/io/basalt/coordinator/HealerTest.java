@@ -1,0 +1,194 @@
+package io.basalt.coordinator;
+
+import io.basalt.core.cluster.Membership;
+import io.basalt.core.data.DataPath;
+import io.basalt.core.meta.EtcdMetadataStore;
+import io.basalt.core.meta.Keys;
+import io.basalt.core.meta.MetadataStore.PutCondition;
+import io.basalt.core.shard.ShardClients;
+import io.basalt.proto.meta.BucketRecord;
+import io.basalt.proto.meta.ErasureLayout;
+import io.basalt.proto.meta.HealRecord;
+import io.basalt.proto.meta.ObjectRecord;
+import io.basalt.proto.meta.Segment;
+import io.basalt.storage.StorageNode;
+import io.basalt.storage.StorageNodeConfig;
+import io.basalt.testkit.EtcdProcess;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static io.basalt.coordinator.LeaderElectionTest.awaitTrue;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Healing against real etcd and real storage nodes: every object returns to k+m healthy shards. */
+class HealerTest {
+
+    static final Keys KEYS = Keys.defaults();
+    static final ErasureLayout LAYOUT = ErasureLayout.newBuilder().setK(4).setM(2).setBlockSize(1 << 20).build();
+
+    @TempDir
+    Path tmp;
+    EtcdProcess etcd;
+    final List<StorageNode> nodes = new ArrayList<>();
+    EtcdMetadataStore meta;
+    Membership membership;
+    ShardClients clients;
+    DataPath data;
+    Coordinator coordinator;
+
+    @BeforeEach
+    void start() throws Exception {
+        etcd = EtcdProcess.start(tmp.resolve("etcd"));
+        for (int i = 0; i < 7; i++) nodes.add(startNode(i));
+        meta = EtcdMetadataStore.connect(List.of(etcd.endpoint()), KEYS);
+        membership = Membership.start(meta.client(), KEYS);
+        clients = new ShardClients();
+        data = new DataPath(membership, clients, LAYOUT, 0, 10_000);
+        meta.createBucket(BucketRecord.newBuilder().setName("b").build());
+        awaitTrue(() -> membership.live().size() == 7, "7 nodes live");
+    }
+
+    private StorageNode startNode(int i) throws IOException {
+        return StorageNode.start(new StorageNodeConfig("node-" + i, "127.0.0.1", 0,
+                List.of(tmp.resolve("node-" + i)), etcd.endpoint(), KEYS.root(), Duration.ofSeconds(3)));
+    }
+
+    @AfterEach
+    void stop() {
+        if (coordinator != null) coordinator.close();
+        if (membership != null) membership.close();
+        if (clients != null) clients.close();
+        if (meta != null) meta.close();
+        for (StorageNode n : nodes) {
+            try {
+                n.close();
+            } catch (RuntimeException ignored) {
+                // stopped by the test
+            }
+        }
+        if (etcd != null) etcd.close();
+    }
+
+    @Test
+    void rebuildsShardsMissingSinceTheWriteAndAfterANodeDies() throws Exception {
+        // 4+2 over 7 nodes with two down: objects are written with 5 of 6 shards... but need 5 live
+        nodes.get(6).close();
+        awaitTrue(() -> membership.live().size() == 6, "node-6 gone");
+        List<byte[]> bodies = new ArrayList<>();
+        for (int i = 0; i < 10; i++) bodies.add(put("obj-" + i, 1_500_000 + i * 77_777, i));
+
+        // node-0 dies; objects holding a shard there are healed after the grace period
+        nodes.get(0).close();
+        awaitTrue(() -> membership.live().size() == 5, "node-0 gone");
+        byte[] degraded = put("written-degraded", 2_345_678, 99); // 5 shards, one missing
+        assertEquals(1, segment("written-degraded").getMissingShardsCount());
+        nodes.set(6, startNode(6));
+        awaitTrue(() -> membership.live().size() == 6, "node-6 back");
+
+        coordinator = Coordinator.start(new Coordinator.Config("c1", List.of(etcd.endpoint()), KEYS.root(),
+                Duration.ofMinutes(10), Duration.ofMillis(200), 3, Duration.ofHours(24), Duration.ofSeconds(2)));
+        awaitTrue(() -> allHealthy(), "every object back to 6 healthy shards on live nodes");
+
+        // With full redundancy restored, any two more nodes may go.
+        nodes.get(1).close();
+        nodes.get(2).close();
+        awaitTrue(() -> membership.live().size() == 4, "two more nodes gone");
+        for (int i = 0; i < 10; i++) assertArrayEquals(bodies.get(i), get("obj-" + i), "obj-" + i);
+        assertArrayEquals(degraded, get("written-degraded"));
+    }
+
+    @Test
+    void rewritesACorruptShardInPlace() throws Exception {
+        byte[] body = put("rot", 3_000_000, 5);
+        Segment seg = segment("rot");
+        int victim = 2;
+        Path file = shardFile(Integer.parseInt(seg.getNodeIds(victim).substring(5)), seg.getShardSet() + "." + victim);
+        flipByte(file);
+        meta.queueHeal(HealRecord.newBuilder().setBucket("b").setKey("rot").setShardSet(seg.getShardSet()).addShards(victim)
+                .setReason("test").build());
+        coordinator = Coordinator.start(new Coordinator.Config("c1", List.of(etcd.endpoint()), KEYS.root(),
+                Duration.ofMinutes(10), Duration.ofMillis(200), 3, Duration.ofHours(24), Duration.ofSeconds(2)));
+        awaitTrue(() -> healQueueEmpty(), "heal record processed");
+        assertEquals(seg.getNodeIds(victim), segment("rot").getNodeIds(victim), "rewritten on the same node");
+        // The other data shards can now go: the rewritten shard must be good.
+        for (int i = 0; i < 4; i++) {
+            if (i != victim) nodes.get(Integer.parseInt(seg.getNodeIds(i).substring(5))).close();
+            if (i == 1) break;
+        }
+        assertArrayEquals(body, get("rot"));
+    }
+
+    private byte[] put(String key, int size, long seed) throws IOException {
+        byte[] body = new byte[size];
+        new Random(seed).nextBytes(body);
+        Segment seg = data.write(new ByteArrayInputStream(body));
+        ObjectRecord rec = ObjectRecord.newBuilder().setVersionId(seg.getShardSet()).setSize(size).setEtag(seg.getMd5Hex())
+                .addSegments(seg).build();
+        meta.putObject("b", key, rec, PutCondition.NONE);
+        return body;
+    }
+
+    private byte[] get(String key) throws IOException {
+        ObjectRecord rec = meta.getObject("b", key).orElseThrow();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        data.read(rec, 0, rec.getSize(), out, (s, i) -> { });
+        return out.toByteArray();
+    }
+
+    private Segment segment(String key) {
+        return meta.getObject("b", key).orElseThrow().getSegments(0);
+    }
+
+    private boolean allHealthy() {
+        var live = membership.live();
+        for (var o : meta.scanObjects("b", "", true, null, 1000)) {
+            Segment s = o.record().getSegments(0);
+            if (s.getMissingShardsCount() > 0) return false;
+            if (new HashSet<>(s.getNodeIdsList()).size() != 6) return false;
+            for (String n : s.getNodeIdsList()) if (!live.containsKey(n)) return false;
+        }
+        return true;
+    }
+
+    private boolean healQueueEmpty() {
+        try {
+            return meta.client().getKVClient().get(io.etcd.jetcd.ByteSequence.from(KEYS.healPrefix(), java.nio.charset.StandardCharsets.UTF_8),
+                io.etcd.jetcd.options.GetOption.builder().isPrefix(true).withCountOnly(true).build()).get().getCount() == 0;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Path shardFile(int node, String shardId) throws IOException {
+        try (Stream<Path> s = Files.walk(tmp.resolve("node-" + node).resolve("shards"))) {
+            return s.filter(p -> p.getFileName().toString().equals(shardId)).findFirst().orElseThrow();
+        }
+    }
+
+    private static void flipByte(Path file) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            long pos = 32 + (f.length() - 32) / 2;
+            f.seek(pos);
+            int b = f.read();
+            f.seek(pos);
+            f.write(b ^ 0xff);
+        }
+    }
+}

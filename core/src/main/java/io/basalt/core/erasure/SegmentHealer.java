@@ -1,0 +1,61 @@
+package io.basalt.core.erasure;
+
+import io.basalt.core.shard.ShardClients;
+import io.basalt.core.shard.ShardWriter;
+import io.basalt.proto.meta.NodeRecord;
+import io.basalt.proto.meta.Segment;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Rebuilds lost shards of a segment: reads any k survivors stripe by stripe, reconstructs the
+ * lost chunks and streams them to new nodes. Memory stays at one stripe; nothing here touches
+ * metadata, so a rebuilt shard becomes real only when the caller swaps it into the record.
+ */
+public final class SegmentHealer {
+
+    /** Shard {@code shard} now lives on {@code nodeId}. */
+    public record Rebuilt(int shard, String nodeId, int crc32c) {
+    }
+
+    private final ShardClients clients;
+    private final long ioTimeoutMs;
+
+    public SegmentHealer(ShardClients clients, long ioTimeoutMs) {
+        this.clients = clients;
+        this.ioTimeoutMs = ioTimeoutMs;
+    }
+
+    /** @param targets targets.get(j) receives shard shards[j]; distinct from every node holding the segment */
+    public List<Rebuilt> rebuild(Segment seg, Map<String, NodeRecord> live, int[] shards, List<NodeRecord> targets,
+                                 ShardProblems problems) throws IOException {
+        StripeLayout layout = StripeLayout.of(seg.getLayout(), seg.getSize());
+        if (layout.size() == 0) return List.of();
+        ShardWriter[] writers = new ShardWriter[shards.length];
+        try (StripeReader reader = new StripeReader(clients, live, seg, 0, layout.stripeCount() - 1, ioTimeoutMs, problems, shards)) {
+            for (int j = 0; j < shards.length; j++) {
+                NodeRecord t = targets.get(j);
+                writers[j] = ShardWriter.open(clients, t.getNodeId(), t.getAddress(),
+                        SegmentEncoder.shardId(seg.getShardSet(), shards[j]), layout.chunkSize(), ioTimeoutMs);
+            }
+            for (long s = 0; s < layout.stripeCount(); s++) {
+                // Fresh arrays per stripe: the writers send them without copying.
+                byte[][] chunks = new byte[layout.totalShards()][layout.chunkLength(s)];
+                int chunkLen = reader.read(s, chunks, true);
+                for (int j = 0; j < shards.length; j++) writers[j].write(chunks[shards[j]], chunkLen);
+            }
+            List<Rebuilt> out = new ArrayList<>();
+            for (int j = 0; j < shards.length; j++) {
+                int crc = writers[j].finish(ioTimeoutMs).getCrc32C();
+                out.add(new Rebuilt(shards[j], targets.get(j).getNodeId(), crc));
+            }
+            return out;
+        } catch (IOException | RuntimeException e) {
+            for (ShardWriter w : writers) if (w != null) w.abort("heal failed");
+            throw e;
+        }
+    }
+}

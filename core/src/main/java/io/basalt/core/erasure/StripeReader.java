@@ -1,0 +1,137 @@
+package io.basalt.core.erasure;
+
+import io.basalt.core.shard.ShardClients;
+import io.basalt.core.shard.ShardReadException;
+import io.basalt.core.shard.ShardReadStream;
+import io.basalt.proto.meta.NodeRecord;
+import io.basalt.proto.meta.Segment;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.io.IOException;
+import java.util.Map;
+
+/**
+ * Reads a run of stripes of a segment, in order, from any k of its shards. It starts on the
+ * data shards (so the happy path decodes nothing); a shard that is missing, unreachable or
+ * corrupt is dropped and the next untried shard is opened at the current stripe.
+ */
+final class StripeReader implements AutoCloseable {
+
+    private static final Logger log = LogManager.getLogger(StripeReader.class);
+
+    private final ShardClients clients;
+    private final Map<String, NodeRecord> live;
+    private final Segment seg;
+    private final StripeLayout layout;
+    private final long idleTimeoutMs;
+    private final ShardProblems problems;
+    private final int k, n;
+    private final ShardReadStream[] streams;
+    private final boolean[] failed;
+    private final long rangeEndInShard;
+    private final ReedSolomon rs;
+
+    /** @param excluded shards never to read (being rebuilt, or known bad); may be empty */
+    StripeReader(ShardClients clients, Map<String, NodeRecord> live, Segment seg, long firstStripe, long lastStripe,
+                 long idleTimeoutMs, ShardProblems problems, int... excluded) {
+        this.clients = clients;
+        this.live = live;
+        this.seg = seg;
+        this.layout = StripeLayout.of(seg.getLayout(), seg.getSize());
+        this.idleTimeoutMs = idleTimeoutMs;
+        this.problems = problems;
+        this.k = layout.k();
+        this.n = layout.totalShards();
+        this.streams = new ShardReadStream[n];
+        this.failed = new boolean[n];
+        this.rangeEndInShard = layout.shardOffset(lastStripe) + layout.chunkLength(lastStripe);
+        this.rs = ReedSolomon.create(k, layout.m());
+        for (int i : seg.getMissingShardsList()) failed[i] = true;
+        for (int i : excluded) failed[i] = true;
+        for (int i = 0; i < k; i++) if (!failed[i]) open(i, firstStripe);
+    }
+
+    StripeLayout layout() {
+        return layout;
+    }
+
+    /**
+     * Reads stripe {@code s} and reconstructs into {@code chunks} every shard it did not read
+     * (all data shards when {@code allShards} is false, every shard when true).
+     * @return the stripe's chunk length
+     */
+    int read(long s, byte[][] chunks, boolean allShards) throws IOException {
+        int chunkLen = layout.chunkLength(s);
+        boolean[] present = gather(s, chunks, chunkLen);
+        boolean decode = allShards;
+        for (int i = 0; i < k; i++) decode |= !present[i];
+        if (decode) rs.decodeMissing(chunks, present, 0, chunkLen);
+        return chunkLen;
+    }
+
+    private boolean[] gather(long s, byte[][] chunks, int chunkLen) throws IOException {
+        boolean[] present = new boolean[n];
+        int have = 0;
+        while (have < k) {
+            int i = nextOpenUnread(present);
+            if (i < 0) i = openReplacement(s);
+            if (i < 0) {
+                throw new IOException("segment " + seg.getShardSet() + " unreadable: only " + have
+                        + " of the " + k + " shards needed are available");
+            }
+            try {
+                streams[i].readFully(chunks[i], chunkLen);
+                present[i] = true;
+                have++;
+            } catch (IOException e) {
+                fail(i, e);
+            }
+        }
+        return present;
+    }
+
+    private int nextOpenUnread(boolean[] present) {
+        for (int i = 0; i < n; i++) if (streams[i] != null && !present[i]) return i;
+        return -1;
+    }
+
+    private int openReplacement(long s) {
+        for (int i = 0; i < n; i++) {
+            if (streams[i] == null && !failed[i]) {
+                open(i, s);
+                if (streams[i] != null) return i;
+            }
+        }
+        return -1;
+    }
+
+    private void open(int i, long stripe) {
+        String nodeId = seg.getNodeIds(i);
+        NodeRecord node = live.get(nodeId);
+        if (node == null) {
+            failed[i] = true;
+            log.debug("shard {} of {}: node {} not live", i, seg.getShardSet(), nodeId);
+            return;
+        }
+        long start = layout.shardOffset(stripe);
+        streams[i] = ShardReadStream.open(clients, nodeId, node.getAddress(), SegmentEncoder.shardId(seg.getShardSet(), i),
+                start, rangeEndInShard - start, idleTimeoutMs);
+    }
+
+    private void fail(int i, IOException e) {
+        failed[i] = true;
+        streams[i].close();
+        streams[i] = null;
+        boolean corrupt = e instanceof ShardReadException sre && sre.corrupt();
+        if (corrupt) problems.corruptShard(seg, i);
+        else problems.nodeFailed(seg.getNodeIds(i));
+        log.warn("shard {} of {} on {}{}: {}", i, seg.getShardSet(), seg.getNodeIds(i),
+                corrupt ? " is corrupt" : " failed", e.getMessage());
+    }
+
+    @Override
+    public void close() {
+        for (ShardReadStream s : streams) if (s != null) s.close();
+    }
+}
