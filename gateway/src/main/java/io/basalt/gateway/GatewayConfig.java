@@ -4,12 +4,22 @@ import io.basalt.gateway.auth.Credentials;
 
 import java.util.List;
 
-/** Everything a gateway needs to start. */
+/**
+ * Everything a gateway needs to start. {@code domain} (optional, e.g. {@code s3.local}) turns on
+ * virtual-hosted-style addressing for hosts {@code <bucket>.<domain>}; null means path-style only.
+ */
 public record GatewayConfig(String host, int port, List<String> etcdEndpoints, String etcdPrefix,
                             int dataShards, int parityShards, int blockSize, Credentials credentials,
-                            int workerThreads, long ioTimeoutMs) {
+                            int workerThreads, long ioTimeoutMs, String domain) {
 
     public static final int DEFAULT_BLOCK_SIZE = 1 << 20;
+
+    public GatewayConfig(String host, int port, List<String> etcdEndpoints, String etcdPrefix,
+                         int dataShards, int parityShards, int blockSize, Credentials credentials,
+                         int workerThreads, long ioTimeoutMs) {
+        this(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials, workerThreads,
+                ioTimeoutMs, null);
+    }
 
     public static GatewayConfig local(int port, String etcdEndpoint, int k, int m) {
         return new GatewayConfig("127.0.0.1", port, List.of(etcdEndpoint), "/basalt/", k, m, DEFAULT_BLOCK_SIZE,
@@ -18,11 +28,16 @@ public record GatewayConfig(String host, int port, List<String> etcdEndpoints, S
 
     public GatewayConfig withPrefix(String prefix) {
         return new GatewayConfig(host, port, etcdEndpoints, prefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ioTimeoutMs);
+                workerThreads, ioTimeoutMs, domain);
     }
 
     public GatewayConfig withIoTimeoutMs(long ms) {
         return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ms);
+                workerThreads, ms, domain);
+    }
+
+    public GatewayConfig withDomain(String d) {
+        return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
+                workerThreads, ioTimeoutMs, d);
     }
 }
