@@ -4,8 +4,10 @@ import io.basalt.core.cluster.Membership;
 import io.basalt.core.data.DataPath;
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
+import io.basalt.core.meta.MetadataUnavailableException;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.gateway.auth.SigV4;
+import io.basalt.gateway.handlers.AdminInfoHandler;
 import io.basalt.gateway.handlers.S3Context;
 import io.basalt.proto.meta.ErasureLayout;
 import io.undertow.Undertow;
@@ -17,6 +19,7 @@ import org.apache.logging.log4j.Logger;
 
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.concurrent.TimeUnit;
 
 /** A running S3 gateway: Undertow in front, etcd and the storage nodes behind. */
 public final class Gateway implements AutoCloseable {
@@ -43,7 +46,9 @@ public final class Gateway implements AutoCloseable {
         ErasureLayout layout = ErasureLayout.newBuilder()
                 .setK(cfg.dataShards()).setM(cfg.parityShards()).setBlockSize(cfg.blockSize()).build();
         DataPath data = new DataPath(membership, clients, layout, 0, cfg.ioTimeoutMs());
-        S3Router router = new S3Router(new S3Context(meta, data, cfg.minPartSize()), new SigV4(cfg.credentials(), Clock.systemUTC()), "basalt");
+        AdminInfoHandler admin = new AdminInfoHandler(membership, () -> etcdClusterId(meta));
+        S3Router router = new S3Router(new S3Context(meta, data, cfg.minPartSize()), new SigV4(cfg.credentials(), Clock.systemUTC()),
+                "basalt", cfg.domain(), admin);
         Health health = new Health(meta, membership, cfg.dataShards() + cfg.parityShards());
         HttpHandler s3 = new BlockingHandler(router);
         HttpHandler root = ex -> {
@@ -67,6 +72,16 @@ public final class Gateway implements AutoCloseable {
         log.info("S3 gateway listening on http://{}:{} (erasure {}+{}, block {} bytes)", cfg.host(), g.port(),
                 cfg.dataShards(), cfg.parityShards(), cfg.blockSize());
         return g;
+    }
+
+    /** etcd's cluster id: the same for every gateway of one cluster and across restarts. */
+    private static String etcdClusterId(EtcdMetadataStore meta) {
+        try {
+            return Long.toHexString(meta.client().getClusterClient().listMember().get(10, TimeUnit.SECONDS)
+                    .getHeader().getClusterId());
+        } catch (Exception e) {
+            throw new MetadataUnavailableException("etcd: " + e.getMessage(), e);
+        }
     }
 
     public int port() {

@@ -4,30 +4,40 @@ import io.basalt.gateway.auth.Credentials;
 
 import java.util.List;
 
-/** Everything a gateway needs to start. */
+/**
+ * Everything a gateway needs to start. {@code domain} (optional, e.g. {@code s3.local}) turns on
+ * virtual-hosted-style addressing for hosts {@code <bucket>.<domain>}; null means path-style only.
+ * {@code minPartSize} is S3's 5 MiB; tests lower it to exercise 1000-part uploads cheaply.
+ */
 public record GatewayConfig(String host, int port, List<String> etcdEndpoints, String etcdPrefix,
                             int dataShards, int parityShards, int blockSize, Credentials credentials,
-                            int workerThreads, long ioTimeoutMs, long minPartSize) {
+                            int workerThreads, long ioTimeoutMs, long minPartSize, String domain) {
 
     public static final int DEFAULT_BLOCK_SIZE = 1 << 20;
+    public static final long S3_MIN_PART_SIZE = 5L << 20;
 
     public static GatewayConfig local(int port, String etcdEndpoint, int k, int m) {
         return new GatewayConfig("127.0.0.1", port, List.of(etcdEndpoint), "/basalt/", k, m, DEFAULT_BLOCK_SIZE,
-                Credentials.single("minioadmin", "minioadmin"), 64, 30_000, 5L << 20);
+                Credentials.single("minioadmin", "minioadmin"), 64, 30_000, S3_MIN_PART_SIZE, null);
     }
 
     public GatewayConfig withPrefix(String prefix) {
         return new GatewayConfig(host, port, etcdEndpoints, prefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ioTimeoutMs, minPartSize);
+                workerThreads, ioTimeoutMs, minPartSize, domain);
     }
 
     public GatewayConfig withIoTimeoutMs(long ms) {
         return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ms, minPartSize);
+                workerThreads, ms, minPartSize, domain);
     }
 
     public GatewayConfig withMinPartSize(long bytes) {
         return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ioTimeoutMs, bytes);
+                workerThreads, ioTimeoutMs, bytes, domain);
+    }
+
+    public GatewayConfig withDomain(String d) {
+        return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
+                workerThreads, ioTimeoutMs, minPartSize, d);
     }
 }

@@ -10,7 +10,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code GatewayMain --listen HOST:PORT --etcd URL[,URL] [--etcd-prefix /basalt/] [--ec K+M]
- * [--access-key A --secret-key S] [--block-size BYTES] [--workers N]}.
+ * [--access-key A --secret-key S] [--block-size BYTES] [--workers N] [--domain s3.example.com]}.
+ * With --domain, hosts {@code <bucket>.<domain>} address buckets virtual-hosted-style.
  * Credentials also come from BASALT_ACCESS_KEY / BASALT_SECRET_KEY; the default is minioadmin/minioadmin.
  */
 public final class GatewayMain {
@@ -34,7 +35,8 @@ public final class GatewayMain {
                 Credentials.single(access, secret),
                 Integer.parseInt(flags.getOrDefault("workers", "64")),
                 Long.parseLong(flags.getOrDefault("io-timeout-ms", "30000")),
-                5L << 20);
+                GatewayConfig.S3_MIN_PART_SIZE,
+                flags.get("domain"));
         Gateway gateway = Gateway.start(cfg);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -5,13 +5,18 @@ import io.basalt.core.meta.MetadataUnavailableException;
 import io.basalt.core.placement.InsufficientNodesException;
 import io.basalt.gateway.auth.BodyVerifier;
 import io.basalt.gateway.auth.SigV4;
+import io.basalt.gateway.handlers.AdminInfoHandler;
 import io.basalt.gateway.handlers.BucketHandler;
+import io.basalt.gateway.handlers.CopyObjectHandler;
 import io.basalt.gateway.handlers.DeleteObjectHandler;
+import io.basalt.gateway.handlers.DeleteObjectsHandler;
 import io.basalt.gateway.handlers.GetObjectHandler;
 import io.basalt.gateway.handlers.ListObjectsHandler;
+import io.basalt.gateway.handlers.ListVersionsHandler;
 import io.basalt.gateway.handlers.MultipartHandler;
 import io.basalt.gateway.handlers.PutObjectHandler;
 import io.basalt.gateway.handlers.S3Context;
+import io.basalt.gateway.handlers.SubresourceHandler;
 import io.basalt.gateway.s3.Responses;
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
@@ -44,8 +49,25 @@ public final class S3Router implements HttpHandler {
     private final DeleteObjectHandler deletes;
     private final ListObjectsHandler lists;
     private final MultipartHandler multipart;
+    private final CopyObjectHandler copies;
+    private final DeleteObjectsHandler batchDeletes;
+    private final ListVersionsHandler versions;
+    private final SubresourceHandler subresources;
+    private final AdminInfoHandler admin;
+    private final String domain;
 
     public S3Router(S3Context ctx, SigV4 sigV4, String ownerId) {
+        this(ctx, sigV4, ownerId, null, null);
+    }
+
+    /** @param domain for virtual-hosted-style addressing, or null; @param admin MinIO's admin info API, or null */
+    public S3Router(S3Context ctx, SigV4 sigV4, String ownerId, String domain, AdminInfoHandler admin) {
+        this.domain = domain;
+        this.admin = admin;
+        this.copies = new CopyObjectHandler(ctx);
+        this.batchDeletes = new DeleteObjectsHandler(ctx);
+        this.versions = new ListVersionsHandler(ctx, ownerId);
+        this.subresources = new SubresourceHandler(ctx, ownerId);
         this.sigV4 = sigV4;
         this.buckets = new BucketHandler(ctx, ownerId);
         this.puts = new PutObjectHandler(ctx);
@@ -62,7 +84,7 @@ public final class S3Router implements HttpHandler {
         ex.getResponseHeaders().put(io.undertow.util.Headers.SERVER, "Basalt");
         S3Request req = null;
         try {
-            req = S3Request.parse(ex);
+            req = S3Request.parse(ex, domain);
             SigV4.Verified auth = sigV4.verify(req);
             // Only an authenticated request is invited to send its body.
             if ("100-continue".equalsIgnoreCase(String.valueOf(req.header("Expect")).trim())) {
@@ -92,6 +114,10 @@ public final class S3Router implements HttpHandler {
 
     private void dispatch(S3Request req) throws Exception {
         String m = req.method();
+        if (admin != null && AdminInfoHandler.isAdmin(req)) {
+            admin.handle(req);
+            return;
+        }
         if (req.bucket() == null) {
             if (m.equals("GET")) {
                 buckets.listBuckets(req);
@@ -99,6 +125,7 @@ public final class S3Router implements HttpHandler {
             }
             throw new S3Exception(S3Error.METHOD_NOT_ALLOWED);
         }
+        if (subresources.handle(req)) return;
         if (req.key() == null) {
             switch (m) {
                 case "PUT" -> buckets.create(req);
@@ -107,8 +134,13 @@ public final class S3Router implements HttpHandler {
                 case "GET" -> {
                     if (req.hasQuery("location")) buckets.location(req);
                     else if (req.hasQuery("uploads")) multipart.listUploads(req);
+                    else if (req.hasQuery("versions")) versions.list(req);
                     else if ("2".equals(req.queryParam("list-type"))) lists.listV2(req);
                     else lists.listV1(req);
+                }
+                case "POST" -> {
+                    if (req.hasQuery("delete")) batchDeletes.deleteObjects(req);
+                    else throw new S3Exception(S3Error.METHOD_NOT_ALLOWED);
                 }
                 default -> throw new S3Exception(S3Error.METHOD_NOT_ALLOWED);
             }
@@ -117,7 +149,7 @@ public final class S3Router implements HttpHandler {
         switch (m) {
             case "PUT" -> {
                 if (req.hasQuery("uploadId")) multipart.uploadPart(req);
-                else if (req.header("x-amz-copy-source") != null) throw new S3Exception(S3Error.NOT_IMPLEMENTED, "CopyObject is not implemented yet.");
+                else if (req.header("x-amz-copy-source") != null) copies.copy(req);
                 else puts.put(req);
             }
             case "GET" -> {

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -33,10 +34,11 @@ final class TestCluster implements AutoCloseable {
     final int k, m;
 
     TestCluster(Path dir, int nodeCount, int k, int m) throws Exception {
-        this(dir, nodeCount, k, m, cfg -> cfg);
+        this(dir, nodeCount, k, m, UnaryOperator.identity());
     }
 
-    TestCluster(Path dir, int nodeCount, int k, int m, java.util.function.UnaryOperator<GatewayConfig> tune) throws Exception {
+    /** @param gatewayConfig adjusts the gateway's configuration (e.g. a domain for virtual-hosted style) */
+    TestCluster(Path dir, int nodeCount, int k, int m, UnaryOperator<GatewayConfig> gatewayConfig) throws Exception {
         this.dir = dir;
         this.k = k;
         this.m = m;
@@ -49,7 +51,7 @@ final class TestCluster implements AutoCloseable {
             nodes.add(node);
             nodeConfigs.add(cfg);
         }
-        this.gateway = Gateway.start(tune.apply(GatewayConfig.local(0, etcd.endpoint(), k, m).withIoTimeoutMs(10_000)));
+        this.gateway = Gateway.start(gatewayConfig.apply(GatewayConfig.local(0, etcd.endpoint(), k, m).withIoTimeoutMs(10_000)));
         awaitLiveNodes(nodeCount);
     }
 

@@ -25,15 +25,46 @@ public final class BucketHandler {
         this.ownerId = ownerId;
     }
 
+    /** ListBuckets; with max-buckets it pages by continuation token (the last name listed), as S3 does now. */
     public void listBuckets(S3Request req) {
+        String prefix = req.queryParam("prefix");
+        String token = req.queryParam("continuation-token");
+        String after = token == null || token.isEmpty() ? null : ListObjectsHandler.decodeToken(token);
+        int max = maxBuckets(req.queryParam("max-buckets"));
         Xml doc = new Xml().root("ListAllMyBucketsResult")
                 .open("Owner").element("ID", ownerId).element("DisplayName", ownerId).close("Owner")
                 .open("Buckets");
-        for (BucketRecord b : ctx.meta().listBuckets()) {
-            doc.open("Bucket").element("Name", b.getName()).element("CreationDate", Xml.iso(b.getCreatedUnixMs())).close("Bucket");
+        String last = null;
+        int listed = 0;
+        boolean truncated = false;
+        for (BucketRecord b : ctx.meta().listBuckets()) { // etcd returns them in name order
+            if (prefix != null && !b.getName().startsWith(prefix)) continue;
+            if (after != null && b.getName().compareTo(after) <= 0) continue;
+            if (listed == max) {
+                truncated = true;
+                break;
+            }
+            doc.open("Bucket").element("Name", b.getName()).element("CreationDate", Xml.iso(b.getCreatedUnixMs()))
+                    .element("BucketRegion", "us-east-1").close("Bucket");
+            last = b.getName();
+            listed++;
         }
-        doc.close("Buckets").close("ListAllMyBucketsResult");
+        doc.close("Buckets");
+        if (truncated) doc.element("ContinuationToken", ListObjectsHandler.encodeToken(last));
+        doc.element("Prefix", prefix).close("ListAllMyBucketsResult");
         Responses.xml(req.exchange(), 200, doc);
+    }
+
+    /** Unlimited when absent; otherwise 1 to 10000, as S3 accepts. */
+    private static int maxBuckets(String v) {
+        if (v == null || v.isEmpty()) return Integer.MAX_VALUE;
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n >= 1 && n <= 10_000) return n;
+        } catch (NumberFormatException ignored) {
+            // answered below
+        }
+        throw new S3Exception(S3Error.INVALID_ARGUMENT, "Argument max-buckets must be an integer between 1 and 10000");
     }
 
     public void create(S3Request req) throws IOException {

@@ -6,9 +6,7 @@ import io.basalt.gateway.s3.Responses;
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
 import io.basalt.gateway.s3.S3Request;
-import io.basalt.proto.meta.HealRecord;
 import io.basalt.proto.meta.ObjectRecord;
-import io.basalt.proto.meta.Segment;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
@@ -35,17 +33,6 @@ public final class GetObjectHandler {
 
     public void head(S3Request req) throws IOException {
         serve(req, false);
-    }
-
-    /** A corrupt shard was read around: ask the coordinator to rebuild it. */
-    private void reportCorrupt(S3Request req, Segment seg, int shard) {
-        try {
-            ctx.meta().queueHeal(HealRecord.newBuilder().setBucket(req.bucket()).setKey(req.key())
-                    .setShardSet(seg.getShardSet()).addShards(shard).setQueuedUnixMs(System.currentTimeMillis())
-                    .setReason("corrupt chunk met by a read").build());
-        } catch (RuntimeException e) {
-            log.warn("could not queue heal of {} shard {}: {}", seg.getShardSet(), shard, e.toString());
-        }
     }
 
     /**
@@ -122,7 +109,7 @@ public final class GetObjectHandler {
         if (!withBody || length == 0) return;
         OutputStream out = ex.getOutputStream();
         try {
-            ctx.data().read(obj, offset, length, out, (seg, shard) -> reportCorrupt(req, seg, shard));
+            ctx.data().read(obj, offset, length, out, (seg, shard) -> ctx.reportCorrupt(req.bucket(), req.key(), seg, shard));
             out.flush();
         } catch (IOException | RuntimeException e) {
             if (!ex.isResponseStarted()) {

@@ -91,7 +91,7 @@ public final class ListObjectsHandler {
         }
     }
 
-    private static int maxKeys(S3Request req) {
+    static int maxKeys(S3Request req) {
         String v = req.queryParam("max-keys");
         if (v == null || v.isEmpty()) return MAX_KEYS;
         try {
@@ -103,7 +103,7 @@ public final class ListObjectsHandler {
         }
     }
 
-    private static String enc(String s, boolean url) {
+    static String enc(String s, boolean url) {
         if (s == null) return null;
         return url ? UriEncoding.encode(s, true) : s;
     }

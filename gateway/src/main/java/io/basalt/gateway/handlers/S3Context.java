@@ -5,21 +5,30 @@ import io.basalt.core.meta.MetadataStore;
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
 import io.basalt.proto.meta.BucketRecord;
+import io.basalt.proto.meta.HealRecord;
+import io.basalt.proto.meta.Segment;
+import org.apache.logging.log4j.LogManager;
 
 import java.nio.charset.StandardCharsets;
 
-/**
- * What every S3 handler works with: the metadata store, the data path, and limits.
- * {@code minPartSize} is S3's 5 MiB; tests lower it to exercise 1000-part uploads cheaply.
- */
+/** What every S3 handler works with: the metadata store, the data path, and limits. */
 public record S3Context(MetadataStore meta, DataPath data, long minPartSize) {
-
-    public static final long S3_MIN_PART_SIZE = 5L << 20;
 
     static final int MAX_KEY_BYTES = 1024;
 
     public BucketRecord requireBucket(String bucket) {
         return meta.getBucket(bucket).orElseThrow(() -> new S3Exception(S3Error.NO_SUCH_BUCKET));
+    }
+
+    /** A read met a corrupt shard and served around it: ask the coordinator to rebuild it. */
+    public void reportCorrupt(String bucket, String key, Segment seg, int shard) {
+        try {
+            meta.queueHeal(HealRecord.newBuilder().setBucket(bucket).setKey(key)
+                    .setShardSet(seg.getShardSet()).addShards(shard).setQueuedUnixMs(System.currentTimeMillis())
+                    .setReason("corrupt chunk met by a read").build());
+        } catch (RuntimeException e) {
+            LogManager.getLogger(S3Context.class).warn("could not queue heal of {} shard {}: {}", seg.getShardSet(), shard, e.toString());
+        }
     }
 
     static void checkKey(String key) {

@@ -19,18 +19,24 @@ public final class Conditions {
     }
 
     public static Outcome check(S3Request req, ObjectRecord obj) {
-        String ifMatch = req.header("If-Match"), ifNoneMatch = req.header("If-None-Match");
+        return evaluate(req.header("If-Match"), req.header("If-None-Match"), req.header("If-Modified-Since"),
+                req.header("If-Unmodified-Since"), obj);
+    }
+
+    /** The same rules for any four header values (CopyObject's x-amz-copy-source-if-* carry them too). */
+    public static Outcome evaluate(String ifMatch, String ifNoneMatch, String ifModifiedSince, String ifUnmodifiedSince,
+                                   ObjectRecord obj) {
         long modifiedSec = obj.getModifiedUnixMs() / 1000;
         if (ifMatch != null) {
             if (!etagMatches(ifMatch, obj.getEtag())) throw new S3Exception(S3Error.PRECONDITION_FAILED);
         } else {
-            Instant since = date(req.header("If-Unmodified-Since"));
+            Instant since = date(ifUnmodifiedSince);
             if (since != null && modifiedSec > since.getEpochSecond()) throw new S3Exception(S3Error.PRECONDITION_FAILED);
         }
         if (ifNoneMatch != null) {
             if (etagMatches(ifNoneMatch, obj.getEtag())) return Outcome.NOT_MODIFIED;
         } else {
-            Instant since = date(req.header("If-Modified-Since"));
+            Instant since = date(ifModifiedSince);
             if (since != null && modifiedSec <= since.getEpochSecond()) return Outcome.NOT_MODIFIED;
         }
         return Outcome.PROCEED;

@@ -7,6 +7,7 @@ import io.undertow.util.HttpString;
 import java.io.InputStream;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -21,18 +22,29 @@ public final class S3Request {
     private final String key;
     private final String rawPath;
     private final Map<String, String> query;
+    private final boolean virtualHosted;
     private InputStream body;
 
-    private S3Request(HttpServerExchange exchange, String bucket, String key, String rawPath, Map<String, String> query) {
+    private S3Request(HttpServerExchange exchange, String bucket, String key, String rawPath, Map<String, String> query,
+                      boolean virtualHosted) {
         this.exchange = exchange;
         this.bucket = bucket;
         this.key = key;
         this.rawPath = rawPath;
         this.query = query;
+        this.virtualHosted = virtualHosted;
     }
 
     /** Path-style addressing: /bucket/key. */
     public static S3Request parse(HttpServerExchange ex) {
+        return parse(ex, null);
+    }
+
+    /**
+     * Virtual-hosted-style when {@code domain} is set and the Host is {@code <bucket>.<domain>[:port]}:
+     * the bucket comes from the Host and the whole path is the key. Path-style otherwise.
+     */
+    public static S3Request parse(HttpServerExchange ex, String domain) {
         String raw = ex.getRequestURI();
         int q = raw.indexOf('?');
         if (q >= 0) raw = raw.substring(0, q);
@@ -41,6 +53,12 @@ public final class S3Request {
             raw = slash < 0 ? "/" : raw.substring(slash);
         }
         String path = UriEncoding.decode(raw, false);
+        Map<String, String> query = parseQuery(ex.getQueryString());
+        String hostBucket = bucketFromHost(ex.getRequestHeaders().getFirst("Host"), domain);
+        if (hostBucket != null) {
+            String k = path.startsWith("/") ? path.substring(1) : path;
+            return new S3Request(ex, hostBucket, k.isEmpty() ? null : k, raw, query, true);
+        }
         String bucket = null, key = null;
         if (path.length() > 1) {
             int slash = path.indexOf('/', 1);
@@ -52,10 +70,22 @@ public final class S3Request {
                 key = k.isEmpty() ? null : k;
             }
         }
-        return new S3Request(ex, bucket, key, raw, parseQuery(ex.getQueryString()));
+        return new S3Request(ex, bucket, key, raw, query, false);
     }
 
-    static Map<String, String> parseQuery(String raw) {
+    /** The bucket a Host header names under {@code domain}, or null (no domain, the bare domain, another host). */
+    static String bucketFromHost(String host, String domain) {
+        if (domain == null || domain.isEmpty() || host == null) return null;
+        String h = host.trim().toLowerCase(Locale.ROOT);
+        int colon = h.lastIndexOf(':');
+        if (colon >= 0 && h.indexOf(']') < colon) h = h.substring(0, colon); // strip the port, not an IPv6 group
+        if (h.endsWith(".")) h = h.substring(0, h.length() - 1);
+        String suffix = "." + domain.toLowerCase(Locale.ROOT);
+        if (!h.endsWith(suffix) || h.length() == suffix.length()) return null;
+        return h.substring(0, h.length() - suffix.length());
+    }
+
+    public static Map<String, String> parseQuery(String raw) {
         if (raw == null || raw.isEmpty()) return Collections.emptyMap();
         Map<String, String> out = new LinkedHashMap<>();
         for (String pair : raw.split("&")) {
@@ -82,6 +112,11 @@ public final class S3Request {
 
     public String key() {
         return key;
+    }
+
+    /** True when the bucket was named by the Host header rather than the path. */
+    public boolean virtualHosted() {
+        return virtualHosted;
     }
 
     /** The path exactly as sent, still percent-encoded. */

@@ -23,6 +23,18 @@ public final class Xml {
         return this;
     }
 
+    /** An element start tag with attributes, given as name, value pairs. */
+    public Xml open(String name, String... attributes) {
+        sb.append('<').append(name);
+        for (int i = 0; i + 1 < attributes.length; i += 2) {
+            sb.append(' ').append(attributes[i]).append("=\"");
+            escape(attributes[i + 1]);
+            sb.append('"');
+        }
+        sb.append('>');
+        return this;
+    }
+
     public Xml close(String name) {
         sb.append("</").append(name).append('>');
         return this;

@@ -1,0 +1,103 @@
+package io.basalt.gateway.handlers;
+
+import io.basalt.gateway.s3.Responses;
+import io.basalt.gateway.s3.S3Error;
+import io.basalt.gateway.s3.S3Exception;
+import io.basalt.gateway.s3.S3Request;
+import io.basalt.gateway.s3.Xml;
+import io.basalt.gateway.s3.XmlBody;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.w3c.dom.Element;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * DeleteObjects ({@code POST /bucket?delete}). Each key is deleted on its own, as S3 does:
+ * one key's failure is reported in the answer and does not stop the others.
+ */
+public final class DeleteObjectsHandler {
+
+    private static final Logger log = LogManager.getLogger(DeleteObjectsHandler.class);
+    static final int MAX_KEYS = 1000;
+    private static final int MAX_BODY_BYTES = 2 << 20;
+
+    private final S3Context ctx;
+
+    public DeleteObjectsHandler(S3Context ctx) {
+        this.ctx = ctx;
+    }
+
+    private record Entry(String key, String versionId) {
+    }
+
+    public void deleteObjects(S3Request req) throws IOException {
+        ctx.requireBucket(req.bucket());
+        // One byte past XmlBody's limit is enough for it to refuse an oversized document.
+        byte[] body = req.body().readNBytes(MAX_BODY_BYTES + 1);
+        checkContentMd5(req.header("Content-MD5"), body);
+        Element root = XmlBody.parse(new ByteArrayInputStream(body));
+        if (!"Delete".equals(XmlBody.localName(root))) throw new S3Exception(S3Error.MALFORMED_XML);
+        boolean quiet = "true".equalsIgnoreCase(XmlBody.text(root, "Quiet"));
+        List<Entry> entries = new ArrayList<>();
+        for (Element o : XmlBody.children(root, "Object")) {
+            List<Element> key = XmlBody.children(o, "Key");
+            // Key text is taken as sent: leading or trailing spaces are part of a key.
+            if (key.isEmpty() || key.get(0).getTextContent().isEmpty()) throw new S3Exception(S3Error.MALFORMED_XML);
+            entries.add(new Entry(key.get(0).getTextContent(), XmlBody.text(o, "VersionId")));
+        }
+        if (entries.isEmpty() || entries.size() > MAX_KEYS) throw new S3Exception(S3Error.MALFORMED_XML);
+
+        Xml doc = new Xml().root("DeleteResult");
+        for (Entry e : entries) {
+            S3Error error = deleteOne(req.bucket(), e);
+            if (error != null) {
+                doc.open("Error").element("Key", e.key()).element("VersionId", e.versionId())
+                        .element("Code", error.code()).element("Message", error.message()).close("Error");
+            } else if (!quiet) {
+                // Deleting a key that does not exist is a success too, as in S3.
+                doc.open("Deleted").element("Key", e.key()).element("VersionId", e.versionId()).close("Deleted");
+            }
+        }
+        doc.close("DeleteResult");
+        Responses.xml(req.exchange(), 200, doc);
+    }
+
+    /** @return null when deleted (or absent), else the error to report for this key */
+    private S3Error deleteOne(String bucket, Entry e) {
+        if (e.versionId() != null && !e.versionId().equals("null")) return S3Error.NO_SUCH_VERSION;
+        if (e.key().getBytes(StandardCharsets.UTF_8).length > S3Context.MAX_KEY_BYTES) return S3Error.KEY_TOO_LONG;
+        try {
+            ctx.meta().deleteObject(bucket, e.key());
+            return null;
+        } catch (RuntimeException ex) {
+            log.warn("DeleteObjects {}/{} failed: {}", bucket, e.key(), ex.toString());
+            return S3Error.INTERNAL_ERROR;
+        }
+    }
+
+    private static void checkContentMd5(String header, byte[] body) {
+        if (header == null) return;
+        byte[] expected;
+        try {
+            expected = Base64.getDecoder().decode(header.trim());
+        } catch (IllegalArgumentException e) {
+            throw new S3Exception(S3Error.INVALID_DIGEST);
+        }
+        if (expected.length != 16) throw new S3Exception(S3Error.INVALID_DIGEST);
+        try {
+            if (!MessageDigest.isEqual(expected, MessageDigest.getInstance("MD5").digest(body))) {
+                throw new S3Exception(S3Error.BAD_DIGEST);
+            }
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package io.basalt.gateway;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.BucketVersioningStatus;
+import software.amazon.awssdk.services.s3.model.GetBucketAclResponse;
+import software.amazon.awssdk.services.s3.model.GetObjectAclResponse;
+import software.amazon.awssdk.services.s3.model.Grant;
+import software.amazon.awssdk.services.s3.model.Permission;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.Type;
+
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Subresources: the probes tools make answered as an unconfigured, unversioned us-east-1 bucket
+ * would, and everything else refused with 501, never mistaken for a plain bucket or object call.
+ */
+class SubresourcesTest {
+
+    static final String BUCKET = "subresources";
+
+    @TempDir
+    static Path dir;
+    static TestCluster cluster;
+    static S3Client s3;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = new TestCluster(dir, 6, 4, 2);
+        s3 = cluster.client();
+        s3.createBucket(b -> b.bucket(BUCKET));
+        s3.putObject(b -> b.bucket(BUCKET).key("obj"), RequestBody.fromString("payload"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (s3 != null) s3.close();
+        if (cluster != null) cluster.close();
+    }
+
+    private static S3Exception fails(int status, String code, Executable call) {
+        S3Exception e = assertThrows(S3Exception.class, call);
+        assertEquals(status, e.statusCode(), code);
+        assertEquals(code, e.awsErrorDetails().errorCode());
+        return e;
+    }
+
+    @Test
+    void versioningIsNeverEnabled() {
+        BucketVersioningStatus status = s3.getBucketVersioning(b -> b.bucket(BUCKET)).status();
+        assertNull(status);
+        fails(404, "NoSuchBucket", () -> s3.getBucketVersioning(b -> b.bucket("no-such-bucket")));
+    }
+
+    @Test
+    void ownerHasFullControl() {
+        GetBucketAclResponse bucket = s3.getBucketAcl(b -> b.bucket(BUCKET));
+        assertEquals(1, bucket.grants().size());
+        Grant g = bucket.grants().get(0);
+        assertEquals(Permission.FULL_CONTROL, g.permission());
+        assertEquals(Type.CANONICAL_USER, g.grantee().type());
+        assertEquals(bucket.owner().id(), g.grantee().id());
+
+        GetObjectAclResponse object = s3.getObjectAcl(b -> b.bucket(BUCKET).key("obj"));
+        assertEquals(Permission.FULL_CONTROL, object.grants().get(0).permission());
+        fails(404, "NoSuchKey", () -> s3.getObjectAcl(b -> b.bucket(BUCKET).key("absent")));
+        assertTrue(s3.getObjectTagging(b -> b.bucket(BUCKET).key("obj")).tagSet().isEmpty());
+    }
+
+    @Test
+    void absentBucketConfigurations() {
+        fails(404, "NoSuchTagSet", () -> s3.getBucketTagging(b -> b.bucket(BUCKET)));
+        fails(404, "NoSuchLifecycleConfiguration", () -> s3.getBucketLifecycleConfiguration(b -> b.bucket(BUCKET)));
+        fails(404, "NoSuchBucketPolicy", () -> s3.getBucketPolicy(b -> b.bucket(BUCKET)));
+        fails(404, "NoSuchCORSConfiguration", () -> s3.getBucketCors(b -> b.bucket(BUCKET)));
+        fails(404, "ServerSideEncryptionConfigurationNotFoundError", () -> s3.getBucketEncryption(b -> b.bucket(BUCKET)));
+        fails(404, "ObjectLockConfigurationNotFoundError", () -> s3.getObjectLockConfiguration(b -> b.bucket(BUCKET)));
+        fails(404, "NoSuchBucket", () -> s3.getBucketPolicy(b -> b.bucket("no-such-bucket")));
+    }
+
+    @Test
+    void otherSubresourcesAreNotImplementedAndChangeNothing() {
+        fails(501, "NotImplemented", () -> s3.putBucketPolicy(b -> b.bucket("policy-only").policy("{}")));
+        fails(404, "NoSuchBucket", () -> s3.headBucket(b -> b.bucket("policy-only")));
+
+        fails(501, "NotImplemented", () -> s3.deleteObjectTagging(b -> b.bucket(BUCKET).key("obj")));
+        fails(501, "NotImplemented", () -> s3.putObjectTagging(b -> b.bucket(BUCKET).key("obj")
+                .tagging(t -> t.tagSet(s -> s.key("k").value("v")))));
+        assertArrayEquals("payload".getBytes(), s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("obj")).asByteArray());
+
+        fails(501, "NotImplemented", () -> s3.putBucketVersioning(b -> b.bucket(BUCKET)
+                .versioningConfiguration(v -> v.status(BucketVersioningStatus.ENABLED))));
+        fails(501, "NotImplemented", () -> s3.getBucketWebsite(b -> b.bucket(BUCKET)));
+        fails(501, "NotImplemented", () -> s3.deleteBucketPolicy(b -> b.bucket(BUCKET)));
+        fails(501, "NotImplemented", () -> s3.deleteBucketCors(b -> b.bucket(BUCKET)));
+        s3.headBucket(b -> b.bucket(BUCKET));
+
+        String id = s3.createMultipartUpload(b -> b.bucket(BUCKET).key("part-copy")).uploadId();
+        fails(501, "NotImplemented", () -> s3.uploadPartCopy(b -> b.sourceBucket(BUCKET).sourceKey("obj")
+                .destinationBucket(BUCKET).destinationKey("part-copy").uploadId(id).partNumber(1)));
+        s3.abortMultipartUpload(b -> b.bucket(BUCKET).key("part-copy").uploadId(id));
+    }
+
+    @Test
+    void versionIdOtherThanNullNamesNoVersion() {
+        assertArrayEquals("payload".getBytes(), s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("obj").versionId("null")).asByteArray());
+        fails(404, "NoSuchVersion", () -> s3.getObject(b -> b.bucket(BUCKET).key("obj").versionId("3sL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY")));
+        fails(404, "NoSuchVersion", () -> s3.deleteObject(b -> b.bucket(BUCKET).key("obj").versionId("3sL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY")));
+        assertArrayEquals("payload".getBytes(), s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("obj")).asByteArray());
+    }
+
+    @Test
+    void notImplementedIsAnS3ErrorDocument() throws Exception {
+        for (String path : new String[] {"/" + BUCKET + "?website", "/" + BUCKET + "/obj?retention"}) {
+            HttpResponse<String> r = SignedHttp.send("GET", URI.create(cluster.endpoint() + path));
+            assertEquals(501, r.statusCode(), r.body());
+            assertEquals("application/xml", r.headers().firstValue("Content-Type").orElse(""));
+            assertTrue(r.body().contains("<Code>NotImplemented</Code>"), r.body());
+        }
+        HttpResponse<String> put = SignedHttp.send("PUT", URI.create(cluster.endpoint() + "/logging-only?logging"));
+        assertEquals(501, put.statusCode(), put.body());
+        fails(404, "NoSuchBucket", () -> s3.headBucket(b -> b.bucket("logging-only")));
+    }
+}

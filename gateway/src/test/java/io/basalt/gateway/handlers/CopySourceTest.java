@@ -1,0 +1,26 @@
+package io.basalt.gateway.handlers;
+
+import io.basalt.gateway.s3.S3Exception;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class CopySourceTest {
+
+    @Test
+    void parsesTheHeaderForms() {
+        assertEquals(new CopySource("b", "k/x y"), CopySource.parse("/b/k/x%20y"));
+        assertEquals(new CopySource("b", "k/x y"), CopySource.parse("b/k/x%20y"));
+        assertEquals(new CopySource("b", "a+b?c"), CopySource.parse("b/a+b%3Fc?versionId=null"));
+        assertEquals(new CopySource("b", "ä"), CopySource.parse("/b/%C3%A4"));
+    }
+
+    @Test
+    void rejectsWhatNamesNoObject() {
+        for (String bad : new String[] {"", "b", "/b", "/b/", "/", "//k"}) {
+            assertEquals("InvalidArgument", assertThrows(S3Exception.class, () -> CopySource.parse(bad)).error().code(), bad);
+        }
+        assertEquals("NoSuchVersion", assertThrows(S3Exception.class, () -> CopySource.parse("b/k?versionId=abc")).error().code());
+    }
+}
