@@ -18,6 +18,7 @@ import io.basalt.gateway.s3.S3Exception;
 import io.basalt.gateway.s3.S3Request;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.protocol.http.HttpContinue;
 import io.undertow.util.HttpString;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -63,6 +64,10 @@ public final class S3Router implements HttpHandler {
         try {
             req = S3Request.parse(ex);
             SigV4.Verified auth = sigV4.verify(req);
+            // Only an authenticated request is invited to send its body.
+            if ("100-continue".equalsIgnoreCase(String.valueOf(req.header("Expect")).trim())) {
+                HttpContinue.sendContinueResponseBlocking(ex);
+            }
             req.body(BodyVerifier.wrap(ex.getInputStream(), auth));
             dispatch(req);
         } catch (S3Exception e) {

@@ -54,6 +54,10 @@ public final class GetObjectHandler {
             throw e;
         }
         ObjectHeaders.write(obj, ex.getResponseHeaders());
+        // A stored checksum covers the whole object, so it is only sent with the whole object.
+        if (range == null && "ENABLED".equalsIgnoreCase(req.header("x-amz-checksum-mode"))) {
+            obj.getChecksumsMap().forEach((name, value) -> ex.getResponseHeaders().put(HttpString.tryFromString(name), value));
+        }
         long offset = 0, length = obj.getSize();
         if (range != null) {
             offset = range.start();

@@ -13,7 +13,6 @@ import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.PartRecord;
 import io.basalt.proto.meta.Segment;
 import io.basalt.proto.meta.UploadRecord;
-import io.undertow.util.HttpString;
 import org.w3c.dom.Element;
 
 import java.io.IOException;
@@ -68,17 +67,19 @@ public final class MultipartHandler {
         int partNumber = partNumber(req.queryParam("partNumber"));
         UploadRecord upload = requireUpload(req);
         PutObjectHandler.requireLength(req);
-        Segment seg = PutObjectHandler.writeBody(ctx, req);
+        PutObjectHandler.StoredBody body = PutObjectHandler.writeBody(ctx, req);
+        Segment seg = body.segment();
         PartRecord part = PartRecord.newBuilder()
                 .setPartNumber(partNumber)
                 .setModifiedUnixMs(System.currentTimeMillis())
                 .setSegment(seg)
+                .putAllChecksums(body.checksums())
                 .build();
         if (!ctx.meta().putPart(upload.getBucket(), upload.getUploadId(), part)) {
             ctx.data().discard(seg);
             throw new S3Exception(S3Error.NO_SUCH_UPLOAD);
         }
-        req.exchange().getResponseHeaders().put(HttpString.tryFromString("ETag"), Responses.quoted(seg.getMd5Hex()));
+        body.writeHeaders(req.exchange().getResponseHeaders());
         Responses.empty(req.exchange(), 200);
     }
 

@@ -3,17 +3,22 @@ package io.basalt.gateway.handlers;
 import io.basalt.core.meta.MetadataStore.PutCondition;
 import io.basalt.core.meta.MetadataStore.PutOutcome;
 import io.basalt.gateway.auth.AwsChunkedInputStream;
+import io.basalt.gateway.checksum.ChecksumVerifyingInputStream;
+import io.basalt.gateway.checksum.RequestChecksum;
 import io.basalt.gateway.s3.Responses;
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
 import io.basalt.gateway.s3.S3Request;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.Segment;
+import io.undertow.util.HeaderMap;
 import io.undertow.util.HttpString;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.Map;
 
 /**
  * PutObject: the body is erasure-coded onto the storage nodes as it arrives; only when every
@@ -36,27 +41,38 @@ public final class PutObjectHandler {
         if (ifNoneMatch && ctx.meta().getObject(req.bucket(), req.key()).isPresent()) {
             throw new S3Exception(S3Error.PRECONDITION_FAILED);
         }
-        Segment seg = writeBody(ctx, req);
+        StoredBody body = writeBody(ctx, req);
+        Segment seg = body.segment();
         ObjectRecord.Builder rec = ObjectRecord.newBuilder()
                 .setVersionId(seg.getShardSet())
                 .setSize(seg.getSize())
                 .setEtag(seg.getMd5Hex())
                 .setModifiedUnixMs(System.currentTimeMillis())
-                .addSegments(seg);
+                .addSegments(seg)
+                .putAllChecksums(body.checksums());
         ObjectHeaders.capture(req, rec);
         PutOutcome outcome = ctx.meta().putObject(req.bucket(), req.key(), rec.build(), new PutCondition(ifNoneMatch));
         if (outcome != PutOutcome.COMMITTED) {
             ctx.data().discard(seg);
             throw new S3Exception(outcome == PutOutcome.NO_SUCH_BUCKET ? S3Error.NO_SUCH_BUCKET : S3Error.PRECONDITION_FAILED);
         }
-        req.exchange().getResponseHeaders().put(HttpString.tryFromString("ETag"), Responses.quoted(seg.getMd5Hex()));
+        body.writeHeaders(req.exchange().getResponseHeaders());
         Responses.empty(req.exchange(), 200);
     }
 
+    /** A body now durable on the storage nodes, with the checks it passed. */
+    record StoredBody(Segment segment, Map<String, String> checksums) {
+        void writeHeaders(HeaderMap out) {
+            out.put(HttpString.tryFromString("ETag"), Responses.quoted(segment.getMd5Hex()));
+            checksums.forEach((name, value) -> out.put(HttpString.tryFromString(name), value));
+        }
+    }
+
     /** Streams the body into a new shard set and runs the body checks; shards are discarded if one fails. */
-    static Segment writeBody(S3Context ctx, S3Request req) throws IOException {
+    static StoredBody writeBody(S3Context ctx, S3Request req) throws IOException {
         byte[] contentMd5 = contentMd5(req.header("Content-MD5"));
-        Segment seg = ctx.data().write(req.body());
+        InputStream body = RequestChecksum.wrap(req);
+        Segment seg = ctx.data().write(body);
         try {
             if (contentMd5 != null && !HexFormat.of().formatHex(contentMd5).equals(seg.getMd5Hex())) {
                 throw new S3Exception(S3Error.BAD_DIGEST);
@@ -69,7 +85,9 @@ public final class PutObjectHandler {
             ctx.data().discard(seg);
             throw e;
         }
-        return seg;
+        Map<String, String> checksums = body instanceof ChecksumVerifyingInputStream c
+                ? Map.of(c.algorithm().header(), c.value()) : Map.of();
+        return new StoredBody(seg, checksums);
     }
 
     static void requireLength(S3Request req) {
