@@ -34,6 +34,9 @@ final class Subprocess {
         }
     }
 
+    /** A value in {@code env} that removes the variable from the child's environment. */
+    static final String UNSET = "\u0000unset";
+
     private Subprocess() {
     }
 
@@ -47,7 +50,10 @@ final class Subprocess {
         ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile())
                 .redirectErrorStream(true).redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(
                         new java.io.File("/dev/null")));
-        pb.environment().putAll(env);
+        env.forEach((k, v) -> {
+            if (v.equals(UNSET)) pb.environment().remove(k);
+            else pb.environment().put(k, v);
+        });
         Process p = pb.start();
         boolean done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
         if (!done) {
