@@ -40,6 +40,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -91,6 +92,8 @@ class AwsSdkJavaV2Test {
         PutObjectResponse put = s3.putObject(b -> b.bucket("sdk").key("dir/obj.bin").contentType("application/x-test")
                 .metadata(Map.of("color", "blue")), RequestBody.fromBytes(data));
         assertEquals(quoted(TestFiles.md5Hex(data)), put.eTag(), "PutObject ETag");
+        // the SDK's default (WHEN_SUPPORTED) sends a CRC32 trailer; S3 echoes the checksum it stored
+        assertNotNull(put.checksumCRC32(), "PutObject x-amz-checksum-crc32 in the response");
 
         ResponseBytes<GetObjectResponse> got = s3.getObjectAsBytes(b -> b.bucket("sdk").key("dir/obj.bin"));
         assertArrayEquals(data, got.asByteArray(), "GetObject bytes");
