@@ -2,6 +2,7 @@ package io.basalt.coordinator;
 
 import io.basalt.core.cluster.Membership;
 import io.basalt.core.meta.Etcd;
+import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.proto.meta.NodeRecord;
@@ -18,7 +19,14 @@ import java.util.stream.Collectors;
 public final class Coordinator implements AutoCloseable, LeaderElection.Listener {
 
     public record Config(String id, List<String> etcdEndpoints, String etcdPrefix, Duration gcGrace,
-                         Duration gcInterval, long leaseTtlSeconds) {
+                         Duration gcInterval, long leaseTtlSeconds, Duration uploadExpiry) {
+        public static final Duration DEFAULT_UPLOAD_EXPIRY = Duration.ofHours(24);
+
+        public Config(String id, List<String> etcdEndpoints, String etcdPrefix, Duration gcGrace,
+                      Duration gcInterval, long leaseTtlSeconds) {
+            this(id, etcdEndpoints, etcdPrefix, gcGrace, gcInterval, leaseTtlSeconds, DEFAULT_UPLOAD_EXPIRY);
+        }
+
         public Config(String id, List<String> etcdEndpoints, String etcdPrefix, Duration gcGrace) {
             this(id, etcdEndpoints, etcdPrefix, gcGrace, Duration.ofSeconds(10), 10);
         }
@@ -31,6 +39,8 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
     private final Membership membership;
     private final ShardClients shards;
     private final GarbageCollector gc;
+    private final EtcdMetadataStore meta;
+    private final UploadExpiry uploadExpiry;
     private final LeaderElection election;
 
     private Coordinator(Config config) {
@@ -40,6 +50,9 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         this.membership = startMembership(client, keys);
         this.shards = new ShardClients();
         this.gc = new GarbageCollector(client, keys, membership, shards, config.gcGrace(), config.gcInterval());
+        this.meta = new EtcdMetadataStore(client, keys);
+        this.uploadExpiry = new UploadExpiry(meta, config.uploadExpiry(),
+                config.gcInterval().compareTo(Duration.ofMinutes(10)) < 0 ? config.gcInterval() : Duration.ofMinutes(10));
         this.election = new LeaderElection(client, keys.election(), config.id(), config.leaseTtlSeconds(), this);
         membership.onChange(this::membershipChanged);
     }
@@ -80,12 +93,14 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         log.info("coordinator {} is leader", config.id());
         logMembers(membership.live());
         gc.start();
+        uploadExpiry.start();
     }
 
     @Override
     public void lost() {
         log.info("coordinator {} is no longer leader", config.id());
         gc.stop();
+        uploadExpiry.stop();
     }
 
     private void membershipChanged(Map<String, NodeRecord> live) {
@@ -102,6 +117,7 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
     public void close() {
         election.close();
         gc.close();
+        uploadExpiry.close();
         membership.close();
         shards.close();
         client.close();

@@ -8,13 +8,13 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N]}
+ * {@code CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H]}
  */
 public final class CoordinatorMain {
 
     private static final Logger log = LogManager.getLogger(CoordinatorMain.class);
     private static final String USAGE =
-            "usage: CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N]";
+            "usage: CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H]";
 
     private CoordinatorMain() {
     }
@@ -45,6 +45,7 @@ public final class CoordinatorMain {
         String etcd = null;
         String prefix = "/basalt/";
         long graceSeconds = 300;
+        Duration uploadExpiry = Coordinator.Config.DEFAULT_UPLOAD_EXPIRY;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (i + 1 >= args.length) throw new IllegalArgumentException("missing value for " + flag);
@@ -54,6 +55,7 @@ public final class CoordinatorMain {
                 case "--etcd" -> etcd = value;
                 case "--etcd-prefix" -> prefix = value.endsWith("/") ? value : value + "/";
                 case "--gc-grace-seconds" -> graceSeconds = Long.parseLong(value);
+                case "--upload-expiry-hours" -> uploadExpiry = Duration.ofHours(Long.parseLong(value));
                 default -> throw new IllegalArgumentException("unknown flag " + flag);
             }
         }
@@ -61,6 +63,7 @@ public final class CoordinatorMain {
         if (etcd == null || etcd.isBlank()) throw new IllegalArgumentException("--etcd is required");
         if (graceSeconds < 0) throw new IllegalArgumentException("--gc-grace-seconds must be >= 0");
         List<String> endpoints = io.basalt.core.meta.Etcd.parseEndpoints(etcd);
-        return new Coordinator.Config(id, endpoints, prefix, Duration.ofSeconds(graceSeconds));
+        return new Coordinator.Config(id, endpoints, prefix, Duration.ofSeconds(graceSeconds), Duration.ofSeconds(10), 10,
+                uploadExpiry);
     }
 }

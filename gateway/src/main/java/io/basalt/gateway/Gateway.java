@@ -42,8 +42,8 @@ public final class Gateway implements AutoCloseable {
         ShardClients clients = new ShardClients();
         ErasureLayout layout = ErasureLayout.newBuilder()
                 .setK(cfg.dataShards()).setM(cfg.parityShards()).setBlockSize(cfg.blockSize()).build();
-        DataPath data = new DataPath(membership, clients, layout, cfg.ioTimeoutMs());
-        S3Router router = new S3Router(new S3Context(meta, data), new SigV4(cfg.credentials(), Clock.systemUTC()), "basalt");
+        DataPath data = new DataPath(membership, clients, layout, 0, cfg.ioTimeoutMs());
+        S3Router router = new S3Router(new S3Context(meta, data, cfg.minPartSize()), new SigV4(cfg.credentials(), Clock.systemUTC()), "basalt");
         Health health = new Health(meta, membership, cfg.dataShards() + cfg.parityShards());
         HttpHandler s3 = new BlockingHandler(router);
         HttpHandler root = ex -> {

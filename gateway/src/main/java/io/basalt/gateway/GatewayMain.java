@@ -33,7 +33,8 @@ public final class GatewayMain {
                 Integer.parseInt(flags.getOrDefault("block-size", String.valueOf(GatewayConfig.DEFAULT_BLOCK_SIZE))),
                 Credentials.single(access, secret),
                 Integer.parseInt(flags.getOrDefault("workers", "64")),
-                Long.parseLong(flags.getOrDefault("io-timeout-ms", "30000")));
+                Long.parseLong(flags.getOrDefault("io-timeout-ms", "30000")),
+                5L << 20);
         Gateway gateway = Gateway.start(cfg);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -4,7 +4,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -76,6 +79,60 @@ class MultipartTest {
         byte[] range = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("mp").range("bytes=" + from + "-" + to)).asByteArray();
         assertArrayEquals(Arrays.copyOfRange(expected, from, to + 1), range);
         assertEquals(etag, s3.headObject(b -> b.bucket(BUCKET).key("mp")).eTag());
+
+        // GET ?partNumber=N, the SDKs' multipart download
+        long offset = 0;
+        for (int i = 0; i < parts.length; i++) {
+            int n = i + 1;
+            ResponseBytes<GetObjectResponse> part = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("mp").partNumber(n));
+            assertArrayEquals(parts[i], part.asByteArray(), "part " + n);
+            assertEquals(3, part.response().partsCount());
+            assertEquals("bytes " + offset + "-" + (offset + parts[i].length - 1) + "/" + expected.length, part.response().contentRange());
+            offset += parts[i].length;
+        }
+        assertEquals(parts[1].length, s3.headObject(b -> b.bucket(BUCKET).key("mp").partNumber(2)).contentLength());
+        S3Exception beyond = assertThrows(S3Exception.class, () -> s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("mp").partNumber(4)));
+        assertEquals(416, beyond.statusCode());
+        assertEquals("InvalidPartNumber", beyond.awsErrorDetails().errorCode());
+    }
+
+    @Test
+    void declaredObjectSizeIsChecked() {
+        String id = s3.createMultipartUpload(b -> b.bucket(BUCKET).key("sized")).uploadId();
+        String e = s3.uploadPart(b -> b.bucket(BUCKET).key("sized").uploadId(id).partNumber(1), RequestBody.fromString("12345")).eTag();
+        S3Exception wrong = assertThrows(S3Exception.class, () -> s3.completeMultipartUpload(b -> b.bucket(BUCKET).key("sized").uploadId(id)
+                .mpuObjectSize(6L).multipartUpload(u -> u.parts(CompletedPart.builder().partNumber(1).eTag(e).build()))));
+        assertEquals(400, wrong.statusCode());
+        assertEquals("InvalidRequest", wrong.awsErrorDetails().errorCode());
+        s3.completeMultipartUpload(b -> b.bucket(BUCKET).key("sized").uploadId(id)
+                .mpuObjectSize(5L).multipartUpload(u -> u.parts(CompletedPart.builder().partNumber(1).eTag(e).build())));
+        assertEquals("12345", s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("sized")).asUtf8String());
+    }
+
+    @Test
+    void listMultipartUploadsPages() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            String key = "pending/" + i;
+            ids.add(s3.createMultipartUpload(b -> b.bucket(BUCKET).key(key)).uploadId());
+        }
+        List<String> seen = new ArrayList<>();
+        String keyMarker = null, idMarker = null;
+        boolean truncated;
+        do {
+            String km = keyMarker, im = idMarker;
+            ListMultipartUploadsResponse r = s3.listMultipartUploads(b -> b.bucket(BUCKET).prefix("pending/").maxUploads(2)
+                    .keyMarker(km).uploadIdMarker(im));
+            r.uploads().forEach(u -> seen.add(u.uploadId()));
+            truncated = r.isTruncated();
+            keyMarker = r.nextKeyMarker();
+            idMarker = r.nextUploadIdMarker();
+        } while (truncated);
+        assertEquals(ids, seen);
+        for (int i = 0; i < 5; i++) {
+            String key = "pending/" + i, id = ids.get(i);
+            s3.abortMultipartUpload(b -> b.bucket(BUCKET).key(key).uploadId(id));
+        }
     }
 
     @Test

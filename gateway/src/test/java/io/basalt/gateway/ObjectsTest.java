@@ -129,6 +129,18 @@ class ObjectsTest {
         assertEquals("max-age=60", h.cacheControl());
         assertEquals("attachment", h.contentDisposition());
         assertEquals("blue", h.metadata().get("color"));
+        assertEquals("ünïcode", h.metadata().get("note"));
+    }
+
+    @Test
+    void keysUpTo1024BytesAreAccepted() {
+        String longest = "k/" + "é".repeat(511); // 2 + 1022 = 1024 UTF-8 bytes
+        s3.putObject(b -> b.bucket(BUCKET).key(longest), RequestBody.fromString("long"));
+        assertEquals("long", s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(longest)).asUtf8String());
+        S3Exception e = assertThrows(S3Exception.class,
+                () -> s3.putObject(b -> b.bucket(BUCKET).key(longest + "x"), RequestBody.fromString("too long")));
+        assertEquals(400, e.statusCode());
+        assertEquals("KeyTooLongError", e.awsErrorDetails().errorCode());
     }
 
     @Test

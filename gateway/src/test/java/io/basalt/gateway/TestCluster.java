@@ -33,6 +33,10 @@ final class TestCluster implements AutoCloseable {
     final int k, m;
 
     TestCluster(Path dir, int nodeCount, int k, int m) throws Exception {
+        this(dir, nodeCount, k, m, cfg -> cfg);
+    }
+
+    TestCluster(Path dir, int nodeCount, int k, int m, java.util.function.UnaryOperator<GatewayConfig> tune) throws Exception {
         this.dir = dir;
         this.k = k;
         this.m = m;
@@ -45,7 +49,7 @@ final class TestCluster implements AutoCloseable {
             nodes.add(node);
             nodeConfigs.add(cfg);
         }
-        this.gateway = Gateway.start(GatewayConfig.local(0, etcd.endpoint(), k, m).withIoTimeoutMs(10_000));
+        this.gateway = Gateway.start(tune.apply(GatewayConfig.local(0, etcd.endpoint(), k, m).withIoTimeoutMs(10_000)));
         awaitLiveNodes(nodeCount);
     }
 

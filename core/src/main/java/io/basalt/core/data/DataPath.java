@@ -4,6 +4,7 @@ import io.basalt.core.cluster.Membership;
 import io.basalt.core.cluster.NodeSuspicion;
 import io.basalt.core.erasure.SegmentDecoder;
 import io.basalt.core.erasure.SegmentEncoder;
+import io.basalt.core.placement.InsufficientNodesException;
 import io.basalt.core.placement.Placement;
 import io.basalt.core.shard.ShardWriteException;
 import io.basalt.core.shard.ShardClients;
@@ -17,6 +18,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -35,15 +37,23 @@ public final class DataPath {
     private final SegmentEncoder encoder;
     private final SegmentDecoder decoder;
 
-    public DataPath(Membership membership, ShardClients clients, ErasureLayout layout, long ioTimeoutMs) {
+    private final int writeQuorum;
+
+    /** @param writeQuorum durable shards a write needs; 0 for the default, k+1 (k when m = 1) */
+    public DataPath(Membership membership, ShardClients clients, ErasureLayout layout, int writeQuorum, long ioTimeoutMs) {
         this.membership = membership;
         this.layout = layout;
+        this.writeQuorum = writeQuorum > 0 ? writeQuorum : defaultQuorum(layout);
         this.encoder = new SegmentEncoder(clients, ioTimeoutMs, suspicion::failed);
         this.decoder = new SegmentDecoder(clients, membership::live, ioTimeoutMs, suspicion::failed);
     }
 
     public ErasureLayout layout() {
         return layout;
+    }
+
+    static int defaultQuorum(ErasureLayout layout) {
+        return layout.getK() + (layout.getM() > 1 ? 1 : 0);
     }
 
     /** A fresh random id naming a shard set (and the object version it holds). */
@@ -57,10 +67,13 @@ public final class DataPath {
     public Segment write(InputStream body) throws IOException {
         String shardSet = newShardSetId();
         int n = layout.getK() + layout.getM();
-        List<NodeRecord> targets = Placement.choose(shardSet,
-                suspicion.preferHealthy(membership.live().values(), NodeRecord::getNodeId, n), n);
+        Collection<NodeRecord> candidates = suspicion.preferHealthy(membership.live().values(), NodeRecord::getNodeId, n);
+        if (candidates.size() < writeQuorum) throw new InsufficientNodesException(writeQuorum, candidates.size());
+        // With fewer than k+m nodes the last shards get no node: they are written by healing.
+        List<NodeRecord> targets = new ArrayList<>(Placement.choose(shardSet, candidates, Math.min(n, candidates.size())));
+        while (targets.size() < n) targets.add(null);
         try {
-            return encoder.write(shardSet, body, layout, targets, null);
+            return encoder.write(shardSet, body, layout, targets, writeQuorum, null);
         } catch (ShardWriteException e) {
             throw new StorageUnavailableException(e.getMessage(), e);
         }

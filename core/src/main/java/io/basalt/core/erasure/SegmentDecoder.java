@@ -68,12 +68,13 @@ public final class SegmentDecoder {
             long lastStripe = layout.stripeOfOffset(to - 1);
             this.rangeEndInShard = layout.shardOffset(lastStripe) + layout.chunkLength(lastStripe);
             this.rs = ReedSolomon.create(k, layout.m());
+            for (int i : seg.getMissingShardsList()) failed[i] = true;
         }
 
         void copyTo(OutputStream out) throws IOException {
             long first = layout.stripeOfOffset(from), last = layout.stripeOfOffset(to - 1);
             byte[][] chunks = new byte[n][layout.chunkSize()];
-            for (int i = 0; i < k; i++) open(i, first);
+            for (int i = 0; i < k; i++) if (!failed[i]) open(i, first);
             for (long s = first; s <= last; s++) {
                 int chunkLen = layout.chunkLength(s);
                 boolean[] present = gather(s, chunks, chunkLen);

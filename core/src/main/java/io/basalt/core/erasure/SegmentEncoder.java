@@ -1,6 +1,7 @@
 package io.basalt.core.erasure;
 
 import io.basalt.core.shard.ShardClients;
+import io.basalt.core.shard.ShardWriteException;
 import io.basalt.core.shard.ShardWriter;
 import io.basalt.proto.meta.ErasureLayout;
 import io.basalt.proto.meta.NodeRecord;
@@ -41,18 +42,19 @@ public final class SegmentEncoder {
     }
 
     /**
-     * @param targets node i receives shard i; exactly k+m distinct nodes
+     * @param targets     node i receives shard i; k+m entries, null where no node was available
+     * @param writeQuorum the fewest durable shards that make the write succeed (at least k)
      * @param objectDigest also fed with every byte (the object's ETag); may be null
      */
     public Segment write(String shardSet, InputStream in, ErasureLayout layout, List<NodeRecord> targets,
-                         MessageDigest objectDigest) throws IOException {
+                         int writeQuorum, MessageDigest objectDigest) throws IOException {
         int k = layout.getK(), m = layout.getM(), n = k + m;
         if (targets.size() != n) throw new IllegalArgumentException("need " + n + " targets, got " + targets.size());
+        if (writeQuorum < k || writeQuorum > n) throw new IllegalArgumentException("write quorum " + writeQuorum + " outside " + k + ".." + n);
         ReedSolomon rs = ReedSolomon.create(k, m);
         MessageDigest md5 = md5();
         int blockSize = layout.getBlockSize();
-        int fullChunk = StripeLayout.ceilDiv(blockSize, k);
-        ShardWriter[] writers = null;
+        Fanout fanout = null;
         long size = 0;
         try {
             while (true) {
@@ -61,7 +63,7 @@ public final class SegmentEncoder {
                 if (len == 0) break;
                 md5.update(stripe, 0, len);
                 if (objectDigest != null) objectDigest.update(stripe, 0, len);
-                if (writers == null) writers = open(shardSet, targets, fullChunk);
+                if (fanout == null) fanout = new Fanout(shardSet, targets, StripeLayout.ceilDiv(blockSize, k), writeQuorum);
                 int chunk = StripeLayout.ceilDiv(len, k);
                 byte[][] shards = new byte[n][chunk];
                 for (int i = 0; i < k; i++) {
@@ -69,7 +71,7 @@ public final class SegmentEncoder {
                     if (from < len) System.arraycopy(stripe, from, shards[i], 0, Math.min(chunk, len - from));
                 }
                 rs.encodeParity(shards, 0, chunk);
-                for (int i = 0; i < n; i++) writers[i].write(shards[i], chunk);
+                for (int i = 0; i < n; i++) fanout.write(i, shards[i], chunk);
                 size += len;
                 if (len < blockSize) break;
             }
@@ -78,33 +80,88 @@ public final class SegmentEncoder {
                     .setSize(size)
                     .setLayout(layout)
                     .setMd5Hex(HexFormat.of().formatHex(md5.digest()));
-            if (writers != null) {
-                for (int i = 0; i < n; i++) {
-                    ShardInfo info = writers[i].finish(stallTimeoutMs);
-                    seg.addNodeIds(targets.get(i).getNodeId()).addShardCrc32C(info.getCrc32C());
-                }
-            }
+            if (fanout != null) fanout.finish(seg);
             return seg.build();
         } catch (IOException | RuntimeException e) {
-            if (writers != null) {
-                for (ShardWriter w : writers) {
-                    if (w.failed()) nodeFailed.accept(w.nodeId());
-                    w.abort("upload failed");
-                }
-                deleteQuietly(shardSet, targets);
-            }
+            if (fanout != null) fanout.abort();
             throw e;
         }
     }
 
-    private ShardWriter[] open(String shardSet, List<NodeRecord> targets, int chunkSize) {
-        ShardWriter[] writers = new ShardWriter[targets.size()];
-        for (int i = 0; i < writers.length; i++) {
-            NodeRecord node = targets.get(i);
-            writers[i] = ShardWriter.open(clients, node.getNodeId(), node.getAddress(), shardId(shardSet, i),
-                    chunkSize, stallTimeoutMs);
+    /**
+     * The k+m shard streams of one segment. A stream that fails is dropped and its shard
+     * marked missing; the write fails only when fewer than the quorum would remain.
+     */
+    private final class Fanout {
+        private final String shardSet;
+        private final List<NodeRecord> targets;
+        private final ShardWriter[] writers;
+        private final int quorum;
+
+        Fanout(String shardSet, List<NodeRecord> targets, int chunkSize, int quorum) throws ShardWriteException {
+            this.shardSet = shardSet;
+            this.targets = targets;
+            this.quorum = quorum;
+            this.writers = new ShardWriter[targets.size()];
+            for (int i = 0; i < writers.length; i++) {
+                NodeRecord node = targets.get(i);
+                if (node != null) {
+                    writers[i] = ShardWriter.open(clients, node.getNodeId(), node.getAddress(),
+                            shardId(shardSet, i), chunkSize, stallTimeoutMs);
+                }
+            }
+            checkQuorum(null);
         }
-        return writers;
+
+        void write(int i, byte[] data, int len) throws ShardWriteException {
+            if (writers[i] == null) return;
+            try {
+                writers[i].write(data, len);
+            } catch (IOException e) {
+                drop(i, e);
+            }
+        }
+
+        /** Waits for every stream's acknowledgement and records where each shard is, or that it is missing. */
+        void finish(Segment.Builder seg) throws ShardWriteException {
+            int[] crcs = new int[writers.length];
+            for (int i = 0; i < writers.length; i++) {
+                if (writers[i] == null) continue;
+                try {
+                    crcs[i] = writers[i].finish(stallTimeoutMs).getCrc32C();
+                } catch (IOException e) {
+                    drop(i, e);
+                }
+            }
+            for (int i = 0; i < writers.length; i++) {
+                NodeRecord node = targets.get(i);
+                seg.addNodeIds(node == null ? "" : node.getNodeId()).addShardCrc32C(crcs[i]);
+                if (writers[i] == null) seg.addMissingShards(i);
+            }
+        }
+
+        void abort() {
+            for (ShardWriter w : writers) if (w != null) w.abort("upload failed");
+            deleteQuietly(shardSet, targets);
+        }
+
+        private void drop(int i, IOException cause) throws ShardWriteException {
+            ShardWriter w = writers[i];
+            writers[i] = null;
+            w.abort("dropped");
+            nodeFailed.accept(w.nodeId());
+            log.warn("shard {} of {} on {} failed, continuing without it: {}", i, shardSet, w.nodeId(), cause.getMessage());
+            checkQuorum(cause);
+        }
+
+        private void checkQuorum(IOException cause) throws ShardWriteException {
+            int alive = 0;
+            for (ShardWriter w : writers) if (w != null) alive++;
+            if (alive < quorum) {
+                throw new ShardWriteException("only " + alive + " of " + writers.length
+                        + " shards writable, below the write quorum of " + quorum, cause);
+            }
+        }
     }
 
     /**

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import io.basalt.proto.meta.BucketRecord;
 import io.basalt.proto.meta.GarbageRecord;
+import io.basalt.proto.meta.HealRecord;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.PartRecord;
 import io.basalt.proto.meta.Segment;
@@ -128,6 +129,7 @@ public final class EtcdMetadataStore implements MetadataStore {
             List<Op> ops = new ArrayList<>();
             ops.add(Op.put(objectKey, value(record), PutOption.DEFAULT));
             current.ifPresent(old -> ops.add(garbageOp(parse(old, ObjectRecord::parseFrom).getSegmentsList(), "overwritten")));
+            ops.addAll(healOps(bucket, key, "", record.getSegmentsList()));
             TxnResponse r = await(kv.txn()
                     .If(sameRevision(objectKey, current), new Cmp(bucketKey, Cmp.Op.GREATER, CmpTarget.version(0)))
                     .Then(ops.toArray(Op[]::new))
@@ -202,6 +204,8 @@ public final class EtcdMetadataStore implements MetadataStore {
             // a part that lands after they read the part list makes them retry, never vanish.
             ops.add(Op.put(uploadKey, upload.get().getValue(), PutOption.DEFAULT));
             current.ifPresent(old -> ops.add(garbageOp(List.of(parse(old, PartRecord::parseFrom).getSegment()), "part replaced")));
+            UploadRecord u = parse(upload.get(), UploadRecord::parseFrom);
+            ops.addAll(healOps(bucket, u.getKey(), uploadId, List.of(part.getSegment())));
             TxnResponse r = await(kv.txn()
                     .If(sameRevision(partKey, current), new Cmp(uploadKey, Cmp.Op.GREATER, CmpTarget.version(0)))
                     .Then(ops.toArray(Op[]::new))
@@ -297,6 +301,19 @@ public final class EtcdMetadataStore implements MetadataStore {
                 .setReason(reason)
                 .build();
         return Op.put(bs(keys.garbage(UUID.randomUUID().toString())), value(g), PutOption.DEFAULT);
+    }
+
+    /** Heal entries for segments committed below full redundancy; none in the common case. */
+    private List<Op> healOps(String bucket, String key, String uploadId, List<Segment> segments) {
+        List<Op> ops = new ArrayList<>();
+        for (Segment seg : segments) {
+            if (seg.getMissingShardsCount() == 0) continue;
+            HealRecord h = HealRecord.newBuilder().setBucket(bucket).setKey(key).setShardSet(seg.getShardSet())
+                    .setUploadId(uploadId).addAllShards(seg.getMissingShardsList())
+                    .setQueuedUnixMs(System.currentTimeMillis()).setReason("written below full redundancy").build();
+            ops.add(Op.put(bs(keys.heal(seg.getShardSet())), value(h), PutOption.DEFAULT));
+        }
+        return ops;
     }
 
     private static Cmp sameRevision(ByteSequence key, Optional<KeyValue> current) {

@@ -66,6 +66,14 @@ public record Keys(String root) {
         return garbagePrefix() + id;
     }
 
+    public String healPrefix() {
+        return root + "heal/";
+    }
+
+    public String heal(String shardSet) {
+        return healPrefix() + shardSet;
+    }
+
     public String election() {
         return root + "coordinator/leader";
     }

@@ -35,6 +35,40 @@ public final class GetObjectHandler {
         serve(req, false);
     }
 
+    /**
+     * GET/HEAD ?partNumber=N (the SDKs' multipart download): the bytes of part N of a multipart
+     * object, or the whole object as part 1 of a single-part one.
+     */
+    private static ByteRange partRange(S3Request req, ObjectRecord obj) {
+        if (req.header("Range") != null) {
+            throw new S3Exception(S3Error.INVALID_REQUEST, "Cannot specify both Range header and partNumber query parameter");
+        }
+        int n;
+        try {
+            n = Integer.parseInt(req.queryParam("partNumber").trim());
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if (n < 1 || n > 10_000) throw new S3Exception(S3Error.INVALID_ARGUMENT, "Part number must be an integer between 1 and 10000, inclusive");
+        int parts = partsCount(obj);
+        if (parts == 0) {
+            if (n != 1) throw new S3Exception(S3Error.INVALID_PART_NUMBER);
+            return null;
+        }
+        if (n > parts) throw new S3Exception(S3Error.INVALID_PART_NUMBER);
+        req.exchange().getResponseHeaders().put(HttpString.tryFromString("x-amz-mp-parts-count"), String.valueOf(parts));
+        long offset = 0;
+        for (int i = 0; i < n - 1; i++) offset += obj.getSegments(i).getSize();
+        long length = obj.getSegments(n - 1).getSize();
+        return length == 0 ? null : new ByteRange(offset, length);
+    }
+
+    /** The number of parts of a multipart object (its ETag ends in -N), 0 for a single PUT. */
+    static int partsCount(ObjectRecord obj) {
+        int dash = obj.getEtag().lastIndexOf('-');
+        return dash < 0 ? 0 : obj.getSegmentsCount();
+    }
+
     private void serve(S3Request req, boolean withBody) throws IOException {
         ctx.requireBucket(req.bucket());
         ObjectRecord obj = ctx.meta().getObject(req.bucket(), req.key())
@@ -47,11 +81,15 @@ public final class GetObjectHandler {
             return;
         }
         ByteRange range;
-        try {
-            range = ByteRange.parse(req.header("Range"), obj.getSize());
-        } catch (S3Exception e) {
-            ex.getResponseHeaders().put(Headers.CONTENT_RANGE, "bytes */" + obj.getSize());
-            throw e;
+        if (req.queryParam("partNumber") != null) {
+            range = partRange(req, obj);
+        } else {
+            try {
+                range = ByteRange.parse(req.header("Range"), obj.getSize());
+            } catch (S3Exception e) {
+                ex.getResponseHeaders().put(Headers.CONTENT_RANGE, "bytes */" + obj.getSize());
+                throw e;
+            }
         }
         ObjectHeaders.write(obj, ex.getResponseHeaders());
         // A stored checksum covers the whole object, so it is only sent with the whole object.

@@ -32,7 +32,6 @@ import java.util.Set;
  */
 public final class MultipartHandler {
 
-    static final long MIN_PART_SIZE = 5L << 20;
     static final int MAX_PARTS = 10_000;
 
     private final S3Context ctx;
@@ -110,13 +109,19 @@ public final class MultipartHandler {
             int n = order.get(i);
             PartRecord part = parts.get(n);
             if (part == null || !part.getSegment().getMd5Hex().equals(etags.get(i))) throw new S3Exception(S3Error.INVALID_PART);
-            if (i < order.size() - 1 && part.getSegment().getSize() < MIN_PART_SIZE) {
+            if (i < order.size() - 1 && part.getSegment().getSize() < ctx.minPartSize()) {
                 throw new S3Exception(S3Error.ENTITY_TOO_SMALL);
             }
             md5.update(HexFormat.of().parseHex(part.getSegment().getMd5Hex()));
             size += part.getSegment().getSize();
             used.add(n);
-            if (part.getSegment().getSize() > 0) rec.addSegments(part.getSegment());
+            // Empty parts stay as empty segments, so segment i is part i+1 for GET ?partNumber.
+            rec.addSegments(part.getSegment());
+        }
+        String declared = req.header("x-amz-mp-object-size");
+        if (declared != null && !declared.trim().equals(String.valueOf(size))) {
+            throw new S3Exception(S3Error.INVALID_REQUEST, "The provided x-amz-mp-object-size " + declared.trim()
+                    + " does not match the object size " + size + ".");
         }
         String etag = HexFormat.of().formatHex(md5.digest()) + "-" + order.size();
         UploadRecord upload = state.upload();
@@ -129,7 +134,6 @@ public final class MultipartHandler {
                 .putAllHeaders(upload.getHeadersMap());
         List<PartRecord> unused = new ArrayList<>();
         for (PartRecord p : state.parts()) if (!used.contains(p.getPartNumber())) unused.add(p);
-        // Empty parts carry no shards; they drop out of the record and need no garbage entry.
         CompleteOutcome outcome = ctx.meta().completeUpload(state, rec.build(), unused);
         switch (outcome) {
             case NO_SUCH_UPLOAD -> throw new S3Exception(S3Error.NO_SUCH_UPLOAD);
@@ -153,43 +157,98 @@ public final class MultipartHandler {
         UploadState state = ctx.meta().getUploadState(req.bucket(), req.queryParam("uploadId"))
                 .filter(s -> s.upload().getKey().equals(req.key()))
                 .orElseThrow(() -> new S3Exception(S3Error.NO_SUCH_UPLOAD));
+        int maxParts = intParam(req, "max-parts", 1000, 0, 1000);
+        int marker = intParam(req, "part-number-marker", 0, 0, MAX_PARTS);
+        List<PartRecord> after = state.parts().stream().filter(p -> p.getPartNumber() > marker).toList();
+        List<PartRecord> page = after.subList(0, Math.min(maxParts, after.size()));
+        boolean truncated = page.size() < after.size();
         Xml doc = new Xml().root("ListPartsResult")
                 .element("Bucket", req.bucket())
                 .element("Key", req.key())
                 .element("UploadId", state.upload().getUploadId())
-                .element("PartNumberMarker", 0)
-                .element("MaxParts", MAX_PARTS)
-                .element("IsTruncated", false);
-        for (PartRecord p : state.parts()) {
+                .element("PartNumberMarker", marker)
+                .element("NextPartNumberMarker", page.isEmpty() ? marker : page.get(page.size() - 1).getPartNumber())
+                .element("MaxParts", maxParts)
+                .element("IsTruncated", truncated)
+                .element("StorageClass", "STANDARD");
+        for (PartRecord p : page) {
             doc.open("Part")
                     .element("PartNumber", p.getPartNumber())
                     .element("LastModified", Xml.iso(p.getModifiedUnixMs()))
                     .element("ETag", Responses.quoted(p.getSegment().getMd5Hex()))
-                    .element("Size", p.getSegment().getSize())
-                    .close("Part");
+                    .element("Size", p.getSegment().getSize());
+            p.getChecksumsMap().forEach((name, value) -> doc.element(checksumElement(name), value));
+            doc.close("Part");
         }
         doc.close("ListPartsResult");
         Responses.xml(req.exchange(), 200, doc);
     }
 
+    /** Uploads in key order, then by initiation time, as S3 lists them. */
     public void listUploads(S3Request req) {
         ctx.requireBucket(req.bucket());
+        int maxUploads = intParam(req, "max-uploads", 1000, 0, 1000);
+        String prefix = req.queryParam("prefix") == null ? "" : req.queryParam("prefix");
+        String keyMarker = req.queryParam("key-marker") == null ? "" : req.queryParam("key-marker");
+        String idMarker = req.queryParam("upload-id-marker") == null ? "" : req.queryParam("upload-id-marker");
+        List<UploadRecord> all = new ArrayList<>(ctx.meta().listUploads(req.bucket()));
+        all.sort(java.util.Comparator.comparing(UploadRecord::getKey, io.basalt.core.listing.ObjectListing::compare)
+                .thenComparingLong(UploadRecord::getInitiatedUnixMs).thenComparing(UploadRecord::getUploadId));
+        List<UploadRecord> after = new ArrayList<>();
+        boolean pastIdMarker = idMarker.isEmpty();
+        for (UploadRecord u : all) {
+            if (!u.getKey().startsWith(prefix)) continue;
+            int c = keyMarker.isEmpty() ? 1 : io.basalt.core.listing.ObjectListing.compare(u.getKey(), keyMarker);
+            if (c < 0 || (c == 0 && idMarker.isEmpty())) continue;
+            if (c == 0 && !pastIdMarker) {
+                if (u.getUploadId().equals(idMarker)) pastIdMarker = true;
+                continue;
+            }
+            after.add(u);
+        }
+        List<UploadRecord> page = after.subList(0, Math.min(maxUploads, after.size()));
+        boolean truncated = page.size() < after.size();
         Xml doc = new Xml().root("ListMultipartUploadsResult")
                 .element("Bucket", req.bucket())
-                .element("KeyMarker", "")
-                .element("UploadIdMarker", "")
-                .element("MaxUploads", 1000)
-                .element("IsTruncated", false);
-        for (UploadRecord u : ctx.meta().listUploads(req.bucket())) {
+                .element("KeyMarker", keyMarker)
+                .element("UploadIdMarker", idMarker)
+                .element("Prefix", prefix)
+                .element("MaxUploads", maxUploads)
+                .element("IsTruncated", truncated);
+        if (truncated) {
+            UploadRecord last = page.get(page.size() - 1);
+            doc.element("NextKeyMarker", last.getKey()).element("NextUploadIdMarker", last.getUploadId());
+        }
+        for (UploadRecord u : page) {
             doc.open("Upload")
                     .element("Key", u.getKey())
                     .element("UploadId", u.getUploadId())
-                    .element("Initiated", Xml.iso(u.getInitiatedUnixMs()))
+                    .open("Initiator").element("ID", "basalt").element("DisplayName", "basalt").close("Initiator")
+                    .open("Owner").element("ID", "basalt").element("DisplayName", "basalt").close("Owner")
                     .element("StorageClass", "STANDARD")
+                    .element("Initiated", Xml.iso(u.getInitiatedUnixMs()))
                     .close("Upload");
         }
         doc.close("ListMultipartUploadsResult");
         Responses.xml(req.exchange(), 200, doc);
+    }
+
+    private static int intParam(S3Request req, String name, int dflt, int min, int max) {
+        String v = req.queryParam(name);
+        if (v == null || v.isBlank()) return dflt;
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n >= min) return Math.min(n, max);
+        } catch (NumberFormatException ignored) {
+            // fall through to the S3 error
+        }
+        throw new S3Exception(S3Error.INVALID_ARGUMENT, "Invalid value for " + name + ": " + v);
+    }
+
+    /** x-amz-checksum-crc32c -> ChecksumCRC32C, the element name S3 uses in XML. */
+    private static String checksumElement(String header) {
+        String alg = header.substring("x-amz-checksum-".length()).toUpperCase(java.util.Locale.ROOT);
+        return "Checksum" + alg;
     }
 
     private UploadRecord requireUpload(S3Request req) {

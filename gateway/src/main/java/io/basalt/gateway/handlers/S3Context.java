@@ -8,8 +8,13 @@ import io.basalt.proto.meta.BucketRecord;
 
 import java.nio.charset.StandardCharsets;
 
-/** What every S3 handler works with: the metadata store and the data path. */
-public record S3Context(MetadataStore meta, DataPath data) {
+/**
+ * What every S3 handler works with: the metadata store, the data path, and limits.
+ * {@code minPartSize} is S3's 5 MiB; tests lower it to exercise 1000-part uploads cheaply.
+ */
+public record S3Context(MetadataStore meta, DataPath data, long minPartSize) {
+
+    public static final long S3_MIN_PART_SIZE = 5L << 20;
 
     static final int MAX_KEY_BYTES = 1024;
 

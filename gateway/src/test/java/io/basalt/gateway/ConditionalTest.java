@@ -1,0 +1,108 @@
+package io.basalt.gateway;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** Conditional GET/HEAD and the atomic create-if-absent PUT that Milvus's Woodpecker WAL relies on. */
+class ConditionalTest {
+
+    static final String BUCKET = "conditional";
+
+    @TempDir
+    static Path dir;
+    static TestCluster cluster;
+    static S3Client s3;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = new TestCluster(dir, 6, 4, 2);
+        s3 = cluster.client();
+        s3.createBucket(b -> b.bucket(BUCKET));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (s3 != null) s3.close();
+        if (cluster != null) cluster.close();
+    }
+
+    @Test
+    void conditionalGetAndHead() {
+        String etag = s3.putObject(b -> b.bucket(BUCKET).key("c"), RequestBody.fromString("content")).eTag();
+        HeadObjectResponse head = s3.headObject(b -> b.bucket(BUCKET).key("c"));
+        assertEquals(etag, head.eTag());
+        Instant modified = head.lastModified();
+
+        assertEquals("content", s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifMatch(etag)).asUtf8String());
+        assertEquals(412, assertThrows(S3Exception.class,
+                () -> s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifMatch("\"0123\""))).statusCode());
+        assertEquals(412, assertThrows(S3Exception.class,
+                () -> s3.headObject(b -> b.bucket(BUCKET).key("c").ifMatch("\"0123\""))).statusCode());
+        assertEquals(304, assertThrows(S3Exception.class,
+                () -> s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifNoneMatch(etag))).statusCode());
+        assertEquals(304, assertThrows(S3Exception.class,
+                () -> s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifModifiedSince(modified.plusSeconds(60)))).statusCode());
+        assertEquals("content", s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifModifiedSince(modified.minusSeconds(60))).asUtf8String());
+        assertEquals(412, assertThrows(S3Exception.class,
+                () -> s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifUnmodifiedSince(modified.minusSeconds(60)))).statusCode());
+        assertEquals("content", s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifUnmodifiedSince(modified.plusSeconds(60))).asUtf8String());
+    }
+
+    @Test
+    void createIfAbsentRefusesAnExistingKey() {
+        s3.putObject(b -> b.bucket(BUCKET).key("once").ifNoneMatch("*"), RequestBody.fromString("first"));
+        S3Exception e = assertThrows(S3Exception.class,
+                () -> s3.putObject(b -> b.bucket(BUCKET).key("once").ifNoneMatch("*"), RequestBody.fromString("second")));
+        assertEquals(412, e.statusCode());
+        assertEquals("PreconditionFailed", e.awsErrorDetails().errorCode());
+        assertEquals("first", s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("once")).asUtf8String());
+    }
+
+    @Test
+    void racingCreateIfAbsentHasExactlyOneWinner() throws Exception {
+        int racers = 8;
+        for (int round = 0; round < 5; round++) {
+            String key = "race-" + round;
+            CountDownLatch go = new CountDownLatch(1);
+            ExecutorService pool = Executors.newFixedThreadPool(racers);
+            List<Future<String>> outcomes = new ArrayList<>();
+            for (int i = 0; i < racers; i++) {
+                String body = "writer-" + i;
+                outcomes.add(pool.submit(() -> {
+                    go.await();
+                    try {
+                        s3.putObject(b -> b.bucket(BUCKET).key(key).ifNoneMatch("*"), RequestBody.fromString(body));
+                        return body;
+                    } catch (S3Exception e) {
+                        assertEquals(412, e.statusCode());
+                        return null;
+                    }
+                }));
+            }
+            go.countDown();
+            List<String> winners = new ArrayList<>();
+            for (Future<String> f : outcomes) if (f.get() != null) winners.add(f.get());
+            pool.shutdown();
+            assertEquals(1, winners.size(), "round " + round + ": " + winners);
+            assertEquals(winners.get(0), s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asUtf8String());
+        }
+    }
+}
