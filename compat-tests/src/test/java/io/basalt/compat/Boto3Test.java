@@ -1,0 +1,55 @@
+package io.basalt.compat;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Debian's boto3 (python3-boto3, run by /usr/bin/python3) running src/test/python/boto3_compat.py. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class Boto3Test {
+
+    static final String PYTHON = "/usr/bin/python3";
+    static final Path SCRIPT = Path.of("src/test/python/boto3_compat.py").toAbsolutePath();
+
+    @TempDir
+    static Path tmp;
+
+    CompatCluster cluster;
+
+    @BeforeAll
+    void start() throws Exception {
+        Subprocess.requireExecutable(PYTHON, "python3");
+        Subprocess.requirePath("/usr/lib/python3/dist-packages/boto3", "python3-boto3");
+        cluster = CompatCluster.start(tmp.resolve("cluster"));
+    }
+
+    @AfterAll
+    void stop() {
+        if (cluster != null) cluster.close();
+    }
+
+    @Test
+    void boto3Script() throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("AWS_ACCESS_KEY_ID", CompatCluster.ACCESS_KEY);
+        env.put("AWS_SECRET_ACCESS_KEY", CompatCluster.SECRET_KEY);
+        env.put("AWS_DEFAULT_REGION", CompatCluster.REGION);
+        env.put("AWS_CONFIG_FILE", tmp.resolve("no-config").toString());
+        env.put("AWS_SHARED_CREDENTIALS_FILE", tmp.resolve("no-credentials").toString());
+        env.put("AWS_EC2_METADATA_DISABLED", "true");
+        ProcessEnv.clear(env, "PYTHONPATH", "PYTHONHOME");
+        Subprocess.run(List.of(PYTHON, SCRIPT.toString(), cluster.endpoint(), tmp.toString()), env, tmp,
+                Duration.ofMinutes(4)).assertSuccess();
+    }
+}

@@ -1,0 +1,216 @@
+#!/usr/bin/python3
+"""boto3 (Debian's python3-boto3) against a Basalt endpoint.
+
+usage: /usr/bin/python3 boto3_compat.py ENDPOINT WORKDIR
+Credentials and region come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION.
+Runs every check, prints PASS/FAIL per check, and exits 1 if any failed.
+"""
+import hashlib
+import os
+import sys
+import traceback
+
+import boto3
+import botocore
+from boto3.s3.transfer import TransferConfig
+from botocore.client import Config
+from botocore.exceptions import ClientError
+
+ENDPOINT, WORKDIR = sys.argv[1], sys.argv[2]
+BUCKET = "boto3-compat"
+MiB = 1 << 20
+
+s3 = boto3.client(
+    "s3",
+    endpoint_url=ENDPOINT,
+    region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+    config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
+)
+
+failures = []
+
+
+class Mismatch(Exception):
+    pass
+
+
+def expect(cond, msg):
+    if not cond:
+        raise Mismatch(msg)
+
+
+def equal(actual, expected, what):
+    if actual != expected:
+        raise Mismatch("%s: expected %r, got %r" % (what, expected, actual))
+
+
+def error_of(fn):
+    """Runs fn, which must fail with a ClientError; returns (code, http status)."""
+    try:
+        fn()
+    except ClientError as e:
+        return e.response.get("Error", {}).get("Code"), e.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    raise Mismatch("expected an S3 error, the call succeeded")
+
+
+def check(name):
+    def run(fn):
+        try:
+            fn()
+            print("PASS", name, flush=True)
+        except Exception as e:  # noqa: BLE001 - every failure is reported, then the next check runs
+            failures.append(name)
+            print("FAIL %s: %s: %s" % (name, type(e).__name__, e), flush=True)
+            if not isinstance(e, Mismatch):
+                traceback.print_exc(file=sys.stdout)
+        return fn
+    return run
+
+
+def data(seed, size):
+    out = bytearray()
+    block = hashlib.sha256(str(seed).encode()).digest()
+    while len(out) < size:
+        block = hashlib.sha256(block).digest()
+        out += block * 32
+    return bytes(out[:size])
+
+
+def quoted_md5(b):
+    return '"%s"' % hashlib.md5(b).hexdigest()
+
+
+def multipart_etag(b, part):
+    digests = [hashlib.md5(b[i:i + part]).digest() for i in range(0, len(b), part)]
+    return '"%s-%d"' % (hashlib.md5(b"".join(digests)).hexdigest(), len(digests))
+
+
+print("boto3", boto3.__version__, "botocore", botocore.__version__, flush=True)
+
+
+@check("create_bucket / head_bucket")
+def _():
+    s3.create_bucket(Bucket=BUCKET)
+    equal(s3.head_bucket(Bucket=BUCKET)["ResponseMetadata"]["HTTPStatusCode"], 200, "head_bucket status")
+    equal(error_of(lambda: s3.head_bucket(Bucket="boto3-missing")), ("404", 404), "head_bucket of a missing bucket")
+
+
+SMALL = data(1, 300_000)
+
+
+@check("put_object / get_object / head_object")
+def _():
+    put = s3.put_object(Bucket=BUCKET, Key="dir/small.bin", Body=SMALL, ContentType="application/x-test",
+                        Metadata={"k": "v"})
+    equal(put["ETag"], quoted_md5(SMALL), "put_object ETag")
+    got = s3.get_object(Bucket=BUCKET, Key="dir/small.bin")
+    equal(got["Body"].read(), SMALL, "get_object body")
+    equal(got["ETag"], quoted_md5(SMALL), "get_object ETag")
+    equal(got["ContentType"], "application/x-test", "get_object ContentType")
+    head = s3.head_object(Bucket=BUCKET, Key="dir/small.bin")
+    equal(head["ContentLength"], len(SMALL), "head_object ContentLength")
+    equal(head["ETag"], quoted_md5(SMALL), "head_object ETag")
+    equal(head["Metadata"], {"k": "v"}, "head_object Metadata")
+
+
+@check("get_object ranges")
+def _():
+    r = s3.get_object(Bucket=BUCKET, Key="dir/small.bin", Range="bytes=1000-1999")
+    equal(r["Body"].read(), SMALL[1000:2000], "closed range body")
+    equal(r["ContentRange"], "bytes 1000-1999/%d" % len(SMALL), "ContentRange")
+    equal(r["ResponseMetadata"]["HTTPStatusCode"], 206, "range status")
+    equal(s3.get_object(Bucket=BUCKET, Key="dir/small.bin", Range="bytes=-500")["Body"].read(), SMALL[-500:], "suffix range")
+    equal(s3.get_object(Bucket=BUCKET, Key="dir/small.bin", Range="bytes=299000-")["Body"].read(), SMALL[299000:],
+          "open range")
+    equal(error_of(lambda: s3.get_object(Bucket=BUCKET, Key="dir/small.bin", Range="bytes=400000-")),
+          ("InvalidRange", 416), "unsatisfiable range")
+
+
+@check("errors: NoSuchKey, NoSuchBucket, head 404")
+def _():
+    equal(error_of(lambda: s3.get_object(Bucket=BUCKET, Key="missing")), ("NoSuchKey", 404), "get of a missing key")
+    equal(error_of(lambda: s3.head_object(Bucket=BUCKET, Key="missing")), ("404", 404), "head of a missing key")
+    equal(error_of(lambda: s3.get_object(Bucket="boto3-missing", Key="k")), ("NoSuchBucket", 404),
+          "get in a missing bucket")
+
+
+KEYS = ["list/%02d" % i for i in range(7)] + ["list/sub/a", "list/sub/b", "list/zz/c"]
+
+
+@check("list_objects_v2 with paginator")
+def _():
+    for k in KEYS:
+        s3.put_object(Bucket=BUCKET, Key=k, Body=k.encode())
+    seen, pages = [], 0
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix="list/",
+                                                              PaginationConfig={"PageSize": 3}):
+        pages += 1
+        if page.get("IsTruncated"):
+            expect(page.get("NextContinuationToken"), "a truncated page without NextContinuationToken")
+        seen += [o["Key"] for o in page.get("Contents", [])]
+    equal(seen, KEYS, "recursive keys")
+    equal(pages, 4, "pages of 3 keys")
+    names, prefixes = [], []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix="list/", Delimiter="/",
+                                                              PaginationConfig={"PageSize": 2}):
+        names += [o["Key"] for o in page.get("Contents", [])]
+        prefixes += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+    equal(names, KEYS[:7], "delimited keys")
+    equal(prefixes, ["list/sub/", "list/zz/"], "common prefixes")
+    one = s3.list_objects_v2(Bucket=BUCKET, Prefix="list/03")
+    equal([(o["Key"], o["Size"], o["ETag"]) for o in one["Contents"]], [("list/03", 7, quoted_md5(b"list/03"))],
+          "listed size and ETag")
+
+
+@check("delete_object")
+def _():
+    s3.put_object(Bucket=BUCKET, Key="gone", Body=b"x")
+    equal(s3.delete_object(Bucket=BUCKET, Key="gone")["ResponseMetadata"]["HTTPStatusCode"], 204, "delete status")
+    equal(error_of(lambda: s3.head_object(Bucket=BUCKET, Key="gone")), ("404", 404), "head after delete")
+    equal(s3.delete_object(Bucket=BUCKET, Key="gone")["ResponseMetadata"]["HTTPStatusCode"], 204,
+          "delete of a missing key")
+
+
+@check("upload_file 20 MiB (multipart) / download_file")
+def _():
+    src = os.path.join(WORKDIR, "boto3-big.bin")
+    back = os.path.join(WORKDIR, "boto3-big.back")
+    big = data(2, 20 * MiB)
+    with open(src, "wb") as f:
+        f.write(big)
+    cfg = TransferConfig(multipart_threshold=8 * MiB, multipart_chunksize=8 * MiB)
+    s3.upload_file(src, BUCKET, "big.bin", Config=cfg)
+    head = s3.head_object(Bucket=BUCKET, Key="big.bin")
+    equal(head["ContentLength"], len(big), "uploaded size")
+    equal(head["ETag"], multipart_etag(big, 8 * MiB), "multipart ETag")
+    s3.download_file(BUCKET, "big.bin", back, Config=cfg)
+    with open(back, "rb") as f:
+        got = f.read()
+    equal(hashlib.sha256(got).hexdigest(), hashlib.sha256(big).hexdigest(), "SHA-256 of the downloaded file")
+
+
+@check("low-level multipart: create / upload_part / list_parts / complete / abort")
+def _():
+    part = 5 * MiB
+    body = data(3, 2 * part + 1234)
+    up = s3.create_multipart_upload(Bucket=BUCKET, Key="mp.bin")["UploadId"]
+    parts = []
+    for n, off in enumerate(range(0, len(body), part), start=1):
+        r = s3.upload_part(Bucket=BUCKET, Key="mp.bin", UploadId=up, PartNumber=n, Body=body[off:off + part])
+        equal(r["ETag"], quoted_md5(body[off:off + part]), "upload_part %d ETag" % n)
+        parts.append({"PartNumber": n, "ETag": r["ETag"]})
+    equal([p["PartNumber"] for p in s3.list_parts(Bucket=BUCKET, Key="mp.bin", UploadId=up)["Parts"]], [1, 2, 3],
+          "list_parts")
+    done = s3.complete_multipart_upload(Bucket=BUCKET, Key="mp.bin", UploadId=up, MultipartUpload={"Parts": parts})
+    equal(done["ETag"], multipart_etag(body, part), "complete ETag")
+    equal(s3.get_object(Bucket=BUCKET, Key="mp.bin")["Body"].read(), body, "multipart object body")
+    ab = s3.create_multipart_upload(Bucket=BUCKET, Key="aborted")["UploadId"]
+    s3.abort_multipart_upload(Bucket=BUCKET, Key="aborted", UploadId=ab)
+    equal(error_of(lambda: s3.list_parts(Bucket=BUCKET, Key="aborted", UploadId=ab))[0], "NoSuchUpload",
+          "list_parts after abort")
+
+
+if failures:
+    print("boto3: %d check(s) failed: %s" % (len(failures), ", ".join(failures)), flush=True)
+    sys.exit(1)
+print("boto3: all checks passed", flush=True)
