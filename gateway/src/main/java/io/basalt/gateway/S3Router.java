@@ -148,7 +148,8 @@ public final class S3Router implements HttpHandler {
         }
         switch (m) {
             case "PUT" -> {
-                if (req.hasQuery("uploadId")) multipart.uploadPart(req);
+                if (req.hasQuery("uploadId") && req.header("x-amz-copy-source") != null) multipart.uploadPartCopy(req);
+                else if (req.hasQuery("uploadId")) multipart.uploadPart(req);
                 else if (req.header("x-amz-copy-source") != null) copies.copy(req);
                 else puts.put(req);
             }

@@ -136,6 +136,26 @@ class MultipartTest {
     }
 
     @Test
+    void uploadPartCopyBuildsAnObjectFromRangesOfAnother() {
+        byte[] source = TestData.random(21, 12 * MIB + 5);
+        s3.putObject(b -> b.bucket(BUCKET).key("copy-src"), RequestBody.fromBytes(source));
+        String id = s3.createMultipartUpload(b -> b.bucket(BUCKET).key("copy-dst")).uploadId();
+        String e1 = s3.uploadPartCopy(b -> b.sourceBucket(BUCKET).sourceKey("copy-src").destinationBucket(BUCKET)
+                .destinationKey("copy-dst").uploadId(id).partNumber(1).copySourceRange("bytes=0-" + (5 * MIB - 1))).copyPartResult().eTag();
+        String e2 = s3.uploadPartCopy(b -> b.sourceBucket(BUCKET).sourceKey("copy-src").destinationBucket(BUCKET)
+                .destinationKey("copy-dst").uploadId(id).partNumber(2).copySourceRange("bytes=" + 5 * MIB + "-" + (source.length - 1)))
+                .copyPartResult().eTag();
+        assertEquals("\"" + TestData.md5Hex(Arrays.copyOfRange(source, 0, 5 * MIB)) + "\"", e1);
+        s3.completeMultipartUpload(b -> b.bucket(BUCKET).key("copy-dst").uploadId(id).multipartUpload(u -> u.parts(
+                CompletedPart.builder().partNumber(1).eTag(e1).build(), CompletedPart.builder().partNumber(2).eTag(e2).build())));
+        assertArrayEquals(source, s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("copy-dst")).asByteArray());
+
+        S3Exception outside = assertThrows(S3Exception.class, () -> s3.uploadPartCopy(b -> b.sourceBucket(BUCKET).sourceKey("copy-src")
+                .destinationBucket(BUCKET).destinationKey("copy-dst").uploadId(id).partNumber(3).copySourceRange("bytes=0-1")));
+        assertEquals("NoSuchUpload", outside.awsErrorDetails().errorCode(), "the upload is complete");
+    }
+
+    @Test
     void singleEmptyPartMakesAnEmptyObject() {
         String id = s3.createMultipartUpload(b -> b.bucket(BUCKET).key("empty")).uploadId();
         String e = s3.uploadPart(b -> b.bucket(BUCKET).key("empty").uploadId(id).partNumber(1), RequestBody.empty()).eTag();

@@ -108,11 +108,6 @@ class SubresourcesTest {
         fails(501, "NotImplemented", () -> s3.deleteBucketPolicy(b -> b.bucket(BUCKET)));
         fails(501, "NotImplemented", () -> s3.deleteBucketCors(b -> b.bucket(BUCKET)));
         s3.headBucket(b -> b.bucket(BUCKET));
-
-        String id = s3.createMultipartUpload(b -> b.bucket(BUCKET).key("part-copy")).uploadId();
-        fails(501, "NotImplemented", () -> s3.uploadPartCopy(b -> b.sourceBucket(BUCKET).sourceKey("obj")
-                .destinationBucket(BUCKET).destinationKey("part-copy").uploadId(id).partNumber(1)));
-        s3.abortMultipartUpload(b -> b.bucket(BUCKET).key("part-copy").uploadId(id));
     }
 
     @Test

@@ -35,9 +35,11 @@ public final class MultipartHandler {
     static final int MAX_PARTS = 10_000;
 
     private final S3Context ctx;
+    private final ObjectCopier copier;
 
     public MultipartHandler(S3Context ctx) {
         this.ctx = ctx;
+        this.copier = new ObjectCopier(ctx);
     }
 
     public void create(S3Request req) {
@@ -80,6 +82,38 @@ public final class MultipartHandler {
         }
         body.writeHeaders(req.exchange().getResponseHeaders());
         Responses.empty(req.exchange(), 200);
+    }
+
+    /** UploadPartCopy: a part made from a byte range of an existing object (x-amz-copy-source-range). */
+    public void uploadPartCopy(S3Request req) throws IOException {
+        int partNumber = partNumber(req.queryParam("partNumber"));
+        UploadRecord upload = requireUpload(req);
+        CopySource src = CopySource.parse(req.header("x-amz-copy-source"));
+        ctx.requireBucket(src.bucket());
+        ObjectRecord source = ctx.meta().getObject(src.bucket(), src.key())
+                .orElseThrow(() -> new S3Exception(S3Error.NO_SUCH_KEY));
+        ObjectCopier.checkConditions(req, source);
+        long offset = 0, length = source.getSize();
+        String range = req.header("x-amz-copy-source-range");
+        if (range != null) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("bytes=(\\d+)-(\\d+)").matcher(range.trim());
+            if (!m.matches()) throw new S3Exception(S3Error.INVALID_ARGUMENT, "The x-amz-copy-source-range value must be of the form bytes=first-last.");
+            offset = Long.parseLong(m.group(1));
+            long last = Long.parseLong(m.group(2));
+            if (last < offset || last >= source.getSize()) throw new S3Exception(S3Error.INVALID_RANGE);
+            length = last - offset + 1;
+        }
+        Segment seg = copier.copy(source, src, offset, length);
+        PartRecord part = PartRecord.newBuilder().setPartNumber(partNumber).setModifiedUnixMs(System.currentTimeMillis())
+                .setSegment(seg).build();
+        if (!ctx.meta().putPart(upload.getBucket(), upload.getUploadId(), part)) {
+            ctx.data().discard(seg);
+            throw new S3Exception(S3Error.NO_SUCH_UPLOAD);
+        }
+        Responses.xml(req.exchange(), 200, new Xml().root("CopyPartResult")
+                .element("LastModified", Xml.iso(part.getModifiedUnixMs()))
+                .element("ETag", Responses.quoted(seg.getMd5Hex()))
+                .close("CopyPartResult"));
     }
 
     public void complete(S3Request req) throws IOException {

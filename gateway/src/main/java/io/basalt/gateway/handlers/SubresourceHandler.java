@@ -64,9 +64,6 @@ public final class SubresourceHandler {
             if (SUBRESOURCES.contains(q)) named.add(q);
         }
         String method = req.method();
-        if (object && method.equals("PUT") && named.contains("uploadId") && req.header("x-amz-copy-source") != null) {
-            throw notImplemented("UploadPartCopy");
-        }
         if (named.isEmpty()) return false;
         if (named.size() > 1) throw notImplemented(String.join(", ", named));
         String sub = named.get(0);
