@@ -32,6 +32,8 @@ import java.util.function.BiConsumer;
 public final class DataPath {
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** A shard stream silent this long is given up for another shard (reads) or dropped (writes). */
+    static final long HEDGE_MS = 3_000;
 
     private final Membership membership;
     private final NodeSuspicion suspicion = new NodeSuspicion(30_000);
@@ -46,8 +48,9 @@ public final class DataPath {
         this.membership = membership;
         this.layout = layout;
         this.writeQuorum = writeQuorum > 0 ? writeQuorum : defaultQuorum(layout);
-        this.encoder = new SegmentEncoder(clients, ioTimeoutMs, suspicion::failed);
-        this.decoder = new SegmentDecoder(clients, membership::live, ioTimeoutMs);
+        long hedgeMs = Math.min(ioTimeoutMs, HEDGE_MS);
+        this.encoder = new SegmentEncoder(clients, hedgeMs, ioTimeoutMs, suspicion::failed);
+        this.decoder = new SegmentDecoder(clients, membership::live, hedgeMs);
     }
 
     public ErasureLayout layout() {
@@ -69,7 +72,9 @@ public final class DataPath {
     public Segment write(InputStream body) throws IOException {
         String shardSet = newShardSetId();
         int n = layout.getK() + layout.getM();
-        Collection<NodeRecord> candidates = suspicion.preferHealthy(membership.live().values(), NodeRecord::getNodeId, n);
+        // Nodes that just failed are skipped while a quorum remains without them: a frozen node
+        // would otherwise cost every PUT the stall timeout.
+        Collection<NodeRecord> candidates = suspicion.preferHealthy(membership.live().values(), NodeRecord::getNodeId, writeQuorum);
         if (candidates.size() < writeQuorum) throw new InsufficientNodesException(writeQuorum, candidates.size());
         // With fewer than k+m nodes the last shards get no node: they are written by healing.
         List<NodeRecord> targets = new ArrayList<>(Placement.choose(shardSet, candidates, Math.min(n, candidates.size())));
@@ -96,6 +101,11 @@ public final class DataPath {
             @Override
             public void corruptShard(Segment segment, int shard) {
                 onCorrupt.accept(segment, shard);
+            }
+
+            @Override
+            public boolean suspect(String nodeId) {
+                return suspicion.suspect(nodeId);
             }
         };
         long segStart = 0;

@@ -29,11 +29,18 @@ public final class SegmentEncoder {
 
     private final ShardClients clients;
     private final long stallTimeoutMs;
+    private final long ackTimeoutMs;
     private final Consumer<String> nodeFailed;
 
-    public SegmentEncoder(ShardClients clients, long stallTimeoutMs, Consumer<String> nodeFailed) {
+    /**
+     * @param stallTimeoutMs how long one shard stream may refuse data before it is dropped (the
+     *                       write goes on if the quorum remains): short, so a frozen node costs seconds
+     * @param ackTimeoutMs   how long to wait for a node's fsync-and-rename acknowledgement
+     */
+    public SegmentEncoder(ShardClients clients, long stallTimeoutMs, long ackTimeoutMs, Consumer<String> nodeFailed) {
         this.clients = clients;
         this.stallTimeoutMs = stallTimeoutMs;
+        this.ackTimeoutMs = ackTimeoutMs;
         this.nodeFailed = nodeFailed;
     }
 
@@ -128,7 +135,7 @@ public final class SegmentEncoder {
             for (int i = 0; i < writers.length; i++) {
                 if (writers[i] == null) continue;
                 try {
-                    crcs[i] = writers[i].finish(stallTimeoutMs).getCrc32C();
+                    crcs[i] = writers[i].finish(ackTimeoutMs).getCrc32C();
                 } catch (IOException e) {
                     drop(i, e);
                 }

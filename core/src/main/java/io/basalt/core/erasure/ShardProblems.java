@@ -9,6 +9,11 @@ public interface ShardProblems {
 
     void corruptShard(Segment segment, int shard);
 
+    /** True for a node that failed recently: readers start elsewhere when they can. */
+    default boolean suspect(String nodeId) {
+        return false;
+    }
+
     ShardProblems NONE = new ShardProblems() {
         @Override
         public void nodeFailed(String nodeId) {

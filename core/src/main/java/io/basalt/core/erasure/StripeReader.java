@@ -14,7 +14,9 @@ import java.util.Map;
 /**
  * Reads a run of stripes of a segment, in order, from any k of its shards. It starts on the
  * data shards (so the happy path decodes nothing); a shard that is missing, unreachable or
- * corrupt is dropped and the next untried shard is opened at the current stripe.
+ * corrupt is dropped and the next untried shard is opened at the current stripe. A shard that
+ * sends nothing for {@code idleTimeoutMs} counts as failed: that short deadline is the hedge
+ * that keeps a frozen node from stalling every read for the full I/O timeout.
  */
 final class StripeReader implements AutoCloseable {
 
@@ -49,7 +51,17 @@ final class StripeReader implements AutoCloseable {
         this.rs = ReedSolomon.create(k, layout.m());
         for (int i : seg.getMissingShardsList()) failed[i] = true;
         for (int i : excluded) failed[i] = true;
-        for (int i = 0; i < k; i++) if (!failed[i]) open(i, firstStripe);
+        // Start on the first k usable shards (data shards first: no decoding), avoiding
+        // recently failed nodes while enough others remain.
+        int opened = 0;
+        for (boolean allowSuspects : new boolean[] {false, true}) {
+            for (int i = 0; i < n && opened < k; i++) {
+                if (failed[i] || streams[i] != null) continue;
+                if (!allowSuspects && problems.suspect(seg.getNodeIds(i))) continue;
+                open(i, firstStripe);
+                if (streams[i] != null) opened++;
+            }
+        }
     }
 
     StripeLayout layout() {
@@ -97,8 +109,10 @@ final class StripeReader implements AutoCloseable {
     }
 
     private int openReplacement(long s) {
-        for (int i = 0; i < n; i++) {
-            if (streams[i] == null && !failed[i]) {
+        for (boolean allowSuspects : new boolean[] {false, true}) {
+            for (int i = 0; i < n; i++) {
+                if (streams[i] != null || failed[i]) continue;
+                if (!allowSuspects && problems.suspect(seg.getNodeIds(i))) continue;
                 open(i, s);
                 if (streams[i] != null) return i;
             }

@@ -1,0 +1,103 @@
+package io.basalt.gateway;
+
+import io.basalt.core.meta.Etcd;
+import io.basalt.proto.meta.NodeRecord;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+/**
+ * A storage node that is registered but answers nothing (a frozen process, a black-holed
+ * network): reads go around it and writes drop its shard instead of waiting out the I/O timeout.
+ * The frozen node is a real TCP listener that accepts connections and never says a word.
+ */
+class FrozenNodeTest {
+
+    private static final Logger log = LogManager.getLogger(FrozenNodeTest.class);
+    static final String BUCKET = "frozen";
+
+    @TempDir
+    static Path dir;
+    static TestCluster cluster;
+    static S3Client s3;
+    static ServerSocket blackHole;
+    static final List<Socket> held = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = new TestCluster(dir, 6, 4, 2);
+        s3 = cluster.client();
+        s3.createBucket(b -> b.bucket(BUCKET));
+        blackHole = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread.ofPlatform().daemon().start(() -> {
+            while (!blackHole.isClosed()) {
+                try {
+                    held.add(blackHole.accept()); // never read, never answer
+                } catch (java.io.IOException closed) {
+                    return;
+                }
+            }
+        });
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (s3 != null) s3.close();
+        if (cluster != null) cluster.close();
+        if (blackHole != null) blackHole.close();
+        for (Socket s : held) s.close();
+    }
+
+    @Test
+    void readsAndWritesGoAroundAFrozenNode() throws Exception {
+        Map<String, byte[]> objects = new LinkedHashMap<>();
+        for (int i = 0; i < 6; i++) {
+            byte[] data = TestData.random(i, 3 * (1 << 20) + i);
+            String key = "obj-" + i;
+            s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(data));
+            objects.put(key, data);
+        }
+        // node-3 freezes: its registration now points at the black hole.
+        cluster.stopNode(2);
+        try (Client etcd = Etcd.connect(List.of(cluster.etcd.endpoint()))) {
+            NodeRecord frozen = NodeRecord.newBuilder().setNodeId("node-3")
+                    .setAddress("127.0.0.1:" + blackHole.getLocalPort()).setFreeBytes(1L << 40).build();
+            etcd.getKVClient().put(ByteSequence.from("/basalt/nodes/node-3", StandardCharsets.UTF_8),
+                    ByteSequence.from(frozen.toByteArray())).get();
+        }
+        cluster.awaitLiveNodes(6);
+
+        for (Map.Entry<String, byte[]> e : objects.entrySet()) {
+            long t0 = System.nanoTime();
+            assertArrayEquals(e.getValue(), s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(e.getKey())).asByteArray(), e.getKey());
+            log.info("GET {} with node-3 frozen: {} ms", e.getKey(), (System.nanoTime() - t0) / 1_000_000);
+        }
+        for (int i = 0; i < 4; i++) {
+            byte[] data = TestData.random(100 + i, 2 * (1 << 20));
+            String key = "new-" + i;
+            long t0 = System.nanoTime();
+            s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(data));
+            log.info("PUT {} with node-3 frozen: {} ms", key, (System.nanoTime() - t0) / 1_000_000);
+            assertArrayEquals(data, s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asByteArray(), key);
+        }
+    }
+}
