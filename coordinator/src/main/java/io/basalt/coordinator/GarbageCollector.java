@@ -116,7 +116,7 @@ public final class GarbageCollector implements AutoCloseable {
         boolean complete = true;
         for (Segment segment : record.getSegmentsList()) {
             for (int i = 0; i < segment.getNodeIdsCount(); i++) {
-                complete &= deleteShard(segment.getShardSet() + "." + i, segment.getNodeIds(i));
+                complete &= deleteShard(segment.getShardSet() + "." + i, segment.getNodeIds(i), record.getQueuedUnixMs());
             }
         }
         if (!complete) return false;
@@ -129,8 +129,7 @@ public final class GarbageCollector implements AutoCloseable {
     }
 
     /** True when the shard is gone from its node (deleted now or never there). */
-    private boolean deleteShard(String shardId, String nodeId) {
-        if (nodeId.isEmpty()) return true; // a shard that was never placed (written below full redundancy)
+    private boolean deleteShard(String shardId, String nodeId, long queuedMs) {
         if (nodeId.isEmpty()) return true; // no shard was placed in this slot
         NodeRecord node = membership.live().get(nodeId);
         if (node == null) {
@@ -140,7 +139,9 @@ public final class GarbageCollector implements AutoCloseable {
         try {
             shards.blocking(node.getAddress())
                     .withDeadlineAfter(DELETE_DEADLINE_SECONDS, TimeUnit.SECONDS)
-                    .deleteShard(DeleteShardRequest.newBuilder().setShardId(shardId).build());
+                    // Only copies older than the garbage record: healing may have written this id anew since.
+                    .deleteShard(DeleteShardRequest.newBuilder().setShardId(shardId)
+                            .setOnlyIfWrittenBeforeUnixMs(Math.max(1, queuedMs)).build());
             return true;
         } catch (RuntimeException e) {
             log.warn("gc: deleting {} on {} failed: {}", shardId, nodeId, e.toString());

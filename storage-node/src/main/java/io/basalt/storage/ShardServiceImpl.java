@@ -72,8 +72,10 @@ public final class ShardServiceImpl extends ShardServiceGrpc.ShardServiceImplBas
     public void deleteShard(DeleteShardRequest request, StreamObserver<DeleteShardResponse> response) {
         String shardId = request.getShardId();
         try {
-            boolean existed = store.delete(ShardId.validate(shardId));
-            response.onNext(DeleteShardResponse.newBuilder().setExisted(existed).build());
+            long before = request.getOnlyIfWrittenBeforeUnixMs() == 0 ? Long.MAX_VALUE : request.getOnlyIfWrittenBeforeUnixMs();
+            ShardStore.Deletion d = store.delete(ShardId.validate(shardId), before);
+            response.onNext(DeleteShardResponse.newBuilder()
+                    .setExisted(d != ShardStore.Deletion.ABSENT).setKept(d == ShardStore.Deletion.KEPT_NEWER).build());
             response.onCompleted();
         } catch (IOException | RuntimeException e) {
             response.onError(GrpcErrors.toStatus("DeleteShard", shardId, e));

@@ -94,15 +94,27 @@ public final class ShardStore {
 
     /** Deletes the shard from every dir; true if any copy existed. */
     boolean delete(String shardId) throws IOException {
-        boolean existed = false;
+        return delete(shardId, Long.MAX_VALUE) == Deletion.DELETED;
+    }
+
+    enum Deletion { DELETED, ABSENT, KEPT_NEWER }
+
+    /** Deletes copies last written before {@code writtenBeforeMs}; newer copies are kept. */
+    Deletion delete(String shardId, long writtenBeforeMs) throws IOException {
+        Deletion result = Deletion.ABSENT;
         for (DataDir dir : dirs) {
             Path file = dir.shardPath(shardId);
+            if (!Files.exists(file)) continue;
+            if (Files.getLastModifiedTime(file).toMillis() >= writtenBeforeMs) {
+                result = Deletion.KEPT_NEWER;
+                continue;
+            }
             if (Files.deleteIfExists(file)) {
                 Durability.fsyncDirectory(file.getParent());
-                existed = true;
+                if (result == Deletion.ABSENT) result = Deletion.DELETED;
             }
         }
-        return existed;
+        return result;
     }
 
     /** Ids starting with {@code prefix}, sorted, strictly after {@code startAfter}; limit 0 means all. */

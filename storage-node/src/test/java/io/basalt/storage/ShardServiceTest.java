@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.basalt.proto.shard.ReadShardRequest;
 import io.basalt.proto.shard.ShardInfo;
+import io.basalt.proto.shard.StatShardRequest;
+import io.basalt.proto.shard.DeleteShardResponse;
+import io.basalt.proto.shard.DeleteShardRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
@@ -113,6 +116,20 @@ class ShardServiceTest {
         assertEquals(List.of("b.1", "b.10"), client.list("b.", "", 2));
         assertEquals(List.of("c.1"), client.list("", "b.3", 5));
         assertEquals(List.of(), client.list("z", "", 0));
+    }
+
+    @Test
+    void conditionalDeleteKeepsACopyWrittenAfterTheCutoff() {
+        ShardInfo info = client.write("g1", randomBytes(1500, 5), CHUNK);
+        long writtenAt = client.blocking.statShard(StatShardRequest.newBuilder().setShardId("g1").build()).getModifiedUnixMs();
+        DeleteShardResponse kept = client.blocking.deleteShard(DeleteShardRequest.newBuilder().setShardId("g1")
+                .setOnlyIfWrittenBeforeUnixMs(writtenAt).build());
+        assertTrue(kept.getExisted() && kept.getKept(), "a copy written at the cutoff is newer, not garbage");
+        assertEquals(info.getLength(), client.blocking.statShard(StatShardRequest.newBuilder().setShardId("g1").build()).getLength());
+        DeleteShardResponse gone = client.blocking.deleteShard(DeleteShardRequest.newBuilder().setShardId("g1")
+                .setOnlyIfWrittenBeforeUnixMs(writtenAt + 1).build());
+        assertTrue(gone.getExisted() && !gone.getKept());
+        assertFalse(client.delete("g1"));
     }
 
     @Test
