@@ -5,6 +5,7 @@ import io.basalt.core.meta.Etcd;
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
 import io.basalt.core.shard.ShardClients;
+import io.basalt.core.throttle.ByteRateLimiter;
 import io.basalt.proto.meta.NodeRecord;
 import io.etcd.jetcd.Client;
 import org.apache.logging.log4j.LogManager;
@@ -18,10 +19,20 @@ import java.util.stream.Collectors;
 /** One coordinator process: campaigns for leadership and, while leading, does the cluster's background work. */
 public final class Coordinator implements AutoCloseable, LeaderElection.Listener {
 
+    /** @param healBytesPerSecond pace of rebuilt data unless etcd's config/heal-rate-mbps overrides it; 0: unlimited */
     public record Config(String id, List<String> etcdEndpoints, String etcdPrefix, Duration gcGrace,
-                         Duration gcInterval, long leaseTtlSeconds, Duration uploadExpiry, Duration healGrace) {
+                         Duration gcInterval, long leaseTtlSeconds, Duration uploadExpiry, Duration healGrace,
+                         long healBytesPerSecond) {
         public static final Duration DEFAULT_UPLOAD_EXPIRY = Duration.ofHours(24);
         public static final Duration DEFAULT_HEAL_GRACE = Duration.ofMinutes(5);
+        public static final long DEFAULT_HEAL_BYTES_PER_SECOND = ByteRateLimiter.mbPerSecond(100);
+        public static final Duration STATUS_INTERVAL = Duration.ofSeconds(3);
+
+        public Config(String id, List<String> etcdEndpoints, String etcdPrefix, Duration gcGrace,
+                      Duration gcInterval, long leaseTtlSeconds, Duration uploadExpiry, Duration healGrace) {
+            this(id, etcdEndpoints, etcdPrefix, gcGrace, gcInterval, leaseTtlSeconds, uploadExpiry, healGrace,
+                    DEFAULT_HEAL_BYTES_PER_SECOND);
+        }
 
         public Config(String id, List<String> etcdEndpoints, String etcdPrefix, Duration gcGrace,
                       Duration gcInterval, long leaseTtlSeconds) {
@@ -43,6 +54,7 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
     private final EtcdMetadataStore meta;
     private final UploadExpiry uploadExpiry;
     private final Healer healer;
+    private final StatusPublisher status;
     private volatile java.util.Set<String> lastLive = java.util.Set.of();
     private final LeaderElection election;
 
@@ -57,7 +69,10 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         this.uploadExpiry = new UploadExpiry(meta, config.uploadExpiry(),
                 config.gcInterval().compareTo(Duration.ofMinutes(10)) < 0 ? config.gcInterval() : Duration.ofMinutes(10));
         this.healer = new Healer(meta, keys, membership, shards, config.healGrace(),
-                config.gcInterval().compareTo(Duration.ofSeconds(5)) < 0 ? config.gcInterval() : Duration.ofSeconds(5));
+                config.gcInterval().compareTo(Duration.ofSeconds(5)) < 0 ? config.gcInterval() : Duration.ofSeconds(5),
+                config.healBytesPerSecond());
+        this.status = new StatusPublisher(config.id(), client, keys, membership, healer,
+                config.gcInterval().compareTo(Config.STATUS_INTERVAL) < 0 ? config.gcInterval() : Config.STATUS_INTERVAL);
         this.lastLive = membership.live().keySet();
         this.election = new LeaderElection(client, keys.election(), config.id(), config.leaseTtlSeconds(), this);
         membership.onChange(this::membershipChanged);
@@ -101,6 +116,7 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         gc.start();
         uploadExpiry.start();
         healer.start();
+        status.start();
     }
 
     @Override
@@ -109,6 +125,7 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         gc.stop();
         uploadExpiry.stop();
         healer.stop();
+        status.stop();
     }
 
     private void membershipChanged(Map<String, NodeRecord> live) {
@@ -129,6 +146,7 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         gc.close();
         uploadExpiry.close();
         healer.close();
+        status.close();
         membership.close();
         shards.close();
         client.close();

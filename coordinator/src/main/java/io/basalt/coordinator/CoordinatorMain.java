@@ -8,13 +8,14 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H] [--heal-grace-seconds S]}
+ * {@code CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H] [--heal-grace-seconds S] [--heal-rate-mbps 100]}
+ * (MB = 2^20 bytes; 0 means unlimited; etcd's {@code <prefix>config/heal-rate-mbps} overrides it at run time)
  */
 public final class CoordinatorMain {
 
     private static final Logger log = LogManager.getLogger(CoordinatorMain.class);
     private static final String USAGE =
-            "usage: CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H] [--heal-grace-seconds S]";
+            "usage: CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H] [--heal-grace-seconds S] [--heal-rate-mbps 100]";
 
     private CoordinatorMain() {
     }
@@ -47,6 +48,7 @@ public final class CoordinatorMain {
         long graceSeconds = 300;
         Duration uploadExpiry = Coordinator.Config.DEFAULT_UPLOAD_EXPIRY;
         Duration healGrace = Coordinator.Config.DEFAULT_HEAL_GRACE;
+        long healRate = Coordinator.Config.DEFAULT_HEAL_BYTES_PER_SECOND;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (i + 1 >= args.length) throw new IllegalArgumentException("missing value for " + flag);
@@ -58,6 +60,11 @@ public final class CoordinatorMain {
                 case "--gc-grace-seconds" -> graceSeconds = Long.parseLong(value);
                 case "--upload-expiry-hours" -> uploadExpiry = Duration.ofHours(Long.parseLong(value));
                 case "--heal-grace-seconds" -> healGrace = Duration.ofSeconds(Long.parseLong(value));
+                case "--heal-rate-mbps" -> {
+                    double mb = Double.parseDouble(value);
+                    if (mb < 0) throw new IllegalArgumentException("--heal-rate-mbps must be >= 0");
+                    healRate = io.basalt.core.throttle.ByteRateLimiter.mbPerSecond(mb);
+                }
                 default -> throw new IllegalArgumentException("unknown flag " + flag);
             }
         }
@@ -66,6 +73,6 @@ public final class CoordinatorMain {
         if (graceSeconds < 0) throw new IllegalArgumentException("--gc-grace-seconds must be >= 0");
         List<String> endpoints = io.basalt.core.meta.Etcd.parseEndpoints(etcd);
         return new Coordinator.Config(id, endpoints, prefix, Duration.ofSeconds(graceSeconds), Duration.ofSeconds(10), 10,
-                uploadExpiry, healGrace);
+                uploadExpiry, healGrace, healRate);
     }
 }

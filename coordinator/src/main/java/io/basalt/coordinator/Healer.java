@@ -5,6 +5,8 @@ import io.basalt.core.cluster.Membership;
 import io.basalt.core.erasure.SegmentEncoder;
 import io.basalt.core.erasure.SegmentHealer;
 import io.basalt.core.erasure.ShardProblems;
+import io.basalt.core.erasure.StripeLayout;
+import io.basalt.core.throttle.ByteRateLimiter;
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
 import io.basalt.core.meta.MetadataStore.ListedObject;
@@ -51,12 +53,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link SegmentHealer} onto live nodes that hold none of its shards (a corrupt shard on a live
  * node is rewritten in place), then swapped into the record by a transaction that fails if the
  * object changed meanwhile, in which case the rebuilt shards are thrown away.
+ *
+ * <p>Records from a storage node's scrub name only the shard set; the objects and parts that
+ * reference them are found by one scan per batch. Rebuilt bytes are paced by a rate limit an
+ * operator can change at run time in {@code config/heal-rate-mbps}; an operator's
+ * {@code admin/heal-request} triggers a full scan.
  */
 final class Healer implements AutoCloseable {
 
     private static final Logger log = LogManager.getLogger(Healer.class);
     private static final int QUEUE_BATCH = 100;
     private static final int SCAN_BATCH = 500;
+    private static final long RATE_REFRESH_MS = 1000;
 
     private final EtcdMetadataStore meta;
     private final Keys keys;
@@ -73,18 +81,34 @@ final class Healer implements AutoCloseable {
     });
     private ScheduledFuture<?> task;
     private volatile boolean initialScan = true;
+    private final ShardSetLocator locator;
+    private final long defaultRate;
+    private final ByteRateLimiter limiter;
+    private long rateReadAtMs;
+    private String badRateSeen = "";
 
     final AtomicLong healed = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
     final AtomicLong scanned = new AtomicLong();
+    final AtomicLong bytes = new AtomicLong();
 
-    Healer(EtcdMetadataStore meta, Keys keys, Membership membership, ShardClients clients, Duration nodeGrace, Duration interval) {
+    /** @param bytesPerSecond rebuilt bytes per second unless etcd's config/heal-rate-mbps says otherwise; 0: unlimited */
+    Healer(EtcdMetadataStore meta, Keys keys, Membership membership, ShardClients clients, Duration nodeGrace, Duration interval,
+           long bytesPerSecond) {
         this.meta = meta;
         this.keys = keys;
         this.membership = membership;
         this.segments = new SegmentHealer(clients, 30_000);
         this.nodeGrace = nodeGrace;
         this.interval = interval;
+        this.locator = new ShardSetLocator(meta);
+        this.defaultRate = bytesPerSecond;
+        this.limiter = new ByteRateLimiter(bytesPerSecond);
+    }
+
+    /** The rate rebuilt data is paced to now, in bytes per second (0: unlimited). */
+    long rateBytesPerSecond() {
+        return limiter.bytesPerSecond();
     }
 
     synchronized void start() {
@@ -114,8 +138,16 @@ final class Healer implements AutoCloseable {
             absentSince.remove(id);
             scannedFor.remove(id);
         }
+        refreshRate(true);
         drainQueue(live, now);
-        if (initialScan) {
+        Optional<KeyValue> request = getExact(keys.adminHealRequest());
+        if (request.isPresent()) {
+            log.info("heal: full scan requested by an operator ({})", request.get().getValue().toString(StandardCharsets.UTF_8));
+            if (scanAll(live, now)) {
+                deleteIfUnchanged(request.get());
+                log.info("heal: requested full scan done");
+            }
+        } else if (initialScan) {
             scanAll(live, now);
             initialScan = false;
         }
@@ -136,18 +168,89 @@ final class Healer implements AutoCloseable {
     }
 
     private void drainQueue(Map<String, NodeRecord> live, long now) {
+        Map<KeyValue, HealRecord> batch = new java.util.LinkedHashMap<>();
         for (KeyValue kv : get(keys.healPrefix(), QUEUE_BATCH)) {
-            HealRecord h;
             try {
-                h = HealRecord.parseFrom(kv.getValue().getBytes());
+                batch.put(kv, HealRecord.parseFrom(kv.getValue().getBytes()));
             } catch (InvalidProtocolBufferException e) {
                 log.warn("heal: dropping unreadable record {}", kv.getKey());
                 deleteIfUnchanged(kv);
-                continue;
             }
-            if (heal(h.getBucket(), h.getKey(), h.getUploadId(), h.getShardSet(), new HashSet<>(h.getShardsList()), live, now)) {
-                deleteIfUnchanged(kv);
+        }
+        Map<String, ShardSetLocator.Ref> located = locateUnnamed(batch.values());
+        for (var e : batch.entrySet()) {
+            HealRecord h = e.getValue();
+            String bucket = h.getBucket();
+            String key = h.getKey();
+            String uploadId = h.getUploadId();
+            if (unnamed(h)) {
+                ShardSetLocator.Ref ref = located.get(h.getShardSet());
+                if (ref == null) {
+                    // Referenced nowhere: a failed PUT's leftovers or a version replaced since, which GC
+                    // owns. Should a PUT commit it after all, its reads report the rot again.
+                    log.info("heal: dropping {} ({}): shard set referenced by no object or upload", h.getShardSet(),
+                            h.getReason());
+                    deleteIfUnchanged(e.getKey());
+                    continue;
+                }
+                bucket = ref.bucket();
+                key = ref.key();
+                uploadId = ref.uploadId();
             }
+            if (heal(bucket, key, uploadId, h.getShardSet(), new HashSet<>(h.getShardsList()), live, now)) {
+                deleteIfUnchanged(e.getKey());
+            }
+        }
+    }
+
+    /** Scrub reports name no object: the node knows only shard sets. */
+    private static boolean unnamed(HealRecord h) {
+        return h.getBucket().isEmpty() && h.getKey().isEmpty() && h.getUploadId().isEmpty();
+    }
+
+    /** One scan of the metadata for every unnamed record of the batch, however many there are. */
+    private Map<String, ShardSetLocator.Ref> locateUnnamed(java.util.Collection<HealRecord> batch) {
+        Set<String> wanted = new HashSet<>();
+        for (HealRecord h : batch) if (unnamed(h)) wanted.add(h.getShardSet());
+        if (wanted.isEmpty()) return Map.of();
+        Map<String, ShardSetLocator.Ref> found = locator.locate(wanted);
+        log.info("heal: located {} of {} shard sets reported by scrub", found.size(), wanted.size());
+        return found;
+    }
+
+    /**
+     * Re-reads {@code config/heal-rate-mbps} (MB = 2^20 bytes) at most once a second, so an
+     * operator can slow or speed healing without a restart; absent means the flag's default.
+     */
+    private void refreshRate(boolean force) {
+        long nowMs = System.currentTimeMillis();
+        if (!force && nowMs - rateReadAtMs < RATE_REFRESH_MS) return;
+        rateReadAtMs = nowMs;
+        long rate = defaultRate;
+        Optional<KeyValue> setting = getExact(keys.config("heal-rate-mbps"));
+        if (setting.isPresent()) {
+            String text = setting.get().getValue().toString(StandardCharsets.UTF_8).trim();
+            try {
+                double mb = Double.parseDouble(text);
+                if (mb < 0 || Double.isNaN(mb)) throw new NumberFormatException("negative");
+                rate = ByteRateLimiter.mbPerSecond(mb);
+            } catch (NumberFormatException e) {
+                if (!text.equals(badRateSeen)) log.warn("heal: ignoring {} = '{}': not a number of MB/s", keys.config("heal-rate-mbps"), text);
+                badRateSeen = text;
+            }
+        }
+        if (rate != limiter.bytesPerSecond()) {
+            log.info("heal: rate limit now {} MB/s", rate == 0 ? "unlimited" : String.format("%.1f", rate / (double) (1 << 20)));
+            limiter.setBytesPerSecond(rate);
+        }
+    }
+
+    /** Paces rebuilding: the bytes just written to new shards count against the rate. */
+    private void throttle(long rebuiltBytes) {
+        try {
+            limiter.acquire(rebuiltBytes);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -204,8 +307,15 @@ final class Healer implements AutoCloseable {
             log.warn("heal {}: not enough live nodes to place {} shards", shardSet, shards.length);
             return false;
         }
+        refreshRate(false);
+        long rebuiltBytes = shards.length * StripeLayout.of(seg.getLayout(), seg.getSize()).shardLength();
         try {
-            List<SegmentHealer.Rebuilt> rebuilt = segments.rebuild(seg, live, shards, targets, ShardProblems.NONE);
+            List<SegmentHealer.Rebuilt> rebuilt;
+            try {
+                rebuilt = segments.rebuild(seg, live, shards, targets, ShardProblems.NONE);
+            } finally {
+                throttle(rebuiltBytes);
+            }
             if (!meta.replaceShards(bucket, key, uploadId, shardSet, rebuilt)) {
                 log.info("heal {}: the object changed while healing; discarding the rebuilt shards", shardSet);
                 queueGarbage(seg, rebuilt, "heal raced an overwrite");
@@ -213,6 +323,7 @@ final class Healer implements AutoCloseable {
             }
             queueGarbage(seg, staleCopies(seg, rebuilt, live), "healed around");
             healed.incrementAndGet();
+            bytes.addAndGet(rebuiltBytes);
             log.info("healed {}/{} segment {}: shards {} now on {}", bucket, key, shardSet, lost,
                     rebuilt.stream().map(SegmentHealer.Rebuilt::nodeId).toList());
             return waiting.isEmpty();
@@ -290,6 +401,10 @@ final class Healer implements AutoCloseable {
         GarbageRecord g = GarbageRecord.newBuilder().addSegments(only).setQueuedUnixMs(System.currentTimeMillis())
                 .setReason(reason).build();
         await(meta.client().getKVClient().put(bs(keys.garbage(UUID.randomUUID().toString())), ByteSequence.from(g.toByteArray())));
+    }
+
+    private Optional<KeyValue> getExact(String key) {
+        return await(meta.client().getKVClient().get(bs(key))).getKvs().stream().findFirst();
     }
 
     private List<KeyValue> get(String prefix, int limit) {

@@ -10,6 +10,8 @@ import io.basalt.proto.meta.BucketRecord;
 import io.basalt.proto.meta.ErasureLayout;
 import io.basalt.proto.meta.HealRecord;
 import io.basalt.proto.meta.ObjectRecord;
+import io.basalt.proto.meta.PartRecord;
+import io.basalt.proto.meta.UploadRecord;
 import io.basalt.proto.meta.Segment;
 import io.basalt.storage.StorageNode;
 import io.basalt.storage.StorageNodeConfig;
@@ -133,6 +135,61 @@ class HealerTest {
             if (i == 1) break;
         }
         assertArrayEquals(body, get("rot"));
+    }
+
+    @Test
+    void healsWhatTheScrubFindsAndDropsReportsOfUnreferencedShards() throws Exception {
+        byte[] body = put("rot", 3_000_000, 7);
+        Segment seg = segment("rot");
+        int victim = 1;
+        int victimNode = nodeIndex(seg.getNodeIds(victim));
+        flipByte(shardFile(victimNode, seg.getShardSet() + "." + victim));
+
+        // a part of an upload in progress, and a shard set no record references (a failed PUT's)
+        meta.createUpload(UploadRecord.newBuilder().setUploadId("up-1").setBucket("b").setKey("big")
+                .setInitiatedUnixMs(System.currentTimeMillis()).build());
+        byte[] partBody = new byte[1_200_000];
+        new Random(8).nextBytes(partBody);
+        Segment part = data.write(new ByteArrayInputStream(partBody));
+        assertTrue(meta.putPart("b", "up-1", PartRecord.newBuilder().setPartNumber(1).setSegment(part).build()));
+        assertEquals(1, meta.listUploads("b").size());
+        assertEquals(1, meta.getUploadState("b", "up-1").orElseThrow().parts().size());
+        int partNode = nodeIndex(part.getNodeIds(4));
+        flipByte(shardFile(partNode, part.getShardSet() + ".4"));
+        Segment orphan = data.write(new ByteArrayInputStream(new byte[500_000]));
+        flipByte(shardFile(nodeIndex(orphan.getNodeIds(0)), orphan.getShardSet() + ".0"));
+
+        long corrupt = 0;
+        for (StorageNode n : nodes) corrupt += n.scrubber().runPass().corrupt();
+        assertEquals(3, corrupt);
+        HealRecord queued = HealRecord.parseFrom(meta.client().getKVClient().get(io.etcd.jetcd.ByteSequence.from(
+                KEYS.heal(seg.getShardSet()), java.nio.charset.StandardCharsets.UTF_8)).get().getKvs().get(0).getValue().getBytes());
+        assertEquals("", queued.getBucket());
+        assertEquals(List.of(victim), queued.getShardsList());
+        assertTrue(queued.getReason().matches("scrub found corrupt chunk \\d+ on node-" + victimNode), queued.getReason());
+
+        coordinator = Coordinator.start(new Coordinator.Config("c1", List.of(etcd.endpoint()), KEYS.root(),
+                Duration.ofMinutes(10), Duration.ofMillis(200), 3, Duration.ofHours(24), Duration.ofSeconds(2)));
+        awaitTrue(() -> healQueueEmpty(), "scrub reports processed");
+        assertEquals(seg.getNodeIds(victim), segment("rot").getNodeIds(victim), "rewritten on the same node");
+
+        // Only the unreferenced shard is still corrupt: the object's and the part's were rewritten.
+        corrupt = 0;
+        for (StorageNode n : nodes) corrupt += n.scrubber().runPass().corrupt();
+        assertEquals(1, corrupt);
+
+        // m = 2 other holders of the object stop: the read needs the rewritten shard.
+        int stopped = 0;
+        for (int i = 0; i < 6 && stopped < 2; i++) {
+            if (i == victim) continue;
+            nodes.get(nodeIndex(seg.getNodeIds(i))).close();
+            stopped++;
+        }
+        assertArrayEquals(body, get("rot"));
+    }
+
+    private static int nodeIndex(String nodeId) {
+        return Integer.parseInt(nodeId.substring("node-".length()));
     }
 
     private byte[] put(String key, int size, long seed) throws IOException {

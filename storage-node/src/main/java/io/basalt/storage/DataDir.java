@@ -78,6 +78,16 @@ final class DataDir {
         }
     }
 
+    /** Fan-out directories in name order; the scrubber walks one at a time so memory stays flat. */
+    List<Path> fanOutDirs() throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (DirectoryStream<Path> fanOuts = Files.newDirectoryStream(shards, Files::isDirectory)) {
+            fanOuts.forEach(out::add);
+        }
+        out.sort(null);
+        return out;
+    }
+
     /** Ids of all committed shards in this dir whose id starts with {@code prefix}. */
     List<String> shardIds(String prefix) throws IOException {
         List<String> ids = new ArrayList<>();

@@ -75,6 +75,11 @@ public final class NodeRegistration implements AutoCloseable {
         return registration;
     }
 
+    /** The etcd client this node registered with, shared so the node keeps one connection. */
+    Client client() {
+        return client;
+    }
+
     private void refreshAndReschedule() {
         Duration next = REFRESH_INTERVAL;
         if (!tryRefresh()) {

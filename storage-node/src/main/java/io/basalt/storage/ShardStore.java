@@ -35,6 +35,10 @@ public final class ShardStore {
         return new ShardStore(List.copyOf(dirs));
     }
 
+    List<DataDir> dirs() {
+        return dirs;
+    }
+
     public List<Path> roots() {
         return dirs.stream().map(DataDir::root).toList();
     }

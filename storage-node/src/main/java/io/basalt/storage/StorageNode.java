@@ -1,5 +1,6 @@
 package io.basalt.storage;
 
+import io.basalt.core.meta.Keys;
 import io.basalt.proto.meta.NodeRecord;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
@@ -23,13 +24,16 @@ public final class StorageNode implements AutoCloseable {
     private final int port;
     private final String address;
     private final NodeRegistration registration;
+    private final Scrubber scrubber;
 
-    private StorageNode(StorageNodeConfig config, Server server, String address, NodeRegistration registration) {
+    private StorageNode(StorageNodeConfig config, Server server, String address, NodeRegistration registration,
+                        Scrubber scrubber) {
         this.config = config;
         this.server = server;
         this.port = server.getPort(); // kept: the server refuses getPort() once terminated
         this.address = address;
         this.registration = registration;
+        this.scrubber = scrubber;
     }
 
     public static StorageNode start(StorageNodeConfig config) throws IOException {
@@ -51,8 +55,16 @@ public final class StorageNode implements AutoCloseable {
                 throw e;
             }
         }
+        Scrubber scrubber = new Scrubber(store, config.nodeId(), config.scrub(), scrubSink(config, registration));
+        scrubber.start();
         log.info("storage node {} listening on {}", config.nodeId(), address);
-        return new StorageNode(config, server, address, registration);
+        return new StorageNode(config, server, address, registration, scrubber);
+    }
+
+    /** Without etcd (local tests) a corrupt shard is only logged: nobody could heal it. */
+    private static Scrubber.CorruptionSink scrubSink(StorageNodeConfig config, NodeRegistration registration) {
+        if (registration == null) return c -> { };
+        return new ScrubHealQueue(registration.client(), new Keys(config.etcdPrefix()), config.nodeId());
     }
 
     /** A wildcard bind address is no use to peers; advertise this host's name instead. */
@@ -90,6 +102,11 @@ public final class StorageNode implements AutoCloseable {
         return address;
     }
 
+    /** The bitrot scrubber; {@link Scrubber#runPass()} runs a pass now. */
+    public Scrubber scrubber() {
+        return scrubber;
+    }
+
     /** Blocks until the server stops. */
     public void awaitTermination() throws InterruptedException {
         server.awaitTermination();
@@ -98,6 +115,7 @@ public final class StorageNode implements AutoCloseable {
     /** Leaves the cluster first, so nobody is sent to a node that is going away, then stops serving. */
     @Override
     public void close() {
+        scrubber.close(); // before the registration: its reports go through that etcd client
         if (registration != null) {
             registration.close();
         }

@@ -9,9 +9,10 @@ import java.util.List;
  *
  * @param port 0 picks a free port
  * @param etcdEndpoint comma-separated etcd URLs, or null to run without registering
+ * @param scrub background bitrot scrub settings
  */
 public record StorageNodeConfig(String nodeId, String host, int port, List<Path> dataDirs, String etcdEndpoint,
-                                String etcdPrefix, Duration leaseTtl) {
+                                String etcdPrefix, Duration leaseTtl, Scrubber.Config scrub) {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final String DEFAULT_ETCD_PREFIX = "/basalt/";
     public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(10);
@@ -25,6 +26,12 @@ public record StorageNodeConfig(String nodeId, String host, int port, List<Path>
         if (!etcdPrefix.endsWith("/")) throw new IllegalArgumentException("etcd prefix must end with '/': " + etcdPrefix);
         leaseTtl = leaseTtl == null ? DEFAULT_LEASE_TTL : leaseTtl;
         dataDirs = List.copyOf(dataDirs);
+        scrub = scrub == null ? Scrubber.Config.DEFAULT : scrub;
+    }
+
+    public StorageNodeConfig(String nodeId, String host, int port, List<Path> dataDirs, String etcdEndpoint,
+                             String etcdPrefix, Duration leaseTtl) {
+        this(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, Scrubber.Config.DEFAULT);
     }
 
     /** A node on 127.0.0.1, a free port and no etcd: what most in-process tests want. */
@@ -33,6 +40,10 @@ public record StorageNodeConfig(String nodeId, String host, int port, List<Path>
     }
 
     public StorageNodeConfig withEtcd(String endpoint) {
-        return new StorageNodeConfig(nodeId, host, port, dataDirs, endpoint, etcdPrefix, leaseTtl);
+        return new StorageNodeConfig(nodeId, host, port, dataDirs, endpoint, etcdPrefix, leaseTtl, scrub);
+    }
+
+    public StorageNodeConfig withScrub(Scrubber.Config scrub) {
+        return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub);
     }
 }

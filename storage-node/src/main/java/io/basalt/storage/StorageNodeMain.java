@@ -1,5 +1,6 @@
 package io.basalt.storage;
 
+import io.basalt.core.throttle.ByteRateLimiter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -11,12 +12,14 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * {@code storage-node --id ID --listen HOST:PORT --data DIR[,DIR...] --etcd URL[,URL]
- * [--etcd-prefix /basalt/] [--lease-ttl SECONDS]}
+ * [--etcd-prefix /basalt/] [--lease-ttl SECONDS] [--scrub-rate-mbps 50] [--scrub-interval-hours 24]}
+ * (MB = 2^20 bytes; a scrub rate of 0 disables scrubbing)
  */
 public final class StorageNodeMain {
     private static final Logger log = LogManager.getLogger(StorageNodeMain.class);
     private static final String USAGE = "usage: storage-node --id ID --listen HOST:PORT --data DIR[,DIR...]"
-            + " --etcd URL[,URL] [--etcd-prefix /basalt/] [--lease-ttl SECONDS]";
+            + " --etcd URL[,URL] [--etcd-prefix /basalt/] [--lease-ttl SECONDS]"
+            + " [--scrub-rate-mbps 50] [--scrub-interval-hours 24]";
 
     private StorageNodeMain() {}
 
@@ -47,7 +50,8 @@ public final class StorageNodeMain {
             }
             flags.put(args[i].substring(2), args[i + 1]);
         }
-        List<String> known = List.of("id", "listen", "data", "etcd", "etcd-prefix", "lease-ttl");
+        List<String> known = List.of("id", "listen", "data", "etcd", "etcd-prefix", "lease-ttl", "scrub-rate-mbps",
+                "scrub-interval-hours");
         flags.keySet().stream().filter(k -> !known.contains(k)).findFirst().ifPresent(k -> {
             throw new IllegalArgumentException("unknown flag --" + k);
         });
@@ -62,7 +66,24 @@ public final class StorageNodeMain {
                 : StorageNodeConfig.DEFAULT_LEASE_TTL;
         return new StorageNodeConfig(required(flags, "id"), listen.substring(0, colon),
                 Integer.parseInt(listen.substring(colon + 1)), dataDirs, required(flags, "etcd"),
-                flags.getOrDefault("etcd-prefix", StorageNodeConfig.DEFAULT_ETCD_PREFIX), ttl);
+                flags.getOrDefault("etcd-prefix", StorageNodeConfig.DEFAULT_ETCD_PREFIX), ttl, scrub(flags));
+    }
+
+    private static Scrubber.Config scrub(Map<String, String> flags) {
+        Scrubber.Config d = Scrubber.Config.DEFAULT;
+        long rate = d.bytesPerSecond();
+        Duration interval = d.interval();
+        if (flags.containsKey("scrub-rate-mbps")) {
+            double mb = Double.parseDouble(flags.get("scrub-rate-mbps"));
+            if (mb < 0) throw new IllegalArgumentException("--scrub-rate-mbps must be >= 0");
+            rate = ByteRateLimiter.mbPerSecond(mb);
+        }
+        if (flags.containsKey("scrub-interval-hours")) {
+            double hours = Double.parseDouble(flags.get("scrub-interval-hours"));
+            if (hours <= 0) throw new IllegalArgumentException("--scrub-interval-hours must be > 0");
+            interval = Duration.ofSeconds(Math.round(hours * 3600));
+        }
+        return new Scrubber.Config(rate, interval, d.initialDelay());
     }
 
     private static String required(Map<String, String> flags, String name) {

@@ -18,6 +18,18 @@ class StorageNodeMainTest {
     }
 
     @Test
+    void parsesScrubFlags() {
+        StorageNodeConfig c = StorageNodeMain.parse(new String[] {"--id", "n", "--listen", "h:1", "--data", "/d",
+                "--etcd", "http://e", "--scrub-rate-mbps", "0", "--scrub-interval-hours", "0.5"});
+        assertEquals(0, c.scrub().bytesPerSecond());
+        assertEquals(Duration.ofMinutes(30), c.scrub().interval());
+        assertEquals(Scrubber.Config.DEFAULT, StorageNodeMain.parse(new String[] {"--id", "n", "--listen", "h:1",
+                "--data", "/d", "--etcd", "http://e"}).scrub());
+        assertThrows(IllegalArgumentException.class, () -> StorageNodeMain.parse(new String[] {"--id", "n",
+                "--listen", "h:1", "--data", "/d", "--etcd", "http://e", "--scrub-rate-mbps", "fast"}));
+    }
+
+    @Test
     void rejectsBadFlags() {
         assertThrows(IllegalArgumentException.class, () -> StorageNodeMain.parse(new String[] {"--id", "n"}));
         assertThrows(IllegalArgumentException.class, () -> StorageNodeMain.parse(new String[] {"--id", "n",

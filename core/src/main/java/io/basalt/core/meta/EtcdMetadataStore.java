@@ -288,9 +288,26 @@ public final class EtcdMetadataStore implements MetadataStore {
         return out;
     }
 
+    /** Merges into an existing record for the shard set (a scrub or another read may have queued it). */
     @Override
     public void queueHeal(HealRecord heal) {
-        await(kv.put(bs(keys.heal(heal.getShardSet())), value(heal)));
+        ByteSequence key = bs(keys.heal(heal.getShardSet()));
+        for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
+            Optional<KeyValue> current = getOne(keys.heal(heal.getShardSet()));
+            HealRecord merged = heal;
+            if (current.isPresent()) {
+                HealRecord old = parse(current.get(), HealRecord::parseFrom);
+                java.util.TreeSet<Integer> shards = new java.util.TreeSet<>(old.getShardsList());
+                shards.addAll(heal.getShardsList());
+                HealRecord.Builder b = old.toBuilder().clearShards().addAllShards(shards);
+                if (old.getBucket().isEmpty()) b.setBucket(heal.getBucket()).setKey(heal.getKey()).setUploadId(heal.getUploadId());
+                merged = b.build();
+            }
+            if (await(kv.txn().If(sameRevision(key, current)).Then(Op.put(key, value(merged), PutOption.DEFAULT)).commit()).isSucceeded()) {
+                return;
+            }
+        }
+        throw new MetadataUnavailableException("too much contention queueing heal of " + heal.getShardSet(), null);
     }
 
     @Override

@@ -78,6 +78,30 @@ public record Keys(String root) {
         return root + "coordinator/leader";
     }
 
+    /** Last record seen of every node that ever registered (no lease): admin status lists nodes that are down. */
+    public String nodesSeen() {
+        return root + "nodes-seen/";
+    }
+
+    public String nodeSeen(String nodeId) {
+        return nodesSeen() + nodeId;
+    }
+
+    /** Runtime settings an operator may change, e.g. {@code config/heal-rate-mbps}. */
+    public String config(String name) {
+        return root + "config/" + name;
+    }
+
+    /** JSON status a leading process publishes, e.g. {@code status/coordinator}. */
+    public String status(String component) {
+        return root + "status/" + component;
+    }
+
+    /** An operator's request for a full heal scan; the leading coordinator removes it when done. */
+    public String adminHealRequest() {
+        return root + "admin/heal-request";
+    }
+
     public static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }

@@ -1,0 +1,113 @@
+package io.basalt.coordinator;
+
+import io.basalt.coordinator.admin.CoordinatorStatus;
+import io.basalt.core.cluster.Membership;
+import io.basalt.core.meta.Keys;
+import io.basalt.proto.meta.NodeRecord;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.GetOption;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * While this coordinator leads, writes its {@link CoordinatorStatus} to {@code status/coordinator}
+ * every few seconds, and the record of every live node to {@code nodes-seen/<id>} so an operator
+ * still sees a node after its lease (and {@code nodes/<id>}) is gone.
+ */
+final class StatusPublisher implements AutoCloseable {
+
+    private static final Logger log = LogManager.getLogger(StatusPublisher.class);
+
+    private final String id;
+    private final Client client;
+    private final Keys keys;
+    private final Membership membership;
+    private final Healer healer;
+    private final Duration interval;
+    /** What nodes-seen/ holds as far as this process knows, so unchanged nodes are not rewritten. */
+    private final Map<String, NodeRecord> written = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "status");
+        t.setDaemon(true);
+        return t;
+    });
+    private ScheduledFuture<?> task;
+
+    StatusPublisher(String id, Client client, Keys keys, Membership membership, Healer healer, Duration interval) {
+        this.id = id;
+        this.client = client;
+        this.keys = keys;
+        this.membership = membership;
+        this.healer = healer;
+        this.interval = interval;
+    }
+
+    synchronized void start() {
+        if (task == null) task = timer.scheduleWithFixedDelay(this::publishQuietly, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    synchronized void stop() {
+        if (task != null) task.cancel(false);
+        task = null;
+    }
+
+    private void publishQuietly() {
+        try {
+            publish();
+        } catch (RuntimeException e) {
+            log.warn("cannot publish coordinator status: {}", e.toString());
+        }
+    }
+
+    void publish() {
+        recordSeenNodes();
+        CoordinatorStatus status = new CoordinatorStatus(id, System.currentTimeMillis(),
+                new CoordinatorStatus.Heal(count(keys.healPrefix()), healer.healed.get(), healer.failed.get(),
+                        healer.scanned.get(), healer.bytes.get(), healer.rateBytesPerSecond(),
+                        count(keys.adminHealRequest()) > 0),
+                new CoordinatorStatus.Gc(count(keys.garbagePrefix())));
+        await(client.getKVClient().put(bs(keys.status("coordinator")), ByteSequence.from(status.toJson(), StandardCharsets.UTF_8)));
+    }
+
+    private void recordSeenNodes() {
+        for (NodeRecord n : membership.live().values()) {
+            // free space changes constantly; only identity and location are worth a write
+            NodeRecord before = written.get(n.getNodeId());
+            if (before != null && before.getAddress().equals(n.getAddress()) && before.getZone().equals(n.getZone())) continue;
+            await(client.getKVClient().put(bs(keys.nodeSeen(n.getNodeId())), ByteSequence.from(n.toByteArray())));
+            written.put(n.getNodeId(), n);
+        }
+    }
+
+    private long count(String prefix) {
+        return await(client.getKVClient().get(bs(prefix), GetOption.builder().isPrefix(true).withCountOnly(true).build())).getCount();
+    }
+
+    private static ByteSequence bs(String s) {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
+    }
+
+    private static <T> T await(java.util.concurrent.CompletableFuture<T> f) {
+        try {
+            return f.get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("etcd: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+        timer.shutdownNow();
+    }
+}

@@ -1,0 +1,152 @@
+package io.basalt.coordinator.admin;
+
+import io.basalt.core.meta.Etcd;
+import io.basalt.core.meta.EtcdMetadataStore;
+import io.basalt.core.meta.Keys;
+import io.etcd.jetcd.ByteSequence;
+import org.apache.logging.log4j.LogManager;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The operator's CLI ({@code ./basalt admin ...}): talks to etcd only, so it works with any
+ * coordinator, gateway or node down. A command-line tool, so it writes to stdout, unlike the
+ * services.
+ */
+public final class AdminMain {
+
+    static final String USAGE = """
+            usage: basalt admin <command> [--etcd URL[,URL]] [--etcd-prefix /basalt/] [--data DIR]
+            commands:
+              status [--json]  nodes (live/down, zone, free space), heal and gc progress, object health;
+                               --json prints a stable document for scripts
+              heal             ask the leading coordinator for a full heal scan of every object
+            Without --etcd, the etcd of the ./basalt dev cluster whose data is in DIR
+            (default .basalt/dev) is used, from DIR/ports.""";
+
+    /** Parsed command line. */
+    record Args(String command, String etcd, String prefix, Path data, boolean json) {
+    }
+
+    private AdminMain() {
+    }
+
+    public static void main(String[] args) {
+        int status = run(args, System.out, System.err);
+        LogManager.shutdown();
+        System.exit(status);
+    }
+
+    /** @return the process exit status: 0 done, 1 failed, 2 bad usage */
+    static int run(String[] argv, PrintStream out, PrintStream err) {
+        Args args;
+        String etcd;
+        try {
+            args = parse(argv);
+            if (args.command().equals("help")) {
+                out.println(USAGE);
+                return 0;
+            }
+            etcd = args.etcd() != null ? args.etcd() : devEtcd(args.data());
+        } catch (IllegalArgumentException e) {
+            err.println("basalt admin: " + e.getMessage());
+            err.println(USAGE);
+            return 2;
+        }
+        Keys keys = new Keys(args.prefix());
+        try (EtcdMetadataStore meta = EtcdMetadataStore.connect(Etcd.parseEndpoints(etcd), keys)) {
+            switch (args.command()) {
+                case "status" -> {
+                    ClusterStatus s = new StatusCollector(meta, keys).collect();
+                    out.println(args.json() ? s.toJson() : StatusText.format(s));
+                }
+                case "heal" -> {
+                    String value = "requested " + Instant.now() + " by basalt admin heal";
+                    meta.client().getKVClient().put(ByteSequence.from(keys.adminHealRequest(), StandardCharsets.UTF_8),
+                            ByteSequence.from(value, StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+                    out.println("full heal requested: the leading coordinator scans every object on its next pass"
+                            + " (status shows heal.request_pending until it is done)");
+                }
+                default -> throw new IllegalStateException("unreachable: " + args.command());
+            }
+            return 0;
+        } catch (Exception e) {
+            err.println("basalt admin: cannot reach etcd at " + etcd + ": " + rootMessage(e));
+            return 1;
+        }
+    }
+
+    static Args parse(String[] argv) {
+        String command = null;
+        String etcd = null;
+        String prefix = "/basalt/";
+        Path data = Path.of(".basalt", "dev");
+        boolean json = false;
+        List<String> rest = new ArrayList<>(List.of(argv));
+        for (int i = 0; i < rest.size(); i++) {
+            String a = rest.get(i);
+            switch (a) {
+                case "--json" -> json = true;
+                case "--etcd" -> etcd = value(rest, ++i, a);
+                case "--etcd-prefix" -> {
+                    prefix = value(rest, ++i, a);
+                    if (!prefix.endsWith("/")) prefix += "/";
+                }
+                case "--data" -> data = Path.of(value(rest, ++i, a));
+                case "-h", "--help", "help" -> command = "help";
+                default -> {
+                    if (a.startsWith("-")) throw new IllegalArgumentException("unknown option " + a);
+                    if (command != null && !command.equals("help")) throw new IllegalArgumentException("unexpected argument " + a);
+                    if (command == null) command = a;
+                }
+            }
+        }
+        if (command == null) throw new IllegalArgumentException("a command is required");
+        if (!List.of("status", "heal", "help").contains(command)) throw new IllegalArgumentException("unknown command " + command);
+        if (json && !command.equals("status")) throw new IllegalArgumentException("--json goes with status");
+        return new Args(command, etcd, prefix, data, json);
+    }
+
+    private static String value(List<String> args, int i, String flag) {
+        if (i >= args.size()) throw new IllegalArgumentException(flag + " needs a value");
+        return args.get(i);
+    }
+
+    /** The etcd endpoint ./basalt dev recorded in DIR/ports (line etcd-client=PORT). */
+    static String devEtcd(Path data) {
+        Path ports = data.resolve("ports");
+        try {
+            for (String line : Files.readAllLines(ports)) {
+                if (line.startsWith("etcd-client=")) return "http://127.0.0.1:" + line.substring("etcd-client=".length()).trim();
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("no --etcd given and no dev cluster ports file at " + ports.toAbsolutePath());
+        }
+        throw new IllegalArgumentException("no --etcd given and " + ports.toAbsolutePath() + " names no etcd-client port");
+    }
+
+    private static String rootMessage(Throwable t) {
+        while (t.getCause() != null) t = t.getCause();
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+
+    static String bytes(long n) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+        double v = n;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return u == 0 ? n + " B" : String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+}

@@ -1,0 +1,39 @@
+package io.basalt.coordinator.admin;
+
+import com.google.gson.FieldNamingPolicy;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+
+/**
+ * What the leading coordinator publishes as JSON in {@code <prefix>status/coordinator} every few
+ * seconds, for {@code basalt admin status} and for anyone's scripts. Field names are snake_case
+ * and only ever added to, never renamed.
+ */
+public record CoordinatorStatus(String leader, long updatedUnixMs, Heal heal, Gc gc) {
+
+    /**
+     * Heal progress since this coordinator started: {@code queued} records waiting in heal/,
+     * segments {@code healed} and {@code failed}, objects {@code scanned} looking for lost
+     * shards, and {@code bytes} of shards rebuilt.
+     */
+    public record Heal(long queued, long healed, long failed, long scanned, long bytes, long rateBytesPerSecond,
+                       boolean requestPending) {
+    }
+
+    /** Garbage records waiting for their grace period or for their nodes to answer. */
+    public record Gc(long pending) {
+    }
+
+    public static final Gson JSON = new GsonBuilder()
+            .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
+            .serializeNulls()
+            .create();
+
+    public String toJson() {
+        return JSON.toJson(this);
+    }
+
+    public static CoordinatorStatus fromJson(String json) {
+        return JSON.fromJson(json, CoordinatorStatus.class);
+    }
+}

@@ -1,0 +1,200 @@
+package io.basalt.coordinator.admin;
+
+import io.basalt.coordinator.Coordinator;
+import io.basalt.core.meta.EtcdMetadataStore;
+import io.basalt.core.meta.Keys;
+import io.basalt.core.meta.MetadataStore.PutCondition;
+import io.basalt.proto.meta.BucketRecord;
+import io.basalt.proto.meta.ErasureLayout;
+import io.basalt.proto.meta.HealRecord;
+import io.basalt.proto.meta.NodeRecord;
+import io.basalt.proto.meta.ObjectRecord;
+import io.basalt.proto.meta.Segment;
+import io.basalt.storage.Scrubber;
+import io.basalt.storage.StorageNode;
+import io.basalt.storage.StorageNodeConfig;
+import io.basalt.testkit.EtcdProcess;
+import io.etcd.jetcd.ByteSequence;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code basalt admin} against a real etcd with real registered storage nodes. */
+class AdminMainTest {
+
+    static final Keys KEYS = Keys.defaults();
+    static final ErasureLayout LAYOUT = ErasureLayout.newBuilder().setK(1).setM(1).setBlockSize(1 << 20).build();
+
+    @TempDir
+    Path tmp;
+    EtcdProcess etcd;
+    final List<StorageNode> nodes = new ArrayList<>();
+    EtcdMetadataStore meta;
+    Coordinator coordinator;
+
+    @BeforeEach
+    void start() throws Exception {
+        etcd = EtcdProcess.start(tmp.resolve("etcd"));
+        for (String id : List.of("node-a", "node-b")) {
+            nodes.add(StorageNode.start(new StorageNodeConfig(id, "127.0.0.1", 0, List.of(tmp.resolve(id)), etcd.endpoint(),
+                    KEYS.root(), Duration.ofSeconds(3), Scrubber.Config.DISABLED)));
+        }
+        meta = EtcdMetadataStore.connect(List.of(etcd.endpoint()), KEYS);
+        meta.createBucket(BucketRecord.newBuilder().setName("b1").build());
+        meta.createBucket(BucketRecord.newBuilder().setName("b2").build());
+    }
+
+    @AfterEach
+    void stop() {
+        if (coordinator != null) coordinator.close();
+        for (StorageNode n : nodes) n.close();
+        if (meta != null) meta.close();
+        if (etcd != null) etcd.close();
+    }
+
+    @Test
+    void statusJsonListsNodesHealProgressAndObjectHealth() throws Exception {
+        put("b1", "healthy", segment("s1", List.of("node-a", "node-b"), List.of()));
+        put("b1", "missing-shard", segment("s2", List.of("node-a", ""), List.of(1)));
+        put("b2", "on-vanished-node", segment("s3", List.of("node-b", "node-gone"), List.of()));
+        put("b2", "healthy-too", segment("s4", List.of("node-b", "node-a"), List.of()));
+        // a node seen before but down now, with the record it last had
+        putBytes(KEYS.nodeSeen("node-old"), NodeRecord.newBuilder().setNodeId("node-old").setAddress("10.0.0.9:7000")
+                .setZone("z2").setFreeBytes(5).setTotalBytes(10).build().toByteArray());
+        meta.queueHeal(HealRecord.newBuilder().setShardSet("s9").addShards(0).build());
+        long now = System.currentTimeMillis();
+        putBytes(KEYS.status("coordinator"), new CoordinatorStatus("c9", now,
+                new CoordinatorStatus.Heal(7, 3, 1, 40, 12345, 100 << 20, false), new CoordinatorStatus.Gc(0))
+                .toJson().getBytes(StandardCharsets.UTF_8));
+
+        Run r = admin("status", "--json", "--etcd", etcd.endpoint());
+        assertEquals(0, r.status(), r.err());
+        ClusterStatus s = ClusterStatus.fromJson(r.out());
+        assertEquals(4, s.objectsTotal());
+        assertEquals(2, s.objectsDegraded());
+        Map<String, ClusterStatus.Node> byId = s.nodes().stream().collect(Collectors.toMap(ClusterStatus.Node::id, Function.identity()));
+        assertEquals(List.of("node-a", "node-b", "node-gone", "node-old"), s.nodes().stream().map(ClusterStatus.Node::id).toList());
+        assertEquals("live", byId.get("node-a").state());
+        assertEquals(nodes.get(0).address(), byId.get("node-a").address());
+        assertTrue(byId.get("node-a").freeBytes() > 0);
+        assertEquals("down", byId.get("node-gone").state());
+        assertEquals("", byId.get("node-gone").address());
+        assertEquals(new ClusterStatus.Node("node-old", "10.0.0.9:7000", "down", "z2", 5, 10), byId.get("node-old"));
+        // progress from the leader's status; the queue counted fresh: s9, and s2 queued by its PUT
+        assertEquals(new CoordinatorStatus.Heal(2, 3, 1, 40, 12345, 100 << 20, false), s.heal());
+        assertNull(s.leader(), "no coordinator holds the election");
+
+        // The document's top-level names are a contract with scripts.
+        var json = com.google.gson.JsonParser.parseString(r.out()).getAsJsonObject();
+        for (String field : List.of("nodes", "heal", "objects_total", "objects_degraded")) assertTrue(json.has(field), field);
+        assertEquals(2, json.get("objects_degraded").getAsLong());
+        assertEquals(2, json.getAsJsonObject("heal").get("queued").getAsLong());
+        assertEquals("live", json.getAsJsonArray("nodes").get(0).getAsJsonObject().get("state").getAsString());
+
+        Run text = admin("status", "--etcd", etcd.endpoint());
+        assertEquals(0, text.status(), text.err());
+        assertTrue(text.out().contains("objects: 4 total, 2 degraded"), text.out());
+        assertTrue(text.out().contains("nodes: 2 live, 2 down"), text.out());
+    }
+
+    @Test
+    void theLeaderPublishesStatusAndAHealRequestReachesIt() throws Exception {
+        put("b1", "healthy", segment("s1", List.of("node-a", "node-b"), List.of()));
+        coordinator = Coordinator.start(new Coordinator.Config("coord-1", List.of(etcd.endpoint()), KEYS.root(),
+                Duration.ofMinutes(10), Duration.ofMillis(200), 3, Duration.ofHours(24), Duration.ofMinutes(10)));
+        awaitTrue(() -> status().leader() != null && status().statusAgeMs() != null && status().heal().scanned() > 0,
+                "the leader's status published");
+        ClusterStatus s = status();
+        assertEquals("coord-1", s.leader());
+        assertEquals(List.of("live", "live"), s.nodes().stream().map(ClusterStatus.Node::state).toList());
+        assertEquals(Coordinator.Config.DEFAULT_HEAL_BYTES_PER_SECOND, s.heal().rateBytesPerSecond());
+
+        // The operator changes the heal rate at run time.
+        putBytes(KEYS.config("heal-rate-mbps"), "25".getBytes(StandardCharsets.UTF_8));
+        awaitTrue(() -> status().heal().rateBytesPerSecond() == 25L << 20, "heal rate from etcd applied");
+
+        // A node that stops is still listed, as down, from nodes-seen/.
+        nodes.remove(1).close();
+        awaitTrue(() -> status().nodes().stream().anyMatch(n -> n.id().equals("node-b") && n.state().equals("down")),
+                "node-b listed as down");
+        assertEquals(1, status().objectsDegraded());
+
+        Run heal = admin("heal", "--etcd", etcd.endpoint());
+        assertEquals(0, heal.status(), heal.err());
+        awaitTrue(() -> !status().heal().requestPending(), "the leader ran the requested full scan");
+    }
+
+    @Test
+    void defaultEtcdComesFromTheDevClustersPortsFile() throws Exception {
+        Path dev = Files.createDirectories(tmp.resolve("dev"));
+        String port = etcd.endpoint().substring(etcd.endpoint().lastIndexOf(':') + 1);
+        Files.writeString(dev.resolve("ports"), "etcd-client=" + port + "\netcd-peer=1\ngateway=9000\n");
+        Run r = admin("status", "--json", "--data", dev.toString());
+        assertEquals(0, r.status(), r.err());
+        assertEquals(2, ClusterStatus.fromJson(r.out()).nodes().size());
+
+        Run missing = admin("status", "--data", tmp.resolve("nowhere").toString());
+        assertEquals(2, missing.status());
+        assertTrue(missing.err().contains("ports"), missing.err());
+        assertEquals(2, admin("frobnicate").status());
+        assertFalse(admin("heal", "--json", "--etcd", etcd.endpoint()).status() == 0);
+    }
+
+    /** Waits for a condition of the background work; there is no bound on when it must happen, only that it does. */
+    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) return;
+            Thread.sleep(100);
+        }
+        assertTrue(condition.getAsBoolean(), what);
+    }
+
+    private ClusterStatus status() {
+        Run r = admin("status", "--json", "--etcd", etcd.endpoint());
+        assertEquals(0, r.status(), r.err());
+        return ClusterStatus.fromJson(r.out());
+    }
+
+    record Run(int status, String out, String err) {
+    }
+
+    private static Run admin(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = AdminMain.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static Segment segment(String shardSet, List<String> nodeIds, List<Integer> missing) {
+        return Segment.newBuilder().setShardSet(shardSet).setSize(10).setLayout(LAYOUT).addAllNodeIds(nodeIds)
+                .addAllMissingShards(missing).build();
+    }
+
+    private void put(String bucket, String key, Segment seg) {
+        meta.putObject(bucket, key, ObjectRecord.newBuilder().setVersionId(seg.getShardSet()).setSize(10).addSegments(seg).build(),
+                PutCondition.NONE);
+    }
+
+    private void putBytes(String key, byte[] value) throws Exception {
+        meta.client().getKVClient().put(ByteSequence.from(key, StandardCharsets.UTF_8), ByteSequence.from(value)).get();
+    }
+}
