@@ -45,6 +45,8 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
     }
 
     private static final Logger log = LogManager.getLogger(Coordinator.class);
+    static final Duration ORPHAN_GRACE = Duration.ofHours(24);
+    static final Duration ORPHAN_INTERVAL = Duration.ofHours(1);
 
     private final Config config;
     private final Client client;
@@ -54,6 +56,7 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
     private final EtcdMetadataStore meta;
     private final UploadExpiry uploadExpiry;
     private final Healer healer;
+    private final OrphanSweeper orphans;
     private final StatusPublisher status;
     private volatile java.util.Set<String> lastLive = java.util.Set.of();
     private final LeaderElection election;
@@ -74,6 +77,8 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         this.status = new StatusPublisher(config.id(), client, keys, membership, healer,
                 config.gcInterval().compareTo(Config.STATUS_INTERVAL) < 0 ? config.gcInterval() : Config.STATUS_INTERVAL);
         this.lastLive = membership.live().keySet();
+        // Orphans are rare (a gateway killed mid-PUT); a day's grace outlasts any single upload.
+        this.orphans = new OrphanSweeper(meta, keys, membership, shards, ORPHAN_GRACE, ORPHAN_INTERVAL);
         this.election = new LeaderElection(client, keys.election(), config.id(), config.leaseTtlSeconds(), this);
         membership.onChange(this::membershipChanged);
     }
@@ -114,6 +119,7 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         log.info("coordinator {} is leader", config.id());
         logMembers(membership.live());
         gc.start();
+        orphans.start();
         uploadExpiry.start();
         healer.start();
         status.start();
@@ -123,6 +129,7 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
     public void lost() {
         log.info("coordinator {} is no longer leader", config.id());
         gc.stop();
+        orphans.stop();
         uploadExpiry.stop();
         healer.stop();
         status.stop();
@@ -144,6 +151,7 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
     public void close() {
         election.close();
         gc.close();
+        orphans.close();
         uploadExpiry.close();
         healer.close();
         status.close();

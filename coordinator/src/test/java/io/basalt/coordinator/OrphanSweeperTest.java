@@ -1,0 +1,121 @@
+package io.basalt.coordinator;
+
+import io.basalt.core.cluster.Membership;
+import io.basalt.core.data.DataPath;
+import io.basalt.core.meta.EtcdMetadataStore;
+import io.basalt.core.meta.Keys;
+import io.basalt.core.meta.MetadataStore.PutCondition;
+import io.basalt.core.shard.ShardClients;
+import io.basalt.proto.meta.BucketRecord;
+import io.basalt.proto.meta.ErasureLayout;
+import io.basalt.proto.meta.ObjectRecord;
+import io.basalt.proto.meta.Segment;
+import io.basalt.storage.StorageNode;
+import io.basalt.storage.StorageNodeConfig;
+import io.basalt.testkit.EtcdProcess;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+import static io.basalt.coordinator.LeaderElectionTest.awaitTrue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Shards a gateway wrote but never committed (it was killed between the two) are found and
+ * deleted; committed shards, and shards queued for the GC, are left alone.
+ */
+class OrphanSweeperTest {
+
+    static final Keys KEYS = Keys.defaults();
+    static final ErasureLayout LAYOUT = ErasureLayout.newBuilder().setK(4).setM(2).setBlockSize(64 << 10).build();
+
+    @TempDir
+    Path tmp;
+    EtcdProcess etcd;
+    final List<StorageNode> nodes = new ArrayList<>();
+    EtcdMetadataStore meta;
+    Membership membership;
+    ShardClients clients;
+
+    @BeforeEach
+    void start() throws Exception {
+        etcd = EtcdProcess.start(tmp.resolve("etcd"));
+        for (int i = 0; i < 6; i++) {
+            nodes.add(StorageNode.start(new StorageNodeConfig("node-" + i, "127.0.0.1", 0, List.of(tmp.resolve("node-" + i)),
+                    etcd.endpoint(), KEYS.root(), Duration.ofSeconds(5))));
+        }
+        meta = EtcdMetadataStore.connect(List.of(etcd.endpoint()), KEYS);
+        membership = Membership.start(meta.client(), KEYS);
+        clients = new ShardClients();
+        meta.createBucket(BucketRecord.newBuilder().setName("b").build());
+        awaitTrue(() -> membership.live().size() == 6, "6 nodes live");
+    }
+
+    @AfterEach
+    void stop() {
+        if (membership != null) membership.close();
+        if (clients != null) clients.close();
+        if (meta != null) meta.close();
+        for (StorageNode n : nodes) n.close();
+        if (etcd != null) etcd.close();
+    }
+
+    @Test
+    void deletesUncommittedShardsOnly() throws Exception {
+        DataPath data = new DataPath(membership, clients, LAYOUT, 0, 10_000);
+        Random r = new Random(1);
+        Set<String> kept = new TreeSet<>();
+        for (int i = 0; i < 3; i++) {
+            Segment seg = data.write(new ByteArrayInputStream(bytes(r, 200_000)));
+            meta.putObject("b", "k" + i, ObjectRecord.newBuilder().setVersionId(seg.getShardSet()).addSegments(seg).build(),
+                    PutCondition.NONE);
+            kept.add(seg.getShardSet());
+        }
+        // Overwriting k0 queues its first version as garbage: that is the GC's to delete, later.
+        Segment replacement = data.write(new ByteArrayInputStream(bytes(r, 1000)));
+        meta.putObject("b", "k0", ObjectRecord.newBuilder().setVersionId(replacement.getShardSet()).addSegments(replacement).build(),
+                PutCondition.NONE);
+        kept.add(replacement.getShardSet());
+        Set<String> orphans = new TreeSet<>();
+        for (int i = 0; i < 2; i++) orphans.add(data.write(new ByteArrayInputStream(bytes(r, 150_000))).getShardSet());
+        Thread.sleep(5); // shards strictly older than the sweep's cutoff
+
+        try (OrphanSweeper sweeper = new OrphanSweeper(meta, KEYS, membership, clients, Duration.ZERO, Duration.ofHours(1))) {
+            assertEquals(12, sweeper.sweep(System.currentTimeMillis()), "2 orphan shard sets x 6 shards");
+        }
+        assertEquals(kept, shardSetsOnDisk());
+    }
+
+    private static byte[] bytes(Random r, int n) {
+        byte[] b = new byte[n];
+        r.nextBytes(b);
+        return b;
+    }
+
+    private Set<String> shardSetsOnDisk() throws Exception {
+        Set<String> out = new TreeSet<>();
+        for (int i = 0; i < 6; i++) {
+            Path shards = tmp.resolve("node-" + i).resolve("shards");
+            if (!Files.exists(shards)) continue;
+            try (Stream<Path> s = Files.walk(shards)) {
+                s.filter(Files::isRegularFile).forEach(p -> {
+                    String id = p.getFileName().toString();
+                    out.add(id.substring(0, id.lastIndexOf('.')));
+                });
+            }
+        }
+        return out;
+    }
+}
