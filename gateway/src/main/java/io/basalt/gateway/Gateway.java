@@ -52,6 +52,7 @@ public final class Gateway implements AutoCloseable {
         Health health = new Health(meta, membership, cfg.dataShards() + cfg.parityShards());
         HttpHandler s3 = new BlockingHandler(router);
         HttpHandler root = ex -> {
+            S3Router.stamp(ex);
             if (Health.isHealthPath(ex.getRequestPath())) health.handleRequest(ex);
             else s3.handleRequest(ex);
         };

@@ -79,9 +79,7 @@ public final class S3Router implements HttpHandler {
 
     @Override
     public void handleRequest(HttpServerExchange ex) {
-        String requestId = requestId();
-        ex.getResponseHeaders().put(REQUEST_ID, requestId);
-        ex.getResponseHeaders().put(io.undertow.util.Headers.SERVER, "Basalt");
+        String requestId = stamp(ex);
         S3Request req = null;
         try {
             req = S3Request.parse(ex, domain);
@@ -189,6 +187,21 @@ public final class S3Router implements HttpHandler {
             if (c instanceof S3Exception s) return s;
         }
         return null;
+    }
+
+    /**
+     * Gives the exchange its x-amz-request-id (reusing one already set) and the Server header;
+     * every response carries both, probes included.
+     */
+    static String stamp(HttpServerExchange ex) {
+        String id = ex.getResponseHeaders().getFirst(REQUEST_ID);
+        if (id == null) {
+            id = requestId();
+            ex.getResponseHeaders().put(REQUEST_ID, id);
+        }
+        // Never "MinIO": milvus-storage switches to MinIO-specific behaviour when it sees that.
+        ex.getResponseHeaders().put(io.undertow.util.Headers.SERVER, "Basalt");
+        return id;
     }
 
     private static String requestId() {

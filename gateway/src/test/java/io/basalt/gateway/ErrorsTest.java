@@ -111,12 +111,34 @@ class ErrorsTest {
     }
 
     @Test
+    void clockSkewBeyondFifteenMinutesIsRefused() throws Exception {
+        URI uri = URI.create(cluster.endpoint() + "/errors/skewed");
+        SdkHttpFullRequest unsigned = SdkHttpFullRequest.builder().method(SdkHttpMethod.GET).uri(uri).build();
+        SignedRequest signed = AwsV4HttpSigner.create().sign(r -> r
+                .identity(AwsBasicCredentials.create("minioadmin", "minioadmin"))
+                .request(unsigned)
+                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "s3")
+                .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")
+                .putProperty(AwsV4HttpSigner.SIGNING_CLOCK,
+                        java.time.Clock.offset(java.time.Clock.systemUTC(), java.time.Duration.ofMinutes(-16))));
+        HttpRequest.Builder send = HttpRequest.newBuilder(uri).GET();
+        signed.request().headers().forEach((name, values) -> {
+            if (!name.equalsIgnoreCase("Host")) send.header(name, values.get(0));
+        });
+        HttpResponse<String> r = HttpClient.newHttpClient().send(send.build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, r.statusCode());
+        assertTrue(r.body().contains("<Code>RequestTimeTooSkewed</Code>"), r.body());
+    }
+
+    @Test
     void healthProbesNeedNoCredentials() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         for (String path : new String[] {"/minio/health/live", "/minio/health/ready"}) {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(cluster.endpoint() + path)).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, r.statusCode(), path + ": " + r.body());
+            assertTrue(r.headers().firstValue("x-amz-request-id").isPresent(), "every response has a request id");
+            assertEquals("Basalt", r.headers().firstValue("Server").orElse(""));
         }
     }
 }
