@@ -83,6 +83,7 @@ public final class StorageNode implements AutoCloseable {
                     .setFreeBytes(capacity.freeBytes())
                     .setTotalBytes(capacity.totalBytes())
                     .setStartedUnixMs(startedMs)
+                    .setZone(config.zone())
                     .build();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -10,9 +10,10 @@ import java.util.List;
  * @param port 0 picks a free port
  * @param etcdEndpoint comma-separated etcd URLs, or null to run without registering
  * @param scrub background bitrot scrub settings
+ * @param zone failure domain (rack, zone) this node is in; placement spreads shards over zones; "" for none
  */
 public record StorageNodeConfig(String nodeId, String host, int port, List<Path> dataDirs, String etcdEndpoint,
-                                String etcdPrefix, Duration leaseTtl, Scrubber.Config scrub) {
+                                String etcdPrefix, Duration leaseTtl, Scrubber.Config scrub, String zone) {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final String DEFAULT_ETCD_PREFIX = "/basalt/";
     public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(10);
@@ -27,6 +28,12 @@ public record StorageNodeConfig(String nodeId, String host, int port, List<Path>
         leaseTtl = leaseTtl == null ? DEFAULT_LEASE_TTL : leaseTtl;
         dataDirs = List.copyOf(dataDirs);
         scrub = scrub == null ? Scrubber.Config.DEFAULT : scrub;
+        zone = zone == null ? "" : zone;
+    }
+
+    public StorageNodeConfig(String nodeId, String host, int port, List<Path> dataDirs, String etcdEndpoint,
+                             String etcdPrefix, Duration leaseTtl, Scrubber.Config scrub) {
+        this(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, "");
     }
 
     public StorageNodeConfig(String nodeId, String host, int port, List<Path> dataDirs, String etcdEndpoint,
@@ -40,10 +47,14 @@ public record StorageNodeConfig(String nodeId, String host, int port, List<Path>
     }
 
     public StorageNodeConfig withEtcd(String endpoint) {
-        return new StorageNodeConfig(nodeId, host, port, dataDirs, endpoint, etcdPrefix, leaseTtl, scrub);
+        return new StorageNodeConfig(nodeId, host, port, dataDirs, endpoint, etcdPrefix, leaseTtl, scrub, zone);
     }
 
     public StorageNodeConfig withScrub(Scrubber.Config scrub) {
-        return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub);
+        return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone);
+    }
+
+    public StorageNodeConfig withZone(String z) {
+        return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, z);
     }
 }

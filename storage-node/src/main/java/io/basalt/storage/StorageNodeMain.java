@@ -12,14 +12,14 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * {@code storage-node --id ID --listen HOST:PORT --data DIR[,DIR...] --etcd URL[,URL]
- * [--etcd-prefix /basalt/] [--lease-ttl SECONDS] [--scrub-rate-mbps 50] [--scrub-interval-hours 24]}
+ * [--etcd-prefix /basalt/] [--lease-ttl SECONDS] [--scrub-rate-mbps 50] [--scrub-interval-hours 24] [--zone Z]}
  * (MB = 2^20 bytes; a scrub rate of 0 disables scrubbing)
  */
 public final class StorageNodeMain {
     private static final Logger log = LogManager.getLogger(StorageNodeMain.class);
     private static final String USAGE = "usage: storage-node --id ID --listen HOST:PORT --data DIR[,DIR...]"
             + " --etcd URL[,URL] [--etcd-prefix /basalt/] [--lease-ttl SECONDS]"
-            + " [--scrub-rate-mbps 50] [--scrub-interval-hours 24]";
+            + " [--scrub-rate-mbps 50] [--scrub-interval-hours 24] [--zone Z]";
 
     private StorageNodeMain() {}
 
@@ -66,7 +66,8 @@ public final class StorageNodeMain {
                 : StorageNodeConfig.DEFAULT_LEASE_TTL;
         return new StorageNodeConfig(required(flags, "id"), listen.substring(0, colon),
                 Integer.parseInt(listen.substring(colon + 1)), dataDirs, required(flags, "etcd"),
-                flags.getOrDefault("etcd-prefix", StorageNodeConfig.DEFAULT_ETCD_PREFIX), ttl, scrub(flags));
+                flags.getOrDefault("etcd-prefix", StorageNodeConfig.DEFAULT_ETCD_PREFIX), ttl, scrub(flags),
+                flags.getOrDefault("zone", ""));
     }
 
     private static Scrubber.Config scrub(Map<String, String> flags) {

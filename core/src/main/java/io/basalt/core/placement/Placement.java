@@ -12,7 +12,10 @@ import java.util.List;
  * Chooses the nodes that hold the shards of a new shard set: weighted rendezvous hashing
  * (highest random weight) over the live nodes. Every node scores each shard set
  * independently, so adding or removing a node only moves the sets it wins or held, and
- * nodes with more free space win proportionally more often.
+ * nodes with more free space win proportionally more often. When nodes carry zone labels the
+ * shards are spread over the zones as evenly as the nodes allow: each next shard goes to the
+ * best-scoring node of a zone that holds the fewest shards so far, so losing one zone loses
+ * as few shards of any object as possible.
  */
 public final class Placement {
 
@@ -36,8 +39,20 @@ public final class Placement {
         scored.sort(Comparator.comparingDouble(Scored::score).reversed()
                 .thenComparing(s -> s.node().getNodeId()));
         List<NodeRecord> out = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            out.add(scored.get(i).node());
+        java.util.Map<String, Integer> perZone = new java.util.HashMap<>();
+        boolean[] taken = new boolean[scored.size()];
+        for (int slot = 0; slot < count; slot++) {
+            int best = -1;
+            for (int i = 0; i < scored.size(); i++) {
+                if (taken[i]) continue;
+                if (best < 0 || perZone.getOrDefault(scored.get(i).node().getZone(), 0)
+                        < perZone.getOrDefault(scored.get(best).node().getZone(), 0)) {
+                    best = i; // scored is sorted: the first node of a less-used zone wins
+                }
+            }
+            taken[best] = true;
+            out.add(scored.get(best).node());
+            perZone.merge(scored.get(best).node().getZone(), 1, Integer::sum);
         }
         return out;
     }

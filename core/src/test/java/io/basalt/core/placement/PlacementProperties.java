@@ -41,6 +41,26 @@ class PlacementProperties {
         assertEquals(chosen, Placement.choose(set, reversed, count), "order of the live set must not matter");
     }
 
+    @Property(tries = 300)
+    void shardsSpreadEvenlyOverZones(@ForAll @AlphaChars @StringLength(min = 1, max = 32) String set,
+                                     @ForAll @IntRange(min = 1, max = 5) int zones, @ForAll @IntRange(min = 1, max = 4) int perZone,
+                                     @ForAll @IntRange(min = 1, max = 20) int count) {
+        List<NodeRecord> all = new ArrayList<>();
+        for (int z = 0; z < zones; z++) {
+            for (int i = 0; i < perZone; i++) {
+                all.add(NodeRecord.newBuilder().setNodeId("n" + z + "-" + i).setZone("zone-" + z)
+                        .setFreeBytes((long) (i + 1) << 40).build());
+            }
+        }
+        if (count > all.size()) return;
+        java.util.Map<String, Integer> used = new java.util.HashMap<>();
+        for (NodeRecord n : Placement.choose(set, all, count)) used.merge(n.getZone(), 1, Integer::sum);
+        int max = used.values().stream().max(Integer::compare).orElse(0);
+        int min = used.size() < zones ? 0 : used.values().stream().min(Integer::compare).orElse(0);
+        // Every zone has perZone nodes, so an even spread is always possible: counts differ by at most one.
+        assertTrue(max - min <= 1, "uneven spread over zones: " + used);
+    }
+
     @Property(tries = 200)
     void removingAnUnchosenNodeChangesNothing(@ForAll @AlphaChars @StringLength(min = 1, max = 32) String set) {
         List<NodeRecord> all = nodes(12);

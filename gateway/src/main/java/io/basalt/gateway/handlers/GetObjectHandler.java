@@ -70,9 +70,12 @@ public final class GetObjectHandler {
     }
 
     private void serve(S3Request req, boolean withBody) throws IOException {
-        ctx.requireBucket(req.bucket());
-        ObjectRecord obj = ctx.meta().getObject(req.bucket(), req.key())
-                .orElseThrow(() -> new S3Exception(S3Error.NO_SUCH_KEY));
+        // An object implies its bucket (a bucket is deleted only when empty), so the bucket is
+        // looked up only to tell NoSuchBucket from NoSuchKey: one etcd read per hit, not two.
+        ObjectRecord obj = ctx.meta().getObject(req.bucket(), req.key()).orElseThrow(() -> {
+            ctx.requireBucket(req.bucket());
+            return new S3Exception(S3Error.NO_SUCH_KEY);
+        });
         HttpServerExchange ex = req.exchange();
         if (Conditions.check(req, obj) == Conditions.Outcome.NOT_MODIFIED) {
             ex.getResponseHeaders().put(HttpString.tryFromString("ETag"), Responses.quoted(obj.getEtag()));
