@@ -124,8 +124,10 @@ public final class EtcdMetadataStore implements MetadataStore {
     public PutOutcome putObject(String bucket, String key, ObjectRecord record, PutCondition condition) {
         ByteSequence objectKey = bs(keys.object(bucket, key));
         ByteSequence bucketKey = bs(keys.bucket(bucket));
+        // First try assumes a new key (Milvus writes mostly unique keys): one round trip. When the
+        // key exists, the Else branch returns it, so the retry needs no extra read.
+        Optional<KeyValue> current = Optional.empty();
         for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
-            Optional<KeyValue> current = getOne(keys.object(bucket, key));
             if (current.isPresent() && condition.ifNoneMatchAny()) return PutOutcome.PRECONDITION_FAILED;
             List<Op> ops = new ArrayList<>();
             ops.add(Op.put(objectKey, value(record), PutOption.DEFAULT));
@@ -134,9 +136,12 @@ public final class EtcdMetadataStore implements MetadataStore {
             TxnResponse r = await(kv.txn()
                     .If(sameRevision(objectKey, current), new Cmp(bucketKey, Cmp.Op.GREATER, CmpTarget.version(0)))
                     .Then(ops.toArray(Op[]::new))
+                    .Else(Op.get(objectKey, GetOption.DEFAULT), Op.get(bucketKey, GetOption.DEFAULT))
                     .commit());
             if (r.isSucceeded()) return PutOutcome.COMMITTED;
-            if (getBucket(bucket).isEmpty()) return PutOutcome.NO_SUCH_BUCKET;
+            if (r.getGetResponses().get(1).getKvs().isEmpty()) return PutOutcome.NO_SUCH_BUCKET;
+            List<KeyValue> now = r.getGetResponses().get(0).getKvs();
+            current = now.isEmpty() ? Optional.empty() : Optional.of(now.get(0));
         }
         throw new MetadataUnavailableException("too much contention on " + bucket + "/" + key, null);
     }
