@@ -21,9 +21,6 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * all be deleted now (node not live, call failed) stays queued for a later pass.
  * Runs only while started, i.e. while this coordinator leads.
  */
-public final class GarbageCollector implements AutoCloseable {
+public final class GarbageCollector extends LeaderTask {
 
     private static final Logger log = LogManager.getLogger(GarbageCollector.class);
     private static final int BATCH = 500;
@@ -44,43 +41,21 @@ public final class GarbageCollector implements AutoCloseable {
     private final Membership membership;
     private final ShardClients shards;
     private final Duration grace;
-    private final Duration interval;
-    private final ScheduledExecutorService timer;
-    private ScheduledFuture<?> task;
 
     public GarbageCollector(Client client, Keys keys, Membership membership, ShardClients shards,
                             Duration grace, Duration interval) {
+        super("gc", Duration.ZERO, interval);
         this.client = client;
         this.keys = keys;
         this.membership = membership;
         this.shards = shards;
         this.grace = grace;
-        this.interval = interval;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "gc");
-            t.setDaemon(true);
-            return t;
-        });
     }
 
-    public synchronized void start() {
-        if (task != null) return;
-        task = timer.scheduleWithFixedDelay(this::runQuietly, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    public synchronized void stop() {
-        if (task == null) return;
-        task.cancel(false);
-        task = null;
-    }
-
-    private void runQuietly() {
-        try {
-            int removed = runOnce();
-            if (removed > 0) log.info("gc: removed {} garbage record(s)", removed);
-        } catch (Exception e) {
-            log.warn("gc pass failed: {}", e.toString());
-        }
+    @Override
+    protected void pass() throws Exception {
+        int removed = runOnce();
+        if (removed > 0) log.info("gc: removed {} garbage record(s)", removed);
     }
 
     /** One pass over the queue; returns the number of records removed. */
@@ -153,9 +128,4 @@ public final class GarbageCollector implements AutoCloseable {
         return ByteSequence.from(Keys.utf8(s));
     }
 
-    @Override
-    public void close() {
-        stop();
-        timer.shutdownNow();
-    }
 }

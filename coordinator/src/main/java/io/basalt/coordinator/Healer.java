@@ -40,9 +40,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -59,7 +56,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * operator can change at run time in {@code config/heal-rate-mbps}; an operator's
  * {@code admin/heal-request} triggers a full scan.
  */
-final class Healer implements AutoCloseable {
+final class Healer extends LeaderTask {
 
     private static final Logger log = LogManager.getLogger(Healer.class);
     private static final int QUEUE_BATCH = 100;
@@ -71,15 +68,8 @@ final class Healer implements AutoCloseable {
     private final Membership membership;
     private final SegmentHealer segments;
     private final Duration nodeGrace;
-    private final Duration interval;
     private final Map<String, Long> absentSince = new ConcurrentHashMap<>();
     private final Set<String> scannedFor = ConcurrentHashMap.newKeySet();
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "healer");
-        t.setDaemon(true);
-        return t;
-    });
-    private ScheduledFuture<?> task;
     private volatile boolean initialScan = true;
     private final ShardSetLocator locator;
     private final long defaultRate;
@@ -95,12 +85,12 @@ final class Healer implements AutoCloseable {
     /** @param bytesPerSecond rebuilt bytes per second unless etcd's config/heal-rate-mbps says otherwise; 0: unlimited */
     Healer(EtcdMetadataStore meta, Keys keys, Membership membership, ShardClients clients, Duration nodeGrace, Duration interval,
            long bytesPerSecond) {
+        super("healer", Duration.ZERO, interval);
         this.meta = meta;
         this.keys = keys;
         this.membership = membership;
         this.segments = new SegmentHealer(clients, 30_000);
         this.nodeGrace = nodeGrace;
-        this.interval = interval;
         this.locator = new ShardSetLocator(meta);
         this.defaultRate = bytesPerSecond;
         this.limiter = new ByteRateLimiter(bytesPerSecond);
@@ -111,27 +101,15 @@ final class Healer implements AutoCloseable {
         return limiter.bytesPerSecond();
     }
 
-    synchronized void start() {
+    @Override
+    protected void onStart() {
         // A new leader does not know which nodes died before it: one scan finds the nodes that
         // objects reference but that are gone, and starts their grace periods.
         initialScan = true;
-        if (task == null) task = timer.scheduleWithFixedDelay(this::passQuietly, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    synchronized void stop() {
-        if (task != null) task.cancel(false);
-        task = null;
-    }
-
-    private void passQuietly() {
-        try {
-            pass();
-        } catch (RuntimeException e) {
-            log.warn("heal pass failed: {}", e.toString());
-        }
-    }
-
-    void pass() {
+    @Override
+    protected void pass() {
         Map<String, NodeRecord> live = membership.live();
         long now = System.currentTimeMillis();
         for (String id : live.keySet()) {
@@ -432,9 +410,4 @@ final class Healer implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
-        stop();
-        timer.shutdownNow();
-    }
 }

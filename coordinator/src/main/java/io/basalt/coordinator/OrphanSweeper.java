@@ -26,9 +26,6 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * references are read afterwards, so anything committed before that read is seen. The grace
  * period must outlast the longest single PUT (the window between a shard's write and its commit).
  */
-final class OrphanSweeper implements AutoCloseable {
+final class OrphanSweeper extends LeaderTask {
 
     private static final Logger log = LogManager.getLogger(OrphanSweeper.class);
     private static final int SCAN_BATCH = 500;
@@ -48,40 +45,19 @@ final class OrphanSweeper implements AutoCloseable {
     private final Membership membership;
     private final ShardClients shards;
     private final Duration grace;
-    private final Duration interval;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "orphan-sweep");
-        t.setDaemon(true);
-        return t;
-    });
-    private ScheduledFuture<?> task;
 
     OrphanSweeper(EtcdMetadataStore meta, Keys keys, Membership membership, ShardClients shards, Duration grace, Duration interval) {
+        super("orphan-sweep", interval, interval);
         this.meta = meta;
         this.keys = keys;
         this.membership = membership;
         this.shards = shards;
         this.grace = grace;
-        this.interval = interval;
     }
 
-    synchronized void start() {
-        if (task == null) {
-            task = timer.scheduleWithFixedDelay(this::sweepQuietly, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
-        }
-    }
-
-    synchronized void stop() {
-        if (task != null) task.cancel(false);
-        task = null;
-    }
-
-    private void sweepQuietly() {
-        try {
-            sweep(System.currentTimeMillis());
-        } catch (RuntimeException e) {
-            log.warn("orphan sweep failed: {}", e.toString());
-        }
+    @Override
+    protected void pass() {
+        sweep(System.currentTimeMillis());
     }
 
     record Candidate(NodeRecord node, String shardId, String shardSet) {
@@ -163,9 +139,4 @@ final class OrphanSweeper implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
-        stop();
-        timer.shutdownNow();
-    }
 }

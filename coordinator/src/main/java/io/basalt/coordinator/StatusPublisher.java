@@ -14,9 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * every few seconds, and the record of every live node to {@code nodes-seen/<id>} so an operator
  * still sees a node after its lease (and {@code nodes/<id>}) is gone.
  */
-final class StatusPublisher implements AutoCloseable {
+final class StatusPublisher extends LeaderTask {
 
     private static final Logger log = LogManager.getLogger(StatusPublisher.class);
 
@@ -33,40 +30,21 @@ final class StatusPublisher implements AutoCloseable {
     private final Keys keys;
     private final Membership membership;
     private final Healer healer;
-    private final Duration interval;
     /** What nodes-seen/ holds as far as this process knows, so unchanged nodes are not rewritten. */
     private final Map<String, NodeRecord> written = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "status");
-        t.setDaemon(true);
-        return t;
-    });
-    private ScheduledFuture<?> task;
 
     StatusPublisher(String id, Client client, Keys keys, Membership membership, Healer healer, Duration interval) {
+        super("status", Duration.ZERO, interval);
         this.id = id;
         this.client = client;
         this.keys = keys;
         this.membership = membership;
         this.healer = healer;
-        this.interval = interval;
     }
 
-    synchronized void start() {
-        if (task == null) task = timer.scheduleWithFixedDelay(this::publishQuietly, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    synchronized void stop() {
-        if (task != null) task.cancel(false);
-        task = null;
-    }
-
-    private void publishQuietly() {
-        try {
-            publish();
-        } catch (RuntimeException e) {
-            log.warn("cannot publish coordinator status: {}", e.toString());
-        }
+    @Override
+    protected void pass() {
+        publish();
     }
 
     void publish() {
@@ -105,9 +83,4 @@ final class StatusPublisher implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
-        stop();
-        timer.shutdownNow();
-    }
 }

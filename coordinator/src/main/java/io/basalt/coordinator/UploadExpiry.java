@@ -7,9 +7,6 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -17,41 +14,22 @@ import java.util.concurrent.TimeUnit;
  * between Create and Complete would otherwise pin their parts' shards forever. Aborting queues
  * the parts as garbage, which the {@link GarbageCollector} removes after its grace period.
  */
-final class UploadExpiry implements AutoCloseable {
+final class UploadExpiry extends LeaderTask {
 
     private static final Logger log = LogManager.getLogger(UploadExpiry.class);
 
     private final MetadataStore meta;
     private final Duration maxAge;
-    private final Duration interval;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "upload-expiry");
-        t.setDaemon(true);
-        return t;
-    });
-    private ScheduledFuture<?> task;
 
     UploadExpiry(MetadataStore meta, Duration maxAge, Duration interval) {
+        super("upload-expiry", Duration.ZERO, interval);
         this.meta = meta;
         this.maxAge = maxAge;
-        this.interval = interval;
     }
 
-    synchronized void start() {
-        if (task == null) task = timer.scheduleWithFixedDelay(this::sweepQuietly, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    synchronized void stop() {
-        if (task != null) task.cancel(false);
-        task = null;
-    }
-
-    private void sweepQuietly() {
-        try {
-            sweep(System.currentTimeMillis());
-        } catch (RuntimeException e) {
-            log.warn("upload expiry pass failed: {}", e.toString());
-        }
+    @Override
+    protected void pass() {
+        sweep(System.currentTimeMillis());
     }
 
     /** @return how many uploads were aborted */
@@ -70,9 +48,4 @@ final class UploadExpiry implements AutoCloseable {
         return aborted;
     }
 
-    @Override
-    public void close() {
-        stop();
-        timer.shutdownNow();
-    }
 }
