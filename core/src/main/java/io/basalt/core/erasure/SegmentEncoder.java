@@ -27,6 +27,8 @@ public final class SegmentEncoder {
 
     private static final Logger log = LogManager.getLogger(SegmentEncoder.class);
 
+    private static final int FIRST_READ = 64 << 10;
+
     private final ShardClients clients;
     private final long stallTimeoutMs;
     private final long ackTimeoutMs;
@@ -65,8 +67,13 @@ public final class SegmentEncoder {
         long size = 0;
         try {
             while (true) {
-                byte[] stripe = new byte[blockSize];
-                int len = in.readNBytes(stripe, 0, blockSize);
+                byte[] stripe = new byte[fanout == null ? Math.min(blockSize, FIRST_READ) : blockSize];
+                int len = in.readNBytes(stripe, 0, stripe.length);
+                if (len == stripe.length && stripe.length < blockSize) {
+                    // Small bodies are common (Milvus stats logs): only grow to a full stripe when needed.
+                    stripe = java.util.Arrays.copyOf(stripe, blockSize);
+                    len += in.readNBytes(stripe, len, blockSize - len);
+                }
                 if (len == 0) break;
                 md5.update(stripe, 0, len);
                 if (objectDigest != null) objectDigest.update(stripe, 0, len);
