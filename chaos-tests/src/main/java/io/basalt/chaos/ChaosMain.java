@@ -61,6 +61,15 @@ public final class ChaosMain {
                         r.violations().size()));
             }
         }
+        for (ChaosRunner.Result r : results) {
+            StringBuilder hist = new StringBuilder();
+            for (Op op : r.history().ops()) hist.append(op.describe(r.history().t0)).append('\n');
+            for (History.Fault f : r.history().faults()) {
+                hist.append(String.format("fault [%.3f..%.3f s] %s%n", (f.start() - r.history().t0) / 1e9,
+                        (f.end() - r.history().t0) / 1e9, f.detail()));
+            }
+            Files.writeString(out.resolve("history-" + r.scenario() + ".txt"), hist);
+        }
         String report = report(results, minutes, seed, dir);
         Files.writeString(out.resolve("report.md"), report);
         int violations = results.stream().mapToInt(r -> r.violations().size()).sum();
@@ -95,9 +104,14 @@ public final class ChaosMain {
         sb.append("\nAvailability: share of requests that did not fail (a 404 or 416 the history allows counts as an answer). ")
                 .append("Reads are GET, ranged GET and LIST; writes are PUT, multipart PUT and DELETE.\n");
         for (ChaosRunner.Result r : results) {
-            sb.append("\n## ").append(r.scenario()).append("\n\nFaults:\n\n");
+            sb.append("\n## ").append(r.scenario()).append("\n\nEvery request: history-").append(r.scenario())
+                    .append(".txt. Faults:\n\n");
             if (r.faultLog().isEmpty()) sb.append("- none\n");
             for (String f : r.faultLog()) sb.append("- ").append(f).append('\n');
+            sb.append("\nFailed requests by error:\n\n");
+            if (r.errors().isEmpty()) sb.append("- none\n");
+            r.errors().entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).limit(10)
+                    .forEach(e -> sb.append("- ").append(e.getValue()).append(" x ").append(e.getKey()).append('\n'));
             sb.append("\nViolations: ").append(r.violations().size()).append('\n');
             for (String v : r.violations().subList(0, Math.min(20, r.violations().size()))) {
                 sb.append("\n```\n").append(v).append("\n```\n");

@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Random;
 
 /** Runs one scenario against a running cluster: workload + faults, recovery, final reads, check. */
@@ -14,7 +16,7 @@ public final class ChaosRunner {
     public record Result(String scenario, int operations, int faults, List<String> violations,
                          int reads, int readsOk, int writes, int writesOk,
                          long p50FaultMicros, long p99FaultMicros, long p50Micros, long p99Micros, int opsDuringFaults,
-                         List<String> faultLog) {
+                         List<String> faultLog, Map<String, Integer> errors, History history) {
         public double readAvailability() {
             return reads == 0 ? 1 : (double) readsOk / reads;
         }
@@ -96,8 +98,10 @@ public final class ChaosRunner {
         List<History.Fault> faults = h.faults();
         int reads = 0, readsOk = 0, writes = 0, writesOk = 0;
         List<Long> all = new ArrayList<>(), during = new ArrayList<>();
+        Map<String, Integer> errors = new TreeMap<>();
         for (Op o : ops) {
             boolean ok = o.outcome() != Op.Outcome.FAIL;
+            if (!ok) errors.merge(o.type() + ": " + o.error(), 1, Integer::sum);
             if (o.type().write()) {
                 writes++;
                 if (ok) writesOk++;
@@ -117,7 +121,7 @@ public final class ChaosRunner {
                 .sorted(java.util.Comparator.comparingLong(History.Fault::start))
                 .map(f -> String.format("%.1f s: %s", (f.start() - h.t0) / 1e9, f.detail())).toList();
         return new Result(name, ops.size(), faults.size(), violations, reads, readsOk, writes, writesOk,
-                pct(during, 50), pct(during, 99), pct(all, 50), pct(all, 99), during.size(), faultLog);
+                pct(during, 50), pct(during, 99), pct(all, 50), pct(all, 99), during.size(), faultLog, errors, h);
     }
 
     private static long pct(List<Long> l, int p) {
