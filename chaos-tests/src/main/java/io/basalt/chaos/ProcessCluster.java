@@ -49,6 +49,7 @@ public final class ProcessCluster implements AutoCloseable {
     private Process etcd, coordinator, gateway;
     private final Process[] nodes;
     private final boolean[] paused;
+    private final Thread hook = new Thread(this::close, "process-cluster-stop");
 
     private ProcessCluster(Config cfg) {
         this.cfg = cfg;
@@ -72,6 +73,8 @@ public final class ProcessCluster implements AutoCloseable {
         }
         Files.createDirectories(cfg.dir().resolve("logs"));
         ProcessCluster c = new ProcessCluster(cfg);
+        // never leave children behind, also when this JVM is interrupted (Ctrl-C, a killed test run)
+        Runtime.getRuntime().addShutdownHook(c.hook);
         try {
             c.startEtcd();
             c.startCoordinator();
@@ -370,7 +373,14 @@ public final class ProcessCluster implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (Thread.currentThread() != hook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException | IllegalArgumentException e) {
+                // shutting down already, or never registered
+            }
+        }
         for (int i = 0; i < nodes.length; i++) {
             if (nodes[i] != null && paused[i]) signal(nodes[i], "CONT");
         }

@@ -149,8 +149,9 @@ public final class Workload {
     }
 
     Op mpu(int tid, String key, long seed, SplittableRandom r) {
-        // two parts when objects may be that large (every part but the last is at least 5 MiB), else one
-        int size = settings.maxSize() > MIN_PART ? MIN_PART + r.nextInt(settings.maxSize() - MIN_PART + 1)
+        // with objects of a MiB or more, a quarter of the uploads have two parts (every part but the last is
+        // at least 5 MiB); the others, and all of them with small objects, have one
+        int size = settings.maxSize() >= (1 << 20) && r.nextInt(4) == 0 ? MIN_PART + 1 + r.nextInt(1 << 20)
                 : 1 + r.nextInt(Math.max(1, settings.maxSize()));
         byte[] body = Content.bytes(seed, size);
         long t = System.nanoTime();
