@@ -201,13 +201,26 @@ public final class ProcessCluster implements AutoCloseable {
         while (true) {
             if (!etcd.isAlive()) throw new IllegalStateException("etcd exited");
             if (!gateway.isAlive()) throw new IllegalStateException("gateway exited; see " + cfg.dir().resolve("logs/gateway.log"));
-            if (httpOk(endpoint() + "/minio/health/ready") && registeredNodes() >= want) return;
+            // a killed node's old key outlives it by up to the lease TTL: also require its port to accept
+            if (httpOk(endpoint() + "/minio/health/ready") && registeredNodes() >= want && nodePortsAccept()) return;
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("cluster not ready within " + timeout.toSeconds() + " s ("
                         + registeredNodes() + "/" + want + " nodes registered); logs in " + cfg.dir().resolve("logs"));
             }
             Thread.sleep(200);
         }
+    }
+
+    private boolean nodePortsAccept() {
+        for (int i = 0; i < nodes.length; i++) {
+            if (nodes[i] == null || !nodes[i].isAlive() || paused[i]) continue;
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), nodePorts[i]), 1000);
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static final Pattern COUNT = Pattern.compile("\"count\"\\s*:\\s*\"?(\\d+)");
