@@ -1,0 +1,23 @@
+package io.basalt.chaos;
+
+import java.util.Random;
+
+/** SIGKILL the coordinator (the background-work leader) and start it again a few seconds later. */
+public final class CoordinatorKill implements Scenario {
+    @Override
+    public String name() {
+        return "coordinator-kill";
+    }
+
+    @Override
+    public void run(ProcessCluster c, History h, Random rnd, long until) throws Exception {
+        while (Scenario.sleepUntil(1500 + rnd.nextInt(1500), until)) {
+            long start = System.nanoTime();
+            c.killCoordinator();
+            Thread.sleep(1000 + rnd.nextInt(3000));
+            c.restartCoordinator();
+            h.fault(name(), "SIGKILL coordinator, restarted", start, System.nanoTime());
+        }
+        if (!c.coordinatorRunning()) c.restartCoordinator();
+    }
+}

@@ -1,0 +1,32 @@
+package io.basalt.chaos;
+
+import java.util.List;
+import java.util.Random;
+
+/** A named fault injection, run while the workload runs; it leaves the cluster healed when it returns. */
+public interface Scenario {
+
+    String name();
+
+    /** Injects faults until {@code untilNanos} (System.nanoTime()), recording each in the history. */
+    void run(ProcessCluster cluster, History history, Random rnd, long untilNanos) throws Exception;
+
+    static List<Scenario> all() {
+        // shard-corruption last: corrupted shards stay on disk and would add to later node losses
+        return List.of(new NodePause(), new NodeKill(), new CoordinatorKill(), new ShardCorruption());
+    }
+
+    static Scenario named(String name) {
+        return all().stream().filter(s -> s.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown scenario " + name + "; known: "
+                        + all().stream().map(Scenario::name).toList()));
+    }
+
+    /** Sleeps up to {@code millis}, never past {@code untilNanos}; false once the deadline has passed. */
+    static boolean sleepUntil(long millis, long untilNanos) throws InterruptedException {
+        long left = (untilNanos - System.nanoTime()) / 1_000_000;
+        if (left <= 0) return false;
+        Thread.sleep(Math.min(millis, left));
+        return System.nanoTime() < untilNanos;
+    }
+}

@@ -1,0 +1,28 @@
+package io.basalt.chaos;
+
+import java.util.Random;
+
+/**
+ * Flips bytes past the 32-byte header of shard files on two fixed storage nodes (at most m, so every object
+ * keeps k intact shards) while the workload reads: reads must detect the rot and never return it.
+ */
+public final class ShardCorruption implements Scenario {
+    @Override
+    public String name() {
+        return "shard-corruption";
+    }
+
+    @Override
+    public void run(ProcessCluster c, History h, Random rnd, long until) throws Exception {
+        int a = rnd.nextInt(c.nodeCount());
+        int b = (a + 1 + rnd.nextInt(c.nodeCount() - 1)) % c.nodeCount();
+        int[] victims = c.config().m() >= 2 ? new int[] {a, b} : new int[] {a};
+        while (Scenario.sleepUntil(1000 + rnd.nextInt(1000), until)) {
+            for (int i : victims) {
+                long start = System.nanoTime();
+                int n = c.corruptShards(i, 20, 1 + rnd.nextInt(4), rnd);
+                if (n > 0) h.fault(name(), "flipped bytes in " + n + " shard files of node-" + (i + 1), start, until); // the rot stays
+            }
+        }
+    }
+}
