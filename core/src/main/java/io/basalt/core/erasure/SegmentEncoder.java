@@ -142,7 +142,19 @@ public final class SegmentEncoder {
             for (int i = 0; i < writers.length; i++) {
                 if (writers[i] == null) continue;
                 try {
-                    crcs[i] = writers[i].finish(ackTimeoutMs).getCrc32C();
+                    writers[i].complete(); // all nodes fsync at once, not one after another
+                } catch (IOException e) {
+                    drop(i, e);
+                }
+            }
+            int acked = 0;
+            for (int i = 0; i < writers.length; i++) {
+                if (writers[i] == null) continue;
+                try {
+                    // Once a quorum is durable, a straggler (a frozen node) gets only the stall
+                    // timeout: its shard is then recorded missing and healed, not waited for.
+                    crcs[i] = writers[i].awaitDurable(acked >= quorum ? stallTimeoutMs : ackTimeoutMs).getCrc32C();
+                    acked++;
                 } catch (IOException e) {
                     drop(i, e);
                 }

@@ -48,8 +48,9 @@ public final class SegmentHealer {
                 for (int j = 0; j < shards.length; j++) writers[j].write(chunks[shards[j]], chunkLen);
             }
             List<Rebuilt> out = new ArrayList<>();
+            for (ShardWriter w : writers) w.complete();
             for (int j = 0; j < shards.length; j++) {
-                int crc = writers[j].finish(ioTimeoutMs).getCrc32C();
+                int crc = writers[j].awaitDurable(ioTimeoutMs).getCrc32C();
                 out.add(new Rebuilt(shards[j], targets.get(j).getNodeId(), crc));
             }
             return out;

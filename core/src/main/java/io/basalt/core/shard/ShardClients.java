@@ -1,5 +1,6 @@
 package io.basalt.core.shard;
 
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.basalt.proto.shard.ShardServiceGrpc;
@@ -23,14 +24,22 @@ public final class ShardClients implements AutoCloseable {
     }
 
     private ManagedChannel channel(String address) {
-        return channels.computeIfAbsent(address, a -> {
-            int colon = a.lastIndexOf(':');
-            return NettyChannelBuilder.forAddress(a.substring(0, colon), Integer.parseInt(a.substring(colon + 1)))
-                    .usePlaintext()
-                    .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-                    .keepAliveTime(30, TimeUnit.SECONDS)
-                    .build();
-        });
+        ManagedChannel ch = channels.computeIfAbsent(address, this::connect);
+        // A channel whose last connect failed waits out an exponential backoff (up to minutes)
+        // before trying again, failing every call meanwhile. Nodes come back on the same address
+        // after a restart, so retry at once: against a node that is still down it costs one
+        // refused connection.
+        if (ch.getState(false) == ConnectivityState.TRANSIENT_FAILURE) ch.resetConnectBackoff();
+        return ch;
+    }
+
+    private ManagedChannel connect(String address) {
+        int colon = address.lastIndexOf(':');
+        return NettyChannelBuilder.forAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)))
+                .usePlaintext()
+                .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                .keepAliveTime(30, TimeUnit.SECONDS)
+                .build();
     }
 
     @Override

@@ -66,8 +66,21 @@ public final class ShardWriter {
 
     /** Ends the stream and waits until the node has made the shard durable. */
     public ShardInfo finish(long timeoutMs) throws IOException {
+        complete();
+        return awaitDurable(timeoutMs);
+    }
+
+    /**
+     * Ends the stream without waiting: the node starts its fsync and rename. Completing every
+     * shard of a stripe set first and then waiting lets the nodes commit in parallel.
+     */
+    public void complete() throws IOException {
         failIfDone();
         call.onCompleted();
+    }
+
+    /** Waits for the node's acknowledgement that the completed shard is durable. */
+    public ShardInfo awaitDurable(long timeoutMs) throws IOException {
         try {
             return done.get(timeoutMs, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
