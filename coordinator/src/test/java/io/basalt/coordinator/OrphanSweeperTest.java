@@ -93,7 +93,9 @@ class OrphanSweeperTest {
         Thread.sleep(5); // shards strictly older than the sweep's cutoff
 
         try (OrphanSweeper sweeper = new OrphanSweeper(meta, KEYS, membership, clients, Duration.ZERO, Duration.ofHours(1))) {
-            assertEquals(12, sweeper.sweep(System.currentTimeMillis()), "2 orphan shard sets x 6 shards");
+            long sweepTime = System.currentTimeMillis();
+            int deleted = sweeper.sweep(sweepTime);
+            assertEquals(12, deleted, "2 orphan shard sets x 6 shards");
         }
         assertEquals(kept, shardSetsOnDisk());
     }
