@@ -80,7 +80,7 @@ public final class DataPath {
         List<NodeRecord> targets = new ArrayList<>(Placement.choose(shardSet, candidates, Math.min(n, candidates.size())));
         while (targets.size() < n) targets.add(null);
         try {
-            return encoder.write(shardSet, body, layout, targets, writeQuorum, null);
+            return encoder.write(shardSet, body, layout, targets, writeQuorum);
         } catch (ShardWriteException e) {
             throw new StorageUnavailableException(e.getMessage(), e);
         }

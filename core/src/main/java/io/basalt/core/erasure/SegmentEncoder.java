@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Consumer;
@@ -53,10 +54,9 @@ public final class SegmentEncoder {
     /**
      * @param targets     node i receives shard i; k+m entries, null where no node was available
      * @param writeQuorum the fewest durable shards that make the write succeed (at least k)
-     * @param objectDigest also fed with every byte (the object's ETag); may be null
      */
     public Segment write(String shardSet, InputStream in, ErasureLayout layout, List<NodeRecord> targets,
-                         int writeQuorum, MessageDigest objectDigest) throws IOException {
+                         int writeQuorum) throws IOException {
         int k = layout.getK(), m = layout.getM(), n = k + m;
         if (targets.size() != n) throw new IllegalArgumentException("need " + n + " targets, got " + targets.size());
         if (writeQuorum < k || writeQuorum > n) throw new IllegalArgumentException("write quorum " + writeQuorum + " outside " + k + ".." + n);
@@ -71,12 +71,11 @@ public final class SegmentEncoder {
                 int len = in.readNBytes(stripe, 0, stripe.length);
                 if (len == stripe.length && stripe.length < blockSize) {
                     // Small bodies are common (Milvus stats logs): only grow to a full stripe when needed.
-                    stripe = java.util.Arrays.copyOf(stripe, blockSize);
+                    stripe = Arrays.copyOf(stripe, blockSize);
                     len += in.readNBytes(stripe, len, blockSize - len);
                 }
                 if (len == 0) break;
                 md5.update(stripe, 0, len);
-                if (objectDigest != null) objectDigest.update(stripe, 0, len);
                 if (fanout == null) fanout = new Fanout(shardSet, targets, StripeLayout.ceilDiv(blockSize, k), writeQuorum);
                 int chunk = StripeLayout.ceilDiv(len, k);
                 byte[][] shards = new byte[n][chunk];
