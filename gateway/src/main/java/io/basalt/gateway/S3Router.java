@@ -175,11 +175,34 @@ public final class S3Router implements HttpHandler {
             return;
         }
         if (e.error().status() >= 500) log.warn("{} {} -> {}: {}", ex.getRequestMethod(), ex.getRequestURI(), e.error().code(), e.getMessage());
-        // A body we stopped reading early cannot be followed by another request on this connection.
-        if (!ex.isRequestComplete()) ex.setPersistent(false);
+        drainOrClose(ex, req);
         String resource = req == null ? ex.getRequestPath() : "/" + (req.bucket() == null ? "" : req.bucket())
                 + (req.key() == null ? "" : "/" + req.key());
         Responses.error(ex, e, resource, requestId);
+    }
+
+    /** Unread bodies up to this size are read and dropped before an authenticated error answer. */
+    private static final long DRAIN_LIMIT = 32L << 20;
+
+    /**
+     * A client still sending its body when the error comes back sees only a broken pipe, never
+     * the answer. For an authenticated request with a modest body, read the rest and drop it so
+     * the client gets the S3 error (a 503 it can retry); otherwise close the connection after
+     * answering, since unread bytes cannot be followed by another request.
+     */
+    private static void drainOrClose(HttpServerExchange ex, S3Request req) {
+        if (ex.isRequestComplete()) return;
+        boolean authenticated = req != null && req.body() != null;
+        long length = ex.getRequestContentLength();
+        if (authenticated && length >= 0 && length <= DRAIN_LIMIT) {
+            try {
+                ex.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+                return;
+            } catch (java.io.IOException | RuntimeException e) {
+                // the client went away: nothing to answer on this connection anyway
+            }
+        }
+        ex.setPersistent(false);
     }
 
     private static S3Exception findS3Cause(Throwable t) {

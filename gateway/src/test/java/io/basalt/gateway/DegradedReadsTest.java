@@ -72,7 +72,7 @@ class DegradedReadsTest {
 
         // Below the write quorum a PUT is refused and nothing becomes visible.
         S3Exception e = assertThrows(S3Exception.class,
-                () -> s3.putObject(b -> b.bucket(BUCKET).key("no-room"), RequestBody.fromString("x")));
+                () -> s3.putObject(b -> b.bucket(BUCKET).key("no-room"), RequestBody.fromBytes(TestData.random(5, 2 * MIB))));
         assertEquals(503, e.statusCode());
         assertThrows(S3Exception.class, () -> s3.headObject(b -> b.bucket(BUCKET).key("no-room")));
 
