@@ -1,12 +1,9 @@
 package io.basalt.gateway;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.ChecksumMode;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -14,7 +11,6 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.zip.CRC32;
@@ -30,23 +26,8 @@ class ChecksumsTest {
 
     static final String BUCKET = "checksums";
 
-    @TempDir
-    static Path dir;
-    static TestCluster cluster;
-    static S3Client s3;
-
-    @BeforeAll
-    static void start() throws Exception {
-        cluster = new TestCluster(dir, 6, 4, 2);
-        s3 = cluster.client();
-        s3.createBucket(b -> b.bucket(BUCKET));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (s3 != null) s3.close();
-        if (cluster != null) cluster.close();
-    }
+    @RegisterExtension
+    static final ClusterExtension env = new ClusterExtension(BUCKET);
 
     @Test
     void everyAlgorithmIsVerifiedStoredAndReturned() throws Exception {
@@ -64,11 +45,11 @@ class ChecksumsTest {
                 ChecksumAlgorithm.SHA256, ChecksumAlgorithm.SHA1}) {
             // CRC64NVME needs the AWS CRT in the Java SDK; Crc64NvmeTest checks our implementation.
             String key = "alg-" + alg;
-            s3.putObject(b -> b.bucket(BUCKET).key(key).checksumAlgorithm(alg), RequestBody.fromBytes(data));
+            env.s3().putObject(b -> b.bucket(BUCKET).key(key).checksumAlgorithm(alg), RequestBody.fromBytes(data));
             // The SDK validates the returned checksum against the bytes it receives.
-            ResponseBytes<GetObjectResponse> got = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(key).checksumMode(ChecksumMode.ENABLED));
+            ResponseBytes<GetObjectResponse> got = env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key(key).checksumMode(ChecksumMode.ENABLED));
             assertArrayEquals(data, got.asByteArray());
-            HeadObjectResponse head = s3.headObject(b -> b.bucket(BUCKET).key(key).checksumMode(ChecksumMode.ENABLED));
+            HeadObjectResponse head = env.s3().headObject(b -> b.bucket(BUCKET).key(key).checksumMode(ChecksumMode.ENABLED));
             switch (alg) {
                 case CRC32 -> assertEquals(expectedCrc32, head.checksumCRC32());
                 case CRC32_C -> assertEquals(expectedCrc32c, head.checksumCRC32C());
@@ -77,26 +58,26 @@ class ChecksumsTest {
                 default -> throw new AssertionError(alg);
             }
         }
-        HeadObjectResponse plain = s3.headObject(b -> b.bucket(BUCKET).key("alg-CRC32"));
+        HeadObjectResponse plain = env.s3().headObject(b -> b.bucket(BUCKET).key("alg-CRC32"));
         assertNull(plain.checksumCRC32(), "checksums are only returned with x-amz-checksum-mode: ENABLED");
     }
 
     @Test
     void wrongChecksumIsBadDigestAndNothingIsStored() {
-        S3Exception e = assertThrows(S3Exception.class, () -> s3.putObject(
+        S3Exception e = assertThrows(S3Exception.class, () -> env.s3().putObject(
                 b -> b.bucket(BUCKET).key("wrong").checksumCRC32C("AAAAAA=="), RequestBody.fromString("some bytes")));
         assertEquals(400, e.statusCode());
         assertEquals("BadDigest", e.awsErrorDetails().errorCode());
-        S3Exception missing = assertThrows(S3Exception.class, () -> s3.headObject(b -> b.bucket(BUCKET).key("wrong")));
+        S3Exception missing = assertThrows(S3Exception.class, () -> env.s3().headObject(b -> b.bucket(BUCKET).key("wrong")));
         assertEquals(404, missing.statusCode());
     }
 
     @Test
     void wrongContentMd5IsBadDigest() {
-        S3Exception e = assertThrows(S3Exception.class, () -> s3.putObject(
+        S3Exception e = assertThrows(S3Exception.class, () -> env.s3().putObject(
                 b -> b.bucket(BUCKET).key("md5").contentMD5("1B2M2Y8AsgTpgAmY7PhCfg=="), RequestBody.fromString("not empty")));
         assertEquals("BadDigest", e.awsErrorDetails().errorCode());
-        assertThrows(S3Exception.class, () -> s3.headObject(b -> b.bucket(BUCKET).key("md5")));
+        assertThrows(S3Exception.class, () -> env.s3().headObject(b -> b.bucket(BUCKET).key("md5")));
     }
 
     private static String b64(byte[] b) {

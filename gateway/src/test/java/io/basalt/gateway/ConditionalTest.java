@@ -1,15 +1,11 @@
 package io.basalt.gateway;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,54 +22,39 @@ class ConditionalTest {
 
     static final String BUCKET = "conditional";
 
-    @TempDir
-    static Path dir;
-    static TestCluster cluster;
-    static S3Client s3;
-
-    @BeforeAll
-    static void start() throws Exception {
-        cluster = new TestCluster(dir, 6, 4, 2);
-        s3 = cluster.client();
-        s3.createBucket(b -> b.bucket(BUCKET));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (s3 != null) s3.close();
-        if (cluster != null) cluster.close();
-    }
+    @RegisterExtension
+    static final ClusterExtension env = new ClusterExtension(BUCKET);
 
     @Test
     void conditionalGetAndHead() {
-        String etag = s3.putObject(b -> b.bucket(BUCKET).key("c"), RequestBody.fromString("content")).eTag();
-        HeadObjectResponse head = s3.headObject(b -> b.bucket(BUCKET).key("c"));
+        String etag = env.s3().putObject(b -> b.bucket(BUCKET).key("c"), RequestBody.fromString("content")).eTag();
+        HeadObjectResponse head = env.s3().headObject(b -> b.bucket(BUCKET).key("c"));
         assertEquals(etag, head.eTag());
         Instant modified = head.lastModified();
 
-        assertEquals("content", s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifMatch(etag)).asUtf8String());
+        assertEquals("content", env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifMatch(etag)).asUtf8String());
         assertEquals(412, assertThrows(S3Exception.class,
-                () -> s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifMatch("\"0123\""))).statusCode());
+                () -> env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifMatch("\"0123\""))).statusCode());
         assertEquals(412, assertThrows(S3Exception.class,
-                () -> s3.headObject(b -> b.bucket(BUCKET).key("c").ifMatch("\"0123\""))).statusCode());
+                () -> env.s3().headObject(b -> b.bucket(BUCKET).key("c").ifMatch("\"0123\""))).statusCode());
         assertEquals(304, assertThrows(S3Exception.class,
-                () -> s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifNoneMatch(etag))).statusCode());
+                () -> env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifNoneMatch(etag))).statusCode());
         assertEquals(304, assertThrows(S3Exception.class,
-                () -> s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifModifiedSince(modified.plusSeconds(60)))).statusCode());
-        assertEquals("content", s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifModifiedSince(modified.minusSeconds(60))).asUtf8String());
+                () -> env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifModifiedSince(modified.plusSeconds(60)))).statusCode());
+        assertEquals("content", env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifModifiedSince(modified.minusSeconds(60))).asUtf8String());
         assertEquals(412, assertThrows(S3Exception.class,
-                () -> s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifUnmodifiedSince(modified.minusSeconds(60)))).statusCode());
-        assertEquals("content", s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifUnmodifiedSince(modified.plusSeconds(60))).asUtf8String());
+                () -> env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifUnmodifiedSince(modified.minusSeconds(60)))).statusCode());
+        assertEquals("content", env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifUnmodifiedSince(modified.plusSeconds(60))).asUtf8String());
     }
 
     @Test
     void createIfAbsentRefusesAnExistingKey() {
-        s3.putObject(b -> b.bucket(BUCKET).key("once").ifNoneMatch("*"), RequestBody.fromString("first"));
+        env.s3().putObject(b -> b.bucket(BUCKET).key("once").ifNoneMatch("*"), RequestBody.fromString("first"));
         S3Exception e = assertThrows(S3Exception.class,
-                () -> s3.putObject(b -> b.bucket(BUCKET).key("once").ifNoneMatch("*"), RequestBody.fromString("second")));
+                () -> env.s3().putObject(b -> b.bucket(BUCKET).key("once").ifNoneMatch("*"), RequestBody.fromString("second")));
         assertEquals(412, e.statusCode());
         assertEquals("PreconditionFailed", e.awsErrorDetails().errorCode());
-        assertEquals("first", s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("once")).asUtf8String());
+        assertEquals("first", env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("once")).asUtf8String());
     }
 
     @Test
@@ -89,7 +70,7 @@ class ConditionalTest {
                 outcomes.add(pool.submit(() -> {
                     go.await();
                     try {
-                        s3.putObject(b -> b.bucket(BUCKET).key(key).ifNoneMatch("*"), RequestBody.fromString(body));
+                        env.s3().putObject(b -> b.bucket(BUCKET).key(key).ifNoneMatch("*"), RequestBody.fromString(body));
                         return body;
                     } catch (S3Exception e) {
                         assertEquals(412, e.statusCode());
@@ -102,7 +83,7 @@ class ConditionalTest {
             for (Future<String> f : outcomes) if (f.get() != null) winners.add(f.get());
             pool.shutdown();
             assertEquals(1, winners.size(), "round " + round + ": " + winners);
-            assertEquals(winners.get(0), s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asUtf8String());
+            assertEquals(winners.get(0), env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asUtf8String());
         }
     }
 }

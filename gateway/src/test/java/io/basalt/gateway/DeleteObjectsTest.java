@@ -1,18 +1,14 @@
 package io.basalt.gateway;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.DeletedObject;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -29,31 +25,16 @@ class DeleteObjectsTest {
 
     static final String BUCKET = "batch-delete";
 
-    @TempDir
-    static Path dir;
-    static TestCluster cluster;
-    static S3Client s3;
-
-    @BeforeAll
-    static void start() throws Exception {
-        cluster = new TestCluster(dir, 6, 4, 2);
-        s3 = cluster.client();
-        s3.createBucket(b -> b.bucket(BUCKET));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (s3 != null) s3.close();
-        if (cluster != null) cluster.close();
-    }
+    @RegisterExtension
+    static final ClusterExtension env = new ClusterExtension(BUCKET);
 
     private static void put(String key) {
-        s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromString(key));
+        env.s3().putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromString(key));
     }
 
     private static boolean exists(String key) {
         try {
-            s3.headObject(b -> b.bucket(BUCKET).key(key));
+            env.s3().headObject(b -> b.bucket(BUCKET).key(key));
             return true;
         } catch (S3Exception e) {
             assertEquals(404, e.statusCode());
@@ -69,7 +50,7 @@ class DeleteObjectsTest {
     void verboseListsEveryKeyIncludingAbsentOnes() {
         List<String> keys = List.of("v/a", "v/b & <c>", "v/ünïcödé ", "v/keep");
         keys.forEach(DeleteObjectsTest::put);
-        DeleteObjectsResponse r = s3.deleteObjects(b -> b.bucket(BUCKET).delete(d -> d.objects(
+        DeleteObjectsResponse r = env.s3().deleteObjects(b -> b.bucket(BUCKET).delete(d -> d.objects(
                 id("v/a"), id("v/b & <c>"), id("v/ünïcödé "), id("v/never-existed"))));
         assertEquals(Set.of("v/a", "v/b & <c>", "v/ünïcödé ", "v/never-existed"),
                 r.deleted().stream().map(DeletedObject::key).collect(Collectors.toSet()));
@@ -77,14 +58,14 @@ class DeleteObjectsTest {
         assertFalse(exists("v/a"));
         assertFalse(exists("v/b & <c>"));
         assertFalse(exists("v/ünïcödé "));
-        assertArrayEquals("v/keep".getBytes(), s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("v/keep")).asByteArray());
+        assertArrayEquals("v/keep".getBytes(), env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("v/keep")).asByteArray());
     }
 
     @Test
     void quietListsOnlyErrors() {
         put("q/1");
         put("q/2");
-        DeleteObjectsResponse r = s3.deleteObjects(b -> b.bucket(BUCKET).delete(d -> d.quiet(true).objects(
+        DeleteObjectsResponse r = env.s3().deleteObjects(b -> b.bucket(BUCKET).delete(d -> d.quiet(true).objects(
                 id("q/1"), ObjectIdentifier.builder().key("q/2").versionId("not-a-version").build())));
         assertTrue(r.deleted().isEmpty());
         assertEquals(1, r.errors().size());
@@ -99,7 +80,7 @@ class DeleteObjectsTest {
     @Test
     void theNullVersionIsTheObject() {
         put("n/1");
-        DeleteObjectsResponse r = s3.deleteObjects(b -> b.bucket(BUCKET).delete(d -> d.objects(
+        DeleteObjectsResponse r = env.s3().deleteObjects(b -> b.bucket(BUCKET).delete(d -> d.objects(
                 ObjectIdentifier.builder().key("n/1").versionId("null").build())));
         assertEquals(1, r.deleted().size());
         assertEquals("n/1", r.deleted().get(0).key());
@@ -112,13 +93,13 @@ class DeleteObjectsTest {
         List<ObjectIdentifier> ids = new ArrayList<>();
         for (int i = 0; i < 1000; i++) ids.add(id("many/" + i));
         put("many/7");
-        DeleteObjectsResponse ok = s3.deleteObjects(b -> b.bucket(BUCKET).delete(d -> d.objects(ids)));
+        DeleteObjectsResponse ok = env.s3().deleteObjects(b -> b.bucket(BUCKET).delete(d -> d.objects(ids)));
         assertEquals(1000, ok.deleted().size());
         assertFalse(exists("many/7"));
 
         put("many/8");
         ids.add(id("many/1000"));
-        S3Exception e = assertThrows(S3Exception.class, () -> s3.deleteObjects(b -> b.bucket(BUCKET).delete(d -> d.objects(ids))));
+        S3Exception e = assertThrows(S3Exception.class, () -> env.s3().deleteObjects(b -> b.bucket(BUCKET).delete(d -> d.objects(ids))));
         assertEquals(400, e.statusCode());
         assertEquals("MalformedXML", e.awsErrorDetails().errorCode());
         assertTrue(exists("many/8"), "a refused request deletes nothing");
@@ -127,7 +108,7 @@ class DeleteObjectsTest {
     @Test
     void missingBucket() {
         S3Exception e = assertThrows(S3Exception.class,
-                () -> s3.deleteObjects(b -> b.bucket("no-such-bucket").delete(d -> d.objects(id("a")))));
+                () -> env.s3().deleteObjects(b -> b.bucket("no-such-bucket").delete(d -> d.objects(id("a")))));
         assertEquals(404, e.statusCode());
         assertEquals("NoSuchBucket", e.awsErrorDetails().errorCode());
     }

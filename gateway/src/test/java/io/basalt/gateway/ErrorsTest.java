@@ -1,9 +1,7 @@
 package io.basalt.gateway;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.ContentStreamProvider;
@@ -18,7 +16,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -27,39 +24,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Authentication failures and S3 error documents, seen by the SDK and on the wire. */
 class ErrorsTest {
 
-    @TempDir
-    static Path dir;
-    static TestCluster cluster;
-    static S3Client s3;
-
-    @BeforeAll
-    static void start() throws Exception {
-        cluster = new TestCluster(dir, 6, 4, 2);
-        s3 = cluster.client();
-        s3.createBucket(b -> b.bucket("errors"));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (s3 != null) s3.close();
-        if (cluster != null) cluster.close();
-    }
+    @RegisterExtension
+    static final ClusterExtension env = new ClusterExtension("errors");
 
     @Test
     void wrongSecretIsSignatureDoesNotMatchAndStoresNothing() {
-        try (S3Client bad = cluster.client("minioadmin", "not-the-secret")) {
+        try (S3Client bad = env.cluster().client("minioadmin", "not-the-secret")) {
             S3Exception e = assertThrows(S3Exception.class,
                     () -> bad.putObject(b -> b.bucket("errors").key("forged"), RequestBody.fromString("x")));
             assertEquals(403, e.statusCode());
             assertEquals("SignatureDoesNotMatch", e.awsErrorDetails().errorCode());
         }
-        S3Exception missing = assertThrows(S3Exception.class, () -> s3.headObject(b -> b.bucket("errors").key("forged")));
+        S3Exception missing = assertThrows(S3Exception.class, () -> env.s3().headObject(b -> b.bucket("errors").key("forged")));
         assertEquals(404, missing.statusCode());
     }
 
     @Test
     void unknownAccessKey() {
-        try (S3Client bad = cluster.client("nobody", "minioadmin")) {
+        try (S3Client bad = env.cluster().client("nobody", "minioadmin")) {
             S3Exception e = assertThrows(S3Exception.class, () -> bad.listBuckets());
             assertEquals(403, e.statusCode());
             assertEquals("InvalidAccessKeyId", e.awsErrorDetails().errorCode());
@@ -69,7 +51,7 @@ class ErrorsTest {
     @Test
     void anonymousRequestGetsAccessDeniedXml() throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(cluster.endpoint() + "/errors/x")).GET().build(),
+                HttpRequest.newBuilder(URI.create(env.cluster().endpoint() + "/errors/x")).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(403, r.statusCode());
         assertEquals("application/xml", r.headers().firstValue("Content-Type").orElse(""));
@@ -79,17 +61,17 @@ class ErrorsTest {
 
     @Test
     void missingKeyAndBucket() {
-        S3Exception key = assertThrows(S3Exception.class, () -> s3.getObjectAsBytes(b -> b.bucket("errors").key("absent")));
+        S3Exception key = assertThrows(S3Exception.class, () -> env.s3().getObjectAsBytes(b -> b.bucket("errors").key("absent")));
         assertEquals(404, key.statusCode());
         assertEquals("NoSuchKey", key.awsErrorDetails().errorCode());
-        S3Exception bucket = assertThrows(S3Exception.class, () -> s3.getObjectAsBytes(b -> b.bucket("no-such-bucket").key("a")));
+        S3Exception bucket = assertThrows(S3Exception.class, () -> env.s3().getObjectAsBytes(b -> b.bucket("no-such-bucket").key("a")));
         assertEquals("NoSuchBucket", bucket.awsErrorDetails().errorCode());
     }
 
     @Test
     void bodyThatDoesNotMatchTheSignedHashIsRejectedAndNotStored() throws Exception {
         // Signed (by the SDK's own signer) for one body, sent with another of the same length.
-        URI uri = URI.create(cluster.endpoint() + "/errors/tampered");
+        URI uri = URI.create(env.cluster().endpoint() + "/errors/tampered");
         SdkHttpFullRequest unsigned = SdkHttpFullRequest.builder().method(SdkHttpMethod.PUT).uri(uri)
                 .putHeader("Content-Length", "8").build();
         SignedRequest signed = AwsV4HttpSigner.create().sign(r -> r
@@ -106,13 +88,13 @@ class ErrorsTest {
         HttpResponse<String> r = HttpClient.newHttpClient().send(send.build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(400, r.statusCode(), r.body());
         assertTrue(r.body().contains("<Code>XAmzContentSHA256Mismatch</Code>"), r.body());
-        S3Exception missing = assertThrows(S3Exception.class, () -> s3.headObject(b -> b.bucket("errors").key("tampered")));
+        S3Exception missing = assertThrows(S3Exception.class, () -> env.s3().headObject(b -> b.bucket("errors").key("tampered")));
         assertEquals(404, missing.statusCode());
     }
 
     @Test
     void clockSkewBeyondFifteenMinutesIsRefused() throws Exception {
-        URI uri = URI.create(cluster.endpoint() + "/errors/skewed");
+        URI uri = URI.create(env.cluster().endpoint() + "/errors/skewed");
         SdkHttpFullRequest unsigned = SdkHttpFullRequest.builder().method(SdkHttpMethod.GET).uri(uri).build();
         SignedRequest signed = AwsV4HttpSigner.create().sign(r -> r
                 .identity(AwsBasicCredentials.create("minioadmin", "minioadmin"))
@@ -134,7 +116,7 @@ class ErrorsTest {
     void healthProbesNeedNoCredentials() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         for (String path : new String[] {"/minio/health/live", "/minio/health/ready"}) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(cluster.endpoint() + path)).GET().build(),
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(env.cluster().endpoint() + path)).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, r.statusCode(), path + ": " + r.body());
             assertTrue(r.headers().firstValue("x-amz-request-id").isPresent(), "every response has a request id");

@@ -1,15 +1,12 @@
 package io.basalt.gateway;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.http.SdkHttpFullRequest;
 import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
-import software.amazon.awssdk.services.s3.S3Client;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,7 +15,6 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,27 +22,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** HTTP-level behaviour clients rely on, checked on a raw socket. */
 class HttpProtocolTest {
 
-    @TempDir
-    static Path dir;
-    static TestCluster cluster;
-    static S3Client s3;
-
-    @BeforeAll
-    static void start() throws Exception {
-        cluster = new TestCluster(dir, 6, 4, 2);
-        s3 = cluster.client();
-        s3.createBucket(b -> b.bucket("http"));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (s3 != null) s3.close();
-        if (cluster != null) cluster.close();
-    }
+    @RegisterExtension
+    static final ClusterExtension env = new ClusterExtension("http");
 
     @Test
     void expectContinueIsRefusedBeforeTheBodyWhenAuthenticationFails() throws Exception {
-        try (Socket socket = new Socket("127.0.0.1", cluster.gateway.port())) {
+        try (Socket socket = new Socket("127.0.0.1", env.cluster().gateway.port())) {
             socket.setSoTimeout(10_000);
             String head = "PUT /http/refused HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n"
                     + "eXpEcT: 100-Continue\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\nx-amz-date: 20260101T000000Z\r\n"
@@ -62,7 +43,7 @@ class HttpProtocolTest {
     void expectContinueProceedsWhenAuthenticated() throws Exception {
         byte[] body = TestData.random(9, 200_000);
         SdkHttpFullRequest unsigned = SdkHttpFullRequest.builder().method(SdkHttpMethod.PUT)
-                .uri(URI.create(cluster.endpoint() + "/http/continued"))
+                .uri(URI.create(env.cluster().endpoint() + "/http/continued"))
                 .putHeader("Content-Length", String.valueOf(body.length))
                 .putHeader("Expect", "100-continue")
                 .putHeader("x-amz-content-sha256", "UNSIGNED-PAYLOAD")
@@ -75,9 +56,9 @@ class HttpProtocolTest {
                 .putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, false));
         StringBuilder head = new StringBuilder("PUT /http/continued HTTP/1.1\r\n");
         signed.request().headers().forEach((name, values) -> head.append(name).append(": ").append(values.get(0)).append("\r\n"));
-        if (signed.request().firstMatchingHeader("Host").isEmpty()) head.append("Host: 127.0.0.1:").append(cluster.gateway.port()).append("\r\n");
+        if (signed.request().firstMatchingHeader("Host").isEmpty()) head.append("Host: 127.0.0.1:").append(env.cluster().gateway.port()).append("\r\n");
         head.append("\r\n");
-        try (Socket socket = new Socket("127.0.0.1", cluster.gateway.port())) {
+        try (Socket socket = new Socket("127.0.0.1", env.cluster().gateway.port())) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
@@ -87,7 +68,7 @@ class HttpProtocolTest {
             out.write(body);
             assertTrue(statusLine(in).startsWith("HTTP/1.1 200"));
         }
-        assertEquals(TestData.md5Hex(body), s3.headObject(b -> b.bucket("http").key("continued")).eTag().replace("\"", ""));
+        assertEquals(TestData.md5Hex(body), env.s3().headObject(b -> b.bucket("http").key("continued")).eTag().replace("\"", ""));
     }
 
     @Test
@@ -95,9 +76,9 @@ class HttpProtocolTest {
         java.net.http.HttpResponse<String> r;
         // Signed by the SDK as an ordinary PUT whose content type says "form".
         byte[] body = "a=1&b=2".getBytes(StandardCharsets.US_ASCII);
-        s3.putObject(b -> b.bucket("http").key("form").contentType("application/x-www-form-urlencoded"),
+        env.s3().putObject(b -> b.bucket("http").key("form").contentType("application/x-www-form-urlencoded"),
                 software.amazon.awssdk.core.sync.RequestBody.fromBytes(body));
-        assertEquals("a=1&b=2", s3.getObjectAsBytes(b -> b.bucket("http").key("form")).asUtf8String());
+        assertEquals("a=1&b=2", env.s3().getObjectAsBytes(b -> b.bucket("http").key("form")).asUtf8String());
     }
 
     private static String statusLine(InputStream in) throws IOException {

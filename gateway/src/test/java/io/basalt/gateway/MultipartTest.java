@@ -1,19 +1,15 @@
 package io.basalt.gateway;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
-import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.io.ByteArrayOutputStream;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,33 +27,18 @@ class MultipartTest {
     static final int MIB = 1 << 20;
     static final String BUCKET = "multipart";
 
-    @TempDir
-    static Path dir;
-    static TestCluster cluster;
-    static S3Client s3;
-
-    @BeforeAll
-    static void start() throws Exception {
-        cluster = new TestCluster(dir, 6, 4, 2);
-        s3 = cluster.client();
-        s3.createBucket(b -> b.bucket(BUCKET));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (s3 != null) s3.close();
-        if (cluster != null) cluster.close();
-    }
+    @RegisterExtension
+    static final ClusterExtension env = new ClusterExtension(BUCKET);
 
     @Test
     void partsUploadedOutOfOrderInParallelReadBackExactly() throws Exception {
         byte[][] parts = {TestData.random(1, 5 * MIB), TestData.random(2, 5 * MIB + 17), TestData.random(3, 1000)};
-        String id = s3.createMultipartUpload(b -> b.bucket(BUCKET).key("mp")).uploadId();
+        String id = env.s3().createMultipartUpload(b -> b.bucket(BUCKET).key("mp")).uploadId();
         List<CompletableFuture<String>> etags = new ArrayList<>();
         for (int i = parts.length - 1; i >= 0; i--) {
             int n = i + 1;
             byte[] body = parts[i];
-            etags.add(0, CompletableFuture.supplyAsync(() -> s3.uploadPart(b -> b.bucket(BUCKET).key("mp").uploadId(id).partNumber(n),
+            etags.add(0, CompletableFuture.supplyAsync(() -> env.s3().uploadPart(b -> b.bucket(BUCKET).key("mp").uploadId(id).partNumber(n),
                     RequestBody.fromBytes(body)).eTag()));
         }
         List<CompletedPart> done = new ArrayList<>();
@@ -68,45 +49,45 @@ class MultipartTest {
             md5s.update(MessageDigest.getInstance("MD5").digest(parts[i]));
             whole.write(parts[i]);
         }
-        assertEquals(3, s3.listParts(b -> b.bucket(BUCKET).key("mp").uploadId(id)).parts().size());
-        String etag = s3.completeMultipartUpload(b -> b.bucket(BUCKET).key("mp").uploadId(id)
+        assertEquals(3, env.s3().listParts(b -> b.bucket(BUCKET).key("mp").uploadId(id)).parts().size());
+        String etag = env.s3().completeMultipartUpload(b -> b.bucket(BUCKET).key("mp").uploadId(id)
                 .multipartUpload(u -> u.parts(done))).eTag();
         assertEquals("\"" + HexFormat.of().formatHex(md5s.digest()) + "-3\"", etag);
 
         byte[] expected = whole.toByteArray();
-        assertArrayEquals(expected, s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("mp")).asByteArray());
+        assertArrayEquals(expected, env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("mp")).asByteArray());
         int from = 5 * MIB - 100, to = 5 * MIB + 5 * MIB + 17 + 10; // across both part boundaries
-        byte[] range = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("mp").range("bytes=" + from + "-" + to)).asByteArray();
+        byte[] range = env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("mp").range("bytes=" + from + "-" + to)).asByteArray();
         assertArrayEquals(Arrays.copyOfRange(expected, from, to + 1), range);
-        assertEquals(etag, s3.headObject(b -> b.bucket(BUCKET).key("mp")).eTag());
+        assertEquals(etag, env.s3().headObject(b -> b.bucket(BUCKET).key("mp")).eTag());
 
         // GET ?partNumber=N, the SDKs' multipart download
         long offset = 0;
         for (int i = 0; i < parts.length; i++) {
             int n = i + 1;
-            ResponseBytes<GetObjectResponse> part = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("mp").partNumber(n));
+            ResponseBytes<GetObjectResponse> part = env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("mp").partNumber(n));
             assertArrayEquals(parts[i], part.asByteArray(), "part " + n);
             assertEquals(3, part.response().partsCount());
             assertEquals("bytes " + offset + "-" + (offset + parts[i].length - 1) + "/" + expected.length, part.response().contentRange());
             offset += parts[i].length;
         }
-        assertEquals(parts[1].length, s3.headObject(b -> b.bucket(BUCKET).key("mp").partNumber(2)).contentLength());
-        S3Exception beyond = assertThrows(S3Exception.class, () -> s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("mp").partNumber(4)));
+        assertEquals(parts[1].length, env.s3().headObject(b -> b.bucket(BUCKET).key("mp").partNumber(2)).contentLength());
+        S3Exception beyond = assertThrows(S3Exception.class, () -> env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("mp").partNumber(4)));
         assertEquals(416, beyond.statusCode());
         assertEquals("InvalidPartNumber", beyond.awsErrorDetails().errorCode());
     }
 
     @Test
     void declaredObjectSizeIsChecked() {
-        String id = s3.createMultipartUpload(b -> b.bucket(BUCKET).key("sized")).uploadId();
-        String e = s3.uploadPart(b -> b.bucket(BUCKET).key("sized").uploadId(id).partNumber(1), RequestBody.fromString("12345")).eTag();
-        S3Exception wrong = assertThrows(S3Exception.class, () -> s3.completeMultipartUpload(b -> b.bucket(BUCKET).key("sized").uploadId(id)
+        String id = env.s3().createMultipartUpload(b -> b.bucket(BUCKET).key("sized")).uploadId();
+        String e = env.s3().uploadPart(b -> b.bucket(BUCKET).key("sized").uploadId(id).partNumber(1), RequestBody.fromString("12345")).eTag();
+        S3Exception wrong = assertThrows(S3Exception.class, () -> env.s3().completeMultipartUpload(b -> b.bucket(BUCKET).key("sized").uploadId(id)
                 .mpuObjectSize(6L).multipartUpload(u -> u.parts(CompletedPart.builder().partNumber(1).eTag(e).build()))));
         assertEquals(400, wrong.statusCode());
         assertEquals("InvalidRequest", wrong.awsErrorDetails().errorCode());
-        s3.completeMultipartUpload(b -> b.bucket(BUCKET).key("sized").uploadId(id)
+        env.s3().completeMultipartUpload(b -> b.bucket(BUCKET).key("sized").uploadId(id)
                 .mpuObjectSize(5L).multipartUpload(u -> u.parts(CompletedPart.builder().partNumber(1).eTag(e).build())));
-        assertEquals("12345", s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("sized")).asUtf8String());
+        assertEquals("12345", env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("sized")).asUtf8String());
     }
 
     @Test
@@ -114,14 +95,14 @@ class MultipartTest {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             String key = "pending/" + i;
-            ids.add(s3.createMultipartUpload(b -> b.bucket(BUCKET).key(key)).uploadId());
+            ids.add(env.s3().createMultipartUpload(b -> b.bucket(BUCKET).key(key)).uploadId());
         }
         List<String> seen = new ArrayList<>();
         String keyMarker = null, idMarker = null;
         boolean truncated;
         do {
             String km = keyMarker, im = idMarker;
-            ListMultipartUploadsResponse r = s3.listMultipartUploads(b -> b.bucket(BUCKET).prefix("pending/").maxUploads(2)
+            ListMultipartUploadsResponse r = env.s3().listMultipartUploads(b -> b.bucket(BUCKET).prefix("pending/").maxUploads(2)
                     .keyMarker(km).uploadIdMarker(im));
             r.uploads().forEach(u -> seen.add(u.uploadId()));
             truncated = r.isTruncated();
@@ -131,60 +112,60 @@ class MultipartTest {
         assertEquals(ids, seen);
         for (int i = 0; i < 5; i++) {
             String key = "pending/" + i, id = ids.get(i);
-            s3.abortMultipartUpload(b -> b.bucket(BUCKET).key(key).uploadId(id));
+            env.s3().abortMultipartUpload(b -> b.bucket(BUCKET).key(key).uploadId(id));
         }
     }
 
     @Test
     void uploadPartCopyBuildsAnObjectFromRangesOfAnother() {
         byte[] source = TestData.random(21, 12 * MIB + 5);
-        s3.putObject(b -> b.bucket(BUCKET).key("copy-src"), RequestBody.fromBytes(source));
-        String id = s3.createMultipartUpload(b -> b.bucket(BUCKET).key("copy-dst")).uploadId();
-        String e1 = s3.uploadPartCopy(b -> b.sourceBucket(BUCKET).sourceKey("copy-src").destinationBucket(BUCKET)
+        env.s3().putObject(b -> b.bucket(BUCKET).key("copy-src"), RequestBody.fromBytes(source));
+        String id = env.s3().createMultipartUpload(b -> b.bucket(BUCKET).key("copy-dst")).uploadId();
+        String e1 = env.s3().uploadPartCopy(b -> b.sourceBucket(BUCKET).sourceKey("copy-src").destinationBucket(BUCKET)
                 .destinationKey("copy-dst").uploadId(id).partNumber(1).copySourceRange("bytes=0-" + (5 * MIB - 1))).copyPartResult().eTag();
-        String e2 = s3.uploadPartCopy(b -> b.sourceBucket(BUCKET).sourceKey("copy-src").destinationBucket(BUCKET)
+        String e2 = env.s3().uploadPartCopy(b -> b.sourceBucket(BUCKET).sourceKey("copy-src").destinationBucket(BUCKET)
                 .destinationKey("copy-dst").uploadId(id).partNumber(2).copySourceRange("bytes=" + 5 * MIB + "-" + (source.length - 1)))
                 .copyPartResult().eTag();
         assertEquals("\"" + TestData.md5Hex(Arrays.copyOfRange(source, 0, 5 * MIB)) + "\"", e1);
-        s3.completeMultipartUpload(b -> b.bucket(BUCKET).key("copy-dst").uploadId(id).multipartUpload(u -> u.parts(
+        env.s3().completeMultipartUpload(b -> b.bucket(BUCKET).key("copy-dst").uploadId(id).multipartUpload(u -> u.parts(
                 CompletedPart.builder().partNumber(1).eTag(e1).build(), CompletedPart.builder().partNumber(2).eTag(e2).build())));
-        assertArrayEquals(source, s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("copy-dst")).asByteArray());
+        assertArrayEquals(source, env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("copy-dst")).asByteArray());
 
-        S3Exception outside = assertThrows(S3Exception.class, () -> s3.uploadPartCopy(b -> b.sourceBucket(BUCKET).sourceKey("copy-src")
+        S3Exception outside = assertThrows(S3Exception.class, () -> env.s3().uploadPartCopy(b -> b.sourceBucket(BUCKET).sourceKey("copy-src")
                 .destinationBucket(BUCKET).destinationKey("copy-dst").uploadId(id).partNumber(3).copySourceRange("bytes=0-1")));
         assertEquals("NoSuchUpload", outside.awsErrorDetails().errorCode(), "the upload is complete");
     }
 
     @Test
     void singleEmptyPartMakesAnEmptyObject() {
-        String id = s3.createMultipartUpload(b -> b.bucket(BUCKET).key("empty")).uploadId();
-        String e = s3.uploadPart(b -> b.bucket(BUCKET).key("empty").uploadId(id).partNumber(1), RequestBody.empty()).eTag();
-        s3.completeMultipartUpload(b -> b.bucket(BUCKET).key("empty").uploadId(id)
+        String id = env.s3().createMultipartUpload(b -> b.bucket(BUCKET).key("empty")).uploadId();
+        String e = env.s3().uploadPart(b -> b.bucket(BUCKET).key("empty").uploadId(id).partNumber(1), RequestBody.empty()).eTag();
+        env.s3().completeMultipartUpload(b -> b.bucket(BUCKET).key("empty").uploadId(id)
                 .multipartUpload(u -> u.parts(CompletedPart.builder().partNumber(1).eTag(e).build())));
-        assertEquals(0, s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("empty")).asByteArray().length);
+        assertEquals(0, env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("empty")).asByteArray().length);
     }
 
     @Test
     void smallPartBeforeTheLastIsEntityTooSmall() {
-        String id = s3.createMultipartUpload(b -> b.bucket(BUCKET).key("small")).uploadId();
-        String e1 = s3.uploadPart(b -> b.bucket(BUCKET).key("small").uploadId(id).partNumber(1), RequestBody.fromString("tiny")).eTag();
-        String e2 = s3.uploadPart(b -> b.bucket(BUCKET).key("small").uploadId(id).partNumber(2), RequestBody.fromString("last")).eTag();
-        S3Exception ex = assertThrows(S3Exception.class, () -> s3.completeMultipartUpload(b -> b.bucket(BUCKET).key("small").uploadId(id)
+        String id = env.s3().createMultipartUpload(b -> b.bucket(BUCKET).key("small")).uploadId();
+        String e1 = env.s3().uploadPart(b -> b.bucket(BUCKET).key("small").uploadId(id).partNumber(1), RequestBody.fromString("tiny")).eTag();
+        String e2 = env.s3().uploadPart(b -> b.bucket(BUCKET).key("small").uploadId(id).partNumber(2), RequestBody.fromString("last")).eTag();
+        S3Exception ex = assertThrows(S3Exception.class, () -> env.s3().completeMultipartUpload(b -> b.bucket(BUCKET).key("small").uploadId(id)
                 .multipartUpload(u -> u.parts(CompletedPart.builder().partNumber(1).eTag(e1).build(),
                         CompletedPart.builder().partNumber(2).eTag(e2).build()))));
         assertEquals("EntityTooSmall", ex.awsErrorDetails().errorCode());
-        S3Exception wrongEtag = assertThrows(S3Exception.class, () -> s3.completeMultipartUpload(b -> b.bucket(BUCKET).key("small").uploadId(id)
+        S3Exception wrongEtag = assertThrows(S3Exception.class, () -> env.s3().completeMultipartUpload(b -> b.bucket(BUCKET).key("small").uploadId(id)
                 .multipartUpload(u -> u.parts(CompletedPart.builder().partNumber(2).eTag("\"00000000000000000000000000000000\"").build()))));
         assertEquals("InvalidPart", wrongEtag.awsErrorDetails().errorCode());
-        S3Exception order = assertThrows(S3Exception.class, () -> s3.completeMultipartUpload(b -> b.bucket(BUCKET).key("small").uploadId(id)
+        S3Exception order = assertThrows(S3Exception.class, () -> env.s3().completeMultipartUpload(b -> b.bucket(BUCKET).key("small").uploadId(id)
                 .multipartUpload(u -> u.parts(CompletedPart.builder().partNumber(2).eTag(e2).build(),
                         CompletedPart.builder().partNumber(1).eTag(e1).build()))));
         assertEquals("InvalidPartOrder", order.awsErrorDetails().errorCode());
 
-        s3.abortMultipartUpload(b -> b.bucket(BUCKET).key("small").uploadId(id));
+        env.s3().abortMultipartUpload(b -> b.bucket(BUCKET).key("small").uploadId(id));
         S3Exception gone = assertThrows(S3Exception.class,
-                () -> s3.uploadPart(b -> b.bucket(BUCKET).key("small").uploadId(id).partNumber(3), RequestBody.fromString("x")));
+                () -> env.s3().uploadPart(b -> b.bucket(BUCKET).key("small").uploadId(id).partNumber(3), RequestBody.fromString("x")));
         assertEquals("NoSuchUpload", gone.awsErrorDetails().errorCode());
-        assertThrows(S3Exception.class, () -> s3.headObject(b -> b.bucket(BUCKET).key("small")));
+        assertThrows(S3Exception.class, () -> env.s3().headObject(b -> b.bucket(BUCKET).key("small")));
     }
 }

@@ -1,21 +1,17 @@
 package io.basalt.gateway;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 
@@ -29,37 +25,22 @@ class ObjectsTest {
     static final int MIB = 1 << 20;
     static final String BUCKET = "objects";
 
-    @TempDir
-    static Path dir;
-    static TestCluster cluster;
-    static S3Client s3;
-
-    @BeforeAll
-    static void start() throws Exception {
-        cluster = new TestCluster(dir, 6, 4, 2);
-        s3 = cluster.client();
-        s3.createBucket(b -> b.bucket(BUCKET));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (s3 != null) s3.close();
-        if (cluster != null) cluster.close();
-    }
+    @RegisterExtension
+    static final ClusterExtension env = new ClusterExtension(BUCKET);
 
     @ParameterizedTest
     @ValueSource(ints = {0, 1, MIB - 1, MIB, MIB + 1, 3 * MIB + 7})
     void roundTripsObjectsOfEverySize(int size) {
         byte[] data = TestData.random(size, size);
         String key = "size/" + size;
-        String etag = s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(data)).eTag();
+        String etag = env.s3().putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(data)).eTag();
         assertEquals("\"" + TestData.md5Hex(data) + "\"", etag);
 
-        ResponseBytes<GetObjectResponse> got = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(key));
+        ResponseBytes<GetObjectResponse> got = env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key(key));
         assertArrayEquals(data, got.asByteArray());
         assertEquals(etag, got.response().eTag());
 
-        HeadObjectResponse head = s3.headObject(b -> b.bucket(BUCKET).key(key));
+        HeadObjectResponse head = env.s3().headObject(b -> b.bucket(BUCKET).key(key));
         assertEquals(size, head.contentLength());
         assertEquals(etag, head.eTag());
     }
@@ -68,8 +49,8 @@ class ObjectsTest {
     void roundTrips100MiBStreamed() throws Exception {
         int size = 100 * MIB;
         byte[] data = TestData.random(100, size);
-        s3.putObject(b -> b.bucket(BUCKET).key("big/100mib"), RequestBody.fromBytes(data));
-        try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(BUCKET).key("big/100mib"))) {
+        env.s3().putObject(b -> b.bucket(BUCKET).key("big/100mib"), RequestBody.fromBytes(data));
+        try (ResponseInputStream<GetObjectResponse> in = env.s3().getObject(b -> b.bucket(BUCKET).key("big/100mib"))) {
             assertEquals(TestData.sha256Hex(data), TestData.sha256Hex(in));
         }
     }
@@ -78,53 +59,53 @@ class ObjectsTest {
     void rangedReadsAtStripeAndChunkBoundaries() {
         int size = 3 * MIB + 5;
         byte[] data = TestData.random(7, size);
-        s3.putObject(b -> b.bucket(BUCKET).key("ranges"), RequestBody.fromBytes(data));
+        env.s3().putObject(b -> b.bucket(BUCKET).key("ranges"), RequestBody.fromBytes(data));
         int chunk = MIB / 4; // 4+2 with 1 MiB stripes: 256 KiB per shard chunk
         long[][] ranges = {
                 {0, 0}, {0, 99}, {chunk - 1, chunk}, {chunk - 3, 2 * chunk + 3}, {MIB - 1, MIB}, {MIB, 2 * MIB - 1},
                 {MIB - 10, 2 * MIB + 10}, {3 * MIB - 1, 3 * MIB + 4}, {3 * MIB, 3 * MIB + 4}, {size - 1, size - 1},
                 {0, size - 1}, {12345, 3 * MIB + 2}};
         for (long[] r : ranges) {
-            byte[] got = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("ranges").range("bytes=" + r[0] + "-" + r[1])).asByteArray();
+            byte[] got = env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("ranges").range("bytes=" + r[0] + "-" + r[1])).asByteArray();
             assertArrayEquals(Arrays.copyOfRange(data, (int) r[0], (int) r[1] + 1), got, "range " + r[0] + "-" + r[1]);
         }
-        ResponseBytes<GetObjectResponse> tail = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("ranges").range("bytes=-100"));
+        ResponseBytes<GetObjectResponse> tail = env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("ranges").range("bytes=-100"));
         assertArrayEquals(Arrays.copyOfRange(data, size - 100, size), tail.asByteArray());
         assertEquals("bytes " + (size - 100) + "-" + (size - 1) + "/" + size, tail.response().contentRange());
-        byte[] open = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("ranges").range("bytes=" + (2 * MIB + 1) + "-")).asByteArray();
+        byte[] open = env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("ranges").range("bytes=" + (2 * MIB + 1) + "-")).asByteArray();
         assertArrayEquals(Arrays.copyOfRange(data, 2 * MIB + 1, size), open);
-        byte[] clipped = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("ranges").range("bytes=" + (size - 2) + "-" + (size + 1000))).asByteArray();
+        byte[] clipped = env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("ranges").range("bytes=" + (size - 2) + "-" + (size + 1000))).asByteArray();
         assertArrayEquals(Arrays.copyOfRange(data, size - 2, size), clipped);
 
         S3Exception e = assertThrows(S3Exception.class,
-                () -> s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("ranges").range("bytes=" + size + "-")));
+                () -> env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("ranges").range("bytes=" + size + "-")));
         assertEquals(416, e.statusCode());
         assertEquals("InvalidRange", e.awsErrorDetails().errorCode());
     }
 
     @Test
     void overwriteServesTheNewVersion() {
-        s3.putObject(b -> b.bucket(BUCKET).key("over"), RequestBody.fromString("first version"));
-        s3.putObject(b -> b.bucket(BUCKET).key("over"), RequestBody.fromString("second"));
-        assertEquals("second", s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("over")).asUtf8String());
+        env.s3().putObject(b -> b.bucket(BUCKET).key("over"), RequestBody.fromString("first version"));
+        env.s3().putObject(b -> b.bucket(BUCKET).key("over"), RequestBody.fromString("second"));
+        assertEquals("second", env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("over")).asUtf8String());
     }
 
     @Test
     void deleteRemovesTheKeyAndIsIdempotent() {
-        s3.putObject(b -> b.bucket(BUCKET).key("gone"), RequestBody.fromString("x"));
-        s3.deleteObject(b -> b.bucket(BUCKET).key("gone"));
-        assertThrows(NoSuchKeyException.class, () -> s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("gone")));
-        S3Exception head = assertThrows(S3Exception.class, () -> s3.headObject(b -> b.bucket(BUCKET).key("gone")));
+        env.s3().putObject(b -> b.bucket(BUCKET).key("gone"), RequestBody.fromString("x"));
+        env.s3().deleteObject(b -> b.bucket(BUCKET).key("gone"));
+        assertThrows(NoSuchKeyException.class, () -> env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("gone")));
+        S3Exception head = assertThrows(S3Exception.class, () -> env.s3().headObject(b -> b.bucket(BUCKET).key("gone")));
         assertEquals(404, head.statusCode());
-        s3.deleteObject(b -> b.bucket(BUCKET).key("gone")); // 204 again
+        env.s3().deleteObject(b -> b.bucket(BUCKET).key("gone")); // 204 again
     }
 
     @Test
     void keepsMetadataAndContentHeaders() {
-        s3.putObject(b -> b.bucket(BUCKET).key("meta").contentType("text/plain; charset=utf-8")
+        env.s3().putObject(b -> b.bucket(BUCKET).key("meta").contentType("text/plain; charset=utf-8")
                         .cacheControl("max-age=60").contentDisposition("attachment").metadata(Map.of("color", "blue", "note", "ünïcode")),
                 RequestBody.fromString("hello"));
-        HeadObjectResponse h = s3.headObject(b -> b.bucket(BUCKET).key("meta"));
+        HeadObjectResponse h = env.s3().headObject(b -> b.bucket(BUCKET).key("meta"));
         assertEquals("text/plain; charset=utf-8", h.contentType());
         assertEquals("max-age=60", h.cacheControl());
         assertEquals("attachment", h.contentDisposition());
@@ -135,10 +116,10 @@ class ObjectsTest {
     @Test
     void keysUpTo1024BytesAreAccepted() {
         String longest = "k/" + "é".repeat(511); // 2 + 1022 = 1024 UTF-8 bytes
-        s3.putObject(b -> b.bucket(BUCKET).key(longest), RequestBody.fromString("long"));
-        assertEquals("long", s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(longest)).asUtf8String());
+        env.s3().putObject(b -> b.bucket(BUCKET).key(longest), RequestBody.fromString("long"));
+        assertEquals("long", env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key(longest)).asUtf8String());
         S3Exception e = assertThrows(S3Exception.class,
-                () -> s3.putObject(b -> b.bucket(BUCKET).key(longest + "x"), RequestBody.fromString("too long")));
+                () -> env.s3().putObject(b -> b.bucket(BUCKET).key(longest + "x"), RequestBody.fromString("too long")));
         assertEquals(400, e.statusCode());
         assertEquals("KeyTooLongError", e.awsErrorDetails().errorCode());
     }
@@ -147,11 +128,11 @@ class ObjectsTest {
     void keysWithAwkwardCharacters() {
         for (String key : new String[] {"a b+c", "ünïcødé/文件", "x%y&z=w?q", "dots/../still/a/key", "tilde~star*"}) {
             try {
-                s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromString(key));
+                env.s3().putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromString(key));
             } catch (RuntimeException e) {
                 throw new AssertionError("PUT " + key, e);
             }
-            assertEquals(key, s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asUtf8String(), key);
+            assertEquals(key, env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asUtf8String(), key);
         }
     }
 }
