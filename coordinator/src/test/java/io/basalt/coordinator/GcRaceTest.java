@@ -7,12 +7,9 @@ import io.basalt.core.meta.Keys;
 import io.basalt.core.meta.MetadataStore.PutCondition;
 import io.basalt.core.meta.MetadataStore.PutOutcome;
 import io.basalt.core.shard.ShardClients;
-import io.basalt.proto.meta.BucketRecord;
 import io.basalt.proto.meta.ErasureLayout;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.Segment;
-import io.basalt.storage.StorageNode;
-import io.basalt.storage.StorageNodeConfig;
 import io.basalt.testkit.EtcdProcess;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.options.GetOption;
@@ -50,13 +47,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class GcRaceTest {
 
-    static final Keys KEYS = Keys.defaults();
+    static final Keys KEYS = LocalCluster.KEYS;
     static final ErasureLayout LAYOUT = ErasureLayout.newBuilder().setK(4).setM(2).setBlockSize(64 << 10).build();
 
     @TempDir
     Path tmp;
+    LocalCluster local;
     EtcdProcess etcd;
-    final List<StorageNode> nodes = new ArrayList<>();
     EtcdMetadataStore meta;
     Membership membership;
     ShardClients clients;
@@ -64,16 +61,11 @@ class GcRaceTest {
 
     @BeforeEach
     void start() throws Exception {
-        etcd = EtcdProcess.start(tmp.resolve("etcd"));
-        for (int i = 0; i < 6; i++) {
-            nodes.add(StorageNode.start(new StorageNodeConfig("node-" + i, "127.0.0.1", 0, List.of(tmp.resolve("node-" + i)),
-                    etcd.endpoint(), KEYS.root(), Duration.ofSeconds(5))));
-        }
-        meta = EtcdMetadataStore.connect(List.of(etcd.endpoint()), KEYS);
-        membership = Membership.start(meta.client(), KEYS);
-        clients = new ShardClients();
-        meta.createBucket(BucketRecord.newBuilder().setName("b").build());
-        awaitTrue(() -> membership.live().size() == 6, "6 nodes live");
+        local = LocalCluster.start(tmp, 6);
+        etcd = local.etcd;
+        meta = local.meta;
+        membership = local.membership;
+        clients = local.clients;
         coordinator = Coordinator.start(new Coordinator.Config("c1", List.of(etcd.endpoint()), KEYS.root(),
                 Duration.ZERO, Duration.ofMillis(50), 3));
     }
@@ -81,11 +73,7 @@ class GcRaceTest {
     @AfterEach
     void stop() {
         if (coordinator != null) coordinator.close();
-        if (membership != null) membership.close();
-        if (clients != null) clients.close();
-        if (meta != null) meta.close();
-        for (StorageNode n : nodes) n.close();
-        if (etcd != null) etcd.close();
+        if (local != null) local.close();
     }
 
     @Test

@@ -6,12 +6,9 @@ import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
 import io.basalt.core.meta.MetadataStore.PutCondition;
 import io.basalt.core.shard.ShardClients;
-import io.basalt.proto.meta.BucketRecord;
 import io.basalt.proto.meta.ErasureLayout;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.Segment;
-import io.basalt.storage.StorageNode;
-import io.basalt.storage.StorageNodeConfig;
 import io.basalt.testkit.EtcdProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,8 +19,6 @@ import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
@@ -38,38 +33,29 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class OrphanSweeperTest {
 
-    static final Keys KEYS = Keys.defaults();
+    static final Keys KEYS = LocalCluster.KEYS;
     static final ErasureLayout LAYOUT = ErasureLayout.newBuilder().setK(4).setM(2).setBlockSize(64 << 10).build();
 
     @TempDir
     Path tmp;
+    LocalCluster local;
     EtcdProcess etcd;
-    final List<StorageNode> nodes = new ArrayList<>();
     EtcdMetadataStore meta;
     Membership membership;
     ShardClients clients;
 
     @BeforeEach
     void start() throws Exception {
-        etcd = EtcdProcess.start(tmp.resolve("etcd"));
-        for (int i = 0; i < 6; i++) {
-            nodes.add(StorageNode.start(new StorageNodeConfig("node-" + i, "127.0.0.1", 0, List.of(tmp.resolve("node-" + i)),
-                    etcd.endpoint(), KEYS.root(), Duration.ofSeconds(5))));
-        }
-        meta = EtcdMetadataStore.connect(List.of(etcd.endpoint()), KEYS);
-        membership = Membership.start(meta.client(), KEYS);
-        clients = new ShardClients();
-        meta.createBucket(BucketRecord.newBuilder().setName("b").build());
-        awaitTrue(() -> membership.live().size() == 6, "6 nodes live");
+        local = LocalCluster.start(tmp, 6);
+        etcd = local.etcd;
+        meta = local.meta;
+        membership = local.membership;
+        clients = local.clients;
     }
 
     @AfterEach
     void stop() {
-        if (membership != null) membership.close();
-        if (clients != null) clients.close();
-        if (meta != null) meta.close();
-        for (StorageNode n : nodes) n.close();
-        if (etcd != null) etcd.close();
+        if (local != null) local.close();
     }
 
     @Test

@@ -1,0 +1,57 @@
+package io.basalt.coordinator;
+
+import io.basalt.core.cluster.Membership;
+import io.basalt.core.meta.EtcdMetadataStore;
+import io.basalt.core.meta.Keys;
+import io.basalt.core.shard.ShardClients;
+import io.basalt.proto.meta.BucketRecord;
+import io.basalt.storage.StorageNode;
+import io.basalt.storage.StorageNodeConfig;
+import io.basalt.testkit.EtcdProcess;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.basalt.coordinator.LeaderElectionTest.awaitTrue;
+
+/**
+ * Real etcd and in-process storage nodes on real ports, with the metadata store, membership
+ * view and shard clients a coordinator test drives them with, and a bucket "b".
+ */
+final class LocalCluster implements AutoCloseable {
+
+    static final Keys KEYS = Keys.defaults();
+
+    final EtcdProcess etcd;
+    final List<StorageNode> nodes = new ArrayList<>();
+    final EtcdMetadataStore meta;
+    final Membership membership;
+    final ShardClients clients = new ShardClients();
+
+    private LocalCluster(Path dir, int nodeCount) throws Exception {
+        etcd = EtcdProcess.start(dir.resolve("etcd"));
+        for (int i = 0; i < nodeCount; i++) {
+            nodes.add(StorageNode.start(new StorageNodeConfig("node-" + i, "127.0.0.1", 0, List.of(dir.resolve("node-" + i)),
+                    etcd.endpoint(), KEYS.root(), Duration.ofSeconds(5))));
+        }
+        meta = EtcdMetadataStore.connect(List.of(etcd.endpoint()), KEYS);
+        membership = Membership.start(meta.client(), KEYS);
+        meta.createBucket(BucketRecord.newBuilder().setName("b").build());
+        awaitTrue(() -> membership.live().size() == nodeCount, nodeCount + " nodes live");
+    }
+
+    static LocalCluster start(Path dir, int nodeCount) throws Exception {
+        return new LocalCluster(dir, nodeCount);
+    }
+
+    @Override
+    public void close() {
+        membership.close();
+        clients.close();
+        meta.close();
+        for (StorageNode n : nodes) n.close();
+        etcd.close();
+    }
+}
