@@ -108,18 +108,20 @@ public final class Scrubber implements AutoCloseable {
     public synchronized PassReport runPass() throws InterruptedException {
         long start = System.currentTimeMillis();
         long[] totals = new long[3]; // files, bytes, corrupt
-        for (DataDir dir : store.dirs()) {
+        for (DataDir dir : store.healthyDirs()) {
             List<Path> fanOuts;
             try {
                 fanOuts = dir.fanOutDirs();
             } catch (IOException e) {
                 log.warn("scrub: cannot list {}: {}", dir.root(), e.toString());
+                store.ioFailed(dir, e);
                 continue;
             }
             for (Path fanOut : fanOuts) {
                 for (Path file : files(fanOut)) {
                     if (closed) throw new InterruptedException("scrubber closed");
-                    scrubFile(file, totals);
+                    if (dir.failed()) break; // its shards were all reported when it failed
+                    scrubFile(dir, file, totals);
                 }
             }
         }
@@ -141,7 +143,7 @@ public final class Scrubber implements AutoCloseable {
         return out;
     }
 
-    private void scrubFile(Path file, long[] totals) throws InterruptedException {
+    private void scrubFile(DataDir dir, Path file, long[] totals) throws InterruptedException {
         String shardId = file.getFileName().toString();
         // The open channel keeps the version we started on even if the shard is rewritten meanwhile.
         try (ShardReader reader = ShardReader.open(shardId, file)) {
@@ -171,6 +173,7 @@ public final class Scrubber implements AutoCloseable {
         } catch (IOException e) {
             // A disk that cannot read the file has lost the shard just as surely as rot.
             corrupt(new Corruption(shardId, "file", "unreadable: " + e), totals);
+            store.ioFailed(dir, e);
         }
     }
 

@@ -16,6 +16,7 @@ final class ShardReadStream implements Runnable {
 
     private final String shardId;
     private final ShardReader reader;
+    private final ShardStore store;
     private final ServerCallStreamObserver<ReadShardResponse> response;
     private final long end;
     private final long lastChunk;
@@ -23,10 +24,11 @@ final class ShardReadStream implements Runnable {
     private long chunk;
     private boolean done;
 
-    private ShardReadStream(String shardId, ShardReader reader, ServerCallStreamObserver<ReadShardResponse> response,
-                            long start, long end) {
+    private ShardReadStream(String shardId, ShardReader reader, ShardStore store,
+                            ServerCallStreamObserver<ReadShardResponse> response, long start, long end) {
         this.shardId = shardId;
         this.reader = reader;
+        this.store = store;
         this.response = response;
         this.end = end;
         this.position = start;
@@ -36,9 +38,9 @@ final class ShardReadStream implements Runnable {
     }
 
     /** Starts streaming; the reader is closed when the stream ends, fails or is cancelled. */
-    static void start(String shardId, ShardReader reader, ServerCallStreamObserver<ReadShardResponse> response,
-                      long start, long end) {
-        ShardReadStream stream = new ShardReadStream(shardId, reader, response, start, end);
+    static void start(String shardId, ShardReader reader, ShardStore store,
+                      ServerCallStreamObserver<ReadShardResponse> response, long start, long end) {
+        ShardReadStream stream = new ShardReadStream(shardId, reader, store, response, start, end);
         response.setOnCancelHandler(stream::cancel);
         response.setOnReadyHandler(stream);
         stream.run(); // the call may already be ready, in which case no onReady will come
@@ -58,6 +60,9 @@ final class ShardReadStream implements Runnable {
             }
         } catch (IOException | RuntimeException e) {
             finish();
+            if (e instanceof IOException io && !(e instanceof CorruptShardException) && reader.dir() != null) {
+                store.ioFailed(reader.dir(), io);
+            }
             response.onError(GrpcErrors.toStatus("ReadShard", shardId, e));
         }
     }

@@ -63,7 +63,14 @@ final class ShardWriteSession implements StreamObserver<WriteShardRequest> {
         if (writer == null) {
             throw new IllegalArgumentException("WriteShard stream must start with a header");
         }
-        writer.append(chunk.getData().asReadOnlyByteBufferList(), chunk.getCrc32C());
+        try {
+            writer.append(chunk.getData().asReadOnlyByteBufferList(), chunk.getCrc32C());
+        } catch (CorruptShardException e) {
+            throw e; // the client's bytes, not our disk
+        } catch (IOException e) {
+            store.ioFailed(writer.dataDir(), e);
+            throw e;
+        }
     }
 
     @Override
@@ -83,7 +90,14 @@ final class ShardWriteSession implements StreamObserver<WriteShardRequest> {
             return;
         }
         try {
-            ShardHeader header = writer.commit();
+            ShardHeader header;
+            try {
+                header = writer.commit();
+            } catch (IOException e) {
+                store.ioFailed(writer.dataDir(), e);
+                throw e;
+            }
+            store.committed(shardId, writer.dataDir());
             response.onNext(WriteShardResponse.newBuilder()
                     .setInfo(ShardInfos.of(shardId, header, System.currentTimeMillis(), writer.dataDir().root()))
                     .build());
@@ -98,6 +112,9 @@ final class ShardWriteSession implements StreamObserver<WriteShardRequest> {
     private void fail(Exception e) {
         failed = true;
         discard();
+        if (writer != null && writer.dataDir().failed() && e instanceof IOException && !(e instanceof DataDirFailedException)) {
+            e = new DataDirFailedException("data dir " + writer.dataDir().root() + " failed during the write: " + e, e);
+        }
         response.onError(GrpcErrors.toStatus("WriteShard", shardId, e));
     }
 

@@ -25,15 +25,19 @@ public final class StorageNode implements AutoCloseable {
     private final String address;
     private final NodeRegistration registration;
     private final Scrubber scrubber;
+    private final ShardStore store;
+    private final DiskWatch diskWatch;
 
     private StorageNode(StorageNodeConfig config, Server server, String address, NodeRegistration registration,
-                        Scrubber scrubber) {
+                        Scrubber scrubber, ShardStore store, DiskWatch diskWatch) {
         this.config = config;
         this.server = server;
         this.port = server.getPort(); // kept: the server refuses getPort() once terminated
         this.address = address;
         this.registration = registration;
         this.scrubber = scrubber;
+        this.store = store;
+        this.diskWatch = diskWatch;
     }
 
     public static StorageNode start(StorageNodeConfig config) throws IOException {
@@ -55,16 +59,17 @@ public final class StorageNode implements AutoCloseable {
                 throw e;
             }
         }
-        Scrubber scrubber = new Scrubber(store, config.nodeId(), config.scrub(), scrubSink(config, registration));
+        ScrubHealQueue healQueue = registration == null ? null
+                : new ScrubHealQueue(registration.client(), new Keys(config.etcdPrefix()), config.nodeId());
+        NodeRegistration reg = registration;
+        DiskWatch diskWatch = new DiskWatch(store, config.nodeId(), config.diskProbeInterval(), healQueue,
+                () -> { if (reg != null) reg.refreshSoon(); });
+        diskWatch.start();
+        // Without etcd (local tests) a corrupt shard is only logged: nobody could heal it.
+        Scrubber scrubber = new Scrubber(store, config.nodeId(), config.scrub(), healQueue == null ? c -> { } : healQueue);
         scrubber.start();
         log.info("storage node {} listening on {}", config.nodeId(), address);
-        return new StorageNode(config, server, address, registration, scrubber);
-    }
-
-    /** Without etcd (local tests) a corrupt shard is only logged: nobody could heal it. */
-    private static Scrubber.CorruptionSink scrubSink(StorageNodeConfig config, NodeRegistration registration) {
-        if (registration == null) return c -> { };
-        return new ScrubHealQueue(registration.client(), new Keys(config.etcdPrefix()), config.nodeId());
+        return new StorageNode(config, server, address, registration, scrubber, store, diskWatch);
     }
 
     /** A wildcard bind address is no use to peers; advertise this host's name instead. */
@@ -80,6 +85,7 @@ public final class StorageNode implements AutoCloseable {
                     .setNodeId(config.nodeId())
                     .setAddress(address)
                     .addAllDataDirs(store.roots().stream().map(Path::toString).toList())
+                    .addAllFailedDirs(store.failedRoots().stream().map(Path::toString).toList())
                     .setFreeBytes(capacity.freeBytes())
                     .setTotalBytes(capacity.totalBytes())
                     .setStartedUnixMs(startedMs)
@@ -108,6 +114,16 @@ public final class StorageNode implements AutoCloseable {
         return scrubber;
     }
 
+    /** The node's shards; tests reach its data dirs through it. */
+    ShardStore store() {
+        return store;
+    }
+
+    /** False once every data dir has failed: the node is up but can store nothing. */
+    public boolean healthy() {
+        return !store.healthyDirs().isEmpty();
+    }
+
     /** Blocks until the server stops. */
     public void awaitTermination() throws InterruptedException {
         server.awaitTermination();
@@ -117,6 +133,7 @@ public final class StorageNode implements AutoCloseable {
     @Override
     public void close() {
         scrubber.close(); // before the registration: its reports go through that etcd client
+        diskWatch.close();
         if (registration != null) {
             registration.close();
         }
