@@ -192,7 +192,7 @@ final class Healer extends LeaderTask {
         for (HealRecord h : batch) if (unnamed(h)) wanted.add(h.getShardSet());
         if (wanted.isEmpty()) return Map.of();
         Map<String, ShardSetLocator.Ref> found = locator.locate(wanted);
-        log.info("heal: located {} of {} shard sets reported by scrub", found.size(), wanted.size());
+        log.info("heal: located {} of {} shard sets reported by storage nodes", found.size(), wanted.size());
         return found;
     }
 
