@@ -141,6 +141,15 @@ final class DataDir {
         }
     }
 
+    long totalBytes() {
+        try {
+            return fileStore.getTotalSpace();
+        } catch (IOException e) {
+            log.warn("cannot read the size of {}: {}", root, e.toString());
+            return 0;
+        }
+    }
+
     /** Fan-out directories in name order; the scrubber walks one at a time so memory stays flat. */
     List<Path> fanOutDirs() throws IOException {
         List<Path> out = new ArrayList<>();

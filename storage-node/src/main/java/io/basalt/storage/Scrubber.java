@@ -65,6 +65,10 @@ public final class Scrubber implements AutoCloseable {
     });
     private volatile boolean closed;
     private volatile PassReport last;
+    private final java.util.concurrent.atomic.AtomicLong bytesScanned = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong filesScanned = new java.util.concurrent.atomic.AtomicLong();
+
+    private Runnable onCorrupt = () -> { };
 
     Scrubber(ShardStore store, String nodeId, Config config, CorruptionSink sink) {
         this.store = store;
@@ -72,6 +76,11 @@ public final class Scrubber implements AutoCloseable {
         this.config = config;
         this.sink = sink;
         this.limiter = new ByteRateLimiter(config.bytesPerSecond());
+    }
+
+    /** Called for every corrupt shard found, e.g. to count it; set before {@link #start()}. */
+    void onCorrupt(Runnable counter) {
+        this.onCorrupt = counter;
     }
 
     /** Schedules background passes; does nothing when the rate is 0. */
@@ -94,6 +103,16 @@ public final class Scrubber implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("scrub pass on {} failed: {}", nodeId, e.toString());
         }
+    }
+
+    /** Shard data bytes verified since start, over all passes. */
+    public long bytesScanned() {
+        return bytesScanned.get();
+    }
+
+    /** Shard files verified since start, over all passes. */
+    public long filesScanned() {
+        return filesScanned.get();
     }
 
     /** The last completed pass, or null before the first. */
@@ -148,6 +167,7 @@ public final class Scrubber implements AutoCloseable {
         // The open channel keeps the version we started on even if the shard is rewritten meanwhile.
         try (ShardReader reader = ShardReader.open(shardId, file)) {
             totals[0]++;
+            filesScanned.incrementAndGet();
             ShardHeader header = reader.header();
             CRC32C whole = new CRC32C();
             for (long i = 0; i < header.chunkCount(); i++) {
@@ -160,6 +180,7 @@ public final class Scrubber implements AutoCloseable {
                 }
                 whole.update(data);
                 totals[1] += data.length;
+                bytesScanned.addAndGet(data.length);
                 limiter.acquire(data.length + ShardHeader.CHUNK_CRC_SIZE);
             }
             if ((int) whole.getValue() != header.shardCrc32c()) {
@@ -179,6 +200,7 @@ public final class Scrubber implements AutoCloseable {
 
     private void corrupt(Corruption c, long[] totals) {
         totals[2]++;
+        onCorrupt.run();
         log.warn("scrub on {}: shard {} is corrupt ({}): {}", nodeId, c.shardId(), c.what(), c.detail());
         try {
             sink.report(c);

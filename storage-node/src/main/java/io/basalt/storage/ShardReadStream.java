@@ -17,6 +17,7 @@ final class ShardReadStream implements Runnable {
     private final String shardId;
     private final ShardReader reader;
     private final ShardStore store;
+    private final NodeMetrics metrics;
     private final ServerCallStreamObserver<ReadShardResponse> response;
     private final long end;
     private final long lastChunk;
@@ -24,11 +25,12 @@ final class ShardReadStream implements Runnable {
     private long chunk;
     private boolean done;
 
-    private ShardReadStream(String shardId, ShardReader reader, ShardStore store,
+    private ShardReadStream(String shardId, ShardReader reader, ShardStore store, NodeMetrics metrics,
                             ServerCallStreamObserver<ReadShardResponse> response, long start, long end) {
         this.shardId = shardId;
         this.reader = reader;
         this.store = store;
+        this.metrics = metrics;
         this.response = response;
         this.end = end;
         this.position = start;
@@ -38,9 +40,9 @@ final class ShardReadStream implements Runnable {
     }
 
     /** Starts streaming; the reader is closed when the stream ends, fails or is cancelled. */
-    static void start(String shardId, ShardReader reader, ShardStore store,
+    static void start(String shardId, ShardReader reader, ShardStore store, NodeMetrics metrics,
                       ServerCallStreamObserver<ReadShardResponse> response, long start, long end) {
-        ShardReadStream stream = new ShardReadStream(shardId, reader, store, response, start, end);
+        ShardReadStream stream = new ShardReadStream(shardId, reader, store, metrics, response, start, end);
         response.setOnCancelHandler(stream::cancel);
         response.setOnReadyHandler(stream);
         stream.run(); // the call may already be ready, in which case no onReady will come
@@ -54,6 +56,7 @@ final class ShardReadStream implements Runnable {
                 if (chunk > lastChunk) {
                     finish();
                     response.onCompleted();
+                    metrics.reads.labels("OK").inc();
                     return;
                 }
                 sendChunk();
@@ -63,7 +66,10 @@ final class ShardReadStream implements Runnable {
             if (e instanceof IOException io && !(e instanceof CorruptShardException) && reader.dir() != null) {
                 store.ioFailed(reader.dir(), io);
             }
-            response.onError(GrpcErrors.toStatus("ReadShard", shardId, e));
+            if (e instanceof CorruptShardException) metrics.corrupt.labels("read").inc();
+            io.grpc.StatusRuntimeException status = GrpcErrors.toStatus("ReadShard", shardId, e);
+            metrics.reads.labels(NodeMetrics.code(status)).inc();
+            response.onError(status);
         }
     }
 
@@ -80,6 +86,7 @@ final class ShardReadStream implements Runnable {
                 .build());
         position = chunkStart + to;
         chunk++;
+        metrics.readBytes.add(to - from);
     }
 
     private synchronized void cancel() {

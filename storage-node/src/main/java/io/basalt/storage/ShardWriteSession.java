@@ -21,13 +21,15 @@ final class ShardWriteSession implements StreamObserver<WriteShardRequest> {
 
     private final ShardStore store;
     private final StreamObserver<WriteShardResponse> response;
+    private final NodeMetrics metrics;
     private String shardId = "?";
     private ShardWriter writer;
     private boolean failed;
 
-    ShardWriteSession(ShardStore store, StreamObserver<WriteShardResponse> response) {
+    ShardWriteSession(ShardStore store, StreamObserver<WriteShardResponse> response, NodeMetrics metrics) {
         this.store = store;
         this.response = response;
+        this.metrics = metrics;
     }
 
     @Override
@@ -98,10 +100,13 @@ final class ShardWriteSession implements StreamObserver<WriteShardRequest> {
                 throw e;
             }
             store.committed(shardId, writer.dataDir());
+            metrics.fsync.observe(writer.fsyncNanos() / 1e9);
             response.onNext(WriteShardResponse.newBuilder()
                     .setInfo(ShardInfos.of(shardId, header, System.currentTimeMillis(), writer.dataDir().root()))
                     .build());
             response.onCompleted();
+            metrics.writes.labels("OK").inc();
+            metrics.writeBytes.add(header.length());
         } catch (IOException | RuntimeException e) {
             fail(e);
         } finally {
@@ -115,7 +120,9 @@ final class ShardWriteSession implements StreamObserver<WriteShardRequest> {
         if (writer != null && writer.dataDir().failed() && e instanceof IOException && !(e instanceof DataDirFailedException)) {
             e = new DataDirFailedException("data dir " + writer.dataDir().root() + " failed during the write: " + e, e);
         }
-        response.onError(GrpcErrors.toStatus("WriteShard", shardId, e));
+        io.grpc.StatusRuntimeException status = GrpcErrors.toStatus("WriteShard", shardId, e);
+        metrics.writes.labels(NodeMetrics.code(status)).inc();
+        response.onError(status);
     }
 
     private void discard() {
