@@ -8,10 +8,19 @@ import java.util.List;
  * Everything a gateway needs to start. {@code domain} (optional, e.g. {@code s3.local}) turns on
  * virtual-hosted-style addressing for hosts {@code <bucket>.<domain>}; null means path-style only.
  * {@code minPartSize} is S3's 5 MiB; tests lower it to exercise 1000-part uploads cheaply.
+ * {@code metricsListen} (HOST:PORT, null for none) serves Prometheus metrics on a port of its own,
+ * apart from the S3 port, where /metrics would be a bucket name.
  */
 public record GatewayConfig(String host, int port, List<String> etcdEndpoints, String etcdPrefix,
                             int dataShards, int parityShards, int blockSize, Credentials credentials,
-                            int workerThreads, long ioTimeoutMs, long minPartSize, String domain) {
+                            int workerThreads, long ioTimeoutMs, long minPartSize, String domain, String metricsListen) {
+
+    public GatewayConfig(String host, int port, List<String> etcdEndpoints, String etcdPrefix,
+                         int dataShards, int parityShards, int blockSize, Credentials credentials,
+                         int workerThreads, long ioTimeoutMs, long minPartSize, String domain) {
+        this(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials, workerThreads,
+                ioTimeoutMs, minPartSize, domain, null);
+    }
 
     public static final int DEFAULT_BLOCK_SIZE = 1 << 20;
     public static final long S3_MIN_PART_SIZE = 5L << 20;
@@ -23,21 +32,26 @@ public record GatewayConfig(String host, int port, List<String> etcdEndpoints, S
 
     public GatewayConfig withPrefix(String prefix) {
         return new GatewayConfig(host, port, etcdEndpoints, prefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ioTimeoutMs, minPartSize, domain);
+                workerThreads, ioTimeoutMs, minPartSize, domain, metricsListen);
     }
 
     public GatewayConfig withIoTimeoutMs(long ms) {
         return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ms, minPartSize, domain);
+                workerThreads, ms, minPartSize, domain, metricsListen);
     }
 
     public GatewayConfig withMinPartSize(long bytes) {
         return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ioTimeoutMs, bytes, domain);
+                workerThreads, ioTimeoutMs, bytes, domain, metricsListen);
+    }
+
+    public GatewayConfig withMetricsListen(String hostPort) {
+        return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
+                workerThreads, ioTimeoutMs, minPartSize, domain, hostPort);
     }
 
     public GatewayConfig withDomain(String d) {
         return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ioTimeoutMs, minPartSize, d);
+                workerThreads, ioTimeoutMs, minPartSize, d, metricsListen);
     }
 }
