@@ -7,6 +7,7 @@ import io.basalt.proto.meta.HealRecord;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.Segment;
+import io.basalt.testkit.PrometheusText;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
@@ -74,6 +75,8 @@ class DiskFailureHealTest {
             lost.computeIfAbsent(id.substring(0, dot), s -> new TreeSet<>()).add(Integer.parseInt(id.substring(dot + 1)));
         }
         assertTrue(lost.size() >= 3, "node-0's second disk holds shards of several objects: " + lost);
+        double shardIdsWrittenBefore = PrometheusText.parse(local.nodes.get(0).metrics().render())
+                .value("basalt_node_shard_writes_total", "code", "OK");
 
         deleteTree(failed);
 
@@ -99,6 +102,19 @@ class DiskFailureHealTest {
             }
         }
         lost.forEach((set, idx) -> idx.forEach(i -> assertTrue(onHealthy.contains(set + "." + i), set + "." + i + " rebuilt on d0")));
+
+        // The same story in the metrics: the coordinator's heal counters, node-0's data dir gauges.
+        PrometheusText c = PrometheusText.parse(coordinator.metrics().render());
+        assertEquals(1, c.value("basalt_coordinator_is_leader"));
+        assertEquals(lost.size(), c.value("basalt_heal_segments_healed_total"));
+        assertEquals(0, c.value("basalt_heal_segments_failed_total"));
+        assertEquals(0, c.value("basalt_heal_queue_length"));
+        assertTrue(c.value("basalt_heal_bytes_total") > 0);
+        PrometheusText n = PrometheusText.parse(local.nodes.get(0).metrics().render());
+        assertEquals(0, n.value("basalt_node_data_dir_healthy", "dir", failed.toString()));
+        assertEquals(1, n.value("basalt_node_data_dir_healthy", "dir", healthy.toString()));
+        assertEquals(lost.values().stream().mapToInt(TreeSet::size).sum(), n.value("basalt_node_shard_writes_total", "code", "OK")
+                - shardIdsWrittenBefore, "node-0 took one write per rebuilt shard");
         assertEquals(0, local.nodes.get(0).scrubber().runPass().corrupt());
 
         // The object most dependent on node-0: two other holders stop, so its read needs the rebuilt shard.
