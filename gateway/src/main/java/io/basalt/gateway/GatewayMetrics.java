@@ -21,7 +21,7 @@ final class GatewayMetrics {
             "Time from a request's arrival to the end of its response, by operation.", Histogram.LATENCY_SECONDS, "operation");
     private final Counter received = registry.counter("basalt_gateway_received_bytes_total",
             "Request body bytes read by S3 operations.");
-    private final Counter sent = registry.counter("basalt_gateway_sent_bytes_total", "Response bytes sent, bodies and headers.");
+    private final Counter sent = registry.counter("basalt_gateway_sent_bytes_total", "Response body bytes sent.");
     private final AtomicLong inFlight = new AtomicLong();
 
     GatewayMetrics() {

@@ -86,7 +86,7 @@ class GatewayMetricsTest {
         assertEquals(3, delta(before, after, "basalt_gateway_request_seconds_bucket", "operation", "PutObject", "le", "+Inf"));
         assertTrue(delta(before, after, "basalt_gateway_request_seconds_sum", "operation", "PutObject") > 0);
 
-        // Bodies in: the 201,000 bytes plus the SDK's chunk framing; out: two 200,000-byte GETs plus headers and XML.
+        // Bodies in: the 201,000 bytes plus the SDK's chunk framing; out: two 200,000-byte GETs plus the XML answers.
         double in = delta(before, after, "basalt_gateway_received_bytes_total");
         assertTrue(in >= 201_000 && in < 201_000 + 3 * 4096, "received " + in);
         double out = delta(before, after, "basalt_gateway_sent_bytes_total");
