@@ -99,11 +99,6 @@ public final class ShardStore {
         return dirs.stream().filter(DataDir::failed).map(DataDir::root).toList();
     }
 
-    /** Shards the index places in a dir (a healthy one: a failed dir's entries are dropped when it fails). */
-    long indexedShards(DataDir dir) {
-        return index.values().stream().filter(d -> d == dir).count();
-    }
-
     /** The dir holding a shard and its file. */
     record Located(DataDir dir, Path file) {}
 
