@@ -127,7 +127,8 @@ public final class S3Router implements HttpHandler {
     private void dispatch(S3Request req, Route route) throws Exception {
         // Subresources go first so that PUT /b?policy never creates a bucket; the admin API and
         // ListBuckets name no bucket and so are never subresource requests.
-        if (req.bucket() != null && !route.operation().equals("AdminInfo") && subresources.handle(req)) return;
+        boolean adminApi = admin != null && AdminInfoHandler.isAdmin(req);
+        if (req.bucket() != null && !adminApi && subresources.handle(req)) return;
         route.action().handle(req);
     }
 

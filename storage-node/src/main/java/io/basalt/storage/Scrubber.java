@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32C;
 import io.basalt.core.throttle.ByteRateLimiter;
 import org.apache.logging.log4j.LogManager;
@@ -65,10 +66,10 @@ public final class Scrubber implements AutoCloseable {
     });
     private volatile boolean closed;
     private volatile PassReport last;
-    private final java.util.concurrent.atomic.AtomicLong bytesScanned = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong filesScanned = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong bytesScanned = new AtomicLong();
+    private final AtomicLong filesScanned = new AtomicLong();
 
-    private Runnable onCorrupt = () -> { };
+    private volatile Runnable onCorrupt = () -> { };
 
     Scrubber(ShardStore store, String nodeId, Config config, CorruptionSink sink) {
         this.store = store;

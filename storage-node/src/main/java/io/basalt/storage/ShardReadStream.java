@@ -2,6 +2,7 @@ package io.basalt.storage;
 
 import com.google.protobuf.UnsafeByteOperations;
 import io.basalt.proto.shard.ReadShardResponse;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.io.IOException;
 import org.apache.logging.log4j.LogManager;
@@ -67,7 +68,7 @@ final class ShardReadStream implements Runnable {
                 store.ioFailed(reader.dir(), io);
             }
             if (e instanceof CorruptShardException) metrics.corrupt.labels("read").inc();
-            io.grpc.StatusRuntimeException status = GrpcErrors.toStatus("ReadShard", shardId, e);
+            StatusRuntimeException status = GrpcErrors.toStatus("ReadShard", shardId, e);
             metrics.reads.labels(NodeMetrics.code(status)).inc();
             response.onError(status);
         }

@@ -5,6 +5,7 @@ import io.basalt.proto.shard.WriteShardHeader;
 import io.basalt.proto.shard.WriteShardRequest;
 import io.basalt.proto.shard.WriteShardResponse;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import org.apache.logging.log4j.LogManager;
@@ -120,7 +121,7 @@ final class ShardWriteSession implements StreamObserver<WriteShardRequest> {
         if (writer != null && writer.dataDir().failed() && e instanceof IOException && !(e instanceof DataDirFailedException)) {
             e = new DataDirFailedException("data dir " + writer.dataDir().root() + " failed during the write: " + e, e);
         }
-        io.grpc.StatusRuntimeException status = GrpcErrors.toStatus("WriteShard", shardId, e);
+        StatusRuntimeException status = GrpcErrors.toStatus("WriteShard", shardId, e);
         metrics.writes.labels(NodeMetrics.code(status)).inc();
         response.onError(status);
     }

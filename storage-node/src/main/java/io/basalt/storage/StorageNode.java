@@ -69,9 +69,8 @@ public final class StorageNode implements AutoCloseable {
         }
         ScrubHealQueue healQueue = registration == null ? null
                 : new ScrubHealQueue(registration.client(), new Keys(config.etcdPrefix()), config.nodeId());
-        NodeRegistration reg = registration;
-        DiskWatch diskWatch = new DiskWatch(store, config.nodeId(), config.diskProbeInterval(), healQueue,
-                () -> { if (reg != null) reg.refreshSoon(); });
+        Runnable recordChanged = registration == null ? () -> { } : registration::refreshSoon;
+        DiskWatch diskWatch = new DiskWatch(store, config.nodeId(), config.diskProbeInterval(), healQueue, recordChanged);
         diskWatch.start();
         // Without etcd (local tests) a corrupt shard is only logged: nobody could heal it.
         Scrubber scrubber = new Scrubber(store, config.nodeId(), config.scrub(), healQueue == null ? c -> { } : healQueue);
