@@ -192,7 +192,7 @@ final class Healer extends LeaderTask {
         for (HealRecord h : batch) if (unnamed(h)) wanted.add(h.getShardSet());
         if (wanted.isEmpty()) return Map.of();
         Map<String, ShardSetLocator.Ref> found = locator.locate(wanted);
-        log.info("heal: located {} of {} shard sets reported by scrub", found.size(), wanted.size());
+        log.info("heal: located {} of {} shard sets reported by storage nodes", found.size(), wanted.size());
         return found;
     }
 
@@ -330,19 +330,24 @@ final class Healer extends LeaderTask {
     /** A corrupt shard on a live node is rewritten in place; others go to live nodes holding none of the segment. */
     private static List<NodeRecord> targets(Segment seg, int[] shards, Map<String, NodeRecord> live) {
         Set<String> holding = new HashSet<>(seg.getNodeIdsList());
-        List<NodeRecord> free = live.values().stream().filter(n -> !holding.contains(n.getNodeId())).toList();
+        List<NodeRecord> free = live.values().stream()
+                .filter(n -> !holding.contains(n.getNodeId()) && Placement.writable(n)).toList();
         int needNew = 0;
-        for (int i : shards) if (!live.containsKey(seg.getNodeIds(i)) || seg.getMissingShardsList().contains(i)) needNew++;
+        for (int i : shards) if (!inPlace(seg, i, live)) needNew++;
         if (free.size() < needNew) return null;
         List<NodeRecord> fresh = Placement.choose(seg.getShardSet() + "/heal", free, needNew);
         List<NodeRecord> out = new ArrayList<>();
         int next = 0;
         for (int i : shards) {
-            NodeRecord same = live.get(seg.getNodeIds(i));
-            boolean inPlace = same != null && !seg.getMissingShardsList().contains(i);
-            out.add(inPlace ? same : fresh.get(next++));
+            out.add(inPlace(seg, i, live) ? live.get(seg.getNodeIds(i)) : fresh.get(next++));
         }
         return out;
+    }
+
+    /** A shard written once to a live node that can still store goes back to that node (into a healthy dir of it). */
+    private static boolean inPlace(Segment seg, int shard, Map<String, NodeRecord> live) {
+        NodeRecord same = live.get(seg.getNodeIds(shard));
+        return same != null && Placement.writable(same) && !seg.getMissingShardsList().contains(shard);
     }
 
     private Optional<Segment> find(String bucket, String key, String uploadId, String shardSet) {

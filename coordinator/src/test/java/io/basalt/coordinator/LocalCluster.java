@@ -30,11 +30,11 @@ final class LocalCluster implements AutoCloseable {
     final Membership membership;
     final ShardClients clients = new ShardClients();
 
-    private LocalCluster(Path dir, int nodeCount) throws Exception {
+    private LocalCluster(Path dir, int nodeCount, int dirsPerNode) throws Exception {
         etcd = EtcdProcess.start(dir.resolve("etcd"));
         for (int i = 0; i < nodeCount; i++) {
-            nodes.add(StorageNode.start(new StorageNodeConfig("node-" + i, "127.0.0.1", 0, List.of(dir.resolve("node-" + i)),
-                    etcd.endpoint(), KEYS.root(), Duration.ofSeconds(5))));
+            nodes.add(StorageNode.start(new StorageNodeConfig("node-" + i, "127.0.0.1", 0, dataDirs(dir, i, dirsPerNode),
+                    etcd.endpoint(), KEYS.root(), Duration.ofSeconds(5)).withDiskProbeInterval(Duration.ofMillis(200))));
         }
         meta = EtcdMetadataStore.connect(List.of(etcd.endpoint()), KEYS);
         membership = Membership.start(meta.client(), KEYS);
@@ -43,7 +43,20 @@ final class LocalCluster implements AutoCloseable {
     }
 
     static LocalCluster start(Path dir, int nodeCount) throws Exception {
-        return new LocalCluster(dir, nodeCount);
+        return new LocalCluster(dir, nodeCount, 1);
+    }
+
+    /** Nodes with several data dirs each, probed every 200 ms. */
+    static LocalCluster start(Path dir, int nodeCount, int dirsPerNode) throws Exception {
+        return new LocalCluster(dir, nodeCount, dirsPerNode);
+    }
+
+    /** {@code node-i} for one dir per node, else {@code node-i/d0}, {@code node-i/d1}, ... */
+    static List<Path> dataDirs(Path dir, int node, int dirsPerNode) {
+        if (dirsPerNode == 1) return List.of(dir.resolve("node-" + node));
+        List<Path> dirs = new ArrayList<>();
+        for (int d = 0; d < dirsPerNode; d++) dirs.add(dir.resolve("node-" + node).resolve("d" + d));
+        return dirs;
     }
 
     @Override

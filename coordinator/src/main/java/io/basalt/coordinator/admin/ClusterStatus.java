@@ -14,10 +14,22 @@ import java.util.List;
 public record ClusterStatus(String leader, Long statusAgeMs, List<Node> nodes, CoordinatorStatus.Heal heal,
                             CoordinatorStatus.Gc gc, long objectsTotal, long objectsDegraded) {
 
-    /** @param state "live" (holds its lease) or "down" (seen before, or named by an object record) */
-    public record Node(String id, String address, String state, String zone, long freeBytes, long totalBytes) {
+    /**
+     * @param state "live" (holds its lease) or "down" (seen before, or named by an object record)
+     * @param failedDirs data dirs the node took out after I/O failures (free and total exclude them)
+     */
+    public record Node(String id, String address, String state, String zone, long freeBytes, long totalBytes,
+                       List<String> failedDirs) {
         public static final String LIVE = "live";
         public static final String DOWN = "down";
+
+        public Node {
+            failedDirs = failedDirs == null ? List.of() : List.copyOf(failedDirs);
+        }
+
+        public Node(String id, String address, String state, String zone, long freeBytes, long totalBytes) {
+            this(id, address, state, zone, freeBytes, totalBytes, List.of());
+        }
     }
 
     public String toJson() {

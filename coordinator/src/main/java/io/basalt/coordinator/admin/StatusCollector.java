@@ -67,7 +67,7 @@ final class StatusCollector {
             NodeRecord n = live.containsKey(id) ? live.get(id) : seen.getOrDefault(id, NodeRecord.getDefaultInstance());
             nodes.add(new ClusterStatus.Node(id, n.getAddress(),
                     live.containsKey(id) ? ClusterStatus.Node.LIVE : ClusterStatus.Node.DOWN, n.getZone(),
-                    n.getFreeBytes(), n.getTotalBytes()));
+                    n.getFreeBytes(), n.getTotalBytes(), n.getFailedDirsList()));
         }
 
         CoordinatorStatus published = get(keys.status("coordinator"))

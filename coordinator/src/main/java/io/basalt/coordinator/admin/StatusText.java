@@ -24,6 +24,10 @@ final class StatusText {
                 boolean up = n.state().equals(ClusterStatus.Node.LIVE);
                 b.append(String.format(Locale.ROOT, row, n.id(), n.state(), dash(n.address()), dash(n.zone()),
                         up || n.totalBytes() > 0 ? AdminMain.bytes(n.freeBytes()) + " of " + AdminMain.bytes(n.totalBytes()) : "-"));
+                if (!n.failedDirs().isEmpty()) {
+                    b.append("    failed data dirs (restart the node once replaced): ")
+                            .append(String.join(", ", n.failedDirs())).append('\n');
+                }
             }
         }
         CoordinatorStatus.Heal h = s.heal();

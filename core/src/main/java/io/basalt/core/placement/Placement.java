@@ -57,6 +57,11 @@ public final class Placement {
         return out;
     }
 
+    /** False for a node whose every data dir failed: it stays registered but can store nothing new. */
+    public static boolean writable(NodeRecord node) {
+        return node.getDataDirsCount() > 0 || node.getFailedDirsCount() == 0;
+    }
+
     /** Weighted HRW score: -w / ln(u) with u uniform in (0,1) from a hash of (set, node). */
     static double score(String shardSet, NodeRecord node) {
         long h = mix(hash64(shardSet) ^ Long.rotateLeft(hash64(node.getNodeId()), 17));
