@@ -27,7 +27,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Empties the nodes an operator drains ({@code admin/drain/<node>}): each pass walks every
  * segment of objects and of uploads in progress and moves each shard on a draining node to a
- * node {@link ShardMover#target} picks (never another draining one). A pass that finds no shard
+ * node {@link ShardMover#target} picks (never another draining one). Segments missing a shard
+ * are left to the healer, which never writes to a draining node, so a drained node that died
+ * is emptied by healing once its grace period is over. A pass that finds no shard
  * left marks the node {@code drained}; passes go on while the key exists, so a shard a PUT
  * placed just before the drain started is still moved when that PUT commits. Progress is
  * written back into the node's key, only while it exists, so a cancelled drain stays cancelled.
@@ -84,10 +86,17 @@ final class Drainer extends LeaderTask {
     }
 
     private void drainSegment(SegmentScan.Ref ref, Segment seg, Map<String, Progress> draining) {
+        Map<String, NodeRecord> live = membership.live();
+        // A degraded segment is the healer's: moving a shard while it rebuilds others could put
+        // two shards on one node. Healing writes only to nodes not being drained.
+        boolean degraded = ShardMover.degraded(seg, live);
         for (int i = 0; i < seg.getNodeIdsCount(); i++) {
             Progress p = draining.get(seg.getNodeIds(i));
             if (p == null) continue;
-            Map<String, NodeRecord> live = membership.live();
+            if (degraded) {
+                p.remaining++;
+                continue;
+            }
             Optional<NodeRecord> target = ShardMover.target(seg, i, membership.writable(), zones.of(live));
             if (target.isEmpty()) {
                 log.warn("drain {}: no node can take shard {} of {} (every writable node holds one of its shards)",

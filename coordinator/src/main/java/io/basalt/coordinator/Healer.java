@@ -236,10 +236,16 @@ final class Healer extends LeaderTask {
             } finally {
                 rate.pace(rebuiltBytes);
             }
-            if (!meta.replaceShards(bucket, key, uploadId, shardSet, rebuilt)) {
-                log.info("heal {}: the object changed while healing; discarding the rebuilt shards", shardSet);
-                garbage.queue(seg, rebuilt, "heal raced an overwrite");
-                return true;
+            // Only onto the placement the rebuild started from: a drain or rebalance may have moved
+            // a shard of this segment meanwhile, maybe onto a node just chosen here.
+            Map<Integer, String> expected = new java.util.HashMap<>();
+            for (int i = 0; i < seg.getNodeIdsCount(); i++) expected.put(i, seg.getNodeIds(i));
+            if (!meta.replaceShards(bucket, key, uploadId, shardSet, rebuilt, expected)) {
+                boolean stillThere = find(bucket, key, uploadId, shardSet).isPresent();
+                log.info("heal {}: the {} changed while healing; discarding the rebuilt shards", shardSet,
+                        stillThere ? "segment's placement" : "object");
+                garbage.queue(seg, rebuilt, stillThere ? "heal raced a move" : "heal raced an overwrite");
+                return !stillThere;
             }
             garbage.queue(seg, staleCopies(seg, rebuilt, live), "healed around");
             healed.incrementAndGet();

@@ -23,8 +23,14 @@ final class RebalancePlanner {
     record Node(String id, String zone, long capacityBytes) {
     }
 
-    /** A segment's placement: {@code nodeIds.get(i)} holds shard i ("" for none); every shard is {@code shardBytes} long. */
-    record Placed(String shardSet, List<String> nodeIds, long shardBytes) {
+    /**
+     * A segment's placement: {@code nodeIds.get(i)} holds shard i ("" for none); every shard is
+     * {@code shardBytes} long. An immovable segment counts towards usage but none of its shards moves.
+     */
+    record Placed(String shardSet, List<String> nodeIds, long shardBytes, boolean movable) {
+        Placed(String shardSet, List<String> nodeIds, long shardBytes) {
+            this(shardSet, nodeIds, shardBytes, true);
+        }
     }
 
     record Move(String shardSet, int shard, String from, String to, long bytes) {
@@ -55,7 +61,7 @@ final class RebalancePlanner {
                 String node = placement[s][i];
                 if (!byId.containsKey(node)) continue;
                 used.merge(node, p.shardBytes(), Long::sum);
-                if (p.shardBytes() > 0) held.get(node).add(new int[] {s, i});
+                if (p.shardBytes() > 0 && p.movable()) held.get(node).add(new int[] {s, i});
             }
         }
         for (List<int[]> list : held.values()) {

@@ -81,12 +81,15 @@ final class Rebalancer extends LeaderTask {
         Map<String, String> zoneOf = zones.of(membership.live());
         Map<String, Found> found = new HashMap<>();
         List<RebalancePlanner.Placed> placed = new ArrayList<>();
+        Map<String, NodeRecord> live = membership.live();
         scan.forEach((ref, segments) -> {
             for (Segment s : segments) {
                 found.put(s.getShardSet(), new Found(ref, s));
                 List<String> nodes = new ArrayList<>(s.getNodeIdsList());
-                for (int i : s.getMissingShardsList()) if (i < nodes.size()) nodes.set(i, ""); // holds nothing: healing's business
-                placed.add(new RebalancePlanner.Placed(s.getShardSet(), nodes, StripeLayout.of(s.getLayout(), s.getSize()).shardLength()));
+                for (int i : s.getMissingShardsList()) if (i < nodes.size()) nodes.set(i, ""); // holds nothing
+                // A degraded segment counts but stays put: it is the healer's until whole again.
+                placed.add(new RebalancePlanner.Placed(s.getShardSet(), nodes, StripeLayout.of(s.getLayout(), s.getSize()).shardLength(),
+                        !ShardMover.degraded(s, live)));
             }
             return true;
         });

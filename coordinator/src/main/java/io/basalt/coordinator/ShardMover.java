@@ -67,6 +67,13 @@ final class ShardMover {
         return Optional.of(Placement.chooseMore(seg.getShardSet() + "/move", free, 1, otherZones(seg, shard, zones)).get(0));
     }
 
+    /** True when a shard of the segment was never written or sits on a node that is not live: healing's business. */
+    static boolean degraded(Segment seg, Map<String, NodeRecord> live) {
+        if (seg.getMissingShardsCount() > 0) return true;
+        for (String node : seg.getNodeIdsList()) if (!live.containsKey(node)) return true;
+        return false;
+    }
+
     /** Zones of the segment's shards other than {@code shard}, one entry per placed shard. */
     static List<String> otherZones(Segment seg, int shard, Map<String, String> zones) {
         List<String> out = new ArrayList<>();
@@ -84,17 +91,10 @@ final class ShardMover {
     Outcome move(SegmentScan.Ref ref, Segment seg, int shard, NodeRecord target, Map<String, NodeRecord> live) throws IOException {
         StripeLayout layout = StripeLayout.of(seg.getLayout(), seg.getSize());
         String from = seg.getNodeIds(shard);
-        SegmentHealer.Rebuilt placed;
-        try {
-            placed = new SegmentHealer.Rebuilt(shard, target.getNodeId(), copy(seg, shard, layout, live.get(from), target));
-        } catch (IOException e) {
-            log.info("move {}.{}: cannot copy from {} ({}); rebuilding from the other shards", seg.getShardSet(), shard, from,
-                    e.getMessage());
-            List<SegmentHealer.Rebuilt> rebuilt = healer.rebuild(seg, live, new int[] {shard}, List.of(target), ShardProblems.NONE);
-            placed = rebuilt.isEmpty() ? new SegmentHealer.Rebuilt(shard, target.getNodeId(), crcOf(seg, shard)) : rebuilt.get(0);
-        } finally {
-            rate.pace(layout.shardLength());
-        }
+        // An empty segment has no shard bytes anywhere: only the record changes.
+        SegmentHealer.Rebuilt placed = layout.size() == 0
+                ? new SegmentHealer.Rebuilt(shard, target.getNodeId(), crcOf(seg, shard))
+                : write(seg, shard, layout, target, live);
         Map<Integer, String> expected = new HashMap<>();
         for (int i = 0; i < seg.getNodeIdsCount(); i++) expected.put(i, seg.getNodeIds(i));
         if (!meta.replaceShards(ref.bucket(), ref.key(), ref.uploadId(), seg.getShardSet(), List.of(placed), expected)) {
@@ -103,6 +103,21 @@ final class ShardMover {
         }
         if (!from.isEmpty()) garbage.queue(seg, List.of(new SegmentHealer.Rebuilt(shard, from, 0)), "moved to " + target.getNodeId());
         return Outcome.MOVED;
+    }
+
+    /** A copy of the shard on the target, or a rebuild when the copy fails; paced by the heal rate. */
+    private SegmentHealer.Rebuilt write(Segment seg, int shard, StripeLayout layout, NodeRecord target, Map<String, NodeRecord> live)
+            throws IOException {
+        String from = seg.getNodeIds(shard);
+        try {
+            return new SegmentHealer.Rebuilt(shard, target.getNodeId(), copy(seg, shard, layout, live.get(from), target));
+        } catch (IOException e) {
+            log.info("move {}.{}: cannot copy from {} ({}); rebuilding from the other shards", seg.getShardSet(), shard, from,
+                    e.getMessage());
+            return healer.rebuild(seg, live, new int[] {shard}, List.of(target), ShardProblems.NONE).get(0);
+        } finally {
+            rate.pace(layout.shardLength());
+        }
     }
 
     /**
