@@ -78,10 +78,10 @@ final class Rebalancer extends LeaderTask {
         if (request.isEmpty()) return;
         tolerancePoints = AdminRequests.tolerancePoints(request.get().getValue().toString(StandardCharsets.UTF_8));
         Map<String, NodeRecord> writable = membership.writable();
-        Map<String, String> zoneOf = zones.of(membership.live());
+        Map<String, NodeRecord> live = membership.live();
+        Map<String, String> zoneOf = zones.of(live);
         Map<String, Found> found = new HashMap<>();
         List<RebalancePlanner.Placed> placed = new ArrayList<>();
-        Map<String, NodeRecord> live = membership.live();
         scan.forEach((ref, segments) -> {
             for (Segment s : segments) {
                 found.put(s.getShardSet(), new Found(ref, s));
