@@ -241,11 +241,14 @@ final class Healer extends LeaderTask {
             Map<Integer, String> expected = new java.util.HashMap<>();
             for (int i = 0; i < seg.getNodeIdsCount(); i++) expected.put(i, seg.getNodeIds(i));
             if (!meta.replaceShards(bucket, key, uploadId, shardSet, rebuilt, expected)) {
-                boolean stillThere = find(bucket, key, uploadId, shardSet).isPresent();
+                Optional<Segment> current = find(bucket, key, uploadId, shardSet);
                 log.info("heal {}: the {} changed while healing; discarding the rebuilt shards", shardSet,
-                        stillThere ? "segment's placement" : "object");
-                garbage.queue(seg, rebuilt, stillThere ? "heal raced a move" : "heal raced an overwrite");
-                return !stillThere;
+                        current.isPresent() ? "segment's placement" : "object");
+                // A copy that a move meanwhile put on the same node under the same id is the record's now: keep it.
+                List<SegmentHealer.Rebuilt> discard = rebuilt.stream()
+                        .filter(r -> current.isEmpty() || !current.get().getNodeIds(r.shard()).equals(r.nodeId())).toList();
+                garbage.queue(seg, discard, current.isPresent() ? "heal raced a move" : "heal raced an overwrite");
+                return current.isEmpty();
             }
             garbage.queue(seg, staleCopies(seg, rebuilt, live), "healed around");
             healed.incrementAndGet();
