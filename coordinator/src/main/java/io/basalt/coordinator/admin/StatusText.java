@@ -37,7 +37,7 @@ final class StatusText {
         b.append("gc: ").append(s.gc().pending()).append(" pending\n");
         CoordinatorStatus.Rebalance r = s.rebalance();
         if (r != null && (r.requestPending() || !r.state().equals(CoordinatorStatus.Rebalance.IDLE))) {
-            b.append(String.format(Locale.ROOT, "rebalance: %s%s, tolerance %.2f points, %d moves planned, %d moved (%s), %d failed%n",
+            b.append(String.format(Locale.ROOT, "rebalance: %s%s, tolerance %s points, %d moves planned, %d moved (%s), %d failed%n",
                     r.state(), r.requestPending() ? " (requested)" : "", r.tolerancePoints(), r.planned(), r.moved(),
                     AdminMain.bytes(r.bytes()), r.failed()));
         }
