@@ -45,7 +45,7 @@ public final class Gateway implements AutoCloseable {
         ShardClients clients = new ShardClients();
         ErasureLayout layout = ErasureLayout.newBuilder()
                 .setK(cfg.dataShards()).setM(cfg.parityShards()).setBlockSize(cfg.blockSize()).build();
-        DataPath data = new DataPath(membership, clients, layout, 0, cfg.ioTimeoutMs());
+        DataPath data = new DataPath(membership, clients, layout, cfg.writeQuorum(), cfg.ioTimeoutMs());
         AdminInfoHandler admin = new AdminInfoHandler(membership, () -> etcdClusterId(meta));
         S3Router router = new S3Router(new S3Context(meta, data, cfg.minPartSize()), new SigV4(cfg.credentials(), Clock.systemUTC()),
                 "basalt", cfg.domain(), admin);

@@ -48,6 +48,10 @@ public final class DataPath {
         this.membership = membership;
         this.layout = layout;
         this.writeQuorum = writeQuorum > 0 ? writeQuorum : defaultQuorum(layout);
+        int n = layout.getK() + layout.getM();
+        if (this.writeQuorum < layout.getK() || this.writeQuorum > n) {
+            throw new IllegalArgumentException("write quorum " + this.writeQuorum + " outside k.." + n + " = " + layout.getK() + ".." + n);
+        }
         long hedgeMs = Math.min(ioTimeoutMs, HEDGE_MS);
         this.encoder = new SegmentEncoder(clients, hedgeMs, ioTimeoutMs, suspicion::failed);
         this.decoder = new SegmentDecoder(clients, membership::live, hedgeMs);

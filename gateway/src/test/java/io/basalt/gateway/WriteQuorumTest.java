@@ -1,0 +1,60 @@
+package io.basalt.gateway;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** The gateway's --write-quorum: how many durable shards a PUT needs, between k and k+m. */
+class WriteQuorumTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void quorumOfKAcceptsWritesWithMNodesDown() throws Exception {
+        try (TestCluster cluster = new TestCluster(dir, 6, 4, 2, c -> c.withWriteQuorum(4));
+             S3Client s3 = cluster.client()) {
+            s3.createBucket(b -> b.bucket("quorum"));
+            cluster.stopNode(0);
+            cluster.stopNode(3);
+            cluster.awaitLiveNodes(4);
+            // the default quorum (k+1 = 5) would refuse this with 503 (DegradedReadsTest)
+            byte[] data = TestData.random(9, 2 * 1024 * 1024 + 7);
+            s3.putObject(b -> b.bucket("quorum").key("k-only"), RequestBody.fromBytes(data));
+            assertArrayEquals(data, s3.getObjectAsBytes(b -> b.bucket("quorum").key("k-only")).asByteArray());
+        }
+    }
+
+    @Test
+    void quorumOfAllRefusesWritesWithOneNodeDown() throws Exception {
+        try (TestCluster cluster = new TestCluster(dir, 6, 4, 2, c -> c.withWriteQuorum(6));
+             S3Client s3 = cluster.client()) {
+            s3.createBucket(b -> b.bucket("quorum"));
+            byte[] data = TestData.random(10, 100_000);
+            s3.putObject(b -> b.bucket("quorum").key("all-up"), RequestBody.fromBytes(data));
+            cluster.stopNode(2);
+            cluster.awaitLiveNodes(5);
+            S3Exception e = assertThrows(S3Exception.class,
+                    () -> s3.putObject(b -> b.bucket("quorum").key("one-down"), RequestBody.fromBytes(data)));
+            assertEquals(503, e.statusCode());
+            assertEquals(404, assertThrows(S3Exception.class, () -> s3.headObject(b -> b.bucket("quorum").key("one-down"))).statusCode());
+            assertArrayEquals(data, s3.getObjectAsBytes(b -> b.bucket("quorum").key("all-up")).asByteArray());
+        }
+    }
+
+    @Test
+    void quorumOutsideKToKPlusMIsRejectedAtStart() {
+        GatewayConfig cfg = GatewayConfig.local(0, "http://127.0.0.1:1", 4, 2);
+        assertThrows(IllegalArgumentException.class, () -> cfg.withWriteQuorum(7));
+        assertThrows(IllegalArgumentException.class, () -> cfg.withWriteQuorum(3));
+        assertEquals(6, cfg.withWriteQuorum(6).writeQuorum());
+    }
+}
