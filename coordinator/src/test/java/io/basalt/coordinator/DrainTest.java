@@ -148,6 +148,8 @@ class DrainTest {
         for (int i = 0; i < 16; i++) latest.put("k" + i, put("k" + i, 60_000 + i * 1000, i));
         startCoordinator();
         assertTrue(AdminRequests.drain(local.meta, KEYS, DRAINED));
+        // Writers place nothing new on node-3; what races is the drain moving the shards they overwrite and delete.
+        awaitTrue(() -> local.membership.draining().contains(DRAINED), "membership sees the drain");
 
         ExecutorService pool = Executors.newFixedThreadPool(3);
         AtomicBoolean stop = new AtomicBoolean();
