@@ -73,6 +73,11 @@ final class Drainer extends LeaderTask {
     }
 
     @Override
+    protected void onStart() {
+        lastPassMs = 0; // a new term checks drained nodes at once
+    }
+
+    @Override
     protected void pass() {
         Map<String, Progress> draining = new HashMap<>();
         String prefix = keys.drainPrefix();
