@@ -91,7 +91,8 @@ public final class ChaosMain {
         StringBuilder sb = new StringBuilder();
         sb.append("# Basalt chaos report\n\n");
         sb.append("Run at ").append(Instant.now()).append(", ").append(minutes).append(" min, seed ").append(seed)
-                .append(", 6 storage nodes, EC 4+2, all processes on 127.0.0.1 (").append(dir).append(").\n\n");
+                .append(", 3 etcd members, 2 coordinators, 6 storage nodes, 2 gateways, EC 4+2, all processes on 127.0.0.1 (")
+                .append(dir).append(").\n\n");
         sb.append("| scenario | operations | faults | read availability | write availability | p50 / p99 during faults (ms) | p50 / p99 overall (ms) | violations |\n");
         sb.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (ChaosRunner.Result r : results) {

@@ -30,9 +30,10 @@ public final class ChaosRunner {
                              java.util.function.Consumer<String> log) throws Exception {
         History history = new History();
         String bucket = "chaos-" + scenario.name() + "-" + Long.toHexString(System.nanoTime() & 0xffffff);
-        try (S3Client s3 = Workload.client(cluster.endpoint())) {
-            createBucket(s3, bucket);
-            Workload w = new Workload(s3, bucket, history, settings);
+        List<S3Client> clients = cluster.endpoints().stream().map(Workload::client).toList();
+        try {
+            createBucket(clients.get(0), bucket);
+            Workload w = new Workload(clients, bucket, history, settings);
             log.accept(scenario.name() + ": workload of " + settings.threads() + " threads for " + duration.toSeconds() + " s");
             w.start();
             long until = System.nanoTime() + duration.toNanos();
@@ -49,6 +50,7 @@ public final class ChaosRunner {
             for (int t = 0; t < settings.threads(); t++) {
                 for (int k = 0; k < settings.keysPerThread(); k++) {
                     Op g = null;
+                    w.useGateway(t + k);
                     for (int attempt = 0; attempt < 5; attempt++) {
                         g = w.get(t, Workload.key(t, k), true);
                         if (g.outcome() != Op.Outcome.FAIL) break;
@@ -64,18 +66,22 @@ public final class ChaosRunner {
                 Thread.sleep(1000);
             }
             history.add(list);
+        } finally {
+            clients.forEach(S3Client::close);
         }
         List<String> violations = new ArrayList<>(new Checker(history).check());
         return summarize(scenario.name(), history, violations);
     }
 
-    /** Restarts killed nodes and the coordinator, resumes paused nodes, waits until ready. */
+    /** Restarts killed etcd members, nodes, coordinators and gateways, resumes paused nodes, waits until ready. */
     static void heal(ProcessCluster cluster) throws Exception {
+        for (int i = 0; i < cluster.etcdCount(); i++) cluster.restartEtcd(i);
         for (int i = 0; i < cluster.nodeCount(); i++) {
             cluster.resumeNode(i);
             if (!cluster.nodeRunning(i)) cluster.restartNode(i);
         }
         if (!cluster.coordinatorRunning()) cluster.restartCoordinator();
+        for (int i = 0; i < cluster.gatewayCount(); i++) cluster.restartGateway(i);
         cluster.awaitReady(Duration.ofSeconds(90));
     }
 
