@@ -329,7 +329,12 @@ final class Healer extends LeaderTask {
 
     /** A corrupt shard on a live node is rewritten in place; others go to live nodes holding none of the segment. */
     private static List<NodeRecord> targets(Segment seg, int[] shards, Map<String, NodeRecord> live) {
-        Set<String> holding = new HashSet<>(seg.getNodeIdsList());
+        // A slot recorded missing may still name the node whose write failed (a paused or full node); that
+        // node holds nothing of the segment and may take the shard, or with k+m nodes nothing could.
+        Set<String> holding = new HashSet<>();
+        for (int i = 0; i < seg.getNodeIdsCount(); i++) {
+            if (!seg.getMissingShardsList().contains(i)) holding.add(seg.getNodeIds(i));
+        }
         List<NodeRecord> free = live.values().stream().filter(n -> !holding.contains(n.getNodeId())).toList();
         int needNew = 0;
         for (int i : shards) if (!live.containsKey(seg.getNodeIds(i)) || seg.getMissingShardsList().contains(i)) needNew++;
