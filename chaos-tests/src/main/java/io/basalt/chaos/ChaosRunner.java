@@ -99,22 +99,29 @@ public final class ChaosRunner {
     record Redundancy(double seconds, String summary, List<String> violations) {
     }
 
+    /** Shard sets of segments already reported degraded, per cluster: a later scenario does not wait for them again. */
+    private static final Map<ProcessCluster, java.util.Set<String>> REPORTED = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
     /**
      * Checks redundancy every 2 s until every segment has k+m healthy shards or {@code bound} has passed; the
-     * time is counted from the end of the last fault (or from now when there was none).
+     * time is counted from the end of the last fault (or from now when there was none). A segment an earlier
+     * scenario already reported degraded is that scenario's violation: it is neither waited for nor counted again.
      */
     static Redundancy awaitFullRedundancy(ProcessCluster cluster, History history, Duration bound) throws InterruptedException {
         long lastFault = history.faults().stream().mapToLong(History.Fault::end).max().orElse(System.nanoTime());
         long deadline = System.nanoTime() + bound.toNanos();
+        java.util.Set<String> reported = REPORTED.computeIfAbsent(cluster, c -> java.util.concurrent.ConcurrentHashMap.newKeySet());
         RedundancyCheck.Report r = null;
         String error = null;
         while (true) {
             try {
                 r = RedundancyCheck.run(cluster);
                 error = null;
-                if (r.fullRedundancy()) {
+                long old = r.degraded().stream().filter(d -> reported.contains(d.shardSet())).count();
+                if (old == r.degraded().size()) {
                     double s = Math.max(0, (System.nanoTime() - lastFault) / 1e9);
-                    return new Redundancy(s, String.format("full redundancy %.1f s after the last fault: %s", s, r.summary()), List.of());
+                    return new Redundancy(s, String.format("full redundancy %.1f s after the last fault: %s%s", s, r.summary(),
+                            old == 0 ? "" : " (" + old + " degraded since an earlier scenario)"), List.of());
                 }
             } catch (RuntimeException e) {
                 error = e.toString();
@@ -128,7 +135,9 @@ public final class ChaosRunner {
             return new Redundancy(-1, "redundancy not checked: " + error, v);
         }
         for (RedundancyCheck.Degraded d : r.degraded()) {
-            v.add("redundancy: still degraded " + bound.toSeconds() + " s after the faults stopped: " + d);
+            if (reported.add(d.shardSet())) {
+                v.add("redundancy: still degraded " + bound.toSeconds() + " s after the faults stopped: " + d);
+            }
         }
         return new Redundancy(-1, "NOT at full redundancy after " + bound.toSeconds() + " s: " + r.summary(), v);
     }

@@ -12,6 +12,8 @@ public final class CoordinatorKill implements Scenario {
     @Override
     public void run(ProcessCluster c, History h, Random rnd, long until) throws Exception {
         while (Scenario.sleepUntil(1500 + rnd.nextInt(1500), until)) {
+            // a leader must be elected first (after a kill it takes up to the election lease's TTL)
+            if (c.leaderCoordinator() < 0) continue;
             long start = System.nanoTime();
             int leader = c.killCoordinator();
             Thread.sleep(1000 + rnd.nextInt(3000));

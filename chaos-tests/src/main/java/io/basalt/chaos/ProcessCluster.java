@@ -58,6 +58,7 @@ public final class ProcessCluster implements AutoCloseable {
     private final int[] etcdPorts, etcdPeerPorts, gatewayPorts;
     private final int[] nodePorts;
     private final Process[] etcds, coordinators, gateways;
+    private final int[] coordinatorStarts;
     private final Process[] nodes;
     private final boolean[] paused;
     private final Thread hook = new Thread(this::close, "process-cluster-stop");
@@ -70,6 +71,7 @@ public final class ProcessCluster implements AutoCloseable {
         this.gatewayPorts = freePorts(cfg.gateways());
         this.etcds = new Process[cfg.etcdMembers()];
         this.coordinators = new Process[cfg.coordinators()];
+        this.coordinatorStarts = new int[cfg.coordinators()];
         this.gateways = new Process[cfg.gateways()];
         this.nodePorts = new int[cfg.nodes()];
         for (int i = 0; i < nodePorts.length; i++) nodePorts[i] = freePort();
@@ -234,7 +236,10 @@ public final class ProcessCluster implements AutoCloseable {
 
     private void startCoordinator(int i) throws IOException {
         List<String> cmd = jvm("coordinator", "-Xmx128m", "io.basalt.coordinator.CoordinatorMain");
-        cmd.addAll(List.of("--id", "coordinator-" + (i + 1), "--etcd", etcdFlag(),
+        // a fresh id per start: the election key of a killed predecessor (alive until its lease expires)
+        // then never passes for the new process's leadership
+        coordinatorStarts[i]++;
+        cmd.addAll(List.of("--id", coordinatorId(i), "--etcd", etcdFlag(),
                 "--heal-grace-seconds", String.valueOf(cfg.healGraceSeconds()),
                 "--gc-grace-seconds", String.valueOf(cfg.gcGraceSeconds()),
                 "--orphan-grace-seconds", String.valueOf(cfg.orphanGraceSeconds()),
@@ -376,7 +381,7 @@ public final class ProcessCluster implements AutoCloseable {
         paused[i] = false;
     }
 
-    /** SIGKILL the leading coordinator (the first one when no leader is known); returns its index. */
+    /** SIGKILL the leading coordinator (the first one when no leader is known now); returns its index. */
     public int killCoordinator() throws InterruptedException {
         int i = Math.max(0, leaderCoordinator());
         killCoordinator(i);
@@ -398,6 +403,11 @@ public final class ProcessCluster implements AutoCloseable {
         return true;
     }
 
+    /** The id coordinator i (0-based) runs with now: {@code coordinator-<i+1>.<start count>}. */
+    public String coordinatorId(int i) {
+        return "coordinator-" + (i + 1) + "." + coordinatorStarts[i];
+    }
+
     public boolean coordinatorRunning(int i) {
         return coordinators[i] != null && coordinators[i].isAlive();
     }
@@ -406,7 +416,8 @@ public final class ProcessCluster implements AutoCloseable {
 
     /**
      * Index of the leading coordinator: the holder of the oldest key under the election prefix (its value is
-     * the coordinator's id), or -1 when none leads. Its election key outlives a killed leader by the lease TTL.
+     * the coordinator's id), or -1 when none leads. A killed leader's key outlives it by the lease TTL; its id
+     * is no running process's, so that also counts as none.
      */
     public int leaderCoordinator() {
         Base64.Encoder b64 = Base64.getEncoder();
@@ -420,7 +431,8 @@ public final class ProcessCluster implements AutoCloseable {
         Matcher mt = VALUE.matcher(answer);
         if (!mt.find()) return -1;
         String id = new String(Base64.getDecoder().decode(mt.group(1)), StandardCharsets.UTF_8);
-        return id.startsWith("coordinator-") ? Integer.parseInt(id.substring("coordinator-".length())) - 1 : -1;
+        for (int i = 0; i < coordinators.length; i++) if (coordinatorRunning(i) && coordinatorId(i).equals(id)) return i;
+        return -1;
     }
 
     // ------------------------------------------------------------------ gateways

@@ -76,8 +76,9 @@ public final class RedundancyCheck {
         }
 
         public String summary() {
-            return String.format("%d objects, %d segments, %d shard files: %d degraded, %d orphans%s", objects, segments,
-                    shardFiles, degraded.size(), orphans.size(), deadNodes.isEmpty() ? "" : ", nodes not live " + deadNodes);
+            return String.format("%d objects, %d segments, %d shard files: %d degraded, %d orphans (%d of them queued for gc)%s",
+                    objects, segments, shardFiles, degraded.size(), orphans.size(),
+                    orphans.stream().filter(Orphan::queuedForGc).count(), deadNodes.isEmpty() ? "" : ", nodes not live " + deadNodes);
         }
     }
 
