@@ -8,12 +8,18 @@ public interface Scenario {
 
     String name();
 
+    /** Why this scenario cannot run on this machine (e.g. it needs root), or null when it can. */
+    default String unsupported() {
+        return null;
+    }
+
     /** Injects faults until {@code untilNanos} (System.nanoTime()), recording each in the history. */
     void run(ProcessCluster cluster, History history, Random rnd, long untilNanos) throws Exception;
 
     static List<Scenario> all() {
-        // shard-corruption last: corrupted shards stay on disk and would add to later node losses
-        return List.of(new NodePause(), new NodeKill(), new CoordinatorKill(), new ShardCorruption());
+        // every scenario ends at full redundancy (ChaosRunner waits for it), so none adds to the next one's losses
+        return List.of(new NodePause(), new NodeKill(), new CoordinatorKill(), new GatewayKill(), new EtcdLeaderKill(),
+                new DiskFull(), new ShardLoss(), new ShardCorruption());
     }
 
     static Scenario named(String name) {

@@ -283,7 +283,12 @@ final class Healer extends LeaderTask {
      * none of the segment, spread over zones next to the surviving shards as a write would be.
      */
     static List<NodeRecord> targets(Segment seg, int[] shards, Map<String, NodeRecord> live, Map<String, NodeRecord> writable) {
-        Set<String> holding = new HashSet<>(seg.getNodeIdsList());
+        // A slot recorded missing may still name the node whose write failed (a paused or full node); that
+        // node holds nothing of the segment and may take the shard, or with k+m nodes nothing could.
+        Set<String> holding = new HashSet<>();
+        for (int i = 0; i < seg.getNodeIdsCount(); i++) {
+            if (!seg.getMissingShardsList().contains(i)) holding.add(seg.getNodeIds(i));
+        }
         List<NodeRecord> free = writable.values().stream()
                 .filter(n -> !holding.contains(n.getNodeId()) && Placement.writable(n)).toList();
         int needNew = 0;

@@ -117,6 +117,32 @@ class HealerTest {
     }
 
     @Test
+    void healsAShardWhoseWriteFailedOntoItsNodeWhenEveryLiveNodeHoldsAShard() throws Exception {
+        // exactly k+m nodes live, and a slot recorded missing still names the node whose write failed
+        // (it was paused or its disk full): that node is the only place the shard can go
+        nodes.get(6).close();
+        awaitTrue(() -> membership.live().size() == 6, "node-6 gone");
+        byte[] body = new byte[1_234_567];
+        new Random(7).nextBytes(body);
+        Segment written = data.write(new ByteArrayInputStream(body));
+        int slot = 5;
+        String node = written.getNodeIds(slot);
+        Files.delete(shardFile(Integer.parseInt(node.substring(5)), written.getShardSet() + "." + slot));
+        Segment seg = written.toBuilder().addMissingShards(slot).build();
+        meta.putObject("b", "failed-write", ObjectRecord.newBuilder().setVersionId(seg.getShardSet()).setSize(body.length)
+                .setEtag(seg.getMd5Hex()).addSegments(seg).build(), PutCondition.NONE);
+        meta.queueHeal(HealRecord.newBuilder().setBucket("b").setKey("failed-write").setShardSet(seg.getShardSet())
+                .addShards(slot).setReason("written below full redundancy").build());
+
+        coordinator = Coordinator.start(new Coordinator.Config("c1", List.of(etcd.endpoint()), KEYS.root(),
+                Duration.ofMinutes(10), Duration.ofMillis(200), 3, Duration.ofHours(24), Duration.ofSeconds(2)));
+        awaitTrue(() -> healQueueEmpty() && segment("failed-write").getMissingShardsCount() == 0, "the missing shard healed");
+        assertEquals(node, segment("failed-write").getNodeIds(slot), "written to the node that had failed it");
+        assertTrue(Files.exists(shardFile(Integer.parseInt(node.substring(5)), seg.getShardSet() + "." + slot)));
+        assertArrayEquals(body, get("failed-write"));
+    }
+
+    @Test
     void rewritesACorruptShardInPlace() throws Exception {
         byte[] body = put("rot", 3_000_000, 5);
         Segment seg = segment("rot");

@@ -13,6 +13,15 @@ final class GrpcErrors {
 
     private GrpcErrors() {}
 
+    /** ENOSPC (and EDQUOT) surface in Java only as the IOException's message. */
+    static boolean noSpace(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (m.contains("No space left on device") || m.contains("Disk quota exceeded")) return true;
+        }
+        return false;
+    }
+
     static StatusRuntimeException toStatus(String operation, String shardId, Throwable error) {
         if (error instanceof StatusRuntimeException sre) {
             return sre;
@@ -30,6 +39,12 @@ final class GrpcErrors {
         if (error instanceof CorruptShardException) {
             log.error("{} {}: {}", operation, shardId, error.getMessage());
             return Status.DATA_LOSS.withDescription(error.getMessage()).asRuntimeException();
+        }
+        if (error instanceof IOException && noSpace(error)) {
+            // a full disk is not a broken node: writers place the shard elsewhere, reads go on
+            log.warn("{} {}: no space left: {}", operation, shardId, error.getMessage());
+            return Status.RESOURCE_EXHAUSTED.withDescription(operation + " " + shardId + ": no space left on the data dir")
+                    .asRuntimeException();
         }
         if (error instanceof IOException) {
             log.error("{} {} failed", operation, shardId, error);

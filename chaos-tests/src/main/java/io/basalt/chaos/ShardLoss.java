@@ -1,0 +1,60 @@
+package io.basalt.chaos;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Deletes and truncates random shard files on two fixed storage nodes (at most m, so every segment keeps k
+ * shards) while the workload reads: reads must stay exact, and the losses are found (by reads, the nodes'
+ * scrub and the coordinator's inventory of the nodes) and healed.
+ */
+public final class ShardLoss implements Scenario {
+    @Override
+    public String name() {
+        return "shard-loss";
+    }
+
+    @Override
+    public void run(ProcessCluster c, History h, Random rnd, long until) throws Exception {
+        int a = rnd.nextInt(c.nodeCount());
+        int b = (a + 1 + rnd.nextInt(c.nodeCount() - 1)) % c.nodeCount();
+        int[] victims = c.config().m() >= 2 ? new int[] {a, b} : new int[] {a};
+        while (Scenario.sleepUntil(1000 + rnd.nextInt(1000), until)) {
+            for (int i : victims) {
+                long start = System.nanoTime();
+                List<Path> files = new ArrayList<>(c.shardFiles(i));
+                Collections.shuffle(files, rnd);
+                int deleted = 0, truncated = 0;
+                for (Path f : files.subList(0, Math.min(6, files.size()))) {
+                    try {
+                        if (rnd.nextBoolean()) {
+                            if (Files.deleteIfExists(f)) deleted++;
+                        } else {
+                            // no CREATE: a file deleted meanwhile must not come back empty
+                            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+                                long len = ch.size();
+                                if (len == 0) continue;
+                                ch.truncate((long) (rnd.nextDouble() * len)); // 0 .. len-1: may cut into the header
+                                truncated++;
+                            }
+                        }
+                    } catch (IOException e) {
+                        // deleted or renamed under us (GC, overwrite, heal): try the next
+                    }
+                }
+                if (deleted + truncated > 0) {
+                    // the loss stays until healing repairs it
+                    h.fault(name(), "deleted " + deleted + " and truncated " + truncated + " shard files of node-" + (i + 1),
+                            start, until);
+                }
+            }
+        }
+    }
+}
