@@ -56,6 +56,8 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
     private final EtcdMetadataStore meta;
     private final UploadExpiry uploadExpiry;
     private final Healer healer;
+    private final Drainer drainer;
+    private final Rebalancer rebalancer;
     private final OrphanSweeper orphans;
     private final StatusPublisher status;
     private volatile java.util.Set<String> lastLive = java.util.Set.of();
@@ -71,10 +73,16 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         this.meta = new EtcdMetadataStore(client, keys);
         this.uploadExpiry = new UploadExpiry(meta, config.uploadExpiry(),
                 config.gcInterval().compareTo(Duration.ofMinutes(10)) < 0 ? config.gcInterval() : Duration.ofMinutes(10));
-        this.healer = new Healer(meta, keys, membership, shards, config.healGrace(),
-                config.gcInterval().compareTo(Duration.ofSeconds(5)) < 0 ? config.gcInterval() : Duration.ofSeconds(5),
-                config.healBytesPerSecond());
-        this.status = new StatusPublisher(config.id(), client, keys, membership, healer,
+        Duration healInterval = config.gcInterval().compareTo(Duration.ofSeconds(5)) < 0 ? config.gcInterval() : Duration.ofSeconds(5);
+        // Heal, drain and rebalance write new shards at one shared pace.
+        HealRate rate = new HealRate(client, keys, config.healBytesPerSecond());
+        GarbageQueue garbage = new GarbageQueue(client, keys);
+        this.healer = new Healer(meta, keys, membership, shards, config.healGrace(), healInterval, rate, garbage);
+        ShardMover mover = new ShardMover(meta, shards, garbage, rate);
+        NodeZones zones = new NodeZones(client, keys);
+        this.drainer = new Drainer(meta, keys, membership, mover, zones, healInterval);
+        this.rebalancer = new Rebalancer(meta, keys, membership, mover, zones, healInterval);
+        this.status = new StatusPublisher(config.id(), client, keys, membership, healer, rate, rebalancer,
                 config.gcInterval().compareTo(Config.STATUS_INTERVAL) < 0 ? config.gcInterval() : Config.STATUS_INTERVAL);
         this.lastLive = membership.live().keySet();
         // Orphans are rare (a gateway killed mid-PUT); a day's grace outlasts any single upload.
@@ -122,6 +130,8 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         orphans.start();
         uploadExpiry.start();
         healer.start();
+        drainer.start();
+        rebalancer.start();
         status.start();
     }
 
@@ -132,6 +142,8 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         orphans.stop();
         uploadExpiry.stop();
         healer.stop();
+        drainer.stop();
+        rebalancer.stop();
         status.stop();
     }
 
@@ -154,6 +166,8 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         orphans.close();
         uploadExpiry.close();
         healer.close();
+        drainer.close();
+        rebalancer.close();
         status.close();
         membership.close();
         shards.close();

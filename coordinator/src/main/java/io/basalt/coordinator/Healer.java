@@ -6,14 +6,10 @@ import io.basalt.core.erasure.SegmentEncoder;
 import io.basalt.core.erasure.SegmentHealer;
 import io.basalt.core.erasure.ShardProblems;
 import io.basalt.core.erasure.StripeLayout;
-import io.basalt.core.throttle.ByteRateLimiter;
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
-import io.basalt.core.meta.MetadataStore.ListedObject;
 import io.basalt.core.placement.Placement;
 import io.basalt.core.shard.ShardClients;
-import io.basalt.proto.meta.BucketRecord;
-import io.basalt.proto.meta.GarbageRecord;
 import io.basalt.proto.meta.HealRecord;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.ObjectRecord;
@@ -38,7 +34,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -52,16 +47,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * object changed meanwhile, in which case the rebuilt shards are thrown away.
  *
  * <p>Records from a storage node's scrub name only the shard set; the objects and parts that
- * reference them are found by one scan per batch. Rebuilt bytes are paced by a rate limit an
- * operator can change at run time in {@code config/heal-rate-mbps}; an operator's
- * {@code admin/heal-request} triggers a full scan.
+ * reference them are found by one scan per batch. Rebuilt bytes are paced by the {@link HealRate}
+ * an operator can change at run time; an operator's {@code admin/heal-request} triggers a full
+ * scan, which covers the parts of uploads in progress as well as objects. New shards go where
+ * {@link Placement} would put them next to the segment's surviving shards, never to a node being drained.
  */
 final class Healer extends LeaderTask {
 
     private static final Logger log = LogManager.getLogger(Healer.class);
     private static final int QUEUE_BATCH = 100;
-    private static final int SCAN_BATCH = 500;
-    private static final long RATE_REFRESH_MS = 1000;
 
     private final EtcdMetadataStore meta;
     private final Keys keys;
@@ -72,19 +66,17 @@ final class Healer extends LeaderTask {
     private final Set<String> scannedFor = ConcurrentHashMap.newKeySet();
     private volatile boolean initialScan = true;
     private final ShardSetLocator locator;
-    private final long defaultRate;
-    private final ByteRateLimiter limiter;
-    private long rateReadAtMs;
-    private String badRateSeen = "";
+    private final SegmentScan scan;
+    private final HealRate rate;
+    private final GarbageQueue garbage;
 
     final AtomicLong healed = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
     final AtomicLong scanned = new AtomicLong();
     final AtomicLong bytes = new AtomicLong();
 
-    /** @param bytesPerSecond rebuilt bytes per second unless etcd's config/heal-rate-mbps says otherwise; 0: unlimited */
     Healer(EtcdMetadataStore meta, Keys keys, Membership membership, ShardClients clients, Duration nodeGrace, Duration interval,
-           long bytesPerSecond) {
+           HealRate rate, GarbageQueue garbage) {
         super("healer", Duration.ZERO, interval);
         this.meta = meta;
         this.keys = keys;
@@ -92,13 +84,9 @@ final class Healer extends LeaderTask {
         this.segments = new SegmentHealer(clients, 30_000);
         this.nodeGrace = nodeGrace;
         this.locator = new ShardSetLocator(meta);
-        this.defaultRate = bytesPerSecond;
-        this.limiter = new ByteRateLimiter(bytesPerSecond);
-    }
-
-    /** The rate rebuilt data is paced to now, in bytes per second (0: unlimited). */
-    long rateBytesPerSecond() {
-        return limiter.bytesPerSecond();
+        this.scan = new SegmentScan(meta);
+        this.rate = rate;
+        this.garbage = garbage;
     }
 
     @Override
@@ -116,7 +104,7 @@ final class Healer extends LeaderTask {
             absentSince.remove(id);
             scannedFor.remove(id);
         }
-        refreshRate(true);
+        rate.refresh(true);
         drainQueue(live, now);
         Optional<KeyValue> request = getExact(keys.adminHealRequest());
         if (request.isPresent()) {
@@ -155,14 +143,14 @@ final class Healer extends LeaderTask {
                 deleteIfUnchanged(kv);
             }
         }
-        Map<String, ShardSetLocator.Ref> located = locateUnnamed(batch.values());
+        Map<String, SegmentScan.Ref> located = locateUnnamed(batch.values());
         for (var e : batch.entrySet()) {
             HealRecord h = e.getValue();
             String bucket = h.getBucket();
             String key = h.getKey();
             String uploadId = h.getUploadId();
             if (unnamed(h)) {
-                ShardSetLocator.Ref ref = located.get(h.getShardSet());
+                SegmentScan.Ref ref = located.get(h.getShardSet());
                 if (ref == null) {
                     // Referenced nowhere: a failed PUT's leftovers or a version replaced since, which GC
                     // owns. Should a PUT commit it after all, its reads report the rot again.
@@ -187,73 +175,28 @@ final class Healer extends LeaderTask {
     }
 
     /** One scan of the metadata for every unnamed record of the batch, however many there are. */
-    private Map<String, ShardSetLocator.Ref> locateUnnamed(java.util.Collection<HealRecord> batch) {
+    private Map<String, SegmentScan.Ref> locateUnnamed(java.util.Collection<HealRecord> batch) {
         Set<String> wanted = new HashSet<>();
         for (HealRecord h : batch) if (unnamed(h)) wanted.add(h.getShardSet());
         if (wanted.isEmpty()) return Map.of();
-        Map<String, ShardSetLocator.Ref> found = locator.locate(wanted);
+        Map<String, SegmentScan.Ref> found = locator.locate(wanted);
         log.info("heal: located {} of {} shard sets reported by scrub", found.size(), wanted.size());
         return found;
     }
 
-    /**
-     * Re-reads {@code config/heal-rate-mbps} (MB = 2^20 bytes) at most once a second, so an
-     * operator can slow or speed healing without a restart; absent means the flag's default.
-     */
-    private void refreshRate(boolean force) {
-        long nowMs = System.currentTimeMillis();
-        if (!force && nowMs - rateReadAtMs < RATE_REFRESH_MS) return;
-        rateReadAtMs = nowMs;
-        long rate = defaultRate;
-        Optional<KeyValue> setting = getExact(keys.config("heal-rate-mbps"));
-        if (setting.isPresent()) {
-            String text = setting.get().getValue().toString(StandardCharsets.UTF_8).trim();
-            try {
-                double mb = Double.parseDouble(text);
-                if (mb < 0 || Double.isNaN(mb)) throw new NumberFormatException("negative");
-                rate = ByteRateLimiter.mbPerSecond(mb);
-            } catch (NumberFormatException e) {
-                if (!text.equals(badRateSeen)) log.warn("heal: ignoring {} = '{}': not a number of MB/s", keys.config("heal-rate-mbps"), text);
-                badRateSeen = text;
-            }
-        }
-        if (rate != limiter.bytesPerSecond()) {
-            log.info("heal: rate limit now {} MB/s", rate == 0 ? "unlimited" : String.format("%.1f", rate / (double) (1 << 20)));
-            limiter.setBytesPerSecond(rate);
-        }
-    }
-
-    /** Paces rebuilding: the bytes just written to new shards count against the rate. */
-    private void throttle(long rebuiltBytes) {
-        try {
-            limiter.acquire(rebuiltBytes);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** @return true when every object was looked at */
+    /** @return true when every segment (of objects and of uploads in progress) was looked at */
     private boolean scanAll(Map<String, NodeRecord> live, long now) {
-        boolean complete = true;
-        for (BucketRecord b : meta.listBuckets()) {
-            String from = "";
-            boolean inclusive = true;
-            while (true) {
-                List<ListedObject> page = meta.scanObjects(b.getName(), from, inclusive, null, SCAN_BATCH);
-                for (ListedObject o : page) {
-                    scanned.incrementAndGet();
-                    for (Segment seg : o.record().getSegmentsList()) {
-                        if (!lostShards(seg, live, now).isEmpty()) {
-                            complete &= heal(b.getName(), o.key(), "", seg.getShardSet(), Set.of(), live, now);
-                        }
-                    }
+        boolean[] complete = {true};
+        scan.forEach((ref, segments) -> {
+            if (!ref.isPart()) scanned.incrementAndGet();
+            for (Segment seg : segments) {
+                if (!lostShards(seg, live, now).isEmpty()) {
+                    complete[0] &= heal(ref.bucket(), ref.key(), ref.uploadId(), seg.getShardSet(), Set.of(), live, now);
                 }
-                if (page.size() < SCAN_BATCH) break;
-                from = page.get(page.size() - 1).key();
-                inclusive = false;
             }
-        }
-        return complete;
+            return true;
+        });
+        return complete[0];
     }
 
     /**
@@ -280,26 +223,31 @@ final class Healer extends LeaderTask {
         lost.removeAll(waiting);
         if (lost.isEmpty()) return false;
         int[] shards = lost.stream().mapToInt(Integer::intValue).toArray();
-        List<NodeRecord> targets = targets(seg, shards, live);
+        List<NodeRecord> targets = targets(seg, shards, live, membership.writable());
         if (targets == null) {
             log.warn("heal {}: not enough live nodes to place {} shards", shardSet, shards.length);
             return false;
         }
-        refreshRate(false);
         long rebuiltBytes = shards.length * StripeLayout.of(seg.getLayout(), seg.getSize()).shardLength();
         try {
             List<SegmentHealer.Rebuilt> rebuilt;
             try {
                 rebuilt = segments.rebuild(seg, live, shards, targets, ShardProblems.NONE);
             } finally {
-                throttle(rebuiltBytes);
+                rate.pace(rebuiltBytes);
             }
-            if (!meta.replaceShards(bucket, key, uploadId, shardSet, rebuilt)) {
-                log.info("heal {}: the object changed while healing; discarding the rebuilt shards", shardSet);
-                queueGarbage(seg, rebuilt, "heal raced an overwrite");
-                return true;
+            // Only onto the placement the rebuild started from: a drain or rebalance may have moved
+            // a shard of this segment meanwhile, maybe onto a node just chosen here.
+            Map<Integer, String> expected = new java.util.HashMap<>();
+            for (int i = 0; i < seg.getNodeIdsCount(); i++) expected.put(i, seg.getNodeIds(i));
+            if (!meta.replaceShards(bucket, key, uploadId, shardSet, rebuilt, expected)) {
+                boolean stillThere = find(bucket, key, uploadId, shardSet).isPresent();
+                log.info("heal {}: the {} changed while healing; discarding the rebuilt shards", shardSet,
+                        stillThere ? "segment's placement" : "object");
+                garbage.queue(seg, rebuilt, stillThere ? "heal raced a move" : "heal raced an overwrite");
+                return !stillThere;
             }
-            queueGarbage(seg, staleCopies(seg, rebuilt, live), "healed around");
+            garbage.queue(seg, staleCopies(seg, rebuilt, live), "healed around");
             healed.incrementAndGet();
             bytes.addAndGet(rebuiltBytes);
             log.info("healed {}/{} segment {}: shards {} now on {}", bucket, key, shardSet, lost,
@@ -327,14 +275,23 @@ final class Healer extends LeaderTask {
         return lost;
     }
 
-    /** A corrupt shard on a live node is rewritten in place; others go to live nodes holding none of the segment. */
-    private static List<NodeRecord> targets(Segment seg, int[] shards, Map<String, NodeRecord> live) {
+    /**
+     * A corrupt shard on a live node is rewritten in place; others go to writable nodes holding
+     * none of the segment, spread over zones next to the surviving shards as a write would be.
+     */
+    static List<NodeRecord> targets(Segment seg, int[] shards, Map<String, NodeRecord> live, Map<String, NodeRecord> writable) {
         Set<String> holding = new HashSet<>(seg.getNodeIdsList());
-        List<NodeRecord> free = live.values().stream().filter(n -> !holding.contains(n.getNodeId())).toList();
+        List<NodeRecord> free = writable.values().stream().filter(n -> !holding.contains(n.getNodeId())).toList();
         int needNew = 0;
         for (int i : shards) if (!live.containsKey(seg.getNodeIds(i)) || seg.getMissingShardsList().contains(i)) needNew++;
         if (free.size() < needNew) return null;
-        List<NodeRecord> fresh = Placement.choose(seg.getShardSet() + "/heal", free, needNew);
+        // Zones that keep a shard: survivors, and corrupt shards rewritten in place.
+        List<String> survivingZones = new ArrayList<>();
+        for (int i = 0; i < seg.getNodeIdsCount(); i++) {
+            NodeRecord n = live.get(seg.getNodeIds(i));
+            if (n != null && !seg.getMissingShardsList().contains(i)) survivingZones.add(n.getZone());
+        }
+        List<NodeRecord> fresh = Placement.chooseMore(seg.getShardSet() + "/heal", free, needNew, survivingZones);
         List<NodeRecord> out = new ArrayList<>();
         int next = 0;
         for (int i : shards) {
@@ -368,17 +325,6 @@ final class Healer extends LeaderTask {
             if (!old.isEmpty() && !old.equals(r.nodeId())) stale.add(new SegmentHealer.Rebuilt(r.shard(), old, 0));
         }
         return stale;
-    }
-
-    private void queueGarbage(Segment seg, List<SegmentHealer.Rebuilt> shards, String reason) {
-        if (shards.isEmpty()) return;
-        String[] nodes = new String[seg.getNodeIdsCount()];
-        java.util.Arrays.fill(nodes, "");
-        for (SegmentHealer.Rebuilt r : shards) nodes[r.shard()] = r.nodeId();
-        Segment only = seg.toBuilder().clearNodeIds().addAllNodeIds(List.of(nodes)).clearMissingShards().build();
-        GarbageRecord g = GarbageRecord.newBuilder().addSegments(only).setQueuedUnixMs(System.currentTimeMillis())
-                .setReason(reason).build();
-        await(meta.client().getKVClient().put(bs(keys.garbage(UUID.randomUUID().toString())), ByteSequence.from(g.toByteArray())));
     }
 
     private Optional<KeyValue> getExact(String key) {

@@ -30,16 +30,21 @@ final class StatusPublisher extends LeaderTask {
     private final Keys keys;
     private final Membership membership;
     private final Healer healer;
+    private final HealRate rate;
+    private final Rebalancer rebalancer;
     /** What nodes-seen/ holds as far as this process knows, so unchanged nodes are not rewritten. */
     private final Map<String, NodeRecord> written = new ConcurrentHashMap<>();
 
-    StatusPublisher(String id, Client client, Keys keys, Membership membership, Healer healer, Duration interval) {
+    StatusPublisher(String id, Client client, Keys keys, Membership membership, Healer healer, HealRate rate, Rebalancer rebalancer,
+                    Duration interval) {
         super("status", Duration.ZERO, interval);
         this.id = id;
         this.client = client;
         this.keys = keys;
         this.membership = membership;
         this.healer = healer;
+        this.rate = rate;
+        this.rebalancer = rebalancer;
     }
 
     @Override
@@ -51,9 +56,10 @@ final class StatusPublisher extends LeaderTask {
         recordSeenNodes();
         CoordinatorStatus status = new CoordinatorStatus(id, System.currentTimeMillis(),
                 new CoordinatorStatus.Heal(count(keys.healPrefix()), healer.healed.get(), healer.failed.get(),
-                        healer.scanned.get(), healer.bytes.get(), healer.rateBytesPerSecond(),
+                        healer.scanned.get(), healer.bytes.get(), rate.bytesPerSecond(),
                         count(keys.adminHealRequest()) > 0),
-                new CoordinatorStatus.Gc(count(keys.garbagePrefix())));
+                new CoordinatorStatus.Gc(count(keys.garbagePrefix())),
+                rebalancer.status(count(keys.adminRebalanceRequest()) > 0));
         await(client.getKVClient().put(bs(keys.status("coordinator")), ByteSequence.from(status.toJson(), StandardCharsets.UTF_8)));
     }
 

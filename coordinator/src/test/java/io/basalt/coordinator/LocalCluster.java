@@ -18,7 +18,8 @@ import static io.basalt.coordinator.LeaderElectionTest.awaitTrue;
 
 /**
  * Real etcd and in-process storage nodes on real ports, with the metadata store, membership
- * view and shard clients a coordinator test drives them with, and a bucket "b".
+ * view and shard clients a coordinator test drives them with, and a bucket "b". Node i is
+ * "node-i" with its data in {@code dir/node-i}, in the zone given for it (none by default).
  */
 final class LocalCluster implements AutoCloseable {
 
@@ -29,21 +30,38 @@ final class LocalCluster implements AutoCloseable {
     final EtcdMetadataStore meta;
     final Membership membership;
     final ShardClients clients = new ShardClients();
+    private final Path dir;
 
-    private LocalCluster(Path dir, int nodeCount) throws Exception {
+    private LocalCluster(Path dir, List<String> zones) throws Exception {
+        this.dir = dir;
         etcd = EtcdProcess.start(dir.resolve("etcd"));
-        for (int i = 0; i < nodeCount; i++) {
-            nodes.add(StorageNode.start(new StorageNodeConfig("node-" + i, "127.0.0.1", 0, List.of(dir.resolve("node-" + i)),
-                    etcd.endpoint(), KEYS.root(), Duration.ofSeconds(5))));
-        }
+        for (String zone : zones) addNode(zone);
         meta = EtcdMetadataStore.connect(List.of(etcd.endpoint()), KEYS);
         membership = Membership.start(meta.client(), KEYS);
         meta.createBucket(BucketRecord.newBuilder().setName("b").build());
-        awaitTrue(() -> membership.live().size() == nodeCount, nodeCount + " nodes live");
+        awaitTrue(() -> membership.live().size() == zones.size(), zones.size() + " nodes live");
     }
 
     static LocalCluster start(Path dir, int nodeCount) throws Exception {
-        return new LocalCluster(dir, nodeCount);
+        return new LocalCluster(dir, java.util.Collections.nCopies(nodeCount, ""));
+    }
+
+    /** One node per entry, in that zone. */
+    static LocalCluster start(Path dir, List<String> zones) throws Exception {
+        return new LocalCluster(dir, zones);
+    }
+
+    /** Starts node-N (N = the number of nodes so far) in {@code zone}; it registers in etcd on its own. */
+    StorageNode addNode(String zone) throws java.io.IOException {
+        int i = nodes.size();
+        StorageNode n = StorageNode.start(new StorageNodeConfig("node-" + i, "127.0.0.1", 0, List.of(nodeDir(i)),
+                etcd.endpoint(), KEYS.root(), Duration.ofSeconds(5)).withZone(zone));
+        nodes.add(n);
+        return n;
+    }
+
+    Path nodeDir(int i) {
+        return dir.resolve("node-" + i);
     }
 
     @Override
@@ -51,7 +69,13 @@ final class LocalCluster implements AutoCloseable {
         membership.close();
         clients.close();
         meta.close();
-        for (StorageNode n : nodes) n.close();
+        for (StorageNode n : nodes) {
+            try {
+                n.close();
+            } catch (RuntimeException ignored) {
+                // stopped by the test already
+            }
+        }
         etcd.close();
     }
 }

@@ -30,11 +30,22 @@ public final class AdminMain {
               status [--json]  nodes (live/down, zone, free space), heal and gc progress, object health;
                                --json prints a stable document for scripts
               heal             ask the leading coordinator for a full heal scan of every object
+              drain NODE       move every shard off NODE (new writes skip it at once); status shows
+                               progress and "safe to remove" when no referenced shard is left on it
+              drain --cancel NODE, undrain NODE
+                               stop draining NODE: it takes new shards again
+              rebalance [--tolerance POINTS]
+                               move shards from nodes fuller than the mean by more than POINTS
+                               percentage points (default 5) to emptier ones, only as many as needed
             Without --etcd, the etcd of the ./basalt dev cluster whose data is in DIR
             (default .basalt/dev) is used, from DIR/ports.""";
 
     /** Parsed command line. */
-    record Args(String command, String etcd, String prefix, Path data, boolean json) {
+    record Args(String command, String etcd, String prefix, Path data, boolean json, String node, boolean cancel,
+                Double tolerance) {
+        Args(String command, String etcd, String prefix, Path data, boolean json) {
+            this(command, etcd, prefix, data, json, null, false, null);
+        }
     }
 
     private AdminMain() {
@@ -76,6 +87,23 @@ public final class AdminMain {
                     out.println("full heal requested: the leading coordinator scans every object on its next pass"
                             + " (status shows heal.request_pending until it is done)");
                 }
+                case "drain" -> {
+                    if (args.cancel()) {
+                        undrain(meta, keys, args.node(), out);
+                    } else if (AdminRequests.drain(meta, keys, args.node())) {
+                        out.println("draining " + args.node() + ": it takes no new shards, and the leading coordinator moves"
+                                + " its shards away; `basalt admin status` says when it is safe to remove");
+                    } else {
+                        out.println(args.node() + " is already being drained; `basalt admin status` shows its progress");
+                    }
+                }
+                case "undrain" -> undrain(meta, keys, args.node(), out);
+                case "rebalance" -> {
+                    double t = args.tolerance() == null ? AdminRequests.DEFAULT_REBALANCE_TOLERANCE_POINTS : args.tolerance();
+                    AdminRequests.rebalance(meta, keys, t);
+                    out.println(String.format(Locale.ROOT, "rebalance requested (tolerance %.2f points): the leading coordinator"
+                            + " moves shards until every node is within it of the mean; status shows progress", t));
+                }
                 default -> throw new IllegalStateException("unreachable: " + args.command());
             }
             return 0;
@@ -85,8 +113,17 @@ public final class AdminMain {
         }
     }
 
+    private static void undrain(EtcdMetadataStore meta, Keys keys, String node, PrintStream out) {
+        out.println(AdminRequests.undrain(meta, keys, node)
+                ? "drain of " + node + " cancelled: it takes new shards again (shards already moved stay where they are)"
+                : node + " was not being drained");
+    }
+
     static Args parse(String[] argv) {
         String command = null;
+        String node = null;
+        boolean cancel = false;
+        Double tolerance = null;
         String etcd = null;
         String prefix = "/basalt/";
         Path data = Path.of(".basalt", "dev");
@@ -102,18 +139,40 @@ public final class AdminMain {
                     if (!prefix.endsWith("/")) prefix += "/";
                 }
                 case "--data" -> data = Path.of(value(rest, ++i, a));
+                case "--cancel" -> cancel = true;
+                case "--tolerance" -> {
+                    String v = value(rest, ++i, a);
+                    try {
+                        tolerance = Double.parseDouble(v);
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("--tolerance needs a number of percentage points, not " + v);
+                    }
+                    if (!(tolerance >= 0 && tolerance <= 100)) throw new IllegalArgumentException("--tolerance must be 0..100 points");
+                }
                 case "-h", "--help", "help" -> command = "help";
                 default -> {
                     if (a.startsWith("-")) throw new IllegalArgumentException("unknown option " + a);
-                    if (command != null && !command.equals("help")) throw new IllegalArgumentException("unexpected argument " + a);
-                    if (command == null) command = a;
+                    if (command == null) {
+                        command = a;
+                    } else if (!command.equals("help") && List.of("drain", "undrain").contains(command) && node == null) {
+                        node = a;
+                    } else if (!command.equals("help")) {
+                        throw new IllegalArgumentException("unexpected argument " + a);
+                    }
                 }
             }
         }
         if (command == null) throw new IllegalArgumentException("a command is required");
-        if (!List.of("status", "heal", "help").contains(command)) throw new IllegalArgumentException("unknown command " + command);
+        if (!List.of("status", "heal", "drain", "undrain", "rebalance", "help").contains(command)) {
+            throw new IllegalArgumentException("unknown command " + command);
+        }
         if (json && !command.equals("status")) throw new IllegalArgumentException("--json goes with status");
-        return new Args(command, etcd, prefix, data, json);
+        if (cancel && !command.equals("drain")) throw new IllegalArgumentException("--cancel goes with drain");
+        if (tolerance != null && !command.equals("rebalance")) throw new IllegalArgumentException("--tolerance goes with rebalance");
+        if (List.of("drain", "undrain").contains(command) && (node == null || node.isBlank())) {
+            throw new IllegalArgumentException(command + " needs a node id");
+        }
+        return new Args(command, etcd, prefix, data, json, node, cancel, tolerance);
     }
 
     private static String value(List<String> args, int i, String flag) {

@@ -12,12 +12,32 @@ import java.util.List;
  * @param objectsDegraded object versions with a segment missing a shard or holding one on a node not live
  */
 public record ClusterStatus(String leader, Long statusAgeMs, List<Node> nodes, CoordinatorStatus.Heal heal,
-                            CoordinatorStatus.Gc gc, long objectsTotal, long objectsDegraded) {
+                            CoordinatorStatus.Gc gc, long objectsTotal, long objectsDegraded,
+                            CoordinatorStatus.Rebalance rebalance) {
 
-    /** @param state "live" (holds its lease) or "down" (seen before, or named by an object record) */
-    public record Node(String id, String address, String state, String zone, long freeBytes, long totalBytes) {
+    /**
+     * @param state "live" (holds its lease) or "down" (seen before, or named by an object record)
+     * @param shards shards of objects and of uploads in progress the metadata places on the node
+     * @param usedBytes the bytes of those shards
+     * @param drain null unless an operator is draining the node
+     */
+    public record Node(String id, String address, String state, String zone, long freeBytes, long totalBytes,
+                       long shards, long usedBytes, Drain drain) {
         public static final String LIVE = "live";
         public static final String DOWN = "down";
+
+        public Node(String id, String address, String state, String zone, long freeBytes, long totalBytes) {
+            this(id, address, state, zone, freeBytes, totalBytes, 0, 0, null);
+        }
+    }
+
+    /**
+     * @param state "draining" or "drained" ({@link DrainStatus})
+     * @param remainingShards referenced shards still on the node, counted by this status call
+     * @param movedShards shards the coordinator moved off it so far
+     * @param safeToRemove no referenced shard is left on the node: it can be shut down and removed
+     */
+    public record Drain(String state, long remainingShards, long movedShards, long failedShards, boolean safeToRemove) {
     }
 
     public String toJson() {

@@ -9,7 +9,11 @@ import com.google.gson.GsonBuilder;
  * seconds, for {@code basalt admin status} and for anyone's scripts. Field names are snake_case
  * and only ever added to, never renamed.
  */
-public record CoordinatorStatus(String leader, long updatedUnixMs, Heal heal, Gc gc) {
+public record CoordinatorStatus(String leader, long updatedUnixMs, Heal heal, Gc gc, Rebalance rebalance) {
+
+    public CoordinatorStatus(String leader, long updatedUnixMs, Heal heal, Gc gc) {
+        this(leader, updatedUnixMs, heal, gc, null);
+    }
 
     /**
      * Heal progress since this coordinator started: {@code queued} records waiting in heal/,
@@ -18,6 +22,19 @@ public record CoordinatorStatus(String leader, long updatedUnixMs, Heal heal, Gc
      */
     public record Heal(long queued, long healed, long failed, long scanned, long bytes, long rateBytesPerSecond,
                        boolean requestPending) {
+    }
+
+    /**
+     * Rebalance progress since this coordinator started: {@code state} is {@link #IDLE} (nothing
+     * asked), {@link #RUNNING}, {@link #EVEN} (the last request finished: every node within the
+     * tolerance, or no move left that would help); {@code planned} moves of the current pass,
+     * shards {@code moved}, moves {@code failed}, and {@code bytes} copied.
+     */
+    public record Rebalance(String state, double tolerancePoints, long planned, long moved, long failed, long bytes,
+                            boolean requestPending) {
+        public static final String IDLE = "idle";
+        public static final String RUNNING = "running";
+        public static final String EVEN = "even";
     }
 
     /** Garbage records waiting for their grace period or for their nodes to answer. */

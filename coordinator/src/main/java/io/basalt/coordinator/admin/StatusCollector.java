@@ -1,12 +1,11 @@
 package io.basalt.coordinator.admin;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.basalt.coordinator.SegmentScan;
+import io.basalt.core.erasure.StripeLayout;
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
-import io.basalt.core.meta.MetadataStore.ListedObject;
-import io.basalt.proto.meta.BucketRecord;
 import io.basalt.proto.meta.NodeRecord;
-import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.Segment;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
@@ -14,8 +13,10 @@ import io.etcd.jetcd.options.GetOption;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -24,12 +25,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Gathers {@link ClusterStatus} from etcd alone: live nodes from their leases, down nodes from
- * {@code nodes-seen/} and from object records, heal and gc progress from the leader's published
- * status (with queue lengths counted fresh), and object health from a scan of every object record.
+ * {@code nodes-seen/} and from object records, heal, gc and rebalance progress from the leader's
+ * published status (with queue lengths counted fresh), drains from {@code admin/drain/}, and object
+ * health and every node's share of the shards from a scan of every object and upload part.
  */
 final class StatusCollector {
-
-    private static final int PAGE = 1000;
 
     private final EtcdMetadataStore meta;
     private final Keys keys;
@@ -42,32 +42,33 @@ final class StatusCollector {
     ClusterStatus collect() {
         Map<String, NodeRecord> live = nodeRecords(keys.nodes());
         Map<String, NodeRecord> seen = nodeRecords(keys.nodesSeen());
+        Map<String, DrainStatus> drains = drainRecords();
         Set<String> referenced = new TreeSet<>();
-        long total = 0;
-        long degraded = 0;
-        for (BucketRecord b : meta.listBuckets()) {
-            String from = "";
-            boolean inclusive = true;
-            while (true) {
-                List<ListedObject> page = meta.scanObjects(b.getName(), from, inclusive, null, PAGE);
-                for (ListedObject o : page) {
-                    total++;
-                    if (degraded(o.record(), live, referenced)) degraded++;
-                }
-                if (page.size() < PAGE) break;
-                from = page.get(page.size() - 1).key();
-                inclusive = false;
+        Map<String, long[]> usage = new HashMap<>(); // node -> {shards, bytes}
+        long[] objects = new long[2]; // total, degraded
+        new SegmentScan(meta).forEach((ref, segments) -> {
+            if (!ref.isPart()) {
+                objects[0]++;
+                if (degraded(segments, live, referenced)) objects[1]++;
             }
-        }
+            for (Segment s : segments) countUsage(s, usage);
+            return true;
+        });
         Set<String> ids = new TreeSet<>(live.keySet());
         ids.addAll(seen.keySet());
         ids.addAll(referenced);
+        ids.addAll(usage.keySet());
+        ids.addAll(drains.keySet());
         List<ClusterStatus.Node> nodes = new ArrayList<>();
         for (String id : ids) {
             NodeRecord n = live.containsKey(id) ? live.get(id) : seen.getOrDefault(id, NodeRecord.getDefaultInstance());
+            long[] used = usage.getOrDefault(id, new long[2]);
+            DrainStatus d = drains.get(id);
+            ClusterStatus.Drain drain = d == null ? null : new ClusterStatus.Drain(d.state(), used[0], d.movedShards(),
+                    d.failedShards(), DrainStatus.DRAINED.equals(d.state()) && used[0] == 0);
             nodes.add(new ClusterStatus.Node(id, n.getAddress(),
                     live.containsKey(id) ? ClusterStatus.Node.LIVE : ClusterStatus.Node.DOWN, n.getZone(),
-                    n.getFreeBytes(), n.getTotalBytes()));
+                    n.getFreeBytes(), n.getTotalBytes(), used[0], used[1], drain));
         }
 
         CoordinatorStatus published = get(keys.status("coordinator"))
@@ -78,14 +79,43 @@ final class StatusCollector {
                 ? new CoordinatorStatus.Heal(queued, 0, 0, 0, 0, 0, requested)
                 : new CoordinatorStatus.Heal(queued, published.heal().healed(), published.heal().failed(),
                         published.heal().scanned(), published.heal().bytes(), published.heal().rateBytesPerSecond(), requested);
+        Optional<KeyValue> rebalanceRequest = get(keys.adminRebalanceRequest());
+        CoordinatorStatus.Rebalance r = published == null ? null : published.rebalance();
+        CoordinatorStatus.Rebalance rebalance = r == null
+                ? new CoordinatorStatus.Rebalance(CoordinatorStatus.Rebalance.IDLE, 0, 0, 0, 0, 0, rebalanceRequest.isPresent())
+                : new CoordinatorStatus.Rebalance(r.state(), r.tolerancePoints(), r.planned(), r.moved(), r.failed(), r.bytes(),
+                        rebalanceRequest.isPresent());
         Long age = published == null ? null : Math.max(0, System.currentTimeMillis() - published.updatedUnixMs());
-        return new ClusterStatus(leader(), age, nodes, heal, new CoordinatorStatus.Gc(count(keys.garbagePrefix())), total, degraded);
+        return new ClusterStatus(leader(), age, nodes, heal, new CoordinatorStatus.Gc(count(keys.garbagePrefix())), objects[0],
+                objects[1], rebalance);
+    }
+
+    /** Counts the shards the segment places on each node (never-written ones hold nothing). */
+    private static void countUsage(Segment s, Map<String, long[]> usage) {
+        long shardBytes = StripeLayout.of(s.getLayout(), s.getSize()).shardLength();
+        for (int i = 0; i < s.getNodeIdsCount(); i++) {
+            String node = s.getNodeIds(i);
+            if (node.isEmpty() || s.getMissingShardsList().contains(i)) continue;
+            long[] u = usage.computeIfAbsent(node, x -> new long[2]);
+            u[0]++;
+            u[1] += shardBytes;
+        }
+    }
+
+    private Map<String, DrainStatus> drainRecords() {
+        Map<String, DrainStatus> out = new TreeMap<>();
+        String prefix = keys.drainPrefix();
+        for (KeyValue kv : await(meta.client().getKVClient().get(bs(prefix), GetOption.builder().isPrefix(true).build())).getKvs()) {
+            out.put(kv.getKey().toString(StandardCharsets.UTF_8).substring(prefix.length()),
+                    DrainStatus.fromJson(kv.getValue().toString(StandardCharsets.UTF_8)));
+        }
+        return out;
     }
 
     /** Also notes every node the record names, so nodes that vanished without a trace still show. */
-    private static boolean degraded(ObjectRecord record, Map<String, NodeRecord> live, Set<String> referenced) {
+    private static boolean degraded(List<Segment> segments, Map<String, NodeRecord> live, Set<String> referenced) {
         boolean degraded = false;
-        for (Segment s : record.getSegmentsList()) {
+        for (Segment s : segments) {
             if (s.getMissingShardsCount() > 0) degraded = true;
             int shards = (int) (s.getLayout().getK() + s.getLayout().getM());
             if (s.getNodeIdsCount() < shards) degraded = true;
@@ -122,7 +152,7 @@ final class StatusCollector {
         return out;
     }
 
-    private java.util.Optional<KeyValue> get(String key) {
+    private Optional<KeyValue> get(String key) {
         return await(meta.client().getKVClient().get(bs(key))).getKvs().stream().findFirst();
     }
 

@@ -18,12 +18,13 @@ final class StatusText {
         if (!s.nodes().isEmpty()) {
             int w = Math.max(2, s.nodes().stream().mapToInt(n -> n.id().length()).max().orElse(2));
             int a = Math.max(7, s.nodes().stream().mapToInt(n -> n.address().length()).max().orElse(7));
-            String row = "  %-" + w + "s  %-5s  %-" + a + "s  %-8s  %s%n";
-            b.append(String.format(Locale.ROOT, row, "ID", "STATE", "ADDRESS", "ZONE", "FREE"));
+            String row = "  %-" + w + "s  %-5s  %-" + a + "s  %-8s  %-22s  %-20s  %s%n";
+            b.append(String.format(Locale.ROOT, row, "ID", "STATE", "ADDRESS", "ZONE", "FREE", "SHARDS", "DRAIN"));
             for (ClusterStatus.Node n : s.nodes()) {
                 boolean up = n.state().equals(ClusterStatus.Node.LIVE);
                 b.append(String.format(Locale.ROOT, row, n.id(), n.state(), dash(n.address()), dash(n.zone()),
-                        up || n.totalBytes() > 0 ? AdminMain.bytes(n.freeBytes()) + " of " + AdminMain.bytes(n.totalBytes()) : "-"));
+                        up || n.totalBytes() > 0 ? AdminMain.bytes(n.freeBytes()) + " of " + AdminMain.bytes(n.totalBytes()) : "-",
+                        n.shards() + " (" + AdminMain.bytes(n.usedBytes()) + ")", drain(n.drain())));
             }
         }
         CoordinatorStatus.Heal h = s.heal();
@@ -34,8 +35,20 @@ final class StatusText {
                 h.queued(), h.healed(), h.failed(), h.scanned(), AdminMain.bytes(h.bytes()), limit,
                 h.requestPending() ? ", full scan requested" : ""));
         b.append("gc: ").append(s.gc().pending()).append(" pending\n");
+        CoordinatorStatus.Rebalance r = s.rebalance();
+        if (r != null && (r.requestPending() || !r.state().equals(CoordinatorStatus.Rebalance.IDLE))) {
+            b.append(String.format(Locale.ROOT, "rebalance: %s%s, tolerance %.2f points, %d moves planned, %d moved (%s), %d failed%n",
+                    r.state(), r.requestPending() ? " (requested)" : "", r.tolerancePoints(), r.planned(), r.moved(),
+                    AdminMain.bytes(r.bytes()), r.failed()));
+        }
         b.append(String.format(Locale.ROOT, "objects: %d total, %d degraded", s.objectsTotal(), s.objectsDegraded()));
         return b.toString();
+    }
+
+    private static String drain(ClusterStatus.Drain d) {
+        if (d == null) return "-";
+        if (d.safeToRemove()) return "drained: safe to remove";
+        return String.format(Locale.ROOT, "%s: %d left, %d moved", d.state(), d.remainingShards(), d.movedShards());
     }
 
     private static String dash(String s) {

@@ -143,6 +143,57 @@ class AdminMainTest {
     }
 
     @Test
+    void drainAndRebalanceRequestsGoToEtcdAndStatusShowsWhenANodeIsSafeToRemove() throws Exception {
+        put("b1", "on-a-and-b", segment("s1", List.of("node-a", "node-b"), List.of()));
+        put("b1", "on-b-and-a", segment("s2", List.of("node-b", "node-a"), List.of()));
+
+        Run drain = admin("drain", "node-a", "--etcd", etcd.endpoint());
+        assertEquals(0, drain.status(), drain.err());
+        assertTrue(drain.out().contains("draining node-a"), drain.out());
+        assertTrue(admin("drain", "node-a", "--etcd", etcd.endpoint()).out().contains("already being drained"));
+        ClusterStatus.Node a = node(status(), "node-a");
+        assertEquals(new ClusterStatus.Drain(DrainStatus.DRAINING, 2, 0, 0, false), a.drain());
+        assertEquals(2, a.shards());
+        assertEquals(20, a.usedBytes()); // two 1+1 segments of 10 bytes: 10-byte shards
+        assertNull(node(status(), "node-b").drain());
+        var json = com.google.gson.JsonParser.parseString(admin("status", "--json", "--etcd", etcd.endpoint()).out()).getAsJsonObject();
+        var nodeA = json.getAsJsonArray("nodes").get(0).getAsJsonObject();
+        assertEquals("draining", nodeA.getAsJsonObject("drain").get("state").getAsString());
+        assertFalse(nodeA.getAsJsonObject("drain").get("safe_to_remove").getAsBoolean());
+
+        // The leader reports the node drained: safe only once no record references it any more.
+        putBytes(KEYS.drain("node-a"), new DrainStatus(DrainStatus.DRAINED, 1, 2, 0, 2, 0).toJson().getBytes(StandardCharsets.UTF_8));
+        assertFalse(node(status(), "node-a").drain().safeToRemove(), "records still name node-a");
+        put("b1", "on-a-and-b", segment("s3", List.of("node-c", "node-b"), List.of()));
+        put("b1", "on-b-and-a", segment("s4", List.of("node-b", "node-c"), List.of()));
+        assertEquals(new ClusterStatus.Drain(DrainStatus.DRAINED, 0, 2, 0, true), node(status(), "node-a").drain());
+        Run text = admin("status", "--etcd", etcd.endpoint());
+        assertTrue(text.out().contains("drained: safe to remove"), text.out());
+
+        Run cancel = admin("drain", "--cancel", "node-a", "--etcd", etcd.endpoint());
+        assertEquals(0, cancel.status(), cancel.err());
+        assertTrue(cancel.out().contains("cancelled"), cancel.out());
+        assertNull(node(status(), "node-a").drain());
+        assertTrue(admin("undrain", "node-a", "--etcd", etcd.endpoint()).out().contains("was not being drained"));
+
+        Run rebalance = admin("rebalance", "--tolerance", "2.5", "--etcd", etcd.endpoint());
+        assertEquals(0, rebalance.status(), rebalance.err());
+        assertEquals("2.5", new String(meta.client().getKVClient().get(ByteSequence.from(KEYS.adminRebalanceRequest(),
+                StandardCharsets.UTF_8)).get().getKvs().get(0).getValue().getBytes(), StandardCharsets.UTF_8));
+        assertTrue(status().rebalance().requestPending());
+        assertTrue(admin("status", "--etcd", etcd.endpoint()).out().contains("rebalance: idle (requested)"));
+
+        assertEquals(2, admin("drain", "--etcd", etcd.endpoint()).status(), "drain needs a node");
+        assertEquals(2, admin("rebalance", "--tolerance", "lots").status());
+        assertEquals(2, admin("status", "--cancel").status());
+        assertEquals(2, admin("heal", "node-a").status());
+    }
+
+    private static ClusterStatus.Node node(ClusterStatus s, String id) {
+        return s.nodes().stream().filter(n -> n.id().equals(id)).findFirst().orElseThrow();
+    }
+
+    @Test
     void defaultEtcdComesFromTheDevClustersPortsFile() throws Exception {
         Path dev = Files.createDirectories(tmp.resolve("dev"));
         String port = etcd.endpoint().substring(etcd.endpoint().lastIndexOf(':') + 1);

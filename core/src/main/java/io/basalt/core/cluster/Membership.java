@@ -15,7 +15,9 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -25,7 +27,8 @@ import java.util.function.Consumer;
 /**
  * The live storage nodes, as their leases in etcd say: a node's key exists while it keeps
  * its lease alive. Kept current by a watch, and re-read in full periodically so a broken
- * watch never leaves a stale view for long.
+ * watch never leaves a stale view for long. Nodes an operator drains ({@code admin/drain/<id>})
+ * stay live for reads but are left out of {@link #writable()}, so new shards skip them at once.
  */
 public final class Membership implements AutoCloseable {
 
@@ -37,6 +40,8 @@ public final class Membership implements AutoCloseable {
     private final CopyOnWriteArrayList<Consumer<Map<String, NodeRecord>>> listeners = new CopyOnWriteArrayList<>();
     private volatile Map<String, NodeRecord> live = Map.of();
     private volatile Watch.Watcher watcher;
+    private volatile Watch.Watcher drainWatcher;
+    private volatile Set<String> draining = Set.of();
 
     private Membership(Client client, Keys keys) {
         this.client = client;
@@ -60,6 +65,20 @@ public final class Membership implements AutoCloseable {
         return live;
     }
 
+    /** Live nodes that may receive new shards: every live node not being drained. */
+    public Map<String, NodeRecord> writable() {
+        Set<String> out = draining;
+        if (out.isEmpty()) return live;
+        Map<String, NodeRecord> w = new TreeMap<>(live);
+        w.keySet().removeAll(out);
+        return w;
+    }
+
+    /** Ids of the nodes being drained (live or not). */
+    public Set<String> draining() {
+        return draining;
+    }
+
     public void onChange(Consumer<Map<String, NodeRecord>> listener) {
         listeners.add(listener);
     }
@@ -76,6 +95,36 @@ public final class Membership implements AutoCloseable {
                     log.warn("membership watch failed ({}); re-reading", error.toString());
                     timer.schedule(this::reloadAndWatchQuietly, 1, TimeUnit.SECONDS);
                 }));
+        long drainRevision = reloadDraining();
+        if (drainWatcher != null) drainWatcher.close();
+        drainWatcher = client.getWatchClient().watch(bs(keys.drainPrefix()),
+                WatchOption.builder().isPrefix(true).withRevision(drainRevision + 1).build(), Watch.listener(
+                        response -> reloadDrainingQuietly(),
+                        error -> log.warn("drain watch failed ({}); the periodic re-read catches up", error.toString())));
+    }
+
+    private void reloadDrainingQuietly() {
+        try {
+            reloadDraining();
+        } catch (RuntimeException e) {
+            log.warn("re-reading drained nodes failed: {}", e.toString());
+        }
+    }
+
+    /** Drain records are few and rarely change: re-read them all on any change. */
+    private long reloadDraining() {
+        GetResponse r;
+        try {
+            r = client.getKVClient().get(bs(keys.drainPrefix()), GetOption.builder().isPrefix(true).withKeysOnly(true).build())
+                    .get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read drained nodes from etcd: " + e.getMessage(), e);
+        }
+        Set<String> next = new TreeSet<>();
+        for (KeyValue kv : r.getKvs()) next.add(kv.getKey().toString().substring(keys.drainPrefix().length()));
+        if (!next.equals(draining)) log.info("nodes being drained: {}", next);
+        draining = Set.copyOf(next);
+        return r.getHeader().getRevision();
     }
 
     private void reloadAndWatchQuietly() {
@@ -90,6 +139,7 @@ public final class Membership implements AutoCloseable {
     private void reloadQuietly() {
         try {
             reload();
+            reloadDraining();
         } catch (RuntimeException e) {
             log.warn("membership reload failed: {}", e.toString());
         }
@@ -149,5 +199,6 @@ public final class Membership implements AutoCloseable {
     public void close() {
         timer.shutdownNow();
         if (watcher != null) watcher.close();
+        if (drainWatcher != null) drainWatcher.close();
     }
 }

@@ -25,6 +25,7 @@ import io.etcd.jetcd.options.PutOption;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -317,6 +318,16 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     @Override
     public boolean replaceShards(String bucket, String key, String uploadId, String shardSet, List<SegmentHealer.Rebuilt> rebuilt) {
+        return replaceShards(bucket, key, uploadId, shardSet, rebuilt, Map.of());
+    }
+
+    /**
+     * {@link #replaceShards(String, String, String, String, List)}, but only while every shard named in
+     * {@code expectedNodes} is still on that node: a move of shard i off node X must not undo
+     * another move or heal of shard i that committed first.
+     */
+    public boolean replaceShards(String bucket, String key, String uploadId, String shardSet, List<SegmentHealer.Rebuilt> rebuilt,
+                                 Map<Integer, String> expectedNodes) {
         for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
             String recordKey;
             Optional<KeyValue> current;
@@ -334,13 +345,13 @@ public final class EtcdMetadataStore implements MetadataStore {
                 }
                 if (current.isEmpty()) {
                     // The upload may have completed meanwhile: the segment now lives in the object.
-                    return replaceShards(bucket, key, "", shardSet, rebuilt);
+                    return replaceShards(bucket, key, "", shardSet, rebuilt, expectedNodes);
                 }
             }
             if (current.isEmpty()) return false;
             byte[] updated = uploadId.isEmpty()
-                    ? swapInObject(parse(current.get(), ObjectRecord::parseFrom), shardSet, rebuilt)
-                    : swapInPart(parse(current.get(), PartRecord::parseFrom), rebuilt);
+                    ? swapInObject(parse(current.get(), ObjectRecord::parseFrom), shardSet, rebuilt, expectedNodes)
+                    : swapInPart(parse(current.get(), PartRecord::parseFrom), rebuilt, expectedNodes);
             if (updated == null) return false;
             ByteSequence k = bs(recordKey);
             TxnResponse r = await(kv.txn()
@@ -352,10 +363,12 @@ public final class EtcdMetadataStore implements MetadataStore {
         throw new MetadataUnavailableException("too much contention healing " + shardSet, null);
     }
 
-    private static byte[] swapInObject(ObjectRecord obj, String shardSet, List<SegmentHealer.Rebuilt> rebuilt) {
+    private static byte[] swapInObject(ObjectRecord obj, String shardSet, List<SegmentHealer.Rebuilt> rebuilt,
+                                       Map<Integer, String> expectedNodes) {
         ObjectRecord.Builder b = obj.toBuilder();
         for (int i = 0; i < b.getSegmentsCount(); i++) {
             if (b.getSegments(i).getShardSet().equals(shardSet)) {
+                if (!holds(b.getSegments(i), expectedNodes)) return null;
                 b.setSegments(i, swap(b.getSegments(i), rebuilt));
                 return b.build().toByteArray();
             }
@@ -363,8 +376,16 @@ public final class EtcdMetadataStore implements MetadataStore {
         return null;
     }
 
-    private static byte[] swapInPart(PartRecord part, List<SegmentHealer.Rebuilt> rebuilt) {
+    private static byte[] swapInPart(PartRecord part, List<SegmentHealer.Rebuilt> rebuilt, Map<Integer, String> expectedNodes) {
+        if (!holds(part.getSegment(), expectedNodes)) return null;
         return part.toBuilder().setSegment(swap(part.getSegment(), rebuilt)).build().toByteArray();
+    }
+
+    private static boolean holds(Segment seg, Map<Integer, String> expectedNodes) {
+        for (var e : expectedNodes.entrySet()) {
+            if (e.getKey() >= seg.getNodeIdsCount() || !seg.getNodeIds(e.getKey()).equals(e.getValue())) return false;
+        }
+        return true;
     }
 
     private static Segment swap(Segment seg, List<SegmentHealer.Rebuilt> rebuilt) {

@@ -102,6 +102,20 @@ public record Keys(String root) {
         return root + "admin/heal-request";
     }
 
+    /** Nodes an operator is draining: {@code admin/drain/<node>}; new shards skip them while the key exists. */
+    public String drainPrefix() {
+        return root + "admin/drain/";
+    }
+
+    public String drain(String nodeId) {
+        return drainPrefix() + nodeId;
+    }
+
+    /** An operator's request to even out usage; the leading coordinator removes it once usage is even. */
+    public String adminRebalanceRequest() {
+        return root + "admin/rebalance-request";
+    }
+
     public static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }

@@ -6,7 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Chooses the nodes that hold the shards of a new shard set: weighted rendezvous hashing
@@ -27,19 +29,32 @@ public final class Placement {
      * @throws InsufficientNodesException when fewer than {@code count} nodes are live
      */
     public static List<NodeRecord> choose(String shardSet, Collection<NodeRecord> live, int count) {
-        if (live.size() < count) {
-            throw new InsufficientNodesException(count, live.size());
+        return chooseMore(shardSet, live, count, List.of());
+    }
+
+    /**
+     * Nodes for {@code count} more shards of a set whose other shards already sit in
+     * {@code heldZones} (one entry per placed shard), by the same rule as {@link #choose}: each
+     * next shard goes to the best-scoring candidate of a zone holding the fewest shards so far.
+     * Healing and moving shards use it so a set keeps the spread a fresh write would get.
+     * @param candidates nodes allowed to receive a shard (holding none of the set)
+     */
+    public static List<NodeRecord> chooseMore(String shardSet, Collection<NodeRecord> candidates, int count,
+                                              Collection<String> heldZones) {
+        if (candidates.size() < count) {
+            throw new InsufficientNodesException(count, candidates.size());
         }
         record Scored(NodeRecord node, double score) {
         }
-        List<Scored> scored = new ArrayList<>(live.size());
-        for (NodeRecord node : live) {
+        List<Scored> scored = new ArrayList<>(candidates.size());
+        for (NodeRecord node : candidates) {
             scored.add(new Scored(node, score(shardSet, node)));
         }
         scored.sort(Comparator.comparingDouble(Scored::score).reversed()
                 .thenComparing(s -> s.node().getNodeId()));
         List<NodeRecord> out = new ArrayList<>(count);
-        java.util.Map<String, Integer> perZone = new java.util.HashMap<>();
+        Map<String, Integer> perZone = new HashMap<>();
+        for (String z : heldZones) perZone.merge(z, 1, Integer::sum);
         boolean[] taken = new boolean[scored.size()];
         for (int slot = 0; slot < count; slot++) {
             int best = -1;
@@ -55,6 +70,23 @@ public final class Placement {
             perZone.merge(scored.get(best).node().getZone(), 1, Integer::sum);
         }
         return out;
+    }
+
+    /**
+     * Whether moving one shard of a set from a node in zone {@code from} to one in zone {@code to}
+     * keeps the set spread at least as well as {@link #choose} would: the new zone must hold no
+     * more of the set's other shards than the old one does.
+     * @param otherZones zones of the set's other shards (one entry per shard)
+     */
+    public static boolean keepsSpread(Collection<String> otherZones, String from, String to) {
+        if (from.equals(to)) return true;
+        int inFrom = 0;
+        int inTo = 0;
+        for (String z : otherZones) {
+            if (z.equals(from)) inFrom++;
+            if (z.equals(to)) inTo++;
+        }
+        return inTo <= inFrom;
     }
 
     /** Weighted HRW score: -w / ln(u) with u uniform in (0,1) from a hash of (set, node). */

@@ -70,4 +70,27 @@ class PlacementProperties {
         assertEquals(chosen, Placement.choose(set, fewer, 6));
         assertTrue(fewer.containsAll(chosen));
     }
+
+    @Property(tries = 300)
+    void aReplacementGoesToTheLeastUsedZoneLeft(@ForAll @AlphaChars @StringLength(min = 1, max = 32) String set,
+                                                @ForAll @IntRange(min = 1, max = 5) int zones, @ForAll @IntRange(min = 1, max = 4) int perZone,
+                                                @ForAll @IntRange(min = 2, max = 12) int count, @ForAll @IntRange(min = 0, max = 11) int lostIndex) {
+        List<NodeRecord> all = new ArrayList<>();
+        for (int z = 0; z < zones; z++) {
+            for (int i = 0; i < perZone; i++) all.add(NodeRecord.newBuilder().setNodeId("n" + z + "-" + i).setZone("zone-" + z).build());
+        }
+        if (count >= all.size()) return;
+        List<NodeRecord> chosen = Placement.choose(set, all, count);
+        NodeRecord lost = chosen.get(lostIndex % count);
+        List<String> held = new ArrayList<>();
+        for (NodeRecord n : chosen) if (n != lost) held.add(n.getZone());
+        List<NodeRecord> free = all.stream().filter(n -> !chosen.contains(n)).toList();
+        NodeRecord replacement = Placement.chooseMore(set, free, 1, held).get(0);
+        java.util.Map<String, Integer> used = new java.util.HashMap<>();
+        for (String z : held) used.merge(z, 1, Integer::sum);
+        int best = free.stream().mapToInt(n -> used.getOrDefault(n.getZone(), 0)).min().orElseThrow();
+        assertEquals(best, (int) used.getOrDefault(replacement.getZone(), 0), "replacement in a least-used zone: " + used);
+        // Moving the lost shard's slot there keeps the spread no worse than before.
+        assertTrue(Placement.keepsSpread(held, lost.getZone(), replacement.getZone()) || free.stream().noneMatch(n -> n.getZone().equals(lost.getZone())));
+    }
 }

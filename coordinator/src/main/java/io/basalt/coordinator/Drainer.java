@@ -1,0 +1,155 @@
+package io.basalt.coordinator;
+
+import io.basalt.coordinator.admin.DrainStatus;
+import io.basalt.core.cluster.Membership;
+import io.basalt.core.meta.EtcdMetadataStore;
+import io.basalt.core.meta.Keys;
+import io.basalt.proto.meta.NodeRecord;
+import io.basalt.proto.meta.Segment;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Empties the nodes an operator drains ({@code admin/drain/<node>}): each pass walks every
+ * segment of objects and of uploads in progress and moves each shard on a draining node to a
+ * node {@link ShardMover#target} picks (never another draining one). Segments missing a shard
+ * are left to the healer, which never writes to a draining node, so a drained node that died
+ * is emptied by healing once its grace period is over. A pass that finds no shard
+ * left marks the node {@code drained}; passes go on while the key exists, so a shard a PUT
+ * placed just before the drain started is still moved when that PUT commits. Progress is
+ * written back into the node's key, only while it exists, so a cancelled drain stays cancelled.
+ */
+final class Drainer extends LeaderTask {
+
+    private static final Logger log = LogManager.getLogger(Drainer.class);
+
+    private final EtcdMetadataStore meta;
+    private final Keys keys;
+    private final Membership membership;
+    private final SegmentScan scan;
+    private final ShardMover mover;
+    private final NodeZones zones;
+
+    Drainer(EtcdMetadataStore meta, Keys keys, Membership membership, ShardMover mover, NodeZones zones, Duration interval) {
+        super("drain", Duration.ZERO, interval);
+        this.meta = meta;
+        this.keys = keys;
+        this.membership = membership;
+        this.scan = new SegmentScan(meta);
+        this.mover = mover;
+        this.zones = zones;
+    }
+
+    /** Per draining node: its key as read, and this pass's counts. */
+    private static final class Progress {
+        final KeyValue kv;
+        final DrainStatus before;
+        long remaining;
+        long moved;
+        long failed;
+
+        Progress(KeyValue kv) {
+            this.kv = kv;
+            this.before = DrainStatus.fromJson(kv.getValue().toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Override
+    protected void pass() {
+        Map<String, Progress> draining = new HashMap<>();
+        String prefix = keys.drainPrefix();
+        for (KeyValue kv : await(meta.client().getKVClient().get(bs(prefix), GetOption.builder().isPrefix(true).build())).getKvs()) {
+            draining.put(kv.getKey().toString(StandardCharsets.UTF_8).substring(prefix.length()), new Progress(kv));
+        }
+        if (draining.isEmpty()) return;
+        scan.forEach((ref, segments) -> {
+            for (Segment seg : segments) drainSegment(ref, seg, draining);
+            return !Thread.currentThread().isInterrupted();
+        });
+        if (Thread.currentThread().isInterrupted()) return;
+        draining.forEach(this::record);
+    }
+
+    private void drainSegment(SegmentScan.Ref ref, Segment seg, Map<String, Progress> draining) {
+        Map<String, NodeRecord> live = membership.live();
+        // A degraded segment is the healer's: moving a shard while it rebuilds others could put
+        // two shards on one node. Healing writes only to nodes not being drained.
+        boolean degraded = ShardMover.degraded(seg, live);
+        for (int i = 0; i < seg.getNodeIdsCount(); i++) {
+            Progress p = draining.get(seg.getNodeIds(i));
+            if (p == null) continue;
+            if (degraded) {
+                p.remaining++;
+                continue;
+            }
+            Optional<NodeRecord> target = ShardMover.target(seg, i, membership.writable(), zones.of(live));
+            if (target.isEmpty()) {
+                log.warn("drain {}: no node can take shard {} of {} (every writable node holds one of its shards)",
+                        seg.getNodeIds(i), i, seg.getShardSet());
+                p.remaining++;
+                p.failed++;
+                continue;
+            }
+            try {
+                ShardMover.Outcome outcome = mover.move(ref, seg, i, target.get(), live);
+                if (outcome == ShardMover.Outcome.CHANGED) {
+                    // Overwritten, deleted or re-placed meanwhile: the next pass sees the segment as it is now.
+                    log.info("drain {}: {} changed while moving shard {}; looking again next pass", seg.getNodeIds(i), seg.getShardSet(), i);
+                    p.remaining++;
+                    return;
+                }
+                log.info("drain {}: moved shard {} of {} ({}/{}) to {}", seg.getNodeIds(i), i, seg.getShardSet(), ref.bucket(),
+                        ref.key(), target.get().getNodeId());
+                p.moved++;
+                // The record now differs from seg: later shards of it are moved from the new placement.
+                seg = seg.toBuilder().setNodeIds(i, target.get().getNodeId()).build();
+            } catch (Exception e) {
+                log.warn("drain {}: moving shard {} of {} failed: {}", seg.getNodeIds(i), i, seg.getShardSet(), e.toString());
+                p.remaining++;
+                p.failed++;
+            }
+        }
+    }
+
+    /** Writes the pass's progress into the node's key, only if nobody changed or removed it meanwhile. */
+    private void record(String node, Progress p) {
+        DrainStatus b = p.before;
+        String state = p.remaining == 0 ? DrainStatus.DRAINED : DrainStatus.DRAINING;
+        if (state.equals(DrainStatus.DRAINED) && !DrainStatus.DRAINED.equals(b.state())) {
+            log.info("drain {}: no referenced shard left ({} moved); safe to remove", node, b.movedShards() + p.moved);
+        }
+        DrainStatus next = new DrainStatus(state, b.requestedUnixMs(), System.currentTimeMillis(), p.remaining,
+                b.movedShards() + p.moved, b.failedShards() + p.failed);
+        await(meta.client().getKVClient().txn()
+                .If(new Cmp(p.kv.getKey(), Cmp.Op.EQUAL, CmpTarget.modRevision(p.kv.getModRevision())))
+                .Then(Op.put(p.kv.getKey(), bs(next.toJson()), PutOption.DEFAULT))
+                .commit());
+    }
+
+    private static ByteSequence bs(String s) {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
+    }
+
+    private static <T> T await(CompletableFuture<T> f) {
+        try {
+            return f.get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("etcd: " + e.getMessage(), e);
+        }
+    }
+}
