@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * {@code ChaosMain --root DIR [--minutes N] [--scenario NAME] [--out DIR] [--threads N] [--max-size BYTES]
+ * {@code ChaosMain --root DIR [--minutes N] [--scenario NAME[,NAME...]] [--out DIR] [--threads N] [--max-size BYTES]
  * [--seed S] [--keep]}: starts a cluster of real processes, runs every scenario (or one) for N minutes in
  * total, writes {@code report.md} to --out (default chaos-results/) and ends with
  * {@code chaos: N scenarios, N operations, N faults, N violations}; exits 1 on any violation.
@@ -21,6 +21,9 @@ public final class ChaosMain {
     }
 
     public static void main(String[] args) throws Exception {
+        // core's classes log through log4j-api; with no provider here, its simple logger, quietly
+        System.setProperty("log4j2.loggerContextFactory", "org.apache.logging.log4j.simple.SimpleLoggerContextFactory");
+        System.setProperty("log4j2.simplelogLevel", "WARN");
         Path root = null, out = Path.of("chaos-results");
         double minutes = 10;
         String only = null;
@@ -44,22 +47,26 @@ public final class ChaosMain {
             }
         }
         if (root == null) root = ProcessCluster.findRoot();
-        List<Scenario> scenarios = only == null ? Scenario.all() : List.of(Scenario.named(only));
+        List<Scenario> scenarios = only == null ? Scenario.all()
+                : java.util.Arrays.stream(only.split(",")).map(String::trim).map(Scenario::named).toList();
         Duration each = Duration.ofMillis((long) (minutes * 60_000 / scenarios.size()));
         Files.createDirectories(out);
         Path dir = Files.createTempDirectory("basalt-chaos-");
         log("cluster in " + dir + " (logs in " + dir.resolve("logs") + "), seed " + seed + ", " + each.toSeconds()
                 + " s per scenario");
         List<ChaosRunner.Result> results = new ArrayList<>();
+        List<String> endViolations = new ArrayList<>();
         Workload.Settings settings = new Workload.Settings(threads, 8, maxSize, seed);
         try (ProcessCluster cluster = ProcessCluster.start(ProcessCluster.Config.defaults(root, dir))) {
-            log("cluster ready at " + cluster.endpoint());
+            log("cluster ready at " + cluster.endpoints());
             for (Scenario s : scenarios) {
                 ChaosRunner.Result r = ChaosRunner.run(cluster, s, each, settings, ChaosMain::log);
                 results.add(r);
                 log(String.format("%s: %d operations, %d faults, %d violations", r.scenario(), r.operations(), r.faults(),
                         r.violations().size()));
             }
+            log("waiting out the orphan grace (" + cluster.config().orphanGraceSeconds() + " s): no shard file may remain that no record references");
+            endViolations.addAll(ChaosRunner.awaitNoOrphans(cluster, ChaosMain::log));
         }
         for (ChaosRunner.Result r : results) {
             StringBuilder hist = new StringBuilder();
@@ -70,44 +77,64 @@ public final class ChaosMain {
             }
             Files.writeString(out.resolve("history-" + r.scenario() + ".txt"), hist);
         }
-        String report = report(results, minutes, seed, dir);
+        String report = report(results, minutes, seed, dir, endViolations);
         Files.writeString(out.resolve("report.md"), report);
-        int violations = results.stream().mapToInt(r -> r.violations().size()).sum();
+        int violations = results.stream().mapToInt(r -> r.violations().size()).sum() + endViolations.size();
         if (violations == 0 && !keep) deleteTree(dir);
         else log("cluster data and logs kept in " + dir);
         log("report in " + out.resolve("report.md"));
-        System.out.println(summaryLine(results));
+        System.out.println(summaryLine(results, endViolations.size()));
         System.exit(violations == 0 ? 0 : 1);
     }
 
     public static String summaryLine(List<ChaosRunner.Result> results) {
+        return summaryLine(results, 0);
+    }
+
+    /** @param endViolations violations of the checks after every scenario (orphans) */
+    public static String summaryLine(List<ChaosRunner.Result> results, int endViolations) {
         return String.format("chaos: %d scenarios, %d operations, %d faults, %d violations", results.size(),
                 results.stream().mapToInt(ChaosRunner.Result::operations).sum(),
                 results.stream().mapToInt(ChaosRunner.Result::faults).sum(),
-                results.stream().mapToInt(r -> r.violations().size()).sum());
+                results.stream().mapToInt(r -> r.violations().size()).sum() + endViolations);
     }
 
     static String report(List<ChaosRunner.Result> results, double minutes, long seed, Path dir) {
+        return report(results, minutes, seed, dir, null);
+    }
+
+    /** @param endViolations the orphan check's violations, or null when it did not run */
+    static String report(List<ChaosRunner.Result> results, double minutes, long seed, Path dir, List<String> endViolations) {
         StringBuilder sb = new StringBuilder();
         sb.append("# Basalt chaos report\n\n");
         sb.append("Run at ").append(Instant.now()).append(", ").append(minutes).append(" min, seed ").append(seed)
-                .append(", 6 storage nodes, EC 4+2, all processes on 127.0.0.1 (").append(dir).append(").\n\n");
-        sb.append("| scenario | operations | faults | read availability | write availability | p50 / p99 during faults (ms) | p50 / p99 overall (ms) | violations |\n");
-        sb.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+                .append(", 3 etcd members, 2 coordinators, 6 storage nodes, 2 gateways, EC 4+2, all processes on 127.0.0.1 (")
+                .append(dir).append(").\n\n");
+        sb.append("| scenario | operations | faults | read availability | write availability | p50 / p99 during faults (ms) | p50 / p99 overall (ms) | full redundancy after last fault | violations |\n");
+        sb.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (ChaosRunner.Result r : results) {
-            sb.append(String.format("| %s | %d | %d | %.1f %% (%d/%d) | %.1f %% (%d/%d) | %.1f / %.1f (%d ops) | %.1f / %.1f | %d |%n",
+            sb.append(String.format("| %s | %d | %d | %.1f %% (%d/%d) | %.1f %% (%d/%d) | %.1f / %.1f (%d ops) | %.1f / %.1f | %s | %d |%n",
                     r.scenario(), r.operations(), r.faults(), 100 * r.readAvailability(), r.readsOk(), r.reads(),
                     100 * r.writeAvailability(), r.writesOk(), r.writes(), r.p50FaultMicros() / 1000.0,
                     r.p99FaultMicros() / 1000.0, r.opsDuringFaults(), r.p50Micros() / 1000.0, r.p99Micros() / 1000.0,
+                    r.secondsToFullRedundancy() < 0 ? "not reached" : String.format("%.1f s", r.secondsToFullRedundancy()),
                     r.violations().size()));
         }
         sb.append("\nAvailability: share of requests that did not fail (a 404 or 416 the history allows counts as an answer). ")
-                .append("Reads are GET, ranged GET and LIST; writes are PUT, multipart PUT and DELETE.\n");
+                .append("Reads are GET, ranged GET and LIST; writes are PUT, multipart PUT and DELETE. ")
+                .append("Full redundancy: every segment of every object and upload part has k+m healthy shards on live nodes, ")
+                .append("read back from the nodes (RedundancyCheck), counted from the end of the scenario's last fault.\n");
+        if (endViolations != null) {
+            sb.append("\nOrphan shard files after the orphan grace period (all scenarios): ")
+                    .append(endViolations.isEmpty() ? "none" : endViolations.size()).append('\n');
+            for (String v : endViolations.subList(0, Math.min(20, endViolations.size()))) sb.append("- ").append(v).append('\n');
+        }
         for (ChaosRunner.Result r : results) {
             sb.append("\n## ").append(r.scenario()).append("\n\nEvery request: history-").append(r.scenario())
                     .append(".txt. Faults:\n\n");
             if (r.faultLog().isEmpty()) sb.append("- none\n");
             for (String f : r.faultLog()) sb.append("- ").append(f).append('\n');
+            sb.append("\nRedundancy: ").append(r.redundancy()).append('\n');
             sb.append("\nFailed requests by error:\n\n");
             if (r.errors().isEmpty()) sb.append("- none\n");
             r.errors().entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).limit(10)
@@ -118,7 +145,7 @@ public final class ChaosMain {
             }
             if (r.violations().size() > 20) sb.append("\n(").append(r.violations().size() - 20).append(" more)\n");
         }
-        sb.append('\n').append(summaryLine(results)).append('\n');
+        sb.append('\n').append(summaryLine(results, endViolations == null ? 0 : endViolations.size())).append('\n');
         return sb.toString();
     }
 

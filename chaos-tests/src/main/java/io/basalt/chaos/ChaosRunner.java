@@ -9,14 +9,27 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 
-/** Runs one scenario against a running cluster: workload + faults, recovery, final reads, check. */
+/**
+ * Runs one scenario against a running cluster: workload + faults, recovery, final reads, a bounded wait for
+ * full redundancy ({@link RedundancyCheck}), and the check of the history.
+ */
 public final class ChaosRunner {
 
+    /** How long after the faults stop every segment must be back to k+m healthy shards. */
+    public static final Duration REDUNDANCY_BOUND = Duration.ofSeconds(180);
+
+    /**
+     * @param secondsToFullRedundancy from the end of the last fault until the redundancy check passed; -1 when it
+     *                                did not within {@link #REDUNDANCY_BOUND}
+     * @param redundancy              the last redundancy check's summary
+     */
     public record Result(String scenario, int operations, int faults, List<String> violations,
                          int reads, int readsOk, int writes, int writesOk,
                          long p50FaultMicros, long p99FaultMicros, long p50Micros, long p99Micros, int opsDuringFaults,
-                         List<String> faultLog, Map<String, Integer> errors, History history) {
+                         List<String> faultLog, Map<String, Integer> errors, History history,
+                         double secondsToFullRedundancy, String redundancy) {
         public double readAvailability() {
             return reads == 0 ? 1 : (double) readsOk / reads;
         }
@@ -29,10 +42,16 @@ public final class ChaosRunner {
     public static Result run(ProcessCluster cluster, Scenario scenario, Duration duration, Workload.Settings settings,
                              java.util.function.Consumer<String> log) throws Exception {
         History history = new History();
+        String why = scenario.unsupported();
+        if (why != null) {
+            log.accept(scenario.name() + ": skipped: " + why);
+            return summarize(scenario.name(), history, new ArrayList<>(), -1, "skipped: " + why);
+        }
         String bucket = "chaos-" + scenario.name() + "-" + Long.toHexString(System.nanoTime() & 0xffffff);
-        try (S3Client s3 = Workload.client(cluster.endpoint())) {
-            createBucket(s3, bucket);
-            Workload w = new Workload(s3, bucket, history, settings);
+        List<S3Client> clients = cluster.endpoints().stream().map(Workload::client).toList();
+        try {
+            createBucket(clients.get(0), bucket);
+            Workload w = new Workload(clients, bucket, history, settings);
             log.accept(scenario.name() + ": workload of " + settings.threads() + " threads for " + duration.toSeconds() + " s");
             w.start();
             long until = System.nanoTime() + duration.toNanos();
@@ -49,6 +68,7 @@ public final class ChaosRunner {
             for (int t = 0; t < settings.threads(); t++) {
                 for (int k = 0; k < settings.keysPerThread(); k++) {
                     Op g = null;
+                    w.useGateway(t + k);
                     for (int attempt = 0; attempt < 5; attempt++) {
                         g = w.get(t, Workload.key(t, k), true);
                         if (g.outcome() != Op.Outcome.FAIL) break;
@@ -64,18 +84,94 @@ public final class ChaosRunner {
                 Thread.sleep(1000);
             }
             history.add(list);
+        } finally {
+            clients.forEach(S3Client::close);
         }
         List<String> violations = new ArrayList<>(new Checker(history).check());
-        return summarize(scenario.name(), history, violations);
+        log.accept(scenario.name() + ": waiting for full redundancy");
+        Redundancy red = awaitFullRedundancy(cluster, history, REDUNDANCY_BOUND);
+        violations.addAll(red.violations());
+        log.accept(scenario.name() + ": " + red.summary());
+        return summarize(scenario.name(), history, violations, red.seconds(), red.summary());
     }
 
-    /** Restarts killed nodes and the coordinator, resumes paused nodes, waits until ready. */
+    /** What the wait for full redundancy found. */
+    record Redundancy(double seconds, String summary, List<String> violations) {
+    }
+
+    /**
+     * Checks redundancy every 2 s until every segment has k+m healthy shards or {@code bound} has passed; the
+     * time is counted from the end of the last fault (or from now when there was none).
+     */
+    static Redundancy awaitFullRedundancy(ProcessCluster cluster, History history, Duration bound) throws InterruptedException {
+        long lastFault = history.faults().stream().mapToLong(History.Fault::end).max().orElse(System.nanoTime());
+        long deadline = System.nanoTime() + bound.toNanos();
+        RedundancyCheck.Report r = null;
+        String error = null;
+        while (true) {
+            try {
+                r = RedundancyCheck.run(cluster);
+                error = null;
+                if (r.fullRedundancy()) {
+                    double s = Math.max(0, (System.nanoTime() - lastFault) / 1e9);
+                    return new Redundancy(s, String.format("full redundancy %.1f s after the last fault: %s", s, r.summary()), List.of());
+                }
+            } catch (RuntimeException e) {
+                error = e.toString();
+            }
+            if (System.nanoTime() > deadline) break;
+            Thread.sleep(2000);
+        }
+        List<String> v = new ArrayList<>();
+        if (r == null) {
+            v.add("redundancy: could not check within " + bound.toSeconds() + " s: " + error);
+            return new Redundancy(-1, "redundancy not checked: " + error, v);
+        }
+        for (RedundancyCheck.Degraded d : r.degraded()) {
+            v.add("redundancy: still degraded " + bound.toSeconds() + " s after the faults stopped: " + d);
+        }
+        return new Redundancy(-1, "NOT at full redundancy after " + bound.toSeconds() + " s: " + r.summary(), v);
+    }
+
+    /**
+     * After the orphan grace (plus a few sweep intervals) no shard file may remain that no record places on its
+     * node. Returns the violations, empty when clean; waits at most {@code grace + interval x 3 + 60 s}.
+     */
+    public static List<String> awaitNoOrphans(ProcessCluster cluster, java.util.function.Consumer<String> log)
+            throws InterruptedException {
+        ProcessCluster.Config cfg = cluster.config();
+        long start = System.nanoTime();
+        long bound = TimeUnit.SECONDS.toNanos(cfg.orphanGraceSeconds() + 3L * cfg.orphanIntervalSeconds()
+                + cfg.gcGraceSeconds() + 60);
+        RedundancyCheck.Report r = null;
+        while (System.nanoTime() - start < bound) {
+            try {
+                r = RedundancyCheck.run(cluster);
+                if (r.orphans().isEmpty()) {
+                    log.accept(String.format("no orphan shard files after %.1f s: %s", (System.nanoTime() - start) / 1e9, r.summary()));
+                    return List.of();
+                }
+            } catch (RuntimeException e) {
+                log.accept("orphan check failed: " + e);
+            }
+            Thread.sleep(3000);
+        }
+        if (r == null) return List.of("orphans: could not be checked");
+        log.accept("orphan shard files remain: " + r.summary());
+        return r.orphans().stream().limit(50)
+                .map(o -> "orphan: shard file " + o + " still present " + bound / 1_000_000_000 + " s after the workload stopped")
+                .toList();
+    }
+
+    /** Restarts killed etcd members, nodes, coordinators and gateways, resumes paused nodes, waits until ready. */
     static void heal(ProcessCluster cluster) throws Exception {
+        for (int i = 0; i < cluster.etcdCount(); i++) cluster.restartEtcd(i);
         for (int i = 0; i < cluster.nodeCount(); i++) {
             cluster.resumeNode(i);
             if (!cluster.nodeRunning(i)) cluster.restartNode(i);
         }
         if (!cluster.coordinatorRunning()) cluster.restartCoordinator();
+        for (int i = 0; i < cluster.gatewayCount(); i++) cluster.restartGateway(i);
         cluster.awaitReady(Duration.ofSeconds(90));
     }
 
@@ -94,6 +190,10 @@ public final class ChaosRunner {
     }
 
     static Result summarize(String name, History h, List<String> violations) {
+        return summarize(name, h, violations, -1, "not checked");
+    }
+
+    static Result summarize(String name, History h, List<String> violations, double secondsToFullRedundancy, String redundancy) {
         List<Op> ops = h.ops().stream().filter(o -> !o.fin()).toList();
         List<History.Fault> faults = h.faults();
         int reads = 0, readsOk = 0, writes = 0, writesOk = 0;
@@ -121,7 +221,8 @@ public final class ChaosRunner {
                 .sorted(java.util.Comparator.comparingLong(History.Fault::start))
                 .map(f -> String.format("%.1f s: %s", (f.start() - h.t0) / 1e9, f.detail())).toList();
         return new Result(name, ops.size(), faults.size(), violations, reads, readsOk, writes, writesOk,
-                pct(during, 50), pct(during, 99), pct(all, 50), pct(all, 99), during.size(), faultLog, errors, h);
+                pct(during, 50), pct(during, 99), pct(all, 50), pct(all, 99), during.size(), faultLog, errors, h,
+                secondsToFullRedundancy, redundancy);
     }
 
     private static long pct(List<Long> l, int p) {

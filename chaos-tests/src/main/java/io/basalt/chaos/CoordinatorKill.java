@@ -2,7 +2,7 @@ package io.basalt.chaos;
 
 import java.util.Random;
 
-/** SIGKILL the coordinator (the background-work leader) and start it again a few seconds later. */
+/** SIGKILL the leading coordinator (the other one takes over the background work) and start it again a few seconds later. */
 public final class CoordinatorKill implements Scenario {
     @Override
     public String name() {
@@ -13,10 +13,10 @@ public final class CoordinatorKill implements Scenario {
     public void run(ProcessCluster c, History h, Random rnd, long until) throws Exception {
         while (Scenario.sleepUntil(1500 + rnd.nextInt(1500), until)) {
             long start = System.nanoTime();
-            c.killCoordinator();
+            int leader = c.killCoordinator();
             Thread.sleep(1000 + rnd.nextInt(3000));
             c.restartCoordinator();
-            h.fault(name(), "SIGKILL coordinator, restarted", start, System.nanoTime());
+            h.fault(name(), "SIGKILL coordinator-" + (leader + 1) + " (the leader), restarted", start, System.nanoTime());
         }
         if (!c.coordinatorRunning()) c.restartCoordinator();
     }

@@ -24,17 +24,28 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A Basalt cluster of real processes on 127.0.0.1: etcd, one coordinator, N storage nodes and one
- * gateway, each started from its module's {@code target/basalt-<module>-0.1.0-SNAPSHOT.jar} and
- * {@code target/lib/*}. Only processes started here are ever signalled, by their own pid.
+ * A Basalt cluster of real processes on 127.0.0.1, shaped like a production deployment: a 3-member etcd
+ * cluster, two coordinators (one leads), N storage nodes and two gateways, each service started from its
+ * module's {@code target/basalt-<module>-0.1.0-SNAPSHOT.jar} and {@code target/lib/*} and given every etcd
+ * endpoint. Only processes started here are ever signalled, by their own pid.
  */
 public final class ProcessCluster implements AutoCloseable {
 
-    /** What to start. */
+    /**
+     * What to start. The graces are short so that a run exercises healing (a node gone longer than
+     * {@code healGraceSeconds}), garbage collection and the orphan sweep; the orphan grace still outlasts
+     * any single upload of the workload. {@code scrubIntervalSeconds} paces the nodes' bitrot scrub.
+     */
     public record Config(Path root, Path dir, int nodes, int k, int m, int leaseTtlSeconds, int ioTimeoutMs,
-                         int healGraceSeconds) {
+                         int healGraceSeconds, int etcdMembers, int coordinators, int gateways, int gcGraceSeconds,
+                         int orphanGraceSeconds, int scrubIntervalSeconds) {
         public static Config defaults(Path root, Path dir) {
-            return new Config(root, dir, 6, 4, 2, 5, 5_000, 3600);
+            return new Config(root, dir, 6, 4, 2, 5, 5_000, 8, 3, 2, 2, 5, 30, 15);
+        }
+
+        /** How often the leading coordinator sweeps for orphans: a few times per grace period. */
+        public int orphanIntervalSeconds() {
+            return Math.max(2, orphanGraceSeconds / 3);
         }
     }
 
@@ -44,9 +55,9 @@ public final class ProcessCluster implements AutoCloseable {
     private final Config cfg;
     private final Path javaBin;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private final int etcdPort, etcdPeerPort, gatewayPort;
+    private final int[] etcdPorts, etcdPeerPorts, gatewayPorts;
     private final int[] nodePorts;
-    private Process etcd, coordinator, gateway;
+    private final Process[] etcds, coordinators, gateways;
     private final Process[] nodes;
     private final boolean[] paused;
     private final Thread hook = new Thread(this::close, "process-cluster-stop");
@@ -54,9 +65,12 @@ public final class ProcessCluster implements AutoCloseable {
     private ProcessCluster(Config cfg) {
         this.cfg = cfg;
         this.javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
-        this.etcdPort = freePort();
-        this.etcdPeerPort = freePort();
-        this.gatewayPort = freePort();
+        this.etcdPorts = freePorts(cfg.etcdMembers());
+        this.etcdPeerPorts = freePorts(cfg.etcdMembers());
+        this.gatewayPorts = freePorts(cfg.gateways());
+        this.etcds = new Process[cfg.etcdMembers()];
+        this.coordinators = new Process[cfg.coordinators()];
+        this.gateways = new Process[cfg.gateways()];
         this.nodePorts = new int[cfg.nodes()];
         for (int i = 0; i < nodePorts.length; i++) nodePorts[i] = freePort();
         this.nodes = new Process[cfg.nodes()];
@@ -77,9 +91,9 @@ public final class ProcessCluster implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(c.hook);
         try {
             c.startEtcd();
-            c.startCoordinator();
+            for (int i = 0; i < cfg.coordinators(); i++) c.startCoordinator(i);
             for (int i = 0; i < cfg.nodes(); i++) c.startNode(i);
-            c.startGateway();
+            for (int i = 0; i < cfg.gateways(); i++) c.startGateway(i);
             c.awaitReady(Duration.ofSeconds(90));
             return c;
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -107,12 +121,46 @@ public final class ProcessCluster implements AutoCloseable {
         return root.resolve(mod).resolve("target").resolve("basalt-" + mod + "-0.1.0-SNAPSHOT.jar");
     }
 
+    /** The first gateway's S3 endpoint. */
     public String endpoint() {
-        return "http://127.0.0.1:" + gatewayPort;
+        return endpoint(0);
     }
 
+    public String endpoint(int gateway) {
+        return "http://127.0.0.1:" + gatewayPorts[gateway];
+    }
+
+    /** Every gateway's S3 endpoint, running or not. */
+    public List<String> endpoints() {
+        List<String> l = new ArrayList<>();
+        for (int i = 0; i < gateways.length; i++) l.add(endpoint(i));
+        return l;
+    }
+
+    /** The client URL of a running etcd member (the first one when none runs). */
     public String etcdEndpoint() {
-        return "http://127.0.0.1:" + etcdPort;
+        for (int i = 0; i < etcds.length; i++) if (etcds[i] != null && etcds[i].isAlive()) return etcdEndpoint(i);
+        return etcdEndpoint(0);
+    }
+
+    public String etcdEndpoint(int member) {
+        return "http://127.0.0.1:" + etcdPorts[member];
+    }
+
+    /** Every etcd member's client URL, as the services get them. */
+    public List<String> etcdEndpoints() {
+        List<String> l = new ArrayList<>();
+        for (int i = 0; i < etcdPorts.length; i++) l.add(etcdEndpoint(i));
+        return l;
+    }
+
+    private String etcdFlag() {
+        return String.join(",", etcdEndpoints());
+    }
+
+    /** The storage node id of node i (0-based), as registered in etcd and named in object records. */
+    public String nodeId(int i) {
+        return "node-" + (i + 1);
     }
 
     public int nodeCount() {
@@ -154,61 +202,93 @@ public final class ProcessCluster implements AutoCloseable {
     }
 
     private void startEtcd() throws IOException, InterruptedException {
-        String client = etcdEndpoint();
-        String peer = "http://127.0.0.1:" + etcdPeerPort;
-        Path data = cfg.dir().resolve("etcd");
-        etcd = launch("etcd", List.of("etcd", "--name", "chaos", "--data-dir", data.toString(),
+        // members start together: each waits for a quorum of its peers before it is healthy
+        for (int i = 0; i < etcds.length; i++) startEtcdMember(i);
+        for (int i = 0; i < etcds.length; i++) awaitEtcdHealthy(i, Duration.ofSeconds(30));
+    }
+
+    /** Starts etcd member i; on a restart its data dir already holds the cluster and the initial flags are ignored. */
+    private void startEtcdMember(int i) throws IOException {
+        String client = etcdEndpoint(i);
+        String peer = "http://127.0.0.1:" + etcdPeerPorts[i];
+        List<String> initial = new ArrayList<>();
+        for (int j = 0; j < etcds.length; j++) initial.add("etcd-" + (j + 1) + "=http://127.0.0.1:" + etcdPeerPorts[j]);
+        Path data = cfg.dir().resolve("etcd-" + (i + 1));
+        etcds[i] = launch("etcd-" + (i + 1), List.of("etcd", "--name", "etcd-" + (i + 1), "--data-dir", data.toString(),
                 "--listen-client-urls", client, "--advertise-client-urls", client,
                 "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                "--initial-cluster", "chaos=" + peer));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!httpOk(client + "/health")) {
-            if (!etcd.isAlive()) throw new IllegalStateException("etcd exited; see " + cfg.dir().resolve("logs/etcd.log"));
-            if (System.nanoTime() > deadline) throw new IllegalStateException("etcd not healthy within 20 s");
+                "--initial-cluster", String.join(",", initial), "--initial-cluster-state", "new",
+                "--initial-cluster-token", "basalt-chaos"));
+    }
+
+    private void awaitEtcdHealthy(int i, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!httpOk(etcdEndpoint(i) + "/health")) {
+            if (!etcds[i].isAlive()) {
+                throw new IllegalStateException("etcd-" + (i + 1) + " exited; see " + cfg.dir().resolve("logs/etcd-" + (i + 1) + ".log"));
+            }
+            if (System.nanoTime() > deadline) throw new IllegalStateException("etcd-" + (i + 1) + " not healthy within " + timeout.toSeconds() + " s");
             Thread.sleep(100);
         }
     }
 
-    private void startCoordinator() throws IOException {
+    private void startCoordinator(int i) throws IOException {
         List<String> cmd = jvm("coordinator", "-Xmx128m", "io.basalt.coordinator.CoordinatorMain");
-        cmd.addAll(List.of("--id", "coordinator-1", "--etcd", etcdEndpoint(),
-                "--heal-grace-seconds", String.valueOf(cfg.healGraceSeconds())));
-        coordinator = launch("coordinator", cmd);
+        cmd.addAll(List.of("--id", "coordinator-" + (i + 1), "--etcd", etcdFlag(),
+                "--heal-grace-seconds", String.valueOf(cfg.healGraceSeconds()),
+                "--gc-grace-seconds", String.valueOf(cfg.gcGraceSeconds()),
+                "--orphan-grace-seconds", String.valueOf(cfg.orphanGraceSeconds()),
+                "--orphan-interval-seconds", String.valueOf(cfg.orphanIntervalSeconds())));
+        coordinators[i] = launch("coordinator-" + (i + 1), cmd);
     }
 
     private void startNode(int i) throws IOException {
         Path data = Files.createDirectories(nodeDir(i));
         List<String> cmd = jvm("storage-node", "-Xmx192m", "io.basalt.storage.StorageNodeMain");
         cmd.addAll(List.of("--id", "node-" + (i + 1), "--listen", "127.0.0.1:" + nodePorts[i],
-                "--data", data.toString(), "--etcd", etcdEndpoint(),
-                "--lease-ttl", String.valueOf(cfg.leaseTtlSeconds())));
+                "--data", data.toString(), "--etcd", etcdFlag(),
+                "--lease-ttl", String.valueOf(cfg.leaseTtlSeconds()),
+                "--scrub-interval-hours", String.valueOf(cfg.scrubIntervalSeconds() / 3600.0)));
         nodes[i] = launch("node-" + (i + 1), cmd);
         paused[i] = false;
     }
 
-    private void startGateway() throws IOException {
+    private void startGateway(int i) throws IOException {
         List<String> cmd = jvm("gateway", "-Xmx256m", "io.basalt.gateway.GatewayMain");
-        cmd.addAll(List.of("--listen", "127.0.0.1:" + gatewayPort, "--etcd", etcdEndpoint(),
+        cmd.addAll(List.of("--listen", "127.0.0.1:" + gatewayPorts[i], "--etcd", etcdFlag(),
                 "--ec", cfg.k() + "+" + cfg.m(), "--io-timeout-ms", String.valueOf(cfg.ioTimeoutMs())));
-        gateway = launch("gateway", cmd);
+        gateways[i] = launch("gateway-" + (i + 1), cmd);
     }
 
-    /** Waits until the gateway reports ready and every running, unpaused node holds its etcd registration. */
+    /** Waits until every running gateway reports ready and every running, unpaused node holds its etcd registration. */
     public void awaitReady(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         int want = 0;
         for (int i = 0; i < nodes.length; i++) if (nodes[i] != null && nodes[i].isAlive()) want++;
         while (true) {
-            if (!etcd.isAlive()) throw new IllegalStateException("etcd exited");
-            if (!gateway.isAlive()) throw new IllegalStateException("gateway exited; see " + cfg.dir().resolve("logs/gateway.log"));
+            for (int i = 0; i < etcds.length; i++) {
+                if (etcds[i] != null && !etcds[i].isAlive()) throw new IllegalStateException("etcd-" + (i + 1) + " exited");
+            }
+            for (int i = 0; i < gateways.length; i++) {
+                if (gateways[i] != null && !gateways[i].isAlive()) {
+                    throw new IllegalStateException("gateway-" + (i + 1) + " exited; see " + cfg.dir().resolve("logs/gateway-" + (i + 1) + ".log"));
+                }
+            }
             // a killed node's old key outlives it by up to the lease TTL: also require its port to accept
-            if (httpOk(endpoint() + "/minio/health/ready") && registeredNodes() >= want && nodePortsAccept()) return;
+            if (gatewaysReady() && registeredNodes() >= want && nodePortsAccept()) return;
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("cluster not ready within " + timeout.toSeconds() + " s ("
                         + registeredNodes() + "/" + want + " nodes registered); logs in " + cfg.dir().resolve("logs"));
             }
             Thread.sleep(200);
         }
+    }
+
+    private boolean gatewaysReady() {
+        for (int i = 0; i < gateways.length; i++) {
+            if (gateways[i] != null && !httpOk(endpoint(i) + "/minio/health/ready")) return false;
+        }
+        return true;
     }
 
     private boolean nodePortsAccept() {
@@ -296,20 +376,138 @@ public final class ProcessCluster implements AutoCloseable {
         paused[i] = false;
     }
 
-    public void killCoordinator() throws InterruptedException {
-        if (coordinator == null) return;
-        coordinator.destroyForcibly();
-        coordinator.waitFor(10, TimeUnit.SECONDS);
-        coordinator = null;
+    /** SIGKILL the leading coordinator (the first one when no leader is known); returns its index. */
+    public int killCoordinator() throws InterruptedException {
+        int i = Math.max(0, leaderCoordinator());
+        killCoordinator(i);
+        return i;
     }
 
+    public void killCoordinator(int i) throws InterruptedException {
+        coordinators[i] = kill(coordinators[i]);
+    }
+
+    /** Starts every coordinator that is not running. */
     public void restartCoordinator() throws IOException {
-        if (coordinator != null && coordinator.isAlive()) return;
-        startCoordinator();
+        for (int i = 0; i < coordinators.length; i++) if (!coordinatorRunning(i)) startCoordinator(i);
     }
 
+    /** True when every coordinator runs. */
     public boolean coordinatorRunning() {
-        return coordinator != null && coordinator.isAlive();
+        for (int i = 0; i < coordinators.length; i++) if (!coordinatorRunning(i)) return false;
+        return true;
+    }
+
+    public boolean coordinatorRunning(int i) {
+        return coordinators[i] != null && coordinators[i].isAlive();
+    }
+
+    private static final Pattern VALUE = Pattern.compile("\"value\"\\s*:\\s*\"([A-Za-z0-9+/=]*)\"");
+
+    /**
+     * Index of the leading coordinator: the holder of the oldest key under the election prefix (its value is
+     * the coordinator's id), or -1 when none leads. Its election key outlives a killed leader by the lease TTL.
+     */
+    public int leaderCoordinator() {
+        Base64.Encoder b64 = Base64.getEncoder();
+        byte[] prefix = "/basalt/coordinator/leader".getBytes(StandardCharsets.UTF_8);
+        byte[] end = prefix.clone();
+        end[end.length - 1]++;
+        String body = "{\"key\":\"" + b64.encodeToString(prefix) + "\",\"range_end\":\"" + b64.encodeToString(end)
+                + "\",\"sort_order\":\"ASCEND\",\"sort_target\":\"CREATE\",\"limit\":1}";
+        String answer = etcdJson("/v3/kv/range", body);
+        if (answer == null) return -1;
+        Matcher mt = VALUE.matcher(answer);
+        if (!mt.find()) return -1;
+        String id = new String(Base64.getDecoder().decode(mt.group(1)), StandardCharsets.UTF_8);
+        return id.startsWith("coordinator-") ? Integer.parseInt(id.substring("coordinator-".length())) - 1 : -1;
+    }
+
+    // ------------------------------------------------------------------ gateways
+
+    /** SIGKILL gateway i (0-based): its in-flight requests break off mid-body. */
+    public void killGateway(int i) throws InterruptedException {
+        gateways[i] = kill(gateways[i]);
+    }
+
+    public void restartGateway(int i) throws IOException {
+        if (!gatewayRunning(i)) startGateway(i);
+    }
+
+    public boolean gatewayRunning(int i) {
+        return gateways[i] != null && gateways[i].isAlive();
+    }
+
+    public int gatewayCount() {
+        return gateways.length;
+    }
+
+    // ------------------------------------------------------------------ etcd members
+
+    public int etcdCount() {
+        return etcds.length;
+    }
+
+    /** SIGKILL etcd member i (0-based). */
+    public void killEtcd(int i) throws InterruptedException {
+        etcds[i] = kill(etcds[i]);
+    }
+
+    /** Starts etcd member i again on its data dir and waits until it is healthy (has a leader). */
+    public void restartEtcd(int i) throws IOException, InterruptedException {
+        if (etcdRunning(i)) return;
+        startEtcdMember(i);
+        awaitEtcdHealthy(i, Duration.ofSeconds(30));
+    }
+
+    public boolean etcdRunning(int i) {
+        return etcds[i] != null && etcds[i].isAlive();
+    }
+
+    private static final Pattern MEMBER = Pattern.compile("\"member_id\"\\s*:\\s*\"?(\\d+)");
+    private static final Pattern LEADER = Pattern.compile("\"leader\"\\s*:\\s*\"?(\\d+)");
+
+    /** Index of the etcd leader, from the members' maintenance status; -1 when no running member knows one. */
+    public int etcdLeader() {
+        String leader = null;
+        String[] ids = new String[etcds.length];
+        for (int i = 0; i < etcds.length; i++) {
+            if (!etcdRunning(i)) continue;
+            String status = etcdJson(etcdEndpoint(i), "/v3/maintenance/status", "{}");
+            if (status == null) continue;
+            Matcher m = MEMBER.matcher(status), l = LEADER.matcher(status);
+            if (m.find()) ids[i] = m.group(1);
+            if (l.find() && !l.group(1).equals("0")) leader = l.group(1);
+        }
+        for (int i = 0; i < ids.length; i++) if (ids[i] != null && ids[i].equals(leader)) return i;
+        return -1;
+    }
+
+    private String etcdJson(String path, String body) {
+        return etcdJson(etcdEndpoint(), path, body);
+    }
+
+    /** A POST to etcd's JSON gateway; null when it does not answer 200. */
+    private String etcdJson(String endpoint, String path, String body) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(endpoint + path))
+                            .timeout(Duration.ofSeconds(2)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? r.body() : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** SIGKILL and reap; returns null for the slot. */
+    private static Process kill(Process p) throws InterruptedException {
+        if (p == null) return null;
+        p.destroyForcibly(); // SIGKILL on Unix
+        p.waitFor(10, TimeUnit.SECONDS);
+        return null;
     }
 
     /** Shard files of node i: regular files under its data dir's shards/ (never tmp/). */
@@ -361,6 +559,12 @@ public final class ProcessCluster implements AutoCloseable {
         }
     }
 
+    private static int[] freePorts(int n) {
+        int[] ports = new int[n];
+        for (int i = 0; i < n; i++) ports[i] = freePort();
+        return ports;
+    }
+
     private static int freePort() {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
@@ -399,13 +603,16 @@ public final class ProcessCluster implements AutoCloseable {
         }
         // TERM all services together, then wait: a sequential stop would take seconds per process
         List<Process> services = new ArrayList<>();
-        if (gateway != null) services.add(gateway);
-        if (coordinator != null) services.add(coordinator);
+        for (Process g : gateways) if (g != null) services.add(g);
+        for (Process c : coordinators) if (c != null) services.add(c);
         for (Process n : nodes) if (n != null) services.add(n);
         for (Process p : services) p.destroy();
         for (Process p : services) stop(p);
-        stop(etcd);
-        gateway = coordinator = etcd = null;
+        for (Process e : etcds) if (e != null) e.destroy();
+        for (Process e : etcds) stop(e);
+        java.util.Arrays.fill(gateways, null);
+        java.util.Arrays.fill(coordinators, null);
+        java.util.Arrays.fill(etcds, null);
         java.util.Arrays.fill(nodes, null);
     }
 }

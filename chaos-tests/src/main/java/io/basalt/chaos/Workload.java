@@ -26,6 +26,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Client threads doing PUT, multipart PUT, GET (whole and ranged), overwrite, DELETE and LIST. Each thread
  * owns its keys ({@code t<i>/k<j>}), so the order of requests on one key is the thread's program order.
+ * With several gateways each request goes to a randomly chosen one, so a read often follows a write of the
+ * same key through the other gateway (cross-gateway read-after-write).
  */
 public final class Workload {
 
@@ -34,7 +36,8 @@ public final class Workload {
 
     static final int MIN_PART = 5 << 20;
 
-    private final S3Client s3;
+    private final List<S3Client> clients;
+    private final ThreadLocal<Integer> gateway = ThreadLocal.withInitial(() -> 0);
     private final String bucket;
     private final History history;
     private final Settings settings;
@@ -42,7 +45,12 @@ public final class Workload {
     private final List<Thread> threads = new ArrayList<>();
 
     public Workload(S3Client s3, String bucket, History history, Settings settings) {
-        this.s3 = s3;
+        this(List.of(s3), bucket, history, settings);
+    }
+
+    /** @param clients one client per gateway */
+    public Workload(List<S3Client> clients, String bucket, History history, Settings settings) {
+        this.clients = List.copyOf(clients);
         this.bucket = bucket;
         this.history = history;
         this.settings = settings;
@@ -60,6 +68,15 @@ public final class Workload {
                         .connectionTimeout(Duration.ofSeconds(5)).socketTimeout(Duration.ofSeconds(90)))
                 .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofSeconds(120)).retryStrategy(r -> r.maxAttempts(1)))
                 .build();
+    }
+
+    /** The gateway (index into the clients) the calling thread's next requests go to. */
+    public void useGateway(int i) {
+        gateway.set(Math.floorMod(i, clients.size()));
+    }
+
+    private S3Client s3() {
+        return clients.get(gateway.get());
     }
 
     public static String key(int thread, int k) {
@@ -97,6 +114,7 @@ public final class Workload {
             int k = r.nextInt(settings.keysPerThread());
             String key = key(tid, k);
             int p = r.nextInt(100);
+            useGateway(r.nextInt(clients.size()));
             Op op;
             if (p < 30) op = put(tid, key, r.nextLong(), size(r));
             else if (p < 36) op = mpu(tid, key, r.nextLong(), r);
@@ -141,7 +159,7 @@ public final class Workload {
         byte[] body = Content.bytes(seed, size);
         long t = System.nanoTime();
         try {
-            String etag = s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(body)).eTag();
+            String etag = s3().putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(body)).eTag();
             return done(tid, Op.Type.PUT, key, t, Op.Outcome.OK, seed, size, Content.unquote(etag), null, 0, size, null, null, false);
         } catch (Exception e) {
             return done(tid, Op.Type.PUT, key, t, Op.Outcome.FAIL, seed, size, null, null, 0, size, null, err(e), false);
@@ -157,7 +175,7 @@ public final class Workload {
         long t = System.nanoTime();
         String uploadId = null;
         try {
-            uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
+            uploadId = s3().createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
             List<CompletedPart> parts = new ArrayList<>();
             int off = 0, n = 1;
             while (off < size || n == 1) {
@@ -165,14 +183,14 @@ public final class Workload {
                 byte[] part = java.util.Arrays.copyOfRange(body, off, off + len);
                 String id = uploadId;
                 int pn = n;
-                String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(id).partNumber(pn),
+                String etag = s3().uploadPart(b -> b.bucket(bucket).key(key).uploadId(id).partNumber(pn),
                         RequestBody.fromBytes(part)).eTag();
                 parts.add(CompletedPart.builder().partNumber(n).eTag(etag).build());
                 off += len;
                 n++;
             }
             String id = uploadId;
-            String etag = s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id)
+            String etag = s3().completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id)
                     .multipartUpload(m -> m.parts(parts))).eTag();
             return done(tid, Op.Type.MPU, key, t, Op.Outcome.OK, seed, size, Content.unquote(etag), null, 0, size, null, null, false);
         } catch (Exception e) {
@@ -180,7 +198,7 @@ public final class Workload {
             if (uploadId != null) {
                 String id = uploadId;
                 try {
-                    s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id));
+                    s3().abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id));
                 } catch (Exception ignored) {
                     // best effort; the upload expires
                 }
@@ -192,7 +210,7 @@ public final class Workload {
     Op delete(int tid, String key) {
         long t = System.nanoTime();
         try {
-            s3.deleteObject(b -> b.bucket(bucket).key(key));
+            s3().deleteObject(b -> b.bucket(bucket).key(key));
             return done(tid, Op.Type.DELETE, key, t, Op.Outcome.OK, 0, 0, null, null, 0, 0, null, null, false);
         } catch (Exception e) {
             return done(tid, Op.Type.DELETE, key, t, Op.Outcome.FAIL, 0, 0, null, null, 0, 0, null, err(e), false);
@@ -202,7 +220,7 @@ public final class Workload {
     Op get(int tid, String key, boolean fin) {
         long t = System.nanoTime();
         try {
-            ResponseBytes<GetObjectResponse> rb = s3.getObjectAsBytes(b -> b.bucket(bucket).key(key));
+            ResponseBytes<GetObjectResponse> rb = s3().getObjectAsBytes(b -> b.bucket(bucket).key(key));
             byte[] b = rb.asByteArrayUnsafe();
             return done(tid, Op.Type.GET, key, t, Op.Outcome.OK, 0, b.length, Content.unquote(rb.response().eTag()),
                     Content.sha256(b, 0, b.length), 0, b.length, null, null, fin);
@@ -214,7 +232,7 @@ public final class Workload {
     Op rangeGet(int tid, String key, long start, int len, boolean fin) {
         long t = System.nanoTime();
         try {
-            ResponseBytes<GetObjectResponse> rb = s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)
+            ResponseBytes<GetObjectResponse> rb = s3().getObjectAsBytes(b -> b.bucket(bucket).key(key)
                     .range("bytes=" + start + "-" + (start + len - 1)));
             byte[] b = rb.asByteArrayUnsafe();
             String cr = rb.response().contentRange();
@@ -239,7 +257,7 @@ public final class Workload {
             Map<String, Op.Listed> out = new TreeMap<>();
             var req = software.amazon.awssdk.services.s3.model.ListObjectsV2Request.builder().bucket(bucket)
                     .prefix(tid < 0 ? null : "t" + tid + "/").maxKeys(7).build();
-            for (S3Object o : s3.listObjectsV2Paginator(req).contents()) {
+            for (S3Object o : s3().listObjectsV2Paginator(req).contents()) {
                 out.put(o.key(), new Op.Listed(o.size(), Content.unquote(o.eTag())));
             }
             return done(tid, Op.Type.LIST, null, t, Op.Outcome.OK, 0, 0, null, null, 0, 0, out, null, fin);

@@ -15,8 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A short run of every chaos scenario against one cluster of real processes (etcd, coordinator, 6 storage
- * nodes, gateway 4+2), with small objects: the checker must find no violation. Scenarios share the cluster
+ * A short run of every chaos scenario against one cluster of real processes (3 etcd members, 2 coordinators,
+ * 6 storage nodes, 2 gateways, 4+2), with small objects: the checker must find no violation. Scenarios share the cluster
  * (each has its own bucket); shard-corruption runs last because the rot it leaves would add to later node losses.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)

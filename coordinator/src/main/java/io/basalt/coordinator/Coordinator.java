@@ -19,14 +19,28 @@ import java.util.stream.Collectors;
 /** One coordinator process: campaigns for leadership and, while leading, does the cluster's background work. */
 public final class Coordinator implements AutoCloseable, LeaderElection.Listener {
 
-    /** @param healBytesPerSecond pace of rebuilt data unless etcd's config/heal-rate-mbps overrides it; 0: unlimited */
+    /**
+     * @param healBytesPerSecond pace of rebuilt data unless etcd's config/heal-rate-mbps overrides it; 0: unlimited
+     * @param orphanGrace age a shard file must reach before the orphan sweep may delete it; it must outlast
+     *                    the longest single upload
+     */
     public record Config(String id, List<String> etcdEndpoints, String etcdPrefix, Duration gcGrace,
                          Duration gcInterval, long leaseTtlSeconds, Duration uploadExpiry, Duration healGrace,
-                         long healBytesPerSecond) {
+                         long healBytesPerSecond, Duration orphanGrace, Duration orphanInterval) {
         public static final Duration DEFAULT_UPLOAD_EXPIRY = Duration.ofHours(24);
         public static final Duration DEFAULT_HEAL_GRACE = Duration.ofMinutes(5);
         public static final long DEFAULT_HEAL_BYTES_PER_SECOND = ByteRateLimiter.mbPerSecond(100);
         public static final Duration STATUS_INTERVAL = Duration.ofSeconds(3);
+        // Orphans are rare (a gateway killed mid-PUT); a day's grace outlasts any single upload.
+        public static final Duration DEFAULT_ORPHAN_GRACE = Duration.ofHours(24);
+        public static final Duration DEFAULT_ORPHAN_INTERVAL = Duration.ofHours(1);
+
+        public Config(String id, List<String> etcdEndpoints, String etcdPrefix, Duration gcGrace,
+                      Duration gcInterval, long leaseTtlSeconds, Duration uploadExpiry, Duration healGrace,
+                      long healBytesPerSecond) {
+            this(id, etcdEndpoints, etcdPrefix, gcGrace, gcInterval, leaseTtlSeconds, uploadExpiry, healGrace,
+                    healBytesPerSecond, DEFAULT_ORPHAN_GRACE, DEFAULT_ORPHAN_INTERVAL);
+        }
 
         public Config(String id, List<String> etcdEndpoints, String etcdPrefix, Duration gcGrace,
                       Duration gcInterval, long leaseTtlSeconds, Duration uploadExpiry, Duration healGrace) {
@@ -45,8 +59,6 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
     }
 
     private static final Logger log = LogManager.getLogger(Coordinator.class);
-    static final Duration ORPHAN_GRACE = Duration.ofHours(24);
-    static final Duration ORPHAN_INTERVAL = Duration.ofHours(1);
 
     private final Config config;
     private final Client client;
@@ -85,8 +97,7 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         this.status = new StatusPublisher(config.id(), client, keys, membership, healer, rate, rebalancer,
                 config.gcInterval().compareTo(Config.STATUS_INTERVAL) < 0 ? config.gcInterval() : Config.STATUS_INTERVAL);
         this.lastLive = membership.live().keySet();
-        // Orphans are rare (a gateway killed mid-PUT); a day's grace outlasts any single upload.
-        this.orphans = new OrphanSweeper(meta, keys, membership, shards, ORPHAN_GRACE, ORPHAN_INTERVAL);
+        this.orphans = new OrphanSweeper(meta, keys, membership, shards, config.orphanGrace(), config.orphanInterval());
         this.election = new LeaderElection(client, keys.election(), config.id(), config.leaseTtlSeconds(), this);
         membership.onChange(this::membershipChanged);
     }

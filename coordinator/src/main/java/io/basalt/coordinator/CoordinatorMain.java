@@ -8,14 +8,16 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H] [--heal-grace-seconds S] [--heal-rate-mbps 100]}
+ * {@code CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H] [--heal-grace-seconds S] [--heal-rate-mbps 100]
+ * [--orphan-grace-seconds 86400] [--orphan-interval-seconds 3600]}
  * (MB = 2^20 bytes; 0 means unlimited; etcd's {@code <prefix>config/heal-rate-mbps} overrides it at run time)
  */
 public final class CoordinatorMain {
 
     private static final Logger log = LogManager.getLogger(CoordinatorMain.class);
     private static final String USAGE =
-            "usage: CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H] [--heal-grace-seconds S] [--heal-rate-mbps 100]";
+            "usage: CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H] [--heal-grace-seconds S] [--heal-rate-mbps 100]"
+                    + " [--orphan-grace-seconds 86400] [--orphan-interval-seconds 3600]";
 
     private CoordinatorMain() {
     }
@@ -49,6 +51,8 @@ public final class CoordinatorMain {
         Duration uploadExpiry = Coordinator.Config.DEFAULT_UPLOAD_EXPIRY;
         Duration healGrace = Coordinator.Config.DEFAULT_HEAL_GRACE;
         long healRate = Coordinator.Config.DEFAULT_HEAL_BYTES_PER_SECOND;
+        Duration orphanGrace = Coordinator.Config.DEFAULT_ORPHAN_GRACE;
+        Duration orphanInterval = Coordinator.Config.DEFAULT_ORPHAN_INTERVAL;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (i + 1 >= args.length) throw new IllegalArgumentException("missing value for " + flag);
@@ -65,14 +69,18 @@ public final class CoordinatorMain {
                     if (mb < 0) throw new IllegalArgumentException("--heal-rate-mbps must be >= 0");
                     healRate = io.basalt.core.throttle.ByteRateLimiter.mbPerSecond(mb);
                 }
+                case "--orphan-grace-seconds" -> orphanGrace = Duration.ofSeconds(Long.parseLong(value));
+                case "--orphan-interval-seconds" -> orphanInterval = Duration.ofSeconds(Long.parseLong(value));
                 default -> throw new IllegalArgumentException("unknown flag " + flag);
             }
         }
         if (id == null || id.isBlank()) throw new IllegalArgumentException("--id is required");
         if (etcd == null || etcd.isBlank()) throw new IllegalArgumentException("--etcd is required");
         if (graceSeconds < 0) throw new IllegalArgumentException("--gc-grace-seconds must be >= 0");
+        if (orphanGrace.isNegative()) throw new IllegalArgumentException("--orphan-grace-seconds must be >= 0");
+        if (orphanInterval.compareTo(Duration.ofSeconds(1)) < 0) throw new IllegalArgumentException("--orphan-interval-seconds must be >= 1");
         List<String> endpoints = io.basalt.core.meta.Etcd.parseEndpoints(etcd);
         return new Coordinator.Config(id, endpoints, prefix, Duration.ofSeconds(graceSeconds), Duration.ofSeconds(10), 10,
-                uploadExpiry, healGrace, healRate);
+                uploadExpiry, healGrace, healRate, orphanGrace, orphanInterval);
     }
 }

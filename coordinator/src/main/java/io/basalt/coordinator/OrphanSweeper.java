@@ -1,12 +1,14 @@
 package io.basalt.coordinator;
 
 import io.basalt.core.cluster.Membership;
+import io.basalt.core.erasure.SegmentEncoder;
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
 import io.basalt.core.meta.MetadataStore.ListedObject;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.proto.meta.BucketRecord;
 import io.basalt.proto.meta.GarbageRecord;
+import io.basalt.proto.meta.HealRecord;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
 import io.basalt.proto.meta.UploadRecord;
@@ -22,9 +24,11 @@ import org.apache.logging.log4j.Logger;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -34,6 +38,12 @@ import java.util.concurrent.TimeUnit;
  * it safe: shards are listed first and only those older than the grace period are candidates;
  * references are read afterwards, so anything committed before that read is seen. The grace
  * period must outlast the longest single PUT (the window between a shard's write and its commit).
+ *
+ * <p>The same listing also finds the opposite: shards a record places on a live node that the node does
+ * not have (a deleted file; a truncated or rotten one the scrub reports itself). Reads report a missing
+ * shard only when they touch it, and parity shards are rarely read, so these are queued for healing here.
+ * A shard counts as missing only when the record placing it was read before the listing and still places
+ * it after: a shard is durable on its node before any record names it, and one moved meanwhile is skipped.
  */
 final class OrphanSweeper extends LeaderTask {
 
@@ -60,25 +70,41 @@ final class OrphanSweeper extends LeaderTask {
         sweep(System.currentTimeMillis());
     }
 
+    /** Where a record places one shard: the object or upload part that references its segment. */
+    record Placement(String bucket, String key, String uploadId, String shardSet, int index) {
+    }
+
     record Candidate(NodeRecord node, String shardId, String shardSet) {
     }
 
     /** @return how many orphan shards were deleted */
     int sweep(long nowMs) {
         long cutoff = nowMs - grace.toMillis();
+        Map<String, Placement> placedBefore = new HashMap<>();
+        referencedOrQueued(placedBefore);
         List<Candidate> candidates = new ArrayList<>();
+        Map<String, Set<String>> listed = new HashMap<>(); // node id -> shard ids, for nodes listed in full
         for (NodeRecord node : membership.live().values()) {
-            Iterator<ShardInfo> it = shards.blocking(node.getAddress()).withDeadlineAfter(5, TimeUnit.MINUTES)
-                    .listShards(ListShardsRequest.getDefaultInstance());
-            while (it.hasNext()) {
-                ShardInfo info = it.next();
-                int dot = info.getShardId().lastIndexOf('.');
-                if (dot <= 0 || info.getModifiedUnixMs() >= cutoff) continue;
-                candidates.add(new Candidate(node, info.getShardId(), info.getShardId().substring(0, dot)));
+            Set<String> ids = new HashSet<>();
+            try {
+                Iterator<ShardInfo> it = shards.blocking(node.getAddress()).withDeadlineAfter(5, TimeUnit.MINUTES)
+                        .listShards(ListShardsRequest.getDefaultInstance());
+                while (it.hasNext()) {
+                    ShardInfo info = it.next();
+                    ids.add(info.getShardId());
+                    int dot = info.getShardId().lastIndexOf('.');
+                    if (dot <= 0 || info.getModifiedUnixMs() >= cutoff) continue;
+                    candidates.add(new Candidate(node, info.getShardId(), info.getShardId().substring(0, dot)));
+                }
+                listed.put(node.getNodeId(), ids);
+            } catch (RuntimeException e) {
+                log.warn("orphan sweep: cannot list the shards of {}: {}", node.getNodeId(), e.toString());
             }
         }
+        Map<String, Placement> placedAfter = new HashMap<>();
+        Set<String> known = referencedOrQueued(placedAfter);
+        queueMissing(placedBefore, placedAfter, listed);
         if (candidates.isEmpty()) return 0;
-        Set<String> known = referencedOrQueued();
         int deleted = 0;
         for (Candidate c : candidates) {
             if (known.contains(c.shardSet())) continue;
@@ -98,19 +124,54 @@ final class OrphanSweeper extends LeaderTask {
         return deleted;
     }
 
-    /** Every shard set an object, an upload part or a queue entry names. Read after the listing, on purpose. */
-    private Set<String> referencedOrQueued() {
+    /** Queues for healing the shards placed on a fully listed node, before and after its listing, that it lacks. */
+    private void queueMissing(Map<String, Placement> before, Map<String, Placement> after, Map<String, Set<String>> listed) {
+        Map<String, HealRecord.Builder> heals = new HashMap<>();
+        for (var e : before.entrySet()) {
+            String nodeId = e.getKey().substring(0, e.getKey().indexOf('/'));
+            String shardId = e.getKey().substring(nodeId.length() + 1);
+            Set<String> ids = listed.get(nodeId);
+            Placement p = e.getValue();
+            if (ids == null || ids.contains(shardId) || !p.equals(after.get(e.getKey()))) continue;
+            log.warn("shard {} is missing on {} although {}/{} places it there: queueing it for healing", shardId, nodeId,
+                    p.bucket(), p.uploadId().isEmpty() ? p.key() : p.key() + " (upload " + p.uploadId() + ")");
+            heals.computeIfAbsent(p.shardSet(), s -> HealRecord.newBuilder().setBucket(p.bucket()).setKey(p.key())
+                            .setUploadId(p.uploadId()).setShardSet(s).setQueuedUnixMs(System.currentTimeMillis())
+                            .setReason("shard file missing on its node (orphan sweep inventory)"))
+                    .addShards(p.index());
+        }
+        for (HealRecord.Builder h : heals.values()) {
+            try {
+                meta.queueHeal(h.build());
+            } catch (RuntimeException ex) {
+                log.warn("could not queue heal of {}: {}", h.getShardSet(), ex.toString());
+            }
+        }
+    }
+
+    /**
+     * Every shard set an object, an upload part or a queue entry names; {@code placed} gets, per
+     * {@code node/shard id}, the object or part that places each written shard there.
+     */
+    private Set<String> referencedOrQueued(Map<String, Placement> placed) {
         Set<String> known = new HashSet<>();
         for (BucketRecord b : meta.listBuckets()) {
             for (UploadRecord u : meta.listUploads(b.getName())) {
-                meta.getUploadState(b.getName(), u.getUploadId())
-                        .ifPresent(s -> s.parts().forEach(p -> known.add(p.getSegment().getShardSet())));
+                meta.getUploadState(b.getName(), u.getUploadId()).ifPresent(s -> s.parts().forEach(p -> {
+                    known.add(p.getSegment().getShardSet());
+                    place(placed, b.getName(), u.getKey(), u.getUploadId(), p.getSegment());
+                }));
             }
             String from = "";
             boolean inclusive = true;
             while (true) {
                 List<ListedObject> page = meta.scanObjects(b.getName(), from, inclusive, null, SCAN_BATCH);
-                for (ListedObject o : page) for (Segment s : o.record().getSegmentsList()) known.add(s.getShardSet());
+                for (ListedObject o : page) {
+                    for (Segment s : o.record().getSegmentsList()) {
+                        known.add(s.getShardSet());
+                        place(placed, b.getName(), o.key(), "", s);
+                    }
+                }
                 if (page.size() < SCAN_BATCH) break;
                 from = page.get(page.size() - 1).key();
                 inclusive = false;
@@ -128,6 +189,14 @@ final class OrphanSweeper extends LeaderTask {
             known.add(kv.getKey().toString().substring(keys.healPrefix().length()));
         }
         return known;
+    }
+
+    private static void place(Map<String, Placement> placed, String bucket, String key, String uploadId, Segment s) {
+        for (int i = 0; i < s.getNodeIdsCount(); i++) {
+            if (s.getNodeIds(i).isEmpty() || s.getMissingShardsList().contains(i)) continue;
+            placed.put(s.getNodeIds(i) + "/" + SegmentEncoder.shardId(s.getShardSet(), i),
+                    new Placement(bucket, key, uploadId, s.getShardSet(), i));
+        }
     }
 
     private List<KeyValue> prefix(String p) {

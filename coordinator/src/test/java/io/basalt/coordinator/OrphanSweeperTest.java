@@ -86,6 +86,33 @@ class OrphanSweeperTest {
         assertEquals(kept, shardSetsOnDisk());
     }
 
+    @Test
+    void queuesShardsMissingFromTheirNodeForHealing() throws Exception {
+        DataPath data = new DataPath(membership, clients, LAYOUT, 0, 10_000);
+        Segment seg = data.write(new ByteArrayInputStream(bytes(new Random(2), 300_000)));
+        meta.putObject("b", "lost", ObjectRecord.newBuilder().setVersionId(seg.getShardSet()).addSegments(seg).build(),
+                PutCondition.NONE);
+        // a parity shard's file disappears: no read would ever notice
+        String node = seg.getNodeIds(5);
+        String shardId = seg.getShardSet() + ".5";
+        Path file;
+        try (Stream<Path> s = Files.walk(tmp.resolve(node).resolve("shards"))) {
+            file = s.filter(p -> p.getFileName().toString().equals(shardId)).findFirst().orElseThrow();
+        }
+        Files.delete(file);
+
+        try (OrphanSweeper sweeper = new OrphanSweeper(meta, KEYS, membership, clients, Duration.ofHours(1), Duration.ofHours(1))) {
+            assertEquals(0, sweeper.sweep(System.currentTimeMillis()), "nothing is old enough to be an orphan");
+        }
+        var kv = meta.client().getKVClient().get(io.etcd.jetcd.ByteSequence.from(KEYS.heal(seg.getShardSet()),
+                java.nio.charset.StandardCharsets.UTF_8)).get(10, java.util.concurrent.TimeUnit.SECONDS).getKvs();
+        assertEquals(1, kv.size(), "a heal record for the segment");
+        io.basalt.proto.meta.HealRecord h = io.basalt.proto.meta.HealRecord.parseFrom(kv.get(0).getValue().getBytes());
+        assertEquals("b", h.getBucket());
+        assertEquals("lost", h.getKey());
+        assertEquals(java.util.List.of(5), h.getShardsList());
+    }
+
     private static byte[] bytes(Random r, int n) {
         byte[] b = new byte[n];
         r.nextBytes(b);

@@ -137,11 +137,13 @@ final class StripeReader implements AutoCloseable {
         failed[i] = true;
         streams[i].close();
         streams[i] = null;
-        boolean corrupt = e instanceof ShardReadException sre && sre.corrupt();
-        if (corrupt) problems.corruptShard(seg, i);
+        // a corrupt or missing shard on a node that answers is reported for healing (a GC'd shard of an
+        // overwritten version is reported too; the healer drops what no record references)
+        boolean lost = e instanceof ShardReadException sre && sre.lost();
+        if (lost) problems.corruptShard(seg, i);
         else problems.nodeFailed(seg.getNodeIds(i));
         log.warn("shard {} of {} on {}{}: {}", i, seg.getShardSet(), seg.getNodeIds(i),
-                corrupt ? " is corrupt" : " failed", e.getMessage());
+                lost ? " is corrupt or missing" : " failed", e.getMessage());
     }
 
     @Override

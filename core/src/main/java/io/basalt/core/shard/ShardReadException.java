@@ -17,4 +17,12 @@ public final class ShardReadException extends IOException {
     public boolean corrupt() {
         return code == Status.Code.DATA_LOSS;
     }
+
+    /**
+     * The node answered but the shard is bad (bitrot, truncated) or gone (its file deleted): lost like rot,
+     * so it is reported for healing; the node itself is fine and not to be avoided.
+     */
+    public boolean lost() {
+        return code == Status.Code.DATA_LOSS || code == Status.Code.NOT_FOUND;
+    }
 }

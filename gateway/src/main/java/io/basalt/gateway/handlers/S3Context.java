@@ -25,7 +25,7 @@ public record S3Context(MetadataStore meta, DataPath data, long minPartSize) {
         try {
             meta.queueHeal(HealRecord.newBuilder().setBucket(bucket).setKey(key)
                     .setShardSet(seg.getShardSet()).addShards(shard).setQueuedUnixMs(System.currentTimeMillis())
-                    .setReason("corrupt chunk met by a read").build());
+                    .setReason("corrupt or missing shard met by a read").build());
         } catch (RuntimeException e) {
             LogManager.getLogger(S3Context.class).warn("could not queue heal of {} shard {}: {}", seg.getShardSet(), shard, e.toString());
         }
