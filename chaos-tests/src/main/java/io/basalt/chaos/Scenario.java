@@ -8,6 +8,11 @@ public interface Scenario {
 
     String name();
 
+    /** Why this scenario cannot run on this machine (e.g. it needs root), or null when it can. */
+    default String unsupported() {
+        return null;
+    }
+
     /** Injects faults until {@code untilNanos} (System.nanoTime()), recording each in the history. */
     void run(ProcessCluster cluster, History history, Random rnd, long untilNanos) throws Exception;
 
