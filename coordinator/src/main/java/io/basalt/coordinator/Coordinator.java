@@ -4,6 +4,7 @@ import io.basalt.core.cluster.Membership;
 import io.basalt.core.meta.Etcd;
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
+import io.basalt.core.metrics.MetricRegistry;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.core.throttle.ByteRateLimiter;
 import io.basalt.proto.meta.NodeRecord;
@@ -74,6 +75,7 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
     private final StatusPublisher status;
     private volatile java.util.Set<String> lastLive = java.util.Set.of();
     private final LeaderElection election;
+    private final CoordinatorMetrics metrics;
 
     private Coordinator(Config config) {
         this.config = config;
@@ -99,6 +101,7 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         this.lastLive = membership.live().keySet();
         this.orphans = new OrphanSweeper(meta, keys, membership, shards, config.orphanGrace(), config.orphanInterval());
         this.election = new LeaderElection(client, keys.election(), config.id(), config.leaseTtlSeconds(), this);
+        this.metrics = new CoordinatorMetrics(this::isLeader, membership, healer, gc, orphans, client, keys);
         membership.onChange(this::membershipChanged);
     }
 
@@ -131,6 +134,11 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
 
     public boolean isLeader() {
         return election.isLeader();
+    }
+
+    /** Everything this coordinator measures, for a {@link io.basalt.core.metrics.MetricsServer}. */
+    public MetricRegistry metrics() {
+        return metrics.registry;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.basalt.coordinator;
 
+import io.basalt.core.metrics.MetricsServer;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -9,7 +10,7 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H] [--heal-grace-seconds S] [--heal-rate-mbps 100]
- * [--orphan-grace-seconds 86400] [--orphan-interval-seconds 3600]}
+ * [--orphan-grace-seconds 86400] [--orphan-interval-seconds 3600] [--metrics-listen HOST:PORT]}
  * (MB = 2^20 bytes; 0 means unlimited; etcd's {@code <prefix>config/heal-rate-mbps} overrides it at run time)
  */
 public final class CoordinatorMain {
@@ -17,15 +18,17 @@ public final class CoordinatorMain {
     private static final Logger log = LogManager.getLogger(CoordinatorMain.class);
     private static final String USAGE =
             "usage: CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H] [--heal-grace-seconds S] [--heal-rate-mbps 100]"
-                    + " [--orphan-grace-seconds 86400] [--orphan-interval-seconds 3600]";
+                    + " [--orphan-grace-seconds 86400] [--orphan-interval-seconds 3600] [--metrics-listen HOST:PORT]";
 
     private CoordinatorMain() {
     }
 
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] args) throws Exception {
         Coordinator.Config config;
+        String metricsListen;
         try {
             config = parse(args);
+            metricsListen = metricsListen(args);
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             System.err.println(USAGE);
@@ -33,14 +36,24 @@ public final class CoordinatorMain {
             return;
         }
         Coordinator coordinator = Coordinator.start(config);
+        MetricsServer metrics = metricsListen == null ? null : MetricsServer.start(metricsListen, coordinator.metrics(), () -> true);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("coordinator {} stopping", config.id());
+            if (metrics != null) metrics.close();
             coordinator.close();
             stopped.countDown();
             LogManager.shutdown();
         }, "shutdown"));
         stopped.await();
+    }
+
+    /** The --metrics-listen HOST:PORT, or null when absent (no metrics endpoint). */
+    static String metricsListen(String[] args) {
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            if (args[i].equals("--metrics-listen")) return args[i + 1];
+        }
+        return null;
     }
 
     static Coordinator.Config parse(String[] args) {
@@ -71,6 +84,7 @@ public final class CoordinatorMain {
                 }
                 case "--orphan-grace-seconds" -> orphanGrace = Duration.ofSeconds(Long.parseLong(value));
                 case "--orphan-interval-seconds" -> orphanInterval = Duration.ofSeconds(Long.parseLong(value));
+                case "--metrics-listen" -> { } // served by main, not part of the coordinator's config
                 default -> throw new IllegalArgumentException("unknown flag " + flag);
             }
         }

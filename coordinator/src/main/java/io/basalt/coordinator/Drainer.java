@@ -37,6 +37,8 @@ import java.util.concurrent.TimeUnit;
 final class Drainer extends LeaderTask {
 
     private static final Logger log = LogManager.getLogger(Drainer.class);
+    /** Drained nodes are only re-checked (for shards a late PUT placed there) this often: a pass reads every record. */
+    static final Duration RECHECK_DRAINED = Duration.ofMinutes(1);
 
     private final EtcdMetadataStore meta;
     private final Keys keys;
@@ -44,6 +46,7 @@ final class Drainer extends LeaderTask {
     private final SegmentScan scan;
     private final ShardMover mover;
     private final NodeZones zones;
+    private long lastPassMs;
 
     Drainer(EtcdMetadataStore meta, Keys keys, Membership membership, ShardMover mover, NodeZones zones, Duration interval) {
         super("drain", Duration.ZERO, interval);
@@ -70,6 +73,11 @@ final class Drainer extends LeaderTask {
     }
 
     @Override
+    protected void onStart() {
+        lastPassMs = 0; // a new term checks drained nodes at once
+    }
+
+    @Override
     protected void pass() {
         Map<String, Progress> draining = new HashMap<>();
         String prefix = keys.drainPrefix();
@@ -77,6 +85,10 @@ final class Drainer extends LeaderTask {
             draining.put(kv.getKey().toString(StandardCharsets.UTF_8).substring(prefix.length()), new Progress(kv));
         }
         if (draining.isEmpty()) return;
+        long now = System.currentTimeMillis();
+        boolean allDrained = draining.values().stream().allMatch(p -> DrainStatus.DRAINED.equals(p.before.state()));
+        if (allDrained && now - lastPassMs < RECHECK_DRAINED.toMillis()) return;
+        lastPassMs = now;
         scan.forEach((ref, segments) -> {
             for (Segment seg : segments) drainSegment(ref, seg, draining);
             return !Thread.currentThread().isInterrupted();

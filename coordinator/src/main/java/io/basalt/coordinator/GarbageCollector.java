@@ -41,6 +41,8 @@ public final class GarbageCollector extends LeaderTask {
     private final Membership membership;
     private final ShardClients shards;
     private final Duration grace;
+    /** Shard sets whose every shard was deleted, since start. */
+    final java.util.concurrent.atomic.AtomicLong collected = new java.util.concurrent.atomic.AtomicLong();
 
     public GarbageCollector(Client client, Keys keys, Membership membership, ShardClients shards,
                             Duration grace, Duration interval) {
@@ -99,7 +101,10 @@ public final class GarbageCollector extends LeaderTask {
                 .If(new Cmp(kv.getKey(), Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision())))
                 .Then(Op.delete(kv.getKey(), DeleteOption.DEFAULT))
                 .commit().get(10, TimeUnit.SECONDS).isSucceeded();
-        if (deleted) log.debug("gc: removed {} ({})", kv.getKey(), record.getReason());
+        if (deleted) {
+            collected.addAndGet(record.getSegmentsCount());
+            log.debug("gc: removed {} ({})", kv.getKey(), record.getReason());
+        }
         return deleted;
     }
 

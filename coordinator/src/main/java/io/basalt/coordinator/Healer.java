@@ -180,7 +180,7 @@ final class Healer extends LeaderTask {
         for (HealRecord h : batch) if (unnamed(h)) wanted.add(h.getShardSet());
         if (wanted.isEmpty()) return Map.of();
         Map<String, SegmentScan.Ref> found = locator.locate(wanted);
-        log.info("heal: located {} of {} shard sets reported by scrub", found.size(), wanted.size());
+        log.info("heal: located {} of {} shard sets reported by storage nodes", found.size(), wanted.size());
         return found;
     }
 
@@ -241,11 +241,14 @@ final class Healer extends LeaderTask {
             Map<Integer, String> expected = new java.util.HashMap<>();
             for (int i = 0; i < seg.getNodeIdsCount(); i++) expected.put(i, seg.getNodeIds(i));
             if (!meta.replaceShards(bucket, key, uploadId, shardSet, rebuilt, expected)) {
-                boolean stillThere = find(bucket, key, uploadId, shardSet).isPresent();
+                Optional<Segment> current = find(bucket, key, uploadId, shardSet);
                 log.info("heal {}: the {} changed while healing; discarding the rebuilt shards", shardSet,
-                        stillThere ? "segment's placement" : "object");
-                garbage.queue(seg, rebuilt, stillThere ? "heal raced a move" : "heal raced an overwrite");
-                return !stillThere;
+                        current.isPresent() ? "segment's placement" : "object");
+                // A copy that a move meanwhile put on the same node under the same id is the record's now: keep it.
+                List<SegmentHealer.Rebuilt> discard = rebuilt.stream()
+                        .filter(r -> current.isEmpty() || !current.get().getNodeIds(r.shard()).equals(r.nodeId())).toList();
+                garbage.queue(seg, discard, current.isPresent() ? "heal raced a move" : "heal raced an overwrite");
+                return current.isEmpty();
             }
             garbage.queue(seg, staleCopies(seg, rebuilt, live), "healed around");
             healed.incrementAndGet();
@@ -281,25 +284,33 @@ final class Healer extends LeaderTask {
      */
     static List<NodeRecord> targets(Segment seg, int[] shards, Map<String, NodeRecord> live, Map<String, NodeRecord> writable) {
         Set<String> holding = new HashSet<>(seg.getNodeIdsList());
-        List<NodeRecord> free = writable.values().stream().filter(n -> !holding.contains(n.getNodeId())).toList();
+        List<NodeRecord> free = writable.values().stream()
+                .filter(n -> !holding.contains(n.getNodeId()) && Placement.writable(n)).toList();
         int needNew = 0;
-        for (int i : shards) if (!live.containsKey(seg.getNodeIds(i)) || seg.getMissingShardsList().contains(i)) needNew++;
+        for (int i : shards) if (!inPlace(seg, i, live)) needNew++;
         if (free.size() < needNew) return null;
         // Zones that keep a shard: survivors, and corrupt shards rewritten in place.
         List<String> survivingZones = new ArrayList<>();
+        Set<Integer> rebuilt = new HashSet<>();
+        for (int i : shards) rebuilt.add(i);
         for (int i = 0; i < seg.getNodeIdsCount(); i++) {
             NodeRecord n = live.get(seg.getNodeIds(i));
-            if (n != null && !seg.getMissingShardsList().contains(i)) survivingZones.add(n.getZone());
+            boolean stays = rebuilt.contains(i) ? inPlace(seg, i, live) : n != null && !seg.getMissingShardsList().contains(i);
+            if (stays) survivingZones.add(n.getZone());
         }
         List<NodeRecord> fresh = Placement.chooseMore(seg.getShardSet() + "/heal", free, needNew, survivingZones);
         List<NodeRecord> out = new ArrayList<>();
         int next = 0;
         for (int i : shards) {
-            NodeRecord same = live.get(seg.getNodeIds(i));
-            boolean inPlace = same != null && !seg.getMissingShardsList().contains(i);
-            out.add(inPlace ? same : fresh.get(next++));
+            out.add(inPlace(seg, i, live) ? live.get(seg.getNodeIds(i)) : fresh.get(next++));
         }
         return out;
+    }
+
+    /** A shard written once to a live node that can still store goes back to that node (into a healthy dir of it). */
+    private static boolean inPlace(Segment seg, int shard, Map<String, NodeRecord> live) {
+        NodeRecord same = live.get(seg.getNodeIds(shard));
+        return same != null && Placement.writable(same) && !seg.getMissingShardsList().contains(shard);
     }
 
     private Optional<Segment> find(String bucket, String key, String uploadId, String shardSet) {

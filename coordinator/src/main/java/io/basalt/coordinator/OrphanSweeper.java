@@ -48,6 +48,8 @@ import java.util.concurrent.TimeUnit;
 final class OrphanSweeper extends LeaderTask {
 
     private static final Logger log = LogManager.getLogger(OrphanSweeper.class);
+    /** Orphan shards deleted since start. */
+    final java.util.concurrent.atomic.AtomicLong removed = new java.util.concurrent.atomic.AtomicLong();
     private static final int SCAN_BATCH = 500;
 
     private final EtcdMetadataStore meta;
@@ -115,6 +117,7 @@ final class OrphanSweeper extends LeaderTask {
                 boolean gone = answer.getExisted() && !answer.getKept();
                 if (gone) {
                     deleted++;
+                    removed.incrementAndGet();
                     log.info("deleted orphan shard {} on {} (no record references it)", c.shardId(), c.node().getNodeId());
                 }
             } catch (RuntimeException e) {

@@ -91,14 +91,25 @@ final class ShardMover {
     Outcome move(SegmentScan.Ref ref, Segment seg, int shard, NodeRecord target, Map<String, NodeRecord> live) throws IOException {
         StripeLayout layout = StripeLayout.of(seg.getLayout(), seg.getSize());
         String from = seg.getNodeIds(shard);
-        // An empty segment has no shard bytes anywhere: only the record changes.
-        SegmentHealer.Rebuilt placed = layout.size() == 0
-                ? new SegmentHealer.Rebuilt(shard, target.getNodeId(), crcOf(seg, shard))
-                : write(seg, shard, layout, target, live);
+        SegmentHealer.Rebuilt placed;
+        try {
+            // An empty segment has no shard bytes anywhere: only the record changes.
+            placed = layout.size() == 0
+                    ? new SegmentHealer.Rebuilt(shard, target.getNodeId(), crcOf(seg, shard))
+                    : write(seg, shard, layout, target, live);
+        } catch (IOException e) {
+            // Reading fails once an overwrite or delete let GC take the old shards: not a failure of the move.
+            if (!placedAsRead(ref, seg)) return Outcome.CHANGED;
+            throw e;
+        }
         Map<Integer, String> expected = new HashMap<>();
         for (int i = 0; i < seg.getNodeIdsCount(); i++) expected.put(i, seg.getNodeIds(i));
         if (!meta.replaceShards(ref.bucket(), ref.key(), ref.uploadId(), seg.getShardSet(), List.of(placed), expected)) {
-            garbage.queue(seg, List.of(placed), "move raced a change of the segment");
+            // Unless another move or heal put this very shard on the same node: that copy is the record's now.
+            Optional<Segment> now = current(ref, seg.getShardSet());
+            if (now.isEmpty() || !now.get().getNodeIds(shard).equals(placed.nodeId())) {
+                garbage.queue(seg, List.of(placed), "move raced a change of the segment");
+            }
             return Outcome.CHANGED;
         }
         if (!from.isEmpty()) garbage.queue(seg, List.of(new SegmentHealer.Rebuilt(shard, from, 0)), "moved to " + target.getNodeId());
@@ -148,6 +159,21 @@ final class ShardMover {
             out.abort("move failed");
             throw e;
         }
+    }
+
+    /** The segment as its object or part record holds it now; empty when no longer referenced there. */
+    private Optional<Segment> current(SegmentScan.Ref ref, String shardSet) {
+        List<Segment> segments = new ArrayList<>();
+        if (ref.isPart()) {
+            meta.getUploadState(ref.bucket(), ref.uploadId()).ifPresent(u -> u.parts().forEach(p -> segments.add(p.getSegment())));
+        }
+        // A part may have become part of the object since.
+        meta.getObject(ref.bucket(), ref.key()).ifPresent(o -> segments.addAll(o.getSegmentsList()));
+        return segments.stream().filter(s -> s.getShardSet().equals(shardSet)).findFirst();
+    }
+
+    private boolean placedAsRead(SegmentScan.Ref ref, Segment seg) {
+        return current(ref, seg.getShardSet()).map(s -> s.getNodeIdsList().equals(seg.getNodeIdsList())).orElse(false);
     }
 
     private static int crcOf(Segment seg, int shard) {

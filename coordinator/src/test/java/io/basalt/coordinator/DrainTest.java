@@ -76,9 +76,13 @@ class DrainTest {
     }
 
     private void startCoordinator() {
+        startCoordinator(Duration.ofMinutes(5));
+    }
+
+    private void startCoordinator(Duration healGrace) {
         // No GC grace: the drained node's old copies are deleted as soon as they are swapped out.
         coordinator = Coordinator.start(new Coordinator.Config("c1", List.of(local.etcd.endpoint()), KEYS.root(),
-                Duration.ZERO, Duration.ofMillis(100), 3, Duration.ofHours(24), Duration.ofMinutes(5), 0));
+                Duration.ZERO, Duration.ofMillis(100), 3, Duration.ofHours(24), healGrace, 0));
     }
 
     @Test
@@ -144,6 +148,8 @@ class DrainTest {
         for (int i = 0; i < 16; i++) latest.put("k" + i, put("k" + i, 60_000 + i * 1000, i));
         startCoordinator();
         assertTrue(AdminRequests.drain(local.meta, KEYS, DRAINED));
+        // Writers place nothing new on node-3; what races is the drain moving the shards they overwrite and delete.
+        awaitTrue(() -> local.membership.draining().contains(DRAINED), "membership sees the drain");
 
         ExecutorService pool = Executors.newFixedThreadPool(3);
         AtomicBoolean stop = new AtomicBoolean();
@@ -181,6 +187,26 @@ class DrainTest {
         }
         assertTrue(shardFiles(3).isEmpty(), "no shard left on node-3's disk");
         assertEquals(referencedShardFiles(), allShardFiles(), "the nodes hold exactly the shards the records reference");
+    }
+
+    @Test
+    void aDrainedNodeThatIsDownIsEmptiedByHealingOntoNodesNotBeingDrained() throws Exception {
+        Map<String, byte[]> objects = new java.util.TreeMap<>();
+        for (int i = 0; i < 8; i++) objects.put("obj-" + i, put("obj-" + i, 90_000 + i * 5_000, i));
+        assertTrue(shardsReferencing(DRAINED) > 0);
+        local.nodes.get(3).close();
+        awaitTrue(() -> !local.membership.live().containsKey(DRAINED), "node-3 down");
+        assertTrue(AdminRequests.drain(local.meta, KEYS, DRAINED));
+        startCoordinator(Duration.ofSeconds(1));
+
+        awaitTrue(() -> DrainStatus.DRAINED.equals(drainStatus().state()) && shardsReferencing(DRAINED) == 0,
+                "node-3's shards rebuilt elsewhere");
+        for (var e : objects.entrySet()) {
+            Segment s = segment(e.getKey());
+            assertFalse(s.getNodeIdsList().contains(DRAINED));
+            assertEquals(6, new HashSet<>(s.getNodeIdsList()).size(), "six distinct nodes: " + s.getNodeIdsList());
+            assertArrayEquals(e.getValue(), get(e.getKey()), e.getKey());
+        }
     }
 
     private void assertWhole(Segment s) {

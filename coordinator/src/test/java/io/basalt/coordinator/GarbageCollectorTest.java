@@ -35,6 +35,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 
+import io.basalt.testkit.PrometheusText;
+
 import static io.basalt.coordinator.LeaderElectionTest.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -93,6 +95,10 @@ class GarbageCollectorTest {
             Thread.sleep(1000); // a few more passes
             assertTrue(get(KEYS.garbage("r2")) != null, "record r2 kept while ghost is not live");
             assertTrue(exists("keep.0"), "an unreferenced shard is untouched");
+            PrometheusText m = PrometheusText.parse(c.metrics().render());
+            assertEquals(1, m.value("basalt_gc_shard_sets_collected_total"), "set1 only: set2 waits for ghost");
+            assertEquals(1, m.value("basalt_gc_queue_length"));
+            assertEquals(1, m.value("basalt_coordinator_is_leader"));
         }
     }
 

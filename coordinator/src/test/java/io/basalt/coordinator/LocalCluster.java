@@ -32,8 +32,11 @@ final class LocalCluster implements AutoCloseable {
     final ShardClients clients = new ShardClients();
     private final Path dir;
 
-    private LocalCluster(Path dir, List<String> zones) throws Exception {
+    private final int dirsPerNode;
+
+    private LocalCluster(Path dir, List<String> zones, int dirsPerNode) throws Exception {
         this.dir = dir;
+        this.dirsPerNode = dirsPerNode;
         etcd = EtcdProcess.start(dir.resolve("etcd"));
         for (String zone : zones) addNode(zone);
         meta = EtcdMetadataStore.connect(List.of(etcd.endpoint()), KEYS);
@@ -43,19 +46,32 @@ final class LocalCluster implements AutoCloseable {
     }
 
     static LocalCluster start(Path dir, int nodeCount) throws Exception {
-        return new LocalCluster(dir, java.util.Collections.nCopies(nodeCount, ""));
+        return new LocalCluster(dir, java.util.Collections.nCopies(nodeCount, ""), 1);
+    }
+
+    /** Nodes with several data dirs each, probed every 200 ms. */
+    static LocalCluster start(Path dir, int nodeCount, int dirsPerNode) throws Exception {
+        return new LocalCluster(dir, java.util.Collections.nCopies(nodeCount, ""), dirsPerNode);
     }
 
     /** One node per entry, in that zone. */
     static LocalCluster start(Path dir, List<String> zones) throws Exception {
-        return new LocalCluster(dir, zones);
+        return new LocalCluster(dir, zones, 1);
+    }
+
+    /** {@code node-i} for one dir per node, else {@code node-i/d0}, {@code node-i/d1}, ... */
+    static List<Path> dataDirs(Path dir, int node, int dirsPerNode) {
+        if (dirsPerNode == 1) return List.of(dir.resolve("node-" + node));
+        List<Path> dirs = new ArrayList<>();
+        for (int d = 0; d < dirsPerNode; d++) dirs.add(dir.resolve("node-" + node).resolve("d" + d));
+        return dirs;
     }
 
     /** Starts node-N (N = the number of nodes so far) in {@code zone}; it registers in etcd on its own. */
     StorageNode addNode(String zone) throws java.io.IOException {
         int i = nodes.size();
-        StorageNode n = StorageNode.start(new StorageNodeConfig("node-" + i, "127.0.0.1", 0, List.of(nodeDir(i)),
-                etcd.endpoint(), KEYS.root(), Duration.ofSeconds(5)).withZone(zone));
+        StorageNode n = StorageNode.start(new StorageNodeConfig("node-" + i, "127.0.0.1", 0, dataDirs(dir, i, dirsPerNode),
+                etcd.endpoint(), KEYS.root(), Duration.ofSeconds(5)).withZone(zone).withDiskProbeInterval(Duration.ofMillis(200)));
         nodes.add(n);
         return n;
     }

@@ -82,6 +82,7 @@ class OrphanSweeperTest {
             long sweepTime = System.currentTimeMillis();
             int deleted = sweeper.sweep(sweepTime);
             assertEquals(12, deleted, "2 orphan shard sets x 6 shards");
+            assertEquals(12, sweeper.removed.get(), "counted for basalt_orphan_shards_removed_total");
         }
         assertEquals(kept, shardSetsOnDisk());
     }

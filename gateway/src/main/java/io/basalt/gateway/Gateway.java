@@ -5,6 +5,8 @@ import io.basalt.core.data.DataPath;
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
 import io.basalt.core.meta.MetadataUnavailableException;
+import io.basalt.core.metrics.MetricRegistry;
+import io.basalt.core.metrics.MetricsServer;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.gateway.auth.SigV4;
 import io.basalt.gateway.handlers.AdminInfoHandler;
@@ -30,12 +32,17 @@ public final class Gateway implements AutoCloseable {
     private final EtcdMetadataStore meta;
     private final Membership membership;
     private final ShardClients clients;
+    private final GatewayMetrics metrics;
+    private final MetricsServer metricsServer; // null without --metrics-listen
 
-    private Gateway(Undertow server, EtcdMetadataStore meta, Membership membership, ShardClients clients) {
+    private Gateway(Undertow server, EtcdMetadataStore meta, Membership membership, ShardClients clients,
+                    GatewayMetrics metrics, MetricsServer metricsServer) {
         this.server = server;
         this.meta = meta;
         this.membership = membership;
         this.clients = clients;
+        this.metrics = metrics;
+        this.metricsServer = metricsServer;
     }
 
     public static Gateway start(GatewayConfig cfg) {
@@ -47,8 +54,11 @@ public final class Gateway implements AutoCloseable {
                 .setK(cfg.dataShards()).setM(cfg.parityShards()).setBlockSize(cfg.blockSize()).build();
         DataPath data = new DataPath(membership, clients, layout, cfg.writeQuorum(), cfg.ioTimeoutMs());
         AdminInfoHandler admin = new AdminInfoHandler(membership, () -> etcdClusterId(meta));
+        GatewayMetrics metrics = new GatewayMetrics();
+        metrics.registry.gauge("basalt_gateway_live_nodes", "Storage nodes this gateway sees live.",
+                () -> membership.live().size());
         S3Router router = new S3Router(new S3Context(meta, data, cfg.minPartSize()), new SigV4(cfg.credentials(), Clock.systemUTC()),
-                "basalt", cfg.domain(), admin);
+                "basalt", cfg.domain(), admin, metrics);
         Health health = new Health(meta, membership, cfg.dataShards() + cfg.parityShards());
         HttpHandler s3 = new BlockingHandler(router);
         HttpHandler root = ex -> {
@@ -69,7 +79,20 @@ public final class Gateway implements AutoCloseable {
                 .setHandler(root)
                 .build();
         server.start();
-        Gateway g = new Gateway(server, meta, membership, clients);
+        MetricsServer metricsServer = null;
+        if (cfg.metricsListen() != null) {
+            try {
+                // /health here is liveness; readiness stays on the S3 port's /minio/health/ready
+                metricsServer = MetricsServer.start(cfg.metricsListen(), metrics.registry, () -> true);
+            } catch (java.io.IOException | RuntimeException e) {
+                server.stop();
+                membership.close();
+                clients.close();
+                meta.close();
+                throw new IllegalStateException("cannot serve metrics on " + cfg.metricsListen(), e);
+            }
+        }
+        Gateway g = new Gateway(server, meta, membership, clients, metrics, metricsServer);
         log.info("S3 gateway listening on http://{}:{} (erasure {}+{}, block {} bytes)", cfg.host(), g.port(),
                 cfg.dataShards(), cfg.parityShards(), cfg.blockSize());
         return g;
@@ -93,8 +116,18 @@ public final class Gateway implements AutoCloseable {
         return membership;
     }
 
+    public MetricRegistry metrics() {
+        return metrics.registry;
+    }
+
+    /** Port of the metrics endpoint, or -1 when it is off. */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.port();
+    }
+
     @Override
     public void close() {
+        if (metricsServer != null) metricsServer.close();
         server.stop();
         membership.close();
         clients.close();

@@ -8,13 +8,16 @@ import java.util.List;
  * Everything a gateway needs to start. {@code domain} (optional, e.g. {@code s3.local}) turns on
  * virtual-hosted-style addressing for hosts {@code <bucket>.<domain>}; null means path-style only.
  * {@code minPartSize} is S3's 5 MiB; tests lower it to exercise 1000-part uploads cheaply.
+ * {@code metricsListen} (HOST:PORT, null for none) serves Prometheus metrics on a port of its own,
+ * apart from the S3 port, where /metrics would be a bucket name.
  * {@code writeQuorum} is the number of durable shards a write needs, between k and k+m; 0 means
  * the default k+1 (k when m = 1): one more than k so that a single later loss cannot make a
  * freshly acknowledged object unreadable.
  */
 public record GatewayConfig(String host, int port, List<String> etcdEndpoints, String etcdPrefix,
                             int dataShards, int parityShards, int blockSize, Credentials credentials,
-                            int workerThreads, long ioTimeoutMs, long minPartSize, String domain, int writeQuorum) {
+                            int workerThreads, long ioTimeoutMs, long minPartSize, String domain, String metricsListen,
+                            int writeQuorum) {
 
     public GatewayConfig {
         if (writeQuorum != 0 && (writeQuorum < dataShards || writeQuorum > dataShards + parityShards)) {
@@ -23,36 +26,48 @@ public record GatewayConfig(String host, int port, List<String> etcdEndpoints, S
         }
     }
 
+    public GatewayConfig(String host, int port, List<String> etcdEndpoints, String etcdPrefix,
+                         int dataShards, int parityShards, int blockSize, Credentials credentials,
+                         int workerThreads, long ioTimeoutMs, long minPartSize, String domain) {
+        this(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials, workerThreads,
+                ioTimeoutMs, minPartSize, domain, null, 0);
+    }
+
     public static final int DEFAULT_BLOCK_SIZE = 1 << 20;
     public static final long S3_MIN_PART_SIZE = 5L << 20;
 
     public static GatewayConfig local(int port, String etcdEndpoint, int k, int m) {
         return new GatewayConfig("127.0.0.1", port, List.of(etcdEndpoint), "/basalt/", k, m, DEFAULT_BLOCK_SIZE,
-                Credentials.single("minioadmin", "minioadmin"), 64, 30_000, S3_MIN_PART_SIZE, null, 0);
+                Credentials.single("minioadmin", "minioadmin"), 64, 30_000, S3_MIN_PART_SIZE, null);
     }
 
     public GatewayConfig withPrefix(String prefix) {
         return new GatewayConfig(host, port, etcdEndpoints, prefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ioTimeoutMs, minPartSize, domain, writeQuorum);
+                workerThreads, ioTimeoutMs, minPartSize, domain, metricsListen, writeQuorum);
     }
 
     public GatewayConfig withIoTimeoutMs(long ms) {
         return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ms, minPartSize, domain, writeQuorum);
+                workerThreads, ms, minPartSize, domain, metricsListen, writeQuorum);
     }
 
     public GatewayConfig withMinPartSize(long bytes) {
         return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ioTimeoutMs, bytes, domain, writeQuorum);
+                workerThreads, ioTimeoutMs, bytes, domain, metricsListen, writeQuorum);
+    }
+
+    public GatewayConfig withMetricsListen(String hostPort) {
+        return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
+                workerThreads, ioTimeoutMs, minPartSize, domain, hostPort, writeQuorum);
     }
 
     public GatewayConfig withDomain(String d) {
         return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ioTimeoutMs, minPartSize, d, writeQuorum);
+                workerThreads, ioTimeoutMs, minPartSize, d, metricsListen, writeQuorum);
     }
 
     public GatewayConfig withWriteQuorum(int q) {
         return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ioTimeoutMs, minPartSize, domain, q);
+                workerThreads, ioTimeoutMs, minPartSize, domain, metricsListen, q);
     }
 }

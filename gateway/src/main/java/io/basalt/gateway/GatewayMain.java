@@ -11,7 +11,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * {@code GatewayMain --listen HOST:PORT --etcd URL[,URL] [--etcd-prefix /basalt/] [--ec K+M]
  * [--access-key A --secret-key S] [--block-size BYTES] [--workers N] [--domain s3.example.com]
- * [--write-quorum N]}. The write quorum (durable shards a PUT or part needs) defaults to k+1, k when m = 1.
+ * [--metrics-listen HOST:PORT] [--write-quorum N]}. The write quorum (durable shards a PUT or part
+ * needs) defaults to k+1, k when m = 1.
  * With --domain, hosts {@code <bucket>.<domain>} address buckets virtual-hosted-style.
  * Credentials also come from BASALT_ACCESS_KEY / BASALT_SECRET_KEY; the default is minioadmin/minioadmin.
  */
@@ -38,6 +39,7 @@ public final class GatewayMain {
                 Long.parseLong(flags.getOrDefault("io-timeout-ms", "30000")),
                 GatewayConfig.S3_MIN_PART_SIZE,
                 flags.get("domain"),
+                flags.get("metrics-listen"),
                 Integer.parseInt(flags.getOrDefault("write-quorum", "0")));
         Gateway gateway = Gateway.start(cfg);
         CountDownLatch stopped = new CountDownLatch(1);

@@ -55,13 +55,15 @@ public final class S3Router implements HttpHandler {
     private final SubresourceHandler subresources;
     private final AdminInfoHandler admin;
     private final String domain;
+    private final GatewayMetrics metrics;
 
     public S3Router(S3Context ctx, SigV4 sigV4, String ownerId) {
-        this(ctx, sigV4, ownerId, null, null);
+        this(ctx, sigV4, ownerId, null, null, new GatewayMetrics());
     }
 
     /** @param domain for virtual-hosted-style addressing, or null; @param admin MinIO's admin info API, or null */
-    public S3Router(S3Context ctx, SigV4 sigV4, String ownerId, String domain, AdminInfoHandler admin) {
+    S3Router(S3Context ctx, SigV4 sigV4, String ownerId, String domain, AdminInfoHandler admin, GatewayMetrics metrics) {
+        this.metrics = metrics;
         this.domain = domain;
         this.admin = admin;
         this.copies = new CopyObjectHandler(ctx);
@@ -80,16 +82,19 @@ public final class S3Router implements HttpHandler {
     @Override
     public void handleRequest(HttpServerExchange ex) {
         String requestId = stamp(ex);
+        GatewayMetrics.Request tracked = metrics.begin(ex);
         S3Request req = null;
         try {
             req = S3Request.parse(ex, domain);
+            Route route = route(req);
+            tracked.operation(route.operation());
             SigV4.Verified auth = sigV4.verify(req);
             // Only an authenticated request is invited to send its body.
             if ("100-continue".equalsIgnoreCase(String.valueOf(req.header("Expect")).trim())) {
                 HttpContinue.sendContinueResponseBlocking(ex);
             }
-            req.body(BodyVerifier.wrap(ex.getInputStream(), auth));
-            dispatch(req);
+            req.body(BodyVerifier.wrap(tracked.count(ex.getInputStream()), auth));
+            dispatch(req, route);
         } catch (S3Exception e) {
             fail(ex, e, req, requestId);
         } catch (MetadataUnavailableException | InsufficientNodesException | StorageUnavailableException e) {
@@ -110,63 +115,77 @@ public final class S3Router implements HttpHandler {
         }
     }
 
-    private void dispatch(S3Request req) throws Exception {
-        String m = req.method();
-        if (admin != null && AdminInfoHandler.isAdmin(req)) {
-            admin.handle(req);
-            return;
-        }
+    /** A handler method of the router. */
+    @FunctionalInterface
+    private interface Action {
+        void handle(S3Request req) throws Exception;
+    }
+
+    /** The S3 operation a request is (its metrics label) and the handler that serves it. */
+    private record Route(String operation, Action action) {}
+
+    private void dispatch(S3Request req, Route route) throws Exception {
+        // Subresources go first so that PUT /b?policy never creates a bucket; the admin API and
+        // ListBuckets name no bucket and so are never subresource requests.
+        boolean adminApi = admin != null && AdminInfoHandler.isAdmin(req);
+        if (req.bucket() != null && !adminApi && subresources.handle(req)) return;
+        route.action().handle(req);
+    }
+
+    /** Which operation a request is; decides only, runs nothing. */
+    private Route route(S3Request req) {
+        if (admin != null && AdminInfoHandler.isAdmin(req)) return new Route("AdminInfo", admin::handle);
         if (req.bucket() == null) {
-            if (m.equals("GET")) {
-                buckets.listBuckets(req);
-                return;
-            }
-            throw new S3Exception(S3Error.METHOD_NOT_ALLOWED);
+            return req.method().equals("GET") ? new Route("ListBuckets", buckets::listBuckets) : notAllowed();
         }
-        if (subresources.handle(req)) return;
+        Route plain = bucketOrObjectRoute(req);
+        // answered by the subresource handler in dispatch; the plain action only if it declines
+        return SubresourceHandler.serves(req) ? new Route("Subresource", plain.action()) : plain;
+    }
+
+    private Route bucketOrObjectRoute(S3Request req) {
+        String m = req.method();
         if (req.key() == null) {
-            switch (m) {
-                case "PUT" -> buckets.create(req);
-                case "HEAD" -> buckets.head(req);
-                case "DELETE" -> buckets.delete(req);
+            return switch (m) {
+                case "PUT" -> new Route("CreateBucket", buckets::create);
+                case "HEAD" -> new Route("HeadBucket", buckets::head);
+                case "DELETE" -> new Route("DeleteBucket", buckets::delete);
                 case "GET" -> {
-                    if (req.hasQuery("location")) buckets.location(req);
-                    else if (req.hasQuery("uploads")) multipart.listUploads(req);
-                    else if (req.hasQuery("versions")) versions.list(req);
-                    else if ("2".equals(req.queryParam("list-type"))) lists.listV2(req);
-                    else lists.listV1(req);
+                    if (req.hasQuery("location")) yield new Route("GetBucketLocation", buckets::location);
+                    else if (req.hasQuery("uploads")) yield new Route("ListMultipartUploads", multipart::listUploads);
+                    else if (req.hasQuery("versions")) yield new Route("ListObjectVersions", versions::list);
+                    else if ("2".equals(req.queryParam("list-type"))) yield new Route("ListObjectsV2", lists::listV2);
+                    else yield new Route("ListObjects", lists::listV1);
                 }
-                case "POST" -> {
-                    if (req.hasQuery("delete")) batchDeletes.deleteObjects(req);
-                    else throw new S3Exception(S3Error.METHOD_NOT_ALLOWED);
-                }
-                default -> throw new S3Exception(S3Error.METHOD_NOT_ALLOWED);
-            }
-            return;
+                case "POST" -> req.hasQuery("delete") ? new Route("DeleteObjects", batchDeletes::deleteObjects)
+                        : notAllowed();
+                default -> notAllowed();
+            };
         }
-        switch (m) {
+        return switch (m) {
             case "PUT" -> {
-                if (req.hasQuery("uploadId") && req.header("x-amz-copy-source") != null) multipart.uploadPartCopy(req);
-                else if (req.hasQuery("uploadId")) multipart.uploadPart(req);
-                else if (req.header("x-amz-copy-source") != null) copies.copy(req);
-                else puts.put(req);
+                if (req.hasQuery("uploadId") && req.header("x-amz-copy-source") != null) {
+                    yield new Route("UploadPartCopy", multipart::uploadPartCopy);
+                } else if (req.hasQuery("uploadId")) yield new Route("UploadPart", multipart::uploadPart);
+                else if (req.header("x-amz-copy-source") != null) yield new Route("CopyObject", copies::copy);
+                else yield new Route("PutObject", puts::put);
             }
-            case "GET" -> {
-                if (req.hasQuery("uploadId")) multipart.listParts(req);
-                else gets.get(req);
-            }
-            case "HEAD" -> gets.head(req);
-            case "DELETE" -> {
-                if (req.hasQuery("uploadId")) multipart.abort(req);
-                else deletes.delete(req);
-            }
+            case "GET" -> req.hasQuery("uploadId") ? new Route("ListParts", multipart::listParts)
+                    : new Route("GetObject", gets::get);
+            case "HEAD" -> new Route("HeadObject", gets::head);
+            case "DELETE" -> req.hasQuery("uploadId") ? new Route("AbortMultipartUpload", multipart::abort)
+                    : new Route("DeleteObject", deletes::delete);
             case "POST" -> {
-                if (req.hasQuery("uploads")) multipart.create(req);
-                else if (req.hasQuery("uploadId")) multipart.complete(req);
-                else throw new S3Exception(S3Error.METHOD_NOT_ALLOWED);
+                if (req.hasQuery("uploads")) yield new Route("CreateMultipartUpload", multipart::create);
+                else if (req.hasQuery("uploadId")) yield new Route("CompleteMultipartUpload", multipart::complete);
+                else yield notAllowed();
             }
-            default -> throw new S3Exception(S3Error.METHOD_NOT_ALLOWED);
-        }
+            default -> notAllowed();
+        };
+    }
+
+    private static Route notAllowed() {
+        return new Route("Unknown", r -> { throw new S3Exception(S3Error.METHOD_NOT_ALLOWED); });
     }
 
     private static void fail(HttpServerExchange ex, S3Exception e, S3Request req, String requestId) {

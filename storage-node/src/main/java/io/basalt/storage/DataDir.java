@@ -1,11 +1,15 @@
 package io.basalt.storage;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.apache.logging.log4j.LogManager;
@@ -14,6 +18,8 @@ import org.apache.logging.log4j.Logger;
 /**
  * One data directory, usually one local disk: {@code shards/<fan-out>/<id>} for committed shards
  * and {@code tmp/} for writes in flight. tmp/ lives on the same file system so rename is atomic.
+ * A dir that fails I/O is marked failed for the rest of the process's life: a disk that threw
+ * EIO once is not trusted again until an operator restarts the node.
  */
 final class DataDir {
     private static final Logger log = LogManager.getLogger(DataDir.class);
@@ -22,19 +28,76 @@ final class DataDir {
     private final Path shards;
     private final Path tmp;
     private final FileStore fileStore;
+    private volatile String failure; // null while healthy
 
-    private DataDir(Path root) throws IOException {
+    private DataDir(Path root, boolean create) throws IOException {
         this.root = root;
         this.shards = root.resolve("shards");
         this.tmp = root.resolve("tmp");
-        Files.createDirectories(shards);
-        Files.createDirectories(tmp);
-        this.fileStore = Files.getFileStore(root);
+        if (create) {
+            Files.createDirectories(shards);
+            Files.createDirectories(tmp);
+            this.fileStore = Files.getFileStore(root);
+        } else {
+            this.fileStore = null;
+        }
+    }
+
+    /** A dir that could not even be opened at start: kept (failed) so the node record names it. */
+    static DataDir failedAtStart(Path root, String reason) {
+        try {
+            DataDir dir = new DataDir(root.toAbsolutePath().normalize(), false);
+            dir.failure = reason;
+            return dir;
+        } catch (IOException e) {
+            throw new AssertionError(e); // nothing touches the disk without create
+        }
+    }
+
+    boolean failed() {
+        return failure != null;
+    }
+
+    /** Why the dir failed, or null. */
+    String failure() {
+        return failure;
+    }
+
+    /** @return true if this call marked it (false: it already was) */
+    synchronized boolean markFailed(String reason) {
+        if (failure != null) return false;
+        failure = reason;
+        return true;
+    }
+
+    /**
+     * Checks the disk still does what a shard write and read need: writes, fsyncs, reads back and
+     * deletes a small file in tmp/, and lists shards/. Throws the I/O error if any step fails.
+     */
+    synchronized void probe() throws IOException {
+        Path file = tmp.resolve("probe." + UUID.randomUUID() + ".tmp"); // a crash leaves it to removeStaleTempFiles
+        byte[] written = UUID.randomUUID().toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                StandardOpenOption.READ)) {
+            ByteBuffer out = ByteBuffer.wrap(written);
+            while (out.hasRemaining()) channel.write(out, out.position());
+            channel.force(true);
+            ByteBuffer in = ByteBuffer.allocate(written.length);
+            while (in.hasRemaining() && channel.read(in, in.position()) >= 0) {
+                // read until full or end of file
+            }
+            if (!Arrays.equals(in.array(), written)) throw new IOException("probe file read back different bytes");
+        } finally {
+            Files.deleteIfExists(file);
+        }
+        try (DirectoryStream<Path> listing = Files.newDirectoryStream(shards)) {
+            listing.iterator().hasNext();
+        }
     }
 
     /** Opens (creating if needed) a data dir and drops temp files left by a crash. */
     static DataDir open(Path root) throws IOException {
-        DataDir dir = new DataDir(root.toAbsolutePath().normalize());
+        DataDir dir = new DataDir(root.toAbsolutePath().normalize(), true);
         dir.removeStaleTempFiles();
         return dir;
     }
@@ -74,6 +137,15 @@ final class DataDir {
             return fileStore.getUsableSpace();
         } catch (IOException e) {
             log.warn("cannot read free space of {}: {}", root, e.toString());
+            return 0;
+        }
+    }
+
+    long totalBytes() {
+        try {
+            return fileStore.getTotalSpace();
+        } catch (IOException e) {
+            log.warn("cannot read the size of {}: {}", root, e.toString());
             return 0;
         }
     }

@@ -20,6 +20,10 @@ final class GrpcErrors {
         if (error instanceof IllegalArgumentException) {
             return Status.INVALID_ARGUMENT.withDescription(error.getMessage()).asRuntimeException();
         }
+        if (error instanceof DataDirFailedException) {
+            log.warn("{} {}: {}", operation, shardId, error.getMessage());
+            return Status.UNAVAILABLE.withDescription(error.getMessage()).asRuntimeException();
+        }
         if (error instanceof NoSuchFileException) {
             return Status.NOT_FOUND.withDescription("shard " + shardId + " not found").asRuntimeException();
         }

@@ -80,6 +80,15 @@ public final class NodeRegistration implements AutoCloseable {
         return client;
     }
 
+    /** Rewrites the record soon rather than at the next periodic refresh, e.g. after a disk failed. */
+    void refreshSoon() {
+        try {
+            scheduler.execute(this::tryRefresh);
+        } catch (RejectedExecutionException e) {
+            // closing
+        }
+    }
+
     private void refreshAndReschedule() {
         Duration next = REFRESH_INTERVAL;
         if (!tryRefresh()) {

@@ -11,17 +11,31 @@ import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.options.GetOption;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Puts a corrupt shard found by the scrubber into the coordinator's heal queue as
  * {@code heal/<shard set>} with bucket and key empty: the node knows no object names, so the
  * coordinator resolves them. An existing record for the set (another node's report, a read's)
- * is extended rather than overwritten, in a transaction on its revision.
+ * is extended rather than overwritten, in a transaction on its revision. The shards of a failed
+ * disk go the same way, many shard sets per transaction.
  */
 final class ScrubHealQueue implements Scrubber.CorruptionSink {
+    private static final Logger log = LogManager.getLogger(ScrubHealQueue.class);
     private static final int ATTEMPTS = 5;
+    /** Shard sets per transaction; etcd refuses more than 128 operations per branch by default. */
+    static final int SETS_PER_TXN = 100;
     private static final long OP_TIMEOUT_MS = 5_000;
 
     private final Client client;
@@ -74,6 +88,64 @@ final class ScrubHealQueue implements Scrubber.CorruptionSink {
             if (done) return;
         }
         throw new IllegalStateException("heal record " + key + " kept changing");
+    }
+
+    /**
+     * Queues every shard in {@code shardIds} (ids that are not segment shards are skipped), one
+     * transaction per {@value #SETS_PER_TXN} shard sets: a read of their records, then a write
+     * guarded by each record's revision, repeated when another writer got in between.
+     *
+     * @return how many shard sets were queued
+     */
+    int queueLost(Collection<String> shardIds, String reason) {
+        Map<String, TreeSet<Integer>> bySet = new TreeMap<>();
+        for (String id : shardIds) {
+            try {
+                Parsed p = Parsed.of(id);
+                bySet.computeIfAbsent(p.shardSet(), s -> new TreeSet<>()).add(p.index());
+            } catch (IllegalArgumentException e) {
+                log.warn("not queueing {} for healing: {}", id, e.getMessage());
+            }
+        }
+        List<String> sets = new ArrayList<>(bySet.keySet());
+        for (int from = 0; from < sets.size(); from += SETS_PER_TXN) {
+            List<String> batch = sets.subList(from, Math.min(sets.size(), from + SETS_PER_TXN));
+            queueBatch(batch, bySet, reason);
+        }
+        return sets.size();
+    }
+
+    private void queueBatch(List<String> sets, Map<String, TreeSet<Integer>> bySet, String reason) {
+        List<ByteSequence> keyList = sets.stream().map(s -> ByteSequence.from(keys.heal(s), StandardCharsets.UTF_8)).toList();
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            var read = client.getKVClient().txn();
+            read.Then(keyList.stream().map(k -> Op.get(k, GetOption.DEFAULT)).toArray(Op[]::new));
+            List<GetResponse> current = await(read.commit()).getGetResponses();
+            List<Cmp> unchanged = new ArrayList<>();
+            List<Op> puts = new ArrayList<>();
+            long now = System.currentTimeMillis();
+            for (int i = 0; i < sets.size(); i++) {
+                ByteSequence key = keyList.get(i);
+                HealRecord.Builder next;
+                if (current.get(i).getKvs().isEmpty()) {
+                    next = HealRecord.newBuilder().setQueuedUnixMs(now);
+                    unchanged.add(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)));
+                } else {
+                    KeyValue kv = current.get(i).getKvs().get(0);
+                    next = parse(kv).toBuilder();
+                    unchanged.add(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision())));
+                }
+                next.setShardSet(sets.get(i)).setReason(reason);
+                for (int index : bySet.get(sets.get(i))) {
+                    if (!next.getShardsList().contains(index)) next.addShards(index);
+                }
+                puts.add(Op.put(key, ByteSequence.from(next.build().toByteArray()), PutOption.DEFAULT));
+            }
+            TxnResponse done = await(client.getKVClient().txn().If(unchanged.toArray(Cmp[]::new))
+                    .Then(puts.toArray(Op[]::new)).commit());
+            if (done.isSucceeded()) return;
+        }
+        throw new IllegalStateException("heal records of " + sets.size() + " shard sets kept changing");
     }
 
     private static HealRecord parse(KeyValue kv) {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32C;
 import io.basalt.core.throttle.ByteRateLimiter;
 import org.apache.logging.log4j.LogManager;
@@ -65,6 +66,10 @@ public final class Scrubber implements AutoCloseable {
     });
     private volatile boolean closed;
     private volatile PassReport last;
+    private final AtomicLong bytesScanned = new AtomicLong();
+    private final AtomicLong filesScanned = new AtomicLong();
+
+    private volatile Runnable onCorrupt = () -> { };
 
     Scrubber(ShardStore store, String nodeId, Config config, CorruptionSink sink) {
         this.store = store;
@@ -72,6 +77,11 @@ public final class Scrubber implements AutoCloseable {
         this.config = config;
         this.sink = sink;
         this.limiter = new ByteRateLimiter(config.bytesPerSecond());
+    }
+
+    /** Called for every corrupt shard found, e.g. to count it; set before {@link #start()}. */
+    void onCorrupt(Runnable counter) {
+        this.onCorrupt = counter;
     }
 
     /** Schedules background passes; does nothing when the rate is 0. */
@@ -96,6 +106,16 @@ public final class Scrubber implements AutoCloseable {
         }
     }
 
+    /** Shard data bytes verified since start, over all passes. */
+    public long bytesScanned() {
+        return bytesScanned.get();
+    }
+
+    /** Shard files verified since start, over all passes. */
+    public long filesScanned() {
+        return filesScanned.get();
+    }
+
     /** The last completed pass, or null before the first. */
     public PassReport lastPass() {
         return last;
@@ -108,18 +128,20 @@ public final class Scrubber implements AutoCloseable {
     public synchronized PassReport runPass() throws InterruptedException {
         long start = System.currentTimeMillis();
         long[] totals = new long[3]; // files, bytes, corrupt
-        for (DataDir dir : store.dirs()) {
+        for (DataDir dir : store.healthyDirs()) {
             List<Path> fanOuts;
             try {
                 fanOuts = dir.fanOutDirs();
             } catch (IOException e) {
                 log.warn("scrub: cannot list {}: {}", dir.root(), e.toString());
+                store.ioFailed(dir, e);
                 continue;
             }
             for (Path fanOut : fanOuts) {
                 for (Path file : files(fanOut)) {
                     if (closed) throw new InterruptedException("scrubber closed");
-                    scrubFile(file, totals);
+                    if (dir.failed()) break; // its shards were all reported when it failed
+                    scrubFile(dir, file, totals);
                 }
             }
         }
@@ -141,11 +163,12 @@ public final class Scrubber implements AutoCloseable {
         return out;
     }
 
-    private void scrubFile(Path file, long[] totals) throws InterruptedException {
+    private void scrubFile(DataDir dir, Path file, long[] totals) throws InterruptedException {
         String shardId = file.getFileName().toString();
         // The open channel keeps the version we started on even if the shard is rewritten meanwhile.
         try (ShardReader reader = ShardReader.open(shardId, file)) {
             totals[0]++;
+            filesScanned.incrementAndGet();
             ShardHeader header = reader.header();
             CRC32C whole = new CRC32C();
             for (long i = 0; i < header.chunkCount(); i++) {
@@ -158,6 +181,7 @@ public final class Scrubber implements AutoCloseable {
                 }
                 whole.update(data);
                 totals[1] += data.length;
+                bytesScanned.addAndGet(data.length);
                 limiter.acquire(data.length + ShardHeader.CHUNK_CRC_SIZE);
             }
             if ((int) whole.getValue() != header.shardCrc32c()) {
@@ -171,11 +195,13 @@ public final class Scrubber implements AutoCloseable {
         } catch (IOException e) {
             // A disk that cannot read the file has lost the shard just as surely as rot.
             corrupt(new Corruption(shardId, "file", "unreadable: " + e), totals);
+            store.ioFailed(dir, e);
         }
     }
 
     private void corrupt(Corruption c, long[] totals) {
         totals[2]++;
+        onCorrupt.run();
         log.warn("scrub on {}: shard {} is corrupt ({}): {}", nodeId, c.shardId(), c.what(), c.detail());
         try {
             sink.report(c);

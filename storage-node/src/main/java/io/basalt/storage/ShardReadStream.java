@@ -2,6 +2,7 @@ package io.basalt.storage;
 
 import com.google.protobuf.UnsafeByteOperations;
 import io.basalt.proto.shard.ReadShardResponse;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.io.IOException;
 import org.apache.logging.log4j.LogManager;
@@ -16,6 +17,8 @@ final class ShardReadStream implements Runnable {
 
     private final String shardId;
     private final ShardReader reader;
+    private final ShardStore store;
+    private final NodeMetrics metrics;
     private final ServerCallStreamObserver<ReadShardResponse> response;
     private final long end;
     private final long lastChunk;
@@ -23,10 +26,12 @@ final class ShardReadStream implements Runnable {
     private long chunk;
     private boolean done;
 
-    private ShardReadStream(String shardId, ShardReader reader, ServerCallStreamObserver<ReadShardResponse> response,
-                            long start, long end) {
+    private ShardReadStream(String shardId, ShardReader reader, ShardStore store, NodeMetrics metrics,
+                            ServerCallStreamObserver<ReadShardResponse> response, long start, long end) {
         this.shardId = shardId;
         this.reader = reader;
+        this.store = store;
+        this.metrics = metrics;
         this.response = response;
         this.end = end;
         this.position = start;
@@ -36,9 +41,9 @@ final class ShardReadStream implements Runnable {
     }
 
     /** Starts streaming; the reader is closed when the stream ends, fails or is cancelled. */
-    static void start(String shardId, ShardReader reader, ServerCallStreamObserver<ReadShardResponse> response,
-                      long start, long end) {
-        ShardReadStream stream = new ShardReadStream(shardId, reader, response, start, end);
+    static void start(String shardId, ShardReader reader, ShardStore store, NodeMetrics metrics,
+                      ServerCallStreamObserver<ReadShardResponse> response, long start, long end) {
+        ShardReadStream stream = new ShardReadStream(shardId, reader, store, metrics, response, start, end);
         response.setOnCancelHandler(stream::cancel);
         response.setOnReadyHandler(stream);
         stream.run(); // the call may already be ready, in which case no onReady will come
@@ -52,13 +57,20 @@ final class ShardReadStream implements Runnable {
                 if (chunk > lastChunk) {
                     finish();
                     response.onCompleted();
+                    metrics.reads.labels("OK").inc();
                     return;
                 }
                 sendChunk();
             }
         } catch (IOException | RuntimeException e) {
             finish();
-            response.onError(GrpcErrors.toStatus("ReadShard", shardId, e));
+            if (e instanceof IOException io && !(e instanceof CorruptShardException) && reader.dir() != null) {
+                store.ioFailed(reader.dir(), io);
+            }
+            if (e instanceof CorruptShardException) metrics.corrupt.labels("read").inc();
+            StatusRuntimeException status = GrpcErrors.toStatus("ReadShard", shardId, e);
+            metrics.reads.labels(NodeMetrics.code(status)).inc();
+            response.onError(status);
         }
     }
 
@@ -75,6 +87,7 @@ final class ShardReadStream implements Runnable {
                 .build());
         position = chunkStart + to;
         chunk++;
+        metrics.readBytes.add(to - from);
     }
 
     private synchronized void cancel() {

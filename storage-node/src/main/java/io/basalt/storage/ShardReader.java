@@ -15,19 +15,26 @@ final class ShardReader implements AutoCloseable {
     private final String shardId;
     private final FileChannel channel;
     private final ShardHeader header;
+    private final DataDir dir;
 
-    private ShardReader(String shardId, FileChannel channel, ShardHeader header) {
+    private ShardReader(String shardId, FileChannel channel, ShardHeader header, DataDir dir) {
         this.shardId = shardId;
         this.channel = channel;
         this.header = header;
+        this.dir = dir;
     }
 
     /** Opens and checks the header and file size; NoSuchFileException if absent. */
     static ShardReader open(String shardId, Path file) throws IOException {
+        return open(shardId, file, null);
+    }
+
+    /** As {@link #open(String, Path)}, remembering the dir so a later I/O error can be blamed on it. */
+    static ShardReader open(String shardId, Path file, DataDir dir) throws IOException {
         FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
         try {
             ShardHeader header = readHeader(shardId, channel);
-            return new ShardReader(shardId, channel, header);
+            return new ShardReader(shardId, channel, header, dir);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -55,6 +62,11 @@ final class ShardReader implements AutoCloseable {
 
     ShardHeader header() {
         return header;
+    }
+
+    /** The data dir the file is in, or null when opened without one. */
+    DataDir dir() {
+        return dir;
     }
 
     /**

@@ -11,6 +11,7 @@ import io.basalt.proto.shard.StatShardRequest;
 import io.basalt.proto.shard.WriteShardRequest;
 import io.basalt.proto.shard.WriteShardResponse;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -23,14 +24,16 @@ public final class ShardServiceImpl extends ShardServiceGrpc.ShardServiceImplBas
     private static final Logger log = LogManager.getLogger(ShardServiceImpl.class);
 
     private final ShardStore store;
+    private final NodeMetrics metrics;
 
-    public ShardServiceImpl(ShardStore store) {
+    ShardServiceImpl(ShardStore store, NodeMetrics metrics) {
         this.store = store;
+        this.metrics = metrics;
     }
 
     @Override
     public StreamObserver<WriteShardRequest> writeShard(StreamObserver<WriteShardResponse> response) {
-        return new ShardWriteSession(store, response);
+        return new ShardWriteSession(store, response, metrics);
     }
 
     @Override
@@ -49,10 +52,14 @@ public final class ShardServiceImpl extends ShardServiceGrpc.ShardServiceImplBas
             long wanted = request.getLength();
             // 0 reads to the end; a range running past the end is clipped like an HTTP range
             long end = wanted == 0 || Long.compareUnsigned(wanted, length - offset) > 0 ? length : offset + wanted;
-            ShardReadStream.start(shardId, reader, (ServerCallStreamObserver<ReadShardResponse>) response, offset, end);
+            ShardReadStream.start(shardId, reader, store, metrics, (ServerCallStreamObserver<ReadShardResponse>) response,
+                    offset, end);
         } catch (IOException | RuntimeException e) {
             closeQuietly(reader);
-            response.onError(GrpcErrors.toStatus("ReadShard", shardId, e));
+            if (e instanceof CorruptShardException) metrics.corrupt.labels("read").inc();
+            StatusRuntimeException status = GrpcErrors.toStatus("ReadShard", shardId, e);
+            metrics.reads.labels(NodeMetrics.code(status)).inc();
+            response.onError(status);
         }
     }
 
@@ -77,8 +84,11 @@ public final class ShardServiceImpl extends ShardServiceGrpc.ShardServiceImplBas
             response.onNext(DeleteShardResponse.newBuilder()
                     .setExisted(d != ShardStore.Deletion.ABSENT).setKept(d == ShardStore.Deletion.KEPT_NEWER).build());
             response.onCompleted();
+            metrics.deletes.labels("OK").inc();
         } catch (IOException | RuntimeException e) {
-            response.onError(GrpcErrors.toStatus("DeleteShard", shardId, e));
+            StatusRuntimeException status = GrpcErrors.toStatus("DeleteShard", shardId, e);
+            metrics.deletes.labels(NodeMetrics.code(status)).inc();
+            response.onError(status);
         }
     }
 

@@ -9,47 +9,111 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
-/** The shards of one node, spread over its data dirs. Thread-safe: all state lives in the file system. */
+/**
+ * The shards of one node, spread over its data dirs. Thread-safe. The files are the truth; an
+ * in-memory index shard id → dir (built by listing at start, kept up to date by writes and
+ * deletes) exists so that when a dir fails the node still knows which shards it held, though it
+ * can no longer list them. A failed dir is skipped by reads, writes, listing and capacity.
+ */
 public final class ShardStore {
+    private static final Logger log = LogManager.getLogger(ShardStore.class);
     /** Dirs whose free space is this close to the best count as tied, so similar disks share new writes. */
     private static final long FREE_SPACE_TIE_BYTES = 256L << 20;
 
+    /** Told once per failed dir, with every shard the index placed on it. */
+    @FunctionalInterface
+    interface DirFailureListener {
+        void dirFailed(Path root, String reason, List<String> shardIds);
+    }
+
     private final List<DataDir> dirs;
+    private final Map<String, DataDir> index = new ConcurrentHashMap<>();
+    private volatile DirFailureListener listener = (root, reason, ids) -> { };
 
     private ShardStore(List<DataDir> dirs) {
         this.dirs = dirs;
     }
 
+    /**
+     * Opens every dir; one that cannot be opened or listed starts out failed (its shards are then
+     * unknown, so only the coordinator's scans find them). Fails if no dir is usable at all.
+     */
     public static ShardStore open(List<Path> roots) throws IOException {
         if (roots.isEmpty()) {
             throw new IllegalArgumentException("at least one data dir is required");
         }
         List<DataDir> dirs = new ArrayList<>();
+        IOException last = null;
         for (Path root : roots) {
-            dirs.add(DataDir.open(root));
+            try {
+                dirs.add(DataDir.open(root));
+            } catch (IOException e) {
+                log.error("data dir {} is unusable, starting without it: {}", root, e.toString());
+                dirs.add(DataDir.failedAtStart(root, "cannot open at start: " + e));
+                last = e;
+            }
         }
-        return new ShardStore(List.copyOf(dirs));
+        ShardStore store = new ShardStore(List.copyOf(dirs));
+        for (DataDir dir : store.healthyDirs()) {
+            try {
+                for (String id : dir.shardIds("")) store.index.putIfAbsent(id, dir);
+            } catch (IOException e) {
+                log.error("cannot list data dir {}, starting without it: {}", dir.root(), e.toString());
+                dir.markFailed("cannot list at start: " + e);
+                last = e;
+            }
+        }
+        if (store.healthyDirs().isEmpty()) {
+            throw new IOException("no usable data dir among " + roots, last);
+        }
+        return store;
+    }
+
+    /** Replaces the listener told about failed dirs; set before anything can fail. */
+    void onDirFailure(DirFailureListener l) {
+        this.listener = l;
     }
 
     List<DataDir> dirs() {
         return dirs;
     }
 
+    List<DataDir> healthyDirs() {
+        return dirs.stream().filter(d -> !d.failed()).toList();
+    }
+
+    /** Roots of the healthy dirs. */
     public List<Path> roots() {
-        return dirs.stream().map(DataDir::root).toList();
+        return healthyDirs().stream().map(DataDir::root).toList();
+    }
+
+    public List<Path> failedRoots() {
+        return dirs.stream().filter(DataDir::failed).map(DataDir::root).toList();
     }
 
     /** The dir holding a shard and its file. */
     record Located(DataDir dir, Path file) {}
 
     Optional<Located> locate(String shardId) {
+        DataDir known = index.get(shardId);
+        if (known != null && !known.failed()) {
+            Path file = known.shardPath(shardId);
+            if (Files.exists(file)) return Optional.of(new Located(known, file));
+        }
+        // Not where the index says (a racing write or delete): the healthy dirs' files decide.
         for (DataDir dir : dirs) {
+            if (dir == known || dir.failed()) continue;
             Path file = dir.shardPath(shardId);
             if (Files.exists(file)) {
+                index.put(shardId, dir);
                 return Optional.of(new Located(dir, file));
             }
         }
@@ -58,23 +122,40 @@ public final class ShardStore {
 
     /**
      * Starts writing a shard. An existing shard is replaced in its own dir so the rename
-     * swaps it atomically; a new one goes to the dir with the most free space.
+     * swaps it atomically; a new one goes to the healthy dir with the most free space.
      */
     ShardWriter newWriter(String shardId, int chunkSize) throws IOException {
-        DataDir dir = locate(shardId).map(Located::dir).orElseGet(() -> chooseDir(shardId));
-        return ShardWriter.create(shardId, chunkSize, dir);
+        Optional<Located> existing = locate(shardId);
+        DataDir dir = existing.isPresent() ? existing.get().dir() : chooseDir(shardId);
+        try {
+            return ShardWriter.create(shardId, chunkSize, dir);
+        } catch (IOException e) {
+            ioFailed(dir, e);
+            throw e;
+        }
     }
 
-    private DataDir chooseDir(String shardId) {
-        if (dirs.size() == 1) {
-            return dirs.get(0);
+    /** Records a committed shard; fails it if its dir failed meanwhile, as the shard is then lost. */
+    void committed(String shardId, DataDir dir) throws IOException {
+        index.put(shardId, dir);
+        if (dir.failed()) {
+            index.remove(shardId, dir);
+            throw new DataDirFailedException("data dir " + dir.root() + " failed: " + dir.failure(), null);
         }
-        long[] free = dirs.stream().mapToLong(DataDir::usableBytes).toArray();
+    }
+
+    private DataDir chooseDir(String shardId) throws NoHealthyDirException {
+        List<DataDir> healthy = healthyDirs();
+        if (healthy.isEmpty()) throw new NoHealthyDirException();
+        if (healthy.size() == 1) {
+            return healthy.get(0);
+        }
+        long[] free = healthy.stream().mapToLong(DataDir::usableBytes).toArray();
         long best = java.util.Arrays.stream(free).max().orElseThrow();
         List<DataDir> tied = new ArrayList<>();
-        for (int i = 0; i < dirs.size(); i++) {
+        for (int i = 0; i < healthy.size(); i++) {
             if (best - free[i] <= FREE_SPACE_TIE_BYTES) {
-                tied.add(dirs.get(i));
+                tied.add(healthy.get(i));
             }
         }
         return tied.get(Math.floorMod(ShardId.hash(shardId), tied.size()));
@@ -82,7 +163,14 @@ public final class ShardStore {
 
     ShardReader openReader(String shardId) throws IOException {
         Located located = locate(shardId).orElseThrow(() -> new NoSuchFileException(shardId));
-        return ShardReader.open(shardId, located.file());
+        try {
+            return ShardReader.open(shardId, located.file(), located.dir());
+        } catch (NoSuchFileException | CorruptShardException e) {
+            throw e;
+        } catch (IOException e) {
+            ioFailed(located.dir(), e);
+            throw e;
+        }
     }
 
     /** Header, modification time and dir of a stored shard. */
@@ -90,9 +178,14 @@ public final class ShardStore {
 
     Stat stat(String shardId) throws IOException {
         Located located = locate(shardId).orElseThrow(() -> new NoSuchFileException(shardId));
-        try (ShardReader reader = ShardReader.open(shardId, located.file())) {
+        try (ShardReader reader = ShardReader.open(shardId, located.file(), located.dir())) {
             long mtime = Files.readAttributes(located.file(), BasicFileAttributes.class).lastModifiedTime().toMillis();
             return new Stat(shardId, reader.header(), mtime, located.dir().root());
+        } catch (NoSuchFileException | CorruptShardException e) {
+            throw e;
+        } catch (IOException e) {
+            ioFailed(located.dir(), e);
+            throw e;
         }
     }
 
@@ -103,45 +196,106 @@ public final class ShardStore {
 
     enum Deletion { DELETED, ABSENT, KEPT_NEWER }
 
-    /** Deletes copies last written before {@code writtenBeforeMs}; newer copies are kept. */
+    /**
+     * Deletes copies last written before {@code writtenBeforeMs}; newer copies are kept. A copy on
+     * a failed dir cannot be deleted and counts as absent: the shard is gone either way.
+     */
     Deletion delete(String shardId, long writtenBeforeMs) throws IOException {
         Deletion result = Deletion.ABSENT;
-        for (DataDir dir : dirs) {
+        for (DataDir dir : healthyDirs()) {
             Path file = dir.shardPath(shardId);
-            if (!Files.exists(file)) continue;
-            if (Files.getLastModifiedTime(file).toMillis() >= writtenBeforeMs) {
-                result = Deletion.KEPT_NEWER;
-                continue;
-            }
-            if (Files.deleteIfExists(file)) {
-                Durability.fsyncDirectory(file.getParent());
-                if (result == Deletion.ABSENT) result = Deletion.DELETED;
+            try {
+                if (!Files.exists(file)) continue;
+                if (Files.getLastModifiedTime(file).toMillis() >= writtenBeforeMs) {
+                    result = Deletion.KEPT_NEWER;
+                    continue;
+                }
+                if (Files.deleteIfExists(file)) {
+                    Durability.fsyncDirectory(file.getParent());
+                    if (result == Deletion.ABSENT) result = Deletion.DELETED;
+                }
+            } catch (NoSuchFileException e) {
+                // deleted meanwhile
+            } catch (IOException e) {
+                ioFailed(dir, e);
+                throw e;
             }
         }
+        // Atomic with a racing commit's put: the entry stays while a file is there.
+        index.computeIfPresent(shardId, (id, dir) -> !dir.failed() && Files.exists(dir.shardPath(id)) ? dir : null);
         return result;
     }
 
     /** Ids starting with {@code prefix}, sorted, strictly after {@code startAfter}; limit 0 means all. */
     List<String> list(String prefix, String startAfter, int limit) throws IOException {
         TreeSet<String> ids = new TreeSet<>();
-        for (DataDir dir : dirs) {
-            ids.addAll(dir.shardIds(prefix));
+        for (DataDir dir : healthyDirs()) {
+            try {
+                ids.addAll(dir.shardIds(prefix));
+            } catch (IOException e) {
+                ioFailed(dir, e);
+                if (!dir.failed()) throw e;
+                // the dir just failed: its shards are being reported lost, list the others
+            }
         }
         var after = startAfter.isEmpty() ? ids : ids.tailSet(startAfter, false);
         return after.stream().limit(limit == 0 ? Long.MAX_VALUE : limit).toList();
     }
 
-    /** Sums each distinct file system once, so two dirs on one disk do not double its space. */
+    /** Sums each distinct healthy file system once, so two dirs on one disk do not double its space. */
     Capacity capacity() throws IOException {
         Set<FileStore> seen = new HashSet<>();
         long free = 0;
         long total = 0;
-        for (DataDir dir : dirs) {
+        for (DataDir dir : healthyDirs()) {
             if (seen.add(dir.fileStore())) {
                 free += dir.fileStore().getUsableSpace();
                 total += dir.fileStore().getTotalSpace();
             }
         }
         return new Capacity(free, total);
+    }
+
+    /**
+     * An operation on {@code dir} failed with {@code error}: one bad file does not condemn a disk,
+     * so the dir is probed now and failed only if the probe fails too.
+     */
+    void ioFailed(DataDir dir, IOException error) {
+        if (dir.failed() || error instanceof NoHealthyDirException) return;
+        log.warn("I/O error on data dir {}: {}; probing it", dir.root(), error.toString());
+        probe(dir);
+    }
+
+    /** Probes every healthy dir; the periodic health check. */
+    void probeAll() {
+        for (DataDir dir : healthyDirs()) probe(dir);
+    }
+
+    private void probe(DataDir dir) {
+        try {
+            dir.probe();
+        } catch (IOException | RuntimeException e) {
+            fail(dir, "probe failed: " + e);
+        }
+    }
+
+    /** Takes a dir out for good and tells the listener every shard it held. */
+    void fail(DataDir dir, String reason) {
+        if (!dir.markFailed(reason)) return;
+        List<String> lost = new ArrayList<>();
+        index.forEach((id, d) -> {
+            if (d == dir && index.remove(id, dir)) lost.add(id);
+        });
+        lost.sort(null);
+        log.error("data dir {} failed ({}); {} shards on it are lost, {} healthy dirs left", dir.root(), reason,
+                lost.size(), healthyDirs().size());
+        if (healthyDirs().isEmpty()) {
+            log.error("no healthy data dir left: this node refuses new shards until restarted with a working disk");
+        }
+        try {
+            listener.dirFailed(dir.root(), reason, lost);
+        } catch (RuntimeException e) {
+            log.error("cannot report the shards of failed data dir {}: {}", dir.root(), e.toString());
+        }
     }
 }

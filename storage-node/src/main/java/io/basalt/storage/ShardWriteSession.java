@@ -5,6 +5,7 @@ import io.basalt.proto.shard.WriteShardHeader;
 import io.basalt.proto.shard.WriteShardRequest;
 import io.basalt.proto.shard.WriteShardResponse;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import org.apache.logging.log4j.LogManager;
@@ -21,13 +22,15 @@ final class ShardWriteSession implements StreamObserver<WriteShardRequest> {
 
     private final ShardStore store;
     private final StreamObserver<WriteShardResponse> response;
+    private final NodeMetrics metrics;
     private String shardId = "?";
     private ShardWriter writer;
     private boolean failed;
 
-    ShardWriteSession(ShardStore store, StreamObserver<WriteShardResponse> response) {
+    ShardWriteSession(ShardStore store, StreamObserver<WriteShardResponse> response, NodeMetrics metrics) {
         this.store = store;
         this.response = response;
+        this.metrics = metrics;
     }
 
     @Override
@@ -63,7 +66,14 @@ final class ShardWriteSession implements StreamObserver<WriteShardRequest> {
         if (writer == null) {
             throw new IllegalArgumentException("WriteShard stream must start with a header");
         }
-        writer.append(chunk.getData().asReadOnlyByteBufferList(), chunk.getCrc32C());
+        try {
+            writer.append(chunk.getData().asReadOnlyByteBufferList(), chunk.getCrc32C());
+        } catch (CorruptShardException e) {
+            throw e; // the client's bytes, not our disk
+        } catch (IOException e) {
+            store.ioFailed(writer.dataDir(), e);
+            throw e;
+        }
     }
 
     @Override
@@ -83,11 +93,21 @@ final class ShardWriteSession implements StreamObserver<WriteShardRequest> {
             return;
         }
         try {
-            ShardHeader header = writer.commit();
+            ShardHeader header;
+            try {
+                header = writer.commit();
+            } catch (IOException e) {
+                store.ioFailed(writer.dataDir(), e);
+                throw e;
+            }
+            store.committed(shardId, writer.dataDir());
+            metrics.fsync.observe(writer.fsyncNanos() / 1e9);
             response.onNext(WriteShardResponse.newBuilder()
                     .setInfo(ShardInfos.of(shardId, header, System.currentTimeMillis(), writer.dataDir().root()))
                     .build());
             response.onCompleted();
+            metrics.writes.labels("OK").inc();
+            metrics.writeBytes.add(header.length());
         } catch (IOException | RuntimeException e) {
             fail(e);
         } finally {
@@ -98,7 +118,12 @@ final class ShardWriteSession implements StreamObserver<WriteShardRequest> {
     private void fail(Exception e) {
         failed = true;
         discard();
-        response.onError(GrpcErrors.toStatus("WriteShard", shardId, e));
+        if (writer != null && writer.dataDir().failed() && e instanceof IOException && !(e instanceof DataDirFailedException)) {
+            e = new DataDirFailedException("data dir " + writer.dataDir().root() + " failed during the write: " + e, e);
+        }
+        StatusRuntimeException status = GrpcErrors.toStatus("WriteShard", shardId, e);
+        metrics.writes.labels(NodeMetrics.code(status)).inc();
+        response.onError(status);
     }
 
     private void discard() {

@@ -30,6 +30,7 @@ final class ShardWriter implements AutoCloseable {
     private long chunks;
     private boolean sawShortChunk;
     private boolean finished;
+    private long fsyncNanos;
 
     private ShardWriter(String shardId, int chunkSize, DataDir dataDir, FileChannel channel, Path tempFile) {
         this.shardId = shardId;
@@ -50,6 +51,11 @@ final class ShardWriter implements AutoCloseable {
 
     DataDir dataDir() {
         return dataDir;
+    }
+
+    /** Time the commit spent in fsync of the file and of its directory. */
+    long fsyncNanos() {
+        return fsyncNanos;
     }
 
     /**
@@ -101,7 +107,9 @@ final class ShardWriter implements AutoCloseable {
         while (encoded.hasRemaining()) {
             channel.write(encoded, ShardHeader.SIZE - encoded.remaining());
         }
+        long forceStart = System.nanoTime();
         channel.force(true);
+        fsyncNanos = System.nanoTime() - forceStart;
         channel.close();
         Path dir = target.getParent();
         boolean newDir = !Files.isDirectory(dir);
@@ -110,7 +118,9 @@ final class ShardWriter implements AutoCloseable {
             Durability.fsyncDirectory(dir.getParent());
         }
         Files.move(tempFile, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        long dirStart = System.nanoTime();
         Durability.fsyncDirectory(dir);
+        fsyncNanos += System.nanoTime() - dirStart;
         finished = true;
         return header;
     }

@@ -1,6 +1,8 @@
 package io.basalt.storage;
 
 import io.basalt.core.meta.Keys;
+import io.basalt.core.metrics.MetricRegistry;
+import io.basalt.core.metrics.MetricsServer;
 import io.basalt.proto.meta.NodeRecord;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
@@ -25,21 +27,31 @@ public final class StorageNode implements AutoCloseable {
     private final String address;
     private final NodeRegistration registration;
     private final Scrubber scrubber;
+    private final ShardStore store;
+    private final DiskWatch diskWatch;
+    private final NodeMetrics metrics;
+    private final MetricsServer metricsServer; // null when --metrics-listen is absent
 
     private StorageNode(StorageNodeConfig config, Server server, String address, NodeRegistration registration,
-                        Scrubber scrubber) {
+                        Scrubber scrubber, ShardStore store, DiskWatch diskWatch, NodeMetrics metrics,
+                        MetricsServer metricsServer) {
         this.config = config;
         this.server = server;
         this.port = server.getPort(); // kept: the server refuses getPort() once terminated
         this.address = address;
         this.registration = registration;
         this.scrubber = scrubber;
+        this.store = store;
+        this.diskWatch = diskWatch;
+        this.metrics = metrics;
+        this.metricsServer = metricsServer;
     }
 
     public static StorageNode start(StorageNodeConfig config) throws IOException {
         ShardStore store = ShardStore.open(config.dataDirs());
+        NodeMetrics metrics = new NodeMetrics();
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
-                .addService(new ShardServiceImpl(store))
+                .addService(new ShardServiceImpl(store, metrics))
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 .build()
                 .start();
@@ -55,16 +67,30 @@ public final class StorageNode implements AutoCloseable {
                 throw e;
             }
         }
-        Scrubber scrubber = new Scrubber(store, config.nodeId(), config.scrub(), scrubSink(config, registration));
+        ScrubHealQueue healQueue = registration == null ? null
+                : new ScrubHealQueue(registration.client(), new Keys(config.etcdPrefix()), config.nodeId());
+        Runnable recordChanged = registration == null ? () -> { } : registration::refreshSoon;
+        DiskWatch diskWatch = new DiskWatch(store, config.nodeId(), config.diskProbeInterval(), healQueue, recordChanged);
+        diskWatch.start();
+        // Without etcd (local tests) a corrupt shard is only logged: nobody could heal it.
+        Scrubber scrubber = new Scrubber(store, config.nodeId(), config.scrub(), healQueue == null ? c -> { } : healQueue);
+        scrubber.onCorrupt(() -> metrics.corrupt.labels("scrub").inc());
+        metrics.watch(store, scrubber);
         scrubber.start();
+        MetricsServer metricsServer = null;
+        if (config.metricsListen() != null) {
+            try {
+                metricsServer = MetricsServer.start(config.metricsListen(), metrics.registry, () -> !store.healthyDirs().isEmpty());
+            } catch (IOException | RuntimeException e) {
+                scrubber.close();
+                diskWatch.close();
+                if (registration != null) registration.close();
+                server.shutdownNow();
+                throw e;
+            }
+        }
         log.info("storage node {} listening on {}", config.nodeId(), address);
-        return new StorageNode(config, server, address, registration, scrubber);
-    }
-
-    /** Without etcd (local tests) a corrupt shard is only logged: nobody could heal it. */
-    private static Scrubber.CorruptionSink scrubSink(StorageNodeConfig config, NodeRegistration registration) {
-        if (registration == null) return c -> { };
-        return new ScrubHealQueue(registration.client(), new Keys(config.etcdPrefix()), config.nodeId());
+        return new StorageNode(config, server, address, registration, scrubber, store, diskWatch, metrics, metricsServer);
     }
 
     /** A wildcard bind address is no use to peers; advertise this host's name instead. */
@@ -80,6 +106,7 @@ public final class StorageNode implements AutoCloseable {
                     .setNodeId(config.nodeId())
                     .setAddress(address)
                     .addAllDataDirs(store.roots().stream().map(Path::toString).toList())
+                    .addAllFailedDirs(store.failedRoots().stream().map(Path::toString).toList())
                     .setFreeBytes(capacity.freeBytes())
                     .setTotalBytes(capacity.totalBytes())
                     .setStartedUnixMs(startedMs)
@@ -108,6 +135,26 @@ public final class StorageNode implements AutoCloseable {
         return scrubber;
     }
 
+    /** The node's shards; tests reach its data dirs through it. */
+    ShardStore store() {
+        return store;
+    }
+
+    /** False once every data dir has failed: the node is up but can store nothing. */
+    public boolean healthy() {
+        return !store.healthyDirs().isEmpty();
+    }
+
+    /** The node's metrics registry (served on --metrics-listen when set). */
+    public MetricRegistry metrics() {
+        return metrics.registry;
+    }
+
+    /** Port of the metrics endpoint, or -1 when it is off. */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.port();
+    }
+
     /** Blocks until the server stops. */
     public void awaitTermination() throws InterruptedException {
         server.awaitTermination();
@@ -117,6 +164,7 @@ public final class StorageNode implements AutoCloseable {
     @Override
     public void close() {
         scrubber.close(); // before the registration: its reports go through that etcd client
+        diskWatch.close();
         if (registration != null) {
             registration.close();
         }
@@ -130,6 +178,7 @@ public final class StorageNode implements AutoCloseable {
             server.shutdownNow();
             Thread.currentThread().interrupt();
         }
+        if (metricsServer != null) metricsServer.close();
         log.info("storage node {} stopped", config.nodeId());
     }
 }

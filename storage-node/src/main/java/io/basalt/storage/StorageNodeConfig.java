@@ -11,12 +11,16 @@ import java.util.List;
  * @param etcdEndpoint comma-separated etcd URLs, or null to run without registering
  * @param scrub background bitrot scrub settings
  * @param zone failure domain (rack, zone) this node is in; placement spreads shards over zones; "" for none
+ * @param diskProbeInterval how often each data dir is probed (write, fsync, read, delete); zero: never
+ * @param metricsListen HOST:PORT of the /metrics and /health endpoint, or null for none
  */
 public record StorageNodeConfig(String nodeId, String host, int port, List<Path> dataDirs, String etcdEndpoint,
-                                String etcdPrefix, Duration leaseTtl, Scrubber.Config scrub, String zone) {
+                                String etcdPrefix, Duration leaseTtl, Scrubber.Config scrub, String zone,
+                                Duration diskProbeInterval, String metricsListen) {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final String DEFAULT_ETCD_PREFIX = "/basalt/";
     public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_DISK_PROBE_INTERVAL = Duration.ofSeconds(5);
 
     public StorageNodeConfig {
         if (nodeId == null || nodeId.isBlank()) throw new IllegalArgumentException("node id is required");
@@ -29,6 +33,13 @@ public record StorageNodeConfig(String nodeId, String host, int port, List<Path>
         dataDirs = List.copyOf(dataDirs);
         scrub = scrub == null ? Scrubber.Config.DEFAULT : scrub;
         zone = zone == null ? "" : zone;
+        diskProbeInterval = diskProbeInterval == null ? DEFAULT_DISK_PROBE_INTERVAL : diskProbeInterval;
+        if (diskProbeInterval.isNegative()) throw new IllegalArgumentException("negative disk probe interval");
+    }
+
+    public StorageNodeConfig(String nodeId, String host, int port, List<Path> dataDirs, String etcdEndpoint,
+                             String etcdPrefix, Duration leaseTtl, Scrubber.Config scrub, String zone) {
+        this(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone, null, null);
     }
 
     public StorageNodeConfig(String nodeId, String host, int port, List<Path> dataDirs, String etcdEndpoint,
@@ -47,14 +58,27 @@ public record StorageNodeConfig(String nodeId, String host, int port, List<Path>
     }
 
     public StorageNodeConfig withEtcd(String endpoint) {
-        return new StorageNodeConfig(nodeId, host, port, dataDirs, endpoint, etcdPrefix, leaseTtl, scrub, zone);
+        return new StorageNodeConfig(nodeId, host, port, dataDirs, endpoint, etcdPrefix, leaseTtl, scrub, zone,
+                diskProbeInterval, metricsListen);
     }
 
     public StorageNodeConfig withScrub(Scrubber.Config scrub) {
-        return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone);
+        return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone,
+                diskProbeInterval, metricsListen);
     }
 
     public StorageNodeConfig withZone(String z) {
-        return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, z);
+        return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, z,
+                diskProbeInterval, metricsListen);
+    }
+
+    public StorageNodeConfig withDiskProbeInterval(Duration interval) {
+        return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone,
+                interval, metricsListen);
+    }
+
+    public StorageNodeConfig withMetricsListen(String hostPort) {
+        return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone,
+                diskProbeInterval, hostPort);
     }
 }

@@ -12,14 +12,16 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * {@code storage-node --id ID --listen HOST:PORT --data DIR[,DIR...] --etcd URL[,URL]
- * [--etcd-prefix /basalt/] [--lease-ttl SECONDS] [--scrub-rate-mbps 50] [--scrub-interval-hours 24] [--zone Z]}
- * (MB = 2^20 bytes; a scrub rate of 0 disables scrubbing)
+ * [--etcd-prefix /basalt/] [--lease-ttl SECONDS] [--scrub-rate-mbps 50] [--scrub-interval-hours 24] [--zone Z]
+ * [--disk-probe-seconds 5] [--metrics-listen HOST:PORT]}
+ * (MB = 2^20 bytes; a scrub rate of 0 disables scrubbing, a probe interval of 0 disables the periodic probe)
  */
 public final class StorageNodeMain {
     private static final Logger log = LogManager.getLogger(StorageNodeMain.class);
     private static final String USAGE = "usage: storage-node --id ID --listen HOST:PORT --data DIR[,DIR...]"
             + " --etcd URL[,URL] [--etcd-prefix /basalt/] [--lease-ttl SECONDS]"
-            + " [--scrub-rate-mbps 50] [--scrub-interval-hours 24] [--zone Z]";
+            + " [--scrub-rate-mbps 50] [--scrub-interval-hours 24] [--zone Z] [--disk-probe-seconds 5]"
+            + " [--metrics-listen HOST:PORT]";
 
     private StorageNodeMain() {}
 
@@ -51,7 +53,7 @@ public final class StorageNodeMain {
             flags.put(args[i].substring(2), args[i + 1]);
         }
         List<String> known = List.of("id", "listen", "data", "etcd", "etcd-prefix", "lease-ttl", "scrub-rate-mbps",
-                "scrub-interval-hours");
+                "scrub-interval-hours", "zone", "disk-probe-seconds", "metrics-listen");
         flags.keySet().stream().filter(k -> !known.contains(k)).findFirst().ifPresent(k -> {
             throw new IllegalArgumentException("unknown flag --" + k);
         });
@@ -67,7 +69,14 @@ public final class StorageNodeMain {
         return new StorageNodeConfig(required(flags, "id"), listen.substring(0, colon),
                 Integer.parseInt(listen.substring(colon + 1)), dataDirs, required(flags, "etcd"),
                 flags.getOrDefault("etcd-prefix", StorageNodeConfig.DEFAULT_ETCD_PREFIX), ttl, scrub(flags),
-                flags.getOrDefault("zone", ""));
+                flags.getOrDefault("zone", ""), diskProbe(flags), flags.get("metrics-listen"));
+    }
+
+    private static Duration diskProbe(Map<String, String> flags) {
+        if (!flags.containsKey("disk-probe-seconds")) return StorageNodeConfig.DEFAULT_DISK_PROBE_INTERVAL;
+        double seconds = Double.parseDouble(flags.get("disk-probe-seconds"));
+        if (seconds < 0) throw new IllegalArgumentException("--disk-probe-seconds must be >= 0");
+        return Duration.ofMillis(Math.round(seconds * 1000));
     }
 
     private static Scrubber.Config scrub(Map<String, String> flags) {

@@ -30,6 +30,19 @@ class StorageNodeMainTest {
     }
 
     @Test
+    void parsesZoneDiskProbeAndMetricsFlags() {
+        StorageNodeConfig c = StorageNodeMain.parse(new String[] {"--id", "n", "--listen", "h:1", "--data", "/d",
+                "--etcd", "http://e", "--zone", "rack-2", "--disk-probe-seconds", "2.5", "--metrics-listen", "127.0.0.1:9300"});
+        assertEquals("rack-2", c.zone());
+        assertEquals(Duration.ofMillis(2500), c.diskProbeInterval());
+        assertEquals("127.0.0.1:9300", c.metricsListen());
+        StorageNodeConfig d = StorageNodeMain.parse(new String[] {"--id", "n", "--listen", "h:1", "--data", "/d",
+                "--etcd", "http://e"});
+        assertEquals(StorageNodeConfig.DEFAULT_DISK_PROBE_INTERVAL, d.diskProbeInterval());
+        assertEquals(null, d.metricsListen(), "metrics are off unless asked for");
+    }
+
+    @Test
     void rejectsBadFlags() {
         assertThrows(IllegalArgumentException.class, () -> StorageNodeMain.parse(new String[] {"--id", "n"}));
         assertThrows(IllegalArgumentException.class, () -> StorageNodeMain.parse(new String[] {"--id", "n",

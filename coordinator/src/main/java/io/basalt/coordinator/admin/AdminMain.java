@@ -101,7 +101,7 @@ public final class AdminMain {
                 case "rebalance" -> {
                     double t = args.tolerance() == null ? AdminRequests.DEFAULT_REBALANCE_TOLERANCE_POINTS : args.tolerance();
                     AdminRequests.rebalance(meta, keys, t);
-                    out.println(String.format(Locale.ROOT, "rebalance requested (tolerance %.2f points): the leading coordinator"
+                    out.println(String.format(Locale.ROOT, "rebalance requested (tolerance %s points): the leading coordinator"
                             + " moves shards until every node is within it of the mean; status shows progress", t));
                 }
                 default -> throw new IllegalStateException("unreachable: " + args.command());

@@ -20,14 +20,19 @@ public record ClusterStatus(String leader, Long statusAgeMs, List<Node> nodes, C
      * @param shards shards of objects and of uploads in progress the metadata places on the node
      * @param usedBytes the bytes of those shards
      * @param drain null unless an operator is draining the node
+     * @param failedDirs data dirs the node took out after I/O failures (free and total exclude them)
      */
     public record Node(String id, String address, String state, String zone, long freeBytes, long totalBytes,
-                       long shards, long usedBytes, Drain drain) {
+                       long shards, long usedBytes, Drain drain, List<String> failedDirs) {
         public static final String LIVE = "live";
         public static final String DOWN = "down";
 
+        public Node {
+            failedDirs = failedDirs == null ? List.of() : List.copyOf(failedDirs);
+        }
+
         public Node(String id, String address, String state, String zone, long freeBytes, long totalBytes) {
-            this(id, address, state, zone, freeBytes, totalBytes, 0, 0, null);
+            this(id, address, state, zone, freeBytes, totalBytes, 0, 0, null, List.of());
         }
     }
 

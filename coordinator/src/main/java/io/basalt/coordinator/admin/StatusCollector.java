@@ -68,7 +68,7 @@ final class StatusCollector {
                     d.failedShards(), DrainStatus.DRAINED.equals(d.state()) && used[0] == 0);
             nodes.add(new ClusterStatus.Node(id, n.getAddress(),
                     live.containsKey(id) ? ClusterStatus.Node.LIVE : ClusterStatus.Node.DOWN, n.getZone(),
-                    n.getFreeBytes(), n.getTotalBytes(), used[0], used[1], drain));
+                    n.getFreeBytes(), n.getTotalBytes(), used[0], used[1], drain, n.getFailedDirsList()));
         }
 
         CoordinatorStatus published = get(keys.status("coordinator"))

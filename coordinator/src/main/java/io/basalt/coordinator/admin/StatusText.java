@@ -25,6 +25,10 @@ final class StatusText {
                 b.append(String.format(Locale.ROOT, row, n.id(), n.state(), dash(n.address()), dash(n.zone()),
                         up || n.totalBytes() > 0 ? AdminMain.bytes(n.freeBytes()) + " of " + AdminMain.bytes(n.totalBytes()) : "-",
                         n.shards() + " (" + AdminMain.bytes(n.usedBytes()) + ")", drain(n.drain())));
+                if (!n.failedDirs().isEmpty()) {
+                    b.append("    failed data dirs (restart the node once replaced): ")
+                            .append(String.join(", ", n.failedDirs())).append('\n');
+                }
             }
         }
         CoordinatorStatus.Heal h = s.heal();
@@ -37,7 +41,7 @@ final class StatusText {
         b.append("gc: ").append(s.gc().pending()).append(" pending\n");
         CoordinatorStatus.Rebalance r = s.rebalance();
         if (r != null && (r.requestPending() || !r.state().equals(CoordinatorStatus.Rebalance.IDLE))) {
-            b.append(String.format(Locale.ROOT, "rebalance: %s%s, tolerance %.2f points, %d moves planned, %d moved (%s), %d failed%n",
+            b.append(String.format(Locale.ROOT, "rebalance: %s%s, tolerance %s points, %d moves planned, %d moved (%s), %d failed%n",
                     r.state(), r.requestPending() ? " (requested)" : "", r.tolerancePoints(), r.planned(), r.moved(),
                     AdminMain.bytes(r.bytes()), r.failed()));
         }

@@ -78,7 +78,7 @@ class AdminMainTest {
         put("b2", "healthy-too", segment("s4", List.of("node-b", "node-a"), List.of()));
         // a node seen before but down now, with the record it last had
         putBytes(KEYS.nodeSeen("node-old"), NodeRecord.newBuilder().setNodeId("node-old").setAddress("10.0.0.9:7000")
-                .setZone("z2").setFreeBytes(5).setTotalBytes(10).build().toByteArray());
+                .setZone("z2").setFreeBytes(5).setTotalBytes(10).addFailedDirs("/disk2").build().toByteArray());
         meta.queueHeal(HealRecord.newBuilder().setShardSet("s9").addShards(0).build());
         long now = System.currentTimeMillis();
         putBytes(KEYS.status("coordinator"), new CoordinatorStatus("c9", now,
@@ -97,7 +97,9 @@ class AdminMainTest {
         assertTrue(byId.get("node-a").freeBytes() > 0);
         assertEquals("down", byId.get("node-gone").state());
         assertEquals("", byId.get("node-gone").address());
-        assertEquals(new ClusterStatus.Node("node-old", "10.0.0.9:7000", "down", "z2", 5, 10), byId.get("node-old"));
+        assertEquals(new ClusterStatus.Node("node-old", "10.0.0.9:7000", "down", "z2", 5, 10, 0, 0, null, List.of("/disk2")),
+                byId.get("node-old"));
+        assertEquals(List.of(), byId.get("node-a").failedDirs());
         // progress from the leader's status; the queue counted fresh: s9, and s2 queued by its PUT
         assertEquals(new CoordinatorStatus.Heal(2, 3, 1, 40, 12345, 100 << 20, false), s.heal());
         assertNull(s.leader(), "no coordinator holds the election");
@@ -113,6 +115,7 @@ class AdminMainTest {
         assertEquals(0, text.status(), text.err());
         assertTrue(text.out().contains("objects: 4 total, 2 degraded"), text.out());
         assertTrue(text.out().contains("nodes: 2 live, 2 down"), text.out());
+        assertTrue(text.out().contains("failed data dirs (restart the node once replaced): /disk2"), text.out());
     }
 
     @Test

@@ -77,8 +77,10 @@ public final class DataPath {
         String shardSet = newShardSetId();
         int n = layout.getK() + layout.getM();
         // Nodes that just failed are skipped while a quorum remains without them: a frozen node
-        // would otherwise cost every PUT the stall timeout. Nodes being drained take no new shards.
-        Collection<NodeRecord> candidates = suspicion.preferHealthy(membership.writable().values(), NodeRecord::getNodeId, writeQuorum);
+        // would otherwise cost every PUT the stall timeout. Nodes being drained, and nodes whose every
+        // disk failed, take no new shards.
+        Collection<NodeRecord> candidates = suspicion.preferHealthy(
+                membership.writable().values().stream().filter(Placement::writable).toList(), NodeRecord::getNodeId, writeQuorum);
         if (candidates.size() < writeQuorum) throw new InsufficientNodesException(writeQuorum, candidates.size());
         // With fewer than k+m nodes the last shards get no node: they are written by healing.
         List<NodeRecord> targets = new ArrayList<>(Placement.choose(shardSet, candidates, Math.min(n, candidates.size())));

@@ -72,6 +72,11 @@ public final class Placement {
         return out;
     }
 
+    /** False for a node whose every data dir failed: it stays registered but can store nothing new. */
+    public static boolean writable(NodeRecord node) {
+        return node.getDataDirsCount() > 0 || node.getFailedDirsCount() == 0;
+    }
+
     /**
      * Whether moving one shard of a set from a node in zone {@code from} to one in zone {@code to}
      * keeps the set spread at least as well as {@link #choose} would: the new zone must hold no

@@ -51,6 +51,20 @@ public final class SubresourceHandler {
     }
 
     /**
+     * Whether {@link #handle} answers this request (or refuses it) rather than leaving it to the
+     * router; decides only, so the router can name the operation before running anything.
+     */
+    public static boolean serves(S3Request req) {
+        List<String> named = new ArrayList<>();
+        for (String q : req.query().keySet()) {
+            if (SUBRESOURCES.contains(q)) named.add(q);
+        }
+        if (named.isEmpty()) return false;
+        if (named.size() > 1) return true;
+        return !ROUTED.contains(req.method() + (req.key() != null ? " object " : " bucket ") + named.get(0));
+    }
+
+    /**
      * Answers the request when it names a subresource this class serves, refuses it (501) when it
      * names one nobody serves, and returns false when the router should dispatch it.
      */

@@ -1,0 +1,308 @@
+package io.basalt.storage;
+
+import static io.basalt.storage.ShardServiceTest.randomBytes;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.basalt.core.meta.Keys;
+import io.basalt.proto.meta.HealRecord;
+import io.basalt.proto.meta.NodeRecord;
+import io.basalt.proto.shard.ShardInfo;
+import io.basalt.proto.shard.WriteShardRequest;
+import io.basalt.proto.shard.WriteShardResponse;
+import io.basalt.testkit.EtcdProcess;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.options.GetOption;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A data dir that stops working (deleted, replaced, remounted read-only) on a real node with a
+ * real gRPC port and a real etcd: it is taken out, the node goes on with its other dir, and every
+ * shard the dir held is in etcd's heal queue.
+ */
+class DiskFailureTest {
+    private static final int CHUNK = 1000;
+    private static final Keys KEYS = Keys.defaults();
+    private static final Duration PROBE = Duration.ofMillis(200);
+
+    @TempDir
+    Path tmp;
+    EtcdProcess etcd;
+    Client etcdClient;
+    StorageNode node;
+    ShardClient client;
+    final List<Path> mounts = new ArrayList<>();
+
+    @BeforeEach
+    void startEtcd() throws Exception {
+        etcd = EtcdProcess.start(tmp.resolve("etcd"));
+        etcdClient = Client.builder().endpoints(etcd.endpoint()).build();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (client != null) client.close();
+        if (node != null) node.close();
+        if (etcdClient != null) etcdClient.close();
+        if (etcd != null) etcd.close();
+        for (Path m : mounts) new ProcessBuilder("umount", m.toString()).inheritIO().start().waitFor();
+    }
+
+    private void startNode(List<Path> dirs) throws Exception {
+        node = StorageNode.start(new StorageNodeConfig("n1", "127.0.0.1", 0, dirs, etcd.endpoint(), KEYS.root(),
+                Duration.ofSeconds(5), Scrubber.Config.DISABLED).withDiskProbeInterval(PROBE));
+        client = new ShardClient(node.port());
+    }
+
+    @Test
+    void deletedDirIsTakenOutAndEveryShardOnItIsQueuedForHealing() throws Exception {
+        Path d1 = tmp.resolve("d1");
+        Path d2 = tmp.resolve("d2");
+        startNode(List.of(d1, d2));
+        // 250 shard sets, so the report needs several transactions
+        Map<String, byte[]> onD1 = new TreeMap<>();
+        Map<String, TreeSet<Integer>> setsOnD2 = new TreeMap<>();
+        List<String> idsOnD2 = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            String id = String.format("set%03d.%d", i % 250, i / 250 * 3);
+            byte[] data = randomBytes(1500 + i, i);
+            ShardInfo info = client.write(id, data, CHUNK);
+            if (Path.of(info.getDataDir()).equals(d2)) {
+                setsOnD2.computeIfAbsent(id.substring(0, id.indexOf('.')), s -> new TreeSet<>()).add(i / 250 * 3);
+                idsOnD2.add(id);
+            } else {
+                onD1.put(id, data);
+            }
+        }
+        assertTrue(idsOnD2.size() > 150 && onD1.size() > 150, "writes spread over both dirs: " + idsOnD2.size() + " on d2");
+        long revisionBefore = revision();
+
+        deleteTree(d2);
+
+        awaitTrue(() -> nodeRecord().getFailedDirsList().equals(List.of(d2.toString())), "d2 listed as failed");
+        NodeRecord record = nodeRecord();
+        assertEquals(List.of(d1.toString()), record.getDataDirsList());
+        assertTrue(node.healthy());
+        awaitTrue(() -> healRecords().size() == setsOnD2.size(), setsOnD2.size() + " heal records");
+        Map<String, List<Integer>> queued = new TreeMap<>();
+        for (HealRecord h : healRecords()) {
+            assertEquals("", h.getBucket());
+            assertEquals("", h.getKey());
+            assertTrue(h.getReason().contains(d2.toString()) && h.getReason().endsWith("on n1"), h.getReason());
+            queued.put(h.getShardSet(), h.getShardsList().stream().sorted().toList());
+        }
+        Map<String, List<Integer>> expected = new TreeMap<>();
+        setsOnD2.forEach((set, idx) -> expected.put(set, List.copyOf(idx)));
+        assertEquals(expected, queued, "every shard of d2, by shard set");
+        // batched: 250 sets in 3 transactions (one per 100), plus the odd registration refresh
+        long revisions = revision() - revisionBefore;
+        assertTrue(revisions <= 8, "etcd revisions used: " + revisions);
+
+        // Shards on d1 still read back; shards of d2 answer NOT_FOUND at once.
+        onD1.forEach((id, data) -> assertArrayEquals(data, client.read(id, 0, 0), id));
+        long start = System.nanoTime();
+        StatusRuntimeException gone = assertThrows(StatusRuntimeException.class, () -> client.read(idsOnD2.get(0), 0, 0));
+        assertEquals(Status.Code.NOT_FOUND, gone.getStatus().getCode());
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(2));
+        assertEquals(onD1.keySet(), new TreeSet<>(client.list("", "", 0)), "only d1's shards are listed");
+
+        // New writes, including a rewrite of a lost shard (what healing does), go to d1.
+        for (int i = 0; i < 20; i++) {
+            String id = i == 0 ? idsOnD2.get(0) : "new" + i + ".0";
+            byte[] data = randomBytes(2000, 1000 + i);
+            assertEquals(d1.toString(), client.write(id, data, CHUNK).getDataDir());
+            assertArrayEquals(data, client.read(id, 0, 0));
+        }
+        assertFalse(Files.exists(d2.resolve("shards")), "nothing written to the failed dir");
+    }
+
+    @Test
+    void shardsDirReplacedByAFileFailsTheDirOnTheNextProbe() throws Exception {
+        Path d1 = tmp.resolve("d1");
+        Path d2 = tmp.resolve("d2");
+        startNode(List.of(d1, d2));
+        List<String> onD2 = new ArrayList<>();
+        for (int i = 0; onD2.size() < 5; i++) {
+            String id = "x" + i + ".1";
+            if (Path.of(client.write(id, randomBytes(100, i), CHUNK).getDataDir()).equals(d2)) onD2.add(id);
+        }
+        deleteTree(d2.resolve("shards"));
+        Files.writeString(d2.resolve("shards"), "not a directory");
+        awaitTrue(() -> nodeRecord().getFailedDirsList().equals(List.of(d2.toString())), "d2 failed");
+        awaitTrue(() -> healRecords().size() == 5, "5 heal records");
+        for (HealRecord h : healRecords()) assertEquals(List.of(1), h.getShardsList());
+    }
+
+    @Test
+    void writeInFlightOnAFailingDirFailsCleanlyAndTheRetryLandsOnTheOtherDir() throws Exception {
+        Path d1 = tmp.resolve("d1");
+        Path d2 = tmp.resolve("d2");
+        // no periodic probe: the failed write itself must find the bad disk
+        node = StorageNode.start(new StorageNodeConfig("n1", "127.0.0.1", 0, List.of(d1, d2), etcd.endpoint(),
+                KEYS.root(), Duration.ofSeconds(5), Scrubber.Config.DISABLED).withDiskProbeInterval(Duration.ZERO));
+        client = new ShardClient(node.port());
+        String id = null;
+        for (int i = 0; id == null; i++) {
+            String candidate = "w" + i + ".2";
+            try (ShardWriter probe = node.store().newWriter(candidate, CHUNK)) { // closing drops its temp file
+                if (probe.dataDir().root().equals(d2)) id = candidate;
+            }
+        }
+        String writing = id;
+        byte[] data = randomBytes(3 * CHUNK, 7);
+        CompletableFuture<WriteShardResponse> result = new CompletableFuture<>();
+        StreamObserver<WriteShardRequest> requests = client.async.writeShard(ShardClient.observer(result));
+        requests.onNext(ShardClient.header(id, CHUNK));
+        requests.onNext(ShardClient.chunk(data, 0, CHUNK, ShardClient.crc(data, 0, CHUNK)));
+        awaitTrue(() -> countFiles(d2.resolve("tmp"), writing) == 1, "the temp file of the write exists");
+        deleteTree(d2);
+        requests.onNext(ShardClient.chunk(data, CHUNK, 2 * CHUNK, ShardClient.crc(data, CHUNK, 2 * CHUNK)));
+        requests.onNext(ShardClient.chunk(data, 2 * CHUNK, 3 * CHUNK, ShardClient.crc(data, 2 * CHUNK, 3 * CHUNK)));
+        requests.onCompleted();
+        Exception e = assertThrows(Exception.class, () -> result.get(10, TimeUnit.SECONDS));
+        assertEquals(Status.Code.UNAVAILABLE, Status.fromThrowable(e.getCause()).getCode(), e.toString());
+
+        awaitTrue(() -> nodeRecord().getFailedDirsList().equals(List.of(d2.toString())), "d2 failed");
+        assertEquals(d1.toString(), client.write(id, data, CHUNK).getDataDir());
+        assertArrayEquals(data, client.read(id, 0, 0));
+    }
+
+    @Test
+    void nodeWithEveryDirFailedStaysUpButRefusesWrites() throws Exception {
+        Path d1 = tmp.resolve("d1");
+        startNode(List.of(d1));
+        client.write("a.0", randomBytes(100, 1), CHUNK);
+        deleteTree(d1);
+        awaitTrue(() -> nodeRecord().getFailedDirsList().equals(List.of(d1.toString())), "d1 failed");
+        NodeRecord record = nodeRecord();
+        assertEquals(0, record.getDataDirsCount());
+        assertEquals(0, record.getFreeBytes());
+        assertEquals(0, record.getTotalBytes());
+        assertFalse(node.healthy());
+        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+                () -> client.write("b.0", randomBytes(100, 2), CHUNK));
+        assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode());
+        assertEquals(List.of(), client.list("", "", 0));
+        awaitTrue(() -> healRecords().size() == 1, "a.0 queued");
+        assertEquals(List.of(0), healRecords().get(0).getShardsList());
+    }
+
+    @Test
+    void tmpfsRemountedReadOnlyIsTakenOutAndNoLongerCounted() throws Exception {
+        Path d1 = mountTmpfs("m1");
+        Path d2 = mountTmpfs("m2");
+        startNode(List.of(d1, d2));
+        List<String> onD2 = new ArrayList<>();
+        Map<String, byte[]> onD1 = new TreeMap<>();
+        for (int i = 0; i < 40; i++) {
+            String id = "t" + i + ".5";
+            byte[] data = randomBytes(5000, i);
+            if (Path.of(client.write(id, data, CHUNK).getDataDir()).equals(d2)) onD2.add(id);
+            else onD1.put(id, data);
+        }
+        assertTrue(!onD2.isEmpty() && !onD1.isEmpty());
+        FileStore fs1 = Files.getFileStore(d1);
+        awaitTrue(() -> nodeRecord().getTotalBytes() == fs1.getTotalSpace() + Files.getFileStore(d2).getTotalSpace(),
+                "both tmpfs counted");
+
+        run("mount", "-o", "remount,ro", d2.toString());
+
+        awaitTrue(() -> nodeRecord().getFailedDirsList().equals(List.of(d2.toString())), "d2 failed");
+        assertEquals(fs1.getTotalSpace(), nodeRecord().getTotalBytes(), "only d1's space is counted");
+        awaitTrue(() -> healRecords().size() == onD2.size(), onD2.size() + " heal records");
+        for (HealRecord h : healRecords()) assertEquals(List.of(5), h.getShardsList());
+        onD1.forEach((id, data) -> assertArrayEquals(data, client.read(id, 0, 0)));
+        assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class,
+                () -> client.read(onD2.get(0), 0, 0)).getStatus().getCode(), "a read-only disk is not trusted either");
+        assertEquals(d1.toString(), client.write("after.0", randomBytes(5000, 99), CHUNK).getDataDir());
+    }
+
+    private Path mountTmpfs(String name) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve(name));
+        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", dir.toString())
+                .redirectErrorStream(true).start();
+        boolean mounted = p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+        Assumptions.assumeTrue(mounted, "mounting a tmpfs is not permitted here");
+        mounts.add(dir);
+        return dir;
+    }
+
+    private static void run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", command) + ": " + out);
+    }
+
+    private NodeRecord nodeRecord() throws Exception {
+        List<KeyValue> kvs = etcdClient.getKVClient().get(ByteSequence.from(KEYS.root() + "nodes/n1", StandardCharsets.UTF_8))
+                .get(5, TimeUnit.SECONDS).getKvs();
+        return kvs.isEmpty() ? NodeRecord.getDefaultInstance() : NodeRecord.parseFrom(kvs.get(0).getValue().getBytes());
+    }
+
+    private List<HealRecord> healRecords() throws Exception {
+        List<KeyValue> kvs = etcdClient.getKVClient().get(ByteSequence.from(KEYS.healPrefix(), StandardCharsets.UTF_8),
+                GetOption.builder().isPrefix(true).build()).get(5, TimeUnit.SECONDS).getKvs();
+        List<HealRecord> out = new ArrayList<>();
+        for (KeyValue kv : kvs) out.add(HealRecord.parseFrom(kv.getValue().getBytes()));
+        return out;
+    }
+
+    private long revision() throws Exception {
+        return etcdClient.getKVClient().get(ByteSequence.from("/", StandardCharsets.UTF_8)).get(5, TimeUnit.SECONDS)
+                .getHeader().getRevision();
+    }
+
+    private static long countFiles(Path dir, String prefix) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().startsWith(prefix)).count();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    static void deleteTree(Path root) throws Exception {
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+
+    @FunctionalInterface
+    interface Check {
+        boolean ok() throws Exception;
+    }
+
+    static void awaitTrue(Check check, String what) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!check.ok()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for: " + what);
+            Thread.sleep(50);
+        }
+    }
+}
