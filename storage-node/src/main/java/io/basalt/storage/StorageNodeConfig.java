@@ -11,9 +11,12 @@ import java.util.List;
  * @param etcdEndpoint comma-separated etcd URLs, or null to run without registering
  * @param scrub background bitrot scrub settings
  * @param zone failure domain (rack, zone) this node is in; placement spreads shards over zones; "" for none
+ * @param advertise host:port registered in etcd for peers to dial (a proxy, a NAT address), or null for the
+ *                  listen address
  */
 public record StorageNodeConfig(String nodeId, String host, int port, List<Path> dataDirs, String etcdEndpoint,
-                                String etcdPrefix, Duration leaseTtl, Scrubber.Config scrub, String zone) {
+                                String etcdPrefix, Duration leaseTtl, Scrubber.Config scrub, String zone,
+                                String advertise) {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final String DEFAULT_ETCD_PREFIX = "/basalt/";
     public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(10);
@@ -29,6 +32,14 @@ public record StorageNodeConfig(String nodeId, String host, int port, List<Path>
         dataDirs = List.copyOf(dataDirs);
         scrub = scrub == null ? Scrubber.Config.DEFAULT : scrub;
         zone = zone == null ? "" : zone;
+        if (advertise != null && advertise.lastIndexOf(':') <= 0) {
+            throw new IllegalArgumentException("advertise address must be HOST:PORT, got " + advertise);
+        }
+    }
+
+    public StorageNodeConfig(String nodeId, String host, int port, List<Path> dataDirs, String etcdEndpoint,
+                             String etcdPrefix, Duration leaseTtl, Scrubber.Config scrub, String zone) {
+        this(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone, null);
     }
 
     public StorageNodeConfig(String nodeId, String host, int port, List<Path> dataDirs, String etcdEndpoint,
@@ -47,14 +58,18 @@ public record StorageNodeConfig(String nodeId, String host, int port, List<Path>
     }
 
     public StorageNodeConfig withEtcd(String endpoint) {
-        return new StorageNodeConfig(nodeId, host, port, dataDirs, endpoint, etcdPrefix, leaseTtl, scrub, zone);
+        return new StorageNodeConfig(nodeId, host, port, dataDirs, endpoint, etcdPrefix, leaseTtl, scrub, zone, advertise);
     }
 
     public StorageNodeConfig withScrub(Scrubber.Config scrub) {
-        return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone);
+        return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone, advertise);
     }
 
     public StorageNodeConfig withZone(String z) {
-        return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, z);
+        return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, z, advertise);
+    }
+
+    public StorageNodeConfig withAdvertise(String hostPort) {
+        return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone, hostPort);
     }
 }
