@@ -77,8 +77,9 @@ public final class PutObjectHandler {
             if (contentMd5 != null && !HexFormat.of().formatHex(contentMd5).equals(seg.getMd5Hex())) {
                 throw new S3Exception(S3Error.BAD_DIGEST);
             }
+            // compared as text: a client's non-number is a mismatch (400), not a NumberFormatException (500)
             String decoded = req.header("X-Amz-Decoded-Content-Length");
-            if (decoded != null && req.body() instanceof AwsChunkedInputStream && Long.parseLong(decoded.trim()) != seg.getSize()) {
+            if (decoded != null && req.body() instanceof AwsChunkedInputStream && !decoded.trim().equals(String.valueOf(seg.getSize()))) {
                 throw new S3Exception(S3Error.INCOMPLETE_BODY);
             }
         } catch (RuntimeException e) {
