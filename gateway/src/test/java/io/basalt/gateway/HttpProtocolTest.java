@@ -72,6 +72,38 @@ class HttpProtocolTest {
     }
 
     @Test
+    void bodyShorterThanContentLengthIsIncompleteBody() throws Exception {
+        // found by the chaos fuzzer: a client that stops sending early (FIN) got a 500
+        SdkHttpFullRequest unsigned = SdkHttpFullRequest.builder().method(SdkHttpMethod.PUT)
+                .uri(URI.create(env.cluster().endpoint() + "/http/short"))
+                .putHeader("Content-Length", "10000")
+                .putHeader("x-amz-content-sha256", "UNSIGNED-PAYLOAD")
+                .build();
+        SignedRequest signed = AwsV4HttpSigner.create().sign(r -> r
+                .identity(AwsBasicCredentials.create("minioadmin", "minioadmin"))
+                .request(unsigned)
+                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "s3")
+                .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")
+                .putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, false));
+        StringBuilder head = new StringBuilder("PUT /http/short HTTP/1.1\r\n");
+        signed.request().headers().forEach((name, values) -> head.append(name).append(": ").append(values.get(0)).append("\r\n"));
+        if (signed.request().firstMatchingHeader("Host").isEmpty()) head.append("Host: 127.0.0.1:").append(env.cluster().gateway.port()).append("\r\n");
+        head.append("\r\n");
+        try (Socket socket = new Socket("127.0.0.1", env.cluster().gateway.port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
+            out.write(TestData.random(14, 3000));
+            socket.shutdownOutput();
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(answer.startsWith("HTTP/1.1 400") && answer.contains("<Code>IncompleteBody</Code>"), answer);
+        }
+        var e = org.junit.jupiter.api.Assertions.assertThrows(software.amazon.awssdk.services.s3.model.S3Exception.class,
+                () -> env.s3().headObject(b -> b.bucket("http").key("short")));
+        assertEquals(404, e.statusCode());
+    }
+
+    @Test
     void formEncodedBodiesAreStoredAsBytesNotParsed() throws Exception {
         java.net.http.HttpResponse<String> r;
         // Signed by the SDK as an ordinary PUT whose content type says "form".
