@@ -44,6 +44,7 @@ public final class MultipartHandler {
 
     public void create(S3Request req) {
         S3Context.checkKey(req.key());
+        ObjectHeaders.checkSize(req);
         ctx.requireBucket(req.bucket());
         ObjectRecord.Builder headers = ObjectRecord.newBuilder();
         ObjectHeaders.capture(req, headers);

@@ -35,6 +35,7 @@ public final class PutObjectHandler {
 
     public void put(S3Request req) throws IOException {
         S3Context.checkKey(req.key());
+        ObjectHeaders.checkSize(req);
         ctx.requireBucket(req.bucket());
         requireLength(req);
         boolean ifNoneMatch = "*".equals(req.header("If-None-Match"));
