@@ -66,6 +66,7 @@ public final class ChaosRunner {
             history.add(list);
         }
         List<String> violations = new ArrayList<>(new Checker(history).check());
+        violations.addAll(history.violations());
         return summarize(scenario.name(), history, violations);
     }
 

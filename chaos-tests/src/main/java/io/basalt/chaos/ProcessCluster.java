@@ -49,9 +49,11 @@ public final class ProcessCluster implements AutoCloseable {
     private Process etcd, coordinator, gateway;
     private final Process[] nodes;
     private final boolean[] paused;
+    /** One per node, in front of it: the address it advertises, so peers reach it only through the proxy. */
+    private final FaultProxy[] proxies;
     private final Thread hook = new Thread(this::close, "process-cluster-stop");
 
-    private ProcessCluster(Config cfg) {
+    private ProcessCluster(Config cfg) throws IOException {
         this.cfg = cfg;
         this.javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
         this.etcdPort = freePort();
@@ -61,6 +63,8 @@ public final class ProcessCluster implements AutoCloseable {
         for (int i = 0; i < nodePorts.length; i++) nodePorts[i] = freePort();
         this.nodes = new Process[cfg.nodes()];
         this.paused = new boolean[cfg.nodes()];
+        this.proxies = new FaultProxy[cfg.nodes()];
+        for (int i = 0; i < proxies.length; i++) proxies[i] = new FaultProxy(nodePorts[i]);
     }
 
     /** Starts everything and waits until the gateway is ready and every node is registered. */
@@ -181,7 +185,8 @@ public final class ProcessCluster implements AutoCloseable {
         List<String> cmd = jvm("storage-node", "-Xmx192m", "io.basalt.storage.StorageNodeMain");
         cmd.addAll(List.of("--id", "node-" + (i + 1), "--listen", "127.0.0.1:" + nodePorts[i],
                 "--data", data.toString(), "--etcd", etcdEndpoint(),
-                "--lease-ttl", String.valueOf(cfg.leaseTtlSeconds())));
+                "--lease-ttl", String.valueOf(cfg.leaseTtlSeconds()),
+                "--advertise", "127.0.0.1:" + proxies[i].port()));
         nodes[i] = launch("node-" + (i + 1), cmd);
         paused[i] = false;
     }
@@ -278,6 +283,11 @@ public final class ProcessCluster implements AutoCloseable {
         startNode(i);
     }
 
+    /** The fault proxy in front of storage node i (0-based). */
+    public FaultProxy proxy(int i) {
+        return proxies[i];
+    }
+
     public boolean nodeRunning(int i) {
         return nodes[i] != null && nodes[i].isAlive();
     }
@@ -306,6 +316,10 @@ public final class ProcessCluster implements AutoCloseable {
     public void restartCoordinator() throws IOException {
         if (coordinator != null && coordinator.isAlive()) return;
         startCoordinator();
+    }
+
+    public boolean gatewayRunning() {
+        return gateway != null && gateway.isAlive();
     }
 
     public boolean coordinatorRunning() {
@@ -405,6 +419,7 @@ public final class ProcessCluster implements AutoCloseable {
         for (Process p : services) p.destroy();
         for (Process p : services) stop(p);
         stop(etcd);
+        for (FaultProxy p : proxies) p.close();
         gateway = coordinator = etcd = null;
         java.util.Arrays.fill(nodes, null);
     }

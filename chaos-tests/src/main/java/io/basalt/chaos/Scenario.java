@@ -13,7 +13,8 @@ public interface Scenario {
 
     static List<Scenario> all() {
         // shard-corruption last: corrupted shards stay on disk and would add to later node losses
-        return List.of(new NodePause(), new NodeKill(), new CoordinatorKill(), new ShardCorruption());
+        return List.of(new NodePause(), new NodeKill(), new CoordinatorKill(), new NetworkFaults(), new Fuzz(),
+                new ClockSkew(), new ShardCorruption());
     }
 
     static Scenario named(String name) {
