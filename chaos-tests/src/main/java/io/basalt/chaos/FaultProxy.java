@@ -40,7 +40,7 @@ public final class FaultProxy implements AutoCloseable {
 
     private static final int CHUNK = 64 << 10;
     /** Per chunk in FLAKY mode: the chance to reset the connection, and to stall the direction. */
-    private static final double RESET_CHANCE = 0.004, STALL_CHANCE = 0.02;
+    private static final double RESET_CHANCE = 0.02, STALL_CHANCE = 0.03;
 
     private final ServerSocket server;
     private final InetSocketAddress target;
