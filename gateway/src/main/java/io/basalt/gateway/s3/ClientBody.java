@@ -13,7 +13,7 @@ public final class ClientBody extends FilterInputStream {
 
     /** Reading the client's body failed. */
     public static final class ReadFailed extends IOException {
-        ReadFailed(IOException cause) {
+        ReadFailed(Exception cause) {
             super(cause.getMessage(), cause);
         }
     }
@@ -26,7 +26,8 @@ public final class ClientBody extends FilterInputStream {
     public int read() throws IOException {
         try {
             return super.read();
-        } catch (IOException e) {
+        } catch (IOException | IllegalStateException e) {
+            // IllegalStateException: Undertow freed the connection's buffer under us (it was closed)
             throw new ReadFailed(e);
         }
     }
@@ -35,7 +36,8 @@ public final class ClientBody extends FilterInputStream {
     public int read(byte[] b, int off, int len) throws IOException {
         try {
             return super.read(b, off, len);
-        } catch (IOException e) {
+        } catch (IOException | IllegalStateException e) {
+            // IllegalStateException: Undertow freed the connection's buffer under us (it was closed)
             throw new ReadFailed(e);
         }
     }
@@ -44,7 +46,8 @@ public final class ClientBody extends FilterInputStream {
     public long skip(long n) throws IOException {
         try {
             return super.skip(n);
-        } catch (IOException e) {
+        } catch (IOException | IllegalStateException e) {
+            // IllegalStateException: Undertow freed the connection's buffer under us (it was closed)
             throw new ReadFailed(e);
         }
     }
