@@ -65,6 +65,7 @@ public final class Fuzz implements Scenario {
         Instant begin = Instant.now();
         try (S3Client s3 = Workload.client(c.endpoint())) {
             String bucket = HostileClient.workloadBucket(s3, name());
+            Thread stalled = Thread.ofVirtual().start(() -> stalledBodyIsCutOff(client, h, bucket, c.config().ioTimeoutMs()));
             List<Case> cases = cases();
             // leave room at the end for the checks below while the workload still runs
             long fuzzUntil = until - Math.min(6_000_000_000L, (until - System.nanoTime()) / 3);
@@ -100,6 +101,7 @@ public final class Fuzz implements Scenario {
                         System.nanoTime());
             }
             ChaosMain.log("fuzz: answers " + new java.util.TreeMap<>(answers));
+            if (!stalled.join(java.time.Duration.ofSeconds(40))) h.violation("fuzz: the stalled-body check never ended");
             for (int i = 0; i < c.nodeCount(); i++) {
                 if (!c.nodeRunning(i)) h.violation("fuzz: storage node-" + (i + 1) + " died");
             }
@@ -545,6 +547,29 @@ public final class Fuzz implements Scenario {
         }
     }
 
+    /**
+     * A signed PUT whose body stops half-way while the connection stays open: the gateway must give up on it
+     * (after twice its I/O timeout) rather than hold a worker and k+m shard streams for ever.
+     */
+    private static void stalledBodyIsCutOff(HostileClient client, History h, String bucket, long ioTimeoutMs) {
+        long limit = 2 * ioTimeoutMs + 10_000;
+        try (RawHttp r = new RawHttp(client.port)) {
+            r.send(client.signedHead("PUT", "/" + bucket + "/" + PREFIX + "stalled-long", null, Map.of(), "UNSIGNED-PAYLOAD",
+                    Instant.now(), Map.of("Content-Length", String.valueOf(4 << 20))));
+            r.send(new byte[300_000]);
+            long start = System.nanoTime();
+            RawHttp.Answer a = r.read(limit, false);
+            h.fault("fuzz", "a signed PUT stalled mid-body: " + a.show(), start, System.nanoTime());
+            if (a.end() == RawHttp.End.TIMEOUT) {
+                h.violation("fuzz: a signed PUT whose body stalled was not cut off within " + limit + " ms");
+            } else if (a.end() == RawHttp.End.ANSWER && (a.status() < 400 || a.status() >= 500 && a.status() != 503)) {
+                h.violation("fuzz: a signed PUT whose body stalled got " + a.show());
+            }
+        } catch (IOException e) {
+            // the server closed on us while we were still sending: cut off, as it should be
+        }
+    }
+
     // ------------------------------------------------------------------ end checks
 
     /** No file in any node's tmp/ older than the scenario's last seconds: every aborted write was cleaned up. */
@@ -588,7 +613,7 @@ public final class Fuzz implements Scenario {
             });
         }
         for (String k : List.of(PREFIX + "nul\u0000", PREFIX + "overlong\uFFFD\uFFFD", PREFIX + "bad\uFFFD\uFFFD", PREFIX + "pct%zz%4",
-                PREFIX + "half0", PREFIX + "stalled0")) {
+                PREFIX + "half0", PREFIX + "stalled0", PREFIX + "stalled-long")) {
             try {
                 s3.headObject(b -> b.bucket(bucket).key(k));
                 h.violation("fuzz: HEAD finds " + k);
