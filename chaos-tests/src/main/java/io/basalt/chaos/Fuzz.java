@@ -275,6 +275,12 @@ public final class Fuzz implements Scenario {
                     .getBytes(StandardCharsets.UTF_8);
             return signed(x, "POST", path(x), "uploadId=" + "not-an-upload-" + x.rnd().nextInt(1000), b);
         }));
+        l.add(new Case("UploadPartCopy range past a long", Expect.REJECT, x -> withUpload(x, id -> signed(x, "PUT", path(x),
+                "partNumber=1&uploadId=" + SigV4Signer.encode(id, false), Map.of("x-amz-copy-source", "/" + x.bucket() + "/"
+                        + Workload.key(0, 0), "x-amz-copy-source-range", "bytes=0-99999999999999999999"), new byte[0]))));
+        l.add(new Case("UploadPart bad part numbers", Expect.REJECT, x -> withUpload(x, id -> signed(x, "PUT", path(x),
+                "partNumber=" + (x.rnd().nextBoolean() ? "0" : "10001") + "&uploadId=" + SigV4Signer.encode(id, false),
+                body(x, 100)))));
         l.add(new Case("DeleteObjects garbage XML", Expect.REJECT, x -> deleteObjects(x, garbage(x, 3000))));
         l.add(new Case("DeleteObjects huge XML", Expect.REJECT, x -> deleteObjects(x, hugeXml("Delete",
                 "<Object><Key>" + PREFIX + "x</Key></Object>", 3 << 20))));
@@ -451,13 +457,23 @@ public final class Fuzz implements Scenario {
         }
     }
 
-    /** POST ?uploadId= of a real upload (created here, aborted after) with a hostile body. */
+    /** POST ?uploadId= of a real upload with a hostile body. */
     private static RawHttp.Answer complete(Ctx x, byte[] xml) throws IOException {
+        return withUpload(x, id -> signed(x, "POST", path(x), "uploadId=" + SigV4Signer.encode(id, false), xml));
+    }
+
+    @FunctionalInterface
+    private interface UploadRequest {
+        RawHttp.Answer send(String uploadId) throws IOException;
+    }
+
+    /** Runs {@code r} against a real multipart upload of the case's key, created here and aborted after. */
+    private static RawHttp.Answer withUpload(Ctx x, UploadRequest r) throws IOException {
         RawHttp.Answer created = signed(x, "POST", path(x), "uploads", new byte[0]);
         String id = created.body() == null ? null : between(created.body(), "<UploadId>", "</UploadId>");
         if (id == null) return created; // judged like any answer
         try {
-            return signed(x, "POST", path(x), "uploadId=" + SigV4Signer.encode(id, false), xml);
+            return r.send(id);
         } finally {
             signed(x, "DELETE", path(x), "uploadId=" + SigV4Signer.encode(id, false), null);
         }

@@ -88,7 +88,7 @@ public final class RawHttp implements AutoCloseable {
         long deadline = start + timeoutMillis * 1_000_000;
         try {
             InputStream in = socket.getInputStream();
-            return readAfterContinue(new ByteArrayOutputStream(), in, new byte[8192], deadline, start, head);
+            return readAnswer(new ByteArrayOutputStream(), in, new byte[8192], deadline, start, head);
         } catch (SocketTimeoutException e) {
             return new Answer(End.TIMEOUT, 0, Map.of(), null, ms(start));
         } catch (IOException e) {
@@ -96,42 +96,40 @@ public final class RawHttp implements AutoCloseable {
         }
     }
 
-    private Answer readAfterContinue(ByteArrayOutputStream buf, InputStream in, byte[] b, long deadline, long start,
+    private Answer readAnswer(ByteArrayOutputStream buf, InputStream in, byte[] b, long deadline, long start,
                                      boolean head) throws IOException {
-        {
-            int headEnd = indexOf(buf.toByteArray(), "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-            while (headEnd < 0) {
-                int n = readSome(in, b, deadline);
-                if (n < 0) return new Answer(buf.size() == 0 ? End.CLOSED : End.ANSWER, buf.size() == 0 ? 0 : -1, Map.of(),
-                        buf.toString(StandardCharsets.ISO_8859_1), ms(start));
-                buf.write(b, 0, n);
-                headEnd = indexOf(buf.toByteArray(), "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-            }
-            byte[] all = buf.toByteArray();
-            String[] lines = new String(all, 0, headEnd, StandardCharsets.ISO_8859_1).split("\r\n");
-            String[] status = lines[0].split(" ", 3);
-            int code = status.length > 1 ? parseInt(status[1]) : -1;
-            if (code == 100) { // an interim answer: the real one follows
-                byte[] rest = java.util.Arrays.copyOfRange(all, headEnd + 4, all.length);
-                buf.reset();
-                buf.write(rest);
-                return readAfterContinue(buf, in, b, deadline, start, head);
-            }
-            Map<String, String> headers = new LinkedHashMap<>();
-            for (int i = 1; i < lines.length; i++) {
-                int c = lines[i].indexOf(':');
-                if (c > 0) headers.put(lines[i].substring(0, c).trim().toLowerCase(Locale.ROOT), lines[i].substring(c + 1).trim());
-            }
-            ByteArrayOutputStream body = new ByteArrayOutputStream();
-            body.write(all, headEnd + 4, all.length - headEnd - 4);
-            long len = head || code == 204 || code == 304 ? 0 : parseLong(headers.get("content-length"));
-            while (len >= 0 && body.size() < Math.min(len, 64 << 10)) {
-                int n = readSome(in, b, deadline);
-                if (n < 0) break;
-                body.write(b, 0, n);
-            }
-            return new Answer(End.ANSWER, code, headers, body.toString(StandardCharsets.UTF_8), ms(start));
+        int headEnd = indexOf(buf.toByteArray(), "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        while (headEnd < 0) {
+            int n = readSome(in, b, deadline);
+            if (n < 0) return new Answer(buf.size() == 0 ? End.CLOSED : End.ANSWER, buf.size() == 0 ? 0 : -1, Map.of(),
+                    buf.toString(StandardCharsets.ISO_8859_1), ms(start));
+            buf.write(b, 0, n);
+            headEnd = indexOf(buf.toByteArray(), "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
         }
+        byte[] all = buf.toByteArray();
+        String[] lines = new String(all, 0, headEnd, StandardCharsets.ISO_8859_1).split("\r\n");
+        String[] status = lines[0].split(" ", 3);
+        int code = status.length > 1 ? parseInt(status[1]) : -1;
+        if (code == 100) { // an interim answer: the real one follows
+            byte[] rest = java.util.Arrays.copyOfRange(all, headEnd + 4, all.length);
+            buf.reset();
+            buf.write(rest);
+            return readAnswer(buf, in, b, deadline, start, head);
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (int i = 1; i < lines.length; i++) {
+            int c = lines[i].indexOf(':');
+            if (c > 0) headers.put(lines[i].substring(0, c).trim().toLowerCase(Locale.ROOT), lines[i].substring(c + 1).trim());
+        }
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write(all, headEnd + 4, all.length - headEnd - 4);
+        long len = head || code == 204 || code == 304 ? 0 : parseLong(headers.get("content-length"));
+        while (len >= 0 && body.size() < Math.min(len, 64 << 10)) {
+            int n = readSome(in, b, deadline);
+            if (n < 0) break;
+            body.write(b, 0, n);
+        }
+        return new Answer(End.ANSWER, code, headers, body.toString(StandardCharsets.UTF_8), ms(start));
     }
 
     private int readSome(InputStream in, byte[] b, long deadline) throws IOException {
