@@ -88,6 +88,7 @@ public final class ChaosRunner {
             clients.forEach(S3Client::close);
         }
         List<String> violations = new ArrayList<>(new Checker(history).check());
+        violations.addAll(history.violations());
         log.accept(scenario.name() + ": waiting for full redundancy");
         Redundancy red = awaitFullRedundancy(cluster, history, REDUNDANCY_BOUND);
         violations.addAll(red.violations());

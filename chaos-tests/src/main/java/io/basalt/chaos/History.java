@@ -16,6 +16,7 @@ public final class History {
     private final AtomicLong ids = new AtomicLong();
     private final ConcurrentLinkedQueue<Op> ops = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Fault> faults = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
 
     public long nextId() {
         return ids.incrementAndGet();
@@ -38,5 +39,14 @@ public final class History {
 
     public List<Fault> faults() {
         return new ArrayList<>(faults);
+    }
+
+    /** A bad outcome a scenario saw itself (a fuzzed request's answer, say); reported with the checker's. */
+    public void violation(String what) {
+        violations.add(what);
+    }
+
+    public List<String> violations() {
+        return new ArrayList<>(violations);
     }
 }

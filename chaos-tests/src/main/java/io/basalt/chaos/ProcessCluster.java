@@ -61,9 +61,11 @@ public final class ProcessCluster implements AutoCloseable {
     private final int[] coordinatorStarts;
     private final Process[] nodes;
     private final boolean[] paused;
+    /** One per node, in front of it: the address it advertises, so peers reach it only through the proxy. */
+    private final FaultProxy[] proxies;
     private final Thread hook = new Thread(this::close, "process-cluster-stop");
 
-    private ProcessCluster(Config cfg) {
+    private ProcessCluster(Config cfg) throws IOException {
         this.cfg = cfg;
         this.javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
         this.etcdPorts = freePorts(cfg.etcdMembers());
@@ -77,6 +79,8 @@ public final class ProcessCluster implements AutoCloseable {
         for (int i = 0; i < nodePorts.length; i++) nodePorts[i] = freePort();
         this.nodes = new Process[cfg.nodes()];
         this.paused = new boolean[cfg.nodes()];
+        this.proxies = new FaultProxy[cfg.nodes()];
+        for (int i = 0; i < proxies.length; i++) proxies[i] = new FaultProxy(nodePorts[i]);
     }
 
     /** Starts everything and waits until the gateway is ready and every node is registered. */
@@ -253,7 +257,8 @@ public final class ProcessCluster implements AutoCloseable {
         cmd.addAll(List.of("--id", "node-" + (i + 1), "--listen", "127.0.0.1:" + nodePorts[i],
                 "--data", data.toString(), "--etcd", etcdFlag(),
                 "--lease-ttl", String.valueOf(cfg.leaseTtlSeconds()),
-                "--scrub-interval-hours", String.valueOf(cfg.scrubIntervalSeconds() / 3600.0)));
+                "--scrub-interval-hours", String.valueOf(cfg.scrubIntervalSeconds() / 3600.0),
+                "--advertise", "127.0.0.1:" + proxies[i].port()));
         nodes[i] = launch("node-" + (i + 1), cmd);
         paused[i] = false;
     }
@@ -363,6 +368,11 @@ public final class ProcessCluster implements AutoCloseable {
         startNode(i);
     }
 
+    /** The fault proxy in front of storage node i (0-based). */
+    public FaultProxy proxy(int i) {
+        return proxies[i];
+    }
+
     public boolean nodeRunning(int i) {
         return nodes[i] != null && nodes[i].isAlive();
     }
@@ -395,6 +405,12 @@ public final class ProcessCluster implements AutoCloseable {
     /** Starts every coordinator that is not running. */
     public void restartCoordinator() throws IOException {
         for (int i = 0; i < coordinators.length; i++) if (!coordinatorRunning(i)) startCoordinator(i);
+    }
+
+    /** True when every gateway runs. */
+    public boolean gatewayRunning() {
+        for (int i = 0; i < gateways.length; i++) if (!gatewayRunning(i)) return false;
+        return true;
     }
 
     /** True when every coordinator runs. */
@@ -622,6 +638,7 @@ public final class ProcessCluster implements AutoCloseable {
         for (Process p : services) stop(p);
         for (Process e : etcds) if (e != null) e.destroy();
         for (Process e : etcds) stop(e);
+        for (FaultProxy p : proxies) p.close();
         java.util.Arrays.fill(gateways, null);
         java.util.Arrays.fill(coordinators, null);
         java.util.Arrays.fill(etcds, null);

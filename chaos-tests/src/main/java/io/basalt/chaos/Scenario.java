@@ -19,7 +19,7 @@ public interface Scenario {
     static List<Scenario> all() {
         // every scenario ends at full redundancy (ChaosRunner waits for it), so none adds to the next one's losses
         return List.of(new NodePause(), new NodeKill(), new CoordinatorKill(), new GatewayKill(), new EtcdLeaderKill(),
-                new DiskFull(), new ShardLoss(), new ShardCorruption());
+                new NetworkFaults(), new Fuzz(), new ClockSkew(), new DiskFull(), new ShardLoss(), new ShardCorruption());
     }
 
     static Scenario named(String name) {

@@ -128,19 +128,19 @@ class ChaosSmokeTest {
     }
 
     @Test
-    @Order(6)
+    @Order(9)
     void diskFull() throws Exception {
         run(new DiskFull());
     }
 
     @Test
-    @Order(7)
+    @Order(10)
     void shardLoss() throws Exception {
         run(new ShardLoss());
     }
 
     @Test
-    @Order(8)
+    @Order(11)
     void shardCorruption() throws Exception {
         run(new ShardCorruption());
     }
@@ -154,9 +154,27 @@ class ChaosSmokeTest {
 
     /** Whatever the faults left behind (a killed gateway's shards, healed-around copies) is gone after the grace. */
     @Test
-    @Order(9)
+    @Order(12)
     void noOrphanShardFilesAfterTheGrace() throws Exception {
         List<String> v = ChaosRunner.awaitNoOrphans(cluster, System.out::println);
         assertEquals(List.of(), v);
+    }
+
+    @Test
+    @Order(6)
+    void network() throws Exception {
+        run(new NetworkFaults());
+    }
+
+    @Test
+    @Order(7)
+    void fuzz() throws Exception {
+        run(new Fuzz());
+    }
+
+    @Test
+    @Order(8)
+    void clockSkew() throws Exception {
+        run(new ClockSkew());
     }
 }

@@ -76,6 +76,10 @@ public final class Gateway implements AutoCloseable {
                 .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, -1L)
                 .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, 120_000)
+                // A client silent mid-request (a stalled body) would hold a worker thread and k+m open shard
+                // streams for ever. The gateway's own waits on storage end within the I/O timeout, so a read
+                // from the client that waits twice that long fails (S3 says RequestTimeout) and the PUT is dropped.
+                .setSocketOption(org.xnio.Options.READ_TIMEOUT, idleTimeoutMs(cfg))
                 .setHandler(root)
                 .build();
         server.start();
@@ -96,6 +100,10 @@ public final class Gateway implements AutoCloseable {
         log.info("S3 gateway listening on http://{}:{} (erasure {}+{}, block {} bytes)", cfg.host(), g.port(),
                 cfg.dataShards(), cfg.parityShards(), cfg.blockSize());
         return g;
+    }
+
+    static int idleTimeoutMs(GatewayConfig cfg) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1_000, 2 * cfg.ioTimeoutMs()));
     }
 
     /** etcd's cluster id: the same for every gateway of one cluster and across restarts. */

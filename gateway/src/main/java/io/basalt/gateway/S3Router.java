@@ -17,6 +17,7 @@ import io.basalt.gateway.handlers.MultipartHandler;
 import io.basalt.gateway.handlers.PutObjectHandler;
 import io.basalt.gateway.handlers.S3Context;
 import io.basalt.gateway.handlers.SubresourceHandler;
+import io.basalt.gateway.s3.ClientBody;
 import io.basalt.gateway.s3.Responses;
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
@@ -93,7 +94,7 @@ public final class S3Router implements HttpHandler {
             if ("100-continue".equalsIgnoreCase(String.valueOf(req.header("Expect")).trim())) {
                 HttpContinue.sendContinueResponseBlocking(ex);
             }
-            req.body(BodyVerifier.wrap(tracked.count(ex.getInputStream()), auth));
+            req.body(BodyVerifier.wrap(new ClientBody(tracked.count(ex.getInputStream())), auth));
             dispatch(req, route);
         } catch (S3Exception e) {
             fail(ex, e, req, requestId);
@@ -104,7 +105,7 @@ public final class S3Router implements HttpHandler {
             S3Exception cause = findS3Cause(e);
             if (cause != null) {
                 fail(ex, cause, req, requestId);
-            } else if (e instanceof IOException && !ex.isRequestComplete()) {
+            } else if (bodyReadFailed(e) || e instanceof IOException && !ex.isRequestComplete()) {
                 // Most often the client went away mid-body; nothing was committed.
                 log.warn("{} {}: request body failed: {}", ex.getRequestMethod(), ex.getRequestURI(), e.toString());
                 fail(ex, new S3Exception(S3Error.INCOMPLETE_BODY), req, requestId);
@@ -222,6 +223,13 @@ public final class S3Router implements HttpHandler {
             }
         }
         ex.setPersistent(false);
+    }
+
+    private static boolean bodyReadFailed(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof ClientBody.ReadFailed) return true;
+        }
+        return false;
     }
 
     private static S3Exception findS3Cause(Throwable t) {

@@ -72,6 +72,91 @@ class HttpProtocolTest {
     }
 
     @Test
+    void bodyShorterThanContentLengthIsIncompleteBody() throws Exception {
+        // found by the chaos fuzzer: a client that stops sending early (FIN) got a 500
+        SdkHttpFullRequest unsigned = SdkHttpFullRequest.builder().method(SdkHttpMethod.PUT)
+                .uri(URI.create(env.cluster().endpoint() + "/http/short"))
+                .putHeader("Content-Length", "10000")
+                .putHeader("x-amz-content-sha256", "UNSIGNED-PAYLOAD")
+                .build();
+        SignedRequest signed = AwsV4HttpSigner.create().sign(r -> r
+                .identity(AwsBasicCredentials.create("minioadmin", "minioadmin"))
+                .request(unsigned)
+                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "s3")
+                .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")
+                .putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, false));
+        StringBuilder head = new StringBuilder("PUT /http/short HTTP/1.1\r\n");
+        signed.request().headers().forEach((name, values) -> head.append(name).append(": ").append(values.get(0)).append("\r\n"));
+        if (signed.request().firstMatchingHeader("Host").isEmpty()) head.append("Host: 127.0.0.1:").append(env.cluster().gateway.port()).append("\r\n");
+        head.append("\r\n");
+        try (Socket socket = new Socket("127.0.0.1", env.cluster().gateway.port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
+            out.write(TestData.random(14, 3000));
+            socket.shutdownOutput();
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(answer.startsWith("HTTP/1.1 400") && answer.contains("<Code>IncompleteBody</Code>"), answer);
+        }
+        var e = org.junit.jupiter.api.Assertions.assertThrows(software.amazon.awssdk.services.s3.model.S3Exception.class,
+                () -> env.s3().headObject(b -> b.bucket("http").key("short")));
+        assertEquals(404, e.statusCode());
+    }
+
+    @Test
+    void aStalledBodyIsCutOffAndNothingStays(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        // I/O timeout 1.5 s: a client silent for 3 s is cut off
+        try (TestCluster c = new TestCluster(dir, 6, 4, 2, g -> g.withIoTimeoutMs(1_500));
+             software.amazon.awssdk.services.s3.S3Client s3 = c.client()) {
+            s3.createBucket(b -> b.bucket("stall"));
+            SdkHttpFullRequest unsigned = SdkHttpFullRequest.builder().method(SdkHttpMethod.PUT)
+                    .uri(URI.create(c.endpoint() + "/stall/slow"))
+                    .putHeader("Content-Length", "100000")
+                    .putHeader("x-amz-content-sha256", "UNSIGNED-PAYLOAD")
+                    .build();
+            SignedRequest signed = AwsV4HttpSigner.create().sign(r -> r
+                    .identity(AwsBasicCredentials.create("minioadmin", "minioadmin"))
+                    .request(unsigned)
+                    .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "s3")
+                    .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")
+                    .putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, false));
+            StringBuilder head = new StringBuilder("PUT /stall/slow HTTP/1.1\r\n");
+            signed.request().headers().forEach((name, values) -> head.append(name).append(": ").append(values.get(0)).append("\r\n"));
+            if (signed.request().firstMatchingHeader("Host").isEmpty()) head.append("Host: 127.0.0.1:").append(c.gateway.port()).append("\r\n");
+            head.append("\r\n");
+            try (Socket socket = new Socket("127.0.0.1", c.gateway.port())) {
+                socket.setSoTimeout(20_000);
+                socket.getOutputStream().write(head.toString().getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().write(TestData.random(15, 70_000)); // then nothing more
+                long start = System.nanoTime();
+                int read;
+                try {
+                    read = socket.getInputStream().read();
+                } catch (java.net.SocketException reset) {
+                    read = -1;
+                }
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                assertEquals(-1, read, "the server closes the connection");
+                assertTrue(ms >= 2_000 && ms < 15_000, "cut off after " + ms + " ms");
+            }
+            var e = org.junit.jupiter.api.Assertions.assertThrows(software.amazon.awssdk.services.s3.model.S3Exception.class,
+                    () -> s3.headObject(b -> b.bucket("stall").key("slow")));
+            assertEquals(404, e.statusCode());
+            // the shard streams were cancelled: the nodes dropped their temporary files
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            java.util.List<java.nio.file.Path> tmp;
+            do {
+                Thread.sleep(200);
+                try (var files = java.nio.file.Files.walk(dir)) {
+                    tmp = files.filter(f -> f.getParent() != null && f.getParent().getFileName().toString().equals("tmp")
+                            && f.getFileName().toString().endsWith(".tmp")).toList(); // a node's <data>/tmp/, not etcd's
+                }
+            } while (!tmp.isEmpty() && System.nanoTime() < deadline);
+            assertEquals(java.util.List.of(), tmp, "temporary shard files left");
+        }
+    }
+
+    @Test
     void formEncodedBodiesAreStoredAsBytesNotParsed() throws Exception {
         java.net.http.HttpResponse<String> r;
         // Signed by the SDK as an ordinary PUT whose content type says "form".

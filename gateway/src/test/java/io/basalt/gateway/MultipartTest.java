@@ -137,6 +137,19 @@ class MultipartTest {
     }
 
     @Test
+    void copySourceRangePastALongIsInvalidRange() {
+        // found by reading what the chaos fuzzer hit next door: this was a 500 (NumberFormatException)
+        env.s3().putObject(b -> b.bucket(BUCKET).key("range-src"), RequestBody.fromString("small"));
+        String id = env.s3().createMultipartUpload(b -> b.bucket(BUCKET).key("range-dst")).uploadId();
+        S3Exception e = assertThrows(S3Exception.class, () -> env.s3().uploadPartCopy(b -> b.sourceBucket(BUCKET)
+                .sourceKey("range-src").destinationBucket(BUCKET).destinationKey("range-dst").uploadId(id).partNumber(1)
+                .copySourceRange("bytes=0-99999999999999999999")));
+        assertEquals(416, e.statusCode());
+        assertEquals("InvalidRange", e.awsErrorDetails().errorCode());
+        env.s3().abortMultipartUpload(b -> b.bucket(BUCKET).key("range-dst").uploadId(id));
+    }
+
+    @Test
     void singleEmptyPartMakesAnEmptyObject() {
         String id = env.s3().createMultipartUpload(b -> b.bucket(BUCKET).key("empty")).uploadId();
         String e = env.s3().uploadPart(b -> b.bucket(BUCKET).key("empty").uploadId(id).partNumber(1), RequestBody.empty()).eTag();

@@ -55,7 +55,8 @@ public final class StorageNode implements AutoCloseable {
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 .build()
                 .start();
-        String address = advertisedHost(config.host()) + ":" + server.getPort();
+        String address = config.advertise() != null ? config.advertise()
+                : advertisedHost(config.host()) + ":" + server.getPort();
         NodeRegistration registration = null;
         if (config.etcdEndpoint() != null) {
             long startedMs = System.currentTimeMillis();

@@ -13,10 +13,12 @@ import java.util.List;
  * @param zone failure domain (rack, zone) this node is in; placement spreads shards over zones; "" for none
  * @param diskProbeInterval how often each data dir is probed (write, fsync, read, delete); zero: never
  * @param metricsListen HOST:PORT of the /metrics and /health endpoint, or null for none
+ * @param advertise host:port registered in etcd for peers to dial (a proxy, a NAT address), or null for the
+ *                  listen address
  */
 public record StorageNodeConfig(String nodeId, String host, int port, List<Path> dataDirs, String etcdEndpoint,
                                 String etcdPrefix, Duration leaseTtl, Scrubber.Config scrub, String zone,
-                                Duration diskProbeInterval, String metricsListen) {
+                                Duration diskProbeInterval, String metricsListen, String advertise) {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final String DEFAULT_ETCD_PREFIX = "/basalt/";
     public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(10);
@@ -35,11 +37,14 @@ public record StorageNodeConfig(String nodeId, String host, int port, List<Path>
         zone = zone == null ? "" : zone;
         diskProbeInterval = diskProbeInterval == null ? DEFAULT_DISK_PROBE_INTERVAL : diskProbeInterval;
         if (diskProbeInterval.isNegative()) throw new IllegalArgumentException("negative disk probe interval");
+        if (advertise != null && advertise.lastIndexOf(':') <= 0) {
+            throw new IllegalArgumentException("advertise address must be HOST:PORT, got " + advertise);
+        }
     }
 
     public StorageNodeConfig(String nodeId, String host, int port, List<Path> dataDirs, String etcdEndpoint,
                              String etcdPrefix, Duration leaseTtl, Scrubber.Config scrub, String zone) {
-        this(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone, null, null);
+        this(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone, null, null, null);
     }
 
     public StorageNodeConfig(String nodeId, String host, int port, List<Path> dataDirs, String etcdEndpoint,
@@ -59,26 +64,32 @@ public record StorageNodeConfig(String nodeId, String host, int port, List<Path>
 
     public StorageNodeConfig withEtcd(String endpoint) {
         return new StorageNodeConfig(nodeId, host, port, dataDirs, endpoint, etcdPrefix, leaseTtl, scrub, zone,
-                diskProbeInterval, metricsListen);
+                diskProbeInterval, metricsListen, advertise);
     }
 
     public StorageNodeConfig withScrub(Scrubber.Config scrub) {
         return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone,
-                diskProbeInterval, metricsListen);
+                diskProbeInterval, metricsListen, advertise);
     }
 
     public StorageNodeConfig withZone(String z) {
         return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, z,
-                diskProbeInterval, metricsListen);
+                diskProbeInterval, metricsListen, advertise);
     }
 
     public StorageNodeConfig withDiskProbeInterval(Duration interval) {
         return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone,
-                interval, metricsListen);
+                interval, metricsListen, advertise);
     }
 
     public StorageNodeConfig withMetricsListen(String hostPort) {
         return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone,
-                diskProbeInterval, hostPort);
+                diskProbeInterval, hostPort, advertise);
+
+    }
+
+    public StorageNodeConfig withAdvertise(String hostPort) {
+        return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone,
+                diskProbeInterval, metricsListen, hostPort);
     }
 }

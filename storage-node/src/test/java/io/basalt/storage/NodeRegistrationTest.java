@@ -72,6 +72,18 @@ class NodeRegistrationTest {
     }
 
     @Test
+    void advertisedAddressIsRegistered(@TempDir Path dir) throws Exception {
+        // e.g. a fault proxy in front of the node: peers must dial it, not the listen port
+        var config = StorageNodeConfig.local("node-d", List.of(dir)).withEtcd(etcd.endpoint()).withAdvertise("127.0.0.1:1");
+        try (StorageNode node = StorageNode.start(config)) {
+            assertEquals("127.0.0.1:1", node.address());
+            GetResponse got = get("/basalt/nodes/node-d");
+            assertEquals("127.0.0.1:1", NodeRecord.parseFrom(got.getKvs().get(0).getValue().getBytes()).getAddress());
+            assertTrue(node.port() > 1, "still listening on its own port");
+        }
+    }
+
+    @Test
     void lostLeaseIsReplaced(@TempDir Path dir) throws Exception {
         var config = StorageNodeConfig.local("node-c", List.of(dir)).withEtcd(etcd.endpoint());
         try (StorageNode node = StorageNode.start(config)) {

@@ -43,6 +43,18 @@ class StorageNodeMainTest {
     }
 
     @Test
+    void parsesZoneAndAdvertise() {
+        StorageNodeConfig c = StorageNodeMain.parse(new String[] {"--id", "n", "--listen", "127.0.0.1:9100", "--data", "/d",
+                "--etcd", "http://e", "--zone", "rack-2", "--advertise", "127.0.0.1:19100"});
+        assertEquals("rack-2", c.zone());
+        assertEquals("127.0.0.1:19100", c.advertise());
+        assertEquals(null, StorageNodeMain.parse(new String[] {"--id", "n", "--listen", "h:1", "--data", "/d",
+                "--etcd", "http://e"}).advertise());
+        assertThrows(IllegalArgumentException.class, () -> StorageNodeMain.parse(new String[] {"--id", "n",
+                "--listen", "h:1", "--data", "/d", "--etcd", "http://e", "--advertise", "no-port"}));
+    }
+
+    @Test
     void rejectsBadFlags() {
         assertThrows(IllegalArgumentException.class, () -> StorageNodeMain.parse(new String[] {"--id", "n"}));
         assertThrows(IllegalArgumentException.class, () -> StorageNodeMain.parse(new String[] {"--id", "n",

@@ -32,6 +32,7 @@ public final class CopyObjectHandler {
 
     public void copy(S3Request req) throws IOException {
         S3Context.checkKey(req.key());
+        ObjectHeaders.checkSize(req);
         ctx.requireBucket(req.bucket());
         CopySource src = CopySource.parse(req.header("x-amz-copy-source"));
         ctx.requireBucket(src.bucket());

@@ -44,6 +44,7 @@ public final class MultipartHandler {
 
     public void create(S3Request req) {
         S3Context.checkKey(req.key());
+        ObjectHeaders.checkSize(req);
         ctx.requireBucket(req.bucket());
         ObjectRecord.Builder headers = ObjectRecord.newBuilder();
         ObjectHeaders.capture(req, headers);
@@ -98,8 +99,13 @@ public final class MultipartHandler {
         if (range != null) {
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("bytes=(\\d+)-(\\d+)").matcher(range.trim());
             if (!m.matches()) throw new S3Exception(S3Error.INVALID_ARGUMENT, "The x-amz-copy-source-range value must be of the form bytes=first-last.");
-            offset = Long.parseLong(m.group(1));
-            long last = Long.parseLong(m.group(2));
+            long last;
+            try {
+                offset = Long.parseLong(m.group(1));
+                last = Long.parseLong(m.group(2));
+            } catch (NumberFormatException tooLong) {
+                throw new S3Exception(S3Error.INVALID_RANGE); // digits past a long: no object is that large
+            }
             if (last < offset || last >= source.getSize()) throw new S3Exception(S3Error.INVALID_RANGE);
             length = last - offset + 1;
         }

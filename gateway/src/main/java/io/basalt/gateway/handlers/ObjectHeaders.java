@@ -1,11 +1,14 @@
 package io.basalt.gateway.handlers;
 
 import io.basalt.gateway.s3.Responses;
+import io.basalt.gateway.s3.S3Error;
+import io.basalt.gateway.s3.S3Exception;
 import io.basalt.gateway.s3.S3Request;
 import io.basalt.proto.meta.ObjectRecord;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HttpString;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -16,6 +19,8 @@ final class ObjectHeaders {
     static final List<String> STORED = List.of("Content-Encoding", "Content-Disposition", "Content-Language",
             "Cache-Control", "Expires");
     private static final String META = "x-amz-meta-";
+    /** S3's limits: user metadata 2 KB; we keep the stored headers to 8 KiB, S3's whole header section. */
+    static final int MAX_USER_METADATA_BYTES = 2048, MAX_STORED_HEADER_BYTES = 8192;
 
     private ObjectHeaders() {
     }
@@ -34,6 +39,25 @@ final class ObjectHeaders {
             String lower = name.toString().toLowerCase(Locale.ROOT);
             if (lower.startsWith(META)) rec.putUserMetadata(lower.substring(META.length()), req.header(name.toString()));
         }
+    }
+
+    /**
+     * Refuses headers too large to store, before any byte of the body is written: they go into the object's
+     * etcd record, which must stay small.
+     */
+    static void checkSize(S3Request req) {
+        long meta = 0, stored = length(req.header("Content-Type"));
+        for (String h : STORED) stored += length(req.header(h));
+        for (HttpString name : req.headerNames()) {
+            String lower = name.toString().toLowerCase(Locale.ROOT);
+            if (lower.startsWith(META)) meta += length(lower.substring(META.length())) + length(req.header(name.toString()));
+        }
+        if (meta > MAX_USER_METADATA_BYTES) throw new S3Exception(S3Error.METADATA_TOO_LARGE);
+        if (stored > MAX_STORED_HEADER_BYTES) throw new S3Exception(S3Error.REQUEST_HEADER_SECTION_TOO_LARGE);
+    }
+
+    private static long length(String s) {
+        return s == null ? 0 : s.getBytes(StandardCharsets.UTF_8).length;
     }
 
     static void write(ObjectRecord obj, HeaderMap out) {

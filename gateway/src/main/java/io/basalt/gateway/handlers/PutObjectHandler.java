@@ -35,6 +35,7 @@ public final class PutObjectHandler {
 
     public void put(S3Request req) throws IOException {
         S3Context.checkKey(req.key());
+        ObjectHeaders.checkSize(req);
         ctx.requireBucket(req.bucket());
         requireLength(req);
         boolean ifNoneMatch = "*".equals(req.header("If-None-Match"));
@@ -77,8 +78,9 @@ public final class PutObjectHandler {
             if (contentMd5 != null && !HexFormat.of().formatHex(contentMd5).equals(seg.getMd5Hex())) {
                 throw new S3Exception(S3Error.BAD_DIGEST);
             }
+            // compared as text: a client's non-number is a mismatch (400), not a NumberFormatException (500)
             String decoded = req.header("X-Amz-Decoded-Content-Length");
-            if (decoded != null && req.body() instanceof AwsChunkedInputStream && Long.parseLong(decoded.trim()) != seg.getSize()) {
+            if (decoded != null && req.body() instanceof AwsChunkedInputStream && !decoded.trim().equals(String.valueOf(seg.getSize()))) {
                 throw new S3Exception(S3Error.INCOMPLETE_BODY);
             }
         } catch (RuntimeException e) {

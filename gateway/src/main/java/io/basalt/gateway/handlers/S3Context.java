@@ -33,5 +33,14 @@ public record S3Context(MetadataStore meta, DataPath data, long minPartSize) {
 
     static void checkKey(String key) {
         if (key.getBytes(StandardCharsets.UTF_8).length > MAX_KEY_BYTES) throw new S3Exception(S3Error.KEY_TOO_LONG);
+        // A key XML 1.0 cannot carry (NUL, most control characters) would break every LIST of its bucket
+        // for clients that do not ask for URL-encoded keys: refuse it at write time.
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0xFFFE || c == 0xFFFF) {
+                throw new S3Exception(S3Error.INVALID_ARGUMENT, "Object key contains a character XML cannot carry (U+"
+                        + String.format("%04X", (int) c) + ").");
+            }
+        }
     }
 }

@@ -52,7 +52,12 @@ public final class S3Request {
             int slash = raw.indexOf('/', raw.indexOf("//") + 2);
             raw = slash < 0 ? "/" : raw.substring(slash);
         }
-        String path = UriEncoding.decode(raw, false);
+        String path;
+        try {
+            path = UriEncoding.decodePath(raw);
+        } catch (IllegalArgumentException e) {
+            throw new S3Exception(S3Error.INVALID_URI); // bad escapes or bytes that are not UTF-8: no key to guess
+        }
         Map<String, String> query = parseQuery(ex.getQueryString());
         String hostBucket = bucketFromHost(ex.getRequestHeaders().getFirst("Host"), domain);
         if (hostBucket != null) {

@@ -48,6 +48,37 @@ public final class UriEncoding {
         return out.toString(StandardCharsets.UTF_8);
     }
 
+    /**
+     * Decodes a request path: every '%' must start a two-digit escape and the bytes must be UTF-8 (no
+     * overlong forms, no stray bytes). Throws IllegalArgumentException otherwise, rather than guessing.
+     */
+    public static String decodePath(String s) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '%') {
+                if (i + 2 >= s.length() || !isHex(s.charAt(i + 1)) || !isHex(s.charAt(i + 2))) {
+                    throw new IllegalArgumentException("bad percent-escape at " + i);
+                }
+                out.write(Character.digit(s.charAt(i + 1), 16) << 4 | Character.digit(s.charAt(i + 2), 16));
+                i += 2;
+            } else {
+                int end = Character.isHighSurrogate(c) && i + 1 < s.length() ? i + 2 : i + 1;
+                byte[] b = s.substring(i, end).getBytes(StandardCharsets.UTF_8);
+                out.write(b, 0, b.length);
+                i = end - 1;
+            }
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(out.toByteArray())).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException("path is not UTF-8", e);
+        }
+    }
+
     private static boolean isHex(char c) {
         return Character.digit(c, 16) >= 0;
     }

@@ -66,8 +66,10 @@ public final class Xml {
                 case '"' -> sb.append("&quot;");
                 case '\'' -> sb.append("&apos;");
                 default -> {
-                    // XML 1.0 cannot carry most control characters; S3 clients expect them escaped.
-                    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') sb.append("&#x").append(Integer.toHexString(c)).append(';');
+                    // XML 1.0 cannot carry most control characters, not even as references (&#x7; breaks the
+                    // SDKs' parsers): shown as U+FFFD. Keys cannot hold them (see S3Context.checkKey); this covers
+                    // echoed input (a prefix, an error's resource) and keys stored before that check.
+                    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0xFFFE || c == 0xFFFF) sb.append('\uFFFD');
                     else sb.append(c);
                 }
             }
