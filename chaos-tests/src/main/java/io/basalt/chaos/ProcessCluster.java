@@ -227,11 +227,24 @@ public final class ProcessCluster implements AutoCloseable {
                 "--initial-cluster-token", "basalt-chaos"));
     }
 
+    /** Says which process exited, with the end of its log: test temp dirs are gone by the time CI output is read. */
+    private String exited(String name) {
+        Path log = cfg.dir().resolve("logs").resolve(name + ".log");
+        String tail;
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            tail = "(no log: " + e + ")";
+        }
+        return name + " exited; " + log + " ends:\n" + tail;
+    }
+
     private void awaitEtcdHealthy(int i, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!httpOk(etcdEndpoint(i) + "/health")) {
             if (!etcds[i].isAlive()) {
-                throw new IllegalStateException("etcd-" + (i + 1) + " exited; see " + cfg.dir().resolve("logs/etcd-" + (i + 1) + ".log"));
+                throw new IllegalStateException(exited("etcd-" + (i + 1)));
             }
             if (System.nanoTime() > deadline) throw new IllegalStateException("etcd-" + (i + 1) + " not healthy within " + timeout.toSeconds() + " s");
             Thread.sleep(100);
@@ -281,7 +294,7 @@ public final class ProcessCluster implements AutoCloseable {
             }
             for (int i = 0; i < gateways.length; i++) {
                 if (gateways[i] != null && !gateways[i].isAlive()) {
-                    throw new IllegalStateException("gateway-" + (i + 1) + " exited; see " + cfg.dir().resolve("logs/gateway-" + (i + 1) + ".log"));
+                    throw new IllegalStateException(exited("gateway-" + (i + 1)));
                 }
             }
             // a killed node's old key outlives it by up to the lease TTL: also require its port to accept

@@ -55,7 +55,14 @@ public final class Membership implements AutoCloseable {
 
     public static Membership start(Client client, Keys keys) {
         Membership m = new Membership(client, keys);
-        m.reloadAndWatch();
+        try {
+            m.reloadAndWatch();
+        } catch (RuntimeException e) {
+            // A slow or briefly leaderless etcd must not kill the process: start empty (not ready, no
+            // placements) and keep trying; the readiness probe says when nodes are known.
+            log.warn("membership: first read from etcd failed ({}); retrying", e.toString());
+            m.timer.schedule(m::reloadAndWatchQuietly, 1, TimeUnit.SECONDS);
+        }
         m.timer.scheduleWithFixedDelay(m::reloadQuietly, 10, 10, TimeUnit.SECONDS);
         return m;
     }
