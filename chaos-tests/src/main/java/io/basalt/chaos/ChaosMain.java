@@ -27,7 +27,7 @@ public final class ChaosMain {
         Path root = null, out = Path.of("chaos-results");
         double minutes = 10;
         String only = null;
-        int threads = 6, maxSize = 3 << 20;
+        int threads = 6, maxSize = 64 << 20;
         long seed = System.currentTimeMillis();
         boolean keep = false;
         for (int i = 0; i < args.length; i++) {

@@ -104,6 +104,8 @@ public final class Workload {
         if (p < 8) return 0;
         if (p < 60) return 1 + r.nextInt(Math.min(max, 4096));
         if (p < 90) return 1 + r.nextInt(Math.min(max, 256 << 10));
+        // a few large ones, up to the maximum (64 MiB by default), without letting them dominate the run
+        if (p < 98) return 1 + r.nextInt(Math.min(max, 3 << 20));
         return 1 + r.nextInt(max);
     }
 
