@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  * Drains the garbage queue ({@code <prefix>gc/}): once a record is older than the grace
  * period, deletes every shard of every segment in it from the node holding it, then removes
  * the record in a transaction that compares its mod revision. A record whose shards cannot
- * all be deleted now (node not live, call failed) stays queued for a later pass.
+ * all be deleted now (node not live, call failed) stays queued for a later pass, unless the node
+ * is gone after an operator drained it.
  * Runs only while started, i.e. while this coordinator leads.
  */
 public final class GarbageCollector extends LeaderTask {
@@ -112,6 +113,11 @@ public final class GarbageCollector extends LeaderTask {
     private boolean deleteShard(String shardId, String nodeId, long queuedMs) {
         if (nodeId.isEmpty()) return true; // no shard was placed in this slot
         NodeRecord node = membership.live().get(nodeId);
+        if (node == null && membership.draining().contains(nodeId)) {
+            // Drained and gone: the operator is removing it. Should it come back, what it still holds is
+            // referenced nowhere and the orphan sweep removes it; waiting would keep this record forever.
+            return true;
+        }
         if (node == null) {
             log.debug("gc: node {} not live; keeping {} for later", nodeId, shardId);
             return false;

@@ -32,6 +32,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 
@@ -99,6 +100,13 @@ class GarbageCollectorTest {
             assertEquals(1, m.value("basalt_gc_shard_sets_collected_total"), "set1 only: set2 waits for ghost");
             assertEquals(1, m.value("basalt_gc_queue_length"));
             assertEquals(1, m.value("basalt_coordinator_is_leader"));
+
+            // the operator drains the gone node (it is being removed): its share of r2 no longer holds r2 back
+            client.getKVClient().put(ByteSequence.from(KEYS.drain("ghost"), StandardCharsets.UTF_8),
+                    ByteSequence.from(io.basalt.coordinator.admin.DrainStatus.requested(System.currentTimeMillis()).toJson(),
+                            StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+            awaitTrue(() -> get(KEYS.garbage("r2")) == null, "record r2 removed once ghost is drained and gone");
+            assertTrue(exists("keep.0"), "an unreferenced shard is still untouched");
         }
     }
 
