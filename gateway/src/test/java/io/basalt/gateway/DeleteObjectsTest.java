@@ -106,6 +106,22 @@ class DeleteObjectsTest {
     }
 
     @Test
+    void manyExistingKeysAreAllDeletedAndAnsweredInRequestOrder() {
+        List<ObjectIdentifier> ids = new ArrayList<>();
+        for (int i = 0; i < 120; i++) {
+            String key = "batch/" + i;
+            if (i % 3 != 0) put(key); // every third key is absent: still "Deleted"
+            ids.add(id(key));
+        }
+        long start = System.nanoTime();
+        DeleteObjectsResponse r = env.s3().deleteObjects(b -> b.bucket(BUCKET).delete(d -> d.objects(ids)));
+        System.out.printf("DeleteObjects of 120 keys (80 present): %d ms%n", (System.nanoTime() - start) / 1_000_000);
+        assertEquals(ids.stream().map(ObjectIdentifier::key).toList(), r.deleted().stream().map(d -> d.key()).toList());
+        assertTrue(r.errors().isEmpty());
+        assertEquals(0, env.s3().listObjectsV2(b -> b.bucket(BUCKET).prefix("batch/")).keyCount());
+    }
+
+    @Test
     void missingBucket() {
         S3Exception e = assertThrows(S3Exception.class,
                 () -> env.s3().deleteObjects(b -> b.bucket("no-such-bucket").delete(d -> d.objects(id("a")))));

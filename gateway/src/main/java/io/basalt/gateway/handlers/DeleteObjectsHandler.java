@@ -18,15 +18,21 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 
 /**
  * DeleteObjects ({@code POST /bucket?delete}). Each key is deleted on its own, as S3 does:
- * one key's failure is reported in the answer and does not stop the others.
+ * one key's failure is reported in the answer and does not stop the others. Keys are deleted
+ * a few at a time: each is its own etcd transaction, and one after another 1000 of them took
+ * seconds (Milvus's compaction sends such batches).
  */
 public final class DeleteObjectsHandler {
 
     private static final Logger log = LogManager.getLogger(DeleteObjectsHandler.class);
     static final int MAX_KEYS = 1000;
+    private static final int PARALLEL_DELETES = 16;
     private static final int MAX_BODY_BYTES = 2 << 20;
 
     private final S3Context ctx;
@@ -55,9 +61,11 @@ public final class DeleteObjectsHandler {
         }
         if (entries.isEmpty() || entries.size() > MAX_KEYS) throw new S3Exception(S3Error.MALFORMED_XML);
 
+        S3Error[] errors = deleteAll(req.bucket(), entries);
         Xml doc = new Xml().root("DeleteResult");
-        for (Entry e : entries) {
-            S3Error error = deleteOne(req.bucket(), e);
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            S3Error error = errors[i];
             if (error != null) {
                 doc.open("Error").element("Key", e.key()).element("VersionId", e.versionId())
                         .element("Code", error.code()).element("Message", error.message()).close("Error");
@@ -68,6 +76,27 @@ public final class DeleteObjectsHandler {
         }
         doc.close("DeleteResult");
         Responses.xml(req.exchange(), 200, doc);
+    }
+
+    /** Deletes every entry, {@value #PARALLEL_DELETES} at a time; returns each one's error (null: deleted). */
+    private S3Error[] deleteAll(String bucket, List<Entry> entries) {
+        S3Error[] errors = new S3Error[entries.size()];
+        Semaphore slots = new Semaphore(PARALLEL_DELETES);
+        // close() waits for every task, so their writes to errors are visible after it
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < entries.size(); i++) {
+                int at = i;
+                slots.acquireUninterruptibly();
+                pool.execute(() -> {
+                    try {
+                        errors[at] = deleteOne(bucket, entries.get(at));
+                    } finally {
+                        slots.release();
+                    }
+                });
+            }
+        }
+        return errors;
     }
 
     /** @return null when deleted (or absent), else the error to report for this key */
