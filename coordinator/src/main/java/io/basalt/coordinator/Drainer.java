@@ -1,12 +1,14 @@
 package io.basalt.coordinator;
 
+import static io.basalt.core.meta.Etcd.await;
+import static io.basalt.core.meta.Etcd.bs;
+
 import io.basalt.coordinator.admin.DrainStatus;
 import io.basalt.core.cluster.Membership;
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
-import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
@@ -21,8 +23,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Empties the nodes an operator drains ({@code admin/drain/<node>}): each pass walks every
@@ -151,17 +151,5 @@ final class Drainer extends LeaderTask {
                 .If(new Cmp(p.kv.getKey(), Cmp.Op.EQUAL, CmpTarget.modRevision(p.kv.getModRevision())))
                 .Then(Op.put(p.kv.getKey(), bs(next.toJson()), PutOption.DEFAULT))
                 .commit());
-    }
-
-    private static ByteSequence bs(String s) {
-        return ByteSequence.from(s, StandardCharsets.UTF_8);
-    }
-
-    private static <T> T await(CompletableFuture<T> f) {
-        try {
-            return f.get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("etcd: " + e.getMessage(), e);
-        }
     }
 }

@@ -1,5 +1,8 @@
 package io.basalt.coordinator;
 
+import static io.basalt.core.meta.Etcd.await;
+import static io.basalt.core.meta.Etcd.bs;
+
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.basalt.core.cluster.Membership;
 import io.basalt.core.erasure.SegmentEncoder;
@@ -15,7 +18,6 @@ import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.PartRecord;
 import io.basalt.proto.meta.Segment;
-import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
@@ -35,7 +37,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -358,18 +359,6 @@ final class Healer extends LeaderTask {
                 .If(new Cmp(kv.getKey(), Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision())))
                 .Then(Op.delete(kv.getKey(), DeleteOption.DEFAULT))
                 .commit());
-    }
-
-    private static ByteSequence bs(String s) {
-        return ByteSequence.from(s, StandardCharsets.UTF_8);
-    }
-
-    private static <T> T await(java.util.concurrent.CompletableFuture<T> f) {
-        try {
-            return f.get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("etcd: " + e.getMessage(), e);
-        }
     }
 
 }

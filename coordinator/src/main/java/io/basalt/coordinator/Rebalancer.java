@@ -1,5 +1,8 @@
 package io.basalt.coordinator;
 
+import static io.basalt.core.meta.Etcd.await;
+import static io.basalt.core.meta.Etcd.bs;
+
 import io.basalt.coordinator.admin.AdminRequests;
 import io.basalt.coordinator.admin.CoordinatorStatus;
 import io.basalt.core.cluster.Membership;
@@ -8,7 +11,6 @@ import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
-import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
@@ -24,8 +26,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -133,17 +133,5 @@ final class Rebalancer extends LeaderTask {
                 .If(new Cmp(kv.getKey(), Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision())))
                 .Then(Op.delete(kv.getKey(), DeleteOption.DEFAULT))
                 .commit());
-    }
-
-    private static ByteSequence bs(String s) {
-        return ByteSequence.from(s, StandardCharsets.UTF_8);
-    }
-
-    private static <T> T await(CompletableFuture<T> f) {
-        try {
-            return f.get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("etcd: " + e.getMessage(), e);
-        }
     }
 }

@@ -1,5 +1,8 @@
 package io.basalt.coordinator;
 
+import static io.basalt.core.meta.Etcd.await;
+import static io.basalt.core.meta.Etcd.bs;
+
 import io.basalt.coordinator.admin.CoordinatorStatus;
 import io.basalt.core.cluster.Membership;
 import io.basalt.core.meta.Keys;
@@ -14,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * While this coordinator leads, writes its {@link CoordinatorStatus} to {@code status/coordinator}
@@ -75,18 +77,6 @@ final class StatusPublisher extends LeaderTask {
 
     private long count(String prefix) {
         return await(client.getKVClient().get(bs(prefix), GetOption.builder().isPrefix(true).withCountOnly(true).build())).getCount();
-    }
-
-    private static ByteSequence bs(String s) {
-        return ByteSequence.from(s, StandardCharsets.UTF_8);
-    }
-
-    private static <T> T await(java.util.concurrent.CompletableFuture<T> f) {
-        try {
-            return f.get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("etcd: " + e.getMessage(), e);
-        }
     }
 
 }

@@ -103,7 +103,8 @@ class OrphanSweeperTest {
         Files.delete(file);
 
         try (OrphanSweeper sweeper = new OrphanSweeper(meta, KEYS, membership, clients, Duration.ofHours(1), Duration.ofHours(1))) {
-            assertEquals(0, sweeper.sweep(System.currentTimeMillis()), "nothing is old enough to be an orphan");
+            long now = System.currentTimeMillis();
+            assertEquals(0, sweeper.sweep(now), "nothing is old enough to be an orphan");
         }
         var kv = meta.client().getKVClient().get(io.etcd.jetcd.ByteSequence.from(KEYS.heal(seg.getShardSet()),
                 java.nio.charset.StandardCharsets.UTF_8)).get(10, java.util.concurrent.TimeUnit.SECONDS).getKvs();

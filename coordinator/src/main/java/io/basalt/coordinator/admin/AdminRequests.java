@@ -1,5 +1,8 @@
 package io.basalt.coordinator.admin;
 
+import static io.basalt.core.meta.Etcd.await;
+import static io.basalt.core.meta.Etcd.bs;
+
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
 import io.etcd.jetcd.ByteSequence;
@@ -9,10 +12,7 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.PutOption;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * What an operator asks of the leading coordinator, written to etcd: the CLI and tests go
@@ -54,18 +54,6 @@ public final class AdminRequests {
             return t >= 0 ? t : DEFAULT_REBALANCE_TOLERANCE_POINTS;
         } catch (NumberFormatException e) {
             return DEFAULT_REBALANCE_TOLERANCE_POINTS;
-        }
-    }
-
-    private static ByteSequence bs(String s) {
-        return ByteSequence.from(s, StandardCharsets.UTF_8);
-    }
-
-    private static <T> T await(CompletableFuture<T> f) {
-        try {
-            return f.get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("etcd: " + e.getMessage(), e);
         }
     }
 }

@@ -1,5 +1,8 @@
 package io.basalt.coordinator.admin;
 
+import static io.basalt.core.meta.Etcd.await;
+import static io.basalt.core.meta.Etcd.bs;
+
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.basalt.coordinator.SegmentScan;
 import io.basalt.core.erasure.StripeLayout;
@@ -7,7 +10,6 @@ import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
-import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
 
@@ -20,8 +22,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Gathers {@link ClusterStatus} from etcd alone: live nodes from their leases, down nodes from
@@ -158,17 +158,5 @@ final class StatusCollector {
 
     private long count(String prefix) {
         return await(meta.client().getKVClient().get(bs(prefix), GetOption.builder().isPrefix(true).withCountOnly(true).build())).getCount();
-    }
-
-    private static ByteSequence bs(String s) {
-        return ByteSequence.from(s, StandardCharsets.UTF_8);
-    }
-
-    private static <T> T await(CompletableFuture<T> f) {
-        try {
-            return f.get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("etcd: " + e.getMessage(), e);
-        }
     }
 }

@@ -1,11 +1,16 @@
 package io.basalt.core.meta;
 
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+
+import java.nio.charset.StandardCharsets;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
-/** Builds jetcd clients with the settings every Basalt process uses. */
+/** Builds jetcd clients with the settings every Basalt process uses, and the two helpers every etcd call wants. */
 public final class Etcd {
 
     private Etcd() {
@@ -22,5 +27,19 @@ public final class Etcd {
 
     public static List<String> parseEndpoints(String csv) {
         return List.of(csv.split(",")).stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    /** A key or value as etcd bytes (UTF-8). */
+    public static ByteSequence bs(String s) {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
+    }
+
+    /** Waits up to 10 s for an etcd call; any failure becomes an IllegalStateException naming etcd. */
+    public static <T> T await(CompletableFuture<T> f) {
+        try {
+            return f.get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("etcd: " + e.getMessage(), e);
+        }
     }
 }
