@@ -100,8 +100,9 @@ class DrainTest {
             parts.add(body);
         }
         long before = shardsReferencing(DRAINED);
-        assertTrue(before >= 10, "node-3 holds shards before the drain: " + before);
-        assertTrue(shardFiles(3).size() >= 10);
+        // 15 segments of 6 over 7 nodes: node-3 expects ~13; 5 keeps the test about moving many shards without betting on placement.
+        assertTrue(before >= 5, "node-3 holds shards before the drain: " + before);
+        assertTrue(shardFiles(3).size() >= before);
 
         assertTrue(AdminRequests.drain(local.meta, KEYS, DRAINED));
         assertFalse(AdminRequests.drain(local.meta, KEYS, DRAINED), "a second drain request keeps the first");
