@@ -21,7 +21,14 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Drains the garbage queue ({@code <prefix>gc/}): once a record is older than the grace
@@ -35,6 +42,7 @@ public final class GarbageCollector extends LeaderTask {
 
     private static final Logger log = LogManager.getLogger(GarbageCollector.class);
     private static final int BATCH = 500;
+    private static final int PARALLEL_RECORDS = 16;
     private static final long DELETE_DEADLINE_SECONDS = 10;
 
     private final Client client;
@@ -71,15 +79,38 @@ public final class GarbageCollector extends LeaderTask {
         while (true) {
             GetResponse page = client.getKVClient().get(from,
                     GetOption.builder().withRange(end).withLimit(BATCH).build()).get(10, TimeUnit.SECONDS);
-            for (KeyValue kv : page.getKvs()) {
-                if (Thread.currentThread().isInterrupted()) return removed;
-                if (collect(kv, cutoff)) removed++;
-            }
+            removed += collectAll(page.getKvs(), cutoff);
+            if (Thread.currentThread().isInterrupted()) return removed;
             if (!page.isMore() || page.getKvs().isEmpty()) return removed;
             byte[] last = page.getKvs().get(page.getKvs().size() - 1).getKey().getBytes();
             byte[] next = java.util.Arrays.copyOf(last, last.length + 1); // smallest key after last
             from = ByteSequence.from(next);
         }
+    }
+
+    /**
+     * Collects a page of records, {@link #PARALLEL_RECORDS} at a time: each record costs k+m delete
+     * calls and a transaction, so one by one the queue drains slower than churn fills it. Records are
+     * independent (each delete is conditional on its own queue time, each removal on its own revision).
+     */
+    private int collectAll(List<KeyValue> page, long cutoff) throws InterruptedException {
+        AtomicInteger removed = new AtomicInteger();
+        Semaphore slots = new Semaphore(PARALLEL_RECORDS);
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (KeyValue kv : page) {
+                slots.acquire();
+                pool.execute(() -> {
+                    try {
+                        if (collect(kv, cutoff)) removed.incrementAndGet();
+                    } catch (Exception e) {
+                        log.warn("gc: {} failed: {}", kv.getKey(), e.toString());
+                    } finally {
+                        slots.release();
+                    }
+                });
+            }
+        }
+        return removed.get();
     }
 
     private boolean collect(KeyValue kv, long cutoff) throws Exception {
@@ -91,12 +122,19 @@ public final class GarbageCollector extends LeaderTask {
             return false;
         }
         if (record.getQueuedUnixMs() > cutoff) return false;
-        boolean complete = true;
-        for (Segment segment : record.getSegmentsList()) {
-            for (int i = 0; i < segment.getNodeIdsCount(); i++) {
-                complete &= deleteShard(segment.getShardSet() + "." + i, segment.getNodeIds(i), record.getQueuedUnixMs());
+        // A record's shards live on different nodes: delete them all at once, not one after another.
+        List<Future<Boolean>> deletions = new ArrayList<>();
+        try (ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (Segment segment : record.getSegmentsList()) {
+                for (int i = 0; i < segment.getNodeIdsCount(); i++) {
+                    String shardId = segment.getShardSet() + "." + i;
+                    String nodeId = segment.getNodeIds(i);
+                    deletions.add(calls.submit(() -> deleteShard(shardId, nodeId, record.getQueuedUnixMs())));
+                }
             }
         }
+        boolean complete = true;
+        for (Future<Boolean> d : deletions) complete &= d.get();
         if (!complete) return false;
         boolean deleted = client.getKVClient().txn()
                 .If(new Cmp(kv.getKey(), Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision())))
