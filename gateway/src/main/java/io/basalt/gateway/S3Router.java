@@ -1,6 +1,7 @@
 package io.basalt.gateway;
 
 import io.basalt.core.data.StorageUnavailableException;
+import io.basalt.core.meta.BucketBusyException;
 import io.basalt.core.meta.MetadataUnavailableException;
 import io.basalt.core.placement.InsufficientNodesException;
 import io.basalt.gateway.auth.BodyVerifier;
@@ -98,6 +99,9 @@ public final class S3Router implements HttpHandler {
             dispatch(req, route);
         } catch (S3Exception e) {
             fail(ex, e, req, requestId);
+        } catch (BucketBusyException e) {
+            log.info("{} {}: {}", ex.getRequestMethod(), ex.getRequestURI(), e.getMessage());
+            fail(ex, new S3Exception(S3Error.OPERATION_ABORTED), req, requestId);
         } catch (MetadataUnavailableException | InsufficientNodesException | StorageUnavailableException e) {
             log.warn("{} {}: {}", ex.getRequestMethod(), ex.getRequestURI(), e.getMessage());
             fail(ex, new S3Exception(S3Error.SERVICE_UNAVAILABLE, e.getMessage()), req, requestId);

@@ -73,8 +73,10 @@ final class DataDir {
     /**
      * Checks the disk still does what a shard write and read need: writes, fsyncs, reads back and
      * deletes a small file in tmp/, and lists shards/. Throws the I/O error if any step fails.
+     * Not synchronized: on a hung disk it never returns, and {@link #markFailed} must still work.
+     * The store runs a dir's probes one at a time on that dir's thread.
      */
-    synchronized void probe() throws IOException {
+    void probe() throws IOException {
         Path file = tmp.resolve("probe." + UUID.randomUUID() + ".tmp"); // a crash leaves it to removeStaleTempFiles
         byte[] written = UUID.randomUUID().toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
@@ -132,20 +134,16 @@ final class DataDir {
         return tmp.resolve(shardId + "." + UUID.randomUUID() + ".tmp");
     }
 
+    /** Free and total bytes of the dir's file system, read now (a statfs: it hangs with the disk). */
+    Capacity space() throws IOException {
+        return new Capacity(fileStore.getUsableSpace(), fileStore.getTotalSpace());
+    }
+
     long usableBytes() {
         try {
             return fileStore.getUsableSpace();
         } catch (IOException e) {
             log.warn("cannot read free space of {}: {}", root, e.toString());
-            return 0;
-        }
-    }
-
-    long totalBytes() {
-        try {
-            return fileStore.getTotalSpace();
-        } catch (IOException e) {
-            log.warn("cannot read the size of {}: {}", root, e.toString());
             return 0;
         }
     }

@@ -39,9 +39,19 @@ final class NodeMetrics {
         registry.gauge("basalt_node_data_dir_healthy", "1 for a working data dir, 0 for one taken out after an I/O failure.",
                 List.of("dir"), () -> perDir(store, d -> d.failed() ? 0.0 : 1.0));
         registry.gauge("basalt_node_data_dir_free_bytes", "Usable bytes of each healthy data dir's file system.",
-                List.of("dir"), () -> perDir(store, d -> d.failed() ? null : (double) d.usableBytes()));
+                List.of("dir"), () -> perDir(store, d -> space(store, d, Capacity::freeBytes)));
         registry.gauge("basalt_node_data_dir_total_bytes", "Size of each healthy data dir's file system.",
-                List.of("dir"), () -> perDir(store, d -> d.failed() ? null : (double) d.totalBytes()));
+                List.of("dir"), () -> perDir(store, d -> space(store, d, Capacity::totalBytes)));
+    }
+
+    /** Read through the store so that a scrape never hangs on a hung disk; null for a failed dir. */
+    private static Double space(ShardStore store, DataDir d, java.util.function.ToLongFunction<Capacity> part) {
+        try {
+            Capacity c = store.space(d);
+            return c == null ? null : (double) part.applyAsLong(c);
+        } catch (java.io.IOException e) {
+            return null;
+        }
     }
 
     private static Map<List<String>, Double> perDir(ShardStore store, java.util.function.Function<DataDir, Double> value) {

@@ -13,7 +13,16 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.time.Duration;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -22,8 +31,13 @@ import org.apache.logging.log4j.Logger;
  * in-memory index shard id → dir (built by listing at start, kept up to date by writes and
  * deletes) exists so that when a dir fails the node still knows which shards it held, though it
  * can no longer list them. A failed dir is skipped by reads, writes, listing and capacity.
+ *
+ * <p>A hung disk (dead NFS server, stuck NVMe) does not fail a syscall, it never returns one. So
+ * each dir has a thread of its own for probes and for the free-space reads background work needs,
+ * and a caller waits for it at most the probe timeout: a dir that overruns it is failed like one
+ * that threw EIO, and from then on nothing touches it.
  */
-public final class ShardStore {
+public final class ShardStore implements AutoCloseable {
     private static final Logger log = LogManager.getLogger(ShardStore.class);
     /** Dirs whose free space is this close to the best count as tied, so similar disks share new writes. */
     private static final long FREE_SPACE_TIE_BYTES = 256L << 20;
@@ -37,16 +51,36 @@ public final class ShardStore {
     private final List<DataDir> dirs;
     private final Map<String, DataDir> index = new ConcurrentHashMap<>();
     private volatile DirFailureListener listener = (root, reason, ids) -> { };
+    private final Duration probeTimeout;
+    /** One thread per dir: a probe stuck on a hung disk holds only its own dir's thread. */
+    private final Map<DataDir, ExecutorService> dirThreads = new ConcurrentHashMap<>();
+    /** The probe running on each dir, so concurrent callers wait for it rather than queue behind it. */
+    private final Map<DataDir, Probe> probes = new ConcurrentHashMap<>();
 
-    private ShardStore(List<DataDir> dirs) {
+    private record Probe(Future<?> result, long deadlineNanos) {}
+
+    private ShardStore(List<DataDir> dirs, Duration probeTimeout) {
         this.dirs = dirs;
+        this.probeTimeout = probeTimeout;
+        for (DataDir dir : dirs) {
+            dirThreads.put(dir, Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "disk-probe " + dir.root());
+                t.setDaemon(true);
+                return t;
+            }));
+        }
+    }
+
+    public static ShardStore open(List<Path> roots) throws IOException {
+        return open(roots, StorageNodeConfig.DEFAULT_DISK_PROBE_TIMEOUT);
     }
 
     /**
      * Opens every dir; one that cannot be opened or listed starts out failed (its shards are then
      * unknown, so only the coordinator's scans find them). Fails if no dir is usable at all.
      */
-    public static ShardStore open(List<Path> roots) throws IOException {
+    public static ShardStore open(List<Path> roots, Duration probeTimeout) throws IOException {
+        if (!probeTimeout.isPositive()) throw new IllegalArgumentException("disk probe timeout must be positive");
         if (roots.isEmpty()) {
             throw new IllegalArgumentException("at least one data dir is required");
         }
@@ -61,7 +95,7 @@ public final class ShardStore {
                 last = e;
             }
         }
-        ShardStore store = new ShardStore(List.copyOf(dirs));
+        ShardStore store = new ShardStore(List.copyOf(dirs), probeTimeout);
         for (DataDir dir : store.healthyDirs()) {
             try {
                 for (String id : dir.shardIds("")) store.index.putIfAbsent(id, dir);
@@ -72,6 +106,7 @@ public final class ShardStore {
             }
         }
         if (store.healthyDirs().isEmpty()) {
+            store.close();
             throw new IOException("no usable data dir among " + roots, last);
         }
         return store;
@@ -242,18 +277,45 @@ public final class ShardStore {
         return after.stream().limit(limit == 0 ? Long.MAX_VALUE : limit).toList();
     }
 
-    /** Sums each distinct healthy file system once, so two dirs on one disk do not double its space. */
+    /**
+     * Sums each distinct healthy file system once, so two dirs on one disk do not double its space.
+     * Never hangs on a hung disk (the node record is refreshed on the thread that also keeps the
+     * node registered): that dir is failed instead and not counted.
+     */
     Capacity capacity() throws IOException {
         Set<FileStore> seen = new HashSet<>();
         long free = 0;
         long total = 0;
         for (DataDir dir : healthyDirs()) {
             if (seen.add(dir.fileStore())) {
-                free += dir.fileStore().getUsableSpace();
-                total += dir.fileStore().getTotalSpace();
+                Capacity space = space(dir);
+                if (space == null) continue;
+                free += space.freeBytes();
+                total += space.totalBytes();
             }
         }
         return new Capacity(free, total);
+    }
+
+    /** A healthy dir's free and total bytes, read within the probe timeout; null if the dir is (now) failed. */
+    Capacity space(DataDir dir) throws IOException {
+        if (dir.failed()) return null;
+        try {
+            return onDirThread(dir, dir::space).get(probeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            fail(dir, "reading its free space took longer than " + probeTimeout.toMillis() + " ms: the disk hangs");
+            return null;
+        } catch (ExecutionException e) {
+            IOException error = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            ioFailed(dir, error);
+            if (dir.failed()) return null;
+            throw error;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted reading the free space of " + dir.root());
+        } catch (RejectedExecutionException e) {
+            return null; // closing
+        }
     }
 
     /**
@@ -266,17 +328,56 @@ public final class ShardStore {
         probe(dir);
     }
 
-    /** Probes every healthy dir; the periodic health check. */
+    /** Probes every healthy dir, all at once; the periodic health check. */
     void probeAll() {
-        for (DataDir dir : healthyDirs()) probe(dir);
+        List<DataDir> healthy = healthyDirs();
+        Map<DataDir, Probe> started = new java.util.LinkedHashMap<>();
+        for (DataDir dir : healthy) {
+            Probe p = startProbe(dir);
+            if (p != null) started.put(dir, p);
+        }
+        started.forEach(this::awaitProbe);
     }
 
     private void probe(DataDir dir) {
+        Probe p = startProbe(dir);
+        if (p != null) awaitProbe(dir, p);
+    }
+
+    /** The probe in flight on {@code dir}, or a new one; null when closing. */
+    private Probe startProbe(DataDir dir) {
         try {
-            dir.probe();
-        } catch (IOException | RuntimeException e) {
-            fail(dir, "probe failed: " + e);
+            return probes.compute(dir, (d, running) -> running != null && !running.result().isDone() ? running
+                    : new Probe(onDirThread(d, () -> {
+                        d.probe();
+                        return null;
+                    }), System.nanoTime() + probeTimeout.toNanos()));
+        } catch (RejectedExecutionException e) {
+            return null;
         }
+    }
+
+    private void awaitProbe(DataDir dir, Probe p) {
+        try {
+            p.result().get(Math.max(0, p.deadlineNanos() - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            // The probe's thread stays blocked in the kernel; nothing else will use it.
+            fail(dir, "probe did not finish within " + probeTimeout.toMillis() + " ms: the disk hangs");
+        } catch (ExecutionException e) {
+            fail(dir, "probe failed: " + e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private <T> Future<T> onDirThread(DataDir dir, Callable<T> work) {
+        return dirThreads.get(dir).submit(work);
+    }
+
+    /** Stops the dirs' threads; one blocked on a hung disk is left to the kernel (it is a daemon). */
+    @Override
+    public void close() {
+        dirThreads.values().forEach(ExecutorService::shutdownNow);
     }
 
     /** Takes a dir out for good and tells the listener every shard it held. */

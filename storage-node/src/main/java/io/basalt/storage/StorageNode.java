@@ -48,7 +48,7 @@ public final class StorageNode implements AutoCloseable {
     }
 
     public static StorageNode start(StorageNodeConfig config) throws IOException {
-        ShardStore store = ShardStore.open(config.dataDirs());
+        ShardStore store = ShardStore.open(config.dataDirs(), config.diskProbeTimeout());
         NodeMetrics metrics = new NodeMetrics();
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
                 .addService(new ShardServiceImpl(store, metrics))
@@ -87,6 +87,7 @@ public final class StorageNode implements AutoCloseable {
                 diskWatch.close();
                 if (registration != null) registration.close();
                 server.shutdownNow();
+                store.close();
                 throw e;
             }
         }
@@ -180,6 +181,7 @@ public final class StorageNode implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (metricsServer != null) metricsServer.close();
+        store.close();
         log.info("storage node {} stopped", config.nodeId());
     }
 }

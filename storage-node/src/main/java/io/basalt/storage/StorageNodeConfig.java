@@ -12,17 +12,21 @@ import java.util.List;
  * @param scrub background bitrot scrub settings
  * @param zone failure domain (rack, zone) this node is in; placement spreads shards over zones; "" for none
  * @param diskProbeInterval how often each data dir is probed (write, fsync, read, delete); zero: never
+ * @param diskProbeTimeout a probe (or a background free-space read) of a data dir that has not finished
+ *                         by then fails the dir: a hung disk never answers
  * @param metricsListen HOST:PORT of the /metrics and /health endpoint, or null for none
  * @param advertise host:port registered in etcd for peers to dial (a proxy, a NAT address), or null for the
  *                  listen address
  */
 public record StorageNodeConfig(String nodeId, String host, int port, List<Path> dataDirs, String etcdEndpoint,
                                 String etcdPrefix, Duration leaseTtl, Scrubber.Config scrub, String zone,
-                                Duration diskProbeInterval, String metricsListen, String advertise) {
+                                Duration diskProbeInterval, Duration diskProbeTimeout, String metricsListen,
+                                String advertise) {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final String DEFAULT_ETCD_PREFIX = "/basalt/";
     public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(10);
     public static final Duration DEFAULT_DISK_PROBE_INTERVAL = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_DISK_PROBE_TIMEOUT = Duration.ofSeconds(10);
 
     public StorageNodeConfig {
         if (nodeId == null || nodeId.isBlank()) throw new IllegalArgumentException("node id is required");
@@ -37,6 +41,8 @@ public record StorageNodeConfig(String nodeId, String host, int port, List<Path>
         zone = zone == null ? "" : zone;
         diskProbeInterval = diskProbeInterval == null ? DEFAULT_DISK_PROBE_INTERVAL : diskProbeInterval;
         if (diskProbeInterval.isNegative()) throw new IllegalArgumentException("negative disk probe interval");
+        diskProbeTimeout = diskProbeTimeout == null ? DEFAULT_DISK_PROBE_TIMEOUT : diskProbeTimeout;
+        if (!diskProbeTimeout.isPositive()) throw new IllegalArgumentException("disk probe timeout must be positive");
         if (advertise != null && advertise.lastIndexOf(':') <= 0) {
             throw new IllegalArgumentException("advertise address must be HOST:PORT, got " + advertise);
         }
@@ -44,7 +50,7 @@ public record StorageNodeConfig(String nodeId, String host, int port, List<Path>
 
     public StorageNodeConfig(String nodeId, String host, int port, List<Path> dataDirs, String etcdEndpoint,
                              String etcdPrefix, Duration leaseTtl, Scrubber.Config scrub, String zone) {
-        this(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone, null, null, null);
+        this(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone, null, null, null, null);
     }
 
     public StorageNodeConfig(String nodeId, String host, int port, List<Path> dataDirs, String etcdEndpoint,
@@ -64,32 +70,37 @@ public record StorageNodeConfig(String nodeId, String host, int port, List<Path>
 
     public StorageNodeConfig withEtcd(String endpoint) {
         return new StorageNodeConfig(nodeId, host, port, dataDirs, endpoint, etcdPrefix, leaseTtl, scrub, zone,
-                diskProbeInterval, metricsListen, advertise);
+                diskProbeInterval, diskProbeTimeout, metricsListen, advertise);
     }
 
     public StorageNodeConfig withScrub(Scrubber.Config scrub) {
         return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone,
-                diskProbeInterval, metricsListen, advertise);
+                diskProbeInterval, diskProbeTimeout, metricsListen, advertise);
     }
 
     public StorageNodeConfig withZone(String z) {
         return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, z,
-                diskProbeInterval, metricsListen, advertise);
+                diskProbeInterval, diskProbeTimeout, metricsListen, advertise);
     }
 
     public StorageNodeConfig withDiskProbeInterval(Duration interval) {
         return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone,
-                interval, metricsListen, advertise);
+                interval, diskProbeTimeout, metricsListen, advertise);
+    }
+
+    public StorageNodeConfig withDiskProbeTimeout(Duration timeout) {
+        return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone,
+                diskProbeInterval, timeout, metricsListen, advertise);
     }
 
     public StorageNodeConfig withMetricsListen(String hostPort) {
         return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone,
-                diskProbeInterval, hostPort, advertise);
+                diskProbeInterval, diskProbeTimeout, hostPort, advertise);
 
     }
 
     public StorageNodeConfig withAdvertise(String hostPort) {
         return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone,
-                diskProbeInterval, metricsListen, hostPort);
+                diskProbeInterval, diskProbeTimeout, metricsListen, hostPort);
     }
 }

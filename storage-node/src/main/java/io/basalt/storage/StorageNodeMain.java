@@ -13,8 +13,9 @@ import org.apache.logging.log4j.Logger;
 /**
  * {@code storage-node --id ID --listen HOST:PORT --data DIR[,DIR...] --etcd URL[,URL]
  * [--etcd-prefix /basalt/] [--lease-ttl SECONDS] [--scrub-rate-mbps 50] [--scrub-interval-hours 24] [--zone Z]
- * [--disk-probe-seconds 5] [--metrics-listen HOST:PORT] [--advertise HOST:PORT]}
+ * [--disk-probe-seconds 5] [--disk-probe-timeout-seconds 10] [--metrics-listen HOST:PORT] [--advertise HOST:PORT]}
  * (MB = 2^20 bytes; a scrub rate of 0 disables scrubbing, a probe interval of 0 disables the periodic probe;
+ * a probe not finished within the timeout fails its dir;
  * --advertise is the address registered in etcd for peers, default the listen address)
  */
 public final class StorageNodeMain {
@@ -22,7 +23,7 @@ public final class StorageNodeMain {
     private static final String USAGE = "usage: storage-node --id ID --listen HOST:PORT --data DIR[,DIR...]"
             + " --etcd URL[,URL] [--etcd-prefix /basalt/] [--lease-ttl SECONDS]"
             + " [--scrub-rate-mbps 50] [--scrub-interval-hours 24] [--zone Z] [--disk-probe-seconds 5]"
-            + " [--metrics-listen HOST:PORT] [--advertise HOST:PORT]";
+            + " [--disk-probe-timeout-seconds 10] [--metrics-listen HOST:PORT] [--advertise HOST:PORT]";
 
     private StorageNodeMain() {}
 
@@ -54,7 +55,7 @@ public final class StorageNodeMain {
             flags.put(args[i].substring(2), args[i + 1]);
         }
         List<String> known = List.of("id", "listen", "data", "etcd", "etcd-prefix", "lease-ttl", "scrub-rate-mbps",
-                "scrub-interval-hours", "zone", "disk-probe-seconds", "metrics-listen", "advertise");
+                "scrub-interval-hours", "zone", "disk-probe-seconds", "disk-probe-timeout-seconds", "metrics-listen", "advertise");
         flags.keySet().stream().filter(k -> !known.contains(k)).findFirst().ifPresent(k -> {
             throw new IllegalArgumentException("unknown flag --" + k);
         });
@@ -70,13 +71,21 @@ public final class StorageNodeMain {
         return new StorageNodeConfig(required(flags, "id"), listen.substring(0, colon),
                 Integer.parseInt(listen.substring(colon + 1)), dataDirs, required(flags, "etcd"),
                 flags.getOrDefault("etcd-prefix", StorageNodeConfig.DEFAULT_ETCD_PREFIX), ttl, scrub(flags),
-                flags.getOrDefault("zone", ""), diskProbe(flags), flags.get("metrics-listen"), flags.get("advertise"));
+                flags.getOrDefault("zone", ""), diskProbe(flags), diskProbeTimeout(flags), flags.get("metrics-listen"),
+                flags.get("advertise"));
     }
 
     private static Duration diskProbe(Map<String, String> flags) {
         if (!flags.containsKey("disk-probe-seconds")) return StorageNodeConfig.DEFAULT_DISK_PROBE_INTERVAL;
         double seconds = Double.parseDouble(flags.get("disk-probe-seconds"));
         if (seconds < 0) throw new IllegalArgumentException("--disk-probe-seconds must be >= 0");
+        return Duration.ofMillis(Math.round(seconds * 1000));
+    }
+
+    private static Duration diskProbeTimeout(Map<String, String> flags) {
+        if (!flags.containsKey("disk-probe-timeout-seconds")) return StorageNodeConfig.DEFAULT_DISK_PROBE_TIMEOUT;
+        double seconds = Double.parseDouble(flags.get("disk-probe-timeout-seconds"));
+        if (seconds <= 0) throw new IllegalArgumentException("--disk-probe-timeout-seconds must be > 0");
         return Duration.ofMillis(Math.round(seconds * 1000));
     }
 

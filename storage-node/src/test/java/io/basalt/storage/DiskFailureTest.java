@@ -59,6 +59,7 @@ class DiskFailureTest {
     StorageNode node;
     ShardClient client;
     final List<Path> mounts = new ArrayList<>();
+    final List<Process> hungMounts = new ArrayList<>();
 
     @BeforeEach
     void startEtcd() throws Exception {
@@ -68,6 +69,11 @@ class DiskFailureTest {
 
     @AfterEach
     void stop() throws Exception {
+        // First un-hang: closing the FUSE device aborts the blocked calls, then the holder unmounts.
+        for (Process p : hungMounts) {
+            p.getOutputStream().close();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
+        }
         if (client != null) client.close();
         if (node != null) node.close();
         if (etcdClient != null) etcdClient.close();
@@ -240,6 +246,104 @@ class DiskFailureTest {
         assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class,
                 () -> client.read(onD2.get(0), 0, 0)).getStatus().getCode(), "a read-only disk is not trusted either");
         assertEquals(d1.toString(), client.write("after.0", randomBytes(5000, 99), CHUNK).getDataDir());
+    }
+
+    /**
+     * A disk that hangs: every call into the dir blocks in the kernel and never returns, as on a
+     * dead NFS server or a stuck NVMe. Done for real by mounting over the dir a FUSE file system
+     * whose daemon never answers; the node's threads stay blocked until the test releases it.
+     */
+    @Test
+    void hungDiskIsTakenOutWhenItsProbeOverrunsTheTimeout() throws Exception {
+        Path d1 = tmp.resolve("d1");
+        Path d2 = tmp.resolve("d2");
+        Duration timeout = Duration.ofSeconds(1);
+        node = StorageNode.start(new StorageNodeConfig("n1", "127.0.0.1", 0, List.of(d1, d2), etcd.endpoint(), KEYS.root(),
+                Duration.ofSeconds(5), Scrubber.Config.DISABLED).withDiskProbeInterval(PROBE).withDiskProbeTimeout(timeout));
+        client = new ShardClient(node.port());
+        List<String> onD2 = new ArrayList<>();
+        Map<String, byte[]> onD1 = new TreeMap<>();
+        for (int i = 0; i < 40; i++) {
+            String id = "h" + i + ".3";
+            byte[] data = randomBytes(3000, i);
+            if (Path.of(client.write(id, data, CHUNK).getDataDir()).equals(d2)) onD2.add(id);
+            else onD1.put(id, data);
+        }
+        assertTrue(!onD2.isEmpty() && !onD1.isEmpty(), onD2.size() + " of 40 shards on d2");
+
+        long hungAt = System.nanoTime();
+        hang(d2);
+
+        awaitTrue(() -> node.store().failedRoots().equals(List.of(d2)), "d2 failed");
+        long detectedMs = (System.nanoTime() - hungAt) / 1_000_000;
+        // a probe starts within one interval and is given up on after the timeout; the rest is a loaded machine's slack
+        long boundMs = PROBE.toMillis() + timeout.toMillis() + 3_000;
+        assertTrue(detectedMs <= boundMs, "d2 failed after " + detectedMs + " ms, expected <= " + boundMs);
+        System.out.println("hung data dir taken out after " + detectedMs + " ms (probe every " + PROBE.toMillis()
+                + " ms, timeout " + timeout.toMillis() + " ms)");
+        awaitTrue(() -> nodeRecord().getFailedDirsList().equals(List.of(d2.toString())), "d2 listed as failed in etcd");
+        assertEquals(List.of(d1.toString()), nodeRecord().getDataDirsList());
+        assertEquals(Files.getFileStore(d1).getTotalSpace(), nodeRecord().getTotalBytes(), "only d1's space is counted");
+        awaitTrue(() -> healRecords().size() == onD2.size(), onD2.size() + " heal records");
+        var metrics = io.basalt.testkit.PrometheusText.parse(node.metrics().render());
+        assertEquals(0, metrics.value("basalt_node_data_dir_healthy", "dir", d2.toString()));
+        assertEquals(1, metrics.value("basalt_node_data_dir_healthy", "dir", d1.toString()));
+
+        // Nothing touches the hung dir any more: its shards are NOT_FOUND, not a call that never returns.
+        for (String id : onD2) {
+            CompletableFuture<Status.Code> read = CompletableFuture.supplyAsync(() -> {
+                try {
+                    client.read(id, 0, 0);
+                    return Status.Code.OK;
+                } catch (StatusRuntimeException e) {
+                    return e.getStatus().getCode();
+                }
+            });
+            assertEquals(Status.Code.NOT_FOUND, read.get(10, TimeUnit.SECONDS), id);
+        }
+        onD1.forEach((id, data) -> assertArrayEquals(data, client.read(id, 0, 0), id));
+        for (int i = 0; i < 10; i++) {
+            String id = i == 0 ? onD2.get(0) : "after" + i + ".0";
+            byte[] data = randomBytes(2000, 100 + i);
+            assertEquals(d1.toString(), client.write(id, data, CHUNK).getDataDir());
+            assertArrayEquals(data, client.read(id, 0, 0));
+        }
+        assertEquals(new TreeSet<>(onD1.keySet()).size() + 10, client.list("", "", 0).size(), "only d1's shards are listed");
+    }
+
+    /**
+     * Without the periodic probe, the node record's periodic refresh (free space of every dir, on the
+     * thread that keeps the node registered) meets the hung disk first: it must give up on it, not hang.
+     */
+    @Test
+    void nodeRecordRefreshFailsAHungDiskInsteadOfHanging() throws Exception {
+        Path d1 = mountTmpfs("m1"); // another file system than d2's, or the record would count only one of them
+        Path d2 = tmp.resolve("d2");
+        node = StorageNode.start(new StorageNodeConfig("n1", "127.0.0.1", 0, List.of(d1, d2), etcd.endpoint(), KEYS.root(),
+                Duration.ofSeconds(5), Scrubber.Config.DISABLED).withDiskProbeInterval(Duration.ZERO)
+                .withDiskProbeTimeout(Duration.ofSeconds(1)));
+        client = new ShardClient(node.port());
+        hang(d2);
+        // the refresh runs every 10 s (NodeRegistration.REFRESH_INTERVAL); awaitTrue allows 20
+        awaitTrue(() -> nodeRecord().getFailedDirsList().equals(List.of(d2.toString())), "d2 listed as failed in etcd");
+        assertEquals(List.of(d1.toString()), nodeRecord().getDataDirsList());
+        assertEquals(d1.toString(), client.write("after.0", randomBytes(100, 1), CHUNK).getDataDir());
+    }
+
+    /** Mounts over {@code dir} a FUSE file system that never answers; the test is skipped where that is not permitted. */
+    private void hang(Path dir) throws Exception {
+        Assumptions.assumeTrue(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse here");
+        // The holder keeps the FUSE device open without ever reading it, and unmounts when the test
+        // closes its stdin (or in 10 minutes, should the test JVM die without doing so).
+        String script = "exec 3<>/dev/fuse || exit 1; mount -t fuse -o fd=3,rootmode=40000,user_id=0,group_id=0 basalt-hung "
+                + "\"$1\" || exit 1; echo mounted; read -t 600 _; umount -l \"$1\"";
+        Process p = new ProcessBuilder("bash", "-c", script, "hang", dir.toString()).redirectErrorStream(true).start();
+        String first = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
+        if (!"mounted".equals(first)) {
+            p.destroyForcibly().waitFor();
+            Assumptions.abort("cannot mount a FUSE file system here: " + first);
+        }
+        hungMounts.add(p);
     }
 
     private Path mountTmpfs(String name) throws Exception {

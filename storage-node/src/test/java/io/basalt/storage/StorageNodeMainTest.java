@@ -32,13 +32,18 @@ class StorageNodeMainTest {
     @Test
     void parsesZoneDiskProbeAndMetricsFlags() {
         StorageNodeConfig c = StorageNodeMain.parse(new String[] {"--id", "n", "--listen", "h:1", "--data", "/d",
-                "--etcd", "http://e", "--zone", "rack-2", "--disk-probe-seconds", "2.5", "--metrics-listen", "127.0.0.1:9300"});
+                "--etcd", "http://e", "--zone", "rack-2", "--disk-probe-seconds", "2.5", "--metrics-listen", "127.0.0.1:9300",
+                "--disk-probe-timeout-seconds", "0.5"});
         assertEquals("rack-2", c.zone());
         assertEquals(Duration.ofMillis(2500), c.diskProbeInterval());
+        assertEquals(Duration.ofMillis(500), c.diskProbeTimeout());
         assertEquals("127.0.0.1:9300", c.metricsListen());
         StorageNodeConfig d = StorageNodeMain.parse(new String[] {"--id", "n", "--listen", "h:1", "--data", "/d",
                 "--etcd", "http://e"});
         assertEquals(StorageNodeConfig.DEFAULT_DISK_PROBE_INTERVAL, d.diskProbeInterval());
+        assertEquals(StorageNodeConfig.DEFAULT_DISK_PROBE_TIMEOUT, d.diskProbeTimeout());
+        assertThrows(IllegalArgumentException.class, () -> StorageNodeMain.parse(new String[] {"--id", "n", "--listen", "h:1",
+                "--data", "/d", "--etcd", "http://e", "--disk-probe-timeout-seconds", "0"}));
         assertEquals(null, d.metricsListen(), "metrics are off unless asked for");
     }
 

@@ -32,16 +32,31 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * {@link MetadataStore} on etcd. Read-modify-write operations are optimistic: read the key,
  * then commit a transaction that compares its mod revision, and retry on a lost race. That
  * makes an overwrite and the garbage entry for the version it replaces one atomic step.
+ *
+ * <p>DeleteBucket must not lose a race with a write into the bucket, and etcd cannot compare a
+ * whole key range in a transaction. So DeleteBucket first puts a marker ({@link Keys#bucketDeleting})
+ * under a short lease, then checks emptiness, then deletes bucket and marker in one transaction
+ * that requires its marker still there. Every transaction that creates an object or upload key
+ * requires the marker absent: a creation committed before the marker is seen by the emptiness
+ * check, one after it fails and waits the marker out (it lives milliseconds; a crashed deleter's
+ * lease expires).
  */
 public final class EtcdMetadataStore implements MetadataStore {
 
+    private static final Logger log = LogManager.getLogger(EtcdMetadataStore.class);
     private static final int MAX_RETRIES = 32;
     private static final long TIMEOUT_MS = 10_000;
+    /** How long a crashed DeleteBucket's marker keeps blocking writes into its bucket. */
+    private static final long DELETING_LEASE_SECONDS = 30;
+    /** How long a write waits for another request's DeleteBucket before answering {@link BucketBusyException}. */
+    private static final long BUSY_WAIT_MS = 3_000;
 
     private final Client client;
     private final KV kv;
@@ -99,19 +114,52 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     @Override
     public BucketDeletion deleteBucket(String name) {
-        Optional<KeyValue> bucket = getOne(keys.bucket(name));
-        if (bucket.isEmpty()) return BucketDeletion.NO_SUCH_BUCKET;
-        if (!getPrefix(keys.objectPrefix(name), 1).isEmpty() || !getPrefix(keys.uploadPrefix(name), 1).isEmpty()) {
-            return BucketDeletion.NOT_EMPTY;
+        ByteSequence bucketKey = bs(keys.bucket(name));
+        ByteSequence marker = bs(keys.bucketDeleting(name));
+        BusyWait busy = new BusyWait(name);
+        while (true) {
+            long lease = await(client.getLeaseClient().grant(DELETING_LEASE_SECONDS)).getID();
+            try {
+                TxnResponse claim = await(kv.txn()
+                        .If(bucketExists(name), notBeingDeleted(name))
+                        .Then(Op.put(marker, ByteSequence.EMPTY, PutOption.builder().withLeaseId(lease).build()))
+                        .Else(Op.get(bucketKey, GetOption.DEFAULT))
+                        .commit());
+                if (!claim.isSucceeded()) {
+                    if (claim.getGetResponses().get(0).getKvs().isEmpty()) return BucketDeletion.NO_SUCH_BUCKET;
+                    busy.pause(); // another DeleteBucket of this bucket is checking
+                    continue;
+                }
+                long markerRevision = claim.getHeader().getRevision();
+                // One transaction, so one revision: a CompleteMultipartUpload turning an upload into
+                // an object between two separate reads would be seen by neither.
+                GetOption first = GetOption.builder().isPrefix(true).withLimit(1).withKeysOnly(true).build();
+                TxnResponse contents = await(kv.txn()
+                        .Then(Op.get(bs(keys.objectPrefix(name)), first), Op.get(bs(keys.uploadPrefix(name)), first))
+                        .commit());
+                if (!contents.getGetResponses().get(0).getKvs().isEmpty() || !contents.getGetResponses().get(1).getKvs().isEmpty()) {
+                    return BucketDeletion.NOT_EMPTY; // the revoke below removes the marker
+                }
+                TxnResponse r = await(kv.txn()
+                        .If(new Cmp(marker, Cmp.Op.EQUAL, CmpTarget.createRevision(markerRevision)))
+                        .Then(Op.delete(bucketKey, DeleteOption.DEFAULT), Op.delete(marker, DeleteOption.DEFAULT))
+                        .commit());
+                if (r.isSucceeded()) return BucketDeletion.DELETED;
+                // The lease ran out while we stalled (a write may have come in since): check again.
+                log.warn("DeleteBucket {}: its marker expired before the delete, retrying", name);
+            } finally {
+                revoke(lease);
+            }
         }
-        // A PUT racing this delete commits only while the bucket key exists (see putObject);
-        // the window between the emptiness check and this transaction is the one left open.
-        ByteSequence key = bs(keys.bucket(name));
-        TxnResponse r = await(kv.txn()
-                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(bucket.get().getModRevision())))
-                .Then(Op.delete(key, DeleteOption.DEFAULT))
-                .commit());
-        return r.isSucceeded() ? BucketDeletion.DELETED : deleteBucket(name);
+    }
+
+    /** Ends a DeleteBucket's lease, which removes its marker if still there; if etcd is unreachable the lease expires. */
+    private void revoke(long lease) {
+        try {
+            await(client.getLeaseClient().revoke(lease));
+        } catch (MetadataUnavailableException e) {
+            log.debug("revoking lease {}: {}", lease, e.getMessage());
+        }
     }
 
     // ---- objects
@@ -128,21 +176,28 @@ public final class EtcdMetadataStore implements MetadataStore {
         // First try assumes a new key (Milvus writes mostly unique keys): one round trip. When the
         // key exists, the Else branch returns it, so the retry needs no extra read.
         Optional<KeyValue> current = Optional.empty();
-        for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
+        BusyWait busy = new BusyWait(bucket);
+        for (int attempt = 0; attempt < MAX_RETRIES; ) {
             if (current.isPresent() && condition.ifNoneMatchAny()) return PutOutcome.PRECONDITION_FAILED;
             List<Op> ops = new ArrayList<>();
             ops.add(Op.put(objectKey, value(record), PutOption.DEFAULT));
             current.ifPresent(old -> ops.add(garbageOp(parse(old, ObjectRecord::parseFrom).getSegmentsList(), "overwritten")));
             ops.addAll(healOps(bucket, key, "", record.getSegmentsList()));
             TxnResponse r = await(kv.txn()
-                    .If(sameRevision(objectKey, current), new Cmp(bucketKey, Cmp.Op.GREATER, CmpTarget.version(0)))
+                    .If(sameRevision(objectKey, current), bucketExists(bucket), notBeingDeleted(bucket))
                     .Then(ops.toArray(Op[]::new))
-                    .Else(Op.get(objectKey, GetOption.DEFAULT), Op.get(bucketKey, GetOption.DEFAULT))
+                    .Else(Op.get(objectKey, GetOption.DEFAULT), Op.get(bucketKey, GetOption.DEFAULT),
+                            Op.get(bs(keys.bucketDeleting(bucket)), GetOption.DEFAULT))
                     .commit());
             if (r.isSucceeded()) return PutOutcome.COMMITTED;
             if (r.getGetResponses().get(1).getKvs().isEmpty()) return PutOutcome.NO_SUCH_BUCKET;
+            if (!r.getGetResponses().get(2).getKvs().isEmpty()) {
+                busy.pause();
+                continue;
+            }
             List<KeyValue> now = r.getGetResponses().get(0).getKvs();
             current = now.isEmpty() ? Optional.empty() : Optional.of(now.get(0));
+            attempt++;
         }
         throw new MetadataUnavailableException("too much contention on " + bucket + "/" + key, null);
     }
@@ -186,10 +241,17 @@ public final class EtcdMetadataStore implements MetadataStore {
     public boolean createUpload(UploadRecord upload) {
         ByteSequence key = bs(keys.upload(upload.getBucket(), upload.getUploadId()));
         ByteSequence bucketKey = bs(keys.bucket(upload.getBucket()));
-        return await(kv.txn()
-                .If(new Cmp(bucketKey, Cmp.Op.GREATER, CmpTarget.version(0)))
-                .Then(Op.put(key, value(upload), PutOption.DEFAULT))
-                .commit()).isSucceeded();
+        BusyWait busy = new BusyWait(upload.getBucket());
+        while (true) {
+            TxnResponse r = await(kv.txn()
+                    .If(bucketExists(upload.getBucket()), notBeingDeleted(upload.getBucket()))
+                    .Then(Op.put(key, value(upload), PutOption.DEFAULT))
+                    .Else(Op.get(bucketKey, GetOption.DEFAULT))
+                    .commit());
+            if (r.isSucceeded()) return true;
+            if (r.getGetResponses().get(0).getKvs().isEmpty()) return false;
+            busy.pause(); // the bucket exists, so the marker failed the transaction
+        }
     }
 
     @Override
@@ -243,7 +305,8 @@ public final class EtcdMetadataStore implements MetadataStore {
         ByteSequence uploadKey = bs(keys.upload(upload.getBucket(), upload.getUploadId()));
         ByteSequence objectKey = bs(keys.object(upload.getBucket(), upload.getKey()));
         ByteSequence partPrefix = bs(keys.partPrefix(upload.getUploadId()));
-        for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
+        BusyWait busy = new BusyWait(upload.getBucket());
+        for (int attempt = 0; attempt < MAX_RETRIES; ) {
             Optional<KeyValue> current = getOne(keys.object(upload.getBucket(), upload.getKey()));
             List<Op> ops = new ArrayList<>();
             ops.add(Op.put(objectKey, value(record), PutOption.DEFAULT));
@@ -253,15 +316,24 @@ public final class EtcdMetadataStore implements MetadataStore {
             if (!unusedParts.isEmpty()) {
                 ops.add(garbageOp(unusedParts.stream().map(PartRecord::getSegment).toList(), "part not completed"));
             }
+            // The upload key alone keeps DeleteBucket from finding the bucket empty; the marker
+            // compare is there so that no path creates an object key without it.
             TxnResponse r = await(kv.txn()
                     .If(sameRevision(objectKey, current),
-                            new Cmp(uploadKey, Cmp.Op.EQUAL, CmpTarget.modRevision(state.revision())))
+                            new Cmp(uploadKey, Cmp.Op.EQUAL, CmpTarget.modRevision(state.revision())),
+                            notBeingDeleted(upload.getBucket()))
                     .Then(ops.toArray(Op[]::new))
+                    .Else(Op.get(uploadKey, GetOption.DEFAULT), Op.get(bs(keys.bucketDeleting(upload.getBucket())), GetOption.DEFAULT))
                     .commit());
             if (r.isSucceeded()) return CompleteOutcome.COMPLETED;
-            Optional<KeyValue> now = getOne(keys.upload(upload.getBucket(), upload.getUploadId()));
+            List<KeyValue> now = r.getGetResponses().get(0).getKvs();
             if (now.isEmpty()) return CompleteOutcome.NO_SUCH_UPLOAD;
-            if (now.get().getModRevision() != state.revision()) return CompleteOutcome.PARTS_CHANGED;
+            if (now.get(0).getModRevision() != state.revision()) return CompleteOutcome.PARTS_CHANGED;
+            if (!r.getGetResponses().get(1).getKvs().isEmpty()) {
+                busy.pause();
+                continue;
+            }
+            attempt++;
         }
         throw new MetadataUnavailableException("too much contention on " + upload.getKey(), null);
     }
@@ -426,6 +498,35 @@ public final class EtcdMetadataStore implements MetadataStore {
             ops.add(Op.put(bs(keys.heal(seg.getShardSet())), value(h), PutOption.DEFAULT));
         }
         return ops;
+    }
+
+    private Cmp bucketExists(String bucket) {
+        return new Cmp(bs(keys.bucket(bucket)), Cmp.Op.GREATER, CmpTarget.version(0));
+    }
+
+    private Cmp notBeingDeleted(String bucket) {
+        return new Cmp(bs(keys.bucketDeleting(bucket)), Cmp.Op.EQUAL, CmpTarget.version(0));
+    }
+
+    /** Waits out another request's DeleteBucket marker, with backoff, for up to {@link #BUSY_WAIT_MS}. */
+    private static final class BusyWait {
+        private final String bucket;
+        private final long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BUSY_WAIT_MS);
+        private int pauses;
+
+        BusyWait(String bucket) {
+            this.bucket = bucket;
+        }
+
+        void pause() {
+            if (System.nanoTime() > deadlineNanos) throw new BucketBusyException(bucket);
+            try {
+                Thread.sleep(Math.min(1L << Math.min(pauses++, 6), 50)); // 1, 2, 4 ... 50 ms
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new MetadataUnavailableException("interrupted", e);
+            }
+        }
     }
 
     private static Cmp sameRevision(ByteSequence key, Optional<KeyValue> current) {

@@ -34,6 +34,14 @@ public record Keys(String root) {
         return buckets() + name;
     }
 
+    /**
+     * Present (under a short lease) while a DeleteBucket checks that the bucket is empty; every
+     * transaction that creates an object or upload key in the bucket requires it absent.
+     */
+    public String bucketDeleting(String name) {
+        return root + "bucket-deleting/" + name;
+    }
+
     public String objectPrefix(String bucket) {
         return root + "objects/" + bucket + "/";
     }

@@ -1,7 +1,6 @@
 package io.basalt.gateway.handlers;
 
 import io.basalt.core.meta.MetadataStore.PutCondition;
-import io.basalt.core.meta.MetadataStore.PutOutcome;
 import io.basalt.gateway.s3.Responses;
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
@@ -63,11 +62,7 @@ public final class CopyObjectHandler {
                     .putAllHeaders(source.getHeadersMap());
         }
         ObjectRecord committed = rec.build();
-        PutOutcome outcome = ctx.meta().putObject(req.bucket(), req.key(), committed, PutCondition.NONE);
-        if (outcome != PutOutcome.COMMITTED) {
-            ctx.data().discard(seg);
-            throw new S3Exception(outcome == PutOutcome.NO_SUCH_BUCKET ? S3Error.NO_SUCH_BUCKET : S3Error.PRECONDITION_FAILED);
-        }
+        PutObjectHandler.commit(ctx, req, committed, PutCondition.NONE);
         Responses.xml(req.exchange(), 200, new Xml().root("CopyObjectResult")
                 .element("LastModified", Xml.iso(committed.getModifiedUnixMs()))
                 .element("ETag", Responses.quoted(committed.getEtag()))

@@ -1,5 +1,6 @@
 package io.basalt.gateway.handlers;
 
+import io.basalt.core.meta.BucketBusyException;
 import io.basalt.core.meta.MetadataStore.PutCondition;
 import io.basalt.core.meta.MetadataStore.PutOutcome;
 import io.basalt.gateway.auth.AwsChunkedInputStream;
@@ -52,13 +53,25 @@ public final class PutObjectHandler {
                 .addSegments(seg)
                 .putAllChecksums(body.checksums());
         ObjectHeaders.capture(req, rec);
-        PutOutcome outcome = ctx.meta().putObject(req.bucket(), req.key(), rec.build(), new PutCondition(ifNoneMatch));
+        commit(ctx, req, rec.build(), new PutCondition(ifNoneMatch));
+        body.writeHeaders(req.exchange().getResponseHeaders());
+        Responses.empty(req.exchange(), 200);
+    }
+
+    /** Commits the record of a new object version; its shards are discarded if it is refused. */
+    static void commit(S3Context ctx, S3Request req, ObjectRecord record, PutCondition condition) {
+        Segment seg = record.getSegments(0);
+        PutOutcome outcome;
+        try {
+            outcome = ctx.meta().putObject(req.bucket(), req.key(), record, condition);
+        } catch (BucketBusyException e) {
+            ctx.data().discard(seg); // refused, not merely unknown: nothing references the shards
+            throw e;
+        }
         if (outcome != PutOutcome.COMMITTED) {
             ctx.data().discard(seg);
             throw new S3Exception(outcome == PutOutcome.NO_SUCH_BUCKET ? S3Error.NO_SUCH_BUCKET : S3Error.PRECONDITION_FAILED);
         }
-        body.writeHeaders(req.exchange().getResponseHeaders());
-        Responses.empty(req.exchange(), 200);
     }
 
     /** A body now durable on the storage nodes, with the checks it passed. */
