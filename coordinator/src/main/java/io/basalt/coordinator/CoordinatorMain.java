@@ -49,14 +49,15 @@ public final class CoordinatorMain {
     }
 
     /** The --metrics-listen HOST:PORT, or null when absent (no metrics endpoint). */
-    static String metricsListen(String[] args) {
+    public static String metricsListen(String[] args) {
         for (int i = 0; i + 1 < args.length; i += 2) {
             if (args[i].equals("--metrics-listen")) return args[i + 1];
         }
         return null;
     }
 
-    static Coordinator.Config parse(String[] args) {
+    /** The coordinator's configuration from its command line; IllegalArgumentException on a bad or unknown flag. */
+    public static Coordinator.Config parse(String[] args) {
         String id = null;
         String etcd = null;
         String prefix = "/basalt/";

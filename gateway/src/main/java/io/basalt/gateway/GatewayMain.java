@@ -5,12 +5,14 @@ import io.basalt.gateway.auth.Credentials;
 import org.apache.logging.log4j.LogManager;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.UnaryOperator;
 
 /**
  * {@code GatewayMain --listen HOST:PORT --etcd URL[,URL] [--etcd-prefix /basalt/] [--ec K+M]
- * [--access-key A --secret-key S] [--block-size BYTES] [--workers N] [--domain s3.example.com]
+ * [--access-key A --secret-key S] [--block-size BYTES] [--workers N] [--io-timeout-ms MS] [--domain s3.example.com]
  * [--metrics-listen HOST:PORT] [--write-quorum N]}. The write quorum (durable shards a PUT or part
  * needs) defaults to k+1, k when m = 1.
  * With --domain, hosts {@code <bucket>.<domain>} address buckets virtual-hosted-style.
@@ -18,29 +20,26 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class GatewayMain {
 
+    private static final String USAGE = "usage: GatewayMain --listen HOST:PORT --etcd URL[,URL] [--etcd-prefix /basalt/]"
+            + " [--ec K+M] [--access-key A --secret-key S] [--block-size BYTES] [--workers N] [--io-timeout-ms MS]"
+            + " [--domain D] [--metrics-listen HOST:PORT] [--write-quorum N]";
+    // a misspelt flag is refused rather than silently ignored (deployment manifests are checked against this)
+    private static final List<String> FLAGS = List.of("listen", "etcd", "etcd-prefix", "ec", "access-key", "secret-key",
+            "block-size", "workers", "io-timeout-ms", "domain", "metrics-listen", "write-quorum");
+
     private GatewayMain() {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        Map<String, String> flags = parse(args);
-        String listen = flags.getOrDefault("listen", "127.0.0.1:9000");
-        int colon = listen.lastIndexOf(':');
-        String[] ec = flags.getOrDefault("ec", "4+2").split("\\+");
-        String access = flags.getOrDefault("access-key", env("BASALT_ACCESS_KEY", "minioadmin"));
-        String secret = flags.getOrDefault("secret-key", env("BASALT_SECRET_KEY", "minioadmin"));
-        GatewayConfig cfg = new GatewayConfig(
-                listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1)),
-                Etcd.parseEndpoints(flags.getOrDefault("etcd", "http://127.0.0.1:2379")),
-                flags.getOrDefault("etcd-prefix", "/basalt/"),
-                Integer.parseInt(ec[0]), Integer.parseInt(ec[1]),
-                Integer.parseInt(flags.getOrDefault("block-size", String.valueOf(GatewayConfig.DEFAULT_BLOCK_SIZE))),
-                Credentials.single(access, secret),
-                Integer.parseInt(flags.getOrDefault("workers", "64")),
-                Long.parseLong(flags.getOrDefault("io-timeout-ms", "30000")),
-                GatewayConfig.S3_MIN_PART_SIZE,
-                flags.get("domain"),
-                flags.get("metrics-listen"),
-                Integer.parseInt(flags.getOrDefault("write-quorum", "0")));
+        GatewayConfig cfg;
+        try {
+            cfg = config(args, System::getenv);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.println(USAGE);
+            System.exit(2);
+            return;
+        }
         Gateway gateway = Gateway.start(cfg);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -52,19 +51,52 @@ public final class GatewayMain {
         stopped.await();
     }
 
+    /**
+     * The gateway's configuration from its command line; credentials not given as flags come from
+     * {@code env} (BASALT_ACCESS_KEY / BASALT_SECRET_KEY), else minioadmin/minioadmin.
+     *
+     * @throws IllegalArgumentException on an unknown flag or a malformed value
+     */
+    public static GatewayConfig config(String[] args, UnaryOperator<String> env) {
+        Map<String, String> flags = parse(args);
+        String listen = flags.getOrDefault("listen", "127.0.0.1:9000");
+        int colon = listen.lastIndexOf(':');
+        if (colon <= 0) throw new IllegalArgumentException("--listen must be HOST:PORT, got " + listen);
+        String ec = flags.getOrDefault("ec", "4+2");
+        if (!ec.matches("[1-9][0-9]*\\+[0-9]+")) throw new IllegalArgumentException("--ec must be K+M, e.g. 4+2, got " + ec);
+        String[] km = ec.split("\\+");
+        String access = flags.getOrDefault("access-key", env(env, "BASALT_ACCESS_KEY", "minioadmin"));
+        String secret = flags.getOrDefault("secret-key", env(env, "BASALT_SECRET_KEY", "minioadmin"));
+        return new GatewayConfig(
+                listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1)),
+                Etcd.parseEndpoints(flags.getOrDefault("etcd", "http://127.0.0.1:2379")),
+                flags.getOrDefault("etcd-prefix", "/basalt/"),
+                Integer.parseInt(km[0]), Integer.parseInt(km[1]),
+                Integer.parseInt(flags.getOrDefault("block-size", String.valueOf(GatewayConfig.DEFAULT_BLOCK_SIZE))),
+                Credentials.single(access, secret),
+                Integer.parseInt(flags.getOrDefault("workers", "64")),
+                Long.parseLong(flags.getOrDefault("io-timeout-ms", "30000")),
+                GatewayConfig.S3_MIN_PART_SIZE,
+                flags.get("domain"),
+                flags.get("metrics-listen"),
+                Integer.parseInt(flags.getOrDefault("write-quorum", "0")));
+    }
+
     static Map<String, String> parse(String[] args) {
         Map<String, String> out = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("expected --flag value pairs, got " + args[i]);
             }
-            out.put(args[i].substring(2), args[++i]);
+            String name = args[i].substring(2);
+            if (!FLAGS.contains(name)) throw new IllegalArgumentException("unknown flag " + args[i]);
+            out.put(name, args[++i]);
         }
         return out;
     }
 
-    private static String env(String name, String fallback) {
-        String v = System.getenv(name);
+    private static String env(UnaryOperator<String> env, String name, String fallback) {
+        String v = env.apply(name);
         return v == null || v.isEmpty() ? fallback : v;
     }
 }

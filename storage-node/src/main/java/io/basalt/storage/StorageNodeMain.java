@@ -46,7 +46,8 @@ public final class StorageNodeMain {
         log.info("storage node {} exiting", config.nodeId());
     }
 
-    static StorageNodeConfig parse(String[] args) {
+    /** The node's configuration from its command line; IllegalArgumentException on a bad or unknown flag. */
+    public static StorageNodeConfig parse(String[] args) {
         Map<String, String> flags = new HashMap<>();
         for (int i = 0; i < args.length; i += 2) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {

@@ -1,0 +1,51 @@
+package io.basalt.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class GatewayMainTest {
+    private static final Map<String, String> NO_ENV = Map.of();
+
+    @Test
+    void parsesFlagsAndTakesCredentialsFromTheEnvironment() {
+        GatewayConfig c = GatewayMain.config(new String[] {"--listen", "0.0.0.0:9000", "--etcd",
+                "http://e0:2379,http://e1:2379", "--ec", "8+3", "--metrics-listen", "0.0.0.0:9090",
+                "--write-quorum", "10", "--io-timeout-ms", "5000"},
+                Map.of("BASALT_ACCESS_KEY", "ak", "BASALT_SECRET_KEY", "sk")::get);
+        assertEquals("0.0.0.0", c.host());
+        assertEquals(9000, c.port());
+        assertEquals(List.of("http://e0:2379", "http://e1:2379"), c.etcdEndpoints());
+        assertEquals(8, c.dataShards());
+        assertEquals(3, c.parityShards());
+        assertEquals("0.0.0.0:9090", c.metricsListen());
+        assertEquals(10, c.writeQuorum());
+        assertEquals(5000, c.ioTimeoutMs());
+        assertEquals(Optional.of("sk"), c.credentials().secretFor("ak"));
+    }
+
+    @Test
+    void defaultsAreTheDevClustersLoopbackAndMinioadmin() {
+        GatewayConfig c = GatewayMain.config(new String[0], NO_ENV::get);
+        assertEquals("127.0.0.1", c.host());
+        assertEquals(9000, c.port());
+        assertEquals(Optional.of("minioadmin"), c.credentials().secretFor("minioadmin"));
+        assertEquals(null, c.metricsListen(), "metrics are off unless asked for");
+    }
+
+    @Test
+    void rejectsUnknownFlagsAndMalformedValues() {
+        assertThrows(IllegalArgumentException.class,
+                () -> GatewayMain.config(new String[] {"--metric-listen", "0.0.0.0:9090"}, NO_ENV::get));
+        assertThrows(IllegalArgumentException.class, () -> GatewayMain.config(new String[] {"--listen"}, NO_ENV::get));
+        assertThrows(IllegalArgumentException.class,
+                () -> GatewayMain.config(new String[] {"--listen", "9000"}, NO_ENV::get));
+        assertThrows(IllegalArgumentException.class, () -> GatewayMain.config(new String[] {"--ec", "4"}, NO_ENV::get));
+        assertThrows(IllegalArgumentException.class,
+                () -> GatewayMain.config(new String[] {"--ec", "4+2", "--write-quorum", "7"}, NO_ENV::get));
+    }
+}
