@@ -100,7 +100,7 @@ public final class ProcessCluster implements AutoCloseable {
             for (int i = 0; i < cfg.coordinators(); i++) c.startCoordinator(i);
             for (int i = 0; i < cfg.nodes(); i++) c.startNode(i);
             for (int i = 0; i < cfg.gateways(); i++) c.startGateway(i);
-            c.awaitReady(Duration.ofSeconds(90));
+            c.awaitReady(Duration.ofSeconds(180)); // 13 JVMs starting on 2 busy cores: seen >90 s
             return c;
         } catch (IOException | InterruptedException | RuntimeException e) {
             c.close();

@@ -59,7 +59,7 @@ public final class Gateway implements AutoCloseable {
                 () -> membership.live().size());
         S3Router router = new S3Router(new S3Context(meta, data, cfg.minPartSize()), new SigV4(cfg.credentials(), Clock.systemUTC()),
                 "basalt", cfg.domain(), admin, metrics);
-        Health health = new Health(meta, membership, cfg.dataShards() + cfg.parityShards());
+        Health health = new Health(meta, membership, data.writeQuorum());
         HttpHandler s3 = new BlockingHandler(router);
         HttpHandler root = ex -> {
             S3Router.stamp(ex);

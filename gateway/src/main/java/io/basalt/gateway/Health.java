@@ -8,19 +8,21 @@ import io.undertow.util.Headers;
 
 /**
  * Unauthenticated probes, at MinIO's paths (existing charts and compose files use them) and
- * Basalt's own: live = the process serves HTTP; ready = etcd answers and enough storage nodes
- * are live to place a new object.
+ * Basalt's own: live = the process serves HTTP; ready = etcd answers and enough writable storage
+ * nodes are live for a write quorum. Not all k+m: a gateway that can still read everything and
+ * write at quorum must stay behind its Service when one node is down, or a single node failure
+ * would take every gateway out at once.
  */
 final class Health implements HttpHandler {
 
     private final MetadataStore meta;
     private final Membership membership;
-    private final int shardsPerObject;
+    private final int writeQuorum;
 
-    Health(MetadataStore meta, Membership membership, int shardsPerObject) {
+    Health(MetadataStore meta, Membership membership, int writeQuorum) {
         this.meta = meta;
         this.membership = membership;
-        this.shardsPerObject = shardsPerObject;
+        this.writeQuorum = writeQuorum;
     }
 
     static boolean isHealthPath(String path) {
@@ -37,6 +39,7 @@ final class Health implements HttpHandler {
             detail = "live";
         } else if (path.endsWith("/ready")) {
             int live = membership.live().size();
+            int writable = membership.writable().size();
             boolean etcd;
             try {
                 meta.getBucket(".probe");
@@ -44,8 +47,8 @@ final class Health implements HttpHandler {
             } catch (RuntimeException e) {
                 etcd = false;
             }
-            ok = etcd && live >= shardsPerObject;
-            detail = "etcd=" + (etcd ? "ok" : "unreachable") + " nodes=" + live + "/" + shardsPerObject;
+            ok = etcd && writable >= writeQuorum;
+            detail = "etcd=" + (etcd ? "ok" : "unreachable") + " nodes=" + live + " writable=" + writable + " quorum=" + writeQuorum;
         } else {
             ex.setStatusCode(404);
             return;

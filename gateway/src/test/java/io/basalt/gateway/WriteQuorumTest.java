@@ -6,6 +6,10 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -26,6 +30,7 @@ class WriteQuorumTest {
             cluster.stopNode(0);
             cluster.stopNode(3);
             cluster.awaitLiveNodes(4);
+            assertEquals(200, ready(cluster), "4 writable nodes meet a quorum of 4: the gateway stays in its Service");
             // the default quorum (k+1 = 5) would refuse this with 503 (DegradedReadsTest)
             byte[] data = TestData.random(9, 2 * 1024 * 1024 + 7);
             s3.putObject(b -> b.bucket("quorum").key("k-only"), RequestBody.fromBytes(data));
@@ -42,12 +47,19 @@ class WriteQuorumTest {
             s3.putObject(b -> b.bucket("quorum").key("all-up"), RequestBody.fromBytes(data));
             cluster.stopNode(2);
             cluster.awaitLiveNodes(5);
+            assertEquals(503, ready(cluster), "5 writable nodes cannot meet a quorum of 6");
             S3Exception e = assertThrows(S3Exception.class,
                     () -> s3.putObject(b -> b.bucket("quorum").key("one-down"), RequestBody.fromBytes(data)));
             assertEquals(503, e.statusCode());
             assertEquals(404, assertThrows(S3Exception.class, () -> s3.headObject(b -> b.bucket("quorum").key("one-down"))).statusCode());
             assertArrayEquals(data, s3.getObjectAsBytes(b -> b.bucket("quorum").key("all-up")).asByteArray());
         }
+    }
+
+    /** The readiness probe's status (Kubernetes takes a gateway out of its Service on 503). */
+    private static int ready(TestCluster cluster) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(cluster.endpoint() + "/minio/health/ready")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     @Test

@@ -61,6 +61,11 @@ public final class DataPath {
         return layout;
     }
 
+    /** Durable shards a write needs. */
+    public int writeQuorum() {
+        return writeQuorum;
+    }
+
     static int defaultQuorum(ErasureLayout layout) {
         return layout.getK() + (layout.getM() > 1 ? 1 : 0);
     }
