@@ -12,15 +12,18 @@ import io.basalt.gateway.auth.SigV4;
 import io.basalt.gateway.handlers.AdminInfoHandler;
 import io.basalt.gateway.handlers.S3Context;
 import io.basalt.proto.meta.ErasureLayout;
+import io.undertow.Handlers;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.handlers.BlockingHandler;
+import io.undertow.server.handlers.GracefulShutdownHandler;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /** A running S3 gateway: Undertow in front, etcd and the storage nodes behind. */
@@ -34,10 +37,15 @@ public final class Gateway implements AutoCloseable {
     private final ShardClients clients;
     private final GatewayMetrics metrics;
     private final MetricsServer metricsServer; // null without --metrics-listen
+    private final GracefulShutdownHandler inFlight;
+    private final Duration shutdownGrace;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private Gateway(Undertow server, EtcdMetadataStore meta, Membership membership, ShardClients clients,
-                    GatewayMetrics metrics, MetricsServer metricsServer) {
+    private Gateway(Undertow server, GracefulShutdownHandler inFlight, Duration shutdownGrace, EtcdMetadataStore meta,
+                    Membership membership, ShardClients clients, GatewayMetrics metrics, MetricsServer metricsServer) {
         this.server = server;
+        this.inFlight = inFlight;
+        this.shutdownGrace = shutdownGrace;
         this.meta = meta;
         this.membership = membership;
         this.clients = clients;
@@ -61,11 +69,12 @@ public final class Gateway implements AutoCloseable {
                 "basalt", cfg.domain(), admin, metrics);
         Health health = new Health(meta, membership, data.writeQuorum());
         HttpHandler s3 = new BlockingHandler(router);
-        HttpHandler root = ex -> {
+        // Counts requests in flight so a stopping gateway can let them finish (see close).
+        GracefulShutdownHandler root = Handlers.gracefulShutdown(ex -> {
             S3Router.stamp(ex);
             if (Health.isHealthPath(ex.getRequestPath())) health.handleRequest(ex);
             else s3.handleRequest(ex);
-        };
+        });
         Undertow server = Undertow.builder()
                 .addHttpListener(cfg.port(), cfg.host())
                 .setWorkerThreads(cfg.workerThreads())
@@ -96,7 +105,7 @@ public final class Gateway implements AutoCloseable {
                 throw new IllegalStateException("cannot serve metrics on " + cfg.metricsListen(), e);
             }
         }
-        Gateway g = new Gateway(server, meta, membership, clients, metrics, metricsServer);
+        Gateway g = new Gateway(server, root, cfg.shutdownGrace(), meta, membership, clients, metrics, metricsServer);
         log.info("S3 gateway listening on http://{}:{} (erasure {}+{}, block {} bytes)", cfg.host(), g.port(),
                 cfg.dataShards(), cfg.parityShards(), cfg.blockSize());
         return g;
@@ -133,8 +142,21 @@ public final class Gateway implements AutoCloseable {
         return metricsServer == null ? -1 : metricsServer.port();
     }
 
+    /**
+     * Stops the gateway: new requests get 503 (SDKs retry those, on another gateway behind a
+     * Service), requests in flight get up to the shutdown grace to finish, then the rest are cut.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        inFlight.shutdown();
+        try {
+            if (!shutdownGrace.isZero() && !inFlight.awaitShutdown(shutdownGrace.toMillis())) {
+                log.warn("requests still in flight after {} s; cutting them", shutdownGrace.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (metricsServer != null) metricsServer.close();
         server.stop();
         membership.close();

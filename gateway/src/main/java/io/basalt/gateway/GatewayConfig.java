@@ -13,16 +13,21 @@ import java.util.List;
  * {@code writeQuorum} is the number of durable shards a write needs, between k and k+m; 0 means
  * the default k+1 (k when m = 1): one more than k so that a single later loss cannot make a
  * freshly acknowledged object unreadable.
+ * {@code shutdownGrace} is how long a stopping gateway lets requests in flight finish (new ones get
+ * 503, which clients retry elsewhere); zero cuts them at once.
  */
 public record GatewayConfig(String host, int port, List<String> etcdEndpoints, String etcdPrefix,
                             int dataShards, int parityShards, int blockSize, Credentials credentials,
                             int workerThreads, long ioTimeoutMs, long minPartSize, String domain, String metricsListen,
-                            int writeQuorum) {
+                            int writeQuorum, java.time.Duration shutdownGrace) {
 
     public GatewayConfig {
         if (writeQuorum != 0 && (writeQuorum < dataShards || writeQuorum > dataShards + parityShards)) {
             throw new IllegalArgumentException("--write-quorum must be between k and k+m (" + dataShards + ".."
                     + (dataShards + parityShards) + "), got " + writeQuorum);
+        }
+        if (shutdownGrace == null || shutdownGrace.isNegative()) {
+            throw new IllegalArgumentException("--shutdown-grace-seconds must be 0 or more, got " + shutdownGrace);
         }
     }
 
@@ -30,7 +35,7 @@ public record GatewayConfig(String host, int port, List<String> etcdEndpoints, S
                          int dataShards, int parityShards, int blockSize, Credentials credentials,
                          int workerThreads, long ioTimeoutMs, long minPartSize, String domain) {
         this(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials, workerThreads,
-                ioTimeoutMs, minPartSize, domain, null, 0);
+                ioTimeoutMs, minPartSize, domain, null, 0, java.time.Duration.ZERO);
     }
 
     public static final int DEFAULT_BLOCK_SIZE = 1 << 20;
@@ -43,31 +48,36 @@ public record GatewayConfig(String host, int port, List<String> etcdEndpoints, S
 
     public GatewayConfig withPrefix(String prefix) {
         return new GatewayConfig(host, port, etcdEndpoints, prefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ioTimeoutMs, minPartSize, domain, metricsListen, writeQuorum);
+                workerThreads, ioTimeoutMs, minPartSize, domain, metricsListen, writeQuorum, shutdownGrace);
     }
 
     public GatewayConfig withIoTimeoutMs(long ms) {
         return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ms, minPartSize, domain, metricsListen, writeQuorum);
+                workerThreads, ms, minPartSize, domain, metricsListen, writeQuorum, shutdownGrace);
     }
 
     public GatewayConfig withMinPartSize(long bytes) {
         return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ioTimeoutMs, bytes, domain, metricsListen, writeQuorum);
+                workerThreads, ioTimeoutMs, bytes, domain, metricsListen, writeQuorum, shutdownGrace);
     }
 
     public GatewayConfig withMetricsListen(String hostPort) {
         return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ioTimeoutMs, minPartSize, domain, hostPort, writeQuorum);
+                workerThreads, ioTimeoutMs, minPartSize, domain, hostPort, writeQuorum, shutdownGrace);
     }
 
     public GatewayConfig withDomain(String d) {
         return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ioTimeoutMs, minPartSize, d, metricsListen, writeQuorum);
+                workerThreads, ioTimeoutMs, minPartSize, d, metricsListen, writeQuorum, shutdownGrace);
     }
 
     public GatewayConfig withWriteQuorum(int q) {
         return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ioTimeoutMs, minPartSize, domain, metricsListen, q);
+                workerThreads, ioTimeoutMs, minPartSize, domain, metricsListen, q, shutdownGrace);
+    }
+
+    public GatewayConfig withShutdownGrace(java.time.Duration grace) {
+        return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
+                workerThreads, ioTimeoutMs, minPartSize, domain, metricsListen, writeQuorum, grace);
     }
 }

@@ -13,8 +13,10 @@ import java.util.function.UnaryOperator;
 /**
  * {@code GatewayMain --listen HOST:PORT --etcd URL[,URL] [--etcd-prefix /basalt/] [--ec K+M]
  * [--access-key A --secret-key S] [--block-size BYTES] [--workers N] [--io-timeout-ms MS] [--domain s3.example.com]
- * [--metrics-listen HOST:PORT] [--write-quorum N]}. The write quorum (durable shards a PUT or part
- * needs) defaults to k+1, k when m = 1.
+ * [--metrics-listen HOST:PORT] [--write-quorum N] [--shutdown-grace-seconds S]}. The write quorum (durable
+ * shards a PUT or part needs) defaults to k+1, k when m = 1. On SIGTERM the gateway answers new requests
+ * with 503 and lets those in flight finish for up to the shutdown grace (default 25 s, within
+ * Kubernetes' 30 s termination grace).
  * With --domain, hosts {@code <bucket>.<domain>} address buckets virtual-hosted-style.
  * Credentials also come from BASALT_ACCESS_KEY / BASALT_SECRET_KEY; the default is minioadmin/minioadmin.
  */
@@ -22,10 +24,10 @@ public final class GatewayMain {
 
     private static final String USAGE = "usage: GatewayMain --listen HOST:PORT --etcd URL[,URL] [--etcd-prefix /basalt/]"
             + " [--ec K+M] [--access-key A --secret-key S] [--block-size BYTES] [--workers N] [--io-timeout-ms MS]"
-            + " [--domain D] [--metrics-listen HOST:PORT] [--write-quorum N]";
+            + " [--domain D] [--metrics-listen HOST:PORT] [--write-quorum N] [--shutdown-grace-seconds S]";
     // a misspelt flag is refused rather than silently ignored (deployment manifests are checked against this)
     private static final List<String> FLAGS = List.of("listen", "etcd", "etcd-prefix", "ec", "access-key", "secret-key",
-            "block-size", "workers", "io-timeout-ms", "domain", "metrics-listen", "write-quorum");
+            "block-size", "workers", "io-timeout-ms", "domain", "metrics-listen", "write-quorum", "shutdown-grace-seconds");
 
     private GatewayMain() {
     }
@@ -79,7 +81,8 @@ public final class GatewayMain {
                 GatewayConfig.S3_MIN_PART_SIZE,
                 flags.get("domain"),
                 flags.get("metrics-listen"),
-                Integer.parseInt(flags.getOrDefault("write-quorum", "0")));
+                Integer.parseInt(flags.getOrDefault("write-quorum", "0")),
+                java.time.Duration.ofSeconds(Long.parseLong(flags.getOrDefault("shutdown-grace-seconds", "25"))));
     }
 
     static Map<String, String> parse(String[] args) {

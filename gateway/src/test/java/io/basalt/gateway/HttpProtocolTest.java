@@ -2,11 +2,6 @@ package io.basalt.gateway;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.http.SdkHttpFullRequest;
-import software.amazon.awssdk.http.SdkHttpMethod;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
-import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -42,26 +37,12 @@ class HttpProtocolTest {
     @Test
     void expectContinueProceedsWhenAuthenticated() throws Exception {
         byte[] body = TestData.random(9, 200_000);
-        SdkHttpFullRequest unsigned = SdkHttpFullRequest.builder().method(SdkHttpMethod.PUT)
-                .uri(URI.create(env.cluster().endpoint() + "/http/continued"))
-                .putHeader("Content-Length", String.valueOf(body.length))
-                .putHeader("Expect", "100-continue")
-                .putHeader("x-amz-content-sha256", "UNSIGNED-PAYLOAD")
-                .build();
-        SignedRequest signed = AwsV4HttpSigner.create().sign(r -> r
-                .identity(AwsBasicCredentials.create("minioadmin", "minioadmin"))
-                .request(unsigned)
-                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "s3")
-                .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")
-                .putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, false));
-        StringBuilder head = new StringBuilder("PUT /http/continued HTTP/1.1\r\n");
-        signed.request().headers().forEach((name, values) -> head.append(name).append(": ").append(values.get(0)).append("\r\n"));
-        if (signed.request().firstMatchingHeader("Host").isEmpty()) head.append("Host: 127.0.0.1:").append(env.cluster().gateway.port()).append("\r\n");
-        head.append("\r\n");
+        String head = SignedHttp.putHead(URI.create(env.cluster().endpoint() + "/http/continued"), body.length,
+                "Expect", "100-continue");
         try (Socket socket = new Socket("127.0.0.1", env.cluster().gateway.port())) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
-            out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
             InputStream in = socket.getInputStream();
             assertEquals("HTTP/1.1 100 Continue", statusLine(in));
             readHeaders(in);
@@ -74,25 +55,11 @@ class HttpProtocolTest {
     @Test
     void bodyShorterThanContentLengthIsIncompleteBody() throws Exception {
         // found by the chaos fuzzer: a client that stops sending early (FIN) got a 500
-        SdkHttpFullRequest unsigned = SdkHttpFullRequest.builder().method(SdkHttpMethod.PUT)
-                .uri(URI.create(env.cluster().endpoint() + "/http/short"))
-                .putHeader("Content-Length", "10000")
-                .putHeader("x-amz-content-sha256", "UNSIGNED-PAYLOAD")
-                .build();
-        SignedRequest signed = AwsV4HttpSigner.create().sign(r -> r
-                .identity(AwsBasicCredentials.create("minioadmin", "minioadmin"))
-                .request(unsigned)
-                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "s3")
-                .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")
-                .putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, false));
-        StringBuilder head = new StringBuilder("PUT /http/short HTTP/1.1\r\n");
-        signed.request().headers().forEach((name, values) -> head.append(name).append(": ").append(values.get(0)).append("\r\n"));
-        if (signed.request().firstMatchingHeader("Host").isEmpty()) head.append("Host: 127.0.0.1:").append(env.cluster().gateway.port()).append("\r\n");
-        head.append("\r\n");
+        String head = SignedHttp.putHead(URI.create(env.cluster().endpoint() + "/http/short"), 10000);
         try (Socket socket = new Socket("127.0.0.1", env.cluster().gateway.port())) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
-            out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
             out.write(TestData.random(14, 3000));
             socket.shutdownOutput();
             String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -109,24 +76,10 @@ class HttpProtocolTest {
         try (TestCluster c = new TestCluster(dir, 6, 4, 2, g -> g.withIoTimeoutMs(1_500));
              software.amazon.awssdk.services.s3.S3Client s3 = c.client()) {
             s3.createBucket(b -> b.bucket("stall"));
-            SdkHttpFullRequest unsigned = SdkHttpFullRequest.builder().method(SdkHttpMethod.PUT)
-                    .uri(URI.create(c.endpoint() + "/stall/slow"))
-                    .putHeader("Content-Length", "100000")
-                    .putHeader("x-amz-content-sha256", "UNSIGNED-PAYLOAD")
-                    .build();
-            SignedRequest signed = AwsV4HttpSigner.create().sign(r -> r
-                    .identity(AwsBasicCredentials.create("minioadmin", "minioadmin"))
-                    .request(unsigned)
-                    .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "s3")
-                    .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")
-                    .putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, false));
-            StringBuilder head = new StringBuilder("PUT /stall/slow HTTP/1.1\r\n");
-            signed.request().headers().forEach((name, values) -> head.append(name).append(": ").append(values.get(0)).append("\r\n"));
-            if (signed.request().firstMatchingHeader("Host").isEmpty()) head.append("Host: 127.0.0.1:").append(c.gateway.port()).append("\r\n");
-            head.append("\r\n");
+            String head = SignedHttp.putHead(URI.create(c.endpoint() + "/stall/slow"), 100000);
             try (Socket socket = new Socket("127.0.0.1", c.gateway.port())) {
                 socket.setSoTimeout(20_000);
-                socket.getOutputStream().write(head.toString().getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
                 socket.getOutputStream().write(TestData.random(15, 70_000)); // then nothing more
                 long start = System.nanoTime();
                 int read;

@@ -94,8 +94,12 @@ final class TestCluster implements AutoCloseable {
     }
 
     S3Client client(String access, String secret) {
+        return client(endpoint(), access, secret);
+    }
+
+    static S3Client client(String endpoint, String access, String secret) {
         return S3Client.builder()
-                .endpointOverride(URI.create(endpoint()))
+                .endpointOverride(URI.create(endpoint))
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(access, secret)))
                 .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
