@@ -46,7 +46,9 @@ public final class ShardWriter {
         // drains, and memory stays bounded at a few chunks per shard.
         int threshold = Math.max(2 * chunkSize, 64 << 10);
         ShardWriter w = new ShardWriter(nodeId, stallTimeoutMs, threshold);
-        clients.async(address).withOnReadyThreshold(threshold).writeShard(w.new Observer());
+        // The observer only completes a future and signals a condition: run it on the transport's
+        // thread rather than hopping to an executor for each acknowledgement and onReady.
+        clients.async(address).withExecutor(Runnable::run).withOnReadyThreshold(threshold).writeShard(w.new Observer());
         w.call.onNext(WriteShardRequest.newBuilder()
                 .setHeader(WriteShardHeader.newBuilder().setShardId(shardId).setChunkSize(chunkSize))
                 .build());
