@@ -14,9 +14,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -146,22 +152,53 @@ public final class SegmentEncoder {
                     drop(i, e);
                 }
             }
-            int acked = 0;
-            for (int i = 0; i < writers.length; i++) {
-                if (writers[i] == null) continue;
-                try {
-                    // Once a quorum is durable, a straggler (a frozen node) gets only the stall
-                    // timeout: its shard is then recorded missing and healed, not waited for.
-                    crcs[i] = writers[i].awaitDurable(acked >= quorum ? stallTimeoutMs : ackTimeoutMs).getCrc32C();
-                    acked++;
-                } catch (IOException e) {
-                    drop(i, e);
-                }
-            }
+            awaitAcks(crcs);
             for (int i = 0; i < writers.length; i++) {
                 NodeRecord node = targets.get(i);
                 seg.addNodeIds(node == null ? "" : node.getNodeId()).addShardCrc32C(crcs[i]);
                 if (writers[i] == null) seg.addMissingShards(i);
+            }
+        }
+
+        /**
+         * Takes acknowledgements in the order they come. Once a quorum is durable, the streams
+         * still out (a frozen or slow node) get only the stall timeout: their shards are then
+         * recorded missing and healed, not waited for.
+         */
+        private void awaitAcks(int[] crcs) throws ShardWriteException {
+            List<Integer> pending = new ArrayList<>();
+            for (int i = 0; i < writers.length; i++) if (writers[i] != null) pending.add(i);
+            int acked = 0;
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ackTimeoutMs);
+            boolean quorumMet = false;
+            while (!pending.isEmpty()) {
+                if (!quorumMet && acked >= quorum) {
+                    quorumMet = true;
+                    deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs);
+                }
+                CompletableFuture<?>[] waiting = pending.stream().map(i -> writers[i].durable()).toArray(CompletableFuture[]::new);
+                boolean timedOut = false;
+                try {
+                    CompletableFuture.anyOf(waiting).get(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    timedOut = true;
+                } catch (ExecutionException e) {
+                    // a stream failed: dropped with the others below
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ShardWriteException("interrupted while waiting for shard acknowledgements", e);
+                }
+                for (Iterator<Integer> it = pending.iterator(); it.hasNext(); ) {
+                    int i = it.next();
+                    if (!timedOut && !writers[i].durable().isDone()) continue;
+                    it.remove();
+                    try {
+                        crcs[i] = writers[i].awaitDurable(0).getCrc32C(); // not done: times out and cancels
+                        acked++;
+                    } catch (IOException e) {
+                        drop(i, e);
+                    }
+                }
             }
         }
 

@@ -29,19 +29,26 @@ public final class ShardWriter {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ready = lock.newCondition();
     private final long stallTimeoutMs;
+    private final int readyThreshold;
+    /** Bytes sent so far; the first {@link #readyThreshold} go out without waiting for onReady. */
+    private long sent;
     private volatile ClientCallStreamObserver<WriteShardRequest> call;
 
-    private ShardWriter(String nodeId, long stallTimeoutMs) {
+    private ShardWriter(String nodeId, long stallTimeoutMs, int readyThreshold) {
         this.nodeId = nodeId;
         this.stallTimeoutMs = stallTimeoutMs;
+        this.readyThreshold = readyThreshold;
     }
 
     public static ShardWriter open(ShardClients clients, String nodeId, String address, String shardId,
                                    int chunkSize, long stallTimeoutMs) {
-        ShardWriter w = new ShardWriter(nodeId, stallTimeoutMs);
         // Let about two chunks queue per stream: the encoder keeps working while the transport
         // drains, and memory stays bounded at a few chunks per shard.
-        clients.async(address).withOnReadyThreshold(Math.max(2 * chunkSize, 64 << 10)).writeShard(w.new Observer());
+        int threshold = Math.max(2 * chunkSize, 64 << 10);
+        ShardWriter w = new ShardWriter(nodeId, stallTimeoutMs, threshold);
+        // The observer only completes a future and signals a condition: run it on the transport's
+        // thread rather than hopping to an executor for each acknowledgement and onReady.
+        clients.async(address).withExecutor(Runnable::run).withOnReadyThreshold(threshold).writeShard(w.new Observer());
         w.call.onNext(WriteShardRequest.newBuilder()
                 .setHeader(WriteShardHeader.newBuilder().setShardId(shardId).setChunkSize(chunkSize))
                 .build());
@@ -54,7 +61,15 @@ public final class ShardWriter {
 
     /** Sends one chunk; the array must not be modified afterwards (it is sent without a copy). */
     public void write(byte[] data, int length) throws IOException {
-        awaitReady();
+        // A new stream is not ready until the transport has set it up (a hop through the event
+        // loop); gRPC queues messages meanwhile. Not waiting for that with the first threshold's
+        // worth of bytes spares a small body k+m such waits, and memory stays bounded the same.
+        if (sent + length > readyThreshold) {
+            awaitReady();
+        } else {
+            failIfDone();
+        }
+        sent += length;
         CRC32C crc = new CRC32C();
         crc.update(data, 0, length);
         call.onNext(WriteShardRequest.newBuilder()
@@ -92,6 +107,11 @@ public final class ShardWriter {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }
+    }
+
+    /** Completes when the node acknowledged the shard durable, or the stream failed. */
+    public CompletableFuture<ShardInfo> durable() {
+        return done;
     }
 
     public void abort(String why) {

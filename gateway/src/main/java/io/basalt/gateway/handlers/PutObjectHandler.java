@@ -29,6 +29,7 @@ import java.util.Map;
 public final class PutObjectHandler {
 
     private final S3Context ctx;
+    private final RecentBuckets recentBuckets = new RecentBuckets();
 
     public PutObjectHandler(S3Context ctx) {
         this.ctx = ctx;
@@ -37,7 +38,11 @@ public final class PutObjectHandler {
     public void put(S3Request req) throws IOException {
         S3Context.checkKey(req.key());
         ObjectHeaders.checkSize(req);
-        ctx.requireBucket(req.bucket());
+        // Saves small PUTs an etcd round trip; putObject's transaction re-checks the bucket.
+        if (!recentBuckets.seen(req.bucket())) {
+            ctx.requireBucket(req.bucket());
+            recentBuckets.saw(req.bucket());
+        }
         requireLength(req);
         boolean ifNoneMatch = "*".equals(req.header("If-None-Match"));
         if (ifNoneMatch && ctx.meta().getObject(req.bucket(), req.key()).isPresent()) {
@@ -70,6 +75,7 @@ public final class PutObjectHandler {
         }
         if (outcome != PutOutcome.COMMITTED) {
             ctx.data().discard(seg);
+            if (outcome == PutOutcome.NO_SUCH_BUCKET) recentBuckets.forget(req.bucket());
             throw new S3Exception(outcome == PutOutcome.NO_SUCH_BUCKET ? S3Error.NO_SUCH_BUCKET : S3Error.PRECONDITION_FAILED);
         }
     }

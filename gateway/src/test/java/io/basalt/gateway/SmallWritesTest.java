@@ -1,0 +1,202 @@
+package io.basalt.gateway;
+
+import io.basalt.core.data.DataPath;
+import io.basalt.core.erasure.ReedSolomon;
+import io.basalt.core.erasure.SegmentEncoder;
+import io.basalt.core.meta.EtcdMetadataStore;
+import io.basalt.core.meta.Keys;
+import io.basalt.core.shard.ShardClients;
+import io.basalt.proto.meta.ErasureLayout;
+import io.basalt.proto.meta.NodeRecord;
+import io.basalt.proto.meta.ObjectRecord;
+import io.basalt.proto.meta.Segment;
+import io.basalt.proto.shard.ReadShardRequest;
+import io.basalt.proto.shard.ReadShardResponse;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.zip.CRC32C;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Small PUTs take shortcuts: the first chunks go out before a shard stream is set up, the
+ * acknowledgements are taken in the order they come, and a bucket seen a moment ago is not read
+ * again. None of that may cost durability or correctness: every shard a PUT returned for is on
+ * its node with the right bytes.
+ */
+class SmallWritesTest {
+
+    private static final Logger log = LogManager.getLogger(SmallWritesTest.class);
+
+    @TempDir
+    static Path dir;
+    static TestCluster cluster;
+    static S3Client s3;
+    static EtcdMetadataStore meta;
+    static ShardClients clients;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = new TestCluster(dir, 6, 4, 2);
+        s3 = cluster.client();
+        meta = EtcdMetadataStore.connect(List.of(cluster.etcd.endpoint()), new Keys("/basalt/"));
+        clients = new ShardClients();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (clients != null) clients.close();
+        if (meta != null) meta.close();
+        if (s3 != null) s3.close();
+        if (cluster != null) cluster.close();
+    }
+
+    @Test
+    void everyShardOfConcurrentSmallPutsIsDurableWithTheRightBytes() throws Exception {
+        s3.createBucket(b -> b.bucket("small"));
+        int[] sizes = {0, 1, 4096, 4097, 65_536, 200_000};
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        try {
+            List<Future<byte[]>> done = new ArrayList<>();
+            for (int i = 0; i < 48; i++) {
+                int n = i;
+                byte[] data = TestData.random(1000 + n, sizes[n % sizes.length]);
+                done.add(pool.submit(() -> {
+                    s3.putObject(b -> b.bucket("small").key("obj-" + n), RequestBody.fromBytes(data));
+                    // The PUT returned: each shard it recorded must already be on its node.
+                    assertShardsStored(meta.getObject("small", "obj-" + n).orElseThrow(), data);
+                    return data;
+                }));
+            }
+            for (int i = 0; i < done.size(); i++) {
+                byte[] data = done.get(i).get();
+                int n = i;
+                assertArrayEquals(data, s3.getObjectAsBytes(b -> b.bucket("small").key("obj-" + n)).asByteArray());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aFrozenNodeCostsASmallPutTheStallTimeoutNotTheAckTimeout() throws Exception {
+        long stallMs = 1_000, ackMs = 60_000;
+        List<Socket> held = new ArrayList<>();
+        try (ServerSocket blackHole = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread.ofPlatform().daemon().start(() -> {
+                while (!blackHole.isClosed()) {
+                    try {
+                        held.add(blackHole.accept()); // never read, never answer
+                    } catch (java.io.IOException closed) {
+                        return;
+                    }
+                }
+            });
+            // Shard 0 goes to the black hole: its stream never becomes ready and never answers.
+            List<NodeRecord> targets = new ArrayList<>();
+            targets.add(NodeRecord.newBuilder().setNodeId("frozen").setAddress("127.0.0.1:" + blackHole.getLocalPort()).build());
+            Iterator<NodeRecord> live = cluster.gateway.membership().live().values().iterator();
+            for (int i = 1; i < 6; i++) targets.add(live.next());
+            ErasureLayout layout = ErasureLayout.newBuilder().setK(4).setM(2).setBlockSize(1 << 20).build();
+            byte[] data = TestData.random(77, 4096);
+            List<String> failed = new ArrayList<>();
+            long t0 = System.nanoTime();
+            Segment seg = new SegmentEncoder(clients, stallMs, ackMs, failed::add)
+                    .write(DataPath.newShardSetId(), new ByteArrayInputStream(data), layout, targets, 5);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            log.info("4 KiB write with shard 0 on a frozen node: {} ms", ms);
+            // Waiting on shard 0 first would take the whole ack timeout (60 s).
+            assertTrue(ms < ackMs / 2, "took " + ms + " ms");
+            assertEquals(List.of(0), seg.getMissingShardsList());
+            assertEquals(List.of("frozen"), failed);
+            assertShardsStored(ObjectRecord.newBuilder().addSegments(seg).build(), data);
+        } finally {
+            for (Socket s : held) s.close();
+        }
+    }
+
+    @Test
+    void aPutIntoABucketDeletedAMomentAgoFailsAndLeavesNothing() throws Exception {
+        s3.createBucket(b -> b.bucket("gone"));
+        s3.putObject(b -> b.bucket("gone").key("first"), RequestBody.fromBytes(new byte[10])); // the gateway now knows "gone"
+        s3.deleteObject(b -> b.bucket("gone").key("first"));
+        assertTrue(meta.getBucket("gone").isPresent());
+        s3.deleteBucket(b -> b.bucket("gone"));
+        int before = shardFileCount();
+        S3Exception e = assertThrows(S3Exception.class,
+                () -> s3.putObject(b -> b.bucket("gone").key("late"), RequestBody.fromBytes(TestData.random(5, 4096))));
+        assertEquals(404, e.statusCode());
+        assertEquals("NoSuchBucket", e.awsErrorDetails().errorCode());
+        assertFalse(meta.getObject("gone", "late").isPresent());
+        // The shards written before the commit found the bucket gone are discarded (asynchronously).
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (shardFileCount() > before && System.nanoTime() < deadline) Thread.sleep(50);
+        assertTrue(shardFileCount() <= before, "shards of the refused PUT were left behind");
+        // Once the gateway has seen the bucket missing, it no longer takes a body for it at all.
+        assertEquals(404, assertThrows(S3Exception.class,
+                () -> s3.putObject(b -> b.bucket("gone").key("later"), RequestBody.fromBytes(new byte[1]))).statusCode());
+    }
+
+    private static int shardFileCount() throws Exception {
+        int n = 0;
+        for (int i = 0; i < cluster.nodes.size(); i++) n += cluster.shardFiles(i).size();
+        return n;
+    }
+
+    /** Reads every shard the record lists from its node and compares it with the body's encoding. */
+    static void assertShardsStored(ObjectRecord rec, byte[] data) throws Exception {
+        if (data.length == 0) {
+            assertEquals(0, rec.getSegments(0).getSize());
+            return;
+        }
+        Segment seg = rec.getSegments(0);
+        int k = seg.getLayout().getK(), m = seg.getLayout().getM();
+        assertTrue(data.length <= seg.getLayout().getBlockSize(), "one stripe expected");
+        int chunk = (data.length + k - 1) / k;
+        byte[][] shards = new byte[k + m][chunk];
+        for (int i = 0; i < k; i++) {
+            int from = i * chunk;
+            if (from < data.length) System.arraycopy(data, from, shards[i], 0, Math.min(chunk, data.length - from));
+        }
+        ReedSolomon.create(k, m).encodeParity(shards, 0, chunk);
+        var live = cluster.gateway.membership().live();
+        for (int i = 0; i < k + m; i++) {
+            if (seg.getMissingShardsList().contains(i)) continue;
+            NodeRecord node = live.get(seg.getNodeIds(i));
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            Iterator<ReadShardResponse> it = clients.blocking(node.getAddress())
+                    .readShard(ReadShardRequest.newBuilder().setShardId(SegmentEncoder.shardId(seg.getShardSet(), i)).build());
+            it.forEachRemaining(r -> got.writeBytes(r.getData().toByteArray()));
+            assertArrayEquals(shards[i], got.toByteArray(), "shard " + i + " of " + seg.getShardSet());
+            CRC32C crc = new CRC32C();
+            crc.update(shards[i]);
+            assertEquals((int) crc.getValue(), seg.getShardCrc32C(i), "recorded CRC of shard " + i);
+        }
+        assertTrue(Arrays.stream(shards).allMatch(s -> s.length == chunk));
+    }
+}
