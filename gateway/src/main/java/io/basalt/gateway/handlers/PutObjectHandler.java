@@ -58,7 +58,12 @@ public final class PutObjectHandler {
                 .addSegments(seg)
                 .putAllChecksums(body.checksums());
         ObjectHeaders.capture(req, rec);
-        commit(ctx, req, rec.build(), new PutCondition(ifNoneMatch));
+        try {
+            commit(ctx, req, rec.build(), new PutCondition(ifNoneMatch));
+        } catch (S3Exception e) {
+            if (e.error() == S3Error.NO_SUCH_BUCKET) recentBuckets.forget(req.bucket());
+            throw e;
+        }
         body.writeHeaders(req.exchange().getResponseHeaders());
         Responses.empty(req.exchange(), 200);
     }
@@ -75,7 +80,6 @@ public final class PutObjectHandler {
         }
         if (outcome != PutOutcome.COMMITTED) {
             ctx.data().discard(seg);
-            if (outcome == PutOutcome.NO_SUCH_BUCKET) recentBuckets.forget(req.bucket());
             throw new S3Exception(outcome == PutOutcome.NO_SUCH_BUCKET ? S3Error.NO_SUCH_BUCKET : S3Error.PRECONDITION_FAILED);
         }
     }
