@@ -1,11 +1,15 @@
 package io.basalt.core.erasure;
 
+import io.basalt.core.shard.BufferSink;
+import io.basalt.core.shard.ShardBytes;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
 
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -25,26 +29,32 @@ public final class SegmentDecoder {
         this.idleTimeoutMs = idleTimeoutMs;
     }
 
-    /** Writes bytes [offset, offset+length) of the segment to {@code out}. */
-    public void read(Segment seg, long offset, long length, OutputStream out, ShardProblems problems) throws IOException {
+    /**
+     * Writes bytes [offset, offset+length) of the segment to {@code out}, one gathering write per
+     * stripe straight from the messages the shards arrived in.
+     */
+    public void read(Segment seg, long offset, long length, BufferSink out, ShardProblems problems) throws IOException {
         if (length <= 0) return;
         StripeLayout layout = StripeLayout.of(seg.getLayout(), seg.getSize());
         long to = offset + length;
         if (offset < 0 || to > layout.size()) throw new IllegalArgumentException("range outside segment");
         long first = layout.stripeOfOffset(offset), last = layout.stripeOfOffset(to - 1);
-        byte[][] chunks = new byte[layout.totalShards()][layout.chunkSize()];
+        List<ByteBuffer> views = new ArrayList<>();
         try (StripeReader reader = new StripeReader(clients, liveNodes.get(), seg, first, last, idleTimeoutMs, problems)) {
             for (long s = first; s <= last; s++) {
-                int chunkLen = reader.read(s, chunks, false);
+                ShardBytes[] data = reader.readData(s);
+                int chunkLen = layout.chunkLength(s);
                 long stripeStart = layout.stripeStart(s);
                 int a = (int) (Math.max(offset, stripeStart) - stripeStart);
                 int b = (int) (Math.min(to, stripeStart + layout.stripeLength(s)) - stripeStart);
+                views.clear();
                 while (a < b) {
                     int shard = a / chunkLen, pos = a % chunkLen;
                     int len = Math.min(b - a, chunkLen - pos);
-                    out.write(chunks[shard], pos, len);
+                    data[shard].slice(pos, len, views);
                     a += len;
                 }
+                out.write(views.toArray(ByteBuffer[]::new));
             }
         }
     }
