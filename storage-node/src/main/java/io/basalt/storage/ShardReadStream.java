@@ -25,6 +25,7 @@ final class ShardReadStream implements Runnable {
     private long position;
     private long chunk;
     private boolean done;
+    private byte[] buffer; // the chunk being sent, with its CRC in front; reused
 
     private ShardReadStream(String shardId, ShardReader reader, ShardStore store, NodeMetrics metrics,
                             ServerCallStreamObserver<ReadShardResponse> response, long start, long end) {
@@ -77,13 +78,16 @@ final class ShardReadStream implements Runnable {
     private void sendChunk() throws IOException {
         int chunkSize = reader.header().chunkSize();
         long chunkStart = chunk * chunkSize;
-        byte[] data = reader.readChunk(chunk); // verified: a bad chunk throws before any byte is sent
+        int size = reader.chunkBufferSize(chunk);
+        if (buffer == null || buffer.length < size) buffer = new byte[size];
+        int length = reader.readChunk(chunk, buffer); // verified: a bad chunk throws before any byte is sent
         int from = (int) (position - chunkStart);
-        int to = (int) (Math.min(end, chunkStart + data.length) - chunkStart);
+        int to = (int) (Math.min(end, chunkStart + length) - chunkStart);
+        // onNext serializes the message into the transport's buffers before it returns, so the
+        // buffer may be wrapped without a copy and reused for the next chunk
         response.onNext(ReadShardResponse.newBuilder()
                 .setOffset(position)
-                // the array is fresh for each chunk and never written again, so wrapping is safe
-                .setData(UnsafeByteOperations.unsafeWrap(data, from, to - from))
+                .setData(UnsafeByteOperations.unsafeWrap(buffer, ShardHeader.CHUNK_CRC_SIZE + from, to - from))
                 .build());
         position = chunkStart + to;
         chunk++;

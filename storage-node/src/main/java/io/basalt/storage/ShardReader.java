@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /**
@@ -75,19 +76,34 @@ final class ShardReader implements AutoCloseable {
      * @throws CorruptShardException if its stored CRC32C does not match, so bad bytes never leave the node
      */
     byte[] readChunk(long index) throws IOException {
+        byte[] buf = new byte[ShardHeader.CHUNK_CRC_SIZE + header.chunkLength(index)];
+        int len = readChunk(index, buf);
+        return Arrays.copyOfRange(buf, ShardHeader.CHUNK_CRC_SIZE, ShardHeader.CHUNK_CRC_SIZE + len);
+    }
+
+    /**
+     * Reads chunk {@code index} into {@code buf} (its stored CRC32C, then its data from
+     * {@link ShardHeader#CHUNK_CRC_SIZE}), one read for both; {@code buf} must hold
+     * {@link #chunkBufferSize(long)} bytes. Reusing one buffer per stream saves two fresh arrays per chunk.
+     *
+     * @return the chunk's data length
+     * @throws CorruptShardException if its stored CRC32C does not match, so bad bytes never leave the node
+     */
+    int readChunk(long index, byte[] buf) throws IOException {
         int len = header.chunkLength(index);
-        ByteBuffer buf = ByteBuffer.allocate(ShardHeader.CHUNK_CRC_SIZE + len);
-        readFully(channel, buf, header.chunkPosition(index));
-        buf.flip();
-        int stored = buf.getInt();
-        byte[] data = new byte[len];
-        buf.get(data);
+        readFully(channel, ByteBuffer.wrap(buf, 0, ShardHeader.CHUNK_CRC_SIZE + len), header.chunkPosition(index));
+        int stored = ByteBuffer.wrap(buf).getInt(0);
         CRC32C crc = new CRC32C();
-        crc.update(data);
+        crc.update(buf, ShardHeader.CHUNK_CRC_SIZE, len);
         if ((int) crc.getValue() != stored) {
             throw new CorruptShardException("corrupt shard " + shardId + " chunk " + index);
         }
-        return data;
+        return len;
+    }
+
+    /** Room {@link #readChunk(long, byte[])} needs for chunk {@code index}. */
+    int chunkBufferSize(long index) {
+        return ShardHeader.CHUNK_CRC_SIZE + header.chunkLength(index);
     }
 
     private static void readFully(FileChannel channel, ByteBuffer buf, long position) throws IOException {

@@ -7,6 +7,7 @@ import io.basalt.core.erasure.SegmentEncoder;
 import io.basalt.core.erasure.ShardProblems;
 import io.basalt.core.placement.InsufficientNodesException;
 import io.basalt.core.placement.Placement;
+import io.basalt.core.shard.BufferSink;
 import io.basalt.core.shard.ShardWriteException;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.proto.meta.ErasureLayout;
@@ -97,11 +98,17 @@ public final class DataPath {
         }
     }
 
+    /** As {@link #read(ObjectRecord, long, long, BufferSink, BiConsumer)}, copying into a stream. */
+    public void read(ObjectRecord object, long offset, long length, OutputStream out,
+                     BiConsumer<Segment, Integer> onCorrupt) throws IOException {
+        read(object, offset, length, BufferSink.of(out), onCorrupt);
+    }
+
     /**
      * Writes bytes [offset, offset+length) of an object to {@code out}; shards found corrupt on
      * the way are reported to {@code onCorrupt} (their bytes are never served).
      */
-    public void read(ObjectRecord object, long offset, long length, OutputStream out,
+    public void read(ObjectRecord object, long offset, long length, BufferSink out,
                      BiConsumer<Segment, Integer> onCorrupt) throws IOException {
         ShardProblems problems = new ShardProblems() {
             @Override

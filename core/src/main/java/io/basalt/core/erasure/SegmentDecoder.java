@@ -1,17 +1,22 @@
 package io.basalt.core.erasure;
 
+import io.basalt.core.shard.BufferSink;
+import io.basalt.core.shard.ShardBytes;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
 
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * Reads a byte range of a segment: the stripes that cover it, through a {@link StripeReader}
- * that decodes only when a data shard is missing, unreachable or corrupt.
+ * Reads a byte range of a segment: from the data shards through a {@link DataRangeReader}, which
+ * asks each only for its part of the range, and from the first stripe a data shard fails to
+ * serve on through a {@link StripeReader}, which reads whole stripes and decodes.
  */
 public final class SegmentDecoder {
 
@@ -25,26 +30,43 @@ public final class SegmentDecoder {
         this.idleTimeoutMs = idleTimeoutMs;
     }
 
-    /** Writes bytes [offset, offset+length) of the segment to {@code out}. */
-    public void read(Segment seg, long offset, long length, OutputStream out, ShardProblems problems) throws IOException {
+    /**
+     * Writes bytes [offset, offset+length) of the segment to {@code out}, one gathering write per
+     * stripe straight from the messages the shards arrived in: from the data shards while they
+     * answer, then from any k shards, decoding.
+     */
+    public void read(Segment seg, long offset, long length, BufferSink out, ShardProblems problems) throws IOException {
         if (length <= 0) return;
         StripeLayout layout = StripeLayout.of(seg.getLayout(), seg.getSize());
         long to = offset + length;
         if (offset < 0 || to > layout.size()) throw new IllegalArgumentException("range outside segment");
-        long first = layout.stripeOfOffset(offset), last = layout.stripeOfOffset(to - 1);
-        byte[][] chunks = new byte[layout.totalShards()][layout.chunkSize()];
-        try (StripeReader reader = new StripeReader(clients, liveNodes.get(), seg, first, last, idleTimeoutMs, problems)) {
-            for (long s = first; s <= last; s++) {
-                int chunkLen = reader.read(s, chunks, false);
+        long s = layout.stripeOfOffset(offset), last = layout.stripeOfOffset(to - 1);
+        Map<String, NodeRecord> live = liveNodes.get();
+        int[] excluded = {};
+        try (DataRangeReader direct = DataRangeReader.open(clients, live, seg, layout, offset, to, idleTimeoutMs, problems)) {
+            if (direct != null) {
+                while (s <= last && direct.write(s, out)) s++;
+                if (s > last) return;
+                excluded = new int[] {direct.failedShard()};
+            }
+        }
+        long from = Math.max(offset, layout.stripeStart(s));
+        List<ByteBuffer> views = new ArrayList<>();
+        try (StripeReader reader = new StripeReader(clients, live, seg, s, last, idleTimeoutMs, problems, excluded)) {
+            for (; s <= last; s++) {
+                ShardBytes[] data = reader.readData(s);
+                int chunkLen = layout.chunkLength(s);
                 long stripeStart = layout.stripeStart(s);
-                int a = (int) (Math.max(offset, stripeStart) - stripeStart);
+                int a = (int) (Math.max(from, stripeStart) - stripeStart);
                 int b = (int) (Math.min(to, stripeStart + layout.stripeLength(s)) - stripeStart);
+                views.clear();
                 while (a < b) {
                     int shard = a / chunkLen, pos = a % chunkLen;
                     int len = Math.min(b - a, chunkLen - pos);
-                    out.write(chunks[shard], pos, len);
+                    data[shard].slice(pos, len, views);
                     a += len;
                 }
+                out.write(views.toArray(ByteBuffer[]::new));
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.basalt.core.erasure;
 
+import io.basalt.core.shard.ShardBytes;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.core.shard.ShardReadException;
 import io.basalt.core.shard.ShardReadStream;
@@ -9,6 +10,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -33,6 +35,7 @@ final class StripeReader implements AutoCloseable {
     private final boolean[] failed;
     private final long rangeEndInShard;
     private final ReedSolomon rs;
+    private byte[][] decoded; // allocated on the first stripe that needs decoding
 
     /** @param excluded shards never to read (being rebuilt, or known bad); may be empty */
     StripeReader(ShardClients clients, Map<String, NodeRecord> live, Segment seg, long firstStripe, long lastStripe,
@@ -75,36 +78,66 @@ final class StripeReader implements AutoCloseable {
      */
     int read(long s, byte[][] chunks, boolean allShards) throws IOException {
         int chunkLen = layout.chunkLength(s);
-        boolean[] present = gather(s, chunks, chunkLen);
+        ShardBytes[] got = gather(s, chunkLen);
+        boolean[] present = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            if (got[i] == null) continue;
+            got[i].copyTo(chunks[i], 0);
+            present[i] = true;
+        }
         boolean decode = allShards;
         for (int i = 0; i < k; i++) decode |= !present[i];
         if (decode) rs.decodeMissing(chunks, present, 0, chunkLen);
         return chunkLen;
     }
 
-    private boolean[] gather(long s, byte[][] chunks, int chunkLen) throws IOException {
+    /**
+     * The k data chunks of stripe {@code s}, each {@code layout().chunkLength(s)} bytes: the
+     * received messages themselves when every data shard answered (no copy), else decoded from
+     * parity into arrays of this reader, which the next call overwrites.
+     */
+    ShardBytes[] readData(long s) throws IOException {
+        int chunkLen = layout.chunkLength(s);
+        ShardBytes[] got = gather(s, chunkLen);
+        boolean decode = false;
+        for (int i = 0; i < k; i++) decode |= got[i] == null;
+        if (!decode) return Arrays.copyOf(got, k);
+        if (decoded == null) decoded = new byte[n][layout.chunkSize()];
         boolean[] present = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            if (got[i] == null) continue;
+            got[i].copyTo(decoded[i], 0);
+            present[i] = true;
+        }
+        rs.decodeMissing(decoded, present, 0, chunkLen);
+        ShardBytes[] data = new ShardBytes[k];
+        for (int i = 0; i < k; i++) data[i] = ShardBytes.of(decoded[i], chunkLen);
+        return data;
+    }
+
+    /** k chunks of stripe {@code s} from k distinct shards, indexed by shard; the rest null. */
+    private ShardBytes[] gather(long s, int chunkLen) throws IOException {
+        ShardBytes[] got = new ShardBytes[n];
         int have = 0;
         while (have < k) {
-            int i = nextOpenUnread(present);
+            int i = nextOpenUnread(got);
             if (i < 0) i = openReplacement(s);
             if (i < 0) {
                 throw new IOException("segment " + seg.getShardSet() + " unreadable: only " + have
                         + " of the " + k + " shards needed are available");
             }
             try {
-                streams[i].readFully(chunks[i], chunkLen);
-                present[i] = true;
+                got[i] = streams[i].take(chunkLen);
                 have++;
             } catch (IOException e) {
                 fail(i, e);
             }
         }
-        return present;
+        return got;
     }
 
-    private int nextOpenUnread(boolean[] present) {
-        for (int i = 0; i < n; i++) if (streams[i] != null && !present[i]) return i;
+    private int nextOpenUnread(ShardBytes[] got) {
+        for (int i = 0; i < n; i++) if (streams[i] != null && got[i] == null) return i;
         return -1;
     }
 

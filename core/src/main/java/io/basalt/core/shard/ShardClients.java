@@ -23,7 +23,7 @@ public final class ShardClients implements AutoCloseable {
         return ShardServiceGrpc.newBlockingStub(channel(address));
     }
 
-    private ManagedChannel channel(String address) {
+    ManagedChannel channel(String address) {
         ManagedChannel ch = channels.computeIfAbsent(address, this::connect);
         // A channel whose last connect failed waits out an exponential backoff (up to minutes)
         // before trying again, failing every call meanwhile. Nodes come back on the same address

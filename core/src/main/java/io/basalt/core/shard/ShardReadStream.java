@@ -1,19 +1,23 @@
 package io.basalt.core.shard;
 
 import io.basalt.proto.shard.ReadShardRequest;
-import io.basalt.proto.shard.ReadShardResponse;
+import io.grpc.CallOptions;
 import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A byte range of one shard, pulled from its storage node with explicit flow control: at
  * most {@link #WINDOW} messages are in flight, so a slow S3 client slows the node instead of
- * filling the gateway's heap.
+ * filling the gateway's memory. The bytes are handed out as views of the received messages
+ * ({@link #take}); {@link #readFully} copies them for callers that need them in their own array.
  */
 public final class ShardReadStream implements AutoCloseable {
 
@@ -24,18 +28,20 @@ public final class ShardReadStream implements AutoCloseable {
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final long idleTimeoutMs;
     private volatile ClientCallStreamObserver<ReadShardRequest> call;
-    private ByteBuffer current = ByteBuffer.allocate(0);
+    private ShardMessage current; // the message being taken from, or null
     private boolean ended;
+    private long expected;        // shard offset the next message must start at
 
-    private ShardReadStream(String nodeId, long idleTimeoutMs) {
+    private ShardReadStream(String nodeId, long offset, long idleTimeoutMs) {
         this.nodeId = nodeId;
+        this.expected = offset;
         this.idleTimeoutMs = idleTimeoutMs;
     }
 
     public static ShardReadStream open(ShardClients clients, String nodeId, String address, String shardId,
                                        long offset, long length, long idleTimeoutMs) {
-        ShardReadStream s = new ShardReadStream(nodeId, idleTimeoutMs);
-        clients.async(address).readShard(
+        ShardReadStream s = new ShardReadStream(nodeId, offset, idleTimeoutMs);
+        ClientCalls.asyncServerStreamingCall(clients.channel(address).newCall(ShardMessage.READ_SHARD, CallOptions.DEFAULT),
                 ReadShardRequest.newBuilder().setShardId(shardId).setOffset(offset).setLength(length).build(),
                 s.new Observer());
         return s;
@@ -47,19 +53,21 @@ public final class ShardReadStream implements AutoCloseable {
 
     /** Fills {@code dst[0, len)} with the next bytes of the range. */
     public void readFully(byte[] dst, int len) throws IOException {
-        int pos = 0;
-        while (pos < len) {
-            if (!current.hasRemaining()) {
-                current = next();
-                continue;
-            }
-            int n = Math.min(len - pos, current.remaining());
-            current.get(dst, pos, n);
-            pos += n;
-        }
+        take(len).copyTo(dst, 0);
     }
 
-    private ByteBuffer next() throws IOException {
+    /** The next {@code len} bytes of the range, as views of the received messages (not copied). */
+    public ShardBytes take(int len) throws IOException {
+        List<ByteBuffer> parts = new ArrayList<>(2);
+        int need = len;
+        while (need > 0) {
+            if (current == null || current.remaining() == 0) current = next();
+            need -= current.take(need, parts);
+        }
+        return new ShardBytes(parts.toArray(ByteBuffer[]::new), len);
+    }
+
+    private ShardMessage next() throws IOException {
         if (ended) throw new IOException("shard on " + nodeId + " ended early");
         Object item;
         try {
@@ -78,15 +86,23 @@ public final class ShardReadStream implements AutoCloseable {
             throw new IOException("shard on " + nodeId + " ended early");
         }
         call.request(1);
-        return ((ReadShardResponse) item).getData().asReadOnlyByteBuffer();
+        ShardMessage m = (ShardMessage) item;
+        if (m.offset() != expected) {
+            ended = true;
+            throw new IOException("shard on " + nodeId + " sent offset " + m.offset() + ", expected " + expected);
+        }
+        expected += m.length();
+        return m;
     }
 
     @Override
     public void close() {
         if (call != null) call.cancel("reader closed", null);
+        current = null;
+        queue.clear();
     }
 
-    private final class Observer implements ClientResponseObserver<ReadShardRequest, ReadShardResponse> {
+    private final class Observer implements ClientResponseObserver<ReadShardRequest, ShardMessage> {
         @Override
         public void beforeStart(ClientCallStreamObserver<ReadShardRequest> requestStream) {
             call = requestStream;
@@ -94,7 +110,7 @@ public final class ShardReadStream implements AutoCloseable {
         }
 
         @Override
-        public void onNext(ReadShardResponse value) {
+        public void onNext(ShardMessage value) {
             queue.add(value);
         }
 

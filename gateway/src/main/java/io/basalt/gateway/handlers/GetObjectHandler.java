@@ -1,5 +1,6 @@
 package io.basalt.gateway.handlers;
 
+import io.basalt.core.shard.BufferSink;
 import io.basalt.gateway.s3.ByteRange;
 import io.basalt.gateway.s3.Conditions;
 import io.basalt.gateway.s3.Responses;
@@ -7,6 +8,7 @@ import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
 import io.basalt.gateway.s3.S3Request;
 import io.basalt.proto.meta.ObjectRecord;
+import io.undertow.io.BufferWritableOutputStream;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
@@ -15,11 +17,15 @@ import org.apache.logging.log4j.Logger;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 
 /** GetObject and HeadObject, with Range and conditional requests. */
 public final class GetObjectHandler {
 
     private static final Logger log = LogManager.getLogger(GetObjectHandler.class);
+
+    /** One per worker thread that served a GET: written out before the next use, never kept by Undertow. */
+    private static final ThreadLocal<ByteBuffer> STAGING = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(64 << 10));
 
     private final S3Context ctx;
 
@@ -61,6 +67,24 @@ public final class GetObjectHandler {
         for (int i = 0; i < n - 1; i++) offset += obj.getSegments(i).getSize();
         long length = obj.getSegments(n - 1).getSize();
         return length == 0 ? null : new ByteRange(offset, length);
+    }
+
+    /**
+     * Copies the views through this thread's direct buffer, whose writes reach the socket as they
+     * are. Undertow's write(byte[]) would copy into 16 KiB pool buffers and, for a chunk-sized
+     * write, allocate (and zero) fresh direct ones each time; a heap view handed to the socket would
+     * be copied whole into a temporary direct buffer on every partial write.
+     */
+    private static void write(BufferWritableOutputStream out, ByteBuffer[] views) throws IOException {
+        ByteBuffer staging = STAGING.get();
+        for (ByteBuffer v : views) {
+            for (int at = v.position(); at < v.limit(); ) {
+                int n = Math.min(staging.capacity(), v.limit() - at);
+                staging.clear().put(0, v, at, n).limit(n);
+                out.write(staging);
+                at += n;
+            }
+        }
     }
 
     /** The number of parts of a multipart object (its ETag ends in -N), 0 for a single PUT. */
@@ -111,8 +135,9 @@ public final class GetObjectHandler {
         ex.setResponseContentLength(length);
         if (!withBody || length == 0) return;
         OutputStream out = ex.getOutputStream();
+        BufferSink sink = out instanceof BufferWritableOutputStream buffers ? views -> write(buffers, views) : BufferSink.of(out);
         try {
-            ctx.data().read(obj, offset, length, out, (seg, shard) -> ctx.reportCorrupt(req.bucket(), req.key(), seg, shard));
+            ctx.data().read(obj, offset, length, sink, (seg, shard) -> ctx.reportCorrupt(req.bucket(), req.key(), seg, shard));
             out.flush();
         } catch (IOException | RuntimeException e) {
             if (!ex.isResponseStarted()) {

@@ -1,0 +1,139 @@
+package io.basalt.core.erasure;
+
+import io.basalt.core.shard.BufferSink;
+import io.basalt.core.shard.ShardClients;
+import io.basalt.core.shard.ShardReadException;
+import io.basalt.core.shard.ShardReadStream;
+import io.basalt.proto.meta.NodeRecord;
+import io.basalt.proto.meta.Segment;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads a byte range of a segment from its data shards alone, asking each for exactly the bytes
+ * of the range it holds: a ranged read moves what it returns, where whole stripes would move up
+ * to two stripes more (2 MiB for an unaligned 1 MiB range with 1 MiB stripes), and a shard the
+ * range does not touch is not asked at all. It gives up at the first stripe it cannot serve
+ * whole; the caller goes on from there with a {@link StripeReader}, which decodes.
+ */
+final class DataRangeReader implements AutoCloseable {
+
+    private static final Logger log = LogManager.getLogger(DataRangeReader.class);
+
+    private final Segment seg;
+    private final StripeLayout layout;
+    private final long offset, to;
+    private final ShardProblems problems;
+    private final ShardReadStream[] streams;
+    private final long[] position; // shard offset each stream is at
+    private final List<ByteBuffer> views = new ArrayList<>();
+    private int failed = -1;
+
+    private DataRangeReader(Segment seg, StripeLayout layout, long offset, long to, ShardProblems problems) {
+        this.seg = seg;
+        this.layout = layout;
+        this.offset = offset;
+        this.to = to;
+        this.problems = problems;
+        this.streams = new ShardReadStream[layout.k()];
+        this.position = new long[layout.k()];
+    }
+
+    /**
+     * Starts reading [offset, to) of the segment; null when a data shard it needs is known
+     * missing or on a node that is down or suspect (the caller decodes from the start).
+     */
+    static DataRangeReader open(ShardClients clients, Map<String, NodeRecord> live, Segment seg, StripeLayout layout,
+                                long offset, long to, long idleTimeoutMs, ShardProblems problems) {
+        int k = layout.k();
+        long first = layout.stripeOfOffset(offset), last = layout.stripeOfOffset(to - 1);
+        long[] lo = new long[k], hi = new long[k];
+        for (int i = 0; i < k; i++) {
+            lo[i] = -1;
+            for (long s = first; s <= last; s++) {
+                long[] r = shardRange(layout, s, i, offset, to);
+                if (r == null) continue;
+                if (lo[i] < 0) lo[i] = r[0];
+                hi[i] = r[1];
+            }
+        }
+        for (int i = 0; i < k; i++) {
+            if (lo[i] < 0) continue;
+            String nodeId = seg.getNodeIds(i);
+            if (seg.getMissingShardsList().contains(i) || !live.containsKey(nodeId) || problems.suspect(nodeId)) return null;
+        }
+        DataRangeReader r = new DataRangeReader(seg, layout, offset, to, problems);
+        for (int i = 0; i < k; i++) {
+            if (lo[i] < 0) continue;
+            String nodeId = seg.getNodeIds(i);
+            r.streams[i] = ShardReadStream.open(clients, nodeId, live.get(nodeId).getAddress(),
+                    SegmentEncoder.shardId(seg.getShardSet(), i), lo[i], hi[i] - lo[i], idleTimeoutMs);
+            r.position[i] = lo[i];
+        }
+        return r;
+    }
+
+    /**
+     * The bytes of [offset, to) in stripe {@code s} that data shard {@code i} holds, as offsets
+     * within that shard; null when it holds none. A shard's ranges over successive stripes follow
+     * each other but for the padding of the last data chunk of a stripe when k does not divide the
+     * block size (under k bytes), so one stream per shard serves them all, skipping that padding.
+     */
+    static long[] shardRange(StripeLayout layout, long s, int i, long offset, long to) {
+        int chunkLen = layout.chunkLength(s);
+        long stripeStart = layout.stripeStart(s);
+        long a = Math.max(offset, stripeStart + (long) i * chunkLen);
+        long b = Math.min(Math.min(to, stripeStart + layout.stripeLength(s)), stripeStart + (long) (i + 1) * chunkLen);
+        if (a >= b) return null;
+        long base = layout.shardOffset(s) - stripeStart - (long) i * chunkLen;
+        return new long[] {base + a, base + b};
+    }
+
+    /**
+     * Writes the part of the range in stripe {@code s}; false, with nothing written, when a shard
+     * failed (reported, and named by {@link #failedShard()}).
+     */
+    boolean write(long s, BufferSink out) throws IOException {
+        views.clear();
+        for (int i = 0; i < streams.length; i++) {
+            long[] r = shardRange(layout, s, i, offset, to);
+            if (r == null) continue;
+            int len = (int) (r[1] - r[0]);
+            try {
+                if (r[0] > position[i]) streams[i].take((int) (r[0] - position[i])); // padding
+                streams[i].take(len).slice(0, len, views);
+                position[i] = r[1];
+            } catch (IOException e) {
+                fail(i, e);
+                return false;
+            }
+        }
+        out.write(views.toArray(ByteBuffer[]::new));
+        return true;
+    }
+
+    /** The data shard that failed, or -1. */
+    int failedShard() {
+        return failed;
+    }
+
+    private void fail(int i, IOException e) {
+        failed = i;
+        boolean lost = e instanceof ShardReadException sre && sre.lost();
+        if (lost) problems.corruptShard(seg, i);
+        else problems.nodeFailed(seg.getNodeIds(i));
+        log.warn("shard {} of {} on {}{}: {}; decoding the rest of the range", i, seg.getShardSet(), seg.getNodeIds(i),
+                lost ? " is corrupt or missing" : " failed", e.getMessage());
+    }
+
+    @Override
+    public void close() {
+        for (ShardReadStream s : streams) if (s != null) s.close();
+    }
+}
