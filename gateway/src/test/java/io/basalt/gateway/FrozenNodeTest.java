@@ -13,12 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,24 +35,14 @@ class FrozenNodeTest {
     static Path dir;
     static TestCluster cluster;
     static S3Client s3;
-    static ServerSocket blackHole;
-    static final List<Socket> held = new ArrayList<>();
+    static BlackHole blackHole;
 
     @BeforeAll
     static void start() throws Exception {
         cluster = new TestCluster(dir, 6, 4, 2);
         s3 = cluster.client();
         s3.createBucket(b -> b.bucket(BUCKET));
-        blackHole = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread.ofPlatform().daemon().start(() -> {
-            while (!blackHole.isClosed()) {
-                try {
-                    held.add(blackHole.accept()); // never read, never answer
-                } catch (java.io.IOException closed) {
-                    return;
-                }
-            }
-        });
+        blackHole = new BlackHole();
     }
 
     @AfterAll
@@ -64,7 +50,6 @@ class FrozenNodeTest {
         if (s3 != null) s3.close();
         if (cluster != null) cluster.close();
         if (blackHole != null) blackHole.close();
-        for (Socket s : held) s.close();
     }
 
     @Test
@@ -80,7 +65,7 @@ class FrozenNodeTest {
         cluster.stopNode(2);
         try (Client etcd = Etcd.connect(List.of(cluster.etcd.endpoint()))) {
             NodeRecord frozen = NodeRecord.newBuilder().setNodeId("node-3")
-                    .setAddress("127.0.0.1:" + blackHole.getLocalPort()).setFreeBytes(1L << 40).build();
+                    .setAddress(blackHole.address()).setFreeBytes(1L << 40).build();
             etcd.getKVClient().put(ByteSequence.from("/basalt/nodes/node-3", StandardCharsets.UTF_8),
                     ByteSequence.from(frozen.toByteArray())).get();
         }

@@ -24,9 +24,6 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -106,20 +103,10 @@ class SmallWritesTest {
     @Test
     void aFrozenNodeCostsASmallPutTheStallTimeoutNotTheAckTimeout() throws Exception {
         long stallMs = 1_000, ackMs = 60_000;
-        List<Socket> held = new ArrayList<>();
-        try (ServerSocket blackHole = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread.ofPlatform().daemon().start(() -> {
-                while (!blackHole.isClosed()) {
-                    try {
-                        held.add(blackHole.accept()); // never read, never answer
-                    } catch (java.io.IOException closed) {
-                        return;
-                    }
-                }
-            });
+        try (BlackHole blackHole = new BlackHole()) {
             // Shard 0 goes to the black hole: its stream never becomes ready and never answers.
             List<NodeRecord> targets = new ArrayList<>();
-            targets.add(NodeRecord.newBuilder().setNodeId("frozen").setAddress("127.0.0.1:" + blackHole.getLocalPort()).build());
+            targets.add(NodeRecord.newBuilder().setNodeId("frozen").setAddress(blackHole.address()).build());
             Iterator<NodeRecord> live = cluster.gateway.membership().live().values().iterator();
             for (int i = 1; i < 6; i++) targets.add(live.next());
             ErasureLayout layout = ErasureLayout.newBuilder().setK(4).setM(2).setBlockSize(1 << 20).build();
@@ -135,8 +122,6 @@ class SmallWritesTest {
             assertEquals(List.of(0), seg.getMissingShardsList());
             assertEquals(List.of("frozen"), failed);
             assertShardsStored(ObjectRecord.newBuilder().addSegments(seg).build(), data);
-        } finally {
-            for (Socket s : held) s.close();
         }
     }
 
