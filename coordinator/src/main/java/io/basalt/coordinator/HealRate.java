@@ -9,6 +9,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -71,7 +72,7 @@ final class HealRate {
             }
         }
         if (rate != limiter.bytesPerSecond()) {
-            log.info("heal: rate limit now {} MB/s", rate == 0 ? "unlimited" : String.format("%.1f", rate / (double) (1 << 20)));
+            log.info("heal: rate limit now {} MB/s", rate == 0 ? "unlimited" : String.format(Locale.ROOT, "%.1f", rate / (double) (1 << 20)));
             limiter.setBytesPerSecond(rate);
         }
     }

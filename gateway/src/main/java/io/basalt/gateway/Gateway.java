@@ -83,6 +83,7 @@ public final class Gateway implements AutoCloseable {
                 .setServerOption(UndertowOptions.ALLOW_ENCODED_SLASH, true)
                 .setServerOption(UndertowOptions.ALLOW_UNESCAPED_CHARACTERS_IN_URL, true)
                 .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
+                .setServerOption(UndertowOptions.ALWAYS_SET_DATE, false) // S3Router writes Date (HttpDates)
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, -1L)
                 .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, 120_000)
                 // A client silent mid-request (a stalled body) would hold a worker thread and k+m open shard

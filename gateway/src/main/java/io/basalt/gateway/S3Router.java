@@ -19,6 +19,7 @@ import io.basalt.gateway.handlers.PutObjectHandler;
 import io.basalt.gateway.handlers.S3Context;
 import io.basalt.gateway.handlers.SubresourceHandler;
 import io.basalt.gateway.s3.ClientBody;
+import io.basalt.gateway.s3.HttpDates;
 import io.basalt.gateway.s3.Responses;
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
@@ -255,12 +256,13 @@ public final class S3Router implements HttpHandler {
         }
         // Never "MinIO": milvus-storage switches to MinIO-specific behaviour when it sees that.
         ex.getResponseHeaders().put(io.undertow.util.Headers.SERVER, "Basalt");
+        ex.getResponseHeaders().put(io.undertow.util.Headers.DATE, HttpDates.format(System.currentTimeMillis()));
         return id;
     }
 
     private static String requestId() {
         byte[] b = new byte[8];
         RANDOM.nextBytes(b);
-        return HexFormat.of().formatHex(b).toUpperCase();
+        return HexFormat.of().withUpperCase().formatHex(b);
     }
 }

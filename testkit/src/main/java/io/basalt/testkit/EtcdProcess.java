@@ -57,7 +57,7 @@ public final class EtcdProcess implements AutoCloseable {
         try {
             Files.createDirectories(dataDir);
             Path logFile = dataDir.resolve("etcd.log");
-            Process process = new ProcessBuilder(List.of(
+            ProcessBuilder builder = new ProcessBuilder(List.of(
                             binary.toString(),
                             "--name", "n1",
                             "--data-dir", dataDir.toString(),
@@ -67,8 +67,10 @@ public final class EtcdProcess implements AutoCloseable {
                             "--initial-advertise-peer-urls", peerUrl,
                             "--initial-cluster", "n1=" + peerUrl))
                     .redirectErrorStream(true)
-                    .redirectOutput(logFile.toFile())
-                    .start();
+                    .redirectOutput(logFile.toFile());
+            // A test JVM on a faked clock (libfaketime, see compat-tests) fakes only itself, not etcd.
+            builder.environment().keySet().removeIf(name -> name.equals("LD_PRELOAD") || name.startsWith("FAKETIME"));
+            Process process = builder.start();
             EtcdProcess etcd = new EtcdProcess(process, clientPort, dataDir, deleteOnClose);
             try {
                 etcd.awaitHealthy(logFile);

@@ -2,6 +2,7 @@ package io.basalt.core.meta;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * The etcd key space. Keys are UTF-8 and etcd sorts them bytewise, which is S3's listing
@@ -63,7 +64,8 @@ public record Keys(String root) {
     }
 
     public String part(String uploadId, int partNumber) {
-        return partPrefix(uploadId) + String.format("%05d", partNumber);
+        // ASCII digits whatever the default locale: every process must write and sort the same keys.
+        return partPrefix(uploadId) + String.format(Locale.ROOT, "%05d", partNumber);
     }
 
     public String garbagePrefix() {

@@ -6,14 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -22,14 +19,13 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * Known-answer test against parity produced by Backblaze's JavaReedSolomon.
  *
- * <p>The vector file lives outside the repository, at {@code <repo root>/../shared/erasure-vectors/
- * backblaze-rs.txt}. {@code BASALT_SHARED_DIR} (system property or environment variable) overrides
- * the location of that {@code shared} directory. A missing file is a failure, not a skip: silently
- * skipping would let an incompatible codec pass CI.
+ * <p>The vectors are a test resource, {@code erasure-vectors/backblaze-rs.txt} (its header and the
+ * README beside it say how they were made), so the test needs nothing outside the repository. A
+ * missing file is a failure, not a skip: silently skipping would let an incompatible codec pass CI.
  */
 class BackblazeVectorsTest {
 
-  private static final String RELATIVE = "erasure-vectors/backblaze-rs.txt";
+  private static final String RESOURCE = "/erasure-vectors/backblaze-rs.txt";
 
   record Case(int k, int m, int size, byte[][] shards, int line) {
     @Override
@@ -38,32 +34,17 @@ class BackblazeVectorsTest {
     }
   }
 
-  record VectorFile(Path path, List<Case> cases, int caseLines) {}
-
-  static Set<Path> candidatePaths() {
-    Set<Path> candidates = new LinkedHashSet<>();
-    String override = System.getProperty("BASALT_SHARED_DIR");
-    if (override == null || override.isBlank()) {
-      override = System.getenv("BASALT_SHARED_DIR");
-    }
-    if (override != null && !override.isBlank()) {
-      candidates.add(Path.of(override).resolve(RELATIVE).toAbsolutePath().normalize());
-    }
-    Path cwd = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-    // surefire runs in the module dir (core/); also cover running from the repository root.
-    candidates.add(cwd.resolve("../../shared").resolve(RELATIVE).normalize());
-    candidates.add(cwd.resolve("../shared").resolve(RELATIVE).normalize());
-    return candidates;
-  }
+  record VectorFile(String path, List<String> lines, List<Case> cases, int caseLines) {}
 
   static VectorFile load() throws IOException {
-    Set<Path> candidates = candidatePaths();
-    Path path = candidates.stream().filter(Files::isRegularFile).findFirst().orElse(null);
-    if (path == null) {
-      fail("Backblaze RS known-answer file not found; looked at " + candidates
-          + " (set BASALT_SHARED_DIR to the directory containing " + RELATIVE + ")");
+    String path = RESOURCE;
+    List<String> lines;
+    try (InputStream in = BackblazeVectorsTest.class.getResourceAsStream(RESOURCE)) {
+      if (in == null) {
+        fail("Backblaze RS known-answer file " + RESOURCE + " is not on the test classpath");
+      }
+      lines = new String(in.readAllBytes(), StandardCharsets.US_ASCII).lines().toList();
     }
-    List<String> lines = Files.readAllLines(path, StandardCharsets.US_ASCII);
     List<Case> cases = new ArrayList<>();
     int caseLines = 0;
     HexFormat hex = HexFormat.of();
@@ -98,7 +79,7 @@ class BackblazeVectorsTest {
       }
       cases.add(new Case(k, m, size, shards, caseLine));
     }
-    return new VectorFile(path, cases, caseLines);
+    return new VectorFile(path, lines, cases, caseLines);
   }
 
   private static String abbreviate(String s) {
@@ -112,10 +93,7 @@ class BackblazeVectorsTest {
   @Test
   void fileParsesCompletely() throws IOException {
     VectorFile file = load();
-    long rawCaseLines =
-        Files.readAllLines(file.path(), StandardCharsets.US_ASCII).stream()
-            .filter(l -> l.startsWith("case"))
-            .count();
+    long rawCaseLines = file.lines().stream().filter(l -> l.startsWith("case")).count();
     assertTrue(file.cases().size() > 0, "no cases in " + file.path());
     assertEquals(rawCaseLines, file.cases().size(), "cases parsed vs 'case' lines");
     assertEquals(file.caseLines(), file.cases().size());

@@ -1,5 +1,6 @@
 package io.basalt.gateway.auth;
 
+import io.basalt.gateway.s3.HttpDates;
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
 import io.basalt.gateway.s3.S3Request;
@@ -160,10 +161,8 @@ public final class SigV4 {
 
     private static Instant parseHttpDate(String s) {
         if (s == null) throw new S3Exception(S3Error.ACCESS_DENIED, "AWS authentication requires a valid Date or x-amz-date header");
-        try {
-            return Instant.from(DateTimeFormatter.RFC_1123_DATE_TIME.parse(s));
-        } catch (DateTimeParseException e) {
-            throw new S3Exception(S3Error.ACCESS_DENIED, "AWS authentication requires a valid Date or x-amz-date header");
-        }
+        Instant when = HttpDates.parse(s);
+        if (when == null) throw new S3Exception(S3Error.ACCESS_DENIED, "AWS authentication requires a valid Date or x-amz-date header");
+        return when;
     }
 }

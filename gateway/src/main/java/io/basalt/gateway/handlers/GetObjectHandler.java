@@ -3,6 +3,7 @@ package io.basalt.gateway.handlers;
 import io.basalt.core.shard.BufferSink;
 import io.basalt.gateway.s3.ByteRange;
 import io.basalt.gateway.s3.Conditions;
+import io.basalt.gateway.s3.HttpDates;
 import io.basalt.gateway.s3.Responses;
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
@@ -103,7 +104,7 @@ public final class GetObjectHandler {
         HttpServerExchange ex = req.exchange();
         if (Conditions.check(req, obj) == Conditions.Outcome.NOT_MODIFIED) {
             ex.getResponseHeaders().put(HttpString.tryFromString("ETag"), Responses.quoted(obj.getEtag()));
-            ex.getResponseHeaders().put(HttpString.tryFromString("Last-Modified"), Responses.httpDate(obj.getModifiedUnixMs()));
+            ex.getResponseHeaders().put(HttpString.tryFromString("Last-Modified"), HttpDates.format(obj.getModifiedUnixMs()));
             Responses.empty(ex, 304);
             return;
         }

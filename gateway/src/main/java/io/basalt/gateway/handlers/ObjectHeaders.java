@@ -1,5 +1,6 @@
 package io.basalt.gateway.handlers;
 
+import io.basalt.gateway.s3.HttpDates;
 import io.basalt.gateway.s3.Responses;
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
@@ -62,7 +63,7 @@ final class ObjectHeaders {
 
     static void write(ObjectRecord obj, HeaderMap out) {
         out.put(HttpString.tryFromString("ETag"), Responses.quoted(obj.getEtag()));
-        out.put(HttpString.tryFromString("Last-Modified"), Responses.httpDate(obj.getModifiedUnixMs()));
+        out.put(HttpString.tryFromString("Last-Modified"), HttpDates.format(obj.getModifiedUnixMs()));
         out.put(HttpString.tryFromString("Content-Type"), obj.getContentType().isEmpty() ? "binary/octet-stream" : obj.getContentType());
         out.put(HttpString.tryFromString("Accept-Ranges"), "bytes");
         for (Map.Entry<String, String> e : obj.getHeadersMap().entrySet()) {

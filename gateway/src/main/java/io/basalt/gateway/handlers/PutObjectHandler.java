@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -117,7 +118,7 @@ public final class PutObjectHandler {
 
     static void requireLength(S3Request req) {
         String te = req.header("Transfer-Encoding");
-        if (req.contentLength() < 0 && (te == null || !te.toLowerCase().contains("chunked"))) {
+        if (req.contentLength() < 0 && (te == null || !te.toLowerCase(Locale.ROOT).contains("chunked"))) {
             throw new S3Exception(S3Error.MISSING_CONTENT_LENGTH);
         }
     }

@@ -3,8 +3,6 @@ package io.basalt.gateway.s3;
 import io.basalt.proto.meta.ObjectRecord;
 
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 
 /**
  * Conditional GET/HEAD (RFC 7232 as S3 applies it): If-Match and If-Unmodified-Since fail
@@ -54,12 +52,8 @@ public final class Conditions {
         return false;
     }
 
+    /** An unparseable date is ignored, as HTTP says. */
     private static Instant date(String s) {
-        if (s == null) return null;
-        try {
-            return Instant.from(DateTimeFormatter.RFC_1123_DATE_TIME.parse(s.trim()));
-        } catch (DateTimeParseException e) {
-            return null; // an unparseable date is ignored, as HTTP says
-        }
+        return HttpDates.parse(s);
     }
 }

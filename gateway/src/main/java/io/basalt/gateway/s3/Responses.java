@@ -4,14 +4,9 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 
 /** Writing S3 answers: XML documents, empty answers and error documents. */
 public final class Responses {
-
-    private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
 
     private Responses() {
     }
@@ -46,10 +41,6 @@ public final class Responses {
         ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/xml");
         ex.setResponseContentLength(body.length);
         ex.getResponseSender().send(java.nio.ByteBuffer.wrap(body));
-    }
-
-    public static String httpDate(long unixMs) {
-        return HTTP_DATE.format(Instant.ofEpochMilli(unixMs));
     }
 
     public static String quoted(String etag) {
