@@ -1,8 +1,8 @@
 package io.basalt.coordinator;
 
-import io.basalt.core.erasure.SegmentEncoder;
-import io.basalt.core.erasure.SegmentHealer;
-import io.basalt.core.erasure.ShardProblems;
+import io.basalt.core.data.SegmentEncoder;
+import io.basalt.core.data.SegmentHealer;
+import io.basalt.core.data.ShardProblems;
 import io.basalt.core.erasure.StripeLayout;
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.placement.Placement;

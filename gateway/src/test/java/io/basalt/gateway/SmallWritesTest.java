@@ -1,8 +1,8 @@
 package io.basalt.gateway;
 
 import io.basalt.core.data.DataPath;
+import io.basalt.core.data.SegmentEncoder;
 import io.basalt.core.erasure.ReedSolomon;
-import io.basalt.core.erasure.SegmentEncoder;
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
 import io.basalt.core.shard.ShardClients;

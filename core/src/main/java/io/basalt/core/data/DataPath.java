@@ -2,9 +2,6 @@ package io.basalt.core.data;
 
 import io.basalt.core.cluster.Membership;
 import io.basalt.core.cluster.NodeSuspicion;
-import io.basalt.core.erasure.SegmentDecoder;
-import io.basalt.core.erasure.SegmentEncoder;
-import io.basalt.core.erasure.ShardProblems;
 import io.basalt.core.placement.InsufficientNodesException;
 import io.basalt.core.placement.Placement;
 import io.basalt.core.shard.BufferSink;

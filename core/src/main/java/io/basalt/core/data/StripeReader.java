@@ -1,5 +1,7 @@
-package io.basalt.core.erasure;
+package io.basalt.core.data;
 
+import io.basalt.core.erasure.ReedSolomon;
+import io.basalt.core.erasure.StripeLayout;
 import io.basalt.core.shard.ShardBytes;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.core.shard.ShardReadException;

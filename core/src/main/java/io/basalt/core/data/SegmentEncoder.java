@@ -1,5 +1,6 @@
-package io.basalt.core.erasure;
+package io.basalt.core.data;
 
+import io.basalt.core.erasure.ReedSolomon;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.core.shard.ShardWriteException;
 import io.basalt.core.shard.ShardWriter;
@@ -82,8 +83,8 @@ public final class SegmentEncoder {
                 }
                 if (len == 0) break;
                 md5.update(stripe, 0, len);
-                if (fanout == null) fanout = new Fanout(shardSet, targets, StripeLayout.ceilDiv(blockSize, k), writeQuorum);
-                int chunk = StripeLayout.ceilDiv(len, k);
+                if (fanout == null) fanout = new Fanout(shardSet, targets, Math.ceilDiv(blockSize, k), writeQuorum);
+                int chunk = Math.ceilDiv(len, k);
                 byte[][] shards = new byte[n][chunk];
                 for (int i = 0; i < k; i++) {
                     int from = i * chunk;
