@@ -90,7 +90,7 @@ public final class SegmentEncoder {
                     int from = i * chunk;
                     if (from < len) System.arraycopy(stripe, from, shards[i], 0, Math.min(chunk, len - from));
                 }
-                rs.encodeParity(shards, 0, chunk);
+                rs.encode(shards, 0, chunk);
                 for (int i = 0; i < n; i++) fanout.write(i, shards[i], chunk);
                 size += len;
                 if (len < blockSize) break;

@@ -45,7 +45,7 @@ public final class SegmentHealer {
             for (long s = 0; s < layout.stripeCount(); s++) {
                 // Fresh arrays per stripe: the writers send them without copying.
                 byte[][] chunks = new byte[layout.totalShards()][layout.chunkLength(s)];
-                int chunkLen = reader.read(s, chunks, true);
+                int chunkLen = reader.read(s, chunks);
                 for (int j = 0; j < shards.length; j++) writers[j].write(chunks[shards[j]], chunkLen);
             }
             List<Rebuilt> out = new ArrayList<>();

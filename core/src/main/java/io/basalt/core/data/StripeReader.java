@@ -74,11 +74,10 @@ final class StripeReader implements AutoCloseable {
     }
 
     /**
-     * Reads stripe {@code s} and reconstructs into {@code chunks} every shard it did not read
-     * (all data shards when {@code allShards} is false, every shard when true).
+     * Reads stripe {@code s} and reconstructs into {@code chunks} every shard it did not read.
      * @return the stripe's chunk length
      */
-    int read(long s, byte[][] chunks, boolean allShards) throws IOException {
+    int read(long s, byte[][] chunks) throws IOException {
         int chunkLen = layout.chunkLength(s);
         ShardBytes[] got = gather(s, chunkLen);
         boolean[] present = new boolean[n];
@@ -87,9 +86,7 @@ final class StripeReader implements AutoCloseable {
             got[i].copyTo(chunks[i], 0);
             present[i] = true;
         }
-        boolean decode = allShards;
-        for (int i = 0; i < k; i++) decode |= !present[i];
-        if (decode) rs.decodeMissing(chunks, present, 0, chunkLen);
+        rs.reconstruct(chunks, present, 0, chunkLen);
         return chunkLen;
     }
 
@@ -111,7 +108,7 @@ final class StripeReader implements AutoCloseable {
             got[i].copyTo(decoded[i], 0);
             present[i] = true;
         }
-        rs.decodeMissing(decoded, present, 0, chunkLen);
+        rs.reconstructData(decoded, present, 0, chunkLen);
         ShardBytes[] data = new ShardBytes[k];
         for (int i = 0; i < k; i++) data[i] = ShardBytes.of(decoded[i], chunkLen);
         return data;
