@@ -2,10 +2,10 @@ package io.basalt.core.data;
 
 import io.basalt.core.erasure.ReedSolomon;
 import io.basalt.core.erasure.StripeLayout;
+import io.basalt.core.shard.RemoteShardReader;
 import io.basalt.core.shard.ShardBytes;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.core.shard.ShardReadException;
-import io.basalt.core.shard.ShardReadStream;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
 import org.apache.logging.log4j.LogManager;
@@ -33,7 +33,7 @@ final class StripeReader implements AutoCloseable {
     private final long idleTimeoutMs;
     private final ShardProblems problems;
     private final int k, n;
-    private final ShardReadStream[] streams;
+    private final RemoteShardReader[] streams;
     private final boolean[] failed;
     private final long rangeEndInShard;
     private final ReedSolomon rs;
@@ -50,7 +50,7 @@ final class StripeReader implements AutoCloseable {
         this.problems = problems;
         this.k = layout.k();
         this.n = layout.totalShards();
-        this.streams = new ShardReadStream[n];
+        this.streams = new RemoteShardReader[n];
         this.failed = new boolean[n];
         this.rangeEndInShard = layout.shardOffset(lastStripe) + layout.chunkLength(lastStripe);
         this.rs = ReedSolomon.create(k, layout.m());
@@ -161,7 +161,7 @@ final class StripeReader implements AutoCloseable {
             return;
         }
         long start = layout.shardOffset(stripe);
-        streams[i] = ShardReadStream.open(clients, nodeId, node.getAddress(), SegmentEncoder.shardId(seg.getShardSet(), i),
+        streams[i] = RemoteShardReader.open(clients, nodeId, node.getAddress(), SegmentEncoder.shardId(seg.getShardSet(), i),
                 start, rangeEndInShard - start, idleTimeoutMs);
     }
 
@@ -180,6 +180,6 @@ final class StripeReader implements AutoCloseable {
 
     @Override
     public void close() {
-        for (ShardReadStream s : streams) if (s != null) s.close();
+        for (RemoteShardReader s : streams) if (s != null) s.close();
     }
 }
