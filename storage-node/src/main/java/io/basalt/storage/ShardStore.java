@@ -224,11 +224,6 @@ public final class ShardStore implements AutoCloseable {
         }
     }
 
-    /** Deletes the shard from every dir; true if any copy existed. */
-    boolean delete(String shardId) throws IOException {
-        return delete(shardId, Long.MAX_VALUE) == Deletion.DELETED;
-    }
-
     enum Deletion { DELETED, ABSENT, KEPT_NEWER }
 
     /**

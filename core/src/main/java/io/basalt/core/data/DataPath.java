@@ -55,10 +55,6 @@ public final class DataPath {
         this.decoder = new SegmentDecoder(clients, membership::live, hedgeMs);
     }
 
-    public ErasureLayout layout() {
-        return layout;
-    }
-
     /** Durable shards a write needs. */
     public int writeQuorum() {
         return writeQuorum;

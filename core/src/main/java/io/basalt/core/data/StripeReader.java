@@ -69,10 +69,6 @@ final class StripeReader implements AutoCloseable {
         }
     }
 
-    StripeLayout layout() {
-        return layout;
-    }
-
     /**
      * Reads stripe {@code s} and reconstructs into {@code chunks} every shard it did not read.
      * @return the stripe's chunk length
@@ -91,7 +87,7 @@ final class StripeReader implements AutoCloseable {
     }
 
     /**
-     * The k data chunks of stripe {@code s}, each {@code layout().chunkLength(s)} bytes: the
+     * The k data chunks of stripe {@code s}, each the stripe's chunk length: the
      * received messages themselves when every data shard answered (no copy), else decoded from
      * parity into arrays of this reader, which the next call overwrites.
      */

@@ -119,10 +119,6 @@ public final class RemoteShardWriter {
         if (call != null && !done.isDone()) call.cancel(why, null);
     }
 
-    public boolean failed() {
-        return done.isCompletedExceptionally();
-    }
-
     private void awaitReady() throws IOException {
         failIfDone();
         if (call.isReady()) return;
