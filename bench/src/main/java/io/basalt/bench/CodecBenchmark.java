@@ -37,7 +37,7 @@ public class CodecBenchmark {
     shards = new byte[k + m][chunk];
     Random r = new Random(1);
     for (int i = 0; i < k; i++) r.nextBytes(shards[i]);
-    rs.encodeParity(shards, 0, chunk);
+    rs.encode(shards, 0, chunk);
     present = new boolean[k + m];
     java.util.Arrays.fill(present, true);
     for (int i = 0; i < m; i++) present[i] = false; // lose m data shards: the worst rebuild
@@ -51,13 +51,13 @@ public class CodecBenchmark {
 
   @Benchmark
   public byte[][] encode() {
-    rs.encodeParity(shards, 0, chunk);
+    rs.encode(shards, 0, chunk);
     return shards;
   }
 
   @Benchmark
   public byte[][] decode() {
-    rs.decodeMissing(shards, present, 0, chunk);
+    rs.reconstruct(shards, present, 0, chunk);
     return shards;
   }
 }

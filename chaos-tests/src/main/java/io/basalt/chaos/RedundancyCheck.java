@@ -1,7 +1,7 @@
 package io.basalt.chaos;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.basalt.core.erasure.SegmentEncoder;
+import io.basalt.core.data.SegmentEncoder;
 import io.basalt.core.erasure.StripeLayout;
 import io.basalt.core.meta.Etcd;
 import io.basalt.core.meta.Keys;

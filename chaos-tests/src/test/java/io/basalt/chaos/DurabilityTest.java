@@ -2,8 +2,8 @@ package io.basalt.chaos;
 
 import io.basalt.core.meta.Etcd;
 import io.basalt.core.meta.Keys;
+import io.basalt.core.shard.RemoteShardWriter;
 import io.basalt.core.shard.ShardClients;
-import io.basalt.core.shard.ShardWriter;
 import io.basalt.proto.meta.NodeRecord;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -437,7 +437,7 @@ class DurabilityTest {
             for (int i = 0; i < count; i++) {
                 NodeRecord n = nodes.get(i % nodes.size());
                 String id = "0rphan" + Long.toHexString(rnd.nextLong()) + "." + i;
-                ShardWriter w = ShardWriter.open(clients, n.getNodeId(), n.getAddress(), id, 4096, 10_000);
+                RemoteShardWriter w = RemoteShardWriter.open(clients, n.getNodeId(), n.getAddress(), id, 4096, 10_000);
                 byte[] chunk = new byte[4096];
                 rnd.nextBytes(chunk);
                 w.write(chunk, chunk.length);

@@ -1,6 +1,6 @@
 package io.basalt.coordinator;
 
-import io.basalt.core.erasure.SegmentHealer;
+import io.basalt.core.data.SegmentHealer;
 import io.basalt.core.meta.Keys;
 import io.basalt.proto.meta.GarbageRecord;
 import io.basalt.proto.meta.Segment;

@@ -5,9 +5,9 @@ import static io.basalt.core.meta.Etcd.bs;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.basalt.core.cluster.Membership;
-import io.basalt.core.erasure.SegmentEncoder;
-import io.basalt.core.erasure.SegmentHealer;
-import io.basalt.core.erasure.ShardProblems;
+import io.basalt.core.data.SegmentEncoder;
+import io.basalt.core.data.SegmentHealer;
+import io.basalt.core.data.ShardProblems;
 import io.basalt.core.erasure.StripeLayout;
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;

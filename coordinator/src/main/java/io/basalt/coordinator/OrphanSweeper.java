@@ -1,7 +1,7 @@
 package io.basalt.coordinator;
 
 import io.basalt.core.cluster.Membership;
-import io.basalt.core.erasure.SegmentEncoder;
+import io.basalt.core.data.SegmentEncoder;
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
 import io.basalt.core.meta.MetadataStore.ListedObject;

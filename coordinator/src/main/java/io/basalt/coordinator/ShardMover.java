@@ -1,14 +1,14 @@
 package io.basalt.coordinator;
 
-import io.basalt.core.erasure.SegmentEncoder;
-import io.basalt.core.erasure.SegmentHealer;
-import io.basalt.core.erasure.ShardProblems;
+import io.basalt.core.data.SegmentEncoder;
+import io.basalt.core.data.SegmentHealer;
+import io.basalt.core.data.ShardProblems;
 import io.basalt.core.erasure.StripeLayout;
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.placement.Placement;
+import io.basalt.core.shard.RemoteShardReader;
+import io.basalt.core.shard.RemoteShardWriter;
 import io.basalt.core.shard.ShardClients;
-import io.basalt.core.shard.ShardReadStream;
-import io.basalt.core.shard.ShardWriter;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
 import org.apache.logging.log4j.LogManager;
@@ -140,9 +140,9 @@ final class ShardMover {
         if (from == null) throw new IOException("node " + seg.getNodeIds(shard) + " is not live");
         if (seg.getMissingShardsList().contains(shard)) throw new IOException("the shard was never written");
         String id = SegmentEncoder.shardId(seg.getShardSet(), shard);
-        ShardWriter out = ShardWriter.open(clients, to.getNodeId(), to.getAddress(), id, layout.chunkSize(), IO_TIMEOUT_MS);
-        try (ShardReadStream in = layout.shardLength() == 0 ? null
-                : ShardReadStream.open(clients, from.getNodeId(), from.getAddress(), id, 0, layout.shardLength(), IO_TIMEOUT_MS)) {
+        RemoteShardWriter out = RemoteShardWriter.open(clients, to.getNodeId(), to.getAddress(), id, layout.chunkSize(), IO_TIMEOUT_MS);
+        try (RemoteShardReader in = layout.shardLength() == 0 ? null
+                : RemoteShardReader.open(clients, from.getNodeId(), from.getAddress(), id, 0, layout.shardLength(), IO_TIMEOUT_MS)) {
             for (long s = 0; s < layout.stripeCount(); s++) {
                 int len = layout.chunkLength(s);
                 byte[] chunk = new byte[len]; // fresh per chunk: the writer sends it without copying

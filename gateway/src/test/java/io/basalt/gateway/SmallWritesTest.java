@@ -1,8 +1,8 @@
 package io.basalt.gateway;
 
 import io.basalt.core.data.DataPath;
+import io.basalt.core.data.SegmentEncoder;
 import io.basalt.core.erasure.ReedSolomon;
-import io.basalt.core.erasure.SegmentEncoder;
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
 import io.basalt.core.shard.ShardClients;
@@ -168,7 +168,7 @@ class SmallWritesTest {
             int from = i * chunk;
             if (from < data.length) System.arraycopy(data, from, shards[i], 0, Math.min(chunk, data.length - from));
         }
-        ReedSolomon.create(k, m).encodeParity(shards, 0, chunk);
+        ReedSolomon.create(k, m).encode(shards, 0, chunk);
         var live = cluster.gateway.membership().live();
         for (int i = 0; i < k + m; i++) {
             if (seg.getMissingShardsList().contains(i)) continue;

@@ -52,7 +52,7 @@ public final class ShardServiceImpl extends ShardServiceGrpc.ShardServiceImplBas
             long wanted = request.getLength();
             // 0 reads to the end; a range running past the end is clipped like an HTTP range
             long end = wanted == 0 || Long.compareUnsigned(wanted, length - offset) > 0 ? length : offset + wanted;
-            ShardReadStream.start(shardId, reader, store, metrics, (ServerCallStreamObserver<ReadShardResponse>) response,
+            ChunkSender.start(shardId, reader, store, metrics, (ServerCallStreamObserver<ReadShardResponse>) response,
                     offset, end);
         } catch (IOException | RuntimeException e) {
             closeQuietly(reader);

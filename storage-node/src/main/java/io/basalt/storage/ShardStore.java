@@ -159,11 +159,11 @@ public final class ShardStore implements AutoCloseable {
      * Starts writing a shard. An existing shard is replaced in its own dir so the rename
      * swaps it atomically; a new one goes to the healthy dir with the most free space.
      */
-    ShardWriter newWriter(String shardId, int chunkSize) throws IOException {
+    ShardFileWriter newWriter(String shardId, int chunkSize) throws IOException {
         Optional<Located> existing = locate(shardId);
         DataDir dir = existing.isPresent() ? existing.get().dir() : chooseDir(shardId);
         try {
-            return ShardWriter.create(shardId, chunkSize, dir);
+            return ShardFileWriter.create(shardId, chunkSize, dir);
         } catch (IOException e) {
             ioFailed(dir, e);
             throw e;
@@ -222,11 +222,6 @@ public final class ShardStore implements AutoCloseable {
             ioFailed(located.dir(), e);
             throw e;
         }
-    }
-
-    /** Deletes the shard from every dir; true if any copy existed. */
-    boolean delete(String shardId) throws IOException {
-        return delete(shardId, Long.MAX_VALUE) == Deletion.DELETED;
     }
 
     enum Deletion { DELETED, ABSENT, KEPT_NEWER }

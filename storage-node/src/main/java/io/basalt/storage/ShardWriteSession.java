@@ -24,7 +24,7 @@ final class ShardWriteSession implements StreamObserver<WriteShardRequest> {
     private final StreamObserver<WriteShardResponse> response;
     private final NodeMetrics metrics;
     private String shardId = "?";
-    private ShardWriter writer;
+    private ShardFileWriter writer;
     private boolean failed;
 
     ShardWriteSession(ShardStore store, StreamObserver<WriteShardResponse> response, NodeMetrics metrics) {

@@ -175,7 +175,7 @@ class DiskFailureTest {
         String id = null;
         for (int i = 0; id == null; i++) {
             String candidate = "w" + i + ".2";
-            try (ShardWriter probe = node.store().newWriter(candidate, CHUNK)) { // closing drops its temp file
+            try (ShardFileWriter probe = node.store().newWriter(candidate, CHUNK)) { // closing drops its temp file
                 if (probe.dataDir().root().equals(d2)) id = candidate;
             }
         }

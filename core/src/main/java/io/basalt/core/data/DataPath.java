@@ -2,9 +2,6 @@ package io.basalt.core.data;
 
 import io.basalt.core.cluster.Membership;
 import io.basalt.core.cluster.NodeSuspicion;
-import io.basalt.core.erasure.SegmentDecoder;
-import io.basalt.core.erasure.SegmentEncoder;
-import io.basalt.core.erasure.ShardProblems;
 import io.basalt.core.placement.InsufficientNodesException;
 import io.basalt.core.placement.Placement;
 import io.basalt.core.shard.BufferSink;
@@ -56,10 +53,6 @@ public final class DataPath {
         long hedgeMs = Math.min(ioTimeoutMs, HEDGE_MS);
         this.encoder = new SegmentEncoder(clients, hedgeMs, ioTimeoutMs, suspicion::failed);
         this.decoder = new SegmentDecoder(clients, membership::live, hedgeMs);
-    }
-
-    public ErasureLayout layout() {
-        return layout;
     }
 
     /** Durable shards a write needs. */

@@ -8,7 +8,7 @@ package io.basalt.core.erasure;
  * <p>Elements are ints in 0..255. Addition and subtraction are both XOR. All tables are built once in
  * the static initialiser and never mutated afterwards, so the class is trivially thread-safe.
  */
-public final class GaloisField {
+final class GaloisField {
 
   /** Number of field elements. */
   public static final int FIELD_SIZE = 256;

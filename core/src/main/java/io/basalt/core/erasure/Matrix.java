@@ -8,7 +8,7 @@ import java.util.Arrays;
  * methods and operations here (every operation returns a new matrix), so they can be shared across
  * threads; {@link #set} exists for construction and tests only.
  */
-public final class Matrix {
+final class Matrix {
 
   private final int rows;
   private final int cols;

@@ -14,6 +14,10 @@ import java.util.Map;
  * verbatim) and keeps the property that any k rows are invertible, so any k surviving shards
  * reconstruct the stripe. Its bottom m rows are the parity coefficients.
  *
+ * <p>Like klauspost/reedsolomon's Encoder, the surface is four operations on a byte range of one
+ * stripe's k+m shard buffers: {@link #encode}, {@link #verify}, {@link #reconstruct} and {@link
+ * #reconstructData}. Streaming shards to and from nodes is core/data's business, not the codec's.
+ *
  * <p>Instances are immutable apart from a small synchronized cache of decode matrices, so one
  * instance can be shared by all threads. Shard buffers passed in are of course not protected:
  * callers must not mutate the same stripe concurrently.
@@ -80,20 +84,20 @@ public final class ReedSolomon {
     return new ReedSolomon(dataShards, parityShards);
   }
 
-  public int dataShards() {
+  int dataShards() {
     return dataShards;
   }
 
-  public int parityShards() {
+  int parityShards() {
     return parityShards;
   }
 
-  public int totalShards() {
+  int totalShards() {
     return totalShards;
   }
 
   /** The (k+m) x k coding matrix (identity on top); a fresh copy. */
-  public Matrix codingMatrix() {
+  Matrix codingMatrix() {
     return matrix.submatrix(0, 0, totalShards, dataShards);
   }
 
@@ -101,7 +105,7 @@ public final class ReedSolomon {
    * Computes the parity shards {@code shards[k..k+m)} over bytes [offset, offset + byteCount) from
    * the data shards {@code shards[0..k)}. Bytes outside the range are left untouched.
    */
-  public void encodeParity(byte[][] shards, int offset, int byteCount) {
+  public void encode(byte[][] shards, int offset, int byteCount) {
     checkShards(shards, offset, byteCount);
     byte[][] outputs = new byte[parityShards][];
     System.arraycopy(shards, dataShards, outputs, 0, parityShards);
@@ -109,7 +113,7 @@ public final class ReedSolomon {
   }
 
   /** True iff every parity shard matches the data shards over [offset, offset + byteCount). */
-  public boolean isParityCorrect(byte[][] shards, int offset, int byteCount) {
+  public boolean verify(byte[][] shards, int offset, int byteCount) {
     checkShards(shards, offset, byteCount);
     byte[][] inputs = dataInputs(shards);
     // Recompute parity chunk by chunk into one small scratch buffer rather than a full shard copy.
@@ -135,7 +139,22 @@ public final class ReedSolomon {
    *
    * @throws NotEnoughShardsException if fewer than k shards are present
    */
-  public void decodeMissing(byte[][] shards, boolean[] shardPresent, int offset, int byteCount) {
+  public void reconstruct(byte[][] shards, boolean[] shardPresent, int offset, int byteCount) {
+    rebuildMissing(shards, shardPresent, offset, byteCount, true);
+  }
+
+  /**
+   * As {@link #reconstruct}, but rebuilds only the missing data shards: a read needs no parity, and
+   * skipping it saves a pass over the range per missing parity shard, whose buffer is left as it is.
+   *
+   * @throws NotEnoughShardsException if fewer than k shards are present
+   */
+  public void reconstructData(byte[][] shards, boolean[] shardPresent, int offset, int byteCount) {
+    rebuildMissing(shards, shardPresent, offset, byteCount, false);
+  }
+
+  private void rebuildMissing(
+      byte[][] shards, boolean[] shardPresent, int offset, int byteCount, boolean parityToo) {
     checkShards(shards, offset, byteCount);
     if (shardPresent == null || shardPresent.length != totalShards) {
       throw new IllegalArgumentException(
@@ -182,6 +201,9 @@ public final class ReedSolomon {
       }
     }
 
+    if (!parityToo) {
+      return;
+    }
     // All data is now in place; missing parity is simply re-encoded from it.
     byte[][] data = dataInputs(shards);
     for (int p = 0; p < parityShards; p++) {

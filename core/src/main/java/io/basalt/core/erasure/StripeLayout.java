@@ -62,7 +62,7 @@ public record StripeLayout(int k, int m, int blockSize, long size) {
         return full * chunkSize() + (rest == 0 ? 0 : ceilDiv(rest, k));
     }
 
-    static int ceilDiv(int a, int b) {
+    private static int ceilDiv(int a, int b) {
         return (a + b - 1) / b;
     }
 }

@@ -2,7 +2,7 @@ package io.basalt.core.meta;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
-import io.basalt.core.erasure.SegmentHealer;
+import io.basalt.core.data.SegmentHealer;
 import io.basalt.proto.meta.BucketRecord;
 import io.basalt.proto.meta.GarbageRecord;
 import io.basalt.proto.meta.HealRecord;

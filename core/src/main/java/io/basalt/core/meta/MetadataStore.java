@@ -1,6 +1,6 @@
 package io.basalt.core.meta;
 
-import io.basalt.core.erasure.SegmentHealer;
+import io.basalt.core.data.SegmentHealer;
 import io.basalt.proto.meta.BucketRecord;
 import io.basalt.proto.meta.HealRecord;
 import io.basalt.proto.meta.ObjectRecord;

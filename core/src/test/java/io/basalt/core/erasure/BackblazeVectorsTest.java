@@ -116,10 +116,10 @@ class BackblazeVectorsTest {
       assertArrayEquals(shards[i], c.shards()[i], c + ": data shard " + i + " differs from formula");
     }
     ReedSolomon rs = ReedSolomon.create(k, m);
-    rs.encodeParity(shards, 0, c.size());
+    rs.encode(shards, 0, c.size());
     for (int p = k; p < k + m; p++) {
       assertArrayEquals(c.shards()[p], shards[p], c + ": parity shard " + p);
     }
-    assertTrue(rs.isParityCorrect(c.shards(), 0, c.size()), c + ": isParityCorrect");
+    assertTrue(rs.verify(c.shards(), 0, c.size()), c + ": verify");
   }
 }

@@ -31,7 +31,7 @@ class ReedSolomonProperties {
       for (byte[] shard : shards) {
         random.nextBytes(shard); // parity too, so writes outside the range would show
       }
-      rs.encodeParity(shards, offset, size);
+      rs.encode(shards, offset, size);
       return shards;
     }
   }
@@ -63,12 +63,68 @@ class ReedSolomonProperties {
   }
 
   @Property(tries = 200)
-  void decodeRestoresUpToMLostShards(@ForAll("recoverable") Stripe s) {
+  void reconstructRestoresUpToMLostShards(@ForAll("recoverable") Stripe s) {
     ReedSolomon rs = ReedSolomon.create(s.k(), s.m());
     byte[][] shards = s.encoded(rs);
-    assertTrue(rs.isParityCorrect(shards, s.offset(), s.size()));
+    assertTrue(rs.verify(shards, s.offset(), s.size()));
     byte[][] expected = deepCopy(shards);
 
+    boolean[] present = lose(shards, s);
+    rs.reconstruct(shards, present, s.offset(), s.size());
+    for (int i = 0; i < shards.length; i++) {
+      assertArrayEquals(expected[i], shards[i], "shard " + i + " of " + s);
+    }
+  }
+
+  @Property(tries = 200)
+  void reconstructDataRestoresDataAndLeavesParityAlone(@ForAll("recoverable") Stripe s) {
+    ReedSolomon rs = ReedSolomon.create(s.k(), s.m());
+    byte[][] shards = s.encoded(rs);
+    byte[][] expected = deepCopy(shards);
+
+    boolean[] present = lose(shards, s);
+    byte[][] garbled = deepCopy(shards);
+    rs.reconstructData(shards, present, s.offset(), s.size());
+    for (int i = 0; i < shards.length; i++) {
+      byte[] want = i < s.k() ? expected[i] : garbled[i];
+      assertArrayEquals(want, shards[i], "shard " + i + " of " + s);
+    }
+  }
+
+  @Property(tries = 200)
+  void reconstructRejectsMoreThanMLostShards(@ForAll("unrecoverable") Stripe s) {
+    ReedSolomon rs = ReedSolomon.create(s.k(), s.m());
+    byte[][] shards = s.encoded(rs);
+    boolean[] present = new boolean[s.k() + s.m()];
+    for (int i = 0; i < present.length; i++) {
+      present[i] = !s.lost().contains(i);
+    }
+    NotEnoughShardsException e =
+        assertThrows(
+            NotEnoughShardsException.class,
+            () -> rs.reconstruct(shards, present, s.offset(), s.size()));
+    assertEquals(s.k(), e.required());
+    assertEquals(s.k() + s.m() - s.lost().size(), e.present());
+  }
+
+  @Property(tries = 200)
+  void verifyDetectsAnySingleFlippedByte(
+      @ForAll("recoverable") Stripe s,
+      @ForAll long where,
+      @ForAll @IntRange(min = 1, max = 255) int flip) {
+    ReedSolomon rs = ReedSolomon.create(s.k(), s.m());
+    byte[][] shards = s.encoded(rs);
+    assertTrue(rs.verify(shards, s.offset(), s.size()));
+    Random r = new Random(where);
+    int shard = r.nextInt(s.k() + s.m());
+    int pos = s.offset() + r.nextInt(s.size());
+    shards[shard][pos] ^= (byte) flip;
+    assertFalse(rs.verify(shards, s.offset(), s.size()),
+        "flip 0x" + Integer.toHexString(flip) + " at shard " + shard + " byte " + pos);
+  }
+
+  /** Overwrites the range of every shard in {@code s.lost()} with garbage; returns which are present. */
+  private static boolean[] lose(byte[][] shards, Stripe s) {
     boolean[] present = new boolean[s.k() + s.m()];
     Random garbage = new Random(~s.seed());
     for (int i = 0; i < present.length; i++) {
@@ -79,42 +135,7 @@ class ReedSolomonProperties {
         }
       }
     }
-    rs.decodeMissing(shards, present, s.offset(), s.size());
-    for (int i = 0; i < shards.length; i++) {
-      assertArrayEquals(expected[i], shards[i], "shard " + i + " of " + s);
-    }
-  }
-
-  @Property(tries = 200)
-  void decodeRejectsMoreThanMLostShards(@ForAll("unrecoverable") Stripe s) {
-    ReedSolomon rs = ReedSolomon.create(s.k(), s.m());
-    byte[][] shards = s.encoded(rs);
-    boolean[] present = new boolean[s.k() + s.m()];
-    for (int i = 0; i < present.length; i++) {
-      present[i] = !s.lost().contains(i);
-    }
-    NotEnoughShardsException e =
-        assertThrows(
-            NotEnoughShardsException.class,
-            () -> rs.decodeMissing(shards, present, s.offset(), s.size()));
-    assertEquals(s.k(), e.required());
-    assertEquals(s.k() + s.m() - s.lost().size(), e.present());
-  }
-
-  @Property(tries = 200)
-  void isParityCorrectDetectsAnySingleFlippedByte(
-      @ForAll("recoverable") Stripe s,
-      @ForAll long where,
-      @ForAll @IntRange(min = 1, max = 255) int flip) {
-    ReedSolomon rs = ReedSolomon.create(s.k(), s.m());
-    byte[][] shards = s.encoded(rs);
-    assertTrue(rs.isParityCorrect(shards, s.offset(), s.size()));
-    Random r = new Random(where);
-    int shard = r.nextInt(s.k() + s.m());
-    int pos = s.offset() + r.nextInt(s.size());
-    shards[shard][pos] ^= (byte) flip;
-    assertFalse(rs.isParityCorrect(shards, s.offset(), s.size()),
-        "flip 0x" + Integer.toHexString(flip) + " at shard " + shard + " byte " + pos);
+    return present;
   }
 
   private static byte[][] deepCopy(byte[][] a) {

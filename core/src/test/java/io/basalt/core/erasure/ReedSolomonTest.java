@@ -54,27 +54,29 @@ class ReedSolomonTest {
     byte[][] shards = new byte[6][8];
     boolean[] present = {true, false, true, false, false, true};
     NotEnoughShardsException e =
-        assertThrows(NotEnoughShardsException.class, () -> rs.decodeMissing(shards, present, 0, 8));
+        assertThrows(NotEnoughShardsException.class, () -> rs.reconstruct(shards, present, 0, 8));
     assertEquals("need 4 shards to reconstruct, only 3 present", e.getMessage());
   }
 
   @Test
-  void allPresentIsANoOpAndArgumentsAreChecked() {
+  void nothingToRebuildIsANoOpAndArgumentsAreChecked() {
     ReedSolomon rs = ReedSolomon.create(3, 2);
     byte[][] shards = new byte[5][10];
     new Random(1).nextBytes(shards[4]); // deliberately wrong parity: must not be "repaired"
     byte[] before = shards[4].clone();
-    rs.decodeMissing(shards, new boolean[] {true, true, true, true, true}, 0, 10);
+    rs.reconstruct(shards, new boolean[] {true, true, true, true, true}, 0, 10);
     assertArrayEquals(before, shards[4]);
+    rs.reconstructData(shards, new boolean[] {true, true, true, true, false}, 0, 10);
+    assertArrayEquals(before, shards[4]); // only parity missing: no data to rebuild
 
-    assertThrows(IllegalArgumentException.class, () -> rs.encodeParity(new byte[4][10], 0, 10));
-    assertThrows(IllegalArgumentException.class, () -> rs.encodeParity(shards, 5, 6));
-    assertThrows(IllegalArgumentException.class, () -> rs.encodeParity(shards, -1, 2));
+    assertThrows(IllegalArgumentException.class, () -> rs.encode(new byte[4][10], 0, 10));
+    assertThrows(IllegalArgumentException.class, () -> rs.encode(shards, 5, 6));
+    assertThrows(IllegalArgumentException.class, () -> rs.encode(shards, -1, 2));
     assertThrows(
         IllegalArgumentException.class,
-        () -> rs.decodeMissing(shards, new boolean[] {true, false}, 0, 10));
-    rs.encodeParity(shards, 0, 0); // empty range is fine
-    assertTrue(rs.isParityCorrect(shards, 3, 0));
+        () -> rs.reconstruct(shards, new boolean[] {true, false}, 0, 10));
+    rs.encode(shards, 0, 0); // empty range is fine
+    assertTrue(rs.verify(shards, 3, 0));
   }
 
   @Test
@@ -92,7 +94,7 @@ class ReedSolomonTest {
             for (int i = 0; i < 6; i++) {
               r.nextBytes(shards[i]);
             }
-            rs.encodeParity(shards, 0, 1000);
+            rs.encode(shards, 0, 1000);
             byte[][] expected = new byte[9][];
             for (int i = 0; i < 9; i++) {
               expected[i] = shards[i].clone();
@@ -104,7 +106,7 @@ class ReedSolomonTest {
               present[i] = false;
               java.util.Arrays.fill(shards[i], (byte) 0x5A);
             }
-            rs.decodeMissing(shards, present, 0, 1000);
+            rs.reconstruct(shards, present, 0, 1000);
             for (int i = 0; i < 9; i++) {
               assertArrayEquals(expected[i], shards[i]);
             }

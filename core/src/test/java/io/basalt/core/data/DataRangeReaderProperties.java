@@ -1,5 +1,6 @@
-package io.basalt.core.erasure;
+package io.basalt.core.data;
 
+import io.basalt.core.erasure.StripeLayout;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;

@@ -21,8 +21,9 @@ import java.util.zip.CRC32C;
 /**
  * One shard being streamed to a storage node. {@link #write} blocks while the transport's
  * outbound buffer is full, so a fast client cannot make the gateway buffer a whole object.
+ * The caller's end of WriteShard; the node's end is storage-node's {@code ShardWriteSession}.
  */
-public final class ShardWriter {
+public final class RemoteShardWriter {
 
     private final String nodeId;
     private final CompletableFuture<ShardInfo> done = new CompletableFuture<>();
@@ -34,18 +35,18 @@ public final class ShardWriter {
     private long sent;
     private volatile ClientCallStreamObserver<WriteShardRequest> call;
 
-    private ShardWriter(String nodeId, long stallTimeoutMs, int readyThreshold) {
+    private RemoteShardWriter(String nodeId, long stallTimeoutMs, int readyThreshold) {
         this.nodeId = nodeId;
         this.stallTimeoutMs = stallTimeoutMs;
         this.readyThreshold = readyThreshold;
     }
 
-    public static ShardWriter open(ShardClients clients, String nodeId, String address, String shardId,
-                                   int chunkSize, long stallTimeoutMs) {
+    public static RemoteShardWriter open(ShardClients clients, String nodeId, String address, String shardId,
+                                         int chunkSize, long stallTimeoutMs) {
         // Let about two chunks queue per stream: the encoder keeps working while the transport
         // drains, and memory stays bounded at a few chunks per shard.
         int threshold = Math.max(2 * chunkSize, 64 << 10);
-        ShardWriter w = new ShardWriter(nodeId, stallTimeoutMs, threshold);
+        RemoteShardWriter w = new RemoteShardWriter(nodeId, stallTimeoutMs, threshold);
         // The observer only completes a future and signals a condition: run it on the transport's
         // thread rather than hopping to an executor for each acknowledgement and onReady.
         clients.async(address).withExecutor(Runnable::run).withOnReadyThreshold(threshold).writeShard(w.new Observer());
@@ -118,10 +119,6 @@ public final class ShardWriter {
         if (call != null && !done.isDone()) call.cancel(why, null);
     }
 
-    public boolean failed() {
-        return done.isCompletedExceptionally();
-    }
-
     private void awaitReady() throws IOException {
         failIfDone();
         if (call.isReady()) return;
@@ -166,7 +163,7 @@ public final class ShardWriter {
         @Override
         public void beforeStart(ClientCallStreamObserver<WriteShardRequest> requestStream) {
             call = requestStream;
-            requestStream.setOnReadyHandler(ShardWriter.this::signal);
+            requestStream.setOnReadyHandler(RemoteShardWriter.this::signal);
         }
 
         @Override

@@ -1,5 +1,6 @@
-package io.basalt.core.erasure;
+package io.basalt.core.data;
 
+import io.basalt.core.erasure.StripeLayout;
 import io.basalt.core.shard.BufferSink;
 import io.basalt.core.shard.ShardBytes;
 import io.basalt.core.shard.ShardClients;
@@ -18,13 +19,13 @@ import java.util.function.Supplier;
  * asks each only for its part of the range, and from the first stripe a data shard fails to
  * serve on through a {@link StripeReader}, which reads whole stripes and decodes.
  */
-public final class SegmentDecoder {
+final class SegmentDecoder {
 
     private final ShardClients clients;
     private final Supplier<Map<String, NodeRecord>> liveNodes;
     private final long idleTimeoutMs;
 
-    public SegmentDecoder(ShardClients clients, Supplier<Map<String, NodeRecord>> liveNodes, long idleTimeoutMs) {
+    SegmentDecoder(ShardClients clients, Supplier<Map<String, NodeRecord>> liveNodes, long idleTimeoutMs) {
         this.clients = clients;
         this.liveNodes = liveNodes;
         this.idleTimeoutMs = idleTimeoutMs;
@@ -35,7 +36,7 @@ public final class SegmentDecoder {
      * stripe straight from the messages the shards arrived in: from the data shards while they
      * answer, then from any k shards, decoding.
      */
-    public void read(Segment seg, long offset, long length, BufferSink out, ShardProblems problems) throws IOException {
+    void read(Segment seg, long offset, long length, BufferSink out, ShardProblems problems) throws IOException {
         if (length <= 0) return;
         StripeLayout layout = StripeLayout.of(seg.getLayout(), seg.getSize());
         long to = offset + length;

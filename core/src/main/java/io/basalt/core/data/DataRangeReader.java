@@ -1,9 +1,10 @@
-package io.basalt.core.erasure;
+package io.basalt.core.data;
 
+import io.basalt.core.erasure.StripeLayout;
 import io.basalt.core.shard.BufferSink;
+import io.basalt.core.shard.RemoteShardReader;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.core.shard.ShardReadException;
-import io.basalt.core.shard.ShardReadStream;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
 import org.apache.logging.log4j.LogManager;
@@ -30,7 +31,7 @@ final class DataRangeReader implements AutoCloseable {
     private final StripeLayout layout;
     private final long offset, to;
     private final ShardProblems problems;
-    private final ShardReadStream[] streams;
+    private final RemoteShardReader[] streams;
     private final long[] position; // shard offset each stream is at
     private final List<ByteBuffer> views = new ArrayList<>();
     private int failed = -1;
@@ -41,7 +42,7 @@ final class DataRangeReader implements AutoCloseable {
         this.offset = offset;
         this.to = to;
         this.problems = problems;
-        this.streams = new ShardReadStream[layout.k()];
+        this.streams = new RemoteShardReader[layout.k()];
         this.position = new long[layout.k()];
     }
 
@@ -72,7 +73,7 @@ final class DataRangeReader implements AutoCloseable {
         for (int i = 0; i < k; i++) {
             if (lo[i] < 0) continue;
             String nodeId = seg.getNodeIds(i);
-            r.streams[i] = ShardReadStream.open(clients, nodeId, live.get(nodeId).getAddress(),
+            r.streams[i] = RemoteShardReader.open(clients, nodeId, live.get(nodeId).getAddress(),
                     SegmentEncoder.shardId(seg.getShardSet(), i), lo[i], hi[i] - lo[i], idleTimeoutMs);
             r.position[i] = lo[i];
         }
@@ -134,6 +135,6 @@ final class DataRangeReader implements AutoCloseable {
 
     @Override
     public void close() {
-        for (ShardReadStream s : streams) if (s != null) s.close();
+        for (RemoteShardReader s : streams) if (s != null) s.close();
     }
 }

@@ -10,10 +10,11 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * Streams the chunks covering [start, end) of one shard, only while the transport is ready:
- * a slow reader leaves the rest on disk instead of in this node's memory.
+ * a slow reader leaves the rest on disk instead of in this node's memory. The node's end of
+ * ReadShard; the caller's end is core's {@code RemoteShardReader}.
  */
-final class ShardReadStream implements Runnable {
-    private static final Logger log = LogManager.getLogger(ShardReadStream.class);
+final class ChunkSender implements Runnable {
+    private static final Logger log = LogManager.getLogger(ChunkSender.class);
 
     private final String shardId;
     private final ShardReader reader;
@@ -27,8 +28,8 @@ final class ShardReadStream implements Runnable {
     private boolean done;
     private byte[] buffer; // the chunk being sent, with its CRC in front; reused
 
-    private ShardReadStream(String shardId, ShardReader reader, ShardStore store, NodeMetrics metrics,
-                            ServerCallStreamObserver<ReadShardResponse> response, long start, long end) {
+    private ChunkSender(String shardId, ShardReader reader, ShardStore store, NodeMetrics metrics,
+                        ServerCallStreamObserver<ReadShardResponse> response, long start, long end) {
         this.shardId = shardId;
         this.reader = reader;
         this.store = store;
@@ -44,7 +45,7 @@ final class ShardReadStream implements Runnable {
     /** Starts streaming; the reader is closed when the stream ends, fails or is cancelled. */
     static void start(String shardId, ShardReader reader, ShardStore store, NodeMetrics metrics,
                       ServerCallStreamObserver<ReadShardResponse> response, long start, long end) {
-        ShardReadStream stream = new ShardReadStream(shardId, reader, store, metrics, response, start, end);
+        ChunkSender stream = new ChunkSender(shardId, reader, store, metrics, response, start, end);
         response.setOnCancelHandler(stream::cancel);
         response.setOnReadyHandler(stream);
         stream.run(); // the call may already be ready, in which case no onReady will come

@@ -1,9 +1,11 @@
-package io.basalt.core.erasure;
+package io.basalt.core.data;
 
+import io.basalt.core.erasure.ReedSolomon;
+import io.basalt.core.erasure.StripeLayout;
+import io.basalt.core.shard.RemoteShardReader;
 import io.basalt.core.shard.ShardBytes;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.core.shard.ShardReadException;
-import io.basalt.core.shard.ShardReadStream;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
 import org.apache.logging.log4j.LogManager;
@@ -31,7 +33,7 @@ final class StripeReader implements AutoCloseable {
     private final long idleTimeoutMs;
     private final ShardProblems problems;
     private final int k, n;
-    private final ShardReadStream[] streams;
+    private final RemoteShardReader[] streams;
     private final boolean[] failed;
     private final long rangeEndInShard;
     private final ReedSolomon rs;
@@ -48,7 +50,7 @@ final class StripeReader implements AutoCloseable {
         this.problems = problems;
         this.k = layout.k();
         this.n = layout.totalShards();
-        this.streams = new ShardReadStream[n];
+        this.streams = new RemoteShardReader[n];
         this.failed = new boolean[n];
         this.rangeEndInShard = layout.shardOffset(lastStripe) + layout.chunkLength(lastStripe);
         this.rs = ReedSolomon.create(k, layout.m());
@@ -67,16 +69,11 @@ final class StripeReader implements AutoCloseable {
         }
     }
 
-    StripeLayout layout() {
-        return layout;
-    }
-
     /**
-     * Reads stripe {@code s} and reconstructs into {@code chunks} every shard it did not read
-     * (all data shards when {@code allShards} is false, every shard when true).
+     * Reads stripe {@code s} and reconstructs into {@code chunks} every shard it did not read.
      * @return the stripe's chunk length
      */
-    int read(long s, byte[][] chunks, boolean allShards) throws IOException {
+    int read(long s, byte[][] chunks) throws IOException {
         int chunkLen = layout.chunkLength(s);
         ShardBytes[] got = gather(s, chunkLen);
         boolean[] present = new boolean[n];
@@ -85,14 +82,12 @@ final class StripeReader implements AutoCloseable {
             got[i].copyTo(chunks[i], 0);
             present[i] = true;
         }
-        boolean decode = allShards;
-        for (int i = 0; i < k; i++) decode |= !present[i];
-        if (decode) rs.decodeMissing(chunks, present, 0, chunkLen);
+        rs.reconstruct(chunks, present, 0, chunkLen);
         return chunkLen;
     }
 
     /**
-     * The k data chunks of stripe {@code s}, each {@code layout().chunkLength(s)} bytes: the
+     * The k data chunks of stripe {@code s}, each the stripe's chunk length: the
      * received messages themselves when every data shard answered (no copy), else decoded from
      * parity into arrays of this reader, which the next call overwrites.
      */
@@ -109,7 +104,7 @@ final class StripeReader implements AutoCloseable {
             got[i].copyTo(decoded[i], 0);
             present[i] = true;
         }
-        rs.decodeMissing(decoded, present, 0, chunkLen);
+        rs.reconstructData(decoded, present, 0, chunkLen);
         ShardBytes[] data = new ShardBytes[k];
         for (int i = 0; i < k; i++) data[i] = ShardBytes.of(decoded[i], chunkLen);
         return data;
@@ -162,7 +157,7 @@ final class StripeReader implements AutoCloseable {
             return;
         }
         long start = layout.shardOffset(stripe);
-        streams[i] = ShardReadStream.open(clients, nodeId, node.getAddress(), SegmentEncoder.shardId(seg.getShardSet(), i),
+        streams[i] = RemoteShardReader.open(clients, nodeId, node.getAddress(), SegmentEncoder.shardId(seg.getShardSet(), i),
                 start, rangeEndInShard - start, idleTimeoutMs);
     }
 
@@ -181,6 +176,6 @@ final class StripeReader implements AutoCloseable {
 
     @Override
     public void close() {
-        for (ShardReadStream s : streams) if (s != null) s.close();
+        for (RemoteShardReader s : streams) if (s != null) s.close();
     }
 }

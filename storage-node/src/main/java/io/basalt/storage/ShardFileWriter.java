@@ -16,8 +16,8 @@ import org.apache.logging.log4j.Logger;
  * Writes one shard into a temp file and publishes it with fsync + atomic rename.
  * Not thread-safe: one gRPC write stream owns one writer.
  */
-final class ShardWriter implements AutoCloseable {
-    private static final Logger log = LogManager.getLogger(ShardWriter.class);
+final class ShardFileWriter implements AutoCloseable {
+    private static final Logger log = LogManager.getLogger(ShardFileWriter.class);
 
     private final String shardId;
     private final int chunkSize;
@@ -32,7 +32,7 @@ final class ShardWriter implements AutoCloseable {
     private boolean finished;
     private long fsyncNanos;
 
-    private ShardWriter(String shardId, int chunkSize, DataDir dataDir, FileChannel channel, Path tempFile) {
+    private ShardFileWriter(String shardId, int chunkSize, DataDir dataDir, FileChannel channel, Path tempFile) {
         this.shardId = shardId;
         this.chunkSize = chunkSize;
         this.dataDir = dataDir;
@@ -41,12 +41,12 @@ final class ShardWriter implements AutoCloseable {
         this.target = dataDir.shardPath(shardId);
     }
 
-    static ShardWriter create(String shardId, int chunkSize, DataDir dataDir) throws IOException {
+    static ShardFileWriter create(String shardId, int chunkSize, DataDir dataDir) throws IOException {
         Path tempFile = dataDir.newTempFile(shardId);
         FileChannel channel = FileChannel.open(tempFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         // Placeholder header: length and whole-shard CRC are only known at commit.
         channel.position(ShardHeader.SIZE);
-        return new ShardWriter(shardId, chunkSize, dataDir, channel, tempFile);
+        return new ShardFileWriter(shardId, chunkSize, dataDir, channel, tempFile);
     }
 
     DataDir dataDir() {

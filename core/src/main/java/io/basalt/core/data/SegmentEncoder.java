@@ -1,8 +1,9 @@
-package io.basalt.core.erasure;
+package io.basalt.core.data;
 
+import io.basalt.core.erasure.ReedSolomon;
+import io.basalt.core.shard.RemoteShardWriter;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.core.shard.ShardWriteException;
-import io.basalt.core.shard.ShardWriter;
 import io.basalt.proto.meta.ErasureLayout;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
@@ -82,14 +83,14 @@ public final class SegmentEncoder {
                 }
                 if (len == 0) break;
                 md5.update(stripe, 0, len);
-                if (fanout == null) fanout = new Fanout(shardSet, targets, StripeLayout.ceilDiv(blockSize, k), writeQuorum);
-                int chunk = StripeLayout.ceilDiv(len, k);
+                if (fanout == null) fanout = new Fanout(shardSet, targets, Math.ceilDiv(blockSize, k), writeQuorum);
+                int chunk = Math.ceilDiv(len, k);
                 byte[][] shards = new byte[n][chunk];
                 for (int i = 0; i < k; i++) {
                     int from = i * chunk;
                     if (from < len) System.arraycopy(stripe, from, shards[i], 0, Math.min(chunk, len - from));
                 }
-                rs.encodeParity(shards, 0, chunk);
+                rs.encode(shards, 0, chunk);
                 for (int i = 0; i < n; i++) fanout.write(i, shards[i], chunk);
                 size += len;
                 if (len < blockSize) break;
@@ -114,18 +115,18 @@ public final class SegmentEncoder {
     private final class Fanout {
         private final String shardSet;
         private final List<NodeRecord> targets;
-        private final ShardWriter[] writers;
+        private final RemoteShardWriter[] writers;
         private final int quorum;
 
         Fanout(String shardSet, List<NodeRecord> targets, int chunkSize, int quorum) throws ShardWriteException {
             this.shardSet = shardSet;
             this.targets = targets;
             this.quorum = quorum;
-            this.writers = new ShardWriter[targets.size()];
+            this.writers = new RemoteShardWriter[targets.size()];
             for (int i = 0; i < writers.length; i++) {
                 NodeRecord node = targets.get(i);
                 if (node != null) {
-                    writers[i] = ShardWriter.open(clients, node.getNodeId(), node.getAddress(),
+                    writers[i] = RemoteShardWriter.open(clients, node.getNodeId(), node.getAddress(),
                             shardId(shardSet, i), chunkSize, stallTimeoutMs);
                 }
             }
@@ -203,12 +204,12 @@ public final class SegmentEncoder {
         }
 
         void abort() {
-            for (ShardWriter w : writers) if (w != null) w.abort("upload failed");
+            for (RemoteShardWriter w : writers) if (w != null) w.abort("upload failed");
             deleteQuietly(shardSet, targets);
         }
 
         private void drop(int i, IOException cause) throws ShardWriteException {
-            ShardWriter w = writers[i];
+            RemoteShardWriter w = writers[i];
             writers[i] = null;
             w.abort("dropped");
             nodeFailed.accept(w.nodeId());
@@ -218,7 +219,7 @@ public final class SegmentEncoder {
 
         private void checkQuorum(IOException cause) throws ShardWriteException {
             int alive = 0;
-            for (ShardWriter w : writers) if (w != null) alive++;
+            for (RemoteShardWriter w : writers) if (w != null) alive++;
             if (alive < quorum) {
                 throw new ShardWriteException("only " + alive + " of " + writers.length
                         + " shards writable, below the write quorum of " + quorum, cause);

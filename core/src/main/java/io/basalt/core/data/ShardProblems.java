@@ -1,4 +1,4 @@
-package io.basalt.core.erasure;
+package io.basalt.core.data;
 
 import io.basalt.proto.meta.Segment;
 

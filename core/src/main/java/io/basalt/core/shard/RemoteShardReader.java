@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
  * most {@link #WINDOW} messages are in flight, so a slow S3 client slows the node instead of
  * filling the gateway's memory. The bytes are handed out as views of the received messages
  * ({@link #take}); {@link #readFully} copies them for callers that need them in their own array.
+ * The caller's end of ReadShard; the node's end is storage-node's {@code ChunkSender}.
  */
-public final class ShardReadStream implements AutoCloseable {
+public final class RemoteShardReader implements AutoCloseable {
 
     private static final int WINDOW = 2;
     private static final Object END = new Object();
@@ -32,15 +33,15 @@ public final class ShardReadStream implements AutoCloseable {
     private boolean ended;
     private long expected;        // shard offset the next message must start at
 
-    private ShardReadStream(String nodeId, long offset, long idleTimeoutMs) {
+    private RemoteShardReader(String nodeId, long offset, long idleTimeoutMs) {
         this.nodeId = nodeId;
         this.expected = offset;
         this.idleTimeoutMs = idleTimeoutMs;
     }
 
-    public static ShardReadStream open(ShardClients clients, String nodeId, String address, String shardId,
-                                       long offset, long length, long idleTimeoutMs) {
-        ShardReadStream s = new ShardReadStream(nodeId, offset, idleTimeoutMs);
+    public static RemoteShardReader open(ShardClients clients, String nodeId, String address, String shardId,
+                                         long offset, long length, long idleTimeoutMs) {
+        RemoteShardReader s = new RemoteShardReader(nodeId, offset, idleTimeoutMs);
         ClientCalls.asyncServerStreamingCall(clients.channel(address).newCall(ShardMessage.READ_SHARD, CallOptions.DEFAULT),
                 ReadShardRequest.newBuilder().setShardId(shardId).setOffset(offset).setLength(length).build(),
                 s.new Observer());

@@ -1,7 +1,8 @@
-package io.basalt.core.erasure;
+package io.basalt.core.data;
 
+import io.basalt.core.erasure.StripeLayout;
+import io.basalt.core.shard.RemoteShardWriter;
 import io.basalt.core.shard.ShardClients;
-import io.basalt.core.shard.ShardWriter;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
 
@@ -34,28 +35,28 @@ public final class SegmentHealer {
                                  ShardProblems problems) throws IOException {
         StripeLayout layout = StripeLayout.of(seg.getLayout(), seg.getSize());
         if (layout.size() == 0) return List.of();
-        ShardWriter[] writers = new ShardWriter[shards.length];
+        RemoteShardWriter[] writers = new RemoteShardWriter[shards.length];
         try (StripeReader reader = new StripeReader(clients, live, seg, 0, layout.stripeCount() - 1, ioTimeoutMs, problems, shards)) {
             for (int j = 0; j < shards.length; j++) {
                 NodeRecord t = targets.get(j);
-                writers[j] = ShardWriter.open(clients, t.getNodeId(), t.getAddress(),
+                writers[j] = RemoteShardWriter.open(clients, t.getNodeId(), t.getAddress(),
                         SegmentEncoder.shardId(seg.getShardSet(), shards[j]), layout.chunkSize(), ioTimeoutMs);
             }
             for (long s = 0; s < layout.stripeCount(); s++) {
                 // Fresh arrays per stripe: the writers send them without copying.
                 byte[][] chunks = new byte[layout.totalShards()][layout.chunkLength(s)];
-                int chunkLen = reader.read(s, chunks, true);
+                int chunkLen = reader.read(s, chunks);
                 for (int j = 0; j < shards.length; j++) writers[j].write(chunks[shards[j]], chunkLen);
             }
             List<Rebuilt> out = new ArrayList<>();
-            for (ShardWriter w : writers) w.complete();
+            for (RemoteShardWriter w : writers) w.complete();
             for (int j = 0; j < shards.length; j++) {
                 int crc = writers[j].awaitDurable(ioTimeoutMs).getCrc32C();
                 out.add(new Rebuilt(shards[j], targets.get(j).getNodeId(), crc));
             }
             return out;
         } catch (IOException | RuntimeException e) {
-            for (ShardWriter w : writers) if (w != null) w.abort("heal failed");
+            for (RemoteShardWriter w : writers) if (w != null) w.abort("heal failed");
             throw e;
         }
     }
