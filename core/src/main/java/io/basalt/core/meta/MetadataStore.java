@@ -13,7 +13,8 @@ import java.util.Optional;
 
 /**
  * Cluster metadata: buckets, object records, multipart uploads and the garbage queue.
- * One interface so the key space can later be partitioned over several etcd clusters.
+ * With the other interfaces of this package ({@link ClusterMetadata} hands them all out) the only
+ * way to the metadata, so the key space can later be partitioned over several etcd clusters.
  * Every mutation is a single transaction: an object record and the garbage entries for the
  * shard sets it replaces change together or not at all.
  */
