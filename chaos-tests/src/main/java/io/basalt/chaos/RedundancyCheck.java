@@ -1,25 +1,18 @@
 package io.basalt.chaos;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.basalt.core.data.SegmentEncoder;
 import io.basalt.core.erasure.StripeLayout;
-import io.basalt.core.meta.Etcd;
+import io.basalt.core.meta.ClusterMetadata;
+import io.basalt.core.meta.EtcdMetadata;
 import io.basalt.core.meta.Keys;
+import io.basalt.core.meta.RecordInventory;
 import io.basalt.core.shard.ShardClients;
-import io.basalt.proto.meta.GarbageRecord;
 import io.basalt.proto.meta.NodeRecord;
-import io.basalt.proto.meta.ObjectRecord;
-import io.basalt.proto.meta.PartRecord;
 import io.basalt.proto.meta.Segment;
 import io.basalt.proto.shard.ListShardsRequest;
 import io.basalt.proto.shard.ReadShardRequest;
 import io.basalt.proto.shard.ReadShardResponse;
 import io.basalt.proto.shard.ShardInfo;
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Client;
-import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.kv.GetResponse;
-import io.etcd.jetcd.options.GetOption;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,7 +23,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 
 /**
@@ -92,31 +84,26 @@ public final class RedundancyCheck {
 
     /** Checks the cluster behind {@code etcdEndpoints}; {@code verifyData} also reads every shard back. */
     public static Report run(List<String> etcdEndpoints, Keys keys, boolean verifyData) {
-        try (Client etcd = Etcd.connect(etcdEndpoints); ShardClients shards = new ShardClients()) {
-            return new Run(etcd, keys, shards, verifyData).check();
+        try (ClusterMetadata etcd = EtcdMetadata.connect(etcdEndpoints, keys); ShardClients shards = new ShardClients()) {
+            return new Run(etcd.inventory(), shards, verifyData).check();
         }
     }
 
     /** One check: state read once, then compared. */
     private static final class Run {
-        private final Client etcd;
-        private final Keys keys;
+        private final RecordInventory records;
         private final ShardClients shards;
         private final boolean verifyData;
 
-        Run(Client etcd, Keys keys, ShardClients shards, boolean verifyData) {
-            this.etcd = etcd;
-            this.keys = keys;
+        Run(RecordInventory records, ShardClients shards, boolean verifyData) {
+            this.records = records;
             this.shards = shards;
             this.verifyData = verifyData;
         }
 
         Report check() {
             Map<String, NodeRecord> live = new TreeMap<>();
-            scan(keys.nodes(), kv -> {
-                NodeRecord n = parse(kv, NodeRecord.parser());
-                if (n != null) live.put(n.getNodeId(), n);
-            });
+            records.nodes(PAGE, n -> live.put(n.getNodeId(), n));
             // node -> shard id -> what the node lists
             Map<String, Map<String, ShardInfo>> onNode = new HashMap<>();
             long files = 0;
@@ -134,23 +121,15 @@ public final class RedundancyCheck {
             // records are read after the listing: a shard written meanwhile is referenced, not an orphan
             Map<String, Segment> referenced = new TreeMap<>(); // "where" -> segment
             int[] objects = {0};
-            scan(keys.root() + "objects/", kv -> {
-                ObjectRecord o = parse(kv, ObjectRecord.parser());
-                if (o == null) return;
+            records.objects(PAGE, (where, o) -> {
                 objects[0]++;
-                String where = kv.getKey().toString().substring((keys.root() + "objects/").length());
                 for (int i = 0; i < o.getSegmentsCount(); i++) {
                     referenced.put(where + (o.getSegmentsCount() > 1 ? " part " + (i + 1) : ""), o.getSegments(i));
                 }
             });
-            scan(keys.root() + "parts/", kv -> {
-                PartRecord p = parse(kv, PartRecord.parser());
-                if (p != null) referenced.put("upload " + kv.getKey().toString().substring((keys.root() + "parts/").length()), p.getSegment());
-            });
+            records.parts(PAGE, (where, p) -> referenced.put("upload " + where, p.getSegment()));
             Set<String> gcQueued = new HashSet<>();
-            scan(keys.garbagePrefix(), kv -> {
-                GarbageRecord g = parse(kv, GarbageRecord.parser());
-                if (g == null) return;
+            records.garbage(PAGE, g -> {
                 for (Segment s : g.getSegmentsList()) {
                     for (int i = 0; i < s.getNodeIdsCount(); i++) gcQueued.add(s.getNodeIds(i) + "/" + SegmentEncoder.shardId(s.getShardSet(), i));
                 }
@@ -217,32 +196,6 @@ public final class RedundancyCheck {
                 return null;
             } catch (RuntimeException e) {
                 return "on " + node + ": read failed: " + io.grpc.Status.fromThrowable(e);
-            }
-        }
-
-        private void scan(String prefix, Consumer<KeyValue> each) {
-            ByteSequence end = ByteSequence.from(Keys.prefixEnd(Keys.utf8(prefix)));
-            ByteSequence from = ByteSequence.from(Keys.utf8(prefix));
-            while (true) {
-                GetResponse page;
-                try {
-                    page = etcd.getKVClient().get(from, GetOption.builder().withRange(end).withLimit(PAGE).build())
-                            .get(30, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    throw new IllegalStateException("etcd: " + e.getMessage(), e);
-                }
-                page.getKvs().forEach(each);
-                if (!page.isMore() || page.getKvs().isEmpty()) return;
-                byte[] last = page.getKvs().get(page.getKvs().size() - 1).getKey().getBytes();
-                from = ByteSequence.from(java.util.Arrays.copyOf(last, last.length + 1)); // the smallest key after last
-            }
-        }
-
-        private static <T> T parse(KeyValue kv, com.google.protobuf.Parser<T> parser) {
-            try {
-                return parser.parseFrom(kv.getValue().getBytes());
-            } catch (InvalidProtocolBufferException e) {
-                return null;
             }
         }
     }

@@ -1,14 +1,15 @@
 package io.basalt.coordinator;
 
 import io.basalt.core.cluster.Membership;
-import io.basalt.core.meta.Etcd;
-import io.basalt.core.meta.EtcdMetadataStore;
+import io.basalt.core.meta.ClusterMetadata;
+import io.basalt.core.meta.EtcdMetadata;
 import io.basalt.core.meta.Keys;
+import io.basalt.core.meta.LeaderElection;
+import io.basalt.core.meta.MetadataStore;
 import io.basalt.core.metrics.MetricRegistry;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.core.throttle.ByteRateLimiter;
 import io.basalt.proto.meta.NodeRecord;
-import io.etcd.jetcd.Client;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -62,11 +63,11 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
     private static final Logger log = LogManager.getLogger(Coordinator.class);
 
     private final Config config;
-    private final Client client;
+    private final ClusterMetadata metadata;
     private final Membership membership;
     private final ShardClients shards;
     private final GarbageCollector gc;
-    private final EtcdMetadataStore meta;
+    private final MetadataStore meta;
     private final UploadExpiry uploadExpiry;
     private final Healer healer;
     private final Drainer drainer;
@@ -80,28 +81,30 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
     private Coordinator(Config config) {
         this.config = config;
         Keys keys = new Keys(config.etcdPrefix());
-        this.client = Etcd.connect(config.etcdEndpoints());
-        this.membership = startMembership(client, keys);
+        this.metadata = EtcdMetadata.connect(config.etcdEndpoints(), keys);
+        this.membership = startMembership(metadata);
         this.shards = new ShardClients();
-        this.gc = new GarbageCollector(client, keys, membership, shards, config.gcGrace(), config.gcInterval());
-        this.meta = new EtcdMetadataStore(client, keys);
+        this.gc = new GarbageCollector(metadata.garbage(), membership, shards, config.gcGrace(), config.gcInterval());
+        this.meta = metadata.store();
         this.uploadExpiry = new UploadExpiry(meta, config.uploadExpiry(),
                 config.gcInterval().compareTo(Duration.ofMinutes(10)) < 0 ? config.gcInterval() : Duration.ofMinutes(10));
         Duration healInterval = config.gcInterval().compareTo(Duration.ofSeconds(5)) < 0 ? config.gcInterval() : Duration.ofSeconds(5);
         // Heal, drain and rebalance write new shards at one shared pace.
-        HealRate rate = new HealRate(client, keys, config.healBytesPerSecond());
-        GarbageQueue garbage = new GarbageQueue(client, keys);
-        this.healer = new Healer(meta, keys, membership, shards, config.healGrace(), healInterval, rate, garbage);
+        HealRate rate = new HealRate(metadata.admin(), config.healBytesPerSecond());
+        ShardCopyGarbage garbage = new ShardCopyGarbage(metadata.garbage());
+        this.healer = new Healer(meta, metadata.heals(), metadata.admin(), membership, shards, config.healGrace(), healInterval,
+                rate, garbage);
         ShardMover mover = new ShardMover(meta, shards, garbage, rate);
-        NodeZones zones = new NodeZones(client, keys);
-        this.drainer = new Drainer(meta, keys, membership, mover, zones, healInterval);
-        this.rebalancer = new Rebalancer(meta, keys, membership, mover, zones, healInterval);
-        this.status = new StatusPublisher(config.id(), client, keys, membership, healer, rate, rebalancer,
+        NodeZones zones = new NodeZones(metadata.nodes());
+        this.drainer = new Drainer(meta, metadata.admin(), membership, mover, zones, healInterval);
+        this.rebalancer = new Rebalancer(meta, metadata.admin(), membership, mover, zones, healInterval);
+        this.status = new StatusPublisher(config.id(), metadata, membership, healer, rate, rebalancer,
                 config.gcInterval().compareTo(Config.STATUS_INTERVAL) < 0 ? config.gcInterval() : Config.STATUS_INTERVAL);
         this.lastLive = membership.live().keySet();
-        this.orphans = new OrphanSweeper(meta, keys, membership, shards, config.orphanGrace(), config.orphanInterval());
-        this.election = new LeaderElection(client, keys.election(), config.id(), config.leaseTtlSeconds(), this);
-        this.metrics = new CoordinatorMetrics(this::isLeader, membership, healer, gc, orphans, client, keys);
+        this.orphans = new OrphanSweeper(meta, metadata.heals(), metadata.garbage(), membership, shards, config.orphanGrace(),
+                config.orphanInterval());
+        this.election = metadata.election(config.id(), config.leaseTtlSeconds(), this);
+        this.metrics = new CoordinatorMetrics(this::isLeader, membership, healer, gc, orphans, metadata.heals(), metadata.garbage());
         membership.onChange(this::membershipChanged);
     }
 
@@ -114,11 +117,11 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
     }
 
     /** Membership needs etcd to answer; retry until it does so the process survives a slow etcd start. */
-    private static Membership startMembership(Client client, Keys keys) {
+    private static Membership startMembership(ClusterMetadata metadata) {
         long delay = 500;
         while (true) {
             try {
-                return Membership.start(client, keys);
+                return Membership.start(metadata.nodes(), metadata.admin());
             } catch (RuntimeException e) {
                 log.warn("waiting for etcd: {}", e.getMessage());
                 try {
@@ -190,6 +193,6 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         status.close();
         membership.close();
         shards.close();
-        client.close();
+        metadata.close();
     }
 }

@@ -1,14 +1,12 @@
 package io.basalt.coordinator;
 
 import io.basalt.core.cluster.Membership;
-import io.basalt.core.meta.Keys;
+import io.basalt.core.meta.GarbageQueue;
+import io.basalt.core.meta.HealQueue;
 import io.basalt.core.metrics.MetricRegistry;
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Client;
-import io.etcd.jetcd.options.GetOption;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import java.util.function.BooleanSupplier;
+import java.util.function.ToLongFunction;
 
 /**
  * The coordinator's metrics, all read at scrape time from counts its tasks already keep. The
@@ -16,10 +14,12 @@ import java.util.function.BooleanSupplier;
  * lengths are etcd's, the same whichever coordinator is scraped.
  */
 final class CoordinatorMetrics {
+    private static final Duration SCRAPE_WAIT = Duration.ofSeconds(2);
+
     final MetricRegistry registry = new MetricRegistry();
 
     CoordinatorMetrics(BooleanSupplier leader, Membership membership, Healer healer, GarbageCollector gc,
-                       OrphanSweeper orphans, Client client, Keys keys) {
+                       OrphanSweeper orphans, HealQueue heals, GarbageQueue garbage) {
         registry.gauge("basalt_coordinator_is_leader", "1 while this coordinator leads (and does the background work).",
                 () -> leader.getAsBoolean() ? 1 : 0);
         registry.gauge("basalt_coordinator_live_nodes", "Storage nodes with a live lease.", () -> membership.live().size());
@@ -27,8 +27,8 @@ final class CoordinatorMetrics {
         registry.counter("basalt_heal_segments_healed_total", "Segments brought back to k+m shards.", healer.healed::get);
         registry.counter("basalt_heal_segments_failed_total", "Segment heals that failed (retried later).", healer.failed::get);
         registry.counter("basalt_heal_bytes_total", "Shard bytes rebuilt by healing.", healer.bytes::get);
-        registry.gauge("basalt_heal_queue_length", "Records in etcd's heal/ queue.", () -> count(client, keys.healPrefix()));
-        registry.gauge("basalt_gc_queue_length", "Records in etcd's gc/ queue.", () -> count(client, keys.garbagePrefix()));
+        registry.gauge("basalt_heal_queue_length", "Records in etcd's heal/ queue.", () -> count(heals::size));
+        registry.gauge("basalt_gc_queue_length", "Records in etcd's gc/ queue.", () -> count(garbage::size));
         registry.counter("basalt_gc_shard_sets_collected_total", "Garbage shard sets whose shards were all deleted.",
                 gc.collected::get);
         registry.counter("basalt_orphan_shards_removed_total", "Shards no record referenced, deleted by the orphan sweep.",
@@ -36,14 +36,11 @@ final class CoordinatorMetrics {
     }
 
     /** NaN when etcd does not answer: a scrape must not hang or fail on it. */
-    private static double count(Client client, String prefix) {
+    private static double count(ToLongFunction<Duration> size) {
         try {
-            return client.getKVClient().get(ByteSequence.from(prefix, StandardCharsets.UTF_8),
-                    GetOption.builder().isPrefix(true).withCountOnly(true).build()).get(2, TimeUnit.SECONDS).getCount();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Double.NaN;
-        } catch (Exception e) {
+            return size.applyAsLong(SCRAPE_WAIT);
+        } catch (RuntimeException e) {
+            if (e.getCause() instanceof InterruptedException) Thread.currentThread().interrupt();
             return Double.NaN;
         }
     }

@@ -1,24 +1,15 @@
 package io.basalt.coordinator;
 
-import static io.basalt.core.meta.Etcd.await;
-import static io.basalt.core.meta.Etcd.bs;
-
 import io.basalt.coordinator.admin.DrainStatus;
 import io.basalt.core.cluster.Membership;
-import io.basalt.core.meta.EtcdMetadataStore;
-import io.basalt.core.meta.Keys;
+import io.basalt.core.meta.ClusterAdmin;
+import io.basalt.core.meta.MetadataStore;
+import io.basalt.core.meta.Versioned;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
-import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.op.Cmp;
-import io.etcd.jetcd.op.CmpTarget;
-import io.etcd.jetcd.op.Op;
-import io.etcd.jetcd.options.GetOption;
-import io.etcd.jetcd.options.PutOption;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -40,18 +31,16 @@ final class Drainer extends LeaderTask {
     /** Drained nodes are only re-checked (for shards a late PUT placed there) this often: a pass reads every record. */
     static final Duration RECHECK_DRAINED = Duration.ofMinutes(1);
 
-    private final EtcdMetadataStore meta;
-    private final Keys keys;
+    private final ClusterAdmin admin;
     private final Membership membership;
     private final SegmentScan scan;
     private final ShardMover mover;
     private final NodeZones zones;
     private long lastPassMs;
 
-    Drainer(EtcdMetadataStore meta, Keys keys, Membership membership, ShardMover mover, NodeZones zones, Duration interval) {
+    Drainer(MetadataStore meta, ClusterAdmin admin, Membership membership, ShardMover mover, NodeZones zones, Duration interval) {
         super("drain", Duration.ZERO, interval);
-        this.meta = meta;
-        this.keys = keys;
+        this.admin = admin;
         this.membership = membership;
         this.scan = new SegmentScan(meta);
         this.mover = mover;
@@ -60,15 +49,15 @@ final class Drainer extends LeaderTask {
 
     /** Per draining node: its key as read, and this pass's counts. */
     private static final class Progress {
-        final KeyValue kv;
+        final Versioned<String> read;
         final DrainStatus before;
         long remaining;
         long moved;
         long failed;
 
-        Progress(KeyValue kv) {
-            this.kv = kv;
-            this.before = DrainStatus.fromJson(kv.getValue().toString(StandardCharsets.UTF_8));
+        Progress(Versioned<String> read) {
+            this.read = read;
+            this.before = DrainStatus.fromJson(read.value());
         }
     }
 
@@ -80,10 +69,7 @@ final class Drainer extends LeaderTask {
     @Override
     protected void pass() {
         Map<String, Progress> draining = new HashMap<>();
-        String prefix = keys.drainPrefix();
-        for (KeyValue kv : await(meta.client().getKVClient().get(bs(prefix), GetOption.builder().isPrefix(true).build())).getKvs()) {
-            draining.put(kv.getKey().toString(StandardCharsets.UTF_8).substring(prefix.length()), new Progress(kv));
-        }
+        admin.drains().forEach((node, read) -> draining.put(node, new Progress(read)));
         if (draining.isEmpty()) return;
         long now = System.currentTimeMillis();
         boolean allDrained = draining.values().stream().allMatch(p -> DrainStatus.DRAINED.equals(p.before.state()));
@@ -147,9 +133,6 @@ final class Drainer extends LeaderTask {
         }
         DrainStatus next = new DrainStatus(state, b.requestedUnixMs(), System.currentTimeMillis(), p.remaining,
                 b.movedShards() + p.moved, b.failedShards() + p.failed);
-        await(meta.client().getKVClient().txn()
-                .If(new Cmp(p.kv.getKey(), Cmp.Op.EQUAL, CmpTarget.modRevision(p.kv.getModRevision())))
-                .Then(Op.put(p.kv.getKey(), bs(next.toJson()), PutOption.DEFAULT))
-                .commit());
+        admin.updateDrain(p.read, next.toJson());
     }
 }

@@ -1,22 +1,13 @@
 package io.basalt.coordinator;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.basalt.core.cluster.Membership;
-import io.basalt.core.meta.Keys;
+import io.basalt.core.meta.GarbageQueue;
+import io.basalt.core.meta.Versioned;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.proto.meta.GarbageRecord;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
 import io.basalt.proto.shard.DeleteShardRequest;
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Client;
-import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.kv.GetResponse;
-import io.etcd.jetcd.op.Cmp;
-import io.etcd.jetcd.op.CmpTarget;
-import io.etcd.jetcd.op.Op;
-import io.etcd.jetcd.options.DeleteOption;
-import io.etcd.jetcd.options.GetOption;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -45,19 +36,17 @@ public final class GarbageCollector extends LeaderTask {
     private static final int PARALLEL_RECORDS = 16;
     private static final long DELETE_DEADLINE_SECONDS = 10;
 
-    private final Client client;
-    private final Keys keys;
+    private final GarbageQueue queue;
     private final Membership membership;
     private final ShardClients shards;
     private final Duration grace;
     /** Shard sets whose every shard was deleted, since start. */
     final java.util.concurrent.atomic.AtomicLong collected = new java.util.concurrent.atomic.AtomicLong();
 
-    public GarbageCollector(Client client, Keys keys, Membership membership, ShardClients shards,
+    public GarbageCollector(GarbageQueue queue, Membership membership, ShardClients shards,
                             Duration grace, Duration interval) {
         super("gc", Duration.ZERO, interval);
-        this.client = client;
-        this.keys = keys;
+        this.queue = queue;
         this.membership = membership;
         this.shards = shards;
         this.grace = grace;
@@ -72,19 +61,14 @@ public final class GarbageCollector extends LeaderTask {
     /** One pass over the queue; returns the number of records removed. */
     public int runOnce() throws Exception {
         long cutoff = System.currentTimeMillis() - grace.toMillis();
-        ByteSequence prefix = bs(keys.garbagePrefix());
-        ByteSequence from = prefix;
-        ByteSequence end = ByteSequence.from(Keys.prefixEnd(prefix.getBytes()));
+        String after = null;
         int removed = 0;
         while (true) {
-            GetResponse page = client.getKVClient().get(from,
-                    GetOption.builder().withRange(end).withLimit(BATCH).build()).get(10, TimeUnit.SECONDS);
-            removed += collectAll(page.getKvs(), cutoff);
+            GarbageQueue.Page page = queue.page(after, BATCH);
+            removed += collectAll(page.entries(), cutoff);
             if (Thread.currentThread().isInterrupted()) return removed;
-            if (!page.isMore() || page.getKvs().isEmpty()) return removed;
-            byte[] last = page.getKvs().get(page.getKvs().size() - 1).getKey().getBytes();
-            byte[] next = java.util.Arrays.copyOf(last, last.length + 1); // smallest key after last
-            from = ByteSequence.from(next);
+            if (!page.more() || page.entries().isEmpty()) return removed;
+            after = page.entries().get(page.entries().size() - 1).name();
         }
     }
 
@@ -93,17 +77,17 @@ public final class GarbageCollector extends LeaderTask {
      * calls and a transaction, so one by one the queue drains slower than churn fills it. Records are
      * independent (each delete is conditional on its own queue time, each removal on its own revision).
      */
-    private int collectAll(List<KeyValue> page, long cutoff) throws InterruptedException {
+    private int collectAll(List<Versioned<GarbageRecord>> page, long cutoff) throws InterruptedException {
         AtomicInteger removed = new AtomicInteger();
         Semaphore slots = new Semaphore(PARALLEL_RECORDS);
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (KeyValue kv : page) {
+            for (Versioned<GarbageRecord> entry : page) {
                 slots.acquire();
                 pool.execute(() -> {
                     try {
-                        if (collect(kv, cutoff)) removed.incrementAndGet();
+                        if (collect(entry, cutoff)) removed.incrementAndGet();
                     } catch (Exception e) {
-                        log.warn("gc: {} failed: {}", kv.getKey(), e.toString());
+                        log.warn("gc: {} failed: {}", entry.name(), e.toString());
                     } finally {
                         slots.release();
                     }
@@ -113,12 +97,10 @@ public final class GarbageCollector extends LeaderTask {
         return removed.get();
     }
 
-    private boolean collect(KeyValue kv, long cutoff) throws Exception {
-        GarbageRecord record;
-        try {
-            record = GarbageRecord.parseFrom(kv.getValue().getBytes());
-        } catch (InvalidProtocolBufferException e) {
-            log.warn("gc: ignoring unreadable record {}", kv.getKey());
+    private boolean collect(Versioned<GarbageRecord> entry, long cutoff) throws Exception {
+        GarbageRecord record = entry.value();
+        if (record == null) {
+            log.warn("gc: ignoring unreadable record {}", entry.name());
             return false;
         }
         if (record.getQueuedUnixMs() > cutoff) return false;
@@ -136,13 +118,10 @@ public final class GarbageCollector extends LeaderTask {
         boolean complete = true;
         for (Future<Boolean> d : deletions) complete &= d.get();
         if (!complete) return false;
-        boolean deleted = client.getKVClient().txn()
-                .If(new Cmp(kv.getKey(), Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision())))
-                .Then(Op.delete(kv.getKey(), DeleteOption.DEFAULT))
-                .commit().get(10, TimeUnit.SECONDS).isSucceeded();
+        boolean deleted = queue.removeIfUnchanged(entry);
         if (deleted) {
             collected.addAndGet(record.getSegmentsCount());
-            log.debug("gc: removed {} ({})", kv.getKey(), record.getReason());
+            log.debug("gc: removed {} ({})", entry.name(), record.getReason());
         }
         return deleted;
     }
@@ -171,10 +150,6 @@ public final class GarbageCollector extends LeaderTask {
             log.warn("gc: deleting {} on {} failed: {}", shardId, nodeId, e.toString());
             return false;
         }
-    }
-
-    private static ByteSequence bs(String s) {
-        return ByteSequence.from(Keys.utf8(s));
     }
 
 }

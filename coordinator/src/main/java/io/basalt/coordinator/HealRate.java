@@ -1,17 +1,12 @@
 package io.basalt.coordinator;
 
-import io.basalt.core.meta.Keys;
+import io.basalt.core.meta.ClusterAdmin;
 import io.basalt.core.throttle.ByteRateLimiter;
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Client;
-import io.etcd.jetcd.KeyValue;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The one pace for every byte the coordinator writes to new shards (heal, drain, rebalance),
@@ -23,18 +18,17 @@ final class HealRate {
 
     private static final Logger log = LogManager.getLogger(HealRate.class);
     private static final long REFRESH_MS = 1000;
+    private static final String SETTING = "heal-rate-mbps";
 
-    private final Client client;
-    private final Keys keys;
+    private final ClusterAdmin admin;
     private final long defaultRate;
     private final ByteRateLimiter limiter;
     private long readAtMs;
     private String badSeen = "";
 
     /** @param bytesPerSecond the rate unless etcd's config/heal-rate-mbps says otherwise; 0: unlimited */
-    HealRate(Client client, Keys keys, long bytesPerSecond) {
-        this.client = client;
-        this.keys = keys;
+    HealRate(ClusterAdmin admin, long bytesPerSecond) {
+        this.admin = admin;
         this.defaultRate = bytesPerSecond;
         this.limiter = new ByteRateLimiter(bytesPerSecond);
     }
@@ -59,30 +53,21 @@ final class HealRate {
         if (!force && nowMs - readAtMs < REFRESH_MS) return;
         readAtMs = nowMs;
         long rate = defaultRate;
-        Optional<KeyValue> setting = get(keys.config("heal-rate-mbps"));
+        Optional<String> setting = admin.setting(SETTING);
         if (setting.isPresent()) {
-            String text = setting.get().getValue().toString(StandardCharsets.UTF_8).trim();
+            String text = setting.get().trim();
             try {
                 double mb = Double.parseDouble(text);
                 if (mb < 0 || Double.isNaN(mb)) throw new NumberFormatException("negative");
                 rate = ByteRateLimiter.mbPerSecond(mb);
             } catch (NumberFormatException e) {
-                if (!text.equals(badSeen)) log.warn("heal: ignoring {} = '{}': not a number of MB/s", keys.config("heal-rate-mbps"), text);
+                if (!text.equals(badSeen)) log.warn("heal: ignoring config/{} = '{}': not a number of MB/s", SETTING, text);
                 badSeen = text;
             }
         }
         if (rate != limiter.bytesPerSecond()) {
             log.info("heal: rate limit now {} MB/s", rate == 0 ? "unlimited" : String.format(Locale.ROOT, "%.1f", rate / (double) (1 << 20)));
             limiter.setBytesPerSecond(rate);
-        }
-    }
-
-    private Optional<KeyValue> get(String key) {
-        try {
-            return client.getKVClient().get(ByteSequence.from(key, StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS)
-                    .getKvs().stream().findFirst();
-        } catch (Exception e) {
-            throw new IllegalStateException("etcd: " + e.getMessage(), e);
         }
     }
 }

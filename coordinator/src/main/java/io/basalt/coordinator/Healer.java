@@ -1,16 +1,14 @@
 package io.basalt.coordinator;
 
-import static io.basalt.core.meta.Etcd.await;
-import static io.basalt.core.meta.Etcd.bs;
-
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.basalt.core.cluster.Membership;
 import io.basalt.core.data.SegmentEncoder;
 import io.basalt.core.data.SegmentHealer;
 import io.basalt.core.data.ShardProblems;
 import io.basalt.core.erasure.StripeLayout;
-import io.basalt.core.meta.EtcdMetadataStore;
-import io.basalt.core.meta.Keys;
+import io.basalt.core.meta.ClusterAdmin;
+import io.basalt.core.meta.HealQueue;
+import io.basalt.core.meta.MetadataStore;
+import io.basalt.core.meta.Versioned;
 import io.basalt.core.placement.Placement;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.proto.meta.HealRecord;
@@ -18,16 +16,9 @@ import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.PartRecord;
 import io.basalt.proto.meta.Segment;
-import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.op.Cmp;
-import io.etcd.jetcd.op.CmpTarget;
-import io.etcd.jetcd.op.Op;
-import io.etcd.jetcd.options.DeleteOption;
-import io.etcd.jetcd.options.GetOption;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -58,8 +49,9 @@ final class Healer extends LeaderTask {
     private static final Logger log = LogManager.getLogger(Healer.class);
     private static final int QUEUE_BATCH = 100;
 
-    private final EtcdMetadataStore meta;
-    private final Keys keys;
+    private final MetadataStore meta;
+    private final HealQueue queue;
+    private final ClusterAdmin admin;
     private final Membership membership;
     private final SegmentHealer segments;
     private final Duration nodeGrace;
@@ -69,18 +61,19 @@ final class Healer extends LeaderTask {
     private final ShardSetLocator locator;
     private final SegmentScan scan;
     private final HealRate rate;
-    private final GarbageQueue garbage;
+    private final ShardCopyGarbage garbage;
 
     final AtomicLong healed = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
     final AtomicLong scanned = new AtomicLong();
     final AtomicLong bytes = new AtomicLong();
 
-    Healer(EtcdMetadataStore meta, Keys keys, Membership membership, ShardClients clients, Duration nodeGrace, Duration interval,
-           HealRate rate, GarbageQueue garbage) {
+    Healer(MetadataStore meta, HealQueue queue, ClusterAdmin admin, Membership membership, ShardClients clients, Duration nodeGrace,
+           Duration interval, HealRate rate, ShardCopyGarbage garbage) {
         super("healer", Duration.ZERO, interval);
         this.meta = meta;
-        this.keys = keys;
+        this.queue = queue;
+        this.admin = admin;
         this.membership = membership;
         this.segments = new SegmentHealer(clients, 30_000);
         this.nodeGrace = nodeGrace;
@@ -107,11 +100,11 @@ final class Healer extends LeaderTask {
         }
         rate.refresh(true);
         drainQueue(live, now);
-        Optional<KeyValue> request = getExact(keys.adminHealRequest());
+        Optional<Versioned<String>> request = admin.pending(ClusterAdmin.Request.HEAL);
         if (request.isPresent()) {
-            log.info("heal: full scan requested by an operator ({})", request.get().getValue().toString(StandardCharsets.UTF_8));
+            log.info("heal: full scan requested by an operator ({})", request.get().value());
             if (scanAll(live, now)) {
-                deleteIfUnchanged(request.get());
+                admin.complete(ClusterAdmin.Request.HEAL, request.get());
                 log.info("heal: requested full scan done");
             }
         } else if (initialScan) {
@@ -135,18 +128,18 @@ final class Healer extends LeaderTask {
     }
 
     private void drainQueue(Map<String, NodeRecord> live, long now) {
-        Map<KeyValue, HealRecord> batch = new java.util.LinkedHashMap<>();
-        for (KeyValue kv : get(keys.healPrefix(), QUEUE_BATCH)) {
-            try {
-                batch.put(kv, HealRecord.parseFrom(kv.getValue().getBytes()));
-            } catch (InvalidProtocolBufferException e) {
-                log.warn("heal: dropping unreadable record {}", kv.getKey());
-                deleteIfUnchanged(kv);
+        List<Versioned<HealRecord>> batch = new ArrayList<>();
+        for (Versioned<HealRecord> entry : queue.first(QUEUE_BATCH)) {
+            if (entry.readable()) {
+                batch.add(entry);
+            } else {
+                log.warn("heal: dropping unreadable record {}", entry.name());
+                queue.removeIfUnchanged(entry);
             }
         }
-        Map<String, SegmentScan.Ref> located = locateUnnamed(batch.values());
-        for (var e : batch.entrySet()) {
-            HealRecord h = e.getValue();
+        Map<String, SegmentScan.Ref> located = locateUnnamed(batch.stream().map(Versioned::value).toList());
+        for (Versioned<HealRecord> e : batch) {
+            HealRecord h = e.value();
             String bucket = h.getBucket();
             String key = h.getKey();
             String uploadId = h.getUploadId();
@@ -157,7 +150,7 @@ final class Healer extends LeaderTask {
                     // owns. Should a PUT commit it after all, its reads report the rot again.
                     log.info("heal: dropping {} ({}): shard set referenced by no object or upload", h.getShardSet(),
                             h.getReason());
-                    deleteIfUnchanged(e.getKey());
+                    queue.removeIfUnchanged(e);
                     continue;
                 }
                 bucket = ref.bucket();
@@ -165,7 +158,7 @@ final class Healer extends LeaderTask {
                 uploadId = ref.uploadId();
             }
             if (heal(bucket, key, uploadId, h.getShardSet(), new HashSet<>(h.getShardsList()), live, now)) {
-                deleteIfUnchanged(e.getKey());
+                queue.removeIfUnchanged(e);
             }
         }
     }
@@ -321,13 +314,8 @@ final class Healer extends LeaderTask {
 
     private Optional<Segment> find(String bucket, String key, String uploadId, String shardSet) {
         if (!uploadId.isEmpty()) {
-            for (KeyValue kv : get(keys.partPrefix(uploadId), 0)) {
-                try {
-                    Segment s = PartRecord.parseFrom(kv.getValue().getBytes()).getSegment();
-                    if (s.getShardSet().equals(shardSet)) return Optional.of(s);
-                } catch (InvalidProtocolBufferException ignored) {
-                    // unreadable part record: not ours to fix here
-                }
+            for (PartRecord p : meta.listParts(uploadId)) {
+                if (p.getSegment().getShardSet().equals(shardSet)) return Optional.of(p.getSegment());
             }
         }
         Optional<ObjectRecord> obj = meta.getObject(bucket, key);
@@ -342,23 +330,6 @@ final class Healer extends LeaderTask {
             if (!old.isEmpty() && !old.equals(r.nodeId())) stale.add(new SegmentHealer.Rebuilt(r.shard(), old, 0));
         }
         return stale;
-    }
-
-    private Optional<KeyValue> getExact(String key) {
-        return await(meta.client().getKVClient().get(bs(key))).getKvs().stream().findFirst();
-    }
-
-    private List<KeyValue> get(String prefix, int limit) {
-        GetOption.Builder opt = GetOption.builder().isPrefix(true);
-        if (limit > 0) opt.withLimit(limit);
-        return await(meta.client().getKVClient().get(bs(prefix), opt.build())).getKvs();
-    }
-
-    private void deleteIfUnchanged(KeyValue kv) {
-        await(meta.client().getKVClient().txn()
-                .If(new Cmp(kv.getKey(), Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision())))
-                .Then(Op.delete(kv.getKey(), DeleteOption.DEFAULT))
-                .commit());
     }
 
 }

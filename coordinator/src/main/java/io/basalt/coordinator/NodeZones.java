@@ -1,17 +1,10 @@
 package io.basalt.coordinator;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import io.basalt.core.meta.Keys;
+import io.basalt.core.meta.NodeRegistry;
 import io.basalt.proto.meta.NodeRecord;
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Client;
-import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.options.GetOption;
 
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The zone of every node a segment may name, also of nodes that are down (from
@@ -22,14 +15,12 @@ final class NodeZones {
 
     private static final long REFRESH_MS = 5_000;
 
-    private final Client client;
-    private final Keys keys;
+    private final NodeRegistry nodes;
     private Map<String, String> seen = Map.of();
     private long readAtMs;
 
-    NodeZones(Client client, Keys keys) {
-        this.client = client;
-        this.keys = keys;
+    NodeZones(NodeRegistry nodes) {
+        this.nodes = nodes;
     }
 
     /** Zones by node id: the live records win over older ones. */
@@ -46,19 +37,7 @@ final class NodeZones {
 
     private Map<String, String> readSeen() {
         Map<String, String> out = new HashMap<>();
-        try {
-            for (KeyValue kv : client.getKVClient().get(ByteSequence.from(keys.nodesSeen(), StandardCharsets.UTF_8),
-                    GetOption.builder().isPrefix(true).build()).get(10, TimeUnit.SECONDS).getKvs()) {
-                try {
-                    NodeRecord n = NodeRecord.parseFrom(kv.getValue().getBytes());
-                    out.put(n.getNodeId(), n.getZone());
-                } catch (InvalidProtocolBufferException e) {
-                    // an unreadable record names no zone
-                }
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException("etcd: " + e.getMessage(), e);
-        }
+        for (NodeRecord n : nodes.seen().values()) out.put(n.getNodeId(), n.getZone());
         return out;
     }
 }

@@ -2,9 +2,11 @@ package io.basalt.coordinator;
 
 import io.basalt.core.cluster.Membership;
 import io.basalt.core.data.SegmentEncoder;
-import io.basalt.core.meta.EtcdMetadataStore;
-import io.basalt.core.meta.Keys;
+import io.basalt.core.meta.GarbageQueue;
+import io.basalt.core.meta.HealQueue;
+import io.basalt.core.meta.MetadataStore;
 import io.basalt.core.meta.MetadataStore.ListedObject;
+import io.basalt.core.meta.Versioned;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.proto.meta.BucketRecord;
 import io.basalt.proto.meta.GarbageRecord;
@@ -15,13 +17,9 @@ import io.basalt.proto.meta.UploadRecord;
 import io.basalt.proto.shard.DeleteShardRequest;
 import io.basalt.proto.shard.ListShardsRequest;
 import io.basalt.proto.shard.ShardInfo;
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.options.GetOption;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -52,16 +50,19 @@ final class OrphanSweeper extends LeaderTask {
     final java.util.concurrent.atomic.AtomicLong removed = new java.util.concurrent.atomic.AtomicLong();
     private static final int SCAN_BATCH = 500;
 
-    private final EtcdMetadataStore meta;
-    private final Keys keys;
+    private final MetadataStore meta;
+    private final HealQueue heals;
+    private final GarbageQueue garbage;
     private final Membership membership;
     private final ShardClients shards;
     private final Duration grace;
 
-    OrphanSweeper(EtcdMetadataStore meta, Keys keys, Membership membership, ShardClients shards, Duration grace, Duration interval) {
+    OrphanSweeper(MetadataStore meta, HealQueue heals, GarbageQueue garbage, Membership membership, ShardClients shards,
+                  Duration grace, Duration interval) {
         super("orphan-sweep", interval, interval);
         this.meta = meta;
-        this.keys = keys;
+        this.heals = heals;
+        this.garbage = garbage;
         this.membership = membership;
         this.shards = shards;
         this.grace = grace;
@@ -181,16 +182,14 @@ final class OrphanSweeper extends LeaderTask {
             }
         }
         // Queued garbage is the GC's to delete; healing may still be writing the shards it names.
-        for (KeyValue kv : prefix(keys.garbagePrefix())) {
-            try {
-                GarbageRecord.parseFrom(kv.getValue().getBytes()).getSegmentsList().forEach(s -> known.add(s.getShardSet()));
-            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                log.warn("orphan sweep: unreadable garbage record {}", kv.getKey());
+        for (Versioned<GarbageRecord> g : garbage.all()) {
+            if (g.readable()) {
+                g.value().getSegmentsList().forEach(s -> known.add(s.getShardSet()));
+            } else {
+                log.warn("orphan sweep: unreadable garbage record {}", g.name());
             }
         }
-        for (KeyValue kv : prefix(keys.healPrefix())) {
-            known.add(kv.getKey().toString().substring(keys.healPrefix().length()));
-        }
+        known.addAll(heals.shardSets());
         return known;
     }
 
@@ -199,15 +198,6 @@ final class OrphanSweeper extends LeaderTask {
             if (s.getNodeIds(i).isEmpty() || s.getMissingShardsList().contains(i)) continue;
             placed.put(s.getNodeIds(i) + "/" + SegmentEncoder.shardId(s.getShardSet(), i),
                     new Placement(bucket, key, uploadId, s.getShardSet(), i));
-        }
-    }
-
-    private List<KeyValue> prefix(String p) {
-        try {
-            return meta.client().getKVClient().get(ByteSequence.from(p, StandardCharsets.UTF_8),
-                    GetOption.builder().isPrefix(true).build()).get(30, TimeUnit.SECONDS).getKvs();
-        } catch (Exception e) {
-            throw new IllegalStateException("etcd: " + e.getMessage(), e);
         }
     }
 

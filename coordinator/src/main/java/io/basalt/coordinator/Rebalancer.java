@@ -1,25 +1,17 @@
 package io.basalt.coordinator;
 
-import static io.basalt.core.meta.Etcd.await;
-import static io.basalt.core.meta.Etcd.bs;
-
 import io.basalt.coordinator.admin.AdminRequests;
 import io.basalt.coordinator.admin.CoordinatorStatus;
 import io.basalt.core.cluster.Membership;
 import io.basalt.core.erasure.StripeLayout;
-import io.basalt.core.meta.EtcdMetadataStore;
-import io.basalt.core.meta.Keys;
+import io.basalt.core.meta.ClusterAdmin;
+import io.basalt.core.meta.MetadataStore;
+import io.basalt.core.meta.Versioned;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
-import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.op.Cmp;
-import io.etcd.jetcd.op.CmpTarget;
-import io.etcd.jetcd.op.Op;
-import io.etcd.jetcd.options.DeleteOption;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -39,8 +31,7 @@ final class Rebalancer extends LeaderTask {
 
     private static final Logger log = LogManager.getLogger(Rebalancer.class);
 
-    private final EtcdMetadataStore meta;
-    private final Keys keys;
+    private final ClusterAdmin admin;
     private final Membership membership;
     private final SegmentScan scan;
     private final ShardMover mover;
@@ -53,10 +44,9 @@ final class Rebalancer extends LeaderTask {
     final AtomicLong failed = new AtomicLong();
     final AtomicLong bytes = new AtomicLong();
 
-    Rebalancer(EtcdMetadataStore meta, Keys keys, Membership membership, ShardMover mover, NodeZones zones, Duration interval) {
+    Rebalancer(MetadataStore meta, ClusterAdmin admin, Membership membership, ShardMover mover, NodeZones zones, Duration interval) {
         super("rebalance", Duration.ZERO, interval);
-        this.meta = meta;
-        this.keys = keys;
+        this.admin = admin;
         this.membership = membership;
         this.scan = new SegmentScan(meta);
         this.mover = mover;
@@ -74,9 +64,9 @@ final class Rebalancer extends LeaderTask {
 
     @Override
     protected void pass() {
-        Optional<KeyValue> request = getExact(keys.adminRebalanceRequest());
+        Optional<Versioned<String>> request = admin.pending(ClusterAdmin.Request.REBALANCE);
         if (request.isEmpty()) return;
-        tolerancePoints = AdminRequests.tolerancePoints(request.get().getValue().toString(StandardCharsets.UTF_8));
+        tolerancePoints = AdminRequests.tolerancePoints(request.get().value());
         Map<String, NodeRecord> writable = membership.writable();
         Map<String, NodeRecord> live = membership.live();
         Map<String, String> zoneOf = zones.of(live);
@@ -100,7 +90,8 @@ final class Rebalancer extends LeaderTask {
         if (moves.isEmpty()) {
             if (!state.equals(CoordinatorStatus.Rebalance.EVEN)) log.info("rebalance: usage is even (tolerance {} points)", tolerancePoints);
             state = CoordinatorStatus.Rebalance.EVEN;
-            deleteIfUnchanged(request.get());
+            // A request made again while this pass ran stays, so its tolerance is honoured.
+            admin.complete(ClusterAdmin.Request.REBALANCE, request.get());
             return;
         }
         state = CoordinatorStatus.Rebalance.RUNNING;
@@ -121,17 +112,5 @@ final class Rebalancer extends LeaderTask {
                         e.toString());
             }
         }
-    }
-
-    private Optional<KeyValue> getExact(String key) {
-        return await(meta.client().getKVClient().get(bs(key))).getKvs().stream().findFirst();
-    }
-
-    /** A request made again while this pass ran stays, so its tolerance is honoured. */
-    private void deleteIfUnchanged(KeyValue kv) {
-        await(meta.client().getKVClient().txn()
-                .If(new Cmp(kv.getKey(), Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision())))
-                .Then(Op.delete(kv.getKey(), DeleteOption.DEFAULT))
-                .commit());
     }
 }

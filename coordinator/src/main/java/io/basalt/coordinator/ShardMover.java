@@ -4,7 +4,7 @@ import io.basalt.core.data.SegmentEncoder;
 import io.basalt.core.data.SegmentHealer;
 import io.basalt.core.data.ShardProblems;
 import io.basalt.core.erasure.StripeLayout;
-import io.basalt.core.meta.EtcdMetadataStore;
+import io.basalt.core.meta.MetadataStore;
 import io.basalt.core.placement.Placement;
 import io.basalt.core.shard.RemoteShardReader;
 import io.basalt.core.shard.RemoteShardWriter;
@@ -40,13 +40,13 @@ final class ShardMover {
         CHANGED
     }
 
-    private final EtcdMetadataStore meta;
+    private final MetadataStore meta;
     private final ShardClients clients;
     private final SegmentHealer healer;
-    private final GarbageQueue garbage;
+    private final ShardCopyGarbage garbage;
     private final HealRate rate;
 
-    ShardMover(EtcdMetadataStore meta, ShardClients clients, GarbageQueue garbage, HealRate rate) {
+    ShardMover(MetadataStore meta, ShardClients clients, ShardCopyGarbage garbage, HealRate rate) {
         this.meta = meta;
         this.clients = clients;
         this.healer = new SegmentHealer(clients, IO_TIMEOUT_MS);

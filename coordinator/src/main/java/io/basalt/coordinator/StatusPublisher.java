@@ -1,19 +1,13 @@
 package io.basalt.coordinator;
 
-import static io.basalt.core.meta.Etcd.await;
-import static io.basalt.core.meta.Etcd.bs;
-
 import io.basalt.coordinator.admin.CoordinatorStatus;
 import io.basalt.core.cluster.Membership;
-import io.basalt.core.meta.Keys;
+import io.basalt.core.meta.ClusterAdmin;
+import io.basalt.core.meta.ClusterMetadata;
 import io.basalt.proto.meta.NodeRecord;
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Client;
-import io.etcd.jetcd.options.GetOption;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,8 +22,7 @@ final class StatusPublisher extends LeaderTask {
     private static final Logger log = LogManager.getLogger(StatusPublisher.class);
 
     private final String id;
-    private final Client client;
-    private final Keys keys;
+    private final ClusterMetadata metadata;
     private final Membership membership;
     private final Healer healer;
     private final HealRate rate;
@@ -37,12 +30,11 @@ final class StatusPublisher extends LeaderTask {
     /** What nodes-seen/ holds as far as this process knows, so unchanged nodes are not rewritten. */
     private final Map<String, NodeRecord> written = new ConcurrentHashMap<>();
 
-    StatusPublisher(String id, Client client, Keys keys, Membership membership, Healer healer, HealRate rate, Rebalancer rebalancer,
+    StatusPublisher(String id, ClusterMetadata metadata, Membership membership, Healer healer, HealRate rate, Rebalancer rebalancer,
                     Duration interval) {
         super("status", Duration.ZERO, interval);
         this.id = id;
-        this.client = client;
-        this.keys = keys;
+        this.metadata = metadata;
         this.membership = membership;
         this.healer = healer;
         this.rate = rate;
@@ -56,13 +48,14 @@ final class StatusPublisher extends LeaderTask {
 
     void publish() {
         recordSeenNodes();
+        ClusterAdmin admin = metadata.admin();
         CoordinatorStatus status = new CoordinatorStatus(id, System.currentTimeMillis(),
-                new CoordinatorStatus.Heal(count(keys.healPrefix()), healer.healed.get(), healer.failed.get(),
+                new CoordinatorStatus.Heal(metadata.heals().size(), healer.healed.get(), healer.failed.get(),
                         healer.scanned.get(), healer.bytes.get(), rate.bytesPerSecond(),
-                        count(keys.adminHealRequest()) > 0),
-                new CoordinatorStatus.Gc(count(keys.garbagePrefix())),
-                rebalancer.status(count(keys.adminRebalanceRequest()) > 0));
-        await(client.getKVClient().put(bs(keys.status("coordinator")), ByteSequence.from(status.toJson(), StandardCharsets.UTF_8)));
+                        admin.isPending(ClusterAdmin.Request.HEAL)),
+                new CoordinatorStatus.Gc(metadata.garbage().size()),
+                rebalancer.status(admin.isPending(ClusterAdmin.Request.REBALANCE)));
+        admin.publishStatus("coordinator", status.toJson());
     }
 
     private void recordSeenNodes() {
@@ -70,13 +63,9 @@ final class StatusPublisher extends LeaderTask {
             // free space changes constantly; only identity and location are worth a write
             NodeRecord before = written.get(n.getNodeId());
             if (before != null && before.getAddress().equals(n.getAddress()) && before.getZone().equals(n.getZone())) continue;
-            await(client.getKVClient().put(bs(keys.nodeSeen(n.getNodeId())), ByteSequence.from(n.toByteArray())));
+            metadata.nodes().recordSeen(n);
             written.put(n.getNodeId(), n);
         }
-    }
-
-    private long count(String prefix) {
-        return await(client.getKVClient().get(bs(prefix), GetOption.builder().isPrefix(true).withCountOnly(true).build())).getCount();
     }
 
 }

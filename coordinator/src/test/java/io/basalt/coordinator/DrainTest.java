@@ -104,8 +104,8 @@ class DrainTest {
         assertTrue(before >= 5, "node-3 holds shards before the drain: " + before);
         assertTrue(shardFiles(3).size() >= before);
 
-        assertTrue(AdminRequests.drain(local.meta, KEYS, DRAINED));
-        assertFalse(AdminRequests.drain(local.meta, KEYS, DRAINED), "a second drain request keeps the first");
+        assertTrue(AdminRequests.drain(local.metadata.admin(), DRAINED));
+        assertFalse(AdminRequests.drain(local.metadata.admin(), DRAINED), "a second drain request keeps the first");
         awaitTrue(() -> local.membership.draining().contains(DRAINED), "membership sees the drain");
         assertFalse(local.membership.writable().containsKey(DRAINED));
         assertTrue(local.membership.live().containsKey(DRAINED), "a draining node still serves reads");
@@ -139,7 +139,7 @@ class DrainTest {
         awaitTrue(() -> local.membership.live().size() == 5, "node-0 and node-3 down");
         for (var e : objects.entrySet()) assertArrayEquals(e.getValue(), get(e.getKey()), e.getKey());
 
-        assertTrue(AdminRequests.undrain(local.meta, KEYS, DRAINED));
+        assertTrue(AdminRequests.undrain(local.metadata.admin(), DRAINED));
         awaitTrue(() -> !local.membership.draining().contains(DRAINED), "undrain seen");
     }
 
@@ -148,7 +148,7 @@ class DrainTest {
         Map<String, byte[]> latest = new ConcurrentHashMap<>();
         for (int i = 0; i < 16; i++) latest.put("k" + i, put("k" + i, 60_000 + i * 1000, i));
         startCoordinator();
-        assertTrue(AdminRequests.drain(local.meta, KEYS, DRAINED));
+        assertTrue(AdminRequests.drain(local.metadata.admin(), DRAINED));
         // Writers place nothing new on node-3; what races is the drain moving the shards they overwrite and delete.
         awaitTrue(() -> local.membership.draining().contains(DRAINED), "membership sees the drain");
 
@@ -197,7 +197,7 @@ class DrainTest {
         assertTrue(shardsReferencing(DRAINED) > 0);
         local.nodes.get(3).close();
         awaitTrue(() -> !local.membership.live().containsKey(DRAINED), "node-3 down");
-        assertTrue(AdminRequests.drain(local.meta, KEYS, DRAINED));
+        assertTrue(AdminRequests.drain(local.metadata.admin(), DRAINED));
         startCoordinator(Duration.ofSeconds(1));
 
         awaitTrue(() -> DrainStatus.DRAINED.equals(drainStatus().state()) && shardsReferencing(DRAINED) == 0,

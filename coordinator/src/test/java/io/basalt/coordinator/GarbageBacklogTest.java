@@ -72,7 +72,7 @@ class GarbageBacklogTest {
         assertEquals(160, queued(), "one garbage record per delete and per overwrite");
         assertTrue(allShardFiles().size() > kept.size());
 
-        GarbageCollector gc = new GarbageCollector(local.meta.client(), LocalCluster.KEYS, local.membership,
+        GarbageCollector gc = new GarbageCollector(local.metadata.garbage(), local.membership,
                 local.clients, Duration.ZERO, Duration.ofHours(1));
         long start = System.nanoTime();
         int removed = gc.runOnce();

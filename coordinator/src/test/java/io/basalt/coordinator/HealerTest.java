@@ -2,6 +2,7 @@ package io.basalt.coordinator;
 
 import io.basalt.core.cluster.Membership;
 import io.basalt.core.data.DataPath;
+import io.basalt.core.meta.EtcdMetadata;
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
 import io.basalt.core.meta.MetadataStore.PutCondition;
@@ -60,7 +61,8 @@ class HealerTest {
         etcd = EtcdProcess.start(tmp.resolve("etcd"));
         for (int i = 0; i < 7; i++) nodes.add(startNode(i));
         meta = EtcdMetadataStore.connect(List.of(etcd.endpoint()), KEYS);
-        membership = Membership.start(meta.client(), KEYS);
+        EtcdMetadata metadata = EtcdMetadata.over(meta.client(), KEYS);
+        membership = Membership.start(metadata.nodes(), metadata.admin());
         clients = new ShardClients();
         data = new DataPath(membership, clients, LAYOUT, 0, 10_000);
         meta.createBucket(BucketRecord.newBuilder().setName("b").build());

@@ -1,6 +1,7 @@
 package io.basalt.coordinator;
 
 import io.basalt.core.cluster.Membership;
+import io.basalt.core.meta.EtcdMetadata;
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
 import io.basalt.core.shard.ShardClients;
@@ -28,6 +29,8 @@ final class LocalCluster implements AutoCloseable {
     final EtcdProcess etcd;
     final List<StorageNode> nodes = new ArrayList<>();
     final EtcdMetadataStore meta;
+    /** The heal and garbage queues and the admin keys, over {@link #meta}'s client. */
+    final EtcdMetadata metadata;
     final Membership membership;
     final ShardClients clients = new ShardClients();
     private final Path dir;
@@ -40,7 +43,8 @@ final class LocalCluster implements AutoCloseable {
         etcd = EtcdProcess.start(dir.resolve("etcd"));
         for (String zone : zones) addNode(zone);
         meta = EtcdMetadataStore.connect(List.of(etcd.endpoint()), KEYS);
-        membership = Membership.start(meta.client(), KEYS);
+        metadata = EtcdMetadata.over(meta.client(), KEYS);
+        membership = Membership.start(metadata.nodes(), metadata.admin());
         meta.createBucket(BucketRecord.newBuilder().setName("b").build());
         awaitTrue(() -> membership.live().size() == zones.size(), zones.size() + " nodes live");
     }

@@ -78,7 +78,8 @@ class OrphanSweeperTest {
         for (int i = 0; i < 2; i++) orphans.add(data.write(new ByteArrayInputStream(bytes(r, 150_000))).getShardSet());
         Thread.sleep(5); // shards strictly older than the sweep's cutoff
 
-        try (OrphanSweeper sweeper = new OrphanSweeper(meta, KEYS, membership, clients, Duration.ZERO, Duration.ofHours(1))) {
+        try (OrphanSweeper sweeper = new OrphanSweeper(meta, local.metadata.heals(), local.metadata.garbage(), membership, clients,
+                Duration.ZERO, Duration.ofHours(1))) {
             long sweepTime = System.currentTimeMillis();
             int deleted = sweeper.sweep(sweepTime);
             assertEquals(12, deleted, "2 orphan shard sets x 6 shards");
@@ -102,7 +103,8 @@ class OrphanSweeperTest {
         }
         Files.delete(file);
 
-        try (OrphanSweeper sweeper = new OrphanSweeper(meta, KEYS, membership, clients, Duration.ofHours(1), Duration.ofHours(1))) {
+        try (OrphanSweeper sweeper = new OrphanSweeper(meta, local.metadata.heals(), local.metadata.garbage(), membership, clients,
+                Duration.ofHours(1), Duration.ofHours(1))) {
             long now = System.currentTimeMillis();
             assertEquals(0, sweeper.sweep(now), "nothing is old enough to be an orphan");
         }

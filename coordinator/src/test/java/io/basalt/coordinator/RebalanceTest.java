@@ -77,7 +77,7 @@ class RebalanceTest {
 
         coordinator = Coordinator.start(new Coordinator.Config("c1", List.of(local.etcd.endpoint()), KEYS.root(),
                 Duration.ZERO, Duration.ofMillis(100), 3, Duration.ofHours(24), Duration.ofMinutes(5), 0));
-        AdminRequests.rebalance(local.meta, KEYS, 0);
+        AdminRequests.rebalance(local.metadata.admin(), 0);
         awaitTrue(() -> !requestPending(), "rebalance finished");
 
         Map<String, List<String>> after = placements();
@@ -100,7 +100,7 @@ class RebalanceTest {
         for (var e : bodies.entrySet()) assertArrayEquals(e.getValue(), get(e.getKey()), e.getKey());
 
         // Idempotent: asked again on an even cluster, it moves nothing.
-        AdminRequests.rebalance(local.meta, KEYS, 0);
+        AdminRequests.rebalance(local.metadata.admin(), 0);
         awaitTrue(() -> !requestPending(), "second rebalance finished");
         assertEquals(after, placements());
     }

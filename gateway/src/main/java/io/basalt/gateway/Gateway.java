@@ -2,9 +2,10 @@ package io.basalt.gateway;
 
 import io.basalt.core.cluster.Membership;
 import io.basalt.core.data.DataPath;
-import io.basalt.core.meta.EtcdMetadataStore;
+import io.basalt.core.meta.ClusterMetadata;
+import io.basalt.core.meta.EtcdMetadata;
 import io.basalt.core.meta.Keys;
-import io.basalt.core.meta.MetadataUnavailableException;
+import io.basalt.core.meta.MetadataStore;
 import io.basalt.core.metrics.MetricRegistry;
 import io.basalt.core.metrics.MetricsServer;
 import io.basalt.core.shard.ShardClients;
@@ -24,7 +25,6 @@ import org.apache.logging.log4j.Logger;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /** A running S3 gateway: Undertow in front, etcd and the storage nodes behind. */
 public final class Gateway implements AutoCloseable {
@@ -32,7 +32,7 @@ public final class Gateway implements AutoCloseable {
     private static final Logger log = LogManager.getLogger(Gateway.class);
 
     private final Undertow server;
-    private final EtcdMetadataStore meta;
+    private final ClusterMetadata metadata;
     private final Membership membership;
     private final ShardClients clients;
     private final GatewayMetrics metrics;
@@ -41,12 +41,12 @@ public final class Gateway implements AutoCloseable {
     private final Duration shutdownGrace;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private Gateway(Undertow server, GracefulShutdownHandler inFlight, Duration shutdownGrace, EtcdMetadataStore meta,
+    private Gateway(Undertow server, GracefulShutdownHandler inFlight, Duration shutdownGrace, ClusterMetadata metadata,
                     Membership membership, ShardClients clients, GatewayMetrics metrics, MetricsServer metricsServer) {
         this.server = server;
         this.inFlight = inFlight;
         this.shutdownGrace = shutdownGrace;
-        this.meta = meta;
+        this.metadata = metadata;
         this.membership = membership;
         this.clients = clients;
         this.metrics = metrics;
@@ -55,13 +55,14 @@ public final class Gateway implements AutoCloseable {
 
     public static Gateway start(GatewayConfig cfg) {
         Keys keys = new Keys(cfg.etcdPrefix());
-        EtcdMetadataStore meta = EtcdMetadataStore.connect(cfg.etcdEndpoints(), keys);
-        Membership membership = Membership.start(meta.client(), keys);
+        ClusterMetadata metadata = EtcdMetadata.connect(cfg.etcdEndpoints(), keys);
+        MetadataStore meta = metadata.store();
+        Membership membership = Membership.start(metadata.nodes(), metadata.admin());
         ShardClients clients = new ShardClients();
         ErasureLayout layout = ErasureLayout.newBuilder()
                 .setK(cfg.dataShards()).setM(cfg.parityShards()).setBlockSize(cfg.blockSize()).build();
         DataPath data = new DataPath(membership, clients, layout, cfg.writeQuorum(), cfg.ioTimeoutMs());
-        AdminInfoHandler admin = new AdminInfoHandler(membership, () -> etcdClusterId(meta));
+        AdminInfoHandler admin = new AdminInfoHandler(membership, metadata::clusterId);
         GatewayMetrics metrics = new GatewayMetrics();
         metrics.registry.gauge("basalt_gateway_live_nodes", "Storage nodes this gateway sees live.",
                 () -> membership.live().size());
@@ -102,11 +103,11 @@ public final class Gateway implements AutoCloseable {
                 server.stop();
                 membership.close();
                 clients.close();
-                meta.close();
+                metadata.close();
                 throw new IllegalStateException("cannot serve metrics on " + cfg.metricsListen(), e);
             }
         }
-        Gateway g = new Gateway(server, root, cfg.shutdownGrace(), meta, membership, clients, metrics, metricsServer);
+        Gateway g = new Gateway(server, root, cfg.shutdownGrace(), metadata, membership, clients, metrics, metricsServer);
         log.info("S3 gateway listening on http://{}:{} (erasure {}+{}, block {} bytes)", cfg.host(), g.port(),
                 cfg.dataShards(), cfg.parityShards(), cfg.blockSize());
         return g;
@@ -114,16 +115,6 @@ public final class Gateway implements AutoCloseable {
 
     static int idleTimeoutMs(GatewayConfig cfg) {
         return (int) Math.min(Integer.MAX_VALUE, Math.max(1_000, 2 * cfg.ioTimeoutMs()));
-    }
-
-    /** etcd's cluster id: the same for every gateway of one cluster and across restarts. */
-    private static String etcdClusterId(EtcdMetadataStore meta) {
-        try {
-            return Long.toHexString(meta.client().getClusterClient().listMember().get(10, TimeUnit.SECONDS)
-                    .getHeader().getClusterId());
-        } catch (Exception e) {
-            throw new MetadataUnavailableException("etcd: " + e.getMessage(), e);
-        }
     }
 
     public int port() {
@@ -162,6 +153,6 @@ public final class Gateway implements AutoCloseable {
         server.stop();
         membership.close();
         clients.close();
-        meta.close();
+        metadata.close();
     }
 }

@@ -1,6 +1,9 @@
 package io.basalt.storage;
 
+import io.basalt.core.meta.ClusterMetadata;
+import io.basalt.core.meta.EtcdMetadata;
 import io.basalt.core.meta.Keys;
+import io.basalt.core.meta.NodeRegistry;
 import io.basalt.core.metrics.MetricRegistry;
 import io.basalt.core.metrics.MetricsServer;
 import io.basalt.proto.meta.NodeRecord;
@@ -11,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -25,20 +29,22 @@ public final class StorageNode implements AutoCloseable {
     private final Server server;
     private final int port;
     private final String address;
-    private final NodeRegistration registration;
+    private final ClusterMetadata metadata; // null without etcd
+    private final NodeRegistry.Registration registration;
     private final Scrubber scrubber;
     private final ShardStore store;
     private final DiskWatch diskWatch;
     private final NodeMetrics metrics;
     private final MetricsServer metricsServer; // null when --metrics-listen is absent
 
-    private StorageNode(StorageNodeConfig config, Server server, String address, NodeRegistration registration,
-                        Scrubber scrubber, ShardStore store, DiskWatch diskWatch, NodeMetrics metrics,
-                        MetricsServer metricsServer) {
+    private StorageNode(StorageNodeConfig config, Server server, String address, ClusterMetadata metadata,
+                        NodeRegistry.Registration registration, Scrubber scrubber, ShardStore store, DiskWatch diskWatch,
+                        NodeMetrics metrics, MetricsServer metricsServer) {
         this.config = config;
         this.server = server;
         this.port = server.getPort(); // kept: the server refuses getPort() once terminated
         this.address = address;
+        this.metadata = metadata;
         this.registration = registration;
         this.scrubber = scrubber;
         this.store = store;
@@ -57,19 +63,22 @@ public final class StorageNode implements AutoCloseable {
                 .start();
         String address = config.advertise() != null ? config.advertise()
                 : advertisedHost(config.host()) + ":" + server.getPort();
-        NodeRegistration registration = null;
+        ClusterMetadata metadata = null;
+        NodeRegistry.Registration registration = null;
         if (config.etcdEndpoint() != null) {
             long startedMs = System.currentTimeMillis();
             try {
-                registration = NodeRegistration.start(config.etcdEndpoint(), config.etcdPrefix(), config.nodeId(),
-                        config.leaseTtl(), () -> nodeRecord(config, store, address, startedMs));
+                metadata = EtcdMetadata.connectWithJetcdDefaults(List.of(config.etcdEndpoint().split(",")),
+                        new Keys(config.etcdPrefix()));
+                registration = metadata.nodes().register(config.nodeId(), config.leaseTtl(),
+                        () -> nodeRecord(config, store, address, startedMs));
             } catch (RuntimeException e) {
+                if (metadata != null) metadata.close();
                 server.shutdownNow();
                 throw e;
             }
         }
-        ScrubHealQueue healQueue = registration == null ? null
-                : new ScrubHealQueue(registration.client(), new Keys(config.etcdPrefix()), config.nodeId());
+        ScrubHealQueue healQueue = metadata == null ? null : new ScrubHealQueue(metadata.heals(), config.nodeId());
         Runnable recordChanged = registration == null ? () -> { } : registration::refreshSoon;
         DiskWatch diskWatch = new DiskWatch(store, config.nodeId(), config.diskProbeInterval(), healQueue, recordChanged);
         diskWatch.start();
@@ -86,13 +95,14 @@ public final class StorageNode implements AutoCloseable {
                 scrubber.close();
                 diskWatch.close();
                 if (registration != null) registration.close();
+                if (metadata != null) metadata.close();
                 server.shutdownNow();
                 store.close();
                 throw e;
             }
         }
         log.info("storage node {} listening on {}", config.nodeId(), address);
-        return new StorageNode(config, server, address, registration, scrubber, store, diskWatch, metrics, metricsServer);
+        return new StorageNode(config, server, address, metadata, registration, scrubber, store, diskWatch, metrics, metricsServer);
     }
 
     /** A wildcard bind address is no use to peers; advertise this host's name instead. */
@@ -165,10 +175,13 @@ public final class StorageNode implements AutoCloseable {
     /** Leaves the cluster first, so nobody is sent to a node that is going away, then stops serving. */
     @Override
     public void close() {
-        scrubber.close(); // before the registration: its reports go through that etcd client
+        scrubber.close(); // before the registration: its reports go through the same etcd client
         diskWatch.close();
         if (registration != null) {
             registration.close();
+        }
+        if (metadata != null) {
+            metadata.close();
         }
         server.shutdown();
         try {

@@ -324,7 +324,7 @@ class DiskFailureTest {
                 .withDiskProbeTimeout(Duration.ofSeconds(1)));
         client = new ShardClient(node.port());
         hang(d2);
-        // the refresh runs every 10 s (NodeRegistration.REFRESH_INTERVAL); awaitTrue allows 20
+        // the refresh runs every 10 s (EtcdNodeRegistration.REFRESH_INTERVAL); awaitTrue allows 20
         awaitTrue(() -> nodeRecord().getFailedDirsList().equals(List.of(d2.toString())), "d2 listed as failed in etcd");
         assertEquals(List.of(d1.toString()), nodeRecord().getDataDirsList());
         assertEquals(d1.toString(), client.write("after.0", randomBytes(100, 1), CHUNK).getDataDir());

@@ -1,21 +1,20 @@
 package io.basalt.coordinator.admin;
 
+import io.basalt.core.meta.ClusterAdmin;
+import io.basalt.core.meta.ClusterMetadata;
 import io.basalt.core.meta.Etcd;
-import io.basalt.core.meta.EtcdMetadataStore;
+import io.basalt.core.meta.EtcdMetadata;
 import io.basalt.core.meta.Keys;
-import io.etcd.jetcd.ByteSequence;
 import org.apache.logging.log4j.LogManager;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The operator's CLI ({@code ./basalt admin ...}): talks to etcd only, so it works with any
@@ -74,33 +73,32 @@ public final class AdminMain {
             return 2;
         }
         Keys keys = new Keys(args.prefix());
-        try (EtcdMetadataStore meta = EtcdMetadataStore.connect(Etcd.parseEndpoints(etcd), keys)) {
+        try (ClusterMetadata meta = EtcdMetadata.connect(Etcd.parseEndpoints(etcd), keys)) {
             switch (args.command()) {
                 case "status" -> {
-                    ClusterStatus s = new StatusCollector(meta, keys).collect();
+                    ClusterStatus s = new StatusCollector(meta).collect();
                     out.println(args.json() ? s.toJson() : StatusText.format(s));
                 }
                 case "heal" -> {
                     String value = "requested " + Instant.now() + " by basalt admin heal";
-                    meta.client().getKVClient().put(ByteSequence.from(keys.adminHealRequest(), StandardCharsets.UTF_8),
-                            ByteSequence.from(value, StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+                    meta.admin().request(ClusterAdmin.Request.HEAL, value);
                     out.println("full heal requested: the leading coordinator scans every object on its next pass"
                             + " (status shows heal.request_pending until it is done)");
                 }
                 case "drain" -> {
                     if (args.cancel()) {
-                        undrain(meta, keys, args.node(), out);
-                    } else if (AdminRequests.drain(meta, keys, args.node())) {
+                        undrain(meta.admin(), args.node(), out);
+                    } else if (AdminRequests.drain(meta.admin(), args.node())) {
                         out.println("draining " + args.node() + ": it takes no new shards, and the leading coordinator moves"
                                 + " its shards away; `basalt admin status` says when it is safe to remove");
                     } else {
                         out.println(args.node() + " is already being drained; `basalt admin status` shows its progress");
                     }
                 }
-                case "undrain" -> undrain(meta, keys, args.node(), out);
+                case "undrain" -> undrain(meta.admin(), args.node(), out);
                 case "rebalance" -> {
                     double t = args.tolerance() == null ? AdminRequests.DEFAULT_REBALANCE_TOLERANCE_POINTS : args.tolerance();
-                    AdminRequests.rebalance(meta, keys, t);
+                    AdminRequests.rebalance(meta.admin(), t);
                     out.println(String.format(Locale.ROOT, "rebalance requested (tolerance %s points): the leading coordinator"
                             + " moves shards until every node is within it of the mean; status shows progress", t));
                 }
@@ -113,8 +111,8 @@ public final class AdminMain {
         }
     }
 
-    private static void undrain(EtcdMetadataStore meta, Keys keys, String node, PrintStream out) {
-        out.println(AdminRequests.undrain(meta, keys, node)
+    private static void undrain(ClusterAdmin admin, String node, PrintStream out) {
+        out.println(AdminRequests.undrain(admin, node)
                 ? "drain of " + node + " cancelled: it takes new shards again (shards already moved stay where they are)"
                 : node + " was not being drained");
     }

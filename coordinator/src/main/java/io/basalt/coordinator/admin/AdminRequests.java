@@ -1,22 +1,12 @@
 package io.basalt.coordinator.admin;
 
-import static io.basalt.core.meta.Etcd.await;
-import static io.basalt.core.meta.Etcd.bs;
-
-import io.basalt.core.meta.EtcdMetadataStore;
-import io.basalt.core.meta.Keys;
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.op.Cmp;
-import io.etcd.jetcd.op.CmpTarget;
-import io.etcd.jetcd.op.Op;
-import io.etcd.jetcd.options.DeleteOption;
-import io.etcd.jetcd.options.PutOption;
+import io.basalt.core.meta.ClusterAdmin;
 
 import java.util.Locale;
 
 /**
  * What an operator asks of the leading coordinator, written to etcd: the CLI and tests go
- * through here so both speak the same keys and values.
+ * through here so both speak the same values.
  */
 public final class AdminRequests {
 
@@ -27,24 +17,19 @@ public final class AdminRequests {
     }
 
     /** Starts draining {@code nodeId}; false when it is already being drained (its progress is kept). */
-    public static boolean drain(EtcdMetadataStore meta, Keys keys, String nodeId) {
-        ByteSequence key = bs(keys.drain(nodeId));
-        return await(meta.client().getKVClient().txn()
-                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)))
-                .Then(Op.put(key, bs(DrainStatus.requested(System.currentTimeMillis()).toJson()), PutOption.DEFAULT))
-                .commit()).isSucceeded();
+    public static boolean drain(ClusterAdmin admin, String nodeId) {
+        return admin.startDrain(nodeId, DrainStatus.requested(System.currentTimeMillis()).toJson());
     }
 
     /** Cancels a drain: the node takes new shards again. False when it was not being drained. */
-    public static boolean undrain(EtcdMetadataStore meta, Keys keys, String nodeId) {
-        return await(meta.client().getKVClient().delete(bs(keys.drain(nodeId)), DeleteOption.DEFAULT)).getDeleted() > 0;
+    public static boolean undrain(ClusterAdmin admin, String nodeId) {
+        return admin.cancelDrain(nodeId);
     }
 
     /** Asks for usage to be evened out to within {@code tolerancePoints} percentage points of the mean. */
-    public static void rebalance(EtcdMetadataStore meta, Keys keys, double tolerancePoints) {
+    public static void rebalance(ClusterAdmin admin, double tolerancePoints) {
         if (!(tolerancePoints >= 0)) throw new IllegalArgumentException("tolerance must be >= 0 points");
-        await(meta.client().getKVClient().put(bs(keys.adminRebalanceRequest()),
-                bs(String.format(Locale.ROOT, "%s", tolerancePoints))));
+        admin.request(ClusterAdmin.Request.REBALANCE, String.format(Locale.ROOT, "%s", tolerancePoints));
     }
 
     /** The tolerance a rebalance request carries, in percentage points. */

@@ -1,24 +1,16 @@
 package io.basalt.coordinator.admin;
 
-import static io.basalt.core.meta.Etcd.await;
-import static io.basalt.core.meta.Etcd.bs;
-
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.basalt.coordinator.SegmentScan;
 import io.basalt.core.erasure.StripeLayout;
-import io.basalt.core.meta.EtcdMetadataStore;
-import io.basalt.core.meta.Keys;
+import io.basalt.core.meta.ClusterAdmin;
+import io.basalt.core.meta.ClusterMetadata;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
-import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.options.GetOption;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -31,22 +23,22 @@ import java.util.TreeSet;
  */
 final class StatusCollector {
 
-    private final EtcdMetadataStore meta;
-    private final Keys keys;
+    private final ClusterMetadata meta;
+    private final ClusterAdmin admin;
 
-    StatusCollector(EtcdMetadataStore meta, Keys keys) {
+    StatusCollector(ClusterMetadata meta) {
         this.meta = meta;
-        this.keys = keys;
+        this.admin = meta.admin();
     }
 
     ClusterStatus collect() {
-        Map<String, NodeRecord> live = nodeRecords(keys.nodes());
-        Map<String, NodeRecord> seen = nodeRecords(keys.nodesSeen());
+        Map<String, NodeRecord> live = meta.nodes().live().byId();
+        Map<String, NodeRecord> seen = meta.nodes().seen();
         Map<String, DrainStatus> drains = drainRecords();
         Set<String> referenced = new TreeSet<>();
         Map<String, long[]> usage = new HashMap<>(); // node -> {shards, bytes}
         long[] objects = new long[2]; // total, degraded
-        new SegmentScan(meta).forEach((ref, segments) -> {
+        new SegmentScan(meta.store()).forEach((ref, segments) -> {
             if (!ref.isPart()) {
                 objects[0]++;
                 if (degraded(segments, live, referenced)) objects[1]++;
@@ -71,23 +63,22 @@ final class StatusCollector {
                     n.getFreeBytes(), n.getTotalBytes(), used[0], used[1], drain, n.getFailedDirsList()));
         }
 
-        CoordinatorStatus published = get(keys.status("coordinator"))
-                .map(kv -> CoordinatorStatus.fromJson(kv.getValue().toString(StandardCharsets.UTF_8))).orElse(null);
-        long queued = count(keys.healPrefix());
-        boolean requested = count(keys.adminHealRequest()) > 0;
+        CoordinatorStatus published = admin.status("coordinator").map(CoordinatorStatus::fromJson).orElse(null);
+        long queued = meta.heals().size();
+        boolean requested = admin.isPending(ClusterAdmin.Request.HEAL);
         CoordinatorStatus.Heal heal = published == null || published.heal() == null
                 ? new CoordinatorStatus.Heal(queued, 0, 0, 0, 0, 0, requested)
                 : new CoordinatorStatus.Heal(queued, published.heal().healed(), published.heal().failed(),
                         published.heal().scanned(), published.heal().bytes(), published.heal().rateBytesPerSecond(), requested);
-        Optional<KeyValue> rebalanceRequest = get(keys.adminRebalanceRequest());
+        boolean rebalanceRequested = admin.pending(ClusterAdmin.Request.REBALANCE).isPresent();
         CoordinatorStatus.Rebalance r = published == null ? null : published.rebalance();
         CoordinatorStatus.Rebalance rebalance = r == null
-                ? new CoordinatorStatus.Rebalance(CoordinatorStatus.Rebalance.IDLE, 0, 0, 0, 0, 0, rebalanceRequest.isPresent())
+                ? new CoordinatorStatus.Rebalance(CoordinatorStatus.Rebalance.IDLE, 0, 0, 0, 0, 0, rebalanceRequested)
                 : new CoordinatorStatus.Rebalance(r.state(), r.tolerancePoints(), r.planned(), r.moved(), r.failed(), r.bytes(),
-                        rebalanceRequest.isPresent());
+                        rebalanceRequested);
         Long age = published == null ? null : Math.max(0, System.currentTimeMillis() - published.updatedUnixMs());
-        return new ClusterStatus(leader(), age, nodes, heal, new CoordinatorStatus.Gc(count(keys.garbagePrefix())), objects[0],
-                objects[1], rebalance);
+        return new ClusterStatus(admin.leader().orElse(null), age, nodes, heal, new CoordinatorStatus.Gc(meta.garbage().size()),
+                objects[0], objects[1], rebalance);
     }
 
     /** Counts the shards the segment places on each node (never-written ones hold nothing). */
@@ -104,11 +95,7 @@ final class StatusCollector {
 
     private Map<String, DrainStatus> drainRecords() {
         Map<String, DrainStatus> out = new TreeMap<>();
-        String prefix = keys.drainPrefix();
-        for (KeyValue kv : await(meta.client().getKVClient().get(bs(prefix), GetOption.builder().isPrefix(true).build())).getKvs()) {
-            out.put(kv.getKey().toString(StandardCharsets.UTF_8).substring(prefix.length()),
-                    DrainStatus.fromJson(kv.getValue().toString(StandardCharsets.UTF_8)));
-        }
+        admin.drains().forEach((node, read) -> out.put(node, DrainStatus.fromJson(read.value())));
         return out;
     }
 
@@ -129,34 +116,5 @@ final class StatusCollector {
             }
         }
         return degraded;
-    }
-
-    /** The election's first candidate by creation holds it; its value is the coordinator id. */
-    private String leader() {
-        List<KeyValue> kvs = await(meta.client().getKVClient().get(bs(keys.election() + "/"), GetOption.builder()
-                .isPrefix(true).withSortField(GetOption.SortTarget.CREATE).withSortOrder(GetOption.SortOrder.ASCEND)
-                .withLimit(1).build())).getKvs();
-        return kvs.isEmpty() ? null : kvs.get(0).getValue().toString(StandardCharsets.UTF_8);
-    }
-
-    private Map<String, NodeRecord> nodeRecords(String prefix) {
-        Map<String, NodeRecord> out = new TreeMap<>();
-        for (KeyValue kv : await(meta.client().getKVClient().get(bs(prefix), GetOption.builder().isPrefix(true).build())).getKvs()) {
-            try {
-                NodeRecord n = NodeRecord.parseFrom(kv.getValue().getBytes());
-                out.put(kv.getKey().toString(StandardCharsets.UTF_8).substring(prefix.length()), n);
-            } catch (InvalidProtocolBufferException e) {
-                // an unreadable record says nothing about the node; skip it
-            }
-        }
-        return out;
-    }
-
-    private Optional<KeyValue> get(String key) {
-        return await(meta.client().getKVClient().get(bs(key))).getKvs().stream().findFirst();
-    }
-
-    private long count(String prefix) {
-        return await(meta.client().getKVClient().get(bs(prefix), GetOption.builder().isPrefix(true).withCountOnly(true).build())).getCount();
     }
 }

@@ -1,16 +1,9 @@
 package io.basalt.core.cluster;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import io.basalt.core.meta.Keys;
+import io.basalt.core.meta.ClusterAdmin;
+import io.basalt.core.meta.NodeRegistry;
+import io.basalt.core.meta.Subscription;
 import io.basalt.proto.meta.NodeRecord;
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Client;
-import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.Watch;
-import io.etcd.jetcd.kv.GetResponse;
-import io.etcd.jetcd.options.GetOption;
-import io.etcd.jetcd.options.WatchOption;
-import io.etcd.jetcd.watch.WatchEvent;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -34,18 +27,18 @@ public final class Membership implements AutoCloseable {
 
     private static final Logger log = LogManager.getLogger(Membership.class);
 
-    private final Client client;
-    private final Keys keys;
+    private final NodeRegistry nodes;
+    private final ClusterAdmin admin;
     private final ScheduledExecutorService timer;
     private final CopyOnWriteArrayList<Consumer<Map<String, NodeRecord>>> listeners = new CopyOnWriteArrayList<>();
     private volatile Map<String, NodeRecord> live = Map.of();
-    private volatile Watch.Watcher watcher;
-    private volatile Watch.Watcher drainWatcher;
+    private volatile Subscription watcher;
+    private volatile Subscription drainWatcher;
     private volatile Set<String> draining = Set.of();
 
-    private Membership(Client client, Keys keys) {
-        this.client = client;
-        this.keys = keys;
+    private Membership(NodeRegistry nodes, ClusterAdmin admin) {
+        this.nodes = nodes;
+        this.admin = admin;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "membership");
             t.setDaemon(true);
@@ -53,8 +46,8 @@ public final class Membership implements AutoCloseable {
         });
     }
 
-    public static Membership start(Client client, Keys keys) {
-        Membership m = new Membership(client, keys);
+    public static Membership start(NodeRegistry nodes, ClusterAdmin admin) {
+        Membership m = new Membership(nodes, admin);
         try {
             m.reloadAndWatch();
         } catch (RuntimeException e) {
@@ -93,21 +86,16 @@ public final class Membership implements AutoCloseable {
     private synchronized void reloadAndWatch() {
         long revision = reload();
         if (watcher != null) watcher.close();
-        WatchOption opt = WatchOption.builder().isPrefix(true).withRevision(revision + 1).build();
-        watcher = client.getWatchClient().watch(bs(keys.nodes()), opt, Watch.listener(
-                response -> {
-                    for (WatchEvent e : response.getEvents()) apply(e);
-                },
+        watcher = nodes.watchLive(revision, this::apply,
                 error -> {
                     log.warn("membership watch failed ({}); re-reading", error.toString());
                     timer.schedule(this::reloadAndWatchQuietly, 1, TimeUnit.SECONDS);
-                }));
+                });
         long drainRevision = reloadDraining();
         if (drainWatcher != null) drainWatcher.close();
-        drainWatcher = client.getWatchClient().watch(bs(keys.drainPrefix()),
-                WatchOption.builder().isPrefix(true).withRevision(drainRevision + 1).build(), Watch.listener(
-                        response -> reloadDrainingQuietly(),
-                        error -> log.warn("drain watch failed ({}); the periodic re-read catches up", error.toString())));
+        drainWatcher = admin.watchDrains(drainRevision,
+                this::reloadDrainingQuietly,
+                error -> log.warn("drain watch failed ({}); the periodic re-read catches up", error.toString()));
     }
 
     private void reloadDrainingQuietly() {
@@ -120,18 +108,11 @@ public final class Membership implements AutoCloseable {
 
     /** Drain records are few and rarely change: re-read them all on any change. */
     private long reloadDraining() {
-        GetResponse r;
-        try {
-            r = client.getKVClient().get(bs(keys.drainPrefix()), GetOption.builder().isPrefix(true).withKeysOnly(true).build())
-                    .get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot read drained nodes from etcd: " + e.getMessage(), e);
-        }
-        Set<String> next = new TreeSet<>();
-        for (KeyValue kv : r.getKvs()) next.add(kv.getKey().toString().substring(keys.drainPrefix().length()));
+        ClusterAdmin.Draining r = admin.draining();
+        Set<String> next = new TreeSet<>(r.nodeIds());
         if (!next.equals(draining)) log.info("nodes being drained: {}", next);
         draining = Set.copyOf(next);
-        return r.getHeader().getRevision();
+        return r.revision();
     }
 
     private void reloadAndWatchQuietly() {
@@ -153,30 +134,19 @@ public final class Membership implements AutoCloseable {
     }
 
     private long reload() {
-        GetResponse r;
-        try {
-            r = client.getKVClient().get(bs(keys.nodes()), GetOption.builder().isPrefix(true).build())
-                    .get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot read membership from etcd: " + e.getMessage(), e);
-        }
+        NodeRegistry.LiveNodes r = nodes.live();
         Map<String, NodeRecord> next = new TreeMap<>();
-        for (KeyValue kv : r.getKvs()) {
-            NodeRecord n = parse(kv);
-            if (n != null) next.put(n.getNodeId(), n);
-        }
+        for (NodeRecord n : r.byId().values()) next.put(n.getNodeId(), n);
         publish(next);
-        return r.getHeader().getRevision();
+        return r.revision();
     }
 
-    private synchronized void apply(WatchEvent e) {
+    private synchronized void apply(NodeRegistry.Change c) {
         Map<String, NodeRecord> next = new TreeMap<>(live);
-        String id = e.getKeyValue().getKey().toString().substring(keys.nodes().length());
-        if (e.getEventType() == WatchEvent.EventType.DELETE) {
-            next.remove(id);
+        if (c.record() == null) {
+            next.remove(c.nodeId());
         } else {
-            NodeRecord n = parse(e.getKeyValue());
-            if (n != null) next.put(id, n);
+            next.put(c.nodeId(), c.record());
         }
         publish(next);
     }
@@ -187,19 +157,6 @@ public final class Membership implements AutoCloseable {
         if (changed) {
             for (Consumer<Map<String, NodeRecord>> l : listeners) l.accept(live);
         }
-    }
-
-    private static NodeRecord parse(KeyValue kv) {
-        try {
-            return NodeRecord.parseFrom(kv.getValue().getBytes());
-        } catch (InvalidProtocolBufferException e) {
-            log.warn("ignoring unreadable node record at {}", kv.getKey());
-            return null;
-        }
-    }
-
-    private static ByteSequence bs(String s) {
-        return ByteSequence.from(Keys.utf8(s));
     }
 
     @Override

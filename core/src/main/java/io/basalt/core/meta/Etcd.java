@@ -36,8 +36,13 @@ public final class Etcd {
 
     /** Waits up to 10 s for an etcd call; any failure becomes an IllegalStateException naming etcd. */
     public static <T> T await(CompletableFuture<T> f) {
+        return await(f, Duration.ofSeconds(10));
+    }
+
+    /** {@link #await(CompletableFuture)}, waiting up to {@code timeout}. */
+    public static <T> T await(CompletableFuture<T> f, Duration timeout) {
         try {
-            return f.get(10, TimeUnit.SECONDS);
+            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("etcd: " + e.getMessage(), e);
         }

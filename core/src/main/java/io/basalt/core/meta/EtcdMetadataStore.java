@@ -366,6 +366,19 @@ public final class EtcdMetadataStore implements MetadataStore {
         return out;
     }
 
+    @Override
+    public List<PartRecord> listParts(String uploadId) {
+        List<PartRecord> out = new ArrayList<>();
+        for (KeyValue kv : getPrefix(keys.partPrefix(uploadId), 0)) {
+            try {
+                out.add(PartRecord.parseFrom(kv.getValue().getBytes()));
+            } catch (InvalidProtocolBufferException e) {
+                // an unreadable part is not the caller's to fix; the others still count
+            }
+        }
+        return out;
+    }
+
     /** Merges into an existing record for the shard set (a scrub or another read may have queued it). */
     @Override
     public void queueHeal(HealRecord heal) {
@@ -393,11 +406,7 @@ public final class EtcdMetadataStore implements MetadataStore {
         return replaceShards(bucket, key, uploadId, shardSet, rebuilt, Map.of());
     }
 
-    /**
-     * {@link #replaceShards(String, String, String, String, List)}, but only while every shard named in
-     * {@code expectedNodes} is still on that node: a move of shard i off node X must not undo
-     * another move or heal of shard i that committed first.
-     */
+    @Override
     public boolean replaceShards(String bucket, String key, String uploadId, String shardSet, List<SegmentHealer.Rebuilt> rebuilt,
                                  Map<Integer, String> expectedNodes) {
         for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {

@@ -43,6 +43,16 @@ public record Keys(String root) {
         return root + "bucket-deleting/" + name;
     }
 
+    /** Every bucket's object records. */
+    public String objects() {
+        return root + "objects/";
+    }
+
+    /** Every upload's part records. */
+    public String parts() {
+        return root + "parts/";
+    }
+
     public String objectPrefix(String bucket) {
         return root + "objects/" + bucket + "/";
     }

@@ -8,11 +8,13 @@ import io.basalt.proto.meta.PartRecord;
 import io.basalt.proto.meta.UploadRecord;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * Cluster metadata: buckets, object records, multipart uploads and the garbage queue.
- * One interface so the key space can later be partitioned over several etcd clusters.
+ * With the other interfaces of this package ({@link ClusterMetadata} hands them all out) the only
+ * way to the metadata, so the key space can later be partitioned over several etcd clusters.
  * Every mutation is a single transaction: an object record and the garbage entries for the
  * shard sets it replaces change together or not at all.
  */
@@ -80,6 +82,9 @@ public interface MetadataStore extends AutoCloseable {
 
     List<UploadRecord> listUploads(String bucket);
 
+    /** The parts recorded for upload {@code uploadId}, in part order; unreadable ones are left out. */
+    List<PartRecord> listParts(String uploadId);
+
     /** Asks for shards of a committed segment to be rebuilt (found corrupt or lost). */
     void queueHeal(HealRecord heal);
 
@@ -89,6 +94,14 @@ public interface MetadataStore extends AutoCloseable {
      * meanwhile. False when the segment is no longer referenced there: the rebuilt shards are garbage.
      */
     boolean replaceShards(String bucket, String key, String uploadId, String shardSet, List<SegmentHealer.Rebuilt> rebuilt);
+
+    /**
+     * {@link #replaceShards(String, String, String, String, List)}, but only while every shard named in
+     * {@code expectedNodes} is still on that node: a move of shard i off node X must not undo
+     * another move or heal of shard i that committed first.
+     */
+    boolean replaceShards(String bucket, String key, String uploadId, String shardSet, List<SegmentHealer.Rebuilt> rebuilt,
+                          Map<Integer, String> expectedNodes);
 
     @Override
     void close();

@@ -1,4 +1,4 @@
-package io.basalt.storage;
+package io.basalt.core.meta;
 
 import io.basalt.proto.meta.NodeRecord;
 import io.etcd.jetcd.ByteSequence;
@@ -22,8 +22,8 @@ import org.apache.logging.log4j.Logger;
  * current, and a lost lease (etcd unreachable for longer than the TTL) is replaced by a new one.
  * All etcd work runs on one scheduler thread, so lease state needs no locking.
  */
-public final class NodeRegistration implements AutoCloseable {
-    private static final Logger log = LogManager.getLogger(NodeRegistration.class);
+final class EtcdNodeRegistration implements NodeRegistry.Registration {
+    private static final Logger log = LogManager.getLogger(EtcdNodeRegistration.class);
     static final Duration REFRESH_INTERVAL = Duration.ofSeconds(10);
     private static final Duration RETRY_INTERVAL = Duration.ofSeconds(1);
     private static final long OP_TIMEOUT_MS = 5_000;
@@ -37,7 +37,7 @@ public final class NodeRegistration implements AutoCloseable {
     private CloseableClient keepAlive;
     private volatile boolean closed;
 
-    private NodeRegistration(Client client, String key, Duration ttl, Supplier<NodeRecord> record) {
+    private EtcdNodeRegistration(Client client, String key, Duration ttl, Supplier<NodeRecord> record) {
         this.client = client;
         this.key = ByteSequence.from(key, StandardCharsets.UTF_8);
         this.ttlSeconds = Math.max(1, ttl.toSeconds());
@@ -55,17 +55,12 @@ public final class NodeRegistration implements AutoCloseable {
      * Registers the node, waiting for the first attempt; if etcd is unreachable it keeps trying
      * in the background rather than failing the node's start.
      *
-     * @param endpoints comma-separated etcd client URLs
-     * @param prefix key prefix ending with "/", e.g. "/basalt/"
+     * @param client the node's etcd client; the caller closes it after this registration
+     * @param key the node's key, {@code <prefix>nodes/<id>}
      * @param record current record; called at each refresh so free space is fresh
      */
-    public static NodeRegistration start(String endpoints, String prefix, String nodeId, Duration ttl,
-                                         Supplier<NodeRecord> record) {
-        if (!prefix.endsWith("/")) {
-            throw new IllegalArgumentException("etcd prefix must end with '/': " + prefix);
-        }
-        Client client = Client.builder().endpoints(endpoints.split(",")).build();
-        NodeRegistration registration = new NodeRegistration(client, prefix + "nodes/" + nodeId, ttl, record);
+    static EtcdNodeRegistration start(Client client, String key, Duration ttl, Supplier<NodeRecord> record) {
+        EtcdNodeRegistration registration = new EtcdNodeRegistration(client, key, ttl, record);
         try {
             registration.scheduler.submit(registration::refreshAndReschedule).get();
         } catch (Exception e) {
@@ -75,13 +70,8 @@ public final class NodeRegistration implements AutoCloseable {
         return registration;
     }
 
-    /** The etcd client this node registered with, shared so the node keeps one connection. */
-    Client client() {
-        return client;
-    }
-
-    /** Rewrites the record soon rather than at the next periodic refresh, e.g. after a disk failed. */
-    void refreshSoon() {
+    @Override
+    public void refreshSoon() {
         try {
             scheduler.execute(this::tryRefresh);
         } catch (RejectedExecutionException e) {
@@ -188,7 +178,6 @@ public final class NodeRegistration implements AutoCloseable {
                 log.warn("cannot revoke lease of {}; it expires in {} s: {}", key, ttlSeconds, rootMessage(e));
             }
         }
-        client.close();
     }
 
     private static String rootMessage(Throwable t) {

@@ -1,4 +1,4 @@
-package io.basalt.coordinator;
+package io.basalt.core.meta;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -21,16 +21,9 @@ import java.util.concurrent.TimeoutException;
  * again whenever leadership is lost (lease expired or revoked, leader key gone, etcd
  * unreachable for longer than the lease TTL). Callbacks run on the election thread.
  */
-public final class LeaderElection implements AutoCloseable {
+final class EtcdLeaderElection implements LeaderElection {
 
-    /** Told when this process starts and stops leading. */
-    public interface Listener {
-        void elected();
-
-        void lost();
-    }
-
-    private static final Logger log = LogManager.getLogger(LeaderElection.class);
+    private static final Logger log = LogManager.getLogger(EtcdLeaderElection.class);
     private static final long CHECK_MILLIS = 1000;
 
     private final Client client;
@@ -44,7 +37,7 @@ public final class LeaderElection implements AutoCloseable {
     private volatile LeaderKey leaderKey;
     private volatile long leaseId;
 
-    public LeaderElection(Client client, String electionKey, String id, long ttlSeconds, Listener listener) {
+    EtcdLeaderElection(Client client, String electionKey, String id, long ttlSeconds, Listener listener) {
         this.client = client;
         this.name = ByteSequence.from(electionKey, StandardCharsets.UTF_8);
         this.proposal = ByteSequence.from(id, StandardCharsets.UTF_8);
@@ -54,11 +47,13 @@ public final class LeaderElection implements AutoCloseable {
         this.thread.setDaemon(true);
     }
 
+    @Override
     public LeaderElection start() {
         thread.start();
         return this;
     }
 
+    @Override
     public boolean isLeader() {
         return leader;
     }

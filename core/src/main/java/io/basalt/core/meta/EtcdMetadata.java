@@ -1,0 +1,110 @@
+package io.basalt.core.meta;
+
+import io.etcd.jetcd.Client;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** {@link ClusterMetadata} on one etcd cluster, over one client. */
+public final class EtcdMetadata implements ClusterMetadata {
+
+    private final Client client;
+    private final Keys keys;
+    private final boolean ownsClient;
+    private final EtcdMetadataStore store;
+    private final EtcdHealQueue heals;
+    private final EtcdGarbageQueue garbage;
+    private final EtcdClusterAdmin admin;
+    private final EtcdNodeRegistry nodes;
+    private final EtcdRecordInventory inventory;
+
+    private EtcdMetadata(Client client, Keys keys, boolean ownsClient) {
+        this.client = client;
+        this.keys = keys;
+        this.ownsClient = ownsClient;
+        this.store = new EtcdMetadataStore(client, keys);
+        this.heals = new EtcdHealQueue(client.getKVClient(), keys);
+        this.garbage = new EtcdGarbageQueue(client.getKVClient(), keys);
+        this.admin = new EtcdClusterAdmin(client, keys);
+        this.nodes = new EtcdNodeRegistry(client, keys);
+        this.inventory = new EtcdRecordInventory(client.getKVClient(), keys);
+    }
+
+    /** Connects with the timeouts and keep-alives every Basalt process uses ({@link Etcd#connect}). */
+    public static EtcdMetadata connect(List<String> endpoints, Keys keys) {
+        return new EtcdMetadata(Etcd.connect(endpoints), keys, true);
+    }
+
+    /**
+     * Connects with jetcd's own defaults instead: what storage nodes have always done (their lease
+     * keep-alive and refresh timing were tuned with them), kept so that moving their etcd calls here
+     * changed nothing.
+     */
+    public static EtcdMetadata connectWithJetcdDefaults(List<String> endpoints, Keys keys) {
+        return new EtcdMetadata(Client.builder().endpoints(endpoints.toArray(String[]::new)).build(), keys, true);
+    }
+
+    /** Over a client the caller keeps and closes itself (tests that also read etcd directly). */
+    public static EtcdMetadata over(Client client, Keys keys) {
+        return new EtcdMetadata(client, keys, false);
+    }
+
+    public Client client() {
+        return client;
+    }
+
+    public Keys keys() {
+        return keys;
+    }
+
+    @Override
+    public MetadataStore store() {
+        return store;
+    }
+
+    @Override
+    public HealQueue heals() {
+        return heals;
+    }
+
+    @Override
+    public GarbageQueue garbage() {
+        return garbage;
+    }
+
+    @Override
+    public ClusterAdmin admin() {
+        return admin;
+    }
+
+    @Override
+    public NodeRegistry nodes() {
+        return nodes;
+    }
+
+    @Override
+    public RecordInventory inventory() {
+        return inventory;
+    }
+
+    @Override
+    public LeaderElection election(String candidateId, long ttlSeconds, LeaderElection.Listener listener) {
+        return new EtcdLeaderElection(client, keys.election(), candidateId, ttlSeconds, listener);
+    }
+
+    /** etcd's cluster id. */
+    @Override
+    public String clusterId() {
+        try {
+            return Long.toHexString(client.getClusterClient().listMember().get(10, TimeUnit.SECONDS)
+                    .getHeader().getClusterId());
+        } catch (Exception e) {
+            throw new MetadataUnavailableException("etcd: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (ownsClient) client.close();
+    }
+}

@@ -1,0 +1,7 @@
+package io.basalt.core.meta;
+
+/** A watch on metadata; closing it stops the callbacks. */
+public interface Subscription extends AutoCloseable {
+    @Override
+    void close();
+}
