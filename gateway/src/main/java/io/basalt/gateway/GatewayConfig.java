@@ -46,11 +46,6 @@ public record GatewayConfig(String host, int port, List<String> etcdEndpoints, S
                 Credentials.single("minioadmin", "minioadmin"), 64, 30_000, S3_MIN_PART_SIZE, null);
     }
 
-    public GatewayConfig withPrefix(String prefix) {
-        return new GatewayConfig(host, port, etcdEndpoints, prefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ioTimeoutMs, minPartSize, domain, metricsListen, writeQuorum, shutdownGrace);
-    }
-
     public GatewayConfig withIoTimeoutMs(long ms) {
         return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
                 workerThreads, ms, minPartSize, domain, metricsListen, writeQuorum, shutdownGrace);

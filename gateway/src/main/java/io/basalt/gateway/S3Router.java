@@ -23,6 +23,7 @@ import io.basalt.gateway.s3.HttpDates;
 import io.basalt.gateway.s3.Responses;
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
+import io.basalt.gateway.s3.S3Operation;
 import io.basalt.gateway.s3.S3Request;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -36,8 +37,8 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 
 /**
- * Authenticates every S3 request and sends it to the handler of its operation family.
- * Adding an S3 operation means one handler method and one line here.
+ * Authenticates every S3 request, runs the handler of its operation (named by {@link S3Operation}'s
+ * table) and turns whatever goes wrong into an S3 error answer.
  */
 public final class S3Router implements HttpHandler {
 
@@ -89,15 +90,16 @@ public final class S3Router implements HttpHandler {
         S3Request req = null;
         try {
             req = S3Request.parse(ex, domain);
-            Route route = route(req);
-            tracked.operation(route.operation());
+            S3Operation op = S3Operation.of(req, admin != null);
+            tracked.operation(op.label());
             SigV4.Verified auth = sigV4.verify(req);
             // Only an authenticated request is invited to send its body.
             if ("100-continue".equalsIgnoreCase(String.valueOf(req.header("Expect")).trim())) {
                 HttpContinue.sendContinueResponseBlocking(ex);
             }
             req.body(BodyVerifier.wrap(new ClientBody(tracked.count(ex.getInputStream())), auth));
-            dispatch(req, route);
+            if (req.key() != null && op != S3Operation.ADMIN_INFO) requireNullVersion(req);
+            action(op).handle(req);
         } catch (S3Exception e) {
             fail(ex, e, req, requestId);
         } catch (BucketBusyException e) {
@@ -121,77 +123,62 @@ public final class S3Router implements HttpHandler {
         }
     }
 
-    /** A handler method of the router. */
+    /** A handler method. */
     @FunctionalInterface
     private interface Action {
         void handle(S3Request req) throws Exception;
     }
 
-    /** The S3 operation a request is (its metrics label) and the handler that serves it. */
-    private record Route(String operation, Action action) {}
+    /** The handler method of each operation of {@link S3Operation}'s table. */
+    private Action action(S3Operation op) {
+        return switch (op) {
+            case ADMIN_INFO -> admin::handle;
+            case LIST_BUCKETS -> buckets::listBuckets;
 
-    private void dispatch(S3Request req, Route route) throws Exception {
-        // Subresources go first so that PUT /b?policy never creates a bucket; the admin API and
-        // ListBuckets name no bucket and so are never subresource requests.
-        boolean adminApi = admin != null && AdminInfoHandler.isAdmin(req);
-        if (req.bucket() != null && !adminApi && subresources.handle(req)) return;
-        route.action().handle(req);
-    }
+            case CREATE_BUCKET -> buckets::create;
+            case HEAD_BUCKET -> buckets::head;
+            case DELETE_BUCKET -> buckets::delete;
+            case GET_BUCKET_LOCATION -> buckets::location;
+            case LIST_OBJECTS -> lists::listV1;
+            case LIST_OBJECTS_V2 -> lists::listV2;
+            case LIST_OBJECT_VERSIONS -> versions::list;
+            case LIST_MULTIPART_UPLOADS -> multipart::listUploads;
+            case DELETE_OBJECTS -> batchDeletes::deleteObjects;
 
-    /** Which operation a request is; decides only, runs nothing. */
-    private Route route(S3Request req) {
-        if (admin != null && AdminInfoHandler.isAdmin(req)) return new Route("AdminInfo", admin::handle);
-        if (req.bucket() == null) {
-            return req.method().equals("GET") ? new Route("ListBuckets", buckets::listBuckets) : notAllowed();
-        }
-        Route plain = bucketOrObjectRoute(req);
-        // answered by the subresource handler in dispatch; the plain action only if it declines
-        return SubresourceHandler.serves(req) ? new Route("Subresource", plain.action()) : plain;
-    }
+            case PUT_OBJECT -> puts::put;
+            case COPY_OBJECT -> copies::copy;
+            case GET_OBJECT -> gets::get;
+            case HEAD_OBJECT -> gets::head;
+            case DELETE_OBJECT -> deletes::delete;
+            case CREATE_MULTIPART_UPLOAD -> multipart::create;
+            case UPLOAD_PART -> multipart::uploadPart;
+            case UPLOAD_PART_COPY -> multipart::uploadPartCopy;
+            case LIST_PARTS -> multipart::listParts;
+            case COMPLETE_MULTIPART_UPLOAD -> multipart::complete;
+            case ABORT_MULTIPART_UPLOAD -> multipart::abort;
 
-    private Route bucketOrObjectRoute(S3Request req) {
-        String m = req.method();
-        if (req.key() == null) {
-            return switch (m) {
-                case "PUT" -> new Route("CreateBucket", buckets::create);
-                case "HEAD" -> new Route("HeadBucket", buckets::head);
-                case "DELETE" -> new Route("DeleteBucket", buckets::delete);
-                case "GET" -> {
-                    if (req.hasQuery("location")) yield new Route("GetBucketLocation", buckets::location);
-                    else if (req.hasQuery("uploads")) yield new Route("ListMultipartUploads", multipart::listUploads);
-                    else if (req.hasQuery("versions")) yield new Route("ListObjectVersions", versions::list);
-                    else if ("2".equals(req.queryParam("list-type"))) yield new Route("ListObjectsV2", lists::listV2);
-                    else yield new Route("ListObjects", lists::listV1);
-                }
-                case "POST" -> req.hasQuery("delete") ? new Route("DeleteObjects", batchDeletes::deleteObjects)
-                        : notAllowed();
-                default -> notAllowed();
+            case GET_BUCKET_VERSIONING -> subresources::bucketVersioning;
+            case GET_BUCKET_ACL -> subresources::bucketAcl;
+            case GET_OBJECT_ACL -> subresources::objectAcl;
+            case GET_OBJECT_TAGGING -> subresources::objectTagging;
+            case GET_BUCKET_TAGGING -> subresources::bucketTagging;
+            case GET_BUCKET_LIFECYCLE -> subresources::bucketLifecycle;
+            case GET_BUCKET_POLICY -> subresources::bucketPolicy;
+            case GET_BUCKET_CORS -> subresources::bucketCors;
+            case GET_BUCKET_ENCRYPTION -> subresources::bucketEncryption;
+            case GET_OBJECT_LOCK_CONFIGURATION -> subresources::objectLockConfiguration;
+
+            case NOT_IMPLEMENTED -> SubresourceHandler::notImplemented;
+            case NOT_ALLOWED -> req -> {
+                throw new S3Exception(S3Error.METHOD_NOT_ALLOWED);
             };
-        }
-        return switch (m) {
-            case "PUT" -> {
-                if (req.hasQuery("uploadId") && req.header("x-amz-copy-source") != null) {
-                    yield new Route("UploadPartCopy", multipart::uploadPartCopy);
-                } else if (req.hasQuery("uploadId")) yield new Route("UploadPart", multipart::uploadPart);
-                else if (req.header("x-amz-copy-source") != null) yield new Route("CopyObject", copies::copy);
-                else yield new Route("PutObject", puts::put);
-            }
-            case "GET" -> req.hasQuery("uploadId") ? new Route("ListParts", multipart::listParts)
-                    : new Route("GetObject", gets::get);
-            case "HEAD" -> new Route("HeadObject", gets::head);
-            case "DELETE" -> req.hasQuery("uploadId") ? new Route("AbortMultipartUpload", multipart::abort)
-                    : new Route("DeleteObject", deletes::delete);
-            case "POST" -> {
-                if (req.hasQuery("uploads")) yield new Route("CreateMultipartUpload", multipart::create);
-                else if (req.hasQuery("uploadId")) yield new Route("CompleteMultipartUpload", multipart::complete);
-                else yield notAllowed();
-            }
-            default -> notAllowed();
         };
     }
 
-    private static Route notAllowed() {
-        return new Route("Unknown", r -> { throw new S3Exception(S3Error.METHOD_NOT_ALLOWED); });
+    /** Buckets are unversioned: an object's only version is "null", and any other id names one that cannot exist. */
+    private static void requireNullVersion(S3Request req) {
+        String versionId = req.queryParam("versionId");
+        if (versionId != null && !versionId.equals("null")) throw new S3Exception(S3Error.NO_SUCH_VERSION);
     }
 
     private static void fail(HttpServerExchange ex, S3Exception e, S3Request req, String requestId) {

@@ -33,7 +33,6 @@ public final class AwsChunkedInputStream extends InputStream {
     private long remaining;
     private boolean inChunk;
     private boolean eof;
-    private long decodedLength;
     private boolean readingTrailers;
 
     public AwsChunkedInputStream(InputStream in, SigV4.Verified auth, boolean trailer) {
@@ -46,10 +45,6 @@ public final class AwsChunkedInputStream extends InputStream {
     /** Trailing headers (e.g. x-amz-checksum-crc32c), available once the stream has ended. */
     public Map<String, String> trailers() {
         return trailers;
-    }
-
-    public long decodedLength() {
-        return decodedLength;
     }
 
     @Override
@@ -68,7 +63,6 @@ public final class AwsChunkedInputStream extends InputStream {
         if (n < 0) throw new S3Exception(S3Error.INCOMPLETE_BODY);
         if (auth != null) chunkDigest.update(b, off, n);
         remaining -= n;
-        decodedLength += n;
         return n;
     }
 

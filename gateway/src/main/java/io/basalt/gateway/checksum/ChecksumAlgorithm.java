@@ -23,14 +23,6 @@ public enum ChecksumAlgorithm {
         return null;
     }
 
-    public static ChecksumAlgorithm fromName(String name) {
-        try {
-            return valueOf(name.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
-
     /** A fresh running digest. */
     public Digest newDigest() {
         return switch (this) {

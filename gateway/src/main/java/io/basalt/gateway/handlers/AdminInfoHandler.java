@@ -19,8 +19,6 @@ import java.util.function.Supplier;
  */
 public final class AdminInfoHandler {
 
-    /** MinIO reserves this bucket name for its own APIs, so path-style /minio/admin/... never names a user object. */
-    static final String BUCKET = "minio";
     private static final String INFO = "admin/v3/info";
 
     private final Membership membership;
@@ -31,10 +29,6 @@ public final class AdminInfoHandler {
     public AdminInfoHandler(Membership membership, Supplier<String> clusterId) {
         this.membership = membership;
         this.clusterId = clusterId;
-    }
-
-    public static boolean isAdmin(S3Request req) {
-        return !req.virtualHosted() && BUCKET.equals(req.bucket()) && req.key() != null && req.key().startsWith("admin/");
     }
 
     public void handle(S3Request req) {

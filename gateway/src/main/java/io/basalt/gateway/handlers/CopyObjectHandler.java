@@ -7,7 +7,6 @@ import io.basalt.gateway.s3.S3Exception;
 import io.basalt.gateway.s3.S3Request;
 import io.basalt.gateway.s3.Xml;
 import io.basalt.proto.meta.ObjectRecord;
-import io.basalt.proto.meta.Segment;
 
 import java.io.IOException;
 
@@ -22,11 +21,11 @@ public final class CopyObjectHandler {
     static final long MAX_COPY_BYTES = 5L << 30;
 
     private final S3Context ctx;
-    private final ObjectCopier copier;
+    private final ObjectWriter writer;
 
     public CopyObjectHandler(S3Context ctx) {
         this.ctx = ctx;
-        this.copier = new ObjectCopier(ctx);
+        this.writer = new ObjectWriter(ctx);
     }
 
     public void copy(S3Request req) throws IOException {
@@ -47,22 +46,16 @@ public final class CopyObjectHandler {
             throw new S3Exception(S3Error.INVALID_REQUEST,
                     "The specified copy source is larger than the maximum allowable size for a copy source: " + MAX_COPY_BYTES);
         }
-        Segment seg = copier.copy(source, src, 0, source.getSize());
-        ObjectRecord.Builder rec = ObjectRecord.newBuilder()
-                .setVersionId(seg.getShardSet())
-                .setSize(seg.getSize())
-                .setEtag(seg.getMd5Hex())
-                .setModifiedUnixMs(System.currentTimeMillis())
-                .addSegments(seg);
-        if (replace) {
-            ObjectHeaders.capture(req, rec);
-        } else {
-            rec.setContentType(source.getContentType())
-                    .putAllUserMetadata(source.getUserMetadataMap())
-                    .putAllHeaders(source.getHeadersMap());
-        }
-        ObjectRecord committed = rec.build();
-        PutObjectHandler.commit(ctx, req, committed, PutCondition.NONE);
+        ObjectWriter.Written copy = writer.copy(source, src, 0, source.getSize());
+        ObjectRecord committed = writer.commitObject(req, copy, rec -> {
+            if (replace) {
+                ObjectHeaders.capture(req, rec);
+            } else {
+                rec.setContentType(source.getContentType())
+                        .putAllUserMetadata(source.getUserMetadataMap())
+                        .putAllHeaders(source.getHeadersMap());
+            }
+        }, PutCondition.NONE);
         Responses.xml(req.exchange(), 200, new Xml().root("CopyObjectResult")
                 .element("LastModified", Xml.iso(committed.getModifiedUnixMs()))
                 .element("ETag", Responses.quoted(committed.getEtag()))

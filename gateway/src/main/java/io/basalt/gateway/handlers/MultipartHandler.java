@@ -11,7 +11,6 @@ import io.basalt.gateway.s3.Xml;
 import io.basalt.gateway.s3.XmlBody;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.PartRecord;
-import io.basalt.proto.meta.Segment;
 import io.basalt.proto.meta.UploadRecord;
 import org.w3c.dom.Element;
 
@@ -35,11 +34,11 @@ public final class MultipartHandler {
     static final int MAX_PARTS = 10_000;
 
     private final S3Context ctx;
-    private final ObjectCopier copier;
+    private final ObjectWriter writer;
 
     public MultipartHandler(S3Context ctx) {
         this.ctx = ctx;
-        this.copier = new ObjectCopier(ctx);
+        this.writer = new ObjectWriter(ctx);
     }
 
     public void create(S3Request req) {
@@ -68,19 +67,9 @@ public final class MultipartHandler {
     public void uploadPart(S3Request req) throws IOException {
         int partNumber = partNumber(req.queryParam("partNumber"));
         UploadRecord upload = requireUpload(req);
-        PutObjectHandler.requireLength(req);
-        PutObjectHandler.StoredBody body = PutObjectHandler.writeBody(ctx, req);
-        Segment seg = body.segment();
-        PartRecord part = PartRecord.newBuilder()
-                .setPartNumber(partNumber)
-                .setModifiedUnixMs(System.currentTimeMillis())
-                .setSegment(seg)
-                .putAllChecksums(body.checksums())
-                .build();
-        if (!ctx.meta().putPart(upload.getBucket(), upload.getUploadId(), part)) {
-            ctx.data().discard(seg);
-            throw new S3Exception(S3Error.NO_SUCH_UPLOAD);
-        }
+        ObjectWriter.requireLength(req);
+        ObjectWriter.Written body = writer.body(req);
+        writer.commitPart(upload, partNumber, body);
         body.writeHeaders(req.exchange().getResponseHeaders());
         Responses.empty(req.exchange(), 200);
     }
@@ -109,16 +98,10 @@ public final class MultipartHandler {
             if (last < offset || last >= source.getSize()) throw new S3Exception(S3Error.INVALID_RANGE);
             length = last - offset + 1;
         }
-        Segment seg = copier.copy(source, src, offset, length);
-        PartRecord part = PartRecord.newBuilder().setPartNumber(partNumber).setModifiedUnixMs(System.currentTimeMillis())
-                .setSegment(seg).build();
-        if (!ctx.meta().putPart(upload.getBucket(), upload.getUploadId(), part)) {
-            ctx.data().discard(seg);
-            throw new S3Exception(S3Error.NO_SUCH_UPLOAD);
-        }
+        PartRecord part = writer.commitPart(upload, partNumber, writer.copy(source, src, offset, length));
         Responses.xml(req.exchange(), 200, new Xml().root("CopyPartResult")
                 .element("LastModified", Xml.iso(part.getModifiedUnixMs()))
-                .element("ETag", Responses.quoted(seg.getMd5Hex()))
+                .element("ETag", Responses.quoted(part.getSegment().getMd5Hex()))
                 .close("CopyPartResult"));
     }
 

@@ -3,44 +3,18 @@ package io.basalt.gateway.handlers;
 import io.basalt.gateway.s3.Responses;
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
+import io.basalt.gateway.s3.S3Operation;
 import io.basalt.gateway.s3.S3Request;
 import io.basalt.gateway.s3.Xml;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
- * Bucket and object subresources ({@code ?acl}, {@code ?policy}, ...). Runs before the
- * router's plain dispatch so that a subresource request is never mistaken for an operation on
- * the bucket or object itself ({@code PUT /b?policy} must not create a bucket,
- * {@code DELETE /b/k?tagging} must not delete the object). The probes common tools make are
- * answered as an unversioned us-east-1 bucket without configuration would; the rest is 501.
+ * Bucket and object subresources ({@code ?acl}, {@code ?policy}, ...) other than those of the
+ * operation families. The probes common tools make are answered as an unversioned us-east-1
+ * bucket without configuration would; every other subresource is refused with 501.
  */
 public final class SubresourceHandler {
-
-    /** S3's subresource names; other query parameters (prefix, max-keys, X-Amz-*, ...) are not. */
-    static final Set<String> SUBRESOURCES = Set.of("accelerate", "acl", "analytics", "attributes", "cors", "delete",
-            "encryption", "intelligent-tiering", "inventory", "legal-hold", "lifecycle", "location", "logging",
-            "metadataConfiguration", "metadataTable", "metrics", "notification", "object-lock", "ownershipControls",
-            "policy", "policyStatus", "publicAccessBlock", "renameObject", "replication", "requestPayment", "restore",
-            "retention", "select", "select-type", "session", "tagging", "torrent", "uploadId", "uploads", "versioning",
-            "versions", "website");
-
-    /** Combinations the router dispatches to an operation handler: "METHOD target subresource". */
-    private static final Set<String> ROUTED = Set.of(
-            "GET bucket location", "GET bucket uploads", "GET bucket versions", "POST bucket delete",
-            "POST object uploads", "PUT object uploadId", "GET object uploadId", "DELETE object uploadId",
-            "POST object uploadId");
-
-    private static final Map<String, S3Error> ABSENT_BUCKET_CONFIG = Map.of(
-            "tagging", S3Error.NO_SUCH_TAG_SET,
-            "lifecycle", S3Error.NO_SUCH_LIFECYCLE_CONFIGURATION,
-            "policy", S3Error.NO_SUCH_BUCKET_POLICY,
-            "cors", S3Error.NO_SUCH_CORS_CONFIGURATION,
-            "encryption", S3Error.SSE_CONFIGURATION_NOT_FOUND,
-            "object-lock", S3Error.OBJECT_LOCK_CONFIGURATION_NOT_FOUND);
 
     private final S3Context ctx;
     private final String ownerId;
@@ -50,64 +24,62 @@ public final class SubresourceHandler {
         this.ownerId = ownerId;
     }
 
-    /**
-     * Whether {@link #handle} answers this request (or refuses it) rather than leaving it to the
-     * router; decides only, so the router can name the operation before running anything.
-     */
-    public static boolean serves(S3Request req) {
-        List<String> named = new ArrayList<>();
-        for (String q : req.query().keySet()) {
-            if (SUBRESOURCES.contains(q)) named.add(q);
-        }
-        if (named.isEmpty()) return false;
-        if (named.size() > 1) return true;
-        return !ROUTED.contains(req.method() + (req.key() != null ? " object " : " bucket ") + named.get(0));
+    public void bucketVersioning(S3Request req) {
+        ctx.requireBucket(req.bucket());
+        Responses.xml(req.exchange(), 200, new Xml().root("VersioningConfiguration").close("VersioningConfiguration"));
     }
 
-    /**
-     * Answers the request when it names a subresource this class serves, refuses it (501) when it
-     * names one nobody serves, and returns false when the router should dispatch it.
-     */
-    public boolean handle(S3Request req) {
-        boolean object = req.key() != null;
-        String versionId = req.queryParam("versionId");
-        // Every object's only version is "null"; any other id names a version that cannot exist.
-        if (object && versionId != null && !versionId.equals("null")) throw new S3Exception(S3Error.NO_SUCH_VERSION);
-        List<String> named = new ArrayList<>();
-        for (String q : req.query().keySet()) {
-            if (SUBRESOURCES.contains(q)) named.add(q);
-        }
-        String method = req.method();
-        if (named.isEmpty()) return false;
-        if (named.size() > 1) throw notImplemented(String.join(", ", named));
-        String sub = named.get(0);
-        String combo = method + (object ? " object " : " bucket ") + sub;
-        if (ROUTED.contains(combo)) return false;
-        switch (combo) {
-            case "GET bucket versioning" -> {
-                ctx.requireBucket(req.bucket());
-                Responses.xml(req.exchange(), 200, new Xml().root("VersioningConfiguration").close("VersioningConfiguration"));
-            }
-            case "GET bucket acl" -> {
-                ctx.requireBucket(req.bucket());
-                acl(req);
-            }
-            case "GET object acl" -> {
-                requireObject(req);
-                acl(req);
-            }
-            case "GET object tagging" -> {
-                requireObject(req);
-                Responses.xml(req.exchange(), 200, new Xml().root("Tagging").empty("TagSet").close("Tagging"));
-            }
-            default -> {
-                S3Error absent = ABSENT_BUCKET_CONFIG.get(sub);
-                if (absent == null || object || !method.equals("GET")) throw notImplemented(method + " ?" + sub);
-                ctx.requireBucket(req.bucket());
-                throw new S3Exception(absent);
-            }
-        }
-        return true;
+    public void bucketAcl(S3Request req) {
+        ctx.requireBucket(req.bucket());
+        acl(req);
+    }
+
+    public void objectAcl(S3Request req) {
+        requireObject(req);
+        acl(req);
+    }
+
+    public void objectTagging(S3Request req) {
+        requireObject(req);
+        Responses.xml(req.exchange(), 200, new Xml().root("Tagging").empty("TagSet").close("Tagging"));
+    }
+
+    // A bucket here never has any of these configurations.
+
+    public void bucketTagging(S3Request req) {
+        absent(req, S3Error.NO_SUCH_TAG_SET);
+    }
+
+    public void bucketLifecycle(S3Request req) {
+        absent(req, S3Error.NO_SUCH_LIFECYCLE_CONFIGURATION);
+    }
+
+    public void bucketPolicy(S3Request req) {
+        absent(req, S3Error.NO_SUCH_BUCKET_POLICY);
+    }
+
+    public void bucketCors(S3Request req) {
+        absent(req, S3Error.NO_SUCH_CORS_CONFIGURATION);
+    }
+
+    public void bucketEncryption(S3Request req) {
+        absent(req, S3Error.SSE_CONFIGURATION_NOT_FOUND);
+    }
+
+    public void objectLockConfiguration(S3Request req) {
+        absent(req, S3Error.OBJECT_LOCK_CONFIGURATION_NOT_FOUND);
+    }
+
+    /** 501 for a subresource nobody serves, or several named at once. */
+    public static void notImplemented(S3Request req) {
+        List<String> named = S3Operation.subresources(req);
+        String what = named.size() == 1 ? req.method() + " ?" + named.get(0) : String.join(", ", named);
+        throw new S3Exception(S3Error.NOT_IMPLEMENTED, "Basalt does not implement " + what + ".");
+    }
+
+    private void absent(S3Request req, S3Error error) {
+        ctx.requireBucket(req.bucket());
+        throw new S3Exception(error);
     }
 
     private void requireObject(S3Request req) {
@@ -126,9 +98,5 @@ public final class SubresourceHandler {
                 .close("Grant").close("AccessControlList")
                 .close("AccessControlPolicy");
         Responses.xml(req.exchange(), 200, doc);
-    }
-
-    private static S3Exception notImplemented(String what) {
-        return new S3Exception(S3Error.NOT_IMPLEMENTED, "Basalt does not implement " + what + ".");
     }
 }

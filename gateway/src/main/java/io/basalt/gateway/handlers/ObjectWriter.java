@@ -1,0 +1,149 @@
+package io.basalt.gateway.handlers;
+
+import io.basalt.core.meta.BucketBusyException;
+import io.basalt.core.meta.MetadataStore.PutCondition;
+import io.basalt.core.meta.MetadataStore.PutOutcome;
+import io.basalt.gateway.auth.AwsChunkedInputStream;
+import io.basalt.gateway.checksum.ChecksumVerifyingInputStream;
+import io.basalt.gateway.checksum.RequestChecksum;
+import io.basalt.gateway.s3.Responses;
+import io.basalt.gateway.s3.S3Error;
+import io.basalt.gateway.s3.S3Exception;
+import io.basalt.gateway.s3.S3Request;
+import io.basalt.proto.meta.ObjectRecord;
+import io.basalt.proto.meta.PartRecord;
+import io.basalt.proto.meta.Segment;
+import io.basalt.proto.meta.UploadRecord;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.HttpString;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * How PutObject, CopyObject, UploadPart and UploadPartCopy store bytes: first into a new shard
+ * set ({@link #body} or {@link #copy}), then one metadata commit that makes them visible
+ * ({@link #commitObject} or {@link #commitPart}). Shards that no record will reference are
+ * discarded at once, when a check on the body fails or the commit is refused; when the commit's
+ * outcome is unknown (etcd unreachable) they stay for the coordinator's GC, as the record may exist.
+ */
+final class ObjectWriter {
+
+    /** Bytes durable on the storage nodes that no record references yet, with the checksums they passed. */
+    record Written(Segment segment, Map<String, String> checksums) {
+        /** The ETag and checksums, as PutObject and UploadPart answer them. */
+        void writeHeaders(HeaderMap out) {
+            out.put(HttpString.tryFromString("ETag"), Responses.quoted(segment.getMd5Hex()));
+            checksums.forEach((name, value) -> out.put(HttpString.tryFromString(name), value));
+        }
+    }
+
+    private final S3Context ctx;
+    private final ObjectCopier copier;
+
+    ObjectWriter(S3Context ctx) {
+        this.ctx = ctx;
+        this.copier = new ObjectCopier(ctx);
+    }
+
+    /** A body of unknown length is refused before anything is written. */
+    static void requireLength(S3Request req) {
+        String te = req.header("Transfer-Encoding");
+        if (req.contentLength() < 0 && (te == null || !te.toLowerCase(Locale.ROOT).contains("chunked"))) {
+            throw new S3Exception(S3Error.MISSING_CONTENT_LENGTH);
+        }
+    }
+
+    /**
+     * Streams the request body into a new shard set. The signature checks run as it is read;
+     * Content-MD5, the decoded length and any x-amz-checksum run once it has ended.
+     */
+    Written body(S3Request req) throws IOException {
+        byte[] contentMd5 = contentMd5(req.header("Content-MD5"));
+        InputStream body = RequestChecksum.wrap(req);
+        Segment seg = ctx.data().write(body);
+        try {
+            if (contentMd5 != null && !HexFormat.of().formatHex(contentMd5).equals(seg.getMd5Hex())) {
+                throw new S3Exception(S3Error.BAD_DIGEST);
+            }
+            // compared as text: a client's non-number is a mismatch (400), not a NumberFormatException (500)
+            String decoded = req.header("X-Amz-Decoded-Content-Length");
+            if (decoded != null && req.body() instanceof AwsChunkedInputStream && !decoded.trim().equals(String.valueOf(seg.getSize()))) {
+                throw new S3Exception(S3Error.INCOMPLETE_BODY);
+            }
+        } catch (RuntimeException e) {
+            ctx.data().discard(seg);
+            throw e;
+        }
+        Map<String, String> checksums = body instanceof ChecksumVerifyingInputStream c
+                ? Map.of(c.algorithm().header(), c.value()) : Map.of();
+        return new Written(seg, checksums);
+    }
+
+    /** Copies bytes [offset, offset+length) of an existing object into a new shard set. */
+    Written copy(ObjectRecord source, CopySource src, long offset, long length) throws IOException {
+        return new Written(copier.copy(source, src, offset, length), Map.of());
+    }
+
+    /**
+     * Commits the written bytes as the new version of the request's object; {@code metadata}
+     * adds its content type and headers. Returns the record committed.
+     */
+    ObjectRecord commitObject(S3Request req, Written written, Consumer<ObjectRecord.Builder> metadata,
+                              PutCondition condition) {
+        Segment seg = written.segment();
+        ObjectRecord.Builder rec = ObjectRecord.newBuilder()
+                .setVersionId(seg.getShardSet())
+                .setSize(seg.getSize())
+                .setEtag(seg.getMd5Hex())
+                .setModifiedUnixMs(System.currentTimeMillis())
+                .addSegments(seg)
+                .putAllChecksums(written.checksums());
+        metadata.accept(rec);
+        ObjectRecord record = rec.build();
+        PutOutcome outcome;
+        try {
+            outcome = ctx.meta().putObject(req.bucket(), req.key(), record, condition);
+        } catch (BucketBusyException e) {
+            ctx.data().discard(seg); // refused, not merely unknown: nothing references the shards
+            throw e;
+        }
+        if (outcome != PutOutcome.COMMITTED) {
+            ctx.data().discard(seg);
+            throw new S3Exception(outcome == PutOutcome.NO_SUCH_BUCKET ? S3Error.NO_SUCH_BUCKET : S3Error.PRECONDITION_FAILED);
+        }
+        return record;
+    }
+
+    /** Commits the written bytes as part {@code partNumber} of an upload. Returns the part committed. */
+    PartRecord commitPart(UploadRecord upload, int partNumber, Written written) {
+        Segment seg = written.segment();
+        PartRecord part = PartRecord.newBuilder()
+                .setPartNumber(partNumber)
+                .setModifiedUnixMs(System.currentTimeMillis())
+                .setSegment(seg)
+                .putAllChecksums(written.checksums())
+                .build();
+        if (!ctx.meta().putPart(upload.getBucket(), upload.getUploadId(), part)) {
+            ctx.data().discard(seg);
+            throw new S3Exception(S3Error.NO_SUCH_UPLOAD);
+        }
+        return part;
+    }
+
+    private static byte[] contentMd5(String header) {
+        if (header == null) return null;
+        try {
+            byte[] md5 = Base64.getDecoder().decode(header.trim());
+            if (md5.length != 16) throw new S3Exception(S3Error.INVALID_DIGEST);
+            return md5;
+        } catch (IllegalArgumentException e) {
+            throw new S3Exception(S3Error.INVALID_DIGEST);
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package io.basalt.gateway.s3;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The S3 operations the gateway answers, and the one table ({@link #of}) that tells which one a
+ * request is from its method, what it names (the service, a bucket or an object) and the
+ * subresource in its query. The router runs the operation's handler and counts the request under
+ * the operation's {@link #label}. A new operation is a constant and a row here, a handler method,
+ * and the line in the router that calls it.
+ */
+public enum S3Operation {
+    ADMIN_INFO("AdminInfo"),
+    LIST_BUCKETS("ListBuckets"),
+
+    CREATE_BUCKET("CreateBucket"),
+    HEAD_BUCKET("HeadBucket"),
+    DELETE_BUCKET("DeleteBucket"),
+    GET_BUCKET_LOCATION("GetBucketLocation"),
+    LIST_OBJECTS("ListObjects"),
+    LIST_OBJECTS_V2("ListObjectsV2"),
+    LIST_OBJECT_VERSIONS("ListObjectVersions"),
+    LIST_MULTIPART_UPLOADS("ListMultipartUploads"),
+    DELETE_OBJECTS("DeleteObjects"),
+
+    PUT_OBJECT("PutObject"),
+    COPY_OBJECT("CopyObject"),
+    GET_OBJECT("GetObject"),
+    HEAD_OBJECT("HeadObject"),
+    DELETE_OBJECT("DeleteObject"),
+    CREATE_MULTIPART_UPLOAD("CreateMultipartUpload"),
+    UPLOAD_PART("UploadPart"),
+    UPLOAD_PART_COPY("UploadPartCopy"),
+    LIST_PARTS("ListParts"),
+    COMPLETE_MULTIPART_UPLOAD("CompleteMultipartUpload"),
+    ABORT_MULTIPART_UPLOAD("AbortMultipartUpload"),
+
+    // The probes tools make, answered as an unversioned bucket without configuration would.
+    GET_BUCKET_VERSIONING("GetBucketVersioning", Labels.SUBRESOURCE),
+    GET_BUCKET_ACL("GetBucketAcl", Labels.SUBRESOURCE),
+    GET_OBJECT_ACL("GetObjectAcl", Labels.SUBRESOURCE),
+    GET_OBJECT_TAGGING("GetObjectTagging", Labels.SUBRESOURCE),
+    GET_BUCKET_TAGGING("GetBucketTagging", Labels.SUBRESOURCE),
+    GET_BUCKET_LIFECYCLE("GetBucketLifecycleConfiguration", Labels.SUBRESOURCE),
+    GET_BUCKET_POLICY("GetBucketPolicy", Labels.SUBRESOURCE),
+    GET_BUCKET_CORS("GetBucketCors", Labels.SUBRESOURCE),
+    GET_BUCKET_ENCRYPTION("GetBucketEncryption", Labels.SUBRESOURCE),
+    GET_OBJECT_LOCK_CONFIGURATION("GetObjectLockConfiguration", Labels.SUBRESOURCE),
+
+    // Refusals. They are operations too so that they are refused only after authentication.
+    /** A subresource nobody serves here, or several at once: 501. */
+    NOT_IMPLEMENTED("NotImplemented", Labels.SUBRESOURCE),
+    /** A method that means nothing on what the request names: 405. */
+    NOT_ALLOWED("MethodNotAllowed", Labels.UNKNOWN);
+
+    /** Metrics labels shared by several operations. */
+    private static final class Labels {
+        // One label for every probe and refusal of a subresource: the set of labels stays small and fixed.
+        static final String SUBRESOURCE = "Subresource";
+        static final String UNKNOWN = "Unknown";
+    }
+
+    /** S3's subresource names; other query parameters (prefix, max-keys, X-Amz-*, ...) are not. */
+    private static final Set<String> SUBRESOURCES = Set.of("accelerate", "acl", "analytics", "attributes", "cors",
+            "delete", "encryption", "intelligent-tiering", "inventory", "legal-hold", "lifecycle", "location", "logging",
+            "metadataConfiguration", "metadataTable", "metrics", "notification", "object-lock", "ownershipControls",
+            "policy", "policyStatus", "publicAccessBlock", "renameObject", "replication", "requestPayment", "restore",
+            "retention", "select", "select-type", "session", "tagging", "torrent", "uploadId", "uploads", "versioning",
+            "versions", "website");
+
+    /** MinIO reserves this bucket name for its own APIs, so path-style /minio/admin/... never names a user object. */
+    private static final String MINIO_BUCKET = "minio";
+
+    private final String s3Name;
+    private final String label;
+
+    S3Operation(String s3Name) {
+        this(s3Name, s3Name);
+    }
+
+    S3Operation(String s3Name, String label) {
+        this.s3Name = s3Name;
+        this.label = label;
+    }
+
+    /** The operation's name in the S3 API reference. */
+    public String s3Name() {
+        return s3Name;
+    }
+
+    /** What the request metrics count it as. */
+    public String label() {
+        return label;
+    }
+
+    /**
+     * The operation a request asks for. Decides only, from the request line and headers, so that it
+     * can run before authentication and name even a refused request in the metrics.
+     *
+     * @param adminApi whether MinIO's admin API is served (else /minio/admin/... is an object like any other)
+     */
+    public static S3Operation of(S3Request req, boolean adminApi) {
+        if (adminApi && !req.virtualHosted() && MINIO_BUCKET.equals(req.bucket())
+                && req.key() != null && req.key().startsWith("admin/")) {
+            return ADMIN_INFO;
+        }
+        // The service itself: ListBuckets, whatever the query says.
+        if (req.bucket() == null) return req.method().equals("GET") ? LIST_BUCKETS : NOT_ALLOWED;
+        List<String> named = subresources(req);
+        if (named.size() > 1) return NOT_IMPLEMENTED;
+        String shape = req.method() + (req.key() == null ? " /bucket" : " /bucket/key")
+                + (named.isEmpty() ? "" : "?" + named.get(0));
+        boolean copy = req.header("x-amz-copy-source") != null;
+        return switch (shape) {
+            case "PUT /bucket" -> CREATE_BUCKET;
+            case "HEAD /bucket" -> HEAD_BUCKET;
+            case "DELETE /bucket" -> DELETE_BUCKET;
+            case "GET /bucket" -> "2".equals(req.queryParam("list-type")) ? LIST_OBJECTS_V2 : LIST_OBJECTS;
+            case "GET /bucket?location" -> GET_BUCKET_LOCATION;
+            case "GET /bucket?versions" -> LIST_OBJECT_VERSIONS;
+            case "GET /bucket?uploads" -> LIST_MULTIPART_UPLOADS;
+            case "POST /bucket?delete" -> DELETE_OBJECTS;
+            case "GET /bucket?versioning" -> GET_BUCKET_VERSIONING;
+            case "GET /bucket?acl" -> GET_BUCKET_ACL;
+            case "GET /bucket?tagging" -> GET_BUCKET_TAGGING;
+            case "GET /bucket?lifecycle" -> GET_BUCKET_LIFECYCLE;
+            case "GET /bucket?policy" -> GET_BUCKET_POLICY;
+            case "GET /bucket?cors" -> GET_BUCKET_CORS;
+            case "GET /bucket?encryption" -> GET_BUCKET_ENCRYPTION;
+            case "GET /bucket?object-lock" -> GET_OBJECT_LOCK_CONFIGURATION;
+
+            case "PUT /bucket/key" -> copy ? COPY_OBJECT : PUT_OBJECT;
+            case "GET /bucket/key" -> GET_OBJECT;
+            case "HEAD /bucket/key" -> HEAD_OBJECT;
+            case "DELETE /bucket/key" -> DELETE_OBJECT;
+            case "POST /bucket/key?uploads" -> CREATE_MULTIPART_UPLOAD;
+            case "PUT /bucket/key?uploadId" -> copy ? UPLOAD_PART_COPY : UPLOAD_PART;
+            case "GET /bucket/key?uploadId" -> LIST_PARTS;
+            case "POST /bucket/key?uploadId" -> COMPLETE_MULTIPART_UPLOAD;
+            case "DELETE /bucket/key?uploadId" -> ABORT_MULTIPART_UPLOAD;
+            case "GET /bucket/key?acl" -> GET_OBJECT_ACL;
+            case "GET /bucket/key?tagging" -> GET_OBJECT_TAGGING;
+
+            // Never the plain call instead: PUT /b?policy must not create a bucket, nor
+            // DELETE /b/k?tagging delete the object.
+            default -> named.isEmpty() ? NOT_ALLOWED : NOT_IMPLEMENTED;
+        };
+    }
+
+    /** The subresources a request's query names, in the order sent. */
+    public static List<String> subresources(S3Request req) {
+        List<String> named = new ArrayList<>();
+        for (String q : req.query().keySet()) {
+            if (SUBRESOURCES.contains(q)) named.add(q);
+        }
+        return named;
+    }
+}
