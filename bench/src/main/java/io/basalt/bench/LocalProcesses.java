@@ -1,11 +1,11 @@
 package io.basalt.bench;
 
+import io.basalt.testkit.FreePorts;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
@@ -21,23 +21,6 @@ import java.util.stream.Stream;
 final class LocalProcesses implements AutoCloseable {
   private final List<Process> started = new ArrayList<>();
 
-  static int freePort(int from) {
-    for (int p = from; p < 65000; p++) {
-      try (Socket s = new Socket()) {
-        s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), p), 100);
-        continue; // something answers
-      } catch (IOException e) {
-        // nothing listening: try to bind
-      }
-      try (ServerSocket ss = new ServerSocket(p, 1, InetAddress.getLoopbackAddress())) {
-        return p;
-      } catch (IOException e) {
-        // taken
-      }
-    }
-    throw new IllegalStateException("no free port from " + from);
-  }
-
   static void wipe(Path dir) throws IOException {
     if (!Files.exists(dir)) return;
     try (Stream<Path> s = Files.walk(dir)) {
@@ -49,7 +32,7 @@ final class LocalProcesses implements AutoCloseable {
   Target startBasalt(Path root, Path data, String ak, String sk, String bucket, int maxConn) throws Exception {
     wipe(data);
     Files.createDirectories(data);
-    int port = freePort(19000);
+    int port = FreePorts.firstFreeFrom(19000);
     Path log = data.resolveSibling(data.getFileName() + "-launcher.log");
     ProcessBuilder pb = new ProcessBuilder(root.resolve("basalt").toString(), "dev", "--no-build",
         "--data", data.toString(), "--port", String.valueOf(port));
@@ -99,7 +82,7 @@ final class LocalProcesses implements AutoCloseable {
   Target startS3Proxy(Path jar, Path data, String ak, String sk, String bucket, int maxConn) throws Exception {
     wipe(data);
     Files.createDirectories(data.resolve("blobs"));
-    int port = freePort(19500);
+    int port = FreePorts.firstFreeFrom(19500);
     Path props = data.resolve("s3proxy.properties");
     Files.writeString(props, String.join("\n",
         "s3proxy.endpoint=http://127.0.0.1:" + port,

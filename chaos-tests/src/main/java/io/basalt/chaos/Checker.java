@@ -1,5 +1,7 @@
 package io.basalt.chaos;
 
+import io.basalt.testkit.Digests;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -73,9 +75,9 @@ public final class Checker {
                     Value v = op.type() == Op.Type.DELETE ? new Value(true, 0, 0, null, op)
                             : new Value(false, op.seed(), op.size(), op.outcome() == Op.Outcome.OK ? op.etag() : null, op);
                     if (op.outcome() == Op.Outcome.OK) {
-                        if (op.type() == Op.Type.PUT && !Objects.equals(op.etag(), Content.md5Hex(content(v)))) {
+                        if (op.type() == Op.Type.PUT && !Objects.equals(op.etag(), Digests.md5Hex(content(v)))) {
                             violation(op, byKey, "PUT acknowledged with ETag " + op.etag() + " but the MD5 of the body is "
-                                    + Content.md5Hex(content(v)));
+                                    + Digests.md5Hex(content(v)));
                         }
                         c.acked = v;
                         c.pending.clear();

@@ -1,5 +1,7 @@
 package io.basalt.chaos;
 
+import io.basalt.testkit.Digests;
+import io.basalt.testkit.SigV4Signer;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.nio.charset.StandardCharsets;
@@ -59,7 +61,7 @@ public final class ClockSkew implements Scenario {
                             body, 10_000, false);
                     expected = ahead ? "RequestTimeTooSkewed" : "AccessDenied";
                 } else {
-                    byte[] head = client.signedHead(method, path, null, Map.of(), SigV4Signer.sha256Hex(body), skewed,
+                    byte[] head = client.signedHead(method, path, null, Map.of(), Digests.sha256Hex(body), skewed,
                             Map.of("Content-Length", String.valueOf(body.length)));
                     a = client.exchange(head, body, 10_000, false);
                     expected = "RequestTimeTooSkewed";
@@ -90,7 +92,7 @@ public final class ClockSkew implements Scenario {
     private void control(HostileClient client, History h, String bucket) throws Exception {
         byte[] body = "control".getBytes(StandardCharsets.UTF_8);
         String path = "/" + bucket + "/control/clock-skew";
-        RawHttp.Answer put = client.exchange(client.signedHead("PUT", path, null, Map.of(), SigV4Signer.sha256Hex(body),
+        RawHttp.Answer put = client.exchange(client.signedHead("PUT", path, null, Map.of(), Digests.sha256Hex(body),
                 Instant.now(), Map.of("Content-Length", String.valueOf(body.length))), body, 10_000, false);
         String q = client.signer.presignQuery("DELETE", client.host, path, Instant.now(), 900);
         RawHttp.Answer del = client.exchange(client.head("DELETE", path, q, Map.of(), Map.of("Content-Length", "0")), null,

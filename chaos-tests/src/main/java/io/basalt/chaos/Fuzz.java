@@ -1,5 +1,7 @@
 package io.basalt.chaos;
 
+import io.basalt.testkit.Digests;
+import io.basalt.testkit.SigV4Signer;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.io.IOException;
@@ -92,7 +94,7 @@ public final class Fuzz implements Scenario {
                     judge(h, k, key, a);
                     if (k.expect() == Expect.WRITE && a.status() / 100 == 2) {
                         String p = "/" + bucket + "/" + SigV4Signer.encode(key, true);
-                        client.exchange(client.signedHead("DELETE", p, null, Map.of(), SigV4Signer.EMPTY_SHA256, Instant.now(),
+                        client.exchange(client.signedHead("DELETE", p, null, Map.of(), Digests.EMPTY_SHA256, Instant.now(),
                                 null), null, ANSWER_MILLIS, false);
                     }
                 }
@@ -149,7 +151,7 @@ public final class Fuzz implements Scenario {
         l.add(new Case("flipped signature", Expect.REJECT, x -> {
             byte[] b = body(x, 200);
             Map<String, String> hd = x.client().signer.sign("PUT", x.client().host, path(x), null, Map.of(),
-                    SigV4Signer.sha256Hex(b), Instant.now()).headers();
+                    Digests.sha256Hex(b), Instant.now()).headers();
             Map<String, String> bad = new LinkedHashMap<>(hd);
             String auth = bad.get("Authorization");
             char last = auth.charAt(auth.length() - 1);
@@ -159,21 +161,21 @@ public final class Fuzz implements Scenario {
         l.add(new Case("wrong credential scope date", Expect.REJECT, x -> {
             byte[] b = body(x, 100);
             Map<String, String> hd = new LinkedHashMap<>(x.client().signer.sign("PUT", x.client().host, path(x), null,
-                    Map.of(), SigV4Signer.sha256Hex(b), Instant.now()).headers());
+                    Map.of(), Digests.sha256Hex(b), Instant.now()).headers());
             hd.put("Authorization", hd.get("Authorization").replaceFirst("/\\d{8}/", "/19990101/"));
             return send(x, x.client().head("PUT", path(x), null, hd, len(b)), b);
         }));
         l.add(new Case("malformed credential scope", Expect.REJECT, x -> {
             byte[] b = body(x, 100);
             Map<String, String> hd = new LinkedHashMap<>(x.client().signer.sign("PUT", x.client().host, path(x), null,
-                    Map.of(), SigV4Signer.sha256Hex(b), Instant.now()).headers());
+                    Map.of(), Digests.sha256Hex(b), Instant.now()).headers());
             hd.put("Authorization", hd.get("Authorization").replaceFirst("/s3/aws4_request", "/s3"));
             return send(x, x.client().head("PUT", path(x), null, hd, len(b)), b);
         }));
         l.add(new Case("unknown access key", Expect.REJECT, x -> {
             byte[] b = body(x, 100);
             SigV4Signer other = new SigV4Signer("nobody", "nothing", "us-east-1");
-            Map<String, String> hd = other.sign("PUT", x.client().host, path(x), null, Map.of(), SigV4Signer.sha256Hex(b),
+            Map<String, String> hd = other.sign("PUT", x.client().host, path(x), null, Map.of(), Digests.sha256Hex(b),
                     Instant.now()).headers();
             return send(x, x.client().head("PUT", path(x), null, hd, len(b)), b);
         }));
@@ -186,7 +188,7 @@ public final class Fuzz implements Scenario {
         l.add(new Case("missing x-amz-content-sha256", Expect.REJECT, x -> {
             byte[] b = body(x, 100);
             Map<String, String> hd = new LinkedHashMap<>(x.client().signer.sign("PUT", x.client().host, path(x), null,
-                    Map.of(), SigV4Signer.sha256Hex(b), Instant.now()).headers());
+                    Map.of(), Digests.sha256Hex(b), Instant.now()).headers());
             hd.remove("x-amz-content-sha256");
             return send(x, x.client().head("PUT", path(x), null, hd, len(b)), b);
         }));
@@ -201,7 +203,7 @@ public final class Fuzz implements Scenario {
         l.add(new Case("payload hash mismatch", Expect.REJECT, x -> {
             byte[] b = body(x, 5000);
             byte[] other = body(x, 5000);
-            return signedPut(x, SigV4Signer.sha256Hex(other), Map.of(), len(b), b);
+            return signedPut(x, Digests.sha256Hex(other), Map.of(), len(b), b);
         }));
         l.add(new Case("body shorter than Content-Length, half-close", Expect.REJECT, x -> {
             byte[] b = body(x, 3000);
@@ -215,7 +217,7 @@ public final class Fuzz implements Scenario {
         l.add(new Case("body shorter than signed length, reset", Expect.REJECT, x -> {
             byte[] b = body(x, 600_000);
             try (RawHttp r = new RawHttp(x.client().port)) {
-                r.send(x.client().signedHead("PUT", path(x), null, Map.of(), SigV4Signer.sha256Hex(b), Instant.now(),
+                r.send(x.client().signedHead("PUT", path(x), null, Map.of(), Digests.sha256Hex(b), Instant.now(),
                         len(b)));
                 r.send(java.util.Arrays.copyOf(b, 1 + x.rnd().nextInt(b.length - 1)));
                 r.reset();
@@ -408,7 +410,7 @@ public final class Fuzz implements Scenario {
             throws IOException {
         byte[] body = b == null ? new byte[0] : b;
         Map<String, String> u = b == null ? Map.of() : len(body);
-        return x.client().exchange(x.client().signedHead(method, p, q, extra, SigV4Signer.sha256Hex(body), Instant.now(), u),
+        return x.client().exchange(x.client().signedHead(method, p, q, extra, Digests.sha256Hex(body), Instant.now(), u),
                 body, ANSWER_MILLIS, method.equals("HEAD"));
     }
 
@@ -486,7 +488,7 @@ public final class Fuzz implements Scenario {
     private static RawHttp.Answer putKey(Ctx x, String rawKey) throws IOException {
         String p = "/" + x.bucket() + "/" + rawKey;
         byte[] b = body(x, 50);
-        return x.client().exchange(x.client().signedHead("PUT", p, null, Map.of(), SigV4Signer.sha256Hex(b), Instant.now(),
+        return x.client().exchange(x.client().signedHead("PUT", p, null, Map.of(), Digests.sha256Hex(b), Instant.now(),
                 len(b)), b, ANSWER_MILLIS, false);
     }
 
@@ -500,13 +502,13 @@ public final class Fuzz implements Scenario {
         String raw = keys[x.rnd().nextInt(keys.length)];
         String p = "/" + x.bucket() + "/" + raw;
         byte[] b = body(x, 64);
-        RawHttp.Answer a = x.client().exchange(x.client().signedHead("PUT", p, null, Map.of(), SigV4Signer.sha256Hex(b),
+        RawHttp.Answer a = x.client().exchange(x.client().signedHead("PUT", p, null, Map.of(), Digests.sha256Hex(b),
                 Instant.now(), len(b)), b, ANSWER_MILLIS, false);
         if (a.status() != 200) return a;
         String key = SigV4Signer.decode(raw, false);
         String canonical = "/" + x.bucket() + "/" + SigV4Signer.encode(key, true);
         RawHttp.Answer got = x.client().exchange(x.client().signedHead("GET", canonical, null, Map.of(),
-                SigV4Signer.EMPTY_SHA256, Instant.now(), null), null, ANSWER_MILLIS, false);
+                Digests.EMPTY_SHA256, Instant.now(), null), null, ANSWER_MILLIS, false);
         signed(x, "DELETE", canonical, null, null);
         if (got.status() != 200 || !got.body().equals(new String(b, StandardCharsets.UTF_8))) {
             return new RawHttp.Answer(RawHttp.End.ANSWER, 500, Map.of(), "<Error><Code>FuzzCheck</Code></Error> key " + key

@@ -1,5 +1,6 @@
 package io.basalt.chaos;
 
+import io.basalt.testkit.SigV4Signer;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.Bucket;
 
@@ -10,15 +11,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * What the fuzz and clock-skew scenarios share: signed raw requests to the gateway, and the bucket the
- * workload of the running scenario writes to (hostile writes aimed at its keys must change nothing, which the
- * checker then proves).
+ * What the fuzz and clock-skew scenarios share (and DurabilityTest's half-sent PUT): signed raw requests to
+ * the first gateway, and the bucket the workload of the running scenario writes to (hostile writes aimed at
+ * its keys must change nothing, which the checker then proves).
  */
 final class HostileClient {
 
     final int port;
     final String host;
-    final SigV4Signer signer = SigV4Signer.cluster();
+    final SigV4Signer signer = new SigV4Signer(ProcessCluster.ACCESS_KEY, ProcessCluster.SECRET_KEY, "us-east-1");
 
     HostileClient(ProcessCluster cluster) {
         this.port = Integer.parseInt(cluster.endpoint().substring(cluster.endpoint().lastIndexOf(':') + 1));

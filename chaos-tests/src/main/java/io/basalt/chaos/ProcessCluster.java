@@ -1,9 +1,10 @@
 package io.basalt.chaos;
 
+import io.basalt.testkit.FreePorts;
+
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,8 +27,9 @@ import java.util.stream.Stream;
 /**
  * A Basalt cluster of real processes on 127.0.0.1, shaped like a production deployment: a 3-member etcd
  * cluster, two coordinators (one leads), N storage nodes and two gateways, each service started from its
- * module's {@code target/basalt-<module>-0.1.0-SNAPSHOT.jar} and {@code target/lib/*} and given every etcd
- * endpoint. Only processes started here are ever signalled, by their own pid.
+ * module's packaged jar and {@code target/lib/*} with the heap and JVM options of
+ * {@code deploy/services.properties} ({@link ServiceCommand}), and given every etcd endpoint. Only processes
+ * started here are ever signalled, by their own pid.
  */
 public final class ProcessCluster implements AutoCloseable {
 
@@ -54,6 +56,7 @@ public final class ProcessCluster implements AutoCloseable {
 
     private final Config cfg;
     private final Path javaBin;
+    private final ServiceCommand services;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final int[] etcdPorts, etcdPeerPorts, gatewayPorts;
     private final int[] nodePorts;
@@ -65,18 +68,18 @@ public final class ProcessCluster implements AutoCloseable {
     private final FaultProxy[] proxies;
     private final Thread hook = new Thread(this::close, "process-cluster-stop");
 
-    private ProcessCluster(Config cfg) throws IOException {
+    private ProcessCluster(Config cfg, ServiceCommand services) throws IOException {
         this.cfg = cfg;
         this.javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
-        this.etcdPorts = freePorts(cfg.etcdMembers());
-        this.etcdPeerPorts = freePorts(cfg.etcdMembers());
-        this.gatewayPorts = freePorts(cfg.gateways());
+        this.services = services;
+        this.etcdPorts = FreePorts.allocate(cfg.etcdMembers());
+        this.etcdPeerPorts = FreePorts.allocate(cfg.etcdMembers());
+        this.gatewayPorts = FreePorts.allocate(cfg.gateways());
         this.etcds = new Process[cfg.etcdMembers()];
         this.coordinators = new Process[cfg.coordinators()];
         this.coordinatorStarts = new int[cfg.coordinators()];
         this.gateways = new Process[cfg.gateways()];
-        this.nodePorts = new int[cfg.nodes()];
-        for (int i = 0; i < nodePorts.length; i++) nodePorts[i] = freePort();
+        this.nodePorts = FreePorts.allocate(cfg.nodes());
         this.nodes = new Process[cfg.nodes()];
         this.paused = new boolean[cfg.nodes()];
         this.proxies = new FaultProxy[cfg.nodes()];
@@ -85,14 +88,10 @@ public final class ProcessCluster implements AutoCloseable {
 
     /** Starts everything and waits until the gateway is ready and every node is registered. */
     public static ProcessCluster start(Config cfg) throws IOException, InterruptedException {
-        for (String mod : List.of("storage-node", "coordinator", "gateway")) {
-            if (!Files.isRegularFile(jar(cfg.root(), mod)) || !Files.isDirectory(cfg.root().resolve(mod).resolve("target/lib"))) {
-                throw new IllegalStateException(mod + " is not packaged: " + jar(cfg.root(), mod)
-                        + " or its target/lib is missing (build with ./mvnw -B package -DskipTests)");
-            }
-        }
+        ServiceCommand services = ServiceCommand.load(cfg.root());
+        for (String service : List.of("storage-node", "coordinator", "gateway")) services.requirePackaged(service);
         Files.createDirectories(cfg.dir().resolve("logs"));
-        ProcessCluster c = new ProcessCluster(cfg);
+        ProcessCluster c = new ProcessCluster(cfg, services);
         // never leave children behind, also when this JVM is interrupted (Ctrl-C, a killed test run)
         Runtime.getRuntime().addShutdownHook(c.hook);
         try {
@@ -121,10 +120,6 @@ public final class ProcessCluster implements AutoCloseable {
             p = p.getParent();
         }
         throw new IllegalStateException("cannot find the Basalt repository root from " + Path.of("").toAbsolutePath());
-    }
-
-    private static Path jar(Path root, String mod) {
-        return root.resolve(mod).resolve("target").resolve("basalt-" + mod + "-0.1.0-SNAPSHOT.jar");
     }
 
     /** The first gateway's S3 endpoint. */
@@ -196,15 +191,8 @@ public final class ProcessCluster implements AutoCloseable {
         return pb.start();
     }
 
-    private List<String> jvm(String mod, String heap, String main) {
-        List<String> cmd = new ArrayList<>(List.of(javaBin.toString(),
-                "-Djava.util.logging.manager=org.apache.logging.log4j.jul.LogManager", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-Xshare:auto", heap));
-        if (Runtime.version().feature() >= 23) cmd.add("--sun-misc-unsafe-memory-access=allow");
-        cmd.add("-cp");
-        cmd.add(jar(cfg.root(), mod) + ":" + cfg.root().resolve(mod).resolve("target/lib") + "/*");
-        cmd.add(main);
-        return cmd;
+    private List<String> jvm(String service) {
+        return services.java(javaBin, service, "chaos");
     }
 
     private void startEtcd() throws IOException, InterruptedException {
@@ -252,7 +240,7 @@ public final class ProcessCluster implements AutoCloseable {
     }
 
     private void startCoordinator(int i) throws IOException {
-        List<String> cmd = jvm("coordinator", "-Xmx128m", "io.basalt.coordinator.CoordinatorMain");
+        List<String> cmd = jvm("coordinator");
         // a fresh id per start: the election key of a killed predecessor (alive until its lease expires)
         // then never passes for the new process's leadership
         coordinatorStarts[i]++;
@@ -266,7 +254,7 @@ public final class ProcessCluster implements AutoCloseable {
 
     private void startNode(int i) throws IOException {
         Path data = Files.createDirectories(nodeDir(i));
-        List<String> cmd = jvm("storage-node", "-Xmx192m", "io.basalt.storage.StorageNodeMain");
+        List<String> cmd = jvm("storage-node");
         cmd.addAll(List.of("--id", "node-" + (i + 1), "--listen", "127.0.0.1:" + nodePorts[i],
                 "--data", data.toString(), "--etcd", etcdFlag(),
                 "--lease-ttl", String.valueOf(cfg.leaseTtlSeconds()),
@@ -277,7 +265,7 @@ public final class ProcessCluster implements AutoCloseable {
     }
 
     private void startGateway(int i) throws IOException {
-        List<String> cmd = jvm("gateway", "-Xmx256m", "io.basalt.gateway.GatewayMain");
+        List<String> cmd = jvm("gateway");
         cmd.addAll(List.of("--listen", "127.0.0.1:" + gatewayPorts[i], "--etcd", etcdFlag(),
                 "--ec", cfg.k() + "+" + cfg.m(), "--io-timeout-ms", String.valueOf(cfg.ioTimeoutMs())));
         gateways[i] = launch("gateway-" + (i + 1), cmd);
@@ -597,20 +585,6 @@ public final class ProcessCluster implements AutoCloseable {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static int[] freePorts(int n) {
-        int[] ports = new int[n];
-        for (int i = 0; i < n; i++) ports[i] = freePort();
-        return ports;
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

@@ -28,6 +28,16 @@ public interface Scenario {
                         + all().stream().map(Scenario::name).toList()));
     }
 
+    /**
+     * The storage nodes a damaging scenario keeps hitting: two distinct ones picked at random, or one when m is 1,
+     * so that every segment keeps k good shards however much damage is done to them.
+     */
+    static int[] victims(ProcessCluster c, Random rnd) {
+        int a = rnd.nextInt(c.nodeCount());
+        int b = (a + 1 + rnd.nextInt(c.nodeCount() - 1)) % c.nodeCount();
+        return c.config().m() >= 2 ? new int[] {a, b} : new int[] {a};
+    }
+
     /** Sleeps up to {@code millis}, never past {@code untilNanos}; false once the deadline has passed. */
     static boolean sleepUntil(long millis, long untilNanos) throws InterruptedException {
         long left = (untilNanos - System.nanoTime()) / 1_000_000;

@@ -14,9 +14,7 @@ public final class ShardCorruption implements Scenario {
 
     @Override
     public void run(ProcessCluster c, History h, Random rnd, long until) throws Exception {
-        int a = rnd.nextInt(c.nodeCount());
-        int b = (a + 1 + rnd.nextInt(c.nodeCount() - 1)) % c.nodeCount();
-        int[] victims = c.config().m() >= 2 ? new int[] {a, b} : new int[] {a};
+        int[] victims = Scenario.victims(c, rnd);
         while (Scenario.sleepUntil(1000 + rnd.nextInt(1000), until)) {
             for (int i : victims) {
                 long start = System.nanoTime();

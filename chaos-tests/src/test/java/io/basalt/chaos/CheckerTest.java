@@ -1,5 +1,7 @@
 package io.basalt.chaos;
 
+import io.basalt.testkit.Digests;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -15,7 +17,7 @@ class CheckerTest {
     private long clock = 0;
 
     private Op write(Op.Type type, String key, long seed, int size, Op.Outcome out) {
-        String etag = out == Op.Outcome.OK && type == Op.Type.PUT ? Content.md5Hex(Content.bytes(seed, size)) : null;
+        String etag = out == Op.Outcome.OK && type == Op.Type.PUT ? Digests.md5Hex(Content.bytes(seed, size)) : null;
         Op op = new Op(h.nextId(), 0, type, key, ++clock, ++clock, out, seed, size, etag, null, 0, size, null, null, false);
         h.add(op);
         return op;
@@ -23,13 +25,13 @@ class CheckerTest {
 
     private void get(String key, long seed, int size, boolean fin) {
         byte[] b = Content.bytes(seed, size);
-        h.add(new Op(h.nextId(), 0, Op.Type.GET, key, ++clock, ++clock, Op.Outcome.OK, 0, size, Content.md5Hex(b),
+        h.add(new Op(h.nextId(), 0, Op.Type.GET, key, ++clock, ++clock, Op.Outcome.OK, 0, size, Digests.md5Hex(b),
                 Content.sha256(b, 0, size), 0, size, null, null, fin));
     }
 
     private void range(String key, long seed, int size, int from, int len) {
         byte[] b = Content.bytes(seed, size);
-        h.add(new Op(h.nextId(), 0, Op.Type.RANGE_GET, key, ++clock, ++clock, Op.Outcome.OK, 0, len, Content.md5Hex(b),
+        h.add(new Op(h.nextId(), 0, Op.Type.RANGE_GET, key, ++clock, ++clock, Op.Outcome.OK, 0, len, Digests.md5Hex(b),
                 Content.sha256(b, from, len), from, size, null, null, false));
     }
 
@@ -54,7 +56,7 @@ class CheckerTest {
         range("t0/k0", 1, 100, 10, 20);
         write(Op.Type.PUT, "t0/k0", 2, 50, Op.Outcome.OK);
         get("t0/k0", 2, 50, false);
-        list(Map.of("t0/k0", new Op.Listed(50, Content.md5Hex(Content.bytes(2, 50)))));
+        list(Map.of("t0/k0", new Op.Listed(50, Digests.md5Hex(Content.bytes(2, 50)))));
         write(Op.Type.DELETE, "t0/k0", 0, 0, Op.Outcome.OK);
         miss("t0/k0", true);
         assertEquals(List.of(), check());

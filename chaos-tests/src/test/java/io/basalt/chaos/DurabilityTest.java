@@ -277,7 +277,7 @@ class DurabilityTest {
                     }
                 }));
             }
-            Socket half = halfSentPut(cluster.endpoint(0), "f/half-sent", 32 << 20, 12 << 20);
+            Socket half = halfSentPut("f/half-sent", 32 << 20, 12 << 20);
             Thread.sleep(1500);
             cluster.killGateway(0);
             go.set(false);
@@ -449,27 +449,14 @@ class DurabilityTest {
         return ids;
     }
 
-    /** Starts an unsigned-payload PUT of {@code size} bytes, sends {@code sent} of them and leaves it hanging. */
-    private static Socket halfSentPut(String endpoint, String key, long size, int sent) throws Exception {
-        java.net.URI uri = java.net.URI.create(endpoint + "/" + BUCKET + "/" + key);
-        var signer = software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.create();
-        var request = software.amazon.awssdk.http.SdkHttpRequest.builder().method(software.amazon.awssdk.http.SdkHttpMethod.PUT)
-                .uri(uri).putHeader("Content-Length", String.valueOf(size)).build();
-        var signed = signer.sign(r -> r.identity(software.amazon.awssdk.identity.spi.AwsCredentialsIdentity.create(
-                        ProcessCluster.ACCESS_KEY, ProcessCluster.SECRET_KEY))
-                .request(request)
-                .putProperty(software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.SERVICE_SIGNING_NAME, "s3")
-                .putProperty(software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.REGION_NAME, "us-east-1")
-                .putProperty(software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, false));
-        Socket s = new Socket(uri.getHost(), uri.getPort());
+    /** Starts an unsigned-payload PUT of {@code size} bytes to gateway 0, sends {@code sent} of them and leaves it hanging. */
+    private static Socket halfSentPut(String key, long size, int sent) throws Exception {
+        HostileClient client = new HostileClient(cluster);
+        byte[] head = client.signedHead("PUT", "/" + BUCKET + "/" + key, null, Map.of("Content-Length", String.valueOf(size)),
+                "UNSIGNED-PAYLOAD", java.time.Instant.now(), null);
+        Socket s = new Socket(java.net.InetAddress.getLoopbackAddress(), client.port);
         OutputStream out = s.getOutputStream();
-        StringBuilder head = new StringBuilder("PUT " + uri.getRawPath() + " HTTP/1.1\r\n");
-        head.append("Host: ").append(uri.getHost()).append(':').append(uri.getPort()).append("\r\n");
-        signed.request().headers().forEach((name, values) -> {
-            if (!name.equalsIgnoreCase("Host")) head.append(name).append(": ").append(values.get(0)).append("\r\n");
-        });
-        head.append("\r\n");
-        out.write(head.toString().getBytes(StandardCharsets.UTF_8));
+        out.write(head);
         byte[] buf = new byte[1 << 20];
         rnd.nextBytes(buf);
         for (int done = 0; done < sent; done += buf.length) out.write(buf, 0, Math.min(buf.length, sent - done));
@@ -495,11 +482,8 @@ class DurabilityTest {
 
     /** Runs {@code basalt admin ARGS} against the cluster's etcd as a separate process, as an operator would. */
     private static String admin(String... args) {
-        Path root = cluster.config().root();
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", root.resolve("coordinator/target/basalt-coordinator-0.1.0-SNAPSHOT.jar") + ":"
-                        + root.resolve("coordinator/target/lib") + "/*",
-                "io.basalt.coordinator.admin.AdminMain"));
+        List<String> cmd = new ArrayList<>(ServiceCommand.load(cluster.config().root())
+                .java(Path.of(System.getProperty("java.home"), "bin", "java"), "admin", null));
         cmd.addAll(List.of(args));
         cmd.addAll(List.of("--etcd", String.join(",", cluster.etcdEndpoints())));
         try {

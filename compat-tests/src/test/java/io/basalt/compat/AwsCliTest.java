@@ -1,5 +1,8 @@
 package io.basalt.compat;
 
+import io.basalt.gateway.TestCluster;
+import io.basalt.testkit.Digests;
+import io.basalt.testkit.TestBytes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -35,7 +38,7 @@ class AwsCliTest {
     @TempDir
     static Path tmp;
 
-    CompatCluster cluster;
+    TestCluster cluster;
     Map<String, String> env;
 
     @BeforeAll
@@ -45,9 +48,9 @@ class AwsCliTest {
         Path config = Files.writeString(tmp.resolve("aws-config"),
                 "[default]\nregion = us-east-1\ns3 =\n  addressing_style = path\n");
         env = new HashMap<>();
-        env.put("AWS_ACCESS_KEY_ID", CompatCluster.ACCESS_KEY);
-        env.put("AWS_SECRET_ACCESS_KEY", CompatCluster.SECRET_KEY);
-        env.put("AWS_DEFAULT_REGION", CompatCluster.REGION);
+        env.put("AWS_ACCESS_KEY_ID", TestCluster.ACCESS_KEY);
+        env.put("AWS_SECRET_ACCESS_KEY", TestCluster.SECRET_KEY);
+        env.put("AWS_DEFAULT_REGION", TestCluster.REGION);
         env.put("AWS_CONFIG_FILE", config.toString());
         env.put("AWS_SHARED_CREDENTIALS_FILE", tmp.resolve("no-credentials").toString());
         env.put("AWS_EC2_METADATA_DISABLED", "true");
@@ -78,28 +81,28 @@ class AwsCliTest {
     @Test
     @Order(2)
     void copyUpAndDownMultipart() throws Exception {
-        Path src = TestFiles.randomFile(tmp.resolve("cli-big.bin"), 20, 20L << 20);
+        Path src = TestBytes.randomFile(tmp.resolve("cli-big.bin"), 20, 20L << 20);
         Path back = tmp.resolve("cli-big.back");
         aws("s3", "cp", src.toString(), "s3://cli-bucket/dir/big.bin").assertSuccess();
         aws("s3", "cp", "s3://cli-bucket/dir/big.bin", back.toString()).assertSuccess();
-        assertEquals(TestFiles.sha256Hex(src), TestFiles.sha256Hex(back), "SHA-256 of the file copied down");
+        assertEquals(Digests.sha256Hex(src), Digests.sha256Hex(back), "SHA-256 of the file copied down");
 
         // the CLI's defaults: 8 MiB threshold and parts, so 20 MiB goes up in 3 parts
         byte[] data = Files.readAllBytes(src);
         String head = aws("s3api", "head-object", "--bucket", "cli-bucket", "--key", "dir/big.bin").assertSuccess().output();
         assertTrue(head.contains("\"ContentLength\": " + data.length), head);
-        String etag = TestFiles.multipartEtag(data, 8 << 20);
+        String etag = Digests.multipartEtag(data, 8 << 20);
         assertTrue(head.contains("\\\"" + etag + "\\\""), "head-object ETag should be " + etag + ":\n" + head);
     }
 
     @Test
     @Order(3)
     void smallCopyAndRangedGet() throws Exception {
-        byte[] data = TestFiles.random(21, 70_000);
+        byte[] data = TestBytes.random(21, 70_000);
         Path src = Files.write(tmp.resolve("cli-small.bin"), data);
         aws("s3", "cp", src.toString(), "s3://cli-bucket/dir/small.bin").assertSuccess();
         String head = aws("s3api", "head-object", "--bucket", "cli-bucket", "--key", "dir/small.bin").assertSuccess().output();
-        assertTrue(head.contains("\\\"" + TestFiles.md5Hex(data) + "\\\""), "head-object ETag:\n" + head);
+        assertTrue(head.contains("\\\"" + Digests.md5Hex(data) + "\\\""), "head-object ETag:\n" + head);
         assertTrue(head.contains("\"ContentLength\": 70000"), head);
 
         Path part = tmp.resolve("cli-range.bin");

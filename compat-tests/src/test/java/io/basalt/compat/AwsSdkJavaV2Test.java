@@ -1,5 +1,8 @@
 package io.basalt.compat;
 
+import io.basalt.gateway.TestCluster;
+import io.basalt.testkit.Digests;
+import io.basalt.testkit.TestBytes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,7 +58,7 @@ class AwsSdkJavaV2Test {
     @TempDir
     static Path tmp;
 
-    CompatCluster cluster;
+    TestCluster cluster;
     S3Client s3;
 
     @BeforeAll
@@ -79,7 +82,7 @@ class AwsSdkJavaV2Test {
 
     static StaticCredentialsProvider credentials() {
         return StaticCredentialsProvider.create(
-                AwsBasicCredentials.create(CompatCluster.ACCESS_KEY, CompatCluster.SECRET_KEY));
+                AwsBasicCredentials.create(TestCluster.ACCESS_KEY, TestCluster.SECRET_KEY));
     }
 
     static String quoted(String s) {
@@ -88,10 +91,10 @@ class AwsSdkJavaV2Test {
 
     @Test
     void putGetHead() {
-        byte[] data = TestFiles.random(1, 1_234_567);
+        byte[] data = TestBytes.random(1, 1_234_567);
         PutObjectResponse put = s3.putObject(b -> b.bucket("sdk").key("dir/obj.bin").contentType("application/x-test")
                 .metadata(Map.of("color", "blue")), RequestBody.fromBytes(data));
-        assertEquals(quoted(TestFiles.md5Hex(data)), put.eTag(), "PutObject ETag");
+        assertEquals(quoted(Digests.md5Hex(data)), put.eTag(), "PutObject ETag");
         // the SDK's default (WHEN_SUPPORTED) sends a CRC32 trailer; S3 echoes the checksum it stored
         assertNotNull(put.checksumCRC32(), "PutObject x-amz-checksum-crc32 in the response");
 
@@ -108,13 +111,13 @@ class AwsSdkJavaV2Test {
 
         byte[] empty = new byte[0];
         PutObjectResponse putEmpty = s3.putObject(b -> b.bucket("sdk").key("empty"), RequestBody.fromBytes(empty));
-        assertEquals(quoted(TestFiles.md5Hex(empty)), putEmpty.eTag());
+        assertEquals(quoted(Digests.md5Hex(empty)), putEmpty.eTag());
         assertEquals(0, s3.getObjectAsBytes(b -> b.bucket("sdk").key("empty")).asByteArray().length);
     }
 
     @Test
     void rangedGet() {
-        byte[] data = TestFiles.random(2, 3 * (1 << 20) + 17);
+        byte[] data = TestBytes.random(2, 3 * (1 << 20) + 17);
         s3.putObject(b -> b.bucket("sdk").key("range.bin"), RequestBody.fromBytes(data));
 
         ResponseBytes<GetObjectResponse> mid = s3.getObjectAsBytes(b -> b.bucket("sdk").key("range.bin")
@@ -154,7 +157,7 @@ class AwsSdkJavaV2Test {
         assertEquals(List.of("list/a/", "list/b/"), delimited.commonPrefixes().stream().map(CommonPrefix::prefix).toList());
         assertEquals(List.of("list/c", "list/d", "list/e"), delimited.contents().stream().map(S3Object::key).toList());
         for (S3Object o : delimited.contents()) {
-            assertEquals(quoted(TestFiles.md5Hex(o.key().getBytes())), o.eTag(), "listed ETag of " + o.key());
+            assertEquals(quoted(Digests.md5Hex(o.key().getBytes())), o.eTag(), "listed ETag of " + o.key());
             assertEquals(o.key().length(), o.size());
         }
     }
@@ -178,7 +181,7 @@ class AwsSdkJavaV2Test {
     @Test
     void multipart() {
         int partSize = 5 << 20;
-        byte[] data = TestFiles.random(3, 2 * partSize + 123_456);
+        byte[] data = TestBytes.random(3, 2 * partSize + 123_456);
         String id = s3.createMultipartUpload(b -> b.bucket("sdk").key("mp.bin")).uploadId();
         List<CompletedPart> parts = new ArrayList<>();
         for (int n = 1, off = 0; off < data.length; n++, off += partSize) {
@@ -186,14 +189,14 @@ class AwsSdkJavaV2Test {
             int pn = n;
             UploadPartResponse r = s3.uploadPart(b -> b.bucket("sdk").key("mp.bin").uploadId(id).partNumber(pn),
                     RequestBody.fromBytes(part));
-            assertEquals(quoted(TestFiles.md5Hex(part)), r.eTag(), "UploadPart ETag " + pn);
+            assertEquals(quoted(Digests.md5Hex(part)), r.eTag(), "UploadPart ETag " + pn);
             parts.add(CompletedPart.builder().partNumber(pn).eTag(r.eTag())
                     .checksumCRC32(r.checksumCRC32()).build());
         }
         assertEquals(3, s3.listParts(b -> b.bucket("sdk").key("mp.bin").uploadId(id)).parts().size());
         CompleteMultipartUploadResponse done = s3.completeMultipartUpload(b -> b.bucket("sdk").key("mp.bin").uploadId(id)
                 .multipartUpload(u -> u.parts(parts)));
-        String etag = quoted(TestFiles.multipartEtag(data, partSize));
+        String etag = quoted(Digests.multipartEtag(data, partSize));
         assertEquals(etag, done.eTag(), "CompleteMultipartUpload ETag");
         ResponseBytes<GetObjectResponse> got = s3.getObjectAsBytes(b -> b.bucket("sdk").key("mp.bin"));
         assertArrayEquals(data, got.asByteArray(), "multipart object bytes");
@@ -209,7 +212,7 @@ class AwsSdkJavaV2Test {
     /** The Java-based async client with multipart on, driven by S3TransferManager: 200 MiB up and down. */
     @Test
     void transferManagerLargeFile() throws Exception {
-        Path src = TestFiles.randomFile(tmp.resolve("big.bin"), 4, 200L << 20);
+        Path src = TestBytes.randomFile(tmp.resolve("big.bin"), 4, 200L << 20);
         Path back = tmp.resolve("big.back");
         try (S3AsyncClient async = S3AsyncClient.builder()
                 .endpointOverride(URI.create(cluster.endpoint()))
@@ -229,7 +232,7 @@ class AwsSdkJavaV2Test {
                     .completionFuture().get(5, TimeUnit.MINUTES);
             assertEquals(up.response().eTag(), down.response().eTag());
         }
-        assertEquals(TestFiles.sha256Hex(src), TestFiles.sha256Hex(back), "SHA-256 of the downloaded file");
+        assertEquals(Digests.sha256Hex(src), Digests.sha256Hex(back), "SHA-256 of the downloaded file");
         assertFalse(back.toFile().length() == 0);
     }
 }

@@ -1,5 +1,6 @@
 package io.basalt.compat;
 
+import io.basalt.gateway.TestCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,7 @@ class Boto3Test {
     @TempDir
     static Path tmp;
 
-    CompatCluster cluster;
+    TestCluster cluster;
 
     @BeforeAll
     void start() throws Exception {
@@ -42,9 +43,9 @@ class Boto3Test {
     @Test
     void boto3Script() throws Exception {
         Map<String, String> env = new HashMap<>();
-        env.put("AWS_ACCESS_KEY_ID", CompatCluster.ACCESS_KEY);
-        env.put("AWS_SECRET_ACCESS_KEY", CompatCluster.SECRET_KEY);
-        env.put("AWS_DEFAULT_REGION", CompatCluster.REGION);
+        env.put("AWS_ACCESS_KEY_ID", TestCluster.ACCESS_KEY);
+        env.put("AWS_SECRET_ACCESS_KEY", TestCluster.SECRET_KEY);
+        env.put("AWS_DEFAULT_REGION", TestCluster.REGION);
         env.put("AWS_CONFIG_FILE", tmp.resolve("no-config").toString());
         env.put("AWS_SHARED_CREDENTIALS_FILE", tmp.resolve("no-credentials").toString());
         env.put("AWS_EC2_METADATA_DISABLED", "true");

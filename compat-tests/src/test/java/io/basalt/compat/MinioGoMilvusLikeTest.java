@@ -1,5 +1,6 @@
 package io.basalt.compat;
 
+import io.basalt.gateway.TestCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,7 +33,7 @@ class MinioGoMilvusLikeTest {
     @TempDir
     static Path tmp;
 
-    CompatCluster cluster;
+    TestCluster cluster;
     Path binary;
 
     @BeforeAll
@@ -61,8 +62,8 @@ class MinioGoMilvusLikeTest {
     @Test
     void milvusLikeWorkload() throws Exception {
         Map<String, String> env = new HashMap<>();
-        env.put("MINIO_ACCESS_KEY", CompatCluster.ACCESS_KEY);
-        env.put("MINIO_SECRET_KEY", CompatCluster.SECRET_KEY);
+        env.put("MINIO_ACCESS_KEY", TestCluster.ACCESS_KEY);
+        env.put("MINIO_SECRET_KEY", TestCluster.SECRET_KEY);
         Subprocess.run(List.of(binary.toString(), "-endpoint", "127.0.0.1:" + cluster.port(), "-bucket", "milvus-bucket"),
                 env, tmp, Duration.ofMinutes(4)).assertSuccess();
     }

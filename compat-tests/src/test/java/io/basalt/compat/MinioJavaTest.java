@@ -1,5 +1,8 @@
 package io.basalt.compat;
 
+import io.basalt.gateway.TestCluster;
+import io.basalt.testkit.Digests;
+import io.basalt.testkit.TestBytes;
 import io.minio.BucketExistsArgs;
 import io.minio.GetObjectArgs;
 import io.minio.GetObjectResponse;
@@ -46,15 +49,15 @@ class MinioJavaTest {
     @TempDir
     static Path tmp;
 
-    CompatCluster cluster;
+    TestCluster cluster;
     MinioClient minio;
 
     @BeforeAll
     void start() throws Exception {
         cluster = CompatCluster.start(tmp.resolve("cluster"));
         minio = MinioClient.builder().endpoint(cluster.endpoint())
-                .credentials(CompatCluster.ACCESS_KEY, CompatCluster.SECRET_KEY)
-                .region(CompatCluster.REGION)
+                .credentials(TestCluster.ACCESS_KEY, TestCluster.SECRET_KEY)
+                .region(TestCluster.REGION)
                 .build();
         minio.makeBucket(MakeBucketArgs.builder().bucket("minio-java").build());
     }
@@ -92,13 +95,13 @@ class MinioJavaTest {
 
     @Test
     void smallObject() throws Exception {
-        byte[] data = TestFiles.random(10, 100_000);
+        byte[] data = TestBytes.random(10, 100_000);
         ObjectWriteResponse w = put("small.bin", data, -1, Map.of("owner", "compat"));
-        assertEquals(TestFiles.md5Hex(data), unquoted(w.etag()), "PutObject ETag");
+        assertEquals(Digests.md5Hex(data), unquoted(w.etag()), "PutObject ETag");
 
         StatObjectResponse st = minio.statObject(StatObjectArgs.builder().bucket("minio-java").object("small.bin").build());
         assertEquals(data.length, st.size());
-        assertEquals(TestFiles.md5Hex(data), unquoted(st.etag()), "StatObject ETag");
+        assertEquals(Digests.md5Hex(data), unquoted(st.etag()), "StatObject ETag");
         assertEquals("compat", st.userMetadata().get("owner"), "user metadata " + st.userMetadata());
 
         assertArrayEquals(data, get(GetObjectArgs.builder().bucket("minio-java").object("small.bin").build()), "whole GET");
@@ -118,9 +121,9 @@ class MinioJavaTest {
     @Test
     void multipartObject() throws Exception {
         int partSize = 16 << 20;
-        byte[] data = TestFiles.random(11, 40 << 20);
+        byte[] data = TestBytes.random(11, 40 << 20);
         ObjectWriteResponse w = put("large.bin", data, partSize, Map.of());
-        String etag = TestFiles.multipartEtag(data, partSize);
+        String etag = Digests.multipartEtag(data, partSize);
         assertEquals(etag, unquoted(w.etag()), "multipart ETag");
         StatObjectResponse st = minio.statObject(StatObjectArgs.builder().bucket("minio-java").object("large.bin").build());
         assertEquals(data.length, st.size());
@@ -159,7 +162,7 @@ class MinioJavaTest {
                 .maxKeys(2).build()), "recursive V1, pages of 2");
         for (Result<Item> r : minio.listObjects(ListObjectsArgs.builder().bucket("minio-java").prefix("ls/c").build())) {
             Item it = r.get();
-            assertEquals(TestFiles.md5Hex("ls/c".getBytes()), unquoted(it.etag()));
+            assertEquals(Digests.md5Hex("ls/c".getBytes()), unquoted(it.etag()));
             assertEquals(4, it.size());
         }
     }

@@ -228,7 +228,7 @@ class ManifestsTest {
         assertFromSecret(c, "BASALT_ACCESS_KEY");
         assertFromSecret(c, "BASALT_SECRET_KEY");
         assertEquals(Optional.of(env.get("BASALT_SECRET_KEY")), cfg.credentials().secretFor(env.get("BASALT_ACCESS_KEY")));
-        assertMemory(c);
+        assertMemory(c, "gateway");
         assertPdbMaxUnavailableOne(m, "basalt-gateway", c);
         return cfg;
     }
@@ -259,7 +259,7 @@ class ManifestsTest {
             assertTrue(volumes.add(onClaim(c, sts, dir.toString())), "two data dirs on one volume: " + cfg.dataDirs());
         }
         assertMetrics(c, cfg.metricsListen(), "startupProbe", "readinessProbe", "livenessProbe");
-        assertMemory(c);
+        assertMemory(c, "storage-node");
         assertPdbMaxUnavailableOne(m, "basalt-node", c);
         assertHostAntiAffinity(sts, c);
     }
@@ -274,7 +274,7 @@ class ManifestsTest {
         assertEquals(pod, cfg.id());
         assertEquals(etcd, cfg.etcdEndpoints());
         assertMetrics(c, CoordinatorMain.metricsListen(args), "readinessProbe", "livenessProbe");
-        assertMemory(c);
+        assertMemory(c, "coordinator");
         assertPdbMaxUnavailableOne(m, "basalt-coordinator", c);
     }
 
@@ -331,12 +331,17 @@ class ManifestsTest {
         throw new AssertionError(var + " is not set");
     }
 
-    /** The memory limit holds the heap, as much direct memory (netty, Undertow) and 128 MiB for the rest. */
-    static void assertMemory(Manifests.Container c) {
+    /**
+     * The memory limit holds the heap, as much direct memory (netty, Undertow) and 128 MiB for the rest; the heap is
+     * the one deploy/services.properties gives the service everywhere else (./basalt dev, the chaos cluster, the image).
+     */
+    static void assertMemory(Manifests.Container c, String service) {
         String opts = c.env().get("BASALT_JAVA_OPTS");
         assertNotNull(opts, "BASALT_JAVA_OPTS sets the heap");
         Matcher xmx = Pattern.compile("-Xmx([0-9]+[kKmMgG])").matcher(opts);
         assertTrue(xmx.find(), "no -Xmx in " + opts);
+        assertEquals(ServicesFile.load().get(service + ".heap"), xmx.group(1),
+                service + ": the manifest's heap is not the one of " + ServicesFile.PATH);
         long heap = bytes(xmx.group(1));
         Map<String, Object> res = map(c.spec(), "resources");
         long limit = bytes(str(map(res, "limits"), "memory"));

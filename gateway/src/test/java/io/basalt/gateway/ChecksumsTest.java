@@ -1,5 +1,6 @@
 package io.basalt.gateway;
 
+import io.basalt.testkit.TestBytes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.ResponseBytes;
@@ -31,7 +32,7 @@ class ChecksumsTest {
 
     @Test
     void everyAlgorithmIsVerifiedStoredAndReturned() throws Exception {
-        byte[] data = TestData.random(3, 1_500_000);
+        byte[] data = TestBytes.random(3, 1_500_000);
         CRC32 crc32 = new CRC32();
         crc32.update(data);
         CRC32C crc32c = new CRC32C();

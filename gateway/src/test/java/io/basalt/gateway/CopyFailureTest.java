@@ -2,6 +2,7 @@ package io.basalt.gateway;
 
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
+import io.basalt.testkit.TestBytes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,7 +47,7 @@ class CopyFailureTest {
 
     @Test
     void unreadableSourceFailsTheCopyAndCommitsNothing() throws Exception {
-        s3.putObject(b -> b.bucket("fragile").key("src"), RequestBody.fromBytes(TestData.random(1, 3 << 20)));
+        s3.putObject(b -> b.bucket("fragile").key("src"), RequestBody.fromBytes(TestBytes.random(1, 3 << 20)));
         List<String> holders = meta.getObject("fragile", "src").orElseThrow().getSegments(0).getNodeIdsList();
         for (String id : holders.subList(0, 3)) cluster.stopNode(Integer.parseInt(id.substring("node-".length())) - 1);
         cluster.awaitLiveNodes(6);

@@ -3,6 +3,8 @@ package io.basalt.gateway;
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
 import io.basalt.proto.meta.ObjectRecord;
+import io.basalt.testkit.Digests;
+import io.basalt.testkit.TestBytes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -81,10 +83,10 @@ class CopyObjectTest {
 
     @Test
     void sameBucketCopyKeepsBytesEtagAndMetadataInANewShardSet() {
-        byte[] data = put(SRC, "multi-stripe", TestData.random(1, 3 * MIB + 123));
+        byte[] data = put(SRC, "multi-stripe", TestBytes.random(1, 3 * MIB + 123));
         CopyObjectResponse r = s3.copyObject(b -> b.sourceBucket(SRC).sourceKey("multi-stripe")
                 .destinationBucket(SRC).destinationKey("multi-stripe-copy"));
-        String md5 = "\"" + TestData.md5Hex(data) + "\"";
+        String md5 = "\"" + Digests.md5Hex(data) + "\"";
         assertEquals(md5, r.copyObjectResult().eTag());
         assertNotNull(r.copyObjectResult().lastModified());
         assertArrayEquals(data, get(SRC, "multi-stripe-copy"));
@@ -99,12 +101,12 @@ class CopyObjectTest {
 
     @Test
     void crossBucketCopyWithReplaceTakesMetadataFromTheRequest() {
-        byte[] data = put(SRC, "replace-me", TestData.random(2, 100_000));
+        byte[] data = put(SRC, "replace-me", TestBytes.random(2, 100_000));
         s3.copyObject(b -> b.sourceBucket(SRC).sourceKey("replace-me").destinationBucket(DST).destinationKey("replaced")
                 .metadataDirective(MetadataDirective.REPLACE).contentType("application/x-new").metadata(Map.of("origin", "copy")));
         assertArrayEquals(data, get(DST, "replaced"));
         HeadObjectResponse head = s3.headObject(b -> b.bucket(DST).key("replaced"));
-        assertEquals("\"" + TestData.md5Hex(data) + "\"", head.eTag());
+        assertEquals("\"" + Digests.md5Hex(data) + "\"", head.eTag());
         assertEquals("application/x-new", head.contentType());
         assertEquals(Map.of("origin", "copy"), head.metadata());
         assertEquals(null, head.cacheControl());
@@ -112,7 +114,7 @@ class CopyObjectTest {
 
     @Test
     void copyOntoItselfNeedsReplace() {
-        byte[] data = put(SRC, "self", TestData.random(3, 70_000));
+        byte[] data = put(SRC, "self", TestBytes.random(3, 70_000));
         String before = shardSet(SRC, "self");
         S3Exception e = copyFails(b -> b.sourceBucket(SRC).sourceKey("self").destinationBucket(SRC).destinationKey("self"));
         assertEquals(400, e.statusCode());
@@ -128,7 +130,7 @@ class CopyObjectTest {
 
     @Test
     void multipartSourceGetsTheMd5OfItsBytes() {
-        byte[] p1 = TestData.random(4, 5 * MIB), p2 = TestData.random(5, 1234);
+        byte[] p1 = TestBytes.random(4, 5 * MIB), p2 = TestBytes.random(5, 1234);
         String id = s3.createMultipartUpload(b -> b.bucket(SRC).key("mp")).uploadId();
         String e1 = s3.uploadPart(b -> b.bucket(SRC).key("mp").uploadId(id).partNumber(1), RequestBody.fromBytes(p1)).eTag();
         String e2 = s3.uploadPart(b -> b.bucket(SRC).key("mp").uploadId(id).partNumber(2), RequestBody.fromBytes(p2)).eTag();
@@ -139,7 +141,7 @@ class CopyObjectTest {
         System.arraycopy(p2, 0, all, p1.length, p2.length);
 
         CopyObjectResponse r = s3.copyObject(b -> b.sourceBucket(SRC).sourceKey("mp").destinationBucket(DST).destinationKey("mp-copy"));
-        assertEquals("\"" + TestData.md5Hex(all) + "\"", r.copyObjectResult().eTag());
+        assertEquals("\"" + Digests.md5Hex(all) + "\"", r.copyObjectResult().eTag());
         assertArrayEquals(all, get(DST, "mp-copy"));
         assertTrue(s3.headObject(b -> b.bucket(SRC).key("mp")).eTag().endsWith("-2\""));
     }
@@ -151,7 +153,7 @@ class CopyObjectTest {
         assertEquals(0, get(DST, "empty").length);
 
         String odd = "dir/ä b+c?d=e&f%20";
-        byte[] data = put(SRC, odd, TestData.random(6, 5000));
+        byte[] data = put(SRC, odd, TestBytes.random(6, 5000));
         s3.copyObject(b -> b.sourceBucket(SRC).sourceKey(odd).destinationBucket(DST).destinationKey(odd));
         assertArrayEquals(data, get(DST, odd));
 
@@ -160,7 +162,7 @@ class CopyObjectTest {
         for (String source : new String[] {SRC + "/" + encoded, "/" + SRC + "/" + encoded + "?versionId=null"}) {
             @SuppressWarnings("deprecation")
             CopyObjectResponse r = s3.copyObject(b -> b.copySource(source).destinationBucket(DST).destinationKey("raw"));
-            assertEquals("\"" + TestData.md5Hex(data) + "\"", r.copyObjectResult().eTag());
+            assertEquals("\"" + Digests.md5Hex(data) + "\"", r.copyObjectResult().eTag());
             assertArrayEquals(data, get(DST, "raw"));
         }
         S3Exception e = copyFails(b -> b.sourceBucket(SRC).sourceKey(odd).sourceVersionId("3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY")
@@ -170,8 +172,8 @@ class CopyObjectTest {
 
     @Test
     void conditionalCopies() {
-        byte[] data = put(SRC, "cond", TestData.random(7, 10_000));
-        String etag = "\"" + TestData.md5Hex(data) + "\"";
+        byte[] data = put(SRC, "cond", TestBytes.random(7, 10_000));
+        String etag = "\"" + Digests.md5Hex(data) + "\"";
         Instant past = Instant.now().minusSeconds(3600), future = Instant.now().plusSeconds(3600);
 
         s3.copyObject(b -> b.sourceBucket(SRC).sourceKey("cond").destinationBucket(DST).destinationKey("cond-1").copySourceIfMatch(etag));

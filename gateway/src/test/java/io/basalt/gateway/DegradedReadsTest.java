@@ -1,5 +1,6 @@
 package io.basalt.gateway;
 
+import io.basalt.testkit.TestBytes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -43,7 +44,7 @@ class DegradedReadsTest {
         s3.createBucket(b -> b.bucket(BUCKET));
         int[] sizes = {1, 100, MIB - 1, MIB + 1, 5 * MIB + 3, 12 * MIB};
         for (int size : sizes) {
-            byte[] data = TestData.random(size * 31L, size);
+            byte[] data = TestBytes.random(size * 31L, size);
             objects.put("obj-" + size, data);
             s3.putObject(b -> b.bucket(BUCKET).key("obj-" + size), RequestBody.fromBytes(data));
         }
@@ -61,7 +62,7 @@ class DegradedReadsTest {
         cluster.stopNode(1);
         cluster.awaitLiveNodes(5);
         // m-1 nodes down: writes go on at the write quorum (k+1) and are queued for healing.
-        byte[] written = TestData.random(77, 3 * MIB + 1);
+        byte[] written = TestBytes.random(77, 3 * MIB + 1);
         s3.putObject(b -> b.bucket(BUCKET).key("while-degraded"), RequestBody.fromBytes(written));
         objects.put("while-degraded", written);
         assertEquals(1, healRecords(), "the missing shard is recorded for healing");
@@ -72,7 +73,7 @@ class DegradedReadsTest {
 
         // Below the write quorum a PUT is refused and nothing becomes visible.
         S3Exception e = assertThrows(S3Exception.class,
-                () -> s3.putObject(b -> b.bucket(BUCKET).key("no-room"), RequestBody.fromBytes(TestData.random(5, 2 * MIB))));
+                () -> s3.putObject(b -> b.bucket(BUCKET).key("no-room"), RequestBody.fromBytes(TestBytes.random(5, 2 * MIB))));
         assertEquals(503, e.statusCode());
         assertThrows(S3Exception.class, () -> s3.headObject(b -> b.bucket(BUCKET).key("no-room")));
 

@@ -2,6 +2,7 @@ package io.basalt.gateway;
 
 import io.basalt.core.meta.Etcd;
 import io.basalt.proto.meta.NodeRecord;
+import io.basalt.testkit.TestBytes;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import org.apache.logging.log4j.LogManager;
@@ -56,7 +57,7 @@ class FrozenNodeTest {
     void readsAndWritesGoAroundAFrozenNode() throws Exception {
         Map<String, byte[]> objects = new LinkedHashMap<>();
         for (int i = 0; i < 6; i++) {
-            byte[] data = TestData.random(i, 3 * (1 << 20) + i);
+            byte[] data = TestBytes.random(i, 3 * (1 << 20) + i);
             String key = "obj-" + i;
             s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(data));
             objects.put(key, data);
@@ -77,7 +78,7 @@ class FrozenNodeTest {
             log.info("GET {} with node-3 frozen: {} ms", e.getKey(), (System.nanoTime() - t0) / 1_000_000);
         }
         for (int i = 0; i < 4; i++) {
-            byte[] data = TestData.random(100 + i, 2 * (1 << 20));
+            byte[] data = TestBytes.random(100 + i, 2 * (1 << 20));
             String key = "new-" + i;
             long t0 = System.nanoTime();
             s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(data));

@@ -1,5 +1,6 @@
 package io.basalt.gateway;
 
+import io.basalt.testkit.TestBytes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -30,7 +31,7 @@ class GracefulShutdownTest {
 
     @Test
     void anUploadInFlightFinishesAndNewRequestsGet503() throws Exception {
-        byte[] body = TestData.random(21, 3 * 1024 * 1024);
+        byte[] body = TestBytes.random(21, 3 * 1024 * 1024);
         try (TestCluster c = new TestCluster(dir, 6, 4, 2, g -> g.withShutdownGrace(Duration.ofSeconds(30)));
              S3Client s3 = c.client()) {
             s3.createBucket(b -> b.bucket("drain"));

@@ -1,5 +1,7 @@
 package io.basalt.gateway;
 
+import io.basalt.testkit.Digests;
+import io.basalt.testkit.TestBytes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -36,7 +38,7 @@ class HttpProtocolTest {
 
     @Test
     void expectContinueProceedsWhenAuthenticated() throws Exception {
-        byte[] body = TestData.random(9, 200_000);
+        byte[] body = TestBytes.random(9, 200_000);
         String head = SignedHttp.putHead(URI.create(env.cluster().endpoint() + "/http/continued"), body.length,
                 "Expect", "100-continue");
         try (Socket socket = new Socket("127.0.0.1", env.cluster().gateway.port())) {
@@ -49,7 +51,7 @@ class HttpProtocolTest {
             out.write(body);
             assertTrue(statusLine(in).startsWith("HTTP/1.1 200"));
         }
-        assertEquals(TestData.md5Hex(body), env.s3().headObject(b -> b.bucket("http").key("continued")).eTag().replace("\"", ""));
+        assertEquals(Digests.md5Hex(body), env.s3().headObject(b -> b.bucket("http").key("continued")).eTag().replace("\"", ""));
     }
 
     @Test
@@ -60,7 +62,7 @@ class HttpProtocolTest {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             out.write(head.getBytes(StandardCharsets.US_ASCII));
-            out.write(TestData.random(14, 3000));
+            out.write(TestBytes.random(14, 3000));
             socket.shutdownOutput();
             String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(answer.startsWith("HTTP/1.1 400") && answer.contains("<Code>IncompleteBody</Code>"), answer);
@@ -80,7 +82,7 @@ class HttpProtocolTest {
             try (Socket socket = new Socket("127.0.0.1", c.gateway.port())) {
                 socket.setSoTimeout(20_000);
                 socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
-                socket.getOutputStream().write(TestData.random(15, 70_000)); // then nothing more
+                socket.getOutputStream().write(TestBytes.random(15, 70_000)); // then nothing more
                 long start = System.nanoTime();
                 int read;
                 try {

@@ -1,5 +1,6 @@
 package io.basalt.gateway;
 
+import io.basalt.testkit.Digests;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -82,9 +83,9 @@ class LargeObjectTest {
             s3.putObject(b -> b.bucket("large").key("one-gib"),
                     RequestBody.fromContentProvider(() -> new PatternStream(42, SIZE), SIZE, "application/octet-stream"));
             assertEquals(SIZE, s3.headObject(b -> b.bucket("large").key("one-gib")).contentLength());
-            String expected = TestData.sha256Hex(new PatternStream(42, SIZE));
+            String expected = Digests.sha256Hex(new PatternStream(42, SIZE));
             try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket("large").key("one-gib"))) {
-                assertEquals(expected, TestData.sha256Hex(in));
+                assertEquals(expected, Digests.sha256Hex(in));
             }
         }
         assertTrue(gateway.isAlive(), "the -Xmx256m gateway survived");

@@ -1,5 +1,6 @@
 package io.basalt.gateway;
 
+import io.basalt.testkit.TestBytes;
 import org.apache.logging.log4j.LogManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,7 +56,7 @@ class ManyPartsTest {
         List<Future<String>> etags = new ArrayList<>();
         for (int i = 0; i < parts; i++) {
             int n = i + 1;
-            bodies[i] = TestData.random(n, 1024 + n);
+            bodies[i] = TestBytes.random(n, 1024 + n);
             byte[] body = bodies[i];
             etags.add(pool.submit(() -> s3.uploadPart(b -> b.bucket("many").key("k").uploadId(id).partNumber(n),
                     RequestBody.fromBytes(body)).eTag()));

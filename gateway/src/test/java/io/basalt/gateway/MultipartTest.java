@@ -1,5 +1,7 @@
 package io.basalt.gateway;
 
+import io.basalt.testkit.Digests;
+import io.basalt.testkit.TestBytes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.ResponseBytes;
@@ -32,7 +34,7 @@ class MultipartTest {
 
     @Test
     void partsUploadedOutOfOrderInParallelReadBackExactly() throws Exception {
-        byte[][] parts = {TestData.random(1, 5 * MIB), TestData.random(2, 5 * MIB + 17), TestData.random(3, 1000)};
+        byte[][] parts = {TestBytes.random(1, 5 * MIB), TestBytes.random(2, 5 * MIB + 17), TestBytes.random(3, 1000)};
         String id = env.s3().createMultipartUpload(b -> b.bucket(BUCKET).key("mp")).uploadId();
         List<CompletableFuture<String>> etags = new ArrayList<>();
         for (int i = parts.length - 1; i >= 0; i--) {
@@ -118,7 +120,7 @@ class MultipartTest {
 
     @Test
     void uploadPartCopyBuildsAnObjectFromRangesOfAnother() {
-        byte[] source = TestData.random(21, 12 * MIB + 5);
+        byte[] source = TestBytes.random(21, 12 * MIB + 5);
         env.s3().putObject(b -> b.bucket(BUCKET).key("copy-src"), RequestBody.fromBytes(source));
         String id = env.s3().createMultipartUpload(b -> b.bucket(BUCKET).key("copy-dst")).uploadId();
         String e1 = env.s3().uploadPartCopy(b -> b.sourceBucket(BUCKET).sourceKey("copy-src").destinationBucket(BUCKET)
@@ -126,7 +128,7 @@ class MultipartTest {
         String e2 = env.s3().uploadPartCopy(b -> b.sourceBucket(BUCKET).sourceKey("copy-src").destinationBucket(BUCKET)
                 .destinationKey("copy-dst").uploadId(id).partNumber(2).copySourceRange("bytes=" + 5 * MIB + "-" + (source.length - 1)))
                 .copyPartResult().eTag();
-        assertEquals("\"" + TestData.md5Hex(Arrays.copyOfRange(source, 0, 5 * MIB)) + "\"", e1);
+        assertEquals("\"" + Digests.md5Hex(Arrays.copyOfRange(source, 0, 5 * MIB)) + "\"", e1);
         env.s3().completeMultipartUpload(b -> b.bucket(BUCKET).key("copy-dst").uploadId(id).multipartUpload(u -> u.parts(
                 CompletedPart.builder().partNumber(1).eTag(e1).build(), CompletedPart.builder().partNumber(2).eTag(e2).build())));
         assertArrayEquals(source, env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("copy-dst")).asByteArray());

@@ -1,5 +1,7 @@
 package io.basalt.gateway;
 
+import io.basalt.testkit.Digests;
+import io.basalt.testkit.TestBytes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,10 +33,10 @@ class ObjectsTest {
     @ParameterizedTest
     @ValueSource(ints = {0, 1, MIB - 1, MIB, MIB + 1, 3 * MIB + 7})
     void roundTripsObjectsOfEverySize(int size) {
-        byte[] data = TestData.random(size, size);
+        byte[] data = TestBytes.random(size, size);
         String key = "size/" + size;
         String etag = env.s3().putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(data)).eTag();
-        assertEquals("\"" + TestData.md5Hex(data) + "\"", etag);
+        assertEquals("\"" + Digests.md5Hex(data) + "\"", etag);
 
         ResponseBytes<GetObjectResponse> got = env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key(key));
         assertArrayEquals(data, got.asByteArray());
@@ -48,17 +50,17 @@ class ObjectsTest {
     @Test
     void roundTrips100MiBStreamed() throws Exception {
         int size = 100 * MIB;
-        byte[] data = TestData.random(100, size);
+        byte[] data = TestBytes.random(100, size);
         env.s3().putObject(b -> b.bucket(BUCKET).key("big/100mib"), RequestBody.fromBytes(data));
         try (ResponseInputStream<GetObjectResponse> in = env.s3().getObject(b -> b.bucket(BUCKET).key("big/100mib"))) {
-            assertEquals(TestData.sha256Hex(data), TestData.sha256Hex(in));
+            assertEquals(Digests.sha256Hex(data), Digests.sha256Hex(in));
         }
     }
 
     @Test
     void rangedReadsAtStripeAndChunkBoundaries() {
         int size = 3 * MIB + 5;
-        byte[] data = TestData.random(7, size);
+        byte[] data = TestBytes.random(7, size);
         env.s3().putObject(b -> b.bucket(BUCKET).key("ranges"), RequestBody.fromBytes(data));
         int chunk = MIB / 4; // 4+2 with 1 MiB stripes: 256 KiB per shard chunk
         long[][] ranges = {

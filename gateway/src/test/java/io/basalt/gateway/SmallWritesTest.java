@@ -12,6 +12,7 @@ import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.Segment;
 import io.basalt.proto.shard.ReadShardRequest;
 import io.basalt.proto.shard.ReadShardResponse;
+import io.basalt.testkit.TestBytes;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.junit.jupiter.api.AfterAll;
@@ -82,7 +83,7 @@ class SmallWritesTest {
             List<Future<byte[]>> done = new ArrayList<>();
             for (int i = 0; i < 48; i++) {
                 int n = i;
-                byte[] data = TestData.random(1000 + n, sizes[n % sizes.length]);
+                byte[] data = TestBytes.random(1000 + n, sizes[n % sizes.length]);
                 done.add(pool.submit(() -> {
                     s3.putObject(b -> b.bucket("small").key("obj-" + n), RequestBody.fromBytes(data));
                     // The PUT returned: each shard it recorded must already be on its node.
@@ -110,7 +111,7 @@ class SmallWritesTest {
             Iterator<NodeRecord> live = cluster.gateway.membership().live().values().iterator();
             for (int i = 1; i < 6; i++) targets.add(live.next());
             ErasureLayout layout = ErasureLayout.newBuilder().setK(4).setM(2).setBlockSize(1 << 20).build();
-            byte[] data = TestData.random(77, 4096);
+            byte[] data = TestBytes.random(77, 4096);
             List<String> failed = new ArrayList<>();
             long t0 = System.nanoTime();
             Segment seg = new SegmentEncoder(clients, stallMs, ackMs, failed::add)
@@ -134,7 +135,7 @@ class SmallWritesTest {
         s3.deleteBucket(b -> b.bucket("gone"));
         int before = shardFileCount();
         S3Exception e = assertThrows(S3Exception.class,
-                () -> s3.putObject(b -> b.bucket("gone").key("late"), RequestBody.fromBytes(TestData.random(5, 4096))));
+                () -> s3.putObject(b -> b.bucket("gone").key("late"), RequestBody.fromBytes(TestBytes.random(5, 4096))));
         assertEquals(404, e.statusCode());
         assertEquals("NoSuchBucket", e.awsErrorDetails().errorCode());
         assertFalse(meta.getObject("gone", "late").isPresent());

@@ -22,9 +22,16 @@ import java.util.stream.Stream;
 
 /**
  * A real cluster for integration tests: an etcd process, storage nodes serving gRPC on real
- * ports with real data directories, and a gateway, all on 127.0.0.1.
+ * ports with real data directories, and a gateway, all on 127.0.0.1. The one in-process cluster
+ * fixture: compat-tests runs its real clients against it through this module's test-jar, which
+ * holds only this class (the gateway's own tests also reach into its fields).
  */
-final class TestCluster implements AutoCloseable {
+public final class TestCluster implements AutoCloseable {
+
+    /** The gateway's default credentials ({@link GatewayConfig#local}) and the region clients sign for. */
+    public static final String ACCESS_KEY = "minioadmin";
+    public static final String SECRET_KEY = "minioadmin";
+    public static final String REGION = "us-east-1";
 
     final Path dir;
     final EtcdProcess etcd;
@@ -33,29 +40,43 @@ final class TestCluster implements AutoCloseable {
     final Gateway gateway;
     final int k, m;
 
-    TestCluster(Path dir, int nodeCount, int k, int m) throws Exception {
+    public TestCluster(Path dir, int nodeCount, int k, int m) throws Exception {
         this(dir, nodeCount, k, m, UnaryOperator.identity());
     }
 
     /** @param gatewayConfig adjusts the gateway's configuration (e.g. a domain for virtual-hosted style) */
-    TestCluster(Path dir, int nodeCount, int k, int m, UnaryOperator<GatewayConfig> gatewayConfig) throws Exception {
+    public TestCluster(Path dir, int nodeCount, int k, int m, UnaryOperator<GatewayConfig> gatewayConfig) throws Exception {
         this.dir = dir;
         this.k = k;
         this.m = m;
         this.etcd = EtcdProcess.start(dir.resolve("etcd"));
-        for (int i = 1; i <= nodeCount; i++) {
-            Path data = Files.createDirectories(dir.resolve("node-" + i));
-            StorageNodeConfig cfg = new StorageNodeConfig("node-" + i, "127.0.0.1", 0, List.of(data),
-                    etcd.endpoint(), "/basalt/", Duration.ofSeconds(5));
-            StorageNode node = StorageNode.start(cfg);
-            nodes.add(node);
-            nodeConfigs.add(cfg);
+        Gateway gw = null;
+        try {
+            for (int i = 1; i <= nodeCount; i++) {
+                Path data = Files.createDirectories(dir.resolve("node-" + i));
+                StorageNodeConfig cfg = new StorageNodeConfig("node-" + i, "127.0.0.1", 0, List.of(data),
+                        etcd.endpoint(), "/basalt/", Duration.ofSeconds(5));
+                StorageNode node = StorageNode.start(cfg);
+                nodes.add(node);
+                nodeConfigs.add(cfg);
+            }
+            gw = Gateway.start(gatewayConfig.apply(GatewayConfig.local(0, etcd.endpoint(), k, m).withIoTimeoutMs(10_000)));
+            awaitLiveNodes(gw, nodeCount);
+        } catch (Exception | Error e) {
+            // no constructed object to close: stop what was started, or its ports and processes outlive the test
+            if (gw != null) gw.close();
+            nodes.forEach(StorageNode::close);
+            etcd.close();
+            throw e;
         }
-        this.gateway = Gateway.start(gatewayConfig.apply(GatewayConfig.local(0, etcd.endpoint(), k, m).withIoTimeoutMs(10_000)));
-        awaitLiveNodes(nodeCount);
+        this.gateway = gw;
     }
 
     void awaitLiveNodes(int count) throws InterruptedException {
+        awaitLiveNodes(gateway, count);
+    }
+
+    private static void awaitLiveNodes(Gateway gateway, int count) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (gateway.membership().live().size() != count) {
             if (System.nanoTime() > deadline) {
@@ -85,12 +106,17 @@ final class TestCluster implements AutoCloseable {
         }
     }
 
-    String endpoint() {
+    public String endpoint() {
         return "http://127.0.0.1:" + gateway.port();
     }
 
-    S3Client client() {
-        return client("minioadmin", "minioadmin");
+    /** The gateway's S3 port on 127.0.0.1. */
+    public int port() {
+        return gateway.port();
+    }
+
+    public S3Client client() {
+        return client(ACCESS_KEY, SECRET_KEY);
     }
 
     S3Client client(String access, String secret) {
@@ -100,7 +126,7 @@ final class TestCluster implements AutoCloseable {
     static S3Client client(String endpoint, String access, String secret) {
         return S3Client.builder()
                 .endpointOverride(URI.create(endpoint))
-                .region(Region.US_EAST_1)
+                .region(Region.of(REGION))
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(access, secret)))
                 .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_SUPPORTED)

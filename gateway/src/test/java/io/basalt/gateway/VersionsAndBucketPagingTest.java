@@ -1,5 +1,6 @@
 package io.basalt.gateway;
 
+import io.basalt.testkit.Digests;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,7 +63,7 @@ class VersionsAndBucketPagingTest {
         for (ObjectVersion v : r.versions()) {
             assertEquals("null", v.versionId());
             assertTrue(v.isLatest());
-            assertEquals("\"" + TestData.md5Hex(objects.get(v.key()).getBytes()) + "\"", v.eTag());
+            assertEquals("\"" + Digests.md5Hex(objects.get(v.key()).getBytes()) + "\"", v.eTag());
             assertEquals(objects.get(v.key()).length(), v.size());
             assertEquals("STANDARD", v.storageClassAsString());
             assertNotNull(v.lastModified());

@@ -15,6 +15,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import io.basalt.proto.meta.NodeRecord;
+import io.basalt.testkit.Digests;
+import io.basalt.testkit.TestBytes;
 
 import java.net.InetAddress;
 import java.net.URI;
@@ -83,7 +85,7 @@ class VirtualHostedAndAdminTest {
     @Test
     void bucketFromTheHostAndTheWholePathAsKey() {
         virtualHosted.createBucket(b -> b.bucket("vhost"));
-        byte[] data = TestData.random(1, 200_000);
+        byte[] data = TestBytes.random(1, 200_000);
         String key = "dir/with space/ä+b";
         virtualHosted.putObject(b -> b.bucket("vhost").key(key), RequestBody.fromBytes(data));
         assertArrayEquals(data, virtualHosted.getObjectAsBytes(b -> b.bucket("vhost").key(key)).asByteArray());
@@ -92,7 +94,7 @@ class VirtualHostedAndAdminTest {
         assertEquals(List.of(key), virtualHosted.listObjectsV2(b -> b.bucket("vhost")).contents().stream().map(S3Object::key).toList());
 
         virtualHosted.copyObject(b -> b.sourceBucket("vhost").sourceKey(key).destinationBucket("vhost").destinationKey("copy"));
-        assertEquals("\"" + TestData.md5Hex(data) + "\"", virtualHosted.headObject(b -> b.bucket("vhost").key("copy")).eTag());
+        assertEquals("\"" + Digests.md5Hex(data) + "\"", virtualHosted.headObject(b -> b.bucket("vhost").key("copy")).eTag());
 
         S3Exception e = assertThrows(S3Exception.class, () -> virtualHosted.getObject(b -> b.bucket("vhost").key("absent")));
         assertEquals("NoSuchKey", e.awsErrorDetails().errorCode());

@@ -1,5 +1,6 @@
 package io.basalt.gateway;
 
+import io.basalt.testkit.TestBytes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -32,7 +33,7 @@ class WriteQuorumTest {
             cluster.awaitLiveNodes(4);
             assertEquals(200, ready(cluster), "4 writable nodes meet a quorum of 4: the gateway stays in its Service");
             // the default quorum (k+1 = 5) would refuse this with 503 (DegradedReadsTest)
-            byte[] data = TestData.random(9, 2 * 1024 * 1024 + 7);
+            byte[] data = TestBytes.random(9, 2 * 1024 * 1024 + 7);
             s3.putObject(b -> b.bucket("quorum").key("k-only"), RequestBody.fromBytes(data));
             assertArrayEquals(data, s3.getObjectAsBytes(b -> b.bucket("quorum").key("k-only")).asByteArray());
         }
@@ -43,7 +44,7 @@ class WriteQuorumTest {
         try (TestCluster cluster = new TestCluster(dir, 6, 4, 2, c -> c.withWriteQuorum(6));
              S3Client s3 = cluster.client()) {
             s3.createBucket(b -> b.bucket("quorum"));
-            byte[] data = TestData.random(10, 100_000);
+            byte[] data = TestBytes.random(10, 100_000);
             s3.putObject(b -> b.bucket("quorum").key("all-up"), RequestBody.fromBytes(data));
             cluster.stopNode(2);
             cluster.awaitLiveNodes(5);
