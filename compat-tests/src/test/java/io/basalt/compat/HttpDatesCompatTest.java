@@ -1,6 +1,8 @@
 package io.basalt.compat;
 
+import io.basalt.gateway.TestCluster;
 import io.basalt.gateway.s3.HttpDates;
+import io.basalt.testkit.TestBytes;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
@@ -52,7 +54,7 @@ class HttpDatesCompatTest {
     @TempDir
     static Path tmp;
 
-    CompatCluster cluster;
+    TestCluster cluster;
     MinioClient minio;
     S3Client s3;
 
@@ -60,7 +62,7 @@ class HttpDatesCompatTest {
     void start() throws Exception {
         cluster = CompatCluster.start(tmp.resolve("cluster"));
         minio = MinioClient.builder().endpoint(cluster.endpoint())
-                .credentials(CompatCluster.ACCESS_KEY, CompatCluster.SECRET_KEY).region(CompatCluster.REGION).build();
+                .credentials(TestCluster.ACCESS_KEY, TestCluster.SECRET_KEY).region(TestCluster.REGION).build();
         s3 = S3Client.builder().endpointOverride(URI.create(cluster.endpoint())).region(Region.US_EAST_1)
                 .credentialsProvider(AwsSdkJavaV2Test.credentials()).forcePathStyle(true).build();
         minio.makeBucket(MakeBucketArgs.builder().bucket("dates").build());
@@ -96,7 +98,7 @@ class HttpDatesCompatTest {
             assertEquals(LocalDate.parse(today), LocalDate.now(ZoneOffset.UTC), "libfaketime is not in effect");
         }
         Instant before = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        byte[] data = TestFiles.random(7, 4096);
+        byte[] data = TestBytes.random(7, 4096);
         minio.putObject(PutObjectArgs.builder().bucket("dates").object("today").stream(new ByteArrayInputStream(data), data.length, -1).build());
 
         StatObjectResponse st = minio.statObject(StatObjectArgs.builder().bucket("dates").object("today").build());
