@@ -19,144 +19,149 @@ import java.util.Map;
  * </pre>
  */
 public final class BenchMain {
-  public static void main(String[] args) throws Exception {
-    long t0 = System.nanoTime();
-    String accessKey = env("BASALT_ACCESS_KEY", "minioadmin");
-    String secretKey = env("BASALT_SECRET_KEY", "minioadmin");
-    String bucket = "basalt-bench";
-    boolean compare = false, quick = false, limits = true;
-    Integer reps = null;
-    Path out = null;
-    Path root = Path.of(".").toAbsolutePath().normalize();
-    List<String[]> targets = new ArrayList<>();
-    List<String> workloads = new ArrayList<>(Workloads.ALL);
-    List<String[]> sets = new ArrayList<>();
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      switch (a) {
-        case "--endpoint" -> targets.add(new String[] {"target", args[++i]});
-        case "--target" -> {
-          String v = args[++i];
-          int eq = v.indexOf('=');
-          if (eq < 1) throw new IllegalArgumentException("--target wants name=url, got " + v);
-          targets.add(new String[] {v.substring(0, eq), v.substring(eq + 1)});
-        }
-        case "--access-key" -> accessKey = args[++i];
-        case "--secret-key" -> secretKey = args[++i];
-        case "--bucket" -> bucket = args[++i];
-        case "--compare" -> compare = true;
-        case "--quick" -> quick = true;
-        case "--reps" -> reps = Integer.parseInt(args[++i]);
-        case "--out" -> out = Path.of(args[++i]);
-        case "--root" -> root = Path.of(args[++i]).toAbsolutePath().normalize();
-        case "--workloads" -> workloads = List.of(args[++i].split(","));
-        case "--rows" -> sets.add(new String[] {"milvus.rows", args[++i]});
-        case "--dim" -> sets.add(new String[] {"milvus.dim", args[++i]});
-        case "--set" -> {
-          String v = args[++i];
-          int eq = v.indexOf('=');
-          sets.add(new String[] {v.substring(0, eq), v.substring(eq + 1)});
-        }
-        case "--no-limits" -> limits = false;
-        case "--tty" -> Progress.tty = true;
-        case "-h", "--help" -> {
-          usage();
-          return;
-        }
-        default -> throw new IllegalArgumentException("unknown option " + a + " (see --help)");
-      }
-    }
-    if (!compare && targets.isEmpty()) {
-      usage();
-      System.exit(2);
-    }
-    for (String w : workloads) {
-      if (!Workloads.ALL.contains(w)) throw new IllegalArgumentException("unknown workload " + w + "; known: " + Workloads.ALL);
-    }
-    int repetitions = reps != null ? reps : quick ? 2 : 3;
-    Params params = new Params(Workloads.defaults(quick));
-    for (String[] s : sets) params.set(s[0], s[1]);
-    if (out == null) out = root.resolve("bench-results");
-    Files.createDirectories(out);
-    out = out.toAbsolutePath().normalize();
-    Progress.start();
-
-    List<Target> ts = new ArrayList<>();
-    Path scratch = root.resolve(".basalt");
-    try (LocalProcesses local = new LocalProcesses()) {
-      Runtime.getRuntime().addShutdownHook(new Thread(local::close));
-      int maxConn = 64;
-      if (compare) {
-        ts.add(local.startBasalt(root, scratch.resolve("bench"), accessKey, secretKey, bucket, maxConn));
-        Path jar = root.resolve("bench/target/peer/s3proxy.jar");
-        ts.add(local.startS3Proxy(jar, scratch.resolve("bench-s3proxy"), accessKey, secretKey, bucket, maxConn));
-      }
-      for (String[] t : targets) ts.add(new Target(t[0], URI.create(t[1]), accessKey, secretKey, bucket, maxConn));
-      for (Target t : ts) t.pids.put("bench client", List.of(ProcessHandle.current().pid()));
-
-      Report report = new Report(out, ts, params, repetitions, quick, String.join(" ", args));
-      if (limits) {
-        Progress.message("measuring the machine's limits");
-        Limits l = new Limits();
-        l.measure(compare ? scratch : out, quick);
-        report.limits = l;
-      }
-      Workloads w = new Workloads(params);
-      for (String workload : workloads) {
-        Map<String, List<Figures>> byTarget = new LinkedHashMap<>();
-        report.results.put(workload, byTarget);
-        for (int rep = 1; rep <= repetitions; rep++) {
-          for (Target t : ts) { // alternate: A B A B ...
-            Progress.message("== " + workload + " on " + t.name + ", repetition " + rep + "/" + repetitions);
-            Map<String, Double> cpu0 = t.cpuSeconds();
-            long retries0 = t.retries.retries();
-            long bytes0 = Ops.TOTAL_BYTES.get();
-            Figures f;
-            try {
-              f = w.run(workload, t, rep);
-            } catch (Exception e) {
-              Progress.message("  " + workload + " failed on " + t.name + ": " + e);
-              f = new Figures();
-              f.add("failed", "count", false, 1);
+    public static void main(String[] args) throws Exception {
+        long t0 = System.nanoTime();
+        String accessKey = env("BASALT_ACCESS_KEY", "minioadmin");
+        String secretKey = env("BASALT_SECRET_KEY", "minioadmin");
+        String bucket = "basalt-bench";
+        boolean compare = false, quick = false, limits = true;
+        Integer reps = null;
+        Path out = null;
+        Path root = Path.of(".").toAbsolutePath().normalize();
+        List<String[]> targets = new ArrayList<>();
+        List<String> workloads = new ArrayList<>(Workloads.ALL);
+        List<String[]> sets = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--endpoint" -> targets.add(new String[] {"target", args[++i]});
+                case "--target" -> {
+                    String v = args[++i];
+                    int eq = v.indexOf('=');
+                    if (eq < 1) throw new IllegalArgumentException("--target wants name=url, got " + v);
+                    targets.add(new String[] {v.substring(0, eq), v.substring(eq + 1)});
+                }
+                case "--access-key" -> accessKey = args[++i];
+                case "--secret-key" -> secretKey = args[++i];
+                case "--bucket" -> bucket = args[++i];
+                case "--compare" -> compare = true;
+                case "--quick" -> quick = true;
+                case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "--out" -> out = Path.of(args[++i]);
+                case "--root" -> root = Path.of(args[++i]).toAbsolutePath().normalize();
+                case "--workloads" -> workloads = List.of(args[++i].split(","));
+                case "--rows" -> sets.add(new String[] {"milvus.rows", args[++i]});
+                case "--dim" -> sets.add(new String[] {"milvus.dim", args[++i]});
+                case "--set" -> {
+                    String v = args[++i];
+                    int eq = v.indexOf('=');
+                    sets.add(new String[] {v.substring(0, eq), v.substring(eq + 1)});
+                }
+                case "--no-limits" -> limits = false;
+                case "--tty" -> Progress.tty = true;
+                case "-h", "--help" -> {
+                    usage();
+                    return;
+                }
+                default -> throw new IllegalArgumentException("unknown option " + a + " (see --help)");
             }
-            long moved = Ops.TOTAL_BYTES.get() - bytes0;
-            Map<String, Double> cpu1 = t.cpuSeconds();
-            f.add("client retries", "count", false, t.retries.retries() - retries0);
-            double gb = moved / 1e9;
-            if (gb > 0.001) {
-              double server = 0;
-              for (var e : cpu1.entrySet()) {
-                double s = e.getValue() - cpu0.getOrDefault(e.getKey(), 0.0);
-                if (!e.getKey().equals("bench client")) server += s;
-                f.add("CPU s/GB " + e.getKey(), "CPU s/GB", false, s / gb);
-              }
-              f.add("CPU s/GB server total", "CPU s/GB", false, server / gb);
+        }
+        if (!compare && targets.isEmpty()) {
+            usage();
+            System.exit(2);
+        }
+        for (String w : workloads) {
+            if (!Workloads.ALL.contains(w))
+                throw new IllegalArgumentException("unknown workload " + w + "; known: " + Workloads.ALL);
+        }
+        int repetitions = reps != null ? reps : quick ? 2 : 3;
+        Params params = new Params(Workloads.defaults(quick));
+        for (String[] s : sets) params.set(s[0], s[1]);
+        if (out == null) out = root.resolve("bench-results");
+        Files.createDirectories(out);
+        out = out.toAbsolutePath().normalize();
+        Progress.start();
+
+        List<Target> ts = new ArrayList<>();
+        Path scratch = root.resolve(".basalt");
+        try (LocalProcesses local = new LocalProcesses()) {
+            Runtime.getRuntime().addShutdownHook(new Thread(local::close));
+            int maxConn = 64;
+            if (compare) {
+                ts.add(local.startBasalt(root, scratch.resolve("bench"), accessKey, secretKey, bucket, maxConn));
+                Path jar = root.resolve("bench/target/peer/s3proxy.jar");
+                ts.add(local.startS3Proxy(
+                        jar, scratch.resolve("bench-s3proxy"), accessKey, secretKey, bucket, maxConn));
             }
-            byTarget.computeIfAbsent(t.name, k -> new ArrayList<>()).add(f);
-          }
+            for (String[] t : targets)
+                ts.add(new Target(t[0], URI.create(t[1]), accessKey, secretKey, bucket, maxConn));
+            for (Target t : ts)
+                t.pids.put("bench client", List.of(ProcessHandle.current().pid()));
+
+            Report report = new Report(out, ts, params, repetitions, quick, String.join(" ", args));
+            if (limits) {
+                Progress.message("measuring the machine's limits");
+                Limits l = new Limits();
+                l.measure(compare ? scratch : out, quick);
+                report.limits = l;
+            }
+            Workloads w = new Workloads(params);
+            for (String workload : workloads) {
+                Map<String, List<Figures>> byTarget = new LinkedHashMap<>();
+                report.results.put(workload, byTarget);
+                for (int rep = 1; rep <= repetitions; rep++) {
+                    for (Target t : ts) { // alternate: A B A B ...
+                        Progress.message(
+                                "== " + workload + " on " + t.name + ", repetition " + rep + "/" + repetitions);
+                        Map<String, Double> cpu0 = t.cpuSeconds();
+                        long retries0 = t.retries.retries();
+                        long bytes0 = Ops.TOTAL_BYTES.get();
+                        Figures f;
+                        try {
+                            f = w.run(workload, t, rep);
+                        } catch (Exception e) {
+                            Progress.message("  " + workload + " failed on " + t.name + ": " + e);
+                            f = new Figures();
+                            f.add("failed", "count", false, 1);
+                        }
+                        long moved = Ops.TOTAL_BYTES.get() - bytes0;
+                        Map<String, Double> cpu1 = t.cpuSeconds();
+                        f.add("client retries", "count", false, t.retries.retries() - retries0);
+                        double gb = moved / 1e9;
+                        if (gb > 0.001) {
+                            double server = 0;
+                            for (var e : cpu1.entrySet()) {
+                                double s = e.getValue() - cpu0.getOrDefault(e.getKey(), 0.0);
+                                if (!e.getKey().equals("bench client")) server += s;
+                                f.add("CPU s/GB " + e.getKey(), "CPU s/GB", false, s / gb);
+                            }
+                            f.add("CPU s/GB server total", "CPU s/GB", false, server / gb);
+                        }
+                        byTarget.computeIfAbsent(t.name, k -> new ArrayList<>()).add(f);
+                    }
+                }
+                // the objects get reads are put's: clean put/ only after get (or after put when get is not run)
+                boolean keepForGet = workload.equals("put") && workloads.contains("get");
+                if (!keepForGet) {
+                    for (Target t : ts) Workloads.cleanup(t, Workloads.prefixOf(workload));
+                }
+                report.write(); // a partial report after every workload
+            }
+            for (Target t : ts) t.close();
+            report.wallSeconds = (System.nanoTime() - t0) / 1e9;
+            Path md = report.write();
+            Progress.message(String.format("done in %.0f s", report.wallSeconds));
+            System.out.println("Report: " + md);
         }
-        // the objects get reads are put's: clean put/ only after get (or after put when get is not run)
-        boolean keepForGet = workload.equals("put") && workloads.contains("get");
-        if (!keepForGet) {
-          for (Target t : ts) Workloads.cleanup(t, Workloads.prefixOf(workload));
-        }
-        report.write(); // a partial report after every workload
-      }
-      for (Target t : ts) t.close();
-      report.wallSeconds = (System.nanoTime() - t0) / 1e9;
-      Path md = report.write();
-      Progress.message(String.format("done in %.0f s", report.wallSeconds));
-      System.out.println("Report: " + md);
     }
-  }
 
-  private static String env(String k, String d) {
-    String v = System.getenv(k);
-    return v == null || v.isEmpty() ? d : v;
-  }
+    private static String env(String k, String d) {
+        String v = System.getenv(k);
+        return v == null || v.isEmpty() ? d : v;
+    }
 
-  private static void usage() {
-    System.err.println("""
+    private static void usage() {
+        System.err.println("""
         usage: basalt-bench (--compare | --endpoint URL | --target name=url ...) [options]
           --endpoint URL            an S3 endpoint (target "target"); --access-key, --secret-key, --bucket
           --target name=url         add a target (repeatable)
@@ -169,5 +174,5 @@ public final class BenchMain {
           --no-limits               skip the machine limits
           --out DIR                 report directory (default bench-results/)
         """);
-  }
+    }
 }

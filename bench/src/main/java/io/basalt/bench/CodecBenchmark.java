@@ -17,47 +17,47 @@ import org.openjdk.jmh.annotations.State;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class CodecBenchmark {
-  public static final int STRIPE = 1 << 20;
+    public static final int STRIPE = 1 << 20;
 
-  @Param({"4+2", "8+3", "8+4", "12+4"})
-  public String shape;
+    @Param({"4+2", "8+3", "8+4", "12+4"})
+    public String shape;
 
-  private ReedSolomon rs;
-  private byte[][] shards;
-  private boolean[] present;
-  private int chunk;
+    private ReedSolomon rs;
+    private byte[][] shards;
+    private boolean[] present;
+    private int chunk;
 
-  @Setup
-  public void setup() {
-    String[] km = shape.split("\\+");
-    int k = Integer.parseInt(km[0]);
-    int m = Integer.parseInt(km[1]);
-    rs = ReedSolomon.create(k, m);
-    chunk = STRIPE / k;
-    shards = new byte[k + m][chunk];
-    Random r = new Random(1);
-    for (int i = 0; i < k; i++) r.nextBytes(shards[i]);
-    rs.encode(shards, 0, chunk);
-    present = new boolean[k + m];
-    java.util.Arrays.fill(present, true);
-    for (int i = 0; i < m; i++) present[i] = false; // lose m data shards: the worst rebuild
-  }
+    @Setup
+    public void setup() {
+        String[] km = shape.split("\\+");
+        int k = Integer.parseInt(km[0]);
+        int m = Integer.parseInt(km[1]);
+        rs = ReedSolomon.create(k, m);
+        chunk = STRIPE / k;
+        shards = new byte[k + m][chunk];
+        Random r = new Random(1);
+        for (int i = 0; i < k; i++) r.nextBytes(shards[i]);
+        rs.encode(shards, 0, chunk);
+        present = new boolean[k + m];
+        java.util.Arrays.fill(present, true);
+        for (int i = 0; i < m; i++) present[i] = false; // lose m data shards: the worst rebuild
+    }
 
-  /** bytes of data per operation: the throughput in GB/s is ops/s times this. */
-  public static long bytesPerOp(String shape) {
-    int k = Integer.parseInt(shape.split("\\+")[0]);
-    return (long) (STRIPE / k) * k;
-  }
+    /** bytes of data per operation: the throughput in GB/s is ops/s times this. */
+    public static long bytesPerOp(String shape) {
+        int k = Integer.parseInt(shape.split("\\+")[0]);
+        return (long) (STRIPE / k) * k;
+    }
 
-  @Benchmark
-  public byte[][] encode() {
-    rs.encode(shards, 0, chunk);
-    return shards;
-  }
+    @Benchmark
+    public byte[][] encode() {
+        rs.encode(shards, 0, chunk);
+        return shards;
+    }
 
-  @Benchmark
-  public byte[][] decode() {
-    rs.reconstruct(shards, present, 0, chunk);
-    return shards;
-  }
+    @Benchmark
+    public byte[][] decode() {
+        rs.reconstruct(shards, present, 0, chunk);
+        return shards;
+    }
 }

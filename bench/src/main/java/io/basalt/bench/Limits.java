@@ -24,193 +24,223 @@ import java.util.zip.CRC32C;
 
 /** What the machine allows: disk, loopback, hashing and the erasure codec (JMH), one figure each. */
 final class Limits {
-  record Limit(String name, String unit, double value, String how) {}
+    record Limit(String name, String unit, double value, String how) {}
 
-  final Map<String, Limit> all = new LinkedHashMap<>();
+    final Map<String, Limit> all = new LinkedHashMap<>();
 
-  void add(String name, String unit, double value, String how) {
-    all.put(name, new Limit(name, unit, value, how));
-    Progress.message(String.format("  limit %-40s %10.2f %s", name, value, unit));
-  }
-
-  double get(String name) {
-    Limit l = all.get(name);
-    return l == null ? Double.NaN : l.value();
-  }
-
-  void measure(Path dataDisk, boolean quick) throws Exception {
-    Files.createDirectories(dataDisk);
-    disk(dataDisk, quick ? 1L << 30 : 2L << 30);
-    fsyncFiles(dataDisk, quick ? 1.0 : 3.0);
-    loopback(quick ? 2L << 30 : 8L << 30);
-    hashes(quick ? 1.0 : 3.0);
-    jmh(quick);
-  }
-
-  private void disk(Path dir, long total) throws Exception {
-    Path f = dir.resolve("bench-disk.tmp");
-    ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
-    byte[] rnd = new byte[1 << 20];
-    new SplittableRandom(7).nextBytes(rnd);
-    buf.put(rnd).flip();
-    Progress.phase("limits: disk write 1 MiB + fsync", total >> 20);
-    long t0 = System.nanoTime();
-    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      for (long w = 0; w < total; w += 1 << 20) {
-        buf.rewind();
-        while (buf.hasRemaining()) ch.write(buf);
-        Progress.done.incrementAndGet();
-        Progress.bytes.addAndGet(1 << 20);
-      }
-      ch.force(true);
+    void add(String name, String unit, double value, String how) {
+        all.put(name, new Limit(name, unit, value, how));
+        Progress.message(String.format("  limit %-40s %10.2f %s", name, value, unit));
     }
-    double wsecs = (System.nanoTime() - t0) / 1e9;
-    Progress.endPhase();
-    add("disk sequential write + fsync", "GB/s", total / 1e9 / wsecs,
-        "FileChannel, 1 MiB writes, force(true) at the end, " + Params.human(total));
-    // read with O_DIRECT so the page cache does not answer
-    String how = "O_DIRECT, 1 MiB reads";
-    OpenOption[] opts;
-    try {
-      OpenOption direct = (OpenOption) Class.forName("com.sun.nio.file.ExtendedOpenOption").getField("DIRECT").get(null);
-      opts = new OpenOption[] {StandardOpenOption.READ, direct};
-      FileChannel.open(f, opts).close();
-    } catch (Exception e) {
-      opts = new OpenOption[] {StandardOpenOption.READ};
-      how = "buffered (page cache may answer)";
-    }
-    ByteBuffer rb = ByteBuffer.allocateDirect((1 << 20) + 8192).alignedSlice(4096);
-    rb.limit(1 << 20);
-    long t1 = System.nanoTime();
-    long read = 0;
-    try (FileChannel ch = FileChannel.open(f, opts)) {
-      int n;
-      while (true) {
-        rb.clear();
-        rb.limit(1 << 20);
-        n = ch.read(rb);
-        if (n <= 0) break;
-        read += n;
-      }
-    }
-    double rsecs = (System.nanoTime() - t1) / 1e9;
-    Files.deleteIfExists(f);
-    add("disk sequential read", "GB/s", read / 1e9 / rsecs, how + ", " + Params.human(read));
-  }
 
-  private void fsyncFiles(Path dir, double seconds) throws Exception {
-    Path d = Files.createDirectories(dir.resolve("bench-fsync"));
-    byte[] b = new byte[64 << 10];
-    long t0 = System.nanoTime();
-    long end = t0 + (long) (seconds * 1e9);
-    int n = 0;
-    List<Path> made = new ArrayList<>();
-    while (System.nanoTime() < end) {
-      Path tmp = d.resolve("f" + n + ".tmp");
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-        ch.write(ByteBuffer.wrap(b));
-        ch.force(true);
-      }
-      Path fin = d.resolve("f" + n);
-      Files.move(tmp, fin, StandardCopyOption.ATOMIC_MOVE);
-      made.add(fin);
-      n++;
+    double get(String name) {
+        Limit l = all.get(name);
+        return l == null ? Double.NaN : l.value();
     }
-    double secs = (System.nanoTime() - t0) / 1e9;
-    for (Path p : made) Files.deleteIfExists(p);
-    Files.deleteIfExists(d);
-    add("64 KiB file write + fsync + rename", "files/s", n / secs, "one writer");
-  }
 
-  private void loopback(long total) throws Exception {
-    try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      Thread reader = Thread.ofPlatform().start(() -> {
-        try (Socket s = ss.accept(); InputStream in = s.getInputStream()) {
-          byte[] buf = new byte[1 << 20];
-          while (in.read(buf) > 0) {
-            // discard
-          }
-        } catch (Exception ignored) {
-          // done
+    void measure(Path dataDisk, boolean quick) throws Exception {
+        Files.createDirectories(dataDisk);
+        disk(dataDisk, quick ? 1L << 30 : 2L << 30);
+        fsyncFiles(dataDisk, quick ? 1.0 : 3.0);
+        loopback(quick ? 2L << 30 : 8L << 30);
+        hashes(quick ? 1.0 : 3.0);
+        jmh(quick);
+    }
+
+    private void disk(Path dir, long total) throws Exception {
+        Path f = dir.resolve("bench-disk.tmp");
+        ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+        byte[] rnd = new byte[1 << 20];
+        new SplittableRandom(7).nextBytes(rnd);
+        buf.put(rnd).flip();
+        Progress.phase("limits: disk write 1 MiB + fsync", total >> 20);
+        long t0 = System.nanoTime();
+        try (FileChannel ch = FileChannel.open(
+                f, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            for (long w = 0; w < total; w += 1 << 20) {
+                buf.rewind();
+                while (buf.hasRemaining()) ch.write(buf);
+                Progress.done.incrementAndGet();
+                Progress.bytes.addAndGet(1 << 20);
+            }
+            ch.force(true);
         }
-      });
-      long t0 = System.nanoTime();
-      try (Socket s = new Socket(InetAddress.getLoopbackAddress(), ss.getLocalPort()); OutputStream out = s.getOutputStream()) {
-        byte[] buf = new byte[1 << 20];
-        for (long w = 0; w < total; w += buf.length) out.write(buf);
-      }
-      reader.join();
-      double secs = (System.nanoTime() - t0) / 1e9;
-      add("loopback TCP, one stream", "GB/s", total / 1e9 / secs, "Java socket pair, 1 MiB writes, " + Params.human(total));
+        double wsecs = (System.nanoTime() - t0) / 1e9;
+        Progress.endPhase();
+        add(
+                "disk sequential write + fsync",
+                "GB/s",
+                total / 1e9 / wsecs,
+                "FileChannel, 1 MiB writes, force(true) at the end, " + Params.human(total));
+        // read with O_DIRECT so the page cache does not answer
+        String how = "O_DIRECT, 1 MiB reads";
+        OpenOption[] opts;
+        try {
+            OpenOption direct = (OpenOption) Class.forName("com.sun.nio.file.ExtendedOpenOption")
+                    .getField("DIRECT")
+                    .get(null);
+            opts = new OpenOption[] {StandardOpenOption.READ, direct};
+            FileChannel.open(f, opts).close();
+        } catch (Exception e) {
+            opts = new OpenOption[] {StandardOpenOption.READ};
+            how = "buffered (page cache may answer)";
+        }
+        ByteBuffer rb = ByteBuffer.allocateDirect((1 << 20) + 8192).alignedSlice(4096);
+        rb.limit(1 << 20);
+        long t1 = System.nanoTime();
+        long read = 0;
+        try (FileChannel ch = FileChannel.open(f, opts)) {
+            int n;
+            while (true) {
+                rb.clear();
+                rb.limit(1 << 20);
+                n = ch.read(rb);
+                if (n <= 0) break;
+                read += n;
+            }
+        }
+        double rsecs = (System.nanoTime() - t1) / 1e9;
+        Files.deleteIfExists(f);
+        add("disk sequential read", "GB/s", read / 1e9 / rsecs, how + ", " + Params.human(read));
     }
-  }
 
-  private void hashes(double seconds) throws Exception {
-    byte[] data = new byte[16 << 20];
-    new SplittableRandom(3).nextBytes(data);
-    for (String alg : List.of("MD5", "SHA-256")) {
-      MessageDigest md = MessageDigest.getInstance(alg);
-      hashLoop(alg, data, seconds, () -> {
-        md.update(data);
-        md.digest();
-      });
+    private void fsyncFiles(Path dir, double seconds) throws Exception {
+        Path d = Files.createDirectories(dir.resolve("bench-fsync"));
+        byte[] b = new byte[64 << 10];
+        long t0 = System.nanoTime();
+        long end = t0 + (long) (seconds * 1e9);
+        int n = 0;
+        List<Path> made = new ArrayList<>();
+        while (System.nanoTime() < end) {
+            Path tmp = d.resolve("f" + n + ".tmp");
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                ch.write(ByteBuffer.wrap(b));
+                ch.force(true);
+            }
+            Path fin = d.resolve("f" + n);
+            Files.move(tmp, fin, StandardCopyOption.ATOMIC_MOVE);
+            made.add(fin);
+            n++;
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        for (Path p : made) Files.deleteIfExists(p);
+        Files.deleteIfExists(d);
+        add("64 KiB file write + fsync + rename", "files/s", n / secs, "one writer");
     }
-    CRC32C crc = new CRC32C();
-    hashLoop("CRC32C", data, seconds, () -> {
-      crc.reset();
-      crc.update(data);
-    });
-  }
 
-  private void hashLoop(String name, byte[] data, double seconds, Runnable r) {
-    for (int i = 0; i < 3; i++) r.run(); // warm up
-    long t0 = System.nanoTime();
-    long end = t0 + (long) (seconds * 1e9);
-    long n = 0;
-    while (System.nanoTime() < end || n == 0) {
-      r.run();
-      n++;
+    private void loopback(long total) throws Exception {
+        try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread reader = Thread.ofPlatform().start(() -> {
+                try (Socket s = ss.accept();
+                        InputStream in = s.getInputStream()) {
+                    byte[] buf = new byte[1 << 20];
+                    while (in.read(buf) > 0) {
+                        // discard
+                    }
+                } catch (Exception ignored) {
+                    // done
+                }
+            });
+            long t0 = System.nanoTime();
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), ss.getLocalPort());
+                    OutputStream out = s.getOutputStream()) {
+                byte[] buf = new byte[1 << 20];
+                for (long w = 0; w < total; w += buf.length) out.write(buf);
+            }
+            reader.join();
+            double secs = (System.nanoTime() - t0) / 1e9;
+            add(
+                    "loopback TCP, one stream",
+                    "GB/s",
+                    total / 1e9 / secs,
+                    "Java socket pair, 1 MiB writes, " + Params.human(total));
+        }
     }
-    double secs = (System.nanoTime() - t0) / 1e9;
-    add(name + ", one core", "GB/s", n * data.length / 1e9 / secs, "JDK, 16 MiB buffers");
-  }
 
-  /** Runs CodecBenchmark in a JMH fork and reads its JSON result. */
-  private void jmh(boolean quick) throws Exception {
-    Path json = Files.createTempFile("jmh", ".json");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-        "org.openjdk.jmh.Main", CodecBenchmark.class.getName(),
-        "-f", "1", "-wi", quick ? "2" : "3", "-i", quick ? "3" : "5", "-w", "1s", "-r", "1s",
-        "-rf", "json", "-rff", json.toString()));
-    Progress.phase("limits: JMH codec (" + (quick ? "quick" : "full") + ")", 8);
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()))) {
-      String line;
-      while ((line = in.readLine()) != null) {
-        if (line.startsWith("# Benchmark:")) Progress.done.incrementAndGet();
-      }
+    private void hashes(double seconds) throws Exception {
+        byte[] data = new byte[16 << 20];
+        new SplittableRandom(3).nextBytes(data);
+        for (String alg : List.of("MD5", "SHA-256")) {
+            MessageDigest md = MessageDigest.getInstance(alg);
+            hashLoop(alg, data, seconds, () -> {
+                md.update(data);
+                md.digest();
+            });
+        }
+        CRC32C crc = new CRC32C();
+        hashLoop("CRC32C", data, seconds, () -> {
+            crc.reset();
+            crc.update(data);
+        });
     }
-    int rc = p.waitFor();
-    Progress.endPhase();
-    if (rc != 0) {
-      Progress.message("  JMH failed with exit code " + rc);
-      return;
+
+    private void hashLoop(String name, byte[] data, double seconds, Runnable r) {
+        for (int i = 0; i < 3; i++) r.run(); // warm up
+        long t0 = System.nanoTime();
+        long end = t0 + (long) (seconds * 1e9);
+        long n = 0;
+        while (System.nanoTime() < end || n == 0) {
+            r.run();
+            n++;
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        add(name + ", one core", "GB/s", n * data.length / 1e9 / secs, "JDK, 16 MiB buffers");
     }
-    String s = Files.readString(json);
-    Files.deleteIfExists(json);
-    // each result: "benchmark" : "...CodecBenchmark.encode", ... "params" : { "shape" : "4+2" }, "primaryMetric" : { "score" : N
-    Pattern pat = Pattern.compile("\"benchmark\"\\s*:\\s*\"[^\"]*\\.(encode|decode)\".*?\"shape\"\\s*:\\s*\"([0-9+]+)\".*?\"score\"\\s*:\\s*([0-9.eE+-]+)",
-        Pattern.DOTALL);
-    Matcher m = pat.matcher(s);
-    while (m.find()) {
-      String shape = m.group(2);
-      double opsPerSec = Double.parseDouble(m.group(3));
-      double gbs = opsPerSec * CodecBenchmark.bytesPerOp(shape) / 1e9;
-      int mm = Integer.parseInt(shape.split("\\+")[1]);
-      String what = m.group(1).equals("encode") ? "RS encode " + shape : "RS decode " + shape + " (" + mm + " lost)";
-      add(what, "GB/s", gbs, "JMH, 1 MiB stripes, GB/s of data, 1 fork, " + (quick ? "2+3" : "3+5") + " x 1 s");
+
+    /** Runs CodecBenchmark in a JMH fork and reads its JSON result. */
+    private void jmh(boolean quick) throws Exception {
+        Path json = Files.createTempFile("jmh", ".json");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                "org.openjdk.jmh.Main",
+                CodecBenchmark.class.getName(),
+                "-f",
+                "1",
+                "-wi",
+                quick ? "2" : "3",
+                "-i",
+                quick ? "3" : "5",
+                "-w",
+                "1s",
+                "-r",
+                "1s",
+                "-rf",
+                "json",
+                "-rff",
+                json.toString()));
+        Progress.phase("limits: JMH codec (" + (quick ? "quick" : "full") + ")", 8);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.startsWith("# Benchmark:")) Progress.done.incrementAndGet();
+            }
+        }
+        int rc = p.waitFor();
+        Progress.endPhase();
+        if (rc != 0) {
+            Progress.message("  JMH failed with exit code " + rc);
+            return;
+        }
+        String s = Files.readString(json);
+        Files.deleteIfExists(json);
+        // each result: "benchmark" : "...CodecBenchmark.encode", ... "params" : { "shape" : "4+2" }, "primaryMetric" :
+        // { "score" : N
+        Pattern pat = Pattern.compile(
+                "\"benchmark\"\\s*:\\s*\"[^\"]*\\.(encode|decode)\".*?\"shape\"\\s*:\\s*\"([0-9+]+)\".*?\"score\"\\s*:\\s*([0-9.eE+-]+)",
+                Pattern.DOTALL);
+        Matcher m = pat.matcher(s);
+        while (m.find()) {
+            String shape = m.group(2);
+            double opsPerSec = Double.parseDouble(m.group(3));
+            double gbs = opsPerSec * CodecBenchmark.bytesPerOp(shape) / 1e9;
+            int mm = Integer.parseInt(shape.split("\\+")[1]);
+            String what =
+                    m.group(1).equals("encode") ? "RS encode " + shape : "RS decode " + shape + " (" + mm + " lost)";
+            add(what, "GB/s", gbs, "JMH, 1 MiB stripes, GB/s of data, 1 fork, " + (quick ? "2+3" : "3+5") + " x 1 s");
+        }
     }
-  }
 }

@@ -19,122 +19,138 @@ import java.util.stream.Stream;
 
 /** The processes --compare starts: a Basalt dev cluster (through ./basalt dev) and S3Proxy. Stopped by PID. */
 final class LocalProcesses implements AutoCloseable {
-  private final List<Process> started = new ArrayList<>();
+    private final List<Process> started = new ArrayList<>();
 
-  static void wipe(Path dir) throws IOException {
-    if (!Files.exists(dir)) return;
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-    }
-  }
-
-  /** Starts ./basalt dev --no-build on a free port with its own data dir; returns the target once ready. */
-  Target startBasalt(Path root, Path data, String ak, String sk, String bucket, int maxConn) throws Exception {
-    wipe(data);
-    Files.createDirectories(data);
-    int port = FreePorts.firstFreeFrom(19000);
-    Path log = data.resolveSibling(data.getFileName() + "-launcher.log");
-    ProcessBuilder pb = new ProcessBuilder(root.resolve("basalt").toString(), "dev", "--no-build",
-        "--data", data.toString(), "--port", String.valueOf(port));
-    pb.environment().put("BASALT_ACCESS_KEY", ak);
-    pb.environment().put("BASALT_SECRET_KEY", sk);
-    pb.redirectErrorStream(true);
-    Progress.message("starting Basalt: ./basalt dev --data " + data + " --port " + port + " (log " + log + ")");
-    Process launcher = pb.start();
-    started.add(launcher);
-    CountDownLatch ready = new CountDownLatch(1);
-    Thread.ofPlatform().daemon().start(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(launcher.getInputStream()));
-          PrintWriter out = new PrintWriter(Files.newBufferedWriter(log), true)) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          out.println(line);
-          if (line.startsWith("Basalt ready at")) ready.countDown();
+    static void wipe(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
-      } catch (IOException ignored) {
-        // launcher gone
-      }
-    });
-    if (!ready.await(180, TimeUnit.SECONDS)) {
-      throw new IllegalStateException("Basalt did not print its ready line within 180 s; see " + log);
     }
-    Target t = new Target("basalt", URI.create("http://127.0.0.1:" + port), ak, sk, bucket, maxConn);
-    // the launcher's process tree: find the services by their command line
-    List<Long> nodes = new ArrayList<>();
-    launcher.toHandle().descendants().forEach(h -> {
-      String cmd = Target.ProcStat.cmdline(h.pid());
-      if (cmd.contains("io.basalt.gateway.GatewayMain")) t.pids.computeIfAbsent("gateway", k -> new ArrayList<>()).add(h.pid());
-      else if (cmd.contains("io.basalt.storage.StorageNodeMain")) nodes.add(h.pid());
-      else if (cmd.contains("io.basalt.coordinator.CoordinatorMain")) t.pids.computeIfAbsent("coordinator", k -> new ArrayList<>()).add(h.pid());
-      else if (cmd.startsWith("etcd ") || cmd.contains("/etcd ")) t.pids.computeIfAbsent("etcd", k -> new ArrayList<>()).add(h.pid());
-    });
-    t.pids.put("storage-nodes", nodes);
-    try (Stream<Path> s = Files.list(data)) {
-      s.filter(p -> p.getFileName().toString().startsWith("node-")).sorted().forEach(t.dataDirs::add);
-    }
-    t.promise = "erasure-coded 4+2 over 6 storage nodes (one machine here); every shard fsynced and renamed, "
-        + "directory fsynced, before the PUT is acknowledged; metadata committed in etcd";
-    Progress.message("Basalt ready at " + t.endpoint + "; pids " + t.pids);
-    return t;
-  }
 
-  /** Starts S3Proxy (filesystem backend) from its jar-with-dependencies as a separate JVM. */
-  Target startS3Proxy(Path jar, Path data, String ak, String sk, String bucket, int maxConn) throws Exception {
-    wipe(data);
-    Files.createDirectories(data.resolve("blobs"));
-    int port = FreePorts.firstFreeFrom(19500);
-    Path props = data.resolve("s3proxy.properties");
-    Files.writeString(props, String.join("\n",
-        "s3proxy.endpoint=http://127.0.0.1:" + port,
-        "s3proxy.authorization=aws-v2-or-v4",
-        "s3proxy.identity=" + ak,
-        "s3proxy.credential=" + sk,
-        "jclouds.provider=filesystem",
-        "jclouds.filesystem.basedir=" + data.resolve("blobs"),
-        "jclouds.identity=" + ak,
-        "jclouds.credential=" + sk, ""));
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Path log = data.resolve("s3proxy.log");
-    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-XX:+UseSerialGC", "-jar", jar.toString(),
-        "--properties", props.toString());
-    pb.redirectErrorStream(true).redirectOutput(log.toFile());
-    Progress.message("starting S3Proxy " + jar.getFileName() + " on port " + port + " (log " + log + ")");
-    Process p = pb.start();
-    started.add(p);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (true) {
-      if (!p.isAlive()) throw new IllegalStateException("S3Proxy exited; see " + log);
-      try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-        break;
-      } catch (IOException e) {
-        if (System.nanoTime() > deadline) throw new IllegalStateException("S3Proxy not listening within 90 s; see " + log);
-        Thread.sleep(200);
-      }
-    }
-    Target t = new Target("s3proxy", URI.create("http://127.0.0.1:" + port), ak, sk, bucket, maxConn);
-    t.pids.put("s3proxy", new ArrayList<>(List.of(p.pid())));
-    t.dataDirs.add(data.resolve("blobs"));
-    t.promise = "one copy per object on the local filesystem (jclouds filesystem provider), never fsynced: "
-        + "an acknowledged PUT may sit only in the page cache";
-    Progress.message("S3Proxy ready at " + t.endpoint + "; pid " + p.pid());
-    return t;
-  }
-
-  /** SIGTERM to each process we started (the launcher stops its own children), SIGKILL after 30 s. */
-  @Override
-  public void close() {
-    for (Process p : started) {
-      if (p.isAlive()) p.destroy();
-    }
-    for (Process p : started) {
-      try {
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-          Progress.message("pid " + p.pid() + " did not stop within 30 s: SIGKILL");
-          p.destroyForcibly();
+    /** Starts ./basalt dev --no-build on a free port with its own data dir; returns the target once ready. */
+    Target startBasalt(Path root, Path data, String ak, String sk, String bucket, int maxConn) throws Exception {
+        wipe(data);
+        Files.createDirectories(data);
+        int port = FreePorts.firstFreeFrom(19000);
+        Path log = data.resolveSibling(data.getFileName() + "-launcher.log");
+        ProcessBuilder pb = new ProcessBuilder(
+                root.resolve("basalt").toString(),
+                "dev",
+                "--no-build",
+                "--data",
+                data.toString(),
+                "--port",
+                String.valueOf(port));
+        pb.environment().put("BASALT_ACCESS_KEY", ak);
+        pb.environment().put("BASALT_SECRET_KEY", sk);
+        pb.redirectErrorStream(true);
+        Progress.message("starting Basalt: ./basalt dev --data " + data + " --port " + port + " (log " + log + ")");
+        Process launcher = pb.start();
+        started.add(launcher);
+        CountDownLatch ready = new CountDownLatch(1);
+        Thread.ofPlatform().daemon().start(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(launcher.getInputStream()));
+                    PrintWriter out = new PrintWriter(Files.newBufferedWriter(log), true)) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    out.println(line);
+                    if (line.startsWith("Basalt ready at")) ready.countDown();
+                }
+            } catch (IOException ignored) {
+                // launcher gone
+            }
+        });
+        if (!ready.await(180, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("Basalt did not print its ready line within 180 s; see " + log);
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+        Target t = new Target("basalt", URI.create("http://127.0.0.1:" + port), ak, sk, bucket, maxConn);
+        // the launcher's process tree: find the services by their command line
+        List<Long> nodes = new ArrayList<>();
+        launcher.toHandle().descendants().forEach(h -> {
+            String cmd = Target.ProcStat.cmdline(h.pid());
+            if (cmd.contains("io.basalt.gateway.GatewayMain"))
+                t.pids.computeIfAbsent("gateway", k -> new ArrayList<>()).add(h.pid());
+            else if (cmd.contains("io.basalt.storage.StorageNodeMain")) nodes.add(h.pid());
+            else if (cmd.contains("io.basalt.coordinator.CoordinatorMain"))
+                t.pids.computeIfAbsent("coordinator", k -> new ArrayList<>()).add(h.pid());
+            else if (cmd.startsWith("etcd ") || cmd.contains("/etcd "))
+                t.pids.computeIfAbsent("etcd", k -> new ArrayList<>()).add(h.pid());
+        });
+        t.pids.put("storage-nodes", nodes);
+        try (Stream<Path> s = Files.list(data)) {
+            s.filter(p -> p.getFileName().toString().startsWith("node-"))
+                    .sorted()
+                    .forEach(t.dataDirs::add);
+        }
+        t.promise = "erasure-coded 4+2 over 6 storage nodes (one machine here); every shard fsynced and renamed, "
+                + "directory fsynced, before the PUT is acknowledged; metadata committed in etcd";
+        Progress.message("Basalt ready at " + t.endpoint + "; pids " + t.pids);
+        return t;
     }
-  }
+
+    /** Starts S3Proxy (filesystem backend) from its jar-with-dependencies as a separate JVM. */
+    Target startS3Proxy(Path jar, Path data, String ak, String sk, String bucket, int maxConn) throws Exception {
+        wipe(data);
+        Files.createDirectories(data.resolve("blobs"));
+        int port = FreePorts.firstFreeFrom(19500);
+        Path props = data.resolve("s3proxy.properties");
+        Files.writeString(
+                props,
+                String.join(
+                        "\n",
+                        "s3proxy.endpoint=http://127.0.0.1:" + port,
+                        "s3proxy.authorization=aws-v2-or-v4",
+                        "s3proxy.identity=" + ak,
+                        "s3proxy.credential=" + sk,
+                        "jclouds.provider=filesystem",
+                        "jclouds.filesystem.basedir=" + data.resolve("blobs"),
+                        "jclouds.identity=" + ak,
+                        "jclouds.credential=" + sk,
+                        ""));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path log = data.resolve("s3proxy.log");
+        ProcessBuilder pb = new ProcessBuilder(
+                java, "-Xmx512m", "-XX:+UseSerialGC", "-jar", jar.toString(), "--properties", props.toString());
+        pb.redirectErrorStream(true).redirectOutput(log.toFile());
+        Progress.message("starting S3Proxy " + jar.getFileName() + " on port " + port + " (log " + log + ")");
+        Process p = pb.start();
+        started.add(p);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (true) {
+            if (!p.isAlive()) throw new IllegalStateException("S3Proxy exited; see " + log);
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                break;
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline)
+                    throw new IllegalStateException("S3Proxy not listening within 90 s; see " + log);
+                Thread.sleep(200);
+            }
+        }
+        Target t = new Target("s3proxy", URI.create("http://127.0.0.1:" + port), ak, sk, bucket, maxConn);
+        t.pids.put("s3proxy", new ArrayList<>(List.of(p.pid())));
+        t.dataDirs.add(data.resolve("blobs"));
+        t.promise = "one copy per object on the local filesystem (jclouds filesystem provider), never fsynced: "
+                + "an acknowledged PUT may sit only in the page cache";
+        Progress.message("S3Proxy ready at " + t.endpoint + "; pid " + p.pid());
+        return t;
+    }
+
+    /** SIGTERM to each process we started (the launcher stops its own children), SIGKILL after 30 s. */
+    @Override
+    public void close() {
+        for (Process p : started) {
+            if (p.isAlive()) p.destroy();
+        }
+        for (Process p : started) {
+            try {
+                if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                    Progress.message("pid " + p.pid() + " did not stop within 30 s: SIGKILL");
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
 }

@@ -11,105 +11,105 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /** One S3 endpoint under test: its client, and what we know about its processes and disks. */
 final class Target implements AutoCloseable {
-  final String name;
-  final URI endpoint;
-  final String bucket;
-  final S3Client s3;
-  final RetryCounter retries = new RetryCounter();
-  /** role (gateway, storage-nodes, s3proxy, ...) -> pids whose CPU time is measured; empty when remote. */
-  final Map<String, List<Long>> pids = new LinkedHashMap<>();
-  /** directories holding this target's stored bytes (for the footprint), when local. */
-  final List<Path> dataDirs = new ArrayList<>();
-  /** what the target promises about durability, for the report. */
-  String promise = "unknown (remote endpoint)";
+    final String name;
+    final URI endpoint;
+    final String bucket;
+    final S3Client s3;
+    final RetryCounter retries = new RetryCounter();
+    /** role (gateway, storage-nodes, s3proxy, ...) -> pids whose CPU time is measured; empty when remote. */
+    final Map<String, List<Long>> pids = new LinkedHashMap<>();
+    /** directories holding this target's stored bytes (for the footprint), when local. */
+    final List<Path> dataDirs = new ArrayList<>();
+    /** what the target promises about durability, for the report. */
+    String promise = "unknown (remote endpoint)";
 
-  Target(String name, URI endpoint, String accessKey, String secretKey, String bucket, int maxConnections) {
-    this.name = name;
-    this.endpoint = endpoint;
-    this.bucket = bucket;
-    this.s3 = S3Client.builder()
-        .endpointOverride(endpoint)
-        .region(Region.US_EAST_1)
-        .forcePathStyle(true)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)))
-        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-        .httpClientBuilder(ApacheHttpClient.builder()
-            .maxConnections(maxConnections)
-            .connectionTimeout(Duration.ofSeconds(10))
-            .socketTimeout(Duration.ofSeconds(120)))
-        .overrideConfiguration(c -> c.addExecutionInterceptor(retries).apiCallTimeout(Duration.ofMinutes(10)))
-        .build();
-  }
-
-  /** CPU seconds (utime + stime) per role, read from /proc/PID/stat; roles whose processes are gone read 0. */
-  Map<String, Double> cpuSeconds() {
-    Map<String, Double> out = new LinkedHashMap<>();
-    for (var e : pids.entrySet()) {
-      double sum = 0;
-      for (long pid : e.getValue()) sum += ProcStat.cpuSeconds(pid);
-      out.put(e.getKey(), sum);
+    Target(String name, URI endpoint, String accessKey, String secretKey, String bucket, int maxConnections) {
+        this.name = name;
+        this.endpoint = endpoint;
+        this.bucket = bucket;
+        this.s3 = S3Client.builder()
+                .endpointOverride(endpoint)
+                .region(Region.US_EAST_1)
+                .forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)))
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .httpClientBuilder(ApacheHttpClient.builder()
+                        .maxConnections(maxConnections)
+                        .connectionTimeout(Duration.ofSeconds(10))
+                        .socketTimeout(Duration.ofSeconds(120)))
+                .overrideConfiguration(c -> c.addExecutionInterceptor(retries).apiCallTimeout(Duration.ofMinutes(10)))
+                .build();
     }
-    return out;
-  }
 
-  @Override
-  public void close() {
-    s3.close();
-  }
-
-  /** Counts SDK attempts against executions: the difference is the number of client retries. */
-  static final class RetryCounter implements ExecutionInterceptor {
-    final AtomicLong executions = new AtomicLong();
-    final AtomicLong attempts = new AtomicLong();
-
-    @Override
-    public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attrs) {
-      executions.incrementAndGet();
+    /** CPU seconds (utime + stime) per role, read from /proc/PID/stat; roles whose processes are gone read 0. */
+    Map<String, Double> cpuSeconds() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (var e : pids.entrySet()) {
+            double sum = 0;
+            for (long pid : e.getValue()) sum += ProcStat.cpuSeconds(pid);
+            out.put(e.getKey(), sum);
+        }
+        return out;
     }
 
     @Override
-    public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attrs) {
-      attempts.incrementAndGet();
+    public void close() {
+        s3.close();
     }
 
-    long retries() {
-      return attempts.get() - executions.get();
-    }
-  }
+    /** Counts SDK attempts against executions: the difference is the number of client retries. */
+    static final class RetryCounter implements ExecutionInterceptor {
+        final AtomicLong executions = new AtomicLong();
+        final AtomicLong attempts = new AtomicLong();
 
-  /** /proc helpers. */
-  static final class ProcStat {
-    static final double CLK_TCK = 100.0; // USER_HZ on Linux
+        @Override
+        public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attrs) {
+            executions.incrementAndGet();
+        }
 
-    static double cpuSeconds(long pid) {
-      try {
-        String s = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
-        // after "pid (comm) ": state=0, ... utime=11, stime=12
-        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / CLK_TCK;
-      } catch (Exception e) {
-        return 0;
-      }
+        @Override
+        public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attrs) {
+            attempts.incrementAndGet();
+        }
+
+        long retries() {
+            return attempts.get() - executions.get();
+        }
     }
 
-    static String cmdline(long pid) {
-      try {
-        return new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"))).replace('\0', ' ');
-      } catch (Exception e) {
-        return "";
-      }
+    /** /proc helpers. */
+    static final class ProcStat {
+        static final double CLK_TCK = 100.0; // USER_HZ on Linux
+
+        static double cpuSeconds(long pid) {
+            try {
+                String s = Files.readString(Path.of("/proc/" + pid + "/stat"));
+                String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+                // after "pid (comm) ": state=0, ... utime=11, stime=12
+                return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / CLK_TCK;
+            } catch (Exception e) {
+                return 0;
+            }
+        }
+
+        static String cmdline(long pid) {
+            try {
+                return new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"))).replace('\0', ' ');
+            } catch (Exception e) {
+                return "";
+            }
+        }
     }
-  }
 }

@@ -17,8 +17,7 @@ import java.util.stream.Stream;
  */
 public final class ChaosMain {
 
-    private ChaosMain() {
-    }
+    private ChaosMain() {}
 
     public static void main(String[] args) throws Exception {
         // core's classes log through log4j-api; with no provider here, its simple logger, quietly
@@ -47,8 +46,12 @@ public final class ChaosMain {
             }
         }
         if (root == null) root = ProcessCluster.findRoot();
-        List<Scenario> scenarios = only == null ? Scenario.all()
-                : java.util.Arrays.stream(only.split(",")).map(String::trim).map(Scenario::named).toList();
+        List<Scenario> scenarios = only == null
+                ? Scenario.all()
+                : java.util.Arrays.stream(only.split(","))
+                        .map(String::trim)
+                        .map(Scenario::named)
+                        .toList();
         Duration each = Duration.ofMillis((long) (minutes * 60_000 / scenarios.size()));
         Files.createDirectories(out);
         Path dir = Files.createTempDirectory("basalt-chaos-");
@@ -62,18 +65,22 @@ public final class ChaosMain {
             for (Scenario s : scenarios) {
                 ChaosRunner.Result r = ChaosRunner.run(cluster, s, each, settings, ChaosMain::log);
                 results.add(r);
-                log(String.format("%s: %d operations, %d faults, %d violations", r.scenario(), r.operations(), r.faults(),
-                        r.violations().size()));
+                log(String.format(
+                        "%s: %d operations, %d faults, %d violations",
+                        r.scenario(), r.operations(), r.faults(), r.violations().size()));
             }
-            log("waiting out the orphan grace (" + cluster.config().orphanGraceSeconds() + " s): no shard file may remain that no record references");
+            log("waiting out the orphan grace (" + cluster.config().orphanGraceSeconds()
+                    + " s): no shard file may remain that no record references");
             endViolations.addAll(ChaosRunner.awaitNoOrphans(cluster, ChaosMain::log));
         }
         for (ChaosRunner.Result r : results) {
             StringBuilder hist = new StringBuilder();
-            for (Op op : r.history().ops()) hist.append(op.describe(r.history().t0)).append('\n');
+            for (Op op : r.history().ops())
+                hist.append(op.describe(r.history().t0)).append('\n');
             for (History.Fault f : r.history().faults()) {
-                hist.append(String.format("fault [%.3f..%.3f s] %s%n", (f.start() - r.history().t0) / 1e9,
-                        (f.end() - r.history().t0) / 1e9, f.detail()));
+                hist.append(String.format(
+                        "fault [%.3f..%.3f s] %s%n",
+                        (f.start() - r.history().t0) / 1e9, (f.end() - r.history().t0) / 1e9, f.detail()));
             }
             Files.writeString(out.resolve("history-" + r.scenario() + ".txt"), hist);
         }
@@ -93,7 +100,9 @@ public final class ChaosMain {
 
     /** @param endViolations violations of the checks after every scenario (orphans) */
     public static String summaryLine(List<ChaosRunner.Result> results, int endViolations) {
-        return String.format("chaos: %d scenarios, %d operations, %d faults, %d violations", results.size(),
+        return String.format(
+                "chaos: %d scenarios, %d operations, %d faults, %d violations",
+                results.size(),
                 results.stream().mapToInt(ChaosRunner.Result::operations).sum(),
                 results.stream().mapToInt(ChaosRunner.Result::faults).sum(),
                 results.stream().mapToInt(r -> r.violations().size()).sum() + endViolations);
@@ -104,48 +113,89 @@ public final class ChaosMain {
     }
 
     /** @param endViolations the orphan check's violations, or null when it did not run */
-    static String report(List<ChaosRunner.Result> results, double minutes, long seed, Path dir, List<String> endViolations) {
+    static String report(
+            List<ChaosRunner.Result> results, double minutes, long seed, Path dir, List<String> endViolations) {
         StringBuilder sb = new StringBuilder();
         sb.append("# Basalt chaos report\n\n");
-        sb.append("Run at ").append(Instant.now()).append(", ").append(minutes).append(" min, seed ").append(seed)
-                .append(", 3 etcd members, 2 coordinators, 6 storage nodes, 2 gateways, EC 4+2, all processes on 127.0.0.1 (")
-                .append(dir).append(").\n\n");
-        sb.append("| scenario | operations | faults | read availability | write availability | p50 / p99 during faults (ms) | p50 / p99 overall (ms) | full redundancy after last fault | violations |\n");
+        sb.append("Run at ")
+                .append(Instant.now())
+                .append(", ")
+                .append(minutes)
+                .append(" min, seed ")
+                .append(seed)
+                .append(
+                        ", 3 etcd members, 2 coordinators, 6 storage nodes, 2 gateways, EC 4+2, all processes on 127.0.0.1 (")
+                .append(dir)
+                .append(").\n\n");
+        sb.append(
+                "| scenario | operations | faults | read availability | write availability | p50 / p99 during faults (ms) | p50 / p99 overall (ms) | full redundancy after last fault | violations |\n");
         sb.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (ChaosRunner.Result r : results) {
-            sb.append(String.format("| %s | %d | %d | %.1f %% (%d/%d) | %.1f %% (%d/%d) | %.1f / %.1f (%d ops) | %.1f / %.1f | %s | %d |%n",
-                    r.scenario(), r.operations(), r.faults(), 100 * r.readAvailability(), r.readsOk(), r.reads(),
-                    100 * r.writeAvailability(), r.writesOk(), r.writes(), r.p50FaultMicros() / 1000.0,
-                    r.p99FaultMicros() / 1000.0, r.opsDuringFaults(), r.p50Micros() / 1000.0, r.p99Micros() / 1000.0,
-                    r.secondsToFullRedundancy() < 0 ? "not reached" : String.format("%.1f s", r.secondsToFullRedundancy()),
+            sb.append(String.format(
+                    "| %s | %d | %d | %.1f %% (%d/%d) | %.1f %% (%d/%d) | %.1f / %.1f (%d ops) | %.1f / %.1f | %s | %d |%n",
+                    r.scenario(),
+                    r.operations(),
+                    r.faults(),
+                    100 * r.readAvailability(),
+                    r.readsOk(),
+                    r.reads(),
+                    100 * r.writeAvailability(),
+                    r.writesOk(),
+                    r.writes(),
+                    r.p50FaultMicros() / 1000.0,
+                    r.p99FaultMicros() / 1000.0,
+                    r.opsDuringFaults(),
+                    r.p50Micros() / 1000.0,
+                    r.p99Micros() / 1000.0,
+                    r.secondsToFullRedundancy() < 0
+                            ? "not reached"
+                            : String.format("%.1f s", r.secondsToFullRedundancy()),
                     r.violations().size()));
         }
-        sb.append("\nAvailability: share of requests that did not fail (a 404 or 416 the history allows counts as an answer). ")
+        sb.append(
+                        "\nAvailability: share of requests that did not fail (a 404 or 416 the history allows counts as an answer). ")
                 .append("Reads are GET, ranged GET and LIST; writes are PUT, multipart PUT and DELETE. ")
-                .append("Full redundancy: every segment of every object and upload part has k+m healthy shards on live nodes, ")
-                .append("read back from the nodes (RedundancyCheck), counted from the end of the scenario's last fault.\n");
+                .append(
+                        "Full redundancy: every segment of every object and upload part has k+m healthy shards on live nodes, ")
+                .append(
+                        "read back from the nodes (RedundancyCheck), counted from the end of the scenario's last fault.\n");
         if (endViolations != null) {
             sb.append("\nOrphan shard files after the orphan grace period (all scenarios): ")
-                    .append(endViolations.isEmpty() ? "none" : endViolations.size()).append('\n');
-            for (String v : endViolations.subList(0, Math.min(20, endViolations.size()))) sb.append("- ").append(v).append('\n');
+                    .append(endViolations.isEmpty() ? "none" : endViolations.size())
+                    .append('\n');
+            for (String v : endViolations.subList(0, Math.min(20, endViolations.size())))
+                sb.append("- ").append(v).append('\n');
         }
         for (ChaosRunner.Result r : results) {
-            sb.append("\n## ").append(r.scenario()).append("\n\nEvery request: history-").append(r.scenario())
+            sb.append("\n## ")
+                    .append(r.scenario())
+                    .append("\n\nEvery request: history-")
+                    .append(r.scenario())
                     .append(".txt. Faults:\n\n");
             if (r.faultLog().isEmpty()) sb.append("- none\n");
             for (String f : r.faultLog()) sb.append("- ").append(f).append('\n');
             sb.append("\nRedundancy: ").append(r.redundancy()).append('\n');
             sb.append("\nFailed requests by error:\n\n");
             if (r.errors().isEmpty()) sb.append("- none\n");
-            r.errors().entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).limit(10)
-                    .forEach(e -> sb.append("- ").append(e.getValue()).append(" x ").append(e.getKey()).append('\n'));
+            r.errors().entrySet().stream()
+                    .sorted((a, b) -> b.getValue() - a.getValue())
+                    .limit(10)
+                    .forEach(e -> sb.append("- ")
+                            .append(e.getValue())
+                            .append(" x ")
+                            .append(e.getKey())
+                            .append('\n'));
             sb.append("\nViolations: ").append(r.violations().size()).append('\n');
-            for (String v : r.violations().subList(0, Math.min(20, r.violations().size()))) {
+            for (String v :
+                    r.violations().subList(0, Math.min(20, r.violations().size()))) {
                 sb.append("\n```\n").append(v).append("\n```\n");
             }
-            if (r.violations().size() > 20) sb.append("\n(").append(r.violations().size() - 20).append(" more)\n");
+            if (r.violations().size() > 20)
+                sb.append("\n(").append(r.violations().size() - 20).append(" more)\n");
         }
-        sb.append('\n').append(summaryLine(results, endViolations == null ? 0 : endViolations.size())).append('\n');
+        sb.append('\n')
+                .append(summaryLine(results, endViolations == null ? 0 : endViolations.size()))
+                .append('\n');
         return sb.toString();
     }
 

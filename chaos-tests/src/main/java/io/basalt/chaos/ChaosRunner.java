@@ -1,15 +1,14 @@
 package io.basalt.chaos;
 
-import software.amazon.awssdk.services.s3.S3Client;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Runs one scenario against a running cluster: workload + faults, recovery, final reads, a bounded wait for
@@ -25,11 +24,25 @@ public final class ChaosRunner {
      *                                did not within {@link #REDUNDANCY_BOUND}
      * @param redundancy              the last redundancy check's summary
      */
-    public record Result(String scenario, int operations, int faults, List<String> violations,
-                         int reads, int readsOk, int writes, int writesOk,
-                         long p50FaultMicros, long p99FaultMicros, long p50Micros, long p99Micros, int opsDuringFaults,
-                         List<String> faultLog, Map<String, Integer> errors, History history,
-                         double secondsToFullRedundancy, String redundancy) {
+    public record Result(
+            String scenario,
+            int operations,
+            int faults,
+            List<String> violations,
+            int reads,
+            int readsOk,
+            int writes,
+            int writesOk,
+            long p50FaultMicros,
+            long p99FaultMicros,
+            long p50Micros,
+            long p99Micros,
+            int opsDuringFaults,
+            List<String> faultLog,
+            Map<String, Integer> errors,
+            History history,
+            double secondsToFullRedundancy,
+            String redundancy) {
         public double readAvailability() {
             return reads == 0 ? 1 : (double) readsOk / reads;
         }
@@ -39,8 +52,13 @@ public final class ChaosRunner {
         }
     }
 
-    public static Result run(ProcessCluster cluster, Scenario scenario, Duration duration, Workload.Settings settings,
-                             java.util.function.Consumer<String> log) throws Exception {
+    public static Result run(
+            ProcessCluster cluster,
+            Scenario scenario,
+            Duration duration,
+            Workload.Settings settings,
+            java.util.function.Consumer<String> log)
+            throws Exception {
         History history = new History();
         String why = scenario.unsupported();
         if (why != null) {
@@ -48,11 +66,13 @@ public final class ChaosRunner {
             return summarize(scenario.name(), history, new ArrayList<>(), -1, "skipped: " + why);
         }
         String bucket = "chaos-" + scenario.name() + "-" + Long.toHexString(System.nanoTime() & 0xffffff);
-        List<S3Client> clients = cluster.endpoints().stream().map(Workload::client).toList();
+        List<S3Client> clients =
+                cluster.endpoints().stream().map(Workload::client).toList();
         try {
             createBucket(clients.get(0), bucket);
             Workload w = new Workload(clients, bucket, history, settings);
-            log.accept(scenario.name() + ": workload of " + settings.threads() + " threads for " + duration.toSeconds() + " s");
+            log.accept(scenario.name() + ": workload of " + settings.threads() + " threads for " + duration.toSeconds()
+                    + " s");
             w.start();
             long until = System.nanoTime() + duration.toNanos();
             Random rnd = new Random(settings.seed());
@@ -97,32 +117,43 @@ public final class ChaosRunner {
     }
 
     /** What the wait for full redundancy found. */
-    record Redundancy(double seconds, String summary, List<String> violations) {
-    }
+    record Redundancy(double seconds, String summary, List<String> violations) {}
 
     /** Shard sets of segments already reported degraded, per cluster: a later scenario does not wait for them again. */
-    private static final Map<ProcessCluster, java.util.Set<String>> REPORTED = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    private static final Map<ProcessCluster, java.util.Set<String>> REPORTED =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     /**
      * Checks redundancy every 2 s until every segment has k+m healthy shards or {@code bound} has passed; the
      * time is counted from the end of the last fault (or from now when there was none). A segment an earlier
      * scenario already reported degraded is that scenario's violation: it is neither waited for nor counted again.
      */
-    static Redundancy awaitFullRedundancy(ProcessCluster cluster, History history, Duration bound) throws InterruptedException {
-        long lastFault = history.faults().stream().mapToLong(History.Fault::end).max().orElse(System.nanoTime());
+    static Redundancy awaitFullRedundancy(ProcessCluster cluster, History history, Duration bound)
+            throws InterruptedException {
+        long lastFault =
+                history.faults().stream().mapToLong(History.Fault::end).max().orElse(System.nanoTime());
         long deadline = System.nanoTime() + bound.toNanos();
-        java.util.Set<String> reported = REPORTED.computeIfAbsent(cluster, c -> java.util.concurrent.ConcurrentHashMap.newKeySet());
+        java.util.Set<String> reported =
+                REPORTED.computeIfAbsent(cluster, c -> java.util.concurrent.ConcurrentHashMap.newKeySet());
         RedundancyCheck.Report r = null;
         String error = null;
         while (true) {
             try {
                 r = RedundancyCheck.run(cluster);
                 error = null;
-                long old = r.degraded().stream().filter(d -> reported.contains(d.shardSet())).count();
+                long old = r.degraded().stream()
+                        .filter(d -> reported.contains(d.shardSet()))
+                        .count();
                 if (old == r.degraded().size()) {
                     double s = Math.max(0, (System.nanoTime() - lastFault) / 1e9);
-                    return new Redundancy(s, String.format("full redundancy %.1f s after the last fault: %s%s", s, r.summary(),
-                            old == 0 ? "" : " (" + old + " degraded since an earlier scenario)"), List.of());
+                    return new Redundancy(
+                            s,
+                            String.format(
+                                    "full redundancy %.1f s after the last fault: %s%s",
+                                    s,
+                                    r.summary(),
+                                    old == 0 ? "" : " (" + old + " degraded since an earlier scenario)"),
+                            List.of());
                 }
             } catch (RuntimeException e) {
                 error = e.toString();
@@ -151,14 +182,15 @@ public final class ChaosRunner {
             throws InterruptedException {
         ProcessCluster.Config cfg = cluster.config();
         long start = System.nanoTime();
-        long bound = TimeUnit.SECONDS.toNanos(cfg.orphanGraceSeconds() + 3L * cfg.orphanIntervalSeconds()
-                + cfg.gcGraceSeconds() + 60);
+        long bound = TimeUnit.SECONDS.toNanos(
+                cfg.orphanGraceSeconds() + 3L * cfg.orphanIntervalSeconds() + cfg.gcGraceSeconds() + 60);
         RedundancyCheck.Report r = null;
         while (System.nanoTime() - start < bound) {
             try {
                 r = RedundancyCheck.run(cluster);
                 if (r.orphans().isEmpty()) {
-                    log.accept(String.format("no orphan shard files after %.1f s: %s", (System.nanoTime() - start) / 1e9, r.summary()));
+                    log.accept(String.format(
+                            "no orphan shard files after %.1f s: %s", (System.nanoTime() - start) / 1e9, r.summary()));
                     return List.of();
                 }
             } catch (RuntimeException e) {
@@ -168,8 +200,10 @@ public final class ChaosRunner {
         }
         if (r == null) return List.of("orphans: could not be checked");
         log.accept("orphan shard files remain: " + r.summary());
-        return r.orphans().stream().limit(50)
-                .map(o -> "orphan: shard file " + o + " still present " + bound / 1_000_000_000 + " s after the workload stopped")
+        return r.orphans().stream()
+                .limit(50)
+                .map(o -> "orphan: shard file " + o + " still present " + bound / 1_000_000_000
+                        + " s after the workload stopped")
                 .toList();
     }
 
@@ -203,7 +237,8 @@ public final class ChaosRunner {
         return summarize(name, h, violations, -1, "not checked");
     }
 
-    static Result summarize(String name, History h, List<String> violations, double secondsToFullRedundancy, String redundancy) {
+    static Result summarize(
+            String name, History h, List<String> violations, double secondsToFullRedundancy, String redundancy) {
         List<Op> ops = h.ops().stream().filter(o -> !o.fin()).toList();
         List<History.Fault> faults = h.faults();
         int reads = 0, readsOk = 0, writes = 0, writesOk = 0;
@@ -229,10 +264,27 @@ public final class ChaosRunner {
         }
         List<String> faultLog = faults.stream()
                 .sorted(java.util.Comparator.comparingLong(History.Fault::start))
-                .map(f -> String.format("%.1f s: %s", (f.start() - h.t0) / 1e9, f.detail())).toList();
-        return new Result(name, ops.size(), faults.size(), violations, reads, readsOk, writes, writesOk,
-                pct(during, 50), pct(during, 99), pct(all, 50), pct(all, 99), during.size(), faultLog, errors, h,
-                secondsToFullRedundancy, redundancy);
+                .map(f -> String.format("%.1f s: %s", (f.start() - h.t0) / 1e9, f.detail()))
+                .toList();
+        return new Result(
+                name,
+                ops.size(),
+                faults.size(),
+                violations,
+                reads,
+                readsOk,
+                writes,
+                writesOk,
+                pct(during, 50),
+                pct(during, 99),
+                pct(all, 50),
+                pct(all, 99),
+                during.size(),
+                faultLog,
+                errors,
+                h,
+                secondsToFullRedundancy,
+                redundancy);
     }
 
     private static long pct(List<Long> l, int p) {

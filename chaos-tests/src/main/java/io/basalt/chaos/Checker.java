@@ -1,7 +1,6 @@
 package io.basalt.chaos;
 
 import io.basalt.testkit.Digests;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -33,7 +32,8 @@ public final class Checker {
         static final Value ABSENT = new Value(true, 0, 0, null, null);
 
         String show() {
-            return absent ? (write == null ? "absent(never written)" : "absent(#" + write.id() + ")")
+            return absent
+                    ? (write == null ? "absent(never written)" : "absent(#" + write.id() + ")")
                     : "#" + write.id() + "(seed=" + seed + ",size=" + size + ")";
         }
     }
@@ -57,7 +57,8 @@ public final class Checker {
         Map<String, List<Op>> byKey = new LinkedHashMap<>();
         Map<Integer, List<Op>> lists = new HashMap<>();
         for (Op op : ops) {
-            if (op.type() == Op.Type.LIST) lists.computeIfAbsent(op.thread(), t -> new ArrayList<>()).add(op);
+            if (op.type() == Op.Type.LIST)
+                lists.computeIfAbsent(op.thread(), t -> new ArrayList<>()).add(op);
             else byKey.computeIfAbsent(op.key(), k -> new ArrayList<>()).add(op);
         }
         // candidate sets per key at each op id, for LIST checks
@@ -72,12 +73,17 @@ public final class Checker {
             Candidates c = states.computeIfAbsent(op.key(), k -> new Candidates());
             switch (op.type()) {
                 case PUT, MPU, DELETE -> {
-                    Value v = op.type() == Op.Type.DELETE ? new Value(true, 0, 0, null, op)
-                            : new Value(false, op.seed(), op.size(), op.outcome() == Op.Outcome.OK ? op.etag() : null, op);
+                    Value v = op.type() == Op.Type.DELETE
+                            ? new Value(true, 0, 0, null, op)
+                            : new Value(
+                                    false, op.seed(), op.size(), op.outcome() == Op.Outcome.OK ? op.etag() : null, op);
                     if (op.outcome() == Op.Outcome.OK) {
                         if (op.type() == Op.Type.PUT && !Objects.equals(op.etag(), Digests.md5Hex(content(v)))) {
-                            violation(op, byKey, "PUT acknowledged with ETag " + op.etag() + " but the MD5 of the body is "
-                                    + Digests.md5Hex(content(v)));
+                            violation(
+                                    op,
+                                    byKey,
+                                    "PUT acknowledged with ETag " + op.etag() + " but the MD5 of the body is "
+                                            + Digests.md5Hex(content(v)));
                         }
                         c.acked = v;
                         c.pending.clear();
@@ -89,8 +95,7 @@ public final class Checker {
                     checkRead(op, c, byKey);
                     if (op.fin()) finalGets.put(op.key(), op);
                 }
-                default -> {
-                }
+                default -> {}
             }
         }
         return violations;
@@ -118,7 +123,10 @@ public final class Checker {
         switch (op.outcome()) {
             case FAIL -> {
                 if (op.fin() && !c.acked.absent()) {
-                    violation(op, byKey, "acknowledged write " + c.acked.show() + " is unreadable after recovery: " + op.error());
+                    violation(
+                            op,
+                            byKey,
+                            "acknowledged write " + c.acked.show() + " is unreadable after recovery: " + op.error());
                 }
             }
             case NOT_FOUND -> {
@@ -139,7 +147,10 @@ public final class Checker {
                     if (v.absent()) continue;
                     if (matches(op, v)) {
                         if (v.etag() != null && !v.etag().equals(op.etag())) {
-                            violation(op, byKey, "bytes of " + v.show() + " but ETag " + op.etag() + " instead of " + v.etag());
+                            violation(
+                                    op,
+                                    byKey,
+                                    "bytes of " + v.show() + " but ETag " + op.etag() + " instead of " + v.etag());
                         }
                         return;
                     }
@@ -172,16 +183,25 @@ public final class Checker {
             }
             if (op.fin()) {
                 Op g = finalGets.get(k);
-                if (g != null && g.outcome() == Op.Outcome.OK && (l == null || l.size() != g.size() || !Objects.equals(l.etag(), g.etag()))) {
-                    violation(op, Map.of(), "final LIST disagrees with final GET of " + k + ": listed " + l
-                            + ", GET size " + g.size() + " etag " + g.etag());
+                if (g != null
+                        && g.outcome() == Op.Outcome.OK
+                        && (l == null || l.size() != g.size() || !Objects.equals(l.etag(), g.etag()))) {
+                    violation(
+                            op,
+                            Map.of(),
+                            "final LIST disagrees with final GET of " + k + ": listed " + l + ", GET size " + g.size()
+                                    + " etag " + g.etag());
                 } else if (g != null && g.outcome() == Op.Outcome.NOT_FOUND && l != null) {
                     violation(op, Map.of(), "final LIST shows " + k + " " + l + " but GET says 404");
                 }
                 continue;
             }
-            boolean ok = c.all().stream().anyMatch(v -> v.absent() ? l == null
-                    : l != null && l.size() == v.size() && (v.etag() == null || v.etag().equals(l.etag())));
+            boolean ok = c.all().stream()
+                    .anyMatch(v -> v.absent()
+                            ? l == null
+                            : l != null
+                                    && l.size() == v.size()
+                                    && (v.etag() == null || v.etag().equals(l.etag())));
             if (!ok) violation(op, Map.of(), "LIST shows " + k + " as " + l + ", no candidate allows it: " + c.show());
         }
     }

@@ -1,15 +1,13 @@
 package io.basalt.chaos;
 
 import io.basalt.testkit.Digests;
-
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.SplittableRandom;
 
 /** Object bodies are a pure function of (seed, size): the checker regenerates any value a client wrote. */
 public final class Content {
-    private Content() {
-    }
+    private Content() {}
 
     // Not testkit's TestBytes.random: the bytes after the last whole 8 come from one more long here, and a
     // run repeated with --seed must write and check the same bodies as before.
@@ -38,6 +36,8 @@ public final class Content {
 
     public static String unquote(String etag) {
         if (etag == null) return null;
-        return etag.startsWith("\"") && etag.endsWith("\"") && etag.length() >= 2 ? etag.substring(1, etag.length() - 1) : etag;
+        return etag.startsWith("\"") && etag.endsWith("\"") && etag.length() >= 2
+                ? etag.substring(1, etag.length() - 1)
+                : etag;
     }
 }

@@ -18,7 +18,11 @@ public final class CoordinatorKill implements Scenario {
             int leader = c.killCoordinator();
             Thread.sleep(1000 + rnd.nextInt(3000));
             c.restartCoordinator();
-            h.fault(name(), "SIGKILL coordinator-" + (leader + 1) + " (the leader), restarted", start, System.nanoTime());
+            h.fault(
+                    name(),
+                    "SIGKILL coordinator-" + (leader + 1) + " (the leader), restarted",
+                    start,
+                    System.nanoTime());
         }
         if (!c.coordinatorRunning()) c.restartCoordinator();
     }

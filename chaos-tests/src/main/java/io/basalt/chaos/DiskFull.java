@@ -80,7 +80,11 @@ public final class DiskFull implements Scenario {
             long ballast = fillUp(dir.resolve("ballast"));
             Scenario.sleepUntil(Long.MAX_VALUE / 2_000_000, until);
             Files.deleteIfExists(dir.resolve("ballast"));
-            h.fault(name(), "node-" + (v + 1) + "'s disk full (" + (ballast >> 20) + " MiB ballast) until freed", fill, System.nanoTime());
+            h.fault(
+                    name(),
+                    "node-" + (v + 1) + "'s disk full (" + (ballast >> 20) + " MiB ballast) until freed",
+                    fill,
+                    System.nanoTime());
         } finally {
             // back onto the real disk: the tmpfs now holds everything the node has, the old copy is stale
             c.killNode(v);
@@ -113,7 +117,9 @@ public final class DiskFull implements Scenario {
 
     private static long size(Path dir) throws IOException {
         try (Stream<Path> s = Files.walk(dir)) {
-            return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            return s.filter(Files::isRegularFile)
+                    .mapToLong(p -> p.toFile().length())
+                    .sum();
         }
     }
 

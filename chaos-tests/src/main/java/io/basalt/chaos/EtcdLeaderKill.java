@@ -21,7 +21,11 @@ public final class EtcdLeaderKill implements Scenario {
             c.killEtcd(leader);
             Thread.sleep(2000 + rnd.nextInt(2000));
             c.restartEtcd(leader);
-            h.fault(name(), "SIGKILL etcd-" + (leader + 1) + " (the leader), restarted on its data", start, System.nanoTime());
+            h.fault(
+                    name(),
+                    "SIGKILL etcd-" + (leader + 1) + " (the leader), restarted on its data",
+                    start,
+                    System.nanoTime());
         }
     }
 }

@@ -36,7 +36,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class FaultProxy implements AutoCloseable {
 
-    public enum Mode { PASS, DELAY, FLAKY, PARTITION }
+    public enum Mode {
+        PASS,
+        DELAY,
+        FLAKY,
+        PARTITION
+    }
 
     private static final int CHUNK = 64 << 10;
     /** Per chunk in FLAKY mode: the chance to reset the connection, and to stall the direction. */

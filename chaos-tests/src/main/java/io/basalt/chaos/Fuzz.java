@@ -2,8 +2,6 @@ package io.basalt.chaos;
 
 import io.basalt.testkit.Digests;
 import io.basalt.testkit.SigV4Signer;
-import software.amazon.awssdk.services.s3.S3Client;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +16,7 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Bad input as a fault: malformed and hostile S3 requests, raw on sockets, while the workload runs. Broken and
@@ -41,10 +40,13 @@ public final class Fuzz implements Scenario {
      * too (a range S3 ignores), reads only, so it may aim there as well. WRITE: a 2xx too (a junk header S3
      * ignores), so only at our own keys, and whatever it stored is deleted again.
      */
-    enum Expect { REJECT, READ, WRITE }
-
-    private record Case(String name, Expect expect, Sender send) {
+    enum Expect {
+        REJECT,
+        READ,
+        WRITE
     }
+
+    private record Case(String name, Expect expect, Sender send) {}
 
     @FunctionalInterface
     private interface Sender {
@@ -52,8 +54,7 @@ public final class Fuzz implements Scenario {
     }
 
     /** Per run: where to aim. */
-    private record Ctx(HostileClient client, String bucket, String key, Random rnd) {
-    }
+    private record Ctx(HostileClient client, String bucket, String key, Random rnd) {}
 
     @Override
     public String name() {
@@ -67,7 +68,9 @@ public final class Fuzz implements Scenario {
         Instant begin = Instant.now();
         try (S3Client s3 = Workload.client(c.endpoint())) {
             String bucket = HostileClient.workloadBucket(s3, name());
-            Thread stalled = Thread.ofVirtual().start(() -> stalledBodyIsCutOff(client, h, bucket, c.config().ioTimeoutMs()));
+            Thread stalled = Thread.ofVirtual()
+                    .start(() ->
+                            stalledBodyIsCutOff(client, h, bucket, c.config().ioTimeoutMs()));
             List<Case> cases = cases();
             // leave room at the end for the checks below while the workload still runs
             long fuzzUntil = until - Math.min(6_000_000_000L, (until - System.nanoTime()) / 3);
@@ -80,7 +83,8 @@ public final class Fuzz implements Scenario {
                 for (Case k : order) {
                     if (round > 0 && System.nanoTime() >= fuzzUntil) break; // the first round sends every case
                     // a workload key, or one of ours
-                    String key = k.expect() != Expect.WRITE && rnd.nextInt(3) == 0 ? Workload.key(rnd.nextInt(4), rnd.nextInt(6))
+                    String key = k.expect() != Expect.WRITE && rnd.nextInt(3) == 0
+                            ? Workload.key(rnd.nextInt(4), rnd.nextInt(6))
                             : PREFIX + "r" + round + "-" + sent;
                     RawHttp.Answer a;
                     try {
@@ -89,21 +93,33 @@ public final class Fuzz implements Scenario {
                         a = new RawHttp.Answer(RawHttp.End.CLOSED, 0, Map.of(), e.toString(), 0);
                     }
                     sent++;
-                    answers.computeIfAbsent(a.end() == RawHttp.End.ANSWER ? String.valueOf(a.status()) : a.end().name(),
-                            x -> new AtomicInteger()).incrementAndGet();
+                    answers.computeIfAbsent(
+                                    a.end() == RawHttp.End.ANSWER
+                                            ? String.valueOf(a.status())
+                                            : a.end().name(),
+                                    x -> new AtomicInteger())
+                            .incrementAndGet();
                     judge(h, k, key, a);
                     if (k.expect() == Expect.WRITE && a.status() / 100 == 2) {
                         String p = "/" + bucket + "/" + SigV4Signer.encode(key, true);
-                        client.exchange(client.signedHead("DELETE", p, null, Map.of(), Digests.EMPTY_SHA256, Instant.now(),
-                                null), null, ANSWER_MILLIS, false);
+                        client.exchange(
+                                client.signedHead(
+                                        "DELETE", p, null, Map.of(), Digests.EMPTY_SHA256, Instant.now(), null),
+                                null,
+                                ANSWER_MILLIS,
+                                false);
                     }
                 }
                 halfOpen(client, h, s3, bucket, rnd);
-                h.fault(name(), "round " + (round++) + ": " + sent + " hostile requests + half-open connections", start,
+                h.fault(
+                        name(),
+                        "round " + (round++) + ": " + sent + " hostile requests + half-open connections",
+                        start,
                         System.nanoTime());
             }
             ChaosMain.log("fuzz: answers " + new java.util.TreeMap<>(answers));
-            if (!stalled.join(java.time.Duration.ofSeconds(40))) h.violation("fuzz: the stalled-body check never ended");
+            if (!stalled.join(java.time.Duration.ofSeconds(40)))
+                h.violation("fuzz: the stalled-body check never ended");
             for (int i = 0; i < c.nodeCount(); i++) {
                 if (!c.nodeRunning(i)) h.violation("fuzz: storage node-" + (i + 1) + " died");
             }
@@ -118,8 +134,7 @@ public final class Fuzz implements Scenario {
         String bad = null;
         switch (a.end()) {
             case TIMEOUT -> bad = "hangs: " + a.show();
-            case CLOSED -> {
-            }
+            case CLOSED -> {}
             case ANSWER -> {
                 int s = a.status();
                 if (s >= 500 && s != 503) bad = "server error " + a.show();
@@ -135,7 +150,8 @@ public final class Fuzz implements Scenario {
 
     /** Undertow refuses what it cannot parse as HTTP before S3 sees it: a bare 400/431 with no body is fine there. */
     private static boolean isProtocolError(RawHttp.Answer a) {
-        return (a.status() == 400 || a.status() == 431 || a.status() == 505) && (a.body() == null || a.body().isEmpty());
+        return (a.status() == 400 || a.status() == 431 || a.status() == 505)
+                && (a.body() == null || a.body().isEmpty());
     }
 
     // ------------------------------------------------------------------ the cases
@@ -144,14 +160,24 @@ public final class Fuzz implements Scenario {
         List<Case> l = new ArrayList<>();
         // ---- authentication
         l.add(new Case("no signature", Expect.REJECT, x -> put(x, Map.of(), body(x, 100), null)));
-        l.add(new Case("garbage Authorization", Expect.REJECT, x -> put(x, Map.of("Authorization", "AWS4-HMAC-SHA256 %%%garbage"),
-                body(x, 100), null)));
-        l.add(new Case("SigV2 Authorization", Expect.REJECT, x -> put(x, Map.of("Authorization", "AWS minioadmin:c2lnbmF0dXJl",
-                "Date", "Thu, 01 Jan 2026 00:00:00 GMT"), body(x, 100), null)));
+        l.add(new Case(
+                "garbage Authorization",
+                Expect.REJECT,
+                x -> put(x, Map.of("Authorization", "AWS4-HMAC-SHA256 %%%garbage"), body(x, 100), null)));
+        l.add(new Case(
+                "SigV2 Authorization",
+                Expect.REJECT,
+                x -> put(
+                        x,
+                        Map.of("Authorization", "AWS minioadmin:c2lnbmF0dXJl", "Date", "Thu, 01 Jan 2026 00:00:00 GMT"),
+                        body(x, 100),
+                        null)));
         l.add(new Case("flipped signature", Expect.REJECT, x -> {
             byte[] b = body(x, 200);
-            Map<String, String> hd = x.client().signer.sign("PUT", x.client().host, path(x), null, Map.of(),
-                    Digests.sha256Hex(b), Instant.now()).headers();
+            Map<String, String> hd = x.client()
+                    .signer
+                    .sign("PUT", x.client().host, path(x), null, Map.of(), Digests.sha256Hex(b), Instant.now())
+                    .headers();
             Map<String, String> bad = new LinkedHashMap<>(hd);
             String auth = bad.get("Authorization");
             char last = auth.charAt(auth.length() - 1);
@@ -160,44 +186,60 @@ public final class Fuzz implements Scenario {
         }));
         l.add(new Case("wrong credential scope date", Expect.REJECT, x -> {
             byte[] b = body(x, 100);
-            Map<String, String> hd = new LinkedHashMap<>(x.client().signer.sign("PUT", x.client().host, path(x), null,
-                    Map.of(), Digests.sha256Hex(b), Instant.now()).headers());
+            Map<String, String> hd = new LinkedHashMap<>(x.client()
+                    .signer
+                    .sign("PUT", x.client().host, path(x), null, Map.of(), Digests.sha256Hex(b), Instant.now())
+                    .headers());
             hd.put("Authorization", hd.get("Authorization").replaceFirst("/\\d{8}/", "/19990101/"));
             return send(x, x.client().head("PUT", path(x), null, hd, len(b)), b);
         }));
         l.add(new Case("malformed credential scope", Expect.REJECT, x -> {
             byte[] b = body(x, 100);
-            Map<String, String> hd = new LinkedHashMap<>(x.client().signer.sign("PUT", x.client().host, path(x), null,
-                    Map.of(), Digests.sha256Hex(b), Instant.now()).headers());
+            Map<String, String> hd = new LinkedHashMap<>(x.client()
+                    .signer
+                    .sign("PUT", x.client().host, path(x), null, Map.of(), Digests.sha256Hex(b), Instant.now())
+                    .headers());
             hd.put("Authorization", hd.get("Authorization").replaceFirst("/s3/aws4_request", "/s3"));
             return send(x, x.client().head("PUT", path(x), null, hd, len(b)), b);
         }));
         l.add(new Case("unknown access key", Expect.REJECT, x -> {
             byte[] b = body(x, 100);
             SigV4Signer other = new SigV4Signer("nobody", "nothing", "us-east-1");
-            Map<String, String> hd = other.sign("PUT", x.client().host, path(x), null, Map.of(), Digests.sha256Hex(b),
-                    Instant.now()).headers();
+            Map<String, String> hd = other.sign(
+                            "PUT", x.client().host, path(x), null, Map.of(), Digests.sha256Hex(b), Instant.now())
+                    .headers();
             return send(x, x.client().head("PUT", path(x), null, hd, len(b)), b);
         }));
         l.add(new Case("presigned, expiry out of bounds", Expect.REJECT, x -> {
-            String q = x.client().signer.presignQuery("PUT", x.client().host, path(x), Instant.now(), 3600)
-                    .replace("X-Amz-Expires=3600", "X-Amz-Expires=" + (x.rnd().nextBoolean() ? "-5" : "99999999999999999999"));
+            String q = x.client()
+                    .signer
+                    .presignQuery("PUT", x.client().host, path(x), Instant.now(), 3600)
+                    .replace(
+                            "X-Amz-Expires=3600",
+                            "X-Amz-Expires=" + (x.rnd().nextBoolean() ? "-5" : "99999999999999999999"));
             byte[] b = body(x, 10);
             return send(x, x.client().head("PUT", path(x), q, Map.of(), len(b)), b);
         }));
         l.add(new Case("missing x-amz-content-sha256", Expect.REJECT, x -> {
             byte[] b = body(x, 100);
-            Map<String, String> hd = new LinkedHashMap<>(x.client().signer.sign("PUT", x.client().host, path(x), null,
-                    Map.of(), Digests.sha256Hex(b), Instant.now()).headers());
+            Map<String, String> hd = new LinkedHashMap<>(x.client()
+                    .signer
+                    .sign("PUT", x.client().host, path(x), null, Map.of(), Digests.sha256Hex(b), Instant.now())
+                    .headers());
             hd.remove("x-amz-content-sha256");
             return send(x, x.client().head("PUT", path(x), null, hd, len(b)), b);
         }));
         l.add(new Case("Expect 100-continue, bad signature", Expect.REJECT, x -> {
-            Map<String, String> hd = new LinkedHashMap<>(x.client().signer.sign("PUT", x.client().host, path(x), null,
-                    Map.of(), "UNSIGNED-PAYLOAD", Instant.now()).headers());
+            Map<String, String> hd = new LinkedHashMap<>(x.client()
+                    .signer
+                    .sign("PUT", x.client().host, path(x), null, Map.of(), "UNSIGNED-PAYLOAD", Instant.now())
+                    .headers());
             hd.put("Authorization", hd.get("Authorization").replace("Signature=", "Signature=00"));
             hd.put("Expect", "100-continue");
-            return send(x, x.client().head("PUT", path(x), null, hd, Map.of("Content-Length", String.valueOf(8 << 20))), null);
+            return send(
+                    x,
+                    x.client().head("PUT", path(x), null, hd, Map.of("Content-Length", String.valueOf(8 << 20))),
+                    null);
         }));
         // ---- bodies that do not match what was signed or declared
         l.add(new Case("payload hash mismatch", Expect.REJECT, x -> {
@@ -208,8 +250,15 @@ public final class Fuzz implements Scenario {
         l.add(new Case("body shorter than Content-Length, half-close", Expect.REJECT, x -> {
             byte[] b = body(x, 3000);
             try (RawHttp r = new RawHttp(x.client().port)) {
-                r.send(x.client().signedHead("PUT", path(x), null, Map.of(), "UNSIGNED-PAYLOAD", Instant.now(),
-                        Map.of("Content-Length", "10000")));
+                r.send(x.client()
+                        .signedHead(
+                                "PUT",
+                                path(x),
+                                null,
+                                Map.of(),
+                                "UNSIGNED-PAYLOAD",
+                                Instant.now(),
+                                Map.of("Content-Length", "10000")));
                 r.send(b).halfClose();
                 return r.read(ANSWER_MILLIS, false);
             }
@@ -217,8 +266,8 @@ public final class Fuzz implements Scenario {
         l.add(new Case("body shorter than signed length, reset", Expect.REJECT, x -> {
             byte[] b = body(x, 600_000);
             try (RawHttp r = new RawHttp(x.client().port)) {
-                r.send(x.client().signedHead("PUT", path(x), null, Map.of(), Digests.sha256Hex(b), Instant.now(),
-                        len(b)));
+                r.send(x.client()
+                        .signedHead("PUT", path(x), null, Map.of(), Digests.sha256Hex(b), Instant.now(), len(b)));
                 r.send(java.util.Arrays.copyOf(b, 1 + x.rnd().nextInt(b.length - 1)));
                 r.reset();
                 return new RawHttp.Answer(RawHttp.End.CLOSED, 0, Map.of(), null, 0);
@@ -226,74 +275,201 @@ public final class Fuzz implements Scenario {
         }));
         l.add(new Case("disconnect mid-body, large unsigned payload", Expect.REJECT, x -> {
             try (RawHttp r = new RawHttp(x.client().port)) {
-                r.send(x.client().signedHead("PUT", path(x), null, Map.of(), "UNSIGNED-PAYLOAD", Instant.now(),
-                        Map.of("Content-Length", String.valueOf(6 << 20))));
+                r.send(x.client()
+                        .signedHead(
+                                "PUT",
+                                path(x),
+                                null,
+                                Map.of(),
+                                "UNSIGNED-PAYLOAD",
+                                Instant.now(),
+                                Map.of("Content-Length", String.valueOf(6 << 20))));
                 byte[] chunk = body(x, 256 << 10);
                 for (int i = 0, n = 1 + x.rnd().nextInt(12); i < n; i++) r.send(chunk);
                 r.reset();
                 return new RawHttp.Answer(RawHttp.End.CLOSED, 0, Map.of(), null, 0);
             }
         }));
-        l.add(new Case("Content-Length not a number", Expect.REJECT, x -> signedPut(x, "UNSIGNED-PAYLOAD", Map.of(),
-                Map.of("Content-Length", x.rnd().nextBoolean() ? "-1" : "12abc"), body(x, 12))));
+        l.add(new Case(
+                "Content-Length not a number",
+                Expect.REJECT,
+                x -> signedPut(
+                        x,
+                        "UNSIGNED-PAYLOAD",
+                        Map.of(),
+                        Map.of("Content-Length", x.rnd().nextBoolean() ? "-1" : "12abc"),
+                        body(x, 12))));
         l.add(new Case("two Content-Lengths", Expect.REJECT, x -> {
             byte[] b = body(x, 20);
-            byte[] head = x.client().signedHead("PUT", path(x), null, Map.of(), "UNSIGNED-PAYLOAD", Instant.now(),
-                    Map.of("Content-Length", "20"));
-            String h = new String(head, StandardCharsets.ISO_8859_1).replace("\r\n\r\n", "\r\nContent-Length: 10\r\n\r\n");
+            byte[] head = x.client()
+                    .signedHead(
+                            "PUT",
+                            path(x),
+                            null,
+                            Map.of(),
+                            "UNSIGNED-PAYLOAD",
+                            Instant.now(),
+                            Map.of("Content-Length", "20"));
+            String h =
+                    new String(head, StandardCharsets.ISO_8859_1).replace("\r\n\r\n", "\r\nContent-Length: 10\r\n\r\n");
             return send(x, h.getBytes(StandardCharsets.ISO_8859_1), b);
         }));
-        l.add(new Case("bad Content-MD5", Expect.REJECT, x -> signedPut(x, "UNSIGNED-PAYLOAD",
-                Map.of("content-md5", x.rnd().nextBoolean() ? "not base64!" : "AAAAAAAAAAAAAAAAAAAAAA=="), null, body(x, 300))));
-        l.add(new Case("bad x-amz-checksum-crc32", Expect.REJECT, x -> signedPut(x, "UNSIGNED-PAYLOAD",
-                Map.of("x-amz-checksum-crc32", x.rnd().nextBoolean() ? "!!!!" : "AAAAAA=="), null, body(x, 300))));
+        l.add(new Case(
+                "bad Content-MD5",
+                Expect.REJECT,
+                x -> signedPut(
+                        x,
+                        "UNSIGNED-PAYLOAD",
+                        Map.of("content-md5", x.rnd().nextBoolean() ? "not base64!" : "AAAAAAAAAAAAAAAAAAAAAA=="),
+                        null,
+                        body(x, 300))));
+        l.add(new Case(
+                "bad x-amz-checksum-crc32",
+                Expect.REJECT,
+                x -> signedPut(
+                        x,
+                        "UNSIGNED-PAYLOAD",
+                        Map.of("x-amz-checksum-crc32", x.rnd().nextBoolean() ? "!!!!" : "AAAAAA=="),
+                        null,
+                        body(x, 300))));
         // ---- aws-chunked
-        l.add(new Case("aws-chunked, bad chunk size", Expect.REJECT, x -> chunked(x, (s, data) ->
-                ("zz;chunk-signature=" + "0".repeat(64) + "\r\n").getBytes(StandardCharsets.ISO_8859_1), true)));
-        l.add(new Case("aws-chunked, bad chunk signature", Expect.REJECT, x -> chunked(x, (s, data) -> concat(
-                chunkHead(data.length, "ab".repeat(32)), data, crlf(), chunkHead(0, s.chunkSignature("x", new byte[0])), crlf()),
-                true)));
-        l.add(new Case("aws-chunked, truncated mid-chunk", Expect.REJECT, x -> chunked(x, (s, data) -> concat(
-                chunkHead(data.length, s.chunkSignature(s.signature(), data)), java.util.Arrays.copyOf(data, data.length / 2)),
-                true)));
-        l.add(new Case("aws-chunked, no final chunk", Expect.REJECT, x -> chunked(x, (s, data) -> concat(
-                chunkHead(data.length, s.chunkSignature(s.signature(), data)), data, crlf()), true)));
-        l.add(new Case("aws-chunked, chunk size past the body", Expect.REJECT, x -> chunked(x, (s, data) -> concat(
-                ("7fffffffffffffff;chunk-signature=" + s.chunkSignature(s.signature(), data) + "\r\n").getBytes(StandardCharsets.ISO_8859_1),
-                data), true)));
-        l.add(new Case("aws-chunked, bad decoded length", Expect.REJECT, x -> chunked(x, (s, data) -> {
-            String sig = s.chunkSignature(s.signature(), data);
-            return concat(chunkHead(data.length, sig), data, crlf(), chunkHead(0, s.chunkSignature(sig, new byte[0])), crlf());
-        }, x.rnd().nextBoolean() ? "12x" : "99999999999999999999999")));
+        l.add(new Case(
+                "aws-chunked, bad chunk size",
+                Expect.REJECT,
+                x -> chunked(
+                        x,
+                        (s, data) ->
+                                ("zz;chunk-signature=" + "0".repeat(64) + "\r\n").getBytes(StandardCharsets.ISO_8859_1),
+                        true)));
+        l.add(new Case(
+                "aws-chunked, bad chunk signature",
+                Expect.REJECT,
+                x -> chunked(
+                        x,
+                        (s, data) -> concat(
+                                chunkHead(data.length, "ab".repeat(32)),
+                                data,
+                                crlf(),
+                                chunkHead(0, s.chunkSignature("x", new byte[0])),
+                                crlf()),
+                        true)));
+        l.add(new Case(
+                "aws-chunked, truncated mid-chunk",
+                Expect.REJECT,
+                x -> chunked(
+                        x,
+                        (s, data) -> concat(
+                                chunkHead(data.length, s.chunkSignature(s.signature(), data)),
+                                java.util.Arrays.copyOf(data, data.length / 2)),
+                        true)));
+        l.add(new Case(
+                "aws-chunked, no final chunk",
+                Expect.REJECT,
+                x -> chunked(
+                        x,
+                        (s, data) ->
+                                concat(chunkHead(data.length, s.chunkSignature(s.signature(), data)), data, crlf()),
+                        true)));
+        l.add(new Case(
+                "aws-chunked, chunk size past the body",
+                Expect.REJECT,
+                x -> chunked(
+                        x,
+                        (s, data) -> concat(
+                                ("7fffffffffffffff;chunk-signature=" + s.chunkSignature(s.signature(), data) + "\r\n")
+                                        .getBytes(StandardCharsets.ISO_8859_1),
+                                data),
+                        true)));
+        l.add(new Case(
+                "aws-chunked, bad decoded length",
+                Expect.REJECT,
+                x -> chunked(
+                        x,
+                        (s, data) -> {
+                            String sig = s.chunkSignature(s.signature(), data);
+                            return concat(
+                                    chunkHead(data.length, sig),
+                                    data,
+                                    crlf(),
+                                    chunkHead(0, s.chunkSignature(sig, new byte[0])),
+                                    crlf());
+                        },
+                        x.rnd().nextBoolean() ? "12x" : "99999999999999999999999")));
         l.add(new Case("aws-chunked trailer, missing trailer", Expect.REJECT, x -> chunkedTrailer(x, false)));
         l.add(new Case("aws-chunked trailer, unsigned trailer", Expect.REJECT, x -> chunkedTrailer(x, true)));
         // ---- XML bodies
         l.add(new Case("CompleteMultipartUpload garbage XML", Expect.REJECT, x -> complete(x, garbage(x, 2000))));
-        l.add(new Case("CompleteMultipartUpload huge XML", Expect.REJECT, x -> complete(x, hugeXml("CompleteMultipartUpload",
-                "<Part><PartNumber>1</PartNumber><ETag>\"x\"</ETag></Part>", 3 << 20))));
-        l.add(new Case("CompleteMultipartUpload entity expansion", Expect.REJECT, x -> complete(x, laughs("CompleteMultipartUpload"))));
+        l.add(new Case(
+                "CompleteMultipartUpload huge XML",
+                Expect.REJECT,
+                x -> complete(
+                        x,
+                        hugeXml(
+                                "CompleteMultipartUpload",
+                                "<Part><PartNumber>1</PartNumber><ETag>\"x\"</ETag></Part>",
+                                3 << 20))));
+        l.add(new Case(
+                "CompleteMultipartUpload entity expansion",
+                Expect.REJECT,
+                x -> complete(x, laughs("CompleteMultipartUpload"))));
         l.add(new Case("CompleteMultipartUpload unknown upload", Expect.REJECT, x -> {
-            byte[] b = "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"00\"</ETag></Part></CompleteMultipartUpload>"
-                    .getBytes(StandardCharsets.UTF_8);
-            return signed(x, "POST", path(x), "uploadId=" + "not-an-upload-" + x.rnd().nextInt(1000), b);
+            byte[] b =
+                    "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"00\"</ETag></Part></CompleteMultipartUpload>"
+                            .getBytes(StandardCharsets.UTF_8);
+            return signed(
+                    x, "POST", path(x), "uploadId=" + "not-an-upload-" + x.rnd().nextInt(1000), b);
         }));
-        l.add(new Case("UploadPartCopy range past a long", Expect.REJECT, x -> withUpload(x, id -> signed(x, "PUT", path(x),
-                "partNumber=1&uploadId=" + SigV4Signer.encode(id, false), Map.of("x-amz-copy-source", "/" + x.bucket() + "/"
-                        + Workload.key(0, 0), "x-amz-copy-source-range", "bytes=0-99999999999999999999"), new byte[0]))));
-        l.add(new Case("UploadPart bad part numbers", Expect.REJECT, x -> withUpload(x, id -> signed(x, "PUT", path(x),
-                "partNumber=" + (x.rnd().nextBoolean() ? "0" : "10001") + "&uploadId=" + SigV4Signer.encode(id, false),
-                body(x, 100)))));
+        l.add(new Case(
+                "UploadPartCopy range past a long",
+                Expect.REJECT,
+                x -> withUpload(
+                        x,
+                        id -> signed(
+                                x,
+                                "PUT",
+                                path(x),
+                                "partNumber=1&uploadId=" + SigV4Signer.encode(id, false),
+                                Map.of(
+                                        "x-amz-copy-source",
+                                        "/" + x.bucket() + "/" + Workload.key(0, 0),
+                                        "x-amz-copy-source-range",
+                                        "bytes=0-99999999999999999999"),
+                                new byte[0]))));
+        l.add(new Case(
+                "UploadPart bad part numbers",
+                Expect.REJECT,
+                x -> withUpload(
+                        x,
+                        id -> signed(
+                                x,
+                                "PUT",
+                                path(x),
+                                "partNumber=" + (x.rnd().nextBoolean() ? "0" : "10001") + "&uploadId="
+                                        + SigV4Signer.encode(id, false),
+                                body(x, 100)))));
         l.add(new Case("DeleteObjects garbage XML", Expect.REJECT, x -> deleteObjects(x, garbage(x, 3000))));
-        l.add(new Case("DeleteObjects huge XML", Expect.REJECT, x -> deleteObjects(x, hugeXml("Delete",
-                "<Object><Key>" + PREFIX + "x</Key></Object>", 3 << 20))));
+        l.add(new Case(
+                "DeleteObjects huge XML",
+                Expect.REJECT,
+                x -> deleteObjects(x, hugeXml("Delete", "<Object><Key>" + PREFIX + "x</Key></Object>", 3 << 20))));
         l.add(new Case("DeleteObjects entity expansion", Expect.REJECT, x -> deleteObjects(x, laughs("Delete"))));
-        l.add(new Case("DeleteObjects 1001 keys", Expect.REJECT, x -> deleteObjects(x,
-                ("<Delete>" + ("<Object><Key>" + PREFIX + "x</Key></Object>").repeat(1001) + "</Delete>").getBytes(StandardCharsets.UTF_8))));
+        l.add(new Case(
+                "DeleteObjects 1001 keys",
+                Expect.REJECT,
+                x -> deleteObjects(
+                        x,
+                        ("<Delete>" + ("<Object><Key>" + PREFIX + "x</Key></Object>").repeat(1001) + "</Delete>")
+                                .getBytes(StandardCharsets.UTF_8))));
         // ---- headers
-        l.add(new Case("user metadata > 16 KiB", Expect.REJECT, x -> signedPut(x, "UNSIGNED-PAYLOAD",
-                Map.of("x-amz-meta-big", "a".repeat(17 << 10)), null, body(x, 10))));
-        l.add(new Case("header > 64 KiB", Expect.WRITE, x -> signedPut(x, "UNSIGNED-PAYLOAD", Map.of(),
-                Map.of("X-Junk", "b".repeat(70 << 10)), body(x, 10))));
+        l.add(new Case(
+                "user metadata > 16 KiB",
+                Expect.REJECT,
+                x -> signedPut(
+                        x, "UNSIGNED-PAYLOAD", Map.of("x-amz-meta-big", "a".repeat(17 << 10)), null, body(x, 10))));
+        l.add(new Case(
+                "header > 64 KiB",
+                Expect.WRITE,
+                x -> signedPut(x, "UNSIGNED-PAYLOAD", Map.of(), Map.of("X-Junk", "b".repeat(70 << 10)), body(x, 10))));
         l.add(new Case("headers > 1 MiB", Expect.REJECT, x -> {
             Map<String, String> junk = new LinkedHashMap<>();
             for (int i = 0; i < 40; i++) junk.put("X-Junk-" + i, "c".repeat(30 << 10));
@@ -304,26 +480,56 @@ public final class Fuzz implements Scenario {
             for (int i = 0; i < 1000; i++) junk.put("X-H" + i, "v");
             return signedPut(x, "UNSIGNED-PAYLOAD", Map.of(), junk, body(x, 10));
         }));
-        l.add(new Case("garbage request line", Expect.REJECT, x -> send(x, ("GET /\u0001 \u0002HTTP/9.9\r\nHost: x\r\n\r\n")
-                .getBytes(StandardCharsets.ISO_8859_1), null)));
+        l.add(new Case(
+                "garbage request line",
+                Expect.REJECT,
+                x -> send(
+                        x,
+                        ("GET /\u0001 \u0002HTTP/9.9\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1),
+                        null)));
         l.add(new Case("binary garbage", Expect.REJECT, x -> send(x, garbage(x, 4000), null)));
         // ---- ranges: S3 ignores what it cannot parse and serves the object, so a 200 is fine
         l.add(new Case("invalid Range", Expect.READ, x -> {
-            String[] ranges = {"bytes=abc", "bytes=5-1", "bytes=-0", "bytes=99999999999999999999999-", "bytes=0-0,1-1",
-                "items=0-1", "bytes=--1", "bytes=-99999999999999999999", "bytes= 1 - 2 ", "bytes=1-2-3", "bytes=\u00ff"};
+            String[] ranges = {
+                "bytes=abc",
+                "bytes=5-1",
+                "bytes=-0",
+                "bytes=99999999999999999999999-",
+                "bytes=0-0,1-1",
+                "items=0-1",
+                "bytes=--1",
+                "bytes=-99999999999999999999",
+                "bytes= 1 - 2 ",
+                "bytes=1-2-3",
+                "bytes=\u00ff"
+            };
             String range = ranges[x.rnd().nextInt(ranges.length)];
             return signed(x, "GET", path(x), null, Map.of("Range", range), null);
         }));
         l.add(new Case("invalid query values", Expect.REJECT, x -> {
-            String[] qs = {"list-type=2&max-keys=abc", "list-type=2&continuation-token=%%%", "partNumber=abc",
-                "partNumber=99999999999", "uploadId=&partNumber=-1", "list-type=2&max-keys=-1"};
+            String[] qs = {
+                "list-type=2&max-keys=abc",
+                "list-type=2&continuation-token=%%%",
+                "partNumber=abc",
+                "partNumber=99999999999",
+                "uploadId=&partNumber=-1",
+                "list-type=2&max-keys=-1"
+            };
             String q = qs[x.rnd().nextInt(qs.length)];
             String p = q.startsWith("list-type") ? "/" + x.bucket() : path(x);
             return signed(x, q.startsWith("uploadId") ? "PUT" : "GET", p, q, new byte[0]);
         }));
         l.add(new Case("bad copy source", Expect.REJECT, x -> {
-            String[] srcs = {"/", "%", "nobucket", "/" + x.bucket() + "/", "/" + x.bucket() + "/nokey?versionId=abc", "%00/%00"};
-            return signed(x, "PUT", path(x), null, Map.of("x-amz-copy-source", srcs[x.rnd().nextInt(srcs.length)]), new byte[0]);
+            String[] srcs = {
+                "/", "%", "nobucket", "/" + x.bucket() + "/", "/" + x.bucket() + "/nokey?versionId=abc", "%00/%00"
+            };
+            return signed(
+                    x,
+                    "PUT",
+                    path(x),
+                    null,
+                    Map.of("x-amz-copy-source", srcs[x.rnd().nextInt(srcs.length)]),
+                    new byte[0]);
         }));
         // ---- keys
         l.add(new Case("key with NUL", Expect.REJECT, x -> putKey(x, PREFIX + "nul%00")));
@@ -367,7 +573,8 @@ public final class Fuzz implements Scenario {
 
     private static byte[] garbage(Ctx x, int n) {
         byte[] b = body(x, n);
-        if (x.rnd().nextBoolean()) System.arraycopy("<Delete><Object><Key>".getBytes(StandardCharsets.UTF_8), 0, b, 0, 21);
+        if (x.rnd().nextBoolean())
+            System.arraycopy("<Delete><Object><Key>".getBytes(StandardCharsets.UTF_8), 0, b, 0, 21);
         return b;
     }
 
@@ -379,15 +586,17 @@ public final class Fuzz implements Scenario {
 
     private static byte[] laughs(String root) {
         return ("<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;\">"
-                + "<!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\"><!ENTITY ext SYSTEM \"file:///etc/passwd\">]>"
-                + "<" + root + "><Object><Key>&lol3;&ext;</Key></Object></" + root + ">").getBytes(StandardCharsets.UTF_8);
+                        + "<!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\"><!ENTITY ext SYSTEM \"file:///etc/passwd\">]>"
+                        + "<" + root + "><Object><Key>&lol3;&ext;</Key></Object></" + root + ">")
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     private static RawHttp.Answer send(Ctx x, byte[] head, byte[] body) throws IOException {
         return x.client().exchange(head, body, ANSWER_MILLIS, false);
     }
 
-    private static RawHttp.Answer put(Ctx x, Map<String, String> headers, byte[] b, Map<String, String> extra) throws IOException {
+    private static RawHttp.Answer put(Ctx x, Map<String, String> headers, byte[] b, Map<String, String> extra)
+            throws IOException {
         Map<String, String> h = new LinkedHashMap<>(headers);
         h.putAll(len(b));
         if (extra != null) h.putAll(extra);
@@ -395,8 +604,9 @@ public final class Fuzz implements Scenario {
     }
 
     /** A PUT signed with {@code payloadHash}, {@code signedExtra} signed and {@code unsigned} not; Content-Length from the body unless given. */
-    private static RawHttp.Answer signedPut(Ctx x, String payloadHash, Map<String, String> signedExtra,
-                                            Map<String, String> unsigned, byte[] b) throws IOException {
+    private static RawHttp.Answer signedPut(
+            Ctx x, String payloadHash, Map<String, String> signedExtra, Map<String, String> unsigned, byte[] b)
+            throws IOException {
         Map<String, String> u = new LinkedHashMap<>(len(b));
         if (unsigned != null) u.putAll(unsigned);
         return send(x, x.client().signedHead("PUT", path(x), null, signedExtra, payloadHash, Instant.now(), u), b);
@@ -410,8 +620,12 @@ public final class Fuzz implements Scenario {
             throws IOException {
         byte[] body = b == null ? new byte[0] : b;
         Map<String, String> u = b == null ? Map.of() : len(body);
-        return x.client().exchange(x.client().signedHead(method, p, q, extra, Digests.sha256Hex(body), Instant.now(), u),
-                body, ANSWER_MILLIS, method.equals("HEAD"));
+        return x.client()
+                .exchange(
+                        x.client().signedHead(method, p, q, extra, Digests.sha256Hex(body), Instant.now(), u),
+                        body,
+                        ANSWER_MILLIS,
+                        method.equals("HEAD"));
     }
 
     @FunctionalInterface
@@ -428,9 +642,18 @@ public final class Fuzz implements Scenario {
         byte[] data = body(x, 1000 + x.rnd().nextInt(20_000));
         Map<String, String> signedExtra = new LinkedHashMap<>();
         signedExtra.put("content-encoding", "aws-chunked");
-        signedExtra.put("x-amz-decoded-content-length", decodedLength != null ? decodedLength : String.valueOf(data.length));
-        SigV4Signer.Signed s = x.client().signer.sign("PUT", x.client().host, path(x), null, signedExtra,
-                "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", Instant.now());
+        signedExtra.put(
+                "x-amz-decoded-content-length", decodedLength != null ? decodedLength : String.valueOf(data.length));
+        SigV4Signer.Signed s = x.client()
+                .signer
+                .sign(
+                        "PUT",
+                        x.client().host,
+                        path(x),
+                        null,
+                        signedExtra,
+                        "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+                        Instant.now());
         byte[] b = make.make(s, data);
         try (RawHttp r = new RawHttp(x.client().port)) {
             r.send(x.client().head("PUT", path(x), null, s.headers(), len(b)));
@@ -446,11 +669,21 @@ public final class Fuzz implements Scenario {
         signedExtra.put("content-encoding", "aws-chunked");
         signedExtra.put("x-amz-decoded-content-length", String.valueOf(data.length));
         signedExtra.put("x-amz-trailer", "x-amz-checksum-crc32");
-        SigV4Signer.Signed s = x.client().signer.sign("PUT", x.client().host, path(x), null, signedExtra,
-                "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", Instant.now());
+        SigV4Signer.Signed s = x.client()
+                .signer
+                .sign(
+                        "PUT",
+                        x.client().host,
+                        path(x),
+                        null,
+                        signedExtra,
+                        "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+                        Instant.now());
         String sig = s.chunkSignature(s.signature(), data);
         String last = s.chunkSignature(sig, new byte[0]);
-        byte[] tail = unsignedTrailer ? "x-amz-checksum-crc32:AAAAAA==\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1) : crlf();
+        byte[] tail = unsignedTrailer
+                ? "x-amz-checksum-crc32:AAAAAA==\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)
+                : crlf();
         byte[] b = concat(chunkHead(data.length, sig), data, crlf(), chunkHead(0, last), tail);
         try (RawHttp r = new RawHttp(x.client().port)) {
             r.send(x.client().head("PUT", path(x), null, s.headers(), len(b)));
@@ -488,8 +721,12 @@ public final class Fuzz implements Scenario {
     private static RawHttp.Answer putKey(Ctx x, String rawKey) throws IOException {
         String p = "/" + x.bucket() + "/" + rawKey;
         byte[] b = body(x, 50);
-        return x.client().exchange(x.client().signedHead("PUT", p, null, Map.of(), Digests.sha256Hex(b), Instant.now(),
-                len(b)), b, ANSWER_MILLIS, false);
+        return x.client()
+                .exchange(
+                        x.client().signedHead("PUT", p, null, Map.of(), Digests.sha256Hex(b), Instant.now(), len(b)),
+                        b,
+                        ANSWER_MILLIS,
+                        false);
     }
 
     /**
@@ -497,22 +734,41 @@ public final class Fuzz implements Scenario {
      * refused, never resolved. When stored, it must read back as written; then it is deleted again.
      */
     private static RawHttp.Answer dotDot(Ctx x) throws IOException {
-        String[] keys = {PREFIX + "../../etc/passwd", PREFIX + "a/../b", "../" + PREFIX + "up", PREFIX + "..",
-            PREFIX + "%2E%2E/%2e%2e/x"};
+        String[] keys = {
+            PREFIX + "../../etc/passwd",
+            PREFIX + "a/../b",
+            "../" + PREFIX + "up",
+            PREFIX + "..",
+            PREFIX + "%2E%2E/%2e%2e/x"
+        };
         String raw = keys[x.rnd().nextInt(keys.length)];
         String p = "/" + x.bucket() + "/" + raw;
         byte[] b = body(x, 64);
-        RawHttp.Answer a = x.client().exchange(x.client().signedHead("PUT", p, null, Map.of(), Digests.sha256Hex(b),
-                Instant.now(), len(b)), b, ANSWER_MILLIS, false);
+        RawHttp.Answer a = x.client()
+                .exchange(
+                        x.client().signedHead("PUT", p, null, Map.of(), Digests.sha256Hex(b), Instant.now(), len(b)),
+                        b,
+                        ANSWER_MILLIS,
+                        false);
         if (a.status() != 200) return a;
         String key = SigV4Signer.decode(raw, false);
         String canonical = "/" + x.bucket() + "/" + SigV4Signer.encode(key, true);
-        RawHttp.Answer got = x.client().exchange(x.client().signedHead("GET", canonical, null, Map.of(),
-                Digests.EMPTY_SHA256, Instant.now(), null), null, ANSWER_MILLIS, false);
+        RawHttp.Answer got = x.client()
+                .exchange(
+                        x.client()
+                                .signedHead(
+                                        "GET", canonical, null, Map.of(), Digests.EMPTY_SHA256, Instant.now(), null),
+                        null,
+                        ANSWER_MILLIS,
+                        false);
         signed(x, "DELETE", canonical, null, null);
         if (got.status() != 200 || !got.body().equals(new String(b, StandardCharsets.UTF_8))) {
-            return new RawHttp.Answer(RawHttp.End.ANSWER, 500, Map.of(), "<Error><Code>FuzzCheck</Code></Error> key " + key
-                    + " stored but read back as " + got.show(), got.millis());
+            return new RawHttp.Answer(
+                    RawHttp.End.ANSWER,
+                    500,
+                    Map.of(),
+                    "<Error><Code>FuzzCheck</Code></Error> key " + key + " stored but read back as " + got.show(),
+                    got.millis());
         }
         return a;
     }
@@ -535,14 +791,21 @@ public final class Fuzz implements Scenario {
             for (int i = 0; i < 100; i++) {
                 RawHttp r = new RawHttp(client.port);
                 open.add(r);
-                r.send(("PUT /" + bucket + "/" + PREFIX + "half" + i + " HTTP/1.1\r\nHost: " + client.host + "\r\nContent-Le")
+                r.send(("PUT /" + bucket + "/" + PREFIX + "half" + i + " HTTP/1.1\r\nHost: " + client.host
+                                + "\r\nContent-Le")
                         .getBytes(StandardCharsets.ISO_8859_1));
             }
             for (int i = 0; i < 8; i++) {
                 RawHttp r = new RawHttp(client.port);
                 open.add(r);
-                r.send(client.signedHead("PUT", "/" + bucket + "/" + PREFIX + "stalled" + i, null, Map.of(), "UNSIGNED-PAYLOAD",
-                        Instant.now(), Map.of("Content-Length", String.valueOf(1 << 20))));
+                r.send(client.signedHead(
+                        "PUT",
+                        "/" + bucket + "/" + PREFIX + "stalled" + i,
+                        null,
+                        Map.of(),
+                        "UNSIGNED-PAYLOAD",
+                        Instant.now(),
+                        Map.of("Content-Length", String.valueOf(1 << 20))));
                 byte[] part = new byte[1000 + rnd.nextInt(100_000)];
                 rnd.nextBytes(part);
                 r.send(part);
@@ -572,8 +835,14 @@ public final class Fuzz implements Scenario {
     private static void stalledBodyIsCutOff(HostileClient client, History h, String bucket, long ioTimeoutMs) {
         long limit = 2 * ioTimeoutMs + 10_000;
         try (RawHttp r = new RawHttp(client.port)) {
-            r.send(client.signedHead("PUT", "/" + bucket + "/" + PREFIX + "stalled-long", null, Map.of(), "UNSIGNED-PAYLOAD",
-                    Instant.now(), Map.of("Content-Length", String.valueOf(4 << 20))));
+            r.send(client.signedHead(
+                    "PUT",
+                    "/" + bucket + "/" + PREFIX + "stalled-long",
+                    null,
+                    Map.of(),
+                    "UNSIGNED-PAYLOAD",
+                    Instant.now(),
+                    Map.of("Content-Length", String.valueOf(4 << 20))));
             r.send(new byte[300_000]);
             long start = System.nanoTime();
             RawHttp.Answer a = r.read(limit, false);
@@ -626,12 +895,21 @@ public final class Fuzz implements Scenario {
         } catch (RuntimeException e) {
             h.violation("fuzz: LIST of the bucket fails: " + e.getMessage());
             // URL-encoded keys survive any character: show which
-            s3.listObjectsV2Paginator(b -> b.bucket(bucket).encodingType("url")).contents().forEach(o -> {
-                if (!o.key().matches("t\\d+/k\\d+")) h.violation("fuzz: a fuzz key is listed (url-encoded): " + o.key());
-            });
+            s3.listObjectsV2Paginator(b -> b.bucket(bucket).encodingType("url"))
+                    .contents()
+                    .forEach(o -> {
+                        if (!o.key().matches("t\\d+/k\\d+"))
+                            h.violation("fuzz: a fuzz key is listed (url-encoded): " + o.key());
+                    });
         }
-        for (String k : List.of(PREFIX + "nul\u0000", PREFIX + "overlong\uFFFD\uFFFD", PREFIX + "bad\uFFFD\uFFFD", PREFIX + "pct%zz%4",
-                PREFIX + "half0", PREFIX + "stalled0", PREFIX + "stalled-long")) {
+        for (String k : List.of(
+                PREFIX + "nul\u0000",
+                PREFIX + "overlong\uFFFD\uFFFD",
+                PREFIX + "bad\uFFFD\uFFFD",
+                PREFIX + "pct%zz%4",
+                PREFIX + "half0",
+                PREFIX + "stalled0",
+                PREFIX + "stalled-long")) {
             try {
                 s3.headObject(b -> b.bucket(bucket).key(k));
                 h.violation("fuzz: HEAD finds " + k);

@@ -9,8 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /** Every request of a run with its start, end and outcome, and every injected fault with its window. */
 public final class History {
 
-    public record Fault(String name, String detail, long start, long end) {
-    }
+    public record Fault(String name, String detail, long start, long end) {}
 
     public final long t0 = System.nanoTime();
     private final AtomicLong ids = new AtomicLong();

@@ -14,7 +14,11 @@ import java.util.Random;
 public final class NetworkFaults implements Scenario {
 
     /** The partition first: the hardest case gets its full length even in a short run. */
-    private enum Phase { PARTITION, DELAY, FLAKY }
+    private enum Phase {
+        PARTITION,
+        DELAY,
+        FLAKY
+    }
 
     @Override
     public String name() {
@@ -27,7 +31,10 @@ public final class NetworkFaults implements Scenario {
         try {
             while (Scenario.sleepUntil(800 + rnd.nextInt(700), until)) {
                 Phase p = Phase.values()[phase++ % Phase.values().length];
-                List<Integer> victims = pick(c, rnd, p == Phase.PARTITION ? 1 : Math.min(2, c.config().m()));
+                List<Integer> victims = pick(
+                        c,
+                        rnd,
+                        p == Phase.PARTITION ? 1 : Math.min(2, c.config().m()));
                 long start = System.nanoTime();
                 long resets = 0, stalls = 0;
                 for (int i : victims) {
@@ -52,7 +59,8 @@ public final class NetworkFaults implements Scenario {
                 }
                 try {
                     // a partition outlasts the 3 s read hedge and the gateway's I/O timeout
-                    Scenario.sleepUntil(p == Phase.PARTITION ? 6000 + rnd.nextInt(3000) : 3000 + rnd.nextInt(2000), until);
+                    Scenario.sleepUntil(
+                            p == Phase.PARTITION ? 6000 + rnd.nextInt(3000) : 3000 + rnd.nextInt(2000), until);
                 } finally {
                     for (int i : victims) c.proxy(i).pass();
                 }
@@ -60,9 +68,16 @@ public final class NetworkFaults implements Scenario {
                     resets += c.proxy(i).resets();
                     stalls += c.proxy(i).stalls();
                 }
-                String names = victims.stream().map(i -> "node-" + (i + 1)).toList().toString();
-                h.fault(name(), what + " on " + names + (p == Phase.FLAKY ? " (" + resets + " connections reset, "
-                        + stalls + " stalls)" : ""), start, System.nanoTime());
+                String names =
+                        victims.stream().map(i -> "node-" + (i + 1)).toList().toString();
+                h.fault(
+                        name(),
+                        what + " on " + names
+                                + (p == Phase.FLAKY
+                                        ? " (" + resets + " connections reset, " + stalls + " stalls)"
+                                        : ""),
+                        start,
+                        System.nanoTime());
             }
         } finally {
             for (int i = 0; i < c.nodeCount(); i++) c.proxy(i).pass();

@@ -26,8 +26,12 @@ public final class NodeKill implements Scenario {
             Thread.sleep(2000 + rnd.nextInt(3000));
             for (int i : victims) c.restartNode(i);
             c.awaitReady(Duration.ofSeconds(60));
-            h.fault(name(), "SIGKILL node(s) " + victims.stream().map(i -> "node-" + (i + 1)).toList() + ", restarted",
-                    start, System.nanoTime());
+            h.fault(
+                    name(),
+                    "SIGKILL node(s) "
+                            + victims.stream().map(i -> "node-" + (i + 1)).toList() + ", restarted",
+                    start,
+                    System.nanoTime());
         }
     }
 }

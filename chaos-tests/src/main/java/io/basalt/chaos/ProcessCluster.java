@@ -1,7 +1,6 @@
 package io.basalt.chaos;
 
 import io.basalt.testkit.FreePorts;
-
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
@@ -38,9 +37,21 @@ public final class ProcessCluster implements AutoCloseable {
      * {@code healGraceSeconds}), garbage collection and the orphan sweep; the orphan grace still outlasts
      * any single upload of the workload. {@code scrubIntervalSeconds} paces the nodes' bitrot scrub.
      */
-    public record Config(Path root, Path dir, int nodes, int k, int m, int leaseTtlSeconds, int ioTimeoutMs,
-                         int healGraceSeconds, int etcdMembers, int coordinators, int gateways, int gcGraceSeconds,
-                         int orphanGraceSeconds, int scrubIntervalSeconds) {
+    public record Config(
+            Path root,
+            Path dir,
+            int nodes,
+            int k,
+            int m,
+            int leaseTtlSeconds,
+            int ioTimeoutMs,
+            int healGraceSeconds,
+            int etcdMembers,
+            int coordinators,
+            int gateways,
+            int gcGraceSeconds,
+            int orphanGraceSeconds,
+            int scrubIntervalSeconds) {
         public static Config defaults(Path root, Path dir) {
             return new Config(root, dir, 6, 4, 2, 5, 5_000, 8, 3, 2, 2, 5, 30, 15);
         }
@@ -57,7 +68,8 @@ public final class ProcessCluster implements AutoCloseable {
     private final Config cfg;
     private final Path javaBin;
     private final ServiceCommand services;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final int[] etcdPorts, etcdPeerPorts, gatewayPorts;
     private final int[] nodePorts;
     private final Process[] etcds, coordinators, gateways;
@@ -66,6 +78,7 @@ public final class ProcessCluster implements AutoCloseable {
     private final boolean[] paused;
     /** One per node, in front of it: the address it advertises, so peers reach it only through the proxy. */
     private final FaultProxy[] proxies;
+
     private final Thread hook = new Thread(this::close, "process-cluster-stop");
 
     private ProcessCluster(Config cfg, ServiceCommand services) throws IOException {
@@ -113,13 +126,15 @@ public final class ProcessCluster implements AutoCloseable {
         if (prop != null && !prop.isBlank()) return Path.of(prop).toAbsolutePath();
         Path p = Path.of("").toAbsolutePath();
         while (p != null) {
-            if (Files.isDirectory(p.resolve("gateway")) && Files.isRegularFile(p.resolve("pom.xml"))
+            if (Files.isDirectory(p.resolve("gateway"))
+                    && Files.isRegularFile(p.resolve("pom.xml"))
                     && Files.isDirectory(p.resolve("storage-node"))) {
                 return p;
             }
             p = p.getParent();
         }
-        throw new IllegalStateException("cannot find the Basalt repository root from " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException(
+                "cannot find the Basalt repository root from " + Path.of("").toAbsolutePath());
     }
 
     /** The first gateway's S3 endpoint. */
@@ -180,8 +195,12 @@ public final class ProcessCluster implements AutoCloseable {
 
     private Process launch(String name, List<String> cmd) throws IOException {
         Path log = cfg.dir().resolve("logs").resolve(name + ".log");
-        Files.writeString(log, "=== starting " + name + ": " + String.join(" ", cmd) + "\n", StandardCharsets.UTF_8,
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(
+                log,
+                "=== starting " + name + ": " + String.join(" ", cmd) + "\n",
+                StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
@@ -208,11 +227,28 @@ public final class ProcessCluster implements AutoCloseable {
         List<String> initial = new ArrayList<>();
         for (int j = 0; j < etcds.length; j++) initial.add("etcd-" + (j + 1) + "=http://127.0.0.1:" + etcdPeerPorts[j]);
         Path data = cfg.dir().resolve("etcd-" + (i + 1));
-        etcds[i] = launch("etcd-" + (i + 1), List.of("etcd", "--name", "etcd-" + (i + 1), "--data-dir", data.toString(),
-                "--listen-client-urls", client, "--advertise-client-urls", client,
-                "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                "--initial-cluster", String.join(",", initial), "--initial-cluster-state", "new",
-                "--initial-cluster-token", "basalt-chaos"));
+        etcds[i] = launch(
+                "etcd-" + (i + 1),
+                List.of(
+                        "etcd",
+                        "--name",
+                        "etcd-" + (i + 1),
+                        "--data-dir",
+                        data.toString(),
+                        "--listen-client-urls",
+                        client,
+                        "--advertise-client-urls",
+                        client,
+                        "--listen-peer-urls",
+                        peer,
+                        "--initial-advertise-peer-urls",
+                        peer,
+                        "--initial-cluster",
+                        String.join(",", initial),
+                        "--initial-cluster-state",
+                        "new",
+                        "--initial-cluster-token",
+                        "basalt-chaos"));
     }
 
     /** Says which process exited, with the end of its log: test temp dirs are gone by the time CI output is read. */
@@ -234,7 +270,9 @@ public final class ProcessCluster implements AutoCloseable {
             if (!etcds[i].isAlive()) {
                 throw new IllegalStateException(exited("etcd-" + (i + 1)));
             }
-            if (System.nanoTime() > deadline) throw new IllegalStateException("etcd-" + (i + 1) + " not healthy within " + timeout.toSeconds() + " s");
+            if (System.nanoTime() > deadline)
+                throw new IllegalStateException(
+                        "etcd-" + (i + 1) + " not healthy within " + timeout.toSeconds() + " s");
             Thread.sleep(100);
         }
     }
@@ -244,30 +282,55 @@ public final class ProcessCluster implements AutoCloseable {
         // a fresh id per start: the election key of a killed predecessor (alive until its lease expires)
         // then never passes for the new process's leadership
         coordinatorStarts[i]++;
-        cmd.addAll(List.of("--id", coordinatorId(i), "--etcd", etcdFlag(),
-                "--heal-grace-seconds", String.valueOf(cfg.healGraceSeconds()),
-                "--gc-grace-seconds", String.valueOf(cfg.gcGraceSeconds()),
-                "--orphan-grace-seconds", String.valueOf(cfg.orphanGraceSeconds()),
-                "--orphan-interval-seconds", String.valueOf(cfg.orphanIntervalSeconds())));
+        cmd.addAll(List.of(
+                "--id",
+                coordinatorId(i),
+                "--etcd",
+                etcdFlag(),
+                "--heal-grace-seconds",
+                String.valueOf(cfg.healGraceSeconds()),
+                "--gc-grace-seconds",
+                String.valueOf(cfg.gcGraceSeconds()),
+                "--orphan-grace-seconds",
+                String.valueOf(cfg.orphanGraceSeconds()),
+                "--orphan-interval-seconds",
+                String.valueOf(cfg.orphanIntervalSeconds())));
         coordinators[i] = launch("coordinator-" + (i + 1), cmd);
     }
 
     private void startNode(int i) throws IOException {
         Path data = Files.createDirectories(nodeDir(i));
         List<String> cmd = jvm("storage-node");
-        cmd.addAll(List.of("--id", "node-" + (i + 1), "--listen", "127.0.0.1:" + nodePorts[i],
-                "--data", data.toString(), "--etcd", etcdFlag(),
-                "--lease-ttl", String.valueOf(cfg.leaseTtlSeconds()),
-                "--scrub-interval-hours", String.valueOf(cfg.scrubIntervalSeconds() / 3600.0),
-                "--advertise", "127.0.0.1:" + proxies[i].port()));
+        cmd.addAll(List.of(
+                "--id",
+                "node-" + (i + 1),
+                "--listen",
+                "127.0.0.1:" + nodePorts[i],
+                "--data",
+                data.toString(),
+                "--etcd",
+                etcdFlag(),
+                "--lease-ttl",
+                String.valueOf(cfg.leaseTtlSeconds()),
+                "--scrub-interval-hours",
+                String.valueOf(cfg.scrubIntervalSeconds() / 3600.0),
+                "--advertise",
+                "127.0.0.1:" + proxies[i].port()));
         nodes[i] = launch("node-" + (i + 1), cmd);
         paused[i] = false;
     }
 
     private void startGateway(int i) throws IOException {
         List<String> cmd = jvm("gateway");
-        cmd.addAll(List.of("--listen", "127.0.0.1:" + gatewayPorts[i], "--etcd", etcdFlag(),
-                "--ec", cfg.k() + "+" + cfg.m(), "--io-timeout-ms", String.valueOf(cfg.ioTimeoutMs())));
+        cmd.addAll(List.of(
+                "--listen",
+                "127.0.0.1:" + gatewayPorts[i],
+                "--etcd",
+                etcdFlag(),
+                "--ec",
+                cfg.k() + "+" + cfg.m(),
+                "--io-timeout-ms",
+                String.valueOf(cfg.ioTimeoutMs())));
         gateways[i] = launch("gateway-" + (i + 1), cmd);
     }
 
@@ -278,7 +341,8 @@ public final class ProcessCluster implements AutoCloseable {
         for (int i = 0; i < nodes.length; i++) if (nodes[i] != null && nodes[i].isAlive()) want++;
         while (true) {
             for (int i = 0; i < etcds.length; i++) {
-                if (etcds[i] != null && !etcds[i].isAlive()) throw new IllegalStateException("etcd-" + (i + 1) + " exited");
+                if (etcds[i] != null && !etcds[i].isAlive())
+                    throw new IllegalStateException("etcd-" + (i + 1) + " exited");
             }
             for (int i = 0; i < gateways.length; i++) {
                 if (gateways[i] != null && !gateways[i].isAlive()) {
@@ -288,8 +352,9 @@ public final class ProcessCluster implements AutoCloseable {
             // a killed node's old key outlives it by up to the lease TTL: also require its port to accept
             if (gatewaysReady() && registeredNodes() >= want && nodePortsAccept()) return;
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("cluster not ready within " + timeout.toSeconds() + " s ("
-                        + registeredNodes() + "/" + want + " nodes registered); logs in " + cfg.dir().resolve("logs"));
+                throw new IllegalStateException(
+                        "cluster not ready within " + timeout.toSeconds() + " s (" + registeredNodes() + "/" + want
+                                + " nodes registered); logs in " + cfg.dir().resolve("logs"));
             }
             Thread.sleep(200);
         }
@@ -323,8 +388,11 @@ public final class ProcessCluster implements AutoCloseable {
                 + "\",\"range_end\":\"" + b64.encodeToString("/basalt/nodes0".getBytes(StandardCharsets.UTF_8))
                 + "\",\"count_only\":true}";
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(etcdEndpoint() + "/v3/kv/range"))
-                            .timeout(Duration.ofSeconds(2)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create(etcdEndpoint() + "/v3/kv/range"))
+                            .timeout(Duration.ofSeconds(2))
+                            .POST(HttpRequest.BodyPublishers.ofString(body))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) return -1;
             Matcher mt = COUNT.matcher(r.body());
@@ -339,7 +407,11 @@ public final class ProcessCluster implements AutoCloseable {
 
     private boolean httpOk(String url) {
         try {
-            HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).GET().build(),
+            HttpResponse<Void> r = http.send(
+                    HttpRequest.newBuilder(URI.create(url))
+                            .timeout(Duration.ofSeconds(2))
+                            .GET()
+                            .build(),
                     HttpResponse.BodyHandlers.discarding());
             return r.statusCode() == 200;
         } catch (IOException e) {
@@ -448,7 +520,8 @@ public final class ProcessCluster implements AutoCloseable {
         Matcher mt = VALUE.matcher(answer);
         if (!mt.find()) return -1;
         String id = new String(Base64.getDecoder().decode(mt.group(1)), StandardCharsets.UTF_8);
-        for (int i = 0; i < coordinators.length; i++) if (coordinatorRunning(i) && coordinatorId(i).equals(id)) return i;
+        for (int i = 0; i < coordinators.length; i++)
+            if (coordinatorRunning(i) && coordinatorId(i).equals(id)) return i;
         return -1;
     }
 
@@ -519,8 +592,11 @@ public final class ProcessCluster implements AutoCloseable {
     /** A POST to etcd's JSON gateway; null when it does not answer 200. */
     private String etcdJson(String endpoint, String path, String body) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(endpoint + path))
-                            .timeout(Duration.ofSeconds(2)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create(endpoint + path))
+                            .timeout(Duration.ofSeconds(2))
+                            .POST(HttpRequest.BodyPublishers.ofString(body))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 ? r.body() : null;
         } catch (IOException e) {
@@ -544,7 +620,9 @@ public final class ProcessCluster implements AutoCloseable {
         Path shards = nodeDir(i).resolve("shards");
         if (!Files.isDirectory(shards)) return List.of();
         try (Stream<Path> s = Files.walk(shards)) {
-            return s.filter(Files::isRegularFile).sorted(Comparator.naturalOrder()).toList();
+            return s.filter(Files::isRegularFile)
+                    .sorted(Comparator.naturalOrder())
+                    .toList();
         }
     }
 
@@ -578,7 +656,9 @@ public final class ProcessCluster implements AutoCloseable {
 
     private static void signal(Process p, String sig) {
         try {
-            Process k = new ProcessBuilder("kill", "-" + sig, String.valueOf(p.pid())).redirectErrorStream(true).start();
+            Process k = new ProcessBuilder("kill", "-" + sig, String.valueOf(p.pid()))
+                    .redirectErrorStream(true)
+                    .start();
             k.getInputStream().readAllBytes();
             k.waitFor(5, TimeUnit.SECONDS);
         } catch (IOException e) {

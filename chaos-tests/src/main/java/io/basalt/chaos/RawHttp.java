@@ -20,7 +20,11 @@ import java.util.Map;
 public final class RawHttp implements AutoCloseable {
 
     /** How the exchange ended: an answer, the server closing without one, or nothing within the timeout. */
-    public enum End { ANSWER, CLOSED, TIMEOUT }
+    public enum End {
+        ANSWER,
+        CLOSED,
+        TIMEOUT
+    }
 
     public record Answer(End end, int status, Map<String, String> headers, String body, long millis) {
         public boolean isS3Error() {
@@ -96,13 +100,19 @@ public final class RawHttp implements AutoCloseable {
         }
     }
 
-    private Answer readAnswer(ByteArrayOutputStream buf, InputStream in, byte[] b, long deadline, long start,
-                                     boolean head) throws IOException {
+    private Answer readAnswer(
+            ByteArrayOutputStream buf, InputStream in, byte[] b, long deadline, long start, boolean head)
+            throws IOException {
         int headEnd = indexOf(buf.toByteArray(), "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
         while (headEnd < 0) {
             int n = readSome(in, b, deadline);
-            if (n < 0) return new Answer(buf.size() == 0 ? End.CLOSED : End.ANSWER, buf.size() == 0 ? 0 : -1, Map.of(),
-                    buf.toString(StandardCharsets.ISO_8859_1), ms(start));
+            if (n < 0)
+                return new Answer(
+                        buf.size() == 0 ? End.CLOSED : End.ANSWER,
+                        buf.size() == 0 ? 0 : -1,
+                        Map.of(),
+                        buf.toString(StandardCharsets.ISO_8859_1),
+                        ms(start));
             buf.write(b, 0, n);
             headEnd = indexOf(buf.toByteArray(), "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
         }
@@ -119,7 +129,10 @@ public final class RawHttp implements AutoCloseable {
         Map<String, String> headers = new LinkedHashMap<>();
         for (int i = 1; i < lines.length; i++) {
             int c = lines[i].indexOf(':');
-            if (c > 0) headers.put(lines[i].substring(0, c).trim().toLowerCase(Locale.ROOT), lines[i].substring(c + 1).trim());
+            if (c > 0)
+                headers.put(
+                        lines[i].substring(0, c).trim().toLowerCase(Locale.ROOT),
+                        lines[i].substring(c + 1).trim());
         }
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.write(all, headEnd + 4, all.length - headEnd - 4);

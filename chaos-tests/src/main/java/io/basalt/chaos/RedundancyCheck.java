@@ -13,7 +13,6 @@ import io.basalt.proto.shard.ListShardsRequest;
 import io.basalt.proto.shard.ReadShardRequest;
 import io.basalt.proto.shard.ReadShardResponse;
 import io.basalt.proto.shard.ShardInfo;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -51,7 +50,8 @@ public final class RedundancyCheck {
     public record Orphan(String nodeId, String shardId, long length, long modifiedUnixMs, boolean queuedForGc) {
         @Override
         public String toString() {
-            return shardId + " on " + nodeId + " (" + length + " B" + (queuedForGc ? ", queued for gc" : ", referenced nowhere") + ")";
+            return shardId + " on " + nodeId + " (" + length + " B"
+                    + (queuedForGc ? ", queued for gc" : ", referenced nowhere") + ")";
         }
     }
 
@@ -61,21 +61,31 @@ public final class RedundancyCheck {
      * @param shardFiles  shard files listed on live nodes
      * @param deadNodes   nodes some segment names that are not registered (their shards count as unhealthy)
      */
-    public record Report(int objects, int segments, long shardFiles, List<Degraded> degraded, List<Orphan> orphans,
-                         Set<String> deadNodes) {
+    public record Report(
+            int objects,
+            int segments,
+            long shardFiles,
+            List<Degraded> degraded,
+            List<Orphan> orphans,
+            Set<String> deadNodes) {
         public boolean fullRedundancy() {
             return degraded.isEmpty();
         }
 
         public String summary() {
-            return String.format("%d objects, %d segments, %d shard files: %d degraded, %d orphans (%d of them queued for gc)%s",
-                    objects, segments, shardFiles, degraded.size(), orphans.size(),
-                    orphans.stream().filter(Orphan::queuedForGc).count(), deadNodes.isEmpty() ? "" : ", nodes not live " + deadNodes);
+            return String.format(
+                    "%d objects, %d segments, %d shard files: %d degraded, %d orphans (%d of them queued for gc)%s",
+                    objects,
+                    segments,
+                    shardFiles,
+                    degraded.size(),
+                    orphans.size(),
+                    orphans.stream().filter(Orphan::queuedForGc).count(),
+                    deadNodes.isEmpty() ? "" : ", nodes not live " + deadNodes);
         }
     }
 
-    private RedundancyCheck() {
-    }
+    private RedundancyCheck() {}
 
     /** Checks the whole cluster, reading every shard's data. */
     public static Report run(ProcessCluster cluster) {
@@ -84,7 +94,8 @@ public final class RedundancyCheck {
 
     /** Checks the cluster behind {@code etcdEndpoints}; {@code verifyData} also reads every shard back. */
     public static Report run(List<String> etcdEndpoints, Keys keys, boolean verifyData) {
-        try (ClusterMetadata etcd = EtcdMetadata.connect(etcdEndpoints, keys); ShardClients shards = new ShardClients()) {
+        try (ClusterMetadata etcd = EtcdMetadata.connect(etcdEndpoints, keys);
+                ShardClients shards = new ShardClients()) {
             return new Run(etcd.inventory(), shards, verifyData).check();
         }
     }
@@ -109,7 +120,8 @@ public final class RedundancyCheck {
             long files = 0;
             for (NodeRecord n : live.values()) {
                 Map<String, ShardInfo> listed = new HashMap<>();
-                Iterator<ShardInfo> it = shards.blocking(n.getAddress()).withDeadlineAfter(2, TimeUnit.MINUTES)
+                Iterator<ShardInfo> it = shards.blocking(n.getAddress())
+                        .withDeadlineAfter(2, TimeUnit.MINUTES)
                         .listShards(ListShardsRequest.getDefaultInstance());
                 while (it.hasNext()) {
                     ShardInfo s = it.next();
@@ -131,7 +143,8 @@ public final class RedundancyCheck {
             Set<String> gcQueued = new HashSet<>();
             records.garbage(PAGE, g -> {
                 for (Segment s : g.getSegmentsList()) {
-                    for (int i = 0; i < s.getNodeIdsCount(); i++) gcQueued.add(s.getNodeIds(i) + "/" + SegmentEncoder.shardId(s.getShardSet(), i));
+                    for (int i = 0; i < s.getNodeIdsCount(); i++)
+                        gcQueued.add(s.getNodeIds(i) + "/" + SegmentEncoder.shardId(s.getShardSet(), i));
                 }
             });
 
@@ -155,14 +168,20 @@ public final class RedundancyCheck {
                         if (!node.isEmpty() && !live.containsKey(node)) dead.add(node);
                     }
                 }
-                if (!problems.isEmpty()) degraded.add(new Degraded(e.getKey(), seg.getShardSet(), total - problems.size(), total, problems));
+                if (!problems.isEmpty())
+                    degraded.add(new Degraded(e.getKey(), seg.getShardSet(), total - problems.size(), total, problems));
             }
             List<Orphan> orphans = new ArrayList<>();
             for (var n : onNode.entrySet()) {
                 for (ShardInfo s : n.getValue().values()) {
                     String at = n.getKey() + "/" + s.getShardId();
                     if (!placed.contains(at)) {
-                        orphans.add(new Orphan(n.getKey(), s.getShardId(), s.getLength(), s.getModifiedUnixMs(), gcQueued.contains(at)));
+                        orphans.add(new Orphan(
+                                n.getKey(),
+                                s.getShardId(),
+                                s.getLength(),
+                                s.getModifiedUnixMs(),
+                                gcQueued.contains(at)));
                     }
                 }
             }
@@ -171,20 +190,30 @@ public final class RedundancyCheck {
         }
 
         /** Why shard i of the segment is not healthy, or null when it is. */
-        private String problem(Segment seg, int i, String node, String id, long length, Integer crc,
-                               Map<String, NodeRecord> live, Map<String, Map<String, ShardInfo>> onNode) {
+        private String problem(
+                Segment seg,
+                int i,
+                String node,
+                String id,
+                long length,
+                Integer crc,
+                Map<String, NodeRecord> live,
+                Map<String, Map<String, ShardInfo>> onNode) {
             if (seg.getMissingShardsList().contains(i)) return "recorded missing";
             if (node.isEmpty()) return "on no node";
             if (!live.containsKey(node)) return "node " + node + " not live";
             ShardInfo info = onNode.get(node).get(id);
             if (info == null) return "no file on " + node;
-            if (info.getLength() != length) return "on " + node + " with length " + info.getLength() + ", expected " + length;
-            if (crc != null && info.getCrc32C() != crc) return "on " + node + " with a header CRC32C other than the record's";
+            if (info.getLength() != length)
+                return "on " + node + " with length " + info.getLength() + ", expected " + length;
+            if (crc != null && info.getCrc32C() != crc)
+                return "on " + node + " with a header CRC32C other than the record's";
             if (!verifyData) return null;
             try {
                 CRC32C sum = new CRC32C();
                 long got = 0;
-                Iterator<ReadShardResponse> it = shards.blocking(live.get(node).getAddress()).withDeadlineAfter(1, TimeUnit.MINUTES)
+                Iterator<ReadShardResponse> it = shards.blocking(live.get(node).getAddress())
+                        .withDeadlineAfter(1, TimeUnit.MINUTES)
                         .readShard(ReadShardRequest.newBuilder().setShardId(id).build());
                 while (it.hasNext()) {
                     var data = it.next().getData();
@@ -192,7 +221,8 @@ public final class RedundancyCheck {
                     got += data.size();
                 }
                 if (got != length) return "on " + node + ": read " + got + " bytes, expected " + length;
-                if (crc != null && (int) sum.getValue() != crc) return "on " + node + ": data CRC32C differs from the record's";
+                if (crc != null && (int) sum.getValue() != crc)
+                    return "on " + node + ": data CRC32C differs from the record's";
                 return null;
             } catch (RuntimeException e) {
                 return "on " + node + ": read failed: " + io.grpc.Status.fromThrowable(e);

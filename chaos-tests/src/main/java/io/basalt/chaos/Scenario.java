@@ -18,12 +18,24 @@ public interface Scenario {
 
     static List<Scenario> all() {
         // every scenario ends at full redundancy (ChaosRunner waits for it), so none adds to the next one's losses
-        return List.of(new NodePause(), new NodeKill(), new CoordinatorKill(), new GatewayKill(), new EtcdLeaderKill(),
-                new NetworkFaults(), new Fuzz(), new ClockSkew(), new DiskFull(), new ShardLoss(), new ShardCorruption());
+        return List.of(
+                new NodePause(),
+                new NodeKill(),
+                new CoordinatorKill(),
+                new GatewayKill(),
+                new EtcdLeaderKill(),
+                new NetworkFaults(),
+                new Fuzz(),
+                new ClockSkew(),
+                new DiskFull(),
+                new ShardLoss(),
+                new ShardCorruption());
     }
 
     static Scenario named(String name) {
-        return all().stream().filter(s -> s.name().equals(name)).findFirst()
+        return all().stream()
+                .filter(s -> s.name().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown scenario " + name + "; known: "
                         + all().stream().map(Scenario::name).toList()));
     }

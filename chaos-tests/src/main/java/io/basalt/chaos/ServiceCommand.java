@@ -69,7 +69,8 @@ public final class ServiceCommand {
         String module = required(service + ".module");
         jar(module);
         if (!Files.isDirectory(root.resolve(module).resolve("target/lib"))) {
-            throw new IllegalStateException(module + "/target/lib is missing (build with ./mvnw -B package -DskipTests)");
+            throw new IllegalStateException(
+                    module + "/target/lib is missing (build with ./mvnw -B package -DskipTests)");
         }
     }
 
@@ -96,8 +97,8 @@ public final class ServiceCommand {
             }
         }
         if (newest == null) {
-            throw new IllegalStateException(module + " is not packaged: no " + target.resolve("basalt-" + module + "-*.jar")
-                    + " (build with ./mvnw -B package -DskipTests)");
+            throw new IllegalStateException(module + " is not packaged: no "
+                    + target.resolve("basalt-" + module + "-*.jar") + " (build with ./mvnw -B package -DskipTests)");
         }
         return newest;
     }

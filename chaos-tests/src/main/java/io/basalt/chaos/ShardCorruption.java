@@ -19,7 +19,12 @@ public final class ShardCorruption implements Scenario {
             for (int i : victims) {
                 long start = System.nanoTime();
                 int n = c.corruptShards(i, 20, 1 + rnd.nextInt(4), rnd);
-                if (n > 0) h.fault(name(), "flipped bytes in " + n + " shard files of node-" + (i + 1), start, until); // the rot stays
+                if (n > 0)
+                    h.fault(
+                            name(),
+                            "flipped bytes in " + n + " shard files of node-" + (i + 1),
+                            start,
+                            until); // the rot stays
             }
         }
     }

@@ -49,8 +49,11 @@ public final class ShardLoss implements Scenario {
                 }
                 if (deleted + truncated > 0) {
                     // the loss stays until healing repairs it
-                    h.fault(name(), "deleted " + deleted + " and truncated " + truncated + " shard files of node-" + (i + 1),
-                            start, until);
+                    h.fault(
+                            name(),
+                            "deleted " + deleted + " and truncated " + truncated + " shard files of node-" + (i + 1),
+                            start,
+                            until);
                 }
             }
         }

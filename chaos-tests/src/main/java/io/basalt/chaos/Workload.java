@@ -1,5 +1,13 @@
 package io.basalt.chaos;
 
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.ResponseBytes;
@@ -14,15 +22,6 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
-import java.net.URI;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
-import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-
 /**
  * Client threads doing PUT, multipart PUT, GET (whole and ranged), overwrite, DELETE and LIST. Each thread
  * owns its keys ({@code t<i>/k<j>}), so the order of requests on one key is the thread's program order.
@@ -31,8 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class Workload {
 
-    public record Settings(int threads, int keysPerThread, int maxSize, long seed) {
-    }
+    public record Settings(int threads, int keysPerThread, int maxSize, long seed) {}
 
     static final int MIN_PART = 5 << 20;
 
@@ -62,11 +60,15 @@ public final class Workload {
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(
                         AwsBasicCredentials.create(ProcessCluster.ACCESS_KEY, ProcessCluster.SECRET_KEY)))
-                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
+                .serviceConfiguration(
+                        S3Configuration.builder().pathStyleAccessEnabled(true).build())
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_SUPPORTED)
-                .httpClientBuilder(ApacheHttpClient.builder().maxConnections(64)
-                        .connectionTimeout(Duration.ofSeconds(5)).socketTimeout(Duration.ofSeconds(90)))
-                .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofSeconds(120)).retryStrategy(r -> r.maxAttempts(1)))
+                .httpClientBuilder(ApacheHttpClient.builder()
+                        .maxConnections(64)
+                        .connectionTimeout(Duration.ofSeconds(5))
+                        .socketTimeout(Duration.ofSeconds(90)))
+                .overrideConfiguration(
+                        c -> c.apiCallTimeout(Duration.ofSeconds(120)).retryStrategy(r -> r.maxAttempts(1)))
                 .build();
     }
 
@@ -129,14 +131,43 @@ public final class Workload {
             } else if (p < 86) op = delete(tid, key);
             else op = list(tid, false);
             history.add(op);
-            if (op.type().write() && op.outcome() == Op.Outcome.OK) knownSize[k] = op.type() == Op.Type.DELETE ? 0 : op.size();
+            if (op.type().write() && op.outcome() == Op.Outcome.OK)
+                knownSize[k] = op.type() == Op.Type.DELETE ? 0 : op.size();
         }
     }
 
-    private Op done(int tid, Op.Type type, String key, long start, Op.Outcome out, long seed, int size, String etag,
-                    String hash, long rangeStart, long total, Map<String, Op.Listed> listed, String err, boolean fin) {
-        return new Op(history.nextId(), tid, type, key, start, System.nanoTime(), out, seed, size, etag, hash,
-                rangeStart, total, listed, err, fin);
+    private Op done(
+            int tid,
+            Op.Type type,
+            String key,
+            long start,
+            Op.Outcome out,
+            long seed,
+            int size,
+            String etag,
+            String hash,
+            long rangeStart,
+            long total,
+            Map<String, Op.Listed> listed,
+            String err,
+            boolean fin) {
+        return new Op(
+                history.nextId(),
+                tid,
+                type,
+                key,
+                start,
+                System.nanoTime(),
+                out,
+                seed,
+                size,
+                etag,
+                hash,
+                rangeStart,
+                total,
+                listed,
+                err,
+                fin);
     }
 
     private static Op.Outcome outcomeOf(Exception e) {
@@ -149,7 +180,8 @@ public final class Workload {
 
     private static String err(Exception e) {
         if (e instanceof S3Exception s) {
-            String code = s.awsErrorDetails() == null ? null : s.awsErrorDetails().errorCode();
+            String code =
+                    s.awsErrorDetails() == null ? null : s.awsErrorDetails().errorCode();
             return s.statusCode() + " " + code;
         }
         String m = e.getMessage();
@@ -161,23 +193,41 @@ public final class Workload {
         byte[] body = Content.bytes(seed, size);
         long t = System.nanoTime();
         try {
-            String etag = s3().putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(body)).eTag();
-            return done(tid, Op.Type.PUT, key, t, Op.Outcome.OK, seed, size, Content.unquote(etag), null, 0, size, null, null, false);
+            String etag = s3().putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(body))
+                    .eTag();
+            return done(
+                    tid,
+                    Op.Type.PUT,
+                    key,
+                    t,
+                    Op.Outcome.OK,
+                    seed,
+                    size,
+                    Content.unquote(etag),
+                    null,
+                    0,
+                    size,
+                    null,
+                    null,
+                    false);
         } catch (Exception e) {
-            return done(tid, Op.Type.PUT, key, t, Op.Outcome.FAIL, seed, size, null, null, 0, size, null, err(e), false);
+            return done(
+                    tid, Op.Type.PUT, key, t, Op.Outcome.FAIL, seed, size, null, null, 0, size, null, err(e), false);
         }
     }
 
     Op mpu(int tid, String key, long seed, SplittableRandom r) {
         // with objects of a MiB or more, a quarter of the uploads have two parts (every part but the last is
         // at least 5 MiB); the others, and all of them with small objects, have one
-        int size = settings.maxSize() >= (1 << 20) && r.nextInt(4) == 0 ? MIN_PART + 1 + r.nextInt(1 << 20)
+        int size = settings.maxSize() >= (1 << 20) && r.nextInt(4) == 0
+                ? MIN_PART + 1 + r.nextInt(1 << 20)
                 : 1 + r.nextInt(Math.max(1, settings.maxSize()));
         byte[] body = Content.bytes(seed, size);
         long t = System.nanoTime();
         String uploadId = null;
         try {
-            uploadId = s3().createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
+            uploadId =
+                    s3().createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
             List<CompletedPart> parts = new ArrayList<>();
             int off = 0, n = 1;
             while (off < size || n == 1) {
@@ -185,18 +235,35 @@ public final class Workload {
                 byte[] part = java.util.Arrays.copyOfRange(body, off, off + len);
                 String id = uploadId;
                 int pn = n;
-                String etag = s3().uploadPart(b -> b.bucket(bucket).key(key).uploadId(id).partNumber(pn),
-                        RequestBody.fromBytes(part)).eTag();
+                String etag = s3().uploadPart(
+                                b -> b.bucket(bucket).key(key).uploadId(id).partNumber(pn), RequestBody.fromBytes(part))
+                        .eTag();
                 parts.add(CompletedPart.builder().partNumber(n).eTag(etag).build());
                 off += len;
                 n++;
             }
             String id = uploadId;
-            String etag = s3().completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id)
-                    .multipartUpload(m -> m.parts(parts))).eTag();
-            return done(tid, Op.Type.MPU, key, t, Op.Outcome.OK, seed, size, Content.unquote(etag), null, 0, size, null, null, false);
+            String etag = s3().completeMultipartUpload(
+                            b -> b.bucket(bucket).key(key).uploadId(id).multipartUpload(m -> m.parts(parts)))
+                    .eTag();
+            return done(
+                    tid,
+                    Op.Type.MPU,
+                    key,
+                    t,
+                    Op.Outcome.OK,
+                    seed,
+                    size,
+                    Content.unquote(etag),
+                    null,
+                    0,
+                    size,
+                    null,
+                    null,
+                    false);
         } catch (Exception e) {
-            Op op = done(tid, Op.Type.MPU, key, t, Op.Outcome.FAIL, seed, size, null, null, 0, size, null, err(e), false);
+            Op op = done(
+                    tid, Op.Type.MPU, key, t, Op.Outcome.FAIL, seed, size, null, null, 0, size, null, err(e), false);
             if (uploadId != null) {
                 String id = uploadId;
                 try {
@@ -222,10 +289,24 @@ public final class Workload {
     Op get(int tid, String key, boolean fin) {
         long t = System.nanoTime();
         try {
-            ResponseBytes<GetObjectResponse> rb = s3().getObjectAsBytes(b -> b.bucket(bucket).key(key));
+            ResponseBytes<GetObjectResponse> rb =
+                    s3().getObjectAsBytes(b -> b.bucket(bucket).key(key));
             byte[] b = rb.asByteArrayUnsafe();
-            return done(tid, Op.Type.GET, key, t, Op.Outcome.OK, 0, b.length, Content.unquote(rb.response().eTag()),
-                    Content.sha256(b, 0, b.length), 0, b.length, null, null, fin);
+            return done(
+                    tid,
+                    Op.Type.GET,
+                    key,
+                    t,
+                    Op.Outcome.OK,
+                    0,
+                    b.length,
+                    Content.unquote(rb.response().eTag()),
+                    Content.sha256(b, 0, b.length),
+                    0,
+                    b.length,
+                    null,
+                    null,
+                    fin);
         } catch (Exception e) {
             return done(tid, Op.Type.GET, key, t, outcomeOf(e), 0, 0, null, null, 0, 0, null, err(e), fin);
         }
@@ -234,8 +315,8 @@ public final class Workload {
     Op rangeGet(int tid, String key, long start, int len, boolean fin) {
         long t = System.nanoTime();
         try {
-            ResponseBytes<GetObjectResponse> rb = s3().getObjectAsBytes(b -> b.bucket(bucket).key(key)
-                    .range("bytes=" + start + "-" + (start + len - 1)));
+            ResponseBytes<GetObjectResponse> rb = s3().getObjectAsBytes(
+                            b -> b.bucket(bucket).key(key).range("bytes=" + start + "-" + (start + len - 1)));
             byte[] b = rb.asByteArrayUnsafe();
             String cr = rb.response().contentRange();
             long total = -1;
@@ -245,8 +326,21 @@ public final class Workload {
                 total = Long.parseLong(parts[1]);
                 from = Long.parseLong(parts[0].split("-")[0]);
             }
-            return done(tid, Op.Type.RANGE_GET, key, t, Op.Outcome.OK, 0, b.length, Content.unquote(rb.response().eTag()),
-                    Content.sha256(b, 0, b.length), from, total, null, cr == null ? "no Content-Range" : null, fin);
+            return done(
+                    tid,
+                    Op.Type.RANGE_GET,
+                    key,
+                    t,
+                    Op.Outcome.OK,
+                    0,
+                    b.length,
+                    Content.unquote(rb.response().eTag()),
+                    Content.sha256(b, 0, b.length),
+                    from,
+                    total,
+                    null,
+                    cr == null ? "no Content-Range" : null,
+                    fin);
         } catch (Exception e) {
             return done(tid, Op.Type.RANGE_GET, key, t, outcomeOf(e), 0, len, null, null, start, 0, null, err(e), fin);
         }
@@ -257,8 +351,11 @@ public final class Workload {
         long t = System.nanoTime();
         try {
             Map<String, Op.Listed> out = new TreeMap<>();
-            var req = software.amazon.awssdk.services.s3.model.ListObjectsV2Request.builder().bucket(bucket)
-                    .prefix(tid < 0 ? null : "t" + tid + "/").maxKeys(7).build();
+            var req = software.amazon.awssdk.services.s3.model.ListObjectsV2Request.builder()
+                    .bucket(bucket)
+                    .prefix(tid < 0 ? null : "t" + tid + "/")
+                    .maxKeys(7)
+                    .build();
             for (S3Object o : s3().listObjectsV2Paginator(req).contents()) {
                 out.put(o.key(), new Op.Listed(o.size(), Content.unquote(o.eTag())));
             }

@@ -1,24 +1,23 @@
 package io.basalt.chaos;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A short run of every chaos scenario against one cluster of real processes (3 etcd members, 2 coordinators,
@@ -34,6 +33,7 @@ class ChaosSmokeTest {
 
     @TempDir
     static Path dir;
+
     static ProcessCluster cluster;
 
     @BeforeAll
@@ -63,7 +63,9 @@ class ChaosSmokeTest {
         try (S3Client s3 = Workload.client(cluster.endpoint(1))) {
             s3.createBucket(b -> b.bucket("redundancy"));
             for (int i = 0; i < 3; i++) {
-                s3.putObject(b -> b.bucket("redundancy").key("o" + System.nanoTime()), RequestBody.fromBytes(Content.bytes(i, 300_000)));
+                s3.putObject(
+                        b -> b.bucket("redundancy").key("o" + System.nanoTime()),
+                        RequestBody.fromBytes(Content.bytes(i, 300_000)));
             }
         }
         RedundancyCheck.Report clean = RedundancyCheck.run(cluster);
@@ -78,17 +80,22 @@ class ChaosSmokeTest {
         Path stray = lost.getParent().resolveSibling(fanOut(strayId)).resolve(strayId);
         Files.createDirectories(stray.getParent());
         Files.copy(files.get(files.size() - 1), stray);
-        Files.setLastModifiedTime(stray, FileTime.fromMillis(System.currentTimeMillis() - 3_600_000)); // long past the grace
+        Files.setLastModifiedTime(
+                stray, FileTime.fromMillis(System.currentTimeMillis() - 3_600_000)); // long past the grace
         Files.delete(lost);
         RedundancyCheck.Report broken = RedundancyCheck.run(cluster);
         assertEquals(1, broken.degraded().size(), broken::summary);
-        assertTrue(broken.degraded().get(0).problems().get(0).contains("no file on node-1"), broken.degraded()::toString);
-        assertEquals(List.of("0123456789abcdef0123456789abcdef.0"), broken.orphans().stream().map(RedundancyCheck.Orphan::shardId).toList());
+        assertTrue(
+                broken.degraded().get(0).problems().get(0).contains("no file on node-1"), broken.degraded()::toString);
+        assertEquals(
+                List.of("0123456789abcdef0123456789abcdef.0"),
+                broken.orphans().stream().map(RedundancyCheck.Orphan::shardId).toList());
 
         // the coordinator's sweep finds both: the missing shard is healed, the stray file deleted
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         RedundancyCheck.Report r = broken;
-        while (System.nanoTime() < deadline && !(r.fullRedundancy() && r.orphans().isEmpty())) {
+        while (System.nanoTime() < deadline
+                && !(r.fullRedundancy() && r.orphans().isEmpty())) {
             Thread.sleep(1000);
             r = RedundancyCheck.run(cluster);
         }

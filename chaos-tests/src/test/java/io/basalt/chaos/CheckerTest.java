@@ -1,14 +1,12 @@
 package io.basalt.chaos;
 
-import io.basalt.testkit.Digests;
-
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Map;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.basalt.testkit.Digests;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 /** The checker on hand-made histories: it must flag what breaks the rules and accept what they allow. */
 class CheckerTest {
@@ -18,31 +16,92 @@ class CheckerTest {
 
     private Op write(Op.Type type, String key, long seed, int size, Op.Outcome out) {
         String etag = out == Op.Outcome.OK && type == Op.Type.PUT ? Digests.md5Hex(Content.bytes(seed, size)) : null;
-        Op op = new Op(h.nextId(), 0, type, key, ++clock, ++clock, out, seed, size, etag, null, 0, size, null, null, false);
+        Op op = new Op(
+                h.nextId(), 0, type, key, ++clock, ++clock, out, seed, size, etag, null, 0, size, null, null, false);
         h.add(op);
         return op;
     }
 
     private void get(String key, long seed, int size, boolean fin) {
         byte[] b = Content.bytes(seed, size);
-        h.add(new Op(h.nextId(), 0, Op.Type.GET, key, ++clock, ++clock, Op.Outcome.OK, 0, size, Digests.md5Hex(b),
-                Content.sha256(b, 0, size), 0, size, null, null, fin));
+        h.add(new Op(
+                h.nextId(),
+                0,
+                Op.Type.GET,
+                key,
+                ++clock,
+                ++clock,
+                Op.Outcome.OK,
+                0,
+                size,
+                Digests.md5Hex(b),
+                Content.sha256(b, 0, size),
+                0,
+                size,
+                null,
+                null,
+                fin));
     }
 
     private void range(String key, long seed, int size, int from, int len) {
         byte[] b = Content.bytes(seed, size);
-        h.add(new Op(h.nextId(), 0, Op.Type.RANGE_GET, key, ++clock, ++clock, Op.Outcome.OK, 0, len, Digests.md5Hex(b),
-                Content.sha256(b, from, len), from, size, null, null, false));
+        h.add(new Op(
+                h.nextId(),
+                0,
+                Op.Type.RANGE_GET,
+                key,
+                ++clock,
+                ++clock,
+                Op.Outcome.OK,
+                0,
+                len,
+                Digests.md5Hex(b),
+                Content.sha256(b, from, len),
+                from,
+                size,
+                null,
+                null,
+                false));
     }
 
     private void miss(String key, boolean fin) {
-        h.add(new Op(h.nextId(), 0, Op.Type.GET, key, ++clock, ++clock, Op.Outcome.NOT_FOUND, 0, 0, null, null, 0, 0,
-                null, "404", fin));
+        h.add(new Op(
+                h.nextId(),
+                0,
+                Op.Type.GET,
+                key,
+                ++clock,
+                ++clock,
+                Op.Outcome.NOT_FOUND,
+                0,
+                0,
+                null,
+                null,
+                0,
+                0,
+                null,
+                "404",
+                fin));
     }
 
     private void list(Map<String, Op.Listed> listed) {
-        h.add(new Op(h.nextId(), 0, Op.Type.LIST, null, ++clock, ++clock, Op.Outcome.OK, 0, 0, null, null, 0, 0,
-                listed, null, false));
+        h.add(new Op(
+                h.nextId(),
+                0,
+                Op.Type.LIST,
+                null,
+                ++clock,
+                ++clock,
+                Op.Outcome.OK,
+                0,
+                0,
+                null,
+                null,
+                0,
+                0,
+                listed,
+                null,
+                false));
     }
 
     private List<String> check() {

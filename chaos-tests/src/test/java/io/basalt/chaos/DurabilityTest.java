@@ -1,5 +1,11 @@
 package io.basalt.chaos;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.basalt.core.meta.Etcd;
 import io.basalt.core.meta.Keys;
 import io.basalt.core.shard.RemoteShardWriter;
@@ -9,16 +15,6 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
@@ -41,12 +37,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Issue 5's done criteria, shown on a cluster of real processes (3 etcd members, 2 coordinators, 7 storage
@@ -62,10 +61,12 @@ class DurabilityTest {
 
     @TempDir
     static Path dir;
+
     static ProcessCluster cluster;
     static S3Client s3;
     /** Every acknowledged object and its bytes: what the cluster owes its clients. */
     static final Map<String, byte[]> written = new ConcurrentHashMap<>();
+
     static final String BUCKET = "durability";
     static final Random rnd = new Random(5);
 
@@ -73,8 +74,8 @@ class DurabilityTest {
     static void start() throws Exception {
         ProcessCluster.Config d = ProcessCluster.Config.defaults(ProcessCluster.findRoot(), dir);
         // heal grace 5 s, gc grace 5 s, orphan grace 20 s, scrub every 10 s
-        cluster = ProcessCluster.start(new ProcessCluster.Config(d.root(), d.dir(), 7, K, M, d.leaseTtlSeconds(),
-                d.ioTimeoutMs(), 5, d.etcdMembers(), 2, 2, 5, 20, 10));
+        cluster = ProcessCluster.start(new ProcessCluster.Config(
+                d.root(), d.dir(), 7, K, M, d.leaseTtlSeconds(), d.ioTimeoutMs(), 5, d.etcdMembers(), 2, 2, 5, 20, 10));
         s3 = Workload.client(cluster.endpoint(1));
         s3.createBucket(b -> b.bucket(BUCKET));
     }
@@ -125,7 +126,8 @@ class DurabilityTest {
         String id = cluster.nodeId(victim);
         awaitTrue("stale shards on the returned " + id + " collected", () -> {
             RedundancyCheck.Report now = RedundancyCheck.run(cluster.etcdEndpoints(), Keys.defaults(), false);
-            return now.fullRedundancy() && now.orphans().stream().noneMatch(o -> o.nodeId().equals(id));
+            return now.fullRedundancy()
+                    && now.orphans().stream().noneMatch(o -> o.nodeId().equals(id));
         });
         for (var e : written.entrySet()) assertArrayEquals(e.getValue(), get(e.getKey()), e.getKey());
     }
@@ -181,13 +183,16 @@ class DurabilityTest {
             }
             // healing rewrites a rotten shard in place (same id, same node): wait until none is left as we
             // rotted it, without reading shards through the nodes ourselves (that too would report them)
-            awaitTrue("every rotten shard rewritten", () -> rotten.entrySet().stream().allMatch(e -> {
-                try {
-                    return !Files.exists(e.getKey()) || !java.util.Arrays.equals(e.getValue(), Files.readAllBytes(e.getKey()));
-                } catch (IOException x) {
-                    return false; // being replaced right now
-                }
-            }));
+            awaitTrue(
+                    "every rotten shard rewritten",
+                    () -> rotten.entrySet().stream().allMatch(e -> {
+                        try {
+                            return !Files.exists(e.getKey())
+                                    || !java.util.Arrays.equals(e.getValue(), Files.readAllBytes(e.getKey()));
+                        } catch (IOException x) {
+                            return false; // being replaced right now
+                        }
+                    }));
             RedundancyCheck.Report r = awaitFullRedundancy("after flipping bytes in 20 shard files");
             assertTrue(r.segments() > 0, r.summary());
         } finally {
@@ -242,7 +247,9 @@ class DurabilityTest {
             int next = cluster.leaderCoordinator();
             assertTrue(next >= 0 && next != leader, "the other coordinator took over: " + next);
             for (var e : written.entrySet()) assertArrayEquals(e.getValue(), get(e.getKey()), e.getKey());
-            etcd.getKVClient().delete(bs(Keys.defaults().config("heal-rate-mbps"))).get(10, TimeUnit.SECONDS);
+            etcd.getKVClient()
+                    .delete(bs(Keys.defaults().config("heal-rate-mbps")))
+                    .get(10, TimeUnit.SECONDS);
             cluster.restartCoordinator();
             cluster.restartNode(victim);
             cluster.awaitReady(Duration.ofSeconds(60));
@@ -333,7 +340,10 @@ class DurabilityTest {
             }
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("no full redundancy " + HEAL_BOUND.toSeconds() + " s " + when + ": "
-                        + (r == null ? "check failed" : r.summary() + " " + r.degraded().stream().limit(5).toList()));
+                        + (r == null
+                                ? "check failed"
+                                : r.summary() + " "
+                                        + r.degraded().stream().limit(5).toList()));
             }
             Thread.sleep(2000);
         }
@@ -347,7 +357,8 @@ class DurabilityTest {
             } catch (RuntimeException e) {
                 // a process restarting: look again
             }
-            if (System.nanoTime() > deadline) throw new AssertionError("not within " + HEAL_BOUND.toSeconds() + " s: " + what);
+            if (System.nanoTime() > deadline)
+                throw new AssertionError("not within " + HEAL_BOUND.toSeconds() + " s: " + what);
             Thread.sleep(1000);
         }
     }
@@ -417,7 +428,8 @@ class DurabilityTest {
     private boolean onAnyNode(String shardId) {
         try {
             for (int i = 0; i < cluster.nodeCount(); i++) {
-                for (Path f : cluster.shardFiles(i)) if (f.getFileName().toString().equals(shardId)) return true;
+                for (Path f : cluster.shardFiles(i))
+                    if (f.getFileName().toString().equals(shardId)) return true;
             }
             return false;
         } catch (IOException e) {
@@ -428,10 +440,15 @@ class DurabilityTest {
     /** Writes complete shards straight to the nodes, as a gateway does before its commit, and never commits them. */
     private static List<String> plantOrphans(int count) throws Exception {
         List<String> ids = new ArrayList<>();
-        try (Client etcd = Etcd.connect(cluster.etcdEndpoints()); ShardClients clients = new ShardClients()) {
+        try (Client etcd = Etcd.connect(cluster.etcdEndpoints());
+                ShardClients clients = new ShardClients()) {
             List<NodeRecord> nodes = new ArrayList<>();
-            for (KeyValue kv : etcd.getKVClient().get(bs(Keys.defaults().nodes()),
-                    GetOption.builder().isPrefix(true).build()).get(10, TimeUnit.SECONDS).getKvs()) {
+            for (KeyValue kv : etcd.getKVClient()
+                    .get(
+                            bs(Keys.defaults().nodes()),
+                            GetOption.builder().isPrefix(true).build())
+                    .get(10, TimeUnit.SECONDS)
+                    .getKvs()) {
                 nodes.add(NodeRecord.parseFrom(kv.getValue().getBytes()));
             }
             for (int i = 0; i < count; i++) {
@@ -452,8 +469,14 @@ class DurabilityTest {
     /** Starts an unsigned-payload PUT of {@code size} bytes to gateway 0, sends {@code sent} of them and leaves it hanging. */
     private static Socket halfSentPut(String key, long size, int sent) throws Exception {
         HostileClient client = new HostileClient(cluster);
-        byte[] head = client.signedHead("PUT", "/" + BUCKET + "/" + key, null, Map.of("Content-Length", String.valueOf(size)),
-                "UNSIGNED-PAYLOAD", java.time.Instant.now(), null);
+        byte[] head = client.signedHead(
+                "PUT",
+                "/" + BUCKET + "/" + key,
+                null,
+                Map.of("Content-Length", String.valueOf(size)),
+                "UNSIGNED-PAYLOAD",
+                java.time.Instant.now(),
+                null);
         Socket s = new Socket(java.net.InetAddress.getLoopbackAddress(), client.port);
         OutputStream out = s.getOutputStream();
         out.write(head);
@@ -467,7 +490,10 @@ class DurabilityTest {
     /** Segments healed, as the leading coordinator last published it in etcd. */
     private static long healed(Client etcd) {
         try {
-            List<KeyValue> kvs = etcd.getKVClient().get(bs(Keys.defaults().status("coordinator"))).get(10, TimeUnit.SECONDS).getKvs();
+            List<KeyValue> kvs = etcd.getKVClient()
+                    .get(bs(Keys.defaults().status("coordinator")))
+                    .get(10, TimeUnit.SECONDS)
+                    .getKvs();
             return kvs.isEmpty() ? 0 : jsonNumber(kvs.get(0).getValue().toString(StandardCharsets.UTF_8), "healed");
         } catch (Exception e) {
             throw new IllegalStateException(e);
@@ -475,7 +501,8 @@ class DurabilityTest {
     }
 
     private static long jsonNumber(String json, String field) {
-        var m = java.util.regex.Pattern.compile("\"" + field + "\"\\s*:\\s*(\\d+)").matcher(json);
+        var m = java.util.regex.Pattern.compile("\"" + field + "\"\\s*:\\s*(\\d+)")
+                .matcher(json);
         if (!m.find()) throw new IllegalStateException("no " + field + " in " + json);
         return Long.parseLong(m.group(1));
     }
@@ -493,7 +520,8 @@ class DurabilityTest {
                 p.destroyForcibly();
                 throw new IllegalStateException("admin " + List.of(args) + " hung");
             }
-            if (p.exitValue() != 0) throw new IllegalStateException("admin " + List.of(args) + " exited " + p.exitValue() + ": " + out);
+            if (p.exitValue() != 0)
+                throw new IllegalStateException("admin " + List.of(args) + " exited " + p.exitValue() + ": " + out);
             return out;
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);

@@ -1,8 +1,23 @@
 package io.basalt.compat;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.basalt.gateway.TestCluster;
 import io.basalt.testkit.Digests;
 import io.basalt.testkit.TestBytes;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,22 +45,6 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 import software.amazon.awssdk.transfer.s3.S3TransferManager;
 import software.amazon.awssdk.transfer.s3.model.CompletedFileDownload;
 import software.amazon.awssdk.transfer.s3.model.CompletedFileUpload;
-
-import java.net.URI;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * AWS SDK for Java v2 as users build it: path-style, static credentials, and the SDK's default
@@ -92,13 +91,18 @@ class AwsSdkJavaV2Test {
     @Test
     void putGetHead() {
         byte[] data = TestBytes.random(1, 1_234_567);
-        PutObjectResponse put = s3.putObject(b -> b.bucket("sdk").key("dir/obj.bin").contentType("application/x-test")
-                .metadata(Map.of("color", "blue")), RequestBody.fromBytes(data));
+        PutObjectResponse put = s3.putObject(
+                b -> b.bucket("sdk")
+                        .key("dir/obj.bin")
+                        .contentType("application/x-test")
+                        .metadata(Map.of("color", "blue")),
+                RequestBody.fromBytes(data));
         assertEquals(quoted(Digests.md5Hex(data)), put.eTag(), "PutObject ETag");
         // the SDK's default (WHEN_SUPPORTED) sends a CRC32 trailer; S3 echoes the checksum it stored
         assertNotNull(put.checksumCRC32(), "PutObject x-amz-checksum-crc32 in the response");
 
-        ResponseBytes<GetObjectResponse> got = s3.getObjectAsBytes(b -> b.bucket("sdk").key("dir/obj.bin"));
+        ResponseBytes<GetObjectResponse> got =
+                s3.getObjectAsBytes(b -> b.bucket("sdk").key("dir/obj.bin"));
         assertArrayEquals(data, got.asByteArray(), "GetObject bytes");
         assertEquals(put.eTag(), got.response().eTag(), "GetObject ETag");
         assertEquals(data.length, got.response().contentLength());
@@ -120,21 +124,23 @@ class AwsSdkJavaV2Test {
         byte[] data = TestBytes.random(2, 3 * (1 << 20) + 17);
         s3.putObject(b -> b.bucket("sdk").key("range.bin"), RequestBody.fromBytes(data));
 
-        ResponseBytes<GetObjectResponse> mid = s3.getObjectAsBytes(b -> b.bucket("sdk").key("range.bin")
-                .range("bytes=1048570-2097160"));
+        ResponseBytes<GetObjectResponse> mid =
+                s3.getObjectAsBytes(b -> b.bucket("sdk").key("range.bin").range("bytes=1048570-2097160"));
         assertArrayEquals(Arrays.copyOfRange(data, 1048570, 2097161), mid.asByteArray(), "closed range");
         assertEquals("bytes 1048570-2097160/" + data.length, mid.response().contentRange());
 
-        ResponseBytes<GetObjectResponse> suffix = s3.getObjectAsBytes(b -> b.bucket("sdk").key("range.bin")
-                .range("bytes=-100"));
-        assertArrayEquals(Arrays.copyOfRange(data, data.length - 100, data.length), suffix.asByteArray(), "suffix range");
+        ResponseBytes<GetObjectResponse> suffix =
+                s3.getObjectAsBytes(b -> b.bucket("sdk").key("range.bin").range("bytes=-100"));
+        assertArrayEquals(
+                Arrays.copyOfRange(data, data.length - 100, data.length), suffix.asByteArray(), "suffix range");
 
-        ResponseBytes<GetObjectResponse> open = s3.getObjectAsBytes(b -> b.bucket("sdk").key("range.bin")
-                .range("bytes=3145000-"));
+        ResponseBytes<GetObjectResponse> open =
+                s3.getObjectAsBytes(b -> b.bucket("sdk").key("range.bin").range("bytes=3145000-"));
         assertArrayEquals(Arrays.copyOfRange(data, 3145000, data.length), open.asByteArray(), "open range");
 
-        S3Exception e = assertThrows(S3Exception.class, () -> s3.getObjectAsBytes(b -> b.bucket("sdk")
-                .key("range.bin").range("bytes=" + data.length + "-")));
+        S3Exception e = assertThrows(
+                S3Exception.class,
+                () -> s3.getObjectAsBytes(b -> b.bucket("sdk").key("range.bin").range("bytes=" + data.length + "-")));
         assertEquals(416, e.statusCode());
         assertEquals("InvalidRange", e.awsErrorDetails().errorCode());
     }
@@ -146,16 +152,22 @@ class AwsSdkJavaV2Test {
 
         List<String> all = new ArrayList<>();
         int pages = 0;
-        for (ListObjectsV2Response page : s3.listObjectsV2Paginator(b -> b.bucket("sdk").prefix("list/").maxKeys(2))) {
+        for (ListObjectsV2Response page :
+                s3.listObjectsV2Paginator(b -> b.bucket("sdk").prefix("list/").maxKeys(2))) {
             pages++;
             page.contents().forEach(o -> all.add(o.key()));
         }
         assertEquals(keys, all, "paginated recursive listing");
         assertEquals(3, pages, "pages of 2 keys");
 
-        ListObjectsV2Response delimited = s3.listObjectsV2(b -> b.bucket("sdk").prefix("list/").delimiter("/"));
-        assertEquals(List.of("list/a/", "list/b/"), delimited.commonPrefixes().stream().map(CommonPrefix::prefix).toList());
-        assertEquals(List.of("list/c", "list/d", "list/e"), delimited.contents().stream().map(S3Object::key).toList());
+        ListObjectsV2Response delimited =
+                s3.listObjectsV2(b -> b.bucket("sdk").prefix("list/").delimiter("/"));
+        assertEquals(
+                List.of("list/a/", "list/b/"),
+                delimited.commonPrefixes().stream().map(CommonPrefix::prefix).toList());
+        assertEquals(
+                List.of("list/c", "list/d", "list/e"),
+                delimited.contents().stream().map(S3Object::key).toList());
         for (S3Object o : delimited.contents()) {
             assertEquals(quoted(Digests.md5Hex(o.key().getBytes())), o.eTag(), "listed ETag of " + o.key());
             assertEquals(o.key().length(), o.size());
@@ -166,14 +178,19 @@ class AwsSdkJavaV2Test {
     void deleteAndErrors() {
         s3.putObject(b -> b.bucket("sdk").key("gone"), RequestBody.fromString("x"));
         s3.deleteObject(b -> b.bucket("sdk").key("gone"));
-        NoSuchKeyException get = assertThrows(NoSuchKeyException.class, () -> s3.getObjectAsBytes(b -> b.bucket("sdk").key("gone")));
+        NoSuchKeyException get = assertThrows(
+                NoSuchKeyException.class,
+                () -> s3.getObjectAsBytes(b -> b.bucket("sdk").key("gone")));
         assertEquals(404, get.statusCode());
         assertEquals("NoSuchKey", get.awsErrorDetails().errorCode());
-        S3Exception head = assertThrows(S3Exception.class, () -> s3.headObject(b -> b.bucket("sdk").key("gone")));
+        S3Exception head = assertThrows(
+                S3Exception.class, () -> s3.headObject(b -> b.bucket("sdk").key("gone")));
         assertEquals(404, head.statusCode());
         // deleting a missing key succeeds in S3
         s3.deleteObject(b -> b.bucket("sdk").key("gone"));
-        S3Exception noBucket = assertThrows(S3Exception.class, () -> s3.getObjectAsBytes(b -> b.bucket("no-such-bucket").key("k")));
+        S3Exception noBucket = assertThrows(
+                S3Exception.class,
+                () -> s3.getObjectAsBytes(b -> b.bucket("no-such-bucket").key("k")));
         assertEquals(404, noBucket.statusCode());
         assertEquals("NoSuchBucket", noBucket.awsErrorDetails().errorCode());
     }
@@ -187,25 +204,36 @@ class AwsSdkJavaV2Test {
         for (int n = 1, off = 0; off < data.length; n++, off += partSize) {
             byte[] part = Arrays.copyOfRange(data, off, Math.min(data.length, off + partSize));
             int pn = n;
-            UploadPartResponse r = s3.uploadPart(b -> b.bucket("sdk").key("mp.bin").uploadId(id).partNumber(pn),
-                    RequestBody.fromBytes(part));
+            UploadPartResponse r = s3.uploadPart(
+                    b -> b.bucket("sdk").key("mp.bin").uploadId(id).partNumber(pn), RequestBody.fromBytes(part));
             assertEquals(quoted(Digests.md5Hex(part)), r.eTag(), "UploadPart ETag " + pn);
-            parts.add(CompletedPart.builder().partNumber(pn).eTag(r.eTag())
-                    .checksumCRC32(r.checksumCRC32()).build());
+            parts.add(CompletedPart.builder()
+                    .partNumber(pn)
+                    .eTag(r.eTag())
+                    .checksumCRC32(r.checksumCRC32())
+                    .build());
         }
-        assertEquals(3, s3.listParts(b -> b.bucket("sdk").key("mp.bin").uploadId(id)).parts().size());
-        CompleteMultipartUploadResponse done = s3.completeMultipartUpload(b -> b.bucket("sdk").key("mp.bin").uploadId(id)
-                .multipartUpload(u -> u.parts(parts)));
+        assertEquals(
+                3,
+                s3.listParts(b -> b.bucket("sdk").key("mp.bin").uploadId(id))
+                        .parts()
+                        .size());
+        CompleteMultipartUploadResponse done = s3.completeMultipartUpload(
+                b -> b.bucket("sdk").key("mp.bin").uploadId(id).multipartUpload(u -> u.parts(parts)));
         String etag = quoted(Digests.multipartEtag(data, partSize));
         assertEquals(etag, done.eTag(), "CompleteMultipartUpload ETag");
-        ResponseBytes<GetObjectResponse> got = s3.getObjectAsBytes(b -> b.bucket("sdk").key("mp.bin"));
+        ResponseBytes<GetObjectResponse> got =
+                s3.getObjectAsBytes(b -> b.bucket("sdk").key("mp.bin"));
         assertArrayEquals(data, got.asByteArray(), "multipart object bytes");
         assertEquals(etag, got.response().eTag());
         assertEquals(etag, s3.headObject(b -> b.bucket("sdk").key("mp.bin")).eTag());
 
-        String aborted = s3.createMultipartUpload(b -> b.bucket("sdk").key("aborted")).uploadId();
+        String aborted =
+                s3.createMultipartUpload(b -> b.bucket("sdk").key("aborted")).uploadId();
         s3.abortMultipartUpload(b -> b.bucket("sdk").key("aborted").uploadId(aborted));
-        S3Exception e = assertThrows(S3Exception.class, () -> s3.listParts(b -> b.bucket("sdk").key("aborted").uploadId(aborted)));
+        S3Exception e = assertThrows(
+                S3Exception.class,
+                () -> s3.listParts(b -> b.bucket("sdk").key("aborted").uploadId(aborted)));
         assertEquals("NoSuchUpload", e.awsErrorDetails().errorCode());
     }
 
@@ -215,21 +243,30 @@ class AwsSdkJavaV2Test {
         Path src = TestBytes.randomFile(tmp.resolve("big.bin"), 4, 200L << 20);
         Path back = tmp.resolve("big.back");
         try (S3AsyncClient async = S3AsyncClient.builder()
-                .endpointOverride(URI.create(cluster.endpoint()))
-                .region(Region.US_EAST_1)
-                .credentialsProvider(credentials())
-                .forcePathStyle(true)
-                .multipartEnabled(true)
-                .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofMinutes(5)))
-                .build();
-             S3TransferManager tm = S3TransferManager.builder().s3Client(async).build()) {
-            CompletedFileUpload up = tm.uploadFile(u -> u.source(src).putObjectRequest(p -> p.bucket("sdk").key("big.bin")))
-                    .completionFuture().get(5, TimeUnit.MINUTES);
-            assertTrue(up.response().eTag().matches("\"[0-9a-f]{32}-\\d+\""), "multipart ETag, got " + up.response().eTag());
-            assertEquals(200L << 20, s3.headObject(b -> b.bucket("sdk").key("big.bin")).contentLength());
+                        .endpointOverride(URI.create(cluster.endpoint()))
+                        .region(Region.US_EAST_1)
+                        .credentialsProvider(credentials())
+                        .forcePathStyle(true)
+                        .multipartEnabled(true)
+                        .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofMinutes(5)))
+                        .build();
+                S3TransferManager tm =
+                        S3TransferManager.builder().s3Client(async).build()) {
+            CompletedFileUpload up = tm.uploadFile(u ->
+                            u.source(src).putObjectRequest(p -> p.bucket("sdk").key("big.bin")))
+                    .completionFuture()
+                    .get(5, TimeUnit.MINUTES);
+            assertTrue(
+                    up.response().eTag().matches("\"[0-9a-f]{32}-\\d+\""),
+                    "multipart ETag, got " + up.response().eTag());
+            assertEquals(
+                    200L << 20,
+                    s3.headObject(b -> b.bucket("sdk").key("big.bin")).contentLength());
 
-            CompletedFileDownload down = tm.downloadFile(d -> d.destination(back).getObjectRequest(g -> g.bucket("sdk").key("big.bin")))
-                    .completionFuture().get(5, TimeUnit.MINUTES);
+            CompletedFileDownload down = tm.downloadFile(d -> d.destination(back)
+                            .getObjectRequest(g -> g.bucket("sdk").key("big.bin")))
+                    .completionFuture()
+                    .get(5, TimeUnit.MINUTES);
             assertEquals(up.response().eTag(), down.response().eTag());
         }
         assertEquals(Digests.sha256Hex(src), Digests.sha256Hex(back), "SHA-256 of the downloaded file");

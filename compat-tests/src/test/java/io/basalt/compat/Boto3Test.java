@@ -1,19 +1,18 @@
 package io.basalt.compat;
 
 import io.basalt.gateway.TestCluster;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Debian's boto3 (python3-boto3, run by /usr/bin/python3) running src/test/python/boto3_compat.py. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -50,7 +49,11 @@ class Boto3Test {
         env.put("AWS_SHARED_CREDENTIALS_FILE", tmp.resolve("no-credentials").toString());
         env.put("AWS_EC2_METADATA_DISABLED", "true");
         ProcessEnv.clear(env, "PYTHONPATH", "PYTHONHOME");
-        Subprocess.run(List.of(PYTHON, SCRIPT.toString(), cluster.endpoint(), tmp.toString()), env, tmp,
-                Duration.ofMinutes(4)).assertSuccess();
+        Subprocess.run(
+                        List.of(PYTHON, SCRIPT.toString(), cluster.endpoint(), tmp.toString()),
+                        env,
+                        tmp,
+                        Duration.ofMinutes(4))
+                .assertSuccess();
     }
 }

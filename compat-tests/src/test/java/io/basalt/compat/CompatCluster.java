@@ -1,14 +1,12 @@
 package io.basalt.compat;
 
 import io.basalt.gateway.TestCluster;
-
 import java.nio.file.Path;
 
 /** The cluster every client here runs against: the gateway tests' {@link TestCluster}, shaped as deployed. */
 final class CompatCluster {
 
-    private CompatCluster() {
-    }
+    private CompatCluster() {}
 
     /**
      * Six storage nodes, 4 data + 2 parity shards, and the gateway's default 30 s shard I/O timeout rather than

@@ -1,13 +1,6 @@
 package io.basalt.compat;
 
 import io.basalt.gateway.TestCluster;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +8,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * minio-go v7 (Debian's golang-github-minio-minio-go-v7-dev) the way Milvus uses it: the Go
@@ -64,7 +63,16 @@ class MinioGoMilvusLikeTest {
         Map<String, String> env = new HashMap<>();
         env.put("MINIO_ACCESS_KEY", TestCluster.ACCESS_KEY);
         env.put("MINIO_SECRET_KEY", TestCluster.SECRET_KEY);
-        Subprocess.run(List.of(binary.toString(), "-endpoint", "127.0.0.1:" + cluster.port(), "-bucket", "milvus-bucket"),
-                env, tmp, Duration.ofMinutes(4)).assertSuccess();
+        Subprocess.run(
+                        List.of(
+                                binary.toString(),
+                                "-endpoint",
+                                "127.0.0.1:" + cluster.port(),
+                                "-bucket",
+                                "milvus-bucket"),
+                        env,
+                        tmp,
+                        Duration.ofMinutes(4))
+                .assertSuccess();
     }
 }

@@ -5,8 +5,7 @@ import java.util.Map;
 /** Environment adjustments for client subprocesses. */
 final class ProcessEnv {
 
-    private ProcessEnv() {
-    }
+    private ProcessEnv() {}
 
     /** Marks variables to be removed from the child's environment (see {@link Subprocess#run}). */
     static void clear(Map<String, String> env, String... names) {

@@ -1,5 +1,7 @@
 package io.basalt.compat;
 
+import static org.junit.jupiter.api.Assertions.fail;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,8 +10,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.fail;
 
 /** Runs a client program as a child process and captures what it prints. */
 final class Subprocess {
@@ -27,8 +27,8 @@ final class Subprocess {
         /** Fails the test unless it exited non-zero and printed {@code expected}. */
         Result assertFailureContaining(String expected) {
             if (exit == 0 || !output.contains(expected)) {
-                fail("expected `" + String.join(" ", command) + "` to fail with '" + expected + "', it exited "
-                        + exit + "; its output:\n" + output);
+                fail("expected `" + String.join(" ", command) + "` to fail with '" + expected + "', it exited " + exit
+                        + "; its output:\n" + output);
             }
             return this;
         }
@@ -37,8 +37,7 @@ final class Subprocess {
     /** A value in {@code env} that removes the variable from the child's environment. */
     static final String UNSET = "\u0000unset";
 
-    private Subprocess() {
-    }
+    private Subprocess() {}
 
     /**
      * Runs {@code command} with {@code env} added to this process's environment, stdout and
@@ -47,9 +46,11 @@ final class Subprocess {
     static Result run(List<String> command, Map<String, String> env, Path workDir, Duration timeout)
             throws IOException, InterruptedException {
         Path out = Files.createTempFile(workDir, "out-", ".log");
-        ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile())
-                .redirectErrorStream(true).redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(
-                        new java.io.File("/dev/null")));
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         env.forEach((k, v) -> {
             if (v.equals(UNSET)) pb.environment().remove(k);
             else pb.environment().put(k, v);

@@ -10,13 +10,12 @@ import io.basalt.core.metrics.MetricRegistry;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.core.throttle.ByteRateLimiter;
 import io.basalt.proto.meta.NodeRecord;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /** One coordinator process: campaigns for leadership and, while leading, does the cluster's background work. */
 public final class Coordinator implements AutoCloseable, LeaderElection.Listener {
@@ -26,9 +25,18 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
      * @param orphanGrace age a shard file must reach before the orphan sweep may delete it; it must outlast
      *                    the longest single upload
      */
-    public record Config(String id, List<String> etcdEndpoints, String etcdPrefix, Duration gcGrace,
-                         Duration gcInterval, long leaseTtlSeconds, Duration uploadExpiry, Duration healGrace,
-                         long healBytesPerSecond, Duration orphanGrace, Duration orphanInterval) {
+    public record Config(
+            String id,
+            List<String> etcdEndpoints,
+            String etcdPrefix,
+            Duration gcGrace,
+            Duration gcInterval,
+            long leaseTtlSeconds,
+            Duration uploadExpiry,
+            Duration healGrace,
+            long healBytesPerSecond,
+            Duration orphanGrace,
+            Duration orphanInterval) {
         public static final Duration DEFAULT_UPLOAD_EXPIRY = Duration.ofHours(24);
         public static final Duration DEFAULT_HEAL_GRACE = Duration.ofMinutes(5);
         public static final long DEFAULT_HEAL_BYTES_PER_SECOND = ByteRateLimiter.mbPerSecond(100);
@@ -37,22 +45,67 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         public static final Duration DEFAULT_ORPHAN_GRACE = Duration.ofHours(24);
         public static final Duration DEFAULT_ORPHAN_INTERVAL = Duration.ofHours(1);
 
-        public Config(String id, List<String> etcdEndpoints, String etcdPrefix, Duration gcGrace,
-                      Duration gcInterval, long leaseTtlSeconds, Duration uploadExpiry, Duration healGrace,
-                      long healBytesPerSecond) {
-            this(id, etcdEndpoints, etcdPrefix, gcGrace, gcInterval, leaseTtlSeconds, uploadExpiry, healGrace,
-                    healBytesPerSecond, DEFAULT_ORPHAN_GRACE, DEFAULT_ORPHAN_INTERVAL);
+        public Config(
+                String id,
+                List<String> etcdEndpoints,
+                String etcdPrefix,
+                Duration gcGrace,
+                Duration gcInterval,
+                long leaseTtlSeconds,
+                Duration uploadExpiry,
+                Duration healGrace,
+                long healBytesPerSecond) {
+            this(
+                    id,
+                    etcdEndpoints,
+                    etcdPrefix,
+                    gcGrace,
+                    gcInterval,
+                    leaseTtlSeconds,
+                    uploadExpiry,
+                    healGrace,
+                    healBytesPerSecond,
+                    DEFAULT_ORPHAN_GRACE,
+                    DEFAULT_ORPHAN_INTERVAL);
         }
 
-        public Config(String id, List<String> etcdEndpoints, String etcdPrefix, Duration gcGrace,
-                      Duration gcInterval, long leaseTtlSeconds, Duration uploadExpiry, Duration healGrace) {
-            this(id, etcdEndpoints, etcdPrefix, gcGrace, gcInterval, leaseTtlSeconds, uploadExpiry, healGrace,
+        public Config(
+                String id,
+                List<String> etcdEndpoints,
+                String etcdPrefix,
+                Duration gcGrace,
+                Duration gcInterval,
+                long leaseTtlSeconds,
+                Duration uploadExpiry,
+                Duration healGrace) {
+            this(
+                    id,
+                    etcdEndpoints,
+                    etcdPrefix,
+                    gcGrace,
+                    gcInterval,
+                    leaseTtlSeconds,
+                    uploadExpiry,
+                    healGrace,
                     DEFAULT_HEAL_BYTES_PER_SECOND);
         }
 
-        public Config(String id, List<String> etcdEndpoints, String etcdPrefix, Duration gcGrace,
-                      Duration gcInterval, long leaseTtlSeconds) {
-            this(id, etcdEndpoints, etcdPrefix, gcGrace, gcInterval, leaseTtlSeconds, DEFAULT_UPLOAD_EXPIRY, DEFAULT_HEAL_GRACE);
+        public Config(
+                String id,
+                List<String> etcdEndpoints,
+                String etcdPrefix,
+                Duration gcGrace,
+                Duration gcInterval,
+                long leaseTtlSeconds) {
+            this(
+                    id,
+                    etcdEndpoints,
+                    etcdPrefix,
+                    gcGrace,
+                    gcInterval,
+                    leaseTtlSeconds,
+                    DEFAULT_UPLOAD_EXPIRY,
+                    DEFAULT_HEAL_GRACE);
         }
 
         public Config(String id, List<String> etcdEndpoints, String etcdPrefix, Duration gcGrace) {
@@ -86,32 +139,64 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         this.shards = new ShardClients();
         this.gc = new GarbageCollector(metadata.garbage(), membership, shards, config.gcGrace(), config.gcInterval());
         this.meta = metadata.store();
-        this.uploadExpiry = new UploadExpiry(meta, config.uploadExpiry(),
-                config.gcInterval().compareTo(Duration.ofMinutes(10)) < 0 ? config.gcInterval() : Duration.ofMinutes(10));
-        Duration healInterval = config.gcInterval().compareTo(Duration.ofSeconds(5)) < 0 ? config.gcInterval() : Duration.ofSeconds(5);
+        this.uploadExpiry = new UploadExpiry(
+                meta,
+                config.uploadExpiry(),
+                config.gcInterval().compareTo(Duration.ofMinutes(10)) < 0
+                        ? config.gcInterval()
+                        : Duration.ofMinutes(10));
+        Duration healInterval =
+                config.gcInterval().compareTo(Duration.ofSeconds(5)) < 0 ? config.gcInterval() : Duration.ofSeconds(5);
         // Heal, drain and rebalance write new shards at one shared pace.
         HealRate rate = new HealRate(metadata.admin(), config.healBytesPerSecond());
         ShardCopyGarbage garbage = new ShardCopyGarbage(metadata.garbage());
-        this.healer = new Healer(meta, metadata.heals(), metadata.admin(), membership, shards, config.healGrace(), healInterval,
-                rate, garbage);
+        this.healer = new Healer(
+                meta,
+                metadata.heals(),
+                metadata.admin(),
+                membership,
+                shards,
+                config.healGrace(),
+                healInterval,
+                rate,
+                garbage);
         ShardMover mover = new ShardMover(meta, shards, garbage, rate);
         NodeZones zones = new NodeZones(metadata.nodes());
         this.drainer = new Drainer(meta, metadata.admin(), membership, mover, zones, healInterval);
         this.rebalancer = new Rebalancer(meta, metadata.admin(), membership, mover, zones, healInterval);
-        this.status = new StatusPublisher(config.id(), metadata, membership, healer, rate, rebalancer,
-                config.gcInterval().compareTo(Config.STATUS_INTERVAL) < 0 ? config.gcInterval() : Config.STATUS_INTERVAL);
+        this.status = new StatusPublisher(
+                config.id(),
+                metadata,
+                membership,
+                healer,
+                rate,
+                rebalancer,
+                config.gcInterval().compareTo(Config.STATUS_INTERVAL) < 0
+                        ? config.gcInterval()
+                        : Config.STATUS_INTERVAL);
         this.lastLive = membership.live().keySet();
-        this.orphans = new OrphanSweeper(meta, metadata.heals(), metadata.garbage(), membership, shards, config.orphanGrace(),
+        this.orphans = new OrphanSweeper(
+                meta,
+                metadata.heals(),
+                metadata.garbage(),
+                membership,
+                shards,
+                config.orphanGrace(),
                 config.orphanInterval());
         this.election = metadata.election(config.id(), config.leaseTtlSeconds(), this);
-        this.metrics = new CoordinatorMetrics(this::isLeader, membership, healer, gc, orphans, metadata.heals(), metadata.garbage());
+        this.metrics = new CoordinatorMetrics(
+                this::isLeader, membership, healer, gc, orphans, metadata.heals(), metadata.garbage());
         membership.onChange(this::membershipChanged);
     }
 
     public static Coordinator start(Config config) {
         Coordinator c = new Coordinator(config);
-        log.info("coordinator {} started (etcd {}, prefix {}, gc grace {} s)", config.id(),
-                String.join(",", config.etcdEndpoints()), config.etcdPrefix(), config.gcGrace().toSeconds());
+        log.info(
+                "coordinator {} started (etcd {}, prefix {}, gc grace {} s)",
+                config.id(),
+                String.join(",", config.etcdEndpoints()),
+                config.etcdPrefix(),
+                config.gcGrace().toSeconds());
         c.election.start();
         return c;
     }
@@ -176,9 +261,13 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
     }
 
     private static void logMembers(Map<String, NodeRecord> live) {
-        log.info("live storage nodes ({}): {}", live.size(), live.values().stream()
-                .sorted(java.util.Comparator.comparing(NodeRecord::getNodeId))
-                .map(n -> n.getNodeId() + "@" + n.getAddress()).collect(Collectors.joining(", ", "[", "]")));
+        log.info(
+                "live storage nodes ({}): {}",
+                live.size(),
+                live.values().stream()
+                        .sorted(java.util.Comparator.comparing(NodeRecord::getNodeId))
+                        .map(n -> n.getNodeId() + "@" + n.getAddress())
+                        .collect(Collectors.joining(", ", "[", "]")));
     }
 
     @Override

@@ -1,12 +1,11 @@
 package io.basalt.coordinator;
 
 import io.basalt.core.metrics.MetricsServer;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * {@code CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H] [--heal-grace-seconds S] [--heal-rate-mbps 100]
@@ -20,8 +19,7 @@ public final class CoordinatorMain {
             "usage: CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H] [--heal-grace-seconds S] [--heal-rate-mbps 100]"
                     + " [--orphan-grace-seconds 86400] [--orphan-interval-seconds 3600] [--metrics-listen HOST:PORT]";
 
-    private CoordinatorMain() {
-    }
+    private CoordinatorMain() {}
 
     public static void main(String[] args) throws Exception {
         Coordinator.Config config;
@@ -36,15 +34,19 @@ public final class CoordinatorMain {
             return;
         }
         Coordinator coordinator = Coordinator.start(config);
-        MetricsServer metrics = metricsListen == null ? null : MetricsServer.start(metricsListen, coordinator.metrics(), () -> true);
+        MetricsServer metrics =
+                metricsListen == null ? null : MetricsServer.start(metricsListen, coordinator.metrics(), () -> true);
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("coordinator {} stopping", config.id());
-            if (metrics != null) metrics.close();
-            coordinator.close();
-            stopped.countDown();
-            LogManager.shutdown();
-        }, "shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            log.info("coordinator {} stopping", config.id());
+                            if (metrics != null) metrics.close();
+                            coordinator.close();
+                            stopped.countDown();
+                            LogManager.shutdown();
+                        },
+                        "shutdown"));
         stopped.await();
     }
 
@@ -85,7 +87,7 @@ public final class CoordinatorMain {
                 }
                 case "--orphan-grace-seconds" -> orphanGrace = Duration.ofSeconds(Long.parseLong(value));
                 case "--orphan-interval-seconds" -> orphanInterval = Duration.ofSeconds(Long.parseLong(value));
-                case "--metrics-listen" -> { } // served by main, not part of the coordinator's config
+                case "--metrics-listen" -> {} // served by main, not part of the coordinator's config
                 default -> throw new IllegalArgumentException("unknown flag " + flag);
             }
         }
@@ -93,9 +95,20 @@ public final class CoordinatorMain {
         if (etcd == null || etcd.isBlank()) throw new IllegalArgumentException("--etcd is required");
         if (graceSeconds < 0) throw new IllegalArgumentException("--gc-grace-seconds must be >= 0");
         if (orphanGrace.isNegative()) throw new IllegalArgumentException("--orphan-grace-seconds must be >= 0");
-        if (orphanInterval.compareTo(Duration.ofSeconds(1)) < 0) throw new IllegalArgumentException("--orphan-interval-seconds must be >= 1");
+        if (orphanInterval.compareTo(Duration.ofSeconds(1)) < 0)
+            throw new IllegalArgumentException("--orphan-interval-seconds must be >= 1");
         List<String> endpoints = io.basalt.core.meta.Etcd.parseEndpoints(etcd);
-        return new Coordinator.Config(id, endpoints, prefix, Duration.ofSeconds(graceSeconds), Duration.ofSeconds(10), 10,
-                uploadExpiry, healGrace, healRate, orphanGrace, orphanInterval);
+        return new Coordinator.Config(
+                id,
+                endpoints,
+                prefix,
+                Duration.ofSeconds(graceSeconds),
+                Duration.ofSeconds(10),
+                10,
+                uploadExpiry,
+                healGrace,
+                healRate,
+                orphanGrace,
+                orphanInterval);
     }
 }

@@ -18,20 +18,37 @@ final class CoordinatorMetrics {
 
     final MetricRegistry registry = new MetricRegistry();
 
-    CoordinatorMetrics(BooleanSupplier leader, Membership membership, Healer healer, GarbageCollector gc,
-                       OrphanSweeper orphans, HealQueue heals, GarbageQueue garbage) {
-        registry.gauge("basalt_coordinator_is_leader", "1 while this coordinator leads (and does the background work).",
+    CoordinatorMetrics(
+            BooleanSupplier leader,
+            Membership membership,
+            Healer healer,
+            GarbageCollector gc,
+            OrphanSweeper orphans,
+            HealQueue heals,
+            GarbageQueue garbage) {
+        registry.gauge(
+                "basalt_coordinator_is_leader",
+                "1 while this coordinator leads (and does the background work).",
                 () -> leader.getAsBoolean() ? 1 : 0);
-        registry.gauge("basalt_coordinator_live_nodes", "Storage nodes with a live lease.", () -> membership.live().size());
+        registry.gauge(
+                "basalt_coordinator_live_nodes",
+                "Storage nodes with a live lease.",
+                () -> membership.live().size());
         registry.counter("basalt_heal_objects_scanned_total", "Objects looked at by heal scans.", healer.scanned::get);
-        registry.counter("basalt_heal_segments_healed_total", "Segments brought back to k+m shards.", healer.healed::get);
-        registry.counter("basalt_heal_segments_failed_total", "Segment heals that failed (retried later).", healer.failed::get);
+        registry.counter(
+                "basalt_heal_segments_healed_total", "Segments brought back to k+m shards.", healer.healed::get);
+        registry.counter(
+                "basalt_heal_segments_failed_total", "Segment heals that failed (retried later).", healer.failed::get);
         registry.counter("basalt_heal_bytes_total", "Shard bytes rebuilt by healing.", healer.bytes::get);
         registry.gauge("basalt_heal_queue_length", "Records in etcd's heal/ queue.", () -> count(heals::size));
         registry.gauge("basalt_gc_queue_length", "Records in etcd's gc/ queue.", () -> count(garbage::size));
-        registry.counter("basalt_gc_shard_sets_collected_total", "Garbage shard sets whose shards were all deleted.",
+        registry.counter(
+                "basalt_gc_shard_sets_collected_total",
+                "Garbage shard sets whose shards were all deleted.",
                 gc.collected::get);
-        registry.counter("basalt_orphan_shards_removed_total", "Shards no record referenced, deleted by the orphan sweep.",
+        registry.counter(
+                "basalt_orphan_shards_removed_total",
+                "Shards no record referenced, deleted by the orphan sweep.",
                 orphans.removed::get);
     }
 
@@ -40,7 +57,8 @@ final class CoordinatorMetrics {
         try {
             return size.applyAsLong(SCRAPE_WAIT);
         } catch (RuntimeException e) {
-            if (e.getCause() instanceof InterruptedException) Thread.currentThread().interrupt();
+            if (e.getCause() instanceof InterruptedException)
+                Thread.currentThread().interrupt();
             return Double.NaN;
         }
     }

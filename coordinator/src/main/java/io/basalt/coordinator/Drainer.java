@@ -7,13 +7,12 @@ import io.basalt.core.meta.MetadataStore;
 import io.basalt.core.meta.Versioned;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Empties the nodes an operator drains ({@code admin/drain/<node>}): each pass walks every
@@ -38,7 +37,13 @@ final class Drainer extends LeaderTask {
     private final NodeZones zones;
     private long lastPassMs;
 
-    Drainer(MetadataStore meta, ClusterAdmin admin, Membership membership, ShardMover mover, NodeZones zones, Duration interval) {
+    Drainer(
+            MetadataStore meta,
+            ClusterAdmin admin,
+            Membership membership,
+            ShardMover mover,
+            NodeZones zones,
+            Duration interval) {
         super("drain", Duration.ZERO, interval);
         this.admin = admin;
         this.membership = membership;
@@ -97,8 +102,11 @@ final class Drainer extends LeaderTask {
             }
             Optional<NodeRecord> target = ShardMover.target(seg, i, membership.writable(), zones.of(live));
             if (target.isEmpty()) {
-                log.warn("drain {}: no node can take shard {} of {} (every writable node holds one of its shards)",
-                        seg.getNodeIds(i), i, seg.getShardSet());
+                log.warn(
+                        "drain {}: no node can take shard {} of {} (every writable node holds one of its shards)",
+                        seg.getNodeIds(i),
+                        i,
+                        seg.getShardSet());
                 p.remaining++;
                 p.failed++;
                 continue;
@@ -107,17 +115,32 @@ final class Drainer extends LeaderTask {
                 ShardMover.Outcome outcome = mover.move(ref, seg, i, target.get(), live);
                 if (outcome == ShardMover.Outcome.CHANGED) {
                     // Overwritten, deleted or re-placed meanwhile: the next pass sees the segment as it is now.
-                    log.info("drain {}: {} changed while moving shard {}; looking again next pass", seg.getNodeIds(i), seg.getShardSet(), i);
+                    log.info(
+                            "drain {}: {} changed while moving shard {}; looking again next pass",
+                            seg.getNodeIds(i),
+                            seg.getShardSet(),
+                            i);
                     p.remaining++;
                     return;
                 }
-                log.info("drain {}: moved shard {} of {} ({}/{}) to {}", seg.getNodeIds(i), i, seg.getShardSet(), ref.bucket(),
-                        ref.key(), target.get().getNodeId());
+                log.info(
+                        "drain {}: moved shard {} of {} ({}/{}) to {}",
+                        seg.getNodeIds(i),
+                        i,
+                        seg.getShardSet(),
+                        ref.bucket(),
+                        ref.key(),
+                        target.get().getNodeId());
                 p.moved++;
                 // The record now differs from seg: later shards of it are moved from the new placement.
                 seg = seg.toBuilder().setNodeIds(i, target.get().getNodeId()).build();
             } catch (Exception e) {
-                log.warn("drain {}: moving shard {} of {} failed: {}", seg.getNodeIds(i), i, seg.getShardSet(), e.toString());
+                log.warn(
+                        "drain {}: moving shard {} of {} failed: {}",
+                        seg.getNodeIds(i),
+                        i,
+                        seg.getShardSet(),
+                        e.toString());
                 p.remaining++;
                 p.failed++;
             }
@@ -131,8 +154,13 @@ final class Drainer extends LeaderTask {
         if (state.equals(DrainStatus.DRAINED) && !DrainStatus.DRAINED.equals(b.state())) {
             log.info("drain {}: no referenced shard left ({} moved); safe to remove", node, b.movedShards() + p.moved);
         }
-        DrainStatus next = new DrainStatus(state, b.requestedUnixMs(), System.currentTimeMillis(), p.remaining,
-                b.movedShards() + p.moved, b.failedShards() + p.failed);
+        DrainStatus next = new DrainStatus(
+                state,
+                b.requestedUnixMs(),
+                System.currentTimeMillis(),
+                p.remaining,
+                b.movedShards() + p.moved,
+                b.failedShards() + p.failed);
         admin.updateDrain(p.read, next.toJson());
     }
 }

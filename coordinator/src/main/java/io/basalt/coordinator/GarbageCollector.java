@@ -8,9 +8,6 @@ import io.basalt.proto.meta.GarbageRecord;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
 import io.basalt.proto.shard.DeleteShardRequest;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +17,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Drains the garbage queue ({@code <prefix>gc/}): once a record is older than the grace
@@ -43,8 +42,8 @@ public final class GarbageCollector extends LeaderTask {
     /** Shard sets whose every shard was deleted, since start. */
     final java.util.concurrent.atomic.AtomicLong collected = new java.util.concurrent.atomic.AtomicLong();
 
-    public GarbageCollector(GarbageQueue queue, Membership membership, ShardClients shards,
-                            Duration grace, Duration interval) {
+    public GarbageCollector(
+            GarbageQueue queue, Membership membership, ShardClients shards, Duration grace, Duration interval) {
         super("gc", Duration.ZERO, interval);
         this.queue = queue;
         this.membership = membership;
@@ -143,13 +142,14 @@ public final class GarbageCollector extends LeaderTask {
             shards.blocking(node.getAddress())
                     .withDeadlineAfter(DELETE_DEADLINE_SECONDS, TimeUnit.SECONDS)
                     // Only copies older than the garbage record: healing may have written this id anew since.
-                    .deleteShard(DeleteShardRequest.newBuilder().setShardId(shardId)
-                            .setOnlyIfWrittenBeforeUnixMs(Math.max(1, queuedMs)).build());
+                    .deleteShard(DeleteShardRequest.newBuilder()
+                            .setShardId(shardId)
+                            .setOnlyIfWrittenBeforeUnixMs(Math.max(1, queuedMs))
+                            .build());
             return true;
         } catch (RuntimeException e) {
             log.warn("gc: deleting {} on {} failed: {}", shardId, nodeId, e.toString());
             return false;
         }
     }
-
 }

@@ -2,11 +2,10 @@ package io.basalt.coordinator;
 
 import io.basalt.core.meta.ClusterAdmin;
 import io.basalt.core.throttle.ByteRateLimiter;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-
 import java.util.Locale;
 import java.util.Optional;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * The one pace for every byte the coordinator writes to new shards (heal, drain, rebalance),
@@ -61,12 +60,15 @@ final class HealRate {
                 if (mb < 0 || Double.isNaN(mb)) throw new NumberFormatException("negative");
                 rate = ByteRateLimiter.mbPerSecond(mb);
             } catch (NumberFormatException e) {
-                if (!text.equals(badSeen)) log.warn("heal: ignoring config/{} = '{}': not a number of MB/s", SETTING, text);
+                if (!text.equals(badSeen))
+                    log.warn("heal: ignoring config/{} = '{}': not a number of MB/s", SETTING, text);
                 badSeen = text;
             }
         }
         if (rate != limiter.bytesPerSecond()) {
-            log.info("heal: rate limit now {} MB/s", rate == 0 ? "unlimited" : String.format(Locale.ROOT, "%.1f", rate / (double) (1 << 20)));
+            log.info(
+                    "heal: rate limit now {} MB/s",
+                    rate == 0 ? "unlimited" : String.format(Locale.ROOT, "%.1f", rate / (double) (1 << 20)));
             limiter.setBytesPerSecond(rate);
         }
     }

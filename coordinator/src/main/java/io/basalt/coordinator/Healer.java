@@ -1,7 +1,6 @@
 package io.basalt.coordinator;
 
 import io.basalt.core.cluster.Membership;
-import io.basalt.core.data.SegmentEncoder;
 import io.basalt.core.data.SegmentHealer;
 import io.basalt.core.data.ShardProblems;
 import io.basalt.core.erasure.StripeLayout;
@@ -16,9 +15,6 @@ import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.PartRecord;
 import io.basalt.proto.meta.Segment;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -29,6 +25,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Brings segments back to k+m healthy shards. Work comes from the heal/ queue (segments
@@ -68,8 +66,16 @@ final class Healer extends LeaderTask {
     final AtomicLong scanned = new AtomicLong();
     final AtomicLong bytes = new AtomicLong();
 
-    Healer(MetadataStore meta, HealQueue queue, ClusterAdmin admin, Membership membership, ShardClients clients, Duration nodeGrace,
-           Duration interval, HealRate rate, ShardCopyGarbage garbage) {
+    Healer(
+            MetadataStore meta,
+            HealQueue queue,
+            ClusterAdmin admin,
+            Membership membership,
+            ShardClients clients,
+            Duration nodeGrace,
+            Duration interval,
+            HealRate rate,
+            ShardCopyGarbage garbage) {
         super("healer", Duration.ZERO, interval);
         this.meta = meta;
         this.queue = queue;
@@ -102,7 +108,9 @@ final class Healer extends LeaderTask {
         drainQueue(live, now);
         Optional<Versioned<String>> request = admin.pending(ClusterAdmin.Request.HEAL);
         if (request.isPresent()) {
-            log.info("heal: full scan requested by an operator ({})", request.get().value());
+            log.info(
+                    "heal: full scan requested by an operator ({})",
+                    request.get().value());
             if (scanAll(live, now)) {
                 admin.complete(ClusterAdmin.Request.HEAL, request.get());
                 log.info("heal: requested full scan done");
@@ -137,7 +145,8 @@ final class Healer extends LeaderTask {
                 queue.removeIfUnchanged(entry);
             }
         }
-        Map<String, SegmentScan.Ref> located = locateUnnamed(batch.stream().map(Versioned::value).toList());
+        Map<String, SegmentScan.Ref> located =
+                locateUnnamed(batch.stream().map(Versioned::value).toList());
         for (Versioned<HealRecord> e : batch) {
             HealRecord h = e.value();
             String bucket = h.getBucket();
@@ -148,7 +157,9 @@ final class Healer extends LeaderTask {
                 if (ref == null) {
                     // Referenced nowhere: a failed PUT's leftovers or a version replaced since, which GC
                     // owns. Should a PUT commit it after all, its reads report the rot again.
-                    log.info("heal: dropping {} ({}): shard set referenced by no object or upload", h.getShardSet(),
+                    log.info(
+                            "heal: dropping {} ({}): shard set referenced by no object or upload",
+                            h.getShardSet(),
                             h.getReason());
                     queue.removeIfUnchanged(e);
                     continue;
@@ -165,7 +176,9 @@ final class Healer extends LeaderTask {
 
     /** Scrub reports name no object: the node knows only shard sets. */
     private static boolean unnamed(HealRecord h) {
-        return h.getBucket().isEmpty() && h.getKey().isEmpty() && h.getUploadId().isEmpty();
+        return h.getBucket().isEmpty()
+                && h.getKey().isEmpty()
+                && h.getUploadId().isEmpty();
     }
 
     /** One scan of the metadata for every unnamed record of the batch, however many there are. */
@@ -185,7 +198,8 @@ final class Healer extends LeaderTask {
             if (!ref.isPart()) scanned.incrementAndGet();
             for (Segment seg : segments) {
                 if (!lostShards(seg, live, now).isEmpty()) {
-                    complete[0] &= heal(ref.bucket(), ref.key(), ref.uploadId(), seg.getShardSet(), Set.of(), live, now);
+                    complete[0] &=
+                            heal(ref.bucket(), ref.key(), ref.uploadId(), seg.getShardSet(), Set.of(), live, now);
                 }
             }
             return true;
@@ -197,8 +211,14 @@ final class Healer extends LeaderTask {
      * Rebuilds the segment's unhealthy shards.
      * @return true when nothing is left to do for it (healed, or no longer referenced)
      */
-    private boolean heal(String bucket, String key, String uploadId, String shardSet, Set<Integer> reported,
-                         Map<String, NodeRecord> live, long now) {
+    private boolean heal(
+            String bucket,
+            String key,
+            String uploadId,
+            String shardSet,
+            Set<Integer> reported,
+            Map<String, NodeRecord> live,
+            long now) {
         Optional<Segment> found = find(bucket, key, uploadId, shardSet);
         if (found.isEmpty()) return true; // overwritten or deleted: GC owns its shards now
         Segment seg = found.get();
@@ -209,7 +229,10 @@ final class Healer extends LeaderTask {
         for (int i : lost) {
             String node = seg.getNodeIds(i);
             // A node inside its grace period may come back with the shard intact.
-            if (!node.isEmpty() && !live.containsKey(node) && !reported.contains(i) && !seg.getMissingShardsList().contains(i)
+            if (!node.isEmpty()
+                    && !live.containsKey(node)
+                    && !reported.contains(i)
+                    && !seg.getMissingShardsList().contains(i)
                     && now - absentSince.computeIfAbsent(node, n -> now) < nodeGrace.toMillis()) {
                 waiting.add(i);
             }
@@ -222,7 +245,8 @@ final class Healer extends LeaderTask {
             log.warn("heal {}: not enough live nodes to place {} shards", shardSet, shards.length);
             return false;
         }
-        long rebuiltBytes = shards.length * StripeLayout.of(seg.getLayout(), seg.getSize()).shardLength();
+        long rebuiltBytes =
+                shards.length * StripeLayout.of(seg.getLayout(), seg.getSize()).shardLength();
         try {
             List<SegmentHealer.Rebuilt> rebuilt;
             try {
@@ -236,18 +260,27 @@ final class Healer extends LeaderTask {
             for (int i = 0; i < seg.getNodeIdsCount(); i++) expected.put(i, seg.getNodeIds(i));
             if (!meta.replaceShards(bucket, key, uploadId, shardSet, rebuilt, expected)) {
                 Optional<Segment> current = find(bucket, key, uploadId, shardSet);
-                log.info("heal {}: the {} changed while healing; discarding the rebuilt shards", shardSet,
+                log.info(
+                        "heal {}: the {} changed while healing; discarding the rebuilt shards",
+                        shardSet,
                         current.isPresent() ? "segment's placement" : "object");
                 // A copy that a move meanwhile put on the same node under the same id is the record's now: keep it.
                 List<SegmentHealer.Rebuilt> discard = rebuilt.stream()
-                        .filter(r -> current.isEmpty() || !current.get().getNodeIds(r.shard()).equals(r.nodeId())).toList();
+                        .filter(r -> current.isEmpty()
+                                || !current.get().getNodeIds(r.shard()).equals(r.nodeId()))
+                        .toList();
                 garbage.queue(seg, discard, current.isPresent() ? "heal raced a move" : "heal raced an overwrite");
                 return current.isEmpty();
             }
             garbage.queue(seg, staleCopies(seg, rebuilt, live), "healed around");
             healed.incrementAndGet();
             bytes.addAndGet(rebuiltBytes);
-            log.info("healed {}/{} segment {}: shards {} now on {}", bucket, key, shardSet, lost,
+            log.info(
+                    "healed {}/{} segment {}: shards {} now on {}",
+                    bucket,
+                    key,
+                    shardSet,
+                    lost,
                     rebuilt.stream().map(SegmentHealer.Rebuilt::nodeId).toList());
             return waiting.isEmpty();
         } catch (Exception e) {
@@ -276,7 +309,8 @@ final class Healer extends LeaderTask {
      * A corrupt shard on a live node is rewritten in place; others go to writable nodes holding
      * none of the segment, spread over zones next to the surviving shards as a write would be.
      */
-    static List<NodeRecord> targets(Segment seg, int[] shards, Map<String, NodeRecord> live, Map<String, NodeRecord> writable) {
+    static List<NodeRecord> targets(
+            Segment seg, int[] shards, Map<String, NodeRecord> live, Map<String, NodeRecord> writable) {
         // A slot recorded missing may still name the node whose write failed (a paused or full node); that
         // node holds nothing of the segment and may take the shard, or with k+m nodes nothing could.
         Set<String> holding = new HashSet<>();
@@ -284,7 +318,8 @@ final class Healer extends LeaderTask {
             if (!seg.getMissingShardsList().contains(i)) holding.add(seg.getNodeIds(i));
         }
         List<NodeRecord> free = writable.values().stream()
-                .filter(n -> !holding.contains(n.getNodeId()) && Placement.writable(n)).toList();
+                .filter(n -> !holding.contains(n.getNodeId()) && Placement.writable(n))
+                .toList();
         int needNew = 0;
         for (int i : shards) if (!inPlace(seg, i, live)) needNew++;
         if (free.size() < needNew) return null;
@@ -294,7 +329,9 @@ final class Healer extends LeaderTask {
         for (int i : shards) rebuilt.add(i);
         for (int i = 0; i < seg.getNodeIdsCount(); i++) {
             NodeRecord n = live.get(seg.getNodeIds(i));
-            boolean stays = rebuilt.contains(i) ? inPlace(seg, i, live) : n != null && !seg.getMissingShardsList().contains(i);
+            boolean stays = rebuilt.contains(i)
+                    ? inPlace(seg, i, live)
+                    : n != null && !seg.getMissingShardsList().contains(i);
             if (stays) survivingZones.add(n.getZone());
         }
         List<NodeRecord> fresh = Placement.chooseMore(seg.getShardSet() + "/heal", free, needNew, survivingZones);
@@ -309,7 +346,9 @@ final class Healer extends LeaderTask {
     /** A shard written once to a live node that can still store goes back to that node (into a healthy dir of it). */
     private static boolean inPlace(Segment seg, int shard, Map<String, NodeRecord> live) {
         NodeRecord same = live.get(seg.getNodeIds(shard));
-        return same != null && Placement.writable(same) && !seg.getMissingShardsList().contains(shard);
+        return same != null
+                && Placement.writable(same)
+                && !seg.getMissingShardsList().contains(shard);
     }
 
     private Optional<Segment> find(String bucket, String key, String uploadId, String shardSet) {
@@ -319,11 +358,14 @@ final class Healer extends LeaderTask {
             }
         }
         Optional<ObjectRecord> obj = meta.getObject(bucket, key);
-        return obj.flatMap(o -> o.getSegmentsList().stream().filter(s -> s.getShardSet().equals(shardSet)).findFirst());
+        return obj.flatMap(o -> o.getSegmentsList().stream()
+                .filter(s -> s.getShardSet().equals(shardSet))
+                .findFirst());
     }
 
     /** The old locations of moved shards, for GC to delete once their nodes answer again. */
-    private static List<SegmentHealer.Rebuilt> staleCopies(Segment seg, List<SegmentHealer.Rebuilt> rebuilt, Map<String, NodeRecord> live) {
+    private static List<SegmentHealer.Rebuilt> staleCopies(
+            Segment seg, List<SegmentHealer.Rebuilt> rebuilt, Map<String, NodeRecord> live) {
         List<SegmentHealer.Rebuilt> stale = new ArrayList<>();
         for (SegmentHealer.Rebuilt r : rebuilt) {
             String old = seg.getNodeIds(r.shard());
@@ -331,5 +373,4 @@ final class Healer extends LeaderTask {
         }
         return stale;
     }
-
 }

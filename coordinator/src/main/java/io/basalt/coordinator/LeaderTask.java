@@ -1,13 +1,12 @@
 package io.basalt.coordinator;
 
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Background work the leading coordinator does in passes: started when it is elected, stopped
@@ -38,13 +37,13 @@ abstract class LeaderTask implements AutoCloseable {
     protected abstract void pass() throws Exception;
 
     /** Called (under the task's lock) just before passes start, e.g. to reset per-term state. */
-    protected void onStart() {
-    }
+    protected void onStart() {}
 
     synchronized void start() {
         if (task != null) return;
         onStart();
-        task = timer.scheduleWithFixedDelay(this::passQuietly, firstDelay.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        task = timer.scheduleWithFixedDelay(
+                this::passQuietly, firstDelay.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     synchronized void stop() {

@@ -2,7 +2,6 @@ package io.basalt.coordinator;
 
 import io.basalt.core.meta.NodeRegistry;
 import io.basalt.proto.meta.NodeRecord;
-
 import java.util.HashMap;
 import java.util.Map;
 

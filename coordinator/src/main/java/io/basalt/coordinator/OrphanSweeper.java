@@ -17,9 +17,6 @@ import io.basalt.proto.meta.UploadRecord;
 import io.basalt.proto.shard.DeleteShardRequest;
 import io.basalt.proto.shard.ListShardsRequest;
 import io.basalt.proto.shard.ShardInfo;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Finds shards that no metadata references and no garbage record names: what a gateway killed
@@ -48,6 +47,7 @@ final class OrphanSweeper extends LeaderTask {
     private static final Logger log = LogManager.getLogger(OrphanSweeper.class);
     /** Orphan shards deleted since start. */
     final java.util.concurrent.atomic.AtomicLong removed = new java.util.concurrent.atomic.AtomicLong();
+
     private static final int SCAN_BATCH = 500;
 
     private final MetadataStore meta;
@@ -57,8 +57,14 @@ final class OrphanSweeper extends LeaderTask {
     private final ShardClients shards;
     private final Duration grace;
 
-    OrphanSweeper(MetadataStore meta, HealQueue heals, GarbageQueue garbage, Membership membership, ShardClients shards,
-                  Duration grace, Duration interval) {
+    OrphanSweeper(
+            MetadataStore meta,
+            HealQueue heals,
+            GarbageQueue garbage,
+            Membership membership,
+            ShardClients shards,
+            Duration grace,
+            Duration interval) {
         super("orphan-sweep", interval, interval);
         this.meta = meta;
         this.heals = heals;
@@ -74,11 +80,9 @@ final class OrphanSweeper extends LeaderTask {
     }
 
     /** Where a record places one shard: the object or upload part that references its segment. */
-    record Placement(String bucket, String key, String uploadId, String shardSet, int index) {
-    }
+    record Placement(String bucket, String key, String uploadId, String shardSet, int index) {}
 
-    record Candidate(NodeRecord node, String shardId, String shardSet) {
-    }
+    record Candidate(NodeRecord node, String shardId, String shardSet) {}
 
     /** @return how many orphan shards were deleted */
     int sweep(long nowMs) {
@@ -90,14 +94,16 @@ final class OrphanSweeper extends LeaderTask {
         for (NodeRecord node : membership.live().values()) {
             Set<String> ids = new HashSet<>();
             try {
-                Iterator<ShardInfo> it = shards.blocking(node.getAddress()).withDeadlineAfter(5, TimeUnit.MINUTES)
+                Iterator<ShardInfo> it = shards.blocking(node.getAddress())
+                        .withDeadlineAfter(5, TimeUnit.MINUTES)
                         .listShards(ListShardsRequest.getDefaultInstance());
                 while (it.hasNext()) {
                     ShardInfo info = it.next();
                     ids.add(info.getShardId());
                     int dot = info.getShardId().lastIndexOf('.');
                     if (dot <= 0 || info.getModifiedUnixMs() >= cutoff) continue;
-                    candidates.add(new Candidate(node, info.getShardId(), info.getShardId().substring(0, dot)));
+                    candidates.add(new Candidate(
+                            node, info.getShardId(), info.getShardId().substring(0, dot)));
                 }
                 listed.put(node.getNodeId(), ids);
             } catch (RuntimeException e) {
@@ -112,24 +118,35 @@ final class OrphanSweeper extends LeaderTask {
         for (Candidate c : candidates) {
             if (known.contains(c.shardSet())) continue;
             try {
-                var answer = shards.blocking(c.node().getAddress()).withDeadlineAfter(10, TimeUnit.SECONDS)
-                        .deleteShard(DeleteShardRequest.newBuilder().setShardId(c.shardId())
-                                .setOnlyIfWrittenBeforeUnixMs(Math.max(1, cutoff)).build());
+                var answer = shards.blocking(c.node().getAddress())
+                        .withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .deleteShard(DeleteShardRequest.newBuilder()
+                                .setShardId(c.shardId())
+                                .setOnlyIfWrittenBeforeUnixMs(Math.max(1, cutoff))
+                                .build());
                 boolean gone = answer.getExisted() && !answer.getKept();
                 if (gone) {
                     deleted++;
                     removed.incrementAndGet();
-                    log.info("deleted orphan shard {} on {} (no record references it)", c.shardId(), c.node().getNodeId());
+                    log.info(
+                            "deleted orphan shard {} on {} (no record references it)",
+                            c.shardId(),
+                            c.node().getNodeId());
                 }
             } catch (RuntimeException e) {
-                log.warn("could not delete orphan {} on {}: {}", c.shardId(), c.node().getNodeId(), e.toString());
+                log.warn(
+                        "could not delete orphan {} on {}: {}",
+                        c.shardId(),
+                        c.node().getNodeId(),
+                        e.toString());
             }
         }
         return deleted;
     }
 
     /** Queues for healing the shards placed on a fully listed node, before and after its listing, that it lacks. */
-    private void queueMissing(Map<String, Placement> before, Map<String, Placement> after, Map<String, Set<String>> listed) {
+    private void queueMissing(
+            Map<String, Placement> before, Map<String, Placement> after, Map<String, Set<String>> listed) {
         Map<String, HealRecord.Builder> heals = new HashMap<>();
         for (var e : before.entrySet()) {
             String nodeId = e.getKey().substring(0, e.getKey().indexOf('/'));
@@ -137,11 +154,21 @@ final class OrphanSweeper extends LeaderTask {
             Set<String> ids = listed.get(nodeId);
             Placement p = e.getValue();
             if (ids == null || ids.contains(shardId) || !p.equals(after.get(e.getKey()))) continue;
-            log.warn("shard {} is missing on {} although {}/{} places it there: queueing it for healing", shardId, nodeId,
-                    p.bucket(), p.uploadId().isEmpty() ? p.key() : p.key() + " (upload " + p.uploadId() + ")");
-            heals.computeIfAbsent(p.shardSet(), s -> HealRecord.newBuilder().setBucket(p.bucket()).setKey(p.key())
-                            .setUploadId(p.uploadId()).setShardSet(s).setQueuedUnixMs(System.currentTimeMillis())
-                            .setReason("shard file missing on its node (orphan sweep inventory)"))
+            log.warn(
+                    "shard {} is missing on {} although {}/{} places it there: queueing it for healing",
+                    shardId,
+                    nodeId,
+                    p.bucket(),
+                    p.uploadId().isEmpty() ? p.key() : p.key() + " (upload " + p.uploadId() + ")");
+            heals.computeIfAbsent(
+                            p.shardSet(),
+                            s -> HealRecord.newBuilder()
+                                    .setBucket(p.bucket())
+                                    .setKey(p.key())
+                                    .setUploadId(p.uploadId())
+                                    .setShardSet(s)
+                                    .setQueuedUnixMs(System.currentTimeMillis())
+                                    .setReason("shard file missing on its node (orphan sweep inventory)"))
                     .addShards(p.index());
         }
         for (HealRecord.Builder h : heals.values()) {
@@ -161,10 +188,11 @@ final class OrphanSweeper extends LeaderTask {
         Set<String> known = new HashSet<>();
         for (BucketRecord b : meta.listBuckets()) {
             for (UploadRecord u : meta.listUploads(b.getName())) {
-                meta.getUploadState(b.getName(), u.getUploadId()).ifPresent(s -> s.parts().forEach(p -> {
-                    known.add(p.getSegment().getShardSet());
-                    place(placed, b.getName(), u.getKey(), u.getUploadId(), p.getSegment());
-                }));
+                meta.getUploadState(b.getName(), u.getUploadId())
+                        .ifPresent(s -> s.parts().forEach(p -> {
+                            known.add(p.getSegment().getShardSet());
+                            place(placed, b.getName(), u.getKey(), u.getUploadId(), p.getSegment());
+                        }));
             }
             String from = "";
             boolean inclusive = true;
@@ -196,9 +224,9 @@ final class OrphanSweeper extends LeaderTask {
     private static void place(Map<String, Placement> placed, String bucket, String key, String uploadId, Segment s) {
         for (int i = 0; i < s.getNodeIdsCount(); i++) {
             if (s.getNodeIds(i).isEmpty() || s.getMissingShardsList().contains(i)) continue;
-            placed.put(s.getNodeIds(i) + "/" + SegmentEncoder.shardId(s.getShardSet(), i),
+            placed.put(
+                    s.getNodeIds(i) + "/" + SegmentEncoder.shardId(s.getShardSet(), i),
                     new Placement(bucket, key, uploadId, s.getShardSet(), i));
         }
     }
-
 }

@@ -1,7 +1,6 @@
 package io.basalt.coordinator;
 
 import io.basalt.core.placement.Placement;
-
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -20,8 +19,7 @@ import java.util.Map;
 final class RebalancePlanner {
 
     /** A node that may give and take shards; {@code capacityBytes} weighs its share. */
-    record Node(String id, String zone, long capacityBytes) {
-    }
+    record Node(String id, String zone, long capacityBytes) {}
 
     /**
      * A segment's placement: {@code nodeIds.get(i)} holds shard i ("" for none); every shard is
@@ -33,11 +31,9 @@ final class RebalancePlanner {
         }
     }
 
-    record Move(String shardSet, int shard, String from, String to, long bytes) {
-    }
+    record Move(String shardSet, int shard, String from, String to, long bytes) {}
 
-    private RebalancePlanner() {
-    }
+    private RebalancePlanner() {}
 
     /**
      * @param nodes the nodes taking part (live, not draining); shards on other nodes stay put
@@ -65,7 +61,8 @@ final class RebalancePlanner {
             }
         }
         for (List<int[]> list : held.values()) {
-            list.sort(Comparator.comparingLong((int[] a) -> segments.get(a[0]).shardBytes()).reversed());
+            list.sort(Comparator.comparingLong((int[] a) -> segments.get(a[0]).shardBytes())
+                    .reversed());
         }
         double totalUsed = 0;
         double totalCapacity = 0;
@@ -84,10 +81,18 @@ final class RebalancePlanner {
         }
     }
 
-    private static Move nextMove(Collection<Node> nodes, List<Placed> segments, Map<String, String> zones, double tolerance,
-                                 double mean, Map<String, Long> used, Map<String, List<int[]>> held, String[][] placement) {
+    private static Move nextMove(
+            Collection<Node> nodes,
+            List<Placed> segments,
+            Map<String, String> zones,
+            double tolerance,
+            double mean,
+            Map<String, Long> used,
+            Map<String, List<int[]>> held,
+            String[][] placement) {
         List<Node> byFullness = new ArrayList<>(nodes);
-        byFullness.sort(Comparator.comparingDouble((Node n) -> fraction(n, used)).thenComparing(Node::id));
+        byFullness.sort(
+                Comparator.comparingDouble((Node n) -> fraction(n, used)).thenComparing(Node::id));
         for (int d = byFullness.size() - 1; d >= 0; d--) {
             Node giver = byFullness.get(d);
             if (fraction(giver, used) <= mean + tolerance) break;
@@ -99,11 +104,15 @@ final class RebalancePlanner {
                     int i = candidates.get(c)[1];
                     long bytes = segments.get(s).shardBytes();
                     // no overshoot: the giver ends at least as full as the taker
-                    if ((used.get(giver.id()) - bytes) / capacity(giver) < (used.get(taker.id()) + bytes) / capacity(taker)) continue;
+                    if ((used.get(giver.id()) - bytes) / capacity(giver)
+                            < (used.get(taker.id()) + bytes) / capacity(taker)) continue;
                     if (!legal(placement[s], i, taker, zones)) continue;
                     candidates.remove(c);
                     held.get(taker.id()).add(new int[] {s, i});
-                    held.get(taker.id()).sort(Comparator.comparingLong((int[] a) -> segments.get(a[0]).shardBytes()).reversed());
+                    held.get(taker.id())
+                            .sort(Comparator.comparingLong(
+                                            (int[] a) -> segments.get(a[0]).shardBytes())
+                                    .reversed());
                     used.merge(giver.id(), -bytes, Long::sum);
                     used.merge(taker.id(), bytes, Long::sum);
                     placement[s][i] = taker.id();

@@ -9,9 +9,6 @@ import io.basalt.core.meta.MetadataStore;
 import io.basalt.core.meta.Versioned;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Evens out usage when an operator asks ({@code admin/rebalance-request}, whose value is the
@@ -44,7 +43,13 @@ final class Rebalancer extends LeaderTask {
     final AtomicLong failed = new AtomicLong();
     final AtomicLong bytes = new AtomicLong();
 
-    Rebalancer(MetadataStore meta, ClusterAdmin admin, Membership membership, ShardMover mover, NodeZones zones, Duration interval) {
+    Rebalancer(
+            MetadataStore meta,
+            ClusterAdmin admin,
+            Membership membership,
+            ShardMover mover,
+            NodeZones zones,
+            Duration interval) {
         super("rebalance", Duration.ZERO, interval);
         this.admin = admin;
         this.membership = membership;
@@ -54,13 +59,12 @@ final class Rebalancer extends LeaderTask {
     }
 
     CoordinatorStatus.Rebalance status(boolean requestPending) {
-        return new CoordinatorStatus.Rebalance(state, tolerancePoints, planned.get(), moved.get(), failed.get(), bytes.get(),
-                requestPending);
+        return new CoordinatorStatus.Rebalance(
+                state, tolerancePoints, planned.get(), moved.get(), failed.get(), bytes.get(), requestPending);
     }
 
     /** A segment as the walk found it, and where it lives. */
-    private record Found(SegmentScan.Ref ref, Segment segment) {
-    }
+    private record Found(SegmentScan.Ref ref, Segment segment) {}
 
     @Override
     protected void pass() {
@@ -78,37 +82,57 @@ final class Rebalancer extends LeaderTask {
                 List<String> nodes = new ArrayList<>(s.getNodeIdsList());
                 for (int i : s.getMissingShardsList()) if (i < nodes.size()) nodes.set(i, ""); // holds nothing
                 // A degraded segment counts but stays put: it is the healer's until whole again.
-                placed.add(new RebalancePlanner.Placed(s.getShardSet(), nodes, StripeLayout.of(s.getLayout(), s.getSize()).shardLength(),
+                placed.add(new RebalancePlanner.Placed(
+                        s.getShardSet(),
+                        nodes,
+                        StripeLayout.of(s.getLayout(), s.getSize()).shardLength(),
                         !ShardMover.degraded(s, live)));
             }
             return true;
         });
         List<RebalancePlanner.Node> nodes = writable.values().stream()
-                .map(n -> new RebalancePlanner.Node(n.getNodeId(), n.getZone(), n.getTotalBytes())).toList();
+                .map(n -> new RebalancePlanner.Node(n.getNodeId(), n.getZone(), n.getTotalBytes()))
+                .toList();
         List<RebalancePlanner.Move> moves = RebalancePlanner.plan(nodes, placed, zoneOf, tolerancePoints / 100);
         planned.set(moves.size());
         if (moves.isEmpty()) {
-            if (!state.equals(CoordinatorStatus.Rebalance.EVEN)) log.info("rebalance: usage is even (tolerance {} points)", tolerancePoints);
+            if (!state.equals(CoordinatorStatus.Rebalance.EVEN))
+                log.info("rebalance: usage is even (tolerance {} points)", tolerancePoints);
             state = CoordinatorStatus.Rebalance.EVEN;
             // A request made again while this pass ran stays, so its tolerance is honoured.
             admin.complete(ClusterAdmin.Request.REBALANCE, request.get());
             return;
         }
         state = CoordinatorStatus.Rebalance.RUNNING;
-        log.info("rebalance: {} moves planned ({} bytes)", moves.size(), moves.stream().mapToLong(RebalancePlanner.Move::bytes).sum());
+        log.info(
+                "rebalance: {} moves planned ({} bytes)",
+                moves.size(),
+                moves.stream().mapToLong(RebalancePlanner.Move::bytes).sum());
         for (RebalancePlanner.Move m : moves) {
             if (Thread.currentThread().isInterrupted()) return;
             Found f = found.get(m.shardSet());
             NodeRecord target = writable.get(m.to());
             try {
-                if (mover.move(f.ref(), f.segment(), m.shard(), target, membership.live()) == ShardMover.Outcome.MOVED) {
+                if (mover.move(f.ref(), f.segment(), m.shard(), target, membership.live())
+                        == ShardMover.Outcome.MOVED) {
                     moved.incrementAndGet();
                     bytes.addAndGet(m.bytes());
-                    found.put(m.shardSet(), new Found(f.ref(), f.segment().toBuilder().setNodeIds(m.shard(), m.to()).build()));
+                    found.put(
+                            m.shardSet(),
+                            new Found(
+                                    f.ref(),
+                                    f.segment().toBuilder()
+                                            .setNodeIds(m.shard(), m.to())
+                                            .build()));
                 }
             } catch (Exception e) {
                 failed.incrementAndGet();
-                log.warn("rebalance: moving shard {} of {} from {} to {} failed: {}", m.shard(), m.shardSet(), m.from(), m.to(),
+                log.warn(
+                        "rebalance: moving shard {} of {} from {} to {} failed: {}",
+                        m.shard(),
+                        m.shardSet(),
+                        m.from(),
+                        m.to(),
                         e.toString());
             }
         }

@@ -6,7 +6,6 @@ import io.basalt.proto.meta.BucketRecord;
 import io.basalt.proto.meta.PartRecord;
 import io.basalt.proto.meta.Segment;
 import io.basalt.proto.meta.UploadRecord;
-
 import java.util.List;
 
 /**
@@ -56,7 +55,8 @@ public final class SegmentScan {
             while (true) {
                 List<ListedObject> page = meta.scanObjects(b.getName(), from, inclusive, null, PAGE);
                 for (ListedObject o : page) {
-                    if (!visitor.visit(new Ref(b.getName(), o.key(), ""), o.record().getSegmentsList())) return false;
+                    if (!visitor.visit(
+                            new Ref(b.getName(), o.key(), ""), o.record().getSegmentsList())) return false;
                 }
                 if (page.size() < PAGE) break;
                 from = page.get(page.size() - 1).key();

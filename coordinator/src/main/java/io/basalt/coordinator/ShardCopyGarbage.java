@@ -4,7 +4,6 @@ import io.basalt.core.data.SegmentHealer;
 import io.basalt.core.meta.GarbageQueue;
 import io.basalt.proto.meta.GarbageRecord;
 import io.basalt.proto.meta.Segment;
-
 import java.util.Arrays;
 import java.util.List;
 
@@ -27,8 +26,15 @@ final class ShardCopyGarbage {
         String[] nodes = new String[seg.getNodeIdsCount()];
         Arrays.fill(nodes, "");
         for (SegmentHealer.Rebuilt r : copies) nodes[r.shard()] = r.nodeId();
-        Segment only = seg.toBuilder().clearNodeIds().addAllNodeIds(List.of(nodes)).clearMissingShards().build();
-        queue.add(GarbageRecord.newBuilder().addSegments(only).setQueuedUnixMs(System.currentTimeMillis())
-                .setReason(reason).build());
+        Segment only = seg.toBuilder()
+                .clearNodeIds()
+                .addAllNodeIds(List.of(nodes))
+                .clearMissingShards()
+                .build();
+        queue.add(GarbageRecord.newBuilder()
+                .addSegments(only)
+                .setQueuedUnixMs(System.currentTimeMillis())
+                .setReason(reason)
+                .build());
     }
 }

@@ -11,9 +11,6 @@ import io.basalt.core.shard.RemoteShardWriter;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Moves one shard of a segment to another node, the step drain and rebalance share: copies
@@ -60,11 +59,15 @@ final class ShardMover {
      * holding the fewest. Empty when no candidate is left.
      * @param zones zone of every node that may hold a shard (live or last seen)
      */
-    static Optional<NodeRecord> target(Segment seg, int shard, Map<String, NodeRecord> candidates, Map<String, String> zones) {
+    static Optional<NodeRecord> target(
+            Segment seg, int shard, Map<String, NodeRecord> candidates, Map<String, String> zones) {
         Set<String> holding = Set.copyOf(seg.getNodeIdsList());
-        List<NodeRecord> free = candidates.values().stream().filter(n -> !holding.contains(n.getNodeId())).toList();
+        List<NodeRecord> free = candidates.values().stream()
+                .filter(n -> !holding.contains(n.getNodeId()))
+                .toList();
         if (free.isEmpty()) return Optional.empty();
-        return Optional.of(Placement.chooseMore(seg.getShardSet() + "/move", free, 1, otherZones(seg, shard, zones)).get(0));
+        return Optional.of(Placement.chooseMore(seg.getShardSet() + "/move", free, 1, otherZones(seg, shard, zones))
+                .get(0));
     }
 
     /** True when a shard of the segment was never written or sits on a node that is not live: healing's business. */
@@ -79,7 +82,8 @@ final class ShardMover {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < seg.getNodeIdsCount(); i++) {
             String node = seg.getNodeIds(i);
-            if (i != shard && !node.isEmpty() && !seg.getMissingShardsList().contains(i)) out.add(zones.getOrDefault(node, ""));
+            if (i != shard && !node.isEmpty() && !seg.getMissingShardsList().contains(i))
+                out.add(zones.getOrDefault(node, ""));
         }
         return out;
     }
@@ -88,7 +92,8 @@ final class ShardMover {
      * Moves shard {@code shard} of {@code seg}, as read at {@code ref}, to {@code target}.
      * @throws IOException when neither a copy nor a rebuild could be written
      */
-    Outcome move(SegmentScan.Ref ref, Segment seg, int shard, NodeRecord target, Map<String, NodeRecord> live) throws IOException {
+    Outcome move(SegmentScan.Ref ref, Segment seg, int shard, NodeRecord target, Map<String, NodeRecord> live)
+            throws IOException {
         StripeLayout layout = StripeLayout.of(seg.getLayout(), seg.getSize());
         String from = seg.getNodeIds(shard);
         SegmentHealer.Rebuilt placed;
@@ -104,7 +109,8 @@ final class ShardMover {
         }
         Map<Integer, String> expected = new HashMap<>();
         for (int i = 0; i < seg.getNodeIdsCount(); i++) expected.put(i, seg.getNodeIds(i));
-        if (!meta.replaceShards(ref.bucket(), ref.key(), ref.uploadId(), seg.getShardSet(), List.of(placed), expected)) {
+        if (!meta.replaceShards(
+                ref.bucket(), ref.key(), ref.uploadId(), seg.getShardSet(), List.of(placed), expected)) {
             // Unless another move or heal put this very shard on the same node: that copy is the record's now.
             Optional<Segment> now = current(ref, seg.getShardSet());
             if (now.isEmpty() || !now.get().getNodeIds(shard).equals(placed.nodeId())) {
@@ -112,20 +118,28 @@ final class ShardMover {
             }
             return Outcome.CHANGED;
         }
-        if (!from.isEmpty()) garbage.queue(seg, List.of(new SegmentHealer.Rebuilt(shard, from, 0)), "moved to " + target.getNodeId());
+        if (!from.isEmpty())
+            garbage.queue(seg, List.of(new SegmentHealer.Rebuilt(shard, from, 0)), "moved to " + target.getNodeId());
         return Outcome.MOVED;
     }
 
     /** A copy of the shard on the target, or a rebuild when the copy fails; paced by the heal rate. */
-    private SegmentHealer.Rebuilt write(Segment seg, int shard, StripeLayout layout, NodeRecord target, Map<String, NodeRecord> live)
+    private SegmentHealer.Rebuilt write(
+            Segment seg, int shard, StripeLayout layout, NodeRecord target, Map<String, NodeRecord> live)
             throws IOException {
         String from = seg.getNodeIds(shard);
         try {
-            return new SegmentHealer.Rebuilt(shard, target.getNodeId(), copy(seg, shard, layout, live.get(from), target));
+            return new SegmentHealer.Rebuilt(
+                    shard, target.getNodeId(), copy(seg, shard, layout, live.get(from), target));
         } catch (IOException e) {
-            log.info("move {}.{}: cannot copy from {} ({}); rebuilding from the other shards", seg.getShardSet(), shard, from,
+            log.info(
+                    "move {}.{}: cannot copy from {} ({}); rebuilding from the other shards",
+                    seg.getShardSet(),
+                    shard,
+                    from,
                     e.getMessage());
-            return healer.rebuild(seg, live, new int[] {shard}, List.of(target), ShardProblems.NONE).get(0);
+            return healer.rebuild(seg, live, new int[] {shard}, List.of(target), ShardProblems.NONE)
+                    .get(0);
         } finally {
             rate.pace(layout.shardLength());
         }
@@ -140,9 +154,12 @@ final class ShardMover {
         if (from == null) throw new IOException("node " + seg.getNodeIds(shard) + " is not live");
         if (seg.getMissingShardsList().contains(shard)) throw new IOException("the shard was never written");
         String id = SegmentEncoder.shardId(seg.getShardSet(), shard);
-        RemoteShardWriter out = RemoteShardWriter.open(clients, to.getNodeId(), to.getAddress(), id, layout.chunkSize(), IO_TIMEOUT_MS);
-        try (RemoteShardReader in = layout.shardLength() == 0 ? null
-                : RemoteShardReader.open(clients, from.getNodeId(), from.getAddress(), id, 0, layout.shardLength(), IO_TIMEOUT_MS)) {
+        RemoteShardWriter out =
+                RemoteShardWriter.open(clients, to.getNodeId(), to.getAddress(), id, layout.chunkSize(), IO_TIMEOUT_MS);
+        try (RemoteShardReader in = layout.shardLength() == 0
+                ? null
+                : RemoteShardReader.open(
+                        clients, from.getNodeId(), from.getAddress(), id, 0, layout.shardLength(), IO_TIMEOUT_MS)) {
             for (long s = 0; s < layout.stripeCount(); s++) {
                 int len = layout.chunkLength(s);
                 byte[] chunk = new byte[len]; // fresh per chunk: the writer sends it without copying
@@ -152,7 +169,8 @@ final class ShardMover {
             out.complete();
             int crc = out.awaitDurable(IO_TIMEOUT_MS).getCrc32C();
             if (shard < seg.getShardCrc32CCount() && crc != seg.getShardCrc32C(shard)) {
-                throw new IOException(String.format("copy checksum %08x differs from the recorded %08x", crc, seg.getShardCrc32C(shard)));
+                throw new IOException(String.format(
+                        "copy checksum %08x differs from the recorded %08x", crc, seg.getShardCrc32C(shard)));
             }
             return crc;
         } catch (IOException | RuntimeException e) {
@@ -165,7 +183,8 @@ final class ShardMover {
     private Optional<Segment> current(SegmentScan.Ref ref, String shardSet) {
         List<Segment> segments = new ArrayList<>();
         if (ref.isPart()) {
-            meta.getUploadState(ref.bucket(), ref.uploadId()).ifPresent(u -> u.parts().forEach(p -> segments.add(p.getSegment())));
+            meta.getUploadState(ref.bucket(), ref.uploadId())
+                    .ifPresent(u -> u.parts().forEach(p -> segments.add(p.getSegment())));
         }
         // A part may have become part of the object since.
         meta.getObject(ref.bucket(), ref.key()).ifPresent(o -> segments.addAll(o.getSegmentsList()));
@@ -173,7 +192,9 @@ final class ShardMover {
     }
 
     private boolean placedAsRead(SegmentScan.Ref ref, Segment seg) {
-        return current(ref, seg.getShardSet()).map(s -> s.getNodeIdsList().equals(seg.getNodeIdsList())).orElse(false);
+        return current(ref, seg.getShardSet())
+                .map(s -> s.getNodeIdsList().equals(seg.getNodeIdsList()))
+                .orElse(false);
     }
 
     private static int crcOf(Segment seg, int shard) {

@@ -2,7 +2,6 @@ package io.basalt.coordinator;
 
 import io.basalt.core.meta.MetadataStore;
 import io.basalt.proto.meta.Segment;
-
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;

@@ -5,12 +5,11 @@ import io.basalt.core.cluster.Membership;
 import io.basalt.core.meta.ClusterAdmin;
 import io.basalt.core.meta.ClusterMetadata;
 import io.basalt.proto.meta.NodeRecord;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * While this coordinator leads, writes its {@link CoordinatorStatus} to {@code status/coordinator}
@@ -30,8 +29,14 @@ final class StatusPublisher extends LeaderTask {
     /** What nodes-seen/ holds as far as this process knows, so unchanged nodes are not rewritten. */
     private final Map<String, NodeRecord> written = new ConcurrentHashMap<>();
 
-    StatusPublisher(String id, ClusterMetadata metadata, Membership membership, Healer healer, HealRate rate, Rebalancer rebalancer,
-                    Duration interval) {
+    StatusPublisher(
+            String id,
+            ClusterMetadata metadata,
+            Membership membership,
+            Healer healer,
+            HealRate rate,
+            Rebalancer rebalancer,
+            Duration interval) {
         super("status", Duration.ZERO, interval);
         this.id = id;
         this.metadata = metadata;
@@ -49,9 +54,16 @@ final class StatusPublisher extends LeaderTask {
     void publish() {
         recordSeenNodes();
         ClusterAdmin admin = metadata.admin();
-        CoordinatorStatus status = new CoordinatorStatus(id, System.currentTimeMillis(),
-                new CoordinatorStatus.Heal(metadata.heals().size(), healer.healed.get(), healer.failed.get(),
-                        healer.scanned.get(), healer.bytes.get(), rate.bytesPerSecond(),
+        CoordinatorStatus status = new CoordinatorStatus(
+                id,
+                System.currentTimeMillis(),
+                new CoordinatorStatus.Heal(
+                        metadata.heals().size(),
+                        healer.healed.get(),
+                        healer.failed.get(),
+                        healer.scanned.get(),
+                        healer.bytes.get(),
+                        rate.bytesPerSecond(),
                         admin.isPending(ClusterAdmin.Request.HEAL)),
                 new CoordinatorStatus.Gc(metadata.garbage().size()),
                 rebalancer.status(admin.isPending(ClusterAdmin.Request.REBALANCE)));
@@ -62,10 +74,11 @@ final class StatusPublisher extends LeaderTask {
         for (NodeRecord n : membership.live().values()) {
             // free space changes constantly; only identity and location are worth a write
             NodeRecord before = written.get(n.getNodeId());
-            if (before != null && before.getAddress().equals(n.getAddress()) && before.getZone().equals(n.getZone())) continue;
+            if (before != null
+                    && before.getAddress().equals(n.getAddress())
+                    && before.getZone().equals(n.getZone())) continue;
             metadata.nodes().recordSeen(n);
             written.put(n.getNodeId(), n);
         }
     }
-
 }

@@ -3,11 +3,9 @@ package io.basalt.coordinator;
 import io.basalt.core.meta.MetadataStore;
 import io.basalt.proto.meta.BucketRecord;
 import io.basalt.proto.meta.UploadRecord;
+import java.time.Duration;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Aborts multipart uploads left unfinished for longer than {@code maxAge}: clients that crash
@@ -40,12 +38,15 @@ final class UploadExpiry extends LeaderTask {
                 if (nowMs - u.getInitiatedUnixMs() < maxAge.toMillis()) continue;
                 if (meta.abortUpload(bucket.getName(), u.getUploadId())) {
                     aborted++;
-                    log.info("aborted multipart upload {} of {}/{}: unfinished for more than {}", u.getUploadId(),
-                            bucket.getName(), u.getKey(), maxAge);
+                    log.info(
+                            "aborted multipart upload {} of {}/{}: unfinished for more than {}",
+                            u.getUploadId(),
+                            bucket.getName(),
+                            u.getKey(),
+                            maxAge);
                 }
             }
         }
         return aborted;
     }
-
 }

@@ -1,5 +1,10 @@
 package io.basalt.coordinator;
 
+import static io.basalt.coordinator.LeaderElectionTest.awaitTrue;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.basalt.core.data.DataPath;
 import io.basalt.core.meta.MetadataStore.PutCondition;
 import io.basalt.proto.meta.ErasureLayout;
@@ -11,11 +16,6 @@ import io.basalt.testkit.PrometheusText;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -31,11 +31,10 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-
-import static io.basalt.coordinator.LeaderElectionTest.awaitTrue;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One disk of one storage node goes away: the node reports every shard it held, the coordinator
@@ -43,10 +42,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class DiskFailureHealTest {
 
-    static final ErasureLayout LAYOUT = ErasureLayout.newBuilder().setK(4).setM(2).setBlockSize(1 << 20).build();
+    static final ErasureLayout LAYOUT =
+            ErasureLayout.newBuilder().setK(4).setM(2).setBlockSize(1 << 20).build();
 
     @TempDir
     Path tmp;
+
     LocalCluster local;
     DataPath data;
     Coordinator coordinator;
@@ -72,22 +73,36 @@ class DiskFailureHealTest {
         Map<String, TreeSet<Integer>> lost = new TreeMap<>(); // shard set -> indexes on the failed disk
         for (String id : shardIds(failed)) {
             int dot = id.lastIndexOf('.');
-            lost.computeIfAbsent(id.substring(0, dot), s -> new TreeSet<>()).add(Integer.parseInt(id.substring(dot + 1)));
+            lost.computeIfAbsent(id.substring(0, dot), s -> new TreeSet<>())
+                    .add(Integer.parseInt(id.substring(dot + 1)));
         }
         assertTrue(lost.size() >= 3, "node-0's second disk holds shards of several objects: " + lost);
-        double shardIdsWrittenBefore = PrometheusText.parse(local.nodes.get(0).metrics().render())
+        double shardIdsWrittenBefore = PrometheusText.parse(
+                        local.nodes.get(0).metrics().render())
                 .value("basalt_node_shard_writes_total", "code", "OK");
 
         deleteTree(failed);
 
-        awaitTrue(() -> nodeRecord("node-0").getFailedDirsList().equals(List.of(failed.toString())), "node-0 reports d1 failed");
+        awaitTrue(
+                () -> nodeRecord("node-0").getFailedDirsList().equals(List.of(failed.toString())),
+                "node-0 reports d1 failed");
         awaitTrue(() -> healRecords().size() == lost.size(), lost.size() + " heal records");
         for (HealRecord h : healRecords()) {
-            assertEquals(List.copyOf(lost.get(h.getShardSet())), h.getShardsList().stream().sorted().toList(), h.getShardSet());
+            assertEquals(
+                    List.copyOf(lost.get(h.getShardSet())),
+                    h.getShardsList().stream().sorted().toList(),
+                    h.getShardSet());
         }
 
-        coordinator = Coordinator.start(new Coordinator.Config("c1", List.of(local.etcd.endpoint()), LocalCluster.KEYS.root(),
-                Duration.ofMinutes(10), Duration.ofMillis(200), 3, Duration.ofHours(24), Duration.ofMinutes(5)));
+        coordinator = Coordinator.start(new Coordinator.Config(
+                "c1",
+                List.of(local.etcd.endpoint()),
+                LocalCluster.KEYS.root(),
+                Duration.ofMinutes(10),
+                Duration.ofMillis(200),
+                3,
+                Duration.ofHours(24),
+                Duration.ofMinutes(5)));
         awaitTrue(() -> healRecords().isEmpty(), "heal queue drained");
 
         // Every segment has its 6 shards as files on the nodes its record names; the lost ones on node-0's good disk.
@@ -101,7 +116,8 @@ class DiskFailureHealTest {
                 assertTrue(shardIds(tmp.resolve(node)).contains(id), id + " on " + node);
             }
         }
-        lost.forEach((set, idx) -> idx.forEach(i -> assertTrue(onHealthy.contains(set + "." + i), set + "." + i + " rebuilt on d0")));
+        lost.forEach((set, idx) ->
+                idx.forEach(i -> assertTrue(onHealthy.contains(set + "." + i), set + "." + i + " rebuilt on d0")));
 
         // The same story in the metrics: the coordinator's heal counters, node-0's data dir gauges.
         PrometheusText c = PrometheusText.parse(coordinator.metrics().render());
@@ -113,13 +129,18 @@ class DiskFailureHealTest {
         PrometheusText n = PrometheusText.parse(local.nodes.get(0).metrics().render());
         assertEquals(0, n.value("basalt_node_data_dir_healthy", "dir", failed.toString()));
         assertEquals(1, n.value("basalt_node_data_dir_healthy", "dir", healthy.toString()));
-        assertEquals(lost.values().stream().mapToInt(TreeSet::size).sum(), n.value("basalt_node_shard_writes_total", "code", "OK")
-                - shardIdsWrittenBefore, "node-0 took one write per rebuilt shard");
+        assertEquals(
+                lost.values().stream().mapToInt(TreeSet::size).sum(),
+                n.value("basalt_node_shard_writes_total", "code", "OK") - shardIdsWrittenBefore,
+                "node-0 took one write per rebuilt shard");
         assertEquals(0, local.nodes.get(0).scrubber().runPass().corrupt());
 
         // The object most dependent on node-0: two other holders stop, so its read needs the rebuilt shard.
         String set = lost.keySet().iterator().next();
-        String key = bodies.keySet().stream().filter(k -> segment(k).getShardSet().equals(set)).findFirst().orElseThrow();
+        String key = bodies.keySet().stream()
+                .filter(k -> segment(k).getShardSet().equals(set))
+                .findFirst()
+                .orElseThrow();
         Segment seg = segment(key);
         int stopped = 0;
         for (int i = 0; i < 6 && stopped < 2; i++) {
@@ -136,15 +157,23 @@ class DiskFailureHealTest {
         byte[] body = new byte[size];
         new Random(seed).nextBytes(body);
         Segment seg = data.write(new ByteArrayInputStream(body));
-        local.meta.putObject("b", key, ObjectRecord.newBuilder().setVersionId(seg.getShardSet()).setSize(size)
-                .setEtag(seg.getMd5Hex()).addSegments(seg).build(), PutCondition.NONE);
+        local.meta.putObject(
+                "b",
+                key,
+                ObjectRecord.newBuilder()
+                        .setVersionId(seg.getShardSet())
+                        .setSize(size)
+                        .setEtag(seg.getMd5Hex())
+                        .addSegments(seg)
+                        .build(),
+                PutCondition.NONE);
         return body;
     }
 
     private byte[] get(String key) throws Exception {
         ObjectRecord rec = local.meta.getObject("b", key).orElseThrow();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        data.read(rec, 0, rec.getSize(), out, (s, i) -> { });
+        data.read(rec, 0, rec.getSize(), out, (s, i) -> {});
         return out.toByteArray();
     }
 
@@ -154,9 +183,15 @@ class DiskFailureHealTest {
 
     private NodeRecord nodeRecord(String id) {
         try {
-            List<KeyValue> kvs = local.meta.client().getKVClient()
-                    .get(ByteSequence.from(LocalCluster.KEYS.root() + "nodes/" + id, StandardCharsets.UTF_8)).get().getKvs();
-            return kvs.isEmpty() ? NodeRecord.getDefaultInstance() : NodeRecord.parseFrom(kvs.get(0).getValue().getBytes());
+            List<KeyValue> kvs = local.meta
+                    .client()
+                    .getKVClient()
+                    .get(ByteSequence.from(LocalCluster.KEYS.root() + "nodes/" + id, StandardCharsets.UTF_8))
+                    .get()
+                    .getKvs();
+            return kvs.isEmpty()
+                    ? NodeRecord.getDefaultInstance()
+                    : NodeRecord.parseFrom(kvs.get(0).getValue().getBytes());
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -165,8 +200,14 @@ class DiskFailureHealTest {
     private List<HealRecord> healRecords() {
         try {
             List<HealRecord> out = new ArrayList<>();
-            for (KeyValue kv : local.meta.client().getKVClient().get(ByteSequence.from(LocalCluster.KEYS.healPrefix(),
-                    StandardCharsets.UTF_8), GetOption.builder().isPrefix(true).build()).get().getKvs()) {
+            for (KeyValue kv : local.meta
+                    .client()
+                    .getKVClient()
+                    .get(
+                            ByteSequence.from(LocalCluster.KEYS.healPrefix(), StandardCharsets.UTF_8),
+                            GetOption.builder().isPrefix(true).build())
+                    .get()
+                    .getKvs()) {
                 out.add(HealRecord.parseFrom(kv.getValue().getBytes()));
             }
             return out;
@@ -179,8 +220,14 @@ class DiskFailureHealTest {
     private static List<String> shardIds(Path root) throws Exception {
         if (!Files.exists(root)) return List.of();
         try (Stream<Path> s = Files.walk(root)) {
-            return s.filter(p -> Files.isRegularFile(p) && p.getParent().getParent().getFileName().toString().equals("shards"))
-                    .map(p -> p.getFileName().toString()).toList();
+            return s.filter(p -> Files.isRegularFile(p)
+                            && p.getParent()
+                                    .getParent()
+                                    .getFileName()
+                                    .toString()
+                                    .equals("shards"))
+                    .map(p -> p.getFileName().toString())
+                    .toList();
         }
     }
 

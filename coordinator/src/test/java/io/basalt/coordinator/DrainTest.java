@@ -1,5 +1,11 @@
 package io.basalt.coordinator;
 
+import static io.basalt.coordinator.LeaderElectionTest.awaitTrue;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.basalt.coordinator.admin.AdminRequests;
 import io.basalt.coordinator.admin.DrainStatus;
 import io.basalt.core.data.DataPath;
@@ -14,11 +20,6 @@ import io.basalt.proto.meta.UploadRecord;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -39,12 +40,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
-
-import static io.basalt.coordinator.LeaderElectionTest.awaitTrue;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code basalt admin drain} against real etcd and real storage nodes: every shard of objects and
@@ -54,11 +53,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DrainTest {
 
     static final Keys KEYS = LocalCluster.KEYS;
-    static final ErasureLayout LAYOUT = ErasureLayout.newBuilder().setK(4).setM(2).setBlockSize(64 << 10).build();
+    static final ErasureLayout LAYOUT =
+            ErasureLayout.newBuilder().setK(4).setM(2).setBlockSize(64 << 10).build();
     static final String DRAINED = "node-3";
 
     @TempDir
     Path tmp;
+
     LocalCluster local;
     DataPath data;
     Coordinator coordinator;
@@ -81,8 +82,16 @@ class DrainTest {
 
     private void startCoordinator(Duration healGrace) {
         // No GC grace: the drained node's old copies are deleted as soon as they are swapped out.
-        coordinator = Coordinator.start(new Coordinator.Config("c1", List.of(local.etcd.endpoint()), KEYS.root(),
-                Duration.ZERO, Duration.ofMillis(100), 3, Duration.ofHours(24), healGrace, 0));
+        coordinator = Coordinator.start(new Coordinator.Config(
+                "c1",
+                List.of(local.etcd.endpoint()),
+                KEYS.root(),
+                Duration.ZERO,
+                Duration.ofMillis(100),
+                3,
+                Duration.ofHours(24),
+                healGrace,
+                0));
     }
 
     @Test
@@ -90,17 +99,25 @@ class DrainTest {
         Map<String, byte[]> objects = new ConcurrentHashMap<>();
         for (int i = 0; i < 12; i++) objects.put("obj-" + i, put("obj-" + i, 100_000 + i * 37_111, i));
         objects.put("empty", put("empty", 0, 99));
-        assertTrue(local.meta.createUpload(UploadRecord.newBuilder().setUploadId("up-1").setBucket("b").setKey("big")
-                .setInitiatedUnixMs(System.currentTimeMillis()).build()));
+        assertTrue(local.meta.createUpload(UploadRecord.newBuilder()
+                .setUploadId("up-1")
+                .setBucket("b")
+                .setKey("big")
+                .setInitiatedUnixMs(System.currentTimeMillis())
+                .build()));
         List<byte[]> parts = new ArrayList<>();
         for (int p = 1; p <= 3; p++) {
             byte[] body = random(150_000 + p, 1000 + p);
             Segment seg = data.write(new ByteArrayInputStream(body));
-            assertTrue(local.meta.putPart("b", "up-1", PartRecord.newBuilder().setPartNumber(p).setSegment(seg).build()));
+            assertTrue(local.meta.putPart(
+                    "b",
+                    "up-1",
+                    PartRecord.newBuilder().setPartNumber(p).setSegment(seg).build()));
             parts.add(body);
         }
         long before = shardsReferencing(DRAINED);
-        // 15 segments of 6 over 7 nodes: node-3 expects ~13; 5 keeps the test about moving many shards without betting on placement.
+        // 15 segments of 6 over 7 nodes: node-3 expects ~13; 5 keeps the test about moving many shards without betting
+        // on placement.
         assertTrue(before >= 5, "node-3 holds shards before the drain: " + before);
         assertTrue(shardFiles(3).size() >= before);
 
@@ -119,7 +136,9 @@ class DrainTest {
         awaitTrue(() -> DrainStatus.DRAINED.equals(drainStatus().state()), "the coordinator reports node-3 drained");
         assertEquals(0, shardsReferencing(DRAINED), "no object or part references node-3");
         assertEquals(0, drainStatus().remainingShards());
-        assertTrue(drainStatus().movedShards() >= before - 1, "moved " + drainStatus().movedShards() + " of " + before);
+        assertTrue(
+                drainStatus().movedShards() >= before - 1,
+                "moved " + drainStatus().movedShards() + " of " + before);
         awaitTrue(() -> shardFiles(3).isEmpty(), "GC removed every old copy from node-3's disk");
 
         // Every segment keeps six shards on six distinct live nodes, and every byte reads back.
@@ -178,7 +197,8 @@ class DrainTest {
         for (Future<?> f : writers) f.get();
         pool.shutdown();
 
-        awaitTrue(() -> DrainStatus.DRAINED.equals(drainStatus().state()) && shardsReferencing(DRAINED) == 0,
+        awaitTrue(
+                () -> DrainStatus.DRAINED.equals(drainStatus().state()) && shardsReferencing(DRAINED) == 0,
                 "node-3 drained after the writers stopped");
         awaitTrue(this::garbageQueueEmpty, "GC emptied its queue");
         for (String key : deleted) assertTrue(local.meta.getObject("b", key).isEmpty(), key + " stays deleted");
@@ -187,7 +207,8 @@ class DrainTest {
             assertArrayEquals(e.getValue(), get(e.getKey()), e.getKey());
         }
         assertTrue(shardFiles(3).isEmpty(), "no shard left on node-3's disk");
-        assertEquals(referencedShardFiles(), allShardFiles(), "the nodes hold exactly the shards the records reference");
+        assertEquals(
+                referencedShardFiles(), allShardFiles(), "the nodes hold exactly the shards the records reference");
     }
 
     @Test
@@ -200,7 +221,8 @@ class DrainTest {
         assertTrue(AdminRequests.drain(local.metadata.admin(), DRAINED));
         startCoordinator(Duration.ofSeconds(1));
 
-        awaitTrue(() -> DrainStatus.DRAINED.equals(drainStatus().state()) && shardsReferencing(DRAINED) == 0,
+        awaitTrue(
+                () -> DrainStatus.DRAINED.equals(drainStatus().state()) && shardsReferencing(DRAINED) == 0,
                 "node-3's shards rebuilt elsewhere");
         for (var e : objects.entrySet()) {
             Segment s = segment(e.getKey());
@@ -227,8 +249,12 @@ class DrainTest {
 
     private byte[] put(String key, byte[] body) throws IOException {
         Segment seg = data.write(new ByteArrayInputStream(body));
-        ObjectRecord rec = ObjectRecord.newBuilder().setVersionId(seg.getShardSet()).setSize(body.length).setEtag(seg.getMd5Hex())
-                .addSegments(seg).build();
+        ObjectRecord rec = ObjectRecord.newBuilder()
+                .setVersionId(seg.getShardSet())
+                .setSize(body.length)
+                .setEtag(seg.getMd5Hex())
+                .addSegments(seg)
+                .build();
         assertEquals(PutOutcome.COMMITTED, local.meta.putObject("b", key, rec, PutCondition.NONE));
         return body;
     }
@@ -242,14 +268,17 @@ class DrainTest {
     private byte[] get(String key) throws IOException {
         ObjectRecord rec = local.meta.getObject("b", key).orElseThrow();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        data.read(rec, 0, rec.getSize(), out, (s, i) -> { });
+        data.read(rec, 0, rec.getSize(), out, (s, i) -> {});
         return out.toByteArray();
     }
 
     private byte[] read(Segment seg) throws IOException {
-        ObjectRecord rec = ObjectRecord.newBuilder().setSize(seg.getSize()).addSegments(seg).build();
+        ObjectRecord rec = ObjectRecord.newBuilder()
+                .setSize(seg.getSize())
+                .addSegments(seg)
+                .build();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        data.read(rec, 0, rec.getSize(), out, (s, i) -> { });
+        data.read(rec, 0, rec.getSize(), out, (s, i) -> {});
         return out.toByteArray();
     }
 
@@ -259,9 +288,15 @@ class DrainTest {
 
     private DrainStatus drainStatus() {
         try {
-            List<KeyValue> kvs = local.meta.client().getKVClient().get(ByteSequence.from(KEYS.drain(DRAINED), StandardCharsets.UTF_8))
-                    .get().getKvs();
-            return kvs.isEmpty() ? null : DrainStatus.fromJson(kvs.get(0).getValue().toString(StandardCharsets.UTF_8));
+            List<KeyValue> kvs = local.meta
+                    .client()
+                    .getKVClient()
+                    .get(ByteSequence.from(KEYS.drain(DRAINED), StandardCharsets.UTF_8))
+                    .get()
+                    .getKvs();
+            return kvs.isEmpty()
+                    ? null
+                    : DrainStatus.fromJson(kvs.get(0).getValue().toString(StandardCharsets.UTF_8));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -271,7 +306,8 @@ class DrainTest {
     private long shardsReferencing(String node) {
         long[] n = {0};
         new SegmentScan(local.meta).forEach((ref, segments) -> {
-            for (Segment s : segments) n[0] += s.getNodeIdsList().stream().filter(node::equals).count();
+            for (Segment s : segments)
+                n[0] += s.getNodeIdsList().stream().filter(node::equals).count();
             return true;
         });
         return n[0];
@@ -282,7 +318,8 @@ class DrainTest {
         Set<String> out = new TreeSet<>();
         new SegmentScan(local.meta).forEach((ref, segments) -> {
             for (Segment s : segments) {
-                for (int i = 0; i < s.getNodeIdsCount(); i++) if (s.getSize() > 0) out.add(s.getNodeIds(i) + "/" + s.getShardSet() + "." + i);
+                for (int i = 0; i < s.getNodeIdsCount(); i++)
+                    if (s.getSize() > 0) out.add(s.getNodeIds(i) + "/" + s.getShardSet() + "." + i);
             }
             return true;
         });
@@ -309,8 +346,18 @@ class DrainTest {
 
     private boolean garbageQueueEmpty() {
         try {
-            return local.meta.client().getKVClient().get(ByteSequence.from(KEYS.garbagePrefix(), StandardCharsets.UTF_8),
-                    GetOption.builder().isPrefix(true).withCountOnly(true).build()).get().getCount() == 0;
+            return local.meta
+                            .client()
+                            .getKVClient()
+                            .get(
+                                    ByteSequence.from(KEYS.garbagePrefix(), StandardCharsets.UTF_8),
+                                    GetOption.builder()
+                                            .isPrefix(true)
+                                            .withCountOnly(true)
+                                            .build())
+                            .get()
+                            .getCount()
+                    == 0;
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

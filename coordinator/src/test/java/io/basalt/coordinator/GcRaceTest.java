@@ -1,5 +1,9 @@
 package io.basalt.coordinator;
 
+import static io.basalt.coordinator.LeaderElectionTest.awaitTrue;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.basalt.core.cluster.Membership;
 import io.basalt.core.data.DataPath;
 import io.basalt.core.meta.EtcdMetadataStore;
@@ -13,11 +17,6 @@ import io.basalt.proto.meta.Segment;
 import io.basalt.testkit.EtcdProcess;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.options.GetOption;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -35,10 +34,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
-
-import static io.basalt.coordinator.LeaderElectionTest.awaitTrue;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * GC running flat out (no grace period) while writers keep overwriting and deleting: no shard of
@@ -48,10 +47,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class GcRaceTest {
 
     static final Keys KEYS = LocalCluster.KEYS;
-    static final ErasureLayout LAYOUT = ErasureLayout.newBuilder().setK(4).setM(2).setBlockSize(64 << 10).build();
+    static final ErasureLayout LAYOUT =
+            ErasureLayout.newBuilder().setK(4).setM(2).setBlockSize(64 << 10).build();
 
     @TempDir
     Path tmp;
+
     LocalCluster local;
     EtcdProcess etcd;
     EtcdMetadataStore meta;
@@ -66,8 +67,8 @@ class GcRaceTest {
         meta = local.meta;
         membership = local.membership;
         clients = local.clients;
-        coordinator = Coordinator.start(new Coordinator.Config("c1", List.of(etcd.endpoint()), KEYS.root(),
-                Duration.ZERO, Duration.ofMillis(50), 3));
+        coordinator = Coordinator.start(new Coordinator.Config(
+                "c1", List.of(etcd.endpoint()), KEYS.root(), Duration.ZERO, Duration.ofMillis(50), 3));
     }
 
     @AfterEach
@@ -96,8 +97,12 @@ class GcRaceTest {
                     byte[] body = new byte[r.nextInt(300_000)];
                     r.nextBytes(body);
                     Segment seg = data.write(new ByteArrayInputStream(body));
-                    ObjectRecord rec = ObjectRecord.newBuilder().setVersionId(seg.getShardSet()).setSize(body.length)
-                            .setEtag(seg.getMd5Hex()).addSegments(seg).build();
+                    ObjectRecord rec = ObjectRecord.newBuilder()
+                            .setVersionId(seg.getShardSet())
+                            .setSize(body.length)
+                            .setEtag(seg.getMd5Hex())
+                            .addSegments(seg)
+                            .build();
                     assertEquals(PutOutcome.COMMITTED, meta.putObject("b", key, rec, PutCondition.NONE));
                     latest.put(key, body);
                     // Read it straight back while GC deletes the versions it replaced.
@@ -110,12 +115,14 @@ class GcRaceTest {
         pool.shutdown();
 
         awaitTrue(this::garbageQueueEmpty, "GC drained its queue");
-        for (Map.Entry<String, byte[]> e : latest.entrySet()) assertArrayEquals(e.getValue(), read(data, e.getKey()), e.getKey());
+        for (Map.Entry<String, byte[]> e : latest.entrySet())
+            assertArrayEquals(e.getValue(), read(data, e.getKey()), e.getKey());
 
         Set<String> referenced = new TreeSet<>();
         for (var o : meta.scanObjects("b", "", true, null, 0)) {
             for (Segment s : o.record().getSegmentsList()) {
-                for (int i = 0; i < s.getNodeIdsCount(); i++) if (s.getSize() > 0) referenced.add(s.getNodeIds(i) + "/" + s.getShardSet() + "." + i);
+                for (int i = 0; i < s.getNodeIdsCount(); i++)
+                    if (s.getSize() > 0) referenced.add(s.getNodeIds(i) + "/" + s.getShardSet() + "." + i);
             }
         }
         assertEquals(referenced, shardFilesOnDisk(), "shard files on the nodes are exactly the referenced ones");
@@ -124,14 +131,23 @@ class GcRaceTest {
     private byte[] read(DataPath data, String key) throws Exception {
         ObjectRecord rec = meta.getObject("b", key).orElseThrow();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        data.read(rec, 0, rec.getSize(), out, (s, i) -> { });
+        data.read(rec, 0, rec.getSize(), out, (s, i) -> {});
         return out.toByteArray();
     }
 
     private boolean garbageQueueEmpty() {
         try {
-            return meta.client().getKVClient().get(ByteSequence.from(KEYS.garbagePrefix(), StandardCharsets.UTF_8),
-                    GetOption.builder().isPrefix(true).withCountOnly(true).build()).get().getCount() == 0;
+            return meta.client()
+                            .getKVClient()
+                            .get(
+                                    ByteSequence.from(KEYS.garbagePrefix(), StandardCharsets.UTF_8),
+                                    GetOption.builder()
+                                            .isPrefix(true)
+                                            .withCountOnly(true)
+                                            .build())
+                            .get()
+                            .getCount()
+                    == 0;
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

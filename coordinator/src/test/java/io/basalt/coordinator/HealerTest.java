@@ -1,5 +1,10 @@
 package io.basalt.coordinator;
 
+import static io.basalt.coordinator.LeaderElectionTest.awaitTrue;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.basalt.core.cluster.Membership;
 import io.basalt.core.data.DataPath;
 import io.basalt.core.meta.EtcdMetadata;
@@ -12,16 +17,11 @@ import io.basalt.proto.meta.ErasureLayout;
 import io.basalt.proto.meta.HealRecord;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.PartRecord;
-import io.basalt.proto.meta.UploadRecord;
 import io.basalt.proto.meta.Segment;
+import io.basalt.proto.meta.UploadRecord;
 import io.basalt.storage.StorageNode;
 import io.basalt.storage.StorageNodeConfig;
 import io.basalt.testkit.EtcdProcess;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -34,20 +34,21 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-
-import static io.basalt.coordinator.LeaderElectionTest.awaitTrue;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Healing against real etcd and real storage nodes: every object returns to k+m healthy shards. */
 class HealerTest {
 
     static final Keys KEYS = Keys.defaults();
-    static final ErasureLayout LAYOUT = ErasureLayout.newBuilder().setK(4).setM(2).setBlockSize(1 << 20).build();
+    static final ErasureLayout LAYOUT =
+            ErasureLayout.newBuilder().setK(4).setM(2).setBlockSize(1 << 20).build();
 
     @TempDir
     Path tmp;
+
     EtcdProcess etcd;
     final List<StorageNode> nodes = new ArrayList<>();
     EtcdMetadataStore meta;
@@ -70,8 +71,14 @@ class HealerTest {
     }
 
     private StorageNode startNode(int i) throws IOException {
-        return StorageNode.start(new StorageNodeConfig("node-" + i, "127.0.0.1", 0,
-                List.of(tmp.resolve("node-" + i)), etcd.endpoint(), KEYS.root(), Duration.ofSeconds(3)));
+        return StorageNode.start(new StorageNodeConfig(
+                "node-" + i,
+                "127.0.0.1",
+                0,
+                List.of(tmp.resolve("node-" + i)),
+                etcd.endpoint(),
+                KEYS.root(),
+                Duration.ofSeconds(3)));
     }
 
     @AfterEach
@@ -106,8 +113,15 @@ class HealerTest {
         nodes.set(6, startNode(6));
         awaitTrue(() -> membership.live().size() == 6, "node-6 back");
 
-        coordinator = Coordinator.start(new Coordinator.Config("c1", List.of(etcd.endpoint()), KEYS.root(),
-                Duration.ofMinutes(10), Duration.ofMillis(200), 3, Duration.ofHours(24), Duration.ofSeconds(2)));
+        coordinator = Coordinator.start(new Coordinator.Config(
+                "c1",
+                List.of(etcd.endpoint()),
+                KEYS.root(),
+                Duration.ofMinutes(10),
+                Duration.ofMillis(200),
+                3,
+                Duration.ofHours(24),
+                Duration.ofSeconds(2)));
         awaitTrue(() -> allHealthy(), "every object back to 6 healthy shards on live nodes");
 
         // With full redundancy restored, any two more nodes may go.
@@ -131,14 +145,36 @@ class HealerTest {
         String node = written.getNodeIds(slot);
         Files.delete(shardFile(Integer.parseInt(node.substring(5)), written.getShardSet() + "." + slot));
         Segment seg = written.toBuilder().addMissingShards(slot).build();
-        meta.putObject("b", "failed-write", ObjectRecord.newBuilder().setVersionId(seg.getShardSet()).setSize(body.length)
-                .setEtag(seg.getMd5Hex()).addSegments(seg).build(), PutCondition.NONE);
-        meta.queueHeal(HealRecord.newBuilder().setBucket("b").setKey("failed-write").setShardSet(seg.getShardSet())
-                .addShards(slot).setReason("written below full redundancy").build());
+        meta.putObject(
+                "b",
+                "failed-write",
+                ObjectRecord.newBuilder()
+                        .setVersionId(seg.getShardSet())
+                        .setSize(body.length)
+                        .setEtag(seg.getMd5Hex())
+                        .addSegments(seg)
+                        .build(),
+                PutCondition.NONE);
+        meta.queueHeal(HealRecord.newBuilder()
+                .setBucket("b")
+                .setKey("failed-write")
+                .setShardSet(seg.getShardSet())
+                .addShards(slot)
+                .setReason("written below full redundancy")
+                .build());
 
-        coordinator = Coordinator.start(new Coordinator.Config("c1", List.of(etcd.endpoint()), KEYS.root(),
-                Duration.ofMinutes(10), Duration.ofMillis(200), 3, Duration.ofHours(24), Duration.ofSeconds(2)));
-        awaitTrue(() -> healQueueEmpty() && segment("failed-write").getMissingShardsCount() == 0, "the missing shard healed");
+        coordinator = Coordinator.start(new Coordinator.Config(
+                "c1",
+                List.of(etcd.endpoint()),
+                KEYS.root(),
+                Duration.ofMinutes(10),
+                Duration.ofMillis(200),
+                3,
+                Duration.ofHours(24),
+                Duration.ofSeconds(2)));
+        awaitTrue(
+                () -> healQueueEmpty() && segment("failed-write").getMissingShardsCount() == 0,
+                "the missing shard healed");
         assertEquals(node, segment("failed-write").getNodeIds(slot), "written to the node that had failed it");
         assertTrue(Files.exists(shardFile(Integer.parseInt(node.substring(5)), seg.getShardSet() + "." + slot)));
         assertArrayEquals(body, get("failed-write"));
@@ -151,15 +187,28 @@ class HealerTest {
         int victim = 2;
         Path file = shardFile(Integer.parseInt(seg.getNodeIds(victim).substring(5)), seg.getShardSet() + "." + victim);
         flipByte(file);
-        meta.queueHeal(HealRecord.newBuilder().setBucket("b").setKey("rot").setShardSet(seg.getShardSet()).addShards(victim)
-                .setReason("test").build());
-        coordinator = Coordinator.start(new Coordinator.Config("c1", List.of(etcd.endpoint()), KEYS.root(),
-                Duration.ofMinutes(10), Duration.ofMillis(200), 3, Duration.ofHours(24), Duration.ofSeconds(2)));
+        meta.queueHeal(HealRecord.newBuilder()
+                .setBucket("b")
+                .setKey("rot")
+                .setShardSet(seg.getShardSet())
+                .addShards(victim)
+                .setReason("test")
+                .build());
+        coordinator = Coordinator.start(new Coordinator.Config(
+                "c1",
+                List.of(etcd.endpoint()),
+                KEYS.root(),
+                Duration.ofMinutes(10),
+                Duration.ofMillis(200),
+                3,
+                Duration.ofHours(24),
+                Duration.ofSeconds(2)));
         awaitTrue(() -> healQueueEmpty(), "heal record processed");
         assertEquals(seg.getNodeIds(victim), segment("rot").getNodeIds(victim), "rewritten on the same node");
         // The other data shards can now go: the rewritten shard must be good.
         for (int i = 0; i < 4; i++) {
-            if (i != victim) nodes.get(Integer.parseInt(seg.getNodeIds(i).substring(5))).close();
+            if (i != victim)
+                nodes.get(Integer.parseInt(seg.getNodeIds(i).substring(5))).close();
             if (i == 1) break;
         }
         assertArrayEquals(body, get("rot"));
@@ -174,12 +223,19 @@ class HealerTest {
         flipByte(shardFile(victimNode, seg.getShardSet() + "." + victim));
 
         // a part of an upload in progress, and a shard set no record references (a failed PUT's)
-        meta.createUpload(UploadRecord.newBuilder().setUploadId("up-1").setBucket("b").setKey("big")
-                .setInitiatedUnixMs(System.currentTimeMillis()).build());
+        meta.createUpload(UploadRecord.newBuilder()
+                .setUploadId("up-1")
+                .setBucket("b")
+                .setKey("big")
+                .setInitiatedUnixMs(System.currentTimeMillis())
+                .build());
         byte[] partBody = new byte[1_200_000];
         new Random(8).nextBytes(partBody);
         Segment part = data.write(new ByteArrayInputStream(partBody));
-        assertTrue(meta.putPart("b", "up-1", PartRecord.newBuilder().setPartNumber(1).setSegment(part).build()));
+        assertTrue(meta.putPart(
+                "b",
+                "up-1",
+                PartRecord.newBuilder().setPartNumber(1).setSegment(part).build()));
         assertEquals(1, meta.listUploads("b").size());
         assertEquals(1, meta.getUploadState("b", "up-1").orElseThrow().parts().size());
         int partNode = nodeIndex(part.getNodeIds(4));
@@ -190,14 +246,29 @@ class HealerTest {
         long corrupt = 0;
         for (StorageNode n : nodes) corrupt += n.scrubber().runPass().corrupt();
         assertEquals(3, corrupt);
-        HealRecord queued = HealRecord.parseFrom(meta.client().getKVClient().get(io.etcd.jetcd.ByteSequence.from(
-                KEYS.heal(seg.getShardSet()), java.nio.charset.StandardCharsets.UTF_8)).get().getKvs().get(0).getValue().getBytes());
+        HealRecord queued = HealRecord.parseFrom(meta.client()
+                .getKVClient()
+                .get(io.etcd.jetcd.ByteSequence.from(
+                        KEYS.heal(seg.getShardSet()), java.nio.charset.StandardCharsets.UTF_8))
+                .get()
+                .getKvs()
+                .get(0)
+                .getValue()
+                .getBytes());
         assertEquals("", queued.getBucket());
         assertEquals(List.of(victim), queued.getShardsList());
-        assertTrue(queued.getReason().matches("scrub found corrupt chunk \\d+ on node-" + victimNode), queued.getReason());
+        assertTrue(
+                queued.getReason().matches("scrub found corrupt chunk \\d+ on node-" + victimNode), queued.getReason());
 
-        coordinator = Coordinator.start(new Coordinator.Config("c1", List.of(etcd.endpoint()), KEYS.root(),
-                Duration.ofMinutes(10), Duration.ofMillis(200), 3, Duration.ofHours(24), Duration.ofSeconds(2)));
+        coordinator = Coordinator.start(new Coordinator.Config(
+                "c1",
+                List.of(etcd.endpoint()),
+                KEYS.root(),
+                Duration.ofMinutes(10),
+                Duration.ofMillis(200),
+                3,
+                Duration.ofHours(24),
+                Duration.ofSeconds(2)));
         awaitTrue(() -> healQueueEmpty(), "scrub reports processed");
         assertEquals(seg.getNodeIds(victim), segment("rot").getNodeIds(victim), "rewritten on the same node");
 
@@ -224,8 +295,12 @@ class HealerTest {
         byte[] body = new byte[size];
         new Random(seed).nextBytes(body);
         Segment seg = data.write(new ByteArrayInputStream(body));
-        ObjectRecord rec = ObjectRecord.newBuilder().setVersionId(seg.getShardSet()).setSize(size).setEtag(seg.getMd5Hex())
-                .addSegments(seg).build();
+        ObjectRecord rec = ObjectRecord.newBuilder()
+                .setVersionId(seg.getShardSet())
+                .setSize(size)
+                .setEtag(seg.getMd5Hex())
+                .addSegments(seg)
+                .build();
         meta.putObject("b", key, rec, PutCondition.NONE);
         return body;
     }
@@ -233,7 +308,7 @@ class HealerTest {
     private byte[] get(String key) throws IOException {
         ObjectRecord rec = meta.getObject("b", key).orElseThrow();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        data.read(rec, 0, rec.getSize(), out, (s, i) -> { });
+        data.read(rec, 0, rec.getSize(), out, (s, i) -> {});
         return out.toByteArray();
     }
 
@@ -254,8 +329,18 @@ class HealerTest {
 
     private boolean healQueueEmpty() {
         try {
-            return meta.client().getKVClient().get(io.etcd.jetcd.ByteSequence.from(KEYS.healPrefix(), java.nio.charset.StandardCharsets.UTF_8),
-                io.etcd.jetcd.options.GetOption.builder().isPrefix(true).withCountOnly(true).build()).get().getCount() == 0;
+            return meta.client()
+                            .getKVClient()
+                            .get(
+                                    io.etcd.jetcd.ByteSequence.from(
+                                            KEYS.healPrefix(), java.nio.charset.StandardCharsets.UTF_8),
+                                    io.etcd.jetcd.options.GetOption.builder()
+                                            .isPrefix(true)
+                                            .withCountOnly(true)
+                                            .build())
+                            .get()
+                            .getCount()
+                    == 0;
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -263,7 +348,9 @@ class HealerTest {
 
     private Path shardFile(int node, String shardId) throws IOException {
         try (Stream<Path> s = Files.walk(tmp.resolve("node-" + node).resolve("shards"))) {
-            return s.filter(p -> p.getFileName().toString().equals(shardId)).findFirst().orElseThrow();
+            return s.filter(p -> p.getFileName().toString().equals(shardId))
+                    .findFirst()
+                    .orElseThrow();
         }
     }
 

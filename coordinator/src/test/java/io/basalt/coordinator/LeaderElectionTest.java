@@ -1,16 +1,15 @@
 package io.basalt.coordinator;
 
-import io.basalt.testkit.EtcdProcess;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.basalt.testkit.EtcdProcess;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
-
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 class LeaderElectionTest {
 
@@ -27,8 +26,8 @@ class LeaderElectionTest {
     }
 
     private static Coordinator coordinator(String id, String prefix) {
-        return Coordinator.start(new Coordinator.Config(id, List.of(etcd.endpoint()), prefix,
-                Duration.ofSeconds(300), Duration.ofSeconds(10), 3));
+        return Coordinator.start(new Coordinator.Config(
+                id, List.of(etcd.endpoint()), prefix, Duration.ofSeconds(300), Duration.ofSeconds(10), 3));
     }
 
     @Test

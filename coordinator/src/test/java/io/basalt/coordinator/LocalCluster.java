@@ -1,5 +1,7 @@
 package io.basalt.coordinator;
 
+import static io.basalt.coordinator.LeaderElectionTest.awaitTrue;
+
 import io.basalt.core.cluster.Membership;
 import io.basalt.core.meta.EtcdMetadata;
 import io.basalt.core.meta.EtcdMetadataStore;
@@ -9,13 +11,10 @@ import io.basalt.proto.meta.BucketRecord;
 import io.basalt.storage.StorageNode;
 import io.basalt.storage.StorageNodeConfig;
 import io.basalt.testkit.EtcdProcess;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
-import static io.basalt.coordinator.LeaderElectionTest.awaitTrue;
 
 /**
  * Real etcd and in-process storage nodes on real ports, with the metadata store, membership
@@ -31,6 +30,7 @@ final class LocalCluster implements AutoCloseable {
     final EtcdMetadataStore meta;
     /** The heal and garbage queues and the admin keys, over {@link #meta}'s client. */
     final EtcdMetadata metadata;
+
     final Membership membership;
     final ShardClients clients = new ShardClients();
     private final Path dir;
@@ -67,15 +67,24 @@ final class LocalCluster implements AutoCloseable {
     static List<Path> dataDirs(Path dir, int node, int dirsPerNode) {
         if (dirsPerNode == 1) return List.of(dir.resolve("node-" + node));
         List<Path> dirs = new ArrayList<>();
-        for (int d = 0; d < dirsPerNode; d++) dirs.add(dir.resolve("node-" + node).resolve("d" + d));
+        for (int d = 0; d < dirsPerNode; d++)
+            dirs.add(dir.resolve("node-" + node).resolve("d" + d));
         return dirs;
     }
 
     /** Starts node-N (N = the number of nodes so far) in {@code zone}; it registers in etcd on its own. */
     StorageNode addNode(String zone) throws java.io.IOException {
         int i = nodes.size();
-        StorageNode n = StorageNode.start(new StorageNodeConfig("node-" + i, "127.0.0.1", 0, dataDirs(dir, i, dirsPerNode),
-                etcd.endpoint(), KEYS.root(), Duration.ofSeconds(5)).withZone(zone).withDiskProbeInterval(Duration.ofMillis(200)));
+        StorageNode n = StorageNode.start(new StorageNodeConfig(
+                        "node-" + i,
+                        "127.0.0.1",
+                        0,
+                        dataDirs(dir, i, dirsPerNode),
+                        etcd.endpoint(),
+                        KEYS.root(),
+                        Duration.ofSeconds(5))
+                .withZone(zone)
+                .withDiskProbeInterval(Duration.ofMillis(200)));
         nodes.add(n);
         return n;
     }

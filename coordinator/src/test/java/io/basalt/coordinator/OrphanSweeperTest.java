@@ -1,5 +1,7 @@
 package io.basalt.coordinator;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.basalt.core.cluster.Membership;
 import io.basalt.core.data.DataPath;
 import io.basalt.core.meta.EtcdMetadataStore;
@@ -10,11 +12,6 @@ import io.basalt.proto.meta.ErasureLayout;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.Segment;
 import io.basalt.testkit.EtcdProcess;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,9 +20,10 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-
-import static io.basalt.coordinator.LeaderElectionTest.awaitTrue;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Shards a gateway wrote but never committed (it was killed between the two) are found and
@@ -34,10 +32,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class OrphanSweeperTest {
 
     static final Keys KEYS = LocalCluster.KEYS;
-    static final ErasureLayout LAYOUT = ErasureLayout.newBuilder().setK(4).setM(2).setBlockSize(64 << 10).build();
+    static final ErasureLayout LAYOUT =
+            ErasureLayout.newBuilder().setK(4).setM(2).setBlockSize(64 << 10).build();
 
     @TempDir
     Path tmp;
+
     LocalCluster local;
     EtcdProcess etcd;
     EtcdMetadataStore meta;
@@ -65,21 +65,40 @@ class OrphanSweeperTest {
         Set<String> kept = new TreeSet<>();
         for (int i = 0; i < 3; i++) {
             Segment seg = data.write(new ByteArrayInputStream(bytes(r, 200_000)));
-            meta.putObject("b", "k" + i, ObjectRecord.newBuilder().setVersionId(seg.getShardSet()).addSegments(seg).build(),
+            meta.putObject(
+                    "b",
+                    "k" + i,
+                    ObjectRecord.newBuilder()
+                            .setVersionId(seg.getShardSet())
+                            .addSegments(seg)
+                            .build(),
                     PutCondition.NONE);
             kept.add(seg.getShardSet());
         }
         // Overwriting k0 queues its first version as garbage: that is the GC's to delete, later.
         Segment replacement = data.write(new ByteArrayInputStream(bytes(r, 1000)));
-        meta.putObject("b", "k0", ObjectRecord.newBuilder().setVersionId(replacement.getShardSet()).addSegments(replacement).build(),
+        meta.putObject(
+                "b",
+                "k0",
+                ObjectRecord.newBuilder()
+                        .setVersionId(replacement.getShardSet())
+                        .addSegments(replacement)
+                        .build(),
                 PutCondition.NONE);
         kept.add(replacement.getShardSet());
         Set<String> orphans = new TreeSet<>();
-        for (int i = 0; i < 2; i++) orphans.add(data.write(new ByteArrayInputStream(bytes(r, 150_000))).getShardSet());
+        for (int i = 0; i < 2; i++)
+            orphans.add(data.write(new ByteArrayInputStream(bytes(r, 150_000))).getShardSet());
         Thread.sleep(5); // shards strictly older than the sweep's cutoff
 
-        try (OrphanSweeper sweeper = new OrphanSweeper(meta, local.metadata.heals(), local.metadata.garbage(), membership, clients,
-                Duration.ZERO, Duration.ofHours(1))) {
+        try (OrphanSweeper sweeper = new OrphanSweeper(
+                meta,
+                local.metadata.heals(),
+                local.metadata.garbage(),
+                membership,
+                clients,
+                Duration.ZERO,
+                Duration.ofHours(1))) {
             long sweepTime = System.currentTimeMillis();
             int deleted = sweeper.sweep(sweepTime);
             assertEquals(12, deleted, "2 orphan shard sets x 6 shards");
@@ -92,26 +111,45 @@ class OrphanSweeperTest {
     void queuesShardsMissingFromTheirNodeForHealing() throws Exception {
         DataPath data = new DataPath(membership, clients, LAYOUT, 0, 10_000);
         Segment seg = data.write(new ByteArrayInputStream(bytes(new Random(2), 300_000)));
-        meta.putObject("b", "lost", ObjectRecord.newBuilder().setVersionId(seg.getShardSet()).addSegments(seg).build(),
+        meta.putObject(
+                "b",
+                "lost",
+                ObjectRecord.newBuilder()
+                        .setVersionId(seg.getShardSet())
+                        .addSegments(seg)
+                        .build(),
                 PutCondition.NONE);
         // a parity shard's file disappears: no read would ever notice
         String node = seg.getNodeIds(5);
         String shardId = seg.getShardSet() + ".5";
         Path file;
         try (Stream<Path> s = Files.walk(tmp.resolve(node).resolve("shards"))) {
-            file = s.filter(p -> p.getFileName().toString().equals(shardId)).findFirst().orElseThrow();
+            file = s.filter(p -> p.getFileName().toString().equals(shardId))
+                    .findFirst()
+                    .orElseThrow();
         }
         Files.delete(file);
 
-        try (OrphanSweeper sweeper = new OrphanSweeper(meta, local.metadata.heals(), local.metadata.garbage(), membership, clients,
-                Duration.ofHours(1), Duration.ofHours(1))) {
+        try (OrphanSweeper sweeper = new OrphanSweeper(
+                meta,
+                local.metadata.heals(),
+                local.metadata.garbage(),
+                membership,
+                clients,
+                Duration.ofHours(1),
+                Duration.ofHours(1))) {
             long now = System.currentTimeMillis();
             assertEquals(0, sweeper.sweep(now), "nothing is old enough to be an orphan");
         }
-        var kv = meta.client().getKVClient().get(io.etcd.jetcd.ByteSequence.from(KEYS.heal(seg.getShardSet()),
-                java.nio.charset.StandardCharsets.UTF_8)).get(10, java.util.concurrent.TimeUnit.SECONDS).getKvs();
+        var kv = meta.client()
+                .getKVClient()
+                .get(io.etcd.jetcd.ByteSequence.from(
+                        KEYS.heal(seg.getShardSet()), java.nio.charset.StandardCharsets.UTF_8))
+                .get(10, java.util.concurrent.TimeUnit.SECONDS)
+                .getKvs();
         assertEquals(1, kv.size(), "a heal record for the segment");
-        io.basalt.proto.meta.HealRecord h = io.basalt.proto.meta.HealRecord.parseFrom(kv.get(0).getValue().getBytes());
+        io.basalt.proto.meta.HealRecord h =
+                io.basalt.proto.meta.HealRecord.parseFrom(kv.get(0).getValue().getBytes());
         assertEquals("b", h.getBucket());
         assertEquals("lost", h.getKey());
         assertEquals(java.util.List.of(5), h.getShardsList());

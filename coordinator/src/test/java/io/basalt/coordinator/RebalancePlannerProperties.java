@@ -1,10 +1,10 @@
 package io.basalt.coordinator;
 
-import io.basalt.core.placement.Placement;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.basalt.core.placement.Placement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -12,10 +12,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
 
 /**
  * {@link RebalancePlanner} on random clusters: its moves, applied in order, never put two shards
@@ -27,9 +26,11 @@ class RebalancePlannerProperties {
     static final long CAPACITY = 1_000_000;
 
     /** A random cluster: nodes of equal capacity in {@code zoneCount} zones (0: unlabelled), segments on distinct nodes. */
-    record Cluster(List<RebalancePlanner.Node> nodes, List<RebalancePlanner.Placed> segments, Map<String, String> zones,
-                   long maxShard) {
-    }
+    record Cluster(
+            List<RebalancePlanner.Node> nodes,
+            List<RebalancePlanner.Placed> segments,
+            Map<String, String> zones,
+            long maxShard) {}
 
     static Cluster cluster(long seed, int nodeCount, int zoneCount, int segmentCount, int emptyNodes) {
         Random r = new Random(seed);
@@ -41,7 +42,9 @@ class RebalancePlannerProperties {
             zones.put("n" + i, zone);
         }
         // The last nodes were just added: they hold nothing yet.
-        List<String> old = nodes.subList(0, Math.max(2, nodeCount - emptyNodes)).stream().map(RebalancePlanner.Node::id).toList();
+        List<String> old = nodes.subList(0, Math.max(2, nodeCount - emptyNodes)).stream()
+                .map(RebalancePlanner.Node::id)
+                .toList();
         List<RebalancePlanner.Placed> segments = new ArrayList<>();
         long maxShard = 0;
         for (int s = 0; s < segmentCount; s++) {
@@ -56,13 +59,16 @@ class RebalancePlannerProperties {
     }
 
     @Property(tries = 300)
-    void movesKeepNodesDistinctAndZonesSpreadAndNeverRaiseImbalance(@ForAll long seed, @ForAll @IntRange(min = 3, max = 10) int nodeCount,
-                                                                   @ForAll @IntRange(min = 0, max = 4) int zoneCount,
-                                                                   @ForAll @IntRange(min = 0, max = 80) int segmentCount,
-                                                                   @ForAll @IntRange(min = 0, max = 3) int emptyNodes,
-                                                                   @ForAll @IntRange(min = 0, max = 10) int tolerancePoints) {
+    void movesKeepNodesDistinctAndZonesSpreadAndNeverRaiseImbalance(
+            @ForAll long seed,
+            @ForAll @IntRange(min = 3, max = 10) int nodeCount,
+            @ForAll @IntRange(min = 0, max = 4) int zoneCount,
+            @ForAll @IntRange(min = 0, max = 80) int segmentCount,
+            @ForAll @IntRange(min = 0, max = 3) int emptyNodes,
+            @ForAll @IntRange(min = 0, max = 10) int tolerancePoints) {
         Cluster c = cluster(seed, nodeCount, zoneCount, segmentCount, emptyNodes);
-        List<RebalancePlanner.Move> moves = RebalancePlanner.plan(c.nodes(), c.segments(), c.zones(), tolerancePoints / 100.0);
+        List<RebalancePlanner.Move> moves =
+                RebalancePlanner.plan(c.nodes(), c.segments(), c.zones(), tolerancePoints / 100.0);
         Map<String, List<String>> placement = placements(c);
         double before = sumOfSquares(used(c, placement));
         for (RebalancePlanner.Move m : moves) {
@@ -71,25 +77,32 @@ class RebalancePlannerProperties {
             assertNotEquals(m.from(), m.to());
             assertTrue(!nodes.contains(m.to()), m.to() + " already holds a shard of " + m.shardSet());
             List<String> otherZones = new ArrayList<>();
-            for (int i = 0; i < nodes.size(); i++) if (i != m.shard()) otherZones.add(c.zones().get(nodes.get(i)));
-            assertTrue(Placement.keepsSpread(otherZones, c.zones().get(m.from()), c.zones().get(m.to())), "zone spread kept");
+            for (int i = 0; i < nodes.size(); i++)
+                if (i != m.shard()) otherZones.add(c.zones().get(nodes.get(i)));
+            assertTrue(
+                    Placement.keepsSpread(
+                            otherZones, c.zones().get(m.from()), c.zones().get(m.to())),
+                    "zone spread kept");
             nodes.set(m.shard(), m.to());
         }
-        for (List<String> nodes : placement.values()) assertEquals(nodes.size(), new HashSet<>(nodes).size(), "distinct nodes " + nodes);
+        for (List<String> nodes : placement.values())
+            assertEquals(nodes.size(), new HashSet<>(nodes).size(), "distinct nodes " + nodes);
         assertTrue(sumOfSquares(used(c, placement)) <= before, "imbalance never rises");
 
         // Idempotent: planned again from where the moves left off, nothing moves.
         List<RebalancePlanner.Placed> moved = new ArrayList<>();
-        for (RebalancePlanner.Placed p : c.segments()) moved.add(new RebalancePlanner.Placed(p.shardSet(), placement.get(p.shardSet()), p.shardBytes()));
+        for (RebalancePlanner.Placed p : c.segments())
+            moved.add(new RebalancePlanner.Placed(p.shardSet(), placement.get(p.shardSet()), p.shardBytes()));
         assertEquals(List.of(), RebalancePlanner.plan(c.nodes(), moved, c.zones(), tolerancePoints / 100.0));
     }
 
     @Property(tries = 300)
-    void withoutZonesEveryNodeEndsWithinTheToleranceOrWithinTwoShards(@ForAll long seed,
-                                                                      @ForAll @IntRange(min = 3, max = 10) int nodeCount,
-                                                                      @ForAll @IntRange(min = 0, max = 80) int segmentCount,
-                                                                      @ForAll @IntRange(min = 0, max = 3) int emptyNodes,
-                                                                      @ForAll @IntRange(min = 0, max = 10) int tolerancePoints) {
+    void withoutZonesEveryNodeEndsWithinTheToleranceOrWithinTwoShards(
+            @ForAll long seed,
+            @ForAll @IntRange(min = 3, max = 10) int nodeCount,
+            @ForAll @IntRange(min = 0, max = 80) int segmentCount,
+            @ForAll @IntRange(min = 0, max = 3) int emptyNodes,
+            @ForAll @IntRange(min = 0, max = 10) int tolerancePoints) {
         Cluster c = cluster(seed, nodeCount, 0, segmentCount, emptyNodes);
         double tolerance = tolerancePoints / 100.0;
         Map<String, List<String>> placement = placements(c);
@@ -100,7 +113,8 @@ class RebalancePlannerProperties {
         double mean = used.values().stream().mapToLong(Long::longValue).sum() / (double) (CAPACITY * nodeCount);
         // The last move's shard may not fit: a node stays above the band by less than two shards.
         double bound = mean * CAPACITY + Math.max(tolerance * CAPACITY, 2 * c.maxShard());
-        for (var e : used.entrySet()) assertTrue(e.getValue() <= bound + 1e-6, e.getKey() + " holds " + e.getValue() + " > " + bound);
+        for (var e : used.entrySet())
+            assertTrue(e.getValue() <= bound + 1e-6, e.getKey() + " holds " + e.getValue() + " > " + bound);
     }
 
     private static Map<String, List<String>> placements(Cluster c) {
@@ -112,7 +126,8 @@ class RebalancePlannerProperties {
     private static Map<String, Long> used(Cluster c, Map<String, List<String>> placement) {
         Map<String, Long> out = new HashMap<>();
         for (RebalancePlanner.Node n : c.nodes()) out.put(n.id(), 0L);
-        for (RebalancePlanner.Placed p : c.segments()) for (String n : placement.get(p.shardSet())) out.merge(n, p.shardBytes(), Long::sum);
+        for (RebalancePlanner.Placed p : c.segments())
+            for (String n : placement.get(p.shardSet())) out.merge(n, p.shardBytes(), Long::sum);
         return out;
     }
 

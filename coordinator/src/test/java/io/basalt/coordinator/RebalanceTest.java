@@ -1,5 +1,10 @@
 package io.basalt.coordinator;
 
+import static io.basalt.coordinator.LeaderElectionTest.awaitTrue;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.basalt.coordinator.admin.AdminRequests;
 import io.basalt.core.data.DataPath;
 import io.basalt.core.meta.Keys;
@@ -9,11 +14,6 @@ import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.Segment;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.options.GetOption;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -25,21 +25,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-
-import static io.basalt.coordinator.LeaderElectionTest.awaitTrue;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code basalt admin rebalance} after adding an empty node: it gets its share, and nothing more moves. */
 class RebalanceTest {
 
     static final Keys KEYS = LocalCluster.KEYS;
-    static final ErasureLayout LAYOUT = ErasureLayout.newBuilder().setK(4).setM(2).setBlockSize(64 << 10).build();
+    static final ErasureLayout LAYOUT =
+            ErasureLayout.newBuilder().setK(4).setM(2).setBlockSize(64 << 10).build();
     static final int OBJECTS = 14;
 
     @TempDir
     Path tmp;
+
     LocalCluster local;
     DataPath data;
     Coordinator coordinator;
@@ -72,11 +73,22 @@ class RebalanceTest {
         }
         assertTrue(onNewNode, "node-6 received shards of new writes");
         Map<String, List<String>> before = placements();
-        assertEquals(Map.of("node-0", OBJECTS, "node-1", OBJECTS, "node-2", OBJECTS, "node-3", OBJECTS, "node-4", OBJECTS,
-                "node-5", OBJECTS), shardsPerNode(before));
+        assertEquals(
+                Map.of(
+                        "node-0", OBJECTS, "node-1", OBJECTS, "node-2", OBJECTS, "node-3", OBJECTS, "node-4", OBJECTS,
+                        "node-5", OBJECTS),
+                shardsPerNode(before));
 
-        coordinator = Coordinator.start(new Coordinator.Config("c1", List.of(local.etcd.endpoint()), KEYS.root(),
-                Duration.ZERO, Duration.ofMillis(100), 3, Duration.ofHours(24), Duration.ofMinutes(5), 0));
+        coordinator = Coordinator.start(new Coordinator.Config(
+                "c1",
+                List.of(local.etcd.endpoint()),
+                KEYS.root(),
+                Duration.ZERO,
+                Duration.ofMillis(100),
+                3,
+                Duration.ofHours(24),
+                Duration.ofMinutes(5),
+                0));
         AdminRequests.rebalance(local.metadata.admin(), 0);
         awaitTrue(() -> !requestPending(), "rebalance finished");
 
@@ -122,8 +134,15 @@ class RebalanceTest {
 
     private boolean requestPending() {
         try {
-            return local.meta.client().getKVClient().get(ByteSequence.from(KEYS.adminRebalanceRequest(), StandardCharsets.UTF_8),
-                    GetOption.builder().withCountOnly(true).build()).get().getCount() > 0;
+            return local.meta
+                            .client()
+                            .getKVClient()
+                            .get(
+                                    ByteSequence.from(KEYS.adminRebalanceRequest(), StandardCharsets.UTF_8),
+                                    GetOption.builder().withCountOnly(true).build())
+                            .get()
+                            .getCount()
+                    > 0;
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -133,15 +152,23 @@ class RebalanceTest {
         byte[] body = new byte[size];
         new Random(seed).nextBytes(body);
         Segment seg = data.write(new ByteArrayInputStream(body));
-        local.meta.putObject("b", key, ObjectRecord.newBuilder().setVersionId(seg.getShardSet()).setSize(size)
-                .setEtag(seg.getMd5Hex()).addSegments(seg).build(), PutCondition.NONE);
+        local.meta.putObject(
+                "b",
+                key,
+                ObjectRecord.newBuilder()
+                        .setVersionId(seg.getShardSet())
+                        .setSize(size)
+                        .setEtag(seg.getMd5Hex())
+                        .addSegments(seg)
+                        .build(),
+                PutCondition.NONE);
         return body;
     }
 
     private byte[] get(String key) throws IOException {
         ObjectRecord rec = local.meta.getObject("b", key).orElseThrow();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        data.read(rec, 0, rec.getSize(), out, (s, i) -> { });
+        data.read(rec, 0, rec.getSize(), out, (s, i) -> {});
         return out.toByteArray();
     }
 }

@@ -33,9 +33,11 @@ final class Manifests {
 
     /** The files a kustomization lists under resources (files only: the base has no nested bases), as one stream. */
     static String kustomizationText(Path dir) {
-        Map<String, Object> k = map(Yaml.parseAll(read(dir.resolve("kustomization.yaml"))).getFirst(), "kustomization");
+        Map<String, Object> k =
+                map(Yaml.parseAll(read(dir.resolve("kustomization.yaml"))).getFirst(), "kustomization");
         StringBuilder all = new StringBuilder();
-        for (Object r : list(k, "resources")) all.append(read(dir.resolve((String) r))).append("\n---\n");
+        for (Object r : list(k, "resources"))
+            all.append(read(dir.resolve((String) r))).append("\n---\n");
         return all.toString();
     }
 
@@ -50,7 +52,8 @@ final class Manifests {
     Map<String, Object> get(String kind, String name) {
         return objects.stream()
                 .filter(o -> kind.equals(o.get("kind")) && name.equals(str(map(o, "metadata"), "name")))
-                .findFirst().orElseThrow(() -> new AssertionError("no " + kind + " " + name + " in the manifests"));
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no " + kind + " " + name + " in the manifests"));
     }
 
     List<Map<String, Object>> all(String kind) {
@@ -69,7 +72,8 @@ final class Manifests {
     }
 
     /** A container as the kubelet would start it: environment resolved, $(VAR) references expanded. */
-    record Container(Manifests m, Map<String, Object> template, Map<String, Object> spec, Map<String, String> fieldValues) {
+    record Container(
+            Manifests m, Map<String, Object> template, Map<String, Object> spec, Map<String, String> fieldValues) {
 
         private static final Pattern VAR = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)");
 
@@ -108,7 +112,9 @@ final class Manifests {
             List<String> out = new ArrayList<>();
             for (Object a : list(spec, "args")) {
                 String v = expand((String) a, env);
-                assertTrue(!VAR.matcher(v).find(), "unresolved variable in arg " + a + " (Kubernetes would pass it literally)");
+                assertTrue(
+                        !VAR.matcher(v).find(),
+                        "unresolved variable in arg " + a + " (Kubernetes would pass it literally)");
                 out.add(v);
             }
             return out;
@@ -128,7 +134,8 @@ final class Manifests {
         int port(String nameOrNumber) {
             if (nameOrNumber.matches("[0-9]+")) return Integer.parseInt(nameOrNumber);
             for (Object p : list(spec, "ports")) {
-                if (nameOrNumber.equals(str(map(p, "port"), "name"))) return Integer.parseInt(str(map(p, "port"), "containerPort"));
+                if (nameOrNumber.equals(str(map(p, "port"), "name")))
+                    return Integer.parseInt(str(map(p, "port"), "containerPort"));
             }
             throw new AssertionError("container " + spec.get("name") + " has no port named " + nameOrNumber);
         }
@@ -154,14 +161,16 @@ final class Manifests {
         /** Where each volume is mounted, by volume name. */
         Map<String, String> mounts() {
             Map<String, String> out = new LinkedHashMap<>();
-            for (Object v : listOrEmpty(spec, "volumeMounts")) out.put(str(map(v, "mount"), "name"), str(map(v, "mount"), "mountPath"));
+            for (Object v : listOrEmpty(spec, "volumeMounts"))
+                out.put(str(map(v, "mount"), "name"), str(map(v, "mount"), "mountPath"));
             return out;
         }
     }
 
     String secretValue(String secret, String key) {
         Map<String, Object> s = get("Secret", secret);
-        if (s.get("stringData") != null && map(s, "stringData").get(key) != null) return (String) map(s, "stringData").get(key);
+        if (s.get("stringData") != null && map(s, "stringData").get(key) != null)
+            return (String) map(s, "stringData").get(key);
         if (s.get("data") != null && map(s, "data").get(key) != null) {
             return new String(Base64.getDecoder().decode((String) map(s, "data").get(key)), StandardCharsets.UTF_8);
         }

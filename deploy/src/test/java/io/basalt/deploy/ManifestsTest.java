@@ -67,12 +67,18 @@ class ManifestsTest {
             }
         }
         Set<String> listed = new HashSet<>();
-        for (Object r : list(map(Yaml.parseAll(Manifests.read(BASE.resolve("kustomization.yaml"))).getFirst(), "k"), "resources")) {
+        for (Object r : list(
+                map(
+                        Yaml.parseAll(Manifests.read(BASE.resolve("kustomization.yaml")))
+                                .getFirst(),
+                        "k"),
+                "resources")) {
             listed.add((String) r);
         }
         try (Stream<Path> files = Files.list(BASE)) {
             Set<String> present = new HashSet<>(files.map(p -> p.getFileName().toString())
-                    .filter(n -> n.endsWith(".yaml") && !n.equals("kustomization.yaml")).toList());
+                    .filter(n -> n.endsWith(".yaml") && !n.equals("kustomization.yaml"))
+                    .toList());
             assertEquals(present, listed, "base/kustomization.yaml must list every manifest in base/");
         }
     }
@@ -87,8 +93,11 @@ class ManifestsTest {
         breakages.put("containerPort: 9100", "containerPort: 9101"); // node listens elsewhere than declared
         breakages.put("$(POD_NAME).basalt-node.", "$(POD_NAM).basalt-node."); // undefined variable
         breakages.put("prometheus.io/port: \"2381\"", "prometheus.io/port: \"2379\""); // scrape the wrong port
-        breakages.put("            limits:\n              memory: 768Mi", "            limits:\n              memory: 400Mi");
-        breakages.put("- name: s3\n      port: 9000\n      targetPort: s3", "- name: s3\n      port: 9000\n      targetPort: metrics");
+        breakages.put(
+                "            limits:\n              memory: 768Mi", "            limits:\n              memory: 400Mi");
+        breakages.put(
+                "- name: s3\n      port: 9000\n      targetPort: s3",
+                "- name: s3\n      port: 9000\n      targetPort: metrics");
         for (Map.Entry<String, String> b : breakages.entrySet()) {
             int at = base.indexOf(b.getKey());
             assertTrue(at >= 0 && base.indexOf(b.getKey(), at + 1) < 0, "breakage must match once: " + b.getKey());
@@ -103,10 +112,16 @@ class ManifestsTest {
         Manifests m = Manifests.parse(Manifests.kustomizationText(BASE));
         Map<String, Object> svc = m.get("Service", "basalt-gateway");
         String port = String.valueOf(servicePort(svc, "s3"));
-        String overlayNamespace = str(map(Yaml.parseAll(Manifests.read(OVERLAY.resolve("kustomization.yaml"))).getFirst(), "k"), "namespace");
+        String overlayNamespace = str(
+                map(
+                        Yaml.parseAll(Manifests.read(OVERLAY.resolve("kustomization.yaml")))
+                                .getFirst(),
+                        "k"),
+                "namespace");
         String host = "basalt-gateway." + overlayNamespace + ".svc.cluster.local";
 
-        Map<String, Object> values = map(Yaml.parseAll(Manifests.read(K8S.resolve("milvus/values.yaml"))).getFirst(), "values");
+        Map<String, Object> values = map(
+                Yaml.parseAll(Manifests.read(K8S.resolve("milvus/values.yaml"))).getFirst(), "values");
         assertEquals("false", str(map(values, "minio"), "enabled"), "the bundled MinIO must be off");
         Map<String, Object> s3 = map(values, "externalS3");
         assertEquals("true", str(s3, "enabled"));
@@ -117,7 +132,12 @@ class ManifestsTest {
         assertEquals(m.secretValue("basalt-credentials", "access-key"), str(s3, "accessKey"));
         assertEquals(m.secretValue("basalt-credentials", "secret-key"), str(s3, "secretKey"));
 
-        Map<String, Object> minio = map(map(Yaml.parseAll(Manifests.read(K8S.resolve("milvus/milvus.yaml"))).getFirst(), "milvus.yaml"), "minio");
+        Map<String, Object> minio = map(
+                map(
+                        Yaml.parseAll(Manifests.read(K8S.resolve("milvus/milvus.yaml")))
+                                .getFirst(),
+                        "milvus.yaml"),
+                "minio");
         assertEquals(host, str(minio, "address"));
         assertEquals(port, str(minio, "port"));
         assertEquals(str(s3, "accessKey"), str(minio, "accessKeyID"));
@@ -127,8 +147,12 @@ class ManifestsTest {
         }
 
         Manifests job = Manifests.parse(Manifests.read(K8S.resolve("milvus/bucket-job.yaml")));
-        Map<String, Object> c = map(list(map(map(map(job.get("Job", "basalt-milvus-bucket"), "spec"), "template"), "spec"), "containers").getFirst(), "c");
-        assertTrue(((String) list(c, "args").getFirst()).contains("--endpoint-url http://basalt-gateway:" + port + " "));
+        Map<String, Object> c = map(
+                list(map(map(map(job.get("Job", "basalt-milvus-bucket"), "spec"), "template"), "spec"), "containers")
+                        .getFirst(),
+                "c");
+        assertTrue(
+                ((String) list(c, "args").getFirst()).contains("--endpoint-url http://basalt-gateway:" + port + " "));
         for (Object e : list(c, "env")) {
             Object from = map(e, "env").get("valueFrom");
             if (from != null) assertEquals("basalt-credentials", str(map(map(from, "from"), "secretKeyRef"), "name"));
@@ -138,7 +162,9 @@ class ManifestsTest {
     @Test
     void kubectlRendersBaseAndOverlayAndTheOutputPassesTheSameChecks() throws Exception {
         Optional<Path> kubectl = onPath("kubectl");
-        assumeTrue(kubectl.isPresent(), "kubectl is not installed: the manifest files were checked, not kubectl's rendering");
+        assumeTrue(
+                kubectl.isPresent(),
+                "kubectl is not installed: the manifest files were checked, not kubectl's rendering");
         check(Manifests.parse(kustomize(kubectl.get(), BASE)), NAMESPACE);
 
         Manifests overlay = Manifests.parse(kustomize(kubectl.get(), OVERLAY));
@@ -146,9 +172,15 @@ class ManifestsTest {
         assertEquals("basalt", ns);
         check(overlay, ns);
         assertEquals("8", str(map(overlay.get("StatefulSet", "basalt-node"), "spec"), "replicas"));
-        assertEquals("registry.example.com/basalt:0.1.0", overlay.container("Deployment", "basalt-gateway", "gateway",
-                fields("p", ns, "")).spec().get("image"));
-        assertNotEquals("minioadmin", overlay.secretValue("basalt-credentials", "secret-key"), "the overlay replaces the example secret");
+        assertEquals(
+                "registry.example.com/basalt:0.1.0",
+                overlay.container("Deployment", "basalt-gateway", "gateway", fields("p", ns, ""))
+                        .spec()
+                        .get("image"));
+        assertNotEquals(
+                "minioadmin",
+                overlay.secretValue("basalt-credentials", "secret-key"),
+                "the overlay replaces the example secret");
     }
 
     // ------------------------------------------------------------------ the checks
@@ -159,9 +191,15 @@ class ManifestsTest {
         checkStorageNodes(m, ns, etcd, gateway.dataShards() + gateway.parityShards());
         checkCoordinator(m, etcd);
         Set<Object> images = new HashSet<>();
-        images.add(m.container("Deployment", "basalt-gateway", "gateway", fields("p", ns, "")).spec().get("image"));
-        images.add(m.container("StatefulSet", "basalt-node", "storage-node", fields("p", ns, "")).spec().get("image"));
-        images.add(m.container("Deployment", "basalt-coordinator", "coordinator", fields("p", ns, "")).spec().get("image"));
+        images.add(m.container("Deployment", "basalt-gateway", "gateway", fields("p", ns, ""))
+                .spec()
+                .get("image"));
+        images.add(m.container("StatefulSet", "basalt-node", "storage-node", fields("p", ns, ""))
+                .spec()
+                .get("image"));
+        images.add(m.container("Deployment", "basalt-coordinator", "coordinator", fields("p", ns, ""))
+                .spec()
+                .get("image"));
         assertEquals(1, images.size(), "one image runs all three services: " + images);
     }
 
@@ -178,7 +216,8 @@ class ManifestsTest {
         Map<String, String> flags = new HashMap<>();
         for (String a : c.args()) {
             assertTrue(a.startsWith("--") && a.contains("="), "etcd flags are --name=value: " + a);
-            assertEquals(null, flags.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1)), "repeated " + a);
+            assertEquals(
+                    null, flags.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1)), "repeated " + a);
         }
         int client = c.port("client");
         int peer = c.port("peer");
@@ -191,8 +230,14 @@ class ManifestsTest {
         assertEquals("http://0.0.0.0:" + peer, flags.get("listen-peer-urls"));
         assertEquals("http://" + dns + ":" + client, flags.get("advertise-client-urls"));
         assertEquals("http://" + dns + ":" + peer, flags.get("initial-advertise-peer-urls"));
-        assertEquals(String.join(",", IntStream.range(0, replicas).mapToObj(i -> "basalt-etcd-" + i + "=http://basalt-etcd-" + i
-                + "." + svcName + "." + ns + ".svc:" + peer).toList()), flags.get("initial-cluster"),
+        assertEquals(
+                String.join(
+                        ",",
+                        IntStream.range(0, replicas)
+                                .mapToObj(i -> "basalt-etcd-" + i + "=http://basalt-etcd-" + i + "." + svcName + "."
+                                        + ns + ".svc:" + peer)
+                                .toList()),
+                flags.get("initial-cluster"),
                 "--initial-cluster must name every member by its stable DNS name");
         onClaim(c, sts, flags.get("data-dir"));
         int metrics = c.port("metrics");
@@ -200,16 +245,21 @@ class ManifestsTest {
         assertEquals(metrics, c.probePort("livenessProbe", "/health?serializable=true"));
         assertEquals(metrics, c.probePort("readinessProbe", "/health"));
         assertScraped(c, metrics);
-        assertTrue(((String) c.spec().get("image")).matches("[^:]+:v?[0-9]+\\.[0-9]+\\.[0-9]+"), "etcd image pinned to a version");
+        assertTrue(
+                ((String) c.spec().get("image")).matches("[^:]+:v?[0-9]+\\.[0-9]+\\.[0-9]+"),
+                "etcd image pinned to a version");
         assertPdbMaxUnavailableOne(m, "basalt-etcd", c);
         assertHostAntiAffinity(sts, c);
-        return IntStream.range(0, replicas).mapToObj(i -> "http://basalt-etcd-" + i + "." + svcName + ":" + client).toList();
+        return IntStream.range(0, replicas)
+                .mapToObj(i -> "http://basalt-etcd-" + i + "." + svcName + ":" + client)
+                .toList();
     }
 
     static GatewayConfig checkGateway(Manifests m, List<String> etcd) {
         Map<String, Object> dep = m.get("Deployment", "basalt-gateway");
         assertTrue(Integer.parseInt(str(map(dep, "spec"), "replicas")) >= 2, "gateways: 2 or more");
-        Manifests.Container c = m.container("Deployment", "basalt-gateway", "gateway", fields("basalt-gateway-5d9c-x2", "ns", ""));
+        Manifests.Container c =
+                m.container("Deployment", "basalt-gateway", "gateway", fields("basalt-gateway-5d9c-x2", "ns", ""));
         List<String> args = serviceArgs(c, "gateway");
         Map<String, String> env = c.env();
         GatewayConfig cfg = GatewayMain.config(args.toArray(String[]::new), env::get);
@@ -227,7 +277,8 @@ class ManifestsTest {
         assertFalse(args.contains("--access-key") || args.contains("--secret-key"), "credentials on the command line");
         assertFromSecret(c, "BASALT_ACCESS_KEY");
         assertFromSecret(c, "BASALT_SECRET_KEY");
-        assertEquals(Optional.of(env.get("BASALT_SECRET_KEY")), cfg.credentials().secretFor(env.get("BASALT_ACCESS_KEY")));
+        assertEquals(
+                Optional.of(env.get("BASALT_SECRET_KEY")), cfg.credentials().secretFor(env.get("BASALT_ACCESS_KEY")));
         assertMemory(c, "gateway");
         assertPdbMaxUnavailableOne(m, "basalt-gateway", c);
         return cfg;
@@ -236,23 +287,30 @@ class ManifestsTest {
     static void checkStorageNodes(Manifests m, String ns, List<String> etcd, int shardsPerObject) {
         Map<String, Object> sts = m.get("StatefulSet", "basalt-node");
         Map<String, Object> spec = map(sts, "spec");
-        assertTrue(Integer.parseInt(str(spec, "replicas")) >= shardsPerObject, "at least k+m = " + shardsPerObject + " nodes");
+        assertTrue(
+                Integer.parseInt(str(spec, "replicas")) >= shardsPerObject,
+                "at least k+m = " + shardsPerObject + " nodes");
         String svcName = str(spec, "serviceName");
         Map<String, Object> svc = headlessService(m, svcName);
         String pod = "basalt-node-3";
         Manifests.Container c = m.container("StatefulSet", "basalt-node", "storage-node", fields(pod, ns, "zone-a"));
-        StorageNodeConfig cfg = StorageNodeMain.parse(serviceArgs(c, "storage-node").toArray(String[]::new));
+        StorageNodeConfig cfg =
+                StorageNodeMain.parse(serviceArgs(c, "storage-node").toArray(String[]::new));
         assertEquals(pod, cfg.nodeId(), "the node id is the pod's stable name");
         assertAllInterfaces(cfg.host());
         int grpc = c.port("grpc");
         assertEquals(grpc, cfg.port());
         assertEquals(grpc, headlessPort(svc, "grpc", c));
         assertSelects(svc, c);
-        assertEquals(pod + "." + svcName + "." + ns + ".svc:" + grpc, cfg.advertise(), "peers dial the pod's stable DNS name");
+        assertEquals(
+                pod + "." + svcName + "." + ns + ".svc:" + grpc,
+                cfg.advertise(),
+                "peers dial the pod's stable DNS name");
         assertEquals(etcd, Etcd.parseEndpoints(cfg.etcdEndpoint()));
         assertEquals("zone-a", cfg.zone(), "--zone comes from the pod's topology label");
         StorageNodeConfig unlabelled = StorageNodeMain.parse(serviceArgs(
-                m.container("StatefulSet", "basalt-node", "storage-node", fields(pod, ns, "")), "storage-node").toArray(String[]::new));
+                        m.container("StatefulSet", "basalt-node", "storage-node", fields(pod, ns, "")), "storage-node")
+                .toArray(String[]::new));
         assertEquals("", unlabelled.zone(), "without the label the node starts with no zone");
         Set<String> volumes = new HashSet<>();
         for (Path dir : cfg.dataDirs()) {
@@ -282,12 +340,14 @@ class ManifestsTest {
 
     /** What the downward API gives a pod: its name, namespace and (maybe empty) zone label. */
     static Map<String, String> fields(String pod, String ns, String zone) {
-        return Map.of("metadata.name", pod, "metadata.namespace", ns, "metadata.labels['topology.kubernetes.io/zone']", zone);
+        return Map.of(
+                "metadata.name", pod, "metadata.namespace", ns, "metadata.labels['topology.kubernetes.io/zone']", zone);
     }
 
     /** The args after the image entrypoint's service name. */
     static List<String> serviceArgs(Manifests.Container c, String service) {
-        assertEquals(null, c.spec().get("command"), "the image's entrypoint must run (it picks the jar and main class)");
+        assertEquals(
+                null, c.spec().get("command"), "the image's entrypoint must run (it picks the jar and main class)");
         List<String> args = c.args();
         assertEquals(service, args.getFirst(), "first arg names the service");
         return new ArrayList<>(args.subList(1, args.size()));
@@ -315,7 +375,8 @@ class ManifestsTest {
 
     static void assertScraped(Manifests.Container c, int port) {
         assertEquals("true", c.annotations().get("prometheus.io/scrape"));
-        assertEquals(String.valueOf(port), c.annotations().get("prometheus.io/port"), "Prometheus scrapes the metrics port");
+        assertEquals(
+                String.valueOf(port), c.annotations().get("prometheus.io/port"), "Prometheus scrapes the metrics port");
         assertEquals("/metrics", c.annotations().get("prometheus.io/path"));
     }
 
@@ -340,13 +401,17 @@ class ManifestsTest {
         assertNotNull(opts, "BASALT_JAVA_OPTS sets the heap");
         Matcher xmx = Pattern.compile("-Xmx([0-9]+[kKmMgG])").matcher(opts);
         assertTrue(xmx.find(), "no -Xmx in " + opts);
-        assertEquals(ServicesFile.load().get(service + ".heap"), xmx.group(1),
+        assertEquals(
+                ServicesFile.load().get(service + ".heap"),
+                xmx.group(1),
                 service + ": the manifest's heap is not the one of " + ServicesFile.PATH);
         long heap = bytes(xmx.group(1));
         Map<String, Object> res = map(c.spec(), "resources");
         long limit = bytes(str(map(res, "limits"), "memory"));
         long request = bytes(str(map(res, "requests"), "memory"));
-        assertTrue(limit >= 2 * heap + (128L << 20), c.spec().get("name") + ": memory limit " + limit + " too small for -Xmx" + xmx.group(1));
+        assertTrue(
+                limit >= 2 * heap + (128L << 20),
+                c.spec().get("name") + ": memory limit " + limit + " too small for -Xmx" + xmx.group(1));
         assertTrue(request <= limit, "request above limit");
     }
 
@@ -397,7 +462,9 @@ class ManifestsTest {
     static void assertSelects(Map<String, Object> selectorHolder, Manifests.Container c) {
         Map<String, Object> spec = map(selectorHolder, "spec");
         Object sel = spec.get("selector");
-        Map<String, Object> labels = map(sel, "selector").containsKey("matchLabels") ? map(map(sel, "selector"), "matchLabels") : map(sel, "selector");
+        Map<String, Object> labels = map(sel, "selector").containsKey("matchLabels")
+                ? map(map(sel, "selector"), "matchLabels")
+                : map(sel, "selector");
         assertFalse(labels.isEmpty());
         labels.forEach((k, v) -> assertEquals(v, c.podLabels().get(k), "selector " + k + " does not match the pods"));
     }
@@ -409,7 +476,8 @@ class ManifestsTest {
     }
 
     static void assertHostAntiAffinity(Map<String, Object> workload, Manifests.Container c) {
-        Map<String, Object> anti = map(map(map(map(map(workload, "spec"), "template"), "spec"), "affinity"), "podAntiAffinity");
+        Map<String, Object> anti =
+                map(map(map(map(map(workload, "spec"), "template"), "spec"), "affinity"), "podAntiAffinity");
         for (Object t : listOrEmpty(anti, "requiredDuringSchedulingIgnoredDuringExecution")) {
             Map<String, Object> term = map(t, "term");
             if (!"kubernetes.io/hostname".equals(term.get("topologyKey"))) continue;
@@ -423,10 +491,13 @@ class ManifestsTest {
     /** The volume claim template whose mount holds {@code path}. */
     static String onClaim(Manifests.Container c, Map<String, Object> sts, String path) {
         Set<String> claims = new HashSet<>();
-        for (Object t : list(map(sts, "spec"), "volumeClaimTemplates")) claims.add(str(map(map(t, "claim"), "metadata"), "name"));
+        for (Object t : list(map(sts, "spec"), "volumeClaimTemplates"))
+            claims.add(str(map(map(t, "claim"), "metadata"), "name"));
         for (Map.Entry<String, String> mount : c.mounts().entrySet()) {
             if ((path + "/").startsWith(mount.getValue().endsWith("/") ? mount.getValue() : mount.getValue() + "/")) {
-                assertTrue(claims.contains(mount.getKey()), path + " is on volume " + mount.getKey() + ", not a persistent claim");
+                assertTrue(
+                        claims.contains(mount.getKey()),
+                        path + " is on volume " + mount.getKey() + ", not a persistent claim");
                 return mount.getKey();
             }
         }
@@ -442,7 +513,9 @@ class ManifestsTest {
     }
 
     static String kustomize(Path kubectl, Path dir) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(kubectl.toString(), "kustomize", dir.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(kubectl.toString(), "kustomize", dir.toString())
+                .redirectErrorStream(true)
+                .start();
         byte[] out = p.getInputStream().readAllBytes();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "kubectl kustomize did not finish");
         String text = new String(out, StandardCharsets.UTF_8);

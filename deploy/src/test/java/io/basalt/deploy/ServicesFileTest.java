@@ -32,7 +32,8 @@ class ServicesFileTest {
             Method m = Class.forName(main).getMethod("main", String[].class);
             assertTrue(Modifier.isStatic(m.getModifiers()), main + ".main is static");
             String source = main.replace('.', '/') + ".java";
-            assertTrue(Files.isRegularFile(Path.of("..", module, "src/main/java", source)), main + " is not in " + module);
+            assertTrue(
+                    Files.isRegularFile(Path.of("..", module, "src/main/java", source)), main + " is not in " + module);
             String heap = f.get(service + ".heap");
             assertNotNull(heap, service + ".heap");
             assertTrue(heap.matches("[0-9]+[kmg]"), service + ".heap " + heap + " is no -Xmx size");
@@ -42,9 +43,13 @@ class ServicesFileTest {
     @Test
     void theSharedOptionsAreThere() {
         ServicesFile f = ServicesFile.load();
-        assertEquals("-Djava.util.logging.manager=org.apache.logging.log4j.jul.LogManager", f.get("jvm.always"),
+        assertEquals(
+                "-Djava.util.logging.manager=org.apache.logging.log4j.jul.LogManager",
+                f.get("jvm.always"),
                 "every service logs java.util.logging through log4j2");
         assertTrue(f.get("jvm.defaults").contains("-XX:+UseSerialGC"), "jvm.defaults picks the collector");
-        assertTrue(f.get("container.jvm").contains("-XX:+ExitOnOutOfMemoryError"), "a container exits on OOM for a restart");
+        assertTrue(
+                f.get("container.jvm").contains("-XX:+ExitOnOutOfMemoryError"),
+                "a container exits on OOM for a restart");
     }
 }

@@ -16,8 +16,7 @@ import java.util.Map;
 final class Yaml {
 
     /** One line: its indentation and its text without indentation and comment ("" for blank/comment lines). */
-    private record Line(int number, int indent, String text, String raw) {
-    }
+    private record Line(int number, int indent, String text, String raw) {}
 
     private final List<Line> lines = new ArrayList<>();
     private int pos;
@@ -27,8 +26,10 @@ final class Yaml {
             String r = raw.get(i);
             int indent = 0;
             while (indent < r.length() && r.charAt(indent) == ' ') indent++;
-            if (indent < r.length() && r.charAt(indent) == '\t') throw new IllegalArgumentException("tab in line " + (firstNumber + i));
-            lines.add(new Line(firstNumber + i, indent, stripComment(r.substring(indent)).strip(), r));
+            if (indent < r.length() && r.charAt(indent) == '\t')
+                throw new IllegalArgumentException("tab in line " + (firstNumber + i));
+            lines.add(new Line(
+                    firstNumber + i, indent, stripComment(r.substring(indent)).strip(), r));
         }
     }
 
@@ -140,7 +141,8 @@ final class Yaml {
             pos++;
         }
         while (!body.isEmpty() && body.get(body.size() - 1).isEmpty()) body.remove(body.size() - 1);
-        String text = header.startsWith("|") ? String.join("\n", body)
+        String text = header.startsWith("|")
+                ? String.join("\n", body)
                 : String.join("\n", body).replaceAll("(?<!\n)\n(?!\n)", " ").replace("\n\n", "\n");
         return header.endsWith("-") ? text : text + "\n";
     }
@@ -149,7 +151,8 @@ final class Yaml {
         if (s.equals("[]")) return new ArrayList<>();
         if (s.equals("{}")) return new LinkedHashMap<>();
         if (s.startsWith("[")) {
-            if (!s.endsWith("]") || s.indexOf('[', 1) >= 0 || s.contains("{")) throw error(at, "unsupported flow sequence " + s);
+            if (!s.endsWith("]") || s.indexOf('[', 1) >= 0 || s.contains("{"))
+                throw error(at, "unsupported flow sequence " + s);
             List<Object> out = new ArrayList<>();
             for (String item : s.substring(1, s.length() - 1).split(",")) out.add(unquote(at, item.strip()));
             return out;
@@ -176,12 +179,13 @@ final class Yaml {
                     continue;
                 }
                 char e = s.charAt(++i);
-                b.append(switch (e) {
-                    case 'n' -> '\n';
-                    case 't' -> '\t';
-                    case '"', '\\', '/' -> e;
-                    default -> throw error(at, "unsupported escape \\" + e);
-                });
+                b.append(
+                        switch (e) {
+                            case 'n' -> '\n';
+                            case 't' -> '\t';
+                            case '"', '\\', '/' -> e;
+                            default -> throw error(at, "unsupported escape \\" + e);
+                        });
             }
             return b.toString();
         }
@@ -196,8 +200,11 @@ final class Yaml {
     private static int keyEnd(String text) {
         if (text.startsWith("\"") || text.startsWith("'")) {
             int close = text.indexOf(text.charAt(0), 1);
-            return close > 0 && text.startsWith(":", close + 1)
-                    && (close + 2 == text.length() || text.charAt(close + 2) == ' ') ? close + 1 : -1;
+            return close > 0
+                            && text.startsWith(":", close + 1)
+                            && (close + 2 == text.length() || text.charAt(close + 2) == ' ')
+                    ? close + 1
+                    : -1;
         }
         if (text.startsWith("[") || text.startsWith("{")) return -1;
         for (int i = 0; i < text.length(); i++) {

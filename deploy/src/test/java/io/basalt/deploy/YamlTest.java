@@ -13,7 +13,8 @@ class YamlTest {
 
     @Test
     void readsKubernetesStyleDocuments() {
-        String text = String.join("\n",
+        String text = String.join(
+                "\n",
                 "# leading comment",
                 "apiVersion: v1",
                 "metadata:",
@@ -22,7 +23,7 @@ class YamlTest {
                 "    'single': 'it''s'",
                 "spec:",
                 "  containers:",
-                "  - name: a",              // list at its key's indentation (kubectl's style)
+                "  - name: a", // list at its key's indentation (kubectl's style)
                 "    args:",
                 "    - --listen",
                 "    - 0.0.0.0:9000",
@@ -46,12 +47,17 @@ class YamlTest {
         List<Object> docs = Yaml.parseAll(text);
         assertEquals(2, docs.size());
         Map<String, Object> first = m(docs.get(0));
-        assertEquals(Map.of("prometheus.io/port", "9090", "single", "it's"), m(m(first.get("metadata")).get("annotations")));
+        assertEquals(
+                Map.of("prometheus.io/port", "9090", "single", "it's"),
+                m(m(first.get("metadata")).get("annotations")));
         List<?> containers = (List<?>) m(first.get("spec")).get("containers");
-        assertEquals(List.of("--listen", "0.0.0.0:9000", "http://x#frag"), m(containers.get(0)).get("args"));
+        assertEquals(
+                List.of("--listen", "0.0.0.0:9000", "http://x#frag"),
+                m(containers.get(0)).get("args"));
         assertEquals(Map.of(), m(containers.get(0)).get("resources"));
         assertEquals(List.of("grpc", "metrics"), m(containers.get(0)).get("ports"));
-        assertEquals("line one # not a comment\n\nline three", m(containers.get(1)).get("script"));
+        assertEquals(
+                "line one # not a comment\n\nline three", m(containers.get(1)).get("script"));
         assertEquals(List.of("a b"), m(containers.get(1)).get("folded"));
         assertEquals(null, m(first.get("spec")).get("empty"));
         Map<String, Object> second = new LinkedHashMap<>();
@@ -62,8 +68,15 @@ class YamlTest {
 
     @Test
     void refusesWhatItDoesNotUnderstand() {
-        for (String bad : List.of("a: &anchor x", "a: {b: c}", "a: 1\n  b: 2", "a:\n\t- x", "a: 1\na: 2", "a: \"open",
-                "- a\nb: c", "a: [x, [y]]")) {
+        for (String bad : List.of(
+                "a: &anchor x",
+                "a: {b: c}",
+                "a: 1\n  b: 2",
+                "a:\n\t- x",
+                "a: 1\na: 2",
+                "a: \"open",
+                "- a\nb: c",
+                "a: [x, [y]]")) {
             assertThrows(IllegalArgumentException.class, () -> Yaml.parseAll(bad), Arrays.toString(bad.split("\n")));
         }
     }

@@ -19,12 +19,11 @@ import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.handlers.BlockingHandler;
 import io.undertow.server.handlers.GracefulShutdownHandler;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /** A running S3 gateway: Undertow in front, etcd and the storage nodes behind. */
 public final class Gateway implements AutoCloseable {
@@ -41,8 +40,15 @@ public final class Gateway implements AutoCloseable {
     private final Duration shutdownGrace;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private Gateway(Undertow server, GracefulShutdownHandler inFlight, Duration shutdownGrace, ClusterMetadata metadata,
-                    Membership membership, ShardClients clients, GatewayMetrics metrics, MetricsServer metricsServer) {
+    private Gateway(
+            Undertow server,
+            GracefulShutdownHandler inFlight,
+            Duration shutdownGrace,
+            ClusterMetadata metadata,
+            Membership membership,
+            ShardClients clients,
+            GatewayMetrics metrics,
+            MetricsServer metricsServer) {
         this.server = server;
         this.inFlight = inFlight;
         this.shutdownGrace = shutdownGrace;
@@ -60,14 +66,24 @@ public final class Gateway implements AutoCloseable {
         Membership membership = Membership.start(metadata.nodes(), metadata.admin());
         ShardClients clients = new ShardClients();
         ErasureLayout layout = ErasureLayout.newBuilder()
-                .setK(cfg.dataShards()).setM(cfg.parityShards()).setBlockSize(cfg.blockSize()).build();
+                .setK(cfg.dataShards())
+                .setM(cfg.parityShards())
+                .setBlockSize(cfg.blockSize())
+                .build();
         DataPath data = new DataPath(membership, clients, layout, cfg.writeQuorum(), cfg.ioTimeoutMs());
         AdminInfoHandler admin = new AdminInfoHandler(membership, metadata::clusterId);
         GatewayMetrics metrics = new GatewayMetrics();
-        metrics.registry.gauge("basalt_gateway_live_nodes", "Storage nodes this gateway sees live.",
+        metrics.registry.gauge(
+                "basalt_gateway_live_nodes",
+                "Storage nodes this gateway sees live.",
                 () -> membership.live().size());
-        S3Router router = new S3Router(new S3Context(meta, data, cfg.minPartSize()), new SigV4(cfg.credentials(), Clock.systemUTC()),
-                "basalt", cfg.domain(), admin, metrics);
+        S3Router router = new S3Router(
+                new S3Context(meta, data, cfg.minPartSize()),
+                new SigV4(cfg.credentials(), Clock.systemUTC()),
+                "basalt",
+                cfg.domain(),
+                admin,
+                metrics);
         Health health = new Health(meta, membership, data.writeQuorum());
         HttpHandler s3 = new BlockingHandler(router);
         // Counts requests in flight so a stopping gateway can let them finish (see close).
@@ -107,9 +123,15 @@ public final class Gateway implements AutoCloseable {
                 throw new IllegalStateException("cannot serve metrics on " + cfg.metricsListen(), e);
             }
         }
-        Gateway g = new Gateway(server, root, cfg.shutdownGrace(), metadata, membership, clients, metrics, metricsServer);
-        log.info("S3 gateway listening on http://{}:{} (erasure {}+{}, block {} bytes)", cfg.host(), g.port(),
-                cfg.dataShards(), cfg.parityShards(), cfg.blockSize());
+        Gateway g =
+                new Gateway(server, root, cfg.shutdownGrace(), metadata, membership, clients, metrics, metricsServer);
+        log.info(
+                "S3 gateway listening on http://{}:{} (erasure {}+{}, block {} bytes)",
+                cfg.host(),
+                g.port(),
+                cfg.dataShards(),
+                cfg.parityShards(),
+                cfg.blockSize());
         return g;
     }
 

@@ -1,7 +1,6 @@
 package io.basalt.gateway;
 
 import io.basalt.gateway.auth.Credentials;
-
 import java.util.List;
 
 /**
@@ -16,10 +15,22 @@ import java.util.List;
  * {@code shutdownGrace} is how long a stopping gateway lets requests in flight finish (new ones get
  * 503, which clients retry elsewhere); zero cuts them at once.
  */
-public record GatewayConfig(String host, int port, List<String> etcdEndpoints, String etcdPrefix,
-                            int dataShards, int parityShards, int blockSize, Credentials credentials,
-                            int workerThreads, long ioTimeoutMs, long minPartSize, String domain, String metricsListen,
-                            int writeQuorum, java.time.Duration shutdownGrace) {
+public record GatewayConfig(
+        String host,
+        int port,
+        List<String> etcdEndpoints,
+        String etcdPrefix,
+        int dataShards,
+        int parityShards,
+        int blockSize,
+        Credentials credentials,
+        int workerThreads,
+        long ioTimeoutMs,
+        long minPartSize,
+        String domain,
+        String metricsListen,
+        int writeQuorum,
+        java.time.Duration shutdownGrace) {
 
     public GatewayConfig {
         if (writeQuorum != 0 && (writeQuorum < dataShards || writeQuorum > dataShards + parityShards)) {
@@ -31,48 +42,167 @@ public record GatewayConfig(String host, int port, List<String> etcdEndpoints, S
         }
     }
 
-    public GatewayConfig(String host, int port, List<String> etcdEndpoints, String etcdPrefix,
-                         int dataShards, int parityShards, int blockSize, Credentials credentials,
-                         int workerThreads, long ioTimeoutMs, long minPartSize, String domain) {
-        this(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials, workerThreads,
-                ioTimeoutMs, minPartSize, domain, null, 0, java.time.Duration.ZERO);
+    public GatewayConfig(
+            String host,
+            int port,
+            List<String> etcdEndpoints,
+            String etcdPrefix,
+            int dataShards,
+            int parityShards,
+            int blockSize,
+            Credentials credentials,
+            int workerThreads,
+            long ioTimeoutMs,
+            long minPartSize,
+            String domain) {
+        this(
+                host,
+                port,
+                etcdEndpoints,
+                etcdPrefix,
+                dataShards,
+                parityShards,
+                blockSize,
+                credentials,
+                workerThreads,
+                ioTimeoutMs,
+                minPartSize,
+                domain,
+                null,
+                0,
+                java.time.Duration.ZERO);
     }
 
     public static final int DEFAULT_BLOCK_SIZE = 1 << 20;
     public static final long S3_MIN_PART_SIZE = 5L << 20;
 
     public static GatewayConfig local(int port, String etcdEndpoint, int k, int m) {
-        return new GatewayConfig("127.0.0.1", port, List.of(etcdEndpoint), "/basalt/", k, m, DEFAULT_BLOCK_SIZE,
-                Credentials.single("minioadmin", "minioadmin"), 64, 30_000, S3_MIN_PART_SIZE, null);
+        return new GatewayConfig(
+                "127.0.0.1",
+                port,
+                List.of(etcdEndpoint),
+                "/basalt/",
+                k,
+                m,
+                DEFAULT_BLOCK_SIZE,
+                Credentials.single("minioadmin", "minioadmin"),
+                64,
+                30_000,
+                S3_MIN_PART_SIZE,
+                null);
     }
 
     public GatewayConfig withIoTimeoutMs(long ms) {
-        return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ms, minPartSize, domain, metricsListen, writeQuorum, shutdownGrace);
+        return new GatewayConfig(
+                host,
+                port,
+                etcdEndpoints,
+                etcdPrefix,
+                dataShards,
+                parityShards,
+                blockSize,
+                credentials,
+                workerThreads,
+                ms,
+                minPartSize,
+                domain,
+                metricsListen,
+                writeQuorum,
+                shutdownGrace);
     }
 
     public GatewayConfig withMinPartSize(long bytes) {
-        return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ioTimeoutMs, bytes, domain, metricsListen, writeQuorum, shutdownGrace);
+        return new GatewayConfig(
+                host,
+                port,
+                etcdEndpoints,
+                etcdPrefix,
+                dataShards,
+                parityShards,
+                blockSize,
+                credentials,
+                workerThreads,
+                ioTimeoutMs,
+                bytes,
+                domain,
+                metricsListen,
+                writeQuorum,
+                shutdownGrace);
     }
 
     public GatewayConfig withMetricsListen(String hostPort) {
-        return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ioTimeoutMs, minPartSize, domain, hostPort, writeQuorum, shutdownGrace);
+        return new GatewayConfig(
+                host,
+                port,
+                etcdEndpoints,
+                etcdPrefix,
+                dataShards,
+                parityShards,
+                blockSize,
+                credentials,
+                workerThreads,
+                ioTimeoutMs,
+                minPartSize,
+                domain,
+                hostPort,
+                writeQuorum,
+                shutdownGrace);
     }
 
     public GatewayConfig withDomain(String d) {
-        return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ioTimeoutMs, minPartSize, d, metricsListen, writeQuorum, shutdownGrace);
+        return new GatewayConfig(
+                host,
+                port,
+                etcdEndpoints,
+                etcdPrefix,
+                dataShards,
+                parityShards,
+                blockSize,
+                credentials,
+                workerThreads,
+                ioTimeoutMs,
+                minPartSize,
+                d,
+                metricsListen,
+                writeQuorum,
+                shutdownGrace);
     }
 
     public GatewayConfig withWriteQuorum(int q) {
-        return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ioTimeoutMs, minPartSize, domain, metricsListen, q, shutdownGrace);
+        return new GatewayConfig(
+                host,
+                port,
+                etcdEndpoints,
+                etcdPrefix,
+                dataShards,
+                parityShards,
+                blockSize,
+                credentials,
+                workerThreads,
+                ioTimeoutMs,
+                minPartSize,
+                domain,
+                metricsListen,
+                q,
+                shutdownGrace);
     }
 
     public GatewayConfig withShutdownGrace(java.time.Duration grace) {
-        return new GatewayConfig(host, port, etcdEndpoints, etcdPrefix, dataShards, parityShards, blockSize, credentials,
-                workerThreads, ioTimeoutMs, minPartSize, domain, metricsListen, writeQuorum, grace);
+        return new GatewayConfig(
+                host,
+                port,
+                etcdEndpoints,
+                etcdPrefix,
+                dataShards,
+                parityShards,
+                blockSize,
+                credentials,
+                workerThreads,
+                ioTimeoutMs,
+                minPartSize,
+                domain,
+                metricsListen,
+                writeQuorum,
+                grace);
     }
 }

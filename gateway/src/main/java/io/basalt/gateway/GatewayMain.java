@@ -2,13 +2,12 @@ package io.basalt.gateway;
 
 import io.basalt.core.meta.Etcd;
 import io.basalt.gateway.auth.Credentials;
-import org.apache.logging.log4j.LogManager;
-
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.UnaryOperator;
+import org.apache.logging.log4j.LogManager;
 
 /**
  * {@code GatewayMain --listen HOST:PORT --etcd URL[,URL] [--etcd-prefix /basalt/] [--ec K+M]
@@ -22,15 +21,27 @@ import java.util.function.UnaryOperator;
  */
 public final class GatewayMain {
 
-    private static final String USAGE = "usage: GatewayMain --listen HOST:PORT --etcd URL[,URL] [--etcd-prefix /basalt/]"
-            + " [--ec K+M] [--access-key A --secret-key S] [--block-size BYTES] [--workers N] [--io-timeout-ms MS]"
-            + " [--domain D] [--metrics-listen HOST:PORT] [--write-quorum N] [--shutdown-grace-seconds S]";
+    private static final String USAGE =
+            "usage: GatewayMain --listen HOST:PORT --etcd URL[,URL] [--etcd-prefix /basalt/]"
+                    + " [--ec K+M] [--access-key A --secret-key S] [--block-size BYTES] [--workers N] [--io-timeout-ms MS]"
+                    + " [--domain D] [--metrics-listen HOST:PORT] [--write-quorum N] [--shutdown-grace-seconds S]";
     // a misspelt flag is refused rather than silently ignored (deployment manifests are checked against this)
-    private static final List<String> FLAGS = List.of("listen", "etcd", "etcd-prefix", "ec", "access-key", "secret-key",
-            "block-size", "workers", "io-timeout-ms", "domain", "metrics-listen", "write-quorum", "shutdown-grace-seconds");
+    private static final List<String> FLAGS = List.of(
+            "listen",
+            "etcd",
+            "etcd-prefix",
+            "ec",
+            "access-key",
+            "secret-key",
+            "block-size",
+            "workers",
+            "io-timeout-ms",
+            "domain",
+            "metrics-listen",
+            "write-quorum",
+            "shutdown-grace-seconds");
 
-    private GatewayMain() {
-    }
+    private GatewayMain() {}
 
     public static void main(String[] args) throws InterruptedException {
         GatewayConfig cfg;
@@ -44,12 +55,15 @@ public final class GatewayMain {
         }
         Gateway gateway = Gateway.start(cfg);
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LogManager.getLogger(GatewayMain.class).info("gateway stopping");
-            gateway.close();
-            stopped.countDown();
-            LogManager.shutdown(); // log4j's own hook is disabled so these last lines are logged
-        }, "shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            LogManager.getLogger(GatewayMain.class).info("gateway stopping");
+                            gateway.close();
+                            stopped.countDown();
+                            LogManager.shutdown(); // log4j's own hook is disabled so these last lines are logged
+                        },
+                        "shutdown"));
         stopped.await();
     }
 
@@ -65,15 +79,18 @@ public final class GatewayMain {
         int colon = listen.lastIndexOf(':');
         if (colon <= 0) throw new IllegalArgumentException("--listen must be HOST:PORT, got " + listen);
         String ec = flags.getOrDefault("ec", "4+2");
-        if (!ec.matches("[1-9][0-9]*\\+[0-9]+")) throw new IllegalArgumentException("--ec must be K+M, e.g. 4+2, got " + ec);
+        if (!ec.matches("[1-9][0-9]*\\+[0-9]+"))
+            throw new IllegalArgumentException("--ec must be K+M, e.g. 4+2, got " + ec);
         String[] km = ec.split("\\+");
         String access = flags.getOrDefault("access-key", env(env, "BASALT_ACCESS_KEY", "minioadmin"));
         String secret = flags.getOrDefault("secret-key", env(env, "BASALT_SECRET_KEY", "minioadmin"));
         return new GatewayConfig(
-                listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1)),
+                listen.substring(0, colon),
+                Integer.parseInt(listen.substring(colon + 1)),
                 Etcd.parseEndpoints(flags.getOrDefault("etcd", "http://127.0.0.1:2379")),
                 flags.getOrDefault("etcd-prefix", "/basalt/"),
-                Integer.parseInt(km[0]), Integer.parseInt(km[1]),
+                Integer.parseInt(km[0]),
+                Integer.parseInt(km[1]),
                 Integer.parseInt(flags.getOrDefault("block-size", String.valueOf(GatewayConfig.DEFAULT_BLOCK_SIZE))),
                 Credentials.single(access, secret),
                 Integer.parseInt(flags.getOrDefault("workers", "64")),

@@ -15,12 +15,18 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class GatewayMetrics {
     final MetricRegistry registry = new MetricRegistry();
-    private final Counter requests = registry.counter("basalt_gateway_requests_total",
-            "S3 requests answered, by operation and status class (2xx, 3xx, 4xx, 5xx).", "operation", "status");
-    private final Histogram latency = registry.histogram("basalt_gateway_request_seconds",
-            "Time from a request's arrival to the end of its response, by operation.", Histogram.LATENCY_SECONDS, "operation");
-    private final Counter received = registry.counter("basalt_gateway_received_bytes_total",
-            "Request body bytes read by S3 operations.");
+    private final Counter requests = registry.counter(
+            "basalt_gateway_requests_total",
+            "S3 requests answered, by operation and status class (2xx, 3xx, 4xx, 5xx).",
+            "operation",
+            "status");
+    private final Histogram latency = registry.histogram(
+            "basalt_gateway_request_seconds",
+            "Time from a request's arrival to the end of its response, by operation.",
+            Histogram.LATENCY_SECONDS,
+            "operation");
+    private final Counter received =
+            registry.counter("basalt_gateway_received_bytes_total", "Request body bytes read by S3 operations.");
     private final Counter sent = registry.counter("basalt_gateway_sent_bytes_total", "Response body bytes sent.");
     private final AtomicLong inFlight = new AtomicLong();
 
@@ -35,7 +41,8 @@ final class GatewayMetrics {
         ex.addExchangeCompleteListener((exchange, next) -> {
             try {
                 inFlight.decrementAndGet();
-                requests.labels(r.operation, exchange.getStatusCode() / 100 + "xx").inc();
+                requests.labels(r.operation, exchange.getStatusCode() / 100 + "xx")
+                        .inc();
                 latency.labels(r.operation).observeSince(r.startNanos);
                 received.add(r.bodyBytes.get());
                 sent.add(exchange.getResponseBytesSent());

@@ -48,7 +48,8 @@ final class Health implements HttpHandler {
                 etcd = false;
             }
             ok = etcd && writable >= writeQuorum;
-            detail = "etcd=" + (etcd ? "ok" : "unreachable") + " nodes=" + live + " writable=" + writable + " quorum=" + writeQuorum;
+            detail = "etcd=" + (etcd ? "ok" : "unreachable") + " nodes=" + live + " writable=" + writable + " quorum="
+                    + writeQuorum;
         } else {
             ex.setStatusCode(404);
             return;

@@ -29,12 +29,11 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http.HttpContinue;
 import io.undertow.util.HttpString;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Authenticates every S3 request, runs the handler of its operation (named by {@link S3Operation}'s
@@ -66,7 +65,8 @@ public final class S3Router implements HttpHandler {
     }
 
     /** @param domain for virtual-hosted-style addressing, or null; @param admin MinIO's admin info API, or null */
-    S3Router(S3Context ctx, SigV4 sigV4, String ownerId, String domain, AdminInfoHandler admin, GatewayMetrics metrics) {
+    S3Router(
+            S3Context ctx, SigV4 sigV4, String ownerId, String domain, AdminInfoHandler admin, GatewayMetrics metrics) {
         this.metrics = metrics;
         this.domain = domain;
         this.admin = admin;
@@ -94,7 +94,8 @@ public final class S3Router implements HttpHandler {
             tracked.operation(op.label());
             SigV4.Verified auth = sigV4.verify(req);
             // Only an authenticated request is invited to send its body.
-            if ("100-continue".equalsIgnoreCase(String.valueOf(req.header("Expect")).trim())) {
+            if ("100-continue"
+                    .equalsIgnoreCase(String.valueOf(req.header("Expect")).trim())) {
                 HttpContinue.sendContinueResponseBlocking(ex);
             }
             req.body(BodyVerifier.wrap(new ClientBody(tracked.count(ex.getInputStream())), auth));
@@ -169,9 +170,10 @@ public final class S3Router implements HttpHandler {
             case GET_OBJECT_LOCK_CONFIGURATION -> subresources::objectLockConfiguration;
 
             case NOT_IMPLEMENTED -> SubresourceHandler::notImplemented;
-            case NOT_ALLOWED -> req -> {
-                throw new S3Exception(S3Error.METHOD_NOT_ALLOWED);
-            };
+            case NOT_ALLOWED ->
+                req -> {
+                    throw new S3Exception(S3Error.METHOD_NOT_ALLOWED);
+                };
         };
     }
 
@@ -186,10 +188,17 @@ public final class S3Router implements HttpHandler {
             ex.setPersistent(false);
             return;
         }
-        if (e.error().status() >= 500) log.warn("{} {} -> {}: {}", ex.getRequestMethod(), ex.getRequestURI(), e.error().code(), e.getMessage());
+        if (e.error().status() >= 500)
+            log.warn(
+                    "{} {} -> {}: {}",
+                    ex.getRequestMethod(),
+                    ex.getRequestURI(),
+                    e.error().code(),
+                    e.getMessage());
         drainOrClose(ex, req);
-        String resource = req == null ? ex.getRequestPath() : "/" + (req.bucket() == null ? "" : req.bucket())
-                + (req.key() == null ? "" : "/" + req.key());
+        String resource = req == null
+                ? ex.getRequestPath()
+                : "/" + (req.bucket() == null ? "" : req.bucket()) + (req.key() == null ? "" : "/" + req.key());
         Responses.error(ex, e, resource, requestId);
     }
 

@@ -1,17 +1,14 @@
 package io.basalt.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.basalt.core.meta.Etcd;
 import io.basalt.core.meta.Keys;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.PutOption;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.model.S3Exception;
-import software.amazon.awssdk.services.s3.model.S3Object;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -20,10 +17,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.function.Executable;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /** DeleteBucket racing writes into the bucket, through the S3 API. */
 class BucketDeletionRaceTest {
@@ -41,13 +40,23 @@ class BucketDeletionRaceTest {
         env.s3().putObject(b -> b.bucket(BUCKET).key("source"), RequestBody.fromString("copy me"));
         int shardsBefore = shardFiles();
         try (Client etcd = Etcd.connect(List.of(env.cluster().etcd.endpoint()))) {
-            long lease = etcd.getLeaseClient().grant(60).get(10, TimeUnit.SECONDS).getID();
-            etcd.getKVClient().put(Etcd.bs(Keys.defaults().bucketDeleting(bucket)), ByteSequence.EMPTY,
-                    PutOption.builder().withLeaseId(lease).build()).get(10, TimeUnit.SECONDS);
+            long lease =
+                    etcd.getLeaseClient().grant(60).get(10, TimeUnit.SECONDS).getID();
+            etcd.getKVClient()
+                    .put(
+                            Etcd.bs(Keys.defaults().bucketDeleting(bucket)),
+                            ByteSequence.EMPTY,
+                            PutOption.builder().withLeaseId(lease).build())
+                    .get(10, TimeUnit.SECONDS);
 
             assertAborted(() -> env.s3().putObject(b -> b.bucket(bucket).key("k"), RequestBody.fromString("body")));
-            assertAborted(() -> env.s3().copyObject(b -> b.sourceBucket(BUCKET).sourceKey("source").destinationBucket(bucket).destinationKey("c")));
-            assertAborted(() -> env.s3().createMultipartUpload(b -> b.bucket(bucket).key("m")));
+            assertAborted(() -> env.s3()
+                    .copyObject(b -> b.sourceBucket(BUCKET)
+                            .sourceKey("source")
+                            .destinationBucket(bucket)
+                            .destinationKey("c")));
+            assertAborted(
+                    () -> env.s3().createMultipartUpload(b -> b.bucket(bucket).key("m")));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (shardFiles() != shardsBefore && System.nanoTime() < deadline) Thread.sleep(50);
             assertEquals(shardsBefore, shardFiles(), "the refused PUT and copy discard their shards");
@@ -55,7 +64,9 @@ class BucketDeletionRaceTest {
             etcd.getLeaseClient().revoke(lease).get(10, TimeUnit.SECONDS); // as its lease running out would
         }
         env.s3().putObject(b -> b.bucket(bucket).key("k"), RequestBody.fromString("body"));
-        assertEquals("body", env.s3().getObjectAsBytes(b -> b.bucket(bucket).key("k")).asUtf8String());
+        assertEquals(
+                "body",
+                env.s3().getObjectAsBytes(b -> b.bucket(bucket).key("k")).asUtf8String());
         S3Exception notEmpty = assertThrows(S3Exception.class, () -> env.s3().deleteBucket(b -> b.bucket(bucket)));
         assertEquals("BucketNotEmpty", notEmpty.awsErrorDetails().errorCode());
         env.s3().deleteObject(b -> b.bucket(bucket).key("k"));
@@ -82,7 +93,11 @@ class BucketDeletionRaceTest {
                     puts.add(pool.submit(() -> {
                         go.await();
                         Thread.sleep(ThreadLocalRandom.current().nextInt(20));
-                        return status(200, () -> env.s3().putObject(b -> b.bucket(bucket).key(key), RequestBody.fromString(bucket + key)));
+                        return status(
+                                200,
+                                () -> env.s3()
+                                        .putObject(
+                                                b -> b.bucket(bucket).key(key), RequestBody.fromString(bucket + key)));
                     }));
                 }
                 go.countDown();
@@ -97,13 +112,19 @@ class BucketDeletionRaceTest {
                     continue;
                 }
                 assertEquals(409, d, what);
-                List<S3Object> listed = env.s3().listObjectsV2(b -> b.bucket(bucket)).contents();
+                List<S3Object> listed =
+                        env.s3().listObjectsV2(b -> b.bucket(bucket)).contents();
                 assertEquals(statuses.stream().filter(s -> s == 200).count(), listed.size(), what);
                 for (int w = 0; w < writers; w++) {
                     String key = "k" + w;
                     assertTrue(statuses.get(w) == 200 || statuses.get(w) == 404, what);
                     if (statuses.get(w) != 200) continue;
-                    assertEquals(bucket + key, env.s3().getObjectAsBytes(b -> b.bucket(bucket).key(key)).asUtf8String(), what);
+                    assertEquals(
+                            bucket + key,
+                            env.s3()
+                                    .getObjectAsBytes(b -> b.bucket(bucket).key(key))
+                                    .asUtf8String(),
+                            what);
                     env.s3().deleteObject(b -> b.bucket(bucket).key(key));
                 }
                 env.s3().deleteBucket(b -> b.bucket(bucket));
@@ -132,7 +153,8 @@ class BucketDeletionRaceTest {
 
     private static int shardFiles() throws Exception {
         int n = 0;
-        for (int i = 0; i < env.cluster().nodes.size(); i++) n += env.cluster().shardFiles(i).size();
+        for (int i = 0; i < env.cluster().nodes.size(); i++)
+            n += env.cluster().shardFiles(i).size();
         return n;
     }
 }

@@ -1,6 +1,16 @@
 package io.basalt.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import io.basalt.testkit.TestBytes;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.util.Base64;
+import java.util.zip.CRC32;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.ResponseBytes;
@@ -10,17 +20,6 @@ import software.amazon.awssdk.services.s3.model.ChecksumMode;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
-
-import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.util.Base64;
-import java.util.zip.CRC32;
-import java.util.zip.CRC32C;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** x-amz-checksum-*: verified on upload (header or trailer), stored, returned with checksum mode. */
 class ChecksumsTest {
@@ -37,20 +36,25 @@ class ChecksumsTest {
         crc32.update(data);
         CRC32C crc32c = new CRC32C();
         crc32c.update(data);
-        String expectedCrc32 = b64(ByteBuffer.allocate(4).putInt((int) crc32.getValue()).array());
-        String expectedCrc32c = b64(ByteBuffer.allocate(4).putInt((int) crc32c.getValue()).array());
+        String expectedCrc32 =
+                b64(ByteBuffer.allocate(4).putInt((int) crc32.getValue()).array());
+        String expectedCrc32c =
+                b64(ByteBuffer.allocate(4).putInt((int) crc32c.getValue()).array());
         String expectedSha256 = b64(MessageDigest.getInstance("SHA-256").digest(data));
         String expectedSha1 = b64(MessageDigest.getInstance("SHA-1").digest(data));
 
-        for (ChecksumAlgorithm alg : new ChecksumAlgorithm[] {ChecksumAlgorithm.CRC32, ChecksumAlgorithm.CRC32_C,
-                ChecksumAlgorithm.SHA256, ChecksumAlgorithm.SHA1}) {
+        for (ChecksumAlgorithm alg : new ChecksumAlgorithm[] {
+            ChecksumAlgorithm.CRC32, ChecksumAlgorithm.CRC32_C, ChecksumAlgorithm.SHA256, ChecksumAlgorithm.SHA1
+        }) {
             // CRC64NVME needs the AWS CRT in the Java SDK; Crc64NvmeTest checks our implementation.
             String key = "alg-" + alg;
             env.s3().putObject(b -> b.bucket(BUCKET).key(key).checksumAlgorithm(alg), RequestBody.fromBytes(data));
             // The SDK validates the returned checksum against the bytes it receives.
-            ResponseBytes<GetObjectResponse> got = env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key(key).checksumMode(ChecksumMode.ENABLED));
+            ResponseBytes<GetObjectResponse> got =
+                    env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key(key).checksumMode(ChecksumMode.ENABLED));
             assertArrayEquals(data, got.asByteArray());
-            HeadObjectResponse head = env.s3().headObject(b -> b.bucket(BUCKET).key(key).checksumMode(ChecksumMode.ENABLED));
+            HeadObjectResponse head =
+                    env.s3().headObject(b -> b.bucket(BUCKET).key(key).checksumMode(ChecksumMode.ENABLED));
             switch (alg) {
                 case CRC32 -> assertEquals(expectedCrc32, head.checksumCRC32());
                 case CRC32_C -> assertEquals(expectedCrc32c, head.checksumCRC32C());
@@ -65,20 +69,32 @@ class ChecksumsTest {
 
     @Test
     void wrongChecksumIsBadDigestAndNothingIsStored() {
-        S3Exception e = assertThrows(S3Exception.class, () -> env.s3().putObject(
-                b -> b.bucket(BUCKET).key("wrong").checksumCRC32C("AAAAAA=="), RequestBody.fromString("some bytes")));
+        S3Exception e = assertThrows(
+                S3Exception.class,
+                () -> env.s3()
+                        .putObject(
+                                b -> b.bucket(BUCKET).key("wrong").checksumCRC32C("AAAAAA=="),
+                                RequestBody.fromString("some bytes")));
         assertEquals(400, e.statusCode());
         assertEquals("BadDigest", e.awsErrorDetails().errorCode());
-        S3Exception missing = assertThrows(S3Exception.class, () -> env.s3().headObject(b -> b.bucket(BUCKET).key("wrong")));
+        S3Exception missing = assertThrows(
+                S3Exception.class,
+                () -> env.s3().headObject(b -> b.bucket(BUCKET).key("wrong")));
         assertEquals(404, missing.statusCode());
     }
 
     @Test
     void wrongContentMd5IsBadDigest() {
-        S3Exception e = assertThrows(S3Exception.class, () -> env.s3().putObject(
-                b -> b.bucket(BUCKET).key("md5").contentMD5("1B2M2Y8AsgTpgAmY7PhCfg=="), RequestBody.fromString("not empty")));
+        S3Exception e = assertThrows(
+                S3Exception.class,
+                () -> env.s3()
+                        .putObject(
+                                b -> b.bucket(BUCKET).key("md5").contentMD5("1B2M2Y8AsgTpgAmY7PhCfg=="),
+                                RequestBody.fromString("not empty")));
         assertEquals("BadDigest", e.awsErrorDetails().errorCode());
-        assertThrows(S3Exception.class, () -> env.s3().headObject(b -> b.bucket(BUCKET).key("md5")));
+        assertThrows(
+                S3Exception.class,
+                () -> env.s3().headObject(b -> b.bucket(BUCKET).key("md5")));
     }
 
     private static String b64(byte[] b) {

@@ -1,15 +1,14 @@
 package io.basalt.gateway;
 
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import software.amazon.awssdk.services.s3.S3Client;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * One {@link TestCluster} (6 storage nodes, 4+2) per test class, with an SDK client and a bucket:
@@ -36,7 +35,8 @@ final class ClusterExtension implements BeforeAllCallback, AfterAllCallback {
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
-        dir = Files.createTempDirectory("basalt-" + context.getRequiredTestClass().getSimpleName());
+        dir = Files.createTempDirectory(
+                "basalt-" + context.getRequiredTestClass().getSimpleName());
         cluster = new TestCluster(dir, 6, 4, 2);
         s3 = cluster.client();
         s3.createBucket(b -> b.bucket(bucket));

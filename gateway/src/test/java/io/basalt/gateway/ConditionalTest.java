@@ -1,10 +1,7 @@
 package io.basalt.gateway;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
-import software.amazon.awssdk.services.s3.model.S3Exception;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,9 +10,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /** Conditional GET/HEAD and the atomic create-if-absent PUT that Milvus's Woodpecker WAL relies on. */
 class ConditionalTest {
@@ -27,34 +26,83 @@ class ConditionalTest {
 
     @Test
     void conditionalGetAndHead() {
-        String etag = env.s3().putObject(b -> b.bucket(BUCKET).key("c"), RequestBody.fromString("content")).eTag();
+        String etag = env.s3()
+                .putObject(b -> b.bucket(BUCKET).key("c"), RequestBody.fromString("content"))
+                .eTag();
         HeadObjectResponse head = env.s3().headObject(b -> b.bucket(BUCKET).key("c"));
         assertEquals(etag, head.eTag());
         Instant modified = head.lastModified();
 
-        assertEquals("content", env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifMatch(etag)).asUtf8String());
-        assertEquals(412, assertThrows(S3Exception.class,
-                () -> env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifMatch("\"0123\""))).statusCode());
-        assertEquals(412, assertThrows(S3Exception.class,
-                () -> env.s3().headObject(b -> b.bucket(BUCKET).key("c").ifMatch("\"0123\""))).statusCode());
-        assertEquals(304, assertThrows(S3Exception.class,
-                () -> env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifNoneMatch(etag))).statusCode());
-        assertEquals(304, assertThrows(S3Exception.class,
-                () -> env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifModifiedSince(modified.plusSeconds(60)))).statusCode());
-        assertEquals("content", env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifModifiedSince(modified.minusSeconds(60))).asUtf8String());
-        assertEquals(412, assertThrows(S3Exception.class,
-                () -> env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifUnmodifiedSince(modified.minusSeconds(60)))).statusCode());
-        assertEquals("content", env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifUnmodifiedSince(modified.plusSeconds(60))).asUtf8String());
+        assertEquals(
+                "content",
+                env.s3()
+                        .getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifMatch(etag))
+                        .asUtf8String());
+        assertEquals(
+                412,
+                assertThrows(
+                                S3Exception.class,
+                                () -> env.s3()
+                                        .getObjectAsBytes(
+                                                b -> b.bucket(BUCKET).key("c").ifMatch("\"0123\"")))
+                        .statusCode());
+        assertEquals(
+                412,
+                assertThrows(
+                                S3Exception.class,
+                                () -> env.s3()
+                                        .headObject(
+                                                b -> b.bucket(BUCKET).key("c").ifMatch("\"0123\"")))
+                        .statusCode());
+        assertEquals(
+                304,
+                assertThrows(
+                                S3Exception.class,
+                                () -> env.s3()
+                                        .getObjectAsBytes(
+                                                b -> b.bucket(BUCKET).key("c").ifNoneMatch(etag)))
+                        .statusCode());
+        assertEquals(
+                304,
+                assertThrows(
+                                S3Exception.class,
+                                () -> env.s3()
+                                        .getObjectAsBytes(b ->
+                                                b.bucket(BUCKET).key("c").ifModifiedSince(modified.plusSeconds(60))))
+                        .statusCode());
+        assertEquals(
+                "content",
+                env.s3()
+                        .getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifModifiedSince(modified.minusSeconds(60)))
+                        .asUtf8String());
+        assertEquals(
+                412,
+                assertThrows(
+                                S3Exception.class,
+                                () -> env.s3()
+                                        .getObjectAsBytes(b ->
+                                                b.bucket(BUCKET).key("c").ifUnmodifiedSince(modified.minusSeconds(60))))
+                        .statusCode());
+        assertEquals(
+                "content",
+                env.s3()
+                        .getObjectAsBytes(b -> b.bucket(BUCKET).key("c").ifUnmodifiedSince(modified.plusSeconds(60)))
+                        .asUtf8String());
     }
 
     @Test
     void createIfAbsentRefusesAnExistingKey() {
         env.s3().putObject(b -> b.bucket(BUCKET).key("once").ifNoneMatch("*"), RequestBody.fromString("first"));
-        S3Exception e = assertThrows(S3Exception.class,
-                () -> env.s3().putObject(b -> b.bucket(BUCKET).key("once").ifNoneMatch("*"), RequestBody.fromString("second")));
+        S3Exception e = assertThrows(
+                S3Exception.class,
+                () -> env.s3()
+                        .putObject(
+                                b -> b.bucket(BUCKET).key("once").ifNoneMatch("*"), RequestBody.fromString("second")));
         assertEquals(412, e.statusCode());
         assertEquals("PreconditionFailed", e.awsErrorDetails().errorCode());
-        assertEquals("first", env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("once")).asUtf8String());
+        assertEquals(
+                "first",
+                env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("once")).asUtf8String());
     }
 
     @Test
@@ -70,7 +118,9 @@ class ConditionalTest {
                 outcomes.add(pool.submit(() -> {
                     go.await();
                     try {
-                        env.s3().putObject(b -> b.bucket(BUCKET).key(key).ifNoneMatch("*"), RequestBody.fromString(body));
+                        env.s3()
+                                .putObject(
+                                        b -> b.bucket(BUCKET).key(key).ifNoneMatch("*"), RequestBody.fromString(body));
                         return body;
                     } catch (S3Exception e) {
                         assertEquals(412, e.statusCode());
@@ -83,7 +133,9 @@ class ConditionalTest {
             for (Future<String> f : outcomes) if (f.get() != null) winners.add(f.get());
             pool.shutdown();
             assertEquals(1, winners.size(), "round " + round + ": " + winners);
-            assertEquals(winners.get(0), env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asUtf8String());
+            assertEquals(
+                    winners.get(0),
+                    env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asUtf8String());
         }
     }
 }

@@ -1,8 +1,14 @@
 package io.basalt.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
 import io.basalt.testkit.TestBytes;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -10,13 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Exception;
-
-import java.nio.file.Path;
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * A copy whose source cannot be read must fail and leave nothing behind: nine nodes,
@@ -26,6 +25,7 @@ class CopyFailureTest {
 
     @TempDir
     static Path dir;
+
     static TestCluster cluster;
     static S3Client s3;
     static EtcdMetadataStore meta;
@@ -48,12 +48,17 @@ class CopyFailureTest {
     @Test
     void unreadableSourceFailsTheCopyAndCommitsNothing() throws Exception {
         s3.putObject(b -> b.bucket("fragile").key("src"), RequestBody.fromBytes(TestBytes.random(1, 3 << 20)));
-        List<String> holders = meta.getObject("fragile", "src").orElseThrow().getSegments(0).getNodeIdsList();
+        List<String> holders =
+                meta.getObject("fragile", "src").orElseThrow().getSegments(0).getNodeIdsList();
         for (String id : holders.subList(0, 3)) cluster.stopNode(Integer.parseInt(id.substring("node-".length())) - 1);
         cluster.awaitLiveNodes(6);
 
-        S3Exception e = assertThrows(S3Exception.class,
-                () -> s3.copyObject(b -> b.sourceBucket("fragile").sourceKey("src").destinationBucket("fragile").destinationKey("dst")));
+        S3Exception e = assertThrows(
+                S3Exception.class,
+                () -> s3.copyObject(b -> b.sourceBucket("fragile")
+                        .sourceKey("src")
+                        .destinationBucket("fragile")
+                        .destinationKey("dst")));
         assertEquals(503, e.statusCode());
         assertEquals("ServiceUnavailable", e.awsErrorDetails().errorCode());
         assertFalse(meta.getObject("fragile", "dst").isPresent());

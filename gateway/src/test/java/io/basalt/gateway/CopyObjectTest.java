@@ -1,10 +1,25 @@
 package io.basalt.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.testkit.Digests;
 import io.basalt.testkit.TestBytes;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,22 +32,6 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Consumer;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** CopyObject: bytes re-encoded into fresh shard sets, metadata directives, conditions and errors. */
 class CopyObjectTest {
 
@@ -42,6 +41,7 @@ class CopyObjectTest {
 
     @TempDir
     static Path dir;
+
     static TestCluster cluster;
     static S3Client s3;
     static EtcdMetadataStore meta;
@@ -63,8 +63,13 @@ class CopyObjectTest {
     }
 
     private static byte[] put(String bucket, String key, byte[] data) {
-        s3.putObject(b -> b.bucket(bucket).key(key).contentType("text/x-source").cacheControl("max-age=60")
-                .metadata(Map.of("origin", "source")), RequestBody.fromBytes(data));
+        s3.putObject(
+                b -> b.bucket(bucket)
+                        .key(key)
+                        .contentType("text/x-source")
+                        .cacheControl("max-age=60")
+                        .metadata(Map.of("origin", "source")),
+                RequestBody.fromBytes(data));
         return data;
     }
 
@@ -77,15 +82,18 @@ class CopyObjectTest {
         return r.getSegments(0).getShardSet();
     }
 
-    private static S3Exception copyFails(Consumer<software.amazon.awssdk.services.s3.model.CopyObjectRequest.Builder> req) {
+    private static S3Exception copyFails(
+            Consumer<software.amazon.awssdk.services.s3.model.CopyObjectRequest.Builder> req) {
         return assertThrows(S3Exception.class, () -> s3.copyObject(req));
     }
 
     @Test
     void sameBucketCopyKeepsBytesEtagAndMetadataInANewShardSet() {
         byte[] data = put(SRC, "multi-stripe", TestBytes.random(1, 3 * MIB + 123));
-        CopyObjectResponse r = s3.copyObject(b -> b.sourceBucket(SRC).sourceKey("multi-stripe")
-                .destinationBucket(SRC).destinationKey("multi-stripe-copy"));
+        CopyObjectResponse r = s3.copyObject(b -> b.sourceBucket(SRC)
+                .sourceKey("multi-stripe")
+                .destinationBucket(SRC)
+                .destinationKey("multi-stripe-copy"));
         String md5 = "\"" + Digests.md5Hex(data) + "\"";
         assertEquals(md5, r.copyObjectResult().eTag());
         assertNotNull(r.copyObjectResult().lastModified());
@@ -102,8 +110,13 @@ class CopyObjectTest {
     @Test
     void crossBucketCopyWithReplaceTakesMetadataFromTheRequest() {
         byte[] data = put(SRC, "replace-me", TestBytes.random(2, 100_000));
-        s3.copyObject(b -> b.sourceBucket(SRC).sourceKey("replace-me").destinationBucket(DST).destinationKey("replaced")
-                .metadataDirective(MetadataDirective.REPLACE).contentType("application/x-new").metadata(Map.of("origin", "copy")));
+        s3.copyObject(b -> b.sourceBucket(SRC)
+                .sourceKey("replace-me")
+                .destinationBucket(DST)
+                .destinationKey("replaced")
+                .metadataDirective(MetadataDirective.REPLACE)
+                .contentType("application/x-new")
+                .metadata(Map.of("origin", "copy")));
         assertArrayEquals(data, get(DST, "replaced"));
         HeadObjectResponse head = s3.headObject(b -> b.bucket(DST).key("replaced"));
         assertEquals("\"" + Digests.md5Hex(data) + "\"", head.eTag());
@@ -116,15 +129,21 @@ class CopyObjectTest {
     void copyOntoItselfNeedsReplace() {
         byte[] data = put(SRC, "self", TestBytes.random(3, 70_000));
         String before = shardSet(SRC, "self");
-        S3Exception e = copyFails(b -> b.sourceBucket(SRC).sourceKey("self").destinationBucket(SRC).destinationKey("self"));
+        S3Exception e = copyFails(b ->
+                b.sourceBucket(SRC).sourceKey("self").destinationBucket(SRC).destinationKey("self"));
         assertEquals(400, e.statusCode());
         assertEquals("InvalidRequest", e.awsErrorDetails().errorCode());
         assertEquals(before, shardSet(SRC, "self"));
 
-        s3.copyObject(b -> b.sourceBucket(SRC).sourceKey("self").destinationBucket(SRC).destinationKey("self")
-                .metadataDirective(MetadataDirective.REPLACE).contentType("text/updated"));
+        s3.copyObject(b -> b.sourceBucket(SRC)
+                .sourceKey("self")
+                .destinationBucket(SRC)
+                .destinationKey("self")
+                .metadataDirective(MetadataDirective.REPLACE)
+                .contentType("text/updated"));
         assertArrayEquals(data, get(SRC, "self"));
-        assertEquals("text/updated", s3.headObject(b -> b.bucket(SRC).key("self")).contentType());
+        assertEquals(
+                "text/updated", s3.headObject(b -> b.bucket(SRC).key("self")).contentType());
         assertNotEquals(before, shardSet(SRC, "self"));
     }
 
@@ -132,15 +151,22 @@ class CopyObjectTest {
     void multipartSourceGetsTheMd5OfItsBytes() {
         byte[] p1 = TestBytes.random(4, 5 * MIB), p2 = TestBytes.random(5, 1234);
         String id = s3.createMultipartUpload(b -> b.bucket(SRC).key("mp")).uploadId();
-        String e1 = s3.uploadPart(b -> b.bucket(SRC).key("mp").uploadId(id).partNumber(1), RequestBody.fromBytes(p1)).eTag();
-        String e2 = s3.uploadPart(b -> b.bucket(SRC).key("mp").uploadId(id).partNumber(2), RequestBody.fromBytes(p2)).eTag();
-        s3.completeMultipartUpload(b -> b.bucket(SRC).key("mp").uploadId(id).multipartUpload(u -> u.parts(
-                CompletedPart.builder().partNumber(1).eTag(e1).build(), CompletedPart.builder().partNumber(2).eTag(e2).build())));
+        String e1 = s3.uploadPart(b -> b.bucket(SRC).key("mp").uploadId(id).partNumber(1), RequestBody.fromBytes(p1))
+                .eTag();
+        String e2 = s3.uploadPart(b -> b.bucket(SRC).key("mp").uploadId(id).partNumber(2), RequestBody.fromBytes(p2))
+                .eTag();
+        s3.completeMultipartUpload(b -> b.bucket(SRC)
+                .key("mp")
+                .uploadId(id)
+                .multipartUpload(u -> u.parts(
+                        CompletedPart.builder().partNumber(1).eTag(e1).build(),
+                        CompletedPart.builder().partNumber(2).eTag(e2).build())));
         byte[] all = new byte[p1.length + p2.length];
         System.arraycopy(p1, 0, all, 0, p1.length);
         System.arraycopy(p2, 0, all, p1.length, p2.length);
 
-        CopyObjectResponse r = s3.copyObject(b -> b.sourceBucket(SRC).sourceKey("mp").destinationBucket(DST).destinationKey("mp-copy"));
+        CopyObjectResponse r = s3.copyObject(
+                b -> b.sourceBucket(SRC).sourceKey("mp").destinationBucket(DST).destinationKey("mp-copy"));
         assertEquals("\"" + Digests.md5Hex(all) + "\"", r.copyObjectResult().eTag());
         assertArrayEquals(all, get(DST, "mp-copy"));
         assertTrue(s3.headObject(b -> b.bucket(SRC).key("mp")).eTag().endsWith("-2\""));
@@ -149,24 +175,31 @@ class CopyObjectTest {
     @Test
     void emptyObjectAndEncodedKeysCopy() {
         put(SRC, "empty", new byte[0]);
-        s3.copyObject(b -> b.sourceBucket(SRC).sourceKey("empty").destinationBucket(DST).destinationKey("empty"));
+        s3.copyObject(b ->
+                b.sourceBucket(SRC).sourceKey("empty").destinationBucket(DST).destinationKey("empty"));
         assertEquals(0, get(DST, "empty").length);
 
         String odd = "dir/ä b+c?d=e&f%20";
         byte[] data = put(SRC, odd, TestBytes.random(6, 5000));
-        s3.copyObject(b -> b.sourceBucket(SRC).sourceKey(odd).destinationBucket(DST).destinationKey(odd));
+        s3.copyObject(
+                b -> b.sourceBucket(SRC).sourceKey(odd).destinationBucket(DST).destinationKey(odd));
         assertArrayEquals(data, get(DST, odd));
 
         // The raw header forms: without a leading slash, and naming the "null" version.
         String encoded = URLEncoder.encode(odd, StandardCharsets.UTF_8).replace("+", "%20");
         for (String source : new String[] {SRC + "/" + encoded, "/" + SRC + "/" + encoded + "?versionId=null"}) {
             @SuppressWarnings("deprecation")
-            CopyObjectResponse r = s3.copyObject(b -> b.copySource(source).destinationBucket(DST).destinationKey("raw"));
-            assertEquals("\"" + Digests.md5Hex(data) + "\"", r.copyObjectResult().eTag());
+            CopyObjectResponse r = s3.copyObject(
+                    b -> b.copySource(source).destinationBucket(DST).destinationKey("raw"));
+            assertEquals(
+                    "\"" + Digests.md5Hex(data) + "\"", r.copyObjectResult().eTag());
             assertArrayEquals(data, get(DST, "raw"));
         }
-        S3Exception e = copyFails(b -> b.sourceBucket(SRC).sourceKey(odd).sourceVersionId("3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY")
-                .destinationBucket(DST).destinationKey("raw"));
+        S3Exception e = copyFails(b -> b.sourceBucket(SRC)
+                .sourceKey(odd)
+                .sourceVersionId("3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY")
+                .destinationBucket(DST)
+                .destinationKey("raw"));
         assertEquals("NoSuchVersion", e.awsErrorDetails().errorCode());
     }
 
@@ -176,14 +209,27 @@ class CopyObjectTest {
         String etag = "\"" + Digests.md5Hex(data) + "\"";
         Instant past = Instant.now().minusSeconds(3600), future = Instant.now().plusSeconds(3600);
 
-        s3.copyObject(b -> b.sourceBucket(SRC).sourceKey("cond").destinationBucket(DST).destinationKey("cond-1").copySourceIfMatch(etag));
+        s3.copyObject(b -> b.sourceBucket(SRC)
+                .sourceKey("cond")
+                .destinationBucket(DST)
+                .destinationKey("cond-1")
+                .copySourceIfMatch(etag));
         assertArrayEquals(data, get(DST, "cond-1"));
-        s3.copyObject(b -> b.sourceBucket(SRC).sourceKey("cond").destinationBucket(DST).destinationKey("cond-2")
-                .copySourceIfNoneMatch("\"0123\"").copySourceIfModifiedSince(past).copySourceIfUnmodifiedSince(future));
+        s3.copyObject(b -> b.sourceBucket(SRC)
+                .sourceKey("cond")
+                .destinationBucket(DST)
+                .destinationKey("cond-2")
+                .copySourceIfNoneMatch("\"0123\"")
+                .copySourceIfModifiedSince(past)
+                .copySourceIfUnmodifiedSince(future));
         assertArrayEquals(data, get(DST, "cond-2"));
         // If-Match wins over a failing If-Unmodified-Since, as in S3.
-        s3.copyObject(b -> b.sourceBucket(SRC).sourceKey("cond").destinationBucket(DST).destinationKey("cond-3")
-                .copySourceIfMatch(etag).copySourceIfUnmodifiedSince(past));
+        s3.copyObject(b -> b.sourceBucket(SRC)
+                .sourceKey("cond")
+                .destinationBucket(DST)
+                .destinationKey("cond-3")
+                .copySourceIfMatch(etag)
+                .copySourceIfUnmodifiedSince(past));
 
         List<Consumer<software.amazon.awssdk.services.s3.model.CopyObjectRequest.Builder>> failing = List.of(
                 b -> b.copySourceIfMatch("\"0123\""),
@@ -191,7 +237,8 @@ class CopyObjectTest {
                 b -> b.copySourceIfModifiedSince(future),
                 b -> b.copySourceIfUnmodifiedSince(past));
         for (var condition : failing) {
-            S3Exception e = copyFails(b -> condition.accept(b.sourceBucket(SRC).sourceKey("cond").destinationBucket(DST).destinationKey("cond-x")));
+            S3Exception e = copyFails(b -> condition.accept(
+                    b.sourceBucket(SRC).sourceKey("cond").destinationBucket(DST).destinationKey("cond-x")));
             assertEquals(412, e.statusCode());
             assertEquals("PreconditionFailed", e.awsErrorDetails().errorCode());
         }
@@ -200,15 +247,25 @@ class CopyObjectTest {
 
     @Test
     void missingSourceOrBucket() {
-        S3Exception key = copyFails(b -> b.sourceBucket(SRC).sourceKey("absent").destinationBucket(DST).destinationKey("x"));
+        S3Exception key = copyFails(b ->
+                b.sourceBucket(SRC).sourceKey("absent").destinationBucket(DST).destinationKey("x"));
         assertEquals(404, key.statusCode());
         assertEquals("NoSuchKey", key.awsErrorDetails().errorCode());
-        S3Exception srcBucket = copyFails(b -> b.sourceBucket("no-such-src").sourceKey("a").destinationBucket(DST).destinationKey("x"));
+        S3Exception srcBucket = copyFails(b -> b.sourceBucket("no-such-src")
+                .sourceKey("a")
+                .destinationBucket(DST)
+                .destinationKey("x"));
         assertEquals("NoSuchBucket", srcBucket.awsErrorDetails().errorCode());
         put(SRC, "exists", new byte[] {1});
-        S3Exception dstBucket = copyFails(b -> b.sourceBucket(SRC).sourceKey("exists").destinationBucket("no-such-dst").destinationKey("x"));
+        S3Exception dstBucket = copyFails(b -> b.sourceBucket(SRC)
+                .sourceKey("exists")
+                .destinationBucket("no-such-dst")
+                .destinationKey("x"));
         assertEquals("NoSuchBucket", dstBucket.awsErrorDetails().errorCode());
-        S3Exception directive = copyFails(b -> b.sourceBucket(SRC).sourceKey("exists").destinationBucket(DST).destinationKey("x")
+        S3Exception directive = copyFails(b -> b.sourceBucket(SRC)
+                .sourceKey("exists")
+                .destinationBucket(DST)
+                .destinationKey("x")
                 .metadataDirective("MERGE"));
         assertEquals("InvalidArgument", directive.awsErrorDetails().errorCode());
     }

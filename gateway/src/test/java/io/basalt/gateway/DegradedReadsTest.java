@@ -1,6 +1,17 @@
 package io.basalt.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import io.basalt.testkit.TestBytes;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -12,18 +23,6 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
-import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-
 /** With up to m shards of every object gone or rotten, every object still reads back byte-exact. */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DegradedReadsTest {
@@ -33,6 +32,7 @@ class DegradedReadsTest {
 
     @TempDir
     static Path dir;
+
     static TestCluster cluster;
     static S3Client s3;
     static final Map<String, byte[]> objects = new LinkedHashMap<>();
@@ -72,10 +72,13 @@ class DegradedReadsTest {
         assertAllReadable();
 
         // Below the write quorum a PUT is refused and nothing becomes visible.
-        S3Exception e = assertThrows(S3Exception.class,
-                () -> s3.putObject(b -> b.bucket(BUCKET).key("no-room"), RequestBody.fromBytes(TestBytes.random(5, 2 * MIB))));
+        S3Exception e = assertThrows(
+                S3Exception.class,
+                () -> s3.putObject(
+                        b -> b.bucket(BUCKET).key("no-room"), RequestBody.fromBytes(TestBytes.random(5, 2 * MIB))));
         assertEquals(503, e.statusCode());
-        assertThrows(S3Exception.class, () -> s3.headObject(b -> b.bucket(BUCKET).key("no-room")));
+        assertThrows(
+                S3Exception.class, () -> s3.headObject(b -> b.bucket(BUCKET).key("no-room")));
 
         cluster.restartNode(1);
         cluster.restartNode(4);
@@ -109,7 +112,8 @@ class DegradedReadsTest {
         byte[] data = objects.get("obj-" + (12 * MIB));
         // Either an error status or a body cut short: never a complete body of wrong bytes.
         try {
-            byte[] got = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("obj-" + (12 * MIB))).asByteArray();
+            byte[] got = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("obj-" + (12 * MIB)))
+                    .asByteArray();
             assertArrayEquals(data, got, "a full-length answer must be the right bytes");
         } catch (RuntimeException expected) {
             // the gateway refused or cut the connection
@@ -118,27 +122,50 @@ class DegradedReadsTest {
 
     private static int healRecords() throws Exception {
         try (io.etcd.jetcd.Client etcd = io.basalt.core.meta.Etcd.connect(java.util.List.of(cluster.etcd.endpoint()))) {
-            return etcd.getKVClient().get(io.etcd.jetcd.ByteSequence.from("/basalt/heal/", java.nio.charset.StandardCharsets.UTF_8),
-                    io.etcd.jetcd.options.GetOption.builder().isPrefix(true).withCountOnly(true).build()).get().getCount() > 0 ? 1 : 0;
+            return etcd.getKVClient()
+                                    .get(
+                                            io.etcd.jetcd.ByteSequence.from(
+                                                    "/basalt/heal/", java.nio.charset.StandardCharsets.UTF_8),
+                                            io.etcd.jetcd.options.GetOption.builder()
+                                                    .isPrefix(true)
+                                                    .withCountOnly(true)
+                                                    .build())
+                                    .get()
+                                    .getCount()
+                            > 0
+                    ? 1
+                    : 0;
         }
     }
 
     private static void assertAllReadable() {
         for (Map.Entry<String, byte[]> e : objects.entrySet()) {
-            byte[] got = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(e.getKey())).asByteArray();
+            byte[] got =
+                    s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(e.getKey())).asByteArray();
             assertArrayEquals(e.getValue(), got, e.getKey());
             int size = e.getValue().length;
             if (size > 10) {
                 // ranges that start and end inside chunks, and on both sides of chunk and stripe edges:
                 // read from the data shards alone until one fails, then decoded from there on
                 int chunk = MIB / 4;
-                int[][] ranges = {{size / 3, size - size / 5}, {1, size - 2}, {chunk - 1, chunk}, {chunk + 1, MIB + 1},
-                        {MIB - 1, 2 * MIB}, {size - chunk - 3, size - 1}};
+                int[][] ranges = {
+                    {size / 3, size - size / 5},
+                    {1, size - 2},
+                    {chunk - 1, chunk},
+                    {chunk + 1, MIB + 1},
+                    {MIB - 1, 2 * MIB},
+                    {size - chunk - 3, size - 1}
+                };
                 for (int[] r : ranges) {
                     int from = Math.max(0, r[0]), to = Math.min(size - 1, r[1]);
                     if (from > to) continue;
-                    byte[] part = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(e.getKey()).range("bytes=" + from + "-" + to)).asByteArray();
-                    assertArrayEquals(Arrays.copyOfRange(e.getValue(), from, to + 1), part, e.getKey() + " range " + from + "-" + to);
+                    byte[] part = s3.getObjectAsBytes(
+                                    b -> b.bucket(BUCKET).key(e.getKey()).range("bytes=" + from + "-" + to))
+                            .asByteArray();
+                    assertArrayEquals(
+                            Arrays.copyOfRange(e.getValue(), from, to + 1),
+                            part,
+                            e.getKey() + " range " + from + "-" + to);
                 }
             }
         }

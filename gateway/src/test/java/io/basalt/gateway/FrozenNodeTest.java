@@ -1,10 +1,17 @@
 package io.basalt.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
 import io.basalt.core.meta.Etcd;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.testkit.TestBytes;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.junit.jupiter.api.AfterAll;
@@ -13,14 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /**
  * A storage node that is registered but answers nothing (a frozen process, a black-holed
@@ -34,6 +33,7 @@ class FrozenNodeTest {
 
     @TempDir
     static Path dir;
+
     static TestCluster cluster;
     static S3Client s3;
     static BlackHole blackHole;
@@ -65,16 +65,25 @@ class FrozenNodeTest {
         // node-3 freezes: its registration now points at the black hole.
         cluster.stopNode(2);
         try (Client etcd = Etcd.connect(List.of(cluster.etcd.endpoint()))) {
-            NodeRecord frozen = NodeRecord.newBuilder().setNodeId("node-3")
-                    .setAddress(blackHole.address()).setFreeBytes(1L << 40).build();
-            etcd.getKVClient().put(ByteSequence.from("/basalt/nodes/node-3", StandardCharsets.UTF_8),
-                    ByteSequence.from(frozen.toByteArray())).get();
+            NodeRecord frozen = NodeRecord.newBuilder()
+                    .setNodeId("node-3")
+                    .setAddress(blackHole.address())
+                    .setFreeBytes(1L << 40)
+                    .build();
+            etcd.getKVClient()
+                    .put(
+                            ByteSequence.from("/basalt/nodes/node-3", StandardCharsets.UTF_8),
+                            ByteSequence.from(frozen.toByteArray()))
+                    .get();
         }
         cluster.awaitLiveNodes(6);
 
         for (Map.Entry<String, byte[]> e : objects.entrySet()) {
             long t0 = System.nanoTime();
-            assertArrayEquals(e.getValue(), s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(e.getKey())).asByteArray(), e.getKey());
+            assertArrayEquals(
+                    e.getValue(),
+                    s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(e.getKey())).asByteArray(),
+                    e.getKey());
             log.info("GET {} with node-3 frozen: {} ms", e.getKey(), (System.nanoTime() - t0) / 1_000_000);
         }
         for (int i = 0; i < 4; i++) {
@@ -83,7 +92,8 @@ class FrozenNodeTest {
             long t0 = System.nanoTime();
             s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(data));
             log.info("PUT {} with node-3 frozen: {} ms", key, (System.nanoTime() - t0) / 1_000_000);
-            assertArrayEquals(data, s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asByteArray(), key);
+            assertArrayEquals(
+                    data, s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asByteArray(), key);
         }
     }
 }

@@ -13,9 +13,21 @@ class GatewayMainTest {
 
     @Test
     void parsesFlagsAndTakesCredentialsFromTheEnvironment() {
-        GatewayConfig c = GatewayMain.config(new String[] {"--listen", "0.0.0.0:9000", "--etcd",
-                "http://e0:2379,http://e1:2379", "--ec", "8+3", "--metrics-listen", "0.0.0.0:9090",
-                "--write-quorum", "10", "--io-timeout-ms", "5000"},
+        GatewayConfig c = GatewayMain.config(
+                new String[] {
+                    "--listen",
+                    "0.0.0.0:9000",
+                    "--etcd",
+                    "http://e0:2379,http://e1:2379",
+                    "--ec",
+                    "8+3",
+                    "--metrics-listen",
+                    "0.0.0.0:9090",
+                    "--write-quorum",
+                    "10",
+                    "--io-timeout-ms",
+                    "5000"
+                },
                 Map.of("BASALT_ACCESS_KEY", "ak", "BASALT_SECRET_KEY", "sk")::get);
         assertEquals("0.0.0.0", c.host());
         assertEquals(9000, c.port());
@@ -39,13 +51,16 @@ class GatewayMainTest {
 
     @Test
     void rejectsUnknownFlagsAndMalformedValues() {
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> GatewayMain.config(new String[] {"--metric-listen", "0.0.0.0:9090"}, NO_ENV::get));
         assertThrows(IllegalArgumentException.class, () -> GatewayMain.config(new String[] {"--listen"}, NO_ENV::get));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> GatewayMain.config(new String[] {"--listen", "9000"}, NO_ENV::get));
         assertThrows(IllegalArgumentException.class, () -> GatewayMain.config(new String[] {"--ec", "4"}, NO_ENV::get));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> GatewayMain.config(new String[] {"--ec", "4+2", "--write-quorum", "7"}, NO_ENV::get));
     }
 }

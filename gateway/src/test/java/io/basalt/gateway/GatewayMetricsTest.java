@@ -1,14 +1,10 @@
 package io.basalt.gateway;
 
-import io.basalt.testkit.PrometheusText;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
-import software.amazon.awssdk.services.s3.model.S3Exception;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.basalt.testkit.PrometheusText;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,10 +14,13 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Random;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /** A real gateway's /metrics, scraped over HTTP before and after real S3 requests from the AWS SDK. */
 class GatewayMetricsTest {
@@ -56,9 +55,15 @@ class GatewayMetricsTest {
         s3.putObject(b -> b.bucket("metrics").key("big"), RequestBody.fromBytes(big));
         s3.putObject(b -> b.bucket("metrics").key("small"), RequestBody.fromBytes(new byte[1000]));
         s3.putObject(b -> b.bucket("metrics").key("empty"), RequestBody.empty());
-        for (int i = 0; i < 2; i++) assertEquals(big.length, s3.getObjectAsBytes(b -> b.bucket("metrics").key("big")).asByteArray().length);
-        assertThrows(NoSuchKeyException.class, () -> s3.getObjectAsBytes(b -> b.bucket("metrics").key("absent")));
-        assertThrows(S3Exception.class, () -> s3.headObject(b -> b.bucket("metrics").key("absent")));
+        for (int i = 0; i < 2; i++)
+            assertEquals(
+                    big.length,
+                    s3.getObjectAsBytes(b -> b.bucket("metrics").key("big")).asByteArray().length);
+        assertThrows(
+                NoSuchKeyException.class,
+                () -> s3.getObjectAsBytes(b -> b.bucket("metrics").key("absent")));
+        assertThrows(
+                S3Exception.class, () -> s3.headObject(b -> b.bucket("metrics").key("absent")));
         assertEquals(3, s3.listObjectsV2(b -> b.bucket("metrics")).keyCount());
         s3.deleteObject(b -> b.bucket("metrics").key("empty"));
         try (S3Client wrong = cluster.client("minioadmin", "not-the-secret")) {
@@ -74,16 +79,28 @@ class GatewayMetricsTest {
             Thread.sleep(50);
             after = scrape();
         }
-        assertEquals(1, delta(before, after, "basalt_gateway_requests_total", "operation", "CreateBucket", "status", "2xx"));
-        assertEquals(3, delta(before, after, "basalt_gateway_requests_total", "operation", "PutObject", "status", "2xx"));
-        assertEquals(2, delta(before, after, "basalt_gateway_requests_total", "operation", "GetObject", "status", "2xx"));
-        assertEquals(1, delta(before, after, "basalt_gateway_requests_total", "operation", "GetObject", "status", "4xx"));
-        assertEquals(1, delta(before, after, "basalt_gateway_requests_total", "operation", "HeadObject", "status", "4xx"));
-        assertEquals(1, delta(before, after, "basalt_gateway_requests_total", "operation", "ListObjectsV2", "status", "2xx"));
-        assertEquals(1, delta(before, after, "basalt_gateway_requests_total", "operation", "ListObjectsV2", "status", "4xx"));
-        assertEquals(1, delta(before, after, "basalt_gateway_requests_total", "operation", "DeleteObject", "status", "2xx"));
+        assertEquals(
+                1, delta(before, after, "basalt_gateway_requests_total", "operation", "CreateBucket", "status", "2xx"));
+        assertEquals(
+                3, delta(before, after, "basalt_gateway_requests_total", "operation", "PutObject", "status", "2xx"));
+        assertEquals(
+                2, delta(before, after, "basalt_gateway_requests_total", "operation", "GetObject", "status", "2xx"));
+        assertEquals(
+                1, delta(before, after, "basalt_gateway_requests_total", "operation", "GetObject", "status", "4xx"));
+        assertEquals(
+                1, delta(before, after, "basalt_gateway_requests_total", "operation", "HeadObject", "status", "4xx"));
+        assertEquals(
+                1,
+                delta(before, after, "basalt_gateway_requests_total", "operation", "ListObjectsV2", "status", "2xx"));
+        assertEquals(
+                1,
+                delta(before, after, "basalt_gateway_requests_total", "operation", "ListObjectsV2", "status", "4xx"));
+        assertEquals(
+                1, delta(before, after, "basalt_gateway_requests_total", "operation", "DeleteObject", "status", "2xx"));
         assertEquals(3, delta(before, after, "basalt_gateway_request_seconds_count", "operation", "PutObject"));
-        assertEquals(3, delta(before, after, "basalt_gateway_request_seconds_bucket", "operation", "PutObject", "le", "+Inf"));
+        assertEquals(
+                3,
+                delta(before, after, "basalt_gateway_request_seconds_bucket", "operation", "PutObject", "le", "+Inf"));
         assertTrue(delta(before, after, "basalt_gateway_request_seconds_sum", "operation", "PutObject") > 0);
 
         // Bodies in: the 201,000 bytes plus the SDK's chunk framing; out: two 200,000-byte GETs plus the XML answers.
@@ -96,8 +113,8 @@ class GatewayMetricsTest {
         assertEquals("gauge", after.type.get("basalt_gateway_requests_in_flight"));
         assertEquals("histogram", after.type.get("basalt_gateway_request_seconds"));
 
-        HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(metricsUri("/health")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> health =
+                HTTP.send(HttpRequest.newBuilder(metricsUri("/health")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, health.statusCode());
     }
 
@@ -107,7 +124,8 @@ class GatewayMetricsTest {
     }
 
     private static PrometheusText scrape() throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(metricsUri("/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+                HTTP.send(HttpRequest.newBuilder(metricsUri("/metrics")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode());
         return PrometheusText.parse(r.body());
     }

@@ -1,10 +1,11 @@
 package io.basalt.gateway;
 
-import io.basalt.testkit.TestBytes;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.services.s3.S3Client;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.basalt.testkit.TestBytes;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -14,11 +15,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * A stopping gateway (SIGTERM in a rolling update) lets the uploads it is serving finish and turns
@@ -33,7 +32,7 @@ class GracefulShutdownTest {
     void anUploadInFlightFinishesAndNewRequestsGet503() throws Exception {
         byte[] body = TestBytes.random(21, 3 * 1024 * 1024);
         try (TestCluster c = new TestCluster(dir, 6, 4, 2, g -> g.withShutdownGrace(Duration.ofSeconds(30)));
-             S3Client s3 = c.client()) {
+                S3Client s3 = c.client()) {
             s3.createBucket(b -> b.bucket("drain"));
             URI uri = URI.create(c.endpoint() + "/drain/in-flight");
             CompletableFuture<Void> closed;
@@ -49,7 +48,10 @@ class GracefulShutdownTest {
                 closed = CompletableFuture.runAsync(c.gateway::close);
                 Thread.sleep(500);
                 assertFalse(closed.isDone(), "close waits for the upload in flight");
-                assertEquals(503, SignedHttp.send("GET", URI.create(c.endpoint() + "/drain/in-flight")).statusCode(),
+                assertEquals(
+                        503,
+                        SignedHttp.send("GET", URI.create(c.endpoint() + "/drain/in-flight"))
+                                .statusCode(),
                         "a new request while draining");
 
                 out.write(body, body.length / 2, body.length - body.length / 2);
@@ -63,7 +65,10 @@ class GracefulShutdownTest {
             try (Gateway next = Gateway.start(GatewayConfig.local(0, c.etcd.endpoint(), 4, 2))) {
                 awaitLive(next, 6);
                 try (S3Client s3b = TestCluster.client("http://127.0.0.1:" + next.port(), "minioadmin", "minioadmin")) {
-                    assertArrayEquals(body, s3b.getObjectAsBytes(b -> b.bucket("drain").key("in-flight")).asByteArray());
+                    assertArrayEquals(
+                            body,
+                            s3b.getObjectAsBytes(b -> b.bucket("drain").key("in-flight"))
+                                    .asByteArray());
                 }
             }
         }

@@ -1,10 +1,10 @@
 package io.basalt.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.basalt.testkit.Digests;
 import io.basalt.testkit.TestBytes;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,9 +12,8 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** HTTP-level behaviour clients rely on, checked on a raw socket. */
 class HttpProtocolTest {
@@ -39,8 +38,8 @@ class HttpProtocolTest {
     @Test
     void expectContinueProceedsWhenAuthenticated() throws Exception {
         byte[] body = TestBytes.random(9, 200_000);
-        String head = SignedHttp.putHead(URI.create(env.cluster().endpoint() + "/http/continued"), body.length,
-                "Expect", "100-continue");
+        String head = SignedHttp.putHead(
+                URI.create(env.cluster().endpoint() + "/http/continued"), body.length, "Expect", "100-continue");
         try (Socket socket = new Socket("127.0.0.1", env.cluster().gateway.port())) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
@@ -51,7 +50,12 @@ class HttpProtocolTest {
             out.write(body);
             assertTrue(statusLine(in).startsWith("HTTP/1.1 200"));
         }
-        assertEquals(Digests.md5Hex(body), env.s3().headObject(b -> b.bucket("http").key("continued")).eTag().replace("\"", ""));
+        assertEquals(
+                Digests.md5Hex(body),
+                env.s3()
+                        .headObject(b -> b.bucket("http").key("continued"))
+                        .eTag()
+                        .replace("\"", ""));
     }
 
     @Test
@@ -67,16 +71,18 @@ class HttpProtocolTest {
             String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(answer.startsWith("HTTP/1.1 400") && answer.contains("<Code>IncompleteBody</Code>"), answer);
         }
-        var e = org.junit.jupiter.api.Assertions.assertThrows(software.amazon.awssdk.services.s3.model.S3Exception.class,
+        var e = org.junit.jupiter.api.Assertions.assertThrows(
+                software.amazon.awssdk.services.s3.model.S3Exception.class,
                 () -> env.s3().headObject(b -> b.bucket("http").key("short")));
         assertEquals(404, e.statusCode());
     }
 
     @Test
-    void aStalledBodyIsCutOffAndNothingStays(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    void aStalledBodyIsCutOffAndNothingStays(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
         // I/O timeout 1.5 s: a client silent for 3 s is cut off
         try (TestCluster c = new TestCluster(dir, 6, 4, 2, g -> g.withIoTimeoutMs(1_500));
-             software.amazon.awssdk.services.s3.S3Client s3 = c.client()) {
+                software.amazon.awssdk.services.s3.S3Client s3 = c.client()) {
             s3.createBucket(b -> b.bucket("stall"));
             String head = SignedHttp.putHead(URI.create(c.endpoint() + "/stall/slow"), 100000);
             try (Socket socket = new Socket("127.0.0.1", c.gateway.port())) {
@@ -94,7 +100,8 @@ class HttpProtocolTest {
                 assertEquals(-1, read, "the server closes the connection");
                 assertTrue(ms >= 2_000 && ms < 15_000, "cut off after " + ms + " ms");
             }
-            var e = org.junit.jupiter.api.Assertions.assertThrows(software.amazon.awssdk.services.s3.model.S3Exception.class,
+            var e = org.junit.jupiter.api.Assertions.assertThrows(
+                    software.amazon.awssdk.services.s3.model.S3Exception.class,
                     () -> s3.headObject(b -> b.bucket("stall").key("slow")));
             assertEquals(404, e.statusCode());
             // the shard streams were cancelled: the nodes dropped their temporary files
@@ -103,8 +110,10 @@ class HttpProtocolTest {
             do {
                 Thread.sleep(200);
                 try (var files = java.nio.file.Files.walk(dir)) {
-                    tmp = files.filter(f -> f.getParent() != null && f.getParent().getFileName().toString().equals("tmp")
-                            && f.getFileName().toString().endsWith(".tmp")).toList(); // a node's <data>/tmp/, not etcd's
+                    tmp = files.filter(f -> f.getParent() != null
+                                    && f.getParent().getFileName().toString().equals("tmp")
+                                    && f.getFileName().toString().endsWith(".tmp"))
+                            .toList(); // a node's <data>/tmp/, not etcd's
                 }
             } while (!tmp.isEmpty() && System.nanoTime() < deadline);
             assertEquals(java.util.List.of(), tmp, "temporary shard files left");
@@ -116,9 +125,13 @@ class HttpProtocolTest {
         java.net.http.HttpResponse<String> r;
         // Signed by the SDK as an ordinary PUT whose content type says "form".
         byte[] body = "a=1&b=2".getBytes(StandardCharsets.US_ASCII);
-        env.s3().putObject(b -> b.bucket("http").key("form").contentType("application/x-www-form-urlencoded"),
-                software.amazon.awssdk.core.sync.RequestBody.fromBytes(body));
-        assertEquals("a=1&b=2", env.s3().getObjectAsBytes(b -> b.bucket("http").key("form")).asUtf8String());
+        env.s3()
+                .putObject(
+                        b -> b.bucket("http").key("form").contentType("application/x-www-form-urlencoded"),
+                        software.amazon.awssdk.core.sync.RequestBody.fromBytes(body));
+        assertEquals(
+                "a=1&b=2",
+                env.s3().getObjectAsBytes(b -> b.bucket("http").key("form")).asUtf8String());
     }
 
     private static String statusLine(InputStream in) throws IOException {

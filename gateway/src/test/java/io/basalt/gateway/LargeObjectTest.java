@@ -1,6 +1,16 @@
 package io.basalt.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.basalt.testkit.Digests;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -9,17 +19,6 @@ import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
-
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Memory per request is bounded: a 1 GiB object goes up and comes back down through a
@@ -31,6 +30,7 @@ class LargeObjectTest {
 
     @TempDir
     static Path dir;
+
     static TestCluster cluster;
     static Process gateway;
     static String endpoint;
@@ -41,8 +41,16 @@ class LargeObjectTest {
         int port = io.basalt.testkit.FreePorts.allocate();
         endpoint = "http://127.0.0.1:" + port;
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        gateway = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                "io.basalt.gateway.GatewayMain", "--listen", "127.0.0.1:" + port, "--etcd", cluster.etcd.endpoint()))
+        gateway = new ProcessBuilder(List.of(
+                        java,
+                        "-Xmx256m",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "io.basalt.gateway.GatewayMain",
+                        "--listen",
+                        "127.0.0.1:" + port,
+                        "--etcd",
+                        cluster.etcd.endpoint()))
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("gateway.log").toFile())
                 .start();
@@ -50,13 +58,16 @@ class LargeObjectTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(endpoint + "/minio/health/ready")).build(),
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(URI.create(endpoint + "/minio/health/ready"))
+                                .build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) break;
             } catch (java.io.IOException notYet) {
                 // still starting
             }
-            if (System.nanoTime() > deadline || !gateway.isAlive()) throw new IllegalStateException("gateway process did not become ready");
+            if (System.nanoTime() > deadline || !gateway.isAlive())
+                throw new IllegalStateException("gateway process did not become ready");
             Thread.sleep(200);
         }
     }
@@ -75,16 +86,22 @@ class LargeObjectTest {
         try (S3Client s3 = S3Client.builder()
                 .endpointOverride(URI.create(endpoint))
                 .region(software.amazon.awssdk.regions.Region.US_EAST_1)
-                .credentialsProvider(() -> software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("minioadmin", "minioadmin"))
+                .credentialsProvider(() ->
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("minioadmin", "minioadmin"))
                 .forcePathStyle(true)
-                .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofMinutes(10)).retryStrategy(r -> r.maxAttempts(1)))
+                .overrideConfiguration(
+                        c -> c.apiCallTimeout(Duration.ofMinutes(10)).retryStrategy(r -> r.maxAttempts(1)))
                 .build()) {
             s3.createBucket(b -> b.bucket("large"));
-            s3.putObject(b -> b.bucket("large").key("one-gib"),
-                    RequestBody.fromContentProvider(() -> new PatternStream(42, SIZE), SIZE, "application/octet-stream"));
-            assertEquals(SIZE, s3.headObject(b -> b.bucket("large").key("one-gib")).contentLength());
+            s3.putObject(
+                    b -> b.bucket("large").key("one-gib"),
+                    RequestBody.fromContentProvider(
+                            () -> new PatternStream(42, SIZE), SIZE, "application/octet-stream"));
+            assertEquals(
+                    SIZE, s3.headObject(b -> b.bucket("large").key("one-gib")).contentLength());
             String expected = Digests.sha256Hex(new PatternStream(42, SIZE));
-            try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket("large").key("one-gib"))) {
+            try (ResponseInputStream<GetObjectResponse> in =
+                    s3.getObject(b -> b.bucket("large").key("one-gib"))) {
                 assertEquals(expected, Digests.sha256Hex(in));
             }
         }

@@ -1,5 +1,18 @@
 package io.basalt.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -12,20 +25,6 @@ import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.TreeSet;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** Bucket operations and listings over a few hundred keys, checked against a model. */
 class ListingAndBucketsTest {
 
@@ -33,6 +32,7 @@ class ListingAndBucketsTest {
 
     @TempDir
     static Path dir;
+
     static TestCluster cluster;
     static S3Client s3;
     static final TreeSet<String> keys = new TreeSet<>();
@@ -69,7 +69,8 @@ class ListingAndBucketsTest {
         int pages = 0;
         do {
             String t = token;
-            ListObjectsV2Response r = s3.listObjectsV2(b -> b.bucket(BUCKET).maxKeys(37).continuationToken(t));
+            ListObjectsV2Response r =
+                    s3.listObjectsV2(b -> b.bucket(BUCKET).maxKeys(37).continuationToken(t));
             r.contents().forEach(o -> seen.add(o.key()));
             if (r.isTruncated()) assertNotNull(r.nextContinuationToken(), "a truncated page carries its token");
             assertTrue(r.keyCount() <= 37);
@@ -83,14 +84,26 @@ class ListingAndBucketsTest {
     @Test
     void delimiterRollsUpCommonPrefixes() {
         ListObjectsV2Response root = s3.listObjectsV2(b -> b.bucket(BUCKET).delimiter("/"));
-        assertEquals(List.of("dir0/", "dir1/", "dir2/", "dir3/", "dir4/"), root.commonPrefixes().stream().map(CommonPrefix::prefix).toList());
-        assertEquals(List.of("top-level"), root.contents().stream().map(S3Object::key).toList());
+        assertEquals(
+                List.of("dir0/", "dir1/", "dir2/", "dir3/", "dir4/"),
+                root.commonPrefixes().stream().map(CommonPrefix::prefix).toList());
+        assertEquals(
+                List.of("top-level"),
+                root.contents().stream().map(S3Object::key).toList());
 
-        ListObjectsV2Response dir0 = s3.listObjectsV2(b -> b.bucket(BUCKET).prefix("dir0/").delimiter("/"));
-        assertEquals(List.of("dir0/direct"), dir0.contents().stream().map(S3Object::key).toList());
-        List<String> expected = keys.stream().filter(k -> k.startsWith("dir0/sub"))
-                .map(k -> k.substring(0, k.indexOf('/', 5) + 1)).distinct().toList();
-        assertEquals(expected, dir0.commonPrefixes().stream().map(CommonPrefix::prefix).toList());
+        ListObjectsV2Response dir0 =
+                s3.listObjectsV2(b -> b.bucket(BUCKET).prefix("dir0/").delimiter("/"));
+        assertEquals(
+                List.of("dir0/direct"),
+                dir0.contents().stream().map(S3Object::key).toList());
+        List<String> expected = keys.stream()
+                .filter(k -> k.startsWith("dir0/sub"))
+                .map(k -> k.substring(0, k.indexOf('/', 5) + 1))
+                .distinct()
+                .toList();
+        assertEquals(
+                expected,
+                dir0.commonPrefixes().stream().map(CommonPrefix::prefix).toList());
     }
 
     @Test
@@ -99,7 +112,8 @@ class ListingAndBucketsTest {
         String token = null;
         do {
             String t = token;
-            ListObjectsV2Response r = s3.listObjectsV2(b -> b.bucket(BUCKET).delimiter("/").maxKeys(2).continuationToken(t));
+            ListObjectsV2Response r = s3.listObjectsV2(
+                    b -> b.bucket(BUCKET).delimiter("/").maxKeys(2).continuationToken(t));
             r.commonPrefixes().forEach(p -> prefixes.add(p.prefix()));
             r.contents().forEach(o -> prefixes.add(o.key()));
             token = r.isTruncated() ? r.nextContinuationToken() : null;
@@ -109,8 +123,11 @@ class ListingAndBucketsTest {
 
     @Test
     void prefixStartAfterAndMaxKeys() {
-        ListObjectsV2Response r = s3.listObjectsV2(b -> b.bucket(BUCKET).prefix("dir3/sub4/").startAfter("dir3/sub4/file200"));
-        List<String> expected = keys.stream().filter(k -> k.startsWith("dir3/sub4/") && k.compareTo("dir3/sub4/file200") > 0).toList();
+        ListObjectsV2Response r =
+                s3.listObjectsV2(b -> b.bucket(BUCKET).prefix("dir3/sub4/").startAfter("dir3/sub4/file200"));
+        List<String> expected = keys.stream()
+                .filter(k -> k.startsWith("dir3/sub4/") && k.compareTo("dir3/sub4/file200") > 0)
+                .toList();
         assertEquals(expected, r.contents().stream().map(S3Object::key).toList());
         assertFalse(r.isTruncated());
 
@@ -125,7 +142,8 @@ class ListingAndBucketsTest {
         ListObjectsResponse first = s3.listObjects(b -> b.bucket(BUCKET).maxKeys(10));
         assertTrue(first.isTruncated());
         String last = first.contents().get(9).key();
-        ListObjectsResponse second = s3.listObjects(b -> b.bucket(BUCKET).maxKeys(10).marker(last));
+        ListObjectsResponse second =
+                s3.listObjects(b -> b.bucket(BUCKET).maxKeys(10).marker(last));
         assertEquals(keys.higher(last), second.contents().get(0).key());
     }
 
@@ -147,8 +165,8 @@ class ListingAndBucketsTest {
         assertEquals(404, gone.statusCode());
         S3Exception noBucket = assertThrows(S3Exception.class, () -> s3.listObjectsV2(b -> b.bucket("scratch")));
         assertEquals("NoSuchBucket", noBucket.awsErrorDetails().errorCode());
-        S3Exception putNoBucket = assertThrows(S3Exception.class,
-                () -> s3.putObject(b -> b.bucket("scratch").key("k"), RequestBody.fromString("v")));
+        S3Exception putNoBucket = assertThrows(
+                S3Exception.class, () -> s3.putObject(b -> b.bucket("scratch").key("k"), RequestBody.fromString("v")));
         assertEquals("NoSuchBucket", putNoBucket.awsErrorDetails().errorCode());
     }
 }

@@ -1,6 +1,17 @@
 package io.basalt.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.basalt.testkit.TestBytes;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.logging.log4j.LogManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -11,18 +22,6 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.ListPartsResponse;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /**
  * A 1000-part upload. The gateway here accepts 1 KiB parts (S3's 5 MiB minimum would make this
  * 5 GB), which changes nothing in how Complete stitches the parts' metadata.
@@ -31,6 +30,7 @@ class ManyPartsTest {
 
     @TempDir
     static Path dir;
+
     static TestCluster cluster;
     static S3Client s3;
 
@@ -58,31 +58,45 @@ class ManyPartsTest {
             int n = i + 1;
             bodies[i] = TestBytes.random(n, 1024 + n);
             byte[] body = bodies[i];
-            etags.add(pool.submit(() -> s3.uploadPart(b -> b.bucket("many").key("k").uploadId(id).partNumber(n),
-                    RequestBody.fromBytes(body)).eTag()));
+            etags.add(pool.submit(() -> s3.uploadPart(
+                            b -> b.bucket("many").key("k").uploadId(id).partNumber(n), RequestBody.fromBytes(body))
+                    .eTag()));
         }
         List<CompletedPart> done = new ArrayList<>();
-        for (int i = 0; i < parts; i++) done.add(CompletedPart.builder().partNumber(i + 1).eTag(etags.get(i).get()).build());
+        for (int i = 0; i < parts; i++)
+            done.add(CompletedPart.builder()
+                    .partNumber(i + 1)
+                    .eTag(etags.get(i).get())
+                    .build());
         pool.shutdown();
 
         List<Integer> listed = new ArrayList<>();
         Integer marker = null;
         do {
             Integer m = marker;
-            ListPartsResponse r = s3.listParts(b -> b.bucket("many").key("k").uploadId(id).maxParts(400).partNumberMarker(m));
+            ListPartsResponse r = s3.listParts(
+                    b -> b.bucket("many").key("k").uploadId(id).maxParts(400).partNumberMarker(m));
             r.parts().forEach(p -> listed.add(p.partNumber()));
             marker = r.isTruncated() ? r.nextPartNumberMarker() : null;
         } while (marker != null);
         assertEquals(parts, listed.size());
 
         long t0 = System.nanoTime();
-        String etag = s3.completeMultipartUpload(b -> b.bucket("many").key("k").uploadId(id).multipartUpload(u -> u.parts(done))).eTag();
-        LogManager.getLogger(ManyPartsTest.class).info("Complete of {} parts took {} ms", parts, (System.nanoTime() - t0) / 1_000_000);
+        String etag = s3.completeMultipartUpload(
+                        b -> b.bucket("many").key("k").uploadId(id).multipartUpload(u -> u.parts(done)))
+                .eTag();
+        LogManager.getLogger(ManyPartsTest.class)
+                .info("Complete of {} parts took {} ms", parts, (System.nanoTime() - t0) / 1_000_000);
         assertTrue(etag.endsWith("-1000\""), etag);
 
         ByteArrayOutputStream whole = new ByteArrayOutputStream();
         for (byte[] b : bodies) whole.write(b);
-        assertArrayEquals(whole.toByteArray(), s3.getObjectAsBytes(b -> b.bucket("many").key("k")).asByteArray());
-        assertArrayEquals(bodies[499], s3.getObjectAsBytes(b -> b.bucket("many").key("k").partNumber(500)).asByteArray());
+        assertArrayEquals(
+                whole.toByteArray(),
+                s3.getObjectAsBytes(b -> b.bucket("many").key("k")).asByteArray());
+        assertArrayEquals(
+                bodies[499],
+                s3.getObjectAsBytes(b -> b.bucket("many").key("k").partNumber(500))
+                        .asByteArray());
     }
 }

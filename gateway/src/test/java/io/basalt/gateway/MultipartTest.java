@@ -1,16 +1,11 @@
 package io.basalt.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import io.basalt.testkit.Digests;
 import io.basalt.testkit.TestBytes;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import software.amazon.awssdk.core.ResponseBytes;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.model.GetObjectResponse;
-import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
-import software.amazon.awssdk.services.s3.model.CompletedPart;
-import software.amazon.awssdk.services.s3.model.S3Exception;
-
 import java.io.ByteArrayOutputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -18,10 +13,14 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /** Multipart uploads: parallel, out-of-order parts stitched without copying. */
 class MultipartTest {
@@ -35,31 +34,51 @@ class MultipartTest {
     @Test
     void partsUploadedOutOfOrderInParallelReadBackExactly() throws Exception {
         byte[][] parts = {TestBytes.random(1, 5 * MIB), TestBytes.random(2, 5 * MIB + 17), TestBytes.random(3, 1000)};
-        String id = env.s3().createMultipartUpload(b -> b.bucket(BUCKET).key("mp")).uploadId();
+        String id =
+                env.s3().createMultipartUpload(b -> b.bucket(BUCKET).key("mp")).uploadId();
         List<CompletableFuture<String>> etags = new ArrayList<>();
         for (int i = parts.length - 1; i >= 0; i--) {
             int n = i + 1;
             byte[] body = parts[i];
-            etags.add(0, CompletableFuture.supplyAsync(() -> env.s3().uploadPart(b -> b.bucket(BUCKET).key("mp").uploadId(id).partNumber(n),
-                    RequestBody.fromBytes(body)).eTag()));
+            etags.add(
+                    0,
+                    CompletableFuture.supplyAsync(() -> env.s3()
+                            .uploadPart(
+                                    b -> b.bucket(BUCKET).key("mp").uploadId(id).partNumber(n),
+                                    RequestBody.fromBytes(body))
+                            .eTag()));
         }
         List<CompletedPart> done = new ArrayList<>();
         MessageDigest md5s = MessageDigest.getInstance("MD5");
         ByteArrayOutputStream whole = new ByteArrayOutputStream();
         for (int i = 0; i < parts.length; i++) {
-            done.add(CompletedPart.builder().partNumber(i + 1).eTag(etags.get(i).get()).build());
+            done.add(CompletedPart.builder()
+                    .partNumber(i + 1)
+                    .eTag(etags.get(i).get())
+                    .build());
             md5s.update(MessageDigest.getInstance("MD5").digest(parts[i]));
             whole.write(parts[i]);
         }
-        assertEquals(3, env.s3().listParts(b -> b.bucket(BUCKET).key("mp").uploadId(id)).parts().size());
-        String etag = env.s3().completeMultipartUpload(b -> b.bucket(BUCKET).key("mp").uploadId(id)
-                .multipartUpload(u -> u.parts(done))).eTag();
+        assertEquals(
+                3,
+                env.s3()
+                        .listParts(b -> b.bucket(BUCKET).key("mp").uploadId(id))
+                        .parts()
+                        .size());
+        String etag = env.s3()
+                .completeMultipartUpload(
+                        b -> b.bucket(BUCKET).key("mp").uploadId(id).multipartUpload(u -> u.parts(done)))
+                .eTag();
         assertEquals("\"" + HexFormat.of().formatHex(md5s.digest()) + "-3\"", etag);
 
         byte[] expected = whole.toByteArray();
-        assertArrayEquals(expected, env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("mp")).asByteArray());
+        assertArrayEquals(
+                expected,
+                env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("mp")).asByteArray());
         int from = 5 * MIB - 100, to = 5 * MIB + 5 * MIB + 17 + 10; // across both part boundaries
-        byte[] range = env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("mp").range("bytes=" + from + "-" + to)).asByteArray();
+        byte[] range = env.s3()
+                .getObjectAsBytes(b -> b.bucket(BUCKET).key("mp").range("bytes=" + from + "-" + to))
+                .asByteArray();
         assertArrayEquals(Arrays.copyOfRange(expected, from, to + 1), range);
         assertEquals(etag, env.s3().headObject(b -> b.bucket(BUCKET).key("mp")).eTag());
 
@@ -67,29 +86,59 @@ class MultipartTest {
         long offset = 0;
         for (int i = 0; i < parts.length; i++) {
             int n = i + 1;
-            ResponseBytes<GetObjectResponse> part = env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("mp").partNumber(n));
+            ResponseBytes<GetObjectResponse> part =
+                    env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("mp").partNumber(n));
             assertArrayEquals(parts[i], part.asByteArray(), "part " + n);
             assertEquals(3, part.response().partsCount());
-            assertEquals("bytes " + offset + "-" + (offset + parts[i].length - 1) + "/" + expected.length, part.response().contentRange());
+            assertEquals(
+                    "bytes " + offset + "-" + (offset + parts[i].length - 1) + "/" + expected.length,
+                    part.response().contentRange());
             offset += parts[i].length;
         }
-        assertEquals(parts[1].length, env.s3().headObject(b -> b.bucket(BUCKET).key("mp").partNumber(2)).contentLength());
-        S3Exception beyond = assertThrows(S3Exception.class, () -> env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("mp").partNumber(4)));
+        assertEquals(
+                parts[1].length,
+                env.s3()
+                        .headObject(b -> b.bucket(BUCKET).key("mp").partNumber(2))
+                        .contentLength());
+        S3Exception beyond = assertThrows(
+                S3Exception.class,
+                () -> env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("mp").partNumber(4)));
         assertEquals(416, beyond.statusCode());
         assertEquals("InvalidPartNumber", beyond.awsErrorDetails().errorCode());
     }
 
     @Test
     void declaredObjectSizeIsChecked() {
-        String id = env.s3().createMultipartUpload(b -> b.bucket(BUCKET).key("sized")).uploadId();
-        String e = env.s3().uploadPart(b -> b.bucket(BUCKET).key("sized").uploadId(id).partNumber(1), RequestBody.fromString("12345")).eTag();
-        S3Exception wrong = assertThrows(S3Exception.class, () -> env.s3().completeMultipartUpload(b -> b.bucket(BUCKET).key("sized").uploadId(id)
-                .mpuObjectSize(6L).multipartUpload(u -> u.parts(CompletedPart.builder().partNumber(1).eTag(e).build()))));
+        String id = env.s3()
+                .createMultipartUpload(b -> b.bucket(BUCKET).key("sized"))
+                .uploadId();
+        String e = env.s3()
+                .uploadPart(
+                        b -> b.bucket(BUCKET).key("sized").uploadId(id).partNumber(1), RequestBody.fromString("12345"))
+                .eTag();
+        S3Exception wrong = assertThrows(
+                S3Exception.class,
+                () -> env.s3()
+                        .completeMultipartUpload(b -> b.bucket(BUCKET)
+                                .key("sized")
+                                .uploadId(id)
+                                .mpuObjectSize(6L)
+                                .multipartUpload(u -> u.parts(CompletedPart.builder()
+                                        .partNumber(1)
+                                        .eTag(e)
+                                        .build()))));
         assertEquals(400, wrong.statusCode());
         assertEquals("InvalidRequest", wrong.awsErrorDetails().errorCode());
-        env.s3().completeMultipartUpload(b -> b.bucket(BUCKET).key("sized").uploadId(id)
-                .mpuObjectSize(5L).multipartUpload(u -> u.parts(CompletedPart.builder().partNumber(1).eTag(e).build())));
-        assertEquals("12345", env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("sized")).asUtf8String());
+        env.s3()
+                .completeMultipartUpload(b -> b.bucket(BUCKET)
+                        .key("sized")
+                        .uploadId(id)
+                        .mpuObjectSize(5L)
+                        .multipartUpload(u -> u.parts(
+                                CompletedPart.builder().partNumber(1).eTag(e).build())));
+        assertEquals(
+                "12345",
+                env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("sized")).asUtf8String());
     }
 
     @Test
@@ -97,15 +146,21 @@ class MultipartTest {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             String key = "pending/" + i;
-            ids.add(env.s3().createMultipartUpload(b -> b.bucket(BUCKET).key(key)).uploadId());
+            ids.add(env.s3()
+                    .createMultipartUpload(b -> b.bucket(BUCKET).key(key))
+                    .uploadId());
         }
         List<String> seen = new ArrayList<>();
         String keyMarker = null, idMarker = null;
         boolean truncated;
         do {
             String km = keyMarker, im = idMarker;
-            ListMultipartUploadsResponse r = env.s3().listMultipartUploads(b -> b.bucket(BUCKET).prefix("pending/").maxUploads(2)
-                    .keyMarker(km).uploadIdMarker(im));
+            ListMultipartUploadsResponse r = env.s3()
+                    .listMultipartUploads(b -> b.bucket(BUCKET)
+                            .prefix("pending/")
+                            .maxUploads(2)
+                            .keyMarker(km)
+                            .uploadIdMarker(im));
             r.uploads().forEach(u -> seen.add(u.uploadId()));
             truncated = r.isTruncated();
             keyMarker = r.nextKeyMarker();
@@ -122,19 +177,51 @@ class MultipartTest {
     void uploadPartCopyBuildsAnObjectFromRangesOfAnother() {
         byte[] source = TestBytes.random(21, 12 * MIB + 5);
         env.s3().putObject(b -> b.bucket(BUCKET).key("copy-src"), RequestBody.fromBytes(source));
-        String id = env.s3().createMultipartUpload(b -> b.bucket(BUCKET).key("copy-dst")).uploadId();
-        String e1 = env.s3().uploadPartCopy(b -> b.sourceBucket(BUCKET).sourceKey("copy-src").destinationBucket(BUCKET)
-                .destinationKey("copy-dst").uploadId(id).partNumber(1).copySourceRange("bytes=0-" + (5 * MIB - 1))).copyPartResult().eTag();
-        String e2 = env.s3().uploadPartCopy(b -> b.sourceBucket(BUCKET).sourceKey("copy-src").destinationBucket(BUCKET)
-                .destinationKey("copy-dst").uploadId(id).partNumber(2).copySourceRange("bytes=" + 5 * MIB + "-" + (source.length - 1)))
-                .copyPartResult().eTag();
+        String id = env.s3()
+                .createMultipartUpload(b -> b.bucket(BUCKET).key("copy-dst"))
+                .uploadId();
+        String e1 = env.s3()
+                .uploadPartCopy(b -> b.sourceBucket(BUCKET)
+                        .sourceKey("copy-src")
+                        .destinationBucket(BUCKET)
+                        .destinationKey("copy-dst")
+                        .uploadId(id)
+                        .partNumber(1)
+                        .copySourceRange("bytes=0-" + (5 * MIB - 1)))
+                .copyPartResult()
+                .eTag();
+        String e2 = env.s3()
+                .uploadPartCopy(b -> b.sourceBucket(BUCKET)
+                        .sourceKey("copy-src")
+                        .destinationBucket(BUCKET)
+                        .destinationKey("copy-dst")
+                        .uploadId(id)
+                        .partNumber(2)
+                        .copySourceRange("bytes=" + 5 * MIB + "-" + (source.length - 1)))
+                .copyPartResult()
+                .eTag();
         assertEquals("\"" + Digests.md5Hex(Arrays.copyOfRange(source, 0, 5 * MIB)) + "\"", e1);
-        env.s3().completeMultipartUpload(b -> b.bucket(BUCKET).key("copy-dst").uploadId(id).multipartUpload(u -> u.parts(
-                CompletedPart.builder().partNumber(1).eTag(e1).build(), CompletedPart.builder().partNumber(2).eTag(e2).build())));
-        assertArrayEquals(source, env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("copy-dst")).asByteArray());
+        env.s3()
+                .completeMultipartUpload(b -> b.bucket(BUCKET)
+                        .key("copy-dst")
+                        .uploadId(id)
+                        .multipartUpload(u -> u.parts(
+                                CompletedPart.builder().partNumber(1).eTag(e1).build(),
+                                CompletedPart.builder().partNumber(2).eTag(e2).build())));
+        assertArrayEquals(
+                source,
+                env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("copy-dst")).asByteArray());
 
-        S3Exception outside = assertThrows(S3Exception.class, () -> env.s3().uploadPartCopy(b -> b.sourceBucket(BUCKET).sourceKey("copy-src")
-                .destinationBucket(BUCKET).destinationKey("copy-dst").uploadId(id).partNumber(3).copySourceRange("bytes=0-1")));
+        S3Exception outside = assertThrows(
+                S3Exception.class,
+                () -> env.s3()
+                        .uploadPartCopy(b -> b.sourceBucket(BUCKET)
+                                .sourceKey("copy-src")
+                                .destinationBucket(BUCKET)
+                                .destinationKey("copy-dst")
+                                .uploadId(id)
+                                .partNumber(3)
+                                .copySourceRange("bytes=0-1")));
         assertEquals("NoSuchUpload", outside.awsErrorDetails().errorCode(), "the upload is complete");
     }
 
@@ -142,10 +229,19 @@ class MultipartTest {
     void copySourceRangePastALongIsInvalidRange() {
         // found by reading what the chaos fuzzer hit next door: this was a 500 (NumberFormatException)
         env.s3().putObject(b -> b.bucket(BUCKET).key("range-src"), RequestBody.fromString("small"));
-        String id = env.s3().createMultipartUpload(b -> b.bucket(BUCKET).key("range-dst")).uploadId();
-        S3Exception e = assertThrows(S3Exception.class, () -> env.s3().uploadPartCopy(b -> b.sourceBucket(BUCKET)
-                .sourceKey("range-src").destinationBucket(BUCKET).destinationKey("range-dst").uploadId(id).partNumber(1)
-                .copySourceRange("bytes=0-99999999999999999999")));
+        String id = env.s3()
+                .createMultipartUpload(b -> b.bucket(BUCKET).key("range-dst"))
+                .uploadId();
+        S3Exception e = assertThrows(
+                S3Exception.class,
+                () -> env.s3()
+                        .uploadPartCopy(b -> b.sourceBucket(BUCKET)
+                                .sourceKey("range-src")
+                                .destinationBucket(BUCKET)
+                                .destinationKey("range-dst")
+                                .uploadId(id)
+                                .partNumber(1)
+                                .copySourceRange("bytes=0-99999999999999999999")));
         assertEquals(416, e.statusCode());
         assertEquals("InvalidRange", e.awsErrorDetails().errorCode());
         env.s3().abortMultipartUpload(b -> b.bucket(BUCKET).key("range-dst").uploadId(id));
@@ -153,34 +249,89 @@ class MultipartTest {
 
     @Test
     void singleEmptyPartMakesAnEmptyObject() {
-        String id = env.s3().createMultipartUpload(b -> b.bucket(BUCKET).key("empty")).uploadId();
-        String e = env.s3().uploadPart(b -> b.bucket(BUCKET).key("empty").uploadId(id).partNumber(1), RequestBody.empty()).eTag();
-        env.s3().completeMultipartUpload(b -> b.bucket(BUCKET).key("empty").uploadId(id)
-                .multipartUpload(u -> u.parts(CompletedPart.builder().partNumber(1).eTag(e).build())));
-        assertEquals(0, env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("empty")).asByteArray().length);
+        String id = env.s3()
+                .createMultipartUpload(b -> b.bucket(BUCKET).key("empty"))
+                .uploadId();
+        String e = env.s3()
+                .uploadPart(b -> b.bucket(BUCKET).key("empty").uploadId(id).partNumber(1), RequestBody.empty())
+                .eTag();
+        env.s3()
+                .completeMultipartUpload(b -> b.bucket(BUCKET)
+                        .key("empty")
+                        .uploadId(id)
+                        .multipartUpload(u -> u.parts(
+                                CompletedPart.builder().partNumber(1).eTag(e).build())));
+        assertEquals(
+                0, env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("empty")).asByteArray().length);
     }
 
     @Test
     void smallPartBeforeTheLastIsEntityTooSmall() {
-        String id = env.s3().createMultipartUpload(b -> b.bucket(BUCKET).key("small")).uploadId();
-        String e1 = env.s3().uploadPart(b -> b.bucket(BUCKET).key("small").uploadId(id).partNumber(1), RequestBody.fromString("tiny")).eTag();
-        String e2 = env.s3().uploadPart(b -> b.bucket(BUCKET).key("small").uploadId(id).partNumber(2), RequestBody.fromString("last")).eTag();
-        S3Exception ex = assertThrows(S3Exception.class, () -> env.s3().completeMultipartUpload(b -> b.bucket(BUCKET).key("small").uploadId(id)
-                .multipartUpload(u -> u.parts(CompletedPart.builder().partNumber(1).eTag(e1).build(),
-                        CompletedPart.builder().partNumber(2).eTag(e2).build()))));
+        String id = env.s3()
+                .createMultipartUpload(b -> b.bucket(BUCKET).key("small"))
+                .uploadId();
+        String e1 = env.s3()
+                .uploadPart(
+                        b -> b.bucket(BUCKET).key("small").uploadId(id).partNumber(1), RequestBody.fromString("tiny"))
+                .eTag();
+        String e2 = env.s3()
+                .uploadPart(
+                        b -> b.bucket(BUCKET).key("small").uploadId(id).partNumber(2), RequestBody.fromString("last"))
+                .eTag();
+        S3Exception ex = assertThrows(
+                S3Exception.class,
+                () -> env.s3()
+                        .completeMultipartUpload(b -> b.bucket(BUCKET)
+                                .key("small")
+                                .uploadId(id)
+                                .multipartUpload(u -> u.parts(
+                                        CompletedPart.builder()
+                                                .partNumber(1)
+                                                .eTag(e1)
+                                                .build(),
+                                        CompletedPart.builder()
+                                                .partNumber(2)
+                                                .eTag(e2)
+                                                .build()))));
         assertEquals("EntityTooSmall", ex.awsErrorDetails().errorCode());
-        S3Exception wrongEtag = assertThrows(S3Exception.class, () -> env.s3().completeMultipartUpload(b -> b.bucket(BUCKET).key("small").uploadId(id)
-                .multipartUpload(u -> u.parts(CompletedPart.builder().partNumber(2).eTag("\"00000000000000000000000000000000\"").build()))));
+        S3Exception wrongEtag = assertThrows(
+                S3Exception.class,
+                () -> env.s3()
+                        .completeMultipartUpload(b -> b.bucket(BUCKET)
+                                .key("small")
+                                .uploadId(id)
+                                .multipartUpload(u -> u.parts(CompletedPart.builder()
+                                        .partNumber(2)
+                                        .eTag("\"00000000000000000000000000000000\"")
+                                        .build()))));
         assertEquals("InvalidPart", wrongEtag.awsErrorDetails().errorCode());
-        S3Exception order = assertThrows(S3Exception.class, () -> env.s3().completeMultipartUpload(b -> b.bucket(BUCKET).key("small").uploadId(id)
-                .multipartUpload(u -> u.parts(CompletedPart.builder().partNumber(2).eTag(e2).build(),
-                        CompletedPart.builder().partNumber(1).eTag(e1).build()))));
+        S3Exception order = assertThrows(
+                S3Exception.class,
+                () -> env.s3()
+                        .completeMultipartUpload(b -> b.bucket(BUCKET)
+                                .key("small")
+                                .uploadId(id)
+                                .multipartUpload(u -> u.parts(
+                                        CompletedPart.builder()
+                                                .partNumber(2)
+                                                .eTag(e2)
+                                                .build(),
+                                        CompletedPart.builder()
+                                                .partNumber(1)
+                                                .eTag(e1)
+                                                .build()))));
         assertEquals("InvalidPartOrder", order.awsErrorDetails().errorCode());
 
         env.s3().abortMultipartUpload(b -> b.bucket(BUCKET).key("small").uploadId(id));
-        S3Exception gone = assertThrows(S3Exception.class,
-                () -> env.s3().uploadPart(b -> b.bucket(BUCKET).key("small").uploadId(id).partNumber(3), RequestBody.fromString("x")));
+        S3Exception gone = assertThrows(
+                S3Exception.class,
+                () -> env.s3()
+                        .uploadPart(
+                                b -> b.bucket(BUCKET).key("small").uploadId(id).partNumber(3),
+                                RequestBody.fromString("x")));
         assertEquals("NoSuchUpload", gone.awsErrorDetails().errorCode());
-        assertThrows(S3Exception.class, () -> env.s3().headObject(b -> b.bucket(BUCKET).key("small")));
+        assertThrows(
+                S3Exception.class,
+                () -> env.s3().headObject(b -> b.bucket(BUCKET).key("small")));
     }
 }

@@ -1,7 +1,13 @@
 package io.basalt.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import io.basalt.testkit.Digests;
 import io.basalt.testkit.TestBytes;
+import java.util.Arrays;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -13,13 +19,6 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
-
-import java.util.Arrays;
-import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** PUT, GET, HEAD, ranged GET and DELETE through the real gateway, storage nodes and etcd. */
 class ObjectsTest {
@@ -35,10 +34,13 @@ class ObjectsTest {
     void roundTripsObjectsOfEverySize(int size) {
         byte[] data = TestBytes.random(size, size);
         String key = "size/" + size;
-        String etag = env.s3().putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(data)).eTag();
+        String etag = env.s3()
+                .putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(data))
+                .eTag();
         assertEquals("\"" + Digests.md5Hex(data) + "\"", etag);
 
-        ResponseBytes<GetObjectResponse> got = env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key(key));
+        ResponseBytes<GetObjectResponse> got =
+                env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key(key));
         assertArrayEquals(data, got.asByteArray());
         assertEquals(etag, got.response().eTag());
 
@@ -52,7 +54,8 @@ class ObjectsTest {
         int size = 100 * MIB;
         byte[] data = TestBytes.random(100, size);
         env.s3().putObject(b -> b.bucket(BUCKET).key("big/100mib"), RequestBody.fromBytes(data));
-        try (ResponseInputStream<GetObjectResponse> in = env.s3().getObject(b -> b.bucket(BUCKET).key("big/100mib"))) {
+        try (ResponseInputStream<GetObjectResponse> in =
+                env.s3().getObject(b -> b.bucket(BUCKET).key("big/100mib"))) {
             assertEquals(Digests.sha256Hex(data), Digests.sha256Hex(in));
         }
     }
@@ -64,23 +67,45 @@ class ObjectsTest {
         env.s3().putObject(b -> b.bucket(BUCKET).key("ranges"), RequestBody.fromBytes(data));
         int chunk = MIB / 4; // 4+2 with 1 MiB stripes: 256 KiB per shard chunk
         long[][] ranges = {
-                {0, 0}, {0, 99}, {chunk - 1, chunk}, {chunk - 3, 2 * chunk + 3}, {MIB - 1, MIB}, {MIB, 2 * MIB - 1},
-                {MIB - 10, 2 * MIB + 10}, {3 * MIB - 1, 3 * MIB + 4}, {3 * MIB, 3 * MIB + 4}, {size - 1, size - 1},
-                {0, size - 1}, {12345, 3 * MIB + 2}};
+            {0, 0},
+            {0, 99},
+            {chunk - 1, chunk},
+            {chunk - 3, 2 * chunk + 3},
+            {MIB - 1, MIB},
+            {MIB, 2 * MIB - 1},
+            {MIB - 10, 2 * MIB + 10},
+            {3 * MIB - 1, 3 * MIB + 4},
+            {3 * MIB, 3 * MIB + 4},
+            {size - 1, size - 1},
+            {0, size - 1},
+            {12345, 3 * MIB + 2}
+        };
         for (long[] r : ranges) {
-            byte[] got = env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("ranges").range("bytes=" + r[0] + "-" + r[1])).asByteArray();
+            byte[] got = env.s3()
+                    .getObjectAsBytes(b -> b.bucket(BUCKET).key("ranges").range("bytes=" + r[0] + "-" + r[1]))
+                    .asByteArray();
             assertArrayEquals(Arrays.copyOfRange(data, (int) r[0], (int) r[1] + 1), got, "range " + r[0] + "-" + r[1]);
         }
-        ResponseBytes<GetObjectResponse> tail = env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("ranges").range("bytes=-100"));
+        ResponseBytes<GetObjectResponse> tail =
+                env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("ranges").range("bytes=-100"));
         assertArrayEquals(Arrays.copyOfRange(data, size - 100, size), tail.asByteArray());
-        assertEquals("bytes " + (size - 100) + "-" + (size - 1) + "/" + size, tail.response().contentRange());
-        byte[] open = env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("ranges").range("bytes=" + (2 * MIB + 1) + "-")).asByteArray();
+        assertEquals(
+                "bytes " + (size - 100) + "-" + (size - 1) + "/" + size,
+                tail.response().contentRange());
+        byte[] open = env.s3()
+                .getObjectAsBytes(b -> b.bucket(BUCKET).key("ranges").range("bytes=" + (2 * MIB + 1) + "-"))
+                .asByteArray();
         assertArrayEquals(Arrays.copyOfRange(data, 2 * MIB + 1, size), open);
-        byte[] clipped = env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("ranges").range("bytes=" + (size - 2) + "-" + (size + 1000))).asByteArray();
+        byte[] clipped = env.s3()
+                .getObjectAsBytes(
+                        b -> b.bucket(BUCKET).key("ranges").range("bytes=" + (size - 2) + "-" + (size + 1000)))
+                .asByteArray();
         assertArrayEquals(Arrays.copyOfRange(data, size - 2, size), clipped);
 
-        S3Exception e = assertThrows(S3Exception.class,
-                () -> env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("ranges").range("bytes=" + size + "-")));
+        S3Exception e = assertThrows(
+                S3Exception.class,
+                () -> env.s3()
+                        .getObjectAsBytes(b -> b.bucket(BUCKET).key("ranges").range("bytes=" + size + "-")));
         assertEquals(416, e.statusCode());
         assertEquals("InvalidRange", e.awsErrorDetails().errorCode());
     }
@@ -89,24 +114,36 @@ class ObjectsTest {
     void overwriteServesTheNewVersion() {
         env.s3().putObject(b -> b.bucket(BUCKET).key("over"), RequestBody.fromString("first version"));
         env.s3().putObject(b -> b.bucket(BUCKET).key("over"), RequestBody.fromString("second"));
-        assertEquals("second", env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("over")).asUtf8String());
+        assertEquals(
+                "second",
+                env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("over")).asUtf8String());
     }
 
     @Test
     void deleteRemovesTheKeyAndIsIdempotent() {
         env.s3().putObject(b -> b.bucket(BUCKET).key("gone"), RequestBody.fromString("x"));
         env.s3().deleteObject(b -> b.bucket(BUCKET).key("gone"));
-        assertThrows(NoSuchKeyException.class, () -> env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("gone")));
-        S3Exception head = assertThrows(S3Exception.class, () -> env.s3().headObject(b -> b.bucket(BUCKET).key("gone")));
+        assertThrows(
+                NoSuchKeyException.class,
+                () -> env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("gone")));
+        S3Exception head = assertThrows(
+                S3Exception.class,
+                () -> env.s3().headObject(b -> b.bucket(BUCKET).key("gone")));
         assertEquals(404, head.statusCode());
         env.s3().deleteObject(b -> b.bucket(BUCKET).key("gone")); // 204 again
     }
 
     @Test
     void keepsMetadataAndContentHeaders() {
-        env.s3().putObject(b -> b.bucket(BUCKET).key("meta").contentType("text/plain; charset=utf-8")
-                        .cacheControl("max-age=60").contentDisposition("attachment").metadata(Map.of("color", "blue", "note", "ünïcode")),
-                RequestBody.fromString("hello"));
+        env.s3()
+                .putObject(
+                        b -> b.bucket(BUCKET)
+                                .key("meta")
+                                .contentType("text/plain; charset=utf-8")
+                                .cacheControl("max-age=60")
+                                .contentDisposition("attachment")
+                                .metadata(Map.of("color", "blue", "note", "ünïcode")),
+                        RequestBody.fromString("hello"));
         HeadObjectResponse h = env.s3().headObject(b -> b.bucket(BUCKET).key("meta"));
         assertEquals("text/plain; charset=utf-8", h.contentType());
         assertEquals("max-age=60", h.cacheControl());
@@ -119,8 +156,11 @@ class ObjectsTest {
     void keysUpTo1024BytesAreAccepted() {
         String longest = "k/" + "é".repeat(511); // 2 + 1022 = 1024 UTF-8 bytes
         env.s3().putObject(b -> b.bucket(BUCKET).key(longest), RequestBody.fromString("long"));
-        assertEquals("long", env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key(longest)).asUtf8String());
-        S3Exception e = assertThrows(S3Exception.class,
+        assertEquals(
+                "long",
+                env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key(longest)).asUtf8String());
+        S3Exception e = assertThrows(
+                S3Exception.class,
                 () -> env.s3().putObject(b -> b.bucket(BUCKET).key(longest + "x"), RequestBody.fromString("too long")));
         assertEquals(400, e.statusCode());
         assertEquals("KeyTooLongError", e.awsErrorDetails().errorCode());
@@ -134,7 +174,10 @@ class ObjectsTest {
             } catch (RuntimeException e) {
                 throw new AssertionError("PUT " + key, e);
             }
-            assertEquals(key, env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asUtf8String(), key);
+            assertEquals(
+                    key,
+                    env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asUtf8String(),
+                    key);
         }
     }
 }

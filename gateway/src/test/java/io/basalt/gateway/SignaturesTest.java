@@ -1,26 +1,12 @@
 package io.basalt.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.basalt.testkit.SigV4Signer;
 import io.basalt.testkit.TestBytes;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.checksums.spi.ChecksumAlgorithm;
-import software.amazon.awssdk.checksums.DefaultChecksumAlgorithm;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.ContentStreamProvider;
-import software.amazon.awssdk.http.SdkHttpFullRequest;
-import software.amazon.awssdk.http.SdkHttpMethod;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
-import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Exception;
-import software.amazon.awssdk.services.s3.presigner.S3Presigner;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -31,11 +17,24 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.checksums.DefaultChecksumAlgorithm;
+import software.amazon.awssdk.checksums.spi.ChecksumAlgorithm;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.SdkHttpFullRequest;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
  * SigV4 variants, signed by the AWS SDK's own signer and checked by the gateway: presigned
@@ -48,6 +47,7 @@ class SignaturesTest {
 
     @TempDir
     static Path dir;
+
     static TestCluster cluster;
     static S3Client s3;
     static S3Presigner presigner;
@@ -61,8 +61,11 @@ class SignaturesTest {
         presigner = S3Presigner.builder()
                 .endpointOverride(URI.create(cluster.endpoint()))
                 .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("minioadmin", "minioadmin")))
-                .serviceConfiguration(software.amazon.awssdk.services.s3.S3Configuration.builder().pathStyleAccessEnabled(true).build())
+                .credentialsProvider(
+                        StaticCredentialsProvider.create(AwsBasicCredentials.create("minioadmin", "minioadmin")))
+                .serviceConfiguration(software.amazon.awssdk.services.s3.S3Configuration.builder()
+                        .pathStyleAccessEnabled(true)
+                        .build())
                 .build();
     }
 
@@ -76,20 +79,31 @@ class SignaturesTest {
     @Test
     void presignedPutAndGet() throws Exception {
         byte[] data = TestBytes.random(5, 300_000);
-        URI put = presigner.presignPutObject(p -> p.signatureDuration(Duration.ofMinutes(5))
-                .putObjectRequest(r -> r.bucket(BUCKET).key("presigned"))).url().toURI();
-        HttpResponse<String> up = http.send(HttpRequest.newBuilder(put).PUT(HttpRequest.BodyPublishers.ofByteArray(data)).build(),
+        URI put = presigner
+                .presignPutObject(p -> p.signatureDuration(Duration.ofMinutes(5))
+                        .putObjectRequest(r -> r.bucket(BUCKET).key("presigned")))
+                .url()
+                .toURI();
+        HttpResponse<String> up = http.send(
+                HttpRequest.newBuilder(put)
+                        .PUT(HttpRequest.BodyPublishers.ofByteArray(data))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, up.statusCode(), up.body());
 
-        URI get = presigner.presignGetObject(p -> p.signatureDuration(Duration.ofMinutes(5))
-                .getObjectRequest(r -> r.bucket(BUCKET).key("presigned"))).url().toURI();
-        HttpResponse<byte[]> down = http.send(HttpRequest.newBuilder(get).build(), HttpResponse.BodyHandlers.ofByteArray());
+        URI get = presigner
+                .presignGetObject(p -> p.signatureDuration(Duration.ofMinutes(5))
+                        .getObjectRequest(r -> r.bucket(BUCKET).key("presigned")))
+                .url()
+                .toURI();
+        HttpResponse<byte[]> down =
+                http.send(HttpRequest.newBuilder(get).build(), HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, down.statusCode());
         assertArrayEquals(data, down.body());
 
         URI forged = URI.create(get.toString().replace("/presigned?", "/other?"));
-        HttpResponse<String> bad = http.send(HttpRequest.newBuilder(forged).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> bad =
+                http.send(HttpRequest.newBuilder(forged).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(403, bad.statusCode());
         assertTrue(bad.body().contains("<Code>SignatureDoesNotMatch</Code>"), bad.body());
     }
@@ -97,8 +111,11 @@ class SignaturesTest {
     @Test
     void expiredPresignedUrlIsRefused() throws Exception {
         s3.putObject(b -> b.bucket(BUCKET).key("short-lived"), RequestBody.fromString("x"));
-        URI get = presigner.presignGetObject(p -> p.signatureDuration(Duration.ofSeconds(1))
-                .getObjectRequest(r -> r.bucket(BUCKET).key("short-lived"))).url().toURI();
+        URI get = presigner
+                .presignGetObject(p -> p.signatureDuration(Duration.ofSeconds(1))
+                        .getObjectRequest(r -> r.bucket(BUCKET).key("short-lived")))
+                .url()
+                .toURI();
         Thread.sleep(2100);
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(get).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(403, r.statusCode());
@@ -113,17 +130,20 @@ class SignaturesTest {
             HttpRequest req = chunked(key, data, trailer, false);
             HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
             assertEquals(200, r.statusCode(), r.body());
-            assertArrayEquals(data, s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asByteArray(), key);
+            assertArrayEquals(
+                    data, s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asByteArray(), key);
         }
     }
 
     @Test
     void tamperedChunkIsRejectedAndNotStored() throws Exception {
         byte[] data = TestBytes.random(12, 300_000);
-        HttpResponse<String> r = http.send(chunked("chunked-tampered", data, null, true), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+                http.send(chunked("chunked-tampered", data, null, true), HttpResponse.BodyHandlers.ofString());
         assertEquals(403, r.statusCode(), r.body());
         assertTrue(r.body().contains("<Code>SignatureDoesNotMatch</Code>"), r.body());
-        S3Exception e = assertThrows(S3Exception.class, () -> s3.headObject(b -> b.bucket(BUCKET).key("chunked-tampered")));
+        S3Exception e = assertThrows(
+                S3Exception.class, () -> s3.headObject(b -> b.bucket(BUCKET).key("chunked-tampered")));
         assertEquals(404, e.statusCode());
     }
 
@@ -131,10 +151,12 @@ class SignaturesTest {
     void decodedLengthThatIsNoNumberIsAClientError() throws Exception {
         // found by the chaos fuzzer: this was a 500 (NumberFormatException); the SDK's signer refuses to sign it
         byte[] data = TestBytes.random(13, 5_000);
-        HttpResponse<String> r = http.send(handSignedChunked("chunked-bad-length", data, "12x"), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+                http.send(handSignedChunked("chunked-bad-length", data, "12x"), HttpResponse.BodyHandlers.ofString());
         assertEquals(400, r.statusCode(), r.body());
         assertTrue(r.body().contains("<Code>IncompleteBody</Code>"), r.body());
-        S3Exception e = assertThrows(S3Exception.class, () -> s3.headObject(b -> b.bucket(BUCKET).key("chunked-bad-length")));
+        S3Exception e = assertThrows(
+                S3Exception.class, () -> s3.headObject(b -> b.bucket(BUCKET).key("chunked-bad-length")));
         assertEquals(404, e.statusCode());
     }
 
@@ -142,16 +164,24 @@ class SignaturesTest {
     private static HttpRequest handSignedChunked(String key, byte[] data, String decodedLength) {
         URI uri = URI.create(cluster.endpoint() + "/" + BUCKET + "/" + key);
         SigV4Signer.Signed signed = new SigV4Signer(TestCluster.ACCESS_KEY, TestCluster.SECRET_KEY, TestCluster.REGION)
-                .sign("PUT", uri.getAuthority(), uri.getRawPath(), null,
+                .sign(
+                        "PUT",
+                        uri.getAuthority(),
+                        uri.getRawPath(),
+                        null,
                         Map.of("content-encoding", "aws-chunked", "x-amz-decoded-content-length", decodedLength),
-                        "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", java.time.Instant.now());
+                        "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+                        java.time.Instant.now());
         String first = signed.chunkSignature(signed.signature(), data);
         String last = signed.chunkSignature(first, new byte[0]);
         java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
-        body.writeBytes((Integer.toHexString(data.length) + ";chunk-signature=" + first + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        body.writeBytes((Integer.toHexString(data.length) + ";chunk-signature=" + first + "\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         body.writeBytes(data);
-        body.writeBytes(("\r\n0;chunk-signature=" + last + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).PUT(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
+        body.writeBytes(
+                ("\r\n0;chunk-signature=" + last + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(uri).PUT(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
         signed.headers().forEach((name, value) -> {
             if (!name.equalsIgnoreCase("host")) b.header(name, value); // java.net.http sets Host itself
         });
@@ -159,10 +189,14 @@ class SignaturesTest {
     }
 
     /** A PUT whose aws-chunked body and headers come from the SDK's signer, optionally with one byte flipped. */
-    private static HttpRequest chunked(String key, byte[] data, ChecksumAlgorithm trailer, boolean tamper) throws IOException {
+    private static HttpRequest chunked(String key, byte[] data, ChecksumAlgorithm trailer, boolean tamper)
+            throws IOException {
         URI uri = URI.create(cluster.endpoint() + "/" + BUCKET + "/" + key);
-        SdkHttpFullRequest unsigned = SdkHttpFullRequest.builder().method(SdkHttpMethod.PUT).uri(uri)
-                .putHeader("Content-Length", String.valueOf(data.length)).build();
+        SdkHttpFullRequest unsigned = SdkHttpFullRequest.builder()
+                .method(SdkHttpMethod.PUT)
+                .uri(uri)
+                .putHeader("Content-Length", String.valueOf(data.length))
+                .build();
         SignedRequest signed = AwsV4HttpSigner.create().sign(r -> {
             r.identity(AwsBasicCredentials.create("minioadmin", "minioadmin"))
                     .request(unsigned)

@@ -2,7 +2,6 @@ package io.basalt.gateway;
 
 import io.basalt.testkit.Digests;
 import io.basalt.testkit.SigV4Signer;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,14 +18,21 @@ import java.util.Map;
 final class SignedHttp {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final SigV4Signer SIGNER = new SigV4Signer(TestCluster.ACCESS_KEY, TestCluster.SECRET_KEY, TestCluster.REGION);
+    private static final SigV4Signer SIGNER =
+            new SigV4Signer(TestCluster.ACCESS_KEY, TestCluster.SECRET_KEY, TestCluster.REGION);
 
-    private SignedHttp() {
-    }
+    private SignedHttp() {}
 
     static HttpResponse<String> send(String method, URI uri) throws IOException, InterruptedException {
-        Map<String, String> signed = SIGNER.sign(method, uri.getAuthority(), uri.getRawPath(), uri.getRawQuery(), Map.of(),
-                Digests.EMPTY_SHA256, Instant.now()).headers();
+        Map<String, String> signed = SIGNER.sign(
+                        method,
+                        uri.getAuthority(),
+                        uri.getRawPath(),
+                        uri.getRawQuery(),
+                        Map.of(),
+                        Digests.EMPTY_SHA256,
+                        Instant.now())
+                .headers();
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).method(method, HttpRequest.BodyPublishers.noBody());
         signed.forEach((name, value) -> {
             if (!name.equalsIgnoreCase("Host")) b.header(name, value); // java.net.http sets Host itself
@@ -42,10 +48,12 @@ final class SignedHttp {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Length", String.valueOf(contentLength));
         for (int i = 0; i + 1 < extraHeaders.length; i += 2) headers.put(extraHeaders[i], extraHeaders[i + 1]);
-        Map<String, String> signed = SIGNER.sign("PUT", uri.getAuthority(), uri.getRawPath(), null, headers,
-                "UNSIGNED-PAYLOAD", Instant.now()).headers();
+        Map<String, String> signed = SIGNER.sign(
+                        "PUT", uri.getAuthority(), uri.getRawPath(), null, headers, "UNSIGNED-PAYLOAD", Instant.now())
+                .headers();
         StringBuilder head = new StringBuilder("PUT " + uri.getRawPath() + " HTTP/1.1\r\n");
-        signed.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+        signed.forEach(
+                (name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
         return head.append("\r\n").toString();
     }
 }

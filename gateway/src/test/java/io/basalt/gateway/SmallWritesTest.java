@@ -1,5 +1,11 @@
 package io.basalt.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.basalt.core.data.DataPath;
 import io.basalt.core.data.SegmentEncoder;
 import io.basalt.core.erasure.ReedSolomon;
@@ -13,16 +19,6 @@ import io.basalt.proto.meta.Segment;
 import io.basalt.proto.shard.ReadShardRequest;
 import io.basalt.proto.shard.ReadShardResponse;
 import io.basalt.testkit.TestBytes;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Exception;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
@@ -34,12 +30,15 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.zip.CRC32C;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Small PUTs take shortcuts: the first chunks go out before a shard stream is set up, the
@@ -53,6 +52,7 @@ class SmallWritesTest {
 
     @TempDir
     static Path dir;
+
     static TestCluster cluster;
     static S3Client s3;
     static EtcdMetadataStore meta;
@@ -94,7 +94,10 @@ class SmallWritesTest {
             for (int i = 0; i < done.size(); i++) {
                 byte[] data = done.get(i).get();
                 int n = i;
-                assertArrayEquals(data, s3.getObjectAsBytes(b -> b.bucket("small").key("obj-" + n)).asByteArray());
+                assertArrayEquals(
+                        data,
+                        s3.getObjectAsBytes(b -> b.bucket("small").key("obj-" + n))
+                                .asByteArray());
             }
         } finally {
             pool.shutdownNow();
@@ -107,10 +110,18 @@ class SmallWritesTest {
         try (BlackHole blackHole = new BlackHole()) {
             // Shard 0 goes to the black hole: its stream never becomes ready and never answers.
             List<NodeRecord> targets = new ArrayList<>();
-            targets.add(NodeRecord.newBuilder().setNodeId("frozen").setAddress(blackHole.address()).build());
-            Iterator<NodeRecord> live = cluster.gateway.membership().live().values().iterator();
+            targets.add(NodeRecord.newBuilder()
+                    .setNodeId("frozen")
+                    .setAddress(blackHole.address())
+                    .build());
+            Iterator<NodeRecord> live =
+                    cluster.gateway.membership().live().values().iterator();
             for (int i = 1; i < 6; i++) targets.add(live.next());
-            ErasureLayout layout = ErasureLayout.newBuilder().setK(4).setM(2).setBlockSize(1 << 20).build();
+            ErasureLayout layout = ErasureLayout.newBuilder()
+                    .setK(4)
+                    .setM(2)
+                    .setBlockSize(1 << 20)
+                    .build();
             byte[] data = TestBytes.random(77, 4096);
             List<String> failed = new ArrayList<>();
             long t0 = System.nanoTime();
@@ -129,13 +140,17 @@ class SmallWritesTest {
     @Test
     void aPutIntoABucketDeletedAMomentAgoFailsAndLeavesNothing() throws Exception {
         s3.createBucket(b -> b.bucket("gone"));
-        s3.putObject(b -> b.bucket("gone").key("first"), RequestBody.fromBytes(new byte[10])); // the gateway now knows "gone"
+        s3.putObject(
+                b -> b.bucket("gone").key("first"),
+                RequestBody.fromBytes(new byte[10])); // the gateway now knows "gone"
         s3.deleteObject(b -> b.bucket("gone").key("first"));
         assertTrue(meta.getBucket("gone").isPresent());
         s3.deleteBucket(b -> b.bucket("gone"));
         int before = shardFileCount();
-        S3Exception e = assertThrows(S3Exception.class,
-                () -> s3.putObject(b -> b.bucket("gone").key("late"), RequestBody.fromBytes(TestBytes.random(5, 4096))));
+        S3Exception e = assertThrows(
+                S3Exception.class,
+                () -> s3.putObject(
+                        b -> b.bucket("gone").key("late"), RequestBody.fromBytes(TestBytes.random(5, 4096))));
         assertEquals(404, e.statusCode());
         assertEquals("NoSuchBucket", e.awsErrorDetails().errorCode());
         assertFalse(meta.getObject("gone", "late").isPresent());
@@ -144,13 +159,19 @@ class SmallWritesTest {
         while (shardFileCount() > before && System.nanoTime() < deadline) Thread.sleep(50);
         assertTrue(shardFileCount() <= before, "shards of the refused PUT were left behind");
         // Once the gateway has seen the bucket missing, it no longer takes a body for it at all.
-        assertEquals(404, assertThrows(S3Exception.class,
-                () -> s3.putObject(b -> b.bucket("gone").key("later"), RequestBody.fromBytes(new byte[1]))).statusCode());
+        assertEquals(
+                404,
+                assertThrows(
+                                S3Exception.class,
+                                () -> s3.putObject(
+                                        b -> b.bucket("gone").key("later"), RequestBody.fromBytes(new byte[1])))
+                        .statusCode());
     }
 
     private static int shardFileCount() throws Exception {
         int n = 0;
-        for (int i = 0; i < cluster.nodes.size(); i++) n += cluster.shardFiles(i).size();
+        for (int i = 0; i < cluster.nodes.size(); i++)
+            n += cluster.shardFiles(i).size();
         return n;
     }
 
@@ -176,7 +197,9 @@ class SmallWritesTest {
             NodeRecord node = live.get(seg.getNodeIds(i));
             ByteArrayOutputStream got = new ByteArrayOutputStream();
             Iterator<ReadShardResponse> it = clients.blocking(node.getAddress())
-                    .readShard(ReadShardRequest.newBuilder().setShardId(SegmentEncoder.shardId(seg.getShardSet(), i)).build());
+                    .readShard(ReadShardRequest.newBuilder()
+                            .setShardId(SegmentEncoder.shardId(seg.getShardSet(), i))
+                            .build());
             it.forEachRemaining(r -> got.writeBytes(r.getData().toByteArray()));
             assertArrayEquals(shards[i], got.toByteArray(), "shard " + i + " of " + seg.getShardSet());
             CRC32C crc = new CRC32C();

@@ -1,5 +1,14 @@
 package io.basalt.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -15,16 +24,6 @@ import software.amazon.awssdk.services.s3.model.Permission;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.Type;
 
-import java.net.URI;
-import java.net.http.HttpResponse;
-import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /**
  * Subresources: the probes tools make answered as an unconfigured, unversioned us-east-1 bucket
  * would, and everything else refused with 501, never mistaken for a plain bucket or object call.
@@ -35,6 +34,7 @@ class SubresourcesTest {
 
     @TempDir
     static Path dir;
+
     static TestCluster cluster;
     static S3Client s3;
 
@@ -61,7 +61,8 @@ class SubresourcesTest {
 
     @Test
     void versioningIsNeverEnabled() {
-        BucketVersioningStatus status = s3.getBucketVersioning(b -> b.bucket(BUCKET)).status();
+        BucketVersioningStatus status =
+                s3.getBucketVersioning(b -> b.bucket(BUCKET)).status();
         assertNull(status);
         fails(404, "NoSuchBucket", () -> s3.getBucketVersioning(b -> b.bucket("no-such-bucket")));
     }
@@ -78,7 +79,8 @@ class SubresourcesTest {
         GetObjectAclResponse object = s3.getObjectAcl(b -> b.bucket(BUCKET).key("obj"));
         assertEquals(Permission.FULL_CONTROL, object.grants().get(0).permission());
         fails(404, "NoSuchKey", () -> s3.getObjectAcl(b -> b.bucket(BUCKET).key("absent")));
-        assertTrue(s3.getObjectTagging(b -> b.bucket(BUCKET).key("obj")).tagSet().isEmpty());
+        assertTrue(
+                s3.getObjectTagging(b -> b.bucket(BUCKET).key("obj")).tagSet().isEmpty());
     }
 
     @Test
@@ -87,23 +89,41 @@ class SubresourcesTest {
         fails(404, "NoSuchLifecycleConfiguration", () -> s3.getBucketLifecycleConfiguration(b -> b.bucket(BUCKET)));
         fails(404, "NoSuchBucketPolicy", () -> s3.getBucketPolicy(b -> b.bucket(BUCKET)));
         fails(404, "NoSuchCORSConfiguration", () -> s3.getBucketCors(b -> b.bucket(BUCKET)));
-        fails(404, "ServerSideEncryptionConfigurationNotFoundError", () -> s3.getBucketEncryption(b -> b.bucket(BUCKET)));
+        fails(
+                404,
+                "ServerSideEncryptionConfigurationNotFoundError",
+                () -> s3.getBucketEncryption(b -> b.bucket(BUCKET)));
         fails(404, "ObjectLockConfigurationNotFoundError", () -> s3.getObjectLockConfiguration(b -> b.bucket(BUCKET)));
         fails(404, "NoSuchBucket", () -> s3.getBucketPolicy(b -> b.bucket("no-such-bucket")));
     }
 
     @Test
     void otherSubresourcesAreNotImplementedAndChangeNothing() {
-        fails(501, "NotImplemented", () -> s3.putBucketPolicy(b -> b.bucket("policy-only").policy("{}")));
+        fails(
+                501,
+                "NotImplemented",
+                () -> s3.putBucketPolicy(b -> b.bucket("policy-only").policy("{}")));
         fails(404, "NoSuchBucket", () -> s3.headBucket(b -> b.bucket("policy-only")));
 
-        fails(501, "NotImplemented", () -> s3.deleteObjectTagging(b -> b.bucket(BUCKET).key("obj")));
-        fails(501, "NotImplemented", () -> s3.putObjectTagging(b -> b.bucket(BUCKET).key("obj")
-                .tagging(t -> t.tagSet(s -> s.key("k").value("v")))));
-        assertArrayEquals("payload".getBytes(), s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("obj")).asByteArray());
+        fails(
+                501,
+                "NotImplemented",
+                () -> s3.deleteObjectTagging(b -> b.bucket(BUCKET).key("obj")));
+        fails(
+                501,
+                "NotImplemented",
+                () -> s3.putObjectTagging(b -> b.bucket(BUCKET)
+                        .key("obj")
+                        .tagging(t -> t.tagSet(s -> s.key("k").value("v")))));
+        assertArrayEquals(
+                "payload".getBytes(),
+                s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("obj")).asByteArray());
 
-        fails(501, "NotImplemented", () -> s3.putBucketVersioning(b -> b.bucket(BUCKET)
-                .versioningConfiguration(v -> v.status(BucketVersioningStatus.ENABLED))));
+        fails(
+                501,
+                "NotImplemented",
+                () -> s3.putBucketVersioning(
+                        b -> b.bucket(BUCKET).versioningConfiguration(v -> v.status(BucketVersioningStatus.ENABLED))));
         fails(501, "NotImplemented", () -> s3.getBucketWebsite(b -> b.bucket(BUCKET)));
         fails(501, "NotImplemented", () -> s3.deleteBucketPolicy(b -> b.bucket(BUCKET)));
         fails(501, "NotImplemented", () -> s3.deleteBucketCors(b -> b.bucket(BUCKET)));
@@ -112,10 +132,21 @@ class SubresourcesTest {
 
     @Test
     void versionIdOtherThanNullNamesNoVersion() {
-        assertArrayEquals("payload".getBytes(), s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("obj").versionId("null")).asByteArray());
-        fails(404, "NoSuchVersion", () -> s3.getObject(b -> b.bucket(BUCKET).key("obj").versionId("3sL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY")));
-        fails(404, "NoSuchVersion", () -> s3.deleteObject(b -> b.bucket(BUCKET).key("obj").versionId("3sL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY")));
-        assertArrayEquals("payload".getBytes(), s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("obj")).asByteArray());
+        assertArrayEquals(
+                "payload".getBytes(),
+                s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("obj").versionId("null"))
+                        .asByteArray());
+        fails(
+                404,
+                "NoSuchVersion",
+                () -> s3.getObject(b -> b.bucket(BUCKET).key("obj").versionId("3sL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY")));
+        fails(
+                404,
+                "NoSuchVersion",
+                () -> s3.deleteObject(b -> b.bucket(BUCKET).key("obj").versionId("3sL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY")));
+        assertArrayEquals(
+                "payload".getBytes(),
+                s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("obj")).asByteArray());
     }
 
     @Test
@@ -123,7 +154,8 @@ class SubresourcesTest {
         for (String path : new String[] {"/" + BUCKET + "?website", "/" + BUCKET + "/obj?retention"}) {
             HttpResponse<String> r = SignedHttp.send("GET", URI.create(cluster.endpoint() + path));
             assertEquals(501, r.statusCode(), r.body());
-            assertEquals("application/xml", r.headers().firstValue("Content-Type").orElse(""));
+            assertEquals(
+                    "application/xml", r.headers().firstValue("Content-Type").orElse(""));
             assertTrue(r.body().contains("<Code>NotImplemented</Code>"), r.body());
         }
         HttpResponse<String> put = SignedHttp.send("PUT", URI.create(cluster.endpoint() + "/logging-only?logging"));

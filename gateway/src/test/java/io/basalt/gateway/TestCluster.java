@@ -3,13 +3,6 @@ package io.basalt.gateway;
 import io.basalt.storage.StorageNode;
 import io.basalt.storage.StorageNodeConfig;
 import io.basalt.testkit.EtcdProcess;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3Configuration;
-
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -19,6 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
 
 /**
  * A real cluster for integration tests: an etcd process, storage nodes serving gRPC on real
@@ -30,6 +29,7 @@ public final class TestCluster implements AutoCloseable {
 
     /** The gateway's default credentials ({@link GatewayConfig#local}) and the region clients sign for. */
     public static final String ACCESS_KEY = "minioadmin";
+
     public static final String SECRET_KEY = "minioadmin";
     public static final String REGION = "us-east-1";
 
@@ -45,7 +45,8 @@ public final class TestCluster implements AutoCloseable {
     }
 
     /** @param gatewayConfig adjusts the gateway's configuration (e.g. a domain for virtual-hosted style) */
-    public TestCluster(Path dir, int nodeCount, int k, int m, UnaryOperator<GatewayConfig> gatewayConfig) throws Exception {
+    public TestCluster(Path dir, int nodeCount, int k, int m, UnaryOperator<GatewayConfig> gatewayConfig)
+            throws Exception {
         this.dir = dir;
         this.k = k;
         this.m = m;
@@ -54,13 +55,14 @@ public final class TestCluster implements AutoCloseable {
         try {
             for (int i = 1; i <= nodeCount; i++) {
                 Path data = Files.createDirectories(dir.resolve("node-" + i));
-                StorageNodeConfig cfg = new StorageNodeConfig("node-" + i, "127.0.0.1", 0, List.of(data),
-                        etcd.endpoint(), "/basalt/", Duration.ofSeconds(5));
+                StorageNodeConfig cfg = new StorageNodeConfig(
+                        "node-" + i, "127.0.0.1", 0, List.of(data), etcd.endpoint(), "/basalt/", Duration.ofSeconds(5));
                 StorageNode node = StorageNode.start(cfg);
                 nodes.add(node);
                 nodeConfigs.add(cfg);
             }
-            gw = Gateway.start(gatewayConfig.apply(GatewayConfig.local(0, etcd.endpoint(), k, m).withIoTimeoutMs(10_000)));
+            gw = Gateway.start(gatewayConfig.apply(
+                    GatewayConfig.local(0, etcd.endpoint(), k, m).withIoTimeoutMs(10_000)));
             awaitLiveNodes(gw, nodeCount);
         } catch (Exception | Error e) {
             // no constructed object to close: stop what was started, or its ports and processes outlive the test
@@ -80,7 +82,8 @@ public final class TestCluster implements AutoCloseable {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (gateway.membership().live().size() != count) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("expected " + count + " live nodes, have " + gateway.membership().live().keySet());
+                throw new IllegalStateException("expected " + count + " live nodes, have "
+                        + gateway.membership().live().keySet());
             }
             Thread.sleep(50);
         }
@@ -128,9 +131,11 @@ public final class TestCluster implements AutoCloseable {
                 .endpointOverride(URI.create(endpoint))
                 .region(Region.of(REGION))
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(access, secret)))
-                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
+                .serviceConfiguration(
+                        S3Configuration.builder().pathStyleAccessEnabled(true).build())
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_SUPPORTED)
-                .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofMinutes(5)).retryStrategy(r -> r.maxAttempts(1)))
+                .overrideConfiguration(
+                        c -> c.apiCallTimeout(Duration.ofMinutes(5)).retryStrategy(r -> r.maxAttempts(1)))
                 .build();
     }
 

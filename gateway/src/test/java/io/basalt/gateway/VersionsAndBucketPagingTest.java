@@ -1,6 +1,17 @@
 package io.basalt.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.basalt.testkit.Digests;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -14,18 +25,6 @@ import software.amazon.awssdk.services.s3.model.ListObjectVersionsResponse;
 import software.amazon.awssdk.services.s3.model.ObjectVersion;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.TreeMap;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** ListObjectVersions on unversioned buckets, and ListBuckets paged with max-buckets. */
 class VersionsAndBucketPagingTest {
 
@@ -33,6 +32,7 @@ class VersionsAndBucketPagingTest {
 
     @TempDir
     static Path dir;
+
     static TestCluster cluster;
     static S3Client s3;
     /** key -> body */
@@ -59,7 +59,9 @@ class VersionsAndBucketPagingTest {
     void everyObjectIsOneLatestNullVersion() {
         ListObjectVersionsResponse r = s3.listObjectVersions(b -> b.bucket(BUCKET));
         assertFalse(r.isTruncated());
-        assertEquals(new ArrayList<>(objects.keySet()), r.versions().stream().map(ObjectVersion::key).toList());
+        assertEquals(
+                new ArrayList<>(objects.keySet()),
+                r.versions().stream().map(ObjectVersion::key).toList());
         for (ObjectVersion v : r.versions()) {
             assertEquals("null", v.versionId());
             assertTrue(v.isLatest());
@@ -74,11 +76,19 @@ class VersionsAndBucketPagingTest {
 
     @Test
     void prefixAndDelimiter() {
-        ListObjectVersionsResponse r = s3.listObjectVersions(b -> b.bucket(BUCKET).delimiter("/"));
-        assertEquals(List.of("d0/", "d1/", "d2/"), r.commonPrefixes().stream().map(CommonPrefix::prefix).toList());
-        assertEquals(List.of("top", "with space"), r.versions().stream().map(ObjectVersion::key).toList());
-        ListObjectVersionsResponse d1 = s3.listObjectVersions(b -> b.bucket(BUCKET).prefix("d1/"));
-        assertEquals(objects.subMap("d1/", "d10").keySet().stream().toList(), d1.versions().stream().map(ObjectVersion::key).toList());
+        ListObjectVersionsResponse r =
+                s3.listObjectVersions(b -> b.bucket(BUCKET).delimiter("/"));
+        assertEquals(
+                List.of("d0/", "d1/", "d2/"),
+                r.commonPrefixes().stream().map(CommonPrefix::prefix).toList());
+        assertEquals(
+                List.of("top", "with space"),
+                r.versions().stream().map(ObjectVersion::key).toList());
+        ListObjectVersionsResponse d1 =
+                s3.listObjectVersions(b -> b.bucket(BUCKET).prefix("d1/"));
+        assertEquals(
+                objects.subMap("d1/", "d10").keySet().stream().toList(),
+                d1.versions().stream().map(ObjectVersion::key).toList());
     }
 
     @Test
@@ -88,7 +98,8 @@ class VersionsAndBucketPagingTest {
         int pages = 0;
         while (true) {
             String km = keyMarker, vm = versionMarker;
-            ListObjectVersionsResponse r = s3.listObjectVersions(b -> b.bucket(BUCKET).maxKeys(5).keyMarker(km).versionIdMarker(vm));
+            ListObjectVersionsResponse r = s3.listObjectVersions(
+                    b -> b.bucket(BUCKET).maxKeys(5).keyMarker(km).versionIdMarker(vm));
             r.versions().forEach(v -> seen.add(v.key()));
             pages++;
             if (!r.isTruncated()) break;
@@ -102,21 +113,30 @@ class VersionsAndBucketPagingTest {
 
         // The SDK's paginator, over common prefixes too.
         List<String> entries = new ArrayList<>();
-        s3.listObjectVersionsPaginator(b -> b.bucket(BUCKET).delimiter("/").maxKeys(2)).forEach(p -> {
-            p.commonPrefixes().forEach(c -> entries.add(c.prefix()));
-            p.versions().forEach(v -> entries.add(v.key()));
-        });
-        assertEquals(List.of("d0/", "d1/", "d2/", "top", "with space"), entries.stream().sorted().toList());
+        s3.listObjectVersionsPaginator(b -> b.bucket(BUCKET).delimiter("/").maxKeys(2))
+                .forEach(p -> {
+                    p.commonPrefixes().forEach(c -> entries.add(c.prefix()));
+                    p.versions().forEach(v -> entries.add(v.key()));
+                });
+        assertEquals(
+                List.of("d0/", "d1/", "d2/", "top", "with space"),
+                entries.stream().sorted().toList());
     }
 
     @Test
     void urlEncodingAndMarkerErrors() {
-        ListObjectVersionsResponse r = s3.listObjectVersions(b -> b.bucket(BUCKET).prefix("with").encodingType("url"));
+        ListObjectVersionsResponse r =
+                s3.listObjectVersions(b -> b.bucket(BUCKET).prefix("with").encodingType("url"));
         // The SDK decodes url-encoded keys for us.
-        assertEquals(List.of("with space"), r.versions().stream().map(ObjectVersion::key).toList());
-        S3Exception e = assertThrows(S3Exception.class, () -> s3.listObjectVersions(b -> b.bucket(BUCKET).versionIdMarker("null")));
+        assertEquals(
+                List.of("with space"),
+                r.versions().stream().map(ObjectVersion::key).toList());
+        S3Exception e = assertThrows(
+                S3Exception.class,
+                () -> s3.listObjectVersions(b -> b.bucket(BUCKET).versionIdMarker("null")));
         assertEquals("InvalidArgument", e.awsErrorDetails().errorCode());
-        S3Exception missing = assertThrows(S3Exception.class, () -> s3.listObjectVersions(b -> b.bucket("no-such-bucket")));
+        S3Exception missing =
+                assertThrows(S3Exception.class, () -> s3.listObjectVersions(b -> b.bucket("no-such-bucket")));
         assertEquals("NoSuchBucket", missing.awsErrorDetails().errorCode());
     }
 
@@ -131,7 +151,8 @@ class VersionsAndBucketPagingTest {
         int pages = 0;
         do {
             String t = token;
-            ListBucketsResponse r = s3.listBuckets(b -> b.maxBuckets(2).prefix("page-").continuationToken(t));
+            ListBucketsResponse r =
+                    s3.listBuckets(b -> b.maxBuckets(2).prefix("page-").continuationToken(t));
             assertTrue(r.buckets().size() <= 2);
             r.buckets().forEach(bk -> names.add(bk.name()));
             assertEquals("page-", r.prefix());

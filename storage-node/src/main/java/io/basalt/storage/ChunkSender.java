@@ -28,8 +28,14 @@ final class ChunkSender implements Runnable {
     private boolean done;
     private byte[] buffer; // the chunk being sent, with its CRC in front; reused
 
-    private ChunkSender(String shardId, ShardReader reader, ShardStore store, NodeMetrics metrics,
-                        ServerCallStreamObserver<ReadShardResponse> response, long start, long end) {
+    private ChunkSender(
+            String shardId,
+            ShardReader reader,
+            ShardStore store,
+            NodeMetrics metrics,
+            ServerCallStreamObserver<ReadShardResponse> response,
+            long start,
+            long end) {
         this.shardId = shardId;
         this.reader = reader;
         this.store = store;
@@ -43,8 +49,14 @@ final class ChunkSender implements Runnable {
     }
 
     /** Starts streaming; the reader is closed when the stream ends, fails or is cancelled. */
-    static void start(String shardId, ShardReader reader, ShardStore store, NodeMetrics metrics,
-                      ServerCallStreamObserver<ReadShardResponse> response, long start, long end) {
+    static void start(
+            String shardId,
+            ShardReader reader,
+            ShardStore store,
+            NodeMetrics metrics,
+            ServerCallStreamObserver<ReadShardResponse> response,
+            long start,
+            long end) {
         ChunkSender stream = new ChunkSender(shardId, reader, store, metrics, response, start, end);
         response.setOnCancelHandler(stream::cancel);
         response.setOnReadyHandler(stream);
@@ -69,7 +81,8 @@ final class ChunkSender implements Runnable {
             if (e instanceof IOException io && !(e instanceof CorruptShardException) && reader.dir() != null) {
                 store.ioFailed(reader.dir(), io);
             }
-            if (e instanceof CorruptShardException) metrics.corrupt.labels("read").inc();
+            if (e instanceof CorruptShardException)
+                metrics.corrupt.labels("read").inc();
             StatusRuntimeException status = GrpcErrors.toStatus("ReadShard", shardId, e);
             metrics.reads.labels(NodeMetrics.code(status)).inc();
             response.onError(status);

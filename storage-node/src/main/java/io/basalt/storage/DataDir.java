@@ -79,8 +79,8 @@ final class DataDir {
     void probe() throws IOException {
         Path file = tmp.resolve("probe." + UUID.randomUUID() + ".tmp"); // a crash leaves it to removeStaleTempFiles
         byte[] written = UUID.randomUUID().toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                StandardOpenOption.READ)) {
+        try (FileChannel channel = FileChannel.open(
+                file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
             ByteBuffer out = ByteBuffer.wrap(written);
             while (out.hasRemaining()) channel.write(out, out.position());
             channel.force(true);
@@ -163,7 +163,8 @@ final class DataDir {
         List<String> ids = new ArrayList<>();
         try (DirectoryStream<Path> fanOuts = Files.newDirectoryStream(shards)) {
             for (Path fanOut : fanOuts) {
-                try (DirectoryStream<Path> files = Files.newDirectoryStream(fanOut, p -> p.getFileName().toString().startsWith(prefix))) {
+                try (DirectoryStream<Path> files = Files.newDirectoryStream(
+                        fanOut, p -> p.getFileName().toString().startsWith(prefix))) {
                     files.forEach(f -> ids.add(f.getFileName().toString()));
                 }
             }

@@ -32,7 +32,8 @@ final class DiskWatch implements AutoCloseable {
     });
     private volatile boolean closed;
 
-    DiskWatch(ShardStore store, String nodeId, Duration probeInterval, ScrubHealQueue healQueue, Runnable recordChanged) {
+    DiskWatch(
+            ShardStore store, String nodeId, Duration probeInterval, ScrubHealQueue healQueue, Runnable recordChanged) {
         this.store = store;
         this.nodeId = nodeId;
         this.probeInterval = probeInterval;
@@ -43,8 +44,8 @@ final class DiskWatch implements AutoCloseable {
     void start() {
         store.onDirFailure(this::dirFailed);
         if (!probeInterval.isZero()) {
-            timer.scheduleWithFixedDelay(this::probe, probeInterval.toMillis(), probeInterval.toMillis(),
-                    TimeUnit.MILLISECONDS);
+            timer.scheduleWithFixedDelay(
+                    this::probe, probeInterval.toMillis(), probeInterval.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -59,7 +60,10 @@ final class DiskWatch implements AutoCloseable {
     private void dirFailed(Path root, String reason, List<String> shardIds) {
         recordChanged.run();
         if (healQueue == null) {
-            log.error("data dir {} failed; without etcd its {} shards cannot be queued for healing", root, shardIds.size());
+            log.error(
+                    "data dir {} failed; without etcd its {} shards cannot be queued for healing",
+                    root,
+                    shardIds.size());
             return;
         }
         String why = "data dir " + root + " failed on " + nodeId;
@@ -71,10 +75,17 @@ final class DiskWatch implements AutoCloseable {
         try {
             long start = System.currentTimeMillis();
             int sets = healQueue.queueLost(shardIds, why);
-            log.info("queued {} shards ({} shard sets) of failed data dir {} for healing in {} ms", shardIds.size(), sets,
-                    root, System.currentTimeMillis() - start);
+            log.info(
+                    "queued {} shards ({} shard sets) of failed data dir {} for healing in {} ms",
+                    shardIds.size(),
+                    sets,
+                    root,
+                    System.currentTimeMillis() - start);
         } catch (RuntimeException e) {
-            log.warn("cannot queue the shards of failed data dir {} yet, retrying in {} s: {}", root, retryMs / 1000,
+            log.warn(
+                    "cannot queue the shards of failed data dir {} yet, retrying in {} s: {}",
+                    root,
+                    retryMs / 1000,
                     e.toString());
             submit(() -> report(root, why, shardIds, Math.min(retryMs * 2, MAX_RETRY_MS)), retryMs);
         }

@@ -34,7 +34,9 @@ final class GrpcErrors {
             return Status.UNAVAILABLE.withDescription(error.getMessage()).asRuntimeException();
         }
         if (error instanceof NoSuchFileException) {
-            return Status.NOT_FOUND.withDescription("shard " + shardId + " not found").asRuntimeException();
+            return Status.NOT_FOUND
+                    .withDescription("shard " + shardId + " not found")
+                    .asRuntimeException();
         }
         if (error instanceof CorruptShardException) {
             log.error("{} {}: {}", operation, shardId, error.getMessage());
@@ -43,15 +45,19 @@ final class GrpcErrors {
         if (error instanceof IOException && noSpace(error)) {
             // a full disk is not a broken node: writers place the shard elsewhere, reads go on
             log.warn("{} {}: no space left: {}", operation, shardId, error.getMessage());
-            return Status.RESOURCE_EXHAUSTED.withDescription(operation + " " + shardId + ": no space left on the data dir")
+            return Status.RESOURCE_EXHAUSTED
+                    .withDescription(operation + " " + shardId + ": no space left on the data dir")
                     .asRuntimeException();
         }
         if (error instanceof IOException) {
             log.error("{} {} failed", operation, shardId, error);
-            return Status.INTERNAL.withDescription(operation + " " + shardId + " failed: " + error)
+            return Status.INTERNAL
+                    .withDescription(operation + " " + shardId + " failed: " + error)
                     .asRuntimeException();
         }
         log.error("{} {} failed unexpectedly", operation, shardId, error);
-        return Status.INTERNAL.withDescription(operation + " " + shardId + " failed").asRuntimeException();
+        return Status.INTERNAL
+                .withDescription(operation + " " + shardId + " failed")
+                .asRuntimeException();
     }
 }

@@ -11,18 +11,22 @@ import java.util.Map;
 /** A storage node's metrics; the shard service and scrubber count into it, the rest is read at scrape time. */
 final class NodeMetrics {
     final MetricRegistry registry = new MetricRegistry();
-    final Counter writes = registry.counter("basalt_node_shard_writes_total",
-            "WriteShard calls finished, by gRPC status code.", "code");
-    final Counter reads = registry.counter("basalt_node_shard_reads_total",
-            "ReadShard calls finished, by gRPC status code.", "code");
-    final Counter deletes = registry.counter("basalt_node_shard_deletes_total",
-            "DeleteShard calls finished, by gRPC status code.", "code");
+    final Counter writes = registry.counter(
+            "basalt_node_shard_writes_total", "WriteShard calls finished, by gRPC status code.", "code");
+    final Counter reads =
+            registry.counter("basalt_node_shard_reads_total", "ReadShard calls finished, by gRPC status code.", "code");
+    final Counter deletes = registry.counter(
+            "basalt_node_shard_deletes_total", "DeleteShard calls finished, by gRPC status code.", "code");
     final Counter writeBytes = registry.counter("basalt_node_write_bytes_total", "Shard data bytes committed.");
     final Counter readBytes = registry.counter("basalt_node_read_bytes_total", "Shard data bytes sent to readers.");
-    final Histogram fsync = registry.histogram("basalt_node_fsync_seconds",
-            "Time a committed shard write spent in fsync of its file and directory.", Histogram.LATENCY_SECONDS);
-    final Counter corrupt = registry.counter("basalt_node_corrupt_shards_total",
-            "Shards found failing their checksums, by who found them (read or scrub).", "found_by");
+    final Histogram fsync = registry.histogram(
+            "basalt_node_fsync_seconds",
+            "Time a committed shard write spent in fsync of its file and directory.",
+            Histogram.LATENCY_SECONDS);
+    final Counter corrupt = registry.counter(
+            "basalt_node_corrupt_shards_total",
+            "Shards found failing their checksums, by who found them (read or scrub).",
+            "found_by");
 
     static String code(Throwable error) {
         return error == null ? "OK" : Status.fromThrowable(error).getCode().name();
@@ -30,18 +34,33 @@ final class NodeMetrics {
 
     /** Scrape-time views of the store (per data dir) and the scrubber. */
     void watch(ShardStore store, Scrubber scrubber) {
-        registry.counter("basalt_node_scrub_bytes_total", "Shard bytes verified by the background scrub.",
+        registry.counter(
+                "basalt_node_scrub_bytes_total",
+                "Shard bytes verified by the background scrub.",
                 scrubber::bytesScanned);
-        registry.counter("basalt_node_scrub_files_total", "Shard files verified by the background scrub.",
+        registry.counter(
+                "basalt_node_scrub_files_total",
+                "Shard files verified by the background scrub.",
                 scrubber::filesScanned);
-        registry.gauge("basalt_node_healthy", "1 while at least one data dir works, else 0 (the node refuses writes).",
+        registry.gauge(
+                "basalt_node_healthy",
+                "1 while at least one data dir works, else 0 (the node refuses writes).",
                 () -> store.healthyDirs().isEmpty() ? 0 : 1);
-        registry.gauge("basalt_node_data_dir_healthy", "1 for a working data dir, 0 for one taken out after an I/O failure.",
-                List.of("dir"), () -> perDir(store, d -> d.failed() ? 0.0 : 1.0));
-        registry.gauge("basalt_node_data_dir_free_bytes", "Usable bytes of each healthy data dir's file system.",
-                List.of("dir"), () -> perDir(store, d -> space(store, d, Capacity::freeBytes)));
-        registry.gauge("basalt_node_data_dir_total_bytes", "Size of each healthy data dir's file system.",
-                List.of("dir"), () -> perDir(store, d -> space(store, d, Capacity::totalBytes)));
+        registry.gauge(
+                "basalt_node_data_dir_healthy",
+                "1 for a working data dir, 0 for one taken out after an I/O failure.",
+                List.of("dir"),
+                () -> perDir(store, d -> d.failed() ? 0.0 : 1.0));
+        registry.gauge(
+                "basalt_node_data_dir_free_bytes",
+                "Usable bytes of each healthy data dir's file system.",
+                List.of("dir"),
+                () -> perDir(store, d -> space(store, d, Capacity::freeBytes)));
+        registry.gauge(
+                "basalt_node_data_dir_total_bytes",
+                "Size of each healthy data dir's file system.",
+                List.of("dir"),
+                () -> perDir(store, d -> space(store, d, Capacity::totalBytes)));
     }
 
     /** Read through the store so that a scrape never hangs on a hung disk; null for a failed dir. */
@@ -54,7 +73,8 @@ final class NodeMetrics {
         }
     }
 
-    private static Map<List<String>, Double> perDir(ShardStore store, java.util.function.Function<DataDir, Double> value) {
+    private static Map<List<String>, Double> perDir(
+            ShardStore store, java.util.function.Function<DataDir, Double> value) {
         Map<List<String>, Double> out = new HashMap<>();
         for (DataDir d : store.dirs()) {
             Double v = value.apply(d);

@@ -1,5 +1,6 @@
 package io.basalt.storage;
 
+import io.basalt.core.throttle.ByteRateLimiter;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -13,7 +14,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32C;
-import io.basalt.core.throttle.ByteRateLimiter;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -32,8 +32,8 @@ public final class Scrubber implements AutoCloseable {
      * @param initialDelay wait before the first pass after start
      */
     public record Config(long bytesPerSecond, Duration interval, Duration initialDelay) {
-        public static final Config DEFAULT = new Config(ByteRateLimiter.mbPerSecond(50), Duration.ofHours(24),
-                Duration.ofMinutes(1));
+        public static final Config DEFAULT =
+                new Config(ByteRateLimiter.mbPerSecond(50), Duration.ofHours(24), Duration.ofMinutes(1));
         public static final Config DISABLED = new Config(0, Duration.ofHours(24), Duration.ofMinutes(1));
 
         public boolean enabled() {
@@ -69,7 +69,7 @@ public final class Scrubber implements AutoCloseable {
     private final AtomicLong bytesScanned = new AtomicLong();
     private final AtomicLong filesScanned = new AtomicLong();
 
-    private volatile Runnable onCorrupt = () -> { };
+    private volatile Runnable onCorrupt = () -> {};
 
     Scrubber(ShardStore store, String nodeId, Config config, CorruptionSink sink) {
         this.store = store;
@@ -90,10 +90,17 @@ public final class Scrubber implements AutoCloseable {
             log.info("scrub disabled on {}", nodeId);
             return;
         }
-        timer.scheduleWithFixedDelay(this::passQuietly, config.initialDelay().toMillis(), config.interval().toMillis(),
+        timer.scheduleWithFixedDelay(
+                this::passQuietly,
+                config.initialDelay().toMillis(),
+                config.interval().toMillis(),
                 TimeUnit.MILLISECONDS);
-        log.info("scrub on {}: {} MB/s, a full pass every {} h, first in {} s", nodeId,
-                config.bytesPerSecond() / (1 << 20), config.interval().toHours(), config.initialDelay().toSeconds());
+        log.info(
+                "scrub on {}: {} MB/s, a full pass every {} h, first in {} s",
+                nodeId,
+                config.bytesPerSecond() / (1 << 20),
+                config.interval().toHours(),
+                config.initialDelay().toSeconds());
     }
 
     private void passQuietly() {
@@ -147,8 +154,13 @@ public final class Scrubber implements AutoCloseable {
         }
         PassReport report = new PassReport(totals[0], totals[1], totals[2], System.currentTimeMillis() - start);
         last = report;
-        log.info("scrub pass on {} done: {} files, {} bytes scanned, {} corrupt, {} s", nodeId, report.files(),
-                report.bytes(), report.corrupt(), report.millis() / 1000);
+        log.info(
+                "scrub pass on {} done: {} files, {} bytes scanned, {} corrupt, {} s",
+                nodeId,
+                report.files(),
+                report.bytes(),
+                report.corrupt(),
+                report.millis() / 1000);
         return report;
     }
 

@@ -88,7 +88,8 @@ final class ShardFileWriter implements AutoCloseable {
         }
         data.forEach(b -> shardCrc.update(b.duplicate()));
         ByteBuffer[] gather = new ByteBuffer[data.size() + 1];
-        gather[0] = ByteBuffer.allocate(ShardHeader.CHUNK_CRC_SIZE).putInt(crc32c).flip();
+        gather[0] =
+                ByteBuffer.allocate(ShardHeader.CHUNK_CRC_SIZE).putInt(crc32c).flip();
         for (int i = 0; i < data.size(); i++) {
             gather[i + 1] = data.get(i).duplicate();
         }

@@ -53,8 +53,12 @@ record ShardHeader(int chunkSize, long length, int shardCrc32c) {
 
     ByteBuffer encode() {
         ByteBuffer buf = ByteBuffer.allocate(SIZE);
-        buf.put(MAGIC).putShort(VERSION).putShort((short) 0)
-                .putInt(chunkSize).putLong(length).putInt(shardCrc32c);
+        buf.put(MAGIC)
+                .putShort(VERSION)
+                .putShort((short) 0)
+                .putInt(chunkSize)
+                .putLong(length)
+                .putInt(shardCrc32c);
         buf.putInt(crcOfPrefix(buf.array())).putInt(0);
         return buf.flip();
     }

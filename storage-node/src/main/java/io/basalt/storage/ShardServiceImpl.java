@@ -46,17 +46,26 @@ public final class ShardServiceImpl extends ShardServiceGrpc.ShardServiceImplBas
             long length = reader.header().length();
             long offset = request.getOffset();
             if (Long.compareUnsigned(offset, length) > 0) {
-                throw Status.OUT_OF_RANGE.withDescription("offset " + Long.toUnsignedString(offset)
-                        + " is beyond the end of shard " + shardId + " (" + length + " bytes)").asRuntimeException();
+                throw Status.OUT_OF_RANGE
+                        .withDescription("offset " + Long.toUnsignedString(offset) + " is beyond the end of shard "
+                                + shardId + " (" + length + " bytes)")
+                        .asRuntimeException();
             }
             long wanted = request.getLength();
             // 0 reads to the end; a range running past the end is clipped like an HTTP range
             long end = wanted == 0 || Long.compareUnsigned(wanted, length - offset) > 0 ? length : offset + wanted;
-            ChunkSender.start(shardId, reader, store, metrics, (ServerCallStreamObserver<ReadShardResponse>) response,
-                    offset, end);
+            ChunkSender.start(
+                    shardId,
+                    reader,
+                    store,
+                    metrics,
+                    (ServerCallStreamObserver<ReadShardResponse>) response,
+                    offset,
+                    end);
         } catch (IOException | RuntimeException e) {
             closeQuietly(reader);
-            if (e instanceof CorruptShardException) metrics.corrupt.labels("read").inc();
+            if (e instanceof CorruptShardException)
+                metrics.corrupt.labels("read").inc();
             StatusRuntimeException status = GrpcErrors.toStatus("ReadShard", shardId, e);
             metrics.reads.labels(NodeMetrics.code(status)).inc();
             response.onError(status);
@@ -79,10 +88,14 @@ public final class ShardServiceImpl extends ShardServiceGrpc.ShardServiceImplBas
     public void deleteShard(DeleteShardRequest request, StreamObserver<DeleteShardResponse> response) {
         String shardId = request.getShardId();
         try {
-            long before = request.getOnlyIfWrittenBeforeUnixMs() == 0 ? Long.MAX_VALUE : request.getOnlyIfWrittenBeforeUnixMs();
+            long before = request.getOnlyIfWrittenBeforeUnixMs() == 0
+                    ? Long.MAX_VALUE
+                    : request.getOnlyIfWrittenBeforeUnixMs();
             ShardStore.Deletion d = store.delete(ShardId.validate(shardId), before);
             response.onNext(DeleteShardResponse.newBuilder()
-                    .setExisted(d != ShardStore.Deletion.ABSENT).setKept(d == ShardStore.Deletion.KEPT_NEWER).build());
+                    .setExisted(d != ShardStore.Deletion.ABSENT)
+                    .setKept(d == ShardStore.Deletion.KEPT_NEWER)
+                    .build());
             response.onCompleted();
             metrics.deletes.labels("OK").inc();
         } catch (IOException | RuntimeException e) {

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -13,7 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -50,7 +50,7 @@ public final class ShardStore implements AutoCloseable {
 
     private final List<DataDir> dirs;
     private final Map<String, DataDir> index = new ConcurrentHashMap<>();
-    private volatile DirFailureListener listener = (root, reason, ids) -> { };
+    private volatile DirFailureListener listener = (root, reason, ids) -> {};
     private final Duration probeTimeout;
     /** One thread per dir: a probe stuck on a hung disk holds only its own dir's thread. */
     private final Map<DataDir, ExecutorService> dirThreads = new ConcurrentHashMap<>();
@@ -214,7 +214,9 @@ public final class ShardStore implements AutoCloseable {
     Stat stat(String shardId) throws IOException {
         Located located = locate(shardId).orElseThrow(() -> new NoSuchFileException(shardId));
         try (ShardReader reader = ShardReader.open(shardId, located.file(), located.dir())) {
-            long mtime = Files.readAttributes(located.file(), BasicFileAttributes.class).lastModifiedTime().toMillis();
+            long mtime = Files.readAttributes(located.file(), BasicFileAttributes.class)
+                    .lastModifiedTime()
+                    .toMillis();
             return new Stat(shardId, reader.header(), mtime, located.dir().root());
         } catch (NoSuchFileException | CorruptShardException e) {
             throw e;
@@ -224,7 +226,11 @@ public final class ShardStore implements AutoCloseable {
         }
     }
 
-    enum Deletion { DELETED, ABSENT, KEPT_NEWER }
+    enum Deletion {
+        DELETED,
+        ABSENT,
+        KEPT_NEWER
+    }
 
     /**
      * Deletes copies last written before {@code writtenBeforeMs}; newer copies are kept. A copy on
@@ -342,11 +348,16 @@ public final class ShardStore implements AutoCloseable {
     /** The probe in flight on {@code dir}, or a new one; null when closing. */
     private Probe startProbe(DataDir dir) {
         try {
-            return probes.compute(dir, (d, running) -> running != null && !running.result().isDone() ? running
-                    : new Probe(onDirThread(d, () -> {
-                        d.probe();
-                        return null;
-                    }), System.nanoTime() + probeTimeout.toNanos()));
+            return probes.compute(
+                    dir,
+                    (d, running) -> running != null && !running.result().isDone()
+                            ? running
+                            : new Probe(
+                                    onDirThread(d, () -> {
+                                        d.probe();
+                                        return null;
+                                    }),
+                                    System.nanoTime() + probeTimeout.toNanos()));
         } catch (RejectedExecutionException e) {
             return null;
         }
@@ -383,8 +394,12 @@ public final class ShardStore implements AutoCloseable {
             if (d == dir && index.remove(id, dir)) lost.add(id);
         });
         lost.sort(null);
-        log.error("data dir {} failed ({}); {} shards on it are lost, {} healthy dirs left", dir.root(), reason,
-                lost.size(), healthyDirs().size());
+        log.error(
+                "data dir {} failed ({}); {} shards on it are lost, {} healthy dirs left",
+                dir.root(),
+                reason,
+                lost.size(),
+                healthyDirs().size());
         if (healthyDirs().isEmpty()) {
             log.error("no healthy data dir left: this node refuses new shards until restarted with a working disk");
         }

@@ -56,8 +56,8 @@ final class ShardWriteSession implements StreamObserver<WriteShardRequest> {
         shardId = ShardId.validate(header.getShardId());
         int chunkSize = header.getChunkSize();
         if (chunkSize <= 0 || chunkSize > MAX_CHUNK_SIZE) {
-            throw new IllegalArgumentException("chunk_size must be in 1.." + MAX_CHUNK_SIZE + ", got "
-                    + Integer.toUnsignedString(chunkSize));
+            throw new IllegalArgumentException(
+                    "chunk_size must be in 1.." + MAX_CHUNK_SIZE + ", got " + Integer.toUnsignedString(chunkSize));
         }
         writer = store.newWriter(shardId, chunkSize);
     }
@@ -103,7 +103,11 @@ final class ShardWriteSession implements StreamObserver<WriteShardRequest> {
             store.committed(shardId, writer.dataDir());
             metrics.fsync.observe(writer.fsyncNanos() / 1e9);
             response.onNext(WriteShardResponse.newBuilder()
-                    .setInfo(ShardInfos.of(shardId, header, System.currentTimeMillis(), writer.dataDir().root()))
+                    .setInfo(ShardInfos.of(
+                            shardId,
+                            header,
+                            System.currentTimeMillis(),
+                            writer.dataDir().root()))
                     .build());
             response.onCompleted();
             metrics.writes.labels("OK").inc();
@@ -118,7 +122,10 @@ final class ShardWriteSession implements StreamObserver<WriteShardRequest> {
     private void fail(Exception e) {
         failed = true;
         discard();
-        if (writer != null && writer.dataDir().failed() && e instanceof IOException && !(e instanceof DataDirFailedException)) {
+        if (writer != null
+                && writer.dataDir().failed()
+                && e instanceof IOException
+                && !(e instanceof DataDirFailedException)) {
             e = new DataDirFailedException("data dir " + writer.dataDir().root() + " failed during the write: " + e, e);
         }
         StatusRuntimeException status = GrpcErrors.toStatus("WriteShard", shardId, e);

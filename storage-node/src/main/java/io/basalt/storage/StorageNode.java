@@ -37,9 +37,17 @@ public final class StorageNode implements AutoCloseable {
     private final NodeMetrics metrics;
     private final MetricsServer metricsServer; // null when --metrics-listen is absent
 
-    private StorageNode(StorageNodeConfig config, Server server, String address, ClusterMetadata metadata,
-                        NodeRegistry.Registration registration, Scrubber scrubber, ShardStore store, DiskWatch diskWatch,
-                        NodeMetrics metrics, MetricsServer metricsServer) {
+    private StorageNode(
+            StorageNodeConfig config,
+            Server server,
+            String address,
+            ClusterMetadata metadata,
+            NodeRegistry.Registration registration,
+            Scrubber scrubber,
+            ShardStore store,
+            DiskWatch diskWatch,
+            NodeMetrics metrics,
+            MetricsServer metricsServer) {
         this.config = config;
         this.server = server;
         this.port = server.getPort(); // kept: the server refuses getPort() once terminated
@@ -61,17 +69,21 @@ public final class StorageNode implements AutoCloseable {
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 .build()
                 .start();
-        String address = config.advertise() != null ? config.advertise()
+        String address = config.advertise() != null
+                ? config.advertise()
                 : advertisedHost(config.host()) + ":" + server.getPort();
         ClusterMetadata metadata = null;
         NodeRegistry.Registration registration = null;
         if (config.etcdEndpoint() != null) {
             long startedMs = System.currentTimeMillis();
             try {
-                metadata = EtcdMetadata.connectWithJetcdDefaults(List.of(config.etcdEndpoint().split(",")),
-                        new Keys(config.etcdPrefix()));
-                registration = metadata.nodes().register(config.nodeId(), config.leaseTtl(),
-                        () -> nodeRecord(config, store, address, startedMs));
+                metadata = EtcdMetadata.connectWithJetcdDefaults(
+                        List.of(config.etcdEndpoint().split(",")), new Keys(config.etcdPrefix()));
+                registration = metadata.nodes()
+                        .register(
+                                config.nodeId(),
+                                config.leaseTtl(),
+                                () -> nodeRecord(config, store, address, startedMs));
             } catch (RuntimeException e) {
                 if (metadata != null) metadata.close();
                 server.shutdownNow();
@@ -79,18 +91,23 @@ public final class StorageNode implements AutoCloseable {
             }
         }
         ScrubHealQueue healQueue = metadata == null ? null : new ScrubHealQueue(metadata.heals(), config.nodeId());
-        Runnable recordChanged = registration == null ? () -> { } : registration::refreshSoon;
-        DiskWatch diskWatch = new DiskWatch(store, config.nodeId(), config.diskProbeInterval(), healQueue, recordChanged);
+        Runnable recordChanged = registration == null ? () -> {} : registration::refreshSoon;
+        DiskWatch diskWatch =
+                new DiskWatch(store, config.nodeId(), config.diskProbeInterval(), healQueue, recordChanged);
         diskWatch.start();
         // Without etcd (local tests) a corrupt shard is only logged: nobody could heal it.
-        Scrubber scrubber = new Scrubber(store, config.nodeId(), config.scrub(), healQueue == null ? c -> { } : healQueue);
+        Scrubber scrubber =
+                new Scrubber(store, config.nodeId(), config.scrub(), healQueue == null ? c -> {} : healQueue);
         scrubber.onCorrupt(() -> metrics.corrupt.labels("scrub").inc());
         metrics.watch(store, scrubber);
         scrubber.start();
         MetricsServer metricsServer = null;
         if (config.metricsListen() != null) {
             try {
-                metricsServer = MetricsServer.start(config.metricsListen(), metrics.registry, () -> !store.healthyDirs().isEmpty());
+                metricsServer = MetricsServer.start(
+                        config.metricsListen(),
+                        metrics.registry,
+                        () -> !store.healthyDirs().isEmpty());
             } catch (IOException | RuntimeException e) {
                 scrubber.close();
                 diskWatch.close();
@@ -102,7 +119,8 @@ public final class StorageNode implements AutoCloseable {
             }
         }
         log.info("storage node {} listening on {}", config.nodeId(), address);
-        return new StorageNode(config, server, address, metadata, registration, scrubber, store, diskWatch, metrics, metricsServer);
+        return new StorageNode(
+                config, server, address, metadata, registration, scrubber, store, diskWatch, metrics, metricsServer);
     }
 
     /** A wildcard bind address is no use to peers; advertise this host's name instead. */
@@ -118,7 +136,8 @@ public final class StorageNode implements AutoCloseable {
                     .setNodeId(config.nodeId())
                     .setAddress(address)
                     .addAllDataDirs(store.roots().stream().map(Path::toString).toList())
-                    .addAllFailedDirs(store.failedRoots().stream().map(Path::toString).toList())
+                    .addAllFailedDirs(
+                            store.failedRoots().stream().map(Path::toString).toList())
                     .setFreeBytes(capacity.freeBytes())
                     .setTotalBytes(capacity.totalBytes())
                     .setStartedUnixMs(startedMs)

@@ -18,10 +18,20 @@ import java.util.List;
  * @param advertise host:port registered in etcd for peers to dial (a proxy, a NAT address), or null for the
  *                  listen address
  */
-public record StorageNodeConfig(String nodeId, String host, int port, List<Path> dataDirs, String etcdEndpoint,
-                                String etcdPrefix, Duration leaseTtl, Scrubber.Config scrub, String zone,
-                                Duration diskProbeInterval, Duration diskProbeTimeout, String metricsListen,
-                                String advertise) {
+public record StorageNodeConfig(
+        String nodeId,
+        String host,
+        int port,
+        List<Path> dataDirs,
+        String etcdEndpoint,
+        String etcdPrefix,
+        Duration leaseTtl,
+        Scrubber.Config scrub,
+        String zone,
+        Duration diskProbeInterval,
+        Duration diskProbeTimeout,
+        String metricsListen,
+        String advertise) {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final String DEFAULT_ETCD_PREFIX = "/basalt/";
     public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(10);
@@ -30,11 +40,13 @@ public record StorageNodeConfig(String nodeId, String host, int port, List<Path>
 
     public StorageNodeConfig {
         if (nodeId == null || nodeId.isBlank()) throw new IllegalArgumentException("node id is required");
-        if (dataDirs == null || dataDirs.isEmpty()) throw new IllegalArgumentException("at least one data dir is required");
+        if (dataDirs == null || dataDirs.isEmpty())
+            throw new IllegalArgumentException("at least one data dir is required");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("bad port " + port);
         host = host == null ? DEFAULT_HOST : host;
         etcdPrefix = etcdPrefix == null ? DEFAULT_ETCD_PREFIX : etcdPrefix;
-        if (!etcdPrefix.endsWith("/")) throw new IllegalArgumentException("etcd prefix must end with '/': " + etcdPrefix);
+        if (!etcdPrefix.endsWith("/"))
+            throw new IllegalArgumentException("etcd prefix must end with '/': " + etcdPrefix);
         leaseTtl = leaseTtl == null ? DEFAULT_LEASE_TTL : leaseTtl;
         dataDirs = List.copyOf(dataDirs);
         scrub = scrub == null ? Scrubber.Config.DEFAULT : scrub;
@@ -48,18 +60,39 @@ public record StorageNodeConfig(String nodeId, String host, int port, List<Path>
         }
     }
 
-    public StorageNodeConfig(String nodeId, String host, int port, List<Path> dataDirs, String etcdEndpoint,
-                             String etcdPrefix, Duration leaseTtl, Scrubber.Config scrub, String zone) {
+    public StorageNodeConfig(
+            String nodeId,
+            String host,
+            int port,
+            List<Path> dataDirs,
+            String etcdEndpoint,
+            String etcdPrefix,
+            Duration leaseTtl,
+            Scrubber.Config scrub,
+            String zone) {
         this(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone, null, null, null, null);
     }
 
-    public StorageNodeConfig(String nodeId, String host, int port, List<Path> dataDirs, String etcdEndpoint,
-                             String etcdPrefix, Duration leaseTtl, Scrubber.Config scrub) {
+    public StorageNodeConfig(
+            String nodeId,
+            String host,
+            int port,
+            List<Path> dataDirs,
+            String etcdEndpoint,
+            String etcdPrefix,
+            Duration leaseTtl,
+            Scrubber.Config scrub) {
         this(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, "");
     }
 
-    public StorageNodeConfig(String nodeId, String host, int port, List<Path> dataDirs, String etcdEndpoint,
-                             String etcdPrefix, Duration leaseTtl) {
+    public StorageNodeConfig(
+            String nodeId,
+            String host,
+            int port,
+            List<Path> dataDirs,
+            String etcdEndpoint,
+            String etcdPrefix,
+            Duration leaseTtl) {
         this(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, Scrubber.Config.DEFAULT);
     }
 
@@ -69,38 +102,121 @@ public record StorageNodeConfig(String nodeId, String host, int port, List<Path>
     }
 
     public StorageNodeConfig withEtcd(String endpoint) {
-        return new StorageNodeConfig(nodeId, host, port, dataDirs, endpoint, etcdPrefix, leaseTtl, scrub, zone,
-                diskProbeInterval, diskProbeTimeout, metricsListen, advertise);
+        return new StorageNodeConfig(
+                nodeId,
+                host,
+                port,
+                dataDirs,
+                endpoint,
+                etcdPrefix,
+                leaseTtl,
+                scrub,
+                zone,
+                diskProbeInterval,
+                diskProbeTimeout,
+                metricsListen,
+                advertise);
     }
 
     public StorageNodeConfig withScrub(Scrubber.Config scrub) {
-        return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone,
-                diskProbeInterval, diskProbeTimeout, metricsListen, advertise);
+        return new StorageNodeConfig(
+                nodeId,
+                host,
+                port,
+                dataDirs,
+                etcdEndpoint,
+                etcdPrefix,
+                leaseTtl,
+                scrub,
+                zone,
+                diskProbeInterval,
+                diskProbeTimeout,
+                metricsListen,
+                advertise);
     }
 
     public StorageNodeConfig withZone(String z) {
-        return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, z,
-                diskProbeInterval, diskProbeTimeout, metricsListen, advertise);
+        return new StorageNodeConfig(
+                nodeId,
+                host,
+                port,
+                dataDirs,
+                etcdEndpoint,
+                etcdPrefix,
+                leaseTtl,
+                scrub,
+                z,
+                diskProbeInterval,
+                diskProbeTimeout,
+                metricsListen,
+                advertise);
     }
 
     public StorageNodeConfig withDiskProbeInterval(Duration interval) {
-        return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone,
-                interval, diskProbeTimeout, metricsListen, advertise);
+        return new StorageNodeConfig(
+                nodeId,
+                host,
+                port,
+                dataDirs,
+                etcdEndpoint,
+                etcdPrefix,
+                leaseTtl,
+                scrub,
+                zone,
+                interval,
+                diskProbeTimeout,
+                metricsListen,
+                advertise);
     }
 
     public StorageNodeConfig withDiskProbeTimeout(Duration timeout) {
-        return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone,
-                diskProbeInterval, timeout, metricsListen, advertise);
+        return new StorageNodeConfig(
+                nodeId,
+                host,
+                port,
+                dataDirs,
+                etcdEndpoint,
+                etcdPrefix,
+                leaseTtl,
+                scrub,
+                zone,
+                diskProbeInterval,
+                timeout,
+                metricsListen,
+                advertise);
     }
 
     public StorageNodeConfig withMetricsListen(String hostPort) {
-        return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone,
-                diskProbeInterval, diskProbeTimeout, hostPort, advertise);
-
+        return new StorageNodeConfig(
+                nodeId,
+                host,
+                port,
+                dataDirs,
+                etcdEndpoint,
+                etcdPrefix,
+                leaseTtl,
+                scrub,
+                zone,
+                diskProbeInterval,
+                diskProbeTimeout,
+                hostPort,
+                advertise);
     }
 
     public StorageNodeConfig withAdvertise(String hostPort) {
-        return new StorageNodeConfig(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone,
-                diskProbeInterval, diskProbeTimeout, metricsListen, hostPort);
+        return new StorageNodeConfig(
+                nodeId,
+                host,
+                port,
+                dataDirs,
+                etcdEndpoint,
+                etcdPrefix,
+                leaseTtl,
+                scrub,
+                zone,
+                diskProbeInterval,
+                diskProbeTimeout,
+                metricsListen,
+                hostPort);
     }
 }

@@ -38,10 +38,13 @@ public final class StorageNodeMain {
             return;
         }
         StorageNode node = StorageNode.start(config);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            node.close();
-            LogManager.shutdown(); // log4j's own hook is disabled so these last lines are logged
-        }, "storage-node-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            node.close();
+                            LogManager.shutdown(); // log4j's own hook is disabled so these last lines are logged
+                        },
+                        "storage-node-shutdown"));
         node.awaitTermination();
         log.info("storage node {} exiting", config.nodeId());
     }
@@ -55,8 +58,20 @@ public final class StorageNodeMain {
             }
             flags.put(args[i].substring(2), args[i + 1]);
         }
-        List<String> known = List.of("id", "listen", "data", "etcd", "etcd-prefix", "lease-ttl", "scrub-rate-mbps",
-                "scrub-interval-hours", "zone", "disk-probe-seconds", "disk-probe-timeout-seconds", "metrics-listen", "advertise");
+        List<String> known = List.of(
+                "id",
+                "listen",
+                "data",
+                "etcd",
+                "etcd-prefix",
+                "lease-ttl",
+                "scrub-rate-mbps",
+                "scrub-interval-hours",
+                "zone",
+                "disk-probe-seconds",
+                "disk-probe-timeout-seconds",
+                "metrics-listen",
+                "advertise");
         flags.keySet().stream().filter(k -> !known.contains(k)).findFirst().ifPresent(k -> {
             throw new IllegalArgumentException("unknown flag --" + k);
         });
@@ -65,14 +80,24 @@ public final class StorageNodeMain {
         if (colon <= 0) {
             throw new IllegalArgumentException("--listen must be HOST:PORT, got " + listen);
         }
-        List<Path> dataDirs = Arrays.stream(required(flags, "data").split(",")).map(Path::of).toList();
+        List<Path> dataDirs =
+                Arrays.stream(required(flags, "data").split(",")).map(Path::of).toList();
         Duration ttl = flags.containsKey("lease-ttl")
                 ? Duration.ofSeconds(Long.parseLong(flags.get("lease-ttl")))
                 : StorageNodeConfig.DEFAULT_LEASE_TTL;
-        return new StorageNodeConfig(required(flags, "id"), listen.substring(0, colon),
-                Integer.parseInt(listen.substring(colon + 1)), dataDirs, required(flags, "etcd"),
-                flags.getOrDefault("etcd-prefix", StorageNodeConfig.DEFAULT_ETCD_PREFIX), ttl, scrub(flags),
-                flags.getOrDefault("zone", ""), diskProbe(flags), diskProbeTimeout(flags), flags.get("metrics-listen"),
+        return new StorageNodeConfig(
+                required(flags, "id"),
+                listen.substring(0, colon),
+                Integer.parseInt(listen.substring(colon + 1)),
+                dataDirs,
+                required(flags, "etcd"),
+                flags.getOrDefault("etcd-prefix", StorageNodeConfig.DEFAULT_ETCD_PREFIX),
+                ttl,
+                scrub(flags),
+                flags.getOrDefault("zone", ""),
+                diskProbe(flags),
+                diskProbeTimeout(flags),
+                flags.get("metrics-listen"),
                 flags.get("advertise"));
     }
 

@@ -34,7 +34,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -54,6 +53,7 @@ class DiskFailureTest {
 
     @TempDir
     Path tmp;
+
     EtcdProcess etcd;
     Client etcdClient;
     StorageNode node;
@@ -78,12 +78,21 @@ class DiskFailureTest {
         if (node != null) node.close();
         if (etcdClient != null) etcdClient.close();
         if (etcd != null) etcd.close();
-        for (Path m : mounts) new ProcessBuilder("umount", m.toString()).inheritIO().start().waitFor();
+        for (Path m : mounts)
+            new ProcessBuilder("umount", m.toString()).inheritIO().start().waitFor();
     }
 
     private void startNode(List<Path> dirs) throws Exception {
-        node = StorageNode.start(new StorageNodeConfig("n1", "127.0.0.1", 0, dirs, etcd.endpoint(), KEYS.root(),
-                Duration.ofSeconds(5), Scrubber.Config.DISABLED).withDiskProbeInterval(PROBE));
+        node = StorageNode.start(new StorageNodeConfig(
+                        "n1",
+                        "127.0.0.1",
+                        0,
+                        dirs,
+                        etcd.endpoint(),
+                        KEYS.root(),
+                        Duration.ofSeconds(5),
+                        Scrubber.Config.DISABLED)
+                .withDiskProbeInterval(PROBE));
         client = new ShardClient(node.port());
     }
 
@@ -101,13 +110,16 @@ class DiskFailureTest {
             byte[] data = randomBytes(1500 + i, i);
             ShardInfo info = client.write(id, data, CHUNK);
             if (Path.of(info.getDataDir()).equals(d2)) {
-                setsOnD2.computeIfAbsent(id.substring(0, id.indexOf('.')), s -> new TreeSet<>()).add(i / 250 * 3);
+                setsOnD2.computeIfAbsent(id.substring(0, id.indexOf('.')), s -> new TreeSet<>())
+                        .add(i / 250 * 3);
                 idsOnD2.add(id);
             } else {
                 onD1.put(id, data);
             }
         }
-        assertTrue(idsOnD2.size() > 150 && onD1.size() > 150, "writes spread over both dirs: " + idsOnD2.size() + " on d2");
+        assertTrue(
+                idsOnD2.size() > 150 && onD1.size() > 150,
+                "writes spread over both dirs: " + idsOnD2.size() + " on d2");
         long revisionBefore = revision();
 
         deleteTree(d2);
@@ -133,7 +145,8 @@ class DiskFailureTest {
 
         // Shards on d1 still read back; shards of d2 answer NOT_FOUND at once.
         onD1.forEach((id, data) -> assertArrayEquals(data, client.read(id, 0, 0), id));
-        StatusRuntimeException gone = assertThrows(StatusRuntimeException.class, () -> client.read(idsOnD2.get(0), 0, 0));
+        StatusRuntimeException gone =
+                assertThrows(StatusRuntimeException.class, () -> client.read(idsOnD2.get(0), 0, 0));
         assertEquals(Status.Code.NOT_FOUND, gone.getStatus().getCode());
         assertEquals(onD1.keySet(), new TreeSet<>(client.list("", "", 0)), "only d1's shards are listed");
 
@@ -155,7 +168,8 @@ class DiskFailureTest {
         List<String> onD2 = new ArrayList<>();
         for (int i = 0; onD2.size() < 5; i++) {
             String id = "x" + i + ".1";
-            if (Path.of(client.write(id, randomBytes(100, i), CHUNK).getDataDir()).equals(d2)) onD2.add(id);
+            if (Path.of(client.write(id, randomBytes(100, i), CHUNK).getDataDir())
+                    .equals(d2)) onD2.add(id);
         }
         deleteTree(d2.resolve("shards"));
         Files.writeString(d2.resolve("shards"), "not a directory");
@@ -169,8 +183,16 @@ class DiskFailureTest {
         Path d1 = tmp.resolve("d1");
         Path d2 = tmp.resolve("d2");
         // no periodic probe: the failed write itself must find the bad disk
-        node = StorageNode.start(new StorageNodeConfig("n1", "127.0.0.1", 0, List.of(d1, d2), etcd.endpoint(),
-                KEYS.root(), Duration.ofSeconds(5), Scrubber.Config.DISABLED).withDiskProbeInterval(Duration.ZERO));
+        node = StorageNode.start(new StorageNodeConfig(
+                        "n1",
+                        "127.0.0.1",
+                        0,
+                        List.of(d1, d2),
+                        etcd.endpoint(),
+                        KEYS.root(),
+                        Duration.ofSeconds(5),
+                        Scrubber.Config.DISABLED)
+                .withDiskProbeInterval(Duration.ZERO));
         client = new ShardClient(node.port());
         String id = null;
         for (int i = 0; id == null; i++) {
@@ -210,8 +232,8 @@ class DiskFailureTest {
         assertEquals(0, record.getFreeBytes());
         assertEquals(0, record.getTotalBytes());
         assertFalse(node.healthy());
-        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
-                () -> client.write("b.0", randomBytes(100, 2), CHUNK));
+        StatusRuntimeException refused =
+                assertThrows(StatusRuntimeException.class, () -> client.write("b.0", randomBytes(100, 2), CHUNK));
         assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode());
         assertEquals(List.of(), client.list("", "", 0));
         awaitTrue(() -> healRecords().size() == 1, "a.0 queued");
@@ -233,7 +255,9 @@ class DiskFailureTest {
         }
         assertTrue(!onD2.isEmpty() && !onD1.isEmpty());
         FileStore fs1 = Files.getFileStore(d1);
-        awaitTrue(() -> nodeRecord().getTotalBytes() == fs1.getTotalSpace() + Files.getFileStore(d2).getTotalSpace(),
+        awaitTrue(
+                () -> nodeRecord().getTotalBytes()
+                        == fs1.getTotalSpace() + Files.getFileStore(d2).getTotalSpace(),
                 "both tmpfs counted");
 
         run("mount", "-o", "remount,ro", d2.toString());
@@ -243,9 +267,15 @@ class DiskFailureTest {
         awaitTrue(() -> healRecords().size() == onD2.size(), onD2.size() + " heal records");
         for (HealRecord h : healRecords()) assertEquals(List.of(5), h.getShardsList());
         onD1.forEach((id, data) -> assertArrayEquals(data, client.read(id, 0, 0)));
-        assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class,
-                () -> client.read(onD2.get(0), 0, 0)).getStatus().getCode(), "a read-only disk is not trusted either");
-        assertEquals(d1.toString(), client.write("after.0", randomBytes(5000, 99), CHUNK).getDataDir());
+        assertEquals(
+                Status.Code.NOT_FOUND,
+                assertThrows(StatusRuntimeException.class, () -> client.read(onD2.get(0), 0, 0))
+                        .getStatus()
+                        .getCode(),
+                "a read-only disk is not trusted either");
+        assertEquals(
+                d1.toString(),
+                client.write("after.0", randomBytes(5000, 99), CHUNK).getDataDir());
     }
 
     /**
@@ -258,8 +288,17 @@ class DiskFailureTest {
         Path d1 = tmp.resolve("d1");
         Path d2 = tmp.resolve("d2");
         Duration timeout = Duration.ofSeconds(1);
-        node = StorageNode.start(new StorageNodeConfig("n1", "127.0.0.1", 0, List.of(d1, d2), etcd.endpoint(), KEYS.root(),
-                Duration.ofSeconds(5), Scrubber.Config.DISABLED).withDiskProbeInterval(PROBE).withDiskProbeTimeout(timeout));
+        node = StorageNode.start(new StorageNodeConfig(
+                        "n1",
+                        "127.0.0.1",
+                        0,
+                        List.of(d1, d2),
+                        etcd.endpoint(),
+                        KEYS.root(),
+                        Duration.ofSeconds(5),
+                        Scrubber.Config.DISABLED)
+                .withDiskProbeInterval(PROBE)
+                .withDiskProbeTimeout(timeout));
         client = new ShardClient(node.port());
         List<String> onD2 = new ArrayList<>();
         Map<String, byte[]> onD1 = new TreeMap<>();
@@ -283,7 +322,8 @@ class DiskFailureTest {
                 + " ms, timeout " + timeout.toMillis() + " ms)");
         awaitTrue(() -> nodeRecord().getFailedDirsList().equals(List.of(d2.toString())), "d2 listed as failed in etcd");
         assertEquals(List.of(d1.toString()), nodeRecord().getDataDirsList());
-        assertEquals(Files.getFileStore(d1).getTotalSpace(), nodeRecord().getTotalBytes(), "only d1's space is counted");
+        assertEquals(
+                Files.getFileStore(d1).getTotalSpace(), nodeRecord().getTotalBytes(), "only d1's space is counted");
         awaitTrue(() -> healRecords().size() == onD2.size(), onD2.size() + " heal records");
         var metrics = io.basalt.testkit.PrometheusText.parse(node.metrics().render());
         assertEquals(0, metrics.value("basalt_node_data_dir_healthy", "dir", d2.toString()));
@@ -308,7 +348,8 @@ class DiskFailureTest {
             assertEquals(d1.toString(), client.write(id, data, CHUNK).getDataDir());
             assertArrayEquals(data, client.read(id, 0, 0));
         }
-        assertEquals(new TreeSet<>(onD1.keySet()).size() + 10, client.list("", "", 0).size(), "only d1's shards are listed");
+        assertEquals(
+                new TreeSet<>(onD1.keySet()).size() + 10, client.list("", "", 0).size(), "only d1's shards are listed");
     }
 
     /**
@@ -319,15 +360,25 @@ class DiskFailureTest {
     void nodeRecordRefreshFailsAHungDiskInsteadOfHanging() throws Exception {
         Path d1 = mountTmpfs("m1"); // another file system than d2's, or the record would count only one of them
         Path d2 = tmp.resolve("d2");
-        node = StorageNode.start(new StorageNodeConfig("n1", "127.0.0.1", 0, List.of(d1, d2), etcd.endpoint(), KEYS.root(),
-                Duration.ofSeconds(5), Scrubber.Config.DISABLED).withDiskProbeInterval(Duration.ZERO)
+        node = StorageNode.start(new StorageNodeConfig(
+                        "n1",
+                        "127.0.0.1",
+                        0,
+                        List.of(d1, d2),
+                        etcd.endpoint(),
+                        KEYS.root(),
+                        Duration.ofSeconds(5),
+                        Scrubber.Config.DISABLED)
+                .withDiskProbeInterval(Duration.ZERO)
                 .withDiskProbeTimeout(Duration.ofSeconds(1)));
         client = new ShardClient(node.port());
         hang(d2);
         // the refresh runs every 10 s (EtcdNodeRegistration.REFRESH_INTERVAL); awaitTrue allows 20
         awaitTrue(() -> nodeRecord().getFailedDirsList().equals(List.of(d2.toString())), "d2 listed as failed in etcd");
         assertEquals(List.of(d1.toString()), nodeRecord().getDataDirsList());
-        assertEquals(d1.toString(), client.write("after.0", randomBytes(100, 1), CHUNK).getDataDir());
+        assertEquals(
+                d1.toString(),
+                client.write("after.0", randomBytes(100, 1), CHUNK).getDataDir());
     }
 
     /** Mounts over {@code dir} a FUSE file system that never answers; the test is skipped where that is not permitted. */
@@ -335,10 +386,15 @@ class DiskFailureTest {
         Assumptions.assumeTrue(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse here");
         // The holder keeps the FUSE device open without ever reading it, and unmounts when the test
         // closes its stdin (or in 10 minutes, should the test JVM die without doing so).
-        String script = "exec 3<>/dev/fuse || exit 1; mount -t fuse -o fd=3,rootmode=40000,user_id=0,group_id=0 basalt-hung "
-                + "\"$1\" || exit 1; echo mounted; read -t 600 _; umount -l \"$1\"";
-        Process p = new ProcessBuilder("bash", "-c", script, "hang", dir.toString()).redirectErrorStream(true).start();
-        String first = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
+        String script =
+                "exec 3<>/dev/fuse || exit 1; mount -t fuse -o fd=3,rootmode=40000,user_id=0,group_id=0 basalt-hung "
+                        + "\"$1\" || exit 1; echo mounted; read -t 600 _; umount -l \"$1\"";
+        Process p = new ProcessBuilder("bash", "-c", script, "hang", dir.toString())
+                .redirectErrorStream(true)
+                .start();
+        String first = new java.io.BufferedReader(
+                        new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))
+                .readLine();
         if (!"mounted".equals(first)) {
             p.destroyForcibly().waitFor();
             Assumptions.abort("cannot mount a FUSE file system here: " + first);
@@ -349,7 +405,8 @@ class DiskFailureTest {
     private Path mountTmpfs(String name) throws Exception {
         Path dir = Files.createDirectories(tmp.resolve(name));
         Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", dir.toString())
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         boolean mounted = p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
         Assumptions.assumeTrue(mounted, "mounting a tmpfs is not permitted here");
         mounts.add(dir);
@@ -363,22 +420,36 @@ class DiskFailureTest {
     }
 
     private NodeRecord nodeRecord() throws Exception {
-        List<KeyValue> kvs = etcdClient.getKVClient().get(ByteSequence.from(KEYS.root() + "nodes/n1", StandardCharsets.UTF_8))
-                .get(5, TimeUnit.SECONDS).getKvs();
-        return kvs.isEmpty() ? NodeRecord.getDefaultInstance() : NodeRecord.parseFrom(kvs.get(0).getValue().getBytes());
+        List<KeyValue> kvs = etcdClient
+                .getKVClient()
+                .get(ByteSequence.from(KEYS.root() + "nodes/n1", StandardCharsets.UTF_8))
+                .get(5, TimeUnit.SECONDS)
+                .getKvs();
+        return kvs.isEmpty()
+                ? NodeRecord.getDefaultInstance()
+                : NodeRecord.parseFrom(kvs.get(0).getValue().getBytes());
     }
 
     private List<HealRecord> healRecords() throws Exception {
-        List<KeyValue> kvs = etcdClient.getKVClient().get(ByteSequence.from(KEYS.healPrefix(), StandardCharsets.UTF_8),
-                GetOption.builder().isPrefix(true).build()).get(5, TimeUnit.SECONDS).getKvs();
+        List<KeyValue> kvs = etcdClient
+                .getKVClient()
+                .get(
+                        ByteSequence.from(KEYS.healPrefix(), StandardCharsets.UTF_8),
+                        GetOption.builder().isPrefix(true).build())
+                .get(5, TimeUnit.SECONDS)
+                .getKvs();
         List<HealRecord> out = new ArrayList<>();
         for (KeyValue kv : kvs) out.add(HealRecord.parseFrom(kv.getValue().getBytes()));
         return out;
     }
 
     private long revision() throws Exception {
-        return etcdClient.getKVClient().get(ByteSequence.from("/", StandardCharsets.UTF_8)).get(5, TimeUnit.SECONDS)
-                .getHeader().getRevision();
+        return etcdClient
+                .getKVClient()
+                .get(ByteSequence.from("/", StandardCharsets.UTF_8))
+                .get(5, TimeUnit.SECONDS)
+                .getHeader()
+                .getRevision();
     }
 
     private static long countFiles(Path dir, String prefix) {

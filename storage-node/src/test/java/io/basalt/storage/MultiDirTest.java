@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MultiDirTest {
     @TempDir
     Path dirA;
+
     @TempDir
     Path dirB;
 
@@ -27,7 +28,7 @@ class MultiDirTest {
         Map<String, byte[]> written = new HashMap<>();
         Map<String, Integer> perDir = new HashMap<>();
         try (StorageNode node = StorageNode.start(StorageNodeConfig.local("multi", List.of(dirA, dirB)));
-             ShardClient client = new ShardClient(node.port())) {
+                ShardClient client = new ShardClient(node.port())) {
             for (int i = 0; i < 40; i++) {
                 String id = "set" + i + ".0";
                 byte[] data = ShardServiceTest.randomBytes(700 + i, i);
@@ -48,12 +49,13 @@ class MultiDirTest {
             String id = "set7.0";
             Path dir = Path.of(client.stat(id).getDataDir());
             assertTrue(client.delete(id));
-            assertFalse(Files.exists(dir.resolve("shards").resolve(ShardId.fanOut(id)).resolve(id)));
+            assertFalse(Files.exists(
+                    dir.resolve("shards").resolve(ShardId.fanOut(id)).resolve(id)));
         }
 
         // a restarted node still finds every shard in either dir
         try (StorageNode node = StorageNode.start(StorageNodeConfig.local("multi", List.of(dirA, dirB)));
-             ShardClient client = new ShardClient(node.port())) {
+                ShardClient client = new ShardClient(node.port())) {
             assertEquals(39, client.list("", "", 0).size());
             assertArrayEquals(written.get("set3.0"), client.read("set3.0", 0, 0));
         }
@@ -62,7 +64,7 @@ class MultiDirTest {
     @Test
     void overwriteStaysInTheDirHoldingTheShard() throws Exception {
         try (StorageNode node = StorageNode.start(StorageNodeConfig.local("multi", List.of(dirA, dirB)));
-             ShardClient client = new ShardClient(node.port())) {
+                ShardClient client = new ShardClient(node.port())) {
             for (int i = 0; i < 10; i++) {
                 String id = "ow" + i;
                 String first = client.write(id, new byte[100], 64).getDataDir();

@@ -25,6 +25,7 @@ class NodeMetricsTest {
 
     @TempDir
     Path tmp;
+
     StorageNode node;
     ShardClient client;
     final HttpClient http = HttpClient.newHttpClient();
@@ -39,8 +40,10 @@ class NodeMetricsTest {
     void shardTrafficScrubAndDataDirsAreCounted() throws Exception {
         Path d1 = tmp.resolve("d1");
         Path d2 = tmp.resolve("d2");
-        node = StorageNode.start(StorageNodeConfig.local("n1", List.of(d1, d2)).withScrub(Scrubber.Config.DISABLED)
-                .withDiskProbeInterval(Duration.ofMillis(100)).withMetricsListen("127.0.0.1:0"));
+        node = StorageNode.start(StorageNodeConfig.local("n1", List.of(d1, d2))
+                .withScrub(Scrubber.Config.DISABLED)
+                .withDiskProbeInterval(Duration.ofMillis(100))
+                .withMetricsListen("127.0.0.1:0"));
         client = new ShardClient(node.port());
 
         client.write("s.0", randomBytes(2500, 1), CHUNK);
@@ -72,16 +75,23 @@ class NodeMetricsTest {
         assertEquals(1, m.value("basalt_node_healthy"));
         for (Path d : List.of(d1, d2)) {
             assertEquals(1, m.value("basalt_node_data_dir_healthy", "dir", d.toString()));
-            assertEquals(Files.getFileStore(d).getTotalSpace(), m.value("basalt_node_data_dir_total_bytes", "dir", d.toString()));
+            assertEquals(
+                    Files.getFileStore(d).getTotalSpace(),
+                    m.value("basalt_node_data_dir_total_bytes", "dir", d.toString()));
             assertTrue(m.value("basalt_node_data_dir_free_bytes", "dir", d.toString()) > 0);
         }
         assertEquals("ok\n", get("/health", 200));
 
         DiskFailureTest.deleteTree(d2);
-        DiskFailureTest.awaitTrue(() -> PrometheusText.parse(get("/metrics", 200))
-                .value("basalt_node_data_dir_healthy", "dir", d2.toString()) == 0, "d2 reported unhealthy");
+        DiskFailureTest.awaitTrue(
+                () -> PrometheusText.parse(get("/metrics", 200))
+                                .value("basalt_node_data_dir_healthy", "dir", d2.toString())
+                        == 0,
+                "d2 reported unhealthy");
         m = PrometheusText.parse(get("/metrics", 200));
-        assertTrue(Double.isNaN(m.value("basalt_node_data_dir_free_bytes", "dir", d2.toString())), "no space for a failed dir");
+        assertTrue(
+                Double.isNaN(m.value("basalt_node_data_dir_free_bytes", "dir", d2.toString())),
+                "no space for a failed dir");
         assertEquals(1, m.value("basalt_node_healthy"));
         DiskFailureTest.deleteTree(d1);
         DiskFailureTest.awaitTrue(() -> get("/health", -1).equals("unhealthy\n"), "node unhealthy");
@@ -90,8 +100,10 @@ class NodeMetricsTest {
 
     /** The body; {@code status} -1 accepts any. */
     private String get(String path, int status) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.metricsPort() + path))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.metricsPort() + path))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         if (status >= 0) assertEquals(status, r.statusCode(), path);
         return r.body();
     }

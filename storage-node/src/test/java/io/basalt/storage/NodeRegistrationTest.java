@@ -37,8 +37,8 @@ class NodeRegistrationTest {
 
     @Test
     void nodeRecordLivesWhileTheNodeRuns(@TempDir Path dir1, @TempDir Path dir2) throws Exception {
-        var config = new StorageNodeConfig("node-a", "127.0.0.1", 0, List.of(dir1, dir2), etcd.endpoint(),
-                "/basalt/", Duration.ofSeconds(5));
+        var config = new StorageNodeConfig(
+                "node-a", "127.0.0.1", 0, List.of(dir1, dir2), etcd.endpoint(), "/basalt/", Duration.ofSeconds(5));
         StorageNode node = StorageNode.start(config);
         NodeRecord record;
         try {
@@ -52,7 +52,10 @@ class NodeRegistrationTest {
         assertEquals("node-a", record.getNodeId());
         assertEquals(node.address(), record.getAddress());
         assertEquals("127.0.0.1:" + node.port(), record.getAddress());
-        assertEquals(List.of(dir1.toAbsolutePath().normalize().toString(), dir2.toAbsolutePath().normalize().toString()),
+        assertEquals(
+                List.of(
+                        dir1.toAbsolutePath().normalize().toString(),
+                        dir2.toAbsolutePath().normalize().toString()),
                 record.getDataDirsList());
         assertTrue(record.getTotalBytes() > 0 && record.getFreeBytes() <= record.getTotalBytes());
         assertTrue(record.getStartedUnixMs() > 0);
@@ -66,7 +69,10 @@ class NodeRegistrationTest {
         try (StorageNode node = StorageNode.start(config)) {
             GetResponse got = get("/test/x/nodes/node-b");
             assertEquals(1, got.getKvs().size());
-            assertEquals(node.address(), NodeRecord.parseFrom(got.getKvs().get(0).getValue().getBytes()).getAddress());
+            assertEquals(
+                    node.address(),
+                    NodeRecord.parseFrom(got.getKvs().get(0).getValue().getBytes())
+                            .getAddress());
         }
         assertEquals(0, get("/test/x/nodes/node-b").getKvs().size());
     }
@@ -74,11 +80,16 @@ class NodeRegistrationTest {
     @Test
     void advertisedAddressIsRegistered(@TempDir Path dir) throws Exception {
         // e.g. a fault proxy in front of the node: peers must dial it, not the listen port
-        var config = StorageNodeConfig.local("node-d", List.of(dir)).withEtcd(etcd.endpoint()).withAdvertise("127.0.0.1:1");
+        var config = StorageNodeConfig.local("node-d", List.of(dir))
+                .withEtcd(etcd.endpoint())
+                .withAdvertise("127.0.0.1:1");
         try (StorageNode node = StorageNode.start(config)) {
             assertEquals("127.0.0.1:1", node.address());
             GetResponse got = get("/basalt/nodes/node-d");
-            assertEquals("127.0.0.1:1", NodeRecord.parseFrom(got.getKvs().get(0).getValue().getBytes()).getAddress());
+            assertEquals(
+                    "127.0.0.1:1",
+                    NodeRecord.parseFrom(got.getKvs().get(0).getValue().getBytes())
+                            .getAddress());
             assertTrue(node.port() > 1, "still listening on its own port");
         }
     }
@@ -91,21 +102,28 @@ class NodeRegistrationTest {
             // as if etcd had expired the lease while the node was cut off
             etcdClient.getLeaseClient().revoke(lease).get(10, TimeUnit.SECONDS);
 
-            ShardFailureTest.awaitTrue(() -> {
-                try {
-                    var kvs = get("/basalt/nodes/node-c").getKvs();
-                    return kvs.size() == 1 && kvs.get(0).getLease() != lease;
-                } catch (Exception e) {
-                    throw new AssertionError(e);
-                }
-            }, "node never re-registered under a new lease");
+            ShardFailureTest.awaitTrue(
+                    () -> {
+                        try {
+                            var kvs = get("/basalt/nodes/node-c").getKvs();
+                            return kvs.size() == 1 && kvs.get(0).getLease() != lease;
+                        } catch (Exception e) {
+                            throw new AssertionError(e);
+                        }
+                    },
+                    "node never re-registered under a new lease");
             var kvs = get("/basalt/nodes/node-c").getKvs();
-            assertEquals(node.address(), NodeRecord.parseFrom(kvs.get(0).getValue().getBytes()).getAddress());
+            assertEquals(
+                    node.address(),
+                    NodeRecord.parseFrom(kvs.get(0).getValue().getBytes()).getAddress());
         }
         assertEquals(0, get("/basalt/nodes/node-c").getKvs().size());
     }
 
     private static GetResponse get(String key) throws Exception {
-        return etcdClient.getKVClient().get(ByteSequence.from(key, StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+        return etcdClient
+                .getKVClient()
+                .get(ByteSequence.from(key, StandardCharsets.UTF_8))
+                .get(10, TimeUnit.SECONDS);
     }
 }

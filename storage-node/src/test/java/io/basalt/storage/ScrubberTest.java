@@ -29,6 +29,7 @@ class ScrubberTest {
 
     @TempDir
     Path tmp;
+
     EtcdProcess etcd;
     StorageNode node;
     ShardClient client;
@@ -38,8 +39,15 @@ class ScrubberTest {
     void start() throws Exception {
         etcd = EtcdProcess.start(tmp.resolve("etcd"));
         // background passes off: the test runs them itself
-        node = StorageNode.start(new StorageNodeConfig("n1", "127.0.0.1", 0, List.of(tmp.resolve("d1"), tmp.resolve("d2")),
-                etcd.endpoint(), KEYS.root(), Duration.ofSeconds(5), Scrubber.Config.DISABLED));
+        node = StorageNode.start(new StorageNodeConfig(
+                "n1",
+                "127.0.0.1",
+                0,
+                List.of(tmp.resolve("d1"), tmp.resolve("d2")),
+                etcd.endpoint(),
+                KEYS.root(),
+                Duration.ofSeconds(5),
+                Scrubber.Config.DISABLED));
         client = new ShardClient(node.port());
         etcdClient = Client.builder().endpoints(etcd.endpoint()).build();
     }
@@ -80,10 +88,14 @@ class ScrubberTest {
         assertEquals(2, heal.size());
         HealRecord a = heal.get(0);
         assertEquals("aaaa", a.getShardSet());
-        assertEquals(List.of(0, 4), a.getShardsList().stream().sorted().toList(), "both reports merged into one record");
+        assertEquals(
+                List.of(0, 4), a.getShardsList().stream().sorted().toList(), "both reports merged into one record");
         assertEquals("", a.getBucket());
         assertEquals("", a.getKey());
-        assertTrue(a.getReason().startsWith("scrub found corrupt chunk ") && a.getReason().endsWith(" on n1"), a.getReason());
+        assertTrue(
+                a.getReason().startsWith("scrub found corrupt chunk ")
+                        && a.getReason().endsWith(" on n1"),
+                a.getReason());
         HealRecord b = heal.get(1);
         assertEquals("bbbb", b.getShardSet());
         assertEquals(List.of(2), b.getShardsList());
@@ -95,8 +107,13 @@ class ScrubberTest {
     }
 
     private List<HealRecord> healRecords() throws Exception {
-        List<KeyValue> kvs = etcdClient.getKVClient().get(ByteSequence.from(KEYS.healPrefix(), StandardCharsets.UTF_8),
-                GetOption.builder().isPrefix(true).build()).get().getKvs();
+        List<KeyValue> kvs = etcdClient
+                .getKVClient()
+                .get(
+                        ByteSequence.from(KEYS.healPrefix(), StandardCharsets.UTF_8),
+                        GetOption.builder().isPrefix(true).build())
+                .get()
+                .getKvs();
         List<HealRecord> out = new java.util.ArrayList<>();
         for (KeyValue kv : kvs) out.add(HealRecord.parseFrom(kv.getValue().getBytes()));
         return out;
@@ -104,8 +121,10 @@ class ScrubberTest {
 
     private Path shardFile(String id) throws Exception {
         try (Stream<Path> s = Files.walk(tmp)) {
-            return s.filter(p -> p.getFileName().toString().equals(id) && p.toString().contains("shards"))
-                    .findFirst().orElseThrow();
+            return s.filter(p -> p.getFileName().toString().equals(id)
+                            && p.toString().contains("shards"))
+                    .findFirst()
+                    .orElseThrow();
         }
     }
 }

@@ -31,7 +31,8 @@ final class ShardClient implements AutoCloseable {
     final ShardServiceGrpc.ShardServiceStub async;
 
     ShardClient(int port) {
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        channel =
+                NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
         blocking = ShardServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
         async = ShardServiceGrpc.newStub(channel);
     }
@@ -44,12 +45,16 @@ final class ShardClient implements AutoCloseable {
 
     static WriteShardRequest header(String id, int chunkSize) {
         return WriteShardRequest.newBuilder()
-                .setHeader(WriteShardHeader.newBuilder().setShardId(id).setChunkSize(chunkSize)).build();
+                .setHeader(WriteShardHeader.newBuilder().setShardId(id).setChunkSize(chunkSize))
+                .build();
     }
 
     static WriteShardRequest chunk(byte[] data, int from, int to, int crc) {
         return WriteShardRequest.newBuilder()
-                .setChunk(Chunk.newBuilder().setData(ByteString.copyFrom(data, from, to - from)).setCrc32C(crc)).build();
+                .setChunk(Chunk.newBuilder()
+                        .setData(ByteString.copyFrom(data, from, to - from))
+                        .setCrc32C(crc))
+                .build();
     }
 
     /** Sends the given messages then completes; returns the response or throws the call's error. */
@@ -98,8 +103,11 @@ final class ShardClient implements AutoCloseable {
 
     /** Reads a range and checks each message's offset continues the previous one. */
     byte[] read(String id, long offset, long length) {
-        Iterator<ReadShardResponse> it = blocking.readShard(
-                ReadShardRequest.newBuilder().setShardId(id).setOffset(offset).setLength(length).build());
+        Iterator<ReadShardResponse> it = blocking.readShard(ReadShardRequest.newBuilder()
+                .setShardId(id)
+                .setOffset(offset)
+                .setLength(length)
+                .build());
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         while (it.hasNext()) {
             ReadShardResponse r = it.next();
@@ -116,12 +124,18 @@ final class ShardClient implements AutoCloseable {
     }
 
     boolean delete(String id) {
-        return blocking.deleteShard(DeleteShardRequest.newBuilder().setShardId(id).build()).getExisted();
+        return blocking.deleteShard(
+                        DeleteShardRequest.newBuilder().setShardId(id).build())
+                .getExisted();
     }
 
     List<String> list(String prefix, String startAfter, int limit) {
         List<String> ids = new ArrayList<>();
-        blocking.listShards(ListShardsRequest.newBuilder().setPrefix(prefix).setStartAfter(startAfter).setLimit(limit).build())
+        blocking.listShards(ListShardsRequest.newBuilder()
+                        .setPrefix(prefix)
+                        .setStartAfter(startAfter)
+                        .setLimit(limit)
+                        .build())
                 .forEachRemaining(info -> ids.add(info.getShardId()));
         return ids;
     }

@@ -33,6 +33,7 @@ class ShardFailureTest {
 
     @TempDir
     Path dataDir;
+
     StorageNode node;
     ShardClient client;
 
@@ -70,7 +71,8 @@ class ShardFailureTest {
         client.write("rot2", data, CHUNK);
         flipByte(shardFile("rot2"), ShardHeader.SIZE + 2L * (4 + CHUNK) + 4);
 
-        Iterator<ReadShardResponse> it = client.blocking.readShard(ReadShardRequest.newBuilder().setShardId("rot2").build());
+        Iterator<ReadShardResponse> it = client.blocking.readShard(
+                ReadShardRequest.newBuilder().setShardId("rot2").build());
         List<ReadShardResponse> received = new ArrayList<>();
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> it.forEachRemaining(received::add));
         assertEquals(Status.Code.DATA_LOSS, e.getStatus().getCode());
@@ -93,7 +95,8 @@ class ShardFailureTest {
     @Test
     void badChunkChecksumOnWriteLeavesNothing() throws IOException {
         byte[] data = randomBytes(2500, 14);
-        var messages = List.of(ShardClient.header("badcrc", CHUNK),
+        var messages = List.of(
+                ShardClient.header("badcrc", CHUNK),
                 ShardClient.chunk(data, 0, 1000, ShardClient.crc(data, 0, 1000)),
                 ShardClient.chunk(data, 1000, 2000, ShardClient.crc(data, 1000, 2000) ^ 1),
                 ShardClient.chunk(data, 2000, 2500, ShardClient.crc(data, 2000, 2500)));

@@ -42,10 +42,12 @@ class ShardRangePropertyTest {
     }
 
     @Property(tries = 60)
-    void rangeReadReturnsTheSlice(@ForAll @Size(max = 300 * 1024) byte[] data,
-                                  @ForAll @IntRange(min = 16, max = 64 * 1024) int chunkSize,
-                                  @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int a,
-                                  @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int b) throws IOException {
+    void rangeReadReturnsTheSlice(
+            @ForAll @Size(max = 300 * 1024) byte[] data,
+            @ForAll @IntRange(min = 16, max = 64 * 1024) int chunkSize,
+            @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int a,
+            @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int b)
+            throws IOException {
         String id = "p." + ids.incrementAndGet();
         assertEquals(data.length, client.write(id, data, chunkSize).getLength());
         int offset = data.length == 0 ? 0 : a % (data.length + 1);

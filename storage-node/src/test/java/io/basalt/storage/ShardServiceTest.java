@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.basalt.proto.shard.DeleteShardRequest;
+import io.basalt.proto.shard.DeleteShardResponse;
 import io.basalt.proto.shard.ReadShardRequest;
 import io.basalt.proto.shard.ShardInfo;
 import io.basalt.proto.shard.StatShardRequest;
-import io.basalt.proto.shard.DeleteShardResponse;
-import io.basalt.proto.shard.DeleteShardRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
@@ -30,6 +30,7 @@ class ShardServiceTest {
 
     @TempDir
     Path dataDir;
+
     StorageNode node;
     ShardClient client;
 
@@ -74,7 +75,11 @@ class ShardServiceTest {
     @Test
     void readSendsOneMessagePerChunkTouched() {
         client.write("msgs", randomBytes(3500, 2), CHUNK);
-        var it = client.blocking.readShard(ReadShardRequest.newBuilder().setShardId("msgs").setOffset(500).setLength(2000).build());
+        var it = client.blocking.readShard(ReadShardRequest.newBuilder()
+                .setShardId("msgs")
+                .setOffset(500)
+                .setLength(2000)
+                .build());
         List<Long> offsets = new java.util.ArrayList<>();
         it.forEachRemaining(r -> offsets.add(r.getOffset()));
         assertEquals(List.of(500L, 1000L, 2000L), offsets);
@@ -121,13 +126,24 @@ class ShardServiceTest {
     @Test
     void conditionalDeleteKeepsACopyWrittenAfterTheCutoff() {
         ShardInfo info = client.write("g1", randomBytes(1500, 5), CHUNK);
-        long writtenAt = client.blocking.statShard(StatShardRequest.newBuilder().setShardId("g1").build()).getModifiedUnixMs();
-        DeleteShardResponse kept = client.blocking.deleteShard(DeleteShardRequest.newBuilder().setShardId("g1")
-                .setOnlyIfWrittenBeforeUnixMs(writtenAt).build());
+        long writtenAt = client.blocking
+                .statShard(StatShardRequest.newBuilder().setShardId("g1").build())
+                .getModifiedUnixMs();
+        DeleteShardResponse kept = client.blocking.deleteShard(DeleteShardRequest.newBuilder()
+                .setShardId("g1")
+                .setOnlyIfWrittenBeforeUnixMs(writtenAt)
+                .build());
         assertTrue(kept.getExisted() && kept.getKept(), "a copy written at the cutoff is newer, not garbage");
-        assertEquals(info.getLength(), client.blocking.statShard(StatShardRequest.newBuilder().setShardId("g1").build()).getLength());
-        DeleteShardResponse gone = client.blocking.deleteShard(DeleteShardRequest.newBuilder().setShardId("g1")
-                .setOnlyIfWrittenBeforeUnixMs(writtenAt + 1).build());
+        assertEquals(
+                info.getLength(),
+                client.blocking
+                        .statShard(
+                                StatShardRequest.newBuilder().setShardId("g1").build())
+                        .getLength());
+        DeleteShardResponse gone = client.blocking.deleteShard(DeleteShardRequest.newBuilder()
+                .setShardId("g1")
+                .setOnlyIfWrittenBeforeUnixMs(writtenAt + 1)
+                .build());
         assertTrue(gone.getExisted() && !gone.getKept());
         assertFalse(client.delete("g1"));
     }
@@ -154,7 +170,8 @@ class ShardServiceTest {
     @Test
     void shortChunkBeforeTheLastIsRejected() {
         byte[] data = randomBytes(2000, 7);
-        var messages = List.of(ShardClient.header("short", CHUNK),
+        var messages = List.of(
+                ShardClient.header("short", CHUNK),
                 ShardClient.chunk(data, 0, 500, ShardClient.crc(data, 0, 500)),
                 ShardClient.chunk(data, 500, 1500, ShardClient.crc(data, 500, 1500)));
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> client.write(messages)));
@@ -164,7 +181,8 @@ class ShardServiceTest {
     @Test
     void oversizedChunkIsRejected() {
         byte[] data = randomBytes(1001, 8);
-        var messages = List.of(ShardClient.header("big", CHUNK), ShardClient.chunk(data, 0, 1001, ShardClient.crc(data, 0, 1001)));
+        var messages = List.of(
+                ShardClient.header("big", CHUNK), ShardClient.chunk(data, 0, 1001, ShardClient.crc(data, 0, 1001)));
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> client.write(messages)));
     }
 

@@ -18,8 +18,7 @@ public final class Digests {
     /** SHA-256 of no bytes: the payload hash of a request without a body. */
     public static final String EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-    private Digests() {
-    }
+    private Digests() {}
 
     public static String md5Hex(byte[] b) {
         return hex(digest("MD5").digest(b));

@@ -59,13 +59,20 @@ public final class EtcdProcess implements AutoCloseable {
             Path logFile = dataDir.resolve("etcd.log");
             ProcessBuilder builder = new ProcessBuilder(List.of(
                             binary.toString(),
-                            "--name", "n1",
-                            "--data-dir", dataDir.toString(),
-                            "--listen-client-urls", clientUrl,
-                            "--advertise-client-urls", clientUrl,
-                            "--listen-peer-urls", peerUrl,
-                            "--initial-advertise-peer-urls", peerUrl,
-                            "--initial-cluster", "n1=" + peerUrl))
+                            "--name",
+                            "n1",
+                            "--data-dir",
+                            dataDir.toString(),
+                            "--listen-client-urls",
+                            clientUrl,
+                            "--advertise-client-urls",
+                            clientUrl,
+                            "--listen-peer-urls",
+                            peerUrl,
+                            "--initial-advertise-peer-urls",
+                            peerUrl,
+                            "--initial-cluster",
+                            "n1=" + peerUrl))
                     .redirectErrorStream(true)
                     .redirectOutput(logFile.toFile());
             // A test JVM on a faked clock (libfaketime, see compat-tests) fakes only itself, not etcd.
@@ -92,10 +99,16 @@ public final class EtcdProcess implements AutoCloseable {
     private static Path findBinary() {
         String path = System.getenv().getOrDefault("PATH", "");
         Stream<Path> candidates = Stream.concat(
-                Stream.of(path.split(java.io.File.pathSeparator)).filter(s -> !s.isEmpty()).map(dir -> Path.of(dir, "etcd")),
+                Stream.of(path.split(java.io.File.pathSeparator))
+                        .filter(s -> !s.isEmpty())
+                        .map(dir -> Path.of(dir, "etcd")),
                 Stream.of(Path.of("/usr/bin/etcd")));
-        return candidates.filter(Files::isExecutable).findFirst().orElseThrow(() -> new IllegalStateException(
-                "etcd binary not found on PATH or at /usr/bin/etcd; install etcd 3.4+ to run integration tests"));
+        return candidates
+                .filter(Files::isExecutable)
+                .findFirst()
+                .orElseThrow(
+                        () -> new IllegalStateException(
+                                "etcd binary not found on PATH or at /usr/bin/etcd; install etcd 3.4+ to run integration tests"));
     }
 
     private void awaitHealthy(Path logFile) {
@@ -123,7 +136,8 @@ public final class EtcdProcess implements AutoCloseable {
 
     private boolean healthy() {
         try {
-            HttpURLConnection conn = (HttpURLConnection) URI.create(endpoint() + "/health").toURL().openConnection();
+            HttpURLConnection conn = (HttpURLConnection)
+                    URI.create(endpoint() + "/health").toURL().openConnection();
             conn.setConnectTimeout(1000);
             conn.setReadTimeout(1000);
             try (InputStream in = conn.getInputStream()) {

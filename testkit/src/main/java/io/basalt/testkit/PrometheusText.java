@@ -18,7 +18,8 @@ public final class PrometheusText {
     public final List<Sample> samples = new ArrayList<>();
 
     public static PrometheusText parse(String text) {
-        if (!text.isEmpty() && !text.endsWith("\n")) throw new IllegalArgumentException("text must end with a line feed");
+        if (!text.isEmpty() && !text.endsWith("\n"))
+            throw new IllegalArgumentException("text must end with a line feed");
         PrometheusText out = new PrometheusText();
         for (String line : text.split("\n", -1)) {
             if (line.isEmpty()) continue;
@@ -28,7 +29,9 @@ public final class PrometheusText {
                 out.help.put(rest.substring(0, sp), unescape(rest.substring(sp + 1), false));
             } else if (line.startsWith("# TYPE ")) {
                 String[] parts = line.substring(7).split(" ");
-                if (parts.length != 2 || !List.of("counter", "gauge", "histogram", "summary", "untyped").contains(parts[1])) {
+                if (parts.length != 2
+                        || !List.of("counter", "gauge", "histogram", "summary", "untyped")
+                                .contains(parts[1])) {
                     throw new IllegalArgumentException("bad TYPE line: " + line);
                 }
                 out.type.put(parts[0], parts[1]);
@@ -52,7 +55,8 @@ public final class PrometheusText {
             while (line.charAt(i) != '}') {
                 int eq = line.indexOf('=', i);
                 String label = line.substring(i, eq);
-                if (!label.matches("[a-zA-Z_][a-zA-Z0-9_]*")) throw new IllegalArgumentException("bad label in: " + line);
+                if (!label.matches("[a-zA-Z_][a-zA-Z0-9_]*"))
+                    throw new IllegalArgumentException("bad label in: " + line);
                 if (line.charAt(eq + 1) != '"') throw new IllegalArgumentException("unquoted value in: " + line);
                 StringBuilder value = new StringBuilder();
                 int j = eq + 2;
@@ -60,12 +64,13 @@ public final class PrometheusText {
                     char c = line.charAt(j);
                     if (c == '\\') {
                         char n = line.charAt(++j);
-                        value.append(switch (n) {
-                            case 'n' -> '\n';
-                            case '\\' -> '\\';
-                            case '"' -> '"';
-                            default -> throw new IllegalArgumentException("bad escape \\" + n + " in: " + line);
-                        });
+                        value.append(
+                                switch (n) {
+                                    case 'n' -> '\n';
+                                    case '\\' -> '\\';
+                                    case '"' -> '"';
+                                    default -> throw new IllegalArgumentException("bad escape \\" + n + " in: " + line);
+                                });
                     } else {
                         value.append(c);
                     }

@@ -1,7 +1,5 @@
 package io.basalt.testkit;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -14,6 +12,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * A small SigV4 signer for hand-made requests: any signing time (a skewed clock), any path bytes, and the
@@ -25,7 +25,8 @@ import java.util.TreeMap;
  */
 public final class SigV4Signer {
 
-    private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter AMZ_DATE =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     private final String accessKey, secretKey, region;
 
@@ -36,7 +37,8 @@ public final class SigV4Signer {
     }
 
     /** What a signed request needs to carry, and what its aws-chunked body's chunk signatures chain from. */
-    public record Signed(Map<String, String> headers, String signature, byte[] signingKey, String amzDate, String scope) {
+    public record Signed(
+            Map<String, String> headers, String signature, byte[] signingKey, String amzDate, String scope) {
         /** The signature of the next aws-chunked chunk after {@code previous}. */
         public String chunkSignature(String previous, byte[] chunk) {
             String toSign = "AWS4-HMAC-SHA256-PAYLOAD\n" + amzDate + "\n" + scope + "\n" + previous + "\n"
@@ -52,8 +54,14 @@ public final class SigV4Signer {
      * @param rawQuery the query as it goes on the wire, or null
      * @param headers  headers to sign besides host, x-amz-date and x-amz-content-sha256 (added here)
      */
-    public Signed sign(String method, String host, String rawPath, String rawQuery, Map<String, String> headers,
-                       String payloadHash, Instant when) {
+    public Signed sign(
+            String method,
+            String host,
+            String rawPath,
+            String rawQuery,
+            Map<String, String> headers,
+            String payloadHash,
+            Instant when) {
         String amzDate = AMZ_DATE.format(when);
         String date = amzDate.substring(0, 8);
         Map<String, String> all = new LinkedHashMap<>(headers);
@@ -64,16 +72,23 @@ public final class SigV4Signer {
         all.forEach((k, v) -> canon.put(k.toLowerCase(Locale.ROOT), v.trim().replaceAll(" +", " ")));
         String signedHeaders = String.join(";", canon.keySet());
         StringBuilder cr = new StringBuilder();
-        cr.append(method).append('\n').append(encode(decode(rawPath, false), true)).append('\n')
-                .append(canonicalQuery(rawQuery, null)).append('\n');
+        cr.append(method)
+                .append('\n')
+                .append(encode(decode(rawPath, false), true))
+                .append('\n')
+                .append(canonicalQuery(rawQuery, null))
+                .append('\n');
         canon.forEach((k, v) -> cr.append(k).append(':').append(v).append('\n'));
         cr.append('\n').append(signedHeaders).append('\n').append(payloadHash);
         String scope = date + "/" + region + "/s3/aws4_request";
         byte[] key = signingKey(date);
-        String toSign = "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n" + Digests.sha256Hex(cr.toString().getBytes(StandardCharsets.UTF_8));
+        String toSign = "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n"
+                + Digests.sha256Hex(cr.toString().getBytes(StandardCharsets.UTF_8));
         String signature = Digests.hex(hmac(key, toSign));
-        all.put("Authorization", "AWS4-HMAC-SHA256 Credential=" + accessKey + "/" + scope + ", SignedHeaders="
-                + signedHeaders + ", Signature=" + signature);
+        all.put(
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=" + accessKey + "/" + scope + ", SignedHeaders=" + signedHeaders
+                        + ", Signature=" + signature);
         return new Signed(all, signature, key, amzDate, scope);
     }
 
@@ -86,7 +101,8 @@ public final class SigV4Signer {
                 + "&X-Amz-Date=" + amzDate + "&X-Amz-Expires=" + expiresSeconds + "&X-Amz-SignedHeaders=host";
         String cr = method + "\n" + encode(decode(rawPath, false), true) + "\n" + canonicalQuery(q, null) + "\n"
                 + "host:" + host + "\n\nhost\nUNSIGNED-PAYLOAD";
-        String toSign = "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n" + Digests.sha256Hex(cr.getBytes(StandardCharsets.UTF_8));
+        String toSign = "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n"
+                + Digests.sha256Hex(cr.getBytes(StandardCharsets.UTF_8));
         return q + "&X-Amz-Signature=" + Digests.hex(hmac(signingKey(date), toSign));
     }
 
@@ -120,8 +136,14 @@ public final class SigV4Signer {
         StringBuilder sb = new StringBuilder();
         for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
             int c = b & 0xff;
-            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
-                    || c == '.' || c == '~' || (keepSlash && c == '/')) {
+            if ((c >= 'A' && c <= 'Z')
+                    || (c >= 'a' && c <= 'z')
+                    || (c >= '0' && c <= '9')
+                    || c == '-'
+                    || c == '_'
+                    || c == '.'
+                    || c == '~'
+                    || (keepSlash && c == '/')) {
                 sb.append((char) c);
             } else {
                 sb.append('%').append(String.format("%02X", c));
@@ -135,7 +157,9 @@ public final class SigV4Signer {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c == '%' && i + 2 < s.length() && Character.digit(s.charAt(i + 1), 16) >= 0
+            if (c == '%'
+                    && i + 2 < s.length()
+                    && Character.digit(s.charAt(i + 1), 16) >= 0
                     && Character.digit(s.charAt(i + 2), 16) >= 0) {
                 out.write(Character.digit(s.charAt(i + 1), 16) << 4 | Character.digit(s.charAt(i + 2), 16));
                 i += 2;

@@ -12,8 +12,7 @@ import java.util.SplittableRandom;
  */
 public final class TestBytes {
 
-    private TestBytes() {
-    }
+    private TestBytes() {}
 
     public static byte[] random(long seed, int size) {
         byte[] b = new byte[size];

@@ -22,12 +22,21 @@ class SigV4SignerTest {
 
     @Test
     void getObjectMatchesTheDocumentedSignature() {
-        SigV4Signer.Signed s = EXAMPLE.sign("GET", "examplebucket.s3.amazonaws.com", "/test.txt", null,
-                Map.of("Range", "bytes=0-9"), Digests.EMPTY_SHA256, WHEN);
+        SigV4Signer.Signed s = EXAMPLE.sign(
+                "GET",
+                "examplebucket.s3.amazonaws.com",
+                "/test.txt",
+                null,
+                Map.of("Range", "bytes=0-9"),
+                Digests.EMPTY_SHA256,
+                WHEN);
         assertEquals("f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41", s.signature());
-        assertTrue(s.headers().get("Authorization").contains(
-                "Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
-                        + "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date,"), s.headers().toString());
+        assertTrue(
+                s.headers()
+                        .get("Authorization")
+                        .contains("Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
+                                + "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date,"),
+                s.headers().toString());
     }
 
     @Test
@@ -37,8 +46,14 @@ class SigV4SignerTest {
         headers.put("Content-Length", "66824");
         headers.put("x-amz-decoded-content-length", "66560");
         headers.put("x-amz-storage-class", "REDUCED_REDUNDANCY");
-        SigV4Signer.Signed s = EXAMPLE.sign("PUT", "s3.amazonaws.com", "/examplebucket/chunkObject.txt", null, headers,
-                "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", WHEN);
+        SigV4Signer.Signed s = EXAMPLE.sign(
+                "PUT",
+                "s3.amazonaws.com",
+                "/examplebucket/chunkObject.txt",
+                null,
+                headers,
+                "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+                WHEN);
         assertEquals("4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9", s.signature());
         byte[] first = new byte[65536];
         Arrays.fill(first, (byte) 'a');
@@ -48,7 +63,8 @@ class SigV4SignerTest {
         Arrays.fill(second, (byte) 'a');
         String two = s.chunkSignature(one, second);
         assertEquals("0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497", two);
-        assertEquals("b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9", s.chunkSignature(two, new byte[0]));
+        assertEquals(
+                "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9", s.chunkSignature(two, new byte[0]));
     }
 
     @Test

@@ -5,8 +5,6 @@ import io.basalt.core.meta.ClusterMetadata;
 import io.basalt.core.meta.Etcd;
 import io.basalt.core.meta.EtcdMetadata;
 import io.basalt.core.meta.Keys;
-import org.apache.logging.log4j.LogManager;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -15,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.apache.logging.log4j.LogManager;
 
 /**
  * The operator's CLI ({@code ./basalt admin ...}): talks to etcd only, so it works with any
@@ -40,15 +39,21 @@ public final class AdminMain {
             (default .basalt/dev) is used, from DIR/ports.""";
 
     /** Parsed command line. */
-    record Args(String command, String etcd, String prefix, Path data, boolean json, String node, boolean cancel,
-                Double tolerance) {
+    record Args(
+            String command,
+            String etcd,
+            String prefix,
+            Path data,
+            boolean json,
+            String node,
+            boolean cancel,
+            Double tolerance) {
         Args(String command, String etcd, String prefix, Path data, boolean json) {
             this(command, etcd, prefix, data, json, null, false, null);
         }
     }
 
-    private AdminMain() {
-    }
+    private AdminMain() {}
 
     public static void main(String[] args) {
         int status = run(args, System.out, System.err);
@@ -89,18 +94,25 @@ public final class AdminMain {
                     if (args.cancel()) {
                         undrain(meta.admin(), args.node(), out);
                     } else if (AdminRequests.drain(meta.admin(), args.node())) {
-                        out.println("draining " + args.node() + ": it takes no new shards, and the leading coordinator moves"
+                        out.println("draining " + args.node()
+                                + ": it takes no new shards, and the leading coordinator moves"
                                 + " its shards away; `basalt admin status` says when it is safe to remove");
                     } else {
-                        out.println(args.node() + " is already being drained; `basalt admin status` shows its progress");
+                        out.println(
+                                args.node() + " is already being drained; `basalt admin status` shows its progress");
                     }
                 }
                 case "undrain" -> undrain(meta.admin(), args.node(), out);
                 case "rebalance" -> {
-                    double t = args.tolerance() == null ? AdminRequests.DEFAULT_REBALANCE_TOLERANCE_POINTS : args.tolerance();
+                    double t = args.tolerance() == null
+                            ? AdminRequests.DEFAULT_REBALANCE_TOLERANCE_POINTS
+                            : args.tolerance();
                     AdminRequests.rebalance(meta.admin(), t);
-                    out.println(String.format(Locale.ROOT, "rebalance requested (tolerance %s points): the leading coordinator"
-                            + " moves shards until every node is within it of the mean; status shows progress", t));
+                    out.println(String.format(
+                            Locale.ROOT,
+                            "rebalance requested (tolerance %s points): the leading coordinator"
+                                    + " moves shards until every node is within it of the mean; status shows progress",
+                            t));
                 }
                 default -> throw new IllegalStateException("unreachable: " + args.command());
             }
@@ -112,9 +124,11 @@ public final class AdminMain {
     }
 
     private static void undrain(ClusterAdmin admin, String node, PrintStream out) {
-        out.println(AdminRequests.undrain(admin, node)
-                ? "drain of " + node + " cancelled: it takes new shards again (shards already moved stay where they are)"
-                : node + " was not being drained");
+        out.println(
+                AdminRequests.undrain(admin, node)
+                        ? "drain of " + node
+                                + " cancelled: it takes new shards again (shards already moved stay where they are)"
+                        : node + " was not being drained");
     }
 
     static Args parse(String[] argv) {
@@ -145,14 +159,17 @@ public final class AdminMain {
                     } catch (NumberFormatException e) {
                         throw new IllegalArgumentException("--tolerance needs a number of percentage points, not " + v);
                     }
-                    if (!(tolerance >= 0 && tolerance <= 100)) throw new IllegalArgumentException("--tolerance must be 0..100 points");
+                    if (!(tolerance >= 0 && tolerance <= 100))
+                        throw new IllegalArgumentException("--tolerance must be 0..100 points");
                 }
                 case "-h", "--help", "help" -> command = "help";
                 default -> {
                     if (a.startsWith("-")) throw new IllegalArgumentException("unknown option " + a);
                     if (command == null) {
                         command = a;
-                    } else if (!command.equals("help") && List.of("drain", "undrain").contains(command) && node == null) {
+                    } else if (!command.equals("help")
+                            && List.of("drain", "undrain").contains(command)
+                            && node == null) {
                         node = a;
                     } else if (!command.equals("help")) {
                         throw new IllegalArgumentException("unexpected argument " + a);
@@ -166,7 +183,8 @@ public final class AdminMain {
         }
         if (json && !command.equals("status")) throw new IllegalArgumentException("--json goes with status");
         if (cancel && !command.equals("drain")) throw new IllegalArgumentException("--cancel goes with drain");
-        if (tolerance != null && !command.equals("rebalance")) throw new IllegalArgumentException("--tolerance goes with rebalance");
+        if (tolerance != null && !command.equals("rebalance"))
+            throw new IllegalArgumentException("--tolerance goes with rebalance");
         if (List.of("drain", "undrain").contains(command) && (node == null || node.isBlank())) {
             throw new IllegalArgumentException(command + " needs a node id");
         }
@@ -183,12 +201,16 @@ public final class AdminMain {
         Path ports = data.resolve("ports");
         try {
             for (String line : Files.readAllLines(ports)) {
-                if (line.startsWith("etcd-client=")) return "http://127.0.0.1:" + line.substring("etcd-client=".length()).trim();
+                if (line.startsWith("etcd-client="))
+                    return "http://127.0.0.1:"
+                            + line.substring("etcd-client=".length()).trim();
             }
         } catch (IOException e) {
-            throw new IllegalArgumentException("no --etcd given and no dev cluster ports file at " + ports.toAbsolutePath());
+            throw new IllegalArgumentException(
+                    "no --etcd given and no dev cluster ports file at " + ports.toAbsolutePath());
         }
-        throw new IllegalArgumentException("no --etcd given and " + ports.toAbsolutePath() + " names no etcd-client port");
+        throw new IllegalArgumentException(
+                "no --etcd given and " + ports.toAbsolutePath() + " names no etcd-client port");
     }
 
     private static String rootMessage(Throwable t) {

@@ -1,7 +1,6 @@
 package io.basalt.coordinator.admin;
 
 import io.basalt.core.meta.ClusterAdmin;
-
 import java.util.Locale;
 
 /**
@@ -13,12 +12,12 @@ public final class AdminRequests {
     /** Default: a node more than 5 percentage points fuller than the cluster's mean gives shards away. */
     public static final double DEFAULT_REBALANCE_TOLERANCE_POINTS = 5.0;
 
-    private AdminRequests() {
-    }
+    private AdminRequests() {}
 
     /** Starts draining {@code nodeId}; false when it is already being drained (its progress is kept). */
     public static boolean drain(ClusterAdmin admin, String nodeId) {
-        return admin.startDrain(nodeId, DrainStatus.requested(System.currentTimeMillis()).toJson());
+        return admin.startDrain(
+                nodeId, DrainStatus.requested(System.currentTimeMillis()).toJson());
     }
 
     /** Cancels a drain: the node takes new shards again. False when it was not being drained. */

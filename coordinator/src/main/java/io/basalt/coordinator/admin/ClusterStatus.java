@@ -11,9 +11,15 @@ import java.util.List;
  * @param statusAgeMs age of the leader's published status, null when none was ever published
  * @param objectsDegraded object versions with a segment missing a shard or holding one on a node not live
  */
-public record ClusterStatus(String leader, Long statusAgeMs, List<Node> nodes, CoordinatorStatus.Heal heal,
-                            CoordinatorStatus.Gc gc, long objectsTotal, long objectsDegraded,
-                            CoordinatorStatus.Rebalance rebalance) {
+public record ClusterStatus(
+        String leader,
+        Long statusAgeMs,
+        List<Node> nodes,
+        CoordinatorStatus.Heal heal,
+        CoordinatorStatus.Gc gc,
+        long objectsTotal,
+        long objectsDegraded,
+        CoordinatorStatus.Rebalance rebalance) {
 
     /**
      * @param state "live" (holds its lease) or "down" (seen before, or named by an object record)
@@ -22,8 +28,17 @@ public record ClusterStatus(String leader, Long statusAgeMs, List<Node> nodes, C
      * @param drain null unless an operator is draining the node
      * @param failedDirs data dirs the node took out after I/O failures (free and total exclude them)
      */
-    public record Node(String id, String address, String state, String zone, long freeBytes, long totalBytes,
-                       long shards, long usedBytes, Drain drain, List<String> failedDirs) {
+    public record Node(
+            String id,
+            String address,
+            String state,
+            String zone,
+            long freeBytes,
+            long totalBytes,
+            long shards,
+            long usedBytes,
+            Drain drain,
+            List<String> failedDirs) {
         public static final String LIVE = "live";
         public static final String DOWN = "down";
 
@@ -42,8 +57,8 @@ public record ClusterStatus(String leader, Long statusAgeMs, List<Node> nodes, C
      * @param movedShards shards the coordinator moved off it so far
      * @param safeToRemove no referenced shard is left on the node: it can be shut down and removed
      */
-    public record Drain(String state, long remainingShards, long movedShards, long failedShards, boolean safeToRemove) {
-    }
+    public record Drain(
+            String state, long remainingShards, long movedShards, long failedShards, boolean safeToRemove) {}
 
     public String toJson() {
         return CoordinatorStatus.JSON.newBuilder().setPrettyPrinting().create().toJson(this);

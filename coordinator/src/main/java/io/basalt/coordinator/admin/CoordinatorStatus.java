@@ -20,9 +20,14 @@ public record CoordinatorStatus(String leader, long updatedUnixMs, Heal heal, Gc
      * segments {@code healed} and {@code failed}, objects {@code scanned} looking for lost
      * shards, and {@code bytes} of shards rebuilt.
      */
-    public record Heal(long queued, long healed, long failed, long scanned, long bytes, long rateBytesPerSecond,
-                       boolean requestPending) {
-    }
+    public record Heal(
+            long queued,
+            long healed,
+            long failed,
+            long scanned,
+            long bytes,
+            long rateBytesPerSecond,
+            boolean requestPending) {}
 
     /**
      * Rebalance progress since this coordinator started: {@code state} is {@link #IDLE} (nothing
@@ -30,16 +35,21 @@ public record CoordinatorStatus(String leader, long updatedUnixMs, Heal heal, Gc
      * tolerance, or no move left that would help); {@code planned} moves of the current pass,
      * shards {@code moved}, moves {@code failed}, and {@code bytes} copied.
      */
-    public record Rebalance(String state, double tolerancePoints, long planned, long moved, long failed, long bytes,
-                            boolean requestPending) {
+    public record Rebalance(
+            String state,
+            double tolerancePoints,
+            long planned,
+            long moved,
+            long failed,
+            long bytes,
+            boolean requestPending) {
         public static final String IDLE = "idle";
         public static final String RUNNING = "running";
         public static final String EVEN = "even";
     }
 
     /** Garbage records waiting for their grace period or for their nodes to answer. */
-    public record Gc(long pending) {
-    }
+    public record Gc(long pending) {}
 
     public static final Gson JSON = new GsonBuilder()
             .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)

@@ -10,8 +10,13 @@ package io.basalt.coordinator.admin;
  * @param movedShards shards moved off the node since the drain was asked for
  * @param failedShards moves that failed (retried on the next pass)
  */
-public record DrainStatus(String state, long requestedUnixMs, long updatedUnixMs, long remainingShards, long movedShards,
-                          long failedShards) {
+public record DrainStatus(
+        String state,
+        long requestedUnixMs,
+        long updatedUnixMs,
+        long remainingShards,
+        long movedShards,
+        long failedShards) {
 
     public static final String DRAINING = "draining";
     public static final String DRAINED = "drained";

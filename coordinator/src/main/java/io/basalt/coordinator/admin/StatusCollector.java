@@ -6,7 +6,6 @@ import io.basalt.core.meta.ClusterAdmin;
 import io.basalt.core.meta.ClusterMetadata;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -56,29 +55,64 @@ final class StatusCollector {
             NodeRecord n = live.containsKey(id) ? live.get(id) : seen.getOrDefault(id, NodeRecord.getDefaultInstance());
             long[] used = usage.getOrDefault(id, new long[2]);
             DrainStatus d = drains.get(id);
-            ClusterStatus.Drain drain = d == null ? null : new ClusterStatus.Drain(d.state(), used[0], d.movedShards(),
-                    d.failedShards(), DrainStatus.DRAINED.equals(d.state()) && used[0] == 0);
-            nodes.add(new ClusterStatus.Node(id, n.getAddress(),
-                    live.containsKey(id) ? ClusterStatus.Node.LIVE : ClusterStatus.Node.DOWN, n.getZone(),
-                    n.getFreeBytes(), n.getTotalBytes(), used[0], used[1], drain, n.getFailedDirsList()));
+            ClusterStatus.Drain drain = d == null
+                    ? null
+                    : new ClusterStatus.Drain(
+                            d.state(),
+                            used[0],
+                            d.movedShards(),
+                            d.failedShards(),
+                            DrainStatus.DRAINED.equals(d.state()) && used[0] == 0);
+            nodes.add(new ClusterStatus.Node(
+                    id,
+                    n.getAddress(),
+                    live.containsKey(id) ? ClusterStatus.Node.LIVE : ClusterStatus.Node.DOWN,
+                    n.getZone(),
+                    n.getFreeBytes(),
+                    n.getTotalBytes(),
+                    used[0],
+                    used[1],
+                    drain,
+                    n.getFailedDirsList()));
         }
 
-        CoordinatorStatus published = admin.status("coordinator").map(CoordinatorStatus::fromJson).orElse(null);
+        CoordinatorStatus published =
+                admin.status("coordinator").map(CoordinatorStatus::fromJson).orElse(null);
         long queued = meta.heals().size();
         boolean requested = admin.isPending(ClusterAdmin.Request.HEAL);
         CoordinatorStatus.Heal heal = published == null || published.heal() == null
                 ? new CoordinatorStatus.Heal(queued, 0, 0, 0, 0, 0, requested)
-                : new CoordinatorStatus.Heal(queued, published.heal().healed(), published.heal().failed(),
-                        published.heal().scanned(), published.heal().bytes(), published.heal().rateBytesPerSecond(), requested);
-        boolean rebalanceRequested = admin.pending(ClusterAdmin.Request.REBALANCE).isPresent();
+                : new CoordinatorStatus.Heal(
+                        queued,
+                        published.heal().healed(),
+                        published.heal().failed(),
+                        published.heal().scanned(),
+                        published.heal().bytes(),
+                        published.heal().rateBytesPerSecond(),
+                        requested);
+        boolean rebalanceRequested =
+                admin.pending(ClusterAdmin.Request.REBALANCE).isPresent();
         CoordinatorStatus.Rebalance r = published == null ? null : published.rebalance();
         CoordinatorStatus.Rebalance rebalance = r == null
                 ? new CoordinatorStatus.Rebalance(CoordinatorStatus.Rebalance.IDLE, 0, 0, 0, 0, 0, rebalanceRequested)
-                : new CoordinatorStatus.Rebalance(r.state(), r.tolerancePoints(), r.planned(), r.moved(), r.failed(), r.bytes(),
+                : new CoordinatorStatus.Rebalance(
+                        r.state(),
+                        r.tolerancePoints(),
+                        r.planned(),
+                        r.moved(),
+                        r.failed(),
+                        r.bytes(),
                         rebalanceRequested);
         Long age = published == null ? null : Math.max(0, System.currentTimeMillis() - published.updatedUnixMs());
-        return new ClusterStatus(admin.leader().orElse(null), age, nodes, heal, new CoordinatorStatus.Gc(meta.garbage().size()),
-                objects[0], objects[1], rebalance);
+        return new ClusterStatus(
+                admin.leader().orElse(null),
+                age,
+                nodes,
+                heal,
+                new CoordinatorStatus.Gc(meta.garbage().size()),
+                objects[0],
+                objects[1],
+                rebalance);
     }
 
     /** Counts the shards the segment places on each node (never-written ones hold nothing). */

@@ -1,5 +1,10 @@
 package io.basalt.coordinator.admin;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.basalt.coordinator.Coordinator;
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
@@ -15,11 +20,6 @@ import io.basalt.storage.StorageNode;
 import io.basalt.storage.StorageNodeConfig;
 import io.basalt.testkit.EtcdProcess;
 import io.etcd.jetcd.ByteSequence;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -31,20 +31,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code basalt admin} against a real etcd with real registered storage nodes. */
 class AdminMainTest {
 
     static final Keys KEYS = Keys.defaults();
-    static final ErasureLayout LAYOUT = ErasureLayout.newBuilder().setK(1).setM(1).setBlockSize(1 << 20).build();
+    static final ErasureLayout LAYOUT =
+            ErasureLayout.newBuilder().setK(1).setM(1).setBlockSize(1 << 20).build();
 
     @TempDir
     Path tmp;
+
     EtcdProcess etcd;
     final List<StorageNode> nodes = new ArrayList<>();
     EtcdMetadataStore meta;
@@ -54,8 +55,15 @@ class AdminMainTest {
     void start() throws Exception {
         etcd = EtcdProcess.start(tmp.resolve("etcd"));
         for (String id : List.of("node-a", "node-b")) {
-            nodes.add(StorageNode.start(new StorageNodeConfig(id, "127.0.0.1", 0, List.of(tmp.resolve(id)), etcd.endpoint(),
-                    KEYS.root(), Duration.ofSeconds(3), Scrubber.Config.DISABLED)));
+            nodes.add(StorageNode.start(new StorageNodeConfig(
+                    id,
+                    "127.0.0.1",
+                    0,
+                    List.of(tmp.resolve(id)),
+                    etcd.endpoint(),
+                    KEYS.root(),
+                    Duration.ofSeconds(3),
+                    Scrubber.Config.DISABLED)));
         }
         meta = EtcdMetadataStore.connect(List.of(etcd.endpoint()), KEYS);
         meta.createBucket(BucketRecord.newBuilder().setName("b1").build());
@@ -77,27 +85,46 @@ class AdminMainTest {
         put("b2", "on-vanished-node", segment("s3", List.of("node-b", "node-gone"), List.of()));
         put("b2", "healthy-too", segment("s4", List.of("node-b", "node-a"), List.of()));
         // a node seen before but down now, with the record it last had
-        putBytes(KEYS.nodeSeen("node-old"), NodeRecord.newBuilder().setNodeId("node-old").setAddress("10.0.0.9:7000")
-                .setZone("z2").setFreeBytes(5).setTotalBytes(10).addFailedDirs("/disk2").build().toByteArray());
+        putBytes(
+                KEYS.nodeSeen("node-old"),
+                NodeRecord.newBuilder()
+                        .setNodeId("node-old")
+                        .setAddress("10.0.0.9:7000")
+                        .setZone("z2")
+                        .setFreeBytes(5)
+                        .setTotalBytes(10)
+                        .addFailedDirs("/disk2")
+                        .build()
+                        .toByteArray());
         meta.queueHeal(HealRecord.newBuilder().setShardSet("s9").addShards(0).build());
         long now = System.currentTimeMillis();
-        putBytes(KEYS.status("coordinator"), new CoordinatorStatus("c9", now,
-                new CoordinatorStatus.Heal(7, 3, 1, 40, 12345, 100 << 20, false), new CoordinatorStatus.Gc(0))
-                .toJson().getBytes(StandardCharsets.UTF_8));
+        putBytes(
+                KEYS.status("coordinator"),
+                new CoordinatorStatus(
+                                "c9",
+                                now,
+                                new CoordinatorStatus.Heal(7, 3, 1, 40, 12345, 100 << 20, false),
+                                new CoordinatorStatus.Gc(0))
+                        .toJson()
+                        .getBytes(StandardCharsets.UTF_8));
 
         Run r = admin("status", "--json", "--etcd", etcd.endpoint());
         assertEquals(0, r.status(), r.err());
         ClusterStatus s = ClusterStatus.fromJson(r.out());
         assertEquals(4, s.objectsTotal());
         assertEquals(2, s.objectsDegraded());
-        Map<String, ClusterStatus.Node> byId = s.nodes().stream().collect(Collectors.toMap(ClusterStatus.Node::id, Function.identity()));
-        assertEquals(List.of("node-a", "node-b", "node-gone", "node-old"), s.nodes().stream().map(ClusterStatus.Node::id).toList());
+        Map<String, ClusterStatus.Node> byId =
+                s.nodes().stream().collect(Collectors.toMap(ClusterStatus.Node::id, Function.identity()));
+        assertEquals(
+                List.of("node-a", "node-b", "node-gone", "node-old"),
+                s.nodes().stream().map(ClusterStatus.Node::id).toList());
         assertEquals("live", byId.get("node-a").state());
         assertEquals(nodes.get(0).address(), byId.get("node-a").address());
         assertTrue(byId.get("node-a").freeBytes() > 0);
         assertEquals("down", byId.get("node-gone").state());
         assertEquals("", byId.get("node-gone").address());
-        assertEquals(new ClusterStatus.Node("node-old", "10.0.0.9:7000", "down", "z2", 5, 10, 0, 0, null, List.of("/disk2")),
+        assertEquals(
+                new ClusterStatus.Node("node-old", "10.0.0.9:7000", "down", "z2", 5, 10, 0, 0, null, List.of("/disk2")),
                 byId.get("node-old"));
         assertEquals(List.of(), byId.get("node-a").failedDirs());
         // progress from the leader's status; the queue counted fresh: s9, and s2 queued by its PUT
@@ -106,10 +133,17 @@ class AdminMainTest {
 
         // The document's top-level names are a contract with scripts.
         var json = com.google.gson.JsonParser.parseString(r.out()).getAsJsonObject();
-        for (String field : List.of("nodes", "heal", "objects_total", "objects_degraded")) assertTrue(json.has(field), field);
+        for (String field : List.of("nodes", "heal", "objects_total", "objects_degraded"))
+            assertTrue(json.has(field), field);
         assertEquals(2, json.get("objects_degraded").getAsLong());
         assertEquals(2, json.getAsJsonObject("heal").get("queued").getAsLong());
-        assertEquals("live", json.getAsJsonArray("nodes").get(0).getAsJsonObject().get("state").getAsString());
+        assertEquals(
+                "live",
+                json.getAsJsonArray("nodes")
+                        .get(0)
+                        .getAsJsonObject()
+                        .get("state")
+                        .getAsString());
 
         Run text = admin("status", "--etcd", etcd.endpoint());
         assertEquals(0, text.status(), text.err());
@@ -121,13 +155,25 @@ class AdminMainTest {
     @Test
     void theLeaderPublishesStatusAndAHealRequestReachesIt() throws Exception {
         put("b1", "healthy", segment("s1", List.of("node-a", "node-b"), List.of()));
-        coordinator = Coordinator.start(new Coordinator.Config("coord-1", List.of(etcd.endpoint()), KEYS.root(),
-                Duration.ofMinutes(10), Duration.ofMillis(200), 3, Duration.ofHours(24), Duration.ofMinutes(10)));
-        awaitTrue(() -> status().leader() != null && status().statusAgeMs() != null && status().heal().scanned() > 0,
+        coordinator = Coordinator.start(new Coordinator.Config(
+                "coord-1",
+                List.of(etcd.endpoint()),
+                KEYS.root(),
+                Duration.ofMinutes(10),
+                Duration.ofMillis(200),
+                3,
+                Duration.ofHours(24),
+                Duration.ofMinutes(10)));
+        awaitTrue(
+                () -> status().leader() != null
+                        && status().statusAgeMs() != null
+                        && status().heal().scanned() > 0,
                 "the leader's status published");
         ClusterStatus s = status();
         assertEquals("coord-1", s.leader());
-        assertEquals(List.of("live", "live"), s.nodes().stream().map(ClusterStatus.Node::state).toList());
+        assertEquals(
+                List.of("live", "live"),
+                s.nodes().stream().map(ClusterStatus.Node::state).toList());
         assertEquals(Coordinator.Config.DEFAULT_HEAL_BYTES_PER_SECOND, s.heal().rateBytesPerSecond());
 
         // The operator changes the heal rate at run time.
@@ -136,7 +182,9 @@ class AdminMainTest {
 
         // A node that stops is still listed, as down, from nodes-seen/.
         nodes.remove(1).close();
-        awaitTrue(() -> status().nodes().stream().anyMatch(n -> n.id().equals("node-b") && n.state().equals("down")),
+        awaitTrue(
+                () -> status().nodes().stream()
+                        .anyMatch(n -> n.id().equals("node-b") && n.state().equals("down")),
                 "node-b listed as down");
         assertEquals(1, status().objectsDegraded());
 
@@ -159,17 +207,23 @@ class AdminMainTest {
         assertEquals(2, a.shards());
         assertEquals(20, a.usedBytes()); // two 1+1 segments of 10 bytes: 10-byte shards
         assertNull(node(status(), "node-b").drain());
-        var json = com.google.gson.JsonParser.parseString(admin("status", "--json", "--etcd", etcd.endpoint()).out()).getAsJsonObject();
+        var json = com.google.gson.JsonParser.parseString(
+                        admin("status", "--json", "--etcd", etcd.endpoint()).out())
+                .getAsJsonObject();
         var nodeA = json.getAsJsonArray("nodes").get(0).getAsJsonObject();
         assertEquals("draining", nodeA.getAsJsonObject("drain").get("state").getAsString());
         assertFalse(nodeA.getAsJsonObject("drain").get("safe_to_remove").getAsBoolean());
 
         // The leader reports the node drained: safe only once no record references it any more.
-        putBytes(KEYS.drain("node-a"), new DrainStatus(DrainStatus.DRAINED, 1, 2, 0, 2, 0).toJson().getBytes(StandardCharsets.UTF_8));
+        putBytes(
+                KEYS.drain("node-a"),
+                new DrainStatus(DrainStatus.DRAINED, 1, 2, 0, 2, 0).toJson().getBytes(StandardCharsets.UTF_8));
         assertFalse(node(status(), "node-a").drain().safeToRemove(), "records still name node-a");
         put("b1", "on-a-and-b", segment("s3", List.of("node-c", "node-b"), List.of()));
         put("b1", "on-b-and-a", segment("s4", List.of("node-b", "node-c"), List.of()));
-        assertEquals(new ClusterStatus.Drain(DrainStatus.DRAINED, 0, 2, 0, true), node(status(), "node-a").drain());
+        assertEquals(
+                new ClusterStatus.Drain(DrainStatus.DRAINED, 0, 2, 0, true),
+                node(status(), "node-a").drain());
         Run text = admin("status", "--etcd", etcd.endpoint());
         assertTrue(text.out().contains("drained: safe to remove"), text.out());
 
@@ -181,8 +235,18 @@ class AdminMainTest {
 
         Run rebalance = admin("rebalance", "--tolerance", "2.5", "--etcd", etcd.endpoint());
         assertEquals(0, rebalance.status(), rebalance.err());
-        assertEquals("2.5", new String(meta.client().getKVClient().get(ByteSequence.from(KEYS.adminRebalanceRequest(),
-                StandardCharsets.UTF_8)).get().getKvs().get(0).getValue().getBytes(), StandardCharsets.UTF_8));
+        assertEquals(
+                "2.5",
+                new String(
+                        meta.client()
+                                .getKVClient()
+                                .get(ByteSequence.from(KEYS.adminRebalanceRequest(), StandardCharsets.UTF_8))
+                                .get()
+                                .getKvs()
+                                .get(0)
+                                .getValue()
+                                .getBytes(),
+                        StandardCharsets.UTF_8));
         assertTrue(status().rebalance().requestPending());
         assertTrue(admin("status", "--etcd", etcd.endpoint()).out().contains("rebalance: idle (requested)"));
 
@@ -213,7 +277,8 @@ class AdminMainTest {
     }
 
     /** Waits for a condition of the background work; there is no bound on when it must happen, only that it does. */
-    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what)
+            throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
             if (condition.getAsBoolean()) return;
@@ -228,27 +293,44 @@ class AdminMainTest {
         return ClusterStatus.fromJson(r.out());
     }
 
-    record Run(int status, String out, String err) {
-    }
+    record Run(int status, String out, String err) {}
 
     private static Run admin(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = AdminMain.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int status = AdminMain.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     private static Segment segment(String shardSet, List<String> nodeIds, List<Integer> missing) {
-        return Segment.newBuilder().setShardSet(shardSet).setSize(10).setLayout(LAYOUT).addAllNodeIds(nodeIds)
-                .addAllMissingShards(missing).build();
+        return Segment.newBuilder()
+                .setShardSet(shardSet)
+                .setSize(10)
+                .setLayout(LAYOUT)
+                .addAllNodeIds(nodeIds)
+                .addAllMissingShards(missing)
+                .build();
     }
 
     private void put(String bucket, String key, Segment seg) {
-        meta.putObject(bucket, key, ObjectRecord.newBuilder().setVersionId(seg.getShardSet()).setSize(10).addSegments(seg).build(),
+        meta.putObject(
+                bucket,
+                key,
+                ObjectRecord.newBuilder()
+                        .setVersionId(seg.getShardSet())
+                        .setSize(10)
+                        .addSegments(seg)
+                        .build(),
                 PutCondition.NONE);
     }
 
     private void putBytes(String key, byte[] value) throws Exception {
-        meta.client().getKVClient().put(ByteSequence.from(key, StandardCharsets.UTF_8), ByteSequence.from(value)).get();
+        meta.client()
+                .getKVClient()
+                .put(ByteSequence.from(key, StandardCharsets.UTF_8), ByteSequence.from(value))
+                .get();
     }
 }

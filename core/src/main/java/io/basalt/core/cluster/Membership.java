@@ -4,9 +4,6 @@ import io.basalt.core.meta.ClusterAdmin;
 import io.basalt.core.meta.NodeRegistry;
 import io.basalt.core.meta.Subscription;
 import io.basalt.proto.meta.NodeRecord;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -16,6 +13,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * The live storage nodes, as their leases in etcd say: a node's key exists while it keeps
@@ -86,14 +85,14 @@ public final class Membership implements AutoCloseable {
     private synchronized void reloadAndWatch() {
         long revision = reload();
         if (watcher != null) watcher.close();
-        watcher = nodes.watchLive(revision, this::apply,
-                error -> {
-                    log.warn("membership watch failed ({}); re-reading", error.toString());
-                    timer.schedule(this::reloadAndWatchQuietly, 1, TimeUnit.SECONDS);
-                });
+        watcher = nodes.watchLive(revision, this::apply, error -> {
+            log.warn("membership watch failed ({}); re-reading", error.toString());
+            timer.schedule(this::reloadAndWatchQuietly, 1, TimeUnit.SECONDS);
+        });
         long drainRevision = reloadDraining();
         if (drainWatcher != null) drainWatcher.close();
-        drainWatcher = admin.watchDrains(drainRevision,
+        drainWatcher = admin.watchDrains(
+                drainRevision,
                 this::reloadDrainingQuietly,
                 error -> log.warn("drain watch failed ({}); the periodic re-read catches up", error.toString()));
     }

@@ -5,13 +5,12 @@ import io.basalt.core.cluster.NodeSuspicion;
 import io.basalt.core.placement.InsufficientNodesException;
 import io.basalt.core.placement.Placement;
 import io.basalt.core.shard.BufferSink;
-import io.basalt.core.shard.ShardWriteException;
 import io.basalt.core.shard.ShardClients;
+import io.basalt.core.shard.ShardWriteException;
 import io.basalt.proto.meta.ErasureLayout;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.Segment;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -42,13 +41,15 @@ public final class DataPath {
     private final int writeQuorum;
 
     /** @param writeQuorum durable shards a write needs; 0 for the default, k+1 (k when m = 1) */
-    public DataPath(Membership membership, ShardClients clients, ErasureLayout layout, int writeQuorum, long ioTimeoutMs) {
+    public DataPath(
+            Membership membership, ShardClients clients, ErasureLayout layout, int writeQuorum, long ioTimeoutMs) {
         this.membership = membership;
         this.layout = layout;
         this.writeQuorum = writeQuorum > 0 ? writeQuorum : defaultQuorum(layout);
         int n = layout.getK() + layout.getM();
         if (this.writeQuorum < layout.getK() || this.writeQuorum > n) {
-            throw new IllegalArgumentException("write quorum " + this.writeQuorum + " outside k.." + n + " = " + layout.getK() + ".." + n);
+            throw new IllegalArgumentException(
+                    "write quorum " + this.writeQuorum + " outside k.." + n + " = " + layout.getK() + ".." + n);
         }
         long hedgeMs = Math.min(ioTimeoutMs, HEDGE_MS);
         this.encoder = new SegmentEncoder(clients, hedgeMs, ioTimeoutMs, suspicion::failed);
@@ -79,10 +80,15 @@ public final class DataPath {
         // would otherwise cost every PUT the stall timeout. Nodes being drained, and nodes whose every
         // disk failed, take no new shards.
         Collection<NodeRecord> candidates = suspicion.preferHealthy(
-                membership.writable().values().stream().filter(Placement::writable).toList(), NodeRecord::getNodeId, writeQuorum);
+                membership.writable().values().stream()
+                        .filter(Placement::writable)
+                        .toList(),
+                NodeRecord::getNodeId,
+                writeQuorum);
         if (candidates.size() < writeQuorum) throw new InsufficientNodesException(writeQuorum, candidates.size());
         // With fewer than k+m nodes the last shards get no node: they are written by healing.
-        List<NodeRecord> targets = new ArrayList<>(Placement.choose(shardSet, candidates, Math.min(n, candidates.size())));
+        List<NodeRecord> targets =
+                new ArrayList<>(Placement.choose(shardSet, candidates, Math.min(n, candidates.size())));
         while (targets.size() < n) targets.add(null);
         try {
             return encoder.write(shardSet, body, layout, targets, writeQuorum);
@@ -92,8 +98,9 @@ public final class DataPath {
     }
 
     /** As {@link #read(ObjectRecord, long, long, BufferSink, BiConsumer)}, copying into a stream. */
-    public void read(ObjectRecord object, long offset, long length, OutputStream out,
-                     BiConsumer<Segment, Integer> onCorrupt) throws IOException {
+    public void read(
+            ObjectRecord object, long offset, long length, OutputStream out, BiConsumer<Segment, Integer> onCorrupt)
+            throws IOException {
         read(object, offset, length, BufferSink.of(out), onCorrupt);
     }
 
@@ -101,8 +108,9 @@ public final class DataPath {
      * Writes bytes [offset, offset+length) of an object to {@code out}; shards found corrupt on
      * the way are reported to {@code onCorrupt} (their bytes are never served).
      */
-    public void read(ObjectRecord object, long offset, long length, BufferSink out,
-                     BiConsumer<Segment, Integer> onCorrupt) throws IOException {
+    public void read(
+            ObjectRecord object, long offset, long length, BufferSink out, BiConsumer<Segment, Integer> onCorrupt)
+            throws IOException {
         ShardProblems problems = new ShardProblems() {
             @Override
             public void nodeFailed(String nodeId) {

@@ -7,14 +7,13 @@ import io.basalt.core.shard.ShardClients;
 import io.basalt.core.shard.ShardReadException;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Reads a byte range of a segment from its data shards alone, asking each for exactly the bytes
@@ -50,8 +49,15 @@ final class DataRangeReader implements AutoCloseable {
      * Starts reading [offset, to) of the segment; null when a data shard it needs is known
      * missing or on a node that is down or suspect (the caller decodes from the start).
      */
-    static DataRangeReader open(ShardClients clients, Map<String, NodeRecord> live, Segment seg, StripeLayout layout,
-                                long offset, long to, long idleTimeoutMs, ShardProblems problems) {
+    static DataRangeReader open(
+            ShardClients clients,
+            Map<String, NodeRecord> live,
+            Segment seg,
+            StripeLayout layout,
+            long offset,
+            long to,
+            long idleTimeoutMs,
+            ShardProblems problems) {
         int k = layout.k();
         long first = layout.stripeOfOffset(offset), last = layout.stripeOfOffset(to - 1);
         long[] lo = new long[k], hi = new long[k];
@@ -67,14 +73,21 @@ final class DataRangeReader implements AutoCloseable {
         for (int i = 0; i < k; i++) {
             if (lo[i] < 0) continue;
             String nodeId = seg.getNodeIds(i);
-            if (seg.getMissingShardsList().contains(i) || !live.containsKey(nodeId) || problems.suspect(nodeId)) return null;
+            if (seg.getMissingShardsList().contains(i) || !live.containsKey(nodeId) || problems.suspect(nodeId))
+                return null;
         }
         DataRangeReader r = new DataRangeReader(seg, layout, offset, to, problems);
         for (int i = 0; i < k; i++) {
             if (lo[i] < 0) continue;
             String nodeId = seg.getNodeIds(i);
-            r.streams[i] = RemoteShardReader.open(clients, nodeId, live.get(nodeId).getAddress(),
-                    SegmentEncoder.shardId(seg.getShardSet(), i), lo[i], hi[i] - lo[i], idleTimeoutMs);
+            r.streams[i] = RemoteShardReader.open(
+                    clients,
+                    nodeId,
+                    live.get(nodeId).getAddress(),
+                    SegmentEncoder.shardId(seg.getShardSet(), i),
+                    lo[i],
+                    hi[i] - lo[i],
+                    idleTimeoutMs);
             r.position[i] = lo[i];
         }
         return r;
@@ -129,8 +142,13 @@ final class DataRangeReader implements AutoCloseable {
         boolean lost = e instanceof ShardReadException sre && sre.lost();
         if (lost) problems.corruptShard(seg, i);
         else problems.nodeFailed(seg.getNodeIds(i));
-        log.warn("shard {} of {} on {}{}: {}; decoding the rest of the range", i, seg.getShardSet(), seg.getNodeIds(i),
-                lost ? " is corrupt or missing" : " failed", e.getMessage());
+        log.warn(
+                "shard {} of {} on {}{}: {}; decoding the rest of the range",
+                i,
+                seg.getShardSet(),
+                seg.getNodeIds(i),
+                lost ? " is corrupt or missing" : " failed",
+                e.getMessage());
     }
 
     @Override

@@ -6,7 +6,6 @@ import io.basalt.core.shard.ShardBytes;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -44,7 +43,8 @@ final class SegmentDecoder {
         long s = layout.stripeOfOffset(offset), last = layout.stripeOfOffset(to - 1);
         Map<String, NodeRecord> live = liveNodes.get();
         int[] excluded = {};
-        try (DataRangeReader direct = DataRangeReader.open(clients, live, seg, layout, offset, to, idleTimeoutMs, problems)) {
+        try (DataRangeReader direct =
+                DataRangeReader.open(clients, live, seg, layout, offset, to, idleTimeoutMs, problems)) {
             if (direct != null) {
                 while (s <= last && direct.write(s, out)) s++;
                 if (s > last) return;

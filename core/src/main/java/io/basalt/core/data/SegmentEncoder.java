@@ -7,10 +7,6 @@ import io.basalt.core.shard.ShardWriteException;
 import io.basalt.proto.meta.ErasureLayout;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
-import io.basalt.proto.shard.ShardInfo;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -25,6 +21,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Streams a body into k+m shards: reads one stripe at a time, encodes its parity and sends
@@ -62,11 +60,13 @@ public final class SegmentEncoder {
      * @param targets     node i receives shard i; k+m entries, null where no node was available
      * @param writeQuorum the fewest durable shards that make the write succeed (at least k)
      */
-    public Segment write(String shardSet, InputStream in, ErasureLayout layout, List<NodeRecord> targets,
-                         int writeQuorum) throws IOException {
+    public Segment write(
+            String shardSet, InputStream in, ErasureLayout layout, List<NodeRecord> targets, int writeQuorum)
+            throws IOException {
         int k = layout.getK(), m = layout.getM(), n = k + m;
         if (targets.size() != n) throw new IllegalArgumentException("need " + n + " targets, got " + targets.size());
-        if (writeQuorum < k || writeQuorum > n) throw new IllegalArgumentException("write quorum " + writeQuorum + " outside " + k + ".." + n);
+        if (writeQuorum < k || writeQuorum > n)
+            throw new IllegalArgumentException("write quorum " + writeQuorum + " outside " + k + ".." + n);
         ReedSolomon rs = ReedSolomon.create(k, m);
         MessageDigest md5 = md5();
         int blockSize = layout.getBlockSize();
@@ -126,8 +126,13 @@ public final class SegmentEncoder {
             for (int i = 0; i < writers.length; i++) {
                 NodeRecord node = targets.get(i);
                 if (node != null) {
-                    writers[i] = RemoteShardWriter.open(clients, node.getNodeId(), node.getAddress(),
-                            shardId(shardSet, i), chunkSize, stallTimeoutMs);
+                    writers[i] = RemoteShardWriter.open(
+                            clients,
+                            node.getNodeId(),
+                            node.getAddress(),
+                            shardId(shardSet, i),
+                            chunkSize,
+                            stallTimeoutMs);
                 }
             }
             checkQuorum(null);
@@ -177,10 +182,12 @@ public final class SegmentEncoder {
                     quorumMet = true;
                     deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs);
                 }
-                CompletableFuture<?>[] waiting = pending.stream().map(i -> writers[i].durable()).toArray(CompletableFuture[]::new);
+                CompletableFuture<?>[] waiting =
+                        pending.stream().map(i -> writers[i].durable()).toArray(CompletableFuture[]::new);
                 boolean timedOut = false;
                 try {
-                    CompletableFuture.anyOf(waiting).get(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
+                    CompletableFuture.anyOf(waiting)
+                            .get(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
                 } catch (TimeoutException e) {
                     timedOut = true;
                 } catch (ExecutionException e) {
@@ -213,7 +220,12 @@ public final class SegmentEncoder {
             writers[i] = null;
             w.abort("dropped");
             nodeFailed.accept(w.nodeId());
-            log.warn("shard {} of {} on {} failed, continuing without it: {}", i, shardSet, w.nodeId(), cause.getMessage());
+            log.warn(
+                    "shard {} of {} on {} failed, continuing without it: {}",
+                    i,
+                    shardSet,
+                    w.nodeId(),
+                    cause.getMessage());
             checkQuorum(cause);
         }
 
@@ -221,8 +233,10 @@ public final class SegmentEncoder {
             int alive = 0;
             for (RemoteShardWriter w : writers) if (w != null) alive++;
             if (alive < quorum) {
-                throw new ShardWriteException("only " + alive + " of " + writers.length
-                        + " shards writable, below the write quorum of " + quorum, cause);
+                throw new ShardWriteException(
+                        "only " + alive + " of " + writers.length + " shards writable, below the write quorum of "
+                                + quorum,
+                        cause);
             }
         }
     }
@@ -236,22 +250,24 @@ public final class SegmentEncoder {
             NodeRecord node = targets.get(i);
             if (node == null) continue;
             String id = shardId(shardSet, i);
-            clients.async(node.getAddress()).deleteShard(
-                    io.basalt.proto.shard.DeleteShardRequest.newBuilder().setShardId(id).build(),
-                    new io.grpc.stub.StreamObserver<>() {
-                        @Override
-                        public void onNext(io.basalt.proto.shard.DeleteShardResponse value) {
-                        }
+            clients.async(node.getAddress())
+                    .deleteShard(
+                            io.basalt.proto.shard.DeleteShardRequest.newBuilder()
+                                    .setShardId(id)
+                                    .build(),
+                            new io.grpc.stub.StreamObserver<>() {
+                                @Override
+                                public void onNext(io.basalt.proto.shard.DeleteShardResponse value) {}
 
-                        @Override
-                        public void onError(Throwable t) {
-                            log.debug("could not delete shard {} on {}: {}", id, node.getNodeId(), t.toString());
-                        }
+                                @Override
+                                public void onError(Throwable t) {
+                                    log.debug(
+                                            "could not delete shard {} on {}: {}", id, node.getNodeId(), t.toString());
+                                }
 
-                        @Override
-                        public void onCompleted() {
-                        }
-                    });
+                                @Override
+                                public void onCompleted() {}
+                            });
         }
     }
 

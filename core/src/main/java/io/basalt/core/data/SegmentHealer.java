@@ -5,7 +5,6 @@ import io.basalt.core.shard.RemoteShardWriter;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,8 +18,7 @@ import java.util.Map;
 public final class SegmentHealer {
 
     /** Shard {@code shard} now lives on {@code nodeId}. */
-    public record Rebuilt(int shard, String nodeId, int crc32c) {
-    }
+    public record Rebuilt(int shard, String nodeId, int crc32c) {}
 
     private final ShardClients clients;
     private final long ioTimeoutMs;
@@ -31,16 +29,23 @@ public final class SegmentHealer {
     }
 
     /** @param targets targets.get(j) receives shard shards[j]; distinct from every node holding the segment */
-    public List<Rebuilt> rebuild(Segment seg, Map<String, NodeRecord> live, int[] shards, List<NodeRecord> targets,
-                                 ShardProblems problems) throws IOException {
+    public List<Rebuilt> rebuild(
+            Segment seg, Map<String, NodeRecord> live, int[] shards, List<NodeRecord> targets, ShardProblems problems)
+            throws IOException {
         StripeLayout layout = StripeLayout.of(seg.getLayout(), seg.getSize());
         if (layout.size() == 0) return List.of();
         RemoteShardWriter[] writers = new RemoteShardWriter[shards.length];
-        try (StripeReader reader = new StripeReader(clients, live, seg, 0, layout.stripeCount() - 1, ioTimeoutMs, problems, shards)) {
+        try (StripeReader reader =
+                new StripeReader(clients, live, seg, 0, layout.stripeCount() - 1, ioTimeoutMs, problems, shards)) {
             for (int j = 0; j < shards.length; j++) {
                 NodeRecord t = targets.get(j);
-                writers[j] = RemoteShardWriter.open(clients, t.getNodeId(), t.getAddress(),
-                        SegmentEncoder.shardId(seg.getShardSet(), shards[j]), layout.chunkSize(), ioTimeoutMs);
+                writers[j] = RemoteShardWriter.open(
+                        clients,
+                        t.getNodeId(),
+                        t.getAddress(),
+                        SegmentEncoder.shardId(seg.getShardSet(), shards[j]),
+                        layout.chunkSize(),
+                        ioTimeoutMs);
             }
             for (long s = 0; s < layout.stripeCount(); s++) {
                 // Fresh arrays per stripe: the writers send them without copying.

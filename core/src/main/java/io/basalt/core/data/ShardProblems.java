@@ -16,11 +16,9 @@ public interface ShardProblems {
 
     ShardProblems NONE = new ShardProblems() {
         @Override
-        public void nodeFailed(String nodeId) {
-        }
+        public void nodeFailed(String nodeId) {}
 
         @Override
-        public void corruptShard(Segment segment, int shard) {
-        }
+        public void corruptShard(Segment segment, int shard) {}
     };
 }

@@ -8,12 +8,11 @@ import io.basalt.core.shard.ShardClients;
 import io.basalt.core.shard.ShardReadException;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.Segment;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Map;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Reads a run of stripes of a segment, in order, from any k of its shards. It starts on the
@@ -40,8 +39,15 @@ final class StripeReader implements AutoCloseable {
     private byte[][] decoded; // allocated on the first stripe that needs decoding
 
     /** @param excluded shards never to read (being rebuilt, or known bad); may be empty */
-    StripeReader(ShardClients clients, Map<String, NodeRecord> live, Segment seg, long firstStripe, long lastStripe,
-                 long idleTimeoutMs, ShardProblems problems, int... excluded) {
+    StripeReader(
+            ShardClients clients,
+            Map<String, NodeRecord> live,
+            Segment seg,
+            long firstStripe,
+            long lastStripe,
+            long idleTimeoutMs,
+            ShardProblems problems,
+            int... excluded) {
         this.clients = clients;
         this.live = live;
         this.seg = seg;
@@ -118,8 +124,8 @@ final class StripeReader implements AutoCloseable {
             int i = nextOpenUnread(got);
             if (i < 0) i = openReplacement(s);
             if (i < 0) {
-                throw new IOException("segment " + seg.getShardSet() + " unreadable: only " + have
-                        + " of the " + k + " shards needed are available");
+                throw new IOException("segment " + seg.getShardSet() + " unreadable: only " + have + " of the " + k
+                        + " shards needed are available");
             }
             try {
                 got[i] = streams[i].take(chunkLen);
@@ -157,8 +163,14 @@ final class StripeReader implements AutoCloseable {
             return;
         }
         long start = layout.shardOffset(stripe);
-        streams[i] = RemoteShardReader.open(clients, nodeId, node.getAddress(), SegmentEncoder.shardId(seg.getShardSet(), i),
-                start, rangeEndInShard - start, idleTimeoutMs);
+        streams[i] = RemoteShardReader.open(
+                clients,
+                nodeId,
+                node.getAddress(),
+                SegmentEncoder.shardId(seg.getShardSet(), i),
+                start,
+                rangeEndInShard - start,
+                idleTimeoutMs);
     }
 
     private void fail(int i, IOException e) {
@@ -170,8 +182,13 @@ final class StripeReader implements AutoCloseable {
         boolean lost = e instanceof ShardReadException sre && sre.lost();
         if (lost) problems.corruptShard(seg, i);
         else problems.nodeFailed(seg.getNodeIds(i));
-        log.warn("shard {} of {} on {}{}: {}", i, seg.getShardSet(), seg.getNodeIds(i),
-                lost ? " is corrupt or missing" : " failed", e.getMessage());
+        log.warn(
+                "shard {} of {} on {}{}: {}",
+                i,
+                seg.getShardSet(),
+                seg.getNodeIds(i),
+                lost ? " is corrupt or missing" : " failed",
+                e.getMessage());
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.basalt.core.listing;
 
 import io.basalt.core.meta.MetadataStore.ListedObject;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,11 +35,10 @@ public final class ObjectListing {
     }
 
     /** {@code lastEmitted} is the last key or common prefix returned: the resume point of a truncated page. */
-    public record Result(List<ListedObject> contents, List<String> commonPrefixes, boolean truncated, String lastEmitted) {
-    }
+    public record Result(
+            List<ListedObject> contents, List<String> commonPrefixes, boolean truncated, String lastEmitted) {}
 
-    private ObjectListing() {
-    }
+    private ObjectListing() {}
 
     public static Result list(Scanner scanner, Request req) {
         return list(scanner, req, BATCH);

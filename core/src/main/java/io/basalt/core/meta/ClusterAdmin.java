@@ -14,11 +14,13 @@ import java.util.function.Consumer;
 public interface ClusterAdmin {
 
     /** An operator's one-off request to the leading coordinator. */
-    enum Request { HEAL, REBALANCE }
+    enum Request {
+        HEAL,
+        REBALANCE
+    }
 
     /** The nodes being drained, as of {@code revision}. */
-    record Draining(Set<String> nodeIds, long revision) {
-    }
+    record Draining(Set<String> nodeIds, long revision) {}
 
     /** Makes (or makes again) the request, with {@code value} for the leader to read. */
     void request(Request request, String value);

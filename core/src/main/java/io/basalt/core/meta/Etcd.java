@@ -2,9 +2,7 @@ package io.basalt.core.meta;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-
 import java.nio.charset.StandardCharsets;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -13,8 +11,7 @@ import java.util.concurrent.TimeUnit;
 /** Builds jetcd clients with the settings every Basalt process uses, and the two helpers every etcd call wants. */
 public final class Etcd {
 
-    private Etcd() {
-    }
+    private Etcd() {}
 
     public static Client connect(List<String> endpoints) {
         return Client.builder()
@@ -26,7 +23,10 @@ public final class Etcd {
     }
 
     public static List<String> parseEndpoints(String csv) {
-        return List.of(csv.split(",")).stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+        return List.of(csv.split(",")).stream()
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .toList();
     }
 
     /** A key or value as etcd bytes (UTF-8). */

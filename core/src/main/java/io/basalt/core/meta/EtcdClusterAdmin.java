@@ -16,7 +16,6 @@ import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
-
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,13 +56,21 @@ final class EtcdClusterAdmin implements ClusterAdmin {
 
     @Override
     public Optional<Versioned<String>> pending(Request request) {
-        return await(kv.get(bs(key(request)))).getKvs().stream().findFirst()
+        return await(kv.get(bs(key(request)))).getKvs().stream()
+                .findFirst()
                 .map(e -> new Versioned<>(request.name(), text(e), e.getModRevision()));
     }
 
     @Override
     public boolean isPending(Request request) {
-        return await(kv.get(bs(key(request)), GetOption.builder().isPrefix(true).withCountOnly(true).build())).getCount() > 0;
+        return await(kv.get(
+                                bs(key(request)),
+                                GetOption.builder()
+                                        .isPrefix(true)
+                                        .withCountOnly(true)
+                                        .build()))
+                        .getCount()
+                > 0;
     }
 
     @Override
@@ -75,9 +82,10 @@ final class EtcdClusterAdmin implements ClusterAdmin {
     public boolean startDrain(String nodeId, String value) {
         ByteSequence key = bs(keys.drain(nodeId));
         return await(kv.txn()
-                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)))
-                .Then(Op.put(key, bs(value), PutOption.DEFAULT))
-                .commit()).isSucceeded();
+                        .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)))
+                        .Then(Op.put(key, bs(value), PutOption.DEFAULT))
+                        .commit())
+                .isSucceeded();
     }
 
     @Override
@@ -89,7 +97,9 @@ final class EtcdClusterAdmin implements ClusterAdmin {
     public Map<String, Versioned<String>> drains() {
         Map<String, Versioned<String>> out = new LinkedHashMap<>();
         String prefix = keys.drainPrefix();
-        for (KeyValue e : await(kv.get(bs(prefix), GetOption.builder().isPrefix(true).build())).getKvs()) {
+        for (KeyValue e : await(
+                        kv.get(bs(prefix), GetOption.builder().isPrefix(true).build()))
+                .getKvs()) {
             String node = e.getKey().toString(StandardCharsets.UTF_8).substring(prefix.length());
             out.put(node, new Versioned<>(node, text(e), e.getModRevision()));
         }
@@ -110,27 +120,40 @@ final class EtcdClusterAdmin implements ClusterAdmin {
     public Draining draining() {
         GetResponse r;
         try {
-            r = kv.get(bs(keys.drainPrefix()), GetOption.builder().isPrefix(true).withKeysOnly(true).build())
+            r = kv.get(
+                            bs(keys.drainPrefix()),
+                            GetOption.builder()
+                                    .isPrefix(true)
+                                    .withKeysOnly(true)
+                                    .build())
                     .get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("cannot read drained nodes from etcd: " + e.getMessage(), e);
         }
         Set<String> ids = new TreeSet<>();
-        for (KeyValue e : r.getKvs()) ids.add(e.getKey().toString().substring(keys.drainPrefix().length()));
+        for (KeyValue e : r.getKvs())
+            ids.add(e.getKey().toString().substring(keys.drainPrefix().length()));
         return new Draining(ids, r.getHeader().getRevision());
     }
 
     @Override
     public Subscription watchDrains(long afterRevision, Runnable changed, Consumer<Throwable> failed) {
-        Watch.Watcher watcher = client.getWatchClient().watch(bs(keys.drainPrefix()),
-                WatchOption.builder().isPrefix(true).withRevision(afterRevision + 1).build(),
-                Watch.listener(response -> changed.run(), failed::accept));
+        Watch.Watcher watcher = client.getWatchClient()
+                .watch(
+                        bs(keys.drainPrefix()),
+                        WatchOption.builder()
+                                .isPrefix(true)
+                                .withRevision(afterRevision + 1)
+                                .build(),
+                        Watch.listener(response -> changed.run(), failed::accept));
         return watcher::close;
     }
 
     @Override
     public Optional<String> setting(String name) {
-        return await(kv.get(bs(keys.config(name)))).getKvs().stream().findFirst().map(EtcdClusterAdmin::text);
+        return await(kv.get(bs(keys.config(name)))).getKvs().stream()
+                .findFirst()
+                .map(EtcdClusterAdmin::text);
     }
 
     @Override
@@ -140,15 +163,23 @@ final class EtcdClusterAdmin implements ClusterAdmin {
 
     @Override
     public Optional<String> status(String component) {
-        return await(kv.get(bs(keys.status(component)))).getKvs().stream().findFirst().map(EtcdClusterAdmin::text);
+        return await(kv.get(bs(keys.status(component)))).getKvs().stream()
+                .findFirst()
+                .map(EtcdClusterAdmin::text);
     }
 
     /** The election's first candidate by creation holds it; its value is the coordinator id. */
     @Override
     public Optional<String> leader() {
-        List<KeyValue> kvs = await(kv.get(bs(keys.election() + "/"), GetOption.builder()
-                .isPrefix(true).withSortField(GetOption.SortTarget.CREATE).withSortOrder(GetOption.SortOrder.ASCEND)
-                .withLimit(1).build())).getKvs();
+        List<KeyValue> kvs = await(kv.get(
+                        bs(keys.election() + "/"),
+                        GetOption.builder()
+                                .isPrefix(true)
+                                .withSortField(GetOption.SortTarget.CREATE)
+                                .withSortOrder(GetOption.SortOrder.ASCEND)
+                                .withLimit(1)
+                                .build()))
+                .getKvs();
         return kvs.stream().findFirst().map(EtcdClusterAdmin::text);
     }
 

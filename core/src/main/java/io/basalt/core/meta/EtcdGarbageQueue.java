@@ -8,7 +8,6 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
-
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -40,8 +39,12 @@ final class EtcdGarbageQueue extends EtcdQueue<GarbageRecord> implements Garbage
             byte[] last = Keys.utf8(keys.garbage(afterName));
             from = Arrays.copyOf(last, last.length + 1); // the smallest key after last
         }
-        GetResponse r = await(kv.get(ByteSequence.from(from),
-                GetOption.builder().withRange(ByteSequence.from(Keys.prefixEnd(prefix))).withLimit(limit).build()));
+        GetResponse r = await(kv.get(
+                ByteSequence.from(from),
+                GetOption.builder()
+                        .withRange(ByteSequence.from(Keys.prefixEnd(prefix)))
+                        .withLimit(limit)
+                        .build()));
         return new Page(entries(r.getKvs()), r.isMore());
     }
 

@@ -12,7 +12,6 @@ import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,9 +64,11 @@ final class EtcdHealQueue extends EtcdQueue<HealRecord> implements HealQueue {
             if (next.getShardsList().contains(index) && next.getReason().equals(reason)) return;
             if (!next.getShardsList().contains(index)) next.addShards(index);
             next.setReason(reason);
-            boolean done = awaitReport(kv.txn().If(unchanged)
-                    .Then(Op.put(key, ByteSequence.from(next.build().toByteArray()), PutOption.DEFAULT))
-                    .commit()).isSucceeded();
+            boolean done = awaitReport(kv.txn()
+                            .If(unchanged)
+                            .Then(Op.put(key, ByteSequence.from(next.build().toByteArray()), PutOption.DEFAULT))
+                            .commit())
+                    .isSucceeded();
             if (done) return;
         }
         throw new IllegalStateException("heal record " + key + " kept changing");
@@ -87,7 +88,9 @@ final class EtcdHealQueue extends EtcdQueue<HealRecord> implements HealQueue {
     }
 
     private void reportBatch(List<String> sets, SortedMap<String, SortedSet<Integer>> bySet, String reason) {
-        List<ByteSequence> keyList = sets.stream().map(s -> ByteSequence.from(keys.heal(s), StandardCharsets.UTF_8)).toList();
+        List<ByteSequence> keyList = sets.stream()
+                .map(s -> ByteSequence.from(keys.heal(s), StandardCharsets.UTF_8))
+                .toList();
         for (int attempt = 0; attempt < REPORT_ATTEMPTS; attempt++) {
             var read = kv.txn();
             read.Then(keyList.stream().map(k -> Op.get(k, GetOption.DEFAULT)).toArray(Op[]::new));
@@ -112,8 +115,10 @@ final class EtcdHealQueue extends EtcdQueue<HealRecord> implements HealQueue {
                 }
                 puts.add(Op.put(key, ByteSequence.from(next.build().toByteArray()), PutOption.DEFAULT));
             }
-            TxnResponse done = awaitReport(kv.txn().If(unchanged.toArray(Cmp[]::new))
-                    .Then(puts.toArray(Op[]::new)).commit());
+            TxnResponse done = awaitReport(kv.txn()
+                    .If(unchanged.toArray(Cmp[]::new))
+                    .Then(puts.toArray(Op[]::new))
+                    .commit());
             if (done.isSucceeded()) return;
         }
         throw new IllegalStateException("heal records of " + sets.size() + " shard sets kept changing");

@@ -8,13 +8,12 @@ import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.support.CloseableClient;
 import io.grpc.stub.StreamObserver;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Campaigns for leadership on an etcd election key with a lease kept alive, and campaigns
@@ -62,7 +61,10 @@ final class EtcdLeaderElection implements LeaderElection {
         while (!closed) {
             CloseableClient keepAlive = null;
             try {
-                leaseId = client.getLeaseClient().grant(ttlSeconds).get(10, TimeUnit.SECONDS).getID();
+                leaseId = client.getLeaseClient()
+                        .grant(ttlSeconds)
+                        .get(10, TimeUnit.SECONDS)
+                        .getID();
                 KeepAliveObserver lease = new KeepAliveObserver();
                 keepAlive = client.getLeaseClient().keepAlive(leaseId, lease);
                 LeaderKey key = campaign(lease);

@@ -1,7 +1,6 @@
 package io.basalt.core.meta;
 
 import io.etcd.jetcd.Client;
-
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -41,7 +40,8 @@ public final class EtcdMetadata implements ClusterMetadata {
      * changed nothing.
      */
     public static EtcdMetadata connectWithJetcdDefaults(List<String> endpoints, Keys keys) {
-        return new EtcdMetadata(Client.builder().endpoints(endpoints.toArray(String[]::new)).build(), keys, true);
+        return new EtcdMetadata(
+                Client.builder().endpoints(endpoints.toArray(String[]::new)).build(), keys, true);
     }
 
     /** Over a client the caller keeps and closes itself (tests that also read etcd directly). */
@@ -96,8 +96,11 @@ public final class EtcdMetadata implements ClusterMetadata {
     @Override
     public String clusterId() {
         try {
-            return Long.toHexString(client.getClusterClient().listMember().get(10, TimeUnit.SECONDS)
-                    .getHeader().getClusterId());
+            return Long.toHexString(client.getClusterClient()
+                    .listMember()
+                    .get(10, TimeUnit.SECONDS)
+                    .getHeader()
+                    .getClusterId());
         } catch (Exception e) {
             throw new MetadataUnavailableException("etcd: " + e.getMessage(), e);
         }

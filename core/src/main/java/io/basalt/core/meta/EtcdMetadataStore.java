@@ -22,7 +22,6 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -118,11 +117,15 @@ public final class EtcdMetadataStore implements MetadataStore {
         ByteSequence marker = bs(keys.bucketDeleting(name));
         BusyWait busy = new BusyWait(name);
         while (true) {
-            long lease = await(client.getLeaseClient().grant(DELETING_LEASE_SECONDS)).getID();
+            long lease =
+                    await(client.getLeaseClient().grant(DELETING_LEASE_SECONDS)).getID();
             try {
                 TxnResponse claim = await(kv.txn()
                         .If(bucketExists(name), notBeingDeleted(name))
-                        .Then(Op.put(marker, ByteSequence.EMPTY, PutOption.builder().withLeaseId(lease).build()))
+                        .Then(Op.put(
+                                marker,
+                                ByteSequence.EMPTY,
+                                PutOption.builder().withLeaseId(lease).build()))
                         .Else(Op.get(bucketKey, GetOption.DEFAULT))
                         .commit());
                 if (!claim.isSucceeded()) {
@@ -133,11 +136,16 @@ public final class EtcdMetadataStore implements MetadataStore {
                 long markerRevision = claim.getHeader().getRevision();
                 // One transaction, so one revision: a CompleteMultipartUpload turning an upload into
                 // an object between two separate reads would be seen by neither.
-                GetOption first = GetOption.builder().isPrefix(true).withLimit(1).withKeysOnly(true).build();
+                GetOption first = GetOption.builder()
+                        .isPrefix(true)
+                        .withLimit(1)
+                        .withKeysOnly(true)
+                        .build();
                 TxnResponse contents = await(kv.txn()
                         .Then(Op.get(bs(keys.objectPrefix(name)), first), Op.get(bs(keys.uploadPrefix(name)), first))
                         .commit());
-                if (!contents.getGetResponses().get(0).getKvs().isEmpty() || !contents.getGetResponses().get(1).getKvs().isEmpty()) {
+                if (!contents.getGetResponses().get(0).getKvs().isEmpty()
+                        || !contents.getGetResponses().get(1).getKvs().isEmpty()) {
                     return BucketDeletion.NOT_EMPTY; // the revoke below removes the marker
                 }
                 TxnResponse r = await(kv.txn()
@@ -181,12 +189,15 @@ public final class EtcdMetadataStore implements MetadataStore {
             if (current.isPresent() && condition.ifNoneMatchAny()) return PutOutcome.PRECONDITION_FAILED;
             List<Op> ops = new ArrayList<>();
             ops.add(Op.put(objectKey, value(record), PutOption.DEFAULT));
-            current.ifPresent(old -> ops.add(garbageOp(parse(old, ObjectRecord::parseFrom).getSegmentsList(), "overwritten")));
+            current.ifPresent(old ->
+                    ops.add(garbageOp(parse(old, ObjectRecord::parseFrom).getSegmentsList(), "overwritten")));
             ops.addAll(healOps(bucket, key, "", record.getSegmentsList()));
             TxnResponse r = await(kv.txn()
                     .If(sameRevision(objectKey, current), bucketExists(bucket), notBeingDeleted(bucket))
                     .Then(ops.toArray(Op[]::new))
-                    .Else(Op.get(objectKey, GetOption.DEFAULT), Op.get(bucketKey, GetOption.DEFAULT),
+                    .Else(
+                            Op.get(objectKey, GetOption.DEFAULT),
+                            Op.get(bucketKey, GetOption.DEFAULT),
                             Op.get(bs(keys.bucketDeleting(bucket)), GetOption.DEFAULT))
                     .commit());
             if (r.isSucceeded()) return PutOutcome.COMMITTED;
@@ -219,7 +230,8 @@ public final class EtcdMetadataStore implements MetadataStore {
     }
 
     @Override
-    public List<ListedObject> scanObjects(String bucket, String fromKey, boolean inclusive, String toKeyExclusive, int limit) {
+    public List<ListedObject> scanObjects(
+            String bucket, String fromKey, boolean inclusive, String toKeyExclusive, int limit) {
         String prefix = keys.objectPrefix(bucket);
         byte[] start = Keys.utf8(prefix + fromKey);
         if (!inclusive) start = append0(start);
@@ -272,7 +284,8 @@ public final class EtcdMetadataStore implements MetadataStore {
             // Rewriting the upload record bumps its revision, which Complete and Abort compare:
             // a part that lands after they read the part list makes them retry, never vanish.
             ops.add(Op.put(uploadKey, upload.get().getValue(), PutOption.DEFAULT));
-            current.ifPresent(old -> ops.add(garbageOp(List.of(parse(old, PartRecord::parseFrom).getSegment()), "part replaced")));
+            current.ifPresent(old ->
+                    ops.add(garbageOp(List.of(parse(old, PartRecord::parseFrom).getSegment()), "part replaced")));
             UploadRecord u = parse(upload.get(), UploadRecord::parseFrom);
             ops.addAll(healOps(bucket, u.getKey(), uploadId, List.of(part.getSegment())));
             TxnResponse r = await(kv.txn()
@@ -287,8 +300,11 @@ public final class EtcdMetadataStore implements MetadataStore {
     @Override
     public Optional<UploadState> getUploadState(String bucket, String uploadId) {
         TxnResponse r = await(kv.txn()
-                .Then(Op.get(bs(keys.upload(bucket, uploadId)), GetOption.DEFAULT),
-                        Op.get(bs(keys.partPrefix(uploadId)), GetOption.builder().isPrefix(true).build()))
+                .Then(
+                        Op.get(bs(keys.upload(bucket, uploadId)), GetOption.DEFAULT),
+                        Op.get(
+                                bs(keys.partPrefix(uploadId)),
+                                GetOption.builder().isPrefix(true).build()))
                 .commit());
         List<KeyValue> upload = r.getGetResponses().get(0).getKvs();
         if (upload.isEmpty()) return Optional.empty();
@@ -296,7 +312,8 @@ public final class EtcdMetadataStore implements MetadataStore {
         for (KeyValue kv : r.getGetResponses().get(1).getKvs()) {
             parts.add(parse(kv, PartRecord::parseFrom));
         }
-        return Optional.of(new UploadState(parse(upload.get(0), UploadRecord::parseFrom), upload.get(0).getModRevision(), parts));
+        return Optional.of(new UploadState(
+                parse(upload.get(0), UploadRecord::parseFrom), upload.get(0).getModRevision(), parts));
     }
 
     @Override
@@ -312,18 +329,23 @@ public final class EtcdMetadataStore implements MetadataStore {
             ops.add(Op.put(objectKey, value(record), PutOption.DEFAULT));
             ops.add(Op.delete(uploadKey, DeleteOption.DEFAULT));
             ops.add(Op.delete(partPrefix, DeleteOption.builder().isPrefix(true).build()));
-            current.ifPresent(old -> ops.add(garbageOp(parse(old, ObjectRecord::parseFrom).getSegmentsList(), "overwritten")));
+            current.ifPresent(old ->
+                    ops.add(garbageOp(parse(old, ObjectRecord::parseFrom).getSegmentsList(), "overwritten")));
             if (!unusedParts.isEmpty()) {
-                ops.add(garbageOp(unusedParts.stream().map(PartRecord::getSegment).toList(), "part not completed"));
+                ops.add(garbageOp(
+                        unusedParts.stream().map(PartRecord::getSegment).toList(), "part not completed"));
             }
             // The upload key alone keeps DeleteBucket from finding the bucket empty; the marker
             // compare is there so that no path creates an object key without it.
             TxnResponse r = await(kv.txn()
-                    .If(sameRevision(objectKey, current),
+                    .If(
+                            sameRevision(objectKey, current),
                             new Cmp(uploadKey, Cmp.Op.EQUAL, CmpTarget.modRevision(state.revision())),
                             notBeingDeleted(upload.getBucket()))
                     .Then(ops.toArray(Op[]::new))
-                    .Else(Op.get(uploadKey, GetOption.DEFAULT), Op.get(bs(keys.bucketDeleting(upload.getBucket())), GetOption.DEFAULT))
+                    .Else(
+                            Op.get(uploadKey, GetOption.DEFAULT),
+                            Op.get(bs(keys.bucketDeleting(upload.getBucket())), GetOption.DEFAULT))
                     .commit());
             if (r.isSucceeded()) return CompleteOutcome.COMPLETED;
             List<KeyValue> now = r.getGetResponses().get(0).getKvs();
@@ -345,11 +367,18 @@ public final class EtcdMetadataStore implements MetadataStore {
         for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
             Optional<UploadState> state = getUploadState(bucket, uploadId);
             if (state.isEmpty()) return false;
-            List<Segment> segments = state.get().parts().stream().map(PartRecord::getSegment).toList();
+            List<Segment> segments =
+                    state.get().parts().stream().map(PartRecord::getSegment).toList();
             TxnResponse r = await(kv.txn()
-                    .If(new Cmp(uploadKey, Cmp.Op.EQUAL, CmpTarget.modRevision(state.get().revision())))
-                    .Then(Op.delete(uploadKey, DeleteOption.DEFAULT),
-                            Op.delete(partPrefix, DeleteOption.builder().isPrefix(true).build()),
+                    .If(new Cmp(
+                            uploadKey,
+                            Cmp.Op.EQUAL,
+                            CmpTarget.modRevision(state.get().revision())))
+                    .Then(
+                            Op.delete(uploadKey, DeleteOption.DEFAULT),
+                            Op.delete(
+                                    partPrefix,
+                                    DeleteOption.builder().isPrefix(true).build()),
                             garbageOp(segments, "upload aborted"))
                     .commit());
             if (r.isSucceeded()) return true;
@@ -391,10 +420,15 @@ public final class EtcdMetadataStore implements MetadataStore {
                 java.util.TreeSet<Integer> shards = new java.util.TreeSet<>(old.getShardsList());
                 shards.addAll(heal.getShardsList());
                 HealRecord.Builder b = old.toBuilder().clearShards().addAllShards(shards);
-                if (old.getBucket().isEmpty()) b.setBucket(heal.getBucket()).setKey(heal.getKey()).setUploadId(heal.getUploadId());
+                if (old.getBucket().isEmpty())
+                    b.setBucket(heal.getBucket()).setKey(heal.getKey()).setUploadId(heal.getUploadId());
                 merged = b.build();
             }
-            if (await(kv.txn().If(sameRevision(key, current)).Then(Op.put(key, value(merged), PutOption.DEFAULT)).commit()).isSucceeded()) {
+            if (await(kv.txn()
+                            .If(sameRevision(key, current))
+                            .Then(Op.put(key, value(merged), PutOption.DEFAULT))
+                            .commit())
+                    .isSucceeded()) {
                 return;
             }
         }
@@ -402,13 +436,19 @@ public final class EtcdMetadataStore implements MetadataStore {
     }
 
     @Override
-    public boolean replaceShards(String bucket, String key, String uploadId, String shardSet, List<SegmentHealer.Rebuilt> rebuilt) {
+    public boolean replaceShards(
+            String bucket, String key, String uploadId, String shardSet, List<SegmentHealer.Rebuilt> rebuilt) {
         return replaceShards(bucket, key, uploadId, shardSet, rebuilt, Map.of());
     }
 
     @Override
-    public boolean replaceShards(String bucket, String key, String uploadId, String shardSet, List<SegmentHealer.Rebuilt> rebuilt,
-                                 Map<Integer, String> expectedNodes) {
+    public boolean replaceShards(
+            String bucket,
+            String key,
+            String uploadId,
+            String shardSet,
+            List<SegmentHealer.Rebuilt> rebuilt,
+            Map<Integer, String> expectedNodes) {
         for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
             String recordKey;
             Optional<KeyValue> current;
@@ -419,7 +459,10 @@ public final class EtcdMetadataStore implements MetadataStore {
                 current = Optional.empty();
                 recordKey = null;
                 for (KeyValue kv : getPrefix(keys.partPrefix(uploadId), 0)) {
-                    if (parse(kv, PartRecord::parseFrom).getSegment().getShardSet().equals(shardSet)) {
+                    if (parse(kv, PartRecord::parseFrom)
+                            .getSegment()
+                            .getShardSet()
+                            .equals(shardSet)) {
                         recordKey = kv.getKey().toString();
                         current = Optional.of(kv);
                     }
@@ -436,7 +479,8 @@ public final class EtcdMetadataStore implements MetadataStore {
             if (updated == null) return false;
             ByteSequence k = bs(recordKey);
             TxnResponse r = await(kv.txn()
-                    .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(current.get().getModRevision())))
+                    .If(new Cmp(
+                            k, Cmp.Op.EQUAL, CmpTarget.modRevision(current.get().getModRevision())))
                     .Then(Op.put(k, ByteSequence.from(updated), PutOption.DEFAULT))
                     .commit());
             if (r.isSucceeded()) return true;
@@ -444,8 +488,11 @@ public final class EtcdMetadataStore implements MetadataStore {
         throw new MetadataUnavailableException("too much contention healing " + shardSet, null);
     }
 
-    private static byte[] swapInObject(ObjectRecord obj, String shardSet, List<SegmentHealer.Rebuilt> rebuilt,
-                                       Map<Integer, String> expectedNodes) {
+    private static byte[] swapInObject(
+            ObjectRecord obj,
+            String shardSet,
+            List<SegmentHealer.Rebuilt> rebuilt,
+            Map<Integer, String> expectedNodes) {
         ObjectRecord.Builder b = obj.toBuilder();
         for (int i = 0; i < b.getSegmentsCount(); i++) {
             if (b.getSegments(i).getShardSet().equals(shardSet)) {
@@ -457,14 +504,19 @@ public final class EtcdMetadataStore implements MetadataStore {
         return null;
     }
 
-    private static byte[] swapInPart(PartRecord part, List<SegmentHealer.Rebuilt> rebuilt, Map<Integer, String> expectedNodes) {
+    private static byte[] swapInPart(
+            PartRecord part, List<SegmentHealer.Rebuilt> rebuilt, Map<Integer, String> expectedNodes) {
         if (!holds(part.getSegment(), expectedNodes)) return null;
-        return part.toBuilder().setSegment(swap(part.getSegment(), rebuilt)).build().toByteArray();
+        return part.toBuilder()
+                .setSegment(swap(part.getSegment(), rebuilt))
+                .build()
+                .toByteArray();
     }
 
     private static boolean holds(Segment seg, Map<Integer, String> expectedNodes) {
         for (var e : expectedNodes.entrySet()) {
-            if (e.getKey() >= seg.getNodeIdsCount() || !seg.getNodeIds(e.getKey()).equals(e.getValue())) return false;
+            if (e.getKey() >= seg.getNodeIdsCount()
+                    || !seg.getNodeIds(e.getKey()).equals(e.getValue())) return false;
         }
         return true;
     }
@@ -476,7 +528,9 @@ public final class EtcdMetadataStore implements MetadataStore {
             b.setNodeIds(r.shard(), r.nodeId()).setShardCrc32C(r.shard(), r.crc32c());
             healed.add(r.shard());
         }
-        List<Integer> stillMissing = seg.getMissingShardsList().stream().filter(i -> !healed.contains(i)).toList();
+        List<Integer> stillMissing = seg.getMissingShardsList().stream()
+                .filter(i -> !healed.contains(i))
+                .toList();
         return b.clearMissingShards().addAllMissingShards(stillMissing).build();
     }
 
@@ -501,9 +555,15 @@ public final class EtcdMetadataStore implements MetadataStore {
         List<Op> ops = new ArrayList<>();
         for (Segment seg : segments) {
             if (seg.getMissingShardsCount() == 0) continue;
-            HealRecord h = HealRecord.newBuilder().setBucket(bucket).setKey(key).setShardSet(seg.getShardSet())
-                    .setUploadId(uploadId).addAllShards(seg.getMissingShardsList())
-                    .setQueuedUnixMs(System.currentTimeMillis()).setReason("written below full redundancy").build();
+            HealRecord h = HealRecord.newBuilder()
+                    .setBucket(bucket)
+                    .setKey(key)
+                    .setShardSet(seg.getShardSet())
+                    .setUploadId(uploadId)
+                    .addAllShards(seg.getMissingShardsList())
+                    .setQueuedUnixMs(System.currentTimeMillis())
+                    .setReason("written below full redundancy")
+                    .build();
             ops.add(Op.put(bs(keys.heal(seg.getShardSet())), value(h), PutOption.DEFAULT));
         }
         return ops;

@@ -98,7 +98,10 @@ final class EtcdNodeRegistration implements NodeRegistry.Registration {
                 grantLease();
             }
             client.getKVClient()
-                    .put(key, ByteSequence.from(record.get().toByteArray()), PutOption.builder().withLeaseId(leaseId).build())
+                    .put(
+                            key,
+                            ByteSequence.from(record.get().toByteArray()),
+                            PutOption.builder().withLeaseId(leaseId).build())
                     .get(OP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
             return true;
         } catch (Exception e) {
@@ -110,7 +113,10 @@ final class EtcdNodeRegistration implements NodeRegistry.Registration {
     }
 
     private void grantLease() throws Exception {
-        long id = client.getLeaseClient().grant(ttlSeconds).get(OP_TIMEOUT_MS, TimeUnit.MILLISECONDS).getID();
+        long id = client.getLeaseClient()
+                .grant(ttlSeconds)
+                .get(OP_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .getID();
         leaseId = id;
         keepAlive = client.getLeaseClient().keepAlive(id, new StreamObserver<>() {
             @Override

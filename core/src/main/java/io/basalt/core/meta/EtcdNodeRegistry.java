@@ -13,9 +13,6 @@ import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -23,6 +20,8 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * {@link NodeRegistry} on etcd: a live node's record is {@code nodes/<id>} under its lease, the last
@@ -49,7 +48,8 @@ final class EtcdNodeRegistry implements NodeRegistry {
     public LiveNodes live() {
         GetResponse r;
         try {
-            r = client.getKVClient().get(bs(keys.nodes()), GetOption.builder().isPrefix(true).build())
+            r = client.getKVClient()
+                    .get(bs(keys.nodes()), GetOption.builder().isPrefix(true).build())
                     .get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("cannot read membership from etcd: " + e.getMessage(), e);
@@ -64,20 +64,27 @@ final class EtcdNodeRegistry implements NodeRegistry {
 
     @Override
     public Subscription watchLive(long afterRevision, Consumer<Change> each, Consumer<Throwable> failed) {
-        WatchOption opt = WatchOption.builder().isPrefix(true).withRevision(afterRevision + 1).build();
-        Watch.Watcher watcher = client.getWatchClient().watch(bs(keys.nodes()), opt, Watch.listener(
-                response -> {
-                    for (WatchEvent e : response.getEvents()) {
-                        String id = idOf(e.getKeyValue(), keys.nodes());
-                        if (e.getEventType() == WatchEvent.EventType.DELETE) {
-                            each.accept(new Change(id, null));
-                        } else {
-                            NodeRecord n = parseLive(e.getKeyValue());
-                            if (n != null) each.accept(new Change(id, n));
-                        }
-                    }
-                },
-                failed::accept));
+        WatchOption opt = WatchOption.builder()
+                .isPrefix(true)
+                .withRevision(afterRevision + 1)
+                .build();
+        Watch.Watcher watcher = client.getWatchClient()
+                .watch(
+                        bs(keys.nodes()),
+                        opt,
+                        Watch.listener(
+                                response -> {
+                                    for (WatchEvent e : response.getEvents()) {
+                                        String id = idOf(e.getKeyValue(), keys.nodes());
+                                        if (e.getEventType() == WatchEvent.EventType.DELETE) {
+                                            each.accept(new Change(id, null));
+                                        } else {
+                                            NodeRecord n = parseLive(e.getKeyValue());
+                                            if (n != null) each.accept(new Change(id, n));
+                                        }
+                                    }
+                                },
+                                failed::accept));
         return watcher::close;
     }
 
@@ -89,9 +96,15 @@ final class EtcdNodeRegistry implements NodeRegistry {
     @Override
     public Map<String, NodeRecord> seen() {
         Map<String, NodeRecord> out = new TreeMap<>();
-        for (KeyValue kv : await(client.getKVClient().get(bs(keys.nodesSeen()), GetOption.builder().isPrefix(true).build())).getKvs()) {
+        for (KeyValue kv : await(client.getKVClient()
+                        .get(
+                                bs(keys.nodesSeen()),
+                                GetOption.builder().isPrefix(true).build()))
+                .getKvs()) {
             try {
-                out.put(idOf(kv, keys.nodesSeen()), NodeRecord.parseFrom(kv.getValue().getBytes()));
+                out.put(
+                        idOf(kv, keys.nodesSeen()),
+                        NodeRecord.parseFrom(kv.getValue().getBytes()));
             } catch (InvalidProtocolBufferException e) {
                 // an unreadable record says nothing about the node; skip it
             }

@@ -13,7 +13,6 @@ import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,7 +44,8 @@ abstract class EtcdQueue<T> {
 
     /** Every entry, in one read that may take up to {@code wait}. */
     List<KeyValue> all(Duration wait) {
-        return await(kv.get(bs(prefix), GetOption.builder().isPrefix(true).build()), wait).getKvs();
+        return await(kv.get(bs(prefix), GetOption.builder().isPrefix(true).build()), wait)
+                .getKvs();
     }
 
     List<Versioned<T>> entries(List<KeyValue> kvs) {
@@ -61,9 +61,10 @@ abstract class EtcdQueue<T> {
     public boolean removeIfUnchanged(Versioned<T> entry) {
         ByteSequence key = bs(prefix + entry.name());
         return await(kv.txn()
-                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(entry.revision())))
-                .Then(Op.delete(key, DeleteOption.DEFAULT))
-                .commit()).isSucceeded();
+                        .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(entry.revision())))
+                        .Then(Op.delete(key, DeleteOption.DEFAULT))
+                        .commit())
+                .isSucceeded();
     }
 
     public long size() {
@@ -71,7 +72,15 @@ abstract class EtcdQueue<T> {
     }
 
     public long size(Duration wait) {
-        return await(kv.get(bs(prefix), GetOption.builder().isPrefix(true).withCountOnly(true).build()), wait).getCount();
+        return await(
+                        kv.get(
+                                bs(prefix),
+                                GetOption.builder()
+                                        .isPrefix(true)
+                                        .withCountOnly(true)
+                                        .build()),
+                        wait)
+                .getCount();
     }
 
     /** An entry that cannot be read is kept with a null value: its consumer decides what to do with it. */

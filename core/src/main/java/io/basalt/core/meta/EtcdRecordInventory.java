@@ -11,12 +11,11 @@ import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
-
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
-import java.util.concurrent.TimeUnit;
 
 /** {@link RecordInventory} on etcd: range reads of a whole kind's prefix, one page at a time. */
 final class EtcdRecordInventory implements RecordInventory {
@@ -56,13 +55,20 @@ final class EtcdRecordInventory implements RecordInventory {
         while (true) {
             GetResponse page;
             try {
-                page = kv.get(from, GetOption.builder().withRange(end).withLimit(pageSize).build()).get(30, TimeUnit.SECONDS);
+                page = kv.get(
+                                from,
+                                GetOption.builder()
+                                        .withRange(end)
+                                        .withLimit(pageSize)
+                                        .build())
+                        .get(30, TimeUnit.SECONDS);
             } catch (Exception e) {
                 throw new IllegalStateException("etcd: " + e.getMessage(), e);
             }
             for (KeyValue e : page.getKvs()) {
                 T record = parse(e, parser);
-                if (record != null) each.accept(e.getKey().toString(StandardCharsets.UTF_8).substring(prefix.length()), record);
+                if (record != null)
+                    each.accept(e.getKey().toString(StandardCharsets.UTF_8).substring(prefix.length()), record);
             }
             if (!page.isMore() || page.getKvs().isEmpty()) return;
             byte[] last = page.getKvs().get(page.getKvs().size() - 1).getKey().getBytes();

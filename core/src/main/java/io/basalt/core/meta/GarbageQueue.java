@@ -1,7 +1,6 @@
 package io.basalt.core.meta;
 
 import io.basalt.proto.meta.GarbageRecord;
-
 import java.time.Duration;
 import java.util.List;
 
@@ -13,8 +12,7 @@ import java.util.List;
 public interface GarbageQueue {
 
     /** One page of entries, and whether more follow it. */
-    record Page(List<Versioned<GarbageRecord>> entries, boolean more) {
-    }
+    record Page(List<Versioned<GarbageRecord>> entries, boolean more) {}
 
     /** Queues {@code record} under a new id. */
     void add(GarbageRecord record);

@@ -1,7 +1,6 @@
 package io.basalt.core.meta;
 
 import io.basalt.proto.meta.HealRecord;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;

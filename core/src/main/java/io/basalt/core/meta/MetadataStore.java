@@ -6,7 +6,6 @@ import io.basalt.proto.meta.HealRecord;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.PartRecord;
 import io.basalt.proto.meta.UploadRecord;
-
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,9 +19,17 @@ import java.util.Optional;
  */
 public interface MetadataStore extends AutoCloseable {
 
-    enum BucketDeletion { DELETED, NO_SUCH_BUCKET, NOT_EMPTY }
+    enum BucketDeletion {
+        DELETED,
+        NO_SUCH_BUCKET,
+        NOT_EMPTY
+    }
 
-    enum PutOutcome { COMMITTED, NO_SUCH_BUCKET, PRECONDITION_FAILED }
+    enum PutOutcome {
+        COMMITTED,
+        NO_SUCH_BUCKET,
+        PRECONDITION_FAILED
+    }
 
     /** Conditions a PUT may carry; {@code ifNoneMatchAny} is S3's {@code If-None-Match: *}. */
     record PutCondition(boolean ifNoneMatchAny) {
@@ -30,8 +37,7 @@ public interface MetadataStore extends AutoCloseable {
     }
 
     /** One stored object as a listing sees it. */
-    record ListedObject(String key, ObjectRecord record) {
-    }
+    record ListedObject(String key, ObjectRecord record) {}
 
     boolean createBucket(BucketRecord bucket);
 
@@ -63,10 +69,13 @@ public interface MetadataStore extends AutoCloseable {
     boolean putPart(String bucket, String uploadId, PartRecord part);
 
     /** An upload and its parts as of one revision. */
-    record UploadState(UploadRecord upload, long revision, List<PartRecord> parts) {
-    }
+    record UploadState(UploadRecord upload, long revision, List<PartRecord> parts) {}
 
-    enum CompleteOutcome { COMPLETED, NO_SUCH_UPLOAD, PARTS_CHANGED }
+    enum CompleteOutcome {
+        COMPLETED,
+        NO_SUCH_UPLOAD,
+        PARTS_CHANGED
+    }
 
     Optional<UploadState> getUploadState(String bucket, String uploadId);
 
@@ -93,15 +102,21 @@ public interface MetadataStore extends AutoCloseable {
      * upload {@code uploadId} when not empty), in one transaction that fails if the record changed
      * meanwhile. False when the segment is no longer referenced there: the rebuilt shards are garbage.
      */
-    boolean replaceShards(String bucket, String key, String uploadId, String shardSet, List<SegmentHealer.Rebuilt> rebuilt);
+    boolean replaceShards(
+            String bucket, String key, String uploadId, String shardSet, List<SegmentHealer.Rebuilt> rebuilt);
 
     /**
      * {@link #replaceShards(String, String, String, String, List)}, but only while every shard named in
      * {@code expectedNodes} is still on that node: a move of shard i off node X must not undo
      * another move or heal of shard i that committed first.
      */
-    boolean replaceShards(String bucket, String key, String uploadId, String shardSet, List<SegmentHealer.Rebuilt> rebuilt,
-                          Map<Integer, String> expectedNodes);
+    boolean replaceShards(
+            String bucket,
+            String key,
+            String uploadId,
+            String shardSet,
+            List<SegmentHealer.Rebuilt> rebuilt,
+            Map<Integer, String> expectedNodes);
 
     @Override
     void close();

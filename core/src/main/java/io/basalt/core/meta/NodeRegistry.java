@@ -1,7 +1,6 @@
 package io.basalt.core.meta;
 
 import io.basalt.proto.meta.NodeRecord;
-
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -25,12 +24,10 @@ public interface NodeRegistry {
     }
 
     /** The live nodes' records by node id, as of {@code revision}. */
-    record LiveNodes(Map<String, NodeRecord> byId, long revision) {
-    }
+    record LiveNodes(Map<String, NodeRecord> byId, long revision) {}
 
     /** A live node's record changed ({@code record} set) or its lease ended ({@code record} null). */
-    record Change(String nodeId, NodeRecord record) {
-    }
+    record Change(String nodeId, NodeRecord record) {}
 
     /**
      * Registers node {@code nodeId}, waiting for the first attempt; when it fails, keeps trying in the

@@ -4,7 +4,6 @@ import io.basalt.proto.meta.GarbageRecord;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.PartRecord;
-
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 

@@ -35,7 +35,8 @@ public final class Gauge extends Metric {
         now.putAll(series.get());
         now.forEach((values, v) -> {
             if (values.size() != labelNames().size()) {
-                throw new IllegalStateException(name() + ": series " + values + " does not match labels " + labelNames());
+                throw new IllegalStateException(
+                        name() + ": series " + values + " does not match labels " + labelNames());
             }
             TextFormat.sample(out, name(), labelNames(), values, null, null, v);
         });

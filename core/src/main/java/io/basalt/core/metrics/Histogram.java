@@ -11,8 +11,9 @@ import java.util.concurrent.atomic.LongAdder;
 /** Observations counted into fixed buckets (upper bounds, inclusive), with their sum and count. */
 public final class Histogram extends Metric {
     /** Seconds, from 1 ms to 1 min: request and fsync latencies. */
-    public static final double[] LATENCY_SECONDS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
-            10, 30, 60};
+    public static final double[] LATENCY_SECONDS = {
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
+    };
 
     private final double[] bounds;
     private final Map<List<String>, Child> children = new ConcurrentSkipListMap<>(LabelValues.ORDER);
@@ -91,7 +92,8 @@ public final class Histogram extends Metric {
             }
             TextFormat.sample(out, name() + "_sum", labelNames(), values, null, null, c.sum());
             // the count read last can exceed the +Inf bucket by racing observations; never the reverse
-            TextFormat.sample(out, name() + "_count", labelNames(), values, null, null, Math.max(cumulative, c.count()));
+            TextFormat.sample(
+                    out, name() + "_count", labelNames(), values, null, null, Math.max(cumulative, c.count()));
         });
     }
 }

@@ -48,7 +48,8 @@ public abstract sealed class Metric permits Counter, Gauge, Histogram {
 
     List<String> checkLabels(String... values) {
         if (values.length != labelNames.size()) {
-            throw new IllegalArgumentException(name + " has labels " + labelNames + ", got " + values.length + " values");
+            throw new IllegalArgumentException(
+                    name + " has labels " + labelNames + ", got " + values.length + " values");
         }
         for (String v : values) Objects.requireNonNull(v, "label value");
         return List.of(values);

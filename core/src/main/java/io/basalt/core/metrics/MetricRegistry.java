@@ -47,7 +47,11 @@ public final class MetricRegistry {
     public String render() {
         StringBuilder out = new StringBuilder(4096);
         for (Metric m : metrics.values()) {
-            out.append("# HELP ").append(m.name()).append(' ').append(TextFormat.escapeHelp(m.help())).append('\n');
+            out.append("# HELP ")
+                    .append(m.name())
+                    .append(' ')
+                    .append(TextFormat.escapeHelp(m.help()))
+                    .append('\n');
             out.append("# TYPE ").append(m.name()).append(' ').append(m.type()).append('\n');
             m.writeSamples(out);
         }

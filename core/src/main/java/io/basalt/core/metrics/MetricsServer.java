@@ -29,11 +29,12 @@ public final class MetricsServer implements AutoCloseable {
     }
 
     /** @param hostPort e.g. 127.0.0.1:9100; port 0 picks a free one */
-    public static MetricsServer start(String hostPort, MetricRegistry registry, BooleanSupplier healthy) throws IOException {
+    public static MetricsServer start(String hostPort, MetricRegistry registry, BooleanSupplier healthy)
+            throws IOException {
         int colon = hostPort.lastIndexOf(':');
         if (colon <= 0) throw new IllegalArgumentException("metrics address must be HOST:PORT, got " + hostPort);
-        InetSocketAddress address = new InetSocketAddress(hostPort.substring(0, colon),
-                Integer.parseInt(hostPort.substring(colon + 1)));
+        InetSocketAddress address =
+                new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
         HttpServer server = HttpServer.create(address, 16);
         ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "metrics-http");

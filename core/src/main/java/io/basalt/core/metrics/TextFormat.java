@@ -28,18 +28,30 @@ final class TextFormat {
     }
 
     /** {@code name{a="x",b="y"} value}, the label list left out when empty. */
-    static void sample(StringBuilder out, String name, List<String> labelNames, List<String> labelValues,
-                       String extraName, String extraValue, double value) {
+    static void sample(
+            StringBuilder out,
+            String name,
+            List<String> labelNames,
+            List<String> labelValues,
+            String extraName,
+            String extraValue,
+            double value) {
         out.append(name);
         if (!labelNames.isEmpty() || extraName != null) {
             out.append('{');
             for (int i = 0; i < labelNames.size(); i++) {
                 if (i > 0) out.append(',');
-                out.append(labelNames.get(i)).append("=\"").append(escapeLabelValue(labelValues.get(i))).append('"');
+                out.append(labelNames.get(i))
+                        .append("=\"")
+                        .append(escapeLabelValue(labelValues.get(i)))
+                        .append('"');
             }
             if (extraName != null) {
                 if (!labelNames.isEmpty()) out.append(',');
-                out.append(extraName).append("=\"").append(escapeLabelValue(extraValue)).append('"');
+                out.append(extraName)
+                        .append("=\"")
+                        .append(escapeLabelValue(extraValue))
+                        .append('"');
             }
             out.append('}');
         }

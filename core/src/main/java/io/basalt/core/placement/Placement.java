@@ -1,7 +1,6 @@
 package io.basalt.core.placement;
 
 import io.basalt.proto.meta.NodeRecord;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -21,8 +20,7 @@ import java.util.Map;
  */
 public final class Placement {
 
-    private Placement() {
-    }
+    private Placement() {}
 
     /**
      * @return {@code count} distinct nodes, best first; shard i goes to element i.
@@ -39,18 +37,18 @@ public final class Placement {
      * Healing and moving shards use it so a set keeps the spread a fresh write would get.
      * @param candidates nodes allowed to receive a shard (holding none of the set)
      */
-    public static List<NodeRecord> chooseMore(String shardSet, Collection<NodeRecord> candidates, int count,
-                                              Collection<String> heldZones) {
+    public static List<NodeRecord> chooseMore(
+            String shardSet, Collection<NodeRecord> candidates, int count, Collection<String> heldZones) {
         if (candidates.size() < count) {
             throw new InsufficientNodesException(count, candidates.size());
         }
-        record Scored(NodeRecord node, double score) {
-        }
+        record Scored(NodeRecord node, double score) {}
         List<Scored> scored = new ArrayList<>(candidates.size());
         for (NodeRecord node : candidates) {
             scored.add(new Scored(node, score(shardSet, node)));
         }
-        scored.sort(Comparator.comparingDouble(Scored::score).reversed()
+        scored.sort(Comparator.comparingDouble(Scored::score)
+                .reversed()
                 .thenComparing(s -> s.node().getNodeId()));
         List<NodeRecord> out = new ArrayList<>(count);
         Map<String, Integer> perZone = new HashMap<>();
@@ -60,8 +58,9 @@ public final class Placement {
             int best = -1;
             for (int i = 0; i < scored.size(); i++) {
                 if (taken[i]) continue;
-                if (best < 0 || perZone.getOrDefault(scored.get(i).node().getZone(), 0)
-                        < perZone.getOrDefault(scored.get(best).node().getZone(), 0)) {
+                if (best < 0
+                        || perZone.getOrDefault(scored.get(i).node().getZone(), 0)
+                                < perZone.getOrDefault(scored.get(best).node().getZone(), 0)) {
                     best = i; // scored is sorted: the first node of a less-used zone wins
                 }
             }

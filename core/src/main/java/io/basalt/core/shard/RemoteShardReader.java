@@ -5,7 +5,6 @@ import io.grpc.CallOptions;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -31,7 +30,7 @@ public final class RemoteShardReader implements AutoCloseable {
     private volatile ClientCallStreamObserver<ReadShardRequest> call;
     private ShardMessage current; // the message being taken from, or null
     private boolean ended;
-    private long expected;        // shard offset the next message must start at
+    private long expected; // shard offset the next message must start at
 
     private RemoteShardReader(String nodeId, long offset, long idleTimeoutMs) {
         this.nodeId = nodeId;
@@ -39,11 +38,22 @@ public final class RemoteShardReader implements AutoCloseable {
         this.idleTimeoutMs = idleTimeoutMs;
     }
 
-    public static RemoteShardReader open(ShardClients clients, String nodeId, String address, String shardId,
-                                         long offset, long length, long idleTimeoutMs) {
+    public static RemoteShardReader open(
+            ShardClients clients,
+            String nodeId,
+            String address,
+            String shardId,
+            long offset,
+            long length,
+            long idleTimeoutMs) {
         RemoteShardReader s = new RemoteShardReader(nodeId, offset, idleTimeoutMs);
-        ClientCalls.asyncServerStreamingCall(clients.channel(address).newCall(ShardMessage.READ_SHARD, CallOptions.DEFAULT),
-                ReadShardRequest.newBuilder().setShardId(shardId).setOffset(offset).setLength(length).build(),
+        ClientCalls.asyncServerStreamingCall(
+                clients.channel(address).newCall(ShardMessage.READ_SHARD, CallOptions.DEFAULT),
+                ReadShardRequest.newBuilder()
+                        .setShardId(shardId)
+                        .setOffset(offset)
+                        .setLength(length)
+                        .build(),
                 s.new Observer());
         return s;
     }
@@ -77,7 +87,8 @@ public final class RemoteShardReader implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }
-        if (item == null) throw new IOException("storage node " + nodeId + " sent nothing for " + idleTimeoutMs + " ms");
+        if (item == null)
+            throw new IOException("storage node " + nodeId + " sent nothing for " + idleTimeoutMs + " ms");
         if (item instanceof Throwable t) {
             ended = true;
             throw new ShardReadException(nodeId, t);

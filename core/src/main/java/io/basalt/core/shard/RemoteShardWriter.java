@@ -8,7 +8,6 @@ import io.basalt.proto.shard.WriteShardRequest;
 import io.basalt.proto.shard.WriteShardResponse;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -33,6 +32,7 @@ public final class RemoteShardWriter {
     private final int readyThreshold;
     /** Bytes sent so far; the first {@link #readyThreshold} go out without waiting for onReady. */
     private long sent;
+
     private volatile ClientCallStreamObserver<WriteShardRequest> call;
 
     private RemoteShardWriter(String nodeId, long stallTimeoutMs, int readyThreshold) {
@@ -41,15 +41,18 @@ public final class RemoteShardWriter {
         this.readyThreshold = readyThreshold;
     }
 
-    public static RemoteShardWriter open(ShardClients clients, String nodeId, String address, String shardId,
-                                         int chunkSize, long stallTimeoutMs) {
+    public static RemoteShardWriter open(
+            ShardClients clients, String nodeId, String address, String shardId, int chunkSize, long stallTimeoutMs) {
         // Let about two chunks queue per stream: the encoder keeps working while the transport
         // drains, and memory stays bounded at a few chunks per shard.
         int threshold = Math.max(2 * chunkSize, 64 << 10);
         RemoteShardWriter w = new RemoteShardWriter(nodeId, stallTimeoutMs, threshold);
         // The observer only completes a future and signals a condition: run it on the transport's
         // thread rather than hopping to an executor for each acknowledgement and onReady.
-        clients.async(address).withExecutor(Runnable::run).withOnReadyThreshold(threshold).writeShard(w.new Observer());
+        clients.async(address)
+                .withExecutor(Runnable::run)
+                .withOnReadyThreshold(threshold)
+                .writeShard(w.new Observer());
         w.call.onNext(WriteShardRequest.newBuilder()
                 .setHeader(WriteShardHeader.newBuilder().setShardId(shardId).setChunkSize(chunkSize))
                 .build());
@@ -100,7 +103,8 @@ public final class RemoteShardWriter {
         try {
             return done.get(timeoutMs, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw new ShardWriteException("shard write to " + nodeId + " failed: " + e.getCause().getMessage(), e.getCause());
+            throw new ShardWriteException(
+                    "shard write to " + nodeId + " failed: " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
             call.cancel("timeout", null);
             throw new ShardWriteException("shard write to " + nodeId + " timed out", e);
@@ -128,7 +132,8 @@ public final class RemoteShardWriter {
             while (!call.isReady()) {
                 failIfDone();
                 long left = deadline - System.nanoTime();
-                if (left <= 0) throw new ShardWriteException("storage node " + nodeId + " stopped accepting data", null);
+                if (left <= 0)
+                    throw new ShardWriteException("storage node " + nodeId + " stopped accepting data", null);
                 ready.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
             }
         } catch (InterruptedException e) {

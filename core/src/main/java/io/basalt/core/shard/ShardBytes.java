@@ -16,7 +16,8 @@ public final class ShardBytes {
 
     /** Bytes [0, length) of {@code array}, not copied. */
     public static ShardBytes of(byte[] array, int length) {
-        return new ShardBytes(new ByteBuffer[] {ByteBuffer.wrap(array, 0, length).slice()}, length);
+        return new ShardBytes(
+                new ByteBuffer[] {ByteBuffer.wrap(array, 0, length).slice()}, length);
     }
 
     public int length() {

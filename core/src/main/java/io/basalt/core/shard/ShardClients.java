@@ -1,10 +1,9 @@
 package io.basalt.core.shard;
 
+import io.basalt.proto.shard.ShardServiceGrpc;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
-import io.basalt.proto.shard.ShardServiceGrpc;
-
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -35,7 +34,8 @@ public final class ShardClients implements AutoCloseable {
 
     private ManagedChannel connect(String address) {
         int colon = address.lastIndexOf(':');
-        return NettyChannelBuilder.forAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)))
+        return NettyChannelBuilder.forAddress(
+                        address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)))
                 .usePlaintext()
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
                 .keepAliveTime(30, TimeUnit.SECONDS)

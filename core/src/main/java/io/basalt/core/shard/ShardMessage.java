@@ -5,7 +5,6 @@ import io.basalt.proto.shard.ReadShardResponse;
 import io.basalt.proto.shard.ShardServiceGrpc;
 import io.grpc.MethodDescriptor;
 import io.grpc.protobuf.ProtoUtils;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -20,9 +19,10 @@ import java.util.List;
 final class ShardMessage {
 
     /** ReadShard with this message as its response type instead of ReadShardResponse. */
-    static final MethodDescriptor<ReadShardRequest, ShardMessage> READ_SHARD = ShardServiceGrpc.getReadShardMethod()
-            .toBuilder(ProtoUtils.marshaller(ReadShardRequest.getDefaultInstance()), new Marshaller())
-            .build();
+    static final MethodDescriptor<ReadShardRequest, ShardMessage> READ_SHARD =
+            ShardServiceGrpc.getReadShardMethod().toBuilder(
+                            ProtoUtils.marshaller(ReadShardRequest.getDefaultInstance()), new Marshaller())
+                    .build();
 
     private static final byte[] EMPTY = new byte[0];
     private static final int WIRE_VARINT = 0, WIRE_FIXED64 = 1, WIRE_BYTES = 2, WIRE_FIXED32 = 5;

@@ -1,7 +1,6 @@
 package io.basalt.core.shard;
 
 import io.grpc.Status;
-
 import java.io.IOException;
 
 /** A shard read that the storage node refused or broke off; {@link #corrupt()} marks bitrot. */

@@ -1,16 +1,15 @@
 package io.basalt.core.data;
 
-import io.basalt.core.erasure.StripeLayout;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-
-import java.io.ByteArrayOutputStream;
-import java.util.Arrays;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.basalt.core.erasure.StripeLayout;
+import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
 
 /**
  * What a ranged read asks each data shard for: one range per shard with nothing in it but the
@@ -20,11 +19,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DataRangeReaderProperties {
 
     @Property(tries = 400)
-    void eachShardIsAskedForOneRunAndTheRunsAreTheRange(@ForAll @IntRange(min = 1, max = 6) int k,
-                                                        @ForAll @IntRange(min = 1, max = 300) int block,
-                                                        @ForAll @IntRange(min = 1, max = 3000) int size,
-                                                        @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int x,
-                                                        @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int y) {
+    void eachShardIsAskedForOneRunAndTheRunsAreTheRange(
+            @ForAll @IntRange(min = 1, max = 6) int k,
+            @ForAll @IntRange(min = 1, max = 300) int block,
+            @ForAll @IntRange(min = 1, max = 3000) int size,
+            @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int x,
+            @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int y) {
         if (block < k) return;
         StripeLayout layout = new StripeLayout(k, 2, block, size);
         byte[] object = new byte[size];
@@ -51,7 +51,9 @@ class DataRangeReaderProperties {
                 read.write(shards[i], (int) r[0], (int) (r[1] - r[0]));
             }
         }
-        assertArrayEquals(Arrays.copyOfRange(object, (int) offset, (int) to), read.toByteArray(),
+        assertArrayEquals(
+                Arrays.copyOfRange(object, (int) offset, (int) to),
+                read.toByteArray(),
                 "[" + offset + ", " + to + ") of " + size + " with " + k + " x " + block);
     }
 

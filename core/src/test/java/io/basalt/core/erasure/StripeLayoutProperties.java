@@ -1,19 +1,21 @@
 package io.basalt.core.erasure;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.LongRange;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 class StripeLayoutProperties {
 
     @Property(tries = 500)
-    void stripesTileTheSegmentAndShardsHoldThem(@ForAll @IntRange(min = 1, max = 16) int k, @ForAll @IntRange(min = 1, max = 4) int m,
-                                                 @ForAll @IntRange(min = 16, max = 1 << 20) int block,
-                                                 @ForAll @LongRange(min = 0, max = 1L << 34) long size) {
+    void stripesTileTheSegmentAndShardsHoldThem(
+            @ForAll @IntRange(min = 1, max = 16) int k,
+            @ForAll @IntRange(min = 1, max = 4) int m,
+            @ForAll @IntRange(min = 16, max = 1 << 20) int block,
+            @ForAll @LongRange(min = 0, max = 1L << 34) long size) {
         if (block < k) return;
         StripeLayout l = new StripeLayout(k, m, block, size);
         long stripes = l.stripeCount();

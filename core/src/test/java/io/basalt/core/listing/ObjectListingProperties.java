@@ -1,23 +1,22 @@
 package io.basalt.core.listing;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.basalt.core.meta.MetadataStore.ListedObject;
 import io.basalt.proto.meta.ObjectRecord;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
 
 /**
  * The listing engine against a naive model: filter by prefix, roll up by delimiter, sort, and
@@ -29,7 +28,10 @@ class ObjectListingProperties {
 
     @Provide
     Arbitrary<List<String>> keySets() {
-        Arbitrary<String> key = Arbitraries.strings().withChars('a', 'b', '/', '-', 'é').ofMinLength(1).ofMaxLength(6);
+        Arbitrary<String> key = Arbitraries.strings()
+                .withChars('a', 'b', '/', '-', 'é')
+                .ofMinLength(1)
+                .ofMaxLength(6);
         return key.set().ofMaxSize(60).map(ArrayList::new);
     }
 
@@ -44,8 +46,11 @@ class ObjectListingProperties {
     }
 
     @Property(tries = 300)
-    void pagesConcatenateToTheModel(@ForAll("keySets") List<String> keys, @ForAll("prefixes") String prefix,
-                                    @ForAll("delimiters") String delimiter, @ForAll @IntRange(min = 1, max = 7) int maxKeys) {
+    void pagesConcatenateToTheModel(
+            @ForAll("keySets") List<String> keys,
+            @ForAll("prefixes") String prefix,
+            @ForAll("delimiters") String delimiter,
+            @ForAll @IntRange(min = 1, max = 7) int maxKeys) {
         TreeMap<String, ObjectRecord> store = new TreeMap<>(S3_ORDER);
         for (String k : keys) store.put(k, ObjectRecord.newBuilder().setEtag(k).build());
         ObjectListing.Scanner scanner = scanner(store);
@@ -54,7 +59,8 @@ class ObjectListingProperties {
         List<String> actual = new ArrayList<>();
         String after = null;
         for (int page = 0; page < 1000; page++) {
-            ObjectListing.Result r = ObjectListing.list(scanner, new ObjectListing.Request(prefix, delimiter, after, maxKeys), 3);
+            ObjectListing.Result r =
+                    ObjectListing.list(scanner, new ObjectListing.Request(prefix, delimiter, after, maxKeys), 3);
             assertTrue(r.contents().size() + r.commonPrefixes().size() <= maxKeys);
             // Within a page S3 returns keys and prefixes separately; the merged order is the model's.
             List<String> merged = new ArrayList<>();
@@ -73,8 +79,11 @@ class ObjectListingProperties {
     void startAfterSkipsEverythingUpToIt(@ForAll("keySets") List<String> keys, @ForAll("prefixes") String startAfter) {
         TreeMap<String, ObjectRecord> store = new TreeMap<>(S3_ORDER);
         for (String k : keys) store.put(k, ObjectRecord.getDefaultInstance());
-        ObjectListing.Result r = ObjectListing.list(scanner(store), new ObjectListing.Request("", "", startAfter, 1000), 3);
-        List<String> expected = store.keySet().stream().filter(k -> startAfter.isEmpty() || S3_ORDER.compare(k, startAfter) > 0).toList();
+        ObjectListing.Result r =
+                ObjectListing.list(scanner(store), new ObjectListing.Request("", "", startAfter, 1000), 3);
+        List<String> expected = store.keySet().stream()
+                .filter(k -> startAfter.isEmpty() || S3_ORDER.compare(k, startAfter) > 0)
+                .toList();
         assertEquals(expected, r.contents().stream().map(ListedObject::key).toList());
     }
 

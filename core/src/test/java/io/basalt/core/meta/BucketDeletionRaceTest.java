@@ -1,5 +1,10 @@
 package io.basalt.core.meta;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.basalt.core.meta.MetadataStore.BucketDeletion;
 import io.basalt.core.meta.MetadataStore.CompleteOutcome;
 import io.basalt.core.meta.MetadataStore.PutCondition;
@@ -16,10 +21,6 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -29,11 +30,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * DeleteBucket against writes into the same bucket, on a real etcd: whatever the interleaving,
@@ -59,8 +58,7 @@ class BucketDeletionRaceTest {
     }
 
     /** What one racing write was told. */
-    record Write(String key, String versionId, boolean upload, String outcome) {
-    }
+    record Write(String key, String versionId, boolean upload, String outcome) {}
 
     @Test
     void deleteBucketNeverLeavesAnAcknowledgedWriteBehind() throws Exception {
@@ -77,7 +75,8 @@ class BucketDeletionRaceTest {
         try {
             for (int round = 0; round < rounds; round++) {
                 String bucket = "b" + round;
-                assertTrue(meta.createBucket(BucketRecord.newBuilder().setName(bucket).build()));
+                assertTrue(meta.createBucket(
+                        BucketRecord.newBuilder().setName(bucket).build()));
                 CountDownLatch go = new CountDownLatch(1);
                 Future<BucketDeletion> deletion = pool.submit(() -> {
                     go.await();
@@ -105,7 +104,8 @@ class BucketDeletionRaceTest {
         } finally {
             pool.shutdownNow();
         }
-        System.out.printf("%d rounds: DeleteBucket won %d, writes won %d (DeleteBucket of an empty bucket ~%d us)%n",
+        System.out.printf(
+                "%d rounds: DeleteBucket won %d, writes won %d (DeleteBucket of an empty bucket ~%d us)%n",
                 rounds, deleted, notEmpty, spreadNanos / 1000);
         // Both outcomes must have been exercised, or the race was not raced.
         assertTrue(deleted > 0 && notEmpty > 0, "deleted " + deleted + ", not empty " + notEmpty);
@@ -122,8 +122,13 @@ class BucketDeletionRaceTest {
         try {
             for (int round = 0; round < 100; round++) {
                 String bucket = "c" + round;
-                assertTrue(meta.createBucket(BucketRecord.newBuilder().setName(bucket).build()));
-                assertTrue(meta.createUpload(UploadRecord.newBuilder().setBucket(bucket).setKey("k").setUploadId(bucket + "-u").build()));
+                assertTrue(meta.createBucket(
+                        BucketRecord.newBuilder().setName(bucket).build()));
+                assertTrue(meta.createUpload(UploadRecord.newBuilder()
+                        .setBucket(bucket)
+                        .setKey("k")
+                        .setUploadId(bucket + "-u")
+                        .build()));
                 UploadState state = meta.getUploadState(bucket, bucket + "-u").orElseThrow();
                 CountDownLatch go = new CountDownLatch(1);
                 Future<BucketDeletion> deletion = pool.submit(() -> {
@@ -141,9 +146,13 @@ class BucketDeletionRaceTest {
                 CompleteOutcome c = complete.get(30, TimeUnit.SECONDS);
                 assertEquals(CompleteOutcome.COMPLETED, c, "nothing else touches the upload");
                 completed++;
-                assertEquals(BucketDeletion.NOT_EMPTY, d, "round " + round + ": the bucket held an upload or its object throughout");
+                assertEquals(
+                        BucketDeletion.NOT_EMPTY,
+                        d,
+                        "round " + round + ": the bucket held an upload or its object throughout");
                 assertTrue(exists(keys.bucket(bucket)));
-                assertEquals("v-" + bucket, meta.getObject(bucket, "k").orElseThrow().getVersionId());
+                assertEquals(
+                        "v-" + bucket, meta.getObject(bucket, "k").orElseThrow().getVersionId());
             }
         } finally {
             pool.shutdownNow();
@@ -161,15 +170,21 @@ class BucketDeletionRaceTest {
         assertTrue(meta.createBucket(BucketRecord.newBuilder().setName(bucket).build()));
         long ttlSeconds = 6;
         try (Client crashed = Etcd.connect(List.of(etcd.endpoint()))) {
-            long lease = crashed.getLeaseClient().grant(ttlSeconds).get(10, TimeUnit.SECONDS).getID();
-            crashed.getKVClient().put(Etcd.bs(keys.bucketDeleting(bucket)), ByteSequence.EMPTY,
-                    PutOption.builder().withLeaseId(lease).build()).get(10, TimeUnit.SECONDS);
+            long lease = crashed.getLeaseClient()
+                    .grant(ttlSeconds)
+                    .get(10, TimeUnit.SECONDS)
+                    .getID();
+            crashed.getKVClient()
+                    .put(
+                            Etcd.bs(keys.bucketDeleting(bucket)),
+                            ByteSequence.EMPTY,
+                            PutOption.builder().withLeaseId(lease).build())
+                    .get(10, TimeUnit.SECONDS);
         } // no keep-alive: the lease runs out as a dead process's would
         long markedAt = System.nanoTime();
 
         long t0 = System.nanoTime();
-        assertThrows(BucketBusyException.class,
-                () -> meta.putObject(bucket, "k", object("v1"), PutCondition.NONE));
+        assertThrows(BucketBusyException.class, () -> meta.putObject(bucket, "k", object("v1"), PutCondition.NONE));
         long waitedMs = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(waitedMs >= 2_500, "a write waits a while for the marker to go: " + waitedMs + " ms");
         assertFalse(exists(keys.object(bucket, "k")));
@@ -180,10 +195,16 @@ class BucketDeletionRaceTest {
             Thread.sleep(100);
         }
         assertEquals(PutOutcome.COMMITTED, meta.putObject(bucket, "k", object("v2"), PutCondition.NONE));
-        assertTrue(meta.createUpload(UploadRecord.newBuilder().setBucket(bucket).setKey("m").setUploadId("stale-u").build()));
+        assertTrue(meta.createUpload(UploadRecord.newBuilder()
+                .setBucket(bucket)
+                .setKey("m")
+                .setUploadId("stale-u")
+                .build()));
         assertEquals("v2", meta.getObject(bucket, "k").orElseThrow().getVersionId());
         assertEquals(BucketDeletion.NOT_EMPTY, meta.deleteBucket(bucket));
-        assertFalse(exists(keys.bucketDeleting(bucket)), "a DeleteBucket that found the bucket non-empty removes its marker");
+        assertFalse(
+                exists(keys.bucketDeleting(bucket)),
+                "a DeleteBucket that found the bucket non-empty removes its marker");
         assertEquals(PutOutcome.COMMITTED, meta.putObject(bucket, "k2", object("v3"), PutCondition.NONE));
     }
 
@@ -191,10 +212,19 @@ class BucketDeletionRaceTest {
         String version = bucket + "-" + key;
         try {
             if (upload) {
-                boolean ok = meta.createUpload(UploadRecord.newBuilder().setBucket(bucket).setKey(key).setUploadId(version).build());
+                boolean ok = meta.createUpload(UploadRecord.newBuilder()
+                        .setBucket(bucket)
+                        .setKey(key)
+                        .setUploadId(version)
+                        .build());
                 return new Write(key, version, true, ok ? "COMMITTED" : "NO_SUCH_BUCKET");
             }
-            return new Write(key, version, false, meta.putObject(bucket, key, object(version), PutCondition.NONE).name());
+            return new Write(
+                    key,
+                    version,
+                    false,
+                    meta.putObject(bucket, key, object(version), PutCondition.NONE)
+                            .name());
         } catch (BucketBusyException e) {
             return new Write(key, version, upload, "BUSY");
         }
@@ -204,7 +234,8 @@ class BucketDeletionRaceTest {
         boolean bucketExists = exists(keys.bucket(bucket));
         List<KeyValue> objects = range(keys.objectPrefix(bucket));
         List<KeyValue> uploads = range(keys.uploadPrefix(bucket));
-        long acknowledged = writes.stream().filter(w -> w.outcome().equals("COMMITTED")).count();
+        long acknowledged =
+                writes.stream().filter(w -> w.outcome().equals("COMMITTED")).count();
         String what = bucket + ": delete " + d + ", writes " + writes + ", " + objects.size() + " object and "
                 + uploads.size() + " upload keys";
         assertTrue(bucketExists || objects.isEmpty() && uploads.isEmpty(), "keys left under a deleted bucket: " + what);
@@ -216,26 +247,51 @@ class BucketDeletionRaceTest {
             assertTrue(w.outcome().equals("COMMITTED") || w.outcome().equals("NO_SUCH_BUCKET"), what);
             if (!w.outcome().equals("COMMITTED")) continue;
             if (w.upload()) {
-                assertEquals(w.key(), meta.getUpload(bucket, w.versionId()).orElseThrow(() -> new AssertionError(what)).getKey());
+                assertEquals(
+                        w.key(),
+                        meta.getUpload(bucket, w.versionId())
+                                .orElseThrow(() -> new AssertionError(what))
+                                .getKey());
             } else {
-                assertEquals(w.versionId(), meta.getObject(bucket, w.key()).orElseThrow(() -> new AssertionError(what)).getVersionId());
+                assertEquals(
+                        w.versionId(),
+                        meta.getObject(bucket, w.key())
+                                .orElseThrow(() -> new AssertionError(what))
+                                .getVersionId());
             }
         }
-        assertEquals(acknowledged, objects.size() + uploads.size(), "exactly the acknowledged writes are stored: " + what);
+        assertEquals(
+                acknowledged, objects.size() + uploads.size(), "exactly the acknowledged writes are stored: " + what);
     }
 
     private static ObjectRecord object(String versionId) {
-        Segment seg = Segment.newBuilder().setShardSet(versionId).setSize(1)
-                .setLayout(ErasureLayout.newBuilder().setK(1).setM(1).setBlockSize(16)).addNodeIds("n0").addNodeIds("n1").build();
-        return ObjectRecord.newBuilder().setVersionId(versionId).addSegments(seg).build();
+        Segment seg = Segment.newBuilder()
+                .setShardSet(versionId)
+                .setSize(1)
+                .setLayout(ErasureLayout.newBuilder().setK(1).setM(1).setBlockSize(16))
+                .addNodeIds("n0")
+                .addNodeIds("n1")
+                .build();
+        return ObjectRecord.newBuilder()
+                .setVersionId(versionId)
+                .addSegments(seg)
+                .build();
     }
 
     private static boolean exists(String key) throws Exception {
-        return !meta.client().getKVClient().get(Etcd.bs(key)).get(10, TimeUnit.SECONDS).getKvs().isEmpty();
+        return !meta.client()
+                .getKVClient()
+                .get(Etcd.bs(key))
+                .get(10, TimeUnit.SECONDS)
+                .getKvs()
+                .isEmpty();
     }
 
     private static List<KeyValue> range(String prefix) throws Exception {
-        return meta.client().getKVClient().get(Etcd.bs(prefix), GetOption.builder().isPrefix(true).build())
-                .get(10, TimeUnit.SECONDS).getKvs();
+        return meta.client()
+                .getKVClient()
+                .get(Etcd.bs(prefix), GetOption.builder().isPrefix(true).build())
+                .get(10, TimeUnit.SECONDS)
+                .getKvs();
     }
 }

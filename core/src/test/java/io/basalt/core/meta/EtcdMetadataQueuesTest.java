@@ -8,15 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.basalt.proto.meta.GarbageRecord;
 import io.basalt.proto.meta.HealRecord;
 import io.basalt.testkit.EtcdProcess;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The queues and admin keys on a real etcd: what a consumer read is removed only while unchanged,
@@ -71,7 +70,8 @@ class EtcdMetadataQueuesTest {
     @Test
     void garbageIsReadPageByPage() {
         GarbageQueue garbage = metadata.garbage();
-        for (int i = 0; i < 7; i++) garbage.add(GarbageRecord.newBuilder().setReason("r" + i).build());
+        for (int i = 0; i < 7; i++)
+            garbage.add(GarbageRecord.newBuilder().setReason("r" + i).build());
         assertEquals(7, garbage.size());
         int seen = 0;
         String after = null;
@@ -94,8 +94,12 @@ class EtcdMetadataQueuesTest {
         Versioned<String> read = admin.pending(ClusterAdmin.Request.REBALANCE).orElseThrow();
         admin.request(ClusterAdmin.Request.REBALANCE, "2.0");
         admin.complete(ClusterAdmin.Request.REBALANCE, read);
-        assertEquals("2.0", admin.pending(ClusterAdmin.Request.REBALANCE).orElseThrow().value());
-        admin.complete(ClusterAdmin.Request.REBALANCE, admin.pending(ClusterAdmin.Request.REBALANCE).orElseThrow());
+        assertEquals(
+                "2.0",
+                admin.pending(ClusterAdmin.Request.REBALANCE).orElseThrow().value());
+        admin.complete(
+                ClusterAdmin.Request.REBALANCE,
+                admin.pending(ClusterAdmin.Request.REBALANCE).orElseThrow());
         assertFalse(admin.isPending(ClusterAdmin.Request.REBALANCE));
     }
 

@@ -1,5 +1,8 @@
 package io.basalt.core.meta;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.basalt.core.meta.MetadataStore.PutCondition;
 import io.basalt.core.meta.MetadataStore.UploadState;
 import io.basalt.proto.meta.BucketRecord;
@@ -13,14 +16,6 @@ import io.basalt.testkit.EtcdProcess;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -28,9 +23,13 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
  * The GC decision rests on one invariant of the metadata transactions: a shard set is in a
@@ -53,16 +52,27 @@ class GarbageAccountingProperties {
         if (etcd != null) etcd.close();
     }
 
-    enum Kind { PUT, DELETE, CREATE_UPLOAD, PUT_PART, COMPLETE, ABORT }
-
-    record Step(Kind kind, int key, int part, int pick) {
+    enum Kind {
+        PUT,
+        DELETE,
+        CREATE_UPLOAD,
+        PUT_PART,
+        COMPLETE,
+        ABORT
     }
+
+    record Step(Kind kind, int key, int part, int pick) {}
 
     @Provide
     Arbitrary<List<Step>> steps() {
-        Arbitrary<Step> step = Arbitraries.of(Kind.class).flatMap(k -> Arbitraries.integers().between(0, 3)
-                .flatMap(key -> Arbitraries.integers().between(1, 3)
-                        .flatMap(part -> Arbitraries.integers().between(0, 7).map(pick -> new Step(k, key, part, pick)))));
+        Arbitrary<Step> step = Arbitraries.of(Kind.class)
+                .flatMap(k -> Arbitraries.integers()
+                        .between(0, 3)
+                        .flatMap(key -> Arbitraries.integers()
+                                .between(1, 3)
+                                .flatMap(part -> Arbitraries.integers()
+                                        .between(0, 7)
+                                        .map(pick -> new Step(k, key, part, pick)))));
         return step.list().ofMinSize(1).ofMaxSize(25);
     }
 
@@ -79,20 +89,36 @@ class GarbageAccountingProperties {
                 switch (s.kind()) {
                     case PUT -> {
                         Segment seg = segment("s" + next[0]++, written);
-                        meta.putObject("b", key, ObjectRecord.newBuilder().setVersionId(seg.getShardSet()).addSegments(seg).build(),
+                        meta.putObject(
+                                "b",
+                                key,
+                                ObjectRecord.newBuilder()
+                                        .setVersionId(seg.getShardSet())
+                                        .addSegments(seg)
+                                        .build(),
                                 PutCondition.NONE);
                     }
                     case DELETE -> meta.deleteObject("b", key);
                     case CREATE_UPLOAD -> {
                         String id = "u" + next[0]++;
-                        meta.createUpload(UploadRecord.newBuilder().setUploadId(id).setBucket("b").setKey(key).build());
+                        meta.createUpload(UploadRecord.newBuilder()
+                                .setUploadId(id)
+                                .setBucket("b")
+                                .setKey(key)
+                                .build());
                         uploads.add(id);
                     }
                     case PUT_PART -> {
                         if (uploads.isEmpty()) continue;
                         String id = uploads.get(s.pick() % uploads.size());
                         Segment seg = segment("p" + next[0]++, written);
-                        if (!meta.putPart("b", id, PartRecord.newBuilder().setPartNumber(s.part()).setSegment(seg).build())) {
+                        if (!meta.putPart(
+                                "b",
+                                id,
+                                PartRecord.newBuilder()
+                                        .setPartNumber(s.part())
+                                        .setSegment(seg)
+                                        .build())) {
                             written.remove(seg.getShardSet()); // refused: the gateway discards it itself
                         }
                     }
@@ -102,7 +128,8 @@ class GarbageAccountingProperties {
                         UploadState state = meta.getUploadState("b", id).orElse(null);
                         if (state == null) continue;
                         List<PartRecord> used = new ArrayList<>(), unused = new ArrayList<>();
-                        for (PartRecord p : state.parts()) ((p.getPartNumber() + s.pick()) % 2 == 0 ? unused : used).add(p);
+                        for (PartRecord p : state.parts())
+                            ((p.getPartNumber() + s.pick()) % 2 == 0 ? unused : used).add(p);
                         ObjectRecord.Builder rec = ObjectRecord.newBuilder().setVersionId("v" + next[0]++);
                         used.forEach(p -> rec.addSegments(p.getSegment()));
                         meta.completeUpload(state, rec.build(), unused);
@@ -118,17 +145,27 @@ class GarbageAccountingProperties {
                 o.record().getSegmentsList().forEach(seg -> referenced.add(seg.getShardSet()));
             }
             for (UploadRecord u : meta.listUploads("b")) {
-                meta.getUploadState("b", u.getUploadId()).orElseThrow().parts()
+                meta.getUploadState("b", u.getUploadId())
+                        .orElseThrow()
+                        .parts()
                         .forEach(p -> referenced.add(p.getSegment().getShardSet()));
             }
             List<String> garbage = new ArrayList<>();
-            for (KeyValue kv : meta.client().getKVClient().get(ByteSequence.from(keys.garbagePrefix(), StandardCharsets.UTF_8),
-                    GetOption.builder().isPrefix(true).build()).get(10, TimeUnit.SECONDS).getKvs()) {
-                GarbageRecord.parseFrom(kv.getValue().getBytes()).getSegmentsList().forEach(seg -> garbage.add(seg.getShardSet()));
+            for (KeyValue kv : meta.client()
+                    .getKVClient()
+                    .get(
+                            ByteSequence.from(keys.garbagePrefix(), StandardCharsets.UTF_8),
+                            GetOption.builder().isPrefix(true).build())
+                    .get(10, TimeUnit.SECONDS)
+                    .getKvs()) {
+                GarbageRecord.parseFrom(kv.getValue().getBytes())
+                        .getSegmentsList()
+                        .forEach(seg -> garbage.add(seg.getShardSet()));
             }
             Set<String> garbageSet = new HashSet<>(garbage);
             assertEquals(garbage.size(), garbageSet.size(), "a shard set queued twice: " + garbage);
-            for (String g : garbageSet) assertTrue(!referenced.contains(g), "referenced shard set queued as garbage: " + g);
+            for (String g : garbageSet)
+                assertTrue(!referenced.contains(g), "referenced shard set queued as garbage: " + g);
             Set<String> accounted = new HashSet<>(referenced);
             accounted.addAll(garbageSet);
             assertEquals(written, accounted, "every written shard set is referenced or garbage");
@@ -137,7 +174,12 @@ class GarbageAccountingProperties {
 
     private static Segment segment(String id, Set<String> written) {
         written.add(id);
-        return Segment.newBuilder().setShardSet(id).setSize(1)
-                .setLayout(ErasureLayout.newBuilder().setK(1).setM(1).setBlockSize(16)).addNodeIds("n0").addNodeIds("n1").build();
+        return Segment.newBuilder()
+                .setShardSet(id)
+                .setSize(1)
+                .setLayout(ErasureLayout.newBuilder().setK(1).setM(1).setBlockSize(16))
+                .addNodeIds("n0")
+                .addNodeIds("n1")
+                .build();
     }
 }

@@ -14,8 +14,13 @@ class KeysTest {
         Locale saved = Locale.getDefault();
         try {
             Keys keys = new Keys("/basalt/");
-            for (Locale l : new Locale[] {Locale.ROOT, Locale.forLanguageTag("ar-SA"), Locale.forLanguageTag("hi-IN-u-nu-deva"),
-                    Locale.forLanguageTag("tr-TR"), Locale.forLanguageTag("fa-IR")}) {
+            for (Locale l : new Locale[] {
+                Locale.ROOT,
+                Locale.forLanguageTag("ar-SA"),
+                Locale.forLanguageTag("hi-IN-u-nu-deva"),
+                Locale.forLanguageTag("tr-TR"),
+                Locale.forLanguageTag("fa-IR")
+            }) {
                 Locale.setDefault(l);
                 assertEquals("/basalt/parts/u1/00042", keys.part("u1", 42), l.toString());
                 // bytewise order of part keys is part-number order

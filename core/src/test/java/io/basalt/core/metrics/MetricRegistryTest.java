@@ -21,7 +21,8 @@ class MetricRegistryTest {
     @Test
     void countersRenderAndParseBackWithEscapedLabelValues() {
         MetricRegistry r = new MetricRegistry();
-        Counter c = r.counter("basalt_test_requests_total", "Requests.\nSecond line with a \\ backslash.", "op", "status");
+        Counter c =
+                r.counter("basalt_test_requests_total", "Requests.\nSecond line with a \\ backslash.", "op", "status");
         String tricky = "quote\" backslash\\ newline\n end";
         c.labels("GetObject", "2xx").add(3);
         c.labels("GetObject", "2xx").inc();
@@ -42,7 +43,8 @@ class MetricRegistryTest {
     void histogramBucketsAreCumulativeWithSumAndCount() {
         MetricRegistry r = new MetricRegistry();
         Histogram h = r.histogram("basalt_test_seconds", "Latency.", new double[] {0.01, 0.1, 1}, "op");
-        for (double v : new double[] {0.005, 0.01, 0.05, 0.5, 0.7, 3}) h.labels("put").observe(v);
+        for (double v : new double[] {0.005, 0.01, 0.05, 0.5, 0.7, 3})
+            h.labels("put").observe(v);
         PrometheusText text = PrometheusText.parse(r.render());
         assertEquals("histogram", text.type.get("basalt_test_seconds"));
         assertEquals(2, text.value("basalt_test_seconds_bucket", "op", "put", "le", "0.01"), "le is inclusive");
@@ -51,8 +53,7 @@ class MetricRegistryTest {
         assertEquals(6, text.value("basalt_test_seconds_bucket", "op", "put", "le", "+Inf"));
         assertEquals(6, text.value("basalt_test_seconds_count", "op", "put"));
         assertEquals(4.265, text.value("basalt_test_seconds_sum", "op", "put"), 1e-9);
-        assertThrows(IllegalArgumentException.class,
-                () -> r.histogram("basalt_test_bad", "x", new double[] {1, 1}));
+        assertThrows(IllegalArgumentException.class, () -> r.histogram("basalt_test_bad", "x", new double[] {1, 1}));
     }
 
     @Test
@@ -72,9 +73,13 @@ class MetricRegistryTest {
         assertEquals(7, text.value("basalt_test_done_total"));
         assertEquals(1.5, text.value("basalt_test_dir_free_bytes", "dir", "/data/a"));
         assertEquals(2e12, text.value("basalt_test_dir_free_bytes", "dir", "/data/b"));
-        assertTrue(rendered.contains("basalt_test_dir_free_bytes{dir=\"/data/b\"} 2000000000000\n"), "integral values print as integers");
+        assertTrue(
+                rendered.contains("basalt_test_dir_free_bytes{dir=\"/data/b\"} 2000000000000\n"),
+                "integral values print as integers");
         assertTrue(rendered.indexOf("/data/a") < rendered.indexOf("/data/b"), "series in label order");
-        assertTrue(rendered.indexOf("basalt_test_dir_free_bytes") < rendered.indexOf("basalt_test_value"), "families in name order");
+        assertTrue(
+                rendered.indexOf("basalt_test_dir_free_bytes") < rendered.indexOf("basalt_test_value"),
+                "families in name order");
     }
 
     @Test
@@ -96,20 +101,33 @@ class MetricRegistryTest {
         try (MetricsServer server = MetricsServer.start("127.0.0.1:0", r, healthy::get)) {
             HttpClient http = HttpClient.newHttpClient();
             String base = "http://127.0.0.1:" + server.port();
-            HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+            HttpResponse<String> metrics = http.send(
+                    HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, metrics.statusCode());
-            assertEquals("text/plain; version=0.0.4; charset=utf-8", metrics.headers().firstValue("Content-Type").orElseThrow());
+            assertEquals(
+                    "text/plain; version=0.0.4; charset=utf-8",
+                    metrics.headers().firstValue("Content-Type").orElseThrow());
             assertEquals(42, PrometheusText.parse(metrics.body()).value("basalt_test_total"));
-            assertEquals(200, http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(),
-                    HttpResponse.BodyHandlers.ofString()).statusCode());
+            assertEquals(
+                    200,
+                    http.send(
+                                    HttpRequest.newBuilder(URI.create(base + "/health"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .statusCode());
             healthy.set(false);
-            HttpResponse<String> sick = http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> sick = http.send(
+                    HttpRequest.newBuilder(URI.create(base + "/health")).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(503, sick.statusCode());
             assertEquals("unhealthy\n", sick.body());
-            assertEquals(404, http.send(HttpRequest.newBuilder(URI.create(base + "/nope")).build(),
-                    HttpResponse.BodyHandlers.ofString()).statusCode());
+            assertEquals(
+                    404,
+                    http.send(
+                                    HttpRequest.newBuilder(URI.create(base + "/nope"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .statusCode());
         }
     }
 }

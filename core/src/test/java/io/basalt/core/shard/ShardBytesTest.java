@@ -1,6 +1,7 @@
 package io.basalt.core.shard;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -8,9 +9,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
 
 /** Views of a run of shard bytes that arrived in several messages, cut at every possible place. */
 class ShardBytesTest {
@@ -20,14 +19,20 @@ class ShardBytesTest {
         byte[] all = new byte[40];
         for (int i = 0; i < all.length; i++) all[i] = (byte) (i * 7 + 3);
         // parts of uneven sizes, views into larger arrays, as messages taken part-way arrive
-        ShardBytes bytes = new ShardBytes(new ByteBuffer[] {
-                ByteBuffer.wrap(all, 0, 1).slice(), ByteBuffer.wrap(all, 1, 12).slice(),
-                ByteBuffer.wrap(all, 13, 2).slice(), ByteBuffer.wrap(all, 15, 25).slice()}, all.length);
+        ShardBytes bytes = new ShardBytes(
+                new ByteBuffer[] {
+                    ByteBuffer.wrap(all, 0, 1).slice(),
+                            ByteBuffer.wrap(all, 1, 12).slice(),
+                    ByteBuffer.wrap(all, 13, 2).slice(),
+                            ByteBuffer.wrap(all, 15, 25).slice()
+                },
+                all.length);
         for (int from = 0; from <= all.length; from++) {
             for (int len = 0; from + len <= all.length; len++) {
                 List<ByteBuffer> views = new ArrayList<>();
                 bytes.slice(from, len, views);
-                assertArrayEquals(Arrays.copyOfRange(all, from, from + len), ShardMessageTest.concat(views), from + "+" + len);
+                assertArrayEquals(
+                        Arrays.copyOfRange(all, from, from + len), ShardMessageTest.concat(views), from + "+" + len);
             }
         }
         byte[] copy = new byte[all.length + 5];
@@ -55,7 +60,10 @@ class ShardBytesTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         // a heap view, a read-only heap view (no accessible array), a direct one bigger than the copy buffer
         BufferSink.of(out).write(new ByteBuffer[] {
-                ByteBuffer.wrap(data, 0, 20_000).slice(), ByteBuffer.wrap(data, 20_000, 30_000).asReadOnlyBuffer().slice(), direct});
+            ByteBuffer.wrap(data, 0, 20_000).slice(),
+            ByteBuffer.wrap(data, 20_000, 30_000).asReadOnlyBuffer().slice(),
+            direct
+        });
         assertArrayEquals(data, out.toByteArray());
     }
 }

@@ -1,10 +1,12 @@
 package io.basalt.core.shard;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import io.basalt.proto.shard.ReadShardResponse;
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,10 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
 
 /** The hand-written ReadShardResponse parser reads what the generated serializer writes, byte for byte. */
 class ShardMessageTest {
@@ -33,7 +32,11 @@ class ShardMessageTest {
             for (int size : sizes) {
                 byte[] data = new byte[size];
                 random.nextBytes(data);
-                byte[] wire = ReadShardResponse.newBuilder().setOffset(offset).setData(ByteString.copyFrom(data)).build().toByteArray();
+                byte[] wire = ReadShardResponse.newBuilder()
+                        .setOffset(offset)
+                        .setData(ByteString.copyFrom(data))
+                        .build()
+                        .toByteArray();
                 ShardMessage m = marshaller.parse(new ByteArrayInputStream(wire));
                 assertEquals(offset, m.offset(), "offset of " + offset + "/" + size);
                 assertEquals(size, m.length());
@@ -47,13 +50,13 @@ class ShardMessageTest {
         byte[] data = {1, 2, 3, 4, 5};
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
         CodedOutputStream out = CodedOutputStream.newInstance(wire);
-        out.writeUInt64(9, 42);           // varint
-        out.writeFixed64(10, 7);          // 64-bit
+        out.writeUInt64(9, 42); // varint
+        out.writeFixed64(10, 7); // 64-bit
         out.writeBytes(11, ByteString.copyFromUtf8("later field"));
         out.writeUInt64(ReadShardResponse.OFFSET_FIELD_NUMBER, 1000);
-        out.writeFixed32(12, 9);          // 32-bit
+        out.writeFixed32(12, 9); // 32-bit
         out.writeBytes(ReadShardResponse.DATA_FIELD_NUMBER, ByteString.copyFrom(data));
-        out.writeUInt32(2000, 1);         // a multi-byte tag
+        out.writeUInt32(2000, 1); // a multi-byte tag
         out.flush();
         ShardMessage m = marshaller.parse(new ByteArrayInputStream(wire.toByteArray()));
         assertEquals(1000, m.offset());
@@ -62,10 +65,17 @@ class ShardMessageTest {
 
     @Test
     void aTruncatedMessageIsAnErrorNotShortData() {
-        byte[] wire = ReadShardResponse.newBuilder().setOffset(5).setData(ByteString.copyFrom(new byte[1000])).build().toByteArray();
+        byte[] wire = ReadShardResponse.newBuilder()
+                .setOffset(5)
+                .setData(ByteString.copyFrom(new byte[1000]))
+                .build()
+                .toByteArray();
         for (int cut : new int[] {1, 3, wire.length - 1}) {
             byte[] shorter = Arrays.copyOf(wire, cut);
-            assertThrows(UncheckedIOException.class, () -> marshaller.parse(new ByteArrayInputStream(shorter)), "cut at " + cut);
+            assertThrows(
+                    UncheckedIOException.class,
+                    () -> marshaller.parse(new ByteArrayInputStream(shorter)),
+                    "cut at " + cut);
         }
     }
 

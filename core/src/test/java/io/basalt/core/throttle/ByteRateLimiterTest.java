@@ -1,10 +1,9 @@
 package io.basalt.core.throttle;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.concurrent.atomic.AtomicLong;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
 
 /** The pacing arithmetic on a fake clock: no sleeping, no timing assertions. */
 class ByteRateLimiterTest {

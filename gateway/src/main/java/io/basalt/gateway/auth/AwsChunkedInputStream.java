@@ -2,7 +2,6 @@ package io.basalt.gateway.auth;
 
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,7 +23,7 @@ public final class AwsChunkedInputStream extends InputStream {
     private static final int MAX_LINE = 4096;
 
     private final InputStream in;
-    private final SigV4.Verified auth;   // null: unsigned chunks
+    private final SigV4.Verified auth; // null: unsigned chunks
     private final boolean trailer;
     private final MessageDigest chunkDigest = Hashing.sha256();
     private final Map<String, String> trailers = new LinkedHashMap<>();
@@ -87,7 +86,8 @@ public final class AwsChunkedInputStream extends InputStream {
             String ext = header.substring(semi + 1).trim();
             if (ext.startsWith("chunk-signature=")) chunkSignature = ext.substring("chunk-signature=".length());
         }
-        if (auth != null && chunkSignature == null) throw new S3Exception(S3Error.SIGNATURE_DOES_NOT_MATCH, "chunk without signature");
+        if (auth != null && chunkSignature == null)
+            throw new S3Exception(S3Error.SIGNATURE_DOES_NOT_MATCH, "chunk without signature");
         if (size == 0) {
             verifyChunk(); // the final, empty chunk is signed too
             if (trailer) readTrailers();
@@ -101,8 +101,8 @@ public final class AwsChunkedInputStream extends InputStream {
 
     private void verifyChunk() {
         if (auth == null) return;
-        String toSign = "AWS4-HMAC-SHA256-PAYLOAD\n" + auth.amzDate() + "\n" + auth.scope() + "\n" + previousSignature + "\n"
-                + Hashing.EMPTY_SHA256 + "\n" + Hashing.hex(chunkDigest.digest());
+        String toSign = "AWS4-HMAC-SHA256-PAYLOAD\n" + auth.amzDate() + "\n" + auth.scope() + "\n" + previousSignature
+                + "\n" + Hashing.EMPTY_SHA256 + "\n" + Hashing.hex(chunkDigest.digest());
         String expected = Hashing.hex(Hashing.hmac(auth.signingKey(), toSign));
         if (!Hashing.sameSignature(expected, chunkSignature)) {
             throw new S3Exception(S3Error.SIGNATURE_DOES_NOT_MATCH, "chunk signature mismatch");
@@ -129,9 +129,10 @@ public final class AwsChunkedInputStream extends InputStream {
             }
         }
         if (auth != null) {
-            if (trailerSignature == null) throw new S3Exception(S3Error.SIGNATURE_DOES_NOT_MATCH, "missing trailer signature");
-            String toSign = "AWS4-HMAC-SHA256-TRAILER\n" + auth.amzDate() + "\n" + auth.scope() + "\n" + previousSignature + "\n"
-                    + Hashing.sha256Hex(signedPart.toString());
+            if (trailerSignature == null)
+                throw new S3Exception(S3Error.SIGNATURE_DOES_NOT_MATCH, "missing trailer signature");
+            String toSign = "AWS4-HMAC-SHA256-TRAILER\n" + auth.amzDate() + "\n" + auth.scope() + "\n"
+                    + previousSignature + "\n" + Hashing.sha256Hex(signedPart.toString());
             String expected = Hashing.hex(Hashing.hmac(auth.signingKey(), toSign));
             if (!Hashing.sameSignature(expected, trailerSignature)) {
                 throw new S3Exception(S3Error.SIGNATURE_DOES_NOT_MATCH, "trailer signature mismatch");

@@ -2,14 +2,12 @@ package io.basalt.gateway.auth;
 
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
-
 import java.io.InputStream;
 
 /** Wraps a request body according to how its payload was signed (x-amz-content-sha256). */
 public final class BodyVerifier {
 
-    private BodyVerifier() {
-    }
+    private BodyVerifier() {}
 
     public static InputStream wrap(InputStream raw, SigV4.Verified auth) {
         String mode = auth.payloadHash();

@@ -1,20 +1,19 @@
 package io.basalt.gateway.auth;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /** The digests and MACs SigV4 is made of. */
 public final class Hashing {
 
     public static final String EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-    private Hashing() {
-    }
+    private Hashing() {}
 
     public static MessageDigest sha256() {
         try {
@@ -44,6 +43,7 @@ public final class Hashing {
 
     /** Constant time, so a forger learns nothing from how long a mismatch takes. */
     public static boolean sameSignature(String expected, String given) {
-        return MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII), given.getBytes(StandardCharsets.US_ASCII));
+        return MessageDigest.isEqual(
+                expected.getBytes(StandardCharsets.US_ASCII), given.getBytes(StandardCharsets.US_ASCII));
     }
 }

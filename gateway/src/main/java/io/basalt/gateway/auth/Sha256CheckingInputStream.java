@@ -2,7 +2,6 @@ package io.basalt.gateway.auth;
 
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
-
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,7 +35,8 @@ final class Sha256CheckingInputStream extends FilterInputStream {
         if (n > 0) digest.update(b, off, n);
         if (n < 0 && !checked) {
             checked = true;
-            if (!Hashing.sameSignature(expectedHex, Hashing.hex(digest.digest()))) throw new S3Exception(S3Error.SHA256_MISMATCH);
+            if (!Hashing.sameSignature(expectedHex, Hashing.hex(digest.digest())))
+                throw new S3Exception(S3Error.SHA256_MISMATCH);
         }
         return n;
     }

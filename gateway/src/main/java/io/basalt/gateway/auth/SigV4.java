@@ -5,7 +5,6 @@ import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
 import io.basalt.gateway.s3.S3Request;
 import io.basalt.gateway.s3.UriEncoding;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,14 +26,14 @@ import java.util.TreeMap;
 public final class SigV4 {
 
     public static final String ALGORITHM = "AWS4-HMAC-SHA256";
-    static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+    static final DateTimeFormatter AMZ_DATE =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
     private static final Duration MAX_SKEW = Duration.ofMinutes(15);
     private static final Duration MAX_PRESIGN = Duration.ofDays(7);
 
     /** What a verified request proved; streaming bodies continue the signature chain from here. */
-    public record Verified(String accessKey, byte[] signingKey, String amzDate, String scope, String signature,
-                           String payloadHash) {
-    }
+    public record Verified(
+            String accessKey, byte[] signingKey, String amzDate, String scope, String signature, String payloadHash) {}
 
     private final Credentials credentials;
     private final Clock clock;
@@ -58,9 +57,12 @@ public final class SigV4 {
         Map<String, String> fields = new TreeMap<>();
         for (String part : auth.substring(ALGORITHM.length()).split(",")) {
             int eq = part.indexOf('=');
-            if (eq > 0) fields.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
+            if (eq > 0)
+                fields.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
         }
-        String credential = fields.get("Credential"), signedHeaders = fields.get("SignedHeaders"), signature = fields.get("Signature");
+        String credential = fields.get("Credential"),
+                signedHeaders = fields.get("SignedHeaders"),
+                signature = fields.get("Signature");
         if (credential == null || signedHeaders == null || signature == null) {
             throw new S3Exception(S3Error.AUTHORIZATION_HEADER_MALFORMED);
         }
@@ -69,7 +71,8 @@ public final class SigV4 {
         if (amzDate == null) amzDate = AMZ_DATE.format(when);
         checkSkew(when);
         String payloadHash = req.header("X-Amz-Content-Sha256");
-        if (payloadHash == null) throw new S3Exception(S3Error.MISSING_SECURITY_HEADER, "Missing required header x-amz-content-sha256.");
+        if (payloadHash == null)
+            throw new S3Exception(S3Error.MISSING_SECURITY_HEADER, "Missing required header x-amz-content-sha256.");
         return check(req, credential, signedHeaders, signature, amzDate, payloadHash, null);
     }
 
@@ -77,8 +80,13 @@ public final class SigV4 {
         Map<String, String> q = req.query();
         if (!ALGORITHM.equals(q.get("X-Amz-Algorithm"))) throw new S3Exception(S3Error.AUTHORIZATION_HEADER_MALFORMED);
         String amzDate = q.get("X-Amz-Date"), expires = q.get("X-Amz-Expires");
-        if (amzDate == null || expires == null || q.get("X-Amz-Credential") == null || q.get("X-Amz-SignedHeaders") == null) {
-            throw new S3Exception(S3Error.AUTHORIZATION_HEADER_MALFORMED, "Query-string authentication requires X-Amz-Date, X-Amz-Expires, X-Amz-Credential and X-Amz-SignedHeaders.");
+        if (amzDate == null
+                || expires == null
+                || q.get("X-Amz-Credential") == null
+                || q.get("X-Amz-SignedHeaders") == null) {
+            throw new S3Exception(
+                    S3Error.AUTHORIZATION_HEADER_MALFORMED,
+                    "Query-string authentication requires X-Amz-Date, X-Amz-Expires, X-Amz-Credential and X-Amz-SignedHeaders.");
         }
         Instant when = parseAmzDate(amzDate);
         long seconds;
@@ -88,23 +96,37 @@ public final class SigV4 {
             throw new S3Exception(S3Error.AUTHORIZATION_HEADER_MALFORMED, "X-Amz-Expires must be a number of seconds.");
         }
         if (seconds < 0 || seconds > MAX_PRESIGN.toSeconds()) {
-            throw new S3Exception(S3Error.AUTHORIZATION_HEADER_MALFORMED, "X-Amz-Expires must be between 0 and 604800 seconds.");
+            throw new S3Exception(
+                    S3Error.AUTHORIZATION_HEADER_MALFORMED, "X-Amz-Expires must be between 0 and 604800 seconds.");
         }
         Instant now = clock.instant();
         if (when.minus(MAX_SKEW).isAfter(now)) throw new S3Exception(S3Error.REQUEST_TIME_TOO_SKEWED);
         if (now.isAfter(when.plusSeconds(seconds))) throw new S3Exception(S3Error.ACCESS_DENIED, "Request has expired");
-        return check(req, q.get("X-Amz-Credential"), q.get("X-Amz-SignedHeaders"), q.get("X-Amz-Signature"), amzDate,
-                "UNSIGNED-PAYLOAD", "X-Amz-Signature");
+        return check(
+                req,
+                q.get("X-Amz-Credential"),
+                q.get("X-Amz-SignedHeaders"),
+                q.get("X-Amz-Signature"),
+                amzDate,
+                "UNSIGNED-PAYLOAD",
+                "X-Amz-Signature");
     }
 
-    private Verified check(S3Request req, String credential, String signedHeaders, String signature, String amzDate,
-                           String payloadHash, String excludedParam) {
+    private Verified check(
+            S3Request req,
+            String credential,
+            String signedHeaders,
+            String signature,
+            String amzDate,
+            String payloadHash,
+            String excludedParam) {
         String[] scopeParts = credential.split("/");
         if (scopeParts.length != 5 || !"aws4_request".equals(scopeParts[4])) {
             throw new S3Exception(S3Error.AUTHORIZATION_HEADER_MALFORMED, "Malformed credential scope: " + credential);
         }
         String accessKey = scopeParts[0];
-        String secret = credentials.secretFor(accessKey).orElseThrow(() -> new S3Exception(S3Error.INVALID_ACCESS_KEY_ID));
+        String secret =
+                credentials.secretFor(accessKey).orElseThrow(() -> new S3Exception(S3Error.INVALID_ACCESS_KEY_ID));
         String scope = String.join("/", scopeParts[1], scopeParts[2], scopeParts[3], scopeParts[4]);
         String canonical = canonicalRequest(req, signedHeaders, payloadHash, excludedParam);
         String toSign = ALGORITHM + "\n" + amzDate + "\n" + scope + "\n" + Hashing.sha256Hex(canonical);
@@ -125,7 +147,8 @@ public final class SigV4 {
         StringBuilder sb = new StringBuilder(512);
         sb.append(req.method()).append('\n');
         // S3 does not normalise paths: re-encode the decoded path once, slashes kept.
-        sb.append(UriEncoding.encode(UriEncoding.decode(req.rawPath(), false), true)).append('\n');
+        sb.append(UriEncoding.encode(UriEncoding.decode(req.rawPath(), false), true))
+                .append('\n');
         List<String> params = new ArrayList<>();
         for (Map.Entry<String, String> e : req.query().entrySet()) {
             if (e.getKey().equals(excludedParam)) continue;
@@ -136,7 +159,10 @@ public final class SigV4 {
         for (String name : signedHeaders.split(";")) {
             String value = req.header(name);
             if (value == null && name.equals("host")) value = req.exchange().getHostAndPort();
-            sb.append(name.toLowerCase(Locale.ROOT)).append(':').append(value == null ? "" : trimAll(value)).append('\n');
+            sb.append(name.toLowerCase(Locale.ROOT))
+                    .append(':')
+                    .append(value == null ? "" : trimAll(value))
+                    .append('\n');
         }
         sb.append('\n').append(signedHeaders).append('\n').append(payloadHash);
         return sb.toString();
@@ -155,14 +181,19 @@ public final class SigV4 {
         try {
             return Instant.from(AMZ_DATE.parse(s));
         } catch (DateTimeParseException e) {
-            throw new S3Exception(S3Error.ACCESS_DENIED, "AWS authentication requires a valid Date or x-amz-date header");
+            throw new S3Exception(
+                    S3Error.ACCESS_DENIED, "AWS authentication requires a valid Date or x-amz-date header");
         }
     }
 
     private static Instant parseHttpDate(String s) {
-        if (s == null) throw new S3Exception(S3Error.ACCESS_DENIED, "AWS authentication requires a valid Date or x-amz-date header");
+        if (s == null)
+            throw new S3Exception(
+                    S3Error.ACCESS_DENIED, "AWS authentication requires a valid Date or x-amz-date header");
         Instant when = HttpDates.parse(s);
-        if (when == null) throw new S3Exception(S3Error.ACCESS_DENIED, "AWS authentication requires a valid Date or x-amz-date header");
+        if (when == null)
+            throw new S3Exception(
+                    S3Error.ACCESS_DENIED, "AWS authentication requires a valid Date or x-amz-date header");
         return when;
     }
 }

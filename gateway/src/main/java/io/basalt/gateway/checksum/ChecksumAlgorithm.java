@@ -10,7 +10,11 @@ import java.util.zip.Checksum;
 
 /** The checksums S3 accepts in x-amz-checksum-* headers and trailers; values are base64 of the big-endian digest. */
 public enum ChecksumAlgorithm {
-    CRC32, CRC32C, CRC64NVME, SHA1, SHA256;
+    CRC32,
+    CRC32C,
+    CRC64NVME,
+    SHA1,
+    SHA256;
 
     /** The header (and trailer) name, e.g. {@code x-amz-checksum-crc32c}. */
     public String header() {

@@ -2,7 +2,6 @@ package io.basalt.gateway.checksum;
 
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
-
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -51,10 +50,13 @@ public final class ChecksumVerifyingInputStream extends FilterInputStream {
             actual = Base64.getEncoder().encodeToString(digest.finish());
             String want = expected.get();
             if (want == null) {
-                throw new S3Exception(S3Error.INVALID_REQUEST, "The " + algorithm.header() + " trailer was declared but not sent.");
+                throw new S3Exception(
+                        S3Error.INVALID_REQUEST, "The " + algorithm.header() + " trailer was declared but not sent.");
             }
             if (!want.trim().equals(actual)) {
-                throw new S3Exception(S3Error.BAD_DIGEST, "The " + algorithm.name() + " you specified did not match the calculated checksum.");
+                throw new S3Exception(
+                        S3Error.BAD_DIGEST,
+                        "The " + algorithm.name() + " you specified did not match the calculated checksum.");
             }
         }
         return n;

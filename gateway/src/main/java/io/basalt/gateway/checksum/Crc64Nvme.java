@@ -38,11 +38,23 @@ public final class Crc64Nvme implements Checksum {
         long c = crc;
         int i = off, end = off + len;
         for (; i + 8 <= end; i += 8) {
-            long v = c ^ ((b[i] & 0xffL) | (b[i + 1] & 0xffL) << 8 | (b[i + 2] & 0xffL) << 16 | (b[i + 3] & 0xffL) << 24
-                    | (b[i + 4] & 0xffL) << 32 | (b[i + 5] & 0xffL) << 40 | (b[i + 6] & 0xffL) << 48 | (b[i + 7] & 0xffL) << 56);
-            c = TABLE[7][(int) (v & 0xff)] ^ TABLE[6][(int) ((v >>> 8) & 0xff)] ^ TABLE[5][(int) ((v >>> 16) & 0xff)]
-                    ^ TABLE[4][(int) ((v >>> 24) & 0xff)] ^ TABLE[3][(int) ((v >>> 32) & 0xff)]
-                    ^ TABLE[2][(int) ((v >>> 40) & 0xff)] ^ TABLE[1][(int) ((v >>> 48) & 0xff)] ^ TABLE[0][(int) (v >>> 56)];
+            long v = c
+                    ^ ((b[i] & 0xffL)
+                            | (b[i + 1] & 0xffL) << 8
+                            | (b[i + 2] & 0xffL) << 16
+                            | (b[i + 3] & 0xffL) << 24
+                            | (b[i + 4] & 0xffL) << 32
+                            | (b[i + 5] & 0xffL) << 40
+                            | (b[i + 6] & 0xffL) << 48
+                            | (b[i + 7] & 0xffL) << 56);
+            c = TABLE[7][(int) (v & 0xff)]
+                    ^ TABLE[6][(int) ((v >>> 8) & 0xff)]
+                    ^ TABLE[5][(int) ((v >>> 16) & 0xff)]
+                    ^ TABLE[4][(int) ((v >>> 24) & 0xff)]
+                    ^ TABLE[3][(int) ((v >>> 32) & 0xff)]
+                    ^ TABLE[2][(int) ((v >>> 40) & 0xff)]
+                    ^ TABLE[1][(int) ((v >>> 48) & 0xff)]
+                    ^ TABLE[0][(int) (v >>> 56)];
         }
         for (; i < end; i++) c = TABLE[0][(int) ((c ^ b[i]) & 0xff)] ^ (c >>> 8);
         crc = c;

@@ -4,7 +4,6 @@ import io.basalt.gateway.auth.AwsChunkedInputStream;
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
 import io.basalt.gateway.s3.S3Request;
-
 import java.io.InputStream;
 import java.util.Base64;
 
@@ -15,8 +14,7 @@ import java.util.Base64;
  */
 public final class RequestChecksum {
 
-    private RequestChecksum() {
-    }
+    private RequestChecksum() {}
 
     /** Wraps the body so its checksum is verified at the end; returns it unchanged when none was sent. */
     public static InputStream wrap(S3Request req) {
@@ -28,13 +26,15 @@ public final class RequestChecksum {
             if (!(body instanceof AwsChunkedInputStream chunked)) {
                 throw new S3Exception(S3Error.INVALID_REQUEST, "x-amz-trailer requires an aws-chunked body");
             }
-            return new ChecksumVerifyingInputStream(body, alg, () -> chunked.trailers().get(alg.header()));
+            return new ChecksumVerifyingInputStream(
+                    body, alg, () -> chunked.trailers().get(alg.header()));
         }
         ChecksumVerifyingInputStream found = null;
         for (ChecksumAlgorithm alg : ChecksumAlgorithm.values()) {
             String value = req.header(alg.header());
             if (value == null) continue;
-            if (found != null) throw new S3Exception(S3Error.INVALID_REQUEST, "Expecting a single x-amz-checksum- header.");
+            if (found != null)
+                throw new S3Exception(S3Error.INVALID_REQUEST, "Expecting a single x-amz-checksum- header.");
             validateFormat(alg, value);
             found = new ChecksumVerifyingInputStream(body, alg, () -> value);
         }

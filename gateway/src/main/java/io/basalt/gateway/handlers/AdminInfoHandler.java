@@ -6,7 +6,6 @@ import io.basalt.gateway.s3.S3Exception;
 import io.basalt.gateway.s3.S3Request;
 import io.basalt.proto.meta.NodeRecord;
 import io.undertow.util.Headers;
-
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -36,26 +35,34 @@ public final class AdminInfoHandler {
             throw new S3Exception(S3Error.NOT_IMPLEMENTED, "Only the admin info API is implemented.");
         }
         StringBuilder json = new StringBuilder(512)
-                .append("{\"mode\":\"online\",\"region\":\"us-east-1\",\"deploymentID\":").append(str(deploymentId()))
+                .append("{\"mode\":\"online\",\"region\":\"us-east-1\",\"deploymentID\":")
+                .append(str(deploymentId()))
                 .append(",\"servers\":[");
         int drives = 0;
         boolean firstServer = true;
         for (NodeRecord n : membership.live().values()) {
             if (!firstServer) json.append(',');
             firstServer = false;
-            json.append("{\"state\":\"online\",\"endpoint\":").append(str(n.getAddress()))
-                    .append(",\"uptime\":").append(Math.max(0, (System.currentTimeMillis() - n.getStartedUnixMs()) / 1000))
+            json.append("{\"state\":\"online\",\"endpoint\":")
+                    .append(str(n.getAddress()))
+                    .append(",\"uptime\":")
+                    .append(Math.max(0, (System.currentTimeMillis() - n.getStartedUnixMs()) / 1000))
                     .append(",\"drives\":[");
             for (int i = 0; i < n.getDataDirsCount(); i++) {
                 if (i > 0) json.append(',');
-                json.append("{\"endpoint\":").append(str(n.getAddress() + n.getDataDirs(i)))
-                        .append(",\"path\":").append(str(n.getDataDirs(i)))
-                        .append(",\"state\":\"ok\",\"uuid\":").append(str(n.getNodeId() + "/" + i)).append('}');
+                json.append("{\"endpoint\":")
+                        .append(str(n.getAddress() + n.getDataDirs(i)))
+                        .append(",\"path\":")
+                        .append(str(n.getDataDirs(i)))
+                        .append(",\"state\":\"ok\",\"uuid\":")
+                        .append(str(n.getNodeId() + "/" + i))
+                        .append('}');
                 drives++;
             }
             json.append("]}");
         }
-        json.append("],\"backend\":{\"backendType\":\"Erasure\",\"onlineDisks\":").append(drives)
+        json.append("],\"backend\":{\"backendType\":\"Erasure\",\"onlineDisks\":")
+                .append(drives)
                 .append(",\"offlineDisks\":0}}");
         byte[] body = json.toString().getBytes(StandardCharsets.UTF_8);
         req.exchange().setStatusCode(200);
@@ -67,7 +74,8 @@ public final class AdminInfoHandler {
     private String deploymentId() {
         String id = deploymentId;
         if (id == null) {
-            id = UUID.nameUUIDFromBytes(("basalt:" + clusterId.get()).getBytes(StandardCharsets.UTF_8)).toString();
+            id = UUID.nameUUIDFromBytes(("basalt:" + clusterId.get()).getBytes(StandardCharsets.UTF_8))
+                    .toString();
             deploymentId = id;
         }
         return id;

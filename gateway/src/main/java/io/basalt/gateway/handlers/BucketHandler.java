@@ -7,7 +7,6 @@ import io.basalt.gateway.s3.S3Exception;
 import io.basalt.gateway.s3.S3Request;
 import io.basalt.gateway.s3.Xml;
 import io.basalt.proto.meta.BucketRecord;
-
 import java.io.IOException;
 import java.util.regex.Pattern;
 
@@ -31,8 +30,12 @@ public final class BucketHandler {
         String token = req.queryParam("continuation-token");
         String after = token == null || token.isEmpty() ? null : ListObjectsHandler.decodeToken(token);
         int max = maxBuckets(req.queryParam("max-buckets"));
-        Xml doc = new Xml().root("ListAllMyBucketsResult")
-                .open("Owner").element("ID", ownerId).element("DisplayName", ownerId).close("Owner")
+        Xml doc = new Xml()
+                .root("ListAllMyBucketsResult")
+                .open("Owner")
+                .element("ID", ownerId)
+                .element("DisplayName", ownerId)
+                .close("Owner")
                 .open("Buckets");
         String last = null;
         int listed = 0;
@@ -44,8 +47,11 @@ public final class BucketHandler {
                 truncated = true;
                 break;
             }
-            doc.open("Bucket").element("Name", b.getName()).element("CreationDate", Xml.iso(b.getCreatedUnixMs()))
-                    .element("BucketRegion", "us-east-1").close("Bucket");
+            doc.open("Bucket")
+                    .element("Name", b.getName())
+                    .element("CreationDate", Xml.iso(b.getCreatedUnixMs()))
+                    .element("BucketRegion", "us-east-1")
+                    .close("Bucket");
             last = b.getName();
             listed++;
         }
@@ -72,14 +78,20 @@ public final class BucketHandler {
         if (!validName(name)) throw new S3Exception(S3Error.INVALID_BUCKET_NAME);
         req.body().readAllBytes(); // an optional CreateBucketConfiguration: any region is accepted
         // Re-creating a bucket you own succeeds, as in AWS us-east-1 (one account owns every bucket here).
-        ctx.meta().createBucket(BucketRecord.newBuilder().setName(name).setCreatedUnixMs(System.currentTimeMillis()).build());
+        ctx.meta()
+                .createBucket(BucketRecord.newBuilder()
+                        .setName(name)
+                        .setCreatedUnixMs(System.currentTimeMillis())
+                        .build());
         req.exchange().getResponseHeaders().put(io.undertow.util.Headers.LOCATION, "/" + name);
         Responses.empty(req.exchange(), 200);
     }
 
     public void head(S3Request req) {
         ctx.requireBucket(req.bucket());
-        req.exchange().getResponseHeaders().put(io.undertow.util.HttpString.tryFromString("x-amz-bucket-region"), "us-east-1");
+        req.exchange()
+                .getResponseHeaders()
+                .put(io.undertow.util.HttpString.tryFromString("x-amz-bucket-region"), "us-east-1");
         Responses.empty(req.exchange(), 200);
     }
 
@@ -99,7 +111,11 @@ public final class BucketHandler {
     }
 
     static boolean validName(String name) {
-        return name != null && NAME.matcher(name).matches() && !name.contains("..") && !name.contains(".-")
-                && !name.contains("-.") && !IP.matcher(name).matches();
+        return name != null
+                && NAME.matcher(name).matches()
+                && !name.contains("..")
+                && !name.contains(".-")
+                && !name.contains("-.")
+                && !IP.matcher(name).matches();
     }
 }

@@ -7,7 +7,6 @@ import io.basalt.gateway.s3.S3Exception;
 import io.basalt.gateway.s3.S3Request;
 import io.basalt.gateway.s3.Xml;
 import io.basalt.proto.meta.ObjectRecord;
-
 import java.io.IOException;
 
 /**
@@ -34,32 +33,44 @@ public final class CopyObjectHandler {
         ctx.requireBucket(req.bucket());
         CopySource src = CopySource.parse(req.header("x-amz-copy-source"));
         ctx.requireBucket(src.bucket());
-        ObjectRecord source = ctx.meta().getObject(src.bucket(), src.key())
-                .orElseThrow(() -> new S3Exception(S3Error.NO_SUCH_KEY));
+        ObjectRecord source =
+                ctx.meta().getObject(src.bucket(), src.key()).orElseThrow(() -> new S3Exception(S3Error.NO_SUCH_KEY));
         boolean replace = replaceMetadata(req.header("x-amz-metadata-directive"));
         if (src.bucket().equals(req.bucket()) && src.key().equals(req.key()) && !replace) {
-            throw new S3Exception(S3Error.INVALID_REQUEST, "This copy request is illegal because it is trying to copy an object "
-                    + "to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
+            throw new S3Exception(
+                    S3Error.INVALID_REQUEST,
+                    "This copy request is illegal because it is trying to copy an object "
+                            + "to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
         }
         ObjectCopier.checkConditions(req, source);
         if (source.getSize() > MAX_COPY_BYTES) {
-            throw new S3Exception(S3Error.INVALID_REQUEST,
-                    "The specified copy source is larger than the maximum allowable size for a copy source: " + MAX_COPY_BYTES);
+            throw new S3Exception(
+                    S3Error.INVALID_REQUEST,
+                    "The specified copy source is larger than the maximum allowable size for a copy source: "
+                            + MAX_COPY_BYTES);
         }
         ObjectWriter.Written copy = writer.copy(source, src, 0, source.getSize());
-        ObjectRecord committed = writer.commitObject(req, copy, rec -> {
-            if (replace) {
-                ObjectHeaders.capture(req, rec);
-            } else {
-                rec.setContentType(source.getContentType())
-                        .putAllUserMetadata(source.getUserMetadataMap())
-                        .putAllHeaders(source.getHeadersMap());
-            }
-        }, PutCondition.NONE);
-        Responses.xml(req.exchange(), 200, new Xml().root("CopyObjectResult")
-                .element("LastModified", Xml.iso(committed.getModifiedUnixMs()))
-                .element("ETag", Responses.quoted(committed.getEtag()))
-                .close("CopyObjectResult"));
+        ObjectRecord committed = writer.commitObject(
+                req,
+                copy,
+                rec -> {
+                    if (replace) {
+                        ObjectHeaders.capture(req, rec);
+                    } else {
+                        rec.setContentType(source.getContentType())
+                                .putAllUserMetadata(source.getUserMetadataMap())
+                                .putAllHeaders(source.getHeadersMap());
+                    }
+                },
+                PutCondition.NONE);
+        Responses.xml(
+                req.exchange(),
+                200,
+                new Xml()
+                        .root("CopyObjectResult")
+                        .element("LastModified", Xml.iso(committed.getModifiedUnixMs()))
+                        .element("ETag", Responses.quoted(committed.getEtag()))
+                        .close("CopyObjectResult"));
     }
 
     private static boolean replaceMetadata(String directive) {

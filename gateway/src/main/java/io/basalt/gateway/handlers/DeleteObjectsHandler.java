@@ -6,10 +6,6 @@ import io.basalt.gateway.s3.S3Exception;
 import io.basalt.gateway.s3.S3Request;
 import io.basalt.gateway.s3.Xml;
 import io.basalt.gateway.s3.XmlBody;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-import org.w3c.dom.Element;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +17,9 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.w3c.dom.Element;
 
 /**
  * DeleteObjects ({@code POST /bucket?delete}). Each key is deleted on its own, as S3 does:
@@ -41,8 +40,7 @@ public final class DeleteObjectsHandler {
         this.ctx = ctx;
     }
 
-    private record Entry(String key, String versionId) {
-    }
+    private record Entry(String key, String versionId) {}
 
     public void deleteObjects(S3Request req) throws IOException {
         ctx.requireBucket(req.bucket());
@@ -67,11 +65,18 @@ public final class DeleteObjectsHandler {
             Entry e = entries.get(i);
             S3Error error = errors[i];
             if (error != null) {
-                doc.open("Error").element("Key", e.key()).element("VersionId", e.versionId())
-                        .element("Code", error.code()).element("Message", error.message()).close("Error");
+                doc.open("Error")
+                        .element("Key", e.key())
+                        .element("VersionId", e.versionId())
+                        .element("Code", error.code())
+                        .element("Message", error.message())
+                        .close("Error");
             } else if (!quiet) {
                 // Deleting a key that does not exist is a success too, as in S3.
-                doc.open("Deleted").element("Key", e.key()).element("VersionId", e.versionId()).close("Deleted");
+                doc.open("Deleted")
+                        .element("Key", e.key())
+                        .element("VersionId", e.versionId())
+                        .close("Deleted");
             }
         }
         doc.close("DeleteResult");
@@ -122,7 +127,8 @@ public final class DeleteObjectsHandler {
         }
         if (expected.length != 16) throw new S3Exception(S3Error.INVALID_DIGEST);
         try {
-            if (!MessageDigest.isEqual(expected, MessageDigest.getInstance("MD5").digest(body))) {
+            if (!MessageDigest.isEqual(
+                    expected, MessageDigest.getInstance("MD5").digest(body))) {
                 throw new S3Exception(S3Error.BAD_DIGEST);
             }
         } catch (NoSuchAlgorithmException e) {

@@ -13,12 +13,11 @@ import io.undertow.io.BufferWritableOutputStream;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /** GetObject and HeadObject, with Range and conditional requests. */
 public final class GetObjectHandler {
@@ -26,7 +25,8 @@ public final class GetObjectHandler {
     private static final Logger log = LogManager.getLogger(GetObjectHandler.class);
 
     /** One per worker thread that served a GET: written out before the next use, never kept by Undertow. */
-    private static final ThreadLocal<ByteBuffer> STAGING = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(64 << 10));
+    private static final ThreadLocal<ByteBuffer> STAGING =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(64 << 10));
 
     private final S3Context ctx;
 
@@ -48,7 +48,8 @@ public final class GetObjectHandler {
      */
     private static ByteRange partRange(S3Request req, ObjectRecord obj) {
         if (req.header("Range") != null) {
-            throw new S3Exception(S3Error.INVALID_REQUEST, "Cannot specify both Range header and partNumber query parameter");
+            throw new S3Exception(
+                    S3Error.INVALID_REQUEST, "Cannot specify both Range header and partNumber query parameter");
         }
         int n;
         try {
@@ -56,14 +57,18 @@ public final class GetObjectHandler {
         } catch (NumberFormatException e) {
             n = -1;
         }
-        if (n < 1 || n > 10_000) throw new S3Exception(S3Error.INVALID_ARGUMENT, "Part number must be an integer between 1 and 10000, inclusive");
+        if (n < 1 || n > 10_000)
+            throw new S3Exception(
+                    S3Error.INVALID_ARGUMENT, "Part number must be an integer between 1 and 10000, inclusive");
         int parts = partsCount(obj);
         if (parts == 0) {
             if (n != 1) throw new S3Exception(S3Error.INVALID_PART_NUMBER);
             return null;
         }
         if (n > parts) throw new S3Exception(S3Error.INVALID_PART_NUMBER);
-        req.exchange().getResponseHeaders().put(HttpString.tryFromString("x-amz-mp-parts-count"), String.valueOf(parts));
+        req.exchange()
+                .getResponseHeaders()
+                .put(HttpString.tryFromString("x-amz-mp-parts-count"), String.valueOf(parts));
         long offset = 0;
         for (int i = 0; i < n - 1; i++) offset += obj.getSegments(i).getSize();
         long length = obj.getSegments(n - 1).getSize();
@@ -104,7 +109,8 @@ public final class GetObjectHandler {
         HttpServerExchange ex = req.exchange();
         if (Conditions.check(req, obj) == Conditions.Outcome.NOT_MODIFIED) {
             ex.getResponseHeaders().put(HttpString.tryFromString("ETag"), Responses.quoted(obj.getEtag()));
-            ex.getResponseHeaders().put(HttpString.tryFromString("Last-Modified"), HttpDates.format(obj.getModifiedUnixMs()));
+            ex.getResponseHeaders()
+                    .put(HttpString.tryFromString("Last-Modified"), HttpDates.format(obj.getModifiedUnixMs()));
             Responses.empty(ex, 304);
             return;
         }
@@ -122,23 +128,32 @@ public final class GetObjectHandler {
         ObjectHeaders.write(obj, ex.getResponseHeaders());
         // A stored checksum covers the whole object, so it is only sent with the whole object.
         if (range == null && "ENABLED".equalsIgnoreCase(req.header("x-amz-checksum-mode"))) {
-            obj.getChecksumsMap().forEach((name, value) -> ex.getResponseHeaders().put(HttpString.tryFromString(name), value));
+            obj.getChecksumsMap()
+                    .forEach((name, value) -> ex.getResponseHeaders().put(HttpString.tryFromString(name), value));
         }
         long offset = 0, length = obj.getSize();
         if (range != null) {
             offset = range.start();
             length = range.length();
             ex.setStatusCode(206);
-            ex.getResponseHeaders().put(Headers.CONTENT_RANGE, "bytes " + range.start() + "-" + range.end() + "/" + obj.getSize());
+            ex.getResponseHeaders()
+                    .put(Headers.CONTENT_RANGE, "bytes " + range.start() + "-" + range.end() + "/" + obj.getSize());
         } else {
             ex.setStatusCode(200);
         }
         ex.setResponseContentLength(length);
         if (!withBody || length == 0) return;
         OutputStream out = ex.getOutputStream();
-        BufferSink sink = out instanceof BufferWritableOutputStream buffers ? views -> write(buffers, views) : BufferSink.of(out);
+        BufferSink sink =
+                out instanceof BufferWritableOutputStream buffers ? views -> write(buffers, views) : BufferSink.of(out);
         try {
-            ctx.data().read(obj, offset, length, sink, (seg, shard) -> ctx.reportCorrupt(req.bucket(), req.key(), seg, shard));
+            ctx.data()
+                    .read(
+                            obj,
+                            offset,
+                            length,
+                            sink,
+                            (seg, shard) -> ctx.reportCorrupt(req.bucket(), req.key(), seg, shard));
             out.flush();
         } catch (IOException | RuntimeException e) {
             if (!ex.isResponseStarted()) {

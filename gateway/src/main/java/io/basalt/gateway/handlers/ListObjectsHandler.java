@@ -8,7 +8,6 @@ import io.basalt.gateway.s3.S3Exception;
 import io.basalt.gateway.s3.S3Request;
 import io.basalt.gateway.s3.UriEncoding;
 import io.basalt.gateway.s3.Xml;
-
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
@@ -33,7 +32,8 @@ public final class ListObjectsHandler {
         ObjectListing.Result r = run(req, after);
         boolean url = "url".equals(req.queryParam("encoding-type"));
         boolean owner = "true".equals(req.queryParam("fetch-owner"));
-        Xml doc = new Xml().root("ListBucketResult")
+        Xml doc = new Xml()
+                .root("ListBucketResult")
                 .element("Name", req.bucket())
                 .element("Prefix", enc(req.queryParam("prefix"), url))
                 .element("Delimiter", enc(req.queryParam("delimiter"), url))
@@ -55,7 +55,8 @@ public final class ListObjectsHandler {
         ObjectListing.Result r = run(req, marker);
         boolean url = "url".equals(req.queryParam("encoding-type"));
         String delimiter = req.queryParam("delimiter");
-        Xml doc = new Xml().root("ListBucketResult")
+        Xml doc = new Xml()
+                .root("ListBucketResult")
                 .element("Name", req.bucket())
                 .element("Prefix", enc(req.queryParam("prefix") == null ? "" : req.queryParam("prefix"), url))
                 .element("Marker", enc(marker == null ? "" : marker, url))
@@ -64,15 +65,18 @@ public final class ListObjectsHandler {
                 .element("EncodingType", url ? "url" : null)
                 .element("IsTruncated", r.truncated());
         // S3 sends NextMarker only with a delimiter; without one, clients resume from the last key.
-        if (r.truncated() && delimiter != null && !delimiter.isEmpty()) doc.element("NextMarker", enc(r.lastEmitted(), url));
+        if (r.truncated() && delimiter != null && !delimiter.isEmpty())
+            doc.element("NextMarker", enc(r.lastEmitted(), url));
         contents(doc, r, url, true);
         doc.close("ListBucketResult");
         Responses.xml(req.exchange(), 200, doc);
     }
 
     private ObjectListing.Result run(S3Request req, String after) {
-        ObjectListing.Request lr = new ObjectListing.Request(req.queryParam("prefix"), req.queryParam("delimiter"), after, maxKeys(req));
-        return ObjectListing.list((from, inclusive, to, limit) -> ctx.meta().scanObjects(req.bucket(), from, inclusive, to, limit), lr);
+        ObjectListing.Request lr =
+                new ObjectListing.Request(req.queryParam("prefix"), req.queryParam("delimiter"), after, maxKeys(req));
+        return ObjectListing.list(
+                (from, inclusive, to, limit) -> ctx.meta().scanObjects(req.bucket(), from, inclusive, to, limit), lr);
     }
 
     private void contents(Xml doc, ObjectListing.Result r, boolean url, boolean owner) {
@@ -83,7 +87,11 @@ public final class ListObjectsHandler {
                     .element("ETag", Responses.quoted(o.record().getEtag()))
                     .element("Size", o.record().getSize())
                     .element("StorageClass", "STANDARD");
-            if (owner) doc.open("Owner").element("ID", ownerId).element("DisplayName", ownerId).close("Owner");
+            if (owner)
+                doc.open("Owner")
+                        .element("ID", ownerId)
+                        .element("DisplayName", ownerId)
+                        .close("Owner");
             doc.close("Contents");
         }
         for (String p : r.commonPrefixes()) {

@@ -1,5 +1,7 @@
 package io.basalt.gateway.handlers;
 
+import static io.basalt.gateway.handlers.ListObjectsHandler.enc;
+
 import io.basalt.core.listing.ObjectListing;
 import io.basalt.core.meta.MetadataStore.ListedObject;
 import io.basalt.gateway.s3.Responses;
@@ -7,8 +9,6 @@ import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
 import io.basalt.gateway.s3.S3Request;
 import io.basalt.gateway.s3.Xml;
-
-import static io.basalt.gateway.handlers.ListObjectsHandler.enc;
 
 /**
  * ListObjectVersions. Buckets are unversioned, so each key has exactly one version, "null",
@@ -31,7 +31,8 @@ public final class ListVersionsHandler {
         String keyMarker = req.queryParam("key-marker");
         String versionMarker = req.queryParam("version-id-marker");
         if (versionMarker != null && !versionMarker.isEmpty() && (keyMarker == null || keyMarker.isEmpty())) {
-            throw new S3Exception(S3Error.INVALID_ARGUMENT, "A version-id marker cannot be specified without a key marker.");
+            throw new S3Exception(
+                    S3Error.INVALID_ARGUMENT, "A version-id marker cannot be specified without a key marker.");
         }
         // Whatever the version marker, the marker key's only version is at or before it: resume after the key.
         int maxKeys = ListObjectsHandler.maxKeys(req);
@@ -40,7 +41,8 @@ public final class ListVersionsHandler {
                 (from, inclusive, to, limit) -> ctx.meta().scanObjects(req.bucket(), from, inclusive, to, limit),
                 new ObjectListing.Request(req.queryParam("prefix"), delimiter, keyMarker, maxKeys));
         boolean url = "url".equals(req.queryParam("encoding-type"));
-        Xml doc = new Xml().root("ListVersionsResult")
+        Xml doc = new Xml()
+                .root("ListVersionsResult")
                 .element("Name", req.bucket())
                 .element("Prefix", enc(req.queryParam("prefix") == null ? "" : req.queryParam("prefix"), url))
                 .element("KeyMarker", enc(keyMarker == null ? "" : keyMarker, url))
@@ -63,7 +65,10 @@ public final class ListVersionsHandler {
                     .element("ETag", Responses.quoted(o.record().getEtag()))
                     .element("Size", o.record().getSize())
                     .element("StorageClass", "STANDARD")
-                    .open("Owner").element("ID", ownerId).element("DisplayName", ownerId).close("Owner")
+                    .open("Owner")
+                    .element("ID", ownerId)
+                    .element("DisplayName", ownerId)
+                    .close("Owner")
                     .close("Version");
         }
         for (String p : r.commonPrefixes()) {

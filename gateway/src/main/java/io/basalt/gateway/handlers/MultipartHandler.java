@@ -12,8 +12,6 @@ import io.basalt.gateway.s3.XmlBody;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.PartRecord;
 import io.basalt.proto.meta.UploadRecord;
-import org.w3c.dom.Element;
-
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -24,6 +22,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.w3c.dom.Element;
 
 /**
  * Multipart upload: each part is stored like an object (its own shard set); Complete
@@ -57,11 +56,15 @@ public final class MultipartHandler {
                 .putAllHeaders(headers.getHeadersMap())
                 .build();
         if (!ctx.meta().createUpload(upload)) throw new S3Exception(S3Error.NO_SUCH_BUCKET);
-        Responses.xml(req.exchange(), 200, new Xml().root("InitiateMultipartUploadResult")
-                .element("Bucket", req.bucket())
-                .element("Key", req.key())
-                .element("UploadId", upload.getUploadId())
-                .close("InitiateMultipartUploadResult"));
+        Responses.xml(
+                req.exchange(),
+                200,
+                new Xml()
+                        .root("InitiateMultipartUploadResult")
+                        .element("Bucket", req.bucket())
+                        .element("Key", req.key())
+                        .element("UploadId", upload.getUploadId())
+                        .close("InitiateMultipartUploadResult"));
     }
 
     public void uploadPart(S3Request req) throws IOException {
@@ -80,14 +83,18 @@ public final class MultipartHandler {
         UploadRecord upload = requireUpload(req);
         CopySource src = CopySource.parse(req.header("x-amz-copy-source"));
         ctx.requireBucket(src.bucket());
-        ObjectRecord source = ctx.meta().getObject(src.bucket(), src.key())
-                .orElseThrow(() -> new S3Exception(S3Error.NO_SUCH_KEY));
+        ObjectRecord source =
+                ctx.meta().getObject(src.bucket(), src.key()).orElseThrow(() -> new S3Exception(S3Error.NO_SUCH_KEY));
         ObjectCopier.checkConditions(req, source);
         long offset = 0, length = source.getSize();
         String range = req.header("x-amz-copy-source-range");
         if (range != null) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("bytes=(\\d+)-(\\d+)").matcher(range.trim());
-            if (!m.matches()) throw new S3Exception(S3Error.INVALID_ARGUMENT, "The x-amz-copy-source-range value must be of the form bytes=first-last.");
+            java.util.regex.Matcher m =
+                    java.util.regex.Pattern.compile("bytes=(\\d+)-(\\d+)").matcher(range.trim());
+            if (!m.matches())
+                throw new S3Exception(
+                        S3Error.INVALID_ARGUMENT,
+                        "The x-amz-copy-source-range value must be of the form bytes=first-last.");
             long last;
             try {
                 offset = Long.parseLong(m.group(1));
@@ -99,10 +106,14 @@ public final class MultipartHandler {
             length = last - offset + 1;
         }
         PartRecord part = writer.commitPart(upload, partNumber, writer.copy(source, src, offset, length));
-        Responses.xml(req.exchange(), 200, new Xml().root("CopyPartResult")
-                .element("LastModified", Xml.iso(part.getModifiedUnixMs()))
-                .element("ETag", Responses.quoted(part.getSegment().getMd5Hex()))
-                .close("CopyPartResult"));
+        Responses.xml(
+                req.exchange(),
+                200,
+                new Xml()
+                        .root("CopyPartResult")
+                        .element("LastModified", Xml.iso(part.getModifiedUnixMs()))
+                        .element("ETag", Responses.quoted(part.getSegment().getMd5Hex()))
+                        .close("CopyPartResult"));
     }
 
     public void complete(S3Request req) throws IOException {
@@ -119,7 +130,8 @@ public final class MultipartHandler {
             etags.add(unquote(etag));
         }
         if (order.isEmpty()) throw new S3Exception(S3Error.MALFORMED_XML, "You must specify at least one part");
-        UploadState state = ctx.meta().getUploadState(req.bucket(), req.queryParam("uploadId"))
+        UploadState state = ctx.meta()
+                .getUploadState(req.bucket(), req.queryParam("uploadId"))
                 .orElseThrow(() -> new S3Exception(S3Error.NO_SUCH_UPLOAD));
         Map<Integer, PartRecord> parts = new HashMap<>();
         for (PartRecord p : state.parts()) parts.put(p.getPartNumber(), p);
@@ -131,7 +143,8 @@ public final class MultipartHandler {
         for (int i = 0; i < order.size(); i++) {
             int n = order.get(i);
             PartRecord part = parts.get(n);
-            if (part == null || !part.getSegment().getMd5Hex().equals(etags.get(i))) throw new S3Exception(S3Error.INVALID_PART);
+            if (part == null || !part.getSegment().getMd5Hex().equals(etags.get(i)))
+                throw new S3Exception(S3Error.INVALID_PART);
             if (i < order.size() - 1 && part.getSegment().getSize() < ctx.minPartSize()) {
                 throw new S3Exception(S3Error.ENTITY_TOO_SMALL);
             }
@@ -143,8 +156,10 @@ public final class MultipartHandler {
         }
         String declared = req.header("x-amz-mp-object-size");
         if (declared != null && !declared.trim().equals(String.valueOf(size))) {
-            throw new S3Exception(S3Error.INVALID_REQUEST, "The provided x-amz-mp-object-size " + declared.trim()
-                    + " does not match the object size " + size + ".");
+            throw new S3Exception(
+                    S3Error.INVALID_REQUEST,
+                    "The provided x-amz-mp-object-size " + declared.trim() + " does not match the object size " + size
+                            + ".");
         }
         String etag = HexFormat.of().formatHex(md5.digest()) + "-" + order.size();
         UploadRecord upload = state.upload();
@@ -160,37 +175,49 @@ public final class MultipartHandler {
         CompleteOutcome outcome = ctx.meta().completeUpload(state, rec.build(), unused);
         switch (outcome) {
             case NO_SUCH_UPLOAD -> throw new S3Exception(S3Error.NO_SUCH_UPLOAD);
-            case PARTS_CHANGED -> throw new S3Exception(S3Error.INVALID_PART, "A part was replaced while completing; retry.");
-            case COMPLETED -> Responses.xml(req.exchange(), 200, new Xml().root("CompleteMultipartUploadResult")
-                    .element("Location", "/" + req.bucket() + "/" + req.key())
-                    .element("Bucket", req.bucket())
-                    .element("Key", req.key())
-                    .element("ETag", Responses.quoted(etag))
-                    .close("CompleteMultipartUploadResult"));
+            case PARTS_CHANGED ->
+                throw new S3Exception(S3Error.INVALID_PART, "A part was replaced while completing; retry.");
+            case COMPLETED ->
+                Responses.xml(
+                        req.exchange(),
+                        200,
+                        new Xml()
+                                .root("CompleteMultipartUploadResult")
+                                .element("Location", "/" + req.bucket() + "/" + req.key())
+                                .element("Bucket", req.bucket())
+                                .element("Key", req.key())
+                                .element("ETag", Responses.quoted(etag))
+                                .close("CompleteMultipartUploadResult"));
         }
     }
 
     public void abort(S3Request req) {
         ctx.requireBucket(req.bucket());
-        if (!ctx.meta().abortUpload(req.bucket(), req.queryParam("uploadId"))) throw new S3Exception(S3Error.NO_SUCH_UPLOAD);
+        if (!ctx.meta().abortUpload(req.bucket(), req.queryParam("uploadId")))
+            throw new S3Exception(S3Error.NO_SUCH_UPLOAD);
         Responses.empty(req.exchange(), 204);
     }
 
     public void listParts(S3Request req) {
-        UploadState state = ctx.meta().getUploadState(req.bucket(), req.queryParam("uploadId"))
+        UploadState state = ctx.meta()
+                .getUploadState(req.bucket(), req.queryParam("uploadId"))
                 .filter(s -> s.upload().getKey().equals(req.key()))
                 .orElseThrow(() -> new S3Exception(S3Error.NO_SUCH_UPLOAD));
         int maxParts = intParam(req, "max-parts", 1000, 0, 1000);
         int marker = intParam(req, "part-number-marker", 0, 0, MAX_PARTS);
-        List<PartRecord> after = state.parts().stream().filter(p -> p.getPartNumber() > marker).toList();
+        List<PartRecord> after =
+                state.parts().stream().filter(p -> p.getPartNumber() > marker).toList();
         List<PartRecord> page = after.subList(0, Math.min(maxParts, after.size()));
         boolean truncated = page.size() < after.size();
-        Xml doc = new Xml().root("ListPartsResult")
+        Xml doc = new Xml()
+                .root("ListPartsResult")
                 .element("Bucket", req.bucket())
                 .element("Key", req.key())
                 .element("UploadId", state.upload().getUploadId())
                 .element("PartNumberMarker", marker)
-                .element("NextPartNumberMarker", page.isEmpty() ? marker : page.get(page.size() - 1).getPartNumber())
+                .element(
+                        "NextPartNumberMarker",
+                        page.isEmpty() ? marker : page.get(page.size() - 1).getPartNumber())
                 .element("MaxParts", maxParts)
                 .element("IsTruncated", truncated)
                 .element("StorageClass", "STANDARD");
@@ -216,7 +243,8 @@ public final class MultipartHandler {
         String idMarker = req.queryParam("upload-id-marker") == null ? "" : req.queryParam("upload-id-marker");
         List<UploadRecord> all = new ArrayList<>(ctx.meta().listUploads(req.bucket()));
         all.sort(java.util.Comparator.comparing(UploadRecord::getKey, io.basalt.core.listing.ObjectListing::compare)
-                .thenComparingLong(UploadRecord::getInitiatedUnixMs).thenComparing(UploadRecord::getUploadId));
+                .thenComparingLong(UploadRecord::getInitiatedUnixMs)
+                .thenComparing(UploadRecord::getUploadId));
         List<UploadRecord> after = new ArrayList<>();
         boolean pastIdMarker = idMarker.isEmpty();
         for (UploadRecord u : all) {
@@ -231,7 +259,8 @@ public final class MultipartHandler {
         }
         List<UploadRecord> page = after.subList(0, Math.min(maxUploads, after.size()));
         boolean truncated = page.size() < after.size();
-        Xml doc = new Xml().root("ListMultipartUploadsResult")
+        Xml doc = new Xml()
+                .root("ListMultipartUploadsResult")
                 .element("Bucket", req.bucket())
                 .element("KeyMarker", keyMarker)
                 .element("UploadIdMarker", idMarker)
@@ -246,8 +275,14 @@ public final class MultipartHandler {
             doc.open("Upload")
                     .element("Key", u.getKey())
                     .element("UploadId", u.getUploadId())
-                    .open("Initiator").element("ID", "basalt").element("DisplayName", "basalt").close("Initiator")
-                    .open("Owner").element("ID", "basalt").element("DisplayName", "basalt").close("Owner")
+                    .open("Initiator")
+                    .element("ID", "basalt")
+                    .element("DisplayName", "basalt")
+                    .close("Initiator")
+                    .open("Owner")
+                    .element("ID", "basalt")
+                    .element("DisplayName", "basalt")
+                    .close("Owner")
                     .element("StorageClass", "STANDARD")
                     .element("Initiated", Xml.iso(u.getInitiatedUnixMs()))
                     .close("Upload");
@@ -277,7 +312,9 @@ public final class MultipartHandler {
     private UploadRecord requireUpload(S3Request req) {
         ctx.requireBucket(req.bucket());
         String id = req.queryParam("uploadId");
-        UploadRecord u = id == null || id.isEmpty() ? null : ctx.meta().getUpload(req.bucket(), id).orElse(null);
+        UploadRecord u = id == null || id.isEmpty()
+                ? null
+                : ctx.meta().getUpload(req.bucket(), id).orElse(null);
         if (u == null || !u.getKey().equals(req.key())) throw new S3Exception(S3Error.NO_SUCH_UPLOAD);
         return u;
     }
@@ -289,7 +326,8 @@ public final class MultipartHandler {
         } catch (NumberFormatException ignored) {
             // fall through to the S3 error
         }
-        throw new S3Exception(S3Error.INVALID_ARGUMENT, "Part number must be an integer between 1 and 10000, inclusive");
+        throw new S3Exception(
+                S3Error.INVALID_ARGUMENT, "Part number must be an integer between 1 and 10000, inclusive");
     }
 
     private static String unquote(String etag) {

@@ -6,12 +6,11 @@ import io.basalt.gateway.s3.S3Exception;
 import io.basalt.gateway.s3.S3Request;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.Segment;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Server-side copy of a byte range of an object into a new shard set (CopyObject and
@@ -32,9 +31,13 @@ final class ObjectCopier {
 
     /** x-amz-copy-source-if-*: copy conditions never answer 304, any that fails is 412. */
     static void checkConditions(S3Request req, ObjectRecord source) {
-        if (Conditions.evaluate(req.header("x-amz-copy-source-if-match"), req.header("x-amz-copy-source-if-none-match"),
-                req.header("x-amz-copy-source-if-modified-since"), req.header("x-amz-copy-source-if-unmodified-since"),
-                source) != Conditions.Outcome.PROCEED) {
+        if (Conditions.evaluate(
+                        req.header("x-amz-copy-source-if-match"),
+                        req.header("x-amz-copy-source-if-none-match"),
+                        req.header("x-amz-copy-source-if-modified-since"),
+                        req.header("x-amz-copy-source-if-unmodified-since"),
+                        source)
+                != Conditions.Outcome.PROCEED) {
             throw new S3Exception(S3Error.PRECONDITION_FAILED);
         }
     }
@@ -45,7 +48,13 @@ final class ObjectCopier {
         Thread reader = Thread.ofPlatform().daemon().name("copy-read").start(() -> {
             OutputStream out = pipe.sink();
             try {
-                ctx.data().read(source, offset, length, out, (seg, shard) -> ctx.reportCorrupt(src.bucket(), src.key(), seg, shard));
+                ctx.data()
+                        .read(
+                                source,
+                                offset,
+                                length,
+                                out,
+                                (seg, shard) -> ctx.reportCorrupt(src.bucket(), src.key(), seg, shard));
                 out.close(); // only a complete read ends the stream cleanly
             } catch (Throwable e) {
                 pipe.fail(e);
@@ -56,7 +65,11 @@ final class ObjectCopier {
             seg = ctx.data().write(in);
         } catch (IOException e) {
             if (pipe.producerFailure() == null) throw e;
-            log.warn("copy from {}/{} failed reading the source: {}", src.bucket(), src.key(), pipe.producerFailure().toString());
+            log.warn(
+                    "copy from {}/{} failed reading the source: {}",
+                    src.bucket(),
+                    src.key(),
+                    pipe.producerFailure().toString());
             throw new S3Exception(S3Error.SERVICE_UNAVAILABLE, "Copy source temporarily unreadable.");
         } finally {
             joinQuietly(reader);
@@ -66,8 +79,14 @@ final class ObjectCopier {
         boolean singlePart = source.getSegmentsCount() == 1 && !source.getEtag().contains("-");
         if (seg.getSize() != length || (whole && singlePart && !seg.getMd5Hex().equals(source.getEtag()))) {
             ctx.data().discard(seg);
-            log.error("copy from {}/{} produced {} bytes with MD5 {}, expected {} bytes with ETag {}", src.bucket(), src.key(),
-                    seg.getSize(), seg.getMd5Hex(), length, source.getEtag());
+            log.error(
+                    "copy from {}/{} produced {} bytes with MD5 {}, expected {} bytes with ETag {}",
+                    src.bucket(),
+                    src.key(),
+                    seg.getSize(),
+                    seg.getMd5Hex(),
+                    length,
+                    source.getEtag());
             throw new S3Exception(S3Error.INTERNAL_ERROR);
         }
         return seg;

@@ -8,7 +8,6 @@ import io.basalt.gateway.s3.S3Request;
 import io.basalt.proto.meta.ObjectRecord;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HttpString;
-
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
@@ -17,14 +16,13 @@ import java.util.Map;
 /** The object headers S3 stores with an object and returns on GET and HEAD. */
 final class ObjectHeaders {
 
-    static final List<String> STORED = List.of("Content-Encoding", "Content-Disposition", "Content-Language",
-            "Cache-Control", "Expires");
+    static final List<String> STORED =
+            List.of("Content-Encoding", "Content-Disposition", "Content-Language", "Cache-Control", "Expires");
     private static final String META = "x-amz-meta-";
     /** S3's limits: user metadata 2 KB; we keep the stored headers to 8 KiB, S3's whole header section. */
     static final int MAX_USER_METADATA_BYTES = 2048, MAX_STORED_HEADER_BYTES = 8192;
 
-    private ObjectHeaders() {
-    }
+    private ObjectHeaders() {}
 
     /** Copies Content-Type, the stored headers and x-amz-meta-* from the request into the record. */
     static void capture(S3Request req, ObjectRecord.Builder rec) {
@@ -38,7 +36,8 @@ final class ObjectHeaders {
         }
         for (HttpString name : req.headerNames()) {
             String lower = name.toString().toLowerCase(Locale.ROOT);
-            if (lower.startsWith(META)) rec.putUserMetadata(lower.substring(META.length()), req.header(name.toString()));
+            if (lower.startsWith(META))
+                rec.putUserMetadata(lower.substring(META.length()), req.header(name.toString()));
         }
     }
 
@@ -51,7 +50,8 @@ final class ObjectHeaders {
         for (String h : STORED) stored += length(req.header(h));
         for (HttpString name : req.headerNames()) {
             String lower = name.toString().toLowerCase(Locale.ROOT);
-            if (lower.startsWith(META)) meta += length(lower.substring(META.length())) + length(req.header(name.toString()));
+            if (lower.startsWith(META))
+                meta += length(lower.substring(META.length())) + length(req.header(name.toString()));
         }
         if (meta > MAX_USER_METADATA_BYTES) throw new S3Exception(S3Error.METADATA_TOO_LARGE);
         if (stored > MAX_STORED_HEADER_BYTES) throw new S3Exception(S3Error.REQUEST_HEADER_SECTION_TOO_LARGE);
@@ -64,7 +64,9 @@ final class ObjectHeaders {
     static void write(ObjectRecord obj, HeaderMap out) {
         out.put(HttpString.tryFromString("ETag"), Responses.quoted(obj.getEtag()));
         out.put(HttpString.tryFromString("Last-Modified"), HttpDates.format(obj.getModifiedUnixMs()));
-        out.put(HttpString.tryFromString("Content-Type"), obj.getContentType().isEmpty() ? "binary/octet-stream" : obj.getContentType());
+        out.put(
+                HttpString.tryFromString("Content-Type"),
+                obj.getContentType().isEmpty() ? "binary/octet-stream" : obj.getContentType());
         out.put(HttpString.tryFromString("Accept-Ranges"), "bytes");
         for (Map.Entry<String, String> e : obj.getHeadersMap().entrySet()) {
             out.put(HttpString.tryFromString(e.getKey()), e.getValue());

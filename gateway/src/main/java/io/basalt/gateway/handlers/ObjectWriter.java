@@ -16,7 +16,6 @@ import io.basalt.proto.meta.Segment;
 import io.basalt.proto.meta.UploadRecord;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HttpString;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Base64;
@@ -54,7 +53,8 @@ final class ObjectWriter {
     /** A body of unknown length is refused before anything is written. */
     static void requireLength(S3Request req) {
         String te = req.header("Transfer-Encoding");
-        if (req.contentLength() < 0 && (te == null || !te.toLowerCase(Locale.ROOT).contains("chunked"))) {
+        if (req.contentLength() < 0
+                && (te == null || !te.toLowerCase(Locale.ROOT).contains("chunked"))) {
             throw new S3Exception(S3Error.MISSING_CONTENT_LENGTH);
         }
     }
@@ -73,7 +73,9 @@ final class ObjectWriter {
             }
             // compared as text: a client's non-number is a mismatch (400), not a NumberFormatException (500)
             String decoded = req.header("X-Amz-Decoded-Content-Length");
-            if (decoded != null && req.body() instanceof AwsChunkedInputStream && !decoded.trim().equals(String.valueOf(seg.getSize()))) {
+            if (decoded != null
+                    && req.body() instanceof AwsChunkedInputStream
+                    && !decoded.trim().equals(String.valueOf(seg.getSize()))) {
                 throw new S3Exception(S3Error.INCOMPLETE_BODY);
             }
         } catch (RuntimeException e) {
@@ -81,7 +83,8 @@ final class ObjectWriter {
             throw e;
         }
         Map<String, String> checksums = body instanceof ChecksumVerifyingInputStream c
-                ? Map.of(c.algorithm().header(), c.value()) : Map.of();
+                ? Map.of(c.algorithm().header(), c.value())
+                : Map.of();
         return new Written(seg, checksums);
     }
 
@@ -94,8 +97,8 @@ final class ObjectWriter {
      * Commits the written bytes as the new version of the request's object; {@code metadata}
      * adds its content type and headers. Returns the record committed.
      */
-    ObjectRecord commitObject(S3Request req, Written written, Consumer<ObjectRecord.Builder> metadata,
-                              PutCondition condition) {
+    ObjectRecord commitObject(
+            S3Request req, Written written, Consumer<ObjectRecord.Builder> metadata, PutCondition condition) {
         Segment seg = written.segment();
         ObjectRecord.Builder rec = ObjectRecord.newBuilder()
                 .setVersionId(seg.getShardSet())
@@ -115,7 +118,8 @@ final class ObjectWriter {
         }
         if (outcome != PutOutcome.COMMITTED) {
             ctx.data().discard(seg);
-            throw new S3Exception(outcome == PutOutcome.NO_SUCH_BUCKET ? S3Error.NO_SUCH_BUCKET : S3Error.PRECONDITION_FAILED);
+            throw new S3Exception(
+                    outcome == PutOutcome.NO_SUCH_BUCKET ? S3Error.NO_SUCH_BUCKET : S3Error.PRECONDITION_FAILED);
         }
         return record;
     }

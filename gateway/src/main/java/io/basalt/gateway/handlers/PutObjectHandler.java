@@ -5,7 +5,6 @@ import io.basalt.gateway.s3.Responses;
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
 import io.basalt.gateway.s3.S3Request;
-
 import java.io.IOException;
 
 /**

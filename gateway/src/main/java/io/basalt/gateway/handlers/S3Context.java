@@ -7,9 +7,8 @@ import io.basalt.gateway.s3.S3Exception;
 import io.basalt.proto.meta.BucketRecord;
 import io.basalt.proto.meta.HealRecord;
 import io.basalt.proto.meta.Segment;
-import org.apache.logging.log4j.LogManager;
-
 import java.nio.charset.StandardCharsets;
+import org.apache.logging.log4j.LogManager;
 
 /** What every S3 handler works with: the metadata store, the data path, and limits. */
 public record S3Context(MetadataStore meta, DataPath data, long minPartSize) {
@@ -23,11 +22,17 @@ public record S3Context(MetadataStore meta, DataPath data, long minPartSize) {
     /** A read met a corrupt shard and served around it: ask the coordinator to rebuild it. */
     public void reportCorrupt(String bucket, String key, Segment seg, int shard) {
         try {
-            meta.queueHeal(HealRecord.newBuilder().setBucket(bucket).setKey(key)
-                    .setShardSet(seg.getShardSet()).addShards(shard).setQueuedUnixMs(System.currentTimeMillis())
-                    .setReason("corrupt or missing shard met by a read").build());
+            meta.queueHeal(HealRecord.newBuilder()
+                    .setBucket(bucket)
+                    .setKey(key)
+                    .setShardSet(seg.getShardSet())
+                    .addShards(shard)
+                    .setQueuedUnixMs(System.currentTimeMillis())
+                    .setReason("corrupt or missing shard met by a read")
+                    .build());
         } catch (RuntimeException e) {
-            LogManager.getLogger(S3Context.class).warn("could not queue heal of {} shard {}: {}", seg.getShardSet(), shard, e.toString());
+            LogManager.getLogger(S3Context.class)
+                    .warn("could not queue heal of {} shard {}: {}", seg.getShardSet(), shard, e.toString());
         }
     }
 
@@ -38,8 +43,9 @@ public record S3Context(MetadataStore meta, DataPath data, long minPartSize) {
         for (int i = 0; i < key.length(); i++) {
             char c = key.charAt(i);
             if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0xFFFE || c == 0xFFFF) {
-                throw new S3Exception(S3Error.INVALID_ARGUMENT, "Object key contains a character XML cannot carry (U+"
-                        + String.format("%04X", (int) c) + ").");
+                throw new S3Exception(
+                        S3Error.INVALID_ARGUMENT,
+                        "Object key contains a character XML cannot carry (U+" + String.format("%04X", (int) c) + ").");
             }
         }
     }

@@ -6,7 +6,6 @@ import io.basalt.gateway.s3.S3Exception;
 import io.basalt.gateway.s3.S3Operation;
 import io.basalt.gateway.s3.S3Request;
 import io.basalt.gateway.s3.Xml;
-
 import java.util.List;
 
 /**
@@ -26,7 +25,8 @@ public final class SubresourceHandler {
 
     public void bucketVersioning(S3Request req) {
         ctx.requireBucket(req.bucket());
-        Responses.xml(req.exchange(), 200, new Xml().root("VersioningConfiguration").close("VersioningConfiguration"));
+        Responses.xml(
+                req.exchange(), 200, new Xml().root("VersioningConfiguration").close("VersioningConfiguration"));
     }
 
     public void bucketAcl(S3Request req) {
@@ -41,7 +41,8 @@ public final class SubresourceHandler {
 
     public void objectTagging(S3Request req) {
         requireObject(req);
-        Responses.xml(req.exchange(), 200, new Xml().root("Tagging").empty("TagSet").close("Tagging"));
+        Responses.xml(
+                req.exchange(), 200, new Xml().root("Tagging").empty("TagSet").close("Tagging"));
     }
 
     // A bucket here never has any of these configurations.
@@ -89,13 +90,21 @@ public final class SubresourceHandler {
 
     /** The one account owns everything, with full control. */
     private void acl(S3Request req) {
-        Xml doc = new Xml().root("AccessControlPolicy")
-                .open("Owner").element("ID", ownerId).element("DisplayName", ownerId).close("Owner")
-                .open("AccessControlList").open("Grant")
+        Xml doc = new Xml()
+                .root("AccessControlPolicy")
+                .open("Owner")
+                .element("ID", ownerId)
+                .element("DisplayName", ownerId)
+                .close("Owner")
+                .open("AccessControlList")
+                .open("Grant")
                 .open("Grantee", "xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance", "xsi:type", "CanonicalUser")
-                .element("ID", ownerId).element("DisplayName", ownerId).close("Grantee")
+                .element("ID", ownerId)
+                .element("DisplayName", ownerId)
+                .close("Grantee")
                 .element("Permission", "FULL_CONTROL")
-                .close("Grant").close("AccessControlList")
+                .close("Grant")
+                .close("AccessControlList")
                 .close("AccessControlPolicy");
         Responses.xml(req.exchange(), 200, doc);
     }

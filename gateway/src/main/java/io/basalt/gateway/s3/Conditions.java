@@ -1,7 +1,6 @@
 package io.basalt.gateway.s3;
 
 import io.basalt.proto.meta.ObjectRecord;
-
 import java.time.Instant;
 
 /**
@@ -11,25 +10,32 @@ import java.time.Instant;
  */
 public final class Conditions {
 
-    public enum Outcome { PROCEED, NOT_MODIFIED }
-
-    private Conditions() {
+    public enum Outcome {
+        PROCEED,
+        NOT_MODIFIED
     }
 
+    private Conditions() {}
+
     public static Outcome check(S3Request req, ObjectRecord obj) {
-        return evaluate(req.header("If-Match"), req.header("If-None-Match"), req.header("If-Modified-Since"),
-                req.header("If-Unmodified-Since"), obj);
+        return evaluate(
+                req.header("If-Match"),
+                req.header("If-None-Match"),
+                req.header("If-Modified-Since"),
+                req.header("If-Unmodified-Since"),
+                obj);
     }
 
     /** The same rules for any four header values (CopyObject's x-amz-copy-source-if-* carry them too). */
-    public static Outcome evaluate(String ifMatch, String ifNoneMatch, String ifModifiedSince, String ifUnmodifiedSince,
-                                   ObjectRecord obj) {
+    public static Outcome evaluate(
+            String ifMatch, String ifNoneMatch, String ifModifiedSince, String ifUnmodifiedSince, ObjectRecord obj) {
         long modifiedSec = obj.getModifiedUnixMs() / 1000;
         if (ifMatch != null) {
             if (!etagMatches(ifMatch, obj.getEtag())) throw new S3Exception(S3Error.PRECONDITION_FAILED);
         } else {
             Instant since = date(ifUnmodifiedSince);
-            if (since != null && modifiedSec > since.getEpochSecond()) throw new S3Exception(S3Error.PRECONDITION_FAILED);
+            if (since != null && modifiedSec > since.getEpochSecond())
+                throw new S3Exception(S3Error.PRECONDITION_FAILED);
         }
         if (ifNoneMatch != null) {
             if (etagMatches(ifNoneMatch, obj.getEtag())) return Outcome.NOT_MODIFIED;

@@ -22,16 +22,18 @@ import java.util.Locale;
  */
 public final class HttpDates {
 
-    private static final DateTimeFormatter IMF_FIXDATE =
-            DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter IMF_FIXDATE = DateTimeFormatter.ofPattern(
+                    "EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US)
+            .withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter RFC_1123 = DateTimeFormatter.RFC_1123_DATE_TIME.withLocale(Locale.US);
     /** RFC 850 after its weekday: the two-digit year is placed in a century by {@link #rfc850Year}. */
-    private static final DateTimeFormatter RFC_850_DATE = DateTimeFormatter.ofPattern("dd-MMM-uu HH:mm:ss 'GMT'", Locale.US);
+    private static final DateTimeFormatter RFC_850_DATE =
+            DateTimeFormatter.ofPattern("dd-MMM-uu HH:mm:ss 'GMT'", Locale.US);
+
     private static final DateTimeFormatter ASCTIME =
             DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss uuuu", Locale.US).withZone(ZoneOffset.UTC);
 
-    private HttpDates() {
-    }
+    private HttpDates() {}
 
     public static String format(long unixMs) {
         return IMF_FIXDATE.format(Instant.ofEpochMilli(unixMs));
@@ -70,7 +72,8 @@ public final class HttpDates {
         int comma = text.indexOf(", ");
         if (comma < 0) throw new DateTimeParseException("not an RFC 850 date", text, 0);
         LocalDateTime parsed = LocalDateTime.parse(text.substring(comma + 2), RFC_850_DATE);
-        LocalDateTime when = parsed.withYear(rfc850Year(parsed.getYear(), LocalDateTime.now(ZoneOffset.UTC).getYear()));
+        LocalDateTime when = parsed.withYear(
+                rfc850Year(parsed.getYear(), LocalDateTime.now(ZoneOffset.UTC).getYear()));
         // The weekday is checked by hand: the formatter would check it against the wrong century.
         if (!when.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.US).equals(text.substring(0, comma))) {
             throw new DateTimeParseException("weekday does not match the date", text, 0);

@@ -2,14 +2,12 @@ package io.basalt.gateway.s3;
 
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
-
 import java.nio.charset.StandardCharsets;
 
 /** Writing S3 answers: XML documents, empty answers and error documents. */
 public final class Responses {
 
-    private Responses() {
-    }
+    private Responses() {}
 
     public static void xml(HttpServerExchange ex, int status, Xml doc) {
         byte[] body = doc.toString().getBytes(StandardCharsets.UTF_8);
@@ -31,7 +29,8 @@ public final class Responses {
             ex.setResponseContentLength(0);
             return;
         }
-        Xml doc = new Xml().open("Error")
+        Xml doc = new Xml()
+                .open("Error")
                 .element("Code", e.error().code())
                 .element("Message", e.getMessage())
                 .element("Resource", resource)

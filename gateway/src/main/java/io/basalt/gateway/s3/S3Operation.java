@@ -63,12 +63,44 @@ public enum S3Operation {
     }
 
     /** S3's subresource names; other query parameters (prefix, max-keys, X-Amz-*, ...) are not. */
-    private static final Set<String> SUBRESOURCES = Set.of("accelerate", "acl", "analytics", "attributes", "cors",
-            "delete", "encryption", "intelligent-tiering", "inventory", "legal-hold", "lifecycle", "location", "logging",
-            "metadataConfiguration", "metadataTable", "metrics", "notification", "object-lock", "ownershipControls",
-            "policy", "policyStatus", "publicAccessBlock", "renameObject", "replication", "requestPayment", "restore",
-            "retention", "select", "select-type", "session", "tagging", "torrent", "uploadId", "uploads", "versioning",
-            "versions", "website");
+    private static final Set<String> SUBRESOURCES = Set.of(
+            "accelerate",
+            "acl",
+            "analytics",
+            "attributes",
+            "cors",
+            "delete",
+            "encryption",
+            "intelligent-tiering",
+            "inventory",
+            "legal-hold",
+            "lifecycle",
+            "location",
+            "logging",
+            "metadataConfiguration",
+            "metadataTable",
+            "metrics",
+            "notification",
+            "object-lock",
+            "ownershipControls",
+            "policy",
+            "policyStatus",
+            "publicAccessBlock",
+            "renameObject",
+            "replication",
+            "requestPayment",
+            "restore",
+            "retention",
+            "select",
+            "select-type",
+            "session",
+            "tagging",
+            "torrent",
+            "uploadId",
+            "uploads",
+            "versioning",
+            "versions",
+            "website");
 
     /** MinIO reserves this bucket name for its own APIs, so path-style /minio/admin/... never names a user object. */
     private static final String MINIO_BUCKET = "minio";
@@ -102,15 +134,19 @@ public enum S3Operation {
      * @param adminApi whether MinIO's admin API is served (else /minio/admin/... is an object like any other)
      */
     public static S3Operation of(S3Request req, boolean adminApi) {
-        if (adminApi && !req.virtualHosted() && MINIO_BUCKET.equals(req.bucket())
-                && req.key() != null && req.key().startsWith("admin/")) {
+        if (adminApi
+                && !req.virtualHosted()
+                && MINIO_BUCKET.equals(req.bucket())
+                && req.key() != null
+                && req.key().startsWith("admin/")) {
             return ADMIN_INFO;
         }
         // The service itself: ListBuckets, whatever the query says.
         if (req.bucket() == null) return req.method().equals("GET") ? LIST_BUCKETS : NOT_ALLOWED;
         List<String> named = subresources(req);
         if (named.size() > 1) return NOT_IMPLEMENTED;
-        String shape = req.method() + (req.key() == null ? " /bucket" : " /bucket/key")
+        String shape = req.method()
+                + (req.key() == null ? " /bucket" : " /bucket/key")
                 + (named.isEmpty() ? "" : "?" + named.get(0));
         boolean copy = req.header("x-amz-copy-source") != null;
         return switch (shape) {

@@ -3,7 +3,6 @@ package io.basalt.gateway.s3;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.HttpString;
-
 import java.io.InputStream;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -25,8 +24,13 @@ public final class S3Request {
     private final boolean virtualHosted;
     private InputStream body;
 
-    private S3Request(HttpServerExchange exchange, String bucket, String key, String rawPath, Map<String, String> query,
-                      boolean virtualHosted) {
+    private S3Request(
+            HttpServerExchange exchange,
+            String bucket,
+            String key,
+            String rawPath,
+            Map<String, String> query,
+            boolean virtualHosted) {
         this.exchange = exchange;
         this.bucket = bucket;
         this.key = key;

@@ -8,7 +8,8 @@ import java.time.format.DateTimeFormatter;
 public final class Xml {
 
     public static final String NS = "http://s3.amazonaws.com/doc/2006-03-01/";
-    private static final DateTimeFormatter ISO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter ISO =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
     private final StringBuilder sb = new StringBuilder(256).append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 
@@ -69,7 +70,8 @@ public final class Xml {
                     // XML 1.0 cannot carry most control characters, not even as references (&#x7; breaks the
                     // SDKs' parsers): shown as U+FFFD. Keys cannot hold them (see S3Context.checkKey); this covers
                     // echoed input (a prefix, an error's resource) and keys stored before that check.
-                    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0xFFFE || c == 0xFFFF) sb.append('\uFFFD');
+                    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0xFFFE || c == 0xFFFF)
+                        sb.append('\uFFFD');
                     else sb.append(c);
                 }
             }

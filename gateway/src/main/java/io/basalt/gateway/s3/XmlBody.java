@@ -1,28 +1,26 @@
 package io.basalt.gateway.s3;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilder;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 import org.w3c.dom.NodeList;
 import org.xml.sax.SAXException;
 
-import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.ArrayList;
-import java.util.List;
-
 /** Parses the small XML documents S3 requests carry; no DTDs, no external entities. */
 public final class XmlBody {
 
     private static final int MAX_BYTES = 2 << 20;
 
-    private XmlBody() {
-    }
+    private XmlBody() {}
 
     public static Element parse(InputStream body) throws IOException {
         byte[] bytes = body.readNBytes(MAX_BYTES + 1);

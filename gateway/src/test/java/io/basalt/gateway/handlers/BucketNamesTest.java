@@ -1,9 +1,9 @@
 package io.basalt.gateway.handlers;
 
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
 
 class BucketNamesTest {
 
@@ -16,8 +16,21 @@ class BucketNamesTest {
 
     @Test
     void rejectsWhatS3Rejects() {
-        for (String n : new String[] {"ab", "a".repeat(64), "Bad_Name", "UPPER", "-lead", "trail-", "a..b", "a.-b",
-                "a-.b", "192.168.1.1", "with space", "x/y", ""}) {
+        for (String n : new String[] {
+            "ab",
+            "a".repeat(64),
+            "Bad_Name",
+            "UPPER",
+            "-lead",
+            "trail-",
+            "a..b",
+            "a.-b",
+            "a-.b",
+            "192.168.1.1",
+            "with space",
+            "x/y",
+            ""
+        }) {
             assertFalse(BucketHandler.validName(n), n);
         }
     }

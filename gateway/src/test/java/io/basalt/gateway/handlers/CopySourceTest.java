@@ -1,10 +1,10 @@
 package io.basalt.gateway.handlers;
 
-import io.basalt.gateway.s3.S3Exception;
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.basalt.gateway.s3.S3Exception;
+import org.junit.jupiter.api.Test;
 
 class CopySourceTest {
 
@@ -19,8 +19,17 @@ class CopySourceTest {
     @Test
     void rejectsWhatNamesNoObject() {
         for (String bad : new String[] {"", "b", "/b", "/b/", "/", "//k"}) {
-            assertEquals("InvalidArgument", assertThrows(S3Exception.class, () -> CopySource.parse(bad)).error().code(), bad);
+            assertEquals(
+                    "InvalidArgument",
+                    assertThrows(S3Exception.class, () -> CopySource.parse(bad))
+                            .error()
+                            .code(),
+                    bad);
         }
-        assertEquals("NoSuchVersion", assertThrows(S3Exception.class, () -> CopySource.parse("b/k?versionId=abc")).error().code());
+        assertEquals(
+                "NoSuchVersion",
+                assertThrows(S3Exception.class, () -> CopySource.parse("b/k?versionId=abc"))
+                        .error()
+                        .code());
     }
 }

@@ -6,8 +6,7 @@ import io.undertow.util.HttpString;
 /** An S3 request as Undertow would hand it over, with no server behind it: for tests of routing and signing. */
 public final class BareRequest {
 
-    private BareRequest() {
-    }
+    private BareRequest() {}
 
     /**
      * @param target  the path and query exactly as sent, e.g. {@code /b/k%20x?uploadId=u}

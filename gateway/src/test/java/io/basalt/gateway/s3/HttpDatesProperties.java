@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 /** HTTP dates as RFC 9110 section 5.6.7 defines them. */
 class HttpDatesProperties {
 
-    private static final Pattern IMF_FIXDATE =
-            Pattern.compile("(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \\d\\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \\d{4} \\d\\d:\\d\\d:\\d\\d GMT");
+    private static final Pattern IMF_FIXDATE = Pattern.compile(
+            "(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \\d\\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \\d{4} \\d\\d:\\d\\d:\\d\\d GMT");
 
     /** 1970 to 9999, in seconds. */
     @Property
@@ -31,7 +31,9 @@ class HttpDatesProperties {
     @Test
     void singleDigitDaysHaveTwoDigits() {
         for (int day = 1; day <= 9; day++) {
-            long ms = LocalDateTime.of(2026, 12, day, 5, 17, 32).toInstant(ZoneOffset.UTC).toEpochMilli();
+            long ms = LocalDateTime.of(2026, 12, day, 5, 17, 32)
+                    .toInstant(ZoneOffset.UTC)
+                    .toEpochMilli();
             String s = HttpDates.format(ms);
             assertEquals(" 0" + day + " Dec 2026 05:17:32 GMT", s.substring(4), s);
         }
@@ -44,8 +46,10 @@ class HttpDatesProperties {
         try {
             for (String tag : new String[] {"de-DE", "tr-TR", "ar-SA", "ja-JP", "fr-FR"}) {
                 Locale.setDefault(Locale.forLanguageTag(tag));
-                assertEquals("Sun, 06 Nov 1994 08:49:37 GMT", HttpDates.format(Instant.parse("1994-11-06T08:49:37Z")), tag);
-                assertEquals(Instant.parse("1994-11-06T08:49:37Z"), HttpDates.parse("Sunday, 06-Nov-94 08:49:37 GMT"), tag);
+                assertEquals(
+                        "Sun, 06 Nov 1994 08:49:37 GMT", HttpDates.format(Instant.parse("1994-11-06T08:49:37Z")), tag);
+                assertEquals(
+                        Instant.parse("1994-11-06T08:49:37Z"), HttpDates.parse("Sunday, 06-Nov-94 08:49:37 GMT"), tag);
             }
         } finally {
             Locale.setDefault(saved);
@@ -69,8 +73,15 @@ class HttpDatesProperties {
 
     @Test
     void refusesWhatIsNoDate() {
-        for (String bad : new String[] {"", "yesterday", "2026-12-02T05:17:32Z", "Wed, 32 Dec 2026 05:17:32 GMT",
-                "Thu, 02 Dec 2026 05:17:32 GMT", "Monday, 06-Nov-94 08:49:37 GMT", "Sun Nov 6 08:49:37 1994 GMT"}) {
+        for (String bad : new String[] {
+            "",
+            "yesterday",
+            "2026-12-02T05:17:32Z",
+            "Wed, 32 Dec 2026 05:17:32 GMT",
+            "Thu, 02 Dec 2026 05:17:32 GMT",
+            "Monday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov 6 08:49:37 1994 GMT"
+        }) {
             assertNull(HttpDates.parse(bad), bad);
         }
         assertNull(HttpDates.parse(null));

@@ -1,15 +1,14 @@
 package io.basalt.gateway.s3;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * The routing table, request shape by request shape, without a cluster: each line is a request
@@ -189,7 +188,8 @@ class S3OperationTest {
             if (line.isEmpty() || line.startsWith("#")) continue;
             String[] words = line.split("\\s+");
             String expected = words[words.length - 1];
-            S3Operation op = S3Operation.of(request(words[0], words[1], Arrays.copyOfRange(words, 2, words.length - 1)), true);
+            S3Operation op =
+                    S3Operation.of(request(words[0], words[1], Arrays.copyOfRange(words, 2, words.length - 1)), true);
             seen.add(op);
             shapes++;
             if (!op.s3Name().equals(expected)) wrong.add(line + "  -> " + op.s3Name());
@@ -212,15 +212,20 @@ class S3OperationTest {
         assertEquals("ListObjectsV2", S3Operation.LIST_OBJECTS_V2.label());
         assertEquals("AdminInfo", S3Operation.ADMIN_INFO.label());
         assertEquals("Unknown", S3Operation.NOT_ALLOWED.label());
-        for (S3Operation op : List.of(S3Operation.GET_BUCKET_ACL, S3Operation.GET_OBJECT_TAGGING,
-                S3Operation.GET_BUCKET_LIFECYCLE, S3Operation.NOT_IMPLEMENTED)) {
+        for (S3Operation op : List.of(
+                S3Operation.GET_BUCKET_ACL,
+                S3Operation.GET_OBJECT_TAGGING,
+                S3Operation.GET_BUCKET_LIFECYCLE,
+                S3Operation.NOT_IMPLEMENTED)) {
             assertEquals("Subresource", op.label(), op.name());
         }
     }
 
     @Test
     void subresourcesAreListedInTheOrderSent() {
-        assertEquals(List.of("tagging", "acl"), S3Operation.subresources(request("GET", "/b?prefix=a&tagging&acl&max-keys=1")));
+        assertEquals(
+                List.of("tagging", "acl"),
+                S3Operation.subresources(request("GET", "/b?prefix=a&tagging&acl&max-keys=1")));
         assertEquals(List.of(), S3Operation.subresources(request("GET", "/b?list-type=2&X-Amz-Date=1")));
     }
 
