@@ -12,6 +12,7 @@ import io.basalt.proto.meta.HealRecord;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.Segment;
+import io.basalt.testkit.LiveDirs;
 import io.basalt.testkit.PrometheusText;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
@@ -23,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,7 +81,7 @@ class DiskFailureHealTest {
                         local.nodes.get(0).metrics().render())
                 .value("basalt_node_shard_writes_total", "code", "OK");
 
-        deleteTree(failed);
+        LiveDirs.delete(failed);
 
         awaitTrue(
                 () -> nodeRecord("node-0").getFailedDirsList().equals(List.of(failed.toString())),
@@ -228,12 +228,6 @@ class DiskFailureHealTest {
                                     .equals("shards"))
                     .map(p -> p.getFileName().toString())
                     .toList();
-        }
-    }
-
-    private static void deleteTree(Path root) throws Exception {
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
         }
     }
 }

@@ -14,6 +14,7 @@ import io.basalt.proto.shard.ShardInfo;
 import io.basalt.proto.shard.WriteShardRequest;
 import io.basalt.proto.shard.WriteShardResponse;
 import io.basalt.testkit.EtcdProcess;
+import io.basalt.testkit.LiveDirs;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -21,16 +22,12 @@ import io.etcd.jetcd.options.GetOption;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -125,7 +122,7 @@ class DiskFailureTest {
                 "writes spread over both dirs: " + idsOnD2.size() + " on d2");
         long revisionBefore = revision();
 
-        deleteTree(d2);
+        LiveDirs.delete(d2);
 
         awaitTrue(() -> nodeRecord().getFailedDirsList().equals(List.of(d2.toString())), "d2 listed as failed");
         NodeRecord record = nodeRecord();
@@ -174,7 +171,7 @@ class DiskFailureTest {
             if (Path.of(client.write(id, randomBytes(100, i), CHUNK).getDataDir())
                     .equals(d2)) onD2.add(id);
         }
-        deleteTree(d2.resolve("shards"));
+        LiveDirs.delete(d2.resolve("shards"));
         Files.writeString(d2.resolve("shards"), "not a directory");
         awaitTrue(() -> nodeRecord().getFailedDirsList().equals(List.of(d2.toString())), "d2 failed");
         awaitTrue(() -> healRecords().size() == 5, "5 heal records");
@@ -211,7 +208,7 @@ class DiskFailureTest {
         requests.onNext(ShardClient.header(id, CHUNK));
         requests.onNext(ShardClient.chunk(data, 0, CHUNK, ShardClient.crc(data, 0, CHUNK)));
         awaitTrue(() -> countFiles(d2.resolve("tmp"), writing) == 1, "the temp file of the write exists");
-        deleteTree(d2);
+        LiveDirs.delete(d2);
         requests.onNext(ShardClient.chunk(data, CHUNK, 2 * CHUNK, ShardClient.crc(data, CHUNK, 2 * CHUNK)));
         requests.onNext(ShardClient.chunk(data, 2 * CHUNK, 3 * CHUNK, ShardClient.crc(data, 2 * CHUNK, 3 * CHUNK)));
         requests.onCompleted();
@@ -228,7 +225,7 @@ class DiskFailureTest {
         Path d1 = tmp.resolve("d1");
         startNode(List.of(d1));
         client.write("a.0", randomBytes(100, 1), CHUNK);
-        deleteTree(d1);
+        LiveDirs.delete(d1);
         awaitTrue(() -> nodeRecord().getFailedDirsList().equals(List.of(d1.toString())), "d1 failed");
         NodeRecord record = nodeRecord();
         assertEquals(0, record.getDataDirsCount());
@@ -460,20 +457,6 @@ class DiskFailureTest {
             return s.filter(p -> p.getFileName().toString().startsWith(prefix)).count();
         } catch (Exception e) {
             return 0;
-        }
-    }
-
-    /**
-     * Removes a dir the running node still uses: its disk probe creates and deletes files in tmp/
-     * meanwhile, so a listed file may be gone and a new one may appear; go over it until it is gone.
-     */
-    static void deleteTree(Path root) throws Exception {
-        for (int attempt = 1; Files.exists(root); attempt++) {
-            try (Stream<Path> s = Files.walk(root)) {
-                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            } catch (DirectoryNotEmptyException | NoSuchFileException | UncheckedIOException e) {
-                if (attempt == 20) throw e;
-            }
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.basalt.testkit.LiveDirs;
 import io.basalt.testkit.PrometheusText;
 import io.grpc.StatusRuntimeException;
 import java.net.URI;
@@ -82,7 +83,7 @@ class NodeMetricsTest {
         }
         assertEquals("ok\n", get("/health", 200));
 
-        DiskFailureTest.deleteTree(d2);
+        LiveDirs.delete(d2);
         DiskFailureTest.awaitTrue(
                 () -> PrometheusText.parse(get("/metrics", 200))
                                 .value("basalt_node_data_dir_healthy", "dir", d2.toString())
@@ -93,7 +94,7 @@ class NodeMetricsTest {
                 Double.isNaN(m.value("basalt_node_data_dir_free_bytes", "dir", d2.toString())),
                 "no space for a failed dir");
         assertEquals(1, m.value("basalt_node_healthy"));
-        DiskFailureTest.deleteTree(d1);
+        LiveDirs.delete(d1);
         DiskFailureTest.awaitTrue(() -> get("/health", -1).equals("unhealthy\n"), "node unhealthy");
         assertEquals(0, PrometheusText.parse(get("/metrics", 200)).value("basalt_node_healthy"));
     }
