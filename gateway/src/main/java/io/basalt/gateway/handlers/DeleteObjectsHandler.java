@@ -1,5 +1,6 @@
 package io.basalt.gateway.handlers;
 
+import io.basalt.gateway.auth.Hashing;
 import io.basalt.gateway.s3.Responses;
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
@@ -10,7 +11,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -126,13 +126,8 @@ public final class DeleteObjectsHandler {
             throw new S3Exception(S3Error.INVALID_DIGEST);
         }
         if (expected.length != 16) throw new S3Exception(S3Error.INVALID_DIGEST);
-        try {
-            if (!MessageDigest.isEqual(
-                    expected, MessageDigest.getInstance("MD5").digest(body))) {
-                throw new S3Exception(S3Error.BAD_DIGEST);
-            }
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        if (!MessageDigest.isEqual(expected, Hashing.md5().digest(body))) {
+            throw new S3Exception(S3Error.BAD_DIGEST);
         }
     }
 }

@@ -3,6 +3,7 @@ package io.basalt.gateway.handlers;
 import io.basalt.core.data.DataPath;
 import io.basalt.core.meta.MetadataStore.CompleteOutcome;
 import io.basalt.core.meta.MetadataStore.UploadState;
+import io.basalt.gateway.auth.Hashing;
 import io.basalt.gateway.s3.Responses;
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
@@ -14,7 +15,6 @@ import io.basalt.proto.meta.PartRecord;
 import io.basalt.proto.meta.UploadRecord;
 import java.io.IOException;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -136,7 +136,7 @@ public final class MultipartHandler {
         Map<Integer, PartRecord> parts = new HashMap<>();
         for (PartRecord p : state.parts()) parts.put(p.getPartNumber(), p);
 
-        MessageDigest md5 = md5();
+        MessageDigest md5 = Hashing.md5();
         ObjectRecord.Builder rec = ObjectRecord.newBuilder();
         Set<Integer> used = new HashSet<>();
         long size = 0;
@@ -333,13 +333,5 @@ public final class MultipartHandler {
     private static String unquote(String etag) {
         String e = etag.trim();
         return e.length() >= 2 && e.startsWith("\"") && e.endsWith("\"") ? e.substring(1, e.length() - 1) : e;
-    }
-
-    private static MessageDigest md5() {
-        try {
-            return MessageDigest.getInstance("MD5");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
