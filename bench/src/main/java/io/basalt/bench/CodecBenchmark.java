@@ -5,6 +5,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
@@ -12,15 +13,26 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
-/** JMH: Basalt's Reed-Solomon codec on 1 MiB stripes (1 MiB of data split over k shards). */
+/**
+ * JMH: Basalt's Reed-Solomon codec on 1 MiB stripes (1 MiB of data split over k shards), on its vector kernel
+ * (jdk.incubator.vector, which every fork gets, as every service's JVM does) and on its scalar one.
+ */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(jvmArgsAppend = "--add-modules=jdk.incubator.vector")
 public class CodecBenchmark {
     public static final int STRIPE = 1 << 20;
 
     @Param({"4+2", "8+3", "8+4", "12+4"})
     public String shape;
+
+    /**
+     * The kernel, chosen once per JVM from -Dbasalt.codec when the codec is first used: set here, before that
+     * happens in this fork (JMH forks a fresh JVM per parameter combination), and checked.
+     */
+    @Param({"vector", "scalar"})
+    public String codec;
 
     private ReedSolomon rs;
     private byte[][] shards;
@@ -29,6 +41,11 @@ public class CodecBenchmark {
 
     @Setup
     public void setup() {
+        System.setProperty("basalt.codec", codec.equals("scalar") ? "scalar" : "auto");
+        if (!ReedSolomon.kernelName().equals(codec)) {
+            throw new IllegalStateException("asked for the " + codec + " kernel, runs " + ReedSolomon.kernelName()
+                    + " (run each parameter combination in its own fork, with jdk.incubator.vector)");
+        }
         String[] km = shape.split("\\+");
         int k = Integer.parseInt(km[0]);
         int m = Integer.parseInt(km[1]);

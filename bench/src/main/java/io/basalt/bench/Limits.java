@@ -195,6 +195,7 @@ final class Limits {
                 java,
                 "-cp",
                 System.getProperty("java.class.path"),
+                "--add-modules=jdk.incubator.vector",
                 "org.openjdk.jmh.Main",
                 CodecBenchmark.class.getName(),
                 "-f",
@@ -211,7 +212,7 @@ final class Limits {
                 "json",
                 "-rff",
                 json.toString()));
-        Progress.phase("limits: JMH codec (" + (quick ? "quick" : "full") + ")", 8);
+        Progress.phase("limits: JMH codec (" + (quick ? "quick" : "full") + ")", 16);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()))) {
             String line;
@@ -227,19 +228,29 @@ final class Limits {
         }
         String s = Files.readString(json);
         Files.deleteIfExists(json);
-        // each result: "benchmark" : "...CodecBenchmark.encode", ... "params" : { "shape" : "4+2" }, "primaryMetric" :
-        // { "score" : N
+        // each result: "benchmark" : "...CodecBenchmark.encode", ... "params" : { "codec" : "vector", "shape" : "4+2"
+        // },
+        // "primaryMetric" : { "score" : N
         Pattern pat = Pattern.compile(
-                "\"benchmark\"\\s*:\\s*\"[^\"]*\\.(encode|decode)\".*?\"shape\"\\s*:\\s*\"([0-9+]+)\".*?\"score\"\\s*:\\s*([0-9.eE+-]+)",
+                "\"benchmark\"\\s*:\\s*\"[^\"]*\\.(encode|decode)\"(.*?)\"score\"\\s*:\\s*([0-9.eE+-]+)",
                 Pattern.DOTALL);
+        Pattern codecPat = Pattern.compile("\"codec\"\\s*:\\s*\"(\\w+)\"");
+        Pattern shapePat = Pattern.compile("\"shape\"\\s*:\\s*\"([0-9+]+)\"");
         Matcher m = pat.matcher(s);
         while (m.find()) {
-            String shape = m.group(2);
+            Matcher cm = codecPat.matcher(m.group(2));
+            Matcher sm = shapePat.matcher(m.group(2));
+            if (!cm.find() || !sm.find()) continue;
+            String shape = sm.group(1);
+            // the vector kernel is what the services run (their JVMs get jdk.incubator.vector): its figures keep the
+            // plain names the report reads; the scalar kernel's are marked
+            String suffix = cm.group(1).equals("vector") ? "" : " (" + cm.group(1) + ")";
             double opsPerSec = Double.parseDouble(m.group(3));
             double gbs = opsPerSec * CodecBenchmark.bytesPerOp(shape) / 1e9;
             int mm = Integer.parseInt(shape.split("\\+")[1]);
             String what =
-                    m.group(1).equals("encode") ? "RS encode " + shape : "RS decode " + shape + " (" + mm + " lost)";
+                    (m.group(1).equals("encode") ? "RS encode " + shape : "RS decode " + shape + " (" + mm + " lost)")
+                            + suffix;
             add(what, "GB/s", gbs, "JMH, 1 MiB stripes, GB/s of data, 1 fork, " + (quick ? "2+3" : "3+5") + " x 1 s");
         }
     }

@@ -47,6 +47,7 @@ public final class ServiceCommand {
     public List<String> java(Path javaBin, String service, String place) {
         List<String> cmd = new ArrayList<>(List.of(javaBin.toString()));
         cmd.addAll(words("jvm.always"));
+        cmd.addAll(words("jvm.vector"));
         if (Runtime.version().feature() >= 23) cmd.addAll(words("jvm.always.jdk23"));
         cmd.addAll(words("jvm.defaults"));
         if (place != null) cmd.addAll(words(place + ".jvm"));

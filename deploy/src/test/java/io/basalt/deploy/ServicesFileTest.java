@@ -47,6 +47,10 @@ class ServicesFileTest {
                 "-Djava.util.logging.manager=org.apache.logging.log4j.jul.LogManager",
                 f.get("jvm.always"),
                 "every service logs java.util.logging through log4j2");
+        assertEquals(
+                "--add-modules=jdk.incubator.vector",
+                f.get("jvm.vector"),
+                "every service runs the codec's vector kernel where the runtime has the module");
         assertTrue(f.get("jvm.defaults").contains("-XX:+UseSerialGC"), "jvm.defaults picks the collector");
         assertTrue(
                 f.get("container.jvm").contains("-XX:+ExitOnOutOfMemoryError"),

@@ -24,14 +24,14 @@ import java.util.Map;
  */
 public final class ReedSolomon {
 
-    /**
-     * Bytes processed per pass over all (output, input) pairs. Working through the stripe in chunks
-     * keeps the k input slices and m output slices in L1/L2 while every output row reads them, instead
-     * of streaming each whole input shard from memory once per output shard.
-     */
+    /** Bytes of parity recomputed per step of {@link #verify}, into one small scratch buffer. */
     private static final int CHUNK = 8 * 1024;
 
-    /** Upper bound on cached decode matrices (each at most k x k bytes). */
+    /**
+     * Upper bound on cached decode coders. Each holds the rows of the missing data shards, at most m x k
+     * coefficients, and for the vector kernel two V-byte nibble tables per coefficient (V = 64 with AVX-512):
+     * 8 KiB for 16+4, 2 MiB for the largest possible code, 128+128.
+     */
     private static final int DECODE_CACHE_SIZE = 64;
 
     private final int dataShards;
@@ -40,18 +40,26 @@ public final class ReedSolomon {
     private final Matrix matrix;
     /** parityRows[p][c]: coefficient of data shard c in parity shard p; never mutated. */
     private final byte[][] parityRows;
+    /** The GF(2^8) multiply-accumulate loops: scalar or Vector API. */
+    private final GfKernel kernel;
+    /** All parity rows, prepared for the kernel. */
+    private final GfKernel.Coder parityCoder;
 
-    /** Inverted sub-matrices keyed by the set of k rows used; access-ordered for LRU eviction. */
-    private final Map<BitSet, byte[][]> decodeCache = new LinkedHashMap<>(16, 0.75f, true) {
+    /**
+     * Coders for the missing data shards' rows of inverted sub-matrices, keyed by the set of k rows used;
+     * access-ordered for LRU eviction.
+     */
+    private final Map<BitSet, GfKernel.Coder> decodeCache = new LinkedHashMap<>(16, 0.75f, true) {
         private static final long serialVersionUID = 1L;
 
         @Override
-        protected boolean removeEldestEntry(Map.Entry<BitSet, byte[][]> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<BitSet, GfKernel.Coder> eldest) {
             return size() > DECODE_CACHE_SIZE;
         }
     };
 
-    private ReedSolomon(int dataShards, int parityShards) {
+    private ReedSolomon(int dataShards, int parityShards, GfKernel kernel) {
+        this.kernel = kernel;
         this.dataShards = dataShards;
         this.parityShards = parityShards;
         this.totalShards = dataShards + parityShards;
@@ -62,6 +70,7 @@ public final class ReedSolomon {
         for (int p = 0; p < parityShards; p++) {
             parityRows[p] = matrix.row(dataShards + p);
         }
+        this.parityCoder = kernel.coder(parityRows);
     }
 
     /**
@@ -70,6 +79,11 @@ public final class ReedSolomon {
      * @throws IllegalArgumentException unless dataShards >= 1, parityShards >= 1 and their sum <= 256
      */
     public static ReedSolomon create(int dataShards, int parityShards) {
+        return create(dataShards, parityShards, GfKernel.ACTIVE);
+    }
+
+    /** As {@link #create(int, int)}, on the given kernel (tests compare kernels with it). */
+    static ReedSolomon create(int dataShards, int parityShards, GfKernel kernel) {
         if (dataShards < 1) {
             throw new IllegalArgumentException("dataShards must be >= 1, got " + dataShards);
         }
@@ -80,7 +94,16 @@ public final class ReedSolomon {
             throw new IllegalArgumentException(
                     "dataShards + parityShards must be <= 256, got " + (dataShards + parityShards));
         }
-        return new ReedSolomon(dataShards, parityShards);
+        return new ReedSolomon(dataShards, parityShards, kernel);
+    }
+
+    /**
+     * The GF(2^8) kernel this JVM's codecs run on: "vector" (jdk.incubator.vector, when the JVM runs with
+     * {@code --add-modules jdk.incubator.vector}, has at least 128-bit vectors and compiles with C2) or "scalar"
+     * (otherwise, or with {@code -Dbasalt.codec=scalar}). Chosen once per JVM; both give the same bytes.
+     */
+    public static String kernelName() {
+        return GfKernel.ACTIVE.name();
     }
 
     int dataShards() {
@@ -89,6 +112,10 @@ public final class ReedSolomon {
 
     int parityShards() {
         return parityShards;
+    }
+
+    GfKernel kernel() {
+        return kernel;
     }
 
     int totalShards() {
@@ -108,21 +135,21 @@ public final class ReedSolomon {
         checkShards(shards, offset, byteCount);
         byte[][] outputs = new byte[parityShards][];
         System.arraycopy(shards, dataShards, outputs, 0, parityShards);
-        code(parityRows, dataInputs(shards), outputs, offset, byteCount);
+        parityCoder.code(dataInputs(shards), offset, outputs, offset, byteCount);
     }
 
     /** True iff every parity shard matches the data shards over [offset, offset + byteCount). */
     public boolean verify(byte[][] shards, int offset, int byteCount) {
         checkShards(shards, offset, byteCount);
         byte[][] inputs = dataInputs(shards);
-        // Recompute parity chunk by chunk into one small scratch buffer rather than a full shard copy.
-        byte[] scratch = new byte[Math.min(byteCount, CHUNK)];
+        // Recompute parity chunk by chunk into small scratch buffers rather than full shard copies.
+        byte[][] scratch = new byte[parityShards][Math.min(byteCount, CHUNK)];
         int end = offset + byteCount;
         for (int start = offset; start < end; start += CHUNK) {
             int len = Math.min(CHUNK, end - start);
+            parityCoder.code(inputs, start, scratch, 0, len);
             for (int p = 0; p < parityShards; p++) {
-                codeRow(parityRows[p], inputs, start, scratch, 0, len);
-                if (!Arrays.equals(scratch, 0, len, shards[dataShards + p], start, start + len)) {
+                if (!Arrays.equals(scratch[p], 0, len, shards[dataShards + p], start, start + len)) {
                     return false;
                 }
             }
@@ -182,87 +209,83 @@ public final class ReedSolomon {
             }
         }
 
-        // inputs = S * data, where S is those rows; so data = S^-1 * inputs. Row d of S^-1 rebuilds
-        // data shard d.
         boolean dataMissing = false;
         for (int d = 0; d < dataShards && !dataMissing; d++) {
             dataMissing = !shardPresent[d];
         }
         if (dataMissing) {
-            byte[][] decodeRows = decodeMatrix(key, rowsUsed);
-            for (int d = 0; d < dataShards; d++) {
+            // the missing data shards, all rebuilt in one pass over the inputs
+            byte[][] outputs = new byte[dataShards - countPresent(shardPresent, 0, dataShards)][];
+            for (int d = 0, n = 0; d < dataShards; d++) {
                 if (!shardPresent[d]) {
-                    codeRow(decodeRows[d], inputs, offset, shards[d], offset, byteCount);
+                    outputs[n++] = shards[d];
                 }
             }
+            decodeCoder(key, rowsUsed, shardPresent).code(inputs, offset, outputs, offset, byteCount);
         }
 
         if (!parityToo) {
             return;
         }
         // All data is now in place; missing parity is simply re-encoded from it.
-        byte[][] data = dataInputs(shards);
-        for (int p = 0; p < parityShards; p++) {
+        int missingParity = parityShards - countPresent(shardPresent, dataShards, totalShards);
+        if (missingParity == 0) {
+            return;
+        }
+        byte[][] rows = new byte[missingParity][];
+        byte[][] outputs = new byte[missingParity][];
+        for (int p = 0, n = 0; p < parityShards; p++) {
             if (!shardPresent[dataShards + p]) {
-                codeRow(parityRows[p], data, offset, shards[dataShards + p], offset, byteCount);
+                rows[n] = parityRows[p];
+                outputs[n++] = shards[dataShards + p];
             }
         }
+        GfKernel.Coder coder = missingParity == parityShards ? parityCoder : kernel.coder(rows);
+        coder.code(dataInputs(shards), offset, outputs, offset, byteCount);
     }
 
-    private byte[][] decodeMatrix(BitSet key, int[] rowsUsed) {
+    private static int countPresent(boolean[] shardPresent, int from, int to) {
+        int n = 0;
+        for (int i = from; i < to; i++) {
+            if (shardPresent[i]) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * The coder that rebuilds the missing data shards (in index order) from the surviving shards {@code
+     * rowsUsed}. The key (the rows used: the first k present) also fixes which data shards are missing, since
+     * every present data shard precedes every parity shard and so is among the first k present.
+     */
+    private GfKernel.Coder decodeCoder(BitSet key, int[] rowsUsed, boolean[] shardPresent) {
         synchronized (decodeCache) {
-            byte[][] cached = decodeCache.get(key);
+            GfKernel.Coder cached = decodeCache.get(key);
             if (cached != null) {
                 return cached;
             }
         }
-        // Invert outside the lock; a racing thread may compute the same matrix, which is harmless.
+        // Invert outside the lock; a racing thread may compute the same coder, which is harmless.
+        // inputs = S * data, where S is those rows; so data = S^-1 * inputs. Row d of S^-1 rebuilds data shard d.
         Matrix inverse = matrix.selectRows(rowsUsed).invert();
-        byte[][] rows = new byte[dataShards][];
-        for (int r = 0; r < dataShards; r++) {
-            rows[r] = inverse.row(r);
+        byte[][] rows = new byte[dataShards - countPresent(shardPresent, 0, dataShards)][];
+        for (int d = 0, n = 0; d < dataShards; d++) {
+            if (!shardPresent[d]) {
+                rows[n++] = inverse.row(d);
+            }
         }
+        GfKernel.Coder coder = kernel.coder(rows);
         synchronized (decodeCache) {
-            decodeCache.put(key, rows);
+            decodeCache.put(key, coder);
         }
-        return rows;
+        return coder;
     }
 
     private byte[][] dataInputs(byte[][] shards) {
         byte[][] inputs = new byte[dataShards][];
         System.arraycopy(shards, 0, inputs, 0, dataShards);
         return inputs;
-    }
-
-    /** outputs[o] = sum_i matrixRows[o][i] * inputs[i], chunked for cache locality. */
-    private static void code(byte[][] matrixRows, byte[][] inputs, byte[][] outputs, int offset, int byteCount) {
-        int end = offset + byteCount;
-        for (int start = offset; start < end; start += CHUNK) {
-            int len = Math.min(CHUNK, end - start);
-            for (int o = 0; o < outputs.length; o++) {
-                codeRow(matrixRows[o], inputs, start, outputs[o], start, len);
-            }
-        }
-    }
-
-    /**
-     * out[outOffset + b] = sum_i coefs[i] * inputs[i][inOffset + b] for b in [0, len). Uses one row of
-     * the product table per input so the per-byte work is a load, a table lookup and an XOR; the first
-     * input assigns, which saves clearing the output.
-     */
-    private static void codeRow(byte[] coefs, byte[][] inputs, int inOffset, byte[] out, int outOffset, int len) {
-        byte[] mulRow = GaloisField.mulRow(coefs[0]);
-        byte[] in = inputs[0];
-        for (int b = 0; b < len; b++) {
-            out[outOffset + b] = mulRow[in[inOffset + b] & 0xFF];
-        }
-        for (int i = 1; i < inputs.length; i++) {
-            mulRow = GaloisField.mulRow(coefs[i]);
-            in = inputs[i];
-            for (int b = 0; b < len; b++) {
-                out[outOffset + b] ^= mulRow[in[inOffset + b] & 0xFF];
-            }
-        }
     }
 
     private void checkShards(byte[][] shards, int offset, int byteCount) {
