@@ -2,6 +2,7 @@ package io.basalt.gateway;
 
 import io.basalt.core.cluster.Membership;
 import io.basalt.core.data.DataPath;
+import io.basalt.core.erasure.ReedSolomon;
 import io.basalt.core.meta.ClusterMetadata;
 import io.basalt.core.meta.EtcdMetadata;
 import io.basalt.core.meta.Keys;
@@ -126,12 +127,13 @@ public final class Gateway implements AutoCloseable {
         Gateway g =
                 new Gateway(server, root, cfg.shutdownGrace(), metadata, membership, clients, metrics, metricsServer);
         log.info(
-                "S3 gateway listening on http://{}:{} (erasure {}+{}, block {} bytes)",
+                "S3 gateway listening on http://{}:{} (erasure {}+{}, block {} bytes, {} codec kernel)",
                 cfg.host(),
                 g.port(),
                 cfg.dataShards(),
                 cfg.parityShards(),
-                cfg.blockSize());
+                cfg.blockSize(),
+                ReedSolomon.kernelName());
         return g;
     }
 
