@@ -15,7 +15,8 @@ import java.util.Map;
  * --endpoint URL [--access-key A --secret-key S] [--bucket B]   one target named "target"
  * --target name=url                                           more targets (repeatable)
  * --compare                                                   start local Basalt (./basalt dev) and S3Proxy as targets
- * --quick  --reps N  --out DIR  --workloads put,get,...  --rows N --dim N  --set workload.key=value  --no-limits
+ * --target-procs name=pattern,...                              measure that target's processes found by command line
+ * --quick  --reps N  --warmup N  --out DIR  --workloads put,get,...  --rows N --dim N  --set workload.key=value  --no-limits
  * </pre>
  */
 public final class BenchMain {
@@ -26,6 +27,8 @@ public final class BenchMain {
         String bucket = "basalt-bench";
         boolean compare = false, quick = false, limits = true;
         Integer reps = null;
+        int warmup = 1;
+        Map<String, List<String>> targetProcs = new LinkedHashMap<>();
         Path out = null;
         Path root = Path.of(".").toAbsolutePath().normalize();
         List<String[]> targets = new ArrayList<>();
@@ -47,6 +50,14 @@ public final class BenchMain {
                 case "--compare" -> compare = true;
                 case "--quick" -> quick = true;
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+                case "--target-procs" -> {
+                    String v = args[++i];
+                    int eq = v.indexOf('=');
+                    if (eq < 1) throw new IllegalArgumentException("--target-procs wants name=pattern,..., got " + v);
+                    targetProcs.put(
+                            v.substring(0, eq), List.of(v.substring(eq + 1).split(",")));
+                }
                 case "--out" -> out = Path.of(args[++i]);
                 case "--root" -> root = Path.of(args[++i]).toAbsolutePath().normalize();
                 case "--workloads" -> workloads = List.of(args[++i].split(","));
@@ -93,12 +104,23 @@ public final class BenchMain {
                 ts.add(local.startS3Proxy(
                         jar, scratch.resolve("bench-s3proxy"), accessKey, secretKey, bucket, maxConn));
             }
-            for (String[] t : targets)
-                ts.add(new Target(t[0], URI.create(t[1]), accessKey, secretKey, bucket, maxConn));
+            for (String[] t : targets) {
+                Target target = new Target(t[0], URI.create(t[1]), accessKey, secretKey, bucket, maxConn);
+                List<String> patterns = targetProcs.remove(t[0]);
+                target.pids.putAll(
+                        patterns != null
+                                ? ProcessFinder.byPatterns(patterns)
+                                : ProcessFinder.basaltBehind(target.endpoint));
+                if (!target.pids.isEmpty()) Progress.message(target.name + ": measuring processes " + target.pids);
+                ts.add(target);
+            }
+            if (!targetProcs.isEmpty())
+                throw new IllegalArgumentException("--target-procs names no target: " + targetProcs.keySet());
             for (Target t : ts)
                 t.pids.put("bench client", List.of(ProcessHandle.current().pid()));
 
             Report report = new Report(out, ts, params, repetitions, quick, String.join(" ", args));
+            report.warmup = warmup;
             if (limits) {
                 Progress.message("measuring the machine's limits");
                 Limits l = new Limits();
@@ -109,35 +131,18 @@ public final class BenchMain {
             for (String workload : workloads) {
                 Map<String, List<Figures>> byTarget = new LinkedHashMap<>();
                 report.results.put(workload, byTarget);
-                for (int rep = 1; rep <= repetitions; rep++) {
+                // the first repetitions warm the JIT, caches and connection pools; they run but are not counted
+                for (int rep = 1; rep <= warmup + repetitions; rep++) {
                     for (Target t : ts) { // alternate: A B A B ...
-                        Progress.message(
-                                "== " + workload + " on " + t.name + ", repetition " + rep + "/" + repetitions);
-                        Map<String, Double> cpu0 = t.cpuSeconds();
-                        long retries0 = t.retries.retries();
-                        long bytes0 = Ops.TOTAL_BYTES.get();
-                        Figures f;
-                        try {
-                            f = w.run(workload, t, rep);
-                        } catch (Exception e) {
-                            Progress.message("  " + workload + " failed on " + t.name + ": " + e);
-                            f = new Figures();
-                            f.add("failed", "count", false, 1);
-                        }
-                        long moved = Ops.TOTAL_BYTES.get() - bytes0;
-                        Map<String, Double> cpu1 = t.cpuSeconds();
-                        f.add("client retries", "count", false, t.retries.retries() - retries0);
-                        double gb = moved / 1e9;
-                        if (gb > 0.001) {
-                            double server = 0;
-                            for (var e : cpu1.entrySet()) {
-                                double s = e.getValue() - cpu0.getOrDefault(e.getKey(), 0.0);
-                                if (!e.getKey().equals("bench client")) server += s;
-                                f.add("CPU s/GB " + e.getKey(), "CPU s/GB", false, s / gb);
-                            }
-                            f.add("CPU s/GB server total", "CPU s/GB", false, server / gb);
-                        }
-                        byTarget.computeIfAbsent(t.name, k -> new ArrayList<>()).add(f);
+                        boolean warm = rep <= warmup;
+                        Progress.message("== " + workload + " on " + t.name
+                                + (warm
+                                        ? ", warm-up " + rep + "/" + warmup + " (not counted)"
+                                        : ", repetition " + (rep - warmup) + "/" + repetitions));
+                        Figures f = measured(w, workload, t, rep);
+                        if (!warm)
+                            byTarget.computeIfAbsent(t.name, k -> new ArrayList<>())
+                                    .add(f);
                     }
                 }
                 // the objects get reads are put's: clean put/ only after get (or after put when get is not run)
@@ -155,6 +160,35 @@ public final class BenchMain {
         }
     }
 
+    /** One repetition of a workload on a target, with its processes' CPU and GC over it. */
+    private static Figures measured(Workloads w, String workload, Target t, int rep) {
+        long retries0 = t.retries.retries();
+        long bytes0 = Ops.TOTAL_BYTES.get();
+        CpuMeter meter = new CpuMeter(t.pids);
+        Figures f;
+        try {
+            f = w.run(workload, t, rep);
+        } catch (Exception e) {
+            Progress.message("  " + workload + " failed on " + t.name + ": " + e);
+            f = new Figures();
+            f.add("failed", "count", false, 1);
+        }
+        f.usage.addAll(meter.finish());
+        f.gb = (Ops.TOTAL_BYTES.get() - bytes0) / 1e9;
+        f.add("client retries", "count", false, t.retries.retries() - retries0);
+        if (f.gb > 0.001) {
+            Map<String, Double> byRole = new LinkedHashMap<>();
+            for (CpuMeter.Usage u : f.usage) byRole.merge(u.role(), u.user() + u.sys(), Double::sum);
+            double server = 0;
+            for (var e : byRole.entrySet()) {
+                if (!e.getKey().equals("bench client")) server += e.getValue();
+                f.add("CPU s/GB " + e.getKey(), "CPU s/GB", false, e.getValue() / f.gb);
+            }
+            f.add("CPU s/GB server total", "CPU s/GB", false, server / f.gb);
+        }
+        return f;
+    }
+
     private static String env(String k, String d) {
         String v = System.getenv(k);
         return v == null || v.isEmpty() ? d : v;
@@ -167,7 +201,11 @@ public final class BenchMain {
           --target name=url         add a target (repeatable)
           --compare                 start a local Basalt (./basalt dev) and S3Proxy (filesystem) and compare them
           --quick                   small sizes, 2 repetitions, short JMH runs
-          --reps N                  repetitions (default 3, 2 with --quick)
+          --reps N                  counted repetitions (default 3, 2 with --quick)
+          --warmup N                repetitions run first and not counted, per workload and target (default 1; 0: none)
+          --target-procs name=p,... measure target name's processes: this user's processes whose command line
+                                    contains p (one role per pattern), e.g. ceph=ceph-osd,radosgw. Without it, a
+                                    --target on 127.0.0.1 served by ./basalt dev is measured through its launcher
           --workloads a,b,...       of put,get,mixed,list,multipart,small,milvus (default all)
           --rows N --dim N          Milvus workload size (default 100000 x 768; 20000 with --quick)
           --set workload.key=value  any workload parameter, e.g. put.size=64MiB put.concurrency=8

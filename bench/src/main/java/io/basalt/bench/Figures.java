@@ -1,6 +1,8 @@
 package io.basalt.bench;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
 
@@ -9,6 +11,10 @@ final class Figures {
     record Figure(String name, String unit, boolean higherIsBetter, double value) {}
 
     final Map<String, Figure> all = new LinkedHashMap<>();
+    /** each measured process's CPU and GC over the workload (role "bench client" is this process). */
+    final List<CpuMeter.Usage> usage = new ArrayList<>();
+    /** payload moved by the workload, in GB (10^9 bytes). */
+    double gb;
 
     void add(String name, String unit, boolean higherIsBetter, double value) {
         all.put(name, new Figure(name, unit, higherIsBetter, value));

@@ -66,18 +66,7 @@ final class LocalProcesses implements AutoCloseable {
         }
         Target t = new Target("basalt", URI.create("http://127.0.0.1:" + port), ak, sk, bucket, maxConn);
         // the launcher's process tree: find the services by their command line
-        List<Long> nodes = new ArrayList<>();
-        launcher.toHandle().descendants().forEach(h -> {
-            String cmd = Target.ProcStat.cmdline(h.pid());
-            if (cmd.contains("io.basalt.gateway.GatewayMain"))
-                t.pids.computeIfAbsent("gateway", k -> new ArrayList<>()).add(h.pid());
-            else if (cmd.contains("io.basalt.storage.StorageNodeMain")) nodes.add(h.pid());
-            else if (cmd.contains("io.basalt.coordinator.CoordinatorMain"))
-                t.pids.computeIfAbsent("coordinator", k -> new ArrayList<>()).add(h.pid());
-            else if (cmd.startsWith("etcd ") || cmd.contains("/etcd "))
-                t.pids.computeIfAbsent("etcd", k -> new ArrayList<>()).add(h.pid());
-        });
-        t.pids.put("storage-nodes", nodes);
+        t.pids.putAll(ProcessFinder.basaltRoles(launcher.toHandle()));
         try (Stream<Path> s = Files.list(data)) {
             s.filter(p -> p.getFileName().toString().startsWith("node-"))
                     .sorted()

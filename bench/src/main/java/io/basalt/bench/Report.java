@@ -28,6 +28,9 @@ final class Report {
     final boolean quick;
     final String args;
     Limits limits;
+    /** repetitions run first per workload and target and not counted. */
+    int warmup;
+
     double wallSeconds;
     /** workload -> target -> one Figures per repetition. */
     final Map<String, Map<String, List<Figures>>> results = new LinkedHashMap<>();
@@ -122,7 +125,7 @@ final class Report {
 
     // ------------------------------------------------------------------ JSON
 
-    private static String q(String s) {
+    static String q(String s) {
         StringBuilder b = new StringBuilder("\"");
         for (char c : s.toCharArray()) {
             switch (c) {
@@ -138,12 +141,12 @@ final class Report {
         return b.append('"').toString();
     }
 
-    private static String n(double d) {
+    static String n(double d) {
         if (Double.isNaN(d) || Double.isInfinite(d)) return "null";
         return String.format(Locale.ROOT, "%.6g", d);
     }
 
-    private static String stat(Stat s) {
+    static String stat(Stat s) {
         if (s == null) return "null";
         StringBuilder b = new StringBuilder("{\"min\": " + n(s.min) + ", \"median\": " + n(s.median) + ", \"max\": "
                 + n(s.max) + ", \"values\": [");
@@ -159,6 +162,8 @@ final class Report {
                 .append(quick)
                 .append(",\n  \"repetitions\": ")
                 .append(reps)
+                .append(",\n  \"warmup_repetitions\": ")
+                .append(warmup)
                 .append(",\n");
         j.append("  \"wall_seconds\": ").append(n(wallSeconds)).append(",\n");
         j.append("  \"machine\": {\"cores\": ")
@@ -252,7 +257,9 @@ final class Report {
                 }
                 j.append("}");
             }
-            j.append("\n      }\n    }");
+            j.append("\n      },\n      \"cpu\": ")
+                    .append(new CpuReport(targets, byTarget).json())
+                    .append("\n    }");
         }
         j.append("\n  }\n}\n");
         Files.writeString(out.resolve("report.json"), j.toString());
@@ -260,7 +267,7 @@ final class Report {
 
     // ------------------------------------------------------------------ Markdown
 
-    private static String f(double v) {
+    static String f(double v) {
         if (Double.isNaN(v)) return "–";
         double a = Math.abs(v);
         if (a == 0) return "0";
@@ -344,12 +351,14 @@ final class Report {
         StringBuilder m = new StringBuilder("# Basalt benchmark report\n\n");
         m.append(String.format(
                 Locale.ROOT,
-                "Generated %s by `basalt-bench %s`; %d repetition(s) per workload, targets run in "
+                "Generated %s by `basalt-bench %s`; %d repetition(s) per workload after %d warm-up repetition(s) "
+                        + "(run, not counted), targets run in "
                         + "alternation; cells are median (min–max) over repetitions, ratios are computed per repetition. "
                         + "%d cores, Java %s.%s%n%n",
                 Instant.now(),
                 args,
                 reps,
+                warmup,
                 Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"),
                 wallSeconds > 0 ? String.format(Locale.ROOT, " Wall time %.0f s.", wallSeconds) : ""));
@@ -365,7 +374,10 @@ final class Report {
         m.append(
                 "\nThe client is the AWS SDK for Java v2 (sync, Apache HTTP client) in the bench process, sharing the machine's "
                         + "cores with every server process. Client retries are counted per workload (SDK attempts minus calls). "
-                        + "CPU s/GB = utime+stime from /proc/PID/stat of each server process over the workload, per GB of payload moved.\n\n");
+                        + "CPU s/GB = utime+stime from /proc/PID/stat of each server process over the workload, per GB of payload moved; "
+                        + "each workload's section splits it into user and system time per process and thread kind "
+                        + "(/proc/PID/task/TID/stat, sampled every second; CPU of threads that exited in between shows as "
+                        + "\"exited threads\") and lists each JVM's GC collections and pauses.\n\n");
         if (limits != null) {
             m.append("## Machine limits\n\n| limit | value | how |\n| --- | ---: | --- |\n");
             for (var l : limits.all.values()) {
@@ -404,6 +416,7 @@ final class Report {
                 String unit = name.endsWith(pr.unit()) ? "" : " [" + pr.unit() + "]";
                 m.append(row(workload, name + unit, name, limits != null));
             }
+            m.append(new CpuReport(targets, we.getValue()).markdown());
         }
         return m.toString();
     }

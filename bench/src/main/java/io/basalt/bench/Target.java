@@ -1,7 +1,6 @@
 package io.basalt.bench;
 
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,17 +52,6 @@ final class Target implements AutoCloseable {
                 .build();
     }
 
-    /** CPU seconds (utime + stime) per role, read from /proc/PID/stat; roles whose processes are gone read 0. */
-    Map<String, Double> cpuSeconds() {
-        Map<String, Double> out = new LinkedHashMap<>();
-        for (var e : pids.entrySet()) {
-            double sum = 0;
-            for (long pid : e.getValue()) sum += ProcStat.cpuSeconds(pid);
-            out.put(e.getKey(), sum);
-        }
-        return out;
-    }
-
     @Override
     public void close() {
         s3.close();
@@ -86,30 +74,6 @@ final class Target implements AutoCloseable {
 
         long retries() {
             return attempts.get() - executions.get();
-        }
-    }
-
-    /** /proc helpers. */
-    static final class ProcStat {
-        static final double CLK_TCK = 100.0; // USER_HZ on Linux
-
-        static double cpuSeconds(long pid) {
-            try {
-                String s = Files.readString(Path.of("/proc/" + pid + "/stat"));
-                String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
-                // after "pid (comm) ": state=0, ... utime=11, stime=12
-                return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / CLK_TCK;
-            } catch (Exception e) {
-                return 0;
-            }
-        }
-
-        static String cmdline(long pid) {
-            try {
-                return new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"))).replace('\0', ' ');
-            } catch (Exception e) {
-                return "";
-            }
         }
     }
 }
