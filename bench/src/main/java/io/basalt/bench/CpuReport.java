@@ -139,7 +139,7 @@ final class CpuReport {
                 double ou = 0, os = 0;
                 int folded = 0;
                 for (K k : ks) {
-                    if (total > 0 && (k.u + k.s) / total >= NOTABLE)
+                    if (!k.kind.equals(ThreadKinds.OTHER) && total > 0 && (k.u + k.s) / total >= NOTABLE)
                         m.append(row(t.name, role, k.kind, k.u, k.s, total));
                     else if (k.u + k.s > 0) {
                         ou += k.u;
@@ -147,7 +147,8 @@ final class CpuReport {
                         folded++;
                     }
                 }
-                if (folded > 0) m.append(row(t.name, role, "other (" + folded + " kinds)", ou, os, total));
+                if (folded > 0)
+                    m.append(row(t.name, role, folded == 1 ? "other" : "other (" + folded + " kinds)", ou, os, total));
                 Report.Stat count = gc(reps, role, 0);
                 if (count != null) {
                     gcs.append(String.format(
