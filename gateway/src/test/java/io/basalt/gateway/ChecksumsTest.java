@@ -84,6 +84,22 @@ class ChecksumsTest {
     }
 
     @Test
+    void wrongChecksumOfABodyOfSeveralStripesIsBadDigest() {
+        // 2.5 MiB: the checksum is computed on the encoder's hashing thread, not as the body is read
+        S3Exception e = assertThrows(
+                S3Exception.class,
+                () -> env.s3()
+                        .putObject(
+                                b -> b.bucket(BUCKET).key("wrong-long").checksumCRC32C("AAAAAA=="),
+                                RequestBody.fromBytes(new byte[(5 << 20) / 2])));
+        assertEquals("BadDigest", e.awsErrorDetails().errorCode());
+        S3Exception missing = assertThrows(
+                S3Exception.class,
+                () -> env.s3().headObject(b -> b.bucket(BUCKET).key("wrong-long")));
+        assertEquals(404, missing.statusCode());
+    }
+
+    @Test
     void wrongContentMd5IsBadDigest() {
         S3Exception e = assertThrows(
                 S3Exception.class,

@@ -12,12 +12,14 @@ import java.io.InputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -34,6 +36,11 @@ public final class SegmentEncoder {
     private static final Logger log = LogManager.getLogger(SegmentEncoder.class);
 
     private static final int FIRST_READ = 64 << 10;
+
+    /** Hash the stripes of bodies longer than one stripe; each body has at most one stripe queued here. */
+    private static final ExecutorService HASHERS = Executors.newFixedThreadPool(
+            Math.max(2, Runtime.getRuntime().availableProcessors()),
+            Thread.ofPlatform().daemon().name("stripe-hasher-", 0).factory());
 
     private final ShardClients clients;
     private final long stallTimeoutMs;
@@ -68,43 +75,154 @@ public final class SegmentEncoder {
         if (writeQuorum < k || writeQuorum > n)
             throw new IllegalArgumentException("write quorum " + writeQuorum + " outside " + k + ".." + n);
         ReedSolomon rs = ReedSolomon.create(k, m);
-        MessageDigest md5 = md5();
         int blockSize = layout.getBlockSize();
+        int chunkSize = Math.ceilDiv(blockSize, k);
+        StripeHasher hasher = new StripeHasher(BodyCheck.deferFrom(in));
         Fanout fanout = null;
         long size = 0;
         try {
             while (true) {
-                byte[] stripe = new byte[fanout == null ? Math.min(blockSize, FIRST_READ) : blockSize];
-                int len = in.readNBytes(stripe, 0, stripe.length);
-                if (len == stripe.length && stripe.length < blockSize) {
-                    // Small bodies are common (Milvus stats logs): only grow to a full stripe when needed.
-                    stripe = Arrays.copyOf(stripe, blockSize);
-                    len += in.readNBytes(stripe, len, blockSize - len);
+                // The body is read straight into the data shards (no stripe buffer, no copy), except the
+                // first 64 KiB: small bodies are common (Milvus stats logs) and get arrays of their size.
+                byte[][] data;
+                int stride;
+                int len;
+                if (fanout == null && blockSize > FIRST_READ) {
+                    byte[] first = new byte[FIRST_READ];
+                    len = in.readNBytes(first, 0, FIRST_READ);
+                    data = new byte[][] {first};
+                    stride = FIRST_READ;
+                    if (len == FIRST_READ) {
+                        data = new byte[k][chunkSize];
+                        scatter(first, data, chunkSize);
+                        stride = chunkSize;
+                        len = fill(in, data, chunkSize, len, blockSize);
+                    }
+                } else {
+                    data = new byte[k][chunkSize];
+                    stride = chunkSize;
+                    len = fill(in, data, chunkSize, 0, blockSize);
                 }
                 if (len == 0) break;
-                md5.update(stripe, 0, len);
-                if (fanout == null) fanout = new Fanout(shardSet, targets, Math.ceilDiv(blockSize, k), writeQuorum);
-                int chunk = Math.ceilDiv(len, k);
-                byte[][] shards = new byte[n][chunk];
-                for (int i = 0; i < k; i++) {
-                    int from = i * chunk;
-                    if (from < len) System.arraycopy(stripe, from, shards[i], 0, Math.min(chunk, len - from));
+                if (fanout == null) fanout = new Fanout(shardSet, targets, chunkSize, writeQuorum);
+                int chunk = chunkSize;
+                byte[][] shards = new byte[n][];
+                if (len == blockSize && stride == chunkSize) {
+                    System.arraycopy(data, 0, shards, 0, k);
+                } else {
+                    // a short last stripe is cut into k chunks of ceil(len / k) bytes, as the decoder expects
+                    chunk = Math.ceilDiv(len, k);
+                    for (int i = 0; i < k; i++) {
+                        shards[i] = new byte[chunk];
+                        gather(data, stride, i * chunk, shards[i], Math.max(0, Math.min(chunk, len - i * chunk)));
+                    }
                 }
+                for (int i = k; i < n; i++) shards[i] = new byte[chunk];
+                // A body of one stripe is hashed here (no hop for small PUTs); longer ones beside the encoder.
+                if (size == 0 && len < blockSize) hasher.hashHere(shards, chunk, len);
+                else hasher.hashBeside(shards, chunk, len);
                 rs.encode(shards, 0, chunk);
                 for (int i = 0; i < n; i++) fanout.write(i, shards[i], chunk);
                 size += len;
                 if (len < blockSize) break;
             }
+            String md5Hex = hasher.finish();
             Segment.Builder seg = Segment.newBuilder()
                     .setShardSet(shardSet)
                     .setSize(size)
                     .setLayout(layout)
-                    .setMd5Hex(HexFormat.of().formatHex(md5.digest()));
+                    .setMd5Hex(md5Hex);
             if (fanout != null) fanout.finish(seg);
             return seg.build();
         } catch (IOException | RuntimeException e) {
             if (fanout != null) fanout.abort();
             throw e;
+        }
+    }
+
+    /** Reads stripe bytes [from, to) into {@code data} laid out {@code stride} bytes per array; returns where EOF stopped it. */
+    private static int fill(InputStream in, byte[][] data, int stride, int from, int to) throws IOException {
+        int pos = from;
+        while (pos < to) {
+            int off = pos % stride;
+            int want = Math.min(stride - off, to - pos);
+            int got = in.readNBytes(data[pos / stride], off, want);
+            pos += got;
+            if (got < want) break;
+        }
+        return pos;
+    }
+
+    private static void scatter(byte[] src, byte[][] data, int stride) {
+        for (int pos = 0; pos < src.length; pos += stride) {
+            System.arraycopy(src, pos, data[pos / stride], 0, Math.min(stride, src.length - pos));
+        }
+    }
+
+    /** Copies {@code count} stripe bytes from position {@code from} of a {@code stride}-laid stripe into {@code dst}. */
+    private static void gather(byte[][] data, int stride, int from, byte[] dst, int count) {
+        for (int done = 0; done < count; ) {
+            int pos = from + done;
+            int n = Math.min(stride - pos % stride, count - done);
+            System.arraycopy(data[pos / stride], pos % stride, dst, done, n);
+            done += n;
+        }
+    }
+
+    /**
+     * The MD5 of the body (its ETag) and the body's own checks, computed on a thread beside the one
+     * that reads and encodes: the two passes take two cores instead of adding up on one. At most one
+     * stripe is waiting to be hashed, so memory stays bounded; the data shards are never written
+     * after they were read, so hashing and encoding them at once is safe.
+     */
+    private static final class StripeHasher {
+        private final MessageDigest md5 = md5();
+        private final BodyCheck check;
+        private Future<?> pending;
+
+        StripeHasher(BodyCheck check) {
+            this.check = check;
+        }
+
+        void hashHere(byte[][] data, int chunk, int len) {
+            hash(data, chunk, len);
+        }
+
+        void hashBeside(byte[][] data, int chunk, int len) throws IOException {
+            await();
+            pending = HASHERS.submit(() -> hash(data, chunk, len));
+        }
+
+        /** Waits for the last stripe, runs the body's final checks; returns the MD5 in hex. */
+        String finish() throws IOException {
+            await();
+            check.finish();
+            return HexFormat.of().formatHex(md5.digest());
+        }
+
+        private void hash(byte[][] data, int chunk, int len) {
+            for (int i = 0; i * chunk < len; i++) {
+                int n = Math.min(chunk, len - i * chunk);
+                md5.update(data[i], 0, n);
+                check.update(data[i], 0, n);
+            }
+        }
+
+        private void await() throws IOException {
+            if (pending == null) return;
+            try {
+                pending.get();
+            } catch (ExecutionException e) {
+                // the body's checks fail with their own (S3) errors: pass them on as they are
+                if (e.getCause() instanceof RuntimeException r) throw r;
+                if (e.getCause() instanceof Error err) throw err;
+                throw new IOException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while hashing", e);
+            } finally {
+                pending = null;
+            }
         }
     }
 

@@ -1,12 +1,12 @@
 package io.basalt.gateway.auth;
 
+import io.basalt.core.data.BodyCheck;
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -16,18 +16,19 @@ import java.util.Map;
  * a final zero-size chunk, then optional trailing headers. With a signed stream every chunk's
  * signature continues the chain from the request's seed signature and is verified as the
  * chunk ends; with trailers, their signature too. The data is passed on as it arrives: the
- * caller commits nothing until the stream has ended cleanly.
+ * caller commits nothing until the stream has ended cleanly. A reader that hashes elsewhere
+ * (the encoder's hashing thread) takes the signature checks over with {@link #deferChecks}.
  */
-public final class AwsChunkedInputStream extends InputStream {
+public final class AwsChunkedInputStream extends InputStream implements BodyCheck.Deferrable {
 
     private static final int MAX_LINE = 4096;
 
     private final InputStream in;
-    private final SigV4.Verified auth; // null: unsigned chunks
     private final boolean trailer;
-    private final MessageDigest chunkDigest = Hashing.sha256();
+    private final SignedChunks signed; // null: unsigned chunks
     private final Map<String, String> trailers = new LinkedHashMap<>();
-    private String previousSignature;
+    private boolean deferred; // the chunk signatures are checked by the reader (deferChecks)
+    private boolean started;
     private String chunkSignature;
     private long remaining;
     private boolean inChunk;
@@ -36,9 +37,15 @@ public final class AwsChunkedInputStream extends InputStream {
 
     public AwsChunkedInputStream(InputStream in, SigV4.Verified auth, boolean trailer) {
         this.in = in;
-        this.auth = auth;
         this.trailer = trailer;
-        this.previousSignature = auth == null ? null : auth.signature();
+        this.signed = auth == null ? null : new SignedChunks(auth);
+    }
+
+    @Override
+    public BodyCheck deferChecks() {
+        if (started) throw new IllegalStateException("checks are deferred before the first read");
+        deferred = true;
+        return signed == null ? BodyCheck.NONE : signed;
     }
 
     /** Trailing headers (e.g. x-amz-checksum-crc32c), available once the stream has ended. */
@@ -56,11 +63,12 @@ public final class AwsChunkedInputStream extends InputStream {
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         if (len == 0) return 0;
+        started = true;
         while (!eof && remaining == 0) nextChunk();
         if (eof) return -1;
         int n = in.read(b, off, (int) Math.min(len, remaining));
         if (n < 0) throw new S3Exception(S3Error.INCOMPLETE_BODY);
-        if (auth != null) chunkDigest.update(b, off, n);
+        if (signed != null && !deferred) signed.update(b, off, n); // verifies the chunk as it ends
         remaining -= n;
         return n;
     }
@@ -68,7 +76,6 @@ public final class AwsChunkedInputStream extends InputStream {
     private void nextChunk() throws IOException {
         if (inChunk) {
             expectCrlf();
-            verifyChunk();
             inChunk = false;
         }
         String header = readLine();
@@ -86,28 +93,18 @@ public final class AwsChunkedInputStream extends InputStream {
             String ext = header.substring(semi + 1).trim();
             if (ext.startsWith("chunk-signature=")) chunkSignature = ext.substring("chunk-signature=".length());
         }
-        if (auth != null && chunkSignature == null)
+        if (signed != null && chunkSignature == null)
             throw new S3Exception(S3Error.SIGNATURE_DOES_NOT_MATCH, "chunk without signature");
+        if (signed != null) signed.announce(size, chunkSignature); // the final, empty chunk is signed too
         if (size == 0) {
-            verifyChunk(); // the final, empty chunk is signed too
             if (trailer) readTrailers();
             else expectCrlf();
             eof = true;
+            if (signed != null && !deferred) signed.finish();
             return;
         }
         remaining = size;
         inChunk = true;
-    }
-
-    private void verifyChunk() {
-        if (auth == null) return;
-        String toSign = "AWS4-HMAC-SHA256-PAYLOAD\n" + auth.amzDate() + "\n" + auth.scope() + "\n" + previousSignature
-                + "\n" + Hashing.EMPTY_SHA256 + "\n" + Hashing.hex(chunkDigest.digest());
-        String expected = Hashing.hex(Hashing.hmac(auth.signingKey(), toSign));
-        if (!Hashing.sameSignature(expected, chunkSignature)) {
-            throw new S3Exception(S3Error.SIGNATURE_DOES_NOT_MATCH, "chunk signature mismatch");
-        }
-        previousSignature = expected;
     }
 
     private void readTrailers() throws IOException {
@@ -128,15 +125,10 @@ public final class AwsChunkedInputStream extends InputStream {
                 signedPart.append(name).append(':').append(value).append('\n');
             }
         }
-        if (auth != null) {
+        if (signed != null) {
             if (trailerSignature == null)
                 throw new S3Exception(S3Error.SIGNATURE_DOES_NOT_MATCH, "missing trailer signature");
-            String toSign = "AWS4-HMAC-SHA256-TRAILER\n" + auth.amzDate() + "\n" + auth.scope() + "\n"
-                    + previousSignature + "\n" + Hashing.sha256Hex(signedPart.toString());
-            String expected = Hashing.hex(Hashing.hmac(auth.signingKey(), toSign));
-            if (!Hashing.sameSignature(expected, trailerSignature)) {
-                throw new S3Exception(S3Error.SIGNATURE_DOES_NOT_MATCH, "trailer signature mismatch");
-            }
+            signed.announceTrailer(signedPart.toString(), trailerSignature);
         }
     }
 

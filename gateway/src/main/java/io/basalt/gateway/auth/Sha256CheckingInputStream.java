@@ -1,5 +1,6 @@
 package io.basalt.gateway.auth;
 
+import io.basalt.core.data.BodyCheck;
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
 import java.io.FilterInputStream;
@@ -11,11 +12,12 @@ import java.security.MessageDigest;
  * A body whose SHA-256 was signed: the digest is checked when the stream ends, before the
  * caller can commit anything, and a mismatch surfaces as XAmzContentSHA256Mismatch.
  */
-final class Sha256CheckingInputStream extends FilterInputStream {
+final class Sha256CheckingInputStream extends FilterInputStream implements BodyCheck.Deferrable {
 
     private final MessageDigest digest = Hashing.sha256();
     private final String expectedHex;
     private boolean checked;
+    private boolean deferred; // hashed and checked by the reader (deferChecks)
 
     Sha256CheckingInputStream(InputStream in, String expectedHex) {
         super(in);
@@ -32,13 +34,32 @@ final class Sha256CheckingInputStream extends FilterInputStream {
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         int n = in.read(b, off, len);
+        if (deferred) return n;
         if (n > 0) digest.update(b, off, n);
-        if (n < 0 && !checked) {
-            checked = true;
-            if (!Hashing.sameSignature(expectedHex, Hashing.hex(digest.digest())))
-                throw new S3Exception(S3Error.SHA256_MISMATCH);
-        }
+        if (n < 0 && !checked) check();
         return n;
+    }
+
+    @Override
+    public BodyCheck deferChecks() {
+        deferred = true;
+        return new BodyCheck() {
+            @Override
+            public void update(byte[] b, int off, int len) {
+                digest.update(b, off, len);
+            }
+
+            @Override
+            public void finish() {
+                check();
+            }
+        };
+    }
+
+    private void check() {
+        checked = true;
+        if (!Hashing.sameSignature(expectedHex, Hashing.hex(digest.digest())))
+            throw new S3Exception(S3Error.SHA256_MISMATCH);
     }
 
     @Override

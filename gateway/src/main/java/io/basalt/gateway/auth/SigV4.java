@@ -37,6 +37,7 @@ public final class SigV4 {
 
     private final Credentials credentials;
     private final Clock clock;
+    private final SigningKeys signingKeys = new SigningKeys();
 
     public SigV4(Credentials credentials, Clock clock) {
         this.credentials = credentials;
@@ -130,7 +131,7 @@ public final class SigV4 {
         String scope = String.join("/", scopeParts[1], scopeParts[2], scopeParts[3], scopeParts[4]);
         String canonical = canonicalRequest(req, signedHeaders, payloadHash, excludedParam);
         String toSign = ALGORITHM + "\n" + amzDate + "\n" + scope + "\n" + Hashing.sha256Hex(canonical);
-        byte[] key = signingKey(secret, scopeParts[1], scopeParts[2], scopeParts[3]);
+        byte[] key = signingKeys.get(accessKey, secret, scopeParts[1], scopeParts[2], scopeParts[3]);
         String expected = Hashing.hex(Hashing.hmac(key, toSign));
         if (!Hashing.sameSignature(expected, signature)) throw new S3Exception(S3Error.SIGNATURE_DOES_NOT_MATCH);
         return new Verified(accessKey, key, amzDate, scope, expected, payloadHash);
