@@ -27,7 +27,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /** The workloads. Each runs against one target and returns its figures; objects it leaves are cleaned by {@link #cleanup}. */
 final class Workloads {
-    static final List<String> ALL = List.of("put", "get", "mixed", "list", "multipart", "small", "milvus");
+    static final List<String> ALL = List.of("put", "get", "mixed", "list", "multipart", "small", "milvus", "heal");
 
     /** Random, incompressible payload shared by every upload (bodies are windows into it, never copied). */
     private static final byte[] DATA = new byte[64 << 20];
@@ -97,6 +97,7 @@ final class Workloads {
             case "multipart" -> multipart(t, rep);
             case "small" -> small(t, rep);
             case "milvus" -> milvus(t, rep);
+            case "heal" -> new HealWorkload(p).run(t, rep);
             default -> throw new IllegalArgumentException("unknown workload " + workload);
         };
     }
@@ -587,6 +588,7 @@ final class Workloads {
         d.put("milvus.slice", "16MiB");
         d.put("milvus.range", "1MiB");
         d.put("milvus.ranges", quick ? "200" : "1000");
+        d.putAll(HealWorkload.defaults(quick));
         return d;
     }
 }

@@ -18,6 +18,7 @@ import io.basalt.proto.meta.Segment;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -60,6 +61,7 @@ final class Healer extends LeaderTask {
     private final SegmentScan scan;
     private final HealRate rate;
     private final ShardCopyGarbage garbage;
+    private final HealWorkers workers = new HealWorkers("healer-worker");
 
     final AtomicLong healed = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
@@ -147,8 +149,14 @@ final class Healer extends LeaderTask {
         }
         Map<String, SegmentScan.Ref> located =
                 locateUnnamed(batch.stream().map(Versioned::value).toList());
-        for (Versioned<HealRecord> e : batch) {
-            HealRecord h = e.value();
+        // Records naming the same shard set are healed as one, so no two heals race on a segment.
+        Map<String, List<Versioned<HealRecord>>> bySet = new LinkedHashMap<>();
+        for (Versioned<HealRecord> e : batch)
+            bySet.computeIfAbsent(e.value().getShardSet(), s -> new ArrayList<>())
+                    .add(e);
+        HealWorkers.Batch heals = workers.batch(rate.parallelism());
+        for (List<Versioned<HealRecord>> records : bySet.values()) {
+            HealRecord h = records.get(0).value();
             String bucket = h.getBucket();
             String key = h.getKey();
             String uploadId = h.getUploadId();
@@ -161,17 +169,23 @@ final class Healer extends LeaderTask {
                             "heal: dropping {} ({}): shard set referenced by no object or upload",
                             h.getShardSet(),
                             h.getReason());
-                    queue.removeIfUnchanged(e);
+                    records.forEach(queue::removeIfUnchanged);
                     continue;
                 }
                 bucket = ref.bucket();
                 key = ref.key();
                 uploadId = ref.uploadId();
             }
-            if (heal(bucket, key, uploadId, h.getShardSet(), new HashSet<>(h.getShardsList()), live, now)) {
-                queue.removeIfUnchanged(e);
-            }
+            Set<Integer> reported = new HashSet<>();
+            for (Versioned<HealRecord> e : records) reported.addAll(e.value().getShardsList());
+            String b = bucket, k = key, u = uploadId;
+            heals.submit(() -> {
+                boolean done = heal(b, k, u, h.getShardSet(), reported, live, now);
+                if (done) records.forEach(queue::removeIfUnchanged);
+                return done;
+            });
         }
+        heals.await();
     }
 
     /** Scrub reports name no object: the node knows only shard sets. */
@@ -193,18 +207,18 @@ final class Healer extends LeaderTask {
 
     /** @return true when every segment (of objects and of uploads in progress) was looked at */
     private boolean scanAll(Map<String, NodeRecord> live, long now) {
-        boolean[] complete = {true};
+        HealWorkers.Batch heals = workers.batch(rate.parallelism());
         scan.forEach((ref, segments) -> {
             if (!ref.isPart()) scanned.incrementAndGet();
             for (Segment seg : segments) {
                 if (!lostShards(seg, live, now).isEmpty()) {
-                    complete[0] &=
-                            heal(ref.bucket(), ref.key(), ref.uploadId(), seg.getShardSet(), Set.of(), live, now);
+                    heals.submit(() ->
+                            heal(ref.bucket(), ref.key(), ref.uploadId(), seg.getShardSet(), Set.of(), live, now));
                 }
             }
             return true;
         });
-        return complete[0];
+        return heals.await();
     }
 
     /**
@@ -288,6 +302,12 @@ final class Healer extends LeaderTask {
             log.warn("heal {}/{} segment {} failed: {}", bucket, key, shardSet, e.toString());
             return false;
         }
+    }
+
+    @Override
+    public void close() {
+        super.close();
+        workers.close();
     }
 
     /** Shards on no node, on a node gone past the grace period, or never written. */

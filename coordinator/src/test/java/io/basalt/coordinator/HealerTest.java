@@ -133,6 +133,44 @@ class HealerTest {
     }
 
     @Test
+    void healsManySegmentsAtOnceUnthrottledAndEveryObjectReadsBackExact() throws Exception {
+        List<byte[]> bodies = new ArrayList<>();
+        for (int i = 0; i < 40; i++) bodies.add(put("many-" + i, 300_000 + i * 61_111, 1000 + i));
+        // the settings an operator would give for a fast heal: many segments at once, no byte cap
+        putSetting("heal-parallelism", "8");
+        putSetting("heal-rate-mbps", "0");
+        nodes.get(0).close();
+        awaitTrue(() -> membership.live().size() == 6, "node-0 gone");
+
+        coordinator = Coordinator.start(new Coordinator.Config(
+                "c1",
+                List.of(etcd.endpoint()),
+                KEYS.root(),
+                Duration.ofMinutes(10),
+                Duration.ofMillis(200),
+                3,
+                Duration.ofHours(24),
+                Duration.ofSeconds(1)));
+        awaitTrue(() -> allHealthy(), "every object back to 6 healthy shards on live nodes");
+        awaitTrue(this::healQueueEmpty, "heal queue empty");
+
+        // Full redundancy for real: with two more nodes gone every object still reads back exact.
+        nodes.get(1).close();
+        nodes.get(2).close();
+        awaitTrue(() -> membership.live().size() == 4, "two more nodes gone");
+        for (int i = 0; i < 40; i++) assertArrayEquals(bodies.get(i), get("many-" + i), "many-" + i);
+    }
+
+    private void putSetting(String name, String value) throws Exception {
+        meta.client()
+                .getKVClient()
+                .put(
+                        io.etcd.jetcd.ByteSequence.from(KEYS.config(name), java.nio.charset.StandardCharsets.UTF_8),
+                        io.etcd.jetcd.ByteSequence.from(value, java.nio.charset.StandardCharsets.UTF_8))
+                .get();
+    }
+
+    @Test
     void healsAShardWhoseWriteFailedOntoItsNodeWhenEveryLiveNodeHoldsAShard() throws Exception {
         // exactly k+m nodes live, and a slot recorded missing still names the node whose write failed
         // (it was paused or its disk full): that node is the only place the shard can go

@@ -1,0 +1,76 @@
+package io.basalt.bench;
+
+import io.basalt.core.erasure.StripeLayout;
+import io.basalt.core.meta.EtcdMetadata;
+import io.basalt.core.meta.Keys;
+import io.basalt.core.meta.MetadataStore;
+import io.basalt.proto.meta.BucketRecord;
+import io.basalt.proto.meta.Segment;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads a cluster's redundancy straight from etcd, as {@code basalt admin status} does: which storage
+ * nodes hold a live lease, and how many object segments lack a shard (one on a node without a lease,
+ * never written, or recorded missing). Zero degraded segments is full redundancy.
+ */
+final class RedundancyProbe implements AutoCloseable {
+
+    /** One look: live nodes, degraded segments, and the bytes of their lost shards. */
+    record State(Set<String> live, long segments, long degraded, long lostShardBytes, int k) {}
+
+    private static final int PAGE = 500;
+    private final EtcdMetadata etcd;
+
+    RedundancyProbe(String etcdUrl) {
+        this.etcd = EtcdMetadata.connect(List.of(etcdUrl), new Keys("/basalt/"));
+    }
+
+    State look() {
+        Set<String> live = etcd.nodes().live().byId().keySet();
+        MetadataStore store = etcd.store();
+        long segments = 0, degraded = 0, lost = 0;
+        int k = 0;
+        for (BucketRecord b : store.listBuckets()) {
+            String from = "";
+            boolean inclusive = true;
+            while (true) {
+                List<MetadataStore.ListedObject> page = store.scanObjects(b.getName(), from, inclusive, null, PAGE);
+                for (MetadataStore.ListedObject o : page) {
+                    for (Segment s : o.record().getSegmentsList()) {
+                        segments++;
+                        k = (int) s.getLayout().getK();
+                        int missing = lostShards(s, live);
+                        if (missing > 0) {
+                            degraded++;
+                            lost += missing
+                                    * StripeLayout.of(s.getLayout(), s.getSize())
+                                            .shardLength();
+                        }
+                    }
+                }
+                if (page.size() < PAGE) break;
+                from = page.get(page.size() - 1).key();
+                inclusive = false;
+            }
+        }
+        return new State(live, segments, degraded, lost, k);
+    }
+
+    private static int lostShards(Segment s, Set<String> live) {
+        int shards = (int) (s.getLayout().getK() + s.getLayout().getM());
+        int lost = Math.max(0, shards - s.getNodeIdsCount());
+        for (int i = 0; i < s.getNodeIdsCount(); i++) {
+            String node = s.getNodeIds(i);
+            if (node.isEmpty()
+                    || !live.contains(node)
+                    || s.getMissingShardsList().contains(i)) lost++;
+        }
+        return lost;
+    }
+
+    @Override
+    public void close() {
+        etcd.close();
+    }
+}
