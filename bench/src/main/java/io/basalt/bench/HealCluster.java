@@ -87,7 +87,7 @@ final class HealCluster implements AutoCloseable {
         if (etcd == null) throw new IllegalStateException("no etcd-client port in " + data.resolve("ports"));
         HealCluster c = new HealCluster(data, URI.create("http://127.0.0.1:" + port), etcd, launcher);
         launcher.toHandle().descendants().forEach(h -> {
-            String line = Target.ProcStat.cmdline(h.pid());
+            String line = ProcStat.cmdline(h.pid());
             if (line.contains("io.basalt.storage.StorageNodeMain")) {
                 String[] words = line.split(" ");
                 for (int i = 0; i + 1 < words.length; i++)
@@ -118,13 +118,11 @@ final class HealCluster implements AutoCloseable {
     /** CPU seconds per role of the cluster's processes alive now; storage nodes summed. */
     Map<String, Double> cpuSeconds() {
         Map<String, Double> out = new TreeMap<>();
-        servicePids.forEach((role, pids) -> out.put(
-                role, pids.stream().mapToDouble(Target.ProcStat::cpuSeconds).sum()));
+        servicePids.forEach((role, pids) ->
+                out.put(role, pids.stream().mapToDouble(ProcStat::cpuSeconds).sum()));
         out.put(
                 "storage-nodes",
-                nodePids.values().stream()
-                        .mapToDouble(Target.ProcStat::cpuSeconds)
-                        .sum());
+                nodePids.values().stream().mapToDouble(ProcStat::cpuSeconds).sum());
         return out;
     }
 

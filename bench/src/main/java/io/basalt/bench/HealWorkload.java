@@ -212,9 +212,7 @@ final class HealWorkload {
 
     private static Map<String, Double> cpuNow(HealCluster cluster) {
         Map<String, Double> cpu = new TreeMap<>(cluster.cpuSeconds());
-        cpu.put(
-                "bench client",
-                Target.ProcStat.cpuSeconds(ProcessHandle.current().pid()));
+        cpu.put("bench client", ProcStat.cpuSeconds(ProcessHandle.current().pid()));
         return cpu;
     }
 

@@ -56,6 +56,12 @@ record ProcStat(String comm, long utimeTicks, long stimeTicks, long startTicks) 
         }
     }
 
+    /** User plus system seconds of a whole process, or 0 once it is gone. */
+    static double cpuSeconds(long pid) {
+        ProcStat s = ofProcess(pid);
+        return s == null ? 0 : s.userSeconds() + s.systemSeconds();
+    }
+
     static String cmdline(long pid) {
         try {
             return new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"))).replace('\0', ' ');
