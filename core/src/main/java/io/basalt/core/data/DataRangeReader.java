@@ -77,6 +77,8 @@ final class DataRangeReader implements AutoCloseable {
                 return null;
         }
         DataRangeReader r = new DataRangeReader(seg, layout, offset, to, problems);
+        int streams = 0;
+        for (int i = 0; i < k; i++) if (lo[i] >= 0) streams++;
         for (int i = 0; i < k; i++) {
             if (lo[i] < 0) continue;
             String nodeId = seg.getNodeIds(i);
@@ -87,7 +89,8 @@ final class DataRangeReader implements AutoCloseable {
                     SegmentEncoder.shardId(seg.getShardSet(), i),
                     lo[i],
                     hi[i] - lo[i],
-                    idleTimeoutMs);
+                    idleTimeoutMs,
+                    ReadWindow.messages(layout.chunkSize(), streams, hi[i] - lo[i]));
             r.position[i] = lo[i];
         }
         return r;

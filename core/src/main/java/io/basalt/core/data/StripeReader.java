@@ -170,7 +170,8 @@ final class StripeReader implements AutoCloseable {
                 SegmentEncoder.shardId(seg.getShardSet(), i),
                 start,
                 rangeEndInShard - start,
-                idleTimeoutMs);
+                idleTimeoutMs,
+                ReadWindow.messages(layout.chunkSize(), k, rangeEndInShard - start));
     }
 
     private void fail(int i, IOException e) {

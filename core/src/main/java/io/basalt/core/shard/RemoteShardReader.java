@@ -1,5 +1,6 @@
 package io.basalt.core.shard;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import io.basalt.proto.shard.ReadShardRequest;
 import io.grpc.CallOptions;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -14,28 +15,39 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A byte range of one shard, pulled from its storage node with explicit flow control: at
- * most {@link #WINDOW} messages are in flight, so a slow S3 client slows the node instead of
- * filling the gateway's memory. The bytes are handed out as views of the received messages
- * ({@link #take}); {@link #readFully} copies them for callers that need them in their own array.
- * The caller's end of ReadShard; the node's end is storage-node's {@code ChunkSender}.
+ * most {@code window} messages are received ahead of the reader, so a slow S3 client slows the
+ * node instead of filling the gateway's memory. The bytes are handed out as views of the buffers
+ * they arrived in ({@link #take}), valid until the next {@code take} or {@link #close}, which give
+ * those buffers back to the transport; {@link #readFully} copies them for callers that need them
+ * in their own array. The caller's end of ReadShard; the node's end is storage-node's
+ * {@code ChunkSender}.
  */
 public final class RemoteShardReader implements AutoCloseable {
 
-    private static final int WINDOW = 2;
+    /** Messages in flight when the caller does not say. */
+    public static final int DEFAULT_WINDOW = 2;
+
     private static final Object END = new Object();
+    // Messages are parsed and queued on the transport's thread (they are views, not copies, and
+    // the queue never blocks): one thread hop from the socket to the reader instead of two.
+    private static final CallOptions DIRECT = CallOptions.DEFAULT.withExecutor(MoreExecutors.directExecutor());
 
     private final String nodeId;
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private final List<ShardMessage> spent = new ArrayList<>(2); // taken whole; released at the next take
     private final long idleTimeoutMs;
+    private final int window;
     private volatile ClientCallStreamObserver<ReadShardRequest> call;
     private ShardMessage current; // the message being taken from, or null
     private boolean ended;
+    private boolean closed; // guarded by queue: no message is queued after close
     private long expected; // shard offset the next message must start at
 
-    private RemoteShardReader(String nodeId, long offset, long idleTimeoutMs) {
+    private RemoteShardReader(String nodeId, long offset, long idleTimeoutMs, int window) {
         this.nodeId = nodeId;
         this.expected = offset;
         this.idleTimeoutMs = idleTimeoutMs;
+        this.window = window;
     }
 
     public static RemoteShardReader open(
@@ -46,9 +58,23 @@ public final class RemoteShardReader implements AutoCloseable {
             long offset,
             long length,
             long idleTimeoutMs) {
-        RemoteShardReader s = new RemoteShardReader(nodeId, offset, idleTimeoutMs);
+        return open(clients, nodeId, address, shardId, offset, length, idleTimeoutMs, DEFAULT_WINDOW);
+    }
+
+    /** @param window messages the node may send ahead of the reader (each at most one stored chunk) */
+    public static RemoteShardReader open(
+            ShardClients clients,
+            String nodeId,
+            String address,
+            String shardId,
+            long offset,
+            long length,
+            long idleTimeoutMs,
+            int window) {
+        if (window < 1) throw new IllegalArgumentException("window " + window);
+        RemoteShardReader s = new RemoteShardReader(nodeId, offset, idleTimeoutMs, window);
         ClientCalls.asyncServerStreamingCall(
-                clients.channel(address).newCall(ShardMessage.READ_SHARD, CallOptions.DEFAULT),
+                clients.channel(address).newCall(ShardMessage.READ_SHARD, DIRECT),
                 ReadShardRequest.newBuilder()
                         .setShardId(shardId)
                         .setOffset(offset)
@@ -67,15 +93,28 @@ public final class RemoteShardReader implements AutoCloseable {
         take(len).copyTo(dst, 0);
     }
 
-    /** The next {@code len} bytes of the range, as views of the received messages (not copied). */
+    /**
+     * The next {@code len} bytes of the range, as views of the received buffers (not copied),
+     * valid until the next call or {@link #close}.
+     */
     public ShardBytes take(int len) throws IOException {
-        List<ByteBuffer> parts = new ArrayList<>(2);
+        releaseSpent();
+        List<ByteBuffer> parts = new ArrayList<>(20);
         int need = len;
         while (need > 0) {
-            if (current == null || current.remaining() == 0) current = next();
+            if (current == null) current = next();
             need -= current.take(need, parts);
+            if (current.remaining() == 0) {
+                spent.add(current);
+                current = null;
+            }
         }
         return new ShardBytes(parts.toArray(ByteBuffer[]::new), len);
+    }
+
+    private void releaseSpent() {
+        for (ShardMessage m : spent) m.release();
+        spent.clear();
     }
 
     private ShardMessage next() throws IOException {
@@ -101,29 +140,43 @@ public final class RemoteShardReader implements AutoCloseable {
         ShardMessage m = (ShardMessage) item;
         if (m.offset() != expected) {
             ended = true;
+            m.release();
             throw new IOException("shard on " + nodeId + " sent offset " + m.offset() + ", expected " + expected);
         }
         expected += m.length();
         return m;
     }
 
+    /** Cancels the call if it is still running and gives every buffer held back to the transport. */
     @Override
     public void close() {
         if (call != null) call.cancel("reader closed", null);
+        releaseSpent();
+        if (current != null) current.release();
         current = null;
-        queue.clear();
+        synchronized (queue) {
+            closed = true;
+            for (Object item : queue) if (item instanceof ShardMessage m) m.release();
+            queue.clear();
+        }
     }
 
     private final class Observer implements ClientResponseObserver<ReadShardRequest, ShardMessage> {
         @Override
         public void beforeStart(ClientCallStreamObserver<ReadShardRequest> requestStream) {
             call = requestStream;
-            requestStream.disableAutoRequestWithInitial(WINDOW);
+            requestStream.disableAutoRequestWithInitial(window);
         }
 
         @Override
         public void onNext(ShardMessage value) {
-            queue.add(value);
+            synchronized (queue) {
+                if (!closed) {
+                    queue.add(value);
+                    return;
+                }
+            }
+            value.release(); // arrived after the reader was closed
         }
 
         @Override

@@ -16,6 +16,7 @@ import io.undertow.util.HttpString;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -76,20 +77,29 @@ public final class GetObjectHandler {
     }
 
     /**
-     * Copies the views through this thread's direct buffer, whose writes reach the socket as they
-     * are. Undertow's write(byte[]) would copy into 16 KiB pool buffers and, for a chunk-sized
-     * write, allocate (and zero) fresh direct ones each time; a heap view handed to the socket would
-     * be copied whole into a temporary direct buffer on every partial write.
+     * Writes direct views (the transport's buffers the shards arrived in) to the socket as they
+     * are, in one gathering write per run of them. Heap views (decoded stripes) are copied through
+     * this thread's direct buffer: a heap buffer handed to the socket would be copied whole into a
+     * temporary direct buffer on every partial write, and Undertow's write(byte[]) would copy into
+     * 16 KiB pool buffers.
      */
     private static void write(BufferWritableOutputStream out, ByteBuffer[] views) throws IOException {
+        int run = 0; // views[run, i) are direct and not written yet
+        for (int i = 0; i <= views.length; i++) {
+            if (i < views.length && views[i].isDirect()) continue;
+            if (i > run) out.write(run == 0 && i == views.length ? views : Arrays.copyOfRange(views, run, i));
+            if (i < views.length) stage(out, views[i]);
+            run = i + 1;
+        }
+    }
+
+    private static void stage(BufferWritableOutputStream out, ByteBuffer v) throws IOException {
         ByteBuffer staging = STAGING.get();
-        for (ByteBuffer v : views) {
-            for (int at = v.position(); at < v.limit(); ) {
-                int n = Math.min(staging.capacity(), v.limit() - at);
-                staging.clear().put(0, v, at, n).limit(n);
-                out.write(staging);
-                at += n;
-            }
+        for (int at = v.position(); at < v.limit(); ) {
+            int n = Math.min(staging.capacity(), v.limit() - at);
+            staging.clear().put(0, v, at, n).limit(n);
+            out.write(staging);
+            at += n;
         }
     }
 
