@@ -130,6 +130,11 @@ public final class Gateway implements AutoCloseable {
         }
         Gateway g =
                 new Gateway(server, root, cfg.shutdownGrace(), metadata, membership, clients, metrics, metricsServer);
+        Thread.ofPlatform()
+                .daemon()
+                .name("codec-warm-up")
+                .start(() -> ReedSolomon.warmUp(
+                        cfg.dataShards(), cfg.parityShards(), Math.max(1, cfg.blockSize() / cfg.dataShards())));
         log.info(
                 "S3 gateway listening on http://{}:{} (erasure {}+{}, block {} bytes, {} codec kernel)",
                 cfg.host(),
