@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
 import java.util.zip.CRC32C;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -25,7 +24,12 @@ final class ShardFileWriter implements AutoCloseable {
     private final Path tempFile;
     private final Path target;
     private final FileChannel channel;
-    private final CRC32C shardCrc = new CRC32C();
+    private final CRC32C chunkCrc = new CRC32C();
+    /** Direct, so the kernel takes it with the chunk in one writev without a copy through a temporary buffer. */
+    private final ByteBuffer crcField = ByteBuffer.allocateDirect(ShardHeader.CHUNK_CRC_SIZE);
+
+    private final int fullChunkOperator;
+    private int shardCrc; // CRC32C of the data appended so far
     private long length;
     private long chunks;
     private boolean sawShortChunk;
@@ -39,6 +43,7 @@ final class ShardFileWriter implements AutoCloseable {
         this.channel = channel;
         this.tempFile = tempFile;
         this.target = dataDir.shardPath(shardId);
+        this.fullChunkOperator = Crc32cCombine.operator(chunkSize);
     }
 
     static ShardFileWriter create(String shardId, int chunkSize, DataDir dataDir) throws IOException {
@@ -59,14 +64,16 @@ final class ShardFileWriter implements AutoCloseable {
     }
 
     /**
-     * Appends one chunk after checking its CRC against the writer's.
+     * Appends one chunk after checking its CRC against the writer's: one pass over its bytes (the
+     * whole-shard CRC is combined from the chunk CRCs), and direct buffers go to the kernel as they are.
      *
-     * @param data the chunk's bytes, as a list of buffers so protobuf's ByteString need not be copied
+     * @param data the chunk's bytes; read with absolute positions, never modified
      * @throws IllegalArgumentException if the chunk breaks the size rule
      * @throws CorruptShardException if the data does not match {@code crc32c}
      */
-    void append(List<ByteBuffer> data, int crc32c) throws IOException {
-        long size = data.stream().mapToLong(ByteBuffer::remaining).sum();
+    void append(ByteBuffer[] data, int crc32c) throws IOException {
+        long size = 0;
+        for (ByteBuffer b : data) size += b.remaining();
         if (sawShortChunk) {
             throw new IllegalArgumentException("chunk " + (chunks - 1) + " of shard " + shardId
                     + " is shorter than chunk_size " + chunkSize + " but is not the last");
@@ -75,8 +82,12 @@ final class ShardFileWriter implements AutoCloseable {
             throw new IllegalArgumentException("chunk " + chunks + " of shard " + shardId + " has " + size
                     + " bytes, more than chunk_size " + chunkSize);
         }
-        CRC32C chunkCrc = new CRC32C();
-        data.forEach(b -> chunkCrc.update(b.duplicate()));
+        ByteBuffer[] gather = new ByteBuffer[data.length + 1];
+        chunkCrc.reset();
+        for (int i = 0; i < data.length; i++) {
+            gather[i + 1] = data[i].duplicate();
+            chunkCrc.update(data[i].duplicate());
+        }
         if ((int) chunkCrc.getValue() != crc32c) {
             throw new CorruptShardException("checksum mismatch in chunk " + chunks);
         }
@@ -86,13 +97,9 @@ final class ShardFileWriter implements AutoCloseable {
         if (size == 0) {
             return; // an empty trailing chunk stores nothing
         }
-        data.forEach(b -> shardCrc.update(b.duplicate()));
-        ByteBuffer[] gather = new ByteBuffer[data.size() + 1];
-        gather[0] =
-                ByteBuffer.allocate(ShardHeader.CHUNK_CRC_SIZE).putInt(crc32c).flip();
-        for (int i = 0; i < data.size(); i++) {
-            gather[i + 1] = data.get(i).duplicate();
-        }
+        shardCrc = Crc32cCombine.combine(
+                shardCrc, crc32c, size == chunkSize ? fullChunkOperator : Crc32cCombine.operator(size));
+        gather[0] = crcField.clear().putInt(crc32c).flip();
         long remaining = size + ShardHeader.CHUNK_CRC_SIZE;
         while (remaining > 0) {
             remaining -= channel.write(gather);
@@ -103,7 +110,7 @@ final class ShardFileWriter implements AutoCloseable {
 
     /** Makes the shard durable and visible under its final name; returns its header. */
     ShardHeader commit() throws IOException {
-        ShardHeader header = new ShardHeader(chunkSize, length, (int) shardCrc.getValue());
+        ShardHeader header = new ShardHeader(chunkSize, length, shardCrc);
         ByteBuffer encoded = header.encode();
         while (encoded.hasRemaining()) {
             channel.write(encoded, ShardHeader.SIZE - encoded.remaining());

@@ -8,19 +8,36 @@ import io.basalt.proto.shard.ReadShardResponse;
 import io.basalt.proto.shard.ShardInfo;
 import io.basalt.proto.shard.ShardServiceGrpc;
 import io.basalt.proto.shard.StatShardRequest;
-import io.basalt.proto.shard.WriteShardRequest;
-import io.basalt.proto.shard.WriteShardResponse;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /** The gRPC face of a {@link ShardStore}: validates requests and maps failures to statuses. */
 public final class ShardServiceImpl extends ShardServiceGrpc.ShardServiceImplBase {
+    private static final Executor ON_TRANSPORT_THREAD = Runnable::run;
+    /**
+     * Commits of WriteShard streams: they wait for fsyncs, so not on a transport thread; one thread
+     * each, as concurrent fsyncs on one disk finish together. Idle threads end after a minute.
+     */
+    private static final Executor COMMITS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "shard-commit");
+        t.setDaemon(true);
+        return t;
+    });
+
     private static final Logger log = LogManager.getLogger(ShardServiceImpl.class);
 
     private final ShardStore store;
@@ -31,9 +48,36 @@ public final class ShardServiceImpl extends ShardServiceGrpc.ShardServiceImplBas
         this.metrics = metrics;
     }
 
-    @Override
-    public StreamObserver<WriteShardRequest> writeShard(StreamObserver<WriteShardResponse> response) {
-        return new ShardWriteSession(store, response, metrics);
+    /**
+     * The service as served: the generated methods, but WriteShard with the node's own request
+     * parser ({@link WriteShardMessage}), which keeps chunk data in the transport's buffers.
+     */
+    ServerServiceDefinition definition() {
+        ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(ShardServiceGrpc.SERVICE_NAME);
+        for (ServerMethodDefinition<?, ?> m : bindService().getMethods()) {
+            if (!m.getMethodDescriptor().getFullMethodName().equals(WriteShardMessage.WRITE_SHARD.getFullMethodName()))
+                b.addMethod(m);
+        }
+        return b.addMethod(
+                        WriteShardMessage.WRITE_SHARD,
+                        ServerCalls.asyncClientStreamingCall(
+                                response -> new ShardWriteSession(store, response, metrics, COMMITS)))
+                .build();
+    }
+
+    /**
+     * WriteShard's messages are handled on the transport's thread that received them: a chunk is
+     * a CRC pass and a page-cache write, and handing each one to an executor and asking for the
+     * next from there cost two thread wake-ups per chunk. What may block long (the fsyncs of a
+     * commit) goes to {@code commits}. Other calls keep the default executor.
+     */
+    static ServerCallExecutorSupplier executors() {
+        return new ServerCallExecutorSupplier() {
+            @Override
+            public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
+                return call.getMethodDescriptor() == WriteShardMessage.WRITE_SHARD ? ON_TRANSPORT_THREAD : null;
+            }
+        };
     }
 
     @Override

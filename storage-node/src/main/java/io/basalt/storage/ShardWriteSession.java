@@ -1,21 +1,23 @@
 package io.basalt.storage;
 
-import io.basalt.proto.shard.Chunk;
 import io.basalt.proto.shard.WriteShardHeader;
-import io.basalt.proto.shard.WriteShardRequest;
 import io.basalt.proto.shard.WriteShardResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
  * One WriteShard stream: header, then chunks appended to a temp file as they arrive. gRPC
  * requests the next message only after onNext returns, so a fast client cannot outrun the disk.
+ * The stream's callbacks come one at a time (on the transport's thread); the commit, which waits
+ * for fsyncs, runs on the commit executor, and from then on that task alone owns the writer.
  */
-final class ShardWriteSession implements StreamObserver<WriteShardRequest> {
+final class ShardWriteSession implements StreamObserver<WriteShardMessage> {
     private static final Logger log = LogManager.getLogger(ShardWriteSession.class);
     /** Chunks are held in memory one at a time, on both ends; bound them. */
     static final int MAX_CHUNK_SIZE = 8 << 20;
@@ -25,24 +27,30 @@ final class ShardWriteSession implements StreamObserver<WriteShardRequest> {
     private final NodeMetrics metrics;
     private String shardId = "?";
     private ShardFileWriter writer;
+    private final Executor commits;
     private boolean failed;
+    private boolean committing; // handed to the commit task: the stream's callbacks leave the writer alone
 
-    ShardWriteSession(ShardStore store, StreamObserver<WriteShardResponse> response, NodeMetrics metrics) {
+    ShardWriteSession(
+            ShardStore store, StreamObserver<WriteShardResponse> response, NodeMetrics metrics, Executor commits) {
         this.store = store;
         this.response = response;
         this.metrics = metrics;
+        this.commits = commits;
     }
 
     @Override
-    public void onNext(WriteShardRequest request) {
-        if (failed) {
-            return; // already answered; drain what the client still sends
-        }
-        try {
-            switch (request.getBodyCase()) {
-                case HEADER -> start(request.getHeader());
-                case CHUNK -> append(request.getChunk());
-                default -> throw new IllegalArgumentException("empty WriteShardRequest");
+    public void onNext(WriteShardMessage request) {
+        try (request) { // gives the transport's buffers back on every path
+            if (failed) {
+                return; // already answered; drain what the client still sends
+            }
+            if (request.header() != null) {
+                start(request.header());
+            } else if (request.isChunk()) {
+                append(request);
+            } else {
+                throw new IllegalArgumentException("empty WriteShardRequest");
             }
         } catch (IOException | RuntimeException e) {
             fail(e);
@@ -62,12 +70,12 @@ final class ShardWriteSession implements StreamObserver<WriteShardRequest> {
         writer = store.newWriter(shardId, chunkSize);
     }
 
-    private void append(Chunk chunk) throws IOException {
+    private void append(WriteShardMessage chunk) throws IOException {
         if (writer == null) {
             throw new IllegalArgumentException("WriteShard stream must start with a header");
         }
         try {
-            writer.append(chunk.getData().asReadOnlyByteBufferList(), chunk.getCrc32C());
+            writer.append(chunk.data(), chunk.crc32c());
         } catch (CorruptShardException e) {
             throw e; // the client's bytes, not our disk
         } catch (IOException e) {
@@ -78,9 +86,10 @@ final class ShardWriteSession implements StreamObserver<WriteShardRequest> {
 
     @Override
     public void onError(Throwable t) {
-        // The client cancelled or the connection broke: nothing of this write may remain.
+        // The client cancelled or the connection broke: nothing of this write may remain (a commit
+        // already under way completes; the shard is then an orphan, as if the answer had been lost).
         log.debug("write of shard {} aborted by client: {}", shardId, Status.fromThrowable(t));
-        discard();
+        if (!committing) discard();
     }
 
     @Override
@@ -92,6 +101,15 @@ final class ShardWriteSession implements StreamObserver<WriteShardRequest> {
             fail(new IllegalArgumentException("WriteShard stream ended without a header"));
             return;
         }
+        committing = true;
+        try {
+            commits.execute(this::commit);
+        } catch (RejectedExecutionException e) { // the node is stopping
+            fail(new IOException("storage node is shutting down", e));
+        }
+    }
+
+    private void commit() {
         try {
             ShardHeader header;
             try {
@@ -130,7 +148,11 @@ final class ShardWriteSession implements StreamObserver<WriteShardRequest> {
         }
         StatusRuntimeException status = GrpcErrors.toStatus("WriteShard", shardId, e);
         metrics.writes.labels(NodeMetrics.code(status)).inc();
-        response.onError(status);
+        try {
+            response.onError(status);
+        } catch (RuntimeException closed) {
+            log.debug("write of shard {}: cannot answer {}: {}", shardId, status, closed.toString());
+        }
     }
 
     private void discard() {

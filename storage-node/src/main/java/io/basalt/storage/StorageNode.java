@@ -65,7 +65,8 @@ public final class StorageNode implements AutoCloseable {
         ShardStore store = ShardStore.open(config.dataDirs(), config.diskProbeTimeout());
         NodeMetrics metrics = new NodeMetrics();
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
-                .addService(new ShardServiceImpl(store, metrics))
+                .addService(new ShardServiceImpl(store, metrics).definition())
+                .callExecutor(ShardServiceImpl.executors())
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 .build()
                 .start();
