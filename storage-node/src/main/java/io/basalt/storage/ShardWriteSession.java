@@ -14,7 +14,7 @@ import org.apache.logging.log4j.Logger;
 /**
  * One WriteShard stream: header, then chunks appended to a temp file as they arrive. gRPC
  * requests the next message only after onNext returns, so a fast client cannot outrun the disk.
- * The stream's callbacks come one at a time (on the transport's thread); the commit, which waits
+ * The stream's callbacks come one at a time (serialized by gRPC, on its executor); the commit, which waits
  * for fsyncs, runs on the commit executor, and from then on that task alone owns the writer.
  */
 final class ShardWriteSession implements StreamObserver<WriteShardMessage> {

@@ -66,7 +66,6 @@ public final class StorageNode implements AutoCloseable {
         NodeMetrics metrics = new NodeMetrics();
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
                 .addService(new ShardServiceImpl(store, metrics).definition())
-                .callExecutor(ShardServiceImpl.executors())
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 .build()
                 .start();
