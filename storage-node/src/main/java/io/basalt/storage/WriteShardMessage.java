@@ -1,5 +1,6 @@
 package io.basalt.storage;
 
+import io.basalt.core.shard.ProtoWire;
 import io.basalt.proto.shard.Chunk;
 import io.basalt.proto.shard.ShardServiceGrpc;
 import io.basalt.proto.shard.WriteShardHeader;

@@ -30,7 +30,6 @@ final class ShardMessage {
                     .build();
 
     private static final byte[] EMPTY = new byte[0];
-    private static final int WIRE_VARINT = 0, WIRE_FIXED64 = 1, WIRE_BYTES = 2, WIRE_FIXED32 = 5;
 
     private static final ByteBuffer[] NO_PARTS = {};
 
@@ -126,14 +125,14 @@ final class ShardMessage {
                 ByteBuffer[] parts = NO_PARTS;
                 int length = 0;
                 int tag;
-                while ((tag = readTag(in)) != 0) {
+                while ((tag = ProtoWire.readTag(in)) != 0) {
                     switch (tag >>> 3) {
-                        case ReadShardResponse.OFFSET_FIELD_NUMBER -> offset = readVarint(in);
+                        case ReadShardResponse.OFFSET_FIELD_NUMBER -> offset = ProtoWire.readVarint(in);
                         case ReadShardResponse.DATA_FIELD_NUMBER -> {
-                            length = checkedLength(readVarint(in));
+                            length = ProtoWire.readLength(in);
                             parts = owner != null ? views(in, length) : new ByteBuffer[] {copy(in, length)};
                         }
-                        default -> skipField(in, tag);
+                        default -> ProtoWire.skipField(in, tag);
                     }
                 }
                 return new ShardMessage(offset, parts, length, owner);
@@ -174,49 +173,6 @@ final class ShardMessage {
                 c.close();
             } catch (IOException ignored) {
                 // the parse error is what the caller hears about
-            }
-        }
-
-        /** The next field's tag, or 0 at the end of the message. */
-        private static int readTag(InputStream in) throws IOException {
-            int first = in.read();
-            if (first < 0) return 0;
-            long tag = first < 0x80 ? first : (first & 0x7f) | (readVarint(in) << 7);
-            if (tag == 0 || tag > Integer.MAX_VALUE) throw new IOException("bad protobuf tag " + tag);
-            return (int) tag;
-        }
-
-        private static long readVarint(InputStream in) throws IOException {
-            long v = 0;
-            for (int shift = 0; shift < 64; shift += 7) {
-                int b = in.read();
-                if (b < 0) throw new IOException("truncated varint");
-                v |= (long) (b & 0x7f) << shift;
-                if (b < 0x80) return v;
-            }
-            throw new IOException("malformed varint");
-        }
-
-        private static int checkedLength(long len) throws IOException {
-            if (len < 0 || len > Integer.MAX_VALUE) throw new IOException("bad field length " + len);
-            return (int) len;
-        }
-
-        private static void skipField(InputStream in, int tag) throws IOException {
-            switch (tag & 7) {
-                case WIRE_VARINT -> readVarint(in);
-                case WIRE_FIXED64 -> skipFully(in, 8);
-                case WIRE_BYTES -> skipFully(in, checkedLength(readVarint(in)));
-                case WIRE_FIXED32 -> skipFully(in, 4);
-                default -> throw new IOException("unsupported wire type in tag " + tag);
-            }
-        }
-
-        private static void skipFully(InputStream in, long n) throws IOException {
-            while (n > 0) {
-                long skipped = in.skip(n);
-                if (skipped <= 0) throw new IOException("truncated ReadShard message");
-                n -= skipped;
             }
         }
     }

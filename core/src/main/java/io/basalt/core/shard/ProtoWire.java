@@ -1,16 +1,19 @@
-package io.basalt.storage;
+package io.basalt.core.shard;
 
 import java.io.IOException;
 import java.io.InputStream;
 
-/** The few protobuf wire-format reads the node's hand-written WriteShard parser needs. */
-final class ProtoWire {
+/**
+ * The few protobuf wire-format reads the hand-written shard message parsers need (ReadShard responses
+ * in the gateway, WriteShard requests on the node), which read chunk data without the generated copies.
+ */
+public final class ProtoWire {
     private static final int VARINT = 0, FIXED64 = 1, LENGTH_DELIMITED = 2, FIXED32 = 5;
 
     private ProtoWire() {}
 
     /** The next field's tag, or 0 at the end of the message. */
-    static int readTag(InputStream in) throws IOException {
+    public static int readTag(InputStream in) throws IOException {
         int first = in.read();
         if (first < 0) return 0;
         long tag = first < 0x80 ? first : (first & 0x7f) | (readVarint(in) << 7);
@@ -18,7 +21,7 @@ final class ProtoWire {
         return (int) tag;
     }
 
-    static long readVarint(InputStream in) throws IOException {
+    public static long readVarint(InputStream in) throws IOException {
         long v = 0;
         for (int shift = 0; shift < 64; shift += 7) {
             int b = in.read();
@@ -30,13 +33,13 @@ final class ProtoWire {
     }
 
     /** A length-delimited field's length. */
-    static int readLength(InputStream in) throws IOException {
+    public static int readLength(InputStream in) throws IOException {
         long len = readVarint(in);
         if (len < 0 || len > Integer.MAX_VALUE) throw new IOException("bad field length " + len);
         return (int) len;
     }
 
-    static int readFixed32(InputStream in) throws IOException {
+    public static int readFixed32(InputStream in) throws IOException {
         int v = 0;
         for (int i = 0; i < 4; i++) {
             int b = in.read();
@@ -46,7 +49,7 @@ final class ProtoWire {
         return v;
     }
 
-    static void skipField(InputStream in, int tag) throws IOException {
+    public static void skipField(InputStream in, int tag) throws IOException {
         long n = switch (tag & 7) {
             case VARINT -> {
                 readVarint(in);
