@@ -1,9 +1,5 @@
 package io.basalt.bench;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -63,20 +58,7 @@ final class HealCluster implements AutoCloseable {
         pb.environment().put("BASALT_ACCESS_KEY", ACCESS_KEY);
         pb.environment().put("BASALT_SECRET_KEY", SECRET_KEY);
         Process launcher = pb.start();
-        CountDownLatch ready = new CountDownLatch(1);
-        Thread.ofPlatform().daemon().start(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(launcher.getInputStream()));
-                    PrintWriter out = new PrintWriter(Files.newBufferedWriter(log), true)) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    out.println(line);
-                    if (line.startsWith("Basalt ready at")) ready.countDown();
-                }
-            } catch (IOException ignored) {
-                // launcher gone
-            }
-        });
-        if (!ready.await(180, TimeUnit.SECONDS)) {
+        if (!LocalProcesses.awaitReady(launcher, log, 180)) {
             launcher.destroy();
             throw new IllegalStateException("the heal cluster did not get ready within 180 s; see " + log);
         }

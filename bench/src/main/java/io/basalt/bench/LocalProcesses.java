@@ -48,20 +48,7 @@ final class LocalProcesses implements AutoCloseable {
         Progress.message("starting Basalt: ./basalt dev --data " + data + " --port " + port + " (log " + log + ")");
         Process launcher = pb.start();
         started.add(launcher);
-        CountDownLatch ready = new CountDownLatch(1);
-        Thread.ofPlatform().daemon().start(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(launcher.getInputStream()));
-                    PrintWriter out = new PrintWriter(Files.newBufferedWriter(log), true)) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    out.println(line);
-                    if (line.startsWith("Basalt ready at")) ready.countDown();
-                }
-            } catch (IOException ignored) {
-                // launcher gone
-            }
-        });
-        if (!ready.await(180, TimeUnit.SECONDS)) {
+        if (!awaitReady(launcher, log, 180)) {
             throw new IllegalStateException("Basalt did not print its ready line within 180 s; see " + log);
         }
         Target t = new Target("basalt", URI.create("http://127.0.0.1:" + port), ak, sk, bucket, maxConn);
@@ -141,5 +128,26 @@ final class LocalProcesses implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * Copies a {@code ./basalt dev} launcher's output to {@code log} and waits for its ready line;
+     * false when it has not come within {@code seconds}.
+     */
+    static boolean awaitReady(Process launcher, Path log, int seconds) throws InterruptedException {
+        CountDownLatch ready = new CountDownLatch(1);
+        Thread.ofPlatform().daemon().start(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(launcher.getInputStream()));
+                    PrintWriter out = new PrintWriter(Files.newBufferedWriter(log), true)) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    out.println(line);
+                    if (line.startsWith("Basalt ready at")) ready.countDown();
+                }
+            } catch (IOException ignored) {
+                // launcher gone
+            }
+        });
+        return ready.await(seconds, TimeUnit.SECONDS);
     }
 }
