@@ -16,7 +16,7 @@ import java.util.Map;
  * --target name=url                                           more targets (repeatable)
  * --compare                                                   start local Basalt (./basalt dev) and S3Proxy as targets
  * --target-procs name=pattern,...                              measure that target's processes found by command line
- * --quick  --reps N  --warmup N  --out DIR  --workloads put,get,...  --rows N --dim N  --set workload.key=value  --no-limits
+ * --quick  --reps N  --warmup N  --out DIR  --workloads put,get,...  --rows N --dim N  --set workload.key=value  --no-limits  --port P
  * </pre>
  */
 public final class BenchMain {
@@ -26,6 +26,7 @@ public final class BenchMain {
         String secretKey = env("BASALT_SECRET_KEY", "minioadmin");
         String bucket = "basalt-bench";
         boolean compare = false, quick = false, limits = true;
+        int basePort = 19000;
         Integer reps = null;
         int warmup = 1;
         Map<String, List<String>> targetProcs = new LinkedHashMap<>();
@@ -69,6 +70,7 @@ public final class BenchMain {
                     sets.add(new String[] {v.substring(0, eq), v.substring(eq + 1)});
                 }
                 case "--no-limits" -> limits = false;
+                case "--port" -> basePort = Integer.parseInt(args[++i]);
                 case "--tty" -> Progress.tty = true;
                 case "-h", "--help" -> {
                     usage();
@@ -85,6 +87,8 @@ public final class BenchMain {
             if (!Workloads.ALL.contains(w))
                 throw new IllegalArgumentException("unknown workload " + w + "; known: " + Workloads.ALL);
         }
+        // the heal workload's own cluster takes the first free port from P+300 (unless heal.port names one)
+        sets.add(0, new String[] {"heal.port.from", String.valueOf(basePort + 300)});
         int repetitions = reps != null ? reps : quick ? 2 : 3;
         Params params = new Params(Workloads.defaults(quick));
         for (String[] s : sets) params.set(s[0], s[1]);
@@ -95,7 +99,7 @@ public final class BenchMain {
 
         List<Target> ts = new ArrayList<>();
         Path scratch = root.resolve(".basalt");
-        try (LocalProcesses local = new LocalProcesses()) {
+        try (LocalProcesses local = new LocalProcesses(basePort)) {
             Runtime.getRuntime().addShutdownHook(new Thread(local::close));
             int maxConn = 64;
             if (compare) {
@@ -211,6 +215,9 @@ public final class BenchMain {
           --rows N --dim N          Milvus workload size (default 100000 x 768; 20000 with --quick)
           --set workload.key=value  any workload parameter, e.g. put.size=64MiB put.concurrency=8
           --no-limits               skip the machine limits
+          --port P                  first port for the clusters the bench starts: Basalt from P, the heal
+                                    workload's from P+300, S3Proxy from P+500 (default 19000); ./basalt dev
+                                    also takes ports up to 107 above its own
           --out DIR                 report directory (default bench-results/)
         """);
     }

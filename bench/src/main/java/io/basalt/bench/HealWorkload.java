@@ -43,7 +43,8 @@ final class HealWorkload {
         d.put("heal.nodes", "7");
         d.put("heal.grace", "10s");
         d.put("heal.dev.options", "none"); // more ./basalt dev options, comma-separated, e.g. --heal-rate,0
-        d.put("heal.port", "0");
+        d.put("heal.port", "0"); // 0: the first free port from heal.port.from
+        d.put("heal.port.from", "19300");
         d.put("heal.root", ".");
         d.put("heal.data", "default"); // default: ROOT/.basalt/bench-heal
         d.put("heal.baseline.seconds", quick ? "15" : "30");
@@ -68,7 +69,7 @@ final class HealWorkload {
         String dataDir = p.values.get("heal.data");
         Path data = dataDir.equals("default") ? root.resolve(".basalt/bench-heal") : Path.of(dataDir);
         int port = p.integer("heal.port");
-        if (port == 0) port = io.basalt.testkit.FreePorts.firstFreeFrom(19300);
+        if (port == 0) port = io.basalt.testkit.FreePorts.firstFreeFrom(p.integer("heal.port.from"));
         List<String> extra = new ArrayList<>();
         String opts = p.values.get("heal.dev.options");
         if (!opts.equals("none")) extra.addAll(Arrays.asList(opts.split(",")));

@@ -20,6 +20,12 @@ import java.util.stream.Stream;
 /** The processes --compare starts: a Basalt dev cluster (through ./basalt dev) and S3Proxy. Stopped by PID. */
 final class LocalProcesses implements AutoCloseable {
     private final List<Process> started = new ArrayList<>();
+    private final int basePort;
+
+    /** @param basePort Basalt takes the first free port from here, S3Proxy from 500 above */
+    LocalProcesses(int basePort) {
+        this.basePort = basePort;
+    }
 
     static void wipe(Path dir) throws IOException {
         if (!Files.exists(dir)) return;
@@ -32,7 +38,7 @@ final class LocalProcesses implements AutoCloseable {
     Target startBasalt(Path root, Path data, String ak, String sk, String bucket, int maxConn) throws Exception {
         wipe(data);
         Files.createDirectories(data);
-        int port = FreePorts.firstFreeFrom(19000);
+        int port = FreePorts.firstFreeFrom(basePort);
         Path log = data.resolveSibling(data.getFileName() + "-launcher.log");
         ProcessBuilder pb = new ProcessBuilder(
                 root.resolve("basalt").toString(),
@@ -69,7 +75,7 @@ final class LocalProcesses implements AutoCloseable {
     Target startS3Proxy(Path jar, Path data, String ak, String sk, String bucket, int maxConn) throws Exception {
         wipe(data);
         Files.createDirectories(data.resolve("blobs"));
-        int port = FreePorts.firstFreeFrom(19500);
+        int port = FreePorts.firstFreeFrom(basePort + 500);
         Path props = data.resolve("s3proxy.properties");
         Files.writeString(
                 props,
