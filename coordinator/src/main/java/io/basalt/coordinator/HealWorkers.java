@@ -38,6 +38,7 @@ final class HealWorkers implements AutoCloseable {
         private final int parallelism;
         private final Semaphore slots;
         private final AtomicBoolean allDone = new AtomicBoolean(true);
+        private final long startNanos = System.nanoTime();
 
         private Batch(int parallelism) {
             this.parallelism = parallelism;
@@ -62,6 +63,14 @@ final class HealWorkers implements AutoCloseable {
                 slots.release();
                 allDone.set(false);
             }
+        }
+
+        int parallelism() {
+            return parallelism;
+        }
+
+        long elapsedMillis() {
+            return (System.nanoTime() - startNanos) / 1_000_000;
         }
 
         /** Waits for every submitted heal. @return true when each reported nothing left to do */

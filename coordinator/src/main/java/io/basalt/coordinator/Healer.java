@@ -1,6 +1,7 @@
 package io.basalt.coordinator;
 
 import io.basalt.core.cluster.Membership;
+import io.basalt.core.data.HealSteps;
 import io.basalt.core.data.SegmentHealer;
 import io.basalt.core.data.ShardProblems;
 import io.basalt.core.erasure.StripeLayout;
@@ -62,6 +63,7 @@ final class Healer extends LeaderTask {
     private final HealRate rate;
     private final ShardCopyGarbage garbage;
     private final HealWorkers workers = new HealWorkers("healer-worker");
+    private final HealSteps steps = new HealSteps();
 
     final AtomicLong healed = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
@@ -134,7 +136,12 @@ final class Healer extends LeaderTask {
     /** Notes nodes that left, so the grace period counts from when they were last seen. */
     void membershipChanged(Set<String> previouslyLive, Map<String, NodeRecord> live) {
         long now = System.currentTimeMillis();
-        for (String id : previouslyLive) if (!live.containsKey(id)) absentSince.putIfAbsent(id, now);
+        boolean left = false;
+        for (String id : previouslyLive) {
+            if (!live.containsKey(id)) left |= absentSince.putIfAbsent(id, now) == null;
+        }
+        // Start healing when the grace ends, not at the next regular pass up to an interval later.
+        if (left) passAfter(nodeGrace.plusMillis(100));
     }
 
     private void drainQueue(Map<String, NodeRecord> live, long now) {
@@ -186,6 +193,13 @@ final class Healer extends LeaderTask {
             });
         }
         heals.await();
+        logSteps(heals);
+    }
+
+    private void logSteps(HealWorkers.Batch heals) {
+        String split = steps.drain();
+        if (!split.isEmpty())
+            log.info("heal: batch of {} ms, {} at once: {}", heals.elapsedMillis(), heals.parallelism(), split);
     }
 
     /** Scrub reports name no object: the node knows only shard sets. */
@@ -218,7 +232,9 @@ final class Healer extends LeaderTask {
             }
             return true;
         });
-        return heals.await();
+        boolean done = heals.await();
+        logSteps(heals);
+        return done;
     }
 
     /**
@@ -233,7 +249,9 @@ final class Healer extends LeaderTask {
             Set<Integer> reported,
             Map<String, NodeRecord> live,
             long now) {
+        long t = System.nanoTime();
         Optional<Segment> found = find(bucket, key, uploadId, shardSet);
+        steps.add(HealSteps.Step.FIND, t);
         if (found.isEmpty()) return true; // overwritten or deleted: GC owns its shards now
         Segment seg = found.get();
         Set<Integer> lost = lostShards(seg, live, now);
@@ -264,15 +282,20 @@ final class Healer extends LeaderTask {
         try {
             List<SegmentHealer.Rebuilt> rebuilt;
             try {
-                rebuilt = segments.rebuild(seg, live, shards, targets, ShardProblems.NONE);
+                rebuilt = segments.rebuild(seg, live, shards, targets, ShardProblems.NONE, steps);
             } finally {
+                t = System.nanoTime();
                 rate.pace(rebuiltBytes);
+                steps.add(HealSteps.Step.PACE, t);
             }
             // Only onto the placement the rebuild started from: a drain or rebalance may have moved
             // a shard of this segment meanwhile, maybe onto a node just chosen here.
             Map<Integer, String> expected = new java.util.HashMap<>();
             for (int i = 0; i < seg.getNodeIdsCount(); i++) expected.put(i, seg.getNodeIds(i));
-            if (!meta.replaceShards(bucket, key, uploadId, shardSet, rebuilt, expected)) {
+            t = System.nanoTime();
+            boolean swapped = meta.replaceShards(bucket, key, uploadId, shardSet, rebuilt, expected);
+            steps.add(HealSteps.Step.TXN, t);
+            if (!swapped) {
                 Optional<Segment> current = find(bucket, key, uploadId, shardSet);
                 log.info(
                         "heal {}: the {} changed while healing; discarding the rebuilt shards",
@@ -286,7 +309,10 @@ final class Healer extends LeaderTask {
                 garbage.queue(seg, discard, current.isPresent() ? "heal raced a move" : "heal raced an overwrite");
                 return current.isEmpty();
             }
+            t = System.nanoTime();
             garbage.queue(seg, staleCopies(seg, rebuilt, live), "healed around");
+            steps.add(HealSteps.Step.GARBAGE, t);
+            steps.healed(rebuiltBytes);
             healed.incrementAndGet();
             bytes.addAndGet(rebuiltBytes);
             log.info(

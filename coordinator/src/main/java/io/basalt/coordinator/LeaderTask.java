@@ -46,6 +46,11 @@ abstract class LeaderTask implements AutoCloseable {
                 this::passQuietly, firstDelay.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** One extra pass after {@code delay}, between the regular ones (passes never overlap); none unless started. */
+    synchronized void passAfter(Duration delay) {
+        if (task != null) timer.schedule(this::passQuietly, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     synchronized void stop() {
         if (task != null) task.cancel(false);
         task = null;

@@ -32,33 +32,51 @@ public final class SegmentHealer {
     public List<Rebuilt> rebuild(
             Segment seg, Map<String, NodeRecord> live, int[] shards, List<NodeRecord> targets, ShardProblems problems)
             throws IOException {
+        return rebuild(seg, live, shards, targets, problems, null);
+    }
+
+    /** As above, adding the time spent in each step to {@code steps} (may be null). */
+    public List<Rebuilt> rebuild(
+            Segment seg,
+            Map<String, NodeRecord> live,
+            int[] shards,
+            List<NodeRecord> targets,
+            ShardProblems problems,
+            HealSteps steps)
+            throws IOException {
         StripeLayout layout = StripeLayout.of(seg.getLayout(), seg.getSize());
         if (layout.size() == 0) return List.of();
         RemoteShardWriter[] writers = new RemoteShardWriter[shards.length];
+        long t = System.nanoTime();
         try (StripeReader reader =
                 new StripeReader(clients, live, seg, 0, layout.stripeCount() - 1, ioTimeoutMs, problems, shards)) {
             for (int j = 0; j < shards.length; j++) {
-                NodeRecord t = targets.get(j);
+                NodeRecord target = targets.get(j);
                 writers[j] = RemoteShardWriter.open(
                         clients,
-                        t.getNodeId(),
-                        t.getAddress(),
+                        target.getNodeId(),
+                        target.getAddress(),
                         SegmentEncoder.shardId(seg.getShardSet(), shards[j]),
                         layout.chunkSize(),
                         ioTimeoutMs);
             }
+            if (steps != null) steps.add(HealSteps.Step.OPEN, t);
             for (long s = 0; s < layout.stripeCount(); s++) {
                 // Fresh arrays per stripe: the writers send them without copying.
                 byte[][] chunks = new byte[layout.totalShards()][layout.chunkLength(s)];
-                int chunkLen = reader.read(s, chunks);
+                int chunkLen = reader.read(s, chunks, steps);
+                t = System.nanoTime();
                 for (int j = 0; j < shards.length; j++) writers[j].write(chunks[shards[j]], chunkLen);
+                if (steps != null) steps.add(HealSteps.Step.WRITE, t);
             }
+            t = System.nanoTime();
             List<Rebuilt> out = new ArrayList<>();
             for (RemoteShardWriter w : writers) w.complete();
             for (int j = 0; j < shards.length; j++) {
                 int crc = writers[j].awaitDurable(ioTimeoutMs).getCrc32C();
                 out.add(new Rebuilt(shards[j], targets.get(j).getNodeId(), crc));
             }
+            if (steps != null) steps.add(HealSteps.Step.DURABLE, t);
             return out;
         } catch (IOException | RuntimeException e) {
             for (RemoteShardWriter w : writers) if (w != null) w.abort("heal failed");

@@ -80,8 +80,15 @@ final class StripeReader implements AutoCloseable {
      * @return the stripe's chunk length
      */
     int read(long s, byte[][] chunks) throws IOException {
+        return read(s, chunks, null);
+    }
+
+    /** As {@link #read(long, byte[][])}, adding the wait and the decoding to {@code steps} (may be null). */
+    int read(long s, byte[][] chunks, HealSteps steps) throws IOException {
         int chunkLen = layout.chunkLength(s);
+        long t0 = System.nanoTime();
         ShardBytes[] got = gather(s, chunkLen);
+        long t1 = System.nanoTime();
         boolean[] present = new boolean[n];
         for (int i = 0; i < n; i++) {
             if (got[i] == null) continue;
@@ -89,6 +96,10 @@ final class StripeReader implements AutoCloseable {
             present[i] = true;
         }
         rs.reconstruct(chunks, present, 0, chunkLen);
+        if (steps != null) {
+            steps.addNanos(HealSteps.Step.READ, t1 - t0);
+            steps.add(HealSteps.Step.DECODE, t1);
+        }
         return chunkLen;
     }
 
