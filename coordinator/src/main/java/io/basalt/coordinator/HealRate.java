@@ -21,7 +21,7 @@ final class HealRate {
     private static final long REFRESH_MS = 1000;
     private static final String SETTING = "heal-rate-mbps";
     private static final String PARALLELISM = "heal-parallelism";
-    static final int DEFAULT_PARALLELISM = 4;
+    static final int DEFAULT_PARALLELISM = 8;
     private static final int MAX_PARALLELISM = 64;
 
     private final ClusterAdmin admin;
