@@ -292,8 +292,16 @@ final class Healer extends LeaderTask {
             // a shard of this segment meanwhile, maybe onto a node just chosen here.
             Map<Integer, String> expected = new java.util.HashMap<>();
             for (int i = 0; i < seg.getNodeIdsCount(); i++) expected.put(i, seg.getNodeIds(i));
+            // The old copies are queued as garbage in the swap's own transaction.
             t = System.nanoTime();
-            boolean swapped = meta.replaceShards(bucket, key, uploadId, shardSet, rebuilt, expected);
+            boolean swapped = meta.replaceShards(
+                    bucket,
+                    key,
+                    uploadId,
+                    shardSet,
+                    rebuilt,
+                    expected,
+                    ShardCopyGarbage.records(seg, staleCopies(seg, rebuilt, live), "healed around"));
             steps.add(HealSteps.Step.TXN, t);
             if (!swapped) {
                 Optional<Segment> current = find(bucket, key, uploadId, shardSet);
@@ -309,9 +317,6 @@ final class Healer extends LeaderTask {
                 garbage.queue(seg, discard, current.isPresent() ? "heal raced a move" : "heal raced an overwrite");
                 return current.isEmpty();
             }
-            t = System.nanoTime();
-            garbage.queue(seg, staleCopies(seg, rebuilt, live), "healed around");
-            steps.add(HealSteps.Step.GARBAGE, t);
             steps.healed(rebuiltBytes);
             healed.incrementAndGet();
             bytes.addAndGet(rebuiltBytes);

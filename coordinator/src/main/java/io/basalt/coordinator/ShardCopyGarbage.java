@@ -22,7 +22,12 @@ final class ShardCopyGarbage {
 
     /** @param copies shard i on node nodeId, for each entry (the crc is not used) */
     void queue(Segment seg, List<SegmentHealer.Rebuilt> copies, String reason) {
-        if (copies.isEmpty()) return;
+        for (GarbageRecord g : records(seg, copies, reason)) queue.add(g);
+    }
+
+    /** The record {@link #queue} would add, for a caller that queues it in a transaction of its own; none for no copies. */
+    static List<GarbageRecord> records(Segment seg, List<SegmentHealer.Rebuilt> copies, String reason) {
+        if (copies.isEmpty()) return List.of();
         String[] nodes = new String[seg.getNodeIdsCount()];
         Arrays.fill(nodes, "");
         for (SegmentHealer.Rebuilt r : copies) nodes[r.shard()] = r.nodeId();
@@ -31,7 +36,7 @@ final class ShardCopyGarbage {
                 .addAllNodeIds(List.of(nodes))
                 .clearMissingShards()
                 .build();
-        queue.add(GarbageRecord.newBuilder()
+        return List.of(GarbageRecord.newBuilder()
                 .addSegments(only)
                 .setQueuedUnixMs(System.currentTimeMillis())
                 .setReason(reason)

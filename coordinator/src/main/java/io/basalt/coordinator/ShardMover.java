@@ -109,8 +109,17 @@ final class ShardMover {
         }
         Map<Integer, String> expected = new HashMap<>();
         for (int i = 0; i < seg.getNodeIdsCount(); i++) expected.put(i, seg.getNodeIds(i));
+        // The copy left behind is queued as garbage in the swap's own transaction.
+        List<SegmentHealer.Rebuilt> left =
+                from.isEmpty() ? List.of() : List.of(new SegmentHealer.Rebuilt(shard, from, 0));
         if (!meta.replaceShards(
-                ref.bucket(), ref.key(), ref.uploadId(), seg.getShardSet(), List.of(placed), expected)) {
+                ref.bucket(),
+                ref.key(),
+                ref.uploadId(),
+                seg.getShardSet(),
+                List.of(placed),
+                expected,
+                ShardCopyGarbage.records(seg, left, "moved to " + target.getNodeId()))) {
             // Unless another move or heal put this very shard on the same node: that copy is the record's now.
             Optional<Segment> now = current(ref, seg.getShardSet());
             if (now.isEmpty() || !now.get().getNodeIds(shard).equals(placed.nodeId())) {
@@ -118,8 +127,6 @@ final class ShardMover {
             }
             return Outcome.CHANGED;
         }
-        if (!from.isEmpty())
-            garbage.queue(seg, List.of(new SegmentHealer.Rebuilt(shard, from, 0)), "moved to " + target.getNodeId());
         return Outcome.MOVED;
     }
 

@@ -29,10 +29,8 @@ public final class HealSteps {
         DURABLE,
         /** the rate limiter's wait */
         PACE,
-        /** the etcd transaction naming the new shards */
-        TXN,
-        /** the garbage record for the stale copies */
-        GARBAGE
+        /** the etcd transaction naming the new shards (and queueing the stale copies as garbage) */
+        TXN
     }
 
     private final Map<Step, LongAdder> nanos = new EnumMap<>(Step.class);

@@ -448,7 +448,8 @@ public final class EtcdMetadataStore implements MetadataStore {
             String uploadId,
             String shardSet,
             List<SegmentHealer.Rebuilt> rebuilt,
-            Map<Integer, String> expectedNodes) {
+            Map<Integer, String> expectedNodes,
+            List<GarbageRecord> garbage) {
         for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
             String recordKey;
             Optional<KeyValue> current;
@@ -469,7 +470,7 @@ public final class EtcdMetadataStore implements MetadataStore {
                 }
                 if (current.isEmpty()) {
                     // The upload may have completed meanwhile: the segment now lives in the object.
-                    return replaceShards(bucket, key, "", shardSet, rebuilt, expectedNodes);
+                    return replaceShards(bucket, key, "", shardSet, rebuilt, expectedNodes, garbage);
                 }
             }
             if (current.isEmpty()) return false;
@@ -478,10 +479,14 @@ public final class EtcdMetadataStore implements MetadataStore {
                     : swapInPart(parse(current.get(), PartRecord::parseFrom), rebuilt, expectedNodes);
             if (updated == null) return false;
             ByteSequence k = bs(recordKey);
+            List<Op> ops = new ArrayList<>();
+            ops.add(Op.put(k, ByteSequence.from(updated), PutOption.DEFAULT));
+            for (GarbageRecord g : garbage)
+                ops.add(Op.put(bs(keys.garbage(UUID.randomUUID().toString())), value(g), PutOption.DEFAULT));
             TxnResponse r = await(kv.txn()
                     .If(new Cmp(
                             k, Cmp.Op.EQUAL, CmpTarget.modRevision(current.get().getModRevision())))
-                    .Then(Op.put(k, ByteSequence.from(updated), PutOption.DEFAULT))
+                    .Then(ops.toArray(Op[]::new))
                     .commit());
             if (r.isSucceeded()) return true;
         }

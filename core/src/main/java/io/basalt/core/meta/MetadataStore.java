@@ -2,6 +2,7 @@ package io.basalt.core.meta;
 
 import io.basalt.core.data.SegmentHealer;
 import io.basalt.proto.meta.BucketRecord;
+import io.basalt.proto.meta.GarbageRecord;
 import io.basalt.proto.meta.HealRecord;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.PartRecord;
@@ -110,13 +111,28 @@ public interface MetadataStore extends AutoCloseable {
      * {@code expectedNodes} is still on that node: a move of shard i off node X must not undo
      * another move or heal of shard i that committed first.
      */
+    default boolean replaceShards(
+            String bucket,
+            String key,
+            String uploadId,
+            String shardSet,
+            List<SegmentHealer.Rebuilt> rebuilt,
+            Map<Integer, String> expectedNodes) {
+        return replaceShards(bucket, key, uploadId, shardSet, rebuilt, expectedNodes, List.of());
+    }
+
+    /**
+     * As above, queueing {@code garbage} (the copies the swap leaves stale) in the same transaction:
+     * one round trip instead of two, and no crash between swap and queue can leak a stale copy.
+     */
     boolean replaceShards(
             String bucket,
             String key,
             String uploadId,
             String shardSet,
             List<SegmentHealer.Rebuilt> rebuilt,
-            Map<Integer, String> expectedNodes);
+            Map<Integer, String> expectedNodes,
+            List<GarbageRecord> garbage);
 
     @Override
     void close();
