@@ -65,6 +65,8 @@ class ShardServiceTest {
         assertArrayEquals(data, client.read("obj1.0", 0, 0));
         assertArrayEquals(slice(data, 100, 200), client.read("obj1.0", 100, 100), "inside one chunk");
         assertArrayEquals(slice(data, 950, 2050), client.read("obj1.0", 950, 1100), "across two boundaries");
+        assertArrayEquals(slice(data, 999, 1001), client.read("obj1.0", 999, 2), "last and first byte of two chunks");
+        assertArrayEquals(slice(data, 1500, 3500), client.read("obj1.0", 1500, 0), "unaligned to the end");
         assertArrayEquals(slice(data, 1000, 2000), client.read("obj1.0", 1000, 1000), "exactly one chunk");
         assertArrayEquals(slice(data, 3100, 3500), client.read("obj1.0", 3100, 0), "to the end");
         assertArrayEquals(slice(data, 3000, 3500), client.read("obj1.0", 3000, 10_000), "clipped at the end");
@@ -72,17 +74,29 @@ class ShardServiceTest {
         assertEquals(Status.Code.OUT_OF_RANGE, code(() -> client.read("obj1.0", 3501, 0)));
     }
 
-    @Test
-    void readSendsOneMessagePerChunkTouched() {
-        client.write("msgs", randomBytes(3500, 2), CHUNK);
+    /** Offsets of the messages a read of [offset, offset+length) gets, checking none exceeds a chunk. */
+    private List<Long> messageOffsets(String id, long offset, long length) {
         var it = client.blocking.readShard(ReadShardRequest.newBuilder()
-                .setShardId("msgs")
-                .setOffset(500)
-                .setLength(2000)
+                .setShardId(id)
+                .setOffset(offset)
+                .setLength(length)
                 .build());
         List<Long> offsets = new java.util.ArrayList<>();
-        it.forEachRemaining(r -> offsets.add(r.getOffset()));
-        assertEquals(List.of(500L, 1000L, 2000L), offsets);
+        it.forEachRemaining(r -> {
+            assertTrue(r.getData().size() <= CHUNK, r.getData().size() + " bytes in one message");
+            offsets.add(r.getOffset());
+        });
+        return offsets;
+    }
+
+    @Test
+    void readSendsAChunkSizeOfBytesPerMessage() {
+        client.write("msgs", randomBytes(3500, 2), CHUNK);
+        assertEquals(List.of(0L, 1000L, 2000L, 3000L), messageOffsets("msgs", 0, 0), "aligned: the stored chunks");
+        assertEquals(List.of(500L, 1500L), messageOffsets("msgs", 500, 2000), "unaligned: a chunk's worth each");
+        assertEquals(List.of(999L), messageOffsets("msgs", 999, 2), "last byte of one chunk, first of the next");
+        assertEquals(List.of(2600L), messageOffsets("msgs", 2600, 900), "into the short last chunk");
+        assertEquals(List.of(1000L), messageOffsets("msgs", 1000, 1000), "exactly one chunk");
     }
 
     @Test
