@@ -100,6 +100,29 @@ class ShardServiceTest {
     }
 
     @Test
+    void remoteReaderTakesEveryMessageOfARangeWithAOneMessageWindow() throws Exception {
+        byte[] data = randomBytes(3500, 4);
+        client.write("remote", data, CHUNK);
+        try (var clients = new io.basalt.core.shard.ShardClients()) {
+            // [500, 3000) comes as three messages, the last one short: each grant but the last is needed
+            for (long[] r : new long[][] {{500, 2500}, {999, 2}, {0, 3500}, {2600, 900}}) {
+                try (var in = io.basalt.core.shard.RemoteShardReader.open(
+                        clients, "n1", "127.0.0.1:" + node.port(), "remote", r[0], r[1], 10_000, 1)) {
+                    byte[] got = new byte[(int) r[1]];
+                    int split = got.length / 3; // takes that do not follow message edges
+                    byte[] head = new byte[split];
+                    in.readFully(head, split);
+                    System.arraycopy(head, 0, got, 0, split);
+                    byte[] rest = new byte[got.length - split];
+                    in.readFully(rest, rest.length);
+                    System.arraycopy(rest, 0, got, split, rest.length);
+                    assertArrayEquals(slice(data, (int) r[0], (int) (r[0] + r[1])), got, r[0] + "+" + r[1]);
+                }
+            }
+        }
+    }
+
+    @Test
     void statReportsWhatWasWritten() {
         byte[] data = randomBytes(2500, 3);
         client.write("s1", data, CHUNK);
