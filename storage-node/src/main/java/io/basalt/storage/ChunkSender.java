@@ -102,13 +102,13 @@ final class ChunkSender implements Runnable {
         int chunkSize = reader.header().chunkSize();
         long chunk = position / chunkSize;
         int from = (int) (position - chunk * chunkSize);
-        int length = chunkData(chunk); // verified: a bad chunk throws before any byte of it is sent
+        int length = chunkData(chunk, -1); // verified: a bad chunk throws before any byte of it is sent
         long stop = Math.min(end, position + chunkSize);
         int to = (int) Math.min(stop - chunk * chunkSize, length);
         ByteString data = UnsafeByteOperations.unsafeWrap(buffer(chunk), ShardHeader.CHUNK_CRC_SIZE + from, to - from);
         long next = chunk * chunkSize + to;
         if (next < stop) { // the message runs into the next chunk
-            int more = (int) Math.min(stop - next, chunkData(chunk + 1));
+            int more = (int) Math.min(stop - next, chunkData(chunk + 1, chunk));
             data = data.concat(UnsafeByteOperations.unsafeWrap(buffer(chunk + 1), ShardHeader.CHUNK_CRC_SIZE, more));
             next += more;
         }
@@ -120,10 +120,13 @@ final class ChunkSender implements Runnable {
         position = next;
     }
 
-    /** Reads and verifies chunk {@code index} into a buffer unless one already holds it; its length. */
-    private int chunkData(long index) throws IOException {
+    /**
+     * Reads and verifies chunk {@code index} into a buffer unless one already holds it, without
+     * overwriting chunk {@code keep} (-1: none); its length. An aligned read only ever uses one buffer.
+     */
+    private int chunkData(long index, long keep) throws IOException {
         if (buffered[0] != index && buffered[1] != index) {
-            int slot = buffered[0] == index - 1 ? 1 : 0; // keep the chunk before it: a message may start there
+            int slot = keep >= 0 && buffered[0] == keep ? 1 : 0;
             int size = reader.chunkBufferSize(index);
             if (buffers[slot] == null || buffers[slot].length < size) buffers[slot] = new byte[size];
             buffered[slot] = -1; // a failed read leaves no stale index behind
