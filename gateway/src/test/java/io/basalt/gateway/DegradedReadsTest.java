@@ -154,7 +154,11 @@ class DegradedReadsTest {
                     {chunk - 1, chunk},
                     {chunk + 1, MIB + 1},
                     {MIB - 1, 2 * MIB},
-                    {size - chunk - 3, size - 1}
+                    {size - chunk - 3, size - 1},
+                    {MIB - 1, MIB - 1}, // last byte of a stripe
+                    {MIB, MIB}, // first byte of the next
+                    {MIB / 2 + 3, MIB / 2 + 2 + MIB}, // Milvus's lazy load: 1 MiB across two stripes
+                    {chunk + 7, chunk + 7 + MIB - 1} // 1 MiB starting inside a data chunk
                 };
                 for (int[] r : ranges) {
                     int from = Math.max(0, r[0]), to = Math.min(size - 1, r[1]);
@@ -166,6 +170,14 @@ class DegradedReadsTest {
                             Arrays.copyOfRange(e.getValue(), from, to + 1),
                             part,
                             e.getKey() + " range " + from + "-" + to);
+                }
+                for (int n : new int[] {1, chunk + 1, MIB + 5}) {
+                    int from = Math.max(0, size - n);
+                    byte[] tail = s3.getObjectAsBytes(
+                                    b -> b.bucket(BUCKET).key(e.getKey()).range("bytes=-" + n))
+                            .asByteArray();
+                    assertArrayEquals(
+                            Arrays.copyOfRange(e.getValue(), from, size), tail, e.getKey() + " last " + n + " bytes");
                 }
             }
         }

@@ -1,5 +1,6 @@
 package io.basalt.storage;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.basalt.proto.shard.ReadShardResponse;
 import io.grpc.StatusRuntimeException;
@@ -22,11 +23,13 @@ final class ChunkSender implements Runnable {
     private final NodeMetrics metrics;
     private final ServerCallStreamObserver<ReadShardResponse> response;
     private final long end;
-    private final long lastChunk;
     private long position;
-    private long chunk;
     private boolean done;
-    private byte[] buffer; // the chunk being sent, with its CRC in front; reused
+    // The last two chunks read, each with its CRC in front: a message that starts inside one chunk
+    // ends inside the next, and the next message starts in that second chunk, so every chunk is
+    // read and verified once. Reused for the whole stream.
+    private final byte[][] buffers = new byte[2][];
+    private final long[] buffered = {-1, -1}; // chunk index each buffer holds
 
     private ChunkSender(
             String shardId,
@@ -43,9 +46,6 @@ final class ChunkSender implements Runnable {
         this.response = response;
         this.end = end;
         this.position = start;
-        int chunkSize = reader.header().chunkSize();
-        this.chunk = start / chunkSize;
-        this.lastChunk = end == start ? chunk - 1 : (end - 1) / chunkSize;
     }
 
     /** Starts streaming; the reader is closed when the stream ends, fails or is cancelled. */
@@ -68,7 +68,7 @@ final class ChunkSender implements Runnable {
     public synchronized void run() {
         try {
             while (!done && response.isReady()) {
-                if (chunk > lastChunk) {
+                if (position >= end) {
                     finish();
                     response.onCompleted();
                     metrics.reads.labels("OK").inc();
@@ -89,23 +89,55 @@ final class ChunkSender implements Runnable {
         }
     }
 
+    /**
+     * Sends the next chunk size's worth of the range (less at its end) in one message. An aligned
+     * range sends whole chunks as stored; an unaligned one (a ranged GET) sends the tail of one chunk
+     * and the head of the next together, so it costs as many messages as an aligned range of its
+     * length instead of one more per chunk it touches: on the ranged GET path a message costs more
+     * (serialization, a transport hop here, a queue hop and a flow-control grant in the gateway) than
+     * copying its bytes. A message still holds at most one chunk's worth, which the reader's window
+     * counts on.
+     */
     private void sendChunk() throws IOException {
         int chunkSize = reader.header().chunkSize();
-        long chunkStart = chunk * chunkSize;
-        int size = reader.chunkBufferSize(chunk);
-        if (buffer == null || buffer.length < size) buffer = new byte[size];
-        int length = reader.readChunk(chunk, buffer); // verified: a bad chunk throws before any byte is sent
-        int from = (int) (position - chunkStart);
-        int to = (int) (Math.min(end, chunkStart + length) - chunkStart);
+        long chunk = position / chunkSize;
+        int from = (int) (position - chunk * chunkSize);
+        int length = chunkData(chunk, -1); // verified: a bad chunk throws before any byte of it is sent
+        long stop = Math.min(end, position + chunkSize);
+        int to = (int) Math.min(stop - chunk * chunkSize, length);
+        ByteString data = UnsafeByteOperations.unsafeWrap(buffer(chunk), ShardHeader.CHUNK_CRC_SIZE + from, to - from);
+        long next = chunk * chunkSize + to;
+        if (next < stop) { // the message runs into the next chunk
+            int more = (int) Math.min(stop - next, chunkData(chunk + 1, chunk));
+            data = data.concat(UnsafeByteOperations.unsafeWrap(buffer(chunk + 1), ShardHeader.CHUNK_CRC_SIZE, more));
+            next += more;
+        }
         // onNext serializes the message into the transport's buffers before it returns, so the
-        // buffer may be wrapped without a copy and reused for the next chunk
-        response.onNext(ReadShardResponse.newBuilder()
-                .setOffset(position)
-                .setData(UnsafeByteOperations.unsafeWrap(buffer, ShardHeader.CHUNK_CRC_SIZE + from, to - from))
-                .build());
-        position = chunkStart + to;
-        chunk++;
-        metrics.readBytes.add(to - from);
+        // buffers may be wrapped without a copy and reused for the next chunks
+        response.onNext(
+                ReadShardResponse.newBuilder().setOffset(position).setData(data).build());
+        metrics.readBytes.add(next - position);
+        position = next;
+    }
+
+    /**
+     * Reads and verifies chunk {@code index} into a buffer unless one already holds it, without
+     * overwriting chunk {@code keep} (-1: none); its length. An aligned read only ever uses one buffer.
+     */
+    private int chunkData(long index, long keep) throws IOException {
+        if (buffered[0] != index && buffered[1] != index) {
+            int slot = keep >= 0 && buffered[0] == keep ? 1 : 0;
+            int size = reader.chunkBufferSize(index);
+            if (buffers[slot] == null || buffers[slot].length < size) buffers[slot] = new byte[size];
+            buffered[slot] = -1; // a failed read leaves no stale index behind
+            reader.readChunk(index, buffers[slot]);
+            buffered[slot] = index;
+        }
+        return reader.header().chunkLength(index);
+    }
+
+    private byte[] buffer(long index) {
+        return buffers[buffered[0] == index ? 0 : 1];
     }
 
     private synchronized void cancel() {

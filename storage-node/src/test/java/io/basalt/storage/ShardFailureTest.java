@@ -83,6 +83,26 @@ class ShardFailureTest {
     }
 
     @Test
+    void messageSpanningACorruptChunkIsNotSent() throws IOException {
+        byte[] data = randomBytes(3500, 14);
+        client.write("rot3", data, CHUNK);
+        flipByte(shardFile("rot3"), ShardHeader.SIZE + 2L * (4 + CHUNK) + 4 + 10);
+
+        // [1500, 2500) would be one message: the good half of it in chunk 1 must not leave either
+        Iterator<ReadShardResponse> it = client.blocking.readShard(ReadShardRequest.newBuilder()
+                .setShardId("rot3")
+                .setOffset(1500)
+                .setLength(1000)
+                .build());
+        List<ReadShardResponse> received = new ArrayList<>();
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> it.forEachRemaining(received::add));
+        assertEquals(Status.Code.DATA_LOSS, e.getStatus().getCode());
+        assertEquals("corrupt shard rot3 chunk 2", e.getStatus().getDescription());
+        assertEquals(List.of(), received);
+        assertArrayEquals(slice(data, 1500, 2000), client.read("rot3", 1500, 500));
+    }
+
+    @Test
     void truncatedShardIsDataLoss() throws IOException {
         client.write("torn", randomBytes(2500, 13), CHUNK);
         try (RandomAccessFile f = new RandomAccessFile(shardFile("torn").toFile(), "rw")) {

@@ -65,6 +65,8 @@ class ShardServiceTest {
         assertArrayEquals(data, client.read("obj1.0", 0, 0));
         assertArrayEquals(slice(data, 100, 200), client.read("obj1.0", 100, 100), "inside one chunk");
         assertArrayEquals(slice(data, 950, 2050), client.read("obj1.0", 950, 1100), "across two boundaries");
+        assertArrayEquals(slice(data, 999, 1001), client.read("obj1.0", 999, 2), "last and first byte of two chunks");
+        assertArrayEquals(slice(data, 1500, 3500), client.read("obj1.0", 1500, 0), "unaligned to the end");
         assertArrayEquals(slice(data, 1000, 2000), client.read("obj1.0", 1000, 1000), "exactly one chunk");
         assertArrayEquals(slice(data, 3100, 3500), client.read("obj1.0", 3100, 0), "to the end");
         assertArrayEquals(slice(data, 3000, 3500), client.read("obj1.0", 3000, 10_000), "clipped at the end");
@@ -72,17 +74,52 @@ class ShardServiceTest {
         assertEquals(Status.Code.OUT_OF_RANGE, code(() -> client.read("obj1.0", 3501, 0)));
     }
 
-    @Test
-    void readSendsOneMessagePerChunkTouched() {
-        client.write("msgs", randomBytes(3500, 2), CHUNK);
+    /** Offsets of the messages a read of [offset, offset+length) gets, checking none exceeds a chunk. */
+    private List<Long> messageOffsets(String id, long offset, long length) {
         var it = client.blocking.readShard(ReadShardRequest.newBuilder()
-                .setShardId("msgs")
-                .setOffset(500)
-                .setLength(2000)
+                .setShardId(id)
+                .setOffset(offset)
+                .setLength(length)
                 .build());
         List<Long> offsets = new java.util.ArrayList<>();
-        it.forEachRemaining(r -> offsets.add(r.getOffset()));
-        assertEquals(List.of(500L, 1000L, 2000L), offsets);
+        it.forEachRemaining(r -> {
+            assertTrue(r.getData().size() <= CHUNK, r.getData().size() + " bytes in one message");
+            offsets.add(r.getOffset());
+        });
+        return offsets;
+    }
+
+    @Test
+    void readSendsAChunkSizeOfBytesPerMessage() {
+        client.write("msgs", randomBytes(3500, 2), CHUNK);
+        assertEquals(List.of(0L, 1000L, 2000L, 3000L), messageOffsets("msgs", 0, 0), "aligned: the stored chunks");
+        assertEquals(List.of(500L, 1500L), messageOffsets("msgs", 500, 2000), "unaligned: a chunk's worth each");
+        assertEquals(List.of(999L), messageOffsets("msgs", 999, 2), "last byte of one chunk, first of the next");
+        assertEquals(List.of(2600L), messageOffsets("msgs", 2600, 900), "into the short last chunk");
+        assertEquals(List.of(1000L), messageOffsets("msgs", 1000, 1000), "exactly one chunk");
+    }
+
+    @Test
+    void remoteReaderTakesEveryMessageOfARangeWithAOneMessageWindow() throws Exception {
+        byte[] data = randomBytes(3500, 4);
+        client.write("remote", data, CHUNK);
+        try (var clients = new io.basalt.core.shard.ShardClients()) {
+            // [500, 3000) comes as three messages, the last one short: each grant but the last is needed
+            for (long[] r : new long[][] {{500, 2500}, {999, 2}, {0, 3500}, {2600, 900}}) {
+                try (var in = io.basalt.core.shard.RemoteShardReader.open(
+                        clients, "n1", "127.0.0.1:" + node.port(), "remote", r[0], r[1], 10_000, 1)) {
+                    byte[] got = new byte[(int) r[1]];
+                    int split = got.length / 3; // takes that do not follow message edges
+                    byte[] head = new byte[split];
+                    in.readFully(head, split);
+                    System.arraycopy(head, 0, got, 0, split);
+                    byte[] rest = new byte[got.length - split];
+                    in.readFully(rest, rest.length);
+                    System.arraycopy(rest, 0, got, split, rest.length);
+                    assertArrayEquals(slice(data, (int) r[0], (int) (r[0] + r[1])), got, r[0] + "+" + r[1]);
+                }
+            }
+        }
     }
 
     @Test

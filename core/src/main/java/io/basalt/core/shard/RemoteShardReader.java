@@ -42,10 +42,12 @@ public final class RemoteShardReader implements AutoCloseable {
     private boolean ended;
     private boolean closed; // guarded by queue: no message is queued after close
     private long expected; // shard offset the next message must start at
+    private final long end; // shard offset the range ends at, or -1 for "to the end of the shard"
 
-    private RemoteShardReader(String nodeId, long offset, long idleTimeoutMs, int window) {
+    private RemoteShardReader(String nodeId, long offset, long length, long idleTimeoutMs, int window) {
         this.nodeId = nodeId;
         this.expected = offset;
+        this.end = length > 0 ? offset + length : -1;
         this.idleTimeoutMs = idleTimeoutMs;
         this.window = window;
     }
@@ -72,7 +74,7 @@ public final class RemoteShardReader implements AutoCloseable {
             long idleTimeoutMs,
             int window) {
         if (window < 1) throw new IllegalArgumentException("window " + window);
-        RemoteShardReader s = new RemoteShardReader(nodeId, offset, idleTimeoutMs, window);
+        RemoteShardReader s = new RemoteShardReader(nodeId, offset, length, idleTimeoutMs, window);
         ClientCalls.asyncServerStreamingCall(
                 clients.channel(address).newCall(ShardMessage.READ_SHARD, DIRECT),
                 ReadShardRequest.newBuilder()
@@ -136,7 +138,6 @@ public final class RemoteShardReader implements AutoCloseable {
             ended = true;
             throw new IOException("shard on " + nodeId + " ended early");
         }
-        call.request(1);
         ShardMessage m = (ShardMessage) item;
         if (m.offset() != expected) {
             ended = true;
@@ -144,6 +145,9 @@ public final class RemoteShardReader implements AutoCloseable {
             throw new IOException("shard on " + nodeId + " sent offset " + m.offset() + ", expected " + expected);
         }
         expected += m.length();
+        // A grant is a hop to the transport's thread; after the range's last message none is needed
+        // (the end of the call comes without one). A ranged GET's streams are often a single message.
+        if (end < 0 || expected < end) call.request(1);
         return m;
     }
 
