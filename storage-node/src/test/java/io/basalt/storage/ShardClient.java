@@ -27,14 +27,17 @@ import java.util.zip.CRC32C;
 /** A thin test client over a real channel to a running node. */
 final class ShardClient implements AutoCloseable {
     final ManagedChannel channel;
-    final ShardServiceGrpc.ShardServiceBlockingStub blocking;
     final ShardServiceGrpc.ShardServiceStub async;
 
     ShardClient(int port) {
         channel =
                 NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
-        blocking = ShardServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
         async = ShardServiceGrpc.newStub(channel);
+    }
+
+    /** A blocking stub whose deadline starts now: a deadline set once on a shared stub runs out for later calls. */
+    ShardServiceGrpc.ShardServiceBlockingStub blocking() {
+        return ShardServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
     static int crc(byte[] data, int from, int to) {
@@ -103,11 +106,12 @@ final class ShardClient implements AutoCloseable {
 
     /** Reads a range and checks each message's offset continues the previous one. */
     byte[] read(String id, long offset, long length) {
-        Iterator<ReadShardResponse> it = blocking.readShard(ReadShardRequest.newBuilder()
-                .setShardId(id)
-                .setOffset(offset)
-                .setLength(length)
-                .build());
+        Iterator<ReadShardResponse> it = blocking()
+                .readShard(ReadShardRequest.newBuilder()
+                        .setShardId(id)
+                        .setOffset(offset)
+                        .setLength(length)
+                        .build());
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         while (it.hasNext()) {
             ReadShardResponse r = it.next();
@@ -120,18 +124,19 @@ final class ShardClient implements AutoCloseable {
     }
 
     ShardInfo stat(String id) {
-        return blocking.statShard(StatShardRequest.newBuilder().setShardId(id).build());
+        return blocking().statShard(StatShardRequest.newBuilder().setShardId(id).build());
     }
 
     boolean delete(String id) {
-        return blocking.deleteShard(
-                        DeleteShardRequest.newBuilder().setShardId(id).build())
+        return blocking()
+                .deleteShard(DeleteShardRequest.newBuilder().setShardId(id).build())
                 .getExisted();
     }
 
     List<String> list(String prefix, String startAfter, int limit) {
         List<String> ids = new ArrayList<>();
-        blocking.listShards(ListShardsRequest.newBuilder()
+        blocking()
+                .listShards(ListShardsRequest.newBuilder()
                         .setPrefix(prefix)
                         .setStartAfter(startAfter)
                         .setLimit(limit)

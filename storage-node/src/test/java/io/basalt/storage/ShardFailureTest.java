@@ -71,8 +71,8 @@ class ShardFailureTest {
         client.write("rot2", data, CHUNK);
         flipByte(shardFile("rot2"), ShardHeader.SIZE + 2L * (4 + CHUNK) + 4);
 
-        Iterator<ReadShardResponse> it = client.blocking.readShard(
-                ReadShardRequest.newBuilder().setShardId("rot2").build());
+        Iterator<ReadShardResponse> it = client.blocking()
+                .readShard(ReadShardRequest.newBuilder().setShardId("rot2").build());
         List<ReadShardResponse> received = new ArrayList<>();
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> it.forEachRemaining(received::add));
         assertEquals(Status.Code.DATA_LOSS, e.getStatus().getCode());
@@ -89,11 +89,12 @@ class ShardFailureTest {
         flipByte(shardFile("rot3"), ShardHeader.SIZE + 2L * (4 + CHUNK) + 4 + 10);
 
         // [1500, 2500) would be one message: the good half of it in chunk 1 must not leave either
-        Iterator<ReadShardResponse> it = client.blocking.readShard(ReadShardRequest.newBuilder()
-                .setShardId("rot3")
-                .setOffset(1500)
-                .setLength(1000)
-                .build());
+        Iterator<ReadShardResponse> it = client.blocking()
+                .readShard(ReadShardRequest.newBuilder()
+                        .setShardId("rot3")
+                        .setOffset(1500)
+                        .setLength(1000)
+                        .build());
         List<ReadShardResponse> received = new ArrayList<>();
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> it.forEachRemaining(received::add));
         assertEquals(Status.Code.DATA_LOSS, e.getStatus().getCode());

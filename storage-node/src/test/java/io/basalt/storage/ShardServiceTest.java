@@ -76,11 +76,12 @@ class ShardServiceTest {
 
     /** Offsets of the messages a read of [offset, offset+length) gets, checking none exceeds a chunk. */
     private List<Long> messageOffsets(String id, long offset, long length) {
-        var it = client.blocking.readShard(ReadShardRequest.newBuilder()
-                .setShardId(id)
-                .setOffset(offset)
-                .setLength(length)
-                .build());
+        var it = client.blocking()
+                .readShard(ReadShardRequest.newBuilder()
+                        .setShardId(id)
+                        .setOffset(offset)
+                        .setLength(length)
+                        .build());
         List<Long> offsets = new java.util.ArrayList<>();
         it.forEachRemaining(r -> {
             assertTrue(r.getData().size() <= CHUNK, r.getData().size() + " bytes in one message");
@@ -163,24 +164,26 @@ class ShardServiceTest {
     @Test
     void conditionalDeleteKeepsACopyWrittenAfterTheCutoff() {
         ShardInfo info = client.write("g1", randomBytes(1500, 5), CHUNK);
-        long writtenAt = client.blocking
+        long writtenAt = client.blocking()
                 .statShard(StatShardRequest.newBuilder().setShardId("g1").build())
                 .getModifiedUnixMs();
-        DeleteShardResponse kept = client.blocking.deleteShard(DeleteShardRequest.newBuilder()
-                .setShardId("g1")
-                .setOnlyIfWrittenBeforeUnixMs(writtenAt)
-                .build());
+        DeleteShardResponse kept = client.blocking()
+                .deleteShard(DeleteShardRequest.newBuilder()
+                        .setShardId("g1")
+                        .setOnlyIfWrittenBeforeUnixMs(writtenAt)
+                        .build());
         assertTrue(kept.getExisted() && kept.getKept(), "a copy written at the cutoff is newer, not garbage");
         assertEquals(
                 info.getLength(),
-                client.blocking
+                client.blocking()
                         .statShard(
                                 StatShardRequest.newBuilder().setShardId("g1").build())
                         .getLength());
-        DeleteShardResponse gone = client.blocking.deleteShard(DeleteShardRequest.newBuilder()
-                .setShardId("g1")
-                .setOnlyIfWrittenBeforeUnixMs(writtenAt + 1)
-                .build());
+        DeleteShardResponse gone = client.blocking()
+                .deleteShard(DeleteShardRequest.newBuilder()
+                        .setShardId("g1")
+                        .setOnlyIfWrittenBeforeUnixMs(writtenAt + 1)
+                        .build());
         assertTrue(gone.getExisted() && !gone.getKept());
         assertFalse(client.delete("g1"));
     }
