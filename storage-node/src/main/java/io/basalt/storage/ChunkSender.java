@@ -12,15 +12,9 @@ import org.apache.logging.log4j.Logger;
  * Streams the chunks covering [start, end) of one shard, only while the transport is ready:
  * a slow reader leaves the rest on disk instead of in this node's memory. The node's end of
  * ReadShard; the caller's end is core's {@code RemoteShardReader}.
- *
- * <p>The transport may hold up to {@link #QUEUED_CHUNKS} chunks before it pushes back, and when it
- * does, the next chunk is read and verified at once, so that it is ready to go when the transport
- * drains instead of being read only then: the disk read overlaps the network write.
  */
 final class ChunkSender implements Runnable {
     private static final Logger log = LogManager.getLogger(ChunkSender.class);
-    /** Chunks the transport may have queued and still be ready (gRPC's default is 32 KiB). */
-    static final int QUEUED_CHUNKS = 2;
 
     private final String shardId;
     private final ShardReader reader;
@@ -33,7 +27,6 @@ final class ChunkSender implements Runnable {
     private long chunk;
     private boolean done;
     private byte[] buffer; // the chunk being sent, with its CRC in front; reused
-    private int readAhead = -1; // data length of chunk `chunk`, already read into buffer and verified; -1: not read
 
     private ChunkSender(
             String shardId,
@@ -65,8 +58,6 @@ final class ChunkSender implements Runnable {
             long start,
             long end) {
         ChunkSender stream = new ChunkSender(shardId, reader, store, metrics, response, start, end);
-        response.setOnReadyThreshold(
-                QUEUED_CHUNKS * (ShardHeader.CHUNK_CRC_SIZE + reader.header().chunkSize()));
         response.setOnCancelHandler(stream::cancel);
         response.setOnReadyHandler(stream);
         stream.run(); // the call may already be ready, in which case no onReady will come
@@ -85,7 +76,6 @@ final class ChunkSender implements Runnable {
                 }
                 sendChunk();
             }
-            if (!done && chunk <= lastChunk && readAhead < 0) readAhead = readChunk();
         } catch (IOException | RuntimeException e) {
             finish();
             if (e instanceof IOException io && !(e instanceof CorruptShardException) && reader.dir() != null) {
@@ -99,17 +89,12 @@ final class ChunkSender implements Runnable {
         }
     }
 
-    /** Reads chunk {@code chunk} into the buffer, verified: a bad chunk throws before any byte of it is sent. */
-    private int readChunk() throws IOException {
+    private void sendChunk() throws IOException {
+        int chunkSize = reader.header().chunkSize();
+        long chunkStart = chunk * chunkSize;
         int size = reader.chunkBufferSize(chunk);
         if (buffer == null || buffer.length < size) buffer = new byte[size];
-        return reader.readChunk(chunk, buffer);
-    }
-
-    private void sendChunk() throws IOException {
-        long chunkStart = chunk * reader.header().chunkSize();
-        int length = readAhead >= 0 ? readAhead : readChunk();
-        readAhead = -1;
+        int length = reader.readChunk(chunk, buffer); // verified: a bad chunk throws before any byte is sent
         int from = (int) (position - chunkStart);
         int to = (int) (Math.min(end, chunkStart + length) - chunkStart);
         // onNext serializes the message into the transport's buffers before it returns, so the
