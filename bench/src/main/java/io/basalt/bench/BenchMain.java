@@ -166,10 +166,18 @@ public final class BenchMain {
 
     /** One repetition of a workload on a target, with its processes' CPU and GC over it. */
     private static Figures measured(Workloads w, String workload, Target t, int rep) {
+        Figures f;
+        try {
+            w.prepare(workload, t, rep);
+        } catch (Exception e) {
+            Progress.message("  " + workload + " could not be prepared on " + t.name + ": " + e);
+            f = new Figures();
+            f.add("failed", "count", false, 1);
+            return f;
+        }
         long retries0 = t.retries.retries();
         long bytes0 = Ops.TOTAL_BYTES.get();
         CpuMeter meter = new CpuMeter(t.pids);
-        Figures f;
         try {
             f = w.run(workload, t, rep);
         } catch (Exception e) {

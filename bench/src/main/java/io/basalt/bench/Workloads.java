@@ -87,6 +87,15 @@ final class Workloads {
         return n;
     }
 
+    /**
+     * What a workload needs in place before it is measured: the CPU meter and the GB of payload count
+     * from after this, so a GET's figures never include writing the objects it reads.
+     */
+    void prepare(String workload, Target t, int rep) throws Exception {
+        ensureBucket(t);
+        if (workload.equals("get")) prepareGet(t, rep);
+    }
+
     Figures run(String workload, Target t, int rep) throws Exception {
         ensureBucket(t);
         return switch (workload) {
@@ -125,21 +134,26 @@ final class Workloads {
         return f;
     }
 
+    /** The objects get reads are put's same repetition's when put ran with the same sizes; else written here. */
+    private void prepareGet(Target t, int rep) {
+        long size = p.size("get.size");
+        int count = p.integer("get.count");
+        String prefix = "put/" + rep + "/";
+        try {
+            if (t.s3.headObject(b -> b.bucket(t.bucket).key(prefix + (count - 1)))
+                            .contentLength()
+                    == size) return;
+        } catch (Exception e) {
+            // not there: write them
+        }
+        Ops.run(t.name + " get: prepare", p.integer("get.concurrency"), count, i -> put(t, prefix + i, size));
+    }
+
     private Figures get(Target t, int rep) {
         long size = p.size("get.size");
         int count = p.integer("get.count");
         int conc = p.integer("get.concurrency");
         String prefix = "put/" + rep + "/";
-        boolean havePut = false;
-        try {
-            var h = t.s3.headObject(b -> b.bucket(t.bucket).key(prefix + (count - 1)));
-            havePut = h.contentLength() == size;
-        } catch (Exception e) {
-            // not there: write them
-        }
-        if (!havePut) {
-            Ops.run(t.name + " get: prepare", conc, count, i -> put(t, prefix + i, size));
-        }
         Ops.Result r = Ops.run(t.name + " get " + Params.human(size), conc, count, i -> get(t, prefix + i, null));
         Figures f = new Figures();
         f.throughput("GET ", r);
