@@ -14,6 +14,8 @@ import java.util.List;
  * freshly acknowledged object unreadable.
  * {@code shutdownGrace} is how long a stopping gateway lets requests in flight finish (new ones get
  * 503, which clients retry elsewhere); zero cuts them at once.
+ * {@code smallObjectThreshold}: a PutObject or CopyObject of at most this many bytes is stored as
+ * 1+m copies instead of k+m shards (see {@link io.basalt.core.data.Layouts}); 0 turns that off.
  */
 public record GatewayConfig(
         String host,
@@ -30,7 +32,8 @@ public record GatewayConfig(
         String domain,
         String metricsListen,
         int writeQuorum,
-        java.time.Duration shutdownGrace) {
+        java.time.Duration shutdownGrace,
+        long smallObjectThreshold) {
 
     public GatewayConfig {
         if (writeQuorum != 0 && (writeQuorum < dataShards || writeQuorum > dataShards + parityShards)) {
@@ -39,6 +42,10 @@ public record GatewayConfig(
         }
         if (shutdownGrace == null || shutdownGrace.isNegative()) {
             throw new IllegalArgumentException("--shutdown-grace-seconds must be 0 or more, got " + shutdownGrace);
+        }
+        if (smallObjectThreshold < 0) {
+            throw new IllegalArgumentException(
+                    "--small-object-threshold must be 0 or more, got " + smallObjectThreshold);
         }
     }
 
@@ -70,11 +77,14 @@ public record GatewayConfig(
                 domain,
                 null,
                 0,
-                java.time.Duration.ZERO);
+                java.time.Duration.ZERO,
+                DEFAULT_SMALL_OBJECT_THRESHOLD);
     }
 
     public static final int DEFAULT_BLOCK_SIZE = 1 << 20;
     public static final long S3_MIN_PART_SIZE = 5L << 20;
+    /** Measured with the bench's small workload: see README, "Small objects". */
+    public static final long DEFAULT_SMALL_OBJECT_THRESHOLD = 128 << 10;
 
     public static GatewayConfig local(int port, String etcdEndpoint, int k, int m) {
         return new GatewayConfig(
@@ -108,7 +118,8 @@ public record GatewayConfig(
                 domain,
                 metricsListen,
                 writeQuorum,
-                shutdownGrace);
+                shutdownGrace,
+                smallObjectThreshold);
     }
 
     public GatewayConfig withMinPartSize(long bytes) {
@@ -127,7 +138,8 @@ public record GatewayConfig(
                 domain,
                 metricsListen,
                 writeQuorum,
-                shutdownGrace);
+                shutdownGrace,
+                smallObjectThreshold);
     }
 
     public GatewayConfig withMetricsListen(String hostPort) {
@@ -146,7 +158,8 @@ public record GatewayConfig(
                 domain,
                 hostPort,
                 writeQuorum,
-                shutdownGrace);
+                shutdownGrace,
+                smallObjectThreshold);
     }
 
     public GatewayConfig withDomain(String d) {
@@ -165,7 +178,8 @@ public record GatewayConfig(
                 d,
                 metricsListen,
                 writeQuorum,
-                shutdownGrace);
+                shutdownGrace,
+                smallObjectThreshold);
     }
 
     public GatewayConfig withWriteQuorum(int q) {
@@ -184,7 +198,8 @@ public record GatewayConfig(
                 domain,
                 metricsListen,
                 q,
-                shutdownGrace);
+                shutdownGrace,
+                smallObjectThreshold);
     }
 
     public GatewayConfig withShutdownGrace(java.time.Duration grace) {
@@ -203,6 +218,27 @@ public record GatewayConfig(
                 domain,
                 metricsListen,
                 writeQuorum,
-                grace);
+                grace,
+                smallObjectThreshold);
+    }
+
+    public GatewayConfig withSmallObjectThreshold(long bytes) {
+        return new GatewayConfig(
+                host,
+                port,
+                etcdEndpoints,
+                etcdPrefix,
+                dataShards,
+                parityShards,
+                blockSize,
+                credentials,
+                workerThreads,
+                ioTimeoutMs,
+                minPartSize,
+                domain,
+                metricsListen,
+                writeQuorum,
+                shutdownGrace,
+                bytes);
     }
 }
