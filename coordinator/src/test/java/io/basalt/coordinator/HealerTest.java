@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.basalt.core.cluster.Membership;
 import io.basalt.core.data.DataPath;
+import io.basalt.core.data.Layouts;
 import io.basalt.core.meta.EtcdMetadata;
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
@@ -159,6 +160,41 @@ class HealerTest {
         nodes.get(2).close();
         awaitTrue(() -> membership.live().size() == 4, "two more nodes gone");
         for (int i = 0; i < 40; i++) assertArrayEquals(bodies.get(i), get("many-" + i), "many-" + i);
+    }
+
+    @Test
+    void healsObjectsStoredAsCopiesBackToThreeCopies() throws Exception {
+        // what a gateway with --small-object-threshold writes: 1+2 up to the threshold, 4+2 above
+        DataPath sized = new DataPath(membership, clients, new Layouts(LAYOUT, 100_000), 0, 10_000);
+        List<byte[]> bodies = new ArrayList<>();
+        for (int i = 0; i < 24; i++) bodies.add(put(sized, "sized-" + i, i < 20 ? 1 + i * 5_000 : 300_000 + i, i));
+        for (int i = 0; i < 24; i++)
+            assertEquals(i < 20 ? 1 : 4, segment("sized-" + i).getLayout().getK());
+        nodes.get(0).close();
+        awaitTrue(() -> membership.live().size() == 6, "node-0 gone");
+
+        coordinator = Coordinator.start(new Coordinator.Config(
+                "c1",
+                List.of(etcd.endpoint()),
+                KEYS.root(),
+                Duration.ofMinutes(10),
+                Duration.ofMillis(200),
+                3,
+                Duration.ofHours(24),
+                Duration.ofSeconds(1)));
+        awaitTrue(() -> allHealthy(), "every object back to k+m healthy shards on live nodes");
+        awaitTrue(this::healQueueEmpty, "heal queue empty");
+        for (int i = 0; i < 20; i++) {
+            Segment seg = segment("sized-" + i);
+            for (int copy = 0; copy < 3; copy++) {
+                assertTrue(Files.exists(shardFile(nodeIndex(seg.getNodeIds(copy)), seg.getShardSet() + "." + copy)));
+            }
+        }
+        // three copies for real: with two more nodes gone every object still reads back exact
+        nodes.get(1).close();
+        nodes.get(2).close();
+        awaitTrue(() -> membership.live().size() == 4, "two more nodes gone");
+        for (int i = 0; i < 24; i++) assertArrayEquals(bodies.get(i), get("sized-" + i), "sized-" + i);
     }
 
     private void putSetting(String name, String value) throws Exception {
@@ -330,9 +366,13 @@ class HealerTest {
     }
 
     private byte[] put(String key, int size, long seed) throws IOException {
+        return put(data, key, size, seed);
+    }
+
+    private byte[] put(DataPath data, String key, int size, long seed) throws IOException {
         byte[] body = new byte[size];
         new Random(seed).nextBytes(body);
-        Segment seg = data.write(new ByteArrayInputStream(body));
+        Segment seg = data.write(new ByteArrayInputStream(body), size);
         ObjectRecord rec = ObjectRecord.newBuilder()
                 .setVersionId(seg.getShardSet())
                 .setSize(size)
@@ -359,7 +399,8 @@ class HealerTest {
         for (var o : meta.scanObjects("b", "", true, null, 1000)) {
             Segment s = o.record().getSegments(0);
             if (s.getMissingShardsCount() > 0) return false;
-            if (new HashSet<>(s.getNodeIdsList()).size() != 6) return false;
+            if (new HashSet<>(s.getNodeIdsList()).size()
+                    != s.getLayout().getK() + s.getLayout().getM()) return false;
             for (String n : s.getNodeIdsList()) if (!live.containsKey(n)) return false;
         }
         return true;

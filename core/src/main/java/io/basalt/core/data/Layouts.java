@@ -22,6 +22,6 @@ public record Layouts(ErasureLayout normal, long smallThreshold) {
 
     /** @param declaredSize the body's length as declared before it was sent, -1 when unknown */
     public ErasureLayout forSize(long declaredSize) {
-        return declaredSize >= 0 && declaredSize <= smallThreshold ? small() : normal;
+        return smallThreshold > 0 && declaredSize >= 0 && declaredSize <= smallThreshold ? small() : normal;
     }
 }
