@@ -114,15 +114,7 @@ class HealerTest {
         nodes.set(6, startNode(6));
         awaitTrue(() -> membership.live().size() == 6, "node-6 back");
 
-        coordinator = Coordinator.start(new Coordinator.Config(
-                "c1",
-                List.of(etcd.endpoint()),
-                KEYS.root(),
-                Duration.ofMinutes(10),
-                Duration.ofMillis(200),
-                3,
-                Duration.ofHours(24),
-                Duration.ofSeconds(2)));
+        startCoordinator(Duration.ofSeconds(2));
         awaitTrue(() -> allHealthy(), "every object back to 6 healthy shards on live nodes");
 
         // With full redundancy restored, any two more nodes may go.
@@ -143,15 +135,7 @@ class HealerTest {
         nodes.get(0).close();
         awaitTrue(() -> membership.live().size() == 6, "node-0 gone");
 
-        coordinator = Coordinator.start(new Coordinator.Config(
-                "c1",
-                List.of(etcd.endpoint()),
-                KEYS.root(),
-                Duration.ofMinutes(10),
-                Duration.ofMillis(200),
-                3,
-                Duration.ofHours(24),
-                Duration.ofSeconds(1)));
+        startCoordinator(Duration.ofSeconds(1));
         awaitTrue(() -> allHealthy(), "every object back to 6 healthy shards on live nodes");
         awaitTrue(this::healQueueEmpty, "heal queue empty");
 
@@ -173,15 +157,7 @@ class HealerTest {
         nodes.get(0).close();
         awaitTrue(() -> membership.live().size() == 6, "node-0 gone");
 
-        coordinator = Coordinator.start(new Coordinator.Config(
-                "c1",
-                List.of(etcd.endpoint()),
-                KEYS.root(),
-                Duration.ofMinutes(10),
-                Duration.ofMillis(200),
-                3,
-                Duration.ofHours(24),
-                Duration.ofSeconds(1)));
+        startCoordinator(Duration.ofSeconds(1));
         awaitTrue(() -> allHealthy(), "every object back to k+m healthy shards on live nodes");
         awaitTrue(this::healQueueEmpty, "heal queue empty");
         for (int i = 0; i < 20; i++) {
@@ -195,6 +171,19 @@ class HealerTest {
         nodes.get(2).close();
         awaitTrue(() -> membership.live().size() == 4, "two more nodes gone");
         for (int i = 0; i < 24; i++) assertArrayEquals(bodies.get(i), get("sized-" + i), "sized-" + i);
+    }
+
+    /** A coordinator collecting garbage after 10 min, every 200 ms, with a 3 s lease and this heal grace. */
+    private void startCoordinator(Duration healGrace) {
+        coordinator = Coordinator.start(new Coordinator.Config(
+                "c1",
+                List.of(etcd.endpoint()),
+                KEYS.root(),
+                Duration.ofMinutes(10),
+                Duration.ofMillis(200),
+                3,
+                Duration.ofHours(24),
+                healGrace));
     }
 
     private void putSetting(String name, String value) throws Exception {
@@ -237,15 +226,7 @@ class HealerTest {
                 .setReason("written below full redundancy")
                 .build());
 
-        coordinator = Coordinator.start(new Coordinator.Config(
-                "c1",
-                List.of(etcd.endpoint()),
-                KEYS.root(),
-                Duration.ofMinutes(10),
-                Duration.ofMillis(200),
-                3,
-                Duration.ofHours(24),
-                Duration.ofSeconds(2)));
+        startCoordinator(Duration.ofSeconds(2));
         awaitTrue(
                 () -> healQueueEmpty() && segment("failed-write").getMissingShardsCount() == 0,
                 "the missing shard healed");
@@ -268,15 +249,7 @@ class HealerTest {
                 .addShards(victim)
                 .setReason("test")
                 .build());
-        coordinator = Coordinator.start(new Coordinator.Config(
-                "c1",
-                List.of(etcd.endpoint()),
-                KEYS.root(),
-                Duration.ofMinutes(10),
-                Duration.ofMillis(200),
-                3,
-                Duration.ofHours(24),
-                Duration.ofSeconds(2)));
+        startCoordinator(Duration.ofSeconds(2));
         awaitTrue(() -> healQueueEmpty(), "heal record processed");
         assertEquals(seg.getNodeIds(victim), segment("rot").getNodeIds(victim), "rewritten on the same node");
         // The other data shards can now go: the rewritten shard must be good.
@@ -334,15 +307,7 @@ class HealerTest {
         assertTrue(
                 queued.getReason().matches("scrub found corrupt chunk \\d+ on node-" + victimNode), queued.getReason());
 
-        coordinator = Coordinator.start(new Coordinator.Config(
-                "c1",
-                List.of(etcd.endpoint()),
-                KEYS.root(),
-                Duration.ofMinutes(10),
-                Duration.ofMillis(200),
-                3,
-                Duration.ofHours(24),
-                Duration.ofSeconds(2)));
+        startCoordinator(Duration.ofSeconds(2));
         awaitTrue(() -> healQueueEmpty(), "scrub reports processed");
         assertEquals(seg.getNodeIds(victim), segment("rot").getNodeIds(victim), "rewritten on the same node");
 

@@ -103,142 +103,91 @@ public record GatewayConfig(
     }
 
     public GatewayConfig withIoTimeoutMs(long ms) {
-        return new GatewayConfig(
-                host,
-                port,
-                etcdEndpoints,
-                etcdPrefix,
-                dataShards,
-                parityShards,
-                blockSize,
-                credentials,
-                workerThreads,
-                ms,
-                minPartSize,
-                domain,
-                metricsListen,
-                writeQuorum,
-                shutdownGrace,
-                smallObjectThreshold);
+        return with(c -> c.ioTimeoutMs = ms);
     }
 
     public GatewayConfig withMinPartSize(long bytes) {
-        return new GatewayConfig(
-                host,
-                port,
-                etcdEndpoints,
-                etcdPrefix,
-                dataShards,
-                parityShards,
-                blockSize,
-                credentials,
-                workerThreads,
-                ioTimeoutMs,
-                bytes,
-                domain,
-                metricsListen,
-                writeQuorum,
-                shutdownGrace,
-                smallObjectThreshold);
+        return with(c -> c.minPartSize = bytes);
     }
 
     public GatewayConfig withMetricsListen(String hostPort) {
-        return new GatewayConfig(
-                host,
-                port,
-                etcdEndpoints,
-                etcdPrefix,
-                dataShards,
-                parityShards,
-                blockSize,
-                credentials,
-                workerThreads,
-                ioTimeoutMs,
-                minPartSize,
-                domain,
-                hostPort,
-                writeQuorum,
-                shutdownGrace,
-                smallObjectThreshold);
+        return with(c -> c.metricsListen = hostPort);
     }
 
     public GatewayConfig withDomain(String d) {
-        return new GatewayConfig(
-                host,
-                port,
-                etcdEndpoints,
-                etcdPrefix,
-                dataShards,
-                parityShards,
-                blockSize,
-                credentials,
-                workerThreads,
-                ioTimeoutMs,
-                minPartSize,
-                d,
-                metricsListen,
-                writeQuorum,
-                shutdownGrace,
-                smallObjectThreshold);
+        return with(c -> c.domain = d);
     }
 
     public GatewayConfig withWriteQuorum(int q) {
-        return new GatewayConfig(
-                host,
-                port,
-                etcdEndpoints,
-                etcdPrefix,
-                dataShards,
-                parityShards,
-                blockSize,
-                credentials,
-                workerThreads,
-                ioTimeoutMs,
-                minPartSize,
-                domain,
-                metricsListen,
-                q,
-                shutdownGrace,
-                smallObjectThreshold);
+        return with(c -> c.writeQuorum = q);
     }
 
     public GatewayConfig withShutdownGrace(java.time.Duration grace) {
-        return new GatewayConfig(
-                host,
-                port,
-                etcdEndpoints,
-                etcdPrefix,
-                dataShards,
-                parityShards,
-                blockSize,
-                credentials,
-                workerThreads,
-                ioTimeoutMs,
-                minPartSize,
-                domain,
-                metricsListen,
-                writeQuorum,
-                grace,
-                smallObjectThreshold);
+        return with(c -> c.shutdownGrace = grace);
     }
 
     public GatewayConfig withSmallObjectThreshold(long bytes) {
-        return new GatewayConfig(
-                host,
-                port,
-                etcdEndpoints,
-                etcdPrefix,
-                dataShards,
-                parityShards,
-                blockSize,
-                credentials,
-                workerThreads,
-                ioTimeoutMs,
-                minPartSize,
-                domain,
-                metricsListen,
-                writeQuorum,
-                shutdownGrace,
-                bytes);
+        return with(c -> c.smallObjectThreshold = bytes);
+    }
+
+    private GatewayConfig with(java.util.function.Consumer<Fields> change) {
+        Fields f = new Fields(this);
+        change.accept(f);
+        return f.config();
+    }
+
+    /** The fields of a config, changeable one at a time by the {@code with*} methods. */
+    private static final class Fields {
+        final String host;
+        final int port;
+        final List<String> etcdEndpoints;
+        final String etcdPrefix;
+        final int dataShards, parityShards, blockSize;
+        final Credentials credentials;
+        final int workerThreads;
+        long ioTimeoutMs, minPartSize;
+        String domain, metricsListen;
+        int writeQuorum;
+        java.time.Duration shutdownGrace;
+        long smallObjectThreshold;
+
+        Fields(GatewayConfig c) {
+            host = c.host;
+            port = c.port;
+            etcdEndpoints = c.etcdEndpoints;
+            etcdPrefix = c.etcdPrefix;
+            dataShards = c.dataShards;
+            parityShards = c.parityShards;
+            blockSize = c.blockSize;
+            credentials = c.credentials;
+            workerThreads = c.workerThreads;
+            ioTimeoutMs = c.ioTimeoutMs;
+            minPartSize = c.minPartSize;
+            domain = c.domain;
+            metricsListen = c.metricsListen;
+            writeQuorum = c.writeQuorum;
+            shutdownGrace = c.shutdownGrace;
+            smallObjectThreshold = c.smallObjectThreshold;
+        }
+
+        GatewayConfig config() {
+            return new GatewayConfig(
+                    host,
+                    port,
+                    etcdEndpoints,
+                    etcdPrefix,
+                    dataShards,
+                    parityShards,
+                    blockSize,
+                    credentials,
+                    workerThreads,
+                    ioTimeoutMs,
+                    minPartSize,
+                    domain,
+                    metricsListen,
+                    writeQuorum,
+                    shutdownGrace,
+                    smallObjectThreshold);
+        }
     }
 }
