@@ -102,7 +102,8 @@ class DrainTest {
         objects.put("empty", put("empty", 0, 99));
         // objects stored as copies (1+2), as a gateway stores those under its small-object threshold
         DataPath copies = new DataPath(local.membership, local.clients, new Layouts(LAYOUT, 64 << 10), 0, 10_000);
-        for (int i = 0; i < 6; i++) objects.put("small-" + i, put(copies, "small-" + i, random(1000 + i * 9_000, 300 + i)));
+        for (int i = 0; i < 6; i++)
+            objects.put("small-" + i, put(copies, "small-" + i, random(1000 + i * 9_000, 300 + i)));
         assertTrue(local.meta.createUpload(UploadRecord.newBuilder()
                 .setUploadId("up-1")
                 .setBucket("b")
