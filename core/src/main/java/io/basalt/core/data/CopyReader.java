@@ -101,9 +101,10 @@ final class CopyReader {
         return healthy;
     }
 
-    /** A copy being read; {@code firstPiece} is set once it has served the first bytes. */
+    /** A copy asked for the range, not yet answered. */
     private record Asked(int shard, RemoteShardReader stream, long askedNanos) {}
 
+    /** The copy that answered first, with the first bytes it served. */
     private record Copy(int shard, RemoteShardReader stream, ShardBytes firstPiece) {}
 
     /**
@@ -156,7 +157,10 @@ final class CopyReader {
                 }
             }
         } finally {
-            for (Asked loser : asked) loser.stream.close(); // cancels its call
+            for (Asked loser : asked) {
+                loser.stream.close(); // cancels its call
+                untried.addFirst(loser.shard); // merely slower: still there should the winner fail later
+            }
         }
     }
 
