@@ -84,7 +84,7 @@ public record GatewayConfig(
     public static final int DEFAULT_BLOCK_SIZE = 1 << 20;
     public static final long S3_MIN_PART_SIZE = 5L << 20;
     /** Measured with the bench's small workload: see README, "Small objects". */
-    public static final long DEFAULT_SMALL_OBJECT_THRESHOLD = 128 << 10;
+    public static final long DEFAULT_SMALL_OBJECT_THRESHOLD = 64 << 10;
 
     public static GatewayConfig local(int port, String etcdEndpoint, int k, int m) {
         return new GatewayConfig(

@@ -13,7 +13,7 @@ import org.apache.logging.log4j.LogManager;
  * {@code GatewayMain --listen HOST:PORT --etcd URL[,URL] [--etcd-prefix /basalt/] [--ec K+M]
  * [--access-key A --secret-key S] [--block-size BYTES] [--workers N] [--io-timeout-ms MS] [--domain s3.example.com]
  * [--metrics-listen HOST:PORT] [--write-quorum N] [--shutdown-grace-seconds S] [--small-object-threshold BYTES]}.
- * A PutObject or CopyObject of at most the threshold (default 128 KiB, 0 for none) is stored as 1+m copies. The write quorum (durable
+ * A PutObject or CopyObject of at most the threshold (default 64 KiB, 0 for none) is stored as 1+m copies. The write quorum (durable
  * shards a PUT or part needs) defaults to k+1, k when m = 1. On SIGTERM the gateway answers new requests
  * with 503 and lets those in flight finish for up to the shutdown grace (default 25 s, within
  * Kubernetes' 30 s termination grace).

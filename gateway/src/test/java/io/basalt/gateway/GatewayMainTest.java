@@ -28,7 +28,7 @@ class GatewayMainTest {
                     "--io-timeout-ms",
                     "5000",
                     "--small-object-threshold",
-                    "65536"
+                    "32768"
                 },
                 Map.of("BASALT_ACCESS_KEY", "ak", "BASALT_SECRET_KEY", "sk")::get);
         assertEquals("0.0.0.0", c.host());
@@ -39,7 +39,7 @@ class GatewayMainTest {
         assertEquals("0.0.0.0:9090", c.metricsListen());
         assertEquals(10, c.writeQuorum());
         assertEquals(5000, c.ioTimeoutMs());
-        assertEquals(65536, c.smallObjectThreshold());
+        assertEquals(32768, c.smallObjectThreshold());
         assertEquals(Optional.of("sk"), c.credentials().secretFor("ak"));
     }
 
