@@ -115,6 +115,7 @@ public final class BenchMain {
                         patterns != null
                                 ? ProcessFinder.byPatterns(patterns)
                                 : ProcessFinder.basaltBehind(target.endpoint));
+                target.dataDirs.addAll(ProcessFinder.dataDirs(target.pids.getOrDefault("storage-nodes", List.of())));
                 if (!target.pids.isEmpty()) Progress.message(target.name + ": measuring processes " + target.pids);
                 ts.add(target);
             }

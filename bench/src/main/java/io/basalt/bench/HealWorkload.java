@@ -175,7 +175,6 @@ final class HealWorkload {
         if (Double.isNaN(tFull))
             Progress.message("heal: no full redundancy within " + p.integer("heal.timeout.seconds") + " s");
         double healSeconds = tFull - declaredAt;
-        int k = atGone.k();
         f.add("dead node's lease gone after kill s", "s", false, tGone - tKill);
         f.add("heal grace s", "s", false, graceSeconds);
         f.add("heal first segment after grace s", "s", false, tFirst - declaredAt);
@@ -184,8 +183,9 @@ final class HealWorkload {
         f.add("degraded segments", "count", false, atGone.degraded());
         f.add("lost shard MB", "MB", false, atGone.lostShardBytes() / 1e6);
         f.add("heal rewritten MB/s", "MB/s", true, atGone.lostShardBytes() / 1e6 / healSeconds);
-        // Each lost shard is rebuilt from k surviving ones: k bytes read per byte rewritten.
-        f.add("heal read MB/s", "MB/s", true, k * atGone.lostShardBytes() / 1e6 / healSeconds);
+        // Each lost shard is rebuilt from k surviving ones (k of its segment's layout): k bytes read per byte
+        // rewritten.
+        f.add("heal read MB/s", "MB/s", true, atGone.readBytes() / 1e6 / healSeconds);
         if (cpuAtDeclared != null && cpuAtFull != null) {
             for (var e : cpuAtFull.entrySet()) {
                 double used = e.getValue() - cpuAtDeclared.getOrDefault(e.getKey(), 0.0);

@@ -65,7 +65,8 @@ final class LocalProcesses implements AutoCloseable {
                     .sorted()
                     .forEach(t.dataDirs::add);
         }
-        t.promise = "erasure-coded 4+2 over 6 storage nodes (one machine here); every shard fsynced and renamed, "
+        t.promise = "erasure-coded 4+2 over 6 storage nodes (one machine here), three copies (1+2) up to 64 KiB; "
+                + "every shard fsynced and renamed, "
                 + "directory fsynced, before the PUT is acknowledged; metadata committed in etcd";
         Progress.message("Basalt ready at " + t.endpoint + "; pids " + t.pids);
         return t;

@@ -58,6 +58,19 @@ final class ProcessFinder {
         return Map.of();
     }
 
+    /** The data dirs storage-node processes were started with (their {@code --data DIR[,DIR]}), for the footprint. */
+    static List<Path> dataDirs(List<Long> storageNodes) {
+        List<Path> dirs = new ArrayList<>();
+        for (long pid : storageNodes) {
+            String[] args = ProcStat.cmdline(pid).split(" ");
+            for (int i = 0; i + 1 < args.length; i++) {
+                if (!args[i].equals("--data")) continue;
+                for (String d : args[i + 1].split(",")) dirs.add(Path.of(d));
+            }
+        }
+        return dirs;
+    }
+
     /**
      * --target-procs: each pattern is a role, with the pids of this user's processes whose command line contains it
      * (the bench itself and its ancestors, whose command lines name the patterns, excluded).

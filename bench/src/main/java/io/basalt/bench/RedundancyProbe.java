@@ -17,7 +17,8 @@ import java.util.Set;
 final class RedundancyProbe implements AutoCloseable {
 
     /** One look: live nodes, degraded segments, and the bytes of their lost shards. */
-    record State(Set<String> live, long segments, long degraded, long lostShardBytes, int k) {}
+    /** {@code readBytes}: what rebuilding the lost shards reads, k shard bytes per lost byte of each segment's layout. */
+    record State(Set<String> live, long segments, long degraded, long lostShardBytes, long readBytes) {}
 
     private static final int PAGE = 500;
     private final EtcdMetadata etcd;
@@ -29,8 +30,7 @@ final class RedundancyProbe implements AutoCloseable {
     State look() {
         Set<String> live = etcd.nodes().live().byId().keySet();
         MetadataStore store = etcd.store();
-        long segments = 0, degraded = 0, lost = 0;
-        int k = 0;
+        long segments = 0, degraded = 0, lost = 0, read = 0;
         for (BucketRecord b : store.listBuckets()) {
             String from = "";
             boolean inclusive = true;
@@ -39,13 +39,14 @@ final class RedundancyProbe implements AutoCloseable {
                 for (MetadataStore.ListedObject o : page) {
                     for (Segment s : o.record().getSegmentsList()) {
                         segments++;
-                        k = (int) s.getLayout().getK();
                         int missing = lostShards(s, live);
                         if (missing > 0) {
                             degraded++;
-                            lost += missing
+                            long bytes = missing
                                     * StripeLayout.of(s.getLayout(), s.getSize())
                                             .shardLength();
+                            lost += bytes;
+                            read += bytes * s.getLayout().getK();
                         }
                     }
                 }
@@ -54,7 +55,7 @@ final class RedundancyProbe implements AutoCloseable {
                 inclusive = false;
             }
         }
-        return new State(live, segments, degraded, lost, k);
+        return new State(live, segments, degraded, lost, read);
     }
 
     private static int lostShards(Segment s, Set<String> live) {

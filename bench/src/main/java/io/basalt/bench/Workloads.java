@@ -363,23 +363,35 @@ final class Workloads {
 
     // ------------------------------------------------------------------ small objects
 
-    private Figures small(Target t, int rep) {
+    private Figures small(Target t, int rep) throws Exception {
         Figures f = new Figures();
         long errors = 0;
         for (String s : p.list("small.sizes")) {
             long size = Params.parseSize(s);
+            Path marker = markFootprintStart(t);
+            long written = 0;
             for (String c : p.list("small.concurrency")) {
                 int conc = Integer.parseInt(c);
                 int count = p.integer("small.count");
                 String prefix = "small/" + rep + "/" + s + "/c" + c + "/";
                 String tag = Params.human(size) + " c" + conc + " ";
                 Ops.Result w = Ops.run(t.name + " small PUT " + tag, conc, count, i -> put(t, prefix + i, size));
+                written += size * count;
                 Ops.Result r = Ops.run(t.name + " small GET " + tag, conc, count, i -> get(t, prefix + i, null));
                 f.add("PUT ops/s " + tag.trim(), "ops/s", true, w.opsPerSec());
                 f.add("GET ops/s " + tag.trim(), "ops/s", true, r.opsPerSec());
                 f.latency("PUT " + tag, w.latencyMicros(), 50, 99);
                 f.latency("GET " + tag, r.latencyMicros(), 50, 99, 99.9);
                 errors += w.errors() + r.errors();
+            }
+            // disk blocks of the files the PUTs created (shards, headers, file system blocks) per byte written
+            Footprint fp = footprint(t, marker);
+            if (fp != null && written > 0) {
+                f.add(
+                        "footprint " + Params.human(size) + " (disk/logical)",
+                        "x",
+                        false,
+                        (double) fp.allocated / written);
             }
         }
         f.add("errors", "count", false, errors);

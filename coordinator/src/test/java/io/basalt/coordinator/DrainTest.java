@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.basalt.coordinator.admin.AdminRequests;
 import io.basalt.coordinator.admin.DrainStatus;
 import io.basalt.core.data.DataPath;
+import io.basalt.core.data.Layouts;
 import io.basalt.core.meta.Keys;
 import io.basalt.core.meta.MetadataStore.PutCondition;
 import io.basalt.core.meta.MetadataStore.PutOutcome;
@@ -99,6 +100,10 @@ class DrainTest {
         Map<String, byte[]> objects = new ConcurrentHashMap<>();
         for (int i = 0; i < 12; i++) objects.put("obj-" + i, put("obj-" + i, 100_000 + i * 37_111, i));
         objects.put("empty", put("empty", 0, 99));
+        // objects stored as copies (1+2), as a gateway stores those under its small-object threshold
+        DataPath copies = new DataPath(local.membership, local.clients, new Layouts(LAYOUT, 64 << 10), 0, 10_000);
+        for (int i = 0; i < 6; i++)
+            objects.put("small-" + i, put(copies, "small-" + i, random(1000 + i * 9_000, 300 + i)));
         assertTrue(local.meta.createUpload(UploadRecord.newBuilder()
                 .setUploadId("up-1")
                 .setBucket("b")
@@ -141,7 +146,7 @@ class DrainTest {
                 "moved " + drainStatus().movedShards() + " of " + before);
         awaitTrue(() -> shardFiles(3).isEmpty(), "GC removed every old copy from node-3's disk");
 
-        // Every segment keeps six shards on six distinct live nodes, and every byte reads back.
+        // Every segment keeps its k+m shards on k+m distinct live nodes, and every byte reads back.
         for (var e : objects.entrySet()) {
             for (Segment s : local.meta.getObject("b", e.getKey()).orElseThrow().getSegmentsList()) assertWhole(s);
             assertArrayEquals(e.getValue(), get(e.getKey()), e.getKey());
@@ -236,7 +241,10 @@ class DrainTest {
         assertFalse(s.getNodeIdsList().contains(DRAINED), "nothing on the drained node");
         if (s.getSize() == 0) return; // an empty segment is stored nowhere
         assertEquals(0, s.getMissingShardsCount(), s.getShardSet());
-        assertEquals(6, new HashSet<>(s.getNodeIdsList()).size(), "six distinct nodes: " + s.getNodeIdsList());
+        assertEquals(
+                s.getLayout().getK() + s.getLayout().getM(),
+                new HashSet<>(s.getNodeIdsList()).size(),
+                "k+m distinct nodes: " + s.getNodeIdsList());
         for (String n : s.getNodeIdsList()) {
             assertTrue(local.membership.live().containsKey(n), n + " is live");
             assertFalse(n.equals(DRAINED), "nothing on the drained node");
@@ -248,7 +256,11 @@ class DrainTest {
     }
 
     private byte[] put(String key, byte[] body) throws IOException {
-        Segment seg = data.write(new ByteArrayInputStream(body));
+        return put(data, key, body);
+    }
+
+    private byte[] put(DataPath data, String key, byte[] body) throws IOException {
+        Segment seg = data.write(new ByteArrayInputStream(body), body.length);
         ObjectRecord rec = ObjectRecord.newBuilder()
                 .setVersionId(seg.getShardSet())
                 .setSize(body.length)

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.basalt.core.cluster.Membership;
 import io.basalt.core.data.DataPath;
+import io.basalt.core.data.Layouts;
 import io.basalt.core.meta.EtcdMetadata;
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
@@ -113,15 +114,7 @@ class HealerTest {
         nodes.set(6, startNode(6));
         awaitTrue(() -> membership.live().size() == 6, "node-6 back");
 
-        coordinator = Coordinator.start(new Coordinator.Config(
-                "c1",
-                List.of(etcd.endpoint()),
-                KEYS.root(),
-                Duration.ofMinutes(10),
-                Duration.ofMillis(200),
-                3,
-                Duration.ofHours(24),
-                Duration.ofSeconds(2)));
+        startCoordinator(Duration.ofSeconds(2));
         awaitTrue(() -> allHealthy(), "every object back to 6 healthy shards on live nodes");
 
         // With full redundancy restored, any two more nodes may go.
@@ -142,15 +135,7 @@ class HealerTest {
         nodes.get(0).close();
         awaitTrue(() -> membership.live().size() == 6, "node-0 gone");
 
-        coordinator = Coordinator.start(new Coordinator.Config(
-                "c1",
-                List.of(etcd.endpoint()),
-                KEYS.root(),
-                Duration.ofMinutes(10),
-                Duration.ofMillis(200),
-                3,
-                Duration.ofHours(24),
-                Duration.ofSeconds(1)));
+        startCoordinator(Duration.ofSeconds(1));
         awaitTrue(() -> allHealthy(), "every object back to 6 healthy shards on live nodes");
         awaitTrue(this::healQueueEmpty, "heal queue empty");
 
@@ -159,6 +144,46 @@ class HealerTest {
         nodes.get(2).close();
         awaitTrue(() -> membership.live().size() == 4, "two more nodes gone");
         for (int i = 0; i < 40; i++) assertArrayEquals(bodies.get(i), get("many-" + i), "many-" + i);
+    }
+
+    @Test
+    void healsObjectsStoredAsCopiesBackToThreeCopies() throws Exception {
+        // what a gateway with --small-object-threshold writes: 1+2 up to the threshold, 4+2 above
+        DataPath sized = new DataPath(membership, clients, new Layouts(LAYOUT, 100_000), 0, 10_000);
+        List<byte[]> bodies = new ArrayList<>();
+        for (int i = 0; i < 24; i++) bodies.add(put(sized, "sized-" + i, i < 20 ? 1 + i * 5_000 : 300_000 + i, i));
+        for (int i = 0; i < 24; i++)
+            assertEquals(i < 20 ? 1 : 4, segment("sized-" + i).getLayout().getK());
+        nodes.get(0).close();
+        awaitTrue(() -> membership.live().size() == 6, "node-0 gone");
+
+        startCoordinator(Duration.ofSeconds(1));
+        awaitTrue(() -> allHealthy(), "every object back to k+m healthy shards on live nodes");
+        awaitTrue(this::healQueueEmpty, "heal queue empty");
+        for (int i = 0; i < 20; i++) {
+            Segment seg = segment("sized-" + i);
+            for (int copy = 0; copy < 3; copy++) {
+                assertTrue(Files.exists(shardFile(nodeIndex(seg.getNodeIds(copy)), seg.getShardSet() + "." + copy)));
+            }
+        }
+        // three copies for real: with two more nodes gone every object still reads back exact
+        nodes.get(1).close();
+        nodes.get(2).close();
+        awaitTrue(() -> membership.live().size() == 4, "two more nodes gone");
+        for (int i = 0; i < 24; i++) assertArrayEquals(bodies.get(i), get("sized-" + i), "sized-" + i);
+    }
+
+    /** A coordinator collecting garbage after 10 min, every 200 ms, with a 3 s lease and this heal grace. */
+    private void startCoordinator(Duration healGrace) {
+        coordinator = Coordinator.start(new Coordinator.Config(
+                "c1",
+                List.of(etcd.endpoint()),
+                KEYS.root(),
+                Duration.ofMinutes(10),
+                Duration.ofMillis(200),
+                3,
+                Duration.ofHours(24),
+                healGrace));
     }
 
     private void putSetting(String name, String value) throws Exception {
@@ -201,15 +226,7 @@ class HealerTest {
                 .setReason("written below full redundancy")
                 .build());
 
-        coordinator = Coordinator.start(new Coordinator.Config(
-                "c1",
-                List.of(etcd.endpoint()),
-                KEYS.root(),
-                Duration.ofMinutes(10),
-                Duration.ofMillis(200),
-                3,
-                Duration.ofHours(24),
-                Duration.ofSeconds(2)));
+        startCoordinator(Duration.ofSeconds(2));
         awaitTrue(
                 () -> healQueueEmpty() && segment("failed-write").getMissingShardsCount() == 0,
                 "the missing shard healed");
@@ -232,15 +249,7 @@ class HealerTest {
                 .addShards(victim)
                 .setReason("test")
                 .build());
-        coordinator = Coordinator.start(new Coordinator.Config(
-                "c1",
-                List.of(etcd.endpoint()),
-                KEYS.root(),
-                Duration.ofMinutes(10),
-                Duration.ofMillis(200),
-                3,
-                Duration.ofHours(24),
-                Duration.ofSeconds(2)));
+        startCoordinator(Duration.ofSeconds(2));
         awaitTrue(() -> healQueueEmpty(), "heal record processed");
         assertEquals(seg.getNodeIds(victim), segment("rot").getNodeIds(victim), "rewritten on the same node");
         // The other data shards can now go: the rewritten shard must be good.
@@ -298,15 +307,7 @@ class HealerTest {
         assertTrue(
                 queued.getReason().matches("scrub found corrupt chunk \\d+ on node-" + victimNode), queued.getReason());
 
-        coordinator = Coordinator.start(new Coordinator.Config(
-                "c1",
-                List.of(etcd.endpoint()),
-                KEYS.root(),
-                Duration.ofMinutes(10),
-                Duration.ofMillis(200),
-                3,
-                Duration.ofHours(24),
-                Duration.ofSeconds(2)));
+        startCoordinator(Duration.ofSeconds(2));
         awaitTrue(() -> healQueueEmpty(), "scrub reports processed");
         assertEquals(seg.getNodeIds(victim), segment("rot").getNodeIds(victim), "rewritten on the same node");
 
@@ -330,9 +331,13 @@ class HealerTest {
     }
 
     private byte[] put(String key, int size, long seed) throws IOException {
+        return put(data, key, size, seed);
+    }
+
+    private byte[] put(DataPath data, String key, int size, long seed) throws IOException {
         byte[] body = new byte[size];
         new Random(seed).nextBytes(body);
-        Segment seg = data.write(new ByteArrayInputStream(body));
+        Segment seg = data.write(new ByteArrayInputStream(body), size);
         ObjectRecord rec = ObjectRecord.newBuilder()
                 .setVersionId(seg.getShardSet())
                 .setSize(size)
@@ -359,7 +364,8 @@ class HealerTest {
         for (var o : meta.scanObjects("b", "", true, null, 1000)) {
             Segment s = o.record().getSegments(0);
             if (s.getMissingShardsCount() > 0) return false;
-            if (new HashSet<>(s.getNodeIdsList()).size() != 6) return false;
+            if (new HashSet<>(s.getNodeIdsList()).size()
+                    != s.getLayout().getK() + s.getLayout().getM()) return false;
             for (String n : s.getNodeIdsList()) if (!live.containsKey(n)) return false;
         }
         return true;

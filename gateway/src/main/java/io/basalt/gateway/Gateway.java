@@ -2,6 +2,7 @@ package io.basalt.gateway;
 
 import io.basalt.core.cluster.Membership;
 import io.basalt.core.data.DataPath;
+import io.basalt.core.data.Layouts;
 import io.basalt.core.erasure.ReedSolomon;
 import io.basalt.core.meta.ClusterMetadata;
 import io.basalt.core.meta.EtcdMetadata;
@@ -71,7 +72,12 @@ public final class Gateway implements AutoCloseable {
                 .setM(cfg.parityShards())
                 .setBlockSize(cfg.blockSize())
                 .build();
-        DataPath data = new DataPath(membership, clients, layout, cfg.writeQuorum(), cfg.ioTimeoutMs());
+        DataPath data = new DataPath(
+                membership,
+                clients,
+                new Layouts(layout, cfg.smallObjectThreshold()),
+                cfg.writeQuorum(),
+                cfg.ioTimeoutMs());
         AdminInfoHandler admin = new AdminInfoHandler(membership, metadata::clusterId);
         GatewayMetrics metrics = new GatewayMetrics();
         metrics.registry.gauge(
@@ -136,11 +142,13 @@ public final class Gateway implements AutoCloseable {
                 .start(() -> ReedSolomon.warmUp(
                         cfg.dataShards(), cfg.parityShards(), Math.max(1, cfg.blockSize() / cfg.dataShards())));
         log.info(
-                "S3 gateway listening on http://{}:{} (erasure {}+{}, block {} bytes, {} codec kernel)",
+                "S3 gateway listening on http://{}:{} (erasure {}+{}, 1+{} up to {} bytes, block {} bytes, {} codec kernel)",
                 cfg.host(),
                 g.port(),
                 cfg.dataShards(),
                 cfg.parityShards(),
+                cfg.parityShards(),
+                cfg.smallObjectThreshold(),
                 cfg.blockSize(),
                 ReedSolomon.kernelName());
         return g;

@@ -14,6 +14,8 @@ import java.util.List;
  * freshly acknowledged object unreadable.
  * {@code shutdownGrace} is how long a stopping gateway lets requests in flight finish (new ones get
  * 503, which clients retry elsewhere); zero cuts them at once.
+ * {@code smallObjectThreshold}: a PutObject or CopyObject of at most this many bytes is stored as
+ * 1+m copies instead of k+m shards (see {@link io.basalt.core.data.Layouts}); 0 turns that off.
  */
 public record GatewayConfig(
         String host,
@@ -30,7 +32,8 @@ public record GatewayConfig(
         String domain,
         String metricsListen,
         int writeQuorum,
-        java.time.Duration shutdownGrace) {
+        java.time.Duration shutdownGrace,
+        long smallObjectThreshold) {
 
     public GatewayConfig {
         if (writeQuorum != 0 && (writeQuorum < dataShards || writeQuorum > dataShards + parityShards)) {
@@ -39,6 +42,10 @@ public record GatewayConfig(
         }
         if (shutdownGrace == null || shutdownGrace.isNegative()) {
             throw new IllegalArgumentException("--shutdown-grace-seconds must be 0 or more, got " + shutdownGrace);
+        }
+        if (smallObjectThreshold < 0) {
+            throw new IllegalArgumentException(
+                    "--small-object-threshold must be 0 or more, got " + smallObjectThreshold);
         }
     }
 
@@ -70,11 +77,14 @@ public record GatewayConfig(
                 domain,
                 null,
                 0,
-                java.time.Duration.ZERO);
+                java.time.Duration.ZERO,
+                DEFAULT_SMALL_OBJECT_THRESHOLD);
     }
 
     public static final int DEFAULT_BLOCK_SIZE = 1 << 20;
     public static final long S3_MIN_PART_SIZE = 5L << 20;
+    /** Measured with the bench's small workload: see README, "Small objects". */
+    public static final long DEFAULT_SMALL_OBJECT_THRESHOLD = 64 << 10;
 
     public static GatewayConfig local(int port, String etcdEndpoint, int k, int m) {
         return new GatewayConfig(
@@ -93,116 +103,91 @@ public record GatewayConfig(
     }
 
     public GatewayConfig withIoTimeoutMs(long ms) {
-        return new GatewayConfig(
-                host,
-                port,
-                etcdEndpoints,
-                etcdPrefix,
-                dataShards,
-                parityShards,
-                blockSize,
-                credentials,
-                workerThreads,
-                ms,
-                minPartSize,
-                domain,
-                metricsListen,
-                writeQuorum,
-                shutdownGrace);
+        return with(c -> c.ioTimeoutMs = ms);
     }
 
     public GatewayConfig withMinPartSize(long bytes) {
-        return new GatewayConfig(
-                host,
-                port,
-                etcdEndpoints,
-                etcdPrefix,
-                dataShards,
-                parityShards,
-                blockSize,
-                credentials,
-                workerThreads,
-                ioTimeoutMs,
-                bytes,
-                domain,
-                metricsListen,
-                writeQuorum,
-                shutdownGrace);
+        return with(c -> c.minPartSize = bytes);
     }
 
     public GatewayConfig withMetricsListen(String hostPort) {
-        return new GatewayConfig(
-                host,
-                port,
-                etcdEndpoints,
-                etcdPrefix,
-                dataShards,
-                parityShards,
-                blockSize,
-                credentials,
-                workerThreads,
-                ioTimeoutMs,
-                minPartSize,
-                domain,
-                hostPort,
-                writeQuorum,
-                shutdownGrace);
+        return with(c -> c.metricsListen = hostPort);
     }
 
     public GatewayConfig withDomain(String d) {
-        return new GatewayConfig(
-                host,
-                port,
-                etcdEndpoints,
-                etcdPrefix,
-                dataShards,
-                parityShards,
-                blockSize,
-                credentials,
-                workerThreads,
-                ioTimeoutMs,
-                minPartSize,
-                d,
-                metricsListen,
-                writeQuorum,
-                shutdownGrace);
+        return with(c -> c.domain = d);
     }
 
     public GatewayConfig withWriteQuorum(int q) {
-        return new GatewayConfig(
-                host,
-                port,
-                etcdEndpoints,
-                etcdPrefix,
-                dataShards,
-                parityShards,
-                blockSize,
-                credentials,
-                workerThreads,
-                ioTimeoutMs,
-                minPartSize,
-                domain,
-                metricsListen,
-                q,
-                shutdownGrace);
+        return with(c -> c.writeQuorum = q);
     }
 
     public GatewayConfig withShutdownGrace(java.time.Duration grace) {
-        return new GatewayConfig(
-                host,
-                port,
-                etcdEndpoints,
-                etcdPrefix,
-                dataShards,
-                parityShards,
-                blockSize,
-                credentials,
-                workerThreads,
-                ioTimeoutMs,
-                minPartSize,
-                domain,
-                metricsListen,
-                writeQuorum,
-                grace);
+        return with(c -> c.shutdownGrace = grace);
+    }
+
+    public GatewayConfig withSmallObjectThreshold(long bytes) {
+        return with(c -> c.smallObjectThreshold = bytes);
+    }
+
+    private GatewayConfig with(java.util.function.Consumer<Fields> change) {
+        Fields f = new Fields(this);
+        change.accept(f);
+        return f.config();
+    }
+
+    /** The fields of a config, changeable one at a time by the {@code with*} methods. */
+    private static final class Fields {
+        final String host;
+        final int port;
+        final List<String> etcdEndpoints;
+        final String etcdPrefix;
+        final int dataShards, parityShards, blockSize;
+        final Credentials credentials;
+        final int workerThreads;
+        long ioTimeoutMs, minPartSize;
+        String domain, metricsListen;
+        int writeQuorum;
+        java.time.Duration shutdownGrace;
+        long smallObjectThreshold;
+
+        Fields(GatewayConfig c) {
+            host = c.host;
+            port = c.port;
+            etcdEndpoints = c.etcdEndpoints;
+            etcdPrefix = c.etcdPrefix;
+            dataShards = c.dataShards;
+            parityShards = c.parityShards;
+            blockSize = c.blockSize;
+            credentials = c.credentials;
+            workerThreads = c.workerThreads;
+            ioTimeoutMs = c.ioTimeoutMs;
+            minPartSize = c.minPartSize;
+            domain = c.domain;
+            metricsListen = c.metricsListen;
+            writeQuorum = c.writeQuorum;
+            shutdownGrace = c.shutdownGrace;
+            smallObjectThreshold = c.smallObjectThreshold;
+        }
+
+        GatewayConfig config() {
+            return new GatewayConfig(
+                    host,
+                    port,
+                    etcdEndpoints,
+                    etcdPrefix,
+                    dataShards,
+                    parityShards,
+                    blockSize,
+                    credentials,
+                    workerThreads,
+                    ioTimeoutMs,
+                    minPartSize,
+                    domain,
+                    metricsListen,
+                    writeQuorum,
+                    shutdownGrace,
+                    smallObjectThreshold);
+        }
     }
 }

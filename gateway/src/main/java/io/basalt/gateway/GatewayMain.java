@@ -12,7 +12,8 @@ import org.apache.logging.log4j.LogManager;
 /**
  * {@code GatewayMain --listen HOST:PORT --etcd URL[,URL] [--etcd-prefix /basalt/] [--ec K+M]
  * [--access-key A --secret-key S] [--block-size BYTES] [--workers N] [--io-timeout-ms MS] [--domain s3.example.com]
- * [--metrics-listen HOST:PORT] [--write-quorum N] [--shutdown-grace-seconds S]}. The write quorum (durable
+ * [--metrics-listen HOST:PORT] [--write-quorum N] [--shutdown-grace-seconds S] [--small-object-threshold BYTES]}.
+ * A PutObject or CopyObject of at most the threshold (default 64 KiB, 0 for none) is stored as 1+m copies. The write quorum (durable
  * shards a PUT or part needs) defaults to k+1, k when m = 1. On SIGTERM the gateway answers new requests
  * with 503 and lets those in flight finish for up to the shutdown grace (default 25 s, within
  * Kubernetes' 30 s termination grace).
@@ -24,7 +25,8 @@ public final class GatewayMain {
     private static final String USAGE =
             "usage: GatewayMain --listen HOST:PORT --etcd URL[,URL] [--etcd-prefix /basalt/]"
                     + " [--ec K+M] [--access-key A --secret-key S] [--block-size BYTES] [--workers N] [--io-timeout-ms MS]"
-                    + " [--domain D] [--metrics-listen HOST:PORT] [--write-quorum N] [--shutdown-grace-seconds S]";
+                    + " [--domain D] [--metrics-listen HOST:PORT] [--write-quorum N] [--shutdown-grace-seconds S]"
+                    + " [--small-object-threshold BYTES]";
     // a misspelt flag is refused rather than silently ignored (deployment manifests are checked against this)
     private static final List<String> FLAGS = List.of(
             "listen",
@@ -39,7 +41,8 @@ public final class GatewayMain {
             "domain",
             "metrics-listen",
             "write-quorum",
-            "shutdown-grace-seconds");
+            "shutdown-grace-seconds",
+            "small-object-threshold");
 
     private GatewayMain() {}
 
@@ -99,7 +102,9 @@ public final class GatewayMain {
                 flags.get("domain"),
                 flags.get("metrics-listen"),
                 Integer.parseInt(flags.getOrDefault("write-quorum", "0")),
-                java.time.Duration.ofSeconds(Long.parseLong(flags.getOrDefault("shutdown-grace-seconds", "25"))));
+                java.time.Duration.ofSeconds(Long.parseLong(flags.getOrDefault("shutdown-grace-seconds", "25"))),
+                Long.parseLong(flags.getOrDefault(
+                        "small-object-threshold", String.valueOf(GatewayConfig.DEFAULT_SMALL_OBJECT_THRESHOLD))));
     }
 
     static Map<String, String> parse(String[] args) {

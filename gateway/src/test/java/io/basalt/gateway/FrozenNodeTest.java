@@ -62,6 +62,13 @@ class FrozenNodeTest {
             s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(data));
             objects.put(key, data);
         }
+        // small objects are three copies: a read whose first copy is on the frozen node asks a second one
+        for (int i = 0; i < 12; i++) {
+            byte[] data = TestBytes.random(50 + i, 5000 + i);
+            String key = "small-" + i;
+            s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(data));
+            objects.put(key, data);
+        }
         // node-3 freezes: its registration now points at the black hole.
         cluster.stopNode(2);
         try (Client etcd = Etcd.connect(List.of(cluster.etcd.endpoint()))) {

@@ -26,7 +26,9 @@ class GatewayMainTest {
                     "--write-quorum",
                     "10",
                     "--io-timeout-ms",
-                    "5000"
+                    "5000",
+                    "--small-object-threshold",
+                    "32768"
                 },
                 Map.of("BASALT_ACCESS_KEY", "ak", "BASALT_SECRET_KEY", "sk")::get);
         assertEquals("0.0.0.0", c.host());
@@ -37,6 +39,7 @@ class GatewayMainTest {
         assertEquals("0.0.0.0:9090", c.metricsListen());
         assertEquals(10, c.writeQuorum());
         assertEquals(5000, c.ioTimeoutMs());
+        assertEquals(32768, c.smallObjectThreshold());
         assertEquals(Optional.of("sk"), c.credentials().secretFor("ak"));
     }
 
@@ -47,6 +50,7 @@ class GatewayMainTest {
         assertEquals(9000, c.port());
         assertEquals(Optional.of("minioadmin"), c.credentials().secretFor("minioadmin"));
         assertEquals(null, c.metricsListen(), "metrics are off unless asked for");
+        assertEquals(GatewayConfig.DEFAULT_SMALL_OBJECT_THRESHOLD, c.smallObjectThreshold());
     }
 
     @Test
@@ -62,5 +66,8 @@ class GatewayMainTest {
         assertThrows(
                 IllegalArgumentException.class,
                 () -> GatewayMain.config(new String[] {"--ec", "4+2", "--write-quorum", "7"}, NO_ENV::get));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> GatewayMain.config(new String[] {"--small-object-threshold", "-1"}, NO_ENV::get));
     }
 }

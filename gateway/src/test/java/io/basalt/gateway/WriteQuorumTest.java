@@ -45,7 +45,7 @@ class WriteQuorumTest {
         try (TestCluster cluster = new TestCluster(dir, 6, 4, 2, c -> c.withWriteQuorum(6));
                 S3Client s3 = cluster.client()) {
             s3.createBucket(b -> b.bucket("quorum"));
-            byte[] data = TestBytes.random(10, 100_000);
+            byte[] data = TestBytes.random(10, 300_000); // above the small-object threshold: 4+2
             s3.putObject(b -> b.bucket("quorum").key("all-up"), RequestBody.fromBytes(data));
             cluster.stopNode(2);
             cluster.awaitLiveNodes(5);
@@ -63,6 +63,12 @@ class WriteQuorumTest {
             assertArrayEquals(
                     data,
                     s3.getObjectAsBytes(b -> b.bucket("quorum").key("all-up")).asByteArray());
+            // a small object needs all of its three copies, and five live nodes have room for them
+            byte[] small = TestBytes.random(11, 1000);
+            s3.putObject(b -> b.bucket("quorum").key("small"), RequestBody.fromBytes(small));
+            assertArrayEquals(
+                    small,
+                    s3.getObjectAsBytes(b -> b.bucket("quorum").key("small")).asByteArray());
         }
     }
 

@@ -34,31 +34,51 @@ public final class DataPath {
 
     private final Membership membership;
     private final NodeSuspicion suspicion = new NodeSuspicion(30_000);
-    private final ErasureLayout layout;
+    private final Layouts layouts;
     private final SegmentEncoder encoder;
     private final SegmentDecoder decoder;
+    private final CopyReader copies;
 
     private final int writeQuorum;
+    private final int smallWriteQuorum;
 
     /** @param writeQuorum durable shards a write needs; 0 for the default, k+1 (k when m = 1) */
     public DataPath(
             Membership membership, ShardClients clients, ErasureLayout layout, int writeQuorum, long ioTimeoutMs) {
+        this(membership, clients, new Layouts(layout, 0), writeQuorum, ioTimeoutMs);
+    }
+
+    /**
+     * @param writeQuorum durable shards a write of the normal layout needs; 0 for the default, k+1
+     *                    (k when m = 1). Small objects need as many beyond their one data shard as
+     *                    that is beyond k, so both survive the same number of losses right after the
+     *                    acknowledgement: 2 of 3 copies for the default.
+     */
+    public DataPath(Membership membership, ShardClients clients, Layouts layouts, int writeQuorum, long ioTimeoutMs) {
         this.membership = membership;
-        this.layout = layout;
+        this.layouts = layouts;
+        ErasureLayout layout = layouts.normal();
         this.writeQuorum = writeQuorum > 0 ? writeQuorum : defaultQuorum(layout);
         int n = layout.getK() + layout.getM();
         if (this.writeQuorum < layout.getK() || this.writeQuorum > n) {
             throw new IllegalArgumentException(
                     "write quorum " + this.writeQuorum + " outside k.." + n + " = " + layout.getK() + ".." + n);
         }
+        this.smallWriteQuorum = layouts.small().getK() + (this.writeQuorum - layout.getK());
         long hedgeMs = Math.min(ioTimeoutMs, HEDGE_MS);
         this.encoder = new SegmentEncoder(clients, hedgeMs, ioTimeoutMs, suspicion::failed);
         this.decoder = new SegmentDecoder(clients, membership::live, hedgeMs);
+        this.copies = new CopyReader(clients, membership::live, hedgeMs);
     }
 
-    /** Durable shards a write needs. */
+    /** Durable shards a write of the normal layout needs. */
     public int writeQuorum() {
         return writeQuorum;
+    }
+
+    /** Durable shards a write of {@code layout}, one of this path's two, needs. */
+    int writeQuorum(ErasureLayout layout) {
+        return layout.equals(layouts.normal()) ? writeQuorum : smallWriteQuorum;
     }
 
     static int defaultQuorum(ErasureLayout layout) {
@@ -72,8 +92,20 @@ public final class DataPath {
         return HexFormat.of().formatHex(b);
     }
 
-    /** Encodes {@code body} to its end onto k+m live nodes; returns once all shards are durable. */
+    /** Encodes {@code body}, of unknown length, to its end onto k+m live nodes; returns once all shards are durable. */
     public Segment write(InputStream body) throws IOException {
+        return write(body, -1);
+    }
+
+    /**
+     * Encodes {@code body} to its end onto the live nodes, in the layout its declared length calls
+     * for ({@link Layouts#forSize}); returns once a write quorum of shards is durable.
+     *
+     * @param declaredSize the body's length as its sender declared it before sending, -1 if unknown
+     */
+    public Segment write(InputStream body, long declaredSize) throws IOException {
+        ErasureLayout layout = layouts.forSize(declaredSize);
+        int writeQuorum = writeQuorum(layout);
         String shardSet = newShardSetId();
         int n = layout.getK() + layout.getM();
         // Nodes that just failed are skipped while a quorum remains without them: a frozen node
@@ -134,7 +166,8 @@ public final class DataPath {
             if (segEnd > offset && segStart < end) {
                 long from = Math.max(offset, segStart) - segStart;
                 long to = Math.min(end, segEnd) - segStart;
-                decoder.read(seg, from, to - from, out, problems);
+                if (CopyReader.applies(seg)) copies.read(seg, from, to - from, out, problems);
+                else decoder.read(seg, from, to - from, out, problems);
             }
             if (segEnd >= end) break;
             segStart = segEnd;

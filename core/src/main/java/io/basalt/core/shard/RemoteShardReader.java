@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -34,6 +35,7 @@ public final class RemoteShardReader implements AutoCloseable {
 
     private final String nodeId;
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Void> answered = new CompletableFuture<>();
     private final List<ShardMessage> spent = new ArrayList<>(2); // taken whole; released at the next take
     private final long idleTimeoutMs;
     private final int window;
@@ -88,6 +90,14 @@ public final class RemoteShardReader implements AutoCloseable {
 
     public String nodeId() {
         return nodeId;
+    }
+
+    /**
+     * Completes when the node first answers (bytes, an error or the end): lets a caller race two
+     * copies and keep the one that answers first.
+     */
+    public CompletableFuture<Void> answered() {
+        return answered;
     }
 
     /** Fills {@code dst[0, len)} with the next bytes of the range. */
@@ -177,6 +187,7 @@ public final class RemoteShardReader implements AutoCloseable {
             synchronized (queue) {
                 if (!closed) {
                     queue.add(value);
+                    answered.complete(null);
                     return;
                 }
             }
@@ -186,11 +197,13 @@ public final class RemoteShardReader implements AutoCloseable {
         @Override
         public void onError(Throwable t) {
             queue.add(t);
+            answered.complete(null);
         }
 
         @Override
         public void onCompleted() {
             queue.add(END);
+            answered.complete(null);
         }
     }
 }

@@ -49,7 +49,7 @@ public final class CopyObjectHandler {
                     "The specified copy source is larger than the maximum allowable size for a copy source: "
                             + MAX_COPY_BYTES);
         }
-        ObjectWriter.Written copy = writer.copy(source, src, 0, source.getSize());
+        ObjectWriter.Written copy = writer.copy(source, src, 0, source.getSize(), ObjectWriter.Target.OBJECT);
         ObjectRecord committed = writer.commitObject(
                 req,
                 copy,

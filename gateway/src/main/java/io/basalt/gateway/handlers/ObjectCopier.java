@@ -42,8 +42,11 @@ final class ObjectCopier {
         }
     }
 
-    /** Streams bytes [offset, offset+length) of the source into a new shard set; a short or failed read commits nothing. */
-    Segment copy(ObjectRecord source, CopySource src, long offset, long length) throws IOException {
+    /**
+     * Streams bytes [offset, offset+length) of the source into a new shard set; a short or failed
+     * read commits nothing. {@code declaredSize} picks the layout (-1: the normal one).
+     */
+    Segment copy(ObjectRecord source, CopySource src, long offset, long length, long declaredSize) throws IOException {
         BoundedPipe pipe = new BoundedPipe(PIPE_CHUNK, PIPE_CHUNKS);
         Thread reader = Thread.ofPlatform().daemon().name("copy-read").start(() -> {
             OutputStream out = pipe.sink();
@@ -62,7 +65,7 @@ final class ObjectCopier {
         });
         Segment seg;
         try (InputStream in = pipe.source()) {
-            seg = ctx.data().write(in);
+            seg = ctx.data().write(in, declaredSize);
         } catch (IOException e) {
             if (pipe.producerFailure() == null) throw e;
             log.warn(

@@ -42,6 +42,16 @@ final class ObjectWriter {
         }
     }
 
+    /**
+     * What the bytes become. An object declared small enough is stored as copies ({@code
+     * Layouts}); a part keeps the normal layout: its upload is large by definition, and a small
+     * last part says nothing of how the object is read.
+     */
+    enum Target {
+        OBJECT,
+        PART
+    }
+
     private final S3Context ctx;
     private final ObjectCopier copier;
 
@@ -63,10 +73,11 @@ final class ObjectWriter {
      * Streams the request body into a new shard set. The signature checks run as it is read;
      * Content-MD5, the decoded length and any x-amz-checksum run once it has ended.
      */
-    Written body(S3Request req) throws IOException {
+    Written body(S3Request req, Target target) throws IOException {
         byte[] contentMd5 = contentMd5(req.header("Content-MD5"));
+        long declared = target == Target.OBJECT ? declaredLength(req) : -1;
         InputStream body = RequestChecksum.wrap(req);
-        Segment seg = ctx.data().write(body);
+        Segment seg = ctx.data().write(body, declared);
         try {
             if (contentMd5 != null && !HexFormat.of().formatHex(contentMd5).equals(seg.getMd5Hex())) {
                 throw new S3Exception(S3Error.BAD_DIGEST);
@@ -88,9 +99,27 @@ final class ObjectWriter {
         return new Written(seg, checksums);
     }
 
+    /**
+     * The body's length as the client declared it before sending, -1 when unknown: the decoded
+     * length of an aws-chunked body (its Content-Length counts the chunk framing too, so it is an
+     * upper bound when the decoded length is absent), else Content-Length (absent when chunked).
+     * A body that turns out longer than declared is refused after it was read (IncompleteBody).
+     */
+    static long declaredLength(S3Request req) {
+        String decoded = req.header("X-Amz-Decoded-Content-Length");
+        if (decoded != null && req.body() instanceof AwsChunkedInputStream) {
+            try {
+                return Math.max(-1, Long.parseLong(decoded.trim()));
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
+        return req.contentLength();
+    }
+
     /** Copies bytes [offset, offset+length) of an existing object into a new shard set. */
-    Written copy(ObjectRecord source, CopySource src, long offset, long length) throws IOException {
-        return new Written(copier.copy(source, src, offset, length), Map.of());
+    Written copy(ObjectRecord source, CopySource src, long offset, long length, Target target) throws IOException {
+        return new Written(copier.copy(source, src, offset, length, target == Target.OBJECT ? length : -1), Map.of());
     }
 
     /**

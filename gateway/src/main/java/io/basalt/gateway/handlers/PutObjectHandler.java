@@ -36,7 +36,7 @@ public final class PutObjectHandler {
         if (ifNoneMatch && ctx.meta().getObject(req.bucket(), req.key()).isPresent()) {
             throw new S3Exception(S3Error.PRECONDITION_FAILED);
         }
-        ObjectWriter.Written body = writer.body(req);
+        ObjectWriter.Written body = writer.body(req, ObjectWriter.Target.OBJECT);
         try {
             writer.commitObject(req, body, rec -> ObjectHeaders.capture(req, rec), new PutCondition(ifNoneMatch));
         } catch (S3Exception e) {
