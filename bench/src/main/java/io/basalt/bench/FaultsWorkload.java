@@ -42,6 +42,9 @@ final class FaultsWorkload {
         d.put("faults.pause.every.seconds", "10");
         d.put("faults.pause.offset.seconds", "4"); // into each period: a pause sits mid-period
         d.put("faults.objects", "64"); // per size, written before the phases, read by the GETs
+        // after the paused phase, idle longer than the gateway's 30 s suspicion of a node that failed a
+        // request, so the next repetition's no-fault phase (or the next workload) finds nobody suspected
+        d.put("faults.settle.seconds", "31");
         d.put("faults.hung-dir.phase", HUNG_DIR);
         return d;
     }
@@ -90,6 +93,8 @@ final class FaultsWorkload {
                     + " s of every " + schedule.every() + " s");
             phase(t, rep, sizes, lat, NODE_PAUSED, phaseSeconds, schedule, victim);
         }
+        Progress.message("faults: settling " + p.integer("faults.settle.seconds") + " s (node suspicion expires)");
+        Thread.sleep(p.integer("faults.settle.seconds") * 1000L);
         lat.addTo(f, NO_FAULT);
         f.add("node paused s", "s", false, schedule.pausedSeconds(phaseSeconds));
         hungDirPhase();
