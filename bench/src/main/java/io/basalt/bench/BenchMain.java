@@ -219,8 +219,8 @@ public final class BenchMain {
           --target-procs name=p,... measure target name's processes: this user's processes whose command line
                                     contains p (one role per pattern), e.g. ceph=ceph-osd,radosgw. Without it, a
                                     --target on 127.0.0.1 served by ./basalt dev is measured through its launcher
-          --workloads a,b,...       of put,get,mixed,list,multipart,small,milvus,heal (default all;
-                                    heal only on the Basalt that --compare starts)
+          --workloads a,b,...       of put,get,mixed,list,multipart,small,milvus,heal,faults (default all;
+                                    heal and faults only on the Basalt that --compare starts)
           --rows N --dim N          Milvus workload size (default 100000 x 768; 20000 with --quick)
           --set workload.key=value  any workload parameter, e.g. put.size=64MiB put.concurrency=8
           --no-limits               skip the machine limits

@@ -60,6 +60,7 @@ final class LocalProcesses implements AutoCloseable {
         Target t = new Target("basalt", URI.create("http://127.0.0.1:" + port), ak, sk, bucket, maxConn);
         // the launcher's process tree: find the services by their command line
         t.pids.putAll(ProcessFinder.basaltRoles(launcher.toHandle()));
+        t.launcher = launcher.toHandle();
         try (Stream<Path> s = Files.list(data)) {
             s.filter(p -> p.getFileName().toString().startsWith("node-"))
                     .sorted()

@@ -30,6 +30,11 @@ final class Target implements AutoCloseable {
     final Map<String, List<Long>> pids = new LinkedHashMap<>();
     /** directories holding this target's stored bytes (for the footprint), when local. */
     final List<Path> dataDirs = new ArrayList<>();
+    /**
+     * The {@code ./basalt dev} launcher the bench itself started for this target (--compare), else null: only
+     * processes under it may be signalled (the faults workload's SIGSTOP).
+     */
+    ProcessHandle launcher;
     /** what the target promises about durability, for the report. */
     String promise = "unknown (remote endpoint)";
 

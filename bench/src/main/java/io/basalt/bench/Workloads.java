@@ -27,7 +27,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /** The workloads. Each runs against one target and returns its figures; objects it leaves are cleaned by {@link #cleanup}. */
 final class Workloads {
-    static final List<String> ALL = List.of("put", "get", "mixed", "list", "multipart", "small", "milvus", "heal");
+    static final List<String> ALL =
+            List.of("put", "get", "mixed", "list", "multipart", "small", "milvus", "heal", "faults");
 
     /** Random, incompressible payload shared by every upload (bodies are windows into it, never copied). */
     private static final byte[] DATA = new byte[64 << 20];
@@ -94,6 +95,7 @@ final class Workloads {
     void prepare(String workload, Target t, int rep) throws Exception {
         ensureBucket(t);
         if (workload.equals("get")) prepareGet(t, rep);
+        if (workload.equals("faults")) new FaultsWorkload(p).prepare(t, rep);
     }
 
     Figures run(String workload, Target t, int rep) throws Exception {
@@ -107,6 +109,7 @@ final class Workloads {
             case "small" -> small(t, rep);
             case "milvus" -> milvus(t, rep);
             case "heal" -> new HealWorkload(p).run(t, rep);
+            case "faults" -> new FaultsWorkload(p).run(t, rep);
             default -> throw new IllegalArgumentException("unknown workload " + workload);
         };
     }
@@ -615,6 +618,7 @@ final class Workloads {
         d.put("milvus.range", "1MiB");
         d.put("milvus.ranges", quick ? "200" : "1000");
         d.putAll(HealWorkload.defaults(quick));
+        d.putAll(FaultsWorkload.defaults(quick));
         return d;
     }
 }
