@@ -29,6 +29,12 @@ final class DataDir {
     private final Path tmp;
     private final FileStore fileStore;
     private volatile String failure; // null while healthy
+    /**
+     * Test seam at the disk boundary: runs first in every background call on this dir (probe,
+     * free-space read). A test sets it to wait on a latch, making those calls hang as they do on a
+     * stuck disk while the files stay real; production never sets it.
+     */
+    private volatile Runnable beforeBackgroundCall = () -> {};
 
     private DataDir(Path root, boolean create) throws IOException {
         this.root = root;
@@ -77,6 +83,7 @@ final class DataDir {
      * The store runs a dir's probes one at a time on that dir's thread.
      */
     void probe() throws IOException {
+        beforeBackgroundCall.run();
         Path file = tmp.resolve("probe." + UUID.randomUUID() + ".tmp"); // a crash leaves it to removeStaleTempFiles
         byte[] written = UUID.randomUUID().toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         try (FileChannel channel = FileChannel.open(
@@ -136,16 +143,13 @@ final class DataDir {
 
     /** Free and total bytes of the dir's file system, read now (a statfs: it hangs with the disk). */
     Capacity space() throws IOException {
+        beforeBackgroundCall.run();
         return new Capacity(fileStore.getUsableSpace(), fileStore.getTotalSpace());
     }
 
-    long usableBytes() {
-        try {
-            return fileStore.getUsableSpace();
-        } catch (IOException e) {
-            log.warn("cannot read free space of {}: {}", root, e.toString());
-            return 0;
-        }
+    /** Sets the test seam run first in every probe and free-space read; see {@link #beforeBackgroundCall}. */
+    void beforeBackgroundCall(Runnable hook) {
+        beforeBackgroundCall = hook;
     }
 
     /** Fan-out directories in name order; the scrubber walks one at a time so memory stays flat. */

@@ -29,7 +29,7 @@ final class GrpcErrors {
         if (error instanceof IllegalArgumentException) {
             return Status.INVALID_ARGUMENT.withDescription(error.getMessage()).asRuntimeException();
         }
-        if (error instanceof DataDirFailedException) {
+        if (error instanceof DataDirFailedException || error instanceof DataDirSuspectException) {
             log.warn("{} {}: {}", operation, shardId, error.getMessage());
             return Status.UNAVAILABLE.withDescription(error.getMessage()).asRuntimeException();
         }

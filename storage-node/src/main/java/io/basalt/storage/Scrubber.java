@@ -136,6 +136,10 @@ public final class Scrubber implements AutoCloseable {
         long start = System.currentTimeMillis();
         long[] totals = new long[3]; // files, bytes, corrupt
         for (DataDir dir : store.healthyDirs()) {
+            if (store.suspect(dir)) {
+                log.warn("scrub: skipping {} this pass, its disk does not answer", dir.root());
+                continue;
+            }
             List<Path> fanOuts;
             try {
                 fanOuts = dir.fanOutDirs();

@@ -17,8 +17,6 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -33,14 +31,25 @@ import org.apache.logging.log4j.Logger;
  * can no longer list them. A failed dir is skipped by reads, writes, listing and capacity.
  *
  * <p>A hung disk (dead NFS server, stuck NVMe) does not fail a syscall, it never returns one. So
- * each dir has a thread of its own for probes and for the free-space reads background work needs,
- * and a caller waits for it at most the probe timeout: a dir that overruns it is failed like one
- * that threw EIO, and from then on nothing touches it.
+ * each dir has a thread of its own ({@link DirMonitor}) for probes and free-space reads, and a
+ * caller waits for it at most the probe timeout: a dir that overruns it is failed like one that
+ * threw EIO, and from then on nothing touches it. Long before that, a dir whose background call has
+ * run longer than the suspect bound is <em>suspect</em>: new shards go to the other dirs, requests
+ * for shards on it fail at once (UNAVAILABLE) instead of waiting, and no request for a shard
+ * elsewhere touches it. New shards are placed by free space read in the background, so choosing a
+ * dir makes no syscall. A probe that passes makes the dir eligible again.
  */
 public final class ShardStore implements AutoCloseable {
     private static final Logger log = LogManager.getLogger(ShardStore.class);
     /** Dirs whose free space is this close to the best count as tied, so similar disks share new writes. */
     private static final long FREE_SPACE_TIE_BYTES = 256L << 20;
+    /** How often each dir's free space is read for placing new shards. */
+    static final Duration SPACE_REFRESH = Duration.ofSeconds(1);
+    /**
+     * A statfs takes microseconds and a probe's fsync of a few bytes milliseconds; a call running
+     * this long (or half the probe timeout, if shorter) means the disk hangs or nearly so.
+     */
+    static final Duration SUSPECT_AFTER = Duration.ofSeconds(1);
 
     /** Told once per failed dir, with every shard the index placed on it. */
     @FunctionalInterface
@@ -52,23 +61,23 @@ public final class ShardStore implements AutoCloseable {
     private final Map<String, DataDir> index = new ConcurrentHashMap<>();
     private volatile DirFailureListener listener = (root, reason, ids) -> {};
     private final Duration probeTimeout;
+    /** A background call on a dir running longer than this makes it suspect. */
+    private final Duration suspectAfter;
     /** One thread per dir: a probe stuck on a hung disk holds only its own dir's thread. */
-    private final Map<DataDir, ExecutorService> dirThreads = new ConcurrentHashMap<>();
+    private final Map<DataDir, DirMonitor> monitors = new ConcurrentHashMap<>();
     /** The probe running on each dir, so concurrent callers wait for it rather than queue behind it. */
     private final Map<DataDir, Probe> probes = new ConcurrentHashMap<>();
+
+    private volatile boolean closed;
 
     private record Probe(Future<?> result, long deadlineNanos) {}
 
     private ShardStore(List<DataDir> dirs, Duration probeTimeout) {
         this.dirs = dirs;
         this.probeTimeout = probeTimeout;
-        for (DataDir dir : dirs) {
-            dirThreads.put(dir, Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "disk-probe " + dir.root());
-                t.setDaemon(true);
-                return t;
-            }));
-        }
+        this.suspectAfter =
+                probeTimeout.dividedBy(2).compareTo(SUSPECT_AFTER) < 0 ? probeTimeout.dividedBy(2) : SUSPECT_AFTER;
+        for (DataDir dir : dirs) monitors.put(dir, new DirMonitor(dir));
     }
 
     public static ShardStore open(List<Path> roots) throws IOException {
@@ -109,6 +118,7 @@ public final class ShardStore implements AutoCloseable {
             store.close();
             throw new IOException("no usable data dir among " + roots, last);
         }
+        store.monitors.values().forEach(m -> m.refreshSpaceEvery(SPACE_REFRESH));
         return store;
     }
 
@@ -137,15 +147,22 @@ public final class ShardStore implements AutoCloseable {
     /** The dir holding a shard and its file. */
     record Located(DataDir dir, Path file) {}
 
+    /**
+     * Where a shard is. Never waits on a suspect dir: a shard the index places there is returned
+     * unchecked (see {@link #locateAnswering}), and the look in the other dirs skips it (the index
+     * knows every shard a dir held when it became suspect; only a write racing with this look could
+     * be missed, as if it came later).
+     */
     Optional<Located> locate(String shardId) {
         DataDir known = index.get(shardId);
         if (known != null && !known.failed()) {
+            if (suspect(known)) return Optional.of(new Located(known, known.shardPath(shardId)));
             Path file = known.shardPath(shardId);
             if (Files.exists(file)) return Optional.of(new Located(known, file));
         }
         // Not where the index says (a racing write or delete): the healthy dirs' files decide.
         for (DataDir dir : dirs) {
-            if (dir == known || dir.failed()) continue;
+            if (dir == known || dir.failed() || suspect(dir)) continue;
             Path file = dir.shardPath(shardId);
             if (Files.exists(file)) {
                 index.put(shardId, dir);
@@ -155,12 +172,19 @@ public final class ShardStore implements AutoCloseable {
         return Optional.empty();
     }
 
+    /** {@link #locate}, failing at once if the shard is on a suspect dir. */
+    private Optional<Located> locateAnswering(String shardId) throws DataDirSuspectException {
+        Optional<Located> located = locate(shardId);
+        if (located.isPresent()) requireAnswering(located.get().dir());
+        return located;
+    }
+
     /**
      * Starts writing a shard. An existing shard is replaced in its own dir so the rename
      * swaps it atomically; a new one goes to the healthy dir with the most free space.
      */
     ShardFileWriter newWriter(String shardId, int chunkSize) throws IOException {
-        Optional<Located> existing = locate(shardId);
+        Optional<Located> existing = locateAnswering(shardId);
         DataDir dir = existing.isPresent() ? existing.get().dir() : chooseDir(shardId);
         try {
             return ShardFileWriter.create(shardId, chunkSize, dir);
@@ -179,25 +203,59 @@ public final class ShardStore implements AutoCloseable {
         }
     }
 
+    /**
+     * The dir for a new shard: among the healthy dirs that are not suspect, the one with the most
+     * free space as last read in the background (no syscall here). If every healthy dir is suspect
+     * there is no better place: the shard goes to one of them and its write waits on that disk.
+     */
     private DataDir chooseDir(String shardId) throws NoHealthyDirException {
         List<DataDir> healthy = healthyDirs();
         if (healthy.isEmpty()) throw new NoHealthyDirException();
-        if (healthy.size() == 1) {
-            return healthy.get(0);
+        List<DataDir> answering = healthy.stream().filter(d -> !suspect(d)).toList();
+        List<DataDir> candidates = answering.isEmpty() ? healthy : answering;
+        if (candidates.size() == 1) {
+            return candidates.get(0);
         }
-        long[] free = healthy.stream().mapToLong(DataDir::usableBytes).toArray();
+        long[] free =
+                candidates.stream().mapToLong(d -> monitors.get(d).freeBytes()).toArray();
         long best = java.util.Arrays.stream(free).max().orElseThrow();
         List<DataDir> tied = new ArrayList<>();
-        for (int i = 0; i < healthy.size(); i++) {
+        for (int i = 0; i < candidates.size(); i++) {
             if (best - free[i] <= FREE_SPACE_TIE_BYTES) {
-                tied.add(healthy.get(i));
+                tied.add(candidates.get(i));
             }
         }
         return tied.get(Math.floorMod(ShardId.hash(shardId), tied.size()));
     }
 
+    /**
+     * True while a background call on {@code dir} has run longer than the suspect bound, and from
+     * then until a probe passes. Reads only what the dir's thread recorded: never touches the disk.
+     */
+    boolean suspect(DataDir dir) {
+        DirMonitor monitor = monitors.get(dir);
+        if (monitor.suspect()) return true;
+        if (!monitor.overdue(suspectAfter)) return false;
+        if (monitor.markSuspect()) {
+            log.warn(
+                    "data dir {} is suspect: a probe or free-space read has not returned for {} ms; new shards go"
+                            + " to the other dirs and its own shards are unavailable until a probe passes",
+                    dir.root(),
+                    suspectAfter.toMillis());
+            startProbe(dir); // queued behind the stuck call: runs as soon as the disk answers again
+        }
+        return true;
+    }
+
+    private void requireAnswering(DataDir dir) throws DataDirSuspectException {
+        if (suspect(dir)) {
+            throw new DataDirSuspectException("data dir " + dir.root() + " does not answer (a disk call has run over "
+                    + suspectAfter.toMillis() + " ms)");
+        }
+    }
+
     ShardReader openReader(String shardId) throws IOException {
-        Located located = locate(shardId).orElseThrow(() -> new NoSuchFileException(shardId));
+        Located located = locateAnswering(shardId).orElseThrow(() -> new NoSuchFileException(shardId));
         try {
             return ShardReader.open(shardId, located.file(), located.dir());
         } catch (NoSuchFileException | CorruptShardException e) {
@@ -212,7 +270,7 @@ public final class ShardStore implements AutoCloseable {
     record Stat(String shardId, ShardHeader header, long modifiedUnixMs, Path dataDir) {}
 
     Stat stat(String shardId) throws IOException {
-        Located located = locate(shardId).orElseThrow(() -> new NoSuchFileException(shardId));
+        Located located = locateAnswering(shardId).orElseThrow(() -> new NoSuchFileException(shardId));
         try (ShardReader reader = ShardReader.open(shardId, located.file(), located.dir())) {
             long mtime = Files.readAttributes(located.file(), BasicFileAttributes.class)
                     .lastModifiedTime()
@@ -238,7 +296,12 @@ public final class ShardStore implements AutoCloseable {
      */
     Deletion delete(String shardId, long writtenBeforeMs) throws IOException {
         Deletion result = Deletion.ABSENT;
+        DataDir known = index.get(shardId);
         for (DataDir dir : healthyDirs()) {
+            if (suspect(dir)) {
+                if (dir == known) requireAnswering(dir);
+                continue; // the index would place the shard there if that dir held it
+            }
             Path file = dir.shardPath(shardId);
             try {
                 if (!Files.exists(file)) continue;
@@ -262,8 +325,13 @@ public final class ShardStore implements AutoCloseable {
         return result;
     }
 
-    /** Ids starting with {@code prefix}, sorted, strictly after {@code startAfter}; limit 0 means all. */
+    /**
+     * Ids starting with {@code prefix}, sorted, strictly after {@code startAfter}; limit 0 means all.
+     * Fails at once while a dir is suspect: a listing without its shards would tell the caller (the
+     * orphan sweeper) they are missing, and listing it would wait on the disk.
+     */
     List<String> list(String prefix, String startAfter, int limit) throws IOException {
+        for (DataDir dir : healthyDirs()) requireAnswering(dir);
         TreeSet<String> ids = new TreeSet<>();
         for (DataDir dir : healthyDirs()) {
             try {
@@ -298,9 +366,19 @@ public final class ShardStore implements AutoCloseable {
         return new Capacity(free, total);
     }
 
-    /** A healthy dir's free and total bytes, read within the probe timeout; null if the dir is (now) failed. */
+    /**
+     * A healthy dir's free and total bytes, read within the probe timeout; null if the dir is (now)
+     * failed. A suspect dir is not waited on: its last figures, or, once its stuck call has run past
+     * the probe timeout, it is failed.
+     */
     Capacity space(DataDir dir) throws IOException {
         if (dir.failed()) return null;
+        DirMonitor monitor = monitors.get(dir);
+        if (monitor.overdue(probeTimeout)) {
+            fail(dir, "a disk call has not returned within " + probeTimeout.toMillis() + " ms: the disk hangs");
+            return null;
+        }
+        if (suspect(dir)) return monitor.lastSpace();
         try {
             return onDirThread(dir, dir::space).get(probeTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -321,10 +399,12 @@ public final class ShardStore implements AutoCloseable {
 
     /**
      * An operation on {@code dir} failed with {@code error}: one bad file does not condemn a disk,
-     * so the dir is probed now and failed only if the probe fails too.
+     * so the dir is probed now and failed only if the probe fails too (a suspect dir's probe is
+     * already queued behind its stuck call).
      */
     void ioFailed(DataDir dir, IOException error) {
         if (dir.failed() || error instanceof NoHealthyDirException) return;
+        if (suspect(dir)) return; // its probe is queued already; waiting here would wait on the disk
         log.warn("I/O error on data dir {}: {}; probing it", dir.root(), error.toString());
         probe(dir);
     }
@@ -354,7 +434,7 @@ public final class ShardStore implements AutoCloseable {
                             ? running
                             : new Probe(
                                     onDirThread(d, () -> {
-                                        d.probe();
+                                        runProbe(d);
                                         return null;
                                     }),
                                     System.nanoTime() + probeTimeout.toNanos()));
@@ -376,14 +456,28 @@ public final class ShardStore implements AutoCloseable {
         }
     }
 
+    /** On the dir's thread: a probe that fails takes the dir out even if nobody waits for it; one that passes clears suspicion. */
+    private void runProbe(DataDir dir) throws IOException {
+        try {
+            dir.probe();
+        } catch (IOException | RuntimeException e) {
+            if (!closed) fail(dir, "probe failed: " + e); // closing interrupts probes: no fault of the disk
+            throw e;
+        }
+        if (monitors.get(dir).clearSuspect()) {
+            log.info("data dir {} answers again (a probe passed): it takes new shards again", dir.root());
+        }
+    }
+
     private <T> Future<T> onDirThread(DataDir dir, Callable<T> work) {
-        return dirThreads.get(dir).submit(work);
+        return monitors.get(dir).submit(work);
     }
 
     /** Stops the dirs' threads; one blocked on a hung disk is left to the kernel (it is a daemon). */
     @Override
     public void close() {
-        dirThreads.values().forEach(ExecutorService::shutdownNow);
+        closed = true;
+        monitors.values().forEach(DirMonitor::close);
     }
 
     /** Takes a dir out for good and tells the listener every shard it held. */

@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -83,17 +84,7 @@ class DiskFailureTest {
     }
 
     private void startNode(List<Path> dirs) throws Exception {
-        node = StorageNode.start(new StorageNodeConfig(
-                        "n1",
-                        "127.0.0.1",
-                        0,
-                        dirs,
-                        etcd.endpoint(),
-                        KEYS.root(),
-                        Duration.ofSeconds(5),
-                        Scrubber.Config.DISABLED)
-                .withDiskProbeInterval(PROBE));
-        client = new ShardClient(node.port());
+        startNode(dirs, StorageNodeConfig.DEFAULT_DISK_PROBE_TIMEOUT);
     }
 
     @Test
@@ -285,30 +276,12 @@ class DiskFailureTest {
      */
     @Test
     void hungDiskIsTakenOutWhenItsProbeOverrunsTheTimeout() throws Exception {
-        Path d1 = tmp.resolve("d1");
-        Path d2 = tmp.resolve("d2");
         Duration timeout = Duration.ofSeconds(1);
-        node = StorageNode.start(new StorageNodeConfig(
-                        "n1",
-                        "127.0.0.1",
-                        0,
-                        List.of(d1, d2),
-                        etcd.endpoint(),
-                        KEYS.root(),
-                        Duration.ofSeconds(5),
-                        Scrubber.Config.DISABLED)
-                .withDiskProbeInterval(PROBE)
-                .withDiskProbeTimeout(timeout));
-        client = new ShardClient(node.port());
-        List<String> onD2 = new ArrayList<>();
-        Map<String, byte[]> onD1 = new TreeMap<>();
-        for (int i = 0; i < 40; i++) {
-            String id = "h" + i + ".3";
-            byte[] data = randomBytes(3000, i);
-            if (Path.of(client.write(id, data, CHUNK).getDataDir()).equals(d2)) onD2.add(id);
-            else onD1.put(id, data);
-        }
-        assertTrue(!onD2.isEmpty() && !onD1.isEmpty(), onD2.size() + " of 40 shards on d2");
+        Spread spread = startWithShardsOnTwoDirs(timeout);
+        Path d1 = spread.d1();
+        Path d2 = spread.d2();
+        List<String> onD2 = spread.onD2();
+        Map<String, byte[]> onD1 = spread.onD1();
 
         long hungAt = System.nanoTime();
         hang(d2);
@@ -379,6 +352,147 @@ class DiskFailureTest {
         assertEquals(
                 d1.toString(),
                 client.write("after.0", randomBytes(100, 1), CHUNK).getDataDir());
+    }
+
+    /**
+     * A disk that hangs for real (FUSE, as above), with a probe timeout long enough that the dir stays
+     * healthy for the whole test: nothing but that dir's own shards waits on it. Once its probe is
+     * overdue it is suspect: new shards go to d1, its own shards fail at once, and every call on d1
+     * completes while d2's probe is still blocked in the kernel.
+     */
+    @Test
+    void hungDiskBlocksNoRequestForShardsOnTheOtherDir() throws Exception {
+        Spread spread = startWithShardsOnTwoDirs(Duration.ofSeconds(120));
+        Path d2 = spread.d2();
+
+        hang(d2);
+        awaitTrue(() -> node.store().suspect(dir(d2)), "d2 suspect");
+
+        assertOtherDirServesEverything(spread);
+        assertEquals(List.of(), node.store().failedRoots(), "d2 is suspect, not failed: its probe has not timed out");
+        assertTrue(node.store().suspect(dir(d2)), "d2 stays suspect: no probe has passed");
+    }
+
+    /**
+     * The same through the test seam at the dir's disk boundary, which can also let go: d2's probes and
+     * free-space reads wait on a latch (its files stay real). Released, a probe passes and d2 takes new
+     * shards again.
+     */
+    @Test
+    void suspectDirTakesNewShardsAgainOnceAProbePasses() throws Exception {
+        Spread spread = startWithShardsOnTwoDirs(Duration.ofSeconds(120));
+        Path d1 = spread.d1();
+        Path d2 = spread.d2();
+
+        CountDownLatch release = new CountDownLatch(1);
+        dir(d2).beforeBackgroundCall(() -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        awaitTrue(() -> node.store().suspect(dir(d2)), "d2 suspect");
+        assertOtherDirServesEverything(spread);
+        var metrics = io.basalt.testkit.PrometheusText.parse(node.metrics().render());
+        assertEquals(1, metrics.value("basalt_node_data_dir_suspect", "dir", d2.toString()));
+        assertEquals(0, metrics.value("basalt_node_data_dir_suspect", "dir", d1.toString()));
+        assertEquals(1, release.getCount(), "d2's call is still blocked");
+
+        release.countDown();
+        awaitTrue(() -> !node.store().suspect(dir(d2)), "d2 answers again");
+        assertEquals(List.of(), node.store().failedRoots());
+        int newOnD2 = 0;
+        for (int i = 0; i < 20; i++) {
+            byte[] data = randomBytes(2000, 300 + i);
+            String id = "again" + i + ".0";
+            if (Path.of(client.write(id, data, CHUNK).getDataDir()).equals(d2)) newOnD2++;
+            assertArrayEquals(data, client.read(id, 0, 0), id);
+        }
+        assertTrue(newOnD2 > 0, "d2 takes new shards again");
+        for (String id : spread.onD2()) assertEquals(3000, client.read(id, 0, 0).length, id);
+        assertEquals(40 + 20, client.list("", "", 0).size());
+    }
+
+    private void startNode(List<Path> dirs, Duration probeTimeout) throws Exception {
+        node = StorageNode.start(new StorageNodeConfig(
+                        "n1",
+                        "127.0.0.1",
+                        0,
+                        dirs,
+                        etcd.endpoint(),
+                        KEYS.root(),
+                        Duration.ofSeconds(5),
+                        Scrubber.Config.DISABLED)
+                .withDiskProbeInterval(PROBE)
+                .withDiskProbeTimeout(probeTimeout));
+        client = new ShardClient(node.port());
+    }
+
+    /** Two dirs and which of 40 shards of 3000 bytes went to each. */
+    private record Spread(Path d1, Path d2, Map<String, byte[]> onD1, List<String> onD2) {}
+
+    /** A node on two dirs holding 40 shards spread over both. */
+    private Spread startWithShardsOnTwoDirs(Duration probeTimeout) throws Exception {
+        Path d1 = tmp.resolve("d1");
+        Path d2 = tmp.resolve("d2");
+        startNode(List.of(d1, d2), probeTimeout);
+        Map<String, byte[]> onD1 = new TreeMap<>();
+        List<String> onD2 = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            String id = "s" + i + ".1";
+            byte[] data = randomBytes(3000, i);
+            if (Path.of(client.write(id, data, CHUNK).getDataDir()).equals(d2)) onD2.add(id);
+            else onD1.put(id, data);
+        }
+        assertTrue(!onD2.isEmpty() && !onD1.isEmpty(), onD2.size() + " of 40 shards on d2");
+        return new Spread(d1, d2, onD1, onD2);
+    }
+
+    /** With d2 suspect: every call finishes (a hang fails the test), d1 does all the work, d2's shards fail fast. */
+    private void assertOtherDirServesEverything(Spread spread) throws Exception {
+        Path d1 = spread.d1();
+        Map<String, byte[]> onD1 = spread.onD1();
+        List<String> onD2 = spread.onD2();
+        for (int i = 0; i < 20; i++) {
+            String id = "new" + i + ".0";
+            byte[] data = randomBytes(2000, 100 + i);
+            assertEquals(
+                    d1.toString(), finishes(() -> client.write(id, data, CHUNK)).getDataDir(), id);
+            assertArrayEquals(data, finishes(() -> client.read(id, 0, 0)), id);
+            assertTrue(finishes(() -> client.delete(id)), id);
+        }
+        for (var e : onD1.entrySet()) {
+            assertArrayEquals(e.getValue(), finishes(() -> client.read(e.getKey(), 0, 0)), e.getKey());
+            assertEquals(3000, finishes(() -> client.stat(e.getKey())).getLength(), e.getKey());
+        }
+        assertEquals(Status.Code.NOT_FOUND, failure(() -> client.read("absent.0", 0, 0)));
+        assertEquals(Status.Code.UNAVAILABLE, failure(() -> client.read(onD2.get(0), 0, 0)));
+        assertEquals(Status.Code.UNAVAILABLE, failure(() -> client.delete(onD2.get(0))));
+        assertEquals(Status.Code.UNAVAILABLE, failure(() -> client.list("", "", 0)), "a listing without d2 would lie");
+    }
+
+    /** The call's result; fails the test if it has not finished in 10 s, which only a hang explains. */
+    private static <T> T finishes(java.util.function.Supplier<T> call) throws Exception {
+        return CompletableFuture.supplyAsync(call).get(10, TimeUnit.SECONDS);
+    }
+
+    private static Status.Code failure(java.util.function.Supplier<?> call) throws Exception {
+        return finishes(() -> {
+            try {
+                call.get();
+                return Status.Code.OK;
+            } catch (StatusRuntimeException e) {
+                return e.getStatus().getCode();
+            }
+        });
+    }
+
+    private DataDir dir(Path root) {
+        return node.store().dirs().stream()
+                .filter(d -> d.root().equals(root))
+                .findFirst()
+                .orElseThrow();
     }
 
     /** Mounts over {@code dir} a FUSE file system that never answers; the test is skipped where that is not permitted. */

@@ -1,0 +1,109 @@
+package io.basalt.storage;
+
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * A data dir's own thread for its background syscalls (probes, free-space reads), and what they
+ * last found. On a hung disk it is this thread that blocks in the kernel, never a request: new
+ * shards are placed by the last free space read here, and a call that has run too long marks the
+ * dir suspect, which the store reads without touching the disk.
+ */
+final class DirMonitor implements AutoCloseable {
+    private static final Logger log = LogManager.getLogger(DirMonitor.class);
+
+    /** The call running on the thread now. */
+    private record Call(long startNanos) {}
+
+    private final DataDir dir;
+    private final ScheduledExecutorService thread;
+    private volatile Call running; // null while idle
+    private volatile Capacity space; // null until read
+    private final AtomicBoolean suspect = new AtomicBoolean();
+
+    DirMonitor(DataDir dir) {
+        this.dir = dir;
+        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "disk-probe " + dir.root());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Runs {@code work} on the dir's thread, timed so that a call stuck in the kernel is seen. */
+    <T> Future<T> submit(Callable<T> work) {
+        return thread.submit(() -> timed(work));
+    }
+
+    /** Reads the dir's free space now and every {@code period} after, on the dir's thread. */
+    void refreshSpaceEvery(Duration period) {
+        thread.scheduleWithFixedDelay(
+                () -> {
+                    if (dir.failed()) return;
+                    try {
+                        timed(dir::space);
+                    } catch (Exception e) {
+                        // the figure goes stale; the periodic probe decides whether the disk is broken
+                        log.warn("cannot read free space of {}: {}", dir.root(), e.toString());
+                    }
+                },
+                0,
+                period.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    private <T> T timed(Callable<T> work) throws Exception {
+        running = new Call(System.nanoTime());
+        try {
+            T result = work.call();
+            if (result instanceof Capacity c) space = c;
+            return result;
+        } finally {
+            running = null;
+        }
+    }
+
+    /** The free and total bytes last read, or null before the first read. */
+    Capacity lastSpace() {
+        return space;
+    }
+
+    /** The free space last read, or 0 before the first read: an unknown dir is the last choice. */
+    long freeBytes() {
+        Capacity c = space;
+        return c == null ? 0 : c.freeBytes();
+    }
+
+    /** True once a call on the dir's thread has run longer than {@code bound}: the disk may hang. */
+    boolean overdue(Duration bound) {
+        Call call = running;
+        return call != null && System.nanoTime() - call.startNanos() > bound.toNanos();
+    }
+
+    boolean suspect() {
+        return suspect.get();
+    }
+
+    /** @return true if this call made it suspect (false: it already was) */
+    boolean markSuspect() {
+        return suspect.compareAndSet(false, true);
+    }
+
+    /** @return true if it was suspect until now */
+    boolean clearSuspect() {
+        return suspect.compareAndSet(true, false);
+    }
+
+    /** Stops the thread; one blocked on a hung disk is left to the kernel (it is a daemon). */
+    @Override
+    public void close() {
+        thread.shutdownNow();
+    }
+}
