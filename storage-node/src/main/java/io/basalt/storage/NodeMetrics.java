@@ -54,13 +54,13 @@ final class NodeMetrics {
                 "1 for a working data dir, 0 for one taken out after an I/O failure.",
                 List.of("dir"),
                 () -> perDir(store, d -> d.failed() ? 0.0 : 1.0));
-        DirSpace space = new DirSpace(store, SPACE_MAX_AGE_NANOS);
         registry.gauge(
                 "basalt_node_data_dir_suspect",
                 "1 for a healthy data dir whose disk has stopped answering (a probe or free-space read overdue):"
                         + " it takes no new shards until a probe passes.",
                 List.of("dir"),
                 () -> perDir(store, d -> d.failed() ? null : store.suspect(d) ? 1.0 : 0.0));
+        DirSpace space = new DirSpace(store, SPACE_MAX_AGE_NANOS);
         registry.gauge(
                 "basalt_node_data_dir_free_bytes",
                 "Usable bytes of each healthy data dir's file system.",
