@@ -19,8 +19,8 @@ import org.apache.logging.log4j.Logger;
 final class DirMonitor implements AutoCloseable {
     private static final Logger log = LogManager.getLogger(DirMonitor.class);
 
-    /** The call running on the thread now. */
-    private record Call(long startNanos) {}
+    /** The call running on the thread now, and how long it may run before the dir is suspect. */
+    private record Call(long startNanos, long suspectAfterNanos) {}
 
     private final DataDir dir;
     private final ScheduledExecutorService thread;
@@ -37,18 +37,22 @@ final class DirMonitor implements AutoCloseable {
         });
     }
 
-    /** Runs {@code work} on the dir's thread, timed so that a call stuck in the kernel is seen. */
-    <T> Future<T> submit(Callable<T> work) {
-        return thread.submit(() -> timed(work));
+    /**
+     * Runs {@code work} on the dir's thread, timed so that a call stuck in the kernel is seen.
+     *
+     * @param suspectAfter how long it may run before the dir counts as suspect
+     */
+    <T> Future<T> submit(Callable<T> work, Duration suspectAfter) {
+        return thread.submit(() -> timed(work, suspectAfter));
     }
 
     /** Reads the dir's free space now and every {@code period} after, on the dir's thread. */
-    void refreshSpaceEvery(Duration period) {
+    void refreshSpaceEvery(Duration period, Duration suspectAfter) {
         thread.scheduleWithFixedDelay(
                 () -> {
                     if (dir.failed()) return;
                     try {
-                        timed(dir::space);
+                        timed(dir::space, suspectAfter);
                     } catch (Exception e) {
                         // the figure goes stale; the periodic probe decides whether the disk is broken
                         log.warn("cannot read free space of {}: {}", dir.root(), e.toString());
@@ -59,8 +63,8 @@ final class DirMonitor implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
     }
 
-    private <T> T timed(Callable<T> work) throws Exception {
-        running = new Call(System.nanoTime());
+    private <T> T timed(Callable<T> work, Duration suspectAfter) throws Exception {
+        running = new Call(System.nanoTime(), suspectAfter.toNanos());
         try {
             T result = work.call();
             if (result instanceof Capacity c) space = c;
@@ -79,6 +83,12 @@ final class DirMonitor implements AutoCloseable {
     long freeBytes() {
         Capacity c = space;
         return c == null ? 0 : c.freeBytes();
+    }
+
+    /** True once the call on the dir's thread has run longer than its own suspect bound. */
+    boolean slow() {
+        Call call = running;
+        return call != null && System.nanoTime() - call.startNanos() > call.suspectAfterNanos();
     }
 
     /** True once a call on the dir's thread has run longer than {@code bound}: the disk may hang. */

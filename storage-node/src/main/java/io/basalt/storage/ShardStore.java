@@ -46,10 +46,16 @@ public final class ShardStore implements AutoCloseable {
     /** How often each dir's free space is read for placing new shards. */
     static final Duration SPACE_REFRESH = Duration.ofSeconds(1);
     /**
-     * A statfs takes microseconds and a probe's fsync of a few bytes milliseconds; a call running
-     * this long (or half the probe timeout, if shorter) means the disk hangs or nearly so.
+     * A statfs takes microseconds; one running this long (or half the probe timeout, if shorter)
+     * means the file system hangs or nearly so.
      */
     static final Duration SUSPECT_AFTER = Duration.ofSeconds(1);
+    /**
+     * A probe's fsync of a few bytes queues behind other writes' data: under a burst of writes to a
+     * busy (or, in a dev cluster, shared) disk it can take over a second on a disk that works, and a
+     * suspect dir refuses its reads, so a probe gets longer (or half the probe timeout, if shorter).
+     */
+    static final Duration PROBE_SUSPECT_AFTER = Duration.ofSeconds(3);
 
     /** Told once per failed dir, with every shard the index placed on it. */
     @FunctionalInterface
@@ -61,8 +67,10 @@ public final class ShardStore implements AutoCloseable {
     private final Map<String, DataDir> index = new ConcurrentHashMap<>();
     private volatile DirFailureListener listener = (root, reason, ids) -> {};
     private final Duration probeTimeout;
-    /** A background call on a dir running longer than this makes it suspect. */
+    /** A free-space read, or a probe, running longer than this makes its dir suspect. */
     private final Duration suspectAfter;
+
+    private final Duration probeSuspectAfter;
     /** One thread per dir: a probe stuck on a hung disk holds only its own dir's thread. */
     private final Map<DataDir, DirMonitor> monitors = new ConcurrentHashMap<>();
     /** The probe running on each dir, so concurrent callers wait for it rather than queue behind it. */
@@ -75,8 +83,8 @@ public final class ShardStore implements AutoCloseable {
     private ShardStore(List<DataDir> dirs, Duration probeTimeout) {
         this.dirs = dirs;
         this.probeTimeout = probeTimeout;
-        this.suspectAfter =
-                probeTimeout.dividedBy(2).compareTo(SUSPECT_AFTER) < 0 ? probeTimeout.dividedBy(2) : SUSPECT_AFTER;
+        this.suspectAfter = shorter(SUSPECT_AFTER, probeTimeout.dividedBy(2));
+        this.probeSuspectAfter = shorter(PROBE_SUSPECT_AFTER, probeTimeout.dividedBy(2));
         for (DataDir dir : dirs) monitors.put(dir, new DirMonitor(dir));
     }
 
@@ -118,7 +126,7 @@ public final class ShardStore implements AutoCloseable {
             store.close();
             throw new IOException("no usable data dir among " + roots, last);
         }
-        store.monitors.values().forEach(m -> m.refreshSpaceEvery(SPACE_REFRESH));
+        store.monitors.values().forEach(m -> m.refreshSpaceEvery(SPACE_REFRESH, store.suspectAfter));
         return store;
     }
 
@@ -235,13 +243,14 @@ public final class ShardStore implements AutoCloseable {
     boolean suspect(DataDir dir) {
         DirMonitor monitor = monitors.get(dir);
         if (monitor.suspect()) return true;
-        if (!monitor.overdue(suspectAfter)) return false;
+        if (!monitor.slow()) return false;
         if (monitor.markSuspect()) {
             log.warn(
-                    "data dir {} is suspect: a probe or free-space read has not returned for {} ms; new shards go"
-                            + " to the other dirs and its own shards are unavailable until a probe passes",
+                    "data dir {} is suspect: a free-space read has not returned within {} ms or a probe within {} ms;"
+                            + " new shards go to the other dirs and its own shards are unavailable until a probe passes",
                     dir.root(),
-                    suspectAfter.toMillis());
+                    suspectAfter.toMillis(),
+                    probeSuspectAfter.toMillis());
             startProbe(dir); // queued behind the stuck call: runs as soon as the disk answers again
         }
         return true;
@@ -249,8 +258,8 @@ public final class ShardStore implements AutoCloseable {
 
     private void requireAnswering(DataDir dir) throws DataDirSuspectException {
         if (suspect(dir)) {
-            throw new DataDirSuspectException("data dir " + dir.root() + " does not answer (a disk call has run over "
-                    + suspectAfter.toMillis() + " ms)");
+            throw new DataDirSuspectException(
+                    "data dir " + dir.root() + " does not answer (a probe or free-space read has not returned)");
         }
     }
 
@@ -380,7 +389,7 @@ public final class ShardStore implements AutoCloseable {
         }
         if (suspect(dir)) return monitor.lastSpace();
         try {
-            return onDirThread(dir, dir::space).get(probeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            return onDirThread(dir, dir::space, suspectAfter).get(probeTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             fail(dir, "reading its free space took longer than " + probeTimeout.toMillis() + " ms: the disk hangs");
             return null;
@@ -433,10 +442,13 @@ public final class ShardStore implements AutoCloseable {
                     (d, running) -> running != null && !running.result().isDone()
                             ? running
                             : new Probe(
-                                    onDirThread(d, () -> {
-                                        runProbe(d);
-                                        return null;
-                                    }),
+                                    onDirThread(
+                                            d,
+                                            () -> {
+                                                runProbe(d);
+                                                return null;
+                                            },
+                                            probeSuspectAfter),
                                     System.nanoTime() + probeTimeout.toNanos()));
         } catch (RejectedExecutionException e) {
             return null;
@@ -469,8 +481,12 @@ public final class ShardStore implements AutoCloseable {
         }
     }
 
-    private <T> Future<T> onDirThread(DataDir dir, Callable<T> work) {
-        return monitors.get(dir).submit(work);
+    private <T> Future<T> onDirThread(DataDir dir, Callable<T> work, Duration suspectAfter) {
+        return monitors.get(dir).submit(work, suspectAfter);
+    }
+
+    private static Duration shorter(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     /** Stops the dirs' threads; one blocked on a hung disk is left to the kernel (it is a daemon). */
