@@ -25,7 +25,10 @@ final class DirMonitor implements AutoCloseable {
     private final DataDir dir;
     private final ScheduledExecutorService thread;
     private volatile Call running; // null while idle
-    private volatile Capacity space; // null until read
+
+    private record Space(Capacity capacity, long atNanos) {}
+
+    private volatile Space space; // null until read
     private final AtomicBoolean suspect = new AtomicBoolean();
 
     DirMonitor(DataDir dir) {
@@ -67,7 +70,7 @@ final class DirMonitor implements AutoCloseable {
         running = new Call(System.nanoTime(), suspectAfter.toNanos());
         try {
             T result = work.call();
-            if (result instanceof Capacity c) space = c;
+            if (result instanceof Capacity c) space = new Space(c, System.nanoTime());
             return result;
         } finally {
             running = null;
@@ -76,12 +79,19 @@ final class DirMonitor implements AutoCloseable {
 
     /** The free and total bytes last read, or null before the first read. */
     Capacity lastSpace() {
-        return space;
+        Space s = space;
+        return s == null ? null : s.capacity();
+    }
+
+    /** The figures last read if read within {@code maxAge}, else null. */
+    Capacity spaceWithin(Duration maxAge) {
+        Space s = space;
+        return s != null && System.nanoTime() - s.atNanos() <= maxAge.toNanos() ? s.capacity() : null;
     }
 
     /** The free space last read, or 0 before the first read: an unknown dir is the last choice. */
     long freeBytes() {
-        Capacity c = space;
+        Capacity c = lastSpace();
         return c == null ? 0 : c.freeBytes();
     }
 

@@ -10,9 +10,6 @@ import java.util.Map;
 
 /** A storage node's metrics; the shard service and scrubber count into it, the rest is read at scrape time. */
 final class NodeMetrics {
-    /** How old the data dirs' space figures may be when scraped. */
-    static final long SPACE_MAX_AGE_NANOS = 1_000_000_000L;
-
     final MetricRegistry registry = new MetricRegistry();
     final Counter writes = registry.counter(
             "basalt_node_shard_writes_total", "WriteShard calls finished, by gRPC status code.", "code");
@@ -60,51 +57,28 @@ final class NodeMetrics {
                         + " it takes no new shards until a probe passes.",
                 List.of("dir"),
                 () -> perDir(store, d -> d.failed() ? null : store.suspect(d) ? 1.0 : 0.0));
-        DirSpace space = new DirSpace(store, SPACE_MAX_AGE_NANOS);
         registry.gauge(
                 "basalt_node_data_dir_free_bytes",
                 "Usable bytes of each healthy data dir's file system.",
                 List.of("dir"),
-                () -> perDir(store, d -> space.of(d, Capacity::freeBytes)));
+                () -> perDir(store, d -> space(store, d, Capacity::freeBytes)));
         registry.gauge(
                 "basalt_node_data_dir_total_bytes",
                 "Size of each healthy data dir's file system.",
                 List.of("dir"),
-                () -> perDir(store, d -> space.of(d, Capacity::totalBytes)));
+                () -> perDir(store, d -> space(store, d, Capacity::totalBytes)));
     }
 
     /**
-     * Each data dir's space, read through the store (so that a scrape never hangs on a hung disk)
-     * at most once per {@code maxAgeNanos}: both space gauges of one scrape, and scrapes close
-     * together, share one statfs per dir instead of each costing a thread hop and system calls.
+     * Read through the store, so that a scrape never hangs on a hung disk and reuses the figure the
+     * dir's own thread read within the last seconds; null for a failed dir.
      */
-    static final class DirSpace {
-        private final ShardStore store;
-        private final long maxAgeNanos;
-        private final Map<DataDir, Read> reads = new HashMap<>();
-
-        private record Read(Capacity capacity, long atNanos) {}
-
-        DirSpace(ShardStore store, long maxAgeNanos) {
-            this.store = store;
-            this.maxAgeNanos = maxAgeNanos;
-        }
-
-        /** The dir's figure, or null for a failed dir or one whose space cannot be read. */
-        synchronized Double of(DataDir d, java.util.function.ToLongFunction<Capacity> part) {
-            long now = System.nanoTime();
-            Read read = reads.get(d);
-            if (read == null || now - read.atNanos() > maxAgeNanos || d.failed()) {
-                Capacity c;
-                try {
-                    c = store.space(d);
-                } catch (java.io.IOException e) {
-                    c = null;
-                }
-                read = new Read(c, now);
-                reads.put(d, read);
-            }
-            return read.capacity() == null ? null : (double) part.applyAsLong(read.capacity());
+    private static Double space(ShardStore store, DataDir d, java.util.function.ToLongFunction<Capacity> part) {
+        try {
+            Capacity c = store.space(d);
+            return c == null ? null : (double) part.applyAsLong(c);
+        } catch (java.io.IOException e) {
+            return null;
         }
     }
 

@@ -388,6 +388,9 @@ public final class ShardStore implements AutoCloseable {
             return null;
         }
         if (suspect(dir)) return monitor.lastSpace();
+        // The dir's thread reads it every SPACE_REFRESH: scrapes and node records reuse that figure.
+        Capacity recent = monitor.spaceWithin(SPACE_REFRESH.multipliedBy(2));
+        if (recent != null) return recent;
         try {
             return onDirThread(dir, dir::space, suspectAfter).get(probeTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
