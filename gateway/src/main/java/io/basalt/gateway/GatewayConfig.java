@@ -49,38 +49,6 @@ public record GatewayConfig(
         }
     }
 
-    public GatewayConfig(
-            String host,
-            int port,
-            List<String> etcdEndpoints,
-            String etcdPrefix,
-            int dataShards,
-            int parityShards,
-            int blockSize,
-            Credentials credentials,
-            int workerThreads,
-            long ioTimeoutMs,
-            long minPartSize,
-            String domain) {
-        this(
-                host,
-                port,
-                etcdEndpoints,
-                etcdPrefix,
-                dataShards,
-                parityShards,
-                blockSize,
-                credentials,
-                workerThreads,
-                ioTimeoutMs,
-                minPartSize,
-                domain,
-                null,
-                0,
-                java.time.Duration.ZERO,
-                DEFAULT_SMALL_OBJECT_THRESHOLD);
-    }
-
     public static final int DEFAULT_BLOCK_SIZE = 1 << 20;
     public static final long S3_MIN_PART_SIZE = 5L << 20;
     /** Measured with the bench's small workload: see README, "Small objects". */
@@ -99,7 +67,11 @@ public record GatewayConfig(
                 64,
                 30_000,
                 S3_MIN_PART_SIZE,
-                null);
+                null,
+                null,
+                0,
+                java.time.Duration.ZERO,
+                DEFAULT_SMALL_OBJECT_THRESHOLD);
     }
 
     public GatewayConfig withIoTimeoutMs(long ms) {
