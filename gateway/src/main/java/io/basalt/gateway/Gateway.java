@@ -84,6 +84,18 @@ public final class Gateway implements AutoCloseable {
                 "basalt_gateway_live_nodes",
                 "Storage nodes this gateway sees live.",
                 () -> membership.live().size());
+        metrics.registry.counter(
+                "basalt_gateway_read_hedges_total",
+                "Reads that asked another shard or copy because the first had not answered within the hedge delay.",
+                data.tails()::hedges);
+        metrics.registry.counter(
+                "basalt_gateway_read_hedges_won_total",
+                "Hedged reads that the other shard or copy served.",
+                data.tails()::hedgesWon);
+        metrics.registry.counter(
+                "basalt_gateway_write_shards_dropped_late_total",
+                "Shards a write gave up on, to be healed, for trailing its durable quorum by more than the grace.",
+                data.tails()::droppedLate);
         S3Router router = new S3Router(
                 new S3Context(meta, data, cfg.minPartSize()),
                 new SigV4(cfg.credentials(), Clock.systemUTC()),

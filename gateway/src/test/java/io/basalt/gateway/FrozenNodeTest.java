@@ -1,6 +1,7 @@
 package io.basalt.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.basalt.core.meta.Etcd;
 import io.basalt.proto.meta.NodeRecord;
@@ -23,7 +24,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * A storage node that is registered but answers nothing (a frozen process, a black-holed
- * network): reads go around it and writes drop its shard instead of waiting out the I/O timeout.
+ * network): reads hedge around it and writes drop its shard instead of waiting out the I/O timeout.
  * The frozen node is a real TCP listener that accepts connections and never says a word.
  */
 class FrozenNodeTest {
@@ -93,6 +94,11 @@ class FrozenNodeTest {
                     e.getKey());
             log.info("GET {} with node-3 frozen: {} ms", e.getKey(), (System.nanoTime() - t0) / 1_000_000);
         }
+        // Every object has a shard on node-3 and most a data shard or the first copy: reads hedged
+        // past it (a later read avoids it once it is suspect) rather than waiting out the 3 s idle timeout.
+        long hedges = counter("basalt_gateway_read_hedges_total");
+        assertTrue(hedges >= 1, "no read was hedged around the frozen node");
+        assertTrue(counter("basalt_gateway_read_hedges_won_total") >= 1);
         for (int i = 0; i < 4; i++) {
             byte[] data = TestBytes.random(100 + i, 2 * (1 << 20));
             String key = "new-" + i;
@@ -102,5 +108,12 @@ class FrozenNodeTest {
             assertArrayEquals(
                     data, s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asByteArray(), key);
         }
+    }
+
+    private static long counter(String name) {
+        for (String line : cluster.gateway.metrics().render().split("\n")) {
+            if (line.startsWith(name + " ")) return (long) Double.parseDouble(line.substring(name.length() + 1));
+        }
+        throw new AssertionError(name + " not served");
     }
 }

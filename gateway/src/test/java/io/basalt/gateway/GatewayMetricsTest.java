@@ -112,6 +112,14 @@ class GatewayMetricsTest {
         assertEquals(6, after.value("basalt_gateway_live_nodes"));
         assertEquals("gauge", after.type.get("basalt_gateway_requests_in_flight"));
         assertEquals("histogram", after.type.get("basalt_gateway_request_seconds"));
+        for (String c : new String[] {
+            "basalt_gateway_read_hedges_total",
+            "basalt_gateway_read_hedges_won_total",
+            "basalt_gateway_write_shards_dropped_late_total"
+        }) {
+            assertEquals("counter", after.type.get(c), c);
+            assertTrue(after.value(c) >= 0, c);
+        }
 
         HttpResponse<String> health =
                 HTTP.send(HttpRequest.newBuilder(metricsUri("/health")).build(), HttpResponse.BodyHandlers.ofString());

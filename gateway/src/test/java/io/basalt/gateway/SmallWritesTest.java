@@ -12,6 +12,7 @@ import io.basalt.core.erasure.ReedSolomon;
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
 import io.basalt.core.shard.ShardClients;
+import io.basalt.core.shard.ShardWriteException;
 import io.basalt.proto.meta.ErasureLayout;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.ObjectRecord;
@@ -105,8 +106,9 @@ class SmallWritesTest {
     }
 
     @Test
-    void aFrozenNodeCostsASmallPutTheStallTimeoutNotTheAckTimeout() throws Exception {
-        long stallMs = 1_000, ackMs = 60_000;
+    void aFrozenNodeCostsASmallPutTheGraceAfterItsQuorumNotATimeout() throws Exception {
+        // Both timeouts far beyond the grace's ceiling (1 s): only the grace can end this write soon.
+        long stallMs = 30_000, ackMs = 60_000;
         try (BlackHole blackHole = new BlackHole()) {
             // Shard 0 goes to the black hole: its stream never becomes ready and never answers.
             List<NodeRecord> targets = new ArrayList<>();
@@ -123,17 +125,52 @@ class SmallWritesTest {
                     .setBlockSize(1 << 20)
                     .build();
             byte[] data = TestBytes.random(77, 4096);
-            List<String> failed = new ArrayList<>();
+            List<String> failed = new ArrayList<>(), late = new ArrayList<>();
             long t0 = System.nanoTime();
-            Segment seg = new SegmentEncoder(clients, stallMs, ackMs, failed::add)
+            Segment seg = new SegmentEncoder(clients, stallMs, ackMs, failed::add, late::add)
                     .write(DataPath.newShardSetId(), new ByteArrayInputStream(data), layout, targets, 5);
             long ms = (System.nanoTime() - t0) / 1_000_000;
             log.info("4 KiB write with shard 0 on a frozen node: {} ms", ms);
-            // Waiting on shard 0 first would take the whole ack timeout (60 s).
-            assertTrue(ms < ackMs / 2, "took " + ms + " ms");
+            assertTrue(ms < stallMs / 3, "took " + ms + " ms: the write waited for the frozen node");
             assertEquals(List.of(0), seg.getMissingShardsList());
-            assertEquals(List.of("frozen"), failed);
+            assertEquals(List.of("frozen"), late);
+            assertEquals(List.of(), failed);
             assertShardsStored(ObjectRecord.newBuilder().addSegments(seg).build(), data);
+        }
+    }
+
+    @Test
+    void aNodeTheQuorumCannotDoWithoutIsWaitedForNotDropped() throws Exception {
+        try (BlackHole blackHole = new BlackHole()) {
+            List<NodeRecord> targets = new ArrayList<>();
+            targets.add(NodeRecord.newBuilder()
+                    .setNodeId("frozen")
+                    .setAddress(blackHole.address())
+                    .build());
+            Iterator<NodeRecord> live =
+                    cluster.gateway.membership().live().values().iterator();
+            for (int i = 1; i < 6; i++) targets.add(live.next());
+            ErasureLayout layout = ErasureLayout.newBuilder()
+                    .setK(4)
+                    .setM(2)
+                    .setBlockSize(1 << 20)
+                    .build();
+            List<String> failed = new ArrayList<>(), late = new ArrayList<>();
+            long ackMs = 2_000;
+            long t0 = System.nanoTime();
+            // a quorum of all six: the frozen node's shard is needed, so the write waits the ack timeout and fails
+            assertThrows(
+                    ShardWriteException.class,
+                    () -> new SegmentEncoder(clients, 30_000, ackMs, failed::add, late::add)
+                            .write(
+                                    DataPath.newShardSetId(),
+                                    new ByteArrayInputStream(TestBytes.random(78, 4096)),
+                                    layout,
+                                    targets,
+                                    6));
+            assertTrue((System.nanoTime() - t0) / 1_000_000 >= ackMs, "gave up before the ack timeout");
+            assertEquals(List.of("frozen"), failed);
+            assertEquals(List.of(), late);
         }
     }
 

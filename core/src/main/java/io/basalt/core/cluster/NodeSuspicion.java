@@ -12,6 +12,7 @@ public final class NodeSuspicion {
 
     private final long holdMs;
     private final ConcurrentHashMap<String, Long> until = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Long> lastLate = new ConcurrentHashMap<>();
 
     public NodeSuspicion(long holdMs) {
         this.holdMs = holdMs;
@@ -19,6 +20,18 @@ public final class NodeSuspicion {
 
     public void failed(String nodeId) {
         until.put(nodeId, System.currentTimeMillis() + holdMs);
+    }
+
+    /**
+     * The node answered, but later than the others by more than they allow (its shard was dropped).
+     * Once is ordinary jitter; twice within a sixth of the hold time is a paused or saturated node,
+     * which then takes no new writes for a while. Suspecting at the first would, in a cluster
+     * of k+m nodes, write every object of the next seconds one shard short.
+     */
+    public void late(String nodeId) {
+        long now = System.currentTimeMillis();
+        Long previous = lastLate.put(nodeId, now);
+        if (previous != null && now - previous <= holdMs / 6) failed(nodeId);
     }
 
     public boolean suspect(String nodeId) {

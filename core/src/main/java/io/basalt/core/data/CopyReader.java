@@ -28,7 +28,7 @@ import org.apache.logging.log4j.Logger;
  * makes every parity shard a byte-for-byte copy of it, and the data shard holds the segment's
  * bytes at their own offsets, so any one shard serves any range alone and nothing is decoded.
  * It asks one copy; a second only when the first fails, or has not answered within the
- * {@link HedgeDelay}, and then keeps whichever answers first and cancels the other. A copy
+ * {@link AdaptiveDelay#hedge}, and then keeps whichever answers first and cancels the other. A copy
  * that fails part way is replaced by the next at the byte where it stopped.
  */
 final class CopyReader {
@@ -38,7 +38,7 @@ final class CopyReader {
     private final ShardClients clients;
     private final Supplier<Map<String, NodeRecord>> liveNodes;
     private final long idleTimeoutMs;
-    private final HedgeDelay hedge = new HedgeDelay();
+    private final AdaptiveDelay hedge = AdaptiveDelay.hedge();
 
     CopyReader(ShardClients clients, Supplier<Map<String, NodeRecord>> liveNodes, long idleTimeoutMs) {
         this.clients = clients;
@@ -122,6 +122,7 @@ final class CopyReader {
             ShardProblems problems)
             throws IOException {
         List<Asked> asked = new ArrayList<>(2);
+        Asked hedgedFrom = null; // the copy that was too slow, once a second one was asked
         try {
             while (true) {
                 if (asked.isEmpty()) {
@@ -138,6 +139,7 @@ final class CopyReader {
                 Asked answered = awaitAny(asked, Math.max(0, waitNanos));
                 if (answered == null) {
                     if (mayHedge) {
+                        hedgedFrom = asked.getFirst();
                         asked.add(ask(seg, live, untried.poll(), pos, to)); // a second copy beside the first
                     } else {
                         Asked silent = asked.removeFirst();
@@ -150,6 +152,7 @@ final class CopyReader {
                 try {
                     ShardBytes piece = answered.stream.take(pieceLength(layout, pos, to));
                     hedge.record(System.nanoTime() - answered.askedNanos);
+                    if (hedgedFrom != null) problems.hedged(seg.getNodeIds(hedgedFrom.shard), answered != hedgedFrom);
                     return new Copy(answered.shard, answered.stream, piece);
                 } catch (IOException e) {
                     answered.stream.close();

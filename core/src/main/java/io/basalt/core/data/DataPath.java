@@ -34,6 +34,7 @@ public final class DataPath {
 
     private final Membership membership;
     private final NodeSuspicion suspicion = new NodeSuspicion(30_000);
+    private final TailCounters tails = new TailCounters();
     private final Layouts layouts;
     private final SegmentEncoder encoder;
     private final SegmentDecoder decoder;
@@ -66,9 +67,17 @@ public final class DataPath {
         }
         this.smallWriteQuorum = layouts.small().getK() + (this.writeQuorum - layout.getK());
         long hedgeMs = Math.min(ioTimeoutMs, HEDGE_MS);
-        this.encoder = new SegmentEncoder(clients, hedgeMs, ioTimeoutMs, suspicion::failed);
+        this.encoder = new SegmentEncoder(clients, hedgeMs, ioTimeoutMs, suspicion::failed, node -> {
+            tails.shardDroppedLate();
+            suspicion.late(node);
+        });
         this.decoder = new SegmentDecoder(clients, membership::live, hedgeMs);
         this.copies = new CopyReader(clients, membership::live, hedgeMs);
+    }
+
+    /** How often reads and writes went around a slow node, for the gateway's metrics. */
+    public TailCounters tails() {
+        return tails;
     }
 
     /** Durable shards a write of the normal layout needs. */
@@ -92,7 +101,7 @@ public final class DataPath {
         return HexFormat.of().formatHex(b);
     }
 
-    /** Encodes {@code body}, of unknown length, to its end onto k+m live nodes; returns once all shards are durable. */
+    /** Encodes {@code body}, of unknown length, to its end onto k+m live nodes; returns once a write quorum is durable. */
     public Segment write(InputStream body) throws IOException {
         return write(body, -1);
     }
@@ -152,6 +161,12 @@ public final class DataPath {
             @Override
             public void corruptShard(Segment segment, int shard) {
                 onCorrupt.accept(segment, shard);
+            }
+
+            @Override
+            public void hedged(String slowNodeId, boolean won) {
+                tails.hedged(won);
+                if (won) suspicion.late(slowNodeId);
             }
 
             @Override

@@ -30,13 +30,16 @@ final class DataRangeReader implements AutoCloseable {
     private final StripeLayout layout;
     private final long offset, to;
     private final ShardProblems problems;
+    private final StripeHedge hedge;
     private final RemoteShardReader[] streams;
     private final long[] position; // shard offset each stream is at
     private final List<ByteBuffer> views = new ArrayList<>();
     private int failed = -1;
 
-    private DataRangeReader(Segment seg, StripeLayout layout, long offset, long to, ShardProblems problems) {
+    private DataRangeReader(
+            Segment seg, StripeLayout layout, long offset, long to, ShardProblems problems, StripeHedge hedge) {
         this.seg = seg;
+        this.hedge = hedge;
         this.layout = layout;
         this.offset = offset;
         this.to = to;
@@ -57,7 +60,8 @@ final class DataRangeReader implements AutoCloseable {
             long offset,
             long to,
             long idleTimeoutMs,
-            ShardProblems problems) {
+            ShardProblems problems,
+            StripeHedge hedge) {
         int k = layout.k();
         long first = layout.stripeOfOffset(offset), last = layout.stripeOfOffset(to - 1);
         long[] lo = new long[k], hi = new long[k];
@@ -76,9 +80,10 @@ final class DataRangeReader implements AutoCloseable {
             if (seg.getMissingShardsList().contains(i) || !live.containsKey(nodeId) || problems.suspect(nodeId))
                 return null;
         }
-        DataRangeReader r = new DataRangeReader(seg, layout, offset, to, problems);
+        DataRangeReader r = new DataRangeReader(seg, layout, offset, to, problems, hedge);
         int streams = 0;
         for (int i = 0; i < k; i++) if (lo[i] >= 0) streams++;
+        hedge.opened(streams);
         for (int i = 0; i < k; i++) {
             if (lo[i] < 0) continue;
             String nodeId = seg.getNodeIds(i);
@@ -114,7 +119,7 @@ final class DataRangeReader implements AutoCloseable {
 
     /**
      * Writes the part of the range in stripe {@code s}; false, with nothing written, when a shard
-     * failed (reported, and named by {@link #failedShard()}).
+     * failed or was too slow (reported, and named by {@link #failedShard()}).
      */
     boolean write(long s, BufferSink out) throws IOException {
         views.clear();
@@ -123,6 +128,7 @@ final class DataRangeReader implements AutoCloseable {
             if (r == null) continue;
             int len = (int) (r[1] - r[0]);
             try {
+                if (!awaitOrHedge(i)) return false;
                 if (r[0] > position[i]) streams[i].take((int) (r[0] - position[i])); // padding
                 streams[i].take(len).slice(0, len, views);
                 position[i] = r[1];
@@ -133,6 +139,31 @@ final class DataRangeReader implements AutoCloseable {
         }
         out.write(views.toArray(ByteBuffer[]::new));
         return true;
+    }
+
+    /**
+     * Waits for shard {@code i}'s next bytes for the hedge delay; if they do not come and the
+     * budget allows, gives the shard up (its stream is cancelled) so the caller decodes the rest
+     * of the range from the other data shards and parity: false. Otherwise true, and the caller
+     * waits on as long as the idle timeout allows.
+     */
+    private boolean awaitOrHedge(int i) throws IOException {
+        if (streams[i].awaitBytes(0)) return true; // at hand: the common case, and no wait to learn from
+        long t0 = System.nanoTime();
+        if (streams[i].awaitBytes(hedge.delay.nanos())) {
+            hedge.delay.record(System.nanoTime() - t0);
+            return true;
+        }
+        if (!hedge.tryHedge()) return true;
+        failed = i;
+        problems.hedged(seg.getNodeIds(i), true);
+        log.debug(
+                "shard {} of {} on {} sent nothing for {} ms; decoding the rest of the range from parity",
+                i,
+                seg.getShardSet(),
+                seg.getNodeIds(i),
+                hedge.delay.nanos() / 1_000_000);
+        return false;
     }
 
     /** The data shard that failed, or -1. */

@@ -23,6 +23,7 @@ final class SegmentDecoder {
     private final ShardClients clients;
     private final Supplier<Map<String, NodeRecord>> liveNodes;
     private final long idleTimeoutMs;
+    private final StripeHedge hedge = new StripeHedge();
 
     SegmentDecoder(ShardClients clients, Supplier<Map<String, NodeRecord>> liveNodes, long idleTimeoutMs) {
         this.clients = clients;
@@ -44,7 +45,7 @@ final class SegmentDecoder {
         Map<String, NodeRecord> live = liveNodes.get();
         int[] excluded = {};
         try (DataRangeReader direct =
-                DataRangeReader.open(clients, live, seg, layout, offset, to, idleTimeoutMs, problems)) {
+                DataRangeReader.open(clients, live, seg, layout, offset, to, idleTimeoutMs, problems, hedge)) {
             if (direct != null) {
                 while (s <= last && direct.write(s, out)) s++;
                 if (s > last) return;

@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
@@ -29,7 +30,8 @@ import org.apache.logging.log4j.Logger;
 /**
  * Streams a body into k+m shards: reads one stripe at a time, encodes its parity and sends
  * chunk i to shard i's node, so memory stays at a stripe or two whatever the object size.
- * Returns only once every shard is durable on its node.
+ * Returns once a write quorum of shards is durable on their nodes and the rest are durable
+ * too or were given up (recorded missing, to be healed).
  */
 public final class SegmentEncoder {
 
@@ -46,17 +48,30 @@ public final class SegmentEncoder {
     private final long stallTimeoutMs;
     private final long ackTimeoutMs;
     private final Consumer<String> nodeFailed;
+    private final Consumer<String> nodeLate;
+    /** Shared by every write through this encoder: it learns the cluster's acknowledgement jitter. */
+    private final AdaptiveDelay ackGrace = AdaptiveDelay.ackGrace();
 
     /**
      * @param stallTimeoutMs how long one shard stream may refuse data before it is dropped (the
      *                       write goes on if the quorum remains): short, so a frozen node costs seconds
-     * @param ackTimeoutMs   how long to wait for a node's fsync-and-rename acknowledgement
+     * @param ackTimeoutMs   how long to wait for a node's fsync-and-rename acknowledgement while
+     *                       the write has no quorum yet; past the quorum the others get at most the
+     *                       adaptive grace (and never more than the stall timeout)
+     * @param nodeFailed     told of a node whose stream failed
+     * @param nodeLate       told of a node whose shard was dropped for trailing a durable quorum
      */
-    public SegmentEncoder(ShardClients clients, long stallTimeoutMs, long ackTimeoutMs, Consumer<String> nodeFailed) {
+    public SegmentEncoder(
+            ShardClients clients,
+            long stallTimeoutMs,
+            long ackTimeoutMs,
+            Consumer<String> nodeFailed,
+            Consumer<String> nodeLate) {
         this.clients = clients;
         this.stallTimeoutMs = stallTimeoutMs;
         this.ackTimeoutMs = ackTimeoutMs;
         this.nodeFailed = nodeFailed;
+        this.nodeLate = nodeLate;
     }
 
     public static String shardId(String shardSet, int index) {
@@ -286,22 +301,28 @@ public final class SegmentEncoder {
 
         /**
          * Takes acknowledgements in the order they come. Once a quorum is durable, the streams
-         * still out (a frozen or slow node) get only the stall timeout: their shards are then
-         * recorded missing and healed, not waited for.
+         * still out (a paused, saturated or frozen node) get only the {@link AdaptiveDelay#ackGrace}
+         * more: their shards are then recorded missing and healed, not waited for.
          */
         private void awaitAcks(int[] crcs) throws ShardWriteException {
+            // When each stream ended (acknowledged or failed), stamped by the thread that saw it end.
+            List<CompletableFuture<Long>> endedAt = new ArrayList<>();
             List<Integer> pending = new ArrayList<>();
-            for (int i = 0; i < writers.length; i++) if (writers[i] != null) pending.add(i);
-            int acked = 0;
+            for (int i = 0; i < writers.length; i++) {
+                endedAt.add(writers[i] == null ? null : writers[i].durable().handle((r, e) -> System.nanoTime()));
+                if (writers[i] != null) pending.add(i);
+            }
+            List<Long> ackTimes = new ArrayList<>();
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ackTimeoutMs);
             boolean quorumMet = false;
             while (!pending.isEmpty()) {
-                if (!quorumMet && acked >= quorum) {
+                if (!quorumMet && ackTimes.size() >= quorum) {
                     quorumMet = true;
-                    deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs);
+                    deadline = System.nanoTime()
+                            + Math.min(ackGrace.nanos(), TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs));
                 }
                 CompletableFuture<?>[] waiting =
-                        pending.stream().map(i -> writers[i].durable()).toArray(CompletableFuture[]::new);
+                        pending.stream().map(endedAt::get).toArray(CompletableFuture[]::new);
                 boolean timedOut = false;
                 try {
                     CompletableFuture.anyOf(waiting)
@@ -309,28 +330,53 @@ public final class SegmentEncoder {
                 } catch (TimeoutException e) {
                     timedOut = true;
                 } catch (ExecutionException e) {
-                    // a stream failed: dropped with the others below
+                    throw new IllegalStateException(e); // handle() never completes exceptionally
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new ShardWriteException("interrupted while waiting for shard acknowledgements", e);
                 }
                 for (Iterator<Integer> it = pending.iterator(); it.hasNext(); ) {
                     int i = it.next();
-                    if (!timedOut && !writers[i].durable().isDone()) continue;
+                    boolean ended = endedAt.get(i).isDone();
+                    if (!timedOut && !ended) continue;
                     it.remove();
                     try {
-                        crcs[i] = writers[i].awaitDurable(0).getCrc32C(); // not done: times out and cancels
-                        acked++;
+                        crcs[i] = writers[i].awaitDurable(0).getCrc32C(); // not ended: times out and cancels
+                        ackTimes.add(endedAt.get(i).join());
                     } catch (IOException e) {
-                        drop(i, e);
+                        if (ended || !quorumMet) drop(i, e);
+                        else dropLate(i);
                     }
                 }
             }
+            recordLags(ackTimes);
+        }
+
+        /** Teaches the grace how far acknowledgements trail the quorum's when nothing is wrong. */
+        private void recordLags(List<Long> ackTimes) {
+            if (ackTimes.size() <= quorum) return;
+            Collections.sort(ackTimes);
+            long quorumAt = ackTimes.get(quorum - 1);
+            for (int j = quorum; j < ackTimes.size(); j++) ackGrace.record(ackTimes.get(j) - quorumAt);
         }
 
         void abort() {
             for (RemoteShardWriter w : writers) if (w != null) w.abort("upload failed");
             deleteQuietly(shardSet, targets);
+        }
+
+        /** A quorum is durable and this shard is later than the grace: recorded missing and healed. */
+        private void dropLate(int i) {
+            RemoteShardWriter w = writers[i];
+            writers[i] = null;
+            w.abort("later than the write quorum by more than the grace");
+            nodeLate.accept(w.nodeId());
+            log.info(
+                    "shard {} of {} on {} trails the write quorum by more than {} ms, written without it",
+                    i,
+                    shardSet,
+                    w.nodeId(),
+                    TimeUnit.NANOSECONDS.toMillis(ackGrace.nanos()));
         }
 
         private void drop(int i, IOException cause) throws ShardWriteException {

@@ -9,6 +9,12 @@ public interface ShardProblems {
 
     void corruptShard(Segment segment, int shard);
 
+    /**
+     * A read asked another shard because {@code slowNodeId}'s had not answered within the hedge
+     * delay; {@code won}: the other one served the read (the slow one was cancelled).
+     */
+    default void hedged(String slowNodeId, boolean won) {}
+
     /** True for a node that failed recently: readers start elsewhere when they can. */
     default boolean suspect(String nodeId) {
         return false;

@@ -41,6 +41,7 @@ public final class RemoteShardReader implements AutoCloseable {
     private final int window;
     private volatile ClientCallStreamObserver<ReadShardRequest> call;
     private ShardMessage current; // the message being taken from, or null
+    private Object peeked; // taken off the queue by awaitBytes, not yet by next()
     private boolean ended;
     private boolean closed; // guarded by queue: no message is queued after close
     private long expected; // shard offset the next message must start at
@@ -124,6 +125,22 @@ public final class RemoteShardReader implements AutoCloseable {
         return new ShardBytes(parts.toArray(ByteBuffer[]::new), len);
     }
 
+    /**
+     * Waits up to {@code nanos} for the next bytes of the range (or the stream's end or error) to
+     * be at hand, without taking them; false if nothing came in that time. Lets a caller give a
+     * slow shard a short deadline and read another in its place while this stream stays open.
+     */
+    public boolean awaitBytes(long nanos) throws IOException {
+        if (current != null || peeked != null || ended) return true;
+        try {
+            peeked = queue.poll(nanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        return peeked != null;
+    }
+
     private void releaseSpent() {
         for (ShardMessage m : spent) m.release();
         spent.clear();
@@ -131,9 +148,10 @@ public final class RemoteShardReader implements AutoCloseable {
 
     private ShardMessage next() throws IOException {
         if (ended) throw new IOException("shard on " + nodeId + " ended early");
-        Object item;
+        Object item = peeked;
+        peeked = null;
         try {
-            item = queue.poll(idleTimeoutMs, TimeUnit.MILLISECONDS);
+            if (item == null) item = queue.poll(idleTimeoutMs, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
@@ -168,6 +186,8 @@ public final class RemoteShardReader implements AutoCloseable {
         releaseSpent();
         if (current != null) current.release();
         current = null;
+        if (peeked instanceof ShardMessage m) m.release();
+        peeked = null;
         synchronized (queue) {
             closed = true;
             for (Object item : queue) if (item instanceof ShardMessage m) m.release();

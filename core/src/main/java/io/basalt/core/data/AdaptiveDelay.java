@@ -1,0 +1,73 @@
+package io.basalt.core.data;
+
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A wait derived from recent latencies instead of a fixed number: a multiple of a percentile of
+ * the last 128 samples, clamped, so it follows the cluster as load and disks change.
+ */
+final class AdaptiveDelay {
+
+    private static final int WINDOW = 128;
+    private static final int RECOMPUTE_EVERY = 16;
+
+    private final double percentile;
+    private final long factor;
+    private final long minNanos, maxNanos;
+    private final long[] samples = new long[WINDOW];
+    private int count, next, sinceUpdate;
+    private volatile long current;
+
+    private AdaptiveDelay(double percentile, long factor, long minMs, long maxMs, long initialMs) {
+        this.percentile = percentile;
+        this.factor = factor;
+        this.minNanos = TimeUnit.MILLISECONDS.toNanos(minMs);
+        this.maxNanos = TimeUnit.MILLISECONDS.toNanos(maxMs);
+        this.current = TimeUnit.MILLISECONDS.toNanos(initialMs);
+    }
+
+    /**
+     * How long a read of a copied segment waits for its first copy to answer before it asks a
+     * second: the 95th percentile of recent first-answer latencies, so about one read in twenty
+     * costs a second request (the "hedged request" of The Tail at Scale), within [1 ms, 50 ms].
+     * Below 1 ms a hedge would double the work of reads that are merely ordinary; past 50 ms the
+     * cluster as a whole is slow and a second request adds to its load more than it saves.
+     */
+    static AdaptiveDelay hedge() {
+        return new AdaptiveDelay(0.95, 1, 1, 50, 5);
+    }
+
+    /**
+     * How long a write that already has its quorum of durable shards waits for the rest: three
+     * times the 99th percentile of how far recent shards trailed their write's quorum, within
+     * [20 ms, 1 s]. A shard later than that is dropped and healed, so a paused or saturated node
+     * costs a write tens of milliseconds instead of the stall timeout, while a healthy cluster's
+     * ordinary fsync jitter almost never loses a shard (each one lost is a heal).
+     */
+    static AdaptiveDelay ackGrace() {
+        return new AdaptiveDelay(0.99, 3, 20, 1_000, 100);
+    }
+
+    /** A data shard's next message waited for longer than this is read from parity instead ({@link StripeHedge}). */
+    static AdaptiveDelay stripeHedge() {
+        return new AdaptiveDelay(0.99, 2, 10, 1_000, 100);
+    }
+
+    long nanos() {
+        return current;
+    }
+
+    /** One latency of the kind this delay follows. */
+    synchronized void record(long nanos) {
+        samples[next] = nanos;
+        next = (next + 1) % WINDOW;
+        count = Math.min(count + 1, WINDOW);
+        if (++sinceUpdate < RECOMPUTE_EVERY) return;
+        sinceUpdate = 0;
+        long[] sorted = Arrays.copyOf(samples, count);
+        Arrays.sort(sorted);
+        long p = sorted[(int) Math.min(count - 1, Math.ceil(count * percentile) - 1)];
+        current = p > maxNanos / factor ? maxNanos : Math.clamp(p * factor, minNanos, maxNanos);
+    }
+}

@@ -1,0 +1,35 @@
+package io.basalt.core.data;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** Counts of reads and writes that went around a slow node instead of waiting for it. */
+public final class TailCounters {
+
+    private final LongAdder hedges = new LongAdder();
+    private final LongAdder hedgesWon = new LongAdder();
+    private final LongAdder droppedLate = new LongAdder();
+
+    void hedged(boolean won) {
+        hedges.increment();
+        if (won) hedgesWon.increment();
+    }
+
+    void shardDroppedLate() {
+        droppedLate.increment();
+    }
+
+    /** Reads that asked another shard or copy because the first had not answered in time. */
+    public long hedges() {
+        return hedges.sum();
+    }
+
+    /** Of those, the ones the other shard or copy served. */
+    public long hedgesWon() {
+        return hedgesWon.sum();
+    }
+
+    /** Shards a write gave up on (to be healed) for trailing its durable quorum by more than the grace. */
+    public long droppedLate() {
+        return droppedLate.sum();
+    }
+}
