@@ -26,12 +26,18 @@ final class HealCluster implements AutoCloseable {
     final Map<String, List<Long>> servicePids = new TreeMap<>();
 
     private final Process launcher;
+    /** Stops the cluster if the bench is ended (SIGTERM, Ctrl-C) while this workload runs. */
+    private final Thread stopAtExit;
 
     private HealCluster(Path data, URI endpoint, String etcdUrl, Process launcher) {
         this.data = data;
         this.endpoint = endpoint;
         this.etcdUrl = etcdUrl;
         this.launcher = launcher;
+        this.stopAtExit = new Thread(() -> {
+            if (launcher.isAlive()) launcher.destroy();
+        });
+        Runtime.getRuntime().addShutdownHook(stopAtExit);
     }
 
     /** @param extra more ./basalt dev options (e.g. --heal-rate 100) */
@@ -110,6 +116,11 @@ final class HealCluster implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        try {
+            Runtime.getRuntime().removeShutdownHook(stopAtExit);
+        } catch (IllegalStateException exiting) {
+            // the hook is running or will run: it stops the launcher too
+        }
         if (launcher.isAlive()) launcher.destroy();
         if (!launcher.waitFor(60, TimeUnit.SECONDS)) {
             Progress.message("heal cluster launcher " + launcher.pid() + " did not stop within 60 s: SIGKILL");

@@ -1,7 +1,9 @@
 package io.basalt.coordinator;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import io.basalt.core.meta.ClusterAdmin;
 import io.basalt.core.throttle.ByteRateLimiter;
+import java.lang.management.ManagementFactory;
 import java.util.Locale;
 import java.util.Optional;
 import org.apache.logging.log4j.LogManager;
@@ -13,7 +15,8 @@ import org.apache.logging.log4j.Logger;
  * {@code config/heal-rate-mbps} (MB = 2^20 bytes) at most once a second, so an operator can slow
  * or speed the work without a restart; absent means the flag's default. Likewise
  * {@code config/heal-parallelism}: how many segments the healer rebuilds at once (default
- * {@value #DEFAULT_PARALLELISM}), read at the start of each heal pass.
+ * {@value #DEFAULT_PARALLELISM}), read at the start of each heal pass, never more than the
+ * JVM's direct memory holds ({@link #MEMORY_BOUND}).
  */
 final class HealRate {
 
@@ -23,13 +26,21 @@ final class HealRate {
     private static final String PARALLELISM = "heal-parallelism";
     static final int DEFAULT_PARALLELISM = 8;
     private static final int MAX_PARALLELISM = 64;
+    /**
+     * Direct memory one segment heal may hold: its k to k+m read streams' windows (4 MiB per read
+     * in all) and 1 MiB of flow-control window each, and its rebuilt shards queued to their new
+     * nodes, with room for the allocator's 2 MiB chunks.
+     */
+    static final long DIRECT_BYTES_PER_SEGMENT = 16L << 20;
+    /** Segments at once that this JVM's direct memory holds; a higher setting is lowered to it. */
+    static final int MEMORY_BOUND = memoryBound(maxDirectMemory());
 
     private final ClusterAdmin admin;
     private final long defaultRate;
     private final ByteRateLimiter limiter;
     private long readAtMs;
     private String badSeen = "";
-    private volatile int parallelism = DEFAULT_PARALLELISM;
+    private volatile int parallelism = Math.min(DEFAULT_PARALLELISM, MEMORY_BOUND);
 
     /** @param bytesPerSecond the rate unless etcd's config/heal-rate-mbps says otherwise; 0: unlimited */
     HealRate(ClusterAdmin admin, long bytesPerSecond) {
@@ -87,19 +98,45 @@ final class HealRate {
 
     private int parallelismSetting() {
         Optional<String> setting = admin.setting(PARALLELISM);
-        if (setting.isEmpty()) return DEFAULT_PARALLELISM;
+        if (setting.isEmpty()) return Math.min(DEFAULT_PARALLELISM, MEMORY_BOUND);
         String text = setting.get().trim();
         try {
             int n = Integer.parseInt(text);
             if (n < 1) throw new NumberFormatException("below 1");
-            int bounded = Math.min(n, MAX_PARALLELISM);
-            if (bounded != parallelism) log.info("heal: {} segments at once", bounded);
+            int bounded = Math.min(Math.min(n, MAX_PARALLELISM), MEMORY_BOUND);
+            if (bounded != parallelism) {
+                log.info(
+                        "heal: {} segments at once{}",
+                        bounded,
+                        bounded < Math.min(n, MAX_PARALLELISM)
+                                ? " (config asks " + n + "; the direct memory of " + (maxDirectMemory() >> 20)
+                                        + " MiB holds " + MEMORY_BOUND + ")"
+                                : "");
+            }
             return bounded;
         } catch (NumberFormatException e) {
             if (!text.equals(badSeen))
                 log.warn("heal: ignoring config/{} = '{}': not a count of at least 1", PARALLELISM, text);
             badSeen = text;
-            return DEFAULT_PARALLELISM;
+            return Math.min(DEFAULT_PARALLELISM, MEMORY_BOUND);
         }
+    }
+
+    static int memoryBound(long directBytes) {
+        return (int) Math.clamp(directBytes / DIRECT_BYTES_PER_SEGMENT, 1, MAX_PARALLELISM);
+    }
+
+    /** -XX:MaxDirectMemorySize, or the heap's maximum it defaults to (0 or absent). */
+    static long maxDirectMemory() {
+        try {
+            String v = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+                    .getVMOption("MaxDirectMemorySize")
+                    .getValue();
+            long bytes = Long.parseLong(v);
+            if (bytes > 0) return bytes;
+        } catch (RuntimeException notHotSpot) {
+            // fall through to the default
+        }
+        return Runtime.getRuntime().maxMemory();
     }
 }

@@ -6,6 +6,7 @@ import io.basalt.core.meta.Keys;
 import io.basalt.core.meta.NodeRegistry;
 import io.basalt.core.metrics.MetricRegistry;
 import io.basalt.core.metrics.MetricsServer;
+import io.basalt.core.shard.ShardClients;
 import io.basalt.proto.meta.NodeRecord;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
@@ -67,6 +68,7 @@ public final class StorageNode implements AutoCloseable {
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
                 .addService(new ShardServiceImpl(store, metrics).definition())
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+                .flowControlWindow(ShardClients.FLOW_CONTROL_WINDOW) // bounded memory per write stream
                 .build()
                 .start();
         String address = config.advertise() != null

@@ -12,6 +12,16 @@ public final class ShardClients implements AutoCloseable {
 
     static final int MAX_MESSAGE_BYTES = 16 << 20;
 
+    /**
+     * HTTP/2 flow-control window of every shard stream, both ways: the bytes a receiver may hold
+     * that its reader has not asked for yet. Fixed, because grpc's default tunes it from
+     * bandwidth-delay pings up to 8 MiB per stream, and a coordinator healing 8 segments from
+     * 4-6 streams each then needed more direct memory than its heap allows (the allocator failed,
+     * holding its arena lock, and the heal crawled). With 1 MiB a stream holds at most its read
+     * window plus 1 MiB, and loopback or LAN round trips keep a 1 MiB window full.
+     */
+    public static final int FLOW_CONTROL_WINDOW = 1 << 20;
+
     private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
 
     public ShardServiceGrpc.ShardServiceStub async(String address) {
@@ -38,6 +48,7 @@ public final class ShardClients implements AutoCloseable {
                         address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)))
                 .usePlaintext()
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                .flowControlWindow(FLOW_CONTROL_WINDOW)
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .build();
     }
