@@ -127,7 +127,7 @@ class SmallWritesTest {
             byte[] data = TestBytes.random(77, 4096);
             List<String> failed = new ArrayList<>(), late = new ArrayList<>();
             long t0 = System.nanoTime();
-            Segment seg = new SegmentEncoder(clients, stallMs, ackMs, failed::add, late::add)
+            Segment seg = new SegmentEncoder(clients, stallMs, ackMs, failed::add, late::add, node -> {})
                     .write(DataPath.newShardSetId(), new ByteArrayInputStream(data), layout, targets, 5);
             long ms = (System.nanoTime() - t0) / 1_000_000;
             log.info("4 KiB write with shard 0 on a frozen node: {} ms", ms);
@@ -161,7 +161,7 @@ class SmallWritesTest {
             // a quorum of all six: the frozen node's shard is needed, so the write waits the ack timeout and fails
             assertThrows(
                     ShardWriteException.class,
-                    () -> new SegmentEncoder(clients, 30_000, ackMs, failed::add, late::add)
+                    () -> new SegmentEncoder(clients, 30_000, ackMs, failed::add, late::add, node -> {})
                             .write(
                                     DataPath.newShardSetId(),
                                     new ByteArrayInputStream(TestBytes.random(78, 4096)),

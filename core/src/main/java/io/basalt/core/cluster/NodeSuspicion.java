@@ -10,9 +10,11 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class NodeSuspicion {
 
+    static final int LATE_STREAK = 3;
+
     private final long holdMs;
     private final ConcurrentHashMap<String, Long> until = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Long> lastLate = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Integer> lateStreak = new ConcurrentHashMap<>();
 
     public NodeSuspicion(long holdMs) {
         this.holdMs = holdMs;
@@ -23,15 +25,22 @@ public final class NodeSuspicion {
     }
 
     /**
-     * The node answered, but later than the others by more than they allow (its shard was dropped).
-     * Once is ordinary jitter; twice within a sixth of the hold time is a paused or saturated node,
-     * which then takes no new writes for a while. Suspecting at the first would, in a cluster
-     * of k+m nodes, write every object of the next seconds one shard short.
+     * The node was too slow for a request (a read hedged around it, a write dropped its shard).
+     * Alone that is the ordinary tail of a loaded node; {@value #LATE_STREAK} times with no answer
+     * in time between them is a paused or stuck node, which is then suspected like a failed one.
+     * Suspecting at once would, in a cluster of k+m nodes, write every object of the next seconds
+     * one shard short whenever a node's tail is long.
      */
     public void late(String nodeId) {
-        long now = System.currentTimeMillis();
-        Long previous = lastLate.put(nodeId, now);
-        if (previous != null && now - previous <= holdMs / 6) failed(nodeId);
+        if (lateStreak.merge(nodeId, 1, Integer::sum) >= LATE_STREAK) {
+            lateStreak.remove(nodeId);
+            failed(nodeId);
+        }
+    }
+
+    /** The node answered a request in time: its streak of late answers ends. */
+    public void onTime(String nodeId) {
+        if (!lateStreak.isEmpty()) lateStreak.remove(nodeId);
     }
 
     public boolean suspect(String nodeId) {

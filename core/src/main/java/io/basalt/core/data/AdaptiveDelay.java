@@ -13,13 +13,13 @@ final class AdaptiveDelay {
     private static final int RECOMPUTE_EVERY = 16;
 
     private final double percentile;
-    private final long factor;
+    private final double factor;
     private final long minNanos, maxNanos;
     private final long[] samples = new long[WINDOW];
     private int count, next, sinceUpdate;
     private volatile long current;
 
-    private AdaptiveDelay(double percentile, long factor, long minMs, long maxMs, long initialMs) {
+    private AdaptiveDelay(double percentile, double factor, long minMs, long maxMs, long initialMs) {
         this.percentile = percentile;
         this.factor = factor;
         this.minNanos = TimeUnit.MILLISECONDS.toNanos(minMs);
@@ -49,9 +49,13 @@ final class AdaptiveDelay {
         return new AdaptiveDelay(0.99, 3, 20, 1_000, 100);
     }
 
-    /** A data shard's next message waited for longer than this is read from parity instead ({@link StripeHedge}). */
+    /**
+     * A data shard's next message waited for longer than this is read from parity instead
+     * ({@link StripeHedge}): 1.5 times the 99th percentile of recent waits, within [10 ms, 1 s].
+     * Waits that reach it are recorded as it, so it settles where about 1% of waits hedge.
+     */
     static AdaptiveDelay stripeHedge() {
-        return new AdaptiveDelay(0.99, 2, 10, 1_000, 100);
+        return new AdaptiveDelay(0.99, 1.5, 10, 1_000, 100);
     }
 
     long nanos() {
@@ -68,6 +72,6 @@ final class AdaptiveDelay {
         long[] sorted = Arrays.copyOf(samples, count);
         Arrays.sort(sorted);
         long p = sorted[(int) Math.min(count - 1, Math.ceil(count * percentile) - 1)];
-        current = p > maxNanos / factor ? maxNanos : Math.clamp(p * factor, minNanos, maxNanos);
+        current = Math.clamp((long) Math.min(p * factor, Long.MAX_VALUE), minNanos, maxNanos);
     }
 }

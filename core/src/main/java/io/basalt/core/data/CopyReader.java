@@ -153,6 +153,7 @@ final class CopyReader {
                     ShardBytes piece = answered.stream.take(pieceLength(layout, pos, to));
                     hedge.record(System.nanoTime() - answered.askedNanos);
                     if (hedgedFrom != null) problems.hedged(seg.getNodeIds(hedgedFrom.shard), answered != hedgedFrom);
+                    else problems.onTime(seg.getNodeIds(answered.shard));
                     return new Copy(answered.shard, answered.stream, piece);
                 } catch (IOException e) {
                     answered.stream.close();

@@ -67,10 +67,16 @@ public final class DataPath {
         }
         this.smallWriteQuorum = layouts.small().getK() + (this.writeQuorum - layout.getK());
         long hedgeMs = Math.min(ioTimeoutMs, HEDGE_MS);
-        this.encoder = new SegmentEncoder(clients, hedgeMs, ioTimeoutMs, suspicion::failed, node -> {
-            tails.shardDroppedLate();
-            suspicion.late(node);
-        });
+        this.encoder = new SegmentEncoder(
+                clients,
+                hedgeMs,
+                ioTimeoutMs,
+                suspicion::failed,
+                node -> {
+                    tails.shardDroppedLate();
+                    suspicion.late(node);
+                },
+                suspicion::onTime);
         this.decoder = new SegmentDecoder(clients, membership::live, hedgeMs);
         this.copies = new CopyReader(clients, membership::live, hedgeMs);
     }
@@ -167,6 +173,11 @@ public final class DataPath {
             public void hedged(String slowNodeId, boolean won) {
                 tails.hedged(won);
                 if (won) suspicion.late(slowNodeId);
+            }
+
+            @Override
+            public void onTime(String nodeId) {
+                suspicion.onTime(nodeId);
             }
 
             @Override

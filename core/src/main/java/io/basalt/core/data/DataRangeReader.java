@@ -148,21 +148,29 @@ final class DataRangeReader implements AutoCloseable {
      * waits on as long as the idle timeout allows.
      */
     private boolean awaitOrHedge(int i) throws IOException {
-        if (streams[i].awaitBytes(0)) return true; // at hand: the common case, and no wait to learn from
-        long t0 = System.nanoTime();
-        if (streams[i].awaitBytes(hedge.delay.nanos())) {
-            hedge.delay.record(System.nanoTime() - t0);
+        String nodeId = seg.getNodeIds(i);
+        if (streams[i].awaitBytes(0)) { // at hand: the common case, and no wait to learn from
+            problems.onTime(nodeId);
             return true;
         }
+        long t0 = System.nanoTime(), delay = hedge.delay.nanos();
+        if (streams[i].awaitBytes(delay)) {
+            hedge.delay.record(System.nanoTime() - t0);
+            problems.onTime(nodeId);
+            return true;
+        }
+        // counted at the delay itself: when more than 1% of waits reach it, the delay grows
+        // instead of hedging a loaded cluster's ordinary tail
+        hedge.delay.record(delay);
         if (!hedge.tryHedge()) return true;
         failed = i;
-        problems.hedged(seg.getNodeIds(i), true);
+        problems.hedged(nodeId, true);
         log.debug(
                 "shard {} of {} on {} sent nothing for {} ms; decoding the rest of the range from parity",
                 i,
                 seg.getShardSet(),
-                seg.getNodeIds(i),
-                hedge.delay.nanos() / 1_000_000);
+                nodeId,
+                delay / 1_000_000);
         return false;
     }
 

@@ -49,6 +49,7 @@ public final class SegmentEncoder {
     private final long ackTimeoutMs;
     private final Consumer<String> nodeFailed;
     private final Consumer<String> nodeLate;
+    private final Consumer<String> nodeOnTime;
     /** Shared by every write through this encoder: it learns the cluster's acknowledgement jitter. */
     private final AdaptiveDelay ackGrace = AdaptiveDelay.ackGrace();
 
@@ -60,18 +61,21 @@ public final class SegmentEncoder {
      *                       adaptive grace (and never more than the stall timeout)
      * @param nodeFailed     told of a node whose stream failed
      * @param nodeLate       told of a node whose shard was dropped for trailing a durable quorum
+     * @param nodeOnTime     told of a node whose shard was durable within the grace
      */
     public SegmentEncoder(
             ShardClients clients,
             long stallTimeoutMs,
             long ackTimeoutMs,
             Consumer<String> nodeFailed,
-            Consumer<String> nodeLate) {
+            Consumer<String> nodeLate,
+            Consumer<String> nodeOnTime) {
         this.clients = clients;
         this.stallTimeoutMs = stallTimeoutMs;
         this.ackTimeoutMs = ackTimeoutMs;
         this.nodeFailed = nodeFailed;
         this.nodeLate = nodeLate;
+        this.nodeOnTime = nodeOnTime;
     }
 
     public static String shardId(String shardSet, int index) {
@@ -343,6 +347,7 @@ public final class SegmentEncoder {
                     try {
                         crcs[i] = writers[i].awaitDurable(0).getCrc32C(); // not ended: times out and cancels
                         ackTimes.add(endedAt.get(i).join());
+                        nodeOnTime.accept(writers[i].nodeId());
                     } catch (IOException e) {
                         if (ended || !quorumMet) drop(i, e);
                         else dropLate(i);
@@ -371,6 +376,9 @@ public final class SegmentEncoder {
             writers[i] = null;
             w.abort("later than the write quorum by more than the grace");
             nodeLate.accept(w.nodeId());
+            // counted at the grace itself: when more than 1% of shards miss it, the grace grows
+            // instead of dropping (and healing) a loaded cluster's ordinary tail
+            ackGrace.record(ackGrace.nanos());
             log.info(
                     "shard {} of {} on {} trails the write quorum by more than {} ms, written without it",
                     i,

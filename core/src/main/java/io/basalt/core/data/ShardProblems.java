@@ -15,6 +15,9 @@ public interface ShardProblems {
      */
     default void hedged(String slowNodeId, boolean won) {}
 
+    /** The node's shard answered within the hedge delay. */
+    default void onTime(String nodeId) {}
+
     /** True for a node that failed recently: readers start elsewhere when they can. */
     default boolean suspect(String nodeId) {
         return false;

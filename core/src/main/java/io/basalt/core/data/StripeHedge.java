@@ -2,8 +2,8 @@ package io.basalt.core.data;
 
 /**
  * When a read of an erasure-coded segment stops waiting for a slow data shard and decodes the
- * rest from parity instead: after twice the 99th percentile of recent waits for a shard's next
- * message, within [10 ms, 1 s], and only while hedges stay under 5% of the streams opened, so a
+ * rest from parity instead: after {@link AdaptiveDelay#stripeHedge} (1.5 times the 99th
+ * percentile of recent waits for a shard's next message, within [10 ms, 1 s]), and only while hedges stay under 5% of the streams opened, so a
  * cluster that is slow everywhere is not made slower by reads that each ask one more shard.
  */
 final class StripeHedge {

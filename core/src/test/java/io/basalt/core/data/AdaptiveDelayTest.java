@@ -45,6 +45,23 @@ class AdaptiveDelayTest {
         }
         assertInRange(grace.nanos(), 20 * MS, 1_000 * MS);
         assertInRange(hedge.nanos(), MS, 50 * MS);
+        AdaptiveDelay stripe = AdaptiveDelay.stripeHedge();
+        for (long s : samples) stripe.record(s);
+        assertInRange(stripe.nanos(), 10 * MS, 1_000 * MS);
+    }
+
+    @Test
+    void waitsCountedAtTheDelayMakeItGrowUntilFewReachIt() {
+        AdaptiveDelay stripe = AdaptiveDelay.stripeHedge();
+        assertEquals(100 * MS, stripe.nanos());
+        // every wait reaches the delay (a loaded cluster): it grows by half each time it is recomputed
+        for (int i = 0; i < 16; i++) stripe.record(stripe.nanos());
+        assertEquals(150 * MS, stripe.nanos());
+        for (int i = 0; i < 16; i++) stripe.record(stripe.nanos());
+        assertEquals(225 * MS, stripe.nanos());
+        // then waits settle at 20 ms: a full window of them brings it down to 30 ms
+        for (int i = 0; i < 128; i++) stripe.record(20 * MS);
+        assertEquals(30 * MS, stripe.nanos());
     }
 
     @Property
