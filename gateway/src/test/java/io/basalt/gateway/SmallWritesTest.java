@@ -110,25 +110,12 @@ class SmallWritesTest {
         // Both timeouts far beyond the grace's ceiling (1 s): only the grace can end this write soon.
         long stallMs = 30_000, ackMs = 60_000;
         try (BlackHole blackHole = new BlackHole()) {
-            // Shard 0 goes to the black hole: its stream never becomes ready and never answers.
-            List<NodeRecord> targets = new ArrayList<>();
-            targets.add(NodeRecord.newBuilder()
-                    .setNodeId("frozen")
-                    .setAddress(blackHole.address())
-                    .build());
-            Iterator<NodeRecord> live =
-                    cluster.gateway.membership().live().values().iterator();
-            for (int i = 1; i < 6; i++) targets.add(live.next());
-            ErasureLayout layout = ErasureLayout.newBuilder()
-                    .setK(4)
-                    .setM(2)
-                    .setBlockSize(1 << 20)
-                    .build();
+            List<NodeRecord> targets = frozenFirst(blackHole);
             byte[] data = TestBytes.random(77, 4096);
             List<String> failed = new ArrayList<>(), late = new ArrayList<>();
             long t0 = System.nanoTime();
             Segment seg = new SegmentEncoder(clients, stallMs, ackMs, failed::add, late::add, node -> {})
-                    .write(DataPath.newShardSetId(), new ByteArrayInputStream(data), layout, targets, 5);
+                    .write(DataPath.newShardSetId(), new ByteArrayInputStream(data), LAYOUT_4_2, targets, 5);
             long ms = (System.nanoTime() - t0) / 1_000_000;
             log.info("4 KiB write with shard 0 on a frozen node: {} ms", ms);
             assertTrue(ms < stallMs / 3, "took " + ms + " ms: the write waited for the frozen node");
@@ -142,19 +129,7 @@ class SmallWritesTest {
     @Test
     void aNodeTheQuorumCannotDoWithoutIsWaitedForNotDropped() throws Exception {
         try (BlackHole blackHole = new BlackHole()) {
-            List<NodeRecord> targets = new ArrayList<>();
-            targets.add(NodeRecord.newBuilder()
-                    .setNodeId("frozen")
-                    .setAddress(blackHole.address())
-                    .build());
-            Iterator<NodeRecord> live =
-                    cluster.gateway.membership().live().values().iterator();
-            for (int i = 1; i < 6; i++) targets.add(live.next());
-            ErasureLayout layout = ErasureLayout.newBuilder()
-                    .setK(4)
-                    .setM(2)
-                    .setBlockSize(1 << 20)
-                    .build();
+            List<NodeRecord> targets = frozenFirst(blackHole);
             List<String> failed = new ArrayList<>(), late = new ArrayList<>();
             long ackMs = 2_000;
             long t0 = System.nanoTime();
@@ -165,7 +140,7 @@ class SmallWritesTest {
                             .write(
                                     DataPath.newShardSetId(),
                                     new ByteArrayInputStream(TestBytes.random(78, 4096)),
-                                    layout,
+                                    LAYOUT_4_2,
                                     targets,
                                     6));
             assertTrue((System.nanoTime() - t0) / 1_000_000 >= ackMs, "gave up before the ack timeout");
@@ -203,6 +178,21 @@ class SmallWritesTest {
                                 () -> s3.putObject(
                                         b -> b.bucket("gone").key("later"), RequestBody.fromBytes(new byte[1])))
                         .statusCode());
+    }
+
+    static final ErasureLayout LAYOUT_4_2 =
+            ErasureLayout.newBuilder().setK(4).setM(2).setBlockSize(1 << 20).build();
+
+    /** Six targets: shard 0 on the black hole (its stream never becomes ready, never answers), then five live nodes. */
+    private static List<NodeRecord> frozenFirst(BlackHole blackHole) {
+        List<NodeRecord> targets = new ArrayList<>();
+        targets.add(NodeRecord.newBuilder()
+                .setNodeId("frozen")
+                .setAddress(blackHole.address())
+                .build());
+        Iterator<NodeRecord> live = cluster.gateway.membership().live().values().iterator();
+        for (int i = 1; i < 6; i++) targets.add(live.next());
+        return targets;
     }
 
     private static int shardFileCount() throws Exception {

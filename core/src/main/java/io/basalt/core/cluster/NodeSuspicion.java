@@ -1,14 +1,21 @@
 package io.basalt.core.cluster;
 
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Nodes that just failed a request, remembered for a short while so that new writes avoid
  * them before their etcd lease runs out (a killed node keeps its key for up to the lease TTL).
  */
 public final class NodeSuspicion {
+
+    private static final Logger log = LogManager.getLogger(NodeSuspicion.class);
 
     static final int LATE_STREAK = 3;
 
@@ -34,7 +41,10 @@ public final class NodeSuspicion {
     public void late(String nodeId) {
         if (lateStreak.merge(nodeId, 1, Integer::sum) >= LATE_STREAK) {
             lateStreak.remove(nodeId);
+            boolean already = suspect(nodeId);
             failed(nodeId);
+            if (!already)
+                log.info("{} suspected for {} s: {} late answers in a row", nodeId, holdMs / 1000, LATE_STREAK);
         }
     }
 
@@ -51,9 +61,18 @@ public final class NodeSuspicion {
         return false;
     }
 
-    /** The candidates not under suspicion, or all of them when too few would remain. */
-    public <T> Collection<T> preferHealthy(Collection<T> nodes, java.util.function.Function<T, String> id, int needed) {
-        List<T> healthy = nodes.stream().filter(n -> !suspect(id.apply(n))).toList();
-        return healthy.size() >= needed ? healthy : nodes;
+    /**
+     * The candidates not under suspicion; when fewer than {@code needed} remain, as many suspects as
+     * make up the difference, those whose suspicion ends soonest first. Not all of them: a node that
+     * keeps being late (paused, stuck) keeps renewing its suspicion and is the last taken back, so a
+     * second node suspected for a moment of jitter does not bring it back into every write.
+     */
+    public <T> Collection<T> preferHealthy(Collection<T> nodes, Function<T, String> id, int needed) {
+        List<T> healthy = new ArrayList<>(), suspects = new ArrayList<>();
+        for (T n : nodes) (suspect(id.apply(n)) ? suspects : healthy).add(n);
+        if (healthy.size() >= needed || suspects.isEmpty()) return healthy.size() >= needed ? healthy : nodes;
+        suspects.sort(Comparator.comparingLong(n -> until.getOrDefault(id.apply(n), 0L)));
+        healthy.addAll(suspects.subList(0, Math.min(needed - healthy.size(), suspects.size())));
+        return healthy;
     }
 }

@@ -376,9 +376,6 @@ public final class SegmentEncoder {
             writers[i] = null;
             w.abort("later than the write quorum by more than the grace");
             nodeLate.accept(w.nodeId());
-            // counted at the grace itself: when more than 1% of shards miss it, the grace grows
-            // instead of dropping (and healing) a loaded cluster's ordinary tail
-            ackGrace.record(ackGrace.nanos());
             log.info(
                     "shard {} of {} on {} trails the write quorum by more than {} ms, written without it",
                     i,

@@ -38,6 +38,23 @@ class NodeSuspicionTest {
         NodeSuspicion s = new NodeSuspicion(60_000);
         s.failed("b");
         assertEquals(List.of("a", "c"), List.copyOf(s.preferHealthy(List.of("a", "b", "c"), n -> n, 2)));
-        assertEquals(List.of("a", "b", "c"), List.copyOf(s.preferHealthy(List.of("a", "b", "c"), n -> n, 3)));
+        assertEquals(List.of("a", "c", "b"), List.copyOf(s.preferHealthy(List.of("a", "b", "c"), n -> n, 3)));
+    }
+
+    @Test
+    void tooFewHealthyTakesBackOnlyTheSuspectsNeededThoseEndingSoonestFirst() throws Exception {
+        NodeSuspicion s = new NodeSuspicion(60_000);
+        s.failed("stuck");
+        Thread.sleep(5);
+        s.failed("jitter");
+        Thread.sleep(5);
+        s.failed("stuck"); // a stuck node keeps renewing its suspicion
+        List<String> all = List.of("a", "stuck", "b", "jitter", "c");
+        assertEquals(List.of("a", "b", "c", "jitter"), List.copyOf(s.preferHealthy(all, n -> n, 4)));
+        assertEquals(List.of("a", "b", "c", "jitter", "stuck"), List.copyOf(s.preferHealthy(all, n -> n, 5)));
+        assertEquals(
+                List.of("a", "b", "c", "jitter", "stuck"),
+                List.copyOf(s.preferHealthy(all, n -> n, 6)),
+                "fewer than needed in all: all of them");
     }
 }
