@@ -62,17 +62,19 @@ public final class NodeSuspicion {
     }
 
     /**
-     * The candidates not under suspicion; when fewer than {@code needed} remain, as many suspects as
-     * make up the difference, those whose suspicion ends soonest first. Not all of them: a node that
-     * keeps being late (paused, stuck) keeps renewing its suspicion and is the last taken back, so a
-     * second node suspected for a moment of jitter does not bring it back into every write.
+     * The candidates not under suspicion while at least {@code needed} of them remain; otherwise the
+     * healthy ones and then suspects, those whose suspicion ends soonest first, up to {@code wanted}
+     * in all. Taking suspects back up to the full width, not just to {@code needed}, leaves a write
+     * slack beyond its quorum: with exactly the quorum, every target (a paused one taken back too)
+     * must answer before the write can. A node that keeps being late renews its suspicion and is
+     * the last taken back.
      */
-    public <T> Collection<T> preferHealthy(Collection<T> nodes, Function<T, String> id, int needed) {
+    public <T> Collection<T> preferHealthy(Collection<T> nodes, Function<T, String> id, int needed, int wanted) {
         List<T> healthy = new ArrayList<>(), suspects = new ArrayList<>();
         for (T n : nodes) (suspect(id.apply(n)) ? suspects : healthy).add(n);
-        if (healthy.size() >= needed || suspects.isEmpty()) return healthy.size() >= needed ? healthy : nodes;
+        if (healthy.size() >= needed) return healthy;
         suspects.sort(Comparator.comparingLong(n -> until.getOrDefault(id.apply(n), 0L)));
-        healthy.addAll(suspects.subList(0, Math.min(needed - healthy.size(), suspects.size())));
+        healthy.addAll(suspects.subList(0, Math.clamp(wanted - healthy.size(), 0, suspects.size())));
         return healthy;
     }
 }

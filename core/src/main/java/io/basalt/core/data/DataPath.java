@@ -131,7 +131,8 @@ public final class DataPath {
                         .filter(Placement::writable)
                         .toList(),
                 NodeRecord::getNodeId,
-                writeQuorum);
+                writeQuorum,
+                n);
         if (candidates.size() < writeQuorum) throw new InsufficientNodesException(writeQuorum, candidates.size());
         // With fewer than k+m nodes the last shards get no node: they are written by healing.
         List<NodeRecord> targets =

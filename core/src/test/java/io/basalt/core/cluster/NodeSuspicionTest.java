@@ -37,24 +37,24 @@ class NodeSuspicionTest {
     void healthyNodesArePreferredWhileEnoughRemain() {
         NodeSuspicion s = new NodeSuspicion(60_000);
         s.failed("b");
-        assertEquals(List.of("a", "c"), List.copyOf(s.preferHealthy(List.of("a", "b", "c"), n -> n, 2)));
-        assertEquals(List.of("a", "c", "b"), List.copyOf(s.preferHealthy(List.of("a", "b", "c"), n -> n, 3)));
+        assertEquals(List.of("a", "c"), List.copyOf(s.preferHealthy(List.of("a", "b", "c"), n -> n, 2, 3)));
+        assertEquals(List.of("a", "c", "b"), List.copyOf(s.preferHealthy(List.of("a", "b", "c"), n -> n, 3, 3)));
     }
 
     @Test
-    void tooFewHealthyTakesBackOnlyTheSuspectsNeededThoseEndingSoonestFirst() throws Exception {
+    void tooFewHealthyTakesSuspectsBackUpToTheFullWidthThoseEndingSoonestFirst() throws Exception {
         NodeSuspicion s = new NodeSuspicion(60_000);
         s.failed("stuck");
         Thread.sleep(5);
         s.failed("jitter");
         Thread.sleep(5);
         s.failed("stuck"); // a stuck node keeps renewing its suspicion
-        List<String> all = List.of("a", "stuck", "b", "jitter", "c");
-        assertEquals(List.of("a", "b", "c", "jitter"), List.copyOf(s.preferHealthy(all, n -> n, 4)));
-        assertEquals(List.of("a", "b", "c", "jitter", "stuck"), List.copyOf(s.preferHealthy(all, n -> n, 5)));
-        assertEquals(
-                List.of("a", "b", "c", "jitter", "stuck"),
-                List.copyOf(s.preferHealthy(all, n -> n, 6)),
-                "fewer than needed in all: all of them");
+        s.failed("other");
+        List<String> all = List.of("a", "stuck", "b", "jitter", "c", "other");
+        // 3 healthy, 4 needed: suspects come back up to the width wanted, soonest to clear first
+        assertEquals(List.of("a", "b", "c", "jitter"), List.copyOf(s.preferHealthy(all, n -> n, 4, 4)));
+        assertEquals(List.of("a", "b", "c", "jitter", "stuck"), List.copyOf(s.preferHealthy(all, n -> n, 4, 5)));
+        assertEquals(6, s.preferHealthy(all, n -> n, 4, 9).size(), "never more than there are");
+        assertEquals(List.of("a", "b", "c"), List.copyOf(s.preferHealthy(all, n -> n, 3, 6)));
     }
 }
