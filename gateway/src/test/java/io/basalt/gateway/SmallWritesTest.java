@@ -118,7 +118,8 @@ class SmallWritesTest {
                     .write(DataPath.newShardSetId(), new ByteArrayInputStream(data), LAYOUT_4_2, targets, 5);
             long ms = (System.nanoTime() - t0) / 1_000_000;
             log.info("4 KiB write with shard 0 on a frozen node: {} ms", ms);
-            assertTrue(ms < stallMs / 3, "took " + ms + " ms: the write waited for the frozen node");
+            // Dropped as late (after the quorum, when the grace ran out), not failed by a timeout; how long
+            // that takes is the bench's to measure (faults workload), not a test's.
             assertEquals(List.of(0), seg.getMissingShardsList());
             assertEquals(List.of("frozen"), late);
             assertEquals(List.of(), failed);
@@ -132,7 +133,6 @@ class SmallWritesTest {
             List<NodeRecord> targets = frozenFirst(blackHole);
             List<String> failed = new ArrayList<>(), late = new ArrayList<>();
             long ackMs = 2_000;
-            long t0 = System.nanoTime();
             // a quorum of all six: the frozen node's shard is needed, so the write waits the ack timeout and fails
             assertThrows(
                     ShardWriteException.class,
@@ -143,7 +143,7 @@ class SmallWritesTest {
                                     LAYOUT_4_2,
                                     targets,
                                     6));
-            assertTrue((System.nanoTime() - t0) / 1_000_000 >= ackMs, "gave up before the ack timeout");
+            // reported failed (given up before a quorum existed, by the ack timeout), never dropped as late
             assertEquals(List.of("frozen"), failed);
             assertEquals(List.of(), late);
         }
