@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.basalt.core.meta.Etcd;
 import io.basalt.proto.meta.NodeRecord;
+import io.basalt.testkit.PrometheusText;
 import io.basalt.testkit.TestBytes;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -96,9 +97,9 @@ class FrozenNodeTest {
         }
         // Every object has a shard on node-3 and most a data shard or the first copy: reads hedged
         // past it (a later read avoids it once it is suspect) rather than waiting out the 3 s idle timeout.
-        long hedges = counter("basalt_gateway_read_hedges_total");
-        assertTrue(hedges >= 1, "no read was hedged around the frozen node");
-        assertTrue(counter("basalt_gateway_read_hedges_won_total") >= 1);
+        PrometheusText metrics = PrometheusText.parse(cluster.gateway.metrics().render());
+        assertTrue(metrics.value("basalt_gateway_read_hedges_total") >= 1, "no read was hedged around the frozen node");
+        assertTrue(metrics.value("basalt_gateway_read_hedges_won_total") >= 1);
         for (int i = 0; i < 4; i++) {
             byte[] data = TestBytes.random(100 + i, 2 * (1 << 20));
             String key = "new-" + i;
@@ -108,12 +109,5 @@ class FrozenNodeTest {
             assertArrayEquals(
                     data, s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asByteArray(), key);
         }
-    }
-
-    private static long counter(String name) {
-        for (String line : cluster.gateway.metrics().render().split("\n")) {
-            if (line.startsWith(name + " ")) return (long) Double.parseDouble(line.substring(name.length() + 1));
-        }
-        throw new AssertionError(name + " not served");
     }
 }

@@ -372,30 +372,29 @@ public final class SegmentEncoder {
 
         /** A quorum is durable and this shard is later than the grace: recorded missing and healed. */
         private void dropLate(int i) {
-            RemoteShardWriter w = writers[i];
-            writers[i] = null;
-            w.abort("later than the write quorum by more than the grace");
-            nodeLate.accept(w.nodeId());
+            String node = cancel(i, "later than the write quorum by more than the grace");
+            nodeLate.accept(node);
             log.info(
                     "shard {} of {} on {} trails the write quorum by more than {} ms, written without it",
                     i,
                     shardSet,
-                    w.nodeId(),
+                    node,
                     TimeUnit.NANOSECONDS.toMillis(ackGrace.nanos()));
         }
 
         private void drop(int i, IOException cause) throws ShardWriteException {
+            String node = cancel(i, "dropped");
+            nodeFailed.accept(node);
+            log.warn("shard {} of {} on {} failed, continuing without it: {}", i, shardSet, node, cause.getMessage());
+            checkQuorum(cause);
+        }
+
+        /** Takes shard i's stream out of the write (its shard is then recorded missing); returns its node. */
+        private String cancel(int i, String why) {
             RemoteShardWriter w = writers[i];
             writers[i] = null;
-            w.abort("dropped");
-            nodeFailed.accept(w.nodeId());
-            log.warn(
-                    "shard {} of {} on {} failed, continuing without it: {}",
-                    i,
-                    shardSet,
-                    w.nodeId(),
-                    cause.getMessage());
-            checkQuorum(cause);
+            w.abort(why);
+            return w.nodeId();
         }
 
         private void checkQuorum(IOException cause) throws ShardWriteException {
