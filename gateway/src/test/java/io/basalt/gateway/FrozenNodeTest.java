@@ -3,16 +3,10 @@ package io.basalt.gateway;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.basalt.core.meta.Etcd;
-import io.basalt.proto.meta.NodeRecord;
 import io.basalt.testkit.PrometheusText;
 import io.basalt.testkit.TestBytes;
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Client;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -72,19 +66,7 @@ class FrozenNodeTest {
             objects.put(key, data);
         }
         // node-3 freezes: its registration now points at the black hole.
-        cluster.stopNode(2);
-        try (Client etcd = Etcd.connect(List.of(cluster.etcd.endpoint()))) {
-            NodeRecord frozen = NodeRecord.newBuilder()
-                    .setNodeId("node-3")
-                    .setAddress(blackHole.address())
-                    .setFreeBytes(1L << 40)
-                    .build();
-            etcd.getKVClient()
-                    .put(
-                            ByteSequence.from("/basalt/nodes/node-3", StandardCharsets.UTF_8),
-                            ByteSequence.from(frozen.toByteArray()))
-                    .get();
-        }
+        cluster.freezeNode(2, blackHole.address());
         cluster.awaitLiveNodes(6);
 
         for (Map.Entry<String, byte[]> e : objects.entrySet()) {

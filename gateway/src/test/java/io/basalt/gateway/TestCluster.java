@@ -1,10 +1,15 @@
 package io.basalt.gateway;
 
+import io.basalt.core.meta.Etcd;
+import io.basalt.proto.meta.NodeRecord;
 import io.basalt.storage.StorageNode;
 import io.basalt.storage.StorageNodeConfig;
 import io.basalt.testkit.EtcdProcess;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -92,6 +97,27 @@ public final class TestCluster implements AutoCloseable {
     /** Stops node i (0-based) the hard way for a test: its server and its registration go away. */
     void stopNode(int i) {
         nodes.get(i).close();
+    }
+
+    /**
+     * Freezes node i (0-based) as its peers see it: the node stops and its id is registered again
+     * at {@code address} (a {@link BlackHole}), with no lease, so it stays "live" but never answers.
+     */
+    void freezeNode(int i, String address) throws Exception {
+        stopNode(i);
+        String id = nodeConfigs.get(i).nodeId();
+        NodeRecord frozen = NodeRecord.newBuilder()
+                .setNodeId(id)
+                .setAddress(address)
+                .setFreeBytes(1L << 40)
+                .build();
+        try (Client client = Etcd.connect(List.of(etcd.endpoint()))) {
+            client.getKVClient()
+                    .put(
+                            ByteSequence.from("/basalt/nodes/" + id, StandardCharsets.UTF_8),
+                            ByteSequence.from(frozen.toByteArray()))
+                    .get();
+        }
     }
 
     /** Starts node i again on a new port with the same id and data. */

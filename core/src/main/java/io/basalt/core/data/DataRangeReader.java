@@ -35,6 +35,7 @@ final class DataRangeReader implements AutoCloseable {
     private final long[] position; // shard offset each stream is at
     private final List<ByteBuffer> views = new ArrayList<>();
     private int failed = -1;
+    private boolean failedSlow; // the failed shard was only too slow (hedged), not in error
 
     private DataRangeReader(
             Segment seg, StripeLayout layout, long offset, long to, ShardProblems problems, StripeHedge hedge) {
@@ -164,6 +165,7 @@ final class DataRangeReader implements AutoCloseable {
         hedge.delay.record(delay);
         if (!hedge.tryHedge()) return true;
         failed = i;
+        failedSlow = true;
         problems.hedged(nodeId, true);
         log.debug(
                 "shard {} of {} on {} sent nothing for {} ms; decoding the rest of the range from parity",
@@ -177,6 +179,11 @@ final class DataRangeReader implements AutoCloseable {
     /** The data shard that failed, or -1. */
     int failedShard() {
         return failed;
+    }
+
+    /** Whether {@link #failedShard()} was given up for being slow rather than for an error. */
+    boolean failedShardWasSlow() {
+        return failedSlow;
     }
 
     private void fail(int i, IOException e) {

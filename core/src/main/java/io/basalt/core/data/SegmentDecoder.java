@@ -43,18 +43,21 @@ final class SegmentDecoder {
         if (offset < 0 || to > layout.size()) throw new IllegalArgumentException("range outside segment");
         long s = layout.stripeOfOffset(offset), last = layout.stripeOfOffset(to - 1);
         Map<String, NodeRecord> live = liveNodes.get();
-        int[] excluded = {};
+        int excluded = -1, slow = -1;
         try (DataRangeReader direct =
                 DataRangeReader.open(clients, live, seg, layout, offset, to, idleTimeoutMs, problems, hedge)) {
             if (direct != null) {
                 while (s <= last && direct.write(s, out)) s++;
                 if (s > last) return;
-                excluded = new int[] {direct.failedShard()};
+                if (direct.failedShardWasSlow()) slow = direct.failedShard();
+                else excluded = direct.failedShard();
             }
         }
         long from = Math.max(offset, layout.stripeStart(s));
         List<ByteBuffer> views = new ArrayList<>();
-        try (StripeReader reader = new StripeReader(clients, live, seg, s, last, idleTimeoutMs, problems, excluded)) {
+        int[] never = excluded < 0 ? new int[0] : new int[] {excluded};
+        try (StripeReader reader = new StripeReader(clients, live, seg, last, idleTimeoutMs, problems, hedge, never)) {
+            if (slow >= 0) reader.avoiding(slow); // merely slow: the last choice, not excluded
             for (; s <= last; s++) {
                 ShardBytes[] data = reader.readData(s);
                 int chunkLen = layout.chunkLength(s);

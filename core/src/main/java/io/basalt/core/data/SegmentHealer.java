@@ -49,7 +49,7 @@ public final class SegmentHealer {
         RemoteShardWriter[] writers = new RemoteShardWriter[shards.length];
         long t = System.nanoTime();
         try (StripeReader reader =
-                new StripeReader(clients, live, seg, 0, layout.stripeCount() - 1, ioTimeoutMs, problems, shards)) {
+                new StripeReader(clients, live, seg, layout.stripeCount() - 1, ioTimeoutMs, problems, null, shards)) {
             for (int j = 0; j < shards.length; j++) {
                 NodeRecord target = targets.get(j);
                 writers[j] = RemoteShardWriter.open(

@@ -39,6 +39,7 @@ public final class RemoteShardReader implements AutoCloseable {
     private final List<ShardMessage> spent = new ArrayList<>(2); // taken whole; released at the next take
     private final long idleTimeoutMs;
     private final int window;
+    private final Runnable onArrival;
     private volatile ClientCallStreamObserver<ReadShardRequest> call;
     private ShardMessage current; // the message being taken from, or null
     private Object peeked; // taken off the queue by awaitBytes, not yet by next()
@@ -47,8 +48,10 @@ public final class RemoteShardReader implements AutoCloseable {
     private long expected; // shard offset the next message must start at
     private final long end; // shard offset the range ends at, or -1 for "to the end of the shard"
 
-    private RemoteShardReader(String nodeId, long offset, long length, long idleTimeoutMs, int window) {
+    private RemoteShardReader(
+            String nodeId, long offset, long length, long idleTimeoutMs, int window, Runnable onArrival) {
         this.nodeId = nodeId;
+        this.onArrival = onArrival;
         this.expected = offset;
         this.end = length > 0 ? offset + length : -1;
         this.idleTimeoutMs = idleTimeoutMs;
@@ -76,8 +79,25 @@ public final class RemoteShardReader implements AutoCloseable {
             long length,
             long idleTimeoutMs,
             int window) {
+        return open(clients, nodeId, address, shardId, offset, length, idleTimeoutMs, window, () -> {});
+    }
+
+    /**
+     * As above; {@code onArrival} runs on the transport's thread after each message, error or end is
+     * queued, so one reader can wait for whichever of several streams answers first.
+     */
+    public static RemoteShardReader open(
+            ShardClients clients,
+            String nodeId,
+            String address,
+            String shardId,
+            long offset,
+            long length,
+            long idleTimeoutMs,
+            int window,
+            Runnable onArrival) {
         if (window < 1) throw new IllegalArgumentException("window " + window);
-        RemoteShardReader s = new RemoteShardReader(nodeId, offset, length, idleTimeoutMs, window);
+        RemoteShardReader s = new RemoteShardReader(nodeId, offset, length, idleTimeoutMs, window, onArrival);
         ClientCalls.asyncServerStreamingCall(
                 clients.channel(address).newCall(ShardMessage.READ_SHARD, DIRECT),
                 ReadShardRequest.newBuilder()
@@ -205,25 +225,28 @@ public final class RemoteShardReader implements AutoCloseable {
         @Override
         public void onNext(ShardMessage value) {
             synchronized (queue) {
-                if (!closed) {
-                    queue.add(value);
-                    answered.complete(null);
+                if (closed) {
+                    value.release(); // arrived after the reader was closed
                     return;
                 }
+                queue.add(value);
             }
-            value.release(); // arrived after the reader was closed
+            answered.complete(null);
+            onArrival.run();
         }
 
         @Override
         public void onError(Throwable t) {
             queue.add(t);
             answered.complete(null);
+            onArrival.run();
         }
 
         @Override
         public void onCompleted() {
             queue.add(END);
             answered.complete(null);
+            onArrival.run();
         }
     }
 }
