@@ -61,6 +61,23 @@ public final class Gateway implements AutoCloseable {
         this.metricsServer = metricsServer;
     }
 
+    /**
+     * Publishes the nodes this gateway suspects to etcd, each for as long as the suspicion lasts, so
+     * {@code admin status} shows which node the gateways are routing around and why. Reporters are
+     * named by host and process: several gateways may run on one host.
+     */
+    private static void publishSuspicions(DataPath data, ClusterMetadata metadata) {
+        String host = System.getenv().getOrDefault("HOSTNAME", "localhost");
+        String reporter = "gateway@" + host + "-" + ProcessHandle.current().pid();
+        data.suspicion()
+                .onSuspected((nodeId, reason, holdMs) -> metadata.admin()
+                        .reportSuspect(nodeId, reporter, reason, Duration.ofMillis(holdMs))
+                        .exceptionally(e -> {
+                            log.warn("cannot publish the suspicion of {} to etcd: {}", nodeId, e.toString());
+                            return null;
+                        }));
+    }
+
     public static Gateway start(GatewayConfig cfg) {
         Keys keys = new Keys(cfg.etcdPrefix());
         ClusterMetadata metadata = EtcdMetadata.connect(cfg.etcdEndpoints(), keys);
@@ -78,12 +95,17 @@ public final class Gateway implements AutoCloseable {
                 new Layouts(layout, cfg.smallObjectThreshold()),
                 cfg.writeQuorum(),
                 cfg.ioTimeoutMs());
+        publishSuspicions(data, metadata);
         AdminInfoHandler admin = new AdminInfoHandler(membership, metadata::clusterId);
         GatewayMetrics metrics = new GatewayMetrics();
         metrics.registry.gauge(
                 "basalt_gateway_live_nodes",
                 "Storage nodes this gateway sees live.",
                 () -> membership.live().size());
+        metrics.registry.gauge(
+                "basalt_gateway_suspected_nodes",
+                "Storage nodes this gateway avoids for now, having found them failed or late.",
+                () -> data.suspicion().suspectedCount());
         metrics.registry.counter(
                 "basalt_gateway_read_hedges_total",
                 "Reads that asked another shard or copy because the first had not answered within the hedge delay.",

@@ -1,12 +1,18 @@
 package io.basalt.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.basalt.core.meta.ClusterAdmin;
+import io.basalt.core.meta.ClusterMetadata;
+import io.basalt.core.meta.EtcdMetadata;
+import io.basalt.core.meta.Keys;
 import io.basalt.testkit.PrometheusText;
 import io.basalt.testkit.TestBytes;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -82,6 +88,18 @@ class FrozenNodeTest {
         PrometheusText metrics = PrometheusText.parse(cluster.gateway.metrics().render());
         assertTrue(metrics.value("basalt_gateway_read_hedges_total") >= 1, "no read was hedged around the frozen node");
         assertTrue(metrics.value("basalt_gateway_read_hedges_won_total") >= 1);
+        // three late answers in a row made it a suspect, which the gateway publishes for admin status
+        try (ClusterMetadata meta = EtcdMetadata.connect(List.of(cluster.etcd.endpoint()), new Keys("/basalt/"))) {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            List<ClusterAdmin.Suspect> suspects;
+            while ((suspects = meta.admin().suspects()).isEmpty() && System.nanoTime() < deadline) Thread.sleep(50);
+            assertEquals(1, suspects.size(), suspects.toString());
+            assertEquals("node-3", suspects.getFirst().nodeId());
+            assertTrue(suspects.getFirst().reporter().startsWith("gateway@"), suspects.toString());
+            assertEquals("3 late answers in a row", suspects.getFirst().reason());
+        }
+        assertEquals(
+                1, PrometheusText.parse(cluster.gateway.metrics().render()).value("basalt_gateway_suspected_nodes"));
         for (int i = 0; i < 4; i++) {
             byte[] data = TestBytes.random(100 + i, 2 * (1 << 20));
             String key = "new-" + i;

@@ -27,6 +27,8 @@ public record ClusterStatus(
      * @param usedBytes the bytes of those shards
      * @param drain null unless an operator is draining the node
      * @param failedDirs data dirs the node took out after I/O failures (free and total exclude them)
+     * @param suspectedBy gateways avoiding the node for now, each as "reporter: reason" (a request to
+     *     it failed, or it answered late several times in a row)
      */
     public record Node(
             String id,
@@ -38,16 +40,18 @@ public record ClusterStatus(
             long shards,
             long usedBytes,
             Drain drain,
-            List<String> failedDirs) {
+            List<String> failedDirs,
+            List<String> suspectedBy) {
         public static final String LIVE = "live";
         public static final String DOWN = "down";
 
         public Node {
             failedDirs = failedDirs == null ? List.of() : List.copyOf(failedDirs);
+            suspectedBy = suspectedBy == null ? List.of() : List.copyOf(suspectedBy);
         }
 
         public Node(String id, String address, String state, String zone, long freeBytes, long totalBytes) {
-            this(id, address, state, zone, freeBytes, totalBytes, 0, 0, null, List.of());
+            this(id, address, state, zone, freeBytes, totalBytes, 0, 0, null, List.of(), List.of());
         }
     }
 

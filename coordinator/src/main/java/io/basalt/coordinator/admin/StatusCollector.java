@@ -16,7 +16,7 @@ import java.util.TreeSet;
 
 /**
  * Gathers {@link ClusterStatus} from etcd alone: live nodes from their leases, down nodes from
- * {@code nodes-seen/} and from object records, heal, gc and rebalance progress from the leader's
+ * {@code nodes-seen/} and from object records, the gateways' suspicions from {@code suspects/}, heal, gc and rebalance progress from the leader's
  * published status (with queue lengths counted fresh), drains from {@code admin/drain/}, and object
  * health and every node's share of the shards from a scan of every object and upload part.
  */
@@ -34,6 +34,10 @@ final class StatusCollector {
         Map<String, NodeRecord> live = meta.nodes().live().byId();
         Map<String, NodeRecord> seen = meta.nodes().seen();
         Map<String, DrainStatus> drains = drainRecords();
+        Map<String, List<String>> suspicions = new TreeMap<>();
+        for (ClusterAdmin.Suspect x : admin.suspects()) {
+            suspicions.computeIfAbsent(x.nodeId(), id -> new ArrayList<>()).add(x.reporter() + ": " + x.reason());
+        }
         Set<String> referenced = new TreeSet<>();
         Map<String, long[]> usage = new HashMap<>(); // node -> {shards, bytes}
         long[] objects = new long[2]; // total, degraded
@@ -50,6 +54,7 @@ final class StatusCollector {
         ids.addAll(referenced);
         ids.addAll(usage.keySet());
         ids.addAll(drains.keySet());
+        ids.addAll(suspicions.keySet());
         List<ClusterStatus.Node> nodes = new ArrayList<>();
         for (String id : ids) {
             NodeRecord n = live.containsKey(id) ? live.get(id) : seen.getOrDefault(id, NodeRecord.getDefaultInstance());
@@ -73,7 +78,8 @@ final class StatusCollector {
                     used[0],
                     used[1],
                     drain,
-                    n.getFailedDirsList()));
+                    n.getFailedDirsList(),
+                    suspicions.get(id)));
         }
 
         CoordinatorStatus published =

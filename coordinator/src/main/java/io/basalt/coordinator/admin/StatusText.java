@@ -40,6 +40,9 @@ final class StatusText {
                                 : "-",
                         n.shards() + " (" + AdminMain.bytes(n.usedBytes()) + ")",
                         drain(n.drain())));
+                for (String by : n.suspectedBy()) {
+                    b.append("    avoided for now by ").append(by).append('\n');
+                }
                 if (!n.failedDirs().isEmpty()) {
                     b.append("    failed data dirs (restart the node once replaced): ")
                             .append(String.join(", ", n.failedDirs()))

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.basalt.coordinator.Coordinator;
+import io.basalt.core.meta.ClusterMetadata;
+import io.basalt.core.meta.EtcdMetadata;
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
 import io.basalt.core.meta.MetadataStore.PutCondition;
@@ -29,6 +31,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -124,7 +127,8 @@ class AdminMainTest {
         assertEquals("down", byId.get("node-gone").state());
         assertEquals("", byId.get("node-gone").address());
         assertEquals(
-                new ClusterStatus.Node("node-old", "10.0.0.9:7000", "down", "z2", 5, 10, 0, 0, null, List.of("/disk2")),
+                new ClusterStatus.Node(
+                        "node-old", "10.0.0.9:7000", "down", "z2", 5, 10, 0, 0, null, List.of("/disk2"), List.of()),
                 byId.get("node-old"));
         assertEquals(List.of(), byId.get("node-a").failedDirs());
         // progress from the leader's status; the queue counted fresh: s9, and s2 queued by its PUT
@@ -150,6 +154,40 @@ class AdminMainTest {
         assertTrue(text.out().contains("objects: 4 total, 2 degraded"), text.out());
         assertTrue(text.out().contains("nodes: 2 live, 2 down"), text.out());
         assertTrue(text.out().contains("failed data dirs (restart the node once replaced): /disk2"), text.out());
+    }
+
+    @Test
+    void statusShowsWhichGatewaysAvoidANodeUntilTheirSuspicionExpires() throws Exception {
+        try (ClusterMetadata cluster = EtcdMetadata.connect(List.of(etcd.endpoint()), KEYS)) {
+            cluster.admin()
+                    .reportSuspect("node-a", "gateway@h1-7", "3 late answers in a row", Duration.ofMinutes(5))
+                    .get(10, TimeUnit.SECONDS);
+            cluster.admin()
+                    .reportSuspect("node-b", "gateway@h2-9", "a request to it failed", Duration.ofSeconds(1))
+                    .get(10, TimeUnit.SECONDS);
+        }
+        ClusterStatus s = status();
+        Map<String, ClusterStatus.Node> byId =
+                s.nodes().stream().collect(Collectors.toMap(ClusterStatus.Node::id, Function.identity()));
+        assertEquals(
+                List.of("gateway@h1-7: 3 late answers in a row"),
+                byId.get("node-a").suspectedBy());
+        Run text = admin("status", "--etcd", etcd.endpoint());
+        assertEquals(0, text.status(), text.err());
+        assertTrue(text.out().contains("avoided for now by gateway@h1-7: 3 late answers in a row"), text.out());
+        // a suspicion lasts as long as its lease: node-b's one-second report goes away by itself
+        awaitTrue(
+                () -> status().nodes().stream()
+                        .filter(n -> n.id().equals("node-b"))
+                        .allMatch(n -> n.suspectedBy().isEmpty()),
+                "node-b's suspicion expired");
+        assertEquals(
+                List.of("gateway@h1-7: 3 late answers in a row"),
+                status().nodes().stream()
+                        .filter(n -> n.id().equals("node-a"))
+                        .findFirst()
+                        .orElseThrow()
+                        .suspectedBy());
     }
 
     @Test

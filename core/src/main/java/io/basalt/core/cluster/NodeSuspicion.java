@@ -22,13 +22,44 @@ public final class NodeSuspicion {
     private final long holdMs;
     private final ConcurrentHashMap<String, Long> until = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Integer> lateStreak = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Long> toldAt = new ConcurrentHashMap<>();
+    private volatile Listener listener = (nodeId, reason, hold) -> {};
+
+    /** Told when a node comes under suspicion, and again while it stays there (at most every half hold). */
+    @FunctionalInterface
+    public interface Listener {
+        /** Must not block: it runs on the request that found the node wanting. */
+        void suspected(String nodeId, String reason, long holdMs);
+    }
 
     public NodeSuspicion(long holdMs) {
         this.holdMs = holdMs;
     }
 
+    /** Makes others see this process's suspicions (a gateway publishes them for {@code admin status}). */
+    public void onSuspected(Listener listener) {
+        this.listener = listener;
+    }
+
     public void failed(String nodeId) {
-        until.put(nodeId, System.currentTimeMillis() + holdMs);
+        hold(nodeId, "a request to it failed");
+    }
+
+    private void hold(String nodeId, String reason) {
+        long now = System.currentTimeMillis();
+        until.put(nodeId, now + holdMs);
+        // A node that keeps failing is suspected again on every request: tell once per half hold, so
+        // a report (which lasts a hold) never lapses while the suspicion lasts, nor floods the listener.
+        Long told = toldAt.get(nodeId);
+        if (told != null && now - told < holdMs / 2) return;
+        boolean mine = told == null ? toldAt.putIfAbsent(nodeId, now) == null : toldAt.replace(nodeId, told, now);
+        if (mine) listener.suspected(nodeId, reason, holdMs);
+    }
+
+    /** How many nodes are under suspicion now. */
+    public int suspectedCount() {
+        long now = System.currentTimeMillis();
+        return (int) until.values().stream().filter(t -> t > now).count();
     }
 
     /**
@@ -42,7 +73,7 @@ public final class NodeSuspicion {
         if (lateStreak.merge(nodeId, 1, Integer::sum) >= LATE_STREAK) {
             lateStreak.remove(nodeId);
             boolean already = suspect(nodeId);
-            failed(nodeId);
+            hold(nodeId, LATE_STREAK + " late answers in a row");
             if (!already)
                 log.info("{} suspected for {} s: {} late answers in a row", nodeId, holdMs / 1000, LATE_STREAK);
         }

@@ -81,6 +81,11 @@ public final class DataPath {
         this.copies = new CopyReader(clients, membership::live, hedgeMs);
     }
 
+    /** The nodes this path avoids for now, having found them failed or late. */
+    public NodeSuspicion suspicion() {
+        return suspicion;
+    }
+
     /** How often reads and writes went around a slow node, for the gateway's metrics. */
     public TailCounters tails() {
         return tails;

@@ -1,8 +1,11 @@
 package io.basalt.core.meta;
 
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
@@ -60,6 +63,19 @@ public interface ClusterAdmin {
 
     /** What {@code component} last published. */
     Optional<String> status(String component);
+
+    /** A storage node a gateway avoids for now: why, and for how long from when it was reported. */
+    record Suspect(String nodeId, String reporter, String reason) {}
+
+    /**
+     * Reports that {@code reporter} suspects {@code nodeId} for the next {@code ttl}, replacing its
+     * earlier report; the report vanishes by itself when the time is up (or the reporter dies).
+     * Asynchronous: callers on a request's path do not wait for etcd.
+     */
+    CompletableFuture<Void> reportSuspect(String nodeId, String reporter, String reason, Duration ttl);
+
+    /** The suspicions reported and not yet expired, by node id in key order. */
+    List<Suspect> suspects();
 
     /** The id of the coordinator leading now, empty when none is. */
     Optional<String> leader();

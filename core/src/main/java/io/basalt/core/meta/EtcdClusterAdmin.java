@@ -17,12 +17,15 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -166,6 +169,33 @@ final class EtcdClusterAdmin implements ClusterAdmin {
         return await(kv.get(bs(keys.status(component)))).getKvs().stream()
                 .findFirst()
                 .map(EtcdClusterAdmin::text);
+    }
+
+    @Override
+    public CompletableFuture<Void> reportSuspect(String nodeId, String reporter, String reason, Duration ttl) {
+        long seconds = Math.max(1, (ttl.toMillis() + 999) / 1000);
+        return client.getLeaseClient()
+                .grant(seconds)
+                .thenCompose(lease -> kv.put(
+                        bs(keys.suspect(nodeId, reporter)),
+                        bs(reason),
+                        PutOption.builder().withLeaseId(lease.getID()).build()))
+                .thenApply(put -> null);
+    }
+
+    @Override
+    public List<Suspect> suspects() {
+        String prefix = keys.suspectsPrefix();
+        List<Suspect> out = new ArrayList<>();
+        for (KeyValue e : await(
+                        kv.get(bs(prefix), GetOption.builder().isPrefix(true).build()))
+                .getKvs()) {
+            String rest = e.getKey().toString(StandardCharsets.UTF_8).substring(prefix.length());
+            int slash = rest.indexOf('/');
+            if (slash < 0) continue;
+            out.add(new Suspect(rest.substring(0, slash), rest.substring(slash + 1), text(e)));
+        }
+        return out;
     }
 
     /** The election's first candidate by creation holds it; its value is the coordinator id. */

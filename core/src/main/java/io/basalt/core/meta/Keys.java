@@ -112,6 +112,18 @@ public record Keys(String root) {
         return root + "config/" + name;
     }
 
+    /**
+     * Where gateways report a storage node they suspect of being slow or failed, one key per
+     * reporter, bound to a lease as long as the suspicion: {@code suspects/<node>/<reporter>}.
+     */
+    public String suspectsPrefix() {
+        return root + "suspects/";
+    }
+
+    public String suspect(String nodeId, String reporter) {
+        return suspectsPrefix() + nodeId + "/" + reporter;
+    }
+
     /** JSON status a leading process publishes, e.g. {@code status/coordinator}. */
     public String status(String component) {
         return root + "status/" + component;

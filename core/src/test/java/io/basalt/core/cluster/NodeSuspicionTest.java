@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -20,6 +21,18 @@ class NodeSuspicionTest {
         s.late("b");
         assertTrue(s.suspect("b"), "three in a row, none in time between, is a stuck node");
         assertFalse(s.suspect("c"));
+    }
+
+    @Test
+    void aSuspicionIsToldOnceWhileItLastsWithItsReason() {
+        NodeSuspicion s = new NodeSuspicion(60_000);
+        List<String> told = new ArrayList<>();
+        s.onSuspected((node, reason, hold) -> told.add(node + ": " + reason + " for " + hold + " ms"));
+        for (int i = 0; i < 5; i++) s.failed("a"); // a down node fails every request that tries it
+        for (int i = 0; i < 6; i++) s.late("b");
+        assertEquals(
+                List.of("a: a request to it failed for 60000 ms", "b: 3 late answers in a row for 60000 ms"), told);
+        assertEquals(2, s.suspectedCount());
     }
 
     @Test
