@@ -92,6 +92,11 @@ public final class EtcdProcess implements AutoCloseable {
         }
     }
 
+    /** The etcd process's id, for a test that pauses it (SIGSTOP) as a stuck etcd. */
+    public long pid() {
+        return process.pid();
+    }
+
     public String endpoint() {
         return "http://127.0.0.1:" + clientPort;
     }

@@ -1,5 +1,6 @@
 package io.basalt.core.data;
 
+import io.basalt.core.cluster.AdaptiveDelay;
 import io.basalt.core.erasure.StripeLayout;
 import io.basalt.core.shard.BufferSink;
 import io.basalt.core.shard.RemoteShardReader;

@@ -1,5 +1,6 @@
 package io.basalt.core.data;
 
+import io.basalt.core.cluster.AdaptiveDelay;
 import io.basalt.core.erasure.ReedSolomon;
 import io.basalt.core.shard.RemoteShardWriter;
 import io.basalt.core.shard.ShardClients;
@@ -52,6 +53,8 @@ public final class SegmentEncoder {
     private final Consumer<String> nodeOnTime;
     /** Shared by every write through this encoder: it learns the cluster's acknowledgement jitter. */
     private final AdaptiveDelay ackGrace = AdaptiveDelay.ackGrace();
+    /** Shared likewise: how long a stream may take no data while the write has shards to spare. */
+    private final AdaptiveDelay stallGrace = AdaptiveDelay.stallGrace();
 
     /**
      * @param stallTimeoutMs how long one shard stream may refuse data before it is dropped (the
@@ -275,10 +278,21 @@ public final class SegmentEncoder {
             checkQuorum(null);
         }
 
+        /**
+         * Sends shard i's chunk. While the write has more streams than its quorum needs, a stream
+         * that takes no data for the {@link AdaptiveDelay#stallGrace} is left behind (its shard is
+         * healed), so a paused node costs a multi-stripe PUT that grace, not the stall timeout.
+         */
         void write(int i, byte[] data, int len) throws ShardWriteException {
             if (writers[i] == null) return;
+            long patience = alive() > quorum ? stallGrace.nanos() : TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs);
             try {
-                writers[i].write(data, len);
+                long waited = writers[i].write(data, len, patience);
+                if (waited > 0) stallGrace.record(waited);
+            } catch (RemoteShardWriter.Stalled e) {
+                stallGrace.record(patience); // censored at the grace, as the other adaptive delays are
+                if (alive() > quorum) stalledBehind(i, e);
+                else drop(i, e);
             } catch (IOException e) {
                 drop(i, e);
             }
@@ -382,6 +396,13 @@ public final class SegmentEncoder {
                     TimeUnit.NANOSECONDS.toMillis(ackGrace.nanos()));
         }
 
+        /** A stream that took no data for the grace while the write had shards to spare: healed later. */
+        private void stalledBehind(int i, IOException cause) {
+            String node = cancel(i, "took no data within the grace");
+            nodeLate.accept(node);
+            log.info("shard {} of {} on {} left behind, written without it: {}", i, shardSet, node, cause.getMessage());
+        }
+
         private void drop(int i, IOException cause) throws ShardWriteException {
             String node = cancel(i, "dropped");
             nodeFailed.accept(node);
@@ -397,9 +418,14 @@ public final class SegmentEncoder {
             return w.nodeId();
         }
 
-        private void checkQuorum(IOException cause) throws ShardWriteException {
+        private int alive() {
             int alive = 0;
             for (RemoteShardWriter w : writers) if (w != null) alive++;
+            return alive;
+        }
+
+        private void checkQuorum(IOException cause) throws ShardWriteException {
+            int alive = alive();
             if (alive < quorum) {
                 throw new ShardWriteException(
                         "only " + alive + " of " + writers.length + " shards writable, below the write quorum of "

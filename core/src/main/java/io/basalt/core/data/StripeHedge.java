@@ -1,5 +1,7 @@
 package io.basalt.core.data;
 
+import io.basalt.core.cluster.AdaptiveDelay;
+
 /**
  * When a read of an erasure-coded segment stops waiting for a slow data shard and decodes the
  * rest from parity instead: after {@link AdaptiveDelay#stripeHedge} (1.5 times the 99th

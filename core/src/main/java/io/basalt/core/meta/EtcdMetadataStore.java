@@ -2,6 +2,7 @@ package io.basalt.core.meta;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
+import io.basalt.core.cluster.AdaptiveDelay;
 import io.basalt.core.data.SegmentHealer;
 import io.basalt.proto.meta.BucketRecord;
 import io.basalt.proto.meta.GarbageRecord;
@@ -52,6 +53,9 @@ public final class EtcdMetadataStore implements MetadataStore {
     private static final Logger log = LogManager.getLogger(EtcdMetadataStore.class);
     private static final int MAX_RETRIES = 32;
     private static final long TIMEOUT_MS = 10_000;
+
+    /** Shared by every request through this store: it learns how long etcd takes to answer. */
+    private final AdaptiveDelay callDeadline = AdaptiveDelay.etcdCall();
     /** How long a crashed DeleteBucket's marker keeps blocking writes into its bucket. */
     private static final long DELETING_LEASE_SECONDS = 30;
     /** How long a write waits for another request's DeleteBucket before answering {@link BucketBusyException}. */
@@ -238,7 +242,7 @@ public final class EtcdMetadataStore implements MetadataStore {
         byte[] end = toKeyExclusive == null ? Keys.prefixEnd(Keys.utf8(prefix)) : Keys.utf8(prefix + toKeyExclusive);
         GetOption.Builder opt = GetOption.builder().withRange(ByteSequence.from(end));
         if (limit > 0) opt.withLimit(limit);
-        GetResponse r = await(kv.get(ByteSequence.from(start), opt.build()));
+        GetResponse r = awaitScan(kv.get(ByteSequence.from(start), opt.build()));
         List<ListedObject> out = new ArrayList<>(r.getKvs().size());
         for (KeyValue kv : r.getKvs()) {
             String full = kv.getKey().toString();
@@ -616,7 +620,7 @@ public final class EtcdMetadataStore implements MetadataStore {
     private List<KeyValue> getPrefix(String prefix, int limit) {
         GetOption.Builder opt = GetOption.builder().isPrefix(true);
         if (limit > 0) opt.withLimit(limit);
-        return await(kv.get(bs(prefix), opt.build())).getKvs();
+        return awaitScan(kv.get(bs(prefix), opt.build())).getKvs();
     }
 
     private static byte[] append0(byte[] key) {
@@ -645,7 +649,31 @@ public final class EtcdMetadataStore implements MetadataStore {
         }
     }
 
-    static <T> T await(CompletableFuture<T> f) {
+    /**
+     * Waits for a point call (one record's read or a transaction) up to the adaptive deadline,
+     * learning from each answer how long calls take; a call that reaches the deadline is recorded
+     * as it, so when more than 1% do the deadline grows (to at most the fixed one).
+     */
+    private <T> T await(CompletableFuture<T> f) {
+        long t0 = System.nanoTime(), deadline = callDeadline.nanos();
+        try {
+            T result = f.get(deadline, TimeUnit.NANOSECONDS);
+            callDeadline.record(System.nanoTime() - t0);
+            return result;
+        } catch (TimeoutException e) {
+            callDeadline.record(deadline);
+            throw new MetadataUnavailableException(
+                    "etcd: no answer within " + TimeUnit.NANOSECONDS.toMillis(deadline) + " ms", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MetadataUnavailableException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw new MetadataUnavailableException("etcd: " + e.getMessage(), e);
+        }
+    }
+
+    /** Waits for a range read (a page of a listing or scan), whose time grows with its size: the fixed deadline. */
+    private static <T> T awaitScan(CompletableFuture<T> f) {
         try {
             return f.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {

@@ -65,11 +65,21 @@ public final class RemoteShardWriter {
 
     /** Sends one chunk; the array must not be modified afterwards (it is sent without a copy). */
     public void write(byte[] data, int length) throws IOException {
+        write(data, length, TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs));
+    }
+
+    /**
+     * As {@link #write(byte[], int)}, giving up with a {@link Stalled} when the stream takes no
+     * data for {@code patienceNanos} (at most the stall timeout).
+     * @return how long it waited for the stream to take data (0 when it had room)
+     */
+    public long write(byte[] data, int length, long patienceNanos) throws IOException {
         // A new stream is not ready until the transport has set it up (a hop through the event
         // loop); gRPC queues messages meanwhile. Not waiting for that with the first threshold's
         // worth of bytes spares a small body k+m such waits, and memory stays bounded the same.
+        long waited = 0;
         if (sent + length > readyThreshold) {
-            awaitReady();
+            waited = awaitReady(Math.min(patienceNanos, TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs)));
         } else {
             failIfDone();
         }
@@ -81,6 +91,14 @@ public final class RemoteShardWriter {
                         .setData(UnsafeByteOperations.unsafeWrap(data, 0, length))
                         .setCrc32C((int) crc.getValue()))
                 .build());
+        return waited;
+    }
+
+    /** The node took no data for as long as the writer was willing to wait: slow or stopped, not failed. */
+    public static final class Stalled extends IOException {
+        Stalled(String message) {
+            super(message);
+        }
     }
 
     /** Ends the stream and waits until the node has made the shard durable. */
@@ -123,19 +141,24 @@ public final class RemoteShardWriter {
         if (call != null && !done.isDone()) call.cancel(why, null);
     }
 
-    private void awaitReady() throws IOException {
+    /** Waits up to {@code patienceNanos} for the stream to take data; returns how long it waited. */
+    private long awaitReady(long patienceNanos) throws IOException {
         failIfDone();
-        if (call.isReady()) return;
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs);
+        if (call.isReady()) return 0;
+        long start = System.nanoTime();
+        long deadline = start + patienceNanos;
         lock.lock();
         try {
             while (!call.isReady()) {
                 failIfDone();
                 long left = deadline - System.nanoTime();
-                if (left <= 0)
-                    throw new ShardWriteException("storage node " + nodeId + " stopped accepting data", null);
+                if (left <= 0) {
+                    throw new Stalled("storage node " + nodeId + " took no data for "
+                            + TimeUnit.NANOSECONDS.toMillis(patienceNanos) + " ms");
+                }
                 ready.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
             }
+            return System.nanoTime() - start;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);

@@ -1,4 +1,4 @@
-package io.basalt.core.data;
+package io.basalt.core.cluster;
 
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
  * A wait derived from recent latencies instead of a fixed number: a multiple of a percentile of
  * the last 128 samples, clamped, so it follows the cluster as load and disks change.
  */
-final class AdaptiveDelay {
+public final class AdaptiveDelay {
 
     private static final int WINDOW = 128;
     private static final int RECOMPUTE_EVERY = 16;
@@ -34,7 +34,7 @@ final class AdaptiveDelay {
      * Below 1 ms a hedge would double the work of reads that are merely ordinary; past 50 ms the
      * cluster as a whole is slow and a second request adds to its load more than it saves.
      */
-    static AdaptiveDelay hedge() {
+    public static AdaptiveDelay hedge() {
         return new AdaptiveDelay(0.95, 1, 1, 50, 5);
     }
 
@@ -45,25 +45,47 @@ final class AdaptiveDelay {
      * costs a write tens of milliseconds instead of the stall timeout, while a healthy cluster's
      * ordinary fsync jitter almost never loses a shard (each one lost is a heal).
      */
-    static AdaptiveDelay ackGrace() {
+    public static AdaptiveDelay ackGrace() {
         return new AdaptiveDelay(0.99, 3, 20, 1_000, 100);
     }
 
     /**
+     * How long a write waits for a shard stream that takes no more data (its node's flow-control
+     * window is full) before it goes on without that shard, when the write has shards to spare
+     * beyond its quorum: three times the 99th percentile of recent waits for room, within [50 ms,
+     * 3 s]. Waits for room are ordinary when the disks are the bottleneck (every stream waits);
+     * a paused node's stream waits far longer than its peers'. Waits that reach it are recorded
+     * as it, so when more than 1% do it grows toward the stall timeout instead of dropping shards.
+     */
+    public static AdaptiveDelay stallGrace() {
+        return new AdaptiveDelay(0.99, 3, 50, 3_000, 1_000);
+    }
+
+    /**
+     * How long a request waits for one etcd call (a record's read or transaction) before it is
+     * answered 503: ten times the 99th percentile of recent calls, within [2 s, 10 s], 10 s until
+     * measured. A stuck etcd then costs a client seconds less before it retries, while etcd's
+     * ordinary fsync stalls (hundreds of ms on a shared disk) stay far inside the deadline.
+     */
+    public static AdaptiveDelay etcdCall() {
+        return new AdaptiveDelay(0.99, 10, 2_000, 10_000, 10_000);
+    }
+
+    /**
      * A data shard's next message waited for longer than this is read from parity instead
-     * ({@link StripeHedge}): 1.5 times the 99th percentile of recent waits, within [10 ms, 1 s].
+     * (the data path's StripeHedge): 1.5 times the 99th percentile of recent waits, within [10 ms, 1 s].
      * Waits that reach it are recorded as it, so it settles where about 1% of waits hedge.
      */
-    static AdaptiveDelay stripeHedge() {
+    public static AdaptiveDelay stripeHedge() {
         return new AdaptiveDelay(0.99, 1.5, 10, 1_000, 100);
     }
 
-    long nanos() {
+    public long nanos() {
         return current;
     }
 
     /** One latency of the kind this delay follows. */
-    synchronized void record(long nanos) {
+    public synchronized void record(long nanos) {
         samples[next] = nanos;
         next = (next + 1) % WINDOW;
         count = Math.min(count + 1, WINDOW);

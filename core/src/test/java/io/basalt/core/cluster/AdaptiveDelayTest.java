@@ -1,4 +1,4 @@
-package io.basalt.core.data;
+package io.basalt.core.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
