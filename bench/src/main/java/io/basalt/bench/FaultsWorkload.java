@@ -1,5 +1,7 @@
 package io.basalt.bench;
 
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,21 +13,22 @@ import java.util.concurrent.ThreadLocalRandom;
  * closed loop, each going round GET and PUT of every size in {@code faults.sizes}, through phases of
  * equal length: first no fault, then one storage node SIGSTOPped {@code faults.pause.seconds} out of
  * every {@code faults.pause.every.seconds} (SIGCONT after; its connections stay open, as in a long GC
- * pause). Per phase and operation: p50/p99/p99.9, each over the no-fault phase's, and errors.
+ * pause), then one data dir of that node hung for the whole phase (every syscall into it blocks in
+ * the kernel, as on a dead NFS server or a stuck NVMe; {@link DirHanger}). Per phase and operation:
+ * p50/p99/p99.9, each over the no-fault phase's, and errors; for the hung dir also when the node
+ * found it suspect and when it took it out.
  *
- * <p>It signals a node only of the Basalt the bench started itself (--compare), checked by
- * {@link NodePauser}; every node runs again at the end of each phase, so the workloads after this
- * one find the cluster whole. Other targets are skipped.
+ * <p>It acts only on a storage node of the Basalt the bench started itself (--compare), checked
+ * before every action ({@link StorageNodeCommand#ofOwnNode}). Every node runs again at the end of the
+ * paused phase; after the hung-dir phase the dir is released and its node, which keeps a dir it took
+ * out failed until it restarts, is restarted ({@link NodeRestarter}). After each faulty phase the
+ * bench idles {@code faults.settle.seconds}, so the next phase, the next repetition and the workloads
+ * after this one find the cluster whole and nobody suspected. Other targets are skipped.
  */
 final class FaultsWorkload {
     static final String NO_FAULT = "no fault";
     static final String NODE_PAUSED = "node paused";
-    /**
-     * The third phase the issue asks for, a data dir whose syscalls hang, needs a storage-node seam
-     * to make one dir hang on demand (issue 18 step 3, being built); until then it is named in the
-     * parameters, so the report says it was not measured.
-     */
-    static final String HUNG_DIR = "not-measured-yet";
+    static final String DIR_HUNG = "data dir hung";
 
     private final Params p;
 
@@ -45,7 +48,8 @@ final class FaultsWorkload {
         // after the paused phase, idle longer than the gateway's 30 s suspicion of a node that failed a
         // request, so the next repetition's no-fault phase (or the next workload) finds nobody suspected
         d.put("faults.settle.seconds", "31");
-        d.put("faults.hung-dir.phase", HUNG_DIR);
+        // "off" skips the hung-dir phase (it mounts a FUSE file system: root only; skipped where not permitted)
+        d.put("faults.hung-dir.phase", "on");
         return d;
     }
 
@@ -80,7 +84,7 @@ final class FaultsWorkload {
                 p.list("faults.sizes").stream().map(Params::parseSize).toList();
         List<String> kinds = new ArrayList<>();
         for (String op : List.of("GET", "PUT")) for (long size : sizes) kinds.add(op + " " + Params.human(size));
-        PhaseLatencies lat = new PhaseLatencies(List.of(NO_FAULT, NODE_PAUSED), kinds);
+        PhaseLatencies lat = new PhaseLatencies(List.of(NO_FAULT, NODE_PAUSED, DIR_HUNG), kinds);
         double phaseSeconds = p.integer("faults.phase.seconds");
         PauseSchedule schedule = new PauseSchedule(
                 p.integer("faults.pause.every.seconds"),
@@ -93,23 +97,72 @@ final class FaultsWorkload {
                     + " s of every " + schedule.every() + " s");
             phase(t, rep, sizes, lat, NODE_PAUSED, phaseSeconds, schedule, victim);
         }
-        Progress.message("faults: settling " + p.integer("faults.settle.seconds") + " s (node suspicion expires)");
-        Thread.sleep(p.integer("faults.settle.seconds") * 1000L);
-        lat.addTo(f, NO_FAULT);
+        settle();
         f.add("node paused s", "s", false, schedule.pausedSeconds(phaseSeconds));
-        hungDirPhase();
+        hungDirPhase(t, rep, sizes, lat, phaseSeconds, f);
+        lat.addTo(f, NO_FAULT);
         return f;
     }
 
+    /** Idles longer than the gateway's suspicion of a node that failed a request. */
+    private void settle() throws InterruptedException {
+        Progress.message("faults: settling " + p.integer("faults.settle.seconds") + " s (node suspicion expires)");
+        Thread.sleep(p.integer("faults.settle.seconds") * 1000L);
+    }
+
     /**
-     * Not measured yet (issue 18): a phase with one data dir whose syscalls hang. The storage node's
-     * seam for it (DataDir.beforeBackgroundCall) works only inside its own process; from here it takes
-     * a FUSE mount that stops answering laid over a running node's dir, as storage-node's
-     * DiskFailureTest.hang does (root only). The report's parameters say "not-measured-yet" until then.
+     * One data dir of the last storage node hangs for the whole phase. The bench's Basalt gives each
+     * node two dirs ({@link LocalProcesses#DIRS_PER_NODE}), so this is one disk of two stuck, the case
+     * the storage node is built for: new shards go to the other dir and no request for a shard
+     * elsewhere waits on the hung one; the node finds the dir suspect within seconds and takes it out
+     * after its probe timeout, queueing its shards for healing. Afterwards the dir is released and the
+     * node restarted, as an operator would once the disk answers again, so it serves both dirs again.
+     * Skipped, with the figure "data dir hung: skipped", where mounting a FUSE file system is not
+     * permitted or with {@code faults.hung-dir.phase=off}.
      */
-    private void hungDirPhase() {
-        Progress.message(
-                "  faults: the hung-data-dir phase is not measured yet (needs a FUSE mount over a node's dir)");
+    private void hungDirPhase(Target t, int rep, List<Long> sizes, PhaseLatencies lat, double seconds, Figures f)
+            throws Exception {
+        if (!p.values.get("faults.hung-dir.phase").equals("on")) {
+            Progress.message("  faults: hung-dir phase off (faults.hung-dir.phase)");
+            f.add("data dir hung: skipped", "count", false, 1);
+            return;
+        }
+        List<Long> nodes = t.pids.get("storage-nodes");
+        int victim = nodes.size() - 1;
+        long pid = nodes.get(victim);
+        StorageNodeCommand node = StorageNodeCommand.ofOwnNode(t.launcher, pid, "hanging a data dir of");
+        Path dir = DirHanger.choose(node, t.dataDirs);
+        DirHanger hanger;
+        try {
+            // the holder's own backstop: unmount even if this phase never gets to
+            hanger = DirHanger.hang(dir, Duration.ofSeconds((long) seconds + 600));
+        } catch (DirHanger.NotPermitted e) {
+            Progress.message("  faults: hung-dir phase skipped: " + e.getMessage());
+            f.add("data dir hung: skipped", "count", false, 1);
+            return;
+        }
+        Progress.message("faults: " + hanger.dir + " of " + node.id() + " (pid " + pid + ") hung (FUSE holder pid "
+                + hanger.holderPid() + "; " + node.dataDirs().size() + " dirs on the node"
+                + (node.dataDirs().size() == 1
+                        ? ": its only one, so the node stores nothing once it is taken out)"
+                        : ")"));
+        try (hanger;
+                DirWatch watch = new DirWatch(node.metricsListen(), dir)) {
+            phase(t, rep, sizes, lat, DIR_HUNG, seconds, null, null);
+            f.add("data dir hung: suspect after s", "s", false, watch.suspectAfterSeconds());
+            f.add("data dir hung: failed after s", "s", false, watch.failedAfterSeconds());
+            f.add("data dir hung: slow metrics scrapes", "count", false, watch.slowScrapes());
+            Progress.message(String.format(
+                    "faults: %s found %s suspect after %.1f s, failed after %.1f s; releasing it",
+                    node.id(), dir, watch.suspectAfterSeconds(), watch.failedAfterSeconds()));
+        }
+        // released: the node keeps the dir failed until it restarts
+        long t0 = System.nanoTime();
+        long fresh = NodeRestarter.restart(t.launcher, pid, t.endpoint, nodes.size());
+        nodes.set(victim, fresh);
+        f.add("data dir hung: node restart s", "s", false, (System.nanoTime() - t0) / 1e9);
+        Progress.message("faults: " + node.id() + " restarted (pid " + fresh + ") with every dir healthy");
+        settle();
     }
 
     /**

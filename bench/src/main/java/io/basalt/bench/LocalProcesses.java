@@ -19,6 +19,15 @@ import java.util.stream.Stream;
 
 /** The processes --compare starts: a Basalt dev cluster (through ./basalt dev) and S3Proxy. Stopped by PID. */
 final class LocalProcesses implements AutoCloseable {
+    /**
+     * Data dirs per storage node: two, as a node with two disks (a production node has one dir per
+     * local NVMe disk), so the faults workload can hang one disk of a node and measure what the node
+     * is built for, the other dir serving on. Both dirs sit on this machine's one disk, and no
+     * per-dir writer or fsync batching exists in the node, so the other workloads' figures do not
+     * depend on it.
+     */
+    static final int DIRS_PER_NODE = 2;
+
     private final List<Process> started = new ArrayList<>();
     private final int basePort;
 
@@ -47,11 +56,16 @@ final class LocalProcesses implements AutoCloseable {
                 "--data",
                 data.toString(),
                 "--port",
-                String.valueOf(port));
+                String.valueOf(port),
+                "--dirs-per-node",
+                String.valueOf(DIRS_PER_NODE),
+                // the faults workload restarts a node whose dir it hung, the way an operator would
+                "--restart-nodes");
         pb.environment().put("BASALT_ACCESS_KEY", ak);
         pb.environment().put("BASALT_SECRET_KEY", sk);
         pb.redirectErrorStream(true);
-        Progress.message("starting Basalt: ./basalt dev --data " + data + " --port " + port + " (log " + log + ")");
+        Progress.message("starting Basalt: ./basalt "
+                + String.join(" ", pb.command().subList(1, pb.command().size())) + " (log " + log + ")");
         Process launcher = pb.start();
         started.add(launcher);
         if (!awaitReady(launcher, log, 180)) {
@@ -66,7 +80,8 @@ final class LocalProcesses implements AutoCloseable {
                     .sorted()
                     .forEach(t.dataDirs::add);
         }
-        t.promise = "erasure-coded 4+2 over 6 storage nodes (one machine here), three copies (1+2) up to 64 KiB; "
+        t.promise = "erasure-coded 4+2 over 6 storage nodes of " + DIRS_PER_NODE
+                + " data dirs each (one machine here), three copies (1+2) up to 64 KiB; "
                 + "every shard fsynced and renamed, "
                 + "directory fsynced, before the PUT is acknowledged; metadata committed in etcd";
         Progress.message("Basalt ready at " + t.endpoint + "; pids " + t.pids);

@@ -19,7 +19,7 @@ final class NodePauser implements AutoCloseable {
     NodePauser(ProcessHandle launcher, long pid) {
         this.launcher = launcher;
         this.pid = pid;
-        this.nodeId = nodeId(checked());
+        this.nodeId = checked().id();
         this.resumeAtExit = new Thread(this::resumeQuietly, "faults-resume-" + pid);
         Runtime.getRuntime().addShutdownHook(resumeAtExit);
     }
@@ -35,20 +35,8 @@ final class NodePauser implements AutoCloseable {
         paused = false;
     }
 
-    /** The node's command line, once it is known to be a storage node under the bench's own launcher. */
-    private String checked() {
-        boolean ours = launcher.descendants().anyMatch(h -> h.pid() == pid);
-        String cmd = ProcStat.cmdline(pid);
-        if (!ours || !cmd.contains("io.basalt.storage.StorageNodeMain"))
-            throw new IllegalStateException("pid " + pid + " is not a storage node under the bench's launcher "
-                    + launcher.pid() + "; not signalling it");
-        return cmd;
-    }
-
-    private static String nodeId(String cmdline) {
-        String[] words = cmdline.split(" ");
-        for (int i = 0; i + 1 < words.length; i++) if (words[i].equals("--id")) return words[i + 1];
-        return "?";
+    private StorageNodeCommand checked() {
+        return StorageNodeCommand.ofOwnNode(launcher, pid, "signalling");
     }
 
     private void signal(String sig) {

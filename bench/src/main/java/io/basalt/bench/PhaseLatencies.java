@@ -68,10 +68,11 @@ final class PhaseLatencies {
 
     /**
      * Per phase and kind: p50/p99/p99.9 in ms, operations and errors; per later phase also each
-     * percentile over the baseline's ("x no fault").
+     * percentile over the baseline's ("x no fault"). A phase that ran nothing (skipped) adds nothing.
      */
     void addTo(Figures f, String baseline) {
         for (String phase : latency.keySet()) {
+            if (!ran(phase)) continue;
             for (String kind : latency.get(phase).keySet()) {
                 for (double p : PERCENTILES) f.add(name(phase, kind, tag(p) + " ms"), "ms", false, ms(phase, kind, p));
                 if (!phase.equals(baseline)) {
@@ -87,6 +88,13 @@ final class PhaseLatencies {
                 f.add(name(phase, kind, "errors"), "count", false, errors(phase, kind));
             }
         }
+    }
+
+    /** True once an operation of the phase finished, or failed. */
+    boolean ran(String phase) {
+        for (String kind : latency.get(phase).keySet())
+            if (count(phase, kind) > 0 || errors(phase, kind) > 0) return true;
+        return false;
     }
 
     private static String name(String phase, String kind, String what) {

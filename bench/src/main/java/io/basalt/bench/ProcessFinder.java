@@ -61,13 +61,8 @@ final class ProcessFinder {
     /** The data dirs storage-node processes were started with (their {@code --data DIR[,DIR]}), for the footprint. */
     static List<Path> dataDirs(List<Long> storageNodes) {
         List<Path> dirs = new ArrayList<>();
-        for (long pid : storageNodes) {
-            String[] args = ProcStat.cmdline(pid).split(" ");
-            for (int i = 0; i + 1 < args.length; i++) {
-                if (!args[i].equals("--data")) continue;
-                for (String d : args[i + 1].split(",")) dirs.add(Path.of(d));
-            }
-        }
+        for (long pid : storageNodes)
+            dirs.addAll(StorageNodeCommand.parse(ProcStat.cmdline(pid)).dataDirs());
         return dirs;
     }
 

@@ -53,4 +53,20 @@ class PhaseLatenciesTest {
         // 3 percentiles, ops and errors per phase and kind, plus 3 ratios per kind of the paused phase
         assertEquals(2 * 2 * 5 + 2 * 3, f.all.size());
     }
+
+    @Test
+    void aPhaseThatRanNothingAddsNoFigures() {
+        String hung = FaultsWorkload.DIR_HUNG;
+        PhaseLatencies l = new PhaseLatencies(List.of(BASE, PAUSED, hung), List.of("GET 4 KiB"));
+        l.record(BASE, "GET 4 KiB", 1000);
+        l.error(PAUSED, "GET 4 KiB"); // an error is something that ran
+        assertTrue(l.ran(PAUSED));
+        assertFalse(l.ran(hung));
+        Figures f = new Figures();
+        l.addTo(f, BASE);
+        assertTrue(f.all.containsKey("node paused: GET 4 KiB errors"));
+        assertTrue(
+                f.all.keySet().stream().noneMatch(k -> k.startsWith(hung)),
+                f.all.keySet().toString());
+    }
 }
