@@ -46,6 +46,11 @@ public final class ShardStore implements AutoCloseable {
     /** How often each dir's free space is read for placing new shards. */
     static final Duration SPACE_REFRESH = Duration.ofSeconds(1);
     /**
+     * A background call (a free-space read takes microseconds) running this long means the dir may
+     * hang: looks that can do without it skip it at once, long before it is suspect.
+     */
+    static final Duration OVERDUE = Duration.ofMillis(200);
+    /**
      * A statfs takes microseconds; one running this long (or half the probe timeout, if shorter)
      * means the file system hangs or nearly so.
      */
@@ -159,7 +164,8 @@ public final class ShardStore implements AutoCloseable {
      * Where a shard is. Never waits on a suspect dir: a shard the index places there is returned
      * unchecked (see {@link #locateAnswering}), and the look in the other dirs skips it (the index
      * knows every shard a dir held when it became suspect; only a write racing with this look could
-     * be missed, as if it came later).
+     * be missed, as if it came later). A dir whose background call has run past {@link #OVERDUE} is
+     * skipped in that look too, before it is suspect: a read never stats a hanging dir it need not.
      */
     Optional<Located> locate(String shardId) {
         DataDir known = index.get(shardId);
@@ -170,7 +176,10 @@ public final class ShardStore implements AutoCloseable {
         }
         // Not where the index says (a racing write or delete): the healthy dirs' files decide.
         for (DataDir dir : dirs) {
-            if (dir == known || dir.failed() || suspect(dir)) continue;
+            if (dir == known
+                    || dir.failed()
+                    || suspect(dir)
+                    || monitors.get(dir).overdue(OVERDUE)) continue;
             Path file = dir.shardPath(shardId);
             if (Files.exists(file)) {
                 index.put(shardId, dir);
@@ -192,8 +201,17 @@ public final class ShardStore implements AutoCloseable {
      * swaps it atomically; a new one goes to the healthy dir with the most free space.
      */
     ShardFileWriter newWriter(String shardId, int chunkSize) throws IOException {
-        Optional<Located> existing = locateAnswering(shardId);
-        DataDir dir = existing.isPresent() ? existing.get().dir() : chooseDir(shardId);
+        // The index knows every shard of the healthy dirs (read at start, kept at each commit and
+        // delete), so a shard it does not know is new: it goes where chooseDir says without a look
+        // into every dir, one of which may hang before its monitor has noticed.
+        DataDir known = index.get(shardId);
+        DataDir dir;
+        if (known != null && !known.failed()) {
+            requireAnswering(known);
+            dir = known;
+        } else {
+            dir = chooseDir(shardId);
+        }
         try {
             return ShardFileWriter.create(shardId, chunkSize, dir);
         } catch (IOException e) {

@@ -34,6 +34,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -371,6 +373,36 @@ class DiskFailureTest {
         assertOtherDirServesEverything(spread);
         assertEquals(List.of(), node.store().failedRoots(), "d2 is suspect, not failed: its probe has not timed out");
         assertTrue(node.store().suspect(dir(d2)), "d2 stays suspect: no probe has passed");
+    }
+
+    /**
+     * In the moments after a disk hangs and before anything has noticed (no probe or free-space read
+     * overdue yet), a new shard meant for the other dir is written there without a look into the
+     * hung one: the store's index, not a stat of every dir, says the shard is new.
+     */
+    @Test
+    void aNewShardForTheOtherDirNeverLooksIntoAHungDirNotYetSuspect() throws Exception {
+        Spread spread = startWithShardsOnTwoDirs(Duration.ofSeconds(120));
+        Path d1 = spread.d1(), d2 = spread.d2();
+        hang(d2);
+        ExecutorService writes = Executors.newSingleThreadExecutor();
+        try {
+            int written = 0;
+            for (int i = 0; written < 5; i++) {
+                String id = "fresh" + i + ".0";
+                // both dirs on one file system tie on free space: the shard's hash picks d1 or d2
+                if (Math.floorMod(ShardId.hash(id), 2) != 0) continue;
+                byte[] data = randomBytes(2000, 500 + i);
+                // a generous bound that only a write blocked in the kernel on d2 reaches
+                ShardInfo info =
+                        writes.submit(() -> client.write(id, data, CHUNK)).get(60, TimeUnit.SECONDS);
+                assertEquals(d1, Path.of(info.getDataDir()), id);
+                assertArrayEquals(data, client.read(id, 0, 0), id);
+                written++;
+            }
+        } finally {
+            writes.shutdownNow();
+        }
     }
 
     /**
