@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
@@ -66,8 +67,12 @@ public final class ChaosMain {
                 ChaosRunner.Result r = ChaosRunner.run(cluster, s, each, settings, ChaosMain::log);
                 results.add(r);
                 log(String.format(
+                        Locale.ROOT,
                         "%s: %d operations, %d faults, %d violations",
-                        r.scenario(), r.operations(), r.faults(), r.violations().size()));
+                        r.scenario(),
+                        r.operations(),
+                        r.faults(),
+                        r.violations().size()));
             }
             log("waiting out the orphan grace (" + cluster.config().orphanGraceSeconds()
                     + " s): no shard file may remain that no record references");
@@ -79,8 +84,11 @@ public final class ChaosMain {
                 hist.append(op.describe(r.history().t0)).append('\n');
             for (History.Fault f : r.history().faults()) {
                 hist.append(String.format(
+                        Locale.ROOT,
                         "fault [%.3f..%.3f s] %s%n",
-                        (f.start() - r.history().t0) / 1e9, (f.end() - r.history().t0) / 1e9, f.detail()));
+                        (f.start() - r.history().t0) / 1e9,
+                        (f.end() - r.history().t0) / 1e9,
+                        f.detail()));
             }
             Files.writeString(out.resolve("history-" + r.scenario() + ".txt"), hist);
         }
@@ -101,6 +109,7 @@ public final class ChaosMain {
     /** @param endViolations violations of the checks after every scenario (orphans) */
     public static String summaryLine(List<ChaosRunner.Result> results, int endViolations) {
         return String.format(
+                Locale.ROOT,
                 "chaos: %d scenarios, %d operations, %d faults, %d violations",
                 results.size(),
                 results.stream().mapToInt(ChaosRunner.Result::operations).sum(),
@@ -132,6 +141,7 @@ public final class ChaosMain {
         sb.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (ChaosRunner.Result r : results) {
             sb.append(String.format(
+                    Locale.ROOT,
                     "| %s | %d | %d | %.1f %% (%d/%d) | %.1f %% (%d/%d) | %.1f / %.1f (%d ops) | %.1f / %.1f | %s | %d |%n",
                     r.scenario(),
                     r.operations(),
@@ -149,8 +159,30 @@ public final class ChaosMain {
                     r.p99Micros() / 1000.0,
                     r.secondsToFullRedundancy() < 0
                             ? "not reached"
-                            : String.format("%.1f s", r.secondsToFullRedundancy()),
+                            : String.format(Locale.ROOT, "%.1f s", r.secondsToFullRedundancy()),
                     r.violations().size()));
+        }
+        sb.append("\nRequests overlapping a fault by the bytes they moved, p50 / p99 (ms) and count:\n\n| scenario |");
+        for (ChaosRunner.SizeClass c : ChaosRunner.SizeClass.values())
+            sb.append(' ').append(c.label).append(" |");
+        sb.append("\n| --- |");
+        for (int i = 0; i < ChaosRunner.SizeClass.values().length; i++) sb.append(" ---: |");
+        sb.append('\n');
+        for (ChaosRunner.Result r : results) {
+            sb.append("| ").append(r.scenario()).append(" |");
+            for (ChaosRunner.SizeClass c : ChaosRunner.SizeClass.values()) {
+                ChaosRunner.Latency l = r.faultLatencyBySize().get(c);
+                sb.append(
+                        l == null
+                                ? " - |"
+                                : String.format(
+                                        Locale.ROOT,
+                                        " %.1f / %.1f (%d) |",
+                                        l.p50Micros() / 1000.0,
+                                        l.p99Micros() / 1000.0,
+                                        l.count()));
+            }
+            sb.append('\n');
         }
         sb.append(
                         "\nAvailability: share of requests that did not fail (a 404 or 416 the history allows counts as an answer). ")

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
@@ -42,7 +43,8 @@ public final class ChaosRunner {
             Map<String, Integer> errors,
             History history,
             double secondsToFullRedundancy,
-            String redundancy) {
+            String redundancy,
+            Map<SizeClass, Latency> faultLatencyBySize) {
         public double readAvailability() {
             return reads == 0 ? 1 : (double) readsOk / reads;
         }
@@ -51,6 +53,35 @@ public final class ChaosRunner {
             return writes == 0 ? 1 : (double) writesOk / writes;
         }
     }
+
+    /** The bytes a request moved (a GET's or PUT's body, a ranged GET's range), in the classes the report shows. */
+    enum SizeClass {
+        SMALL("< 64 KiB"),
+        MEDIUM("64 KiB - 1 MiB"),
+        LARGE("1 - 16 MiB"),
+        HUGE(">= 16 MiB"),
+        NO_BODY("LIST, DELETE, failed GET");
+
+        final String label;
+
+        SizeClass(String label) {
+            this.label = label;
+        }
+
+        static SizeClass of(Op o) {
+            boolean body = o.type() == Op.Type.PUT
+                    || o.type() == Op.Type.MPU
+                    || o.outcome() == Op.Outcome.OK && (o.type() == Op.Type.GET || o.type() == Op.Type.RANGE_GET);
+            if (!body) return NO_BODY;
+            if (o.size() < (64 << 10)) return SMALL;
+            if (o.size() < (1 << 20)) return MEDIUM;
+            if (o.size() < (16 << 20)) return LARGE;
+            return HUGE;
+        }
+    }
+
+    /** Requests of one size class that overlapped a fault: how many, and their p50 and p99. */
+    record Latency(int count, long p50Micros, long p99Micros) {}
 
     public static Result run(
             ProcessCluster cluster,
@@ -149,6 +180,7 @@ public final class ChaosRunner {
                     return new Redundancy(
                             s,
                             String.format(
+                                    Locale.ROOT,
                                     "full redundancy %.1f s after the last fault: %s%s",
                                     s,
                                     r.summary(),
@@ -190,7 +222,10 @@ public final class ChaosRunner {
                 r = RedundancyCheck.run(cluster);
                 if (r.orphans().isEmpty()) {
                     log.accept(String.format(
-                            "no orphan shard files after %.1f s: %s", (System.nanoTime() - start) / 1e9, r.summary()));
+                            Locale.ROOT,
+                            "no orphan shard files after %.1f s: %s",
+                            (System.nanoTime() - start) / 1e9,
+                            r.summary()));
                     return List.of();
                 }
             } catch (RuntimeException e) {
@@ -243,6 +278,7 @@ public final class ChaosRunner {
         List<History.Fault> faults = h.faults();
         int reads = 0, readsOk = 0, writes = 0, writesOk = 0;
         List<Long> all = new ArrayList<>(), during = new ArrayList<>();
+        Map<SizeClass, List<Long>> duringBySize = new java.util.EnumMap<>(SizeClass.class);
         Map<String, Integer> errors = new TreeMap<>();
         for (Op o : ops) {
             boolean ok = o.outcome() != Op.Outcome.FAIL;
@@ -258,13 +294,16 @@ public final class ChaosRunner {
             for (History.Fault f : faults) {
                 if (o.start() < f.end() && o.end() > f.start()) {
                     during.add(o.micros());
+                    duringBySize
+                            .computeIfAbsent(SizeClass.of(o), c -> new ArrayList<>())
+                            .add(o.micros());
                     break;
                 }
             }
         }
         List<String> faultLog = faults.stream()
                 .sorted(java.util.Comparator.comparingLong(History.Fault::start))
-                .map(f -> String.format("%.1f s: %s", (f.start() - h.t0) / 1e9, f.detail()))
+                .map(f -> String.format(Locale.ROOT, "%.1f s: %s", (f.start() - h.t0) / 1e9, f.detail()))
                 .toList();
         return new Result(
                 name,
@@ -284,7 +323,14 @@ public final class ChaosRunner {
                 errors,
                 h,
                 secondsToFullRedundancy,
-                redundancy);
+                redundancy,
+                bySize(duringBySize));
+    }
+
+    private static Map<SizeClass, Latency> bySize(Map<SizeClass, List<Long>> micros) {
+        Map<SizeClass, Latency> out = new java.util.EnumMap<>(SizeClass.class);
+        micros.forEach((c, l) -> out.put(c, new Latency(l.size(), pct(l, 50), pct(l, 99))));
+        return out;
     }
 
     private static long pct(List<Long> l, int p) {

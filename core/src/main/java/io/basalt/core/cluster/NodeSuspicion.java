@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -18,10 +19,35 @@ public final class NodeSuspicion {
     private static final Logger log = LogManager.getLogger(NodeSuspicion.class);
 
     static final int LATE_STREAK = 3;
+    /**
+     * How long a streak of late answers must last before it counts: one hiccup of a node (a GC
+     * pause, an fsync stall) makes every request in flight late at once, which says nothing about
+     * the next second; a paused or stuck node stays late past this.
+     */
+    static final long LATE_SPAN_MS = 500;
+    /**
+     * How long a node found late is avoided: shorter than a failure's hold, as the node answers,
+     * only slowly; it is renewed while the node stays late, and each new write it is left out of is
+     * a shard to heal.
+     */
+    static final long LATE_HOLD_MS = 10_000;
+
+    /**
+     * How long reads start elsewhere after a node's last late answer. For a read, going around a
+     * node costs nothing but a decode from parity, so one late answer is enough: a paused node is
+     * then read around from its first hedge on, without a hedge (and its wait) per read until it is
+     * suspected. Writes keep using it until it is suspected: each write without it is a heal.
+     */
+    static final long READ_AVOID_MS = 1_000;
+
+    /** A run of late answers with none in time between: how many, and when the first came. */
+    private record Streak(int count, long sinceMs) {}
 
     private final long holdMs;
+    private final LongSupplier clock;
     private final ConcurrentHashMap<String, Long> until = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Integer> lateStreak = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Streak> lateStreak = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Long> lastLate = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Long> toldAt = new ConcurrentHashMap<>();
     private volatile Listener listener = (nodeId, reason, hold) -> {};
 
@@ -33,7 +59,13 @@ public final class NodeSuspicion {
     }
 
     public NodeSuspicion(long holdMs) {
+        this(holdMs, System::currentTimeMillis);
+    }
+
+    /** @param clock milliseconds, for tests */
+    NodeSuspicion(long holdMs, LongSupplier clock) {
         this.holdMs = holdMs;
+        this.clock = clock;
     }
 
     /** Makes others see this process's suspicions (a gateway publishes them for {@code admin status}). */
@@ -42,52 +74,64 @@ public final class NodeSuspicion {
     }
 
     public void failed(String nodeId) {
-        hold(nodeId, "a request to it failed");
+        hold(nodeId, "a request to it failed", holdMs);
     }
 
-    private void hold(String nodeId, String reason) {
-        long now = System.currentTimeMillis();
-        until.put(nodeId, now + holdMs);
+    private void hold(String nodeId, String reason, long forMs) {
+        long now = clock.getAsLong();
+        until.merge(nodeId, now + forMs, Math::max); // a shorter hold never cuts a longer one
         // A node that keeps failing is suspected again on every request: tell once per half hold, so
         // a report (which lasts a hold) never lapses while the suspicion lasts, nor floods the listener.
         Long told = toldAt.get(nodeId);
-        if (told != null && now - told < holdMs / 2) return;
+        if (told != null && now - told < forMs / 2) return;
         boolean mine = told == null ? toldAt.putIfAbsent(nodeId, now) == null : toldAt.replace(nodeId, told, now);
-        if (mine) listener.suspected(nodeId, reason, holdMs);
+        if (mine) listener.suspected(nodeId, reason, forMs);
     }
 
     /** How many nodes are under suspicion now. */
     public int suspectedCount() {
-        long now = System.currentTimeMillis();
+        long now = clock.getAsLong();
         return (int) until.values().stream().filter(t -> t > now).count();
     }
 
     /**
      * The node was too slow for a request (a read hedged around it, a write dropped its shard).
      * Alone that is the ordinary tail of a loaded node; {@value #LATE_STREAK} times with no answer
-     * in time between them is a paused or stuck node, which is then suspected like a failed one.
-     * Suspecting at once would, in a cluster of k+m nodes, write every object of the next seconds
-     * one shard short whenever a node's tail is long.
+     * in time between them, over at least {@value #LATE_SPAN_MS} ms, is a paused or stuck node,
+     * which is then avoided for {@value #LATE_HOLD_MS} ms (renewed while it stays late). Suspecting
+     * at once would, in a cluster of k+m nodes, write every object of the next seconds one shard
+     * short whenever a node's tail is long.
      */
     public void late(String nodeId) {
-        if (lateStreak.merge(nodeId, 1, Integer::sum) >= LATE_STREAK) {
-            lateStreak.remove(nodeId);
-            boolean already = suspect(nodeId);
-            hold(nodeId, LATE_STREAK + " late answers in a row");
-            if (!already)
-                log.info("{} suspected for {} s: {} late answers in a row", nodeId, holdMs / 1000, LATE_STREAK);
-        }
+        long now = clock.getAsLong();
+        lastLate.put(nodeId, now);
+        Streak streak =
+                lateStreak.merge(nodeId, new Streak(1, now), (old, one) -> new Streak(old.count() + 1, old.sinceMs()));
+        if (streak.count() < LATE_STREAK || now - streak.sinceMs() < LATE_SPAN_MS) return;
+        lateStreak.remove(nodeId);
+        boolean already = suspect(nodeId);
+        String reason = LATE_STREAK + "+ late answers in a row over " + (now - streak.sinceMs()) + " ms";
+        hold(nodeId, reason, LATE_HOLD_MS);
+        if (!already) log.info("{} suspected for {} s: {}", nodeId, LATE_HOLD_MS / 1000, reason);
     }
 
     /** The node answered a request in time: its streak of late answers ends. */
     public void onTime(String nodeId) {
         if (!lateStreak.isEmpty()) lateStreak.remove(nodeId);
+        if (!lastLate.isEmpty()) lastLate.remove(nodeId);
+    }
+
+    /** Suspected, or late within the last {@value #READ_AVOID_MS} ms: reads start on other shards. */
+    public boolean avoidForReads(String nodeId) {
+        if (suspect(nodeId)) return true;
+        Long t = lastLate.get(nodeId);
+        return t != null && clock.getAsLong() - t < READ_AVOID_MS;
     }
 
     public boolean suspect(String nodeId) {
         Long t = until.get(nodeId);
         if (t == null) return false;
-        if (t > System.currentTimeMillis()) return true;
+        if (t > clock.getAsLong()) return true;
         until.remove(nodeId, t);
         return false;
     }

@@ -188,7 +188,7 @@ public final class DataPath {
 
             @Override
             public boolean suspect(String nodeId) {
-                return suspicion.suspect(nodeId);
+                return suspicion.avoidForReads(nodeId);
             }
         };
         long segStart = 0;

@@ -18,7 +18,7 @@ public interface ShardProblems {
     /** The node's shard answered within the hedge delay. */
     default void onTime(String nodeId) {}
 
-    /** True for a node that failed recently: readers start elsewhere when they can. */
+    /** True for a node that failed or answered late recently: readers start elsewhere when they can. */
     default boolean suspect(String nodeId) {
         return false;
     }
