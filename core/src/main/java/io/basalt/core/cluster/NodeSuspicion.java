@@ -137,17 +137,18 @@ public final class NodeSuspicion {
     }
 
     /**
-     * The candidates not under suspicion while at least {@code needed} of them remain; otherwise the
-     * healthy ones and then suspects, those whose suspicion ends soonest first, up to {@code wanted}
-     * in all. Taking suspects back up to the full width, not just to {@code needed}, leaves a write
-     * slack beyond its quorum: with exactly the quorum, every target (a paused one taken back too)
-     * must answer before the write can. A node that keeps being late renews its suspicion and is
-     * the last taken back.
+     * The candidates not under suspicion while more than {@code needed} of them remain (or all
+     * {@code wanted}); otherwise the healthy ones and then suspects, those whose suspicion ends
+     * soonest first, up to {@code wanted} in all. A write keeps a spare beyond its quorum: with
+     * exactly the quorum every target must answer, so one more slow node (the next one paused, while
+     * the last one is still suspected after it came back) would hold the write until it answers;
+     * with a spare, a suspect that is still slow costs only the grace after the quorum. A node that
+     * keeps being late renews its suspicion and is the last taken back.
      */
     public <T> Collection<T> preferHealthy(Collection<T> nodes, Function<T, String> id, int needed, int wanted) {
         List<T> healthy = new ArrayList<>(), suspects = new ArrayList<>();
         for (T n : nodes) (suspect(id.apply(n)) ? suspects : healthy).add(n);
-        if (healthy.size() >= needed) return healthy;
+        if (healthy.size() > needed || healthy.size() >= wanted) return healthy;
         suspects.sort(Comparator.comparingLong(n -> until.getOrDefault(id.apply(n), 0L)));
         healthy.addAll(suspects.subList(0, Math.clamp(wanted - healthy.size(), 0, suspects.size())));
         return healthy;

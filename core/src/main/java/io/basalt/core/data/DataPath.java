@@ -128,8 +128,8 @@ public final class DataPath {
         int writeQuorum = writeQuorum(layout);
         String shardSet = newShardSetId();
         int n = layout.getK() + layout.getM();
-        // Nodes that just failed are skipped while a quorum remains without them: a frozen node
-        // would otherwise cost every PUT the stall timeout. Nodes being drained, and nodes whose every
+        // Nodes that just failed are skipped while a quorum and a spare remain without them: a frozen
+        // node would otherwise cost every PUT the grace. Nodes being drained, and nodes whose every
         // disk failed, take no new shards.
         Collection<NodeRecord> candidates = suspicion.preferHealthy(
                 membership.writable().values().stream()

@@ -80,11 +80,14 @@ class NodeSuspicionTest {
     }
 
     @Test
-    void healthyNodesArePreferredWhileEnoughRemain() {
+    void healthyNodesArePreferredWhileASpareBeyondTheQuorumRemains() {
         NodeSuspicion s = new NodeSuspicion(60_000);
         s.failed("b");
-        assertEquals(List.of("a", "c"), List.copyOf(s.preferHealthy(List.of("a", "b", "c"), n -> n, 2, 3)));
-        assertEquals(List.of("a", "c", "b"), List.copyOf(s.preferHealthy(List.of("a", "b", "c"), n -> n, 3, 3)));
+        List<String> nodes = List.of("a", "b", "c", "d");
+        assertEquals(List.of("a", "c", "d"), List.copyOf(s.preferHealthy(nodes, n -> n, 2, 4)));
+        assertEquals(List.of("a", "c", "d"), List.copyOf(s.preferHealthy(nodes, n -> n, 2, 3)), "all wanted");
+        // healthy ones exactly the quorum: the suspect comes back as the spare
+        assertEquals(List.of("a", "c", "d", "b"), List.copyOf(s.preferHealthy(nodes, n -> n, 3, 4)));
     }
 
     @Test
@@ -101,6 +104,8 @@ class NodeSuspicionTest {
         assertEquals(List.of("a", "b", "c", "jitter"), List.copyOf(s.preferHealthy(all, n -> n, 4, 4)));
         assertEquals(List.of("a", "b", "c", "jitter", "stuck"), List.copyOf(s.preferHealthy(all, n -> n, 4, 5)));
         assertEquals(6, s.preferHealthy(all, n -> n, 4, 9).size(), "never more than there are");
-        assertEquals(List.of("a", "b", "c"), List.copyOf(s.preferHealthy(all, n -> n, 3, 6)));
+        assertEquals(List.of("a", "b", "c"), List.copyOf(s.preferHealthy(all, n -> n, 2, 6)), "a spare is left");
+        assertEquals(
+                List.of("a", "b", "c", "jitter", "stuck", "other"), List.copyOf(s.preferHealthy(all, n -> n, 3, 6)));
     }
 }
