@@ -98,7 +98,8 @@ public final class S3Router implements HttpHandler {
                     .equalsIgnoreCase(String.valueOf(req.header("Expect")).trim())) {
                 HttpContinue.sendContinueResponseBlocking(ex);
             }
-            req.body(BodyVerifier.wrap(new ClientBody(tracked.count(ex.getInputStream())), auth));
+            req.body(BodyVerifier.wrap(
+                    new ClientBody(tracked.count(ex.getInputStream()), ex.getRequestContentLength()), auth));
             if (req.key() != null && op != S3Operation.ADMIN_INFO) requireNullVersion(req);
             action(op).handle(req);
         } catch (S3Exception e) {

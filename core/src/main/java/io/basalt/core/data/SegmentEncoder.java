@@ -291,7 +291,7 @@ public final class SegmentEncoder {
                 if (waited > 0) stallGrace.record(waited);
             } catch (RemoteShardWriter.Stalled e) {
                 stallGrace.record(patience); // censored at the grace, as the other adaptive delays are
-                if (alive() > quorum) stalledBehind(i, e);
+                if (alive() > quorum) dropLate(i, e.getMessage() + " with shards to spare");
                 else drop(i, e);
             } catch (IOException e) {
                 drop(i, e);
@@ -364,7 +364,11 @@ public final class SegmentEncoder {
                         nodeOnTime.accept(writers[i].nodeId());
                     } catch (IOException e) {
                         if (ended || !quorumMet) drop(i, e);
-                        else dropLate(i);
+                        else
+                            dropLate(
+                                    i,
+                                    "trails the write quorum by more than "
+                                            + TimeUnit.NANOSECONDS.toMillis(ackGrace.nanos()) + " ms");
                     }
                 }
             }
@@ -384,23 +388,15 @@ public final class SegmentEncoder {
             deleteQuietly(shardSet, targets);
         }
 
-        /** A quorum is durable and this shard is later than the grace: recorded missing and healed. */
-        private void dropLate(int i) {
-            String node = cancel(i, "later than the write quorum by more than the grace");
+        /**
+         * A shard too late for the write, left behind (recorded missing and healed): {@code why} it is,
+         * its stream trailing a durable quorum past the grace or taking no data while the write had
+         * shards to spare.
+         */
+        private void dropLate(int i, String why) {
+            String node = cancel(i, why);
             nodeLate.accept(node);
-            log.info(
-                    "shard {} of {} on {} trails the write quorum by more than {} ms, written without it",
-                    i,
-                    shardSet,
-                    node,
-                    TimeUnit.NANOSECONDS.toMillis(ackGrace.nanos()));
-        }
-
-        /** A stream that took no data for the grace while the write had shards to spare: healed later. */
-        private void stalledBehind(int i, IOException cause) {
-            String node = cancel(i, "took no data within the grace");
-            nodeLate.accept(node);
-            log.info("shard {} of {} on {} left behind, written without it: {}", i, shardSet, node, cause.getMessage());
+            log.info("shard {} of {} on {} {}, written without it", i, shardSet, node, why);
         }
 
         private void drop(int i, IOException cause) throws ShardWriteException {

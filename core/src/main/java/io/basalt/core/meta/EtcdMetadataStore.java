@@ -657,29 +657,30 @@ public final class EtcdMetadataStore implements MetadataStore {
     private <T> T await(CompletableFuture<T> f) {
         long t0 = System.nanoTime(), deadline = callDeadline.nanos();
         try {
-            T result = f.get(deadline, TimeUnit.NANOSECONDS);
+            T result = awaitFor(f, deadline);
             callDeadline.record(System.nanoTime() - t0);
             return result;
-        } catch (TimeoutException e) {
-            callDeadline.record(deadline);
-            throw new MetadataUnavailableException(
-                    "etcd: no answer within " + TimeUnit.NANOSECONDS.toMillis(deadline) + " ms", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new MetadataUnavailableException("interrupted", e);
-        } catch (ExecutionException e) {
-            throw new MetadataUnavailableException("etcd: " + e.getMessage(), e);
+        } catch (MetadataUnavailableException e) {
+            if (e.getCause() instanceof TimeoutException) callDeadline.record(deadline);
+            throw e;
         }
     }
 
     /** Waits for a range read (a page of a listing or scan), whose time grows with its size: the fixed deadline. */
     private static <T> T awaitScan(CompletableFuture<T> f) {
+        return awaitFor(f, TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS));
+    }
+
+    private static <T> T awaitFor(CompletableFuture<T> f, long nanos) {
         try {
-            return f.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            return f.get(nanos, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new MetadataUnavailableException(
+                    "etcd: no answer within " + TimeUnit.NANOSECONDS.toMillis(nanos) + " ms", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new MetadataUnavailableException("interrupted", e);
-        } catch (ExecutionException | TimeoutException e) {
+        } catch (ExecutionException e) {
             throw new MetadataUnavailableException("etcd: " + e.getMessage(), e);
         }
     }

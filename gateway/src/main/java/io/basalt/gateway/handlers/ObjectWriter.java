@@ -89,13 +89,6 @@ final class ObjectWriter {
                     && !decoded.trim().equals(String.valueOf(seg.getSize()))) {
                 throw new S3Exception(S3Error.INCOMPLETE_BODY);
             }
-            // A plain body ends where its Content-Length says, whatever the stream did: a connection cut
-            // off mid-body (the read timeout of a client that stalled) can read as an early end of stream.
-            if (!(req.body() instanceof AwsChunkedInputStream)
-                    && req.contentLength() >= 0
-                    && seg.getSize() != req.contentLength()) {
-                throw new S3Exception(S3Error.INCOMPLETE_BODY);
-            }
         } catch (RuntimeException e) {
             ctx.data().discard(seg);
             throw e;
