@@ -114,6 +114,28 @@ final class HealCluster implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Of {@link #cpuSeconds}, what the live JIT compiler threads used: in a cluster started for the
+     * workload, a heal runs code no request ran before, and a short heal pays for compiling it.
+     */
+    Map<String, Double> jitSeconds() {
+        Map<String, Double> out = new TreeMap<>();
+        servicePids.forEach((role, pids) ->
+                out.put(role, pids.stream().mapToDouble(HealCluster::jitSeconds).sum()));
+        out.put(
+                "storage-nodes",
+                nodePids.values().stream().mapToDouble(HealCluster::jitSeconds).sum());
+        return out;
+    }
+
+    private static double jitSeconds(long pid) {
+        double s = 0;
+        for (ProcStat t : ProcStat.threads(pid).values()) {
+            if (ThreadKinds.of(t.comm(), true).equals(ThreadKinds.JIT)) s += t.userSeconds() + t.systemSeconds();
+        }
+        return s;
+    }
+
     @Override
     public void close() throws Exception {
         try {

@@ -26,6 +26,7 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  */
 final class HealWorkload {
     private static final long POLL_MS = 1000;
+    private static final String BENCH_CLIENT = "bench client";
 
     private final Params p;
 
@@ -126,7 +127,7 @@ final class HealWorkload {
         double tKill, tGone = Double.NaN, tFirst = Double.NaN, tFull = Double.NaN;
         RedundancyProbe.State atGone = null;
         double graceSeconds = seconds(p.values.get("heal.grace"));
-        Map<String, Double> cpuAtDeclared = null, cpuAtFull = null;
+        Map<String, Double> cpuAtDeclared = null, cpuAtFull = null, jitAtDeclared = null, jitAtFull = null;
         double declaredAt = Double.NaN;
         String victim = "node-" + p.integer("heal.nodes");
         try (fg) {
@@ -159,11 +160,13 @@ final class HealWorkload {
                 if (atGone != null && cpuAtDeclared == null && now >= declaredAt) {
                     fg.phase("healing");
                     cpuAtDeclared = cpuNow(cluster);
+                    jitAtDeclared = cluster.jitSeconds();
                 }
                 if (atGone != null && Double.isNaN(tFirst) && s.degraded() < atGone.degraded()) tFirst = now;
                 if (atGone != null && s.degraded() == 0) {
                     tFull = now;
                     cpuAtFull = cpuNow(cluster);
+                    jitAtFull = cluster.jitSeconds();
                     fg.phase("after");
                     break;
                 }
@@ -187,9 +190,33 @@ final class HealWorkload {
         // rewritten.
         f.add("heal read MB/s", "MB/s", true, atGone.readBytes() / 1e6 / healSeconds);
         if (cpuAtDeclared != null && cpuAtFull != null) {
+            double servers = 0, serversJit = 0;
             for (var e : cpuAtFull.entrySet()) {
                 double used = e.getValue() - cpuAtDeclared.getOrDefault(e.getKey(), 0.0);
                 f.add("heal CPU % of a core " + e.getKey(), "% of a core", false, 100 * used / healSeconds);
+                // The heal runs in these two (the gateway and etcd serve the foreground load, and etcd the swaps).
+                if (!e.getKey().equals("coordinator") && !e.getKey().equals("storage-nodes")) continue;
+                double jit = jitAtFull.getOrDefault(e.getKey(), 0.0) - jitAtDeclared.getOrDefault(e.getKey(), 0.0);
+                f.add(
+                        "heal CPU % of a core " + e.getKey() + ", JIT compiler",
+                        "% of a core",
+                        false,
+                        100 * jit / healSeconds);
+                servers += used;
+                serversJit += jit;
+            }
+            // The heal's own cost per byte read, without the compiling a fresh cluster's first heal pays for:
+            // what bounds a long heal on this machine, where it has every core to itself.
+            double gbRead = atGone.readBytes() / 1e9;
+            if (gbRead > 0) {
+                double perGb = (servers - serversJit) / gbRead;
+                f.add("heal CPU s per GB read, coordinator + storage nodes, without JIT", "s/GB", false, perGb);
+                int cores = Runtime.getRuntime().availableProcessors();
+                f.add(
+                        "heal read MB/s if it had all " + cores + " cores, without JIT",
+                        "MB/s",
+                        true,
+                        cores / perGb * 1000);
             }
         }
         latency(f, fg, "baseline");
@@ -213,7 +240,7 @@ final class HealWorkload {
 
     private static Map<String, Double> cpuNow(HealCluster cluster) {
         Map<String, Double> cpu = new TreeMap<>(cluster.cpuSeconds());
-        cpu.put("bench client", ProcStat.cpuSeconds(ProcessHandle.current().pid()));
+        cpu.put(BENCH_CLIENT, ProcStat.cpuSeconds(ProcessHandle.current().pid()));
         return cpu;
     }
 

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -90,27 +91,39 @@ public final class Scrubber implements AutoCloseable {
             log.info("scrub disabled on {}", nodeId);
             return;
         }
-        timer.scheduleWithFixedDelay(
-                this::passQuietly,
-                config.initialDelay().toMillis(),
-                config.interval().toMillis(),
-                TimeUnit.MILLISECONDS);
+        List<DataDir> dirs = store.healthyDirs();
+        Duration first = ScrubSchedule.untilFirstPass(
+                dirs,
+                dirs.stream().filter(store::holdsNoShard).toList(),
+                config.interval(),
+                config.initialDelay(),
+                System.currentTimeMillis());
+        schedule(first);
         log.info(
-                "scrub on {}: {} MB/s, a full pass every {} h, first in {} s",
+                "scrub on {}: {} MB/s, a full pass every {} h, next in {} s",
                 nodeId,
                 config.bytesPerSecond() / (1 << 20),
                 config.interval().toHours(),
-                config.initialDelay().toSeconds());
+                first.toSeconds());
     }
 
-    private void passQuietly() {
+    private void schedule(Duration delay) {
+        try {
+            timer.schedule(this::passThenReschedule, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closing) {
+            // closed meanwhile
+        }
+    }
+
+    private void passThenReschedule() {
         try {
             runPass();
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            return; // closed
         } catch (RuntimeException e) {
             log.warn("scrub pass on {} failed: {}", nodeId, e.toString());
         }
+        if (!closed) schedule(config.interval());
     }
 
     /** Shard data bytes verified since start, over all passes. */
@@ -148,6 +161,7 @@ public final class Scrubber implements AutoCloseable {
                 store.ioFailed(dir, e);
                 continue;
             }
+            long dirStart = System.currentTimeMillis();
             for (Path fanOut : fanOuts) {
                 for (Path file : files(fanOut)) {
                     if (closed) throw new InterruptedException("scrubber closed");
@@ -155,6 +169,8 @@ public final class Scrubber implements AutoCloseable {
                     scrubFile(dir, file, totals);
                 }
             }
+            // Shards written during the pass are fresh: the dir counts as verified as of the pass's start.
+            if (!dir.failed()) ScrubSchedule.passed(dir, dirStart);
         }
         PassReport report = new PassReport(totals[0], totals[1], totals[2], System.currentTimeMillis() - start);
         last = report;

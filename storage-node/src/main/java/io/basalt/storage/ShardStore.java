@@ -220,6 +220,11 @@ public final class ShardStore implements AutoCloseable {
         }
     }
 
+    /** True when the index places no shard on {@code dir} (a new dir, or one emptied). */
+    boolean holdsNoShard(DataDir dir) {
+        return !index.containsValue(dir);
+    }
+
     /** Records a committed shard; fails it if its dir failed meanwhile, as the shard is then lost. */
     void committed(String shardId, DataDir dir) throws IOException {
         index.put(shardId, dir);

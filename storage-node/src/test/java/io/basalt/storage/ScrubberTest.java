@@ -2,6 +2,8 @@ package io.basalt.storage;
 
 import static io.basalt.storage.ShardServiceTest.randomBytes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.basalt.core.meta.Keys;
@@ -104,6 +106,56 @@ class ScrubberTest {
         // A second pass finds the same rot and leaves the records as they are.
         assertEquals(3, node.scrubber().runPass().corrupt());
         assertEquals(heal, healRecords());
+    }
+
+    @Test
+    void aRestartStartsNoPassWhileTheRecordedOneStillCovers() throws Exception {
+        client.write("dddd.0", randomBytes(3000, 5), CHUNK);
+        client.write("eeee.1", randomBytes(3000, 6), CHUNK);
+        assertEquals(2, node.scrubber().runPass().files()); // recorded in both dirs
+        restartWith(SOON);
+        Thread.sleep(1500);
+        assertNull(node.scrubber().lastPass(), "a pass started though the last one is minutes old");
+
+        // Without the records (dirs from before them) the shards are due: a pass after the initial delay.
+        try (Stream<Path> records = Files.list(tmp)) {
+            for (Path d : records.toList()) Files.deleteIfExists(d.resolve(ScrubSchedule.FILE));
+        }
+        restartWith(SOON);
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (node.scrubber().lastPass() == null && System.nanoTime() < deadline) Thread.sleep(50);
+        assertNotNull(node.scrubber().lastPass(), "no pass over shards never scrubbed");
+        assertEquals(2, node.scrubber().lastPass().files());
+    }
+
+    @Test
+    void newEmptyDirsCountAsScrubbedAtStart() throws Exception {
+        restartWith(SOON, tmp.resolve("new1"), tmp.resolve("new2"));
+        Thread.sleep(1500);
+        assertNull(node.scrubber().lastPass(), "a pass over empty dirs");
+        for (String d : List.of("new1", "new2")) {
+            long recorded = Long.parseLong(Files.readString(tmp.resolve(d).resolve(ScrubSchedule.FILE)));
+            assertTrue(Math.abs(System.currentTimeMillis() - recorded) < 60_000, d + ": " + recorded);
+        }
+    }
+
+    /** Passes on, the first due 200 ms after start if anything is due at all. */
+    private static final Scrubber.Config SOON = new Scrubber.Config(
+            io.basalt.core.throttle.ByteRateLimiter.mbPerSecond(50), Duration.ofHours(24), Duration.ofMillis(200));
+
+    private void restartWith(Scrubber.Config scrub, Path... dirs) throws Exception {
+        client.close();
+        node.close();
+        node = StorageNode.start(new StorageNodeConfig(
+                "n1",
+                "127.0.0.1",
+                0,
+                dirs.length == 0 ? List.of(tmp.resolve("d1"), tmp.resolve("d2")) : List.of(dirs),
+                etcd.endpoint(),
+                KEYS.root(),
+                Duration.ofSeconds(5),
+                scrub));
+        client = new ShardClient(node.port());
     }
 
     private List<HealRecord> healRecords() throws Exception {
