@@ -42,6 +42,7 @@ final class Limits {
         Files.createDirectories(dataDisk);
         disk(dataDisk, quick ? 1L << 30 : 2L << 30);
         fsyncFiles(dataDisk, quick ? 1.0 : 3.0);
+        smallCommits(dataDisk, quick ? 1.0 : 3.0);
         loopback(quick ? 2L << 30 : 8L << 30);
         hashes(quick ? 1.0 : 3.0);
         jmh(quick);
@@ -126,6 +127,22 @@ final class Limits {
         for (Path p : made) Files.deleteIfExists(p);
         Files.deleteIfExists(d);
         add("64 KiB file write + fsync + rename", "files/s", n / secs, "one writer");
+    }
+
+    private void smallCommits(Path dir, double seconds) throws Exception {
+        for (int writers : new int[] {1, 16}) {
+            Progress.message("limits: 4 KiB durable commits, " + writers + " writer(s)");
+            add(
+                    "4 KiB shard files committed, " + writers + " writers",
+                    "files/s",
+                    SmallCommits.perFile(dir, writers, seconds),
+                    "temp file written + fsync, renamed into one of 256 dirs, dir fsync");
+            add(
+                    "4 KiB records group-committed, " + writers + " writers",
+                    "records/s",
+                    SmallCommits.groupCommit(dir, writers, seconds),
+                    "appended to one file, one fdatasync for all records waiting");
+        }
     }
 
     private void loopback(long total) throws Exception {
