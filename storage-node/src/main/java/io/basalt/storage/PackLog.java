@@ -35,7 +35,12 @@ import org.apache.logging.log4j.Logger;
  * record too, so it survives a restart. A crash in the middle of a batch leaves a torn tail on the
  * last pack: the first record that does not check is where it is cut back, and none of that tail
  * was acknowledged. Damage inside an older pack loses the records after it in that pack only.
- * Space of deleted and replaced shards is not reclaimed yet (compaction is the next step).
+ *
+ * <p>Space of deleted and replaced shards comes back by compaction, on the committer thread (so it
+ * is ordered with every write) when it is idle: a pack other than the one being appended to whose
+ * live bytes are under half its size has its live records copied to the head and is deleted once
+ * the copies are durable. A deletion record is carried along while the shard stays deleted (a
+ * record of it may remain in an older pack), except out of the oldest pack, which nothing precedes.
  */
 final class PackLog implements AutoCloseable {
     private static final Logger log = LogManager.getLogger(PackLog.class);
@@ -53,7 +58,9 @@ final class PackLog implements AutoCloseable {
     private final Path dir;
     private final long packBytes;
     private final Map<String, Entry> index = new ConcurrentHashMap<>();
-    private final Map<Long, FileChannel> readers = new ConcurrentHashMap<>();
+    /** Bytes of the records the index points to, and each pack's size: the committer's (and open's) alone. */
+    private final TreeMap<Long, long[]> packs = new TreeMap<>(); // id -> {live bytes, size}
+
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Thread committer;
     private FileChannel active; // the committer's alone after open
@@ -61,6 +68,7 @@ final class PackLog implements AutoCloseable {
     private long activeSize;
     private volatile IOException failure;
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicLong compactions = new java.util.concurrent.atomic.AtomicLong();
     /** Batches committed (each one write and one fdatasync): fewer than records when writers overlap. */
     private final java.util.concurrent.atomic.AtomicLong batches = new java.util.concurrent.atomic.AtomicLong();
 
@@ -119,6 +127,10 @@ final class PackLog implements AutoCloseable {
         return Optional.ofNullable(index.get(shardId));
     }
 
+    long compactions() {
+        return compactions.get();
+    }
+
     long batches() {
         return batches.get();
     }
@@ -127,14 +139,21 @@ final class PackLog implements AutoCloseable {
         return Set.copyOf(index.keySet());
     }
 
-    /** A stored shard's bytes, checked against the checksum it was written with. */
+    /**
+     * A stored shard's bytes, checked against the checksum it was written with.
+     *
+     * @throws java.nio.file.NoSuchFileException if compaction removed its pack since {@code e} was found: find it again
+     */
     byte[] read(Entry e) throws IOException {
-        FileChannel ch = readers.computeIfAbsent(e.pack(), this::openReader);
         byte[] data = new byte[e.record().dataLength()];
-        ByteBuffer buf = ByteBuffer.wrap(data);
-        long at = e.offset() + e.record().dataOffset();
-        while (buf.hasRemaining()) {
-            if (ch.read(buf, at + buf.position()) < 0) throw new CorruptShardException("pack ends inside the shard");
+        try (FileChannel ch = FileChannel.open(path(e.pack()), StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.wrap(data);
+            long at = e.offset() + e.record().dataOffset();
+            while (buf.hasRemaining()) {
+                if (ch.read(buf, at + buf.position()) < 0)
+                    throw new CorruptShardException(
+                            "pack ends inside shard " + e.record().shardId());
+            }
         }
         CRC32C crc = new CRC32C();
         crc.update(data);
@@ -144,12 +163,9 @@ final class PackLog implements AutoCloseable {
         return data;
     }
 
-    private FileChannel openReader(long pack) {
-        try {
-            return FileChannel.open(path(pack), StandardOpenOption.READ);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+    /** The file of pack {@code id}, for a reader of its own (it keeps the bytes if the pack is compacted meanwhile). */
+    Path file(long id) {
+        return path(id);
     }
 
     private void commitLoop() {
@@ -157,7 +173,10 @@ final class PackLog implements AutoCloseable {
         while (!closed || !queue.isEmpty()) {
             try {
                 Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) continue;
+                if (first == null) {
+                    compactOne();
+                    continue;
+                }
                 batch.add(first);
                 long bytes = first.encoded().remaining();
                 Pending next;
@@ -200,6 +219,7 @@ final class PackLog implements AutoCloseable {
         active.force(false);
         batches.incrementAndGet();
         activeSize = at;
+        packs.get(activeId)[1] = at;
         for (int i = 0; i < batch.size(); i++) {
             apply(entries[i]);
             batch.get(i).done().complete(entries[i]);
@@ -207,8 +227,79 @@ final class PackLog implements AutoCloseable {
     }
 
     private void apply(Entry e) {
-        if (e.record().type() == PackRecord.Type.SHARD) index.put(e.record().shardId(), e);
-        else index.remove(e.record().shardId());
+        String id = e.record().shardId();
+        Entry old = e.record().type() == PackRecord.Type.SHARD ? index.put(id, e) : index.remove(id);
+        if (old != null) packs.get(old.pack())[0] -= old.record().length();
+        if (e.record().type() == PackRecord.Type.SHARD)
+            packs.get(e.pack())[0] += e.record().length();
+    }
+
+    /** Compacts the pack with the least live bytes for its size, if under half. @return whether one was */
+    private boolean compactOne() throws IOException {
+        Long victim = null;
+        double best = 0.5;
+        for (var p : packs.entrySet()) {
+            long[] liveAndSize = p.getValue();
+            if (p.getKey() == activeId || liveAndSize[1] == 0) continue;
+            double ratio = liveAndSize[0] / (double) liveAndSize[1];
+            if (ratio < best) {
+                best = ratio;
+                victim = p.getKey();
+            }
+        }
+        if (victim == null) return false;
+        compact(victim);
+        return true;
+    }
+
+    private void compact(long pack) throws IOException {
+        Path file = path(pack);
+        boolean oldest = pack == packs.firstKey();
+        List<Pending> copies = new ArrayList<>();
+        long bytes = 0;
+        long size = packs.get(pack)[1];
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
+            int at = 0;
+            while (at < size) {
+                PackRecord r = PackRecord.decodeHeader(map.position(at));
+                if (r == null) {
+                    int next = nextHeader(map, at + 1);
+                    if (next < 0) break;
+                    at = next;
+                    continue;
+                }
+                Entry current = index.get(r.shardId());
+                boolean live = r.type() == PackRecord.Type.SHARD
+                        ? current != null && current.pack() == pack && current.offset() == at
+                        : current == null && !oldest; // still deleted; an older pack may hold a record of it
+                if (live) {
+                    ByteBuffer copy = ByteBuffer.allocate(r.length());
+                    copy.put(map.duplicate().position(at).limit(at + r.length()))
+                            .flip();
+                    copies.add(new Pending(r, copy, new CompletableFuture<>()));
+                    bytes += r.length();
+                }
+                at += r.length();
+                if (bytes >= MAX_BATCH_BYTES) {
+                    commitCopies(copies, bytes);
+                    bytes = 0;
+                }
+            }
+        }
+        commitCopies(copies, bytes);
+        // The copies are durable: the pack can go. A reader holding it open keeps its bytes.
+        Files.delete(file);
+        Durability.fsyncDirectory(dir);
+        packs.remove(pack);
+        compactions.incrementAndGet();
+        log.info("pack {} compacted ({} bytes)", file, size);
+    }
+
+    private void commitCopies(List<Pending> copies, long bytes) throws IOException {
+        if (copies.isEmpty()) return;
+        commit(copies, bytes);
+        copies.clear();
     }
 
     /** A new pack to append to; its name is made durable before any record in it is acknowledged. */
@@ -217,6 +308,7 @@ final class PackLog implements AutoCloseable {
         activeId = activeId + 1;
         active = FileChannel.open(path(activeId), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         activeSize = 0;
+        packs.put(activeId, new long[] {0, 0});
         Durability.fsyncDirectory(dir);
     }
 
@@ -230,6 +322,7 @@ final class PackLog implements AutoCloseable {
         Path file = path(id);
         long size = Files.size(file);
         if (size > Integer.MAX_VALUE) throw new IOException("pack " + file + " is larger than 2 GiB");
+        packs.put(id, new long[] {0, size});
         long end = 0; // where the last whole record ends
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
@@ -256,6 +349,7 @@ final class PackLog implements AutoCloseable {
                     log.warn("pack {}: cutting {} bytes of an unfinished batch off at {}", file, size - end, end);
                     ch.truncate(end);
                     ch.force(true);
+                    packs.get(id)[1] = end;
                 } else {
                     log.error("pack {}: the {} bytes after {} hold no record", file, size - end, end);
                 }
@@ -300,6 +394,5 @@ final class PackLog implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (active != null) active.close();
-        for (FileChannel ch : readers.values()) ch.close();
     }
 }

@@ -150,6 +150,42 @@ class PackLogTest {
     }
 
     @Test
+    void compactionReclaimsDeletedShardsAndNothingDeletedComesBack() throws Exception {
+        Path dir = tmp.resolve("packs");
+        long before;
+        try (PackLog packs = PackLog.open(dir, 64 << 10)) {
+            for (int i = 0; i < 200; i++) put(packs, "s" + i);
+            before = packBytes(dir);
+            for (int i = 0; i < 200; i++)
+                if (i % 10 != 0) packs.delete("s" + i, 1).join();
+            put(packs, "s10"); // a newer copy of a live shard, in the newest pack
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (packs.compactions() < 3 && System.nanoTime() < deadline) Thread.sleep(20);
+            assertTrue(packs.compactions() >= 3, packs.compactions() + " compactions");
+            Thread.sleep(500); // idle: the rest compacts too
+            for (int i = 0; i < 200; i += 10)
+                assertArrayEquals(
+                        bytesOf("s" + i), packs.read(packs.find("s" + i).orElseThrow()));
+        }
+        assertTrue(packBytes(dir) < before / 2, packBytes(dir) + " bytes of packs left of " + before);
+        try (PackLog packs = PackLog.open(dir, 64 << 10)) {
+            Set<String> live = new HashSet<>();
+            for (int i = 0; i < 200; i += 10) live.add("s" + i);
+            assertEquals(live, packs.shardIds());
+            for (String id : live)
+                assertArrayEquals(bytesOf(id), packs.read(packs.find(id).orElseThrow()));
+        }
+    }
+
+    private static long packBytes(Path dir) throws Exception {
+        try (Stream<Path> files = Files.list(dir)) {
+            long sum = 0;
+            for (Path f : files.toList()) sum += Files.size(f);
+            return sum;
+        }
+    }
+
+    @Test
     void concurrentWritersShareFsyncs() throws Exception {
         Path dir = tmp.resolve("packs");
         int writers = 16, each = 100;
