@@ -63,8 +63,8 @@ final class PackLog implements AutoCloseable {
 
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Thread committer;
-    private FileChannel active; // the committer's alone after open
-    private long activeId;
+    private long activeId; // the pack appended to: the committer's alone after open
+
     private long activeSize;
     private volatile IOException failure;
     private volatile boolean closed;
@@ -92,8 +92,7 @@ final class PackLog implements AutoCloseable {
             packs.roll();
         } else {
             packs.activeId = ids.getLast();
-            packs.active = FileChannel.open(packs.path(packs.activeId), StandardOpenOption.WRITE);
-            packs.activeSize = packs.active.size();
+            packs.activeSize = Files.size(packs.path(packs.activeId));
         }
         packs.committer.start();
         return packs;
@@ -213,10 +212,14 @@ final class PackLog implements AutoCloseable {
             entries[i] = new Entry(activeId, at, p.record());
             at += p.encoded().remaining();
         }
-        active.position(activeSize);
-        long left = bytes;
-        while (left > 0) left -= active.write(buffers);
-        active.force(false);
+        // Opened per batch, not held: an idle node keeps no file open for writing (a disk being
+        // remounted read-only, or unmounted, is not kept busy by it).
+        try (FileChannel active = FileChannel.open(path(activeId), StandardOpenOption.WRITE)) {
+            active.position(activeSize);
+            long left = bytes;
+            while (left > 0) left -= active.write(buffers);
+            active.force(false);
+        }
         batches.incrementAndGet();
         activeSize = at;
         packs.get(activeId)[1] = at;
@@ -304,9 +307,8 @@ final class PackLog implements AutoCloseable {
 
     /** A new pack to append to; its name is made durable before any record in it is acknowledged. */
     private void roll() throws IOException {
-        if (active != null) active.close();
         activeId = activeId + 1;
-        active = FileChannel.open(path(activeId), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        Files.createFile(path(activeId));
         activeSize = 0;
         packs.put(activeId, new long[] {0, 0});
         Durability.fsyncDirectory(dir);
@@ -393,6 +395,5 @@ final class PackLog implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (active != null) active.close();
     }
 }
