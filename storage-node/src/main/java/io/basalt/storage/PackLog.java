@@ -33,11 +33,11 @@ import org.apache.logging.log4j.Logger;
  * <p>Packs are named by a rising number and only the last one is appended to. At open every pack is
  * read through and the index (shard id → where its newest record is) rebuilt; a deletion is a
  * record too, so it survives a restart. A crash in the middle of a batch leaves a torn tail on the
- * last pack: the first record that does not check is where it is cut back, and none of that tail
- * was acknowledged. Damage inside an older pack loses the records after it in that pack only.
+ * last pack, cut back at open to the last whole record (none of that tail was acknowledged). A
+ * damaged header is skipped to the next header that checks; rot in a shard's data fails that shard.
  *
  * <p>Space of deleted and replaced shards comes back by compaction, on the committer thread (so it
- * is ordered with every write) when it is idle: a pack other than the one being appended to whose
+ * is ordered with every write) when it is idle or every {@value #COMPACT_EVERY_BATCHES} batches: a pack other than the one being appended to whose
  * live bytes are under half its size has its live records copied to the head and is deleted once
  * the copies are durable. A deletion record is carried along while the shard stays deleted (a
  * record of it may remain in an older pack), except out of the oldest pack, which nothing precedes.
@@ -49,6 +49,8 @@ final class PackLog implements AutoCloseable {
     private static final int MAX_BATCH_BYTES = 4 << 20;
 
     private static final String SUFFIX = ".pack";
+    /** Under constant load (never idle) compaction still runs after this many batches. */
+    private static final long COMPACT_EVERY_BATCHES = 1000;
 
     /** Where a shard's newest record is. */
     record Entry(long pack, long offset, PackRecord record) {}
@@ -184,6 +186,8 @@ final class PackLog implements AutoCloseable {
                     bytes += next.encoded().remaining();
                 }
                 commit(batch, bytes);
+                // A node never idle for 100 ms still gets its space back, a pack at a time.
+                if (batches.get() % COMPACT_EVERY_BATCHES == 0) compactOne();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;

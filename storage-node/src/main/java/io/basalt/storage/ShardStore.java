@@ -663,7 +663,8 @@ public final class ShardStore implements AutoCloseable {
     void fail(DataDir dir, String reason) {
         if (!dir.markFailed(reason)) return;
         PackLog packs = packLogs.remove(dir);
-        if (packs != null) closeQuietly(packs);
+        // Closing waits for its committer, which may be stuck on this very disk: not on this thread.
+        if (packs != null) Thread.ofVirtual().name("close packs " + dir.root()).start(() -> closeQuietly(packs));
         List<String> lost = new ArrayList<>();
         index.forEach((id, d) -> {
             if (d == dir && index.remove(id, dir)) lost.add(id);
