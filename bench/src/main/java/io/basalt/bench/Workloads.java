@@ -2,10 +2,10 @@ package io.basalt.bench;
 
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -371,7 +371,7 @@ final class Workloads {
         long errors = 0;
         for (String s : p.list("small.sizes")) {
             long size = Params.parseSize(s);
-            Path marker = markFootprintStart(t);
+            Map<String, long[]> marker = markFootprintStart(t);
             long written = 0;
             for (String c : p.list("small.concurrency")) {
                 int conc = Integer.parseInt(c);
@@ -428,7 +428,7 @@ final class Workloads {
             // pk stats log (bloom filter + min/max), ~100 KB per 5000 rows, single minio-go PUT
             inserts.add(new Obj(root + "stats_log/" + segDir + "100/" + logId++, Math.max(4096, 20L * n), false));
         }
-        Path marker = markFootprintStart(t);
+        Map<String, long[]> marker = markFootprintStart(t);
         Ops.Result ins = Ops.run(t.name + " milvus insert binlogs", conc, inserts.size(), i -> {
             Obj o = inserts.get(i);
             return o.multipart()
@@ -495,31 +495,42 @@ final class Workloads {
 
     record Footprint(long allocated, long apparent) {}
 
-    private static Path markFootprintStart(Target t) throws Exception {
+    /** The target's files and their allocated bytes when a footprint measure starts; null when not local. */
+    private static Map<String, long[]> markFootprintStart(Target t) throws Exception {
         if (t.dataDirs.isEmpty()) return null;
-        Path marker = Files.createTempFile("bench-footprint", ".mark");
-        Thread.sleep(20); // mtimes of later files compare strictly newer
-        return marker;
+        return files(t);
     }
 
-    /** du of the files the target created since the marker (files removed meanwhile by GC of older data don't count). */
-    private static Footprint footprint(Target t, Path marker) throws Exception {
-        if (marker == null) return null;
+    /**
+     * What the files of the target grew by since the mark: new files whole, files that existed (a
+     * pack file appended to, a log) by their growth; files removed meanwhile (GC of older data) do not count.
+     */
+    private static Footprint footprint(Target t, Map<String, long[]> before) throws Exception {
+        if (before == null) return null;
+        long blocks = 0, bytes = 0;
+        for (var e : files(t).entrySet()) {
+            long[] was = before.getOrDefault(e.getKey(), new long[2]);
+            blocks += Math.max(0, e.getValue()[0] - was[0]);
+            bytes += Math.max(0, e.getValue()[1] - was[1]);
+        }
+        return new Footprint(blocks, bytes);
+    }
+
+    /** path -> {allocated bytes, apparent size} of every file under the target's data dirs (find's %b is 512-byte blocks). */
+    private static Map<String, long[]> files(Target t) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("find"));
         for (Path d : t.dataDirs) cmd.add(d.toString());
-        cmd.addAll(List.of("-type", "f", "-newer", marker.toString(), "-printf", "%b %s\\n"));
-        Process pr = new ProcessBuilder(cmd).redirectErrorStream(false).start();
-        long blocks = 0, bytes = 0;
+        cmd.addAll(List.of("-type", "f", "-printf", "%b %s %p\\n"));
+        Process pr = new ProcessBuilder(cmd)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        Map<String, long[]> out = new HashMap<>();
         for (String line : new String(pr.getInputStream().readAllBytes()).split("\n")) {
-            String[] a = line.trim().split(" ");
-            if (a.length == 2) {
-                blocks += Long.parseLong(a[0]);
-                bytes += Long.parseLong(a[1]);
-            }
+            String[] a = line.split(" ", 3);
+            if (a.length == 3) out.put(a[2], new long[] {Long.parseLong(a[0]) * 512, Long.parseLong(a[1])});
         }
         pr.waitFor();
-        Files.deleteIfExists(marker);
-        return new Footprint(blocks * 512, bytes);
+        return out;
     }
 
     // ------------------------------------------------------------------ cleanup

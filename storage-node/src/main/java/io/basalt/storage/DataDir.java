@@ -124,6 +124,11 @@ final class DataDir {
         return root;
     }
 
+    /** Where the dir's pack files are (small shards, see {@link PackLog}). */
+    Path packs() {
+        return root.resolve("packs");
+    }
+
     Path tmp() {
         return tmp;
     }

@@ -169,6 +169,14 @@ public final class Scrubber implements AutoCloseable {
                     scrubFile(dir, file, totals);
                 }
             }
+            PackLog packs = store.packs(dir);
+            if (packs != null) {
+                for (String id : new java.util.TreeSet<>(packs.shardIds())) {
+                    if (closed) throw new InterruptedException("scrubber closed");
+                    if (dir.failed()) break;
+                    scrubPacked(dir, packs, id, totals);
+                }
+            }
             // Shards written during the pass are fresh: the dir counts as verified as of the pass's start.
             if (!dir.failed()) ScrubSchedule.passed(dir, dirStart);
         }
@@ -228,6 +236,32 @@ public final class Scrubber implements AutoCloseable {
             // A disk that cannot read the file has lost the shard just as surely as rot.
             corrupt(new Corruption(shardId, "file", "unreadable: " + e), totals);
             store.ioFailed(dir, e);
+        }
+    }
+
+    private void scrubPacked(DataDir dir, PackLog packs, String shardId, long[] totals) throws InterruptedException {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            PackLog.Entry e = packs.find(shardId).orElse(null);
+            if (e == null) return; // deleted since listed
+            try {
+                int length = packs.read(e).length;
+                totals[0]++;
+                totals[1] += length;
+                filesScanned.incrementAndGet();
+                bytesScanned.addAndGet(length);
+                limiter.acquire(e.record().length());
+                return;
+            } catch (NoSuchFileException compacted) {
+                // its record moved to another pack meanwhile: look it up again
+            } catch (CorruptShardException c) {
+                totals[0]++;
+                corrupt(new Corruption(shardId, "chunk 0", c.getMessage()), totals);
+                return;
+            } catch (IOException io) {
+                corrupt(new Corruption(shardId, "file", "unreadable: " + io), totals);
+                store.ioFailed(dir, io);
+                return;
+            }
         }
     }
 

@@ -18,11 +18,30 @@ final class ShardReader implements AutoCloseable {
     private final ShardHeader header;
     private final DataDir dir;
 
-    private ShardReader(String shardId, FileChannel channel, ShardHeader header, DataDir dir) {
+    /** Where a packed shard's data starts in its pack, or -1 for a shard file. */
+    private final long packedAt;
+
+    private ShardReader(String shardId, FileChannel channel, ShardHeader header, DataDir dir, long packedAt) {
         this.shardId = shardId;
         this.channel = channel;
         this.header = header;
         this.dir = dir;
+        this.packedAt = packedAt;
+    }
+
+    /**
+     * A shard stored in a pack: one chunk, whose checksum is the record's. Holding the pack open
+     * keeps serving it if compaction moves the record meanwhile.
+     */
+    static ShardReader openPacked(String shardId, Path pack, PackLog.Entry e, DataDir dir) throws IOException {
+        PackRecord r = e.record();
+        FileChannel channel = FileChannel.open(pack, StandardOpenOption.READ);
+        return new ShardReader(
+                shardId,
+                channel,
+                new ShardHeader(r.chunkSize(), r.dataLength(), r.dataCrc32c()),
+                dir,
+                e.offset() + r.dataOffset());
     }
 
     /** Opens and checks the header and file size; NoSuchFileException if absent. */
@@ -35,7 +54,7 @@ final class ShardReader implements AutoCloseable {
         FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
         try {
             ShardHeader header = readHeader(shardId, channel);
-            return new ShardReader(shardId, channel, header, dir);
+            return new ShardReader(shardId, channel, header, dir, -1);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -91,8 +110,14 @@ final class ShardReader implements AutoCloseable {
      */
     int readChunk(long index, byte[] buf) throws IOException {
         int len = header.chunkLength(index);
-        readFully(channel, ByteBuffer.wrap(buf, 0, ShardHeader.CHUNK_CRC_SIZE + len), header.chunkPosition(index));
-        int stored = ByteBuffer.wrap(buf).getInt(0);
+        int stored;
+        if (packedAt >= 0) { // one chunk, its checksum the record's
+            readFully(channel, ByteBuffer.wrap(buf, ShardHeader.CHUNK_CRC_SIZE, len), packedAt);
+            stored = header.shardCrc32c();
+        } else {
+            readFully(channel, ByteBuffer.wrap(buf, 0, ShardHeader.CHUNK_CRC_SIZE + len), header.chunkPosition(index));
+            stored = ByteBuffer.wrap(buf).getInt(0);
+        }
         CRC32C crc = new CRC32C();
         crc.update(buf, ShardHeader.CHUNK_CRC_SIZE, len);
         if ((int) crc.getValue() != stored) {

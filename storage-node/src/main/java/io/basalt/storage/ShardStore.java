@@ -1,6 +1,7 @@
 package io.basalt.storage;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -15,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -61,6 +63,12 @@ public final class ShardStore implements AutoCloseable {
      * suspect dir refuses its reads, so a probe gets longer (or half the probe timeout, if shorter).
      */
     static final Duration PROBE_SUSPECT_AFTER = Duration.ofSeconds(3);
+    /**
+     * Shards of one chunk up to this size are appended to the dir's pack files, committed in groups
+     * (one fdatasync for every shard waiting), instead of a file each (an fsync, a rename and a
+     * directory fsync each): small objects' copies and the shards of objects up to a few hundred KiB.
+     */
+    static final int PACKED_MAX_BYTES = 128 << 10;
 
     /** Told once per failed dir, with every shard the index placed on it. */
     @FunctionalInterface
@@ -70,6 +78,9 @@ public final class ShardStore implements AutoCloseable {
 
     private final List<DataDir> dirs;
     private final Map<String, DataDir> index = new ConcurrentHashMap<>();
+    /** Each healthy dir's pack files, where shards of up to {@link #PACKED_MAX_BYTES} go. */
+    private final Map<DataDir, PackLog> packLogs = new ConcurrentHashMap<>();
+
     private volatile DirFailureListener listener = (root, reason, ids) -> {};
     private final Duration probeTimeout;
     /** A free-space read, or a probe, running longer than this makes its dir suspect. */
@@ -121,6 +132,9 @@ public final class ShardStore implements AutoCloseable {
         for (DataDir dir : store.healthyDirs()) {
             try {
                 for (String id : dir.shardIds("")) store.index.putIfAbsent(id, dir);
+                PackLog packs = PackLog.open(dir.packs());
+                store.packLogs.put(dir, packs);
+                for (String id : packs.shardIds()) store.index.putIfAbsent(id, dir);
             } catch (IOException e) {
                 log.error("cannot list data dir {}, starting without it: {}", dir.root(), e.toString());
                 dir.markFailed("cannot list at start: " + e);
@@ -157,8 +171,20 @@ public final class ShardStore implements AutoCloseable {
         return dirs.stream().filter(DataDir::failed).map(DataDir::root).toList();
     }
 
-    /** The dir holding a shard and its file. */
-    record Located(DataDir dir, Path file) {}
+    /** The dir holding a shard and its file: its own, or the pack holding its record ({@code packed}). */
+    record Located(DataDir dir, Path file, PackLog.Entry packed) {
+        Located(DataDir dir, Path file) {
+            this(dir, file, null);
+        }
+    }
+
+    /** The shard's record in {@code dir}'s packs, or null. */
+    private Located packed(DataDir dir, String shardId) {
+        PackLog packs = packLogs.get(dir);
+        if (packs == null) return null;
+        PackLog.Entry e = packs.find(shardId).orElse(null);
+        return e == null ? null : new Located(dir, packs.file(e.pack()), e);
+    }
 
     /**
      * Where a shard is. Never waits on a suspect dir: a shard the index places there is returned
@@ -170,6 +196,8 @@ public final class ShardStore implements AutoCloseable {
     Optional<Located> locate(String shardId) {
         DataDir known = index.get(shardId);
         if (known != null && !known.failed()) {
+            Located inPack = packed(known, shardId);
+            if (inPack != null) return Optional.of(inPack);
             if (suspect(known)) return Optional.of(new Located(known, known.shardPath(shardId)));
             Path file = known.shardPath(shardId);
             if (Files.exists(file)) return Optional.of(new Located(known, file));
@@ -180,6 +208,11 @@ public final class ShardStore implements AutoCloseable {
                     || dir.failed()
                     || suspect(dir)
                     || monitors.get(dir).overdue(OVERDUE)) continue;
+            Located inPack = packed(dir, shardId);
+            if (inPack != null) {
+                index.put(shardId, dir);
+                return Optional.of(inPack);
+            }
             Path file = dir.shardPath(shardId);
             if (Files.exists(file)) {
                 index.put(shardId, dir);
@@ -201,17 +234,7 @@ public final class ShardStore implements AutoCloseable {
      * swaps it atomically; a new one goes to the healthy dir with the most free space.
      */
     ShardFileWriter newWriter(String shardId, int chunkSize) throws IOException {
-        // The index knows every shard of the healthy dirs (read at start, kept at each commit and
-        // delete), so a shard it does not know is new: it goes where chooseDir says without a look
-        // into every dir, one of which may hang before its monitor has noticed.
-        DataDir known = index.get(shardId);
-        DataDir dir;
-        if (known != null && !known.failed()) {
-            requireAnswering(known);
-            dir = known;
-        } else {
-            dir = chooseDir(shardId);
-        }
+        DataDir dir = dirFor(shardId);
         try {
             return ShardFileWriter.create(shardId, chunkSize, dir);
         } catch (IOException e) {
@@ -225,8 +248,66 @@ public final class ShardStore implements AutoCloseable {
         return !index.containsValue(dir);
     }
 
+    /** The dir a shard being written goes to: its own if it exists (replaced in place), else a new one's. */
+    private DataDir dirFor(String shardId) throws IOException {
+        // The index knows every shard of the healthy dirs (read at start, kept at each commit and
+        // delete), so a shard it does not know is new: it goes where chooseDir says without a look
+        // into every dir, one of which may hang before its monitor has noticed.
+        DataDir known = index.get(shardId);
+        if (known != null && !known.failed()) {
+            requireAnswering(known);
+            return known;
+        }
+        return chooseDir(shardId);
+    }
+
+    /**
+     * Stores a whole small shard (one chunk, at most {@link #PACKED_MAX_BYTES}) in a dir's packs; the
+     * future completes once it is durable and indexed, with its header, or fails as a write would.
+     */
+    CompletableFuture<Committed> commitPacked(String shardId, int chunkSize, ByteBuffer data) {
+        DataDir dir;
+        try {
+            dir = dirFor(shardId);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        PackLog packs = packLogs.get(dir);
+        if (packs == null)
+            return CompletableFuture.failedFuture(
+                    new DataDirFailedException("data dir " + dir.root() + " failed: " + dir.failure(), null));
+        return packs.put(shardId, chunkSize, data, System.currentTimeMillis()).thenApply(e -> {
+            PackRecord r = e.record();
+            try {
+                // A copy as a file of its own (written before packs, or when the shard was larger) is older.
+                if (Files.deleteIfExists(dir.shardPath(shardId)))
+                    Durability.fsyncDirectory(dir.shardPath(shardId).getParent());
+                committed(shardId, dir);
+            } catch (IOException x) {
+                throw new java.io.UncheckedIOException(x);
+            }
+            return new Committed(new ShardHeader(r.chunkSize(), r.dataLength(), r.dataCrc32c()), dir);
+        });
+    }
+
+    record Committed(ShardHeader header, DataDir dir) {}
+
+    /** Records a committed shard file; fails it if its dir failed meanwhile, as the shard is then lost. */
+    void committedFile(String shardId, DataDir dir) throws IOException {
+        PackLog packs = packLogs.get(dir);
+        if (packs != null && packs.find(shardId).isPresent()) {
+            // The older copy was packed: its deletion is durable before the file counts.
+            try {
+                packs.delete(shardId, System.currentTimeMillis()).join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            }
+        }
+        committed(shardId, dir);
+    }
+
     /** Records a committed shard; fails it if its dir failed meanwhile, as the shard is then lost. */
-    void committed(String shardId, DataDir dir) throws IOException {
+    private void committed(String shardId, DataDir dir) throws IOException {
         index.put(shardId, dir);
         if (dir.failed()) {
             index.remove(shardId, dir);
@@ -289,6 +370,7 @@ public final class ShardStore implements AutoCloseable {
     ShardReader openReader(String shardId) throws IOException {
         Located located = locateAnswering(shardId).orElseThrow(() -> new NoSuchFileException(shardId));
         try {
+            if (located.packed() != null) return openPacked(shardId, located);
             return ShardReader.open(shardId, located.file(), located.dir());
         } catch (NoSuchFileException | CorruptShardException e) {
             throw e;
@@ -298,11 +380,30 @@ public final class ShardStore implements AutoCloseable {
         }
     }
 
+    /** A packed shard's reader; its pack compacted away meanwhile means the record moved: looked up once more. */
+    private ShardReader openPacked(String shardId, Located located) throws IOException {
+        try {
+            return ShardReader.openPacked(shardId, located.file(), located.packed(), located.dir());
+        } catch (NoSuchFileException compacted) {
+            Located again = packed(located.dir(), shardId);
+            if (again == null) throw compacted;
+            return ShardReader.openPacked(shardId, again.file(), again.packed(), again.dir());
+        }
+    }
+
     /** Header, modification time and dir of a stored shard. */
     record Stat(String shardId, ShardHeader header, long modifiedUnixMs, Path dataDir) {}
 
     Stat stat(String shardId) throws IOException {
         Located located = locateAnswering(shardId).orElseThrow(() -> new NoSuchFileException(shardId));
+        if (located.packed() != null) {
+            PackRecord r = located.packed().record();
+            return new Stat(
+                    shardId,
+                    new ShardHeader(r.chunkSize(), r.dataLength(), r.dataCrc32c()),
+                    r.writtenAtMs(),
+                    located.dir().root());
+        }
         try (ShardReader reader = ShardReader.open(shardId, located.file(), located.dir())) {
             long mtime = Files.readAttributes(located.file(), BasicFileAttributes.class)
                     .lastModifiedTime()
@@ -334,6 +435,23 @@ public final class ShardStore implements AutoCloseable {
                 if (dir == known) requireAnswering(dir);
                 continue; // the index would place the shard there if that dir held it
             }
+            Located inPack = packed(dir, shardId);
+            if (inPack != null) {
+                if (inPack.packed().record().writtenAtMs() >= writtenBeforeMs) {
+                    result = Deletion.KEPT_NEWER;
+                } else {
+                    try {
+                        packLogs.get(dir)
+                                .delete(shardId, System.currentTimeMillis())
+                                .join();
+                        if (result == Deletion.ABSENT) result = Deletion.DELETED;
+                    } catch (java.util.concurrent.CompletionException e) {
+                        IOException io = e.getCause() instanceof IOException x ? x : new IOException(e.getCause());
+                        ioFailed(dir, io);
+                        throw io;
+                    }
+                }
+            }
             Path file = dir.shardPath(shardId);
             try {
                 if (!Files.exists(file)) continue;
@@ -353,7 +471,10 @@ public final class ShardStore implements AutoCloseable {
             }
         }
         // Atomic with a racing commit's put: the entry stays while a file is there.
-        index.computeIfPresent(shardId, (id, dir) -> !dir.failed() && Files.exists(dir.shardPath(id)) ? dir : null);
+        index.computeIfPresent(
+                shardId,
+                (id, dir) ->
+                        !dir.failed() && (packed(dir, id) != null || Files.exists(dir.shardPath(id))) ? dir : null);
         return result;
     }
 
@@ -368,6 +489,8 @@ public final class ShardStore implements AutoCloseable {
         for (DataDir dir : healthyDirs()) {
             try {
                 ids.addAll(dir.shardIds(prefix));
+                PackLog packs = packLogs.get(dir);
+                if (packs != null) for (String id : packs.shardIds()) if (id.startsWith(prefix)) ids.add(id);
             } catch (IOException e) {
                 ioFailed(dir, e);
                 if (!dir.failed()) throw e;
@@ -520,11 +643,28 @@ public final class ShardStore implements AutoCloseable {
     public void close() {
         closed = true;
         monitors.values().forEach(DirMonitor::close);
+        packLogs.values().forEach(ShardStore::closeQuietly);
+    }
+
+    private static void closeQuietly(PackLog packs) {
+        try {
+            packs.close();
+        } catch (IOException e) {
+            log.warn("cannot close a pack log: {}", e.toString());
+        }
+    }
+
+    /** The dir's packs, for the scrubber; null once the dir failed. */
+    PackLog packs(DataDir dir) {
+        return packLogs.get(dir);
     }
 
     /** Takes a dir out for good and tells the listener every shard it held. */
     void fail(DataDir dir, String reason) {
         if (!dir.markFailed(reason)) return;
+        PackLog packs = packLogs.remove(dir);
+        // Closing waits for its committer, which may be stuck on this very disk: not on this thread.
+        if (packs != null) Thread.ofVirtual().name("close packs " + dir.root()).start(() -> closeQuietly(packs));
         List<String> lost = new ArrayList<>();
         index.forEach((id, d) -> {
             if (d == dir && index.remove(id, dir)) lost.add(id);

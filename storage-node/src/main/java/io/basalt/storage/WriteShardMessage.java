@@ -66,6 +66,13 @@ final class WriteShardMessage implements AutoCloseable {
         return data;
     }
 
+    /** The chunk's bytes in all. */
+    long size() {
+        long n = 0;
+        for (ByteBuffer b : data) n += b.remaining();
+        return n;
+    }
+
     int crc32c() {
         return crc32c;
     }

@@ -200,9 +200,10 @@ class DiskFailureTest {
         StreamObserver<WriteShardRequest> requests = client.async.writeShard(ShardClient.observer(result));
         requests.onNext(ShardClient.header(id, CHUNK));
         requests.onNext(ShardClient.chunk(data, 0, CHUNK, ShardClient.crc(data, 0, CHUNK)));
+        // a second chunk: the shard is not one for packing, its file is written as the chunks come
+        requests.onNext(ShardClient.chunk(data, CHUNK, 2 * CHUNK, ShardClient.crc(data, CHUNK, 2 * CHUNK)));
         awaitTrue(() -> countFiles(d2.resolve("tmp"), writing) == 1, "the temp file of the write exists");
         LiveDirs.delete(d2);
-        requests.onNext(ShardClient.chunk(data, CHUNK, 2 * CHUNK, ShardClient.crc(data, CHUNK, 2 * CHUNK)));
         requests.onNext(ShardClient.chunk(data, 2 * CHUNK, 3 * CHUNK, ShardClient.crc(data, 2 * CHUNK, 3 * CHUNK)));
         requests.onCompleted();
         Exception e = assertThrows(Exception.class, () -> result.get(10, TimeUnit.SECONDS));

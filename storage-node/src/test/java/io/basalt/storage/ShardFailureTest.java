@@ -146,6 +146,8 @@ class ShardFailureTest {
         var requests = client.async.writeShard(ShardClient.observer(result));
         requests.onNext(ShardClient.header("cancelled", CHUNK));
         requests.onNext(ShardClient.chunk(data, 0, 1000, ShardClient.crc(data, 0, 1000)));
+        // the second chunk makes it a shard file (one chunk would be held in memory for packing)
+        requests.onNext(ShardClient.chunk(data, 1000, 2000, ShardClient.crc(data, 1000, 2000)));
         awaitTrue(() -> !tempFiles().isEmpty(), "the node never started the write");
 
         requests.onError(new RuntimeException("client gives up"));
