@@ -105,13 +105,7 @@ final class HealCluster implements AutoCloseable {
 
     /** CPU seconds per role of the cluster's processes alive now; storage nodes summed. */
     Map<String, Double> cpuSeconds() {
-        Map<String, Double> out = new TreeMap<>();
-        servicePids.forEach((role, pids) ->
-                out.put(role, pids.stream().mapToDouble(ProcStat::cpuSeconds).sum()));
-        out.put(
-                "storage-nodes",
-                nodePids.values().stream().mapToDouble(ProcStat::cpuSeconds).sum());
-        return out;
+        return byRole(ProcStat::cpuSeconds);
     }
 
     /**
@@ -119,12 +113,14 @@ final class HealCluster implements AutoCloseable {
      * workload, a heal runs code no request ran before, and a short heal pays for compiling it.
      */
     Map<String, Double> jitSeconds() {
+        return byRole(HealCluster::jitSeconds);
+    }
+
+    private Map<String, Double> byRole(java.util.function.ToDoubleFunction<Long> perPid) {
         Map<String, Double> out = new TreeMap<>();
-        servicePids.forEach((role, pids) ->
-                out.put(role, pids.stream().mapToDouble(HealCluster::jitSeconds).sum()));
-        out.put(
-                "storage-nodes",
-                nodePids.values().stream().mapToDouble(HealCluster::jitSeconds).sum());
+        servicePids.forEach(
+                (role, pids) -> out.put(role, pids.stream().mapToDouble(perPid).sum()));
+        out.put("storage-nodes", nodePids.values().stream().mapToDouble(perPid).sum());
         return out;
     }
 

@@ -263,38 +263,27 @@ final class PackLog implements AutoCloseable {
         Path file = path(pack);
         boolean oldest = pack == packs.firstKey();
         List<Pending> copies = new ArrayList<>();
-        long bytes = 0;
         long size = packs.get(pack)[1];
+        long[] queued = {0};
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
-            int at = 0;
-            while (at < size) {
-                PackRecord r = PackRecord.decodeHeader(map.position(at));
-                if (r == null) {
-                    int next = nextHeader(map, at + 1);
-                    if (next < 0) break;
-                    at = next;
-                    continue;
-                }
+            scan(file, map, size, (at, r) -> {
                 Entry current = index.get(r.shardId());
                 boolean live = r.type() == PackRecord.Type.SHARD
                         ? current != null && current.pack() == pack && current.offset() == at
                         : current == null && !oldest; // still deleted; an older pack may hold a record of it
-                if (live) {
-                    ByteBuffer copy = ByteBuffer.allocate(r.length());
-                    copy.put(map.duplicate().position(at).limit(at + r.length()))
-                            .flip();
-                    copies.add(new Pending(r, copy, new CompletableFuture<>()));
-                    bytes += r.length();
+                if (!live) return;
+                ByteBuffer copy = ByteBuffer.allocate(r.length());
+                copy.put(map.duplicate().position(at).limit(at + r.length())).flip();
+                copies.add(new Pending(r, copy, new CompletableFuture<>()));
+                queued[0] += r.length();
+                if (queued[0] >= MAX_BATCH_BYTES) {
+                    commitCopies(copies, queued[0]);
+                    queued[0] = 0;
                 }
-                at += r.length();
-                if (bytes >= MAX_BATCH_BYTES) {
-                    commitCopies(copies, bytes);
-                    bytes = 0;
-                }
-            }
+            });
         }
-        commitCopies(copies, bytes);
+        commitCopies(copies, queued[0]);
         // The copies are durable: the pack can go. A reader holding it open keeps its bytes.
         Files.delete(file);
         Durability.fsyncDirectory(dir);
@@ -329,26 +318,13 @@ final class PackLog implements AutoCloseable {
         long size = Files.size(file);
         if (size > Integer.MAX_VALUE) throw new IOException("pack " + file + " is larger than 2 GiB");
         packs.put(id, new long[] {0, size});
-        long end = 0; // where the last whole record ends
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
-            int at = 0;
-            while (at < size) {
-                PackRecord r = PackRecord.decodeHeader(map.position(at));
-                if (r == null) {
-                    int next = nextHeader(map, at + 1);
-                    if (next < 0) break;
-                    log.error("pack {}: {} damaged bytes at {} skipped", file, next - at, at);
-                    at = next;
-                    continue;
-                }
-                if (at + (long) r.length() > size) break;
+            long end = scan(file, map, size, (at, r) -> {
                 if (r.type() == PackRecord.Type.SHARD && !r.dataMatches(map, at))
                     log.error("pack {}: shard {} at {} does not match its checksum", file, r.shardId(), at);
                 apply(new Entry(id, at, r));
-                at += r.length();
-                end = at;
-            }
+            });
             if (end < size) {
                 if (last) {
                     // A batch the crash interrupted: not one of its records was acknowledged.
@@ -361,6 +337,34 @@ final class PackLog implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private interface RecordVisitor {
+        void record(int at, PackRecord r) throws IOException;
+    }
+
+    /**
+     * Visits every whole record of a pack in order, skipping a damaged header to the next that checks.
+     * @return where the last whole record ends: a torn tail starts there
+     */
+    private static long scan(Path file, MappedByteBuffer map, long size, RecordVisitor each) throws IOException {
+        long end = 0;
+        int at = 0;
+        while (at < size) {
+            PackRecord r = PackRecord.decodeHeader(map.position(at));
+            if (r == null) {
+                int next = nextHeader(map, at + 1);
+                if (next < 0) break;
+                log.error("pack {}: {} damaged bytes at {} skipped", file, next - at, at);
+                at = next;
+                continue;
+            }
+            if (at + (long) r.length() > size) break;
+            each.record(at, r);
+            at += r.length();
+            end = at;
+        }
+        return end;
     }
 
     /** The next position from {@code from} where a header checks, or -1. */

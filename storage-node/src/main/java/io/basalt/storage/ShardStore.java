@@ -93,11 +93,13 @@ public final class ShardStore implements AutoCloseable {
     private final Map<DataDir, Probe> probes = new ConcurrentHashMap<>();
 
     private volatile boolean closed;
+    private final boolean packSmallShards;
 
     private record Probe(Future<?> result, long deadlineNanos) {}
 
-    private ShardStore(List<DataDir> dirs, Duration probeTimeout) {
+    private ShardStore(List<DataDir> dirs, Duration probeTimeout, boolean packSmallShards) {
         this.dirs = dirs;
+        this.packSmallShards = packSmallShards;
         this.probeTimeout = probeTimeout;
         this.suspectAfter = shorter(SUSPECT_AFTER, probeTimeout.dividedBy(2));
         this.probeSuspectAfter = shorter(PROBE_SUSPECT_AFTER, probeTimeout.dividedBy(2));
@@ -113,6 +115,11 @@ public final class ShardStore implements AutoCloseable {
      * unknown, so only the coordinator's scans find them). Fails if no dir is usable at all.
      */
     public static ShardStore open(List<Path> roots, Duration probeTimeout) throws IOException {
+        return open(roots, probeTimeout, false);
+    }
+
+    /** @param packSmallShards new shards of one small chunk go to packs ({@link #PACKED_MAX_BYTES}) */
+    public static ShardStore open(List<Path> roots, Duration probeTimeout, boolean packSmallShards) throws IOException {
         if (!probeTimeout.isPositive()) throw new IllegalArgumentException("disk probe timeout must be positive");
         if (roots.isEmpty()) {
             throw new IllegalArgumentException("at least one data dir is required");
@@ -128,10 +135,12 @@ public final class ShardStore implements AutoCloseable {
                 last = e;
             }
         }
-        ShardStore store = new ShardStore(List.copyOf(dirs), probeTimeout);
+        ShardStore store = new ShardStore(List.copyOf(dirs), probeTimeout, packSmallShards);
         for (DataDir dir : store.healthyDirs()) {
             try {
                 for (String id : dir.shardIds("")) store.index.putIfAbsent(id, dir);
+                // Packs already on disk are read even with packing off (it was on before).
+                if (!packSmallShards && !Files.isDirectory(dir.packs())) continue;
                 PackLog packs = PackLog.open(dir.packs());
                 store.packLogs.put(dir, packs);
                 for (String id : packs.shardIds()) store.index.putIfAbsent(id, dir);
@@ -654,7 +663,12 @@ public final class ShardStore implements AutoCloseable {
         }
     }
 
-    /** The dir's packs, for the scrubber; null once the dir failed. */
+    /** Whether new shards of one small chunk go to packs. */
+    boolean packsSmallShards() {
+        return packSmallShards;
+    }
+
+    /** The dir's packs, for the scrubber; null once the dir failed (or never packed). */
     PackLog packs(DataDir dir) {
         return packLogs.get(dir);
     }

@@ -67,7 +67,7 @@ final class ShardWriteSession implements StreamObserver<WriteShardMessage> {
         }
     }
 
-    private void start(WriteShardHeader header) {
+    private void start(WriteShardHeader header) throws IOException {
         if (chunkSize != 0) {
             throw new IllegalArgumentException("second header in WriteShard stream for " + shardId);
         }
@@ -78,13 +78,18 @@ final class ShardWriteSession implements StreamObserver<WriteShardMessage> {
                     "chunk_size must be in 1.." + MAX_CHUNK_SIZE + ", got " + Integer.toUnsignedString(size));
         }
         chunkSize = size;
+        // Without packing every shard is a file, written as its chunks come.
+        if (!store.packsSmallShards()) writer = store.newWriter(shardId, chunkSize);
     }
 
     private void append(WriteShardMessage chunk) throws IOException {
         if (chunkSize == 0) {
             throw new IllegalArgumentException("WriteShard stream must start with a header");
         }
-        if (writer == null && firstChunk == null && chunk.size() <= ShardStore.PACKED_MAX_BYTES) {
+        if (writer == null
+                && firstChunk == null
+                && store.packsSmallShards()
+                && chunk.size() <= ShardStore.PACKED_MAX_BYTES) {
             holdFirstChunk(chunk);
             return;
         }
@@ -148,7 +153,7 @@ final class ShardWriteSession implements StreamObserver<WriteShardMessage> {
             return;
         }
         committing = true;
-        if (writer == null) {
+        if (writer == null && store.packsSmallShards()) {
             commitPacked();
             return;
         }

@@ -63,7 +63,7 @@ public final class StorageNode implements AutoCloseable {
     }
 
     public static StorageNode start(StorageNodeConfig config) throws IOException {
-        ShardStore store = ShardStore.open(config.dataDirs(), config.diskProbeTimeout());
+        ShardStore store = ShardStore.open(config.dataDirs(), config.diskProbeTimeout(), config.packSmallShards());
         NodeMetrics metrics = new NodeMetrics();
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
                 .addService(new ShardServiceImpl(store, metrics).definition())

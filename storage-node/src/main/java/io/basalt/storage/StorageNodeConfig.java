@@ -17,6 +17,8 @@ import java.util.List;
  * @param metricsListen HOST:PORT of the /metrics and /health endpoint, or null for none
  * @param advertise host:port registered in etcd for peers to dial (a proxy, a NAT address), or null for the
  *                  listen address
+ * @param packSmallShards shards of one chunk up to 128 KiB go to group-committed pack files, not a file
+ *                        each (packs already on disk are read either way)
  */
 public record StorageNodeConfig(
         String nodeId,
@@ -31,7 +33,8 @@ public record StorageNodeConfig(
         Duration diskProbeInterval,
         Duration diskProbeTimeout,
         String metricsListen,
-        String advertise) {
+        String advertise,
+        boolean packSmallShards) {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final String DEFAULT_ETCD_PREFIX = "/basalt/";
     public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(10);
@@ -70,7 +73,21 @@ public record StorageNodeConfig(
             Duration leaseTtl,
             Scrubber.Config scrub,
             String zone) {
-        this(nodeId, host, port, dataDirs, etcdEndpoint, etcdPrefix, leaseTtl, scrub, zone, null, null, null, null);
+        this(
+                nodeId,
+                host,
+                port,
+                dataDirs,
+                etcdEndpoint,
+                etcdPrefix,
+                leaseTtl,
+                scrub,
+                zone,
+                null,
+                null,
+                null,
+                null,
+                false);
     }
 
     public StorageNodeConfig(
@@ -115,7 +132,8 @@ public record StorageNodeConfig(
                 diskProbeInterval,
                 diskProbeTimeout,
                 metricsListen,
-                advertise);
+                advertise,
+                packSmallShards);
     }
 
     public StorageNodeConfig withScrub(Scrubber.Config scrub) {
@@ -132,7 +150,8 @@ public record StorageNodeConfig(
                 diskProbeInterval,
                 diskProbeTimeout,
                 metricsListen,
-                advertise);
+                advertise,
+                packSmallShards);
     }
 
     public StorageNodeConfig withZone(String z) {
@@ -149,7 +168,8 @@ public record StorageNodeConfig(
                 diskProbeInterval,
                 diskProbeTimeout,
                 metricsListen,
-                advertise);
+                advertise,
+                packSmallShards);
     }
 
     public StorageNodeConfig withDiskProbeInterval(Duration interval) {
@@ -166,7 +186,8 @@ public record StorageNodeConfig(
                 interval,
                 diskProbeTimeout,
                 metricsListen,
-                advertise);
+                advertise,
+                packSmallShards);
     }
 
     public StorageNodeConfig withDiskProbeTimeout(Duration timeout) {
@@ -183,7 +204,8 @@ public record StorageNodeConfig(
                 diskProbeInterval,
                 timeout,
                 metricsListen,
-                advertise);
+                advertise,
+                packSmallShards);
     }
 
     public StorageNodeConfig withMetricsListen(String hostPort) {
@@ -200,7 +222,8 @@ public record StorageNodeConfig(
                 diskProbeInterval,
                 diskProbeTimeout,
                 hostPort,
-                advertise);
+                advertise,
+                packSmallShards);
     }
 
     public StorageNodeConfig withAdvertise(String hostPort) {
@@ -217,6 +240,25 @@ public record StorageNodeConfig(
                 diskProbeInterval,
                 diskProbeTimeout,
                 metricsListen,
-                hostPort);
+                hostPort,
+                packSmallShards);
+    }
+
+    public StorageNodeConfig withPackSmallShards(boolean pack) {
+        return new StorageNodeConfig(
+                nodeId,
+                host,
+                port,
+                dataDirs,
+                etcdEndpoint,
+                etcdPrefix,
+                leaseTtl,
+                scrub,
+                zone,
+                diskProbeInterval,
+                diskProbeTimeout,
+                metricsListen,
+                advertise,
+                pack);
     }
 }

@@ -22,7 +22,7 @@ public final class StorageNodeMain {
     private static final Logger log = LogManager.getLogger(StorageNodeMain.class);
     private static final String USAGE = "usage: storage-node --id ID --listen HOST:PORT --data DIR[,DIR...]"
             + " --etcd URL[,URL] [--etcd-prefix /basalt/] [--lease-ttl SECONDS]"
-            + " [--scrub-rate-mbps 50] [--scrub-interval-hours 24] [--zone Z] [--disk-probe-seconds 5]"
+            + " [--scrub-rate-mbps 50] [--scrub-interval-hours 24] [--zone Z] [--disk-probe-seconds 5] [--pack-small-shards false]"
             + " [--disk-probe-timeout-seconds 10] [--metrics-listen HOST:PORT] [--advertise HOST:PORT]";
 
     private StorageNodeMain() {}
@@ -71,7 +71,8 @@ public final class StorageNodeMain {
                 "disk-probe-seconds",
                 "disk-probe-timeout-seconds",
                 "metrics-listen",
-                "advertise");
+                "advertise",
+                "pack-small-shards");
         flags.keySet().stream().filter(k -> !known.contains(k)).findFirst().ifPresent(k -> {
             throw new IllegalArgumentException("unknown flag --" + k);
         });
@@ -98,7 +99,15 @@ public final class StorageNodeMain {
                 diskProbe(flags),
                 diskProbeTimeout(flags),
                 flags.get("metrics-listen"),
-                flags.get("advertise"));
+                flags.get("advertise"),
+                bool(flags, "pack-small-shards"));
+    }
+
+    private static boolean bool(Map<String, String> flags, String name) {
+        String v = flags.getOrDefault(name, "false");
+        if (!v.equals("true") && !v.equals("false"))
+            throw new IllegalArgumentException("--" + name + " takes true or false, got " + v);
+        return Boolean.parseBoolean(v);
     }
 
     private static Duration diskProbe(Map<String, String> flags) {

@@ -28,7 +28,7 @@ class PackedShardsTest {
 
     @BeforeEach
     void start() throws Exception {
-        node = StorageNode.start(StorageNodeConfig.local("n1", List.of(dataDir)));
+        node = StorageNode.start(StorageNodeConfig.local("n1", List.of(dataDir)).withPackSmallShards(true));
         client = new ShardClient(node.port());
     }
 
