@@ -212,15 +212,19 @@ class DurabilityTest {
         String id = cluster.nodeId(node);
         assertTrue(referencedOn(id) > 0, id + " holds referenced shards before the drain");
         String out = admin("drain", id);
-        assertTrue(out.contains("draining"), out);
-        awaitTrue(id + " reported safe to remove", () -> admin("status").contains("safe to remove"));
-        assertEquals(0, referencedOn(id), "referenced shards left on the drained " + id);
-        // new writes skip the draining node
-        for (int i = 0; i < 5; i++) put("d/after-drain-" + i, 1 + rnd.nextInt(256 << 10));
-        assertEquals(0, referencedOn(id), "a new write went to the drained " + id);
-        for (var e : written.entrySet()) assertArrayEquals(e.getValue(), get(e.getKey()), e.getKey());
-        assertTrue(awaitFullRedundancy("after the drain").fullRedundancy());
-        admin("undrain", id);
+        // A failure here must not leave the node draining for the tests after this one (they then cannot heal).
+        try {
+            assertTrue(out.contains("draining"), out);
+            awaitTrue(id + " reported safe to remove", () -> admin("status").contains("safe to remove"));
+            assertEquals(0, referencedOn(id), "referenced shards left on the drained " + id);
+            // new writes skip the draining node
+            for (int i = 0; i < 5; i++) put("d/after-drain-" + i, 1 + rnd.nextInt(256 << 10));
+            assertEquals(0, referencedOn(id), "a new write went to the drained " + id);
+            for (var e : written.entrySet()) assertArrayEquals(e.getValue(), get(e.getKey()), e.getKey());
+            assertTrue(awaitFullRedundancy("after the drain").fullRedundancy());
+        } finally {
+            admin("undrain", id);
+        }
     }
 
     // ------------------------------------------------------------------ (e)
