@@ -100,12 +100,13 @@ final class PackLog implements AutoCloseable {
         return packs;
     }
 
-    /** Stores a shard: the future completes once its record is on disk (a later record of the same id replaces it). */
-    CompletableFuture<Entry> put(String shardId, int chunkSize, ByteBuffer data, long writtenAtMs) {
-        CRC32C crc = new CRC32C();
-        crc.update(data.duplicate());
-        PackRecord r = new PackRecord(
-                PackRecord.Type.SHARD, shardId, writtenAtMs, chunkSize, data.remaining(), (int) crc.getValue());
+    /**
+     * Stores a shard: the future completes once its record is on disk (a later record of the same id replaces it).
+     * @param dataCrc32c CRC32C of {@code data}, as the writer sent it and the node checked it
+     */
+    CompletableFuture<Entry> put(String shardId, int chunkSize, ByteBuffer data, int dataCrc32c, long writtenAtMs) {
+        PackRecord r =
+                new PackRecord(PackRecord.Type.SHARD, shardId, writtenAtMs, chunkSize, data.remaining(), dataCrc32c);
         return submit(r, r.encode(data));
     }
 

@@ -274,7 +274,7 @@ public final class ShardStore implements AutoCloseable {
      * Stores a whole small shard (one chunk, at most {@link #PACKED_MAX_BYTES}) in a dir's packs; the
      * future completes once it is durable and indexed, with its header, or fails as a write would.
      */
-    CompletableFuture<Committed> commitPacked(String shardId, int chunkSize, ByteBuffer data) {
+    CompletableFuture<Committed> commitPacked(String shardId, int chunkSize, ByteBuffer data, int dataCrc32c) {
         DataDir dir;
         try {
             dir = dirFor(shardId);
@@ -285,18 +285,21 @@ public final class ShardStore implements AutoCloseable {
         if (packs == null)
             return CompletableFuture.failedFuture(
                     new DataDirFailedException("data dir " + dir.root() + " failed: " + dir.failure(), null));
-        return packs.put(shardId, chunkSize, data, System.currentTimeMillis()).thenApply(e -> {
-            PackRecord r = e.record();
-            try {
-                // A copy as a file of its own (written before packs, or when the shard was larger) is older.
-                if (Files.deleteIfExists(dir.shardPath(shardId)))
-                    Durability.fsyncDirectory(dir.shardPath(shardId).getParent());
-                committed(shardId, dir);
-            } catch (IOException x) {
-                throw new java.io.UncheckedIOException(x);
-            }
-            return new Committed(new ShardHeader(r.chunkSize(), r.dataLength(), r.dataCrc32c()), dir);
-        });
+        // The index knows every shard of the healthy dirs: only one it knows can have an older copy as a file.
+        boolean rewrite = index.get(shardId) == dir;
+        return packs.put(shardId, chunkSize, data, dataCrc32c, System.currentTimeMillis())
+                .thenApply(e -> {
+                    PackRecord r = e.record();
+                    try {
+                        // A copy as a file of its own (written before packs, or when the shard was larger) is older.
+                        if (rewrite && Files.deleteIfExists(dir.shardPath(shardId)))
+                            Durability.fsyncDirectory(dir.shardPath(shardId).getParent());
+                        committed(shardId, dir);
+                    } catch (IOException x) {
+                        throw new java.io.UncheckedIOException(x);
+                    }
+                    return new Committed(new ShardHeader(r.chunkSize(), r.dataLength(), r.dataCrc32c()), dir);
+                });
     }
 
     record Committed(ShardHeader header, DataDir dir) {}

@@ -166,9 +166,10 @@ final class ShardWriteSession implements StreamObserver<WriteShardMessage> {
 
     private void commitPacked() {
         byte[] data = firstChunk == null ? new byte[0] : firstChunk;
+        int crc = firstChunk == null ? 0 : firstChunkCrc; // CRC32C of nothing is 0
         firstChunk = null;
         long start = System.nanoTime();
-        store.commitPacked(shardId, chunkSize, ByteBuffer.wrap(data))
+        store.commitPacked(shardId, chunkSize, ByteBuffer.wrap(data), crc)
                 .whenCompleteAsync(
                         (done, error) -> {
                             if (error != null) {

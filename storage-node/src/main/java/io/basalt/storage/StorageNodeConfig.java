@@ -119,146 +119,86 @@ public record StorageNodeConfig(
     }
 
     public StorageNodeConfig withEtcd(String endpoint) {
-        return new StorageNodeConfig(
-                nodeId,
-                host,
-                port,
-                dataDirs,
-                endpoint,
-                etcdPrefix,
-                leaseTtl,
-                scrub,
-                zone,
-                diskProbeInterval,
-                diskProbeTimeout,
-                metricsListen,
-                advertise,
-                packSmallShards);
+        return copy(f -> f.etcdEndpoint = endpoint);
     }
 
     public StorageNodeConfig withScrub(Scrubber.Config scrub) {
-        return new StorageNodeConfig(
-                nodeId,
-                host,
-                port,
-                dataDirs,
-                etcdEndpoint,
-                etcdPrefix,
-                leaseTtl,
-                scrub,
-                zone,
-                diskProbeInterval,
-                diskProbeTimeout,
-                metricsListen,
-                advertise,
-                packSmallShards);
+        return copy(f -> f.scrub = scrub);
     }
 
     public StorageNodeConfig withZone(String z) {
-        return new StorageNodeConfig(
-                nodeId,
-                host,
-                port,
-                dataDirs,
-                etcdEndpoint,
-                etcdPrefix,
-                leaseTtl,
-                scrub,
-                z,
-                diskProbeInterval,
-                diskProbeTimeout,
-                metricsListen,
-                advertise,
-                packSmallShards);
+        return copy(f -> f.zone = z);
     }
 
     public StorageNodeConfig withDiskProbeInterval(Duration interval) {
-        return new StorageNodeConfig(
-                nodeId,
-                host,
-                port,
-                dataDirs,
-                etcdEndpoint,
-                etcdPrefix,
-                leaseTtl,
-                scrub,
-                zone,
-                interval,
-                diskProbeTimeout,
-                metricsListen,
-                advertise,
-                packSmallShards);
+        return copy(f -> f.diskProbeInterval = interval);
     }
 
     public StorageNodeConfig withDiskProbeTimeout(Duration timeout) {
-        return new StorageNodeConfig(
-                nodeId,
-                host,
-                port,
-                dataDirs,
-                etcdEndpoint,
-                etcdPrefix,
-                leaseTtl,
-                scrub,
-                zone,
-                diskProbeInterval,
-                timeout,
-                metricsListen,
-                advertise,
-                packSmallShards);
+        return copy(f -> f.diskProbeTimeout = timeout);
     }
 
     public StorageNodeConfig withMetricsListen(String hostPort) {
-        return new StorageNodeConfig(
-                nodeId,
-                host,
-                port,
-                dataDirs,
-                etcdEndpoint,
-                etcdPrefix,
-                leaseTtl,
-                scrub,
-                zone,
-                diskProbeInterval,
-                diskProbeTimeout,
-                hostPort,
-                advertise,
-                packSmallShards);
+        return copy(f -> f.metricsListen = hostPort);
     }
 
     public StorageNodeConfig withAdvertise(String hostPort) {
-        return new StorageNodeConfig(
-                nodeId,
-                host,
-                port,
-                dataDirs,
-                etcdEndpoint,
-                etcdPrefix,
-                leaseTtl,
-                scrub,
-                zone,
-                diskProbeInterval,
-                diskProbeTimeout,
-                metricsListen,
-                hostPort,
-                packSmallShards);
+        return copy(f -> f.advertise = hostPort);
     }
 
     public StorageNodeConfig withPackSmallShards(boolean pack) {
+        return copy(f -> f.packSmallShards = pack);
+    }
+
+    /** The record's components, changeable: the with... methods name one each, this lists them all once. */
+    private static final class Fields {
+        String nodeId;
+        String host;
+        int port;
+        List<Path> dataDirs;
+        String etcdEndpoint;
+        String etcdPrefix;
+        Duration leaseTtl;
+        Scrubber.Config scrub;
+        String zone;
+        Duration diskProbeInterval;
+        Duration diskProbeTimeout;
+        String metricsListen;
+        String advertise;
+        boolean packSmallShards;
+    }
+
+    private StorageNodeConfig copy(java.util.function.Consumer<Fields> change) {
+        Fields f = new Fields();
+        f.nodeId = nodeId;
+        f.host = host;
+        f.port = port;
+        f.dataDirs = dataDirs;
+        f.etcdEndpoint = etcdEndpoint;
+        f.etcdPrefix = etcdPrefix;
+        f.leaseTtl = leaseTtl;
+        f.scrub = scrub;
+        f.zone = zone;
+        f.diskProbeInterval = diskProbeInterval;
+        f.diskProbeTimeout = diskProbeTimeout;
+        f.metricsListen = metricsListen;
+        f.advertise = advertise;
+        f.packSmallShards = packSmallShards;
+        change.accept(f);
         return new StorageNodeConfig(
-                nodeId,
-                host,
-                port,
-                dataDirs,
-                etcdEndpoint,
-                etcdPrefix,
-                leaseTtl,
-                scrub,
-                zone,
-                diskProbeInterval,
-                diskProbeTimeout,
-                metricsListen,
-                advertise,
-                pack);
+                f.nodeId,
+                f.host,
+                f.port,
+                f.dataDirs,
+                f.etcdEndpoint,
+                f.etcdPrefix,
+                f.leaseTtl,
+                f.scrub,
+                f.zone,
+                f.diskProbeInterval,
+                f.diskProbeTimeout,
+                f.metricsListen,
+                f.advertise,
+                f.packSmallShards);
     }
 }

@@ -126,7 +126,7 @@ class PackLogTest {
         PackLog.Entry b, d;
         try (PackLog packs = PackLog.open(dir)) {
             put(packs, "a");
-            b = packs.put("b", 1 << 20, ByteBuffer.wrap(new byte[5000]), 1).join();
+            b = putBytes(packs, "b", new byte[5000]);
             put(packs, "c");
             d = put(packs, "d");
             put(packs, "e");
@@ -259,7 +259,13 @@ class PackLogTest {
     }
 
     static PackLog.Entry put(PackLog packs, String id) {
-        return packs.put(id, 1 << 20, ByteBuffer.wrap(bytesOf(id)), System.currentTimeMillis())
+        return putBytes(packs, id, bytesOf(id));
+    }
+
+    static PackLog.Entry putBytes(PackLog packs, String id, byte[] data) {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(data);
+        return packs.put(id, 1 << 20, ByteBuffer.wrap(data), (int) crc.getValue(), System.currentTimeMillis())
                 .join();
     }
 }
