@@ -31,7 +31,8 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * Finds shards that no metadata references and no garbage record names: what a gateway killed
- * between writing shards and committing left behind. The order of the two looks is what makes
+ * between writing shards and committing left behind; and stale copies, shards whose records place
+ * them on another node (an old copy the GC kept because its file looked newer than its record). The order of the two looks is what makes
  * it safe: shards are listed first and only those older than the grace period are candidates;
  * references are read afterwards, so anything committed before that read is seen. The grace
  * period must outlast the longest single PUT (the window between a shard's write and its commit).
@@ -111,12 +112,15 @@ final class OrphanSweeper extends LeaderTask {
             }
         }
         Map<String, Placement> placedAfter = new HashMap<>();
-        Set<String> known = referencedOrQueued(placedAfter);
+        Known known = referencedOrQueued(placedAfter);
         queueMissing(placedBefore, placedAfter, listed);
         if (candidates.isEmpty()) return 0;
+        Map<String, Set<String>> holdersBefore = holders(placedBefore), holdersAfter = holders(placedAfter);
         int deleted = 0;
         for (Candidate c : candidates) {
-            if (known.contains(c.shardSet())) continue;
+            if (known.queued().contains(c.shardSet())) continue; // the GC's to delete, or a heal's to write
+            if (known.referenced().contains(c.shardSet())
+                    && !(placedElsewhere(c, holdersBefore) && placedElsewhere(c, holdersAfter))) continue;
             try {
                 var answer = shards.blocking(c.node().getAddress())
                         .withDeadlineAfter(10, TimeUnit.SECONDS)
@@ -129,9 +133,12 @@ final class OrphanSweeper extends LeaderTask {
                     deleted++;
                     removed.incrementAndGet();
                     log.info(
-                            "deleted orphan shard {} on {} (no record references it)",
+                            "deleted orphan shard {} on {} ({})",
                             c.shardId(),
-                            c.node().getNodeId());
+                            c.node().getNodeId(),
+                            known.referenced().contains(c.shardSet())
+                                    ? "a stale copy: the records place it on another node"
+                                    : "no record references it");
                 }
             } catch (RuntimeException e) {
                 log.warn(
@@ -142,6 +149,26 @@ final class OrphanSweeper extends LeaderTask {
             }
         }
         return deleted;
+    }
+
+    /**
+     * Whether the records place this shard (same set, same index) on another node: the copy listed is then a
+     * stale one that its GC record missed, e.g. its file was touched after the record was queued (a node's
+     * clock ahead, a restore) so the GC kept it as newer. Nothing else would ever delete it.
+     */
+    private static boolean placedElsewhere(Candidate c, Map<String, Set<String>> holders) {
+        Set<String> nodes = holders.getOrDefault(c.shardId(), Set.of());
+        return !nodes.isEmpty() && !nodes.contains(c.node().getNodeId());
+    }
+
+    /** Shard id -> the nodes the records place it on. */
+    private static Map<String, Set<String>> holders(Map<String, Placement> placed) {
+        Map<String, Set<String>> out = new HashMap<>();
+        for (String at : placed.keySet()) {
+            int slash = at.indexOf('/');
+            out.computeIfAbsent(at.substring(slash + 1), id -> new HashSet<>()).add(at.substring(0, slash));
+        }
+        return out;
     }
 
     /** Queues for healing the shards placed on a fully listed node, before and after its listing, that it lacks. */
@@ -180,11 +207,14 @@ final class OrphanSweeper extends LeaderTask {
         }
     }
 
+    /** Shard sets an object or upload part references, and those a garbage or heal record names. */
+    private record Known(Set<String> referenced, Set<String> queued) {}
+
     /**
      * Every shard set an object, an upload part or a queue entry names; {@code placed} gets, per
      * {@code node/shard id}, the object or part that places each written shard there.
      */
-    private Set<String> referencedOrQueued(Map<String, Placement> placed) {
+    private Known referencedOrQueued(Map<String, Placement> placed) {
         Set<String> known = new HashSet<>();
         for (BucketRecord b : meta.listBuckets()) {
             for (UploadRecord u : meta.listUploads(b.getName())) {
@@ -210,15 +240,16 @@ final class OrphanSweeper extends LeaderTask {
             }
         }
         // Queued garbage is the GC's to delete; healing may still be writing the shards it names.
+        Set<String> queued = new HashSet<>();
         for (Versioned<GarbageRecord> g : garbage.all()) {
             if (g.readable()) {
-                g.value().getSegmentsList().forEach(s -> known.add(s.getShardSet()));
+                g.value().getSegmentsList().forEach(s -> queued.add(s.getShardSet()));
             } else {
                 log.warn("orphan sweep: unreadable garbage record {}", g.name());
             }
         }
-        known.addAll(heals.shardSets());
-        return known;
+        queued.addAll(heals.shardSets());
+        return new Known(known, queued);
     }
 
     private static void place(Map<String, Placement> placed, String bucket, String key, String uploadId, Segment s) {

@@ -1,6 +1,7 @@
 package io.basalt.coordinator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.basalt.core.cluster.Membership;
 import io.basalt.core.data.DataPath;
@@ -91,14 +92,7 @@ class OrphanSweeperTest {
             orphans.add(data.write(new ByteArrayInputStream(bytes(r, 150_000))).getShardSet());
         Thread.sleep(5); // shards strictly older than the sweep's cutoff
 
-        try (OrphanSweeper sweeper = new OrphanSweeper(
-                meta,
-                local.metadata.heals(),
-                local.metadata.garbage(),
-                membership,
-                clients,
-                Duration.ZERO,
-                Duration.ofHours(1))) {
+        try (OrphanSweeper sweeper = sweeper(Duration.ZERO)) {
             long sweepTime = System.currentTimeMillis();
             int deleted = sweeper.sweep(sweepTime);
             assertEquals(12, deleted, "2 orphan shard sets x 6 shards");
@@ -122,22 +116,9 @@ class OrphanSweeperTest {
         // a parity shard's file disappears: no read would ever notice
         String node = seg.getNodeIds(5);
         String shardId = seg.getShardSet() + ".5";
-        Path file;
-        try (Stream<Path> s = Files.walk(tmp.resolve(node).resolve("shards"))) {
-            file = s.filter(p -> p.getFileName().toString().equals(shardId))
-                    .findFirst()
-                    .orElseThrow();
-        }
-        Files.delete(file);
+        Files.delete(shardFile(node, shardId));
 
-        try (OrphanSweeper sweeper = new OrphanSweeper(
-                meta,
-                local.metadata.heals(),
-                local.metadata.garbage(),
-                membership,
-                clients,
-                Duration.ofHours(1),
-                Duration.ofHours(1))) {
+        try (OrphanSweeper sweeper = sweeper(Duration.ofHours(1))) {
             long now = System.currentTimeMillis();
             assertEquals(0, sweeper.sweep(now), "nothing is old enough to be an orphan");
         }
@@ -153,6 +134,61 @@ class OrphanSweeperTest {
         assertEquals("b", h.getBucket());
         assertEquals("lost", h.getKey());
         assertEquals(java.util.List.of(5), h.getShardsList());
+    }
+
+    @Test
+    void deletesAStaleCopyOfAShardItsRecordsPlaceOnAnotherNode() throws Exception {
+        DataPath data = new DataPath(membership, clients, LAYOUT, 0, 10_000);
+        byte[] body = bytes(new Random(3), 300_000);
+        Segment seg = data.write(new ByteArrayInputStream(body));
+        meta.putObject(
+                "b",
+                "healed",
+                ObjectRecord.newBuilder()
+                        .setVersionId(seg.getShardSet())
+                        .addSegments(seg)
+                        .build(),
+                PutCondition.NONE);
+        // shard 5 was once on the node that holds shard 0 (healed away since): the GC kept that copy, as
+        // its file looked newer than the garbage record, and no record names it any more
+        String shardId = seg.getShardSet() + ".5";
+        Path placed = shardFile(seg.getNodeIds(5), shardId);
+        Path shard0 = shardFile(seg.getNodeIds(0), seg.getShardSet() + ".0");
+        Path stale = shard0.resolveSibling("../" + placed.getParent().getFileName() + "/" + shardId)
+                .normalize();
+        Files.createDirectories(stale.getParent());
+        Files.copy(placed, stale);
+        Files.setLastModifiedTime(
+                stale, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        Files.setLastModifiedTime(
+                placed, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+
+        try (OrphanSweeper sweeper = sweeper(Duration.ofSeconds(10))) {
+            assertEquals(1, sweeper.sweep(System.currentTimeMillis()), "the stale copy, nothing else");
+        }
+        assertTrue(Files.notExists(stale), "the stale copy is deleted");
+        assertTrue(Files.exists(placed), "the copy the record places is kept");
+        assertEquals(Set.of(seg.getShardSet()), shardSetsOnDisk());
+    }
+
+    private Path shardFile(String node, String shardId) throws Exception {
+        try (Stream<Path> s = Files.walk(tmp.resolve(node).resolve("shards"))) {
+            return s.filter(p -> p.getFileName().toString().equals(shardId))
+                    .findFirst()
+                    .orElseThrow();
+        }
+    }
+
+    /** A sweeper with the given grace that never runs by itself: the test calls {@code sweep}. */
+    private OrphanSweeper sweeper(Duration grace) {
+        return new OrphanSweeper(
+                meta,
+                local.metadata.heals(),
+                local.metadata.garbage(),
+                membership,
+                clients,
+                grace,
+                Duration.ofHours(1));
     }
 
     private static byte[] bytes(Random r, int n) {
