@@ -285,6 +285,17 @@ final class PackLog implements AutoCloseable {
             });
         }
         commitCopies(copies, queued[0]);
+        // A shard still indexed here had its header rot since it was indexed (the scan skipped it): it goes
+        // with the pack, as missing rather than pointing into a deleted file, and is healed from its peers.
+        index.values().removeIf(e -> {
+            if (e.pack() != pack) return false;
+            log.error(
+                    "pack {}: shard {} at {} lost its header; dropped",
+                    file,
+                    e.record().shardId(),
+                    e.offset());
+            return true;
+        });
         // The copies are durable: the pack can go. A reader holding it open keeps its bytes.
         Files.delete(file);
         Durability.fsyncDirectory(dir);
@@ -340,7 +351,7 @@ final class PackLog implements AutoCloseable {
         }
     }
 
-    private interface RecordVisitor {
+    interface RecordVisitor {
         void record(int at, PackRecord r) throws IOException;
     }
 
@@ -348,7 +359,7 @@ final class PackLog implements AutoCloseable {
      * Visits every whole record of a pack in order, skipping a damaged header to the next that checks.
      * @return where the last whole record ends: a torn tail starts there
      */
-    private static long scan(Path file, MappedByteBuffer map, long size, RecordVisitor each) throws IOException {
+    static long scan(Path file, MappedByteBuffer map, long size, RecordVisitor each) throws IOException {
         long end = 0;
         int at = 0;
         while (at < size) {
@@ -377,6 +388,11 @@ final class PackLog implements AutoCloseable {
     }
 
     private List<Long> packIds() throws IOException {
+        return packIds(dir);
+    }
+
+    /** The ids of the packs in {@code dir}, oldest first. */
+    static List<Long> packIds(Path dir) throws IOException {
         TreeMap<Long, Path> ids = new TreeMap<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
             for (Path f : files) {
@@ -392,6 +408,10 @@ final class PackLog implements AutoCloseable {
     }
 
     private Path path(long id) {
+        return path(dir, id);
+    }
+
+    static Path path(Path dir, long id) {
         return dir.resolve(String.format("%010d%s", id, SUFFIX));
     }
 
