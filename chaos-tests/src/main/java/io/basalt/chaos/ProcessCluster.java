@@ -1,8 +1,8 @@
 package io.basalt.chaos;
 
+import io.basalt.storage.ShardInventory;
 import io.basalt.testkit.FreePorts;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -15,13 +15,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * A Basalt cluster of real processes on 127.0.0.1, shaped like a production deployment: a 3-member etcd
@@ -36,6 +34,8 @@ public final class ProcessCluster implements AutoCloseable {
      * What to start. The graces are short so that a run exercises healing (a node gone longer than
      * {@code healGraceSeconds}), garbage collection and the orphan sweep; the orphan grace still outlasts
      * any single upload of the workload. {@code scrubIntervalSeconds} paces the nodes' bitrot scrub.
+     * {@code packSmallShards} starts the nodes with {@code --pack-small-shards true} (off by default, as in the
+     * nodes; the system property {@code basalt.pack-small-shards=true} turns it on for {@link #defaults}).
      */
     public record Config(
             Path root,
@@ -51,9 +51,25 @@ public final class ProcessCluster implements AutoCloseable {
             int gateways,
             int gcGraceSeconds,
             int orphanGraceSeconds,
-            int scrubIntervalSeconds) {
+            int scrubIntervalSeconds,
+            boolean packSmallShards) {
         public static Config defaults(Path root, Path dir) {
-            return new Config(root, dir, 6, 4, 2, 5, 5_000, 8, 3, 2, 2, 5, 30, 15);
+            return new Config(
+                    root,
+                    dir,
+                    6,
+                    4,
+                    2,
+                    5,
+                    5_000,
+                    8,
+                    3,
+                    2,
+                    2,
+                    5,
+                    30,
+                    15,
+                    Boolean.getBoolean("basalt.pack-small-shards"));
         }
 
         /** How often the leading coordinator sweeps for orphans: a few times per grace period. */
@@ -316,6 +332,7 @@ public final class ProcessCluster implements AutoCloseable {
                 String.valueOf(cfg.scrubIntervalSeconds() / 3600.0),
                 "--advertise",
                 "127.0.0.1:" + proxies[i].port()));
+        if (cfg.packSmallShards()) cmd.addAll(List.of("--pack-small-shards", "true"));
         nodes[i] = launch("node-" + (i + 1), cmd);
         paused[i] = false;
     }
@@ -348,6 +365,10 @@ public final class ProcessCluster implements AutoCloseable {
                 if (gateways[i] != null && !gateways[i].isAlive()) {
                     throw new IllegalStateException(exited("gateway-" + (i + 1)));
                 }
+            }
+            // a node that died starting would otherwise leave the count short until the deadline, unexplained
+            for (int i = 0; i < nodes.length; i++) {
+                if (nodes[i] != null && !nodes[i].isAlive()) throw new IllegalStateException(exited("node-" + (i + 1)));
             }
             // a killed node's old key outlives it by up to the lease TTL: also require its port to accept
             if (gatewaysReady() && registeredNodes() >= want && nodePortsAccept()) return;
@@ -615,41 +636,22 @@ public final class ProcessCluster implements AutoCloseable {
         return null;
     }
 
-    /** Shard files of node i: regular files under its data dir's shards/ (never tmp/). */
-    public List<Path> shardFiles(int i) throws IOException {
-        Path shards = nodeDir(i).resolve("shards");
-        if (!Files.isDirectory(shards)) return List.of();
-        try (Stream<Path> s = Files.walk(shards)) {
-            return s.filter(Files::isRegularFile)
-                    .sorted(Comparator.naturalOrder())
-                    .toList();
-        }
+    /** The shards node i holds on disk, as shard files and pack records (see {@link ShardInventory}). */
+    public List<ShardInventory.StoredShard> shards(int i) throws IOException {
+        return ShardInventory.of(nodeDir(i));
     }
 
     /**
-     * Flips {@code bytesPerFile} random bytes past the 32-byte header in up to {@code maxFiles} random
-     * shard files of node i. Returns how many files were corrupted.
+     * Flips {@code bytesPerShard} random bytes of the data of up to {@code maxShards} random shards of node i.
+     * Returns how many shards were corrupted.
      */
-    public int corruptShards(int i, int maxFiles, int bytesPerFile, Random rnd) throws IOException {
-        List<Path> files = new ArrayList<>(shardFiles(i));
-        java.util.Collections.shuffle(files, rnd);
+    public int corruptShards(int i, int maxShards, int bytesPerShard, Random rnd) throws IOException {
+        List<ShardInventory.StoredShard> all = new ArrayList<>(shards(i));
+        java.util.Collections.shuffle(all, rnd);
         int done = 0;
-        for (Path f : files) {
-            if (done >= maxFiles) break;
-            try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
-                long len = raf.length();
-                if (len <= 33) continue;
-                for (int b = 0; b < bytesPerFile; b++) {
-                    long pos = 32 + (long) (rnd.nextDouble() * (len - 32));
-                    raf.seek(pos);
-                    int v = raf.read();
-                    raf.seek(pos);
-                    raf.write(v ^ 0xFF);
-                }
-                done++;
-            } catch (IOException e) {
-                // deleted or renamed under us (GC, overwrite): not corrupted, try the next
-            }
+        for (ShardInventory.StoredShard s : all) {
+            if (done >= maxShards) break;
+            if (s.corrupt(bytesPerShard, rnd)) done++; // else deleted or moved under us (GC, overwrite, compaction)
         }
         return done;
     }

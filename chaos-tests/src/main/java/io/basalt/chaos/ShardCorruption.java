@@ -3,7 +3,7 @@ package io.basalt.chaos;
 import java.util.Random;
 
 /**
- * Flips bytes past the 32-byte header of shard files on two fixed storage nodes (at most m, so every object
+ * Flips bytes in the data of shards (files past their header, pack records past theirs) on two fixed storage nodes (at most m, so every object
  * keeps k intact shards) while the workload reads: reads must detect the rot and never return it.
  */
 public final class ShardCorruption implements Scenario {
@@ -22,7 +22,7 @@ public final class ShardCorruption implements Scenario {
                 if (n > 0)
                     h.fault(
                             name(),
-                            "flipped bytes in " + n + " shard files of node-" + (i + 1),
+                            "flipped bytes in " + n + " shards of node-" + (i + 1),
                             start,
                             until); // the rot stays
             }

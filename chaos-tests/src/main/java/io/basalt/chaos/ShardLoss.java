@@ -1,9 +1,8 @@
 package io.basalt.chaos;
 
+import io.basalt.storage.ShardInventory;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -11,8 +10,8 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Deletes and truncates random shard files on two fixed storage nodes (at most m, so every segment keeps k
- * shards) while the workload reads: reads must stay exact, and the losses are found (by reads, the nodes'
+ * Deletes and truncates random shard files, and zeroes packed shards' records, on two fixed storage nodes (at
+ * most m, so every segment keeps k shards) while the workload reads: reads must stay exact, and the losses are found (by reads, the nodes'
  * scrub and the coordinator's inventory of the nodes) and healed.
  */
 public final class ShardLoss implements Scenario {
@@ -27,22 +26,21 @@ public final class ShardLoss implements Scenario {
         while (Scenario.sleepUntil(1000 + rnd.nextInt(1000), until)) {
             for (int i : victims) {
                 long start = System.nanoTime();
-                List<Path> files = new ArrayList<>(c.shardFiles(i));
-                Collections.shuffle(files, rnd);
+                List<ShardInventory.StoredShard> shards = new ArrayList<>(c.shards(i));
+                Collections.shuffle(shards, rnd);
                 int deleted = 0, truncated = 0;
-                for (Path f : files.subList(0, Math.min(6, files.size()))) {
-                    try {
-                        if (rnd.nextBoolean()) {
-                            if (Files.deleteIfExists(f)) deleted++;
-                        } else {
-                            // no CREATE: a file deleted meanwhile must not come back empty
-                            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
-                                long len = ch.size();
-                                if (len == 0) continue;
-                                ch.truncate((long) (rnd.nextDouble() * len)); // 0 .. len-1: may cut into the header
-                                truncated++;
-                            }
-                        }
+                for (ShardInventory.StoredShard s : shards.subList(0, Math.min(6, shards.size()))) {
+                    if (s.packed() || rnd.nextBoolean()) {
+                        // a packed shard is lost where it lies: its record zeroed, as a lost sector would
+                        if (s.lose()) deleted++;
+                        continue;
+                    }
+                    // no CREATE: a file deleted meanwhile must not come back empty
+                    try (FileChannel ch = FileChannel.open(s.file(), StandardOpenOption.WRITE)) {
+                        long len = ch.size();
+                        if (len == 0) continue;
+                        ch.truncate((long) (rnd.nextDouble() * len)); // 0 .. len-1: may cut into the header
+                        truncated++;
                     } catch (IOException e) {
                         // deleted or renamed under us (GC, overwrite, heal): try the next
                     }
@@ -51,7 +49,7 @@ public final class ShardLoss implements Scenario {
                     // the loss stays until healing repairs it
                     h.fault(
                             name(),
-                            "deleted " + deleted + " and truncated " + truncated + " shard files of node-" + (i + 1),
+                            "lost " + deleted + " and truncated " + truncated + " shards of node-" + (i + 1),
                             start,
                             until);
                 }

@@ -3,6 +3,7 @@ package io.basalt.chaos;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.basalt.storage.ShardInventory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -67,7 +68,8 @@ class ChaosSmokeTest {
             for (int i = 0; i < 3; i++) {
                 s3.putObject(
                         b -> b.bucket("redundancy").key("o" + System.nanoTime()),
-                        RequestBody.fromBytes(Content.bytes(i, 300_000)));
+                        // 4+2 shards of 150 KB: files, above the nodes' pack limit (128 KiB) should packing be on
+                        RequestBody.fromBytes(Content.bytes(i, 600_000)));
             }
         }
         RedundancyCheck.Report clean = RedundancyCheck.run(cluster);
@@ -76,7 +78,10 @@ class ChaosSmokeTest {
         assertEquals(18, clean.shardFiles(), "3 objects x 6 shards");
 
         // a parity or data shard file vanishes from node-1, and a copy of another appears under a name nobody uses
-        List<Path> files = cluster.shardFiles(0);
+        List<Path> files = cluster.shards(0).stream()
+                .filter(f -> !f.packed())
+                .map(ShardInventory.StoredShard::file)
+                .toList();
         Path lost = files.get(0);
         String strayId = "0123456789abcdef0123456789abcdef.0";
         Path stray = lost.getParent().resolveSibling(fanOut(strayId)).resolve(strayId);

@@ -11,17 +11,20 @@ import io.basalt.core.meta.Keys;
 import io.basalt.core.shard.RemoteShardWriter;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.proto.meta.NodeRecord;
+import io.basalt.storage.ShardInventory.StoredShard;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.RandomAccessFile;
 import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -75,7 +78,21 @@ class DurabilityTest {
         ProcessCluster.Config d = ProcessCluster.Config.defaults(ProcessCluster.findRoot(), dir);
         // heal grace 5 s, gc grace 5 s, orphan grace 20 s, scrub every 10 s
         cluster = ProcessCluster.start(new ProcessCluster.Config(
-                d.root(), d.dir(), 7, K, M, d.leaseTtlSeconds(), d.ioTimeoutMs(), 5, d.etcdMembers(), 2, 2, 5, 20, 10));
+                d.root(),
+                d.dir(),
+                7,
+                K,
+                M,
+                d.leaseTtlSeconds(),
+                d.ioTimeoutMs(),
+                5,
+                d.etcdMembers(),
+                2,
+                2,
+                5,
+                20,
+                10,
+                d.packSmallShards()));
         s3 = Workload.client(cluster.endpoint(1));
         s3.createBucket(b -> b.bucket(BUCKET));
     }
@@ -113,7 +130,7 @@ class DurabilityTest {
     void aKilledNodesShardsAreRebuiltOnLiveNodesAfterTheGrace() throws Exception {
         for (int i = 0; i < 200; i++) put("b/obj-" + i, 1 + rnd.nextInt(96 << 10));
         int victim = busiestNode();
-        int held = cluster.shardFiles(victim).size();
+        int held = cluster.shards(victim).size();
         assertTrue(held >= 100, "node-" + (victim + 1) + " holds shards of the 200 objects: " + held);
         cluster.killNode(victim);
         RedundancyCheck.Report r = awaitFullRedundancy("after killing " + cluster.nodeId(victim));
@@ -139,17 +156,18 @@ class DurabilityTest {
     void flippedBytesInTwentyShardFilesAreFoundByScrubAndHealedAndNeverServed() throws Exception {
         // 20 shard files of 20 different shard sets (each segment keeps k+m-1 good shards), half of them
         // parity shards: no GET reads those, so only the nodes' scrub can find them
-        List<Path> files = new ArrayList<>();
-        for (int i = 0; i < cluster.nodeCount(); i++) files.addAll(cluster.shardFiles(i));
-        Collections.shuffle(files, rnd);
+        List<Held> all = new ArrayList<>();
+        for (int i = 0; i < cluster.nodeCount(); i++) for (StoredShard f : cluster.shards(i)) all.add(new Held(i, f));
+        Collections.shuffle(all, rnd);
         Set<String> sets = new HashSet<>();
-        List<Path> victims = new ArrayList<>();
+        List<Held> victims = new ArrayList<>();
         int parity = 0;
-        for (Path f : files) {
-            boolean isParity = shardIndexOf(f) >= K;
+        for (Held h : all) {
+            boolean isParity = shardIndexOf(h.shard().id()) >= K;
             if (!isParity && victims.size() - parity >= 10) continue;
-            if (Files.size(f) > 64 && sets.add(shardSetOf(f))) {
-                victims.add(f);
+            if (h.shard().length() - (h.shard().dataFrom() - h.shard().start()) > 32
+                    && sets.add(shardSetOf(h.shard().id()))) {
+                victims.add(h);
                 if (isParity) parity++;
             }
             if (victims.size() == 20) break;
@@ -176,24 +194,32 @@ class DurabilityTest {
             }
         });
         try {
-            Map<Path, byte[]> rotten = new java.util.HashMap<>();
-            for (Path f : victims) {
-                flip(f, 3);
-                rotten.put(f, Files.readAllBytes(f));
+            Map<Held, byte[]> rotten = new java.util.HashMap<>();
+            for (Held h : victims) {
+                assertTrue(h.shard().corrupt(3, rnd), h + " corrupted");
+                rotten.put(h, bytesOf(h.shard()));
             }
-            // healing rewrites a rotten shard in place (same id, same node): wait until none is left as we
-            // rotted it, without reading shards through the nodes ourselves (that too would report them)
+            // healing rewrites a rotten shard (same id, same node; a packed one as a newer record elsewhere):
+            // wait until none is left as we rotted it, without reading shards through the nodes ourselves
+            // (that too would report them)
             awaitTrue(
                     "every rotten shard rewritten",
                     () -> rotten.entrySet().stream().allMatch(e -> {
                         try {
-                            return !Files.exists(e.getKey())
-                                    || !java.util.Arrays.equals(e.getValue(), Files.readAllBytes(e.getKey()));
+                            StoredShard was = e.getKey().shard();
+                            StoredShard now = cluster.shards(e.getKey().node()).stream()
+                                    .filter(f -> f.id().equals(was.id()))
+                                    .findFirst()
+                                    .orElse(null);
+                            return now == null
+                                    || !now.file().equals(was.file())
+                                    || now.start() != was.start()
+                                    || !java.util.Arrays.equals(e.getValue(), bytesOf(now));
                         } catch (IOException x) {
                             return false; // being replaced right now
                         }
                     }));
-            RedundancyCheck.Report r = awaitFullRedundancy("after flipping bytes in 20 shard files");
+            RedundancyCheck.Report r = awaitFullRedundancy("after flipping bytes in 20 shards");
             assertTrue(r.segments() > 0, r.summary());
         } finally {
             reading.set(false);
@@ -372,7 +398,7 @@ class DurabilityTest {
         int best = -1, most = -1;
         for (int i = 0; i < cluster.nodeCount(); i++) {
             if (!cluster.nodeRunning(i)) continue;
-            int n = cluster.shardFiles(i).size();
+            int n = cluster.shards(i).size();
             if (n > most) {
                 most = n;
                 best = i;
@@ -385,33 +411,29 @@ class DurabilityTest {
     private static long referencedOn(String nodeId) throws IOException {
         int i = Integer.parseInt(nodeId.substring("node-".length())) - 1;
         Set<String> files = new HashSet<>();
-        for (Path f : cluster.shardFiles(i)) files.add(f.getFileName().toString());
+        for (StoredShard f : cluster.shards(i)) files.add(f.id());
         RedundancyCheck.Report r = RedundancyCheck.run(cluster.etcdEndpoints(), Keys.defaults(), false);
         for (RedundancyCheck.Orphan o : r.orphans()) if (o.nodeId().equals(nodeId)) files.remove(o.shardId());
         return files.size();
     }
 
-    private static int shardIndexOf(Path shardFile) {
-        String name = shardFile.getFileName().toString();
+    private static int shardIndexOf(String name) {
         return Integer.parseInt(name.substring(name.lastIndexOf('.') + 1));
     }
 
-    private static String shardSetOf(Path shardFile) {
-        String name = shardFile.getFileName().toString();
+    private static String shardSetOf(String name) {
         return name.substring(0, name.lastIndexOf('.'));
     }
 
-    /** Flips bytes past the shard header, where the data chunks are. */
-    private static void flip(Path file, int bytes) throws IOException {
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-            long len = raf.length();
-            for (int b = 0; b < bytes; b++) {
-                long pos = 32 + (long) (rnd.nextDouble() * (len - 32));
-                raf.seek(pos);
-                int v = raf.read();
-                raf.seek(pos);
-                raf.write(v ^ 0x5A);
-            }
+    /** A shard and the node (0-based) that holds it. */
+    private record Held(int node, StoredShard shard) {}
+
+    /** The shard's bytes as they lie on disk now. */
+    private static byte[] bytesOf(StoredShard s) throws IOException {
+        try (FileChannel ch = FileChannel.open(s.file(), StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate((int) s.length());
+            while (b.hasRemaining() && ch.read(b, s.start() + b.position()) > 0) {}
+            return b.array();
         }
     }
 
@@ -432,8 +454,7 @@ class DurabilityTest {
     private boolean onAnyNode(String shardId) {
         try {
             for (int i = 0; i < cluster.nodeCount(); i++) {
-                for (Path f : cluster.shardFiles(i))
-                    if (f.getFileName().toString().equals(shardId)) return true;
+                for (StoredShard f : cluster.shards(i)) if (f.id().equals(shardId)) return true;
             }
             return false;
         } catch (IOException e) {

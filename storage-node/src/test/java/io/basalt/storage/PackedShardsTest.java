@@ -103,6 +103,48 @@ class PackedShardsTest {
         assertArrayEquals(a, client.read("a.0", 0, 0));
     }
 
+    @Test
+    void theInventoryFindsWhatTheNodeListsAndItsLossesAndRotAreWhatTheNodeSees() throws Exception {
+        byte[] large = randomBytes(2 * CHUNK + 5, 7); // a file
+        client.write("big.0", large, CHUNK);
+        for (int i = 0; i < 5; i++) client.write("s" + i + ".1", randomBytes(4096 + i, 10 + i), CHUNK);
+        client.delete("s4.1");
+        client.write("s3.1", randomBytes(5000, 20), CHUNK); // rewritten: its newer record counts
+
+        List<ShardInventory.StoredShard> all = ShardInventory.of(dataDir);
+        assertEquals(
+                client.list("", "", 0),
+                all.stream().map(ShardInventory.StoredShard::id).sorted().toList());
+        assertEquals(
+                List.of("big.0"),
+                all.stream()
+                        .filter(f -> !f.packed())
+                        .map(ShardInventory.StoredShard::id)
+                        .toList());
+        ShardInventory.StoredShard s3 = find(all, "s3.1");
+        assertEquals(5000, s3.length() - (s3.dataFrom() - s3.start()));
+
+        assertTrue(find(all, "s0.1").corrupt(2, new java.util.Random(1)));
+        assertTrue(find(all, "s1.1").lose());
+        assertTrue(find(all, "big.0").lose());
+        assertEquals(Status.Code.DATA_LOSS, ShardServiceTest.code(() -> client.read("s0.1", 0, 0)));
+        assertEquals(Status.Code.DATA_LOSS, ShardServiceTest.code(() -> client.read("s1.1", 0, 0)));
+        assertEquals(Status.Code.NOT_FOUND, ShardServiceTest.code(() -> client.read("big.0", 0, 0)));
+        restart();
+        // the lost record no longer checks: after a restart the node does not find it, nor does the inventory
+        assertEquals(List.of("s0.1", "s2.1", "s3.1"), client.list("", "", 0));
+        assertEquals(
+                List.of("s0.1", "s2.1", "s3.1"),
+                ShardInventory.of(dataDir).stream()
+                        .map(ShardInventory.StoredShard::id)
+                        .sorted()
+                        .toList());
+    }
+
+    private static ShardInventory.StoredShard find(List<ShardInventory.StoredShard> all, String id) {
+        return all.stream().filter(f -> f.id().equals(id)).findFirst().orElseThrow();
+    }
+
     private List<Path> shardFiles() throws Exception {
         try (Stream<Path> s = Files.walk(dataDir.resolve("shards"))) {
             return s.filter(Files::isRegularFile).toList();
