@@ -43,6 +43,7 @@ final class Limits {
         disk(dataDisk, quick ? 1L << 30 : 2L << 30);
         fsyncFiles(dataDisk, quick ? 1.0 : 3.0);
         smallCommits(dataDisk, quick ? 1.0 : 3.0);
+        etcd(dataDisk, quick ? 1.0 : 3.0);
         loopback(quick ? 2L << 30 : 8L << 30);
         hashes(quick ? 1.0 : 3.0);
         jmh(quick);
@@ -142,6 +143,81 @@ final class Limits {
                     "records/s",
                     SmallCommits.groupCommit(dir, writers, seconds),
                     "appended to one file, one fdatasync for all records waiting");
+        }
+    }
+
+    /**
+     * What one metadata round trip costs a request, on an etcd of its own with its data on the data disk (as
+     * ./basalt dev keeps it): a linearizable read (what a GET's record read is: the leader confirms it still
+     * leads, no disk), a serializable one (the member's local state: no such proof, so a gateway cannot use it
+     * for read-after-write), and a put (a raft commit: one fdatasync of etcd's WAL). One client, one at a time.
+     */
+    private void etcd(Path dir, double seconds) throws Exception {
+        Progress.message("limits: etcd round trips");
+        Path data = dir.resolve("bench-etcd");
+        try (io.basalt.testkit.EtcdProcess etcd = io.basalt.testkit.EtcdProcess.start(data);
+                io.etcd.jetcd.Client client = io.basalt.core.meta.Etcd.connect(List.of(etcd.endpoint()))) {
+            var kv = client.getKVClient();
+            var key = io.basalt.core.meta.Etcd.bs("/bench/key");
+            var value = io.etcd.jetcd.ByteSequence.from(new byte[300]); // about an object record's size
+            kv.put(key, value).get();
+            var linearizable = io.etcd.jetcd.options.GetOption.DEFAULT;
+            var serializable = io.etcd.jetcd.options.GetOption.builder()
+                    .withSerializable(true)
+                    .build();
+            // the three in turn, so a warming JIT or a busy moment weighs on each alike
+            List<Call> calls = List.of(
+                    () -> kv.get(key, linearizable).get(),
+                    () -> kv.get(key, serializable).get(),
+                    () -> kv.put(key, value).get());
+            double[] p50 = medianMillis(seconds, calls);
+            add(
+                    "etcd linearizable read, p50",
+                    "ms",
+                    p50[0],
+                    "jetcd get of one 300 B key, one client, the leader's read index");
+            add(
+                    "etcd serializable read, p50",
+                    "ms",
+                    p50[1],
+                    "the same from the member's local state (no read-after-write across members)");
+            add("etcd put, p50", "ms", p50[2], "jetcd put of 300 B: raft commit, one WAL fdatasync");
+        } finally {
+            deleteTree(data);
+        }
+    }
+
+    private interface Call {
+        void run() throws Exception;
+    }
+
+    /** Median latency of each call, run in turn for {@code seconds} in all after as long a warm-up. */
+    private static double[] medianMillis(double seconds, List<Call> calls) throws Exception {
+        List<List<Long>> nanos = new ArrayList<>();
+        for (int i = 0; i < calls.size(); i++) nanos.add(new ArrayList<>());
+        for (boolean warm : new boolean[] {true, false}) {
+            long end = System.nanoTime() + (long) (seconds * 1e9);
+            while (System.nanoTime() < end || (!warm && nanos.get(0).isEmpty())) {
+                for (int i = 0; i < calls.size(); i++) {
+                    long t0 = System.nanoTime();
+                    calls.get(i).run();
+                    if (!warm) nanos.get(i).add(System.nanoTime() - t0);
+                }
+            }
+        }
+        double[] out = new double[calls.size()];
+        for (int i = 0; i < out.length; i++) {
+            List<Long> l = nanos.get(i);
+            java.util.Collections.sort(l);
+            out[i] = l.get(l.size() / 2) / 1e6;
+        }
+        return out;
+    }
+
+    private static void deleteTree(Path root) throws java.io.IOException {
+        if (!Files.exists(root)) return;
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 

@@ -34,8 +34,8 @@ public final class ProcessCluster implements AutoCloseable {
      * What to start. The graces are short so that a run exercises healing (a node gone longer than
      * {@code healGraceSeconds}), garbage collection and the orphan sweep; the orphan grace still outlasts
      * any single upload of the workload. {@code scrubIntervalSeconds} paces the nodes' bitrot scrub.
-     * {@code packSmallShards} starts the nodes with {@code --pack-small-shards true} (off by default, as in the
-     * nodes; the system property {@code basalt.pack-small-shards=true} turns it on for {@link #defaults}).
+     * {@code packSmallShards} is the nodes' {@code --pack-small-shards} (on by default, as in the nodes; the
+     * system property {@code basalt.pack-small-shards=false} turns it off for {@link #defaults}).
      */
     public record Config(
             Path root,
@@ -69,7 +69,7 @@ public final class ProcessCluster implements AutoCloseable {
                     5,
                     30,
                     15,
-                    Boolean.getBoolean("basalt.pack-small-shards"));
+                    !"false".equals(System.getProperty("basalt.pack-small-shards")));
         }
 
         /** How often the leading coordinator sweeps for orphans: a few times per grace period. */
@@ -332,7 +332,7 @@ public final class ProcessCluster implements AutoCloseable {
                 String.valueOf(cfg.scrubIntervalSeconds() / 3600.0),
                 "--advertise",
                 "127.0.0.1:" + proxies[i].port()));
-        if (cfg.packSmallShards()) cmd.addAll(List.of("--pack-small-shards", "true"));
+        cmd.addAll(List.of("--pack-small-shards", String.valueOf(cfg.packSmallShards())));
         nodes[i] = launch("node-" + (i + 1), cmd);
         paused[i] = false;
     }

@@ -12,6 +12,7 @@ import io.basalt.proto.meta.HealRecord;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.Segment;
+import io.basalt.storage.ShardInventory;
 import io.basalt.testkit.LiveDirs;
 import io.basalt.testkit.PrometheusText;
 import io.etcd.jetcd.ByteSequence;
@@ -216,18 +217,20 @@ class DiskFailureHealTest {
         }
     }
 
-    /** Committed shard file names anywhere under {@code root} (shards/ of every data dir below it). */
+    /** Committed shards (files and packed) of every data dir at or below {@code root}. */
     private static List<String> shardIds(Path root) throws Exception {
         if (!Files.exists(root)) return List.of();
+        List<Path> dataDirs;
         try (Stream<Path> s = Files.walk(root)) {
-            return s.filter(p -> Files.isRegularFile(p)
-                            && p.getParent()
-                                    .getParent()
-                                    .getFileName()
-                                    .toString()
-                                    .equals("shards"))
-                    .map(p -> p.getFileName().toString())
+            dataDirs = s.filter(p -> Files.isDirectory(p)
+                            && (p.getFileName().toString().equals("shards")
+                                    || p.getFileName().toString().equals("packs")))
+                    .map(Path::getParent)
+                    .distinct()
                     .toList();
         }
+        List<String> out = new ArrayList<>();
+        for (Path d : dataDirs) for (var shard : ShardInventory.of(d)) out.add(shard.id());
+        return out;
     }
 }

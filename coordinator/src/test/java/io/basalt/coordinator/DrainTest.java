@@ -25,7 +25,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,7 +39,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -345,15 +343,7 @@ class DrainTest {
     }
 
     private Set<String> shardFiles(int node) {
-        Path shards = local.nodeDir(node).resolve("shards");
-        Set<String> out = new TreeSet<>();
-        if (!Files.exists(shards)) return out;
-        try (Stream<Path> s = Files.walk(shards)) {
-            s.filter(Files::isRegularFile).forEach(p -> out.add(p.getFileName().toString()));
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return out;
+        return StoredShards.ids(local.nodeDir(node));
     }
 
     private boolean garbageQueueEmpty() {

@@ -14,14 +14,12 @@ import io.etcd.jetcd.options.GetOption;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.junit.jupiter.api.AfterEach;
@@ -123,15 +121,10 @@ class GarbageBacklogTest {
     }
 
     /** "node-i/shard-id" for every shard file on every node. */
-    private Set<String> allShardFiles() throws IOException {
+    private Set<String> allShardFiles() {
         Set<String> out = new TreeSet<>();
         for (int i = 0; i < local.nodes.size(); i++) {
-            Path shards = local.nodeDir(i).resolve("shards");
-            if (!Files.exists(shards)) continue;
-            String node = "node-" + i;
-            try (Stream<Path> s = Files.walk(shards)) {
-                s.filter(Files::isRegularFile).forEach(p -> out.add(node + "/" + p.getFileName()));
-            }
+            for (String id : StoredShards.ids(local.nodeDir(i))) out.add("node-" + i + "/" + id);
         }
         return out;
     }

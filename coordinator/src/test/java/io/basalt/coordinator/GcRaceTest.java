@@ -20,7 +20,6 @@ import io.etcd.jetcd.options.GetOption;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,7 +32,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -153,15 +151,10 @@ class GcRaceTest {
         }
     }
 
-    private Set<String> shardFilesOnDisk() throws Exception {
+    private Set<String> shardFilesOnDisk() {
         Set<String> out = new TreeSet<>();
         for (int i = 0; i < 6; i++) {
-            Path shards = tmp.resolve("node-" + i).resolve("shards");
-            if (!Files.exists(shards)) continue;
-            String node = "node-" + i;
-            try (Stream<Path> s = Files.walk(shards)) {
-                s.filter(Files::isRegularFile).forEach(p -> out.add(node + "/" + p.getFileName()));
-            }
+            for (String id : StoredShards.ids(tmp.resolve("node-" + i))) out.add("node-" + i + "/" + id);
         }
         return out;
     }

@@ -26,15 +26,12 @@ import io.basalt.testkit.EtcdProcess;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -163,7 +160,8 @@ class HealerTest {
         for (int i = 0; i < 20; i++) {
             Segment seg = segment("sized-" + i);
             for (int copy = 0; copy < 3; copy++) {
-                assertTrue(Files.exists(shardFile(nodeIndex(seg.getNodeIds(copy)), seg.getShardSet() + "." + copy)));
+                assertTrue(StoredShards.find(nodeDir(nodeIndex(seg.getNodeIds(copy))), seg.getShardSet() + "." + copy)
+                        .isPresent());
             }
         }
         // three copies for real: with two more nodes gone every object still reads back exact
@@ -206,7 +204,8 @@ class HealerTest {
         Segment written = data.write(new ByteArrayInputStream(body));
         int slot = 5;
         String node = written.getNodeIds(slot);
-        Files.delete(shardFile(Integer.parseInt(node.substring(5)), written.getShardSet() + "." + slot));
+        assertTrue(StoredShards.get(nodeDir(Integer.parseInt(node.substring(5))), written.getShardSet() + "." + slot)
+                .lose());
         Segment seg = written.toBuilder().addMissingShards(slot).build();
         meta.putObject(
                 "b",
@@ -231,7 +230,8 @@ class HealerTest {
                 () -> healQueueEmpty() && segment("failed-write").getMissingShardsCount() == 0,
                 "the missing shard healed");
         assertEquals(node, segment("failed-write").getNodeIds(slot), "written to the node that had failed it");
-        assertTrue(Files.exists(shardFile(Integer.parseInt(node.substring(5)), seg.getShardSet() + "." + slot)));
+        assertTrue(StoredShards.find(nodeDir(Integer.parseInt(node.substring(5))), seg.getShardSet() + "." + slot)
+                .isPresent());
         assertArrayEquals(body, get("failed-write"));
     }
 
@@ -240,8 +240,8 @@ class HealerTest {
         byte[] body = put("rot", 3_000_000, 5);
         Segment seg = segment("rot");
         int victim = 2;
-        Path file = shardFile(Integer.parseInt(seg.getNodeIds(victim).substring(5)), seg.getShardSet() + "." + victim);
-        flipByte(file);
+        StoredShards.rot(
+                nodeDir(Integer.parseInt(seg.getNodeIds(victim).substring(5))), seg.getShardSet() + "." + victim);
         meta.queueHeal(HealRecord.newBuilder()
                 .setBucket("b")
                 .setKey("rot")
@@ -267,7 +267,7 @@ class HealerTest {
         Segment seg = segment("rot");
         int victim = 1;
         int victimNode = nodeIndex(seg.getNodeIds(victim));
-        flipByte(shardFile(victimNode, seg.getShardSet() + "." + victim));
+        StoredShards.rot(nodeDir(victimNode), seg.getShardSet() + "." + victim);
 
         // a part of an upload in progress, and a shard set no record references (a failed PUT's)
         meta.createUpload(UploadRecord.newBuilder()
@@ -286,9 +286,9 @@ class HealerTest {
         assertEquals(1, meta.listUploads("b").size());
         assertEquals(1, meta.getUploadState("b", "up-1").orElseThrow().parts().size());
         int partNode = nodeIndex(part.getNodeIds(4));
-        flipByte(shardFile(partNode, part.getShardSet() + ".4"));
+        StoredShards.rot(nodeDir(partNode), part.getShardSet() + ".4");
         Segment orphan = data.write(new ByteArrayInputStream(new byte[500_000]));
-        flipByte(shardFile(nodeIndex(orphan.getNodeIds(0)), orphan.getShardSet() + ".0"));
+        StoredShards.rot(nodeDir(nodeIndex(orphan.getNodeIds(0))), orphan.getShardSet() + ".0");
 
         long corrupt = 0;
         for (StorageNode n : nodes) corrupt += n.scrubber().runPass().corrupt();
@@ -390,21 +390,7 @@ class HealerTest {
         }
     }
 
-    private Path shardFile(int node, String shardId) throws IOException {
-        try (Stream<Path> s = Files.walk(tmp.resolve("node-" + node).resolve("shards"))) {
-            return s.filter(p -> p.getFileName().toString().equals(shardId))
-                    .findFirst()
-                    .orElseThrow();
-        }
-    }
-
-    private static void flipByte(Path file) throws IOException {
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-            long pos = 32 + (f.length() - 32) / 2;
-            f.seek(pos);
-            int b = f.read();
-            f.seek(pos);
-            f.write(b ^ 0xff);
-        }
+    private Path nodeDir(int node) {
+        return tmp.resolve("node-" + node);
     }
 }

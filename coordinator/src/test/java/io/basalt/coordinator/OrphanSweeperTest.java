@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -171,12 +170,11 @@ class OrphanSweeperTest {
         assertEquals(Set.of(seg.getShardSet()), shardSetsOnDisk());
     }
 
-    private Path shardFile(String node, String shardId) throws Exception {
-        try (Stream<Path> s = Files.walk(tmp.resolve(node).resolve("shards"))) {
-            return s.filter(p -> p.getFileName().toString().equals(shardId))
-                    .findFirst()
-                    .orElseThrow();
-        }
+    /** The file of a shard large enough to be a file of its own (several chunks), not a pack record. */
+    private Path shardFile(String node, String shardId) {
+        var stored = StoredShards.get(tmp.resolve(node), shardId);
+        assertTrue(!stored.packed(), shardId + " is a file");
+        return stored.file();
     }
 
     /** A sweeper with the given grace that never runs by itself: the test calls {@code sweep}. */
@@ -197,17 +195,10 @@ class OrphanSweeperTest {
         return b;
     }
 
-    private Set<String> shardSetsOnDisk() throws Exception {
+    private Set<String> shardSetsOnDisk() {
         Set<String> out = new TreeSet<>();
         for (int i = 0; i < 6; i++) {
-            Path shards = tmp.resolve("node-" + i).resolve("shards");
-            if (!Files.exists(shards)) continue;
-            try (Stream<Path> s = Files.walk(shards)) {
-                s.filter(Files::isRegularFile).forEach(p -> {
-                    String id = p.getFileName().toString();
-                    out.add(id.substring(0, id.lastIndexOf('.')));
-                });
-            }
+            for (String id : StoredShards.ids(tmp.resolve("node-" + i))) out.add(id.substring(0, id.lastIndexOf('.')));
         }
         return out;
     }

@@ -154,7 +154,7 @@ class BucketDeletionRaceTest {
     private static int shardFiles() throws Exception {
         int n = 0;
         for (int i = 0; i < env.cluster().nodes.size(); i++)
-            n += env.cluster().shardFiles(i).size();
+            n += env.cluster().shards(i).size();
         return n;
     }
 }

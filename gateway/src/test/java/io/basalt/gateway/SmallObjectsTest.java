@@ -9,8 +9,8 @@ import io.basalt.core.meta.EtcdMetadata;
 import io.basalt.core.meta.Keys;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.Segment;
+import io.basalt.storage.ShardInventory;
 import io.basalt.testkit.TestBytes;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -111,8 +111,9 @@ class SmallObjectsTest {
         byte[] data = TestBytes.random(3, 20_000);
         s3.putObject(b -> b.bucket(BUCKET).key("lost-copy"), RequestBody.fromBytes(data));
         Segment seg = segment("lost-copy");
-        // the first copy a read asks is shard 0: its node answers NOT_FOUND, the next copy serves
-        Files.delete(shardFile(seg, 0));
+        // the first copy a read asks is shard 0: lost on its disk (a packed copy's record zeroed), its node
+        // fails the read, and the next copy serves
+        assertTrue(shard(seg, 0).lose());
         assertArrayEquals(data, get("lost-copy"));
         assertTrue(meta.heals().shardSets().contains(seg.getShardSet()), "the read queued the lost copy for healing");
     }
@@ -206,10 +207,10 @@ class SmallObjectsTest {
         return Integer.parseInt(nodeId.substring("node-".length())) - 1;
     }
 
-    private static Path shardFile(Segment seg, int shard) throws Exception {
+    private static ShardInventory.StoredShard shard(Segment seg, int shard) throws Exception {
         String name = seg.getShardSet() + "." + shard;
-        return cluster.shardFiles(nodeIndex(seg.getNodeIds(shard))).stream()
-                .filter(p -> p.getFileName().toString().equals(name))
+        return cluster.shards(nodeIndex(seg.getNodeIds(shard))).stream()
+                .filter(p -> p.id().equals(name))
                 .findFirst()
                 .orElseThrow();
     }
@@ -217,8 +218,8 @@ class SmallObjectsTest {
     private static int storedShards(Segment seg) throws Exception {
         int found = 0;
         for (int node = 0; node < 6; node++) {
-            for (Path p : cluster.shardFiles(node)) {
-                if (p.getFileName().toString().startsWith(seg.getShardSet() + ".")) found++;
+            for (var p : cluster.shards(node)) {
+                if (p.id().startsWith(seg.getShardSet() + ".")) found++;
             }
         }
         return found;

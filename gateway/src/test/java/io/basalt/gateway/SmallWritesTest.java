@@ -218,8 +218,7 @@ class SmallWritesTest {
 
     private static int shardFileCount() throws Exception {
         int n = 0;
-        for (int i = 0; i < cluster.nodes.size(); i++)
-            n += cluster.shardFiles(i).size();
+        for (int i = 0; i < cluster.nodes.size(); i++) n += cluster.shards(i).size();
         return n;
     }
 

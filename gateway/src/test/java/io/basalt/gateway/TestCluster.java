@@ -2,6 +2,7 @@ package io.basalt.gateway;
 
 import io.basalt.core.meta.Etcd;
 import io.basalt.proto.meta.NodeRecord;
+import io.basalt.storage.ShardInventory;
 import io.basalt.storage.StorageNode;
 import io.basalt.storage.StorageNodeConfig;
 import io.basalt.testkit.EtcdProcess;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
-import java.util.stream.Stream;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -126,13 +126,10 @@ public final class TestCluster implements AutoCloseable {
         nodes.set(i, StorageNode.start(old));
     }
 
-    /** Every shard file stored on node i (0-based). */
-    List<Path> shardFiles(int i) throws IOException {
-        Path shards = dir.resolve("node-" + (i + 1)).resolve("shards");
-        if (!Files.exists(shards)) return List.of();
-        try (Stream<Path> s = Files.walk(shards)) {
-            return s.filter(Files::isRegularFile).sorted().toList();
-        }
+    /** Every shard stored on node i (0-based): shard files and pack records. */
+    List<ShardInventory.StoredShard> shards(int i) throws IOException {
+        Path node = dir.resolve("node-" + (i + 1));
+        return Files.isDirectory(node) ? ShardInventory.of(node) : List.of();
     }
 
     public String endpoint() {

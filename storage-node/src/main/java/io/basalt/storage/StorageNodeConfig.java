@@ -18,7 +18,7 @@ import java.util.List;
  * @param advertise host:port registered in etcd for peers to dial (a proxy, a NAT address), or null for the
  *                  listen address
  * @param packSmallShards shards of one chunk up to 128 KiB go to group-committed pack files, not a file
- *                        each (packs already on disk are read either way)
+ *                        each (the default; packs already on disk are read either way)
  */
 public record StorageNodeConfig(
         String nodeId,
@@ -87,7 +87,7 @@ public record StorageNodeConfig(
                 null,
                 null,
                 null,
-                false);
+                true);
     }
 
     public StorageNodeConfig(

@@ -22,7 +22,7 @@ public final class StorageNodeMain {
     private static final Logger log = LogManager.getLogger(StorageNodeMain.class);
     private static final String USAGE = "usage: storage-node --id ID --listen HOST:PORT --data DIR[,DIR...]"
             + " --etcd URL[,URL] [--etcd-prefix /basalt/] [--lease-ttl SECONDS]"
-            + " [--scrub-rate-mbps 50] [--scrub-interval-hours 24] [--zone Z] [--disk-probe-seconds 5] [--pack-small-shards false]"
+            + " [--scrub-rate-mbps 50] [--scrub-interval-hours 24] [--zone Z] [--disk-probe-seconds 5] [--pack-small-shards true]"
             + " [--disk-probe-timeout-seconds 10] [--metrics-listen HOST:PORT] [--advertise HOST:PORT]";
 
     private StorageNodeMain() {}
@@ -100,11 +100,11 @@ public final class StorageNodeMain {
                 diskProbeTimeout(flags),
                 flags.get("metrics-listen"),
                 flags.get("advertise"),
-                bool(flags, "pack-small-shards"));
+                bool(flags, "pack-small-shards", true));
     }
 
-    private static boolean bool(Map<String, String> flags, String name) {
-        String v = flags.getOrDefault(name, "false");
+    private static boolean bool(Map<String, String> flags, String name, boolean byDefault) {
+        String v = flags.getOrDefault(name, String.valueOf(byDefault));
         if (!v.equals("true") && !v.equals("false"))
             throw new IllegalArgumentException("--" + name + " takes true or false, got " + v);
         return Boolean.parseBoolean(v);
