@@ -3,8 +3,9 @@ package io.basalt.chaos;
 import java.util.Random;
 
 /**
- * Flips bytes in the data of shards (files past their header, pack records past theirs) on two fixed storage nodes (at most m, so every object
- * keeps k intact shards) while the workload reads: reads must detect the rot and never return it.
+ * Flips bytes in the data of shards (files past their header, pack records past theirs) on two fixed storage
+ * nodes (at most m, so every object keeps k intact shards) while the workload reads: reads must detect the rot
+ * and never return it.
  */
 public final class ShardCorruption implements Scenario {
     @Override

@@ -11,8 +11,8 @@ import java.util.Random;
 
 /**
  * Deletes and truncates random shard files, and zeroes packed shards' records, on two fixed storage nodes (at
- * most m, so every segment keeps k shards) while the workload reads: reads must stay exact, and the losses are found (by reads, the nodes'
- * scrub and the coordinator's inventory of the nodes) and healed.
+ * most m, so every segment keeps k shards) while the workload reads: reads must stay exact, and the losses are
+ * found (by reads, the nodes' scrub and the coordinator's inventory of the nodes) and healed.
  */
 public final class ShardLoss implements Scenario {
     @Override

@@ -32,8 +32,9 @@ import org.apache.logging.log4j.Logger;
 /**
  * Finds shards that no metadata references and no garbage record names: what a gateway killed
  * between writing shards and committing left behind; and stale copies, shards whose records place
- * them on another node (an old copy the GC kept because its file looked newer than its record). The order of the two looks is what makes
- * it safe: shards are listed first and only those older than the grace period are candidates;
+ * them on another node (an old copy the GC kept because its file looked newer than its record).
+ * The order of the two looks is what makes it safe: shards are listed first and only those older
+ * than the grace period are candidates;
  * references are read afterwards, so anything committed before that read is seen. The grace
  * period must outlast the longest single PUT (the window between a shard's write and its commit).
  *
