@@ -301,6 +301,7 @@ final class Report {
             new String[] {"small", "GET 4 KiB c1 p50 ms"},
             new String[] {"small", "GET 4 KiB c16 p99 ms"},
             new String[] {"small", "GET 64 KiB c16 p999 ms"},
+            new String[] {"small", "mixed 4 KiB c16 ops/s"},
             new String[] {"milvus", "insert binlogs MB/s"},
             new String[] {"milvus", "index upload MB/s"},
             new String[] {"milvus", "cold load MB/s"},

@@ -169,11 +169,25 @@ final class Workloads {
     // ------------------------------------------------------------------ mixed (warp-like)
 
     private Figures mixed(Target t, int rep) {
-        long size = p.size("mixed.size");
-        int objects = p.integer("mixed.objects");
-        int ops = p.integer("mixed.ops");
-        int conc = p.integer("mixed.concurrency");
-        String prefix = "mixed/" + rep + "/";
+        Figures f = new Figures();
+        mixedRun(
+                t,
+                "mixed/" + rep + "/",
+                p.size("mixed.size"),
+                p.integer("mixed.objects"),
+                p.integer("mixed.ops"),
+                p.integer("mixed.concurrency"),
+                "",
+                f);
+        return f;
+    }
+
+    /**
+     * Warp's mix over {@code objects} objects of {@code size}: 45% GET, 15% PUT, 10% DELETE, 30% STAT, {@code ops}
+     * of them from {@code conc} clients. Adds ops/s, throughput, per-operation p50/p99 and errors to {@code f}, each
+     * figure's name starting with {@code label}.
+     */
+    private void mixedRun(Target t, String prefix, long size, int objects, int ops, int conc, String label, Figures f) {
         Ops.run(t.name + " mixed: prepare", conc, objects, i -> put(t, prefix + i, size));
         List<String> live = Collections.synchronizedList(new ArrayList<>());
         for (int i = 0; i < objects; i++) live.add(prefix + i);
@@ -224,12 +238,10 @@ final class Workloads {
             }
             return moved;
         });
-        Figures f = new Figures();
-        f.opsPerSec("ops/s", r);
-        f.throughput("", r);
-        for (String op : List.of("GET", "PUT", "DELETE", "STAT")) f.latency(op + " ", hists.get(op), 50, 99);
-        f.add("errors", "count", false, r.errors());
-        return f;
+        f.opsPerSec(label + "ops/s", r);
+        f.throughput(label, r);
+        for (String op : List.of("GET", "PUT", "DELETE", "STAT")) f.latency(label + op + " ", hists.get(op), 50, 99);
+        f.add(label + "errors", "count", false, r.errors());
     }
 
     private static String pick(List<String> live, ThreadLocalRandom rnd) {
@@ -398,6 +410,17 @@ final class Workloads {
             }
         }
         f.add("errors", "count", false, errors);
+        // many clients at once on small objects, as Milvus's flushes and lazy index loads go
+        long mixedSize = p.size("small.mixed.size");
+        mixedRun(
+                t,
+                "small/" + rep + "/mixed/",
+                mixedSize,
+                p.integer("small.mixed.objects"),
+                p.integer("small.mixed.ops"),
+                p.integer("small.mixed.concurrency"),
+                "mixed " + Params.human(mixedSize) + " c" + p.integer("small.mixed.concurrency") + " ",
+                f);
         return f;
     }
 
@@ -620,6 +643,10 @@ final class Workloads {
         d.put("small.sizes", "4KiB,64KiB");
         d.put("small.count", quick ? "500" : "2000");
         d.put("small.concurrency", "1,16");
+        d.put("small.mixed.size", "4KiB");
+        d.put("small.mixed.objects", quick ? "200" : "500");
+        d.put("small.mixed.ops", quick ? "1000" : "4000");
+        d.put("small.mixed.concurrency", "16");
         d.put("milvus.rows", quick ? "20000" : "100000");
         d.put("milvus.dim", "768");
         d.put("milvus.batch", "5000");

@@ -118,6 +118,14 @@ public final class Gateway implements AutoCloseable {
                 "basalt_gateway_write_shards_dropped_late_total",
                 "Shards a write gave up on, to be healed, for trailing its durable quorum by more than the grace.",
                 data.tails()::droppedLate);
+        metrics.registry.counter(
+                "basalt_gateway_write_quorum_segments_total",
+                "Segments written that reached their write quorum.",
+                data.tails()::quorumWrites);
+        metrics.registry.counter(
+                "basalt_gateway_write_wait_past_quorum_microseconds_total",
+                "Time segment writes spent after their quorum was durable waiting for their other shards.",
+                data.tails()::microsPastQuorum);
         S3Router router = new S3Router(
                 new S3Context(meta, data, cfg.minPartSize()),
                 new SigV4(cfg.credentials(), Clock.systemUTC()),

@@ -112,10 +112,15 @@ class GatewayMetricsTest {
         assertEquals(6, after.value("basalt_gateway_live_nodes"));
         assertEquals("gauge", after.type.get("basalt_gateway_requests_in_flight"));
         assertEquals("histogram", after.type.get("basalt_gateway_request_seconds"));
+        // "big" and "small" each wrote one segment that reached its quorum; the empty object stores no shards
+        assertEquals(2, delta(before, after, "basalt_gateway_write_quorum_segments_total"));
+        assertTrue(delta(before, after, "basalt_gateway_write_wait_past_quorum_microseconds_total") >= 0);
         for (String c : new String[] {
             "basalt_gateway_read_hedges_total",
             "basalt_gateway_read_hedges_won_total",
-            "basalt_gateway_write_shards_dropped_late_total"
+            "basalt_gateway_write_shards_dropped_late_total",
+            "basalt_gateway_write_quorum_segments_total",
+            "basalt_gateway_write_wait_past_quorum_microseconds_total"
         }) {
             assertEquals("counter", after.type.get(c), c);
             assertTrue(after.value(c) >= 0, c);

@@ -77,6 +77,7 @@ public final class DataPath {
                     suspicion.late(node);
                 },
                 suspicion::onTime);
+        encoder.onWaitPastQuorum(tails::waitedPastQuorum);
         this.decoder = new SegmentDecoder(clients, membership::live, hedgeMs);
         this.copies = new CopyReader(clients, membership::live, hedgeMs);
     }

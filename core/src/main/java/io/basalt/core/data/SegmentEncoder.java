@@ -25,6 +25,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -55,6 +56,8 @@ public final class SegmentEncoder {
     private final AdaptiveDelay ackGrace = AdaptiveDelay.ackGrace();
     /** Shared likewise: how long a stream may take no data while the write has shards to spare. */
     private final AdaptiveDelay stallGrace = AdaptiveDelay.stallGrace();
+    /** Told, per segment written, how long it waited for the rest of its shards after the quorum was durable. */
+    private volatile LongConsumer pastQuorumNanos = nanos -> {};
 
     /**
      * @param stallTimeoutMs how long one shard stream may refuse data before it is dropped (the
@@ -79,6 +82,11 @@ public final class SegmentEncoder {
         this.nodeFailed = nodeFailed;
         this.nodeLate = nodeLate;
         this.nodeOnTime = nodeOnTime;
+    }
+
+    /** Where to report each segment's wait past its quorum (for the gateway's metrics). */
+    public void onWaitPastQuorum(LongConsumer nanos) {
+        this.pastQuorumNanos = nanos;
     }
 
     public static String shardId(String shardSet, int index) {
@@ -333,9 +341,11 @@ public final class SegmentEncoder {
             List<Long> ackTimes = new ArrayList<>();
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ackTimeoutMs);
             boolean quorumMet = false;
+            long quorumAt = 0;
             while (!pending.isEmpty()) {
                 if (!quorumMet && ackTimes.size() >= quorum) {
                     quorumMet = true;
+                    quorumAt = System.nanoTime();
                     deadline = System.nanoTime()
                             + Math.min(ackGrace.nanos(), TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs));
                 }
@@ -373,6 +383,7 @@ public final class SegmentEncoder {
                 }
             }
             recordLags(ackTimes);
+            if (ackTimes.size() >= quorum) pastQuorumNanos.accept(quorumMet ? System.nanoTime() - quorumAt : 0);
         }
 
         /** Teaches the grace how far acknowledgements trail the quorum's when nothing is wrong. */

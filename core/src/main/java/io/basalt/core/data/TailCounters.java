@@ -8,6 +8,8 @@ public final class TailCounters {
     private final LongAdder hedges = new LongAdder();
     private final LongAdder hedgesWon = new LongAdder();
     private final LongAdder droppedLate = new LongAdder();
+    private final LongAdder quorumWrites = new LongAdder();
+    private final LongAdder pastQuorumNanos = new LongAdder();
 
     void hedged(boolean won) {
         hedges.increment();
@@ -16,6 +18,11 @@ public final class TailCounters {
 
     void shardDroppedLate() {
         droppedLate.increment();
+    }
+
+    void waitedPastQuorum(long nanos) {
+        quorumWrites.increment();
+        pastQuorumNanos.add(nanos);
     }
 
     /** Reads that asked another shard or copy because the first had not answered in time. */
@@ -31,5 +38,19 @@ public final class TailCounters {
     /** Shards a write gave up on (to be healed) for trailing its durable quorum by more than the grace. */
     public long droppedLate() {
         return droppedLate.sum();
+    }
+
+    /** Segments written that reached their write quorum. */
+    public long quorumWrites() {
+        return quorumWrites.sum();
+    }
+
+    /**
+     * Microseconds those writes spent, after their quorum was durable, waiting for their other shards
+     * (acknowledged or given up after the grace): what committing the record at the quorum, beside that wait,
+     * could save.
+     */
+    public long microsPastQuorum() {
+        return pastQuorumNanos.sum() / 1000;
     }
 }
