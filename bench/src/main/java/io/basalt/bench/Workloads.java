@@ -410,17 +410,18 @@ final class Workloads {
             }
         }
         f.add("errors", "count", false, errors);
-        // many clients at once on small objects, as Milvus's flushes and lazy index loads go
+        // many clients at once on small objects, as Milvus's flushes and lazy index loads go (0 ops: none)
         long mixedSize = p.size("small.mixed.size");
-        mixedRun(
-                t,
-                "small/" + rep + "/mixed/",
-                mixedSize,
-                p.integer("small.mixed.objects"),
-                p.integer("small.mixed.ops"),
-                p.integer("small.mixed.concurrency"),
-                "mixed " + Params.human(mixedSize) + " c" + p.integer("small.mixed.concurrency") + " ",
-                f);
+        if (p.integer("small.mixed.ops") > 0)
+            mixedRun(
+                    t,
+                    "small/" + rep + "/mixed/",
+                    mixedSize,
+                    p.integer("small.mixed.objects"),
+                    p.integer("small.mixed.ops"),
+                    p.integer("small.mixed.concurrency"),
+                    "mixed " + Params.human(mixedSize) + " c" + p.integer("small.mixed.concurrency") + " ",
+                    f);
         return f;
     }
 
