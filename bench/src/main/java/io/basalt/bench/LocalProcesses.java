@@ -82,8 +82,9 @@ final class LocalProcesses implements AutoCloseable {
         }
         t.promise = "erasure-coded 4+2 over 6 storage nodes of " + DIRS_PER_NODE
                 + " data dirs each (one machine here), three copies (1+2) up to 64 KiB; "
-                + "every shard fsynced and renamed, "
-                + "directory fsynced, before the PUT is acknowledged; metadata committed in etcd";
+                + "every shard durable before the PUT is acknowledged (shards of one chunk up to 128 KiB appended "
+                + "to a pack file and fdatasynced with the others waiting, larger ones fsynced and renamed, "
+                + "directory fsynced); metadata committed in etcd";
         Progress.message("Basalt ready at " + t.endpoint + "; pids " + t.pids);
         return t;
     }
