@@ -108,6 +108,31 @@ class SignaturesTest {
         assertTrue(bad.body().contains("<Code>SignatureDoesNotMatch</Code>"), bad.body());
     }
 
+    /** A presigned PUT URL cannot be turned into a CopyObject (or given metadata) by headers it did not sign. */
+    @Test
+    void headersAPresignedUrlDidNotSignAreRefusedAndNothingIsWritten() throws Exception {
+        s3.putObject(b -> b.bucket(BUCKET).key("private-source"), RequestBody.fromString("secret bytes"));
+        URI put = presigner
+                .presignPutObject(p -> p.signatureDuration(Duration.ofMinutes(5))
+                        .putObjectRequest(r -> r.bucket(BUCKET).key("copied-by-trick")))
+                .url()
+                .toURI();
+        for (String[] header :
+                new String[][] {{"x-amz-copy-source", "/" + BUCKET + "/private-source"}, {"x-amz-meta-owner", "mallory"}
+                }) {
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(put)
+                            .header(header[0], header[1])
+                            .PUT(HttpRequest.BodyPublishers.ofString("x"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(403, r.statusCode(), r.body());
+            assertTrue(
+                    r.body().contains("<Code>AccessDenied</Code>") && r.body().contains(header[0]), r.body());
+            assertNotStored("copied-by-trick");
+        }
+    }
+
     @Test
     void expiredPresignedUrlIsRefused() throws Exception {
         s3.putObject(b -> b.bucket(BUCKET).key("short-lived"), RequestBody.fromString("x"));

@@ -129,12 +129,35 @@ public final class SigV4 {
         String secret =
                 credentials.secretFor(accessKey).orElseThrow(() -> new S3Exception(S3Error.INVALID_ACCESS_KEY_ID));
         String scope = String.join("/", scopeParts[1], scopeParts[2], scopeParts[3], scopeParts[4]);
+        requireSigned(req, signedHeaders);
         String canonical = canonicalRequest(req, signedHeaders, payloadHash, excludedParam);
         String toSign = ALGORITHM + "\n" + amzDate + "\n" + scope + "\n" + Hashing.sha256Hex(canonical);
         byte[] key = signingKeys.get(accessKey, secret, scopeParts[1], scopeParts[2], scopeParts[3]);
         String expected = Hashing.hex(Hashing.hmac(key, toSign));
         if (!Hashing.sameSignature(expected, signature)) throw new S3Exception(S3Error.SIGNATURE_DOES_NOT_MATCH);
         return new Verified(accessKey, key, amzDate, scope, expected, payloadHash);
+    }
+
+    /**
+     * The signature must cover {@code host} and every {@code x-amz-*} header the request carries, as S3 requires:
+     * otherwise a header added to a signed request changes what it does without touching the signature (a
+     * presigned PUT URL plus an {@code x-amz-copy-source} header would copy any object the key can read).
+     */
+    static void requireSigned(S3Request req, String signedHeaders) {
+        java.util.Set<String> signed = new java.util.HashSet<>();
+        for (String name : signedHeaders.split(";")) signed.add(name.trim().toLowerCase(Locale.ROOT));
+        List<String> unsigned = new ArrayList<>();
+        if (!signed.contains("host")) unsigned.add("host");
+        for (var name : req.headerNames()) {
+            String lower = name.toString().toLowerCase(Locale.ROOT);
+            if (lower.startsWith("x-amz-") && !signed.contains(lower)) unsigned.add(lower);
+        }
+        if (!unsigned.isEmpty()) {
+            unsigned.sort(null);
+            throw new S3Exception(
+                    S3Error.ACCESS_DENIED,
+                    "There were headers present in the request which were not signed: " + String.join(", ", unsigned));
+        }
     }
 
     static byte[] signingKey(String secret, String date, String region, String service) {

@@ -3,6 +3,7 @@ package io.basalt.gateway.auth;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.basalt.gateway.checksum.RequestChecksum;
 import io.basalt.gateway.s3.BareRequest;
@@ -68,6 +69,40 @@ class SigV4ExamplesTest {
         assertEquals(
                 S3Error.SIGNATURE_DOES_NOT_MATCH,
                 assertThrows(S3Exception.class, () -> sigV4.verify(req)).error());
+    }
+
+    /** The AWS example with an x-amz header added in transit: refused before any signature is compared. */
+    @Test
+    void anUnsignedAmzHeaderIsRefused() {
+        S3Request req = request(
+                "GET",
+                "/test.txt",
+                HOST,
+                "Range:bytes=0-9",
+                EMPTY_BODY,
+                AMZ_DATE,
+                "x-amz-copy-source:/otherbucket/secret",
+                authorization(
+                        "host;range;x-amz-content-sha256;x-amz-date",
+                        "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"));
+        S3Exception e = assertThrows(S3Exception.class, () -> sigV4.verify(req));
+        assertEquals(S3Error.ACCESS_DENIED, e.error());
+        assertTrue(e.getMessage().contains("x-amz-copy-source"), e.getMessage());
+    }
+
+    /** A signature that leaves out the host: S3 requires it signed (else a request could be replayed elsewhere). */
+    @Test
+    void aSignatureWithoutTheHostIsRefused() {
+        S3Request req = request(
+                "GET",
+                "/test.txt",
+                HOST,
+                EMPTY_BODY,
+                AMZ_DATE,
+                authorization("x-amz-content-sha256;x-amz-date", "0".repeat(64)));
+        S3Exception e = assertThrows(S3Exception.class, () -> sigV4.verify(req));
+        assertEquals(S3Error.ACCESS_DENIED, e.error());
+        assertTrue(e.getMessage().contains("host"), e.getMessage());
     }
 
     /** A key whose '$' the canonical URI encodes, a Date header besides x-amz-date, and a signed body. */
