@@ -79,11 +79,7 @@ class SignaturesTest {
     @Test
     void presignedPutAndGet() throws Exception {
         byte[] data = TestBytes.random(5, 300_000);
-        URI put = presigner
-                .presignPutObject(p -> p.signatureDuration(Duration.ofMinutes(5))
-                        .putObjectRequest(r -> r.bucket(BUCKET).key("presigned")))
-                .url()
-                .toURI();
+        URI put = presignedPut("presigned");
         HttpResponse<String> up = http.send(
                 HttpRequest.newBuilder(put)
                         .PUT(HttpRequest.BodyPublishers.ofByteArray(data))
@@ -112,11 +108,7 @@ class SignaturesTest {
     @Test
     void headersAPresignedUrlDidNotSignAreRefusedAndNothingIsWritten() throws Exception {
         s3.putObject(b -> b.bucket(BUCKET).key("private-source"), RequestBody.fromString("secret bytes"));
-        URI put = presigner
-                .presignPutObject(p -> p.signatureDuration(Duration.ofMinutes(5))
-                        .putObjectRequest(r -> r.bucket(BUCKET).key("copied-by-trick")))
-                .url()
-                .toURI();
+        URI put = presignedPut("copied-by-trick");
         for (String[] header :
                 new String[][] {{"x-amz-copy-source", "/" + BUCKET + "/private-source"}, {"x-amz-meta-owner", "mallory"}
                 }) {
@@ -222,6 +214,15 @@ class SignaturesTest {
         assertEquals(400, mismatch.statusCode(), mismatch.body());
         assertTrue(mismatch.body().contains("<Code>XAmzContentSHA256Mismatch</Code>"), mismatch.body());
         assertNotStored("stripes-sha256");
+    }
+
+    /** A presigned PUT of {@code key}, valid for five minutes. */
+    private static URI presignedPut(String key) throws Exception {
+        return presigner
+                .presignPutObject(p -> p.signatureDuration(Duration.ofMinutes(5))
+                        .putObjectRequest(r -> r.bucket(BUCKET).key(key)))
+                .url()
+                .toURI();
     }
 
     private static void assertNotStored(String key) {
