@@ -106,6 +106,20 @@ class ListingAndBucketsTest {
                 dir0.commonPrefixes().stream().map(CommonPrefix::prefix).toList());
     }
 
+    /** An empty delimiter is no delimiter: S3 lists as without one and leaves the element out (V2, V1, versions). */
+    @Test
+    void anEmptyDelimiterIsLeftOutOfTheAnswer() throws Exception {
+        for (String query : new String[] {
+            "list-type=2&delimiter=&max-keys=3", "delimiter=&max-keys=3", "versions&delimiter=&max-keys=3"
+        }) {
+            var r = SignedHttp.send("GET", java.net.URI.create(cluster.endpoint() + "/" + BUCKET + "?" + query));
+            assertEquals(200, r.statusCode(), r.body());
+            assertTrue(!r.body().contains("<Delimiter"), query + ": " + r.body());
+            assertTrue(!r.body().contains("<CommonPrefixes>"), query + ": " + r.body());
+            assertTrue(r.body().contains("<Key>dir0/direct</Key>"), query + ": " + r.body());
+        }
+    }
+
     @Test
     void commonPrefixesPageWithTokens() {
         List<String> prefixes = new ArrayList<>();

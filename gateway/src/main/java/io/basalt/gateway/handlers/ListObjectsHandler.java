@@ -36,7 +36,7 @@ public final class ListObjectsHandler {
                 .root("ListBucketResult")
                 .element("Name", req.bucket())
                 .element("Prefix", enc(req.queryParam("prefix"), url))
-                .element("Delimiter", enc(req.queryParam("delimiter"), url))
+                .element("Delimiter", enc(delimiter(req), url))
                 .element("MaxKeys", maxKeys(req))
                 .element("EncodingType", url ? "url" : null)
                 .element("KeyCount", r.contents().size() + r.commonPrefixes().size())
@@ -54,7 +54,7 @@ public final class ListObjectsHandler {
         String marker = req.queryParam("marker");
         ObjectListing.Result r = run(req, marker);
         boolean url = "url".equals(req.queryParam("encoding-type"));
-        String delimiter = req.queryParam("delimiter");
+        String delimiter = delimiter(req);
         Xml doc = new Xml()
                 .root("ListBucketResult")
                 .element("Name", req.bucket())
@@ -65,11 +65,16 @@ public final class ListObjectsHandler {
                 .element("EncodingType", url ? "url" : null)
                 .element("IsTruncated", r.truncated());
         // S3 sends NextMarker only with a delimiter; without one, clients resume from the last key.
-        if (r.truncated() && delimiter != null && !delimiter.isEmpty())
-            doc.element("NextMarker", enc(r.lastEmitted(), url));
+        if (r.truncated() && delimiter != null) doc.element("NextMarker", enc(r.lastEmitted(), url));
         contents(doc, r, url, true);
         doc.close("ListBucketResult");
         Responses.xml(req.exchange(), 200, doc);
+    }
+
+    /** The delimiter asked for; an empty one is none (S3 then leaves the Delimiter element out). */
+    static String delimiter(S3Request req) {
+        String d = req.queryParam("delimiter");
+        return d == null || d.isEmpty() ? null : d;
     }
 
     private ObjectListing.Result run(S3Request req, String after) {

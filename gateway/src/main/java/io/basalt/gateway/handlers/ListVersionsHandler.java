@@ -36,7 +36,7 @@ public final class ListVersionsHandler {
         }
         // Whatever the version marker, the marker key's only version is at or before it: resume after the key.
         int maxKeys = ListObjectsHandler.maxKeys(req);
-        String delimiter = req.queryParam("delimiter");
+        String delimiter = ListObjectsHandler.delimiter(req);
         ObjectListing.Result r = ObjectListing.list(
                 (from, inclusive, to, limit) -> ctx.meta().scanObjects(req.bucket(), from, inclusive, to, limit),
                 new ObjectListing.Request(req.queryParam("prefix"), delimiter, keyMarker, maxKeys));
