@@ -157,13 +157,13 @@ class OrphanSweeperTest {
                 .normalize();
         Files.createDirectories(stale.getParent());
         Files.copy(placed, stale);
-        Files.setLastModifiedTime(
-                stale, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000));
-        Files.setLastModifiedTime(
-                placed, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        // both copies written at a fixed instant, the sweep run 20 s after it: no wall clock in the outcome
+        long writtenAt = 1_000_000_000_000L;
+        Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.fromMillis(writtenAt));
+        Files.setLastModifiedTime(placed, java.nio.file.attribute.FileTime.fromMillis(writtenAt));
 
         try (OrphanSweeper sweeper = sweeper(Duration.ofSeconds(10))) {
-            assertEquals(1, sweeper.sweep(System.currentTimeMillis()), "the stale copy, nothing else");
+            assertEquals(1, sweeper.sweep(writtenAt + 20_000), "the stale copy, nothing else");
         }
         assertTrue(Files.notExists(stale), "the stale copy is deleted");
         assertTrue(Files.exists(placed), "the copy the record places is kept");
