@@ -1,5 +1,6 @@
 package io.basalt.chaos;
 
+import io.basalt.core.tls.CertificateAuthority;
 import io.basalt.storage.ShardInventory;
 import io.basalt.testkit.FreePorts;
 import java.io.IOException;
@@ -120,6 +121,9 @@ public final class ProcessCluster implements AutoCloseable {
         ServiceCommand services = ServiceCommand.load(cfg.root());
         for (String service : List.of("storage-node", "coordinator", "gateway")) services.requirePackaged(service);
         Files.createDirectories(cfg.dir().resolve("logs"));
+        // mutual TLS between gateways, coordinators and nodes, as ./basalt dev runs them
+        CertificateAuthority.create("chaos-cluster-ca", Duration.ofDays(7))
+                .issue(cfg.dir().resolve("tls"), "chaos-cluster", List.of("127.0.0.1"), Duration.ofDays(7));
         ProcessCluster c = new ProcessCluster(cfg, services);
         // never leave children behind, also when this JVM is interrupted (Ctrl-C, a killed test run)
         Runtime.getRuntime().addShutdownHook(c.hook);
@@ -201,6 +205,11 @@ public final class ProcessCluster implements AutoCloseable {
 
     public Config config() {
         return cfg;
+    }
+
+    /** The cluster's TLS directory (ca.crt, tls.crt, tls.key): what a client of the nodes presents. */
+    public Path tlsDir() {
+        return cfg.dir().resolve("tls");
     }
 
     public Path nodeDir(int i) {
@@ -310,7 +319,9 @@ public final class ProcessCluster implements AutoCloseable {
                 "--orphan-grace-seconds",
                 String.valueOf(cfg.orphanGraceSeconds()),
                 "--orphan-interval-seconds",
-                String.valueOf(cfg.orphanIntervalSeconds())));
+                String.valueOf(cfg.orphanIntervalSeconds()),
+                "--cluster-tls",
+                tlsDir().toString()));
         coordinators[i] = launch("coordinator-" + (i + 1), cmd);
     }
 
@@ -331,7 +342,9 @@ public final class ProcessCluster implements AutoCloseable {
                 "--scrub-interval-hours",
                 String.valueOf(cfg.scrubIntervalSeconds() / 3600.0),
                 "--advertise",
-                "127.0.0.1:" + proxies[i].port()));
+                "127.0.0.1:" + proxies[i].port(),
+                "--cluster-tls",
+                tlsDir().toString()));
         cmd.addAll(List.of("--pack-small-shards", String.valueOf(cfg.packSmallShards())));
         nodes[i] = launch("node-" + (i + 1), cmd);
         paused[i] = false;
@@ -347,7 +360,9 @@ public final class ProcessCluster implements AutoCloseable {
                 "--ec",
                 cfg.k() + "+" + cfg.m(),
                 "--io-timeout-ms",
-                String.valueOf(cfg.ioTimeoutMs())));
+                String.valueOf(cfg.ioTimeoutMs()),
+                "--cluster-tls",
+                tlsDir().toString()));
         gateways[i] = launch("gateway-" + (i + 1), cmd);
     }
 

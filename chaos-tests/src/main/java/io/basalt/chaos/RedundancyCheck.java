@@ -89,14 +89,19 @@ public final class RedundancyCheck {
 
     /** Checks the whole cluster, reading every shard's data. */
     public static Report run(ProcessCluster cluster) {
-        return run(cluster.etcdEndpoints(), Keys.defaults(), true);
+        return run(cluster.etcdEndpoints(), Keys.defaults(), true, cluster.tlsDir());
     }
 
-    /** Checks the cluster behind {@code etcdEndpoints}; {@code verifyData} also reads every shard back. */
-    public static Report run(List<String> etcdEndpoints, Keys keys, boolean verifyData) {
+    /**
+     * Checks the cluster behind {@code etcdEndpoints}; {@code verifyData} also reads every shard back, over
+     * mutual TLS with the certificates in {@code tlsDir} (null: plaintext).
+     */
+    public static Report run(List<String> etcdEndpoints, Keys keys, boolean verifyData, java.nio.file.Path tlsDir) {
         try (ClusterMetadata etcd = EtcdMetadata.connect(etcdEndpoints, keys);
-                ShardClients shards = new ShardClients()) {
+                ShardClients shards = ShardClients.open(tlsDir)) {
             return new Run(etcd.inventory(), shards, verifyData).check();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

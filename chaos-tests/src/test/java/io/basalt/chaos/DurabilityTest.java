@@ -142,7 +142,8 @@ class DurabilityTest {
         cluster.awaitReady(Duration.ofSeconds(60));
         String id = cluster.nodeId(victim);
         awaitTrue("stale shards on the returned " + id + " collected", () -> {
-            RedundancyCheck.Report now = RedundancyCheck.run(cluster.etcdEndpoints(), Keys.defaults(), false);
+            RedundancyCheck.Report now =
+                    RedundancyCheck.run(cluster.etcdEndpoints(), Keys.defaults(), false, cluster.tlsDir());
             return now.fullRedundancy()
                     && now.orphans().stream().noneMatch(o -> o.nodeId().equals(id));
         });
@@ -269,7 +270,8 @@ class DurabilityTest {
             int leader = cluster.leaderCoordinator();
             assertTrue(leader >= 0, "a coordinator leads");
             cluster.killCoordinator(leader);
-            RedundancyCheck.Report atKill = RedundancyCheck.run(cluster.etcdEndpoints(), Keys.defaults(), false);
+            RedundancyCheck.Report atKill =
+                    RedundancyCheck.run(cluster.etcdEndpoints(), Keys.defaults(), false, cluster.tlsDir());
             assertFalse(atKill.fullRedundancy(), "the leader died with healing left to do: " + atKill.summary());
             put(etcd, Keys.defaults().config("heal-rate-mbps"), "50");
             RedundancyCheck.Report r = awaitFullRedundancy("after killing coordinator-" + (leader + 1) + " mid-heal");
@@ -327,7 +329,8 @@ class DurabilityTest {
 
         awaitTrue("no temporary file left on any node", () -> tmpFiles() == 0);
         awaitTrue("orphans collected after the grace", () -> {
-            RedundancyCheck.Report r = RedundancyCheck.run(cluster.etcdEndpoints(), Keys.defaults(), false);
+            RedundancyCheck.Report r =
+                    RedundancyCheck.run(cluster.etcdEndpoints(), Keys.defaults(), false, cluster.tlsDir());
             return r.orphans().isEmpty() && planted.stream().noneMatch(this::onAnyNode);
         });
         RedundancyCheck.Report r = awaitFullRedundancy("after the orphan sweep");
@@ -412,7 +415,8 @@ class DurabilityTest {
         int i = Integer.parseInt(nodeId.substring("node-".length())) - 1;
         Set<String> files = new HashSet<>();
         for (StoredShard f : cluster.shards(i)) files.add(f.id());
-        RedundancyCheck.Report r = RedundancyCheck.run(cluster.etcdEndpoints(), Keys.defaults(), false);
+        RedundancyCheck.Report r =
+                RedundancyCheck.run(cluster.etcdEndpoints(), Keys.defaults(), false, cluster.tlsDir());
         for (RedundancyCheck.Orphan o : r.orphans()) if (o.nodeId().equals(nodeId)) files.remove(o.shardId());
         return files.size();
     }
@@ -466,7 +470,7 @@ class DurabilityTest {
     private static List<String> plantOrphans(int count) throws Exception {
         List<String> ids = new ArrayList<>();
         try (Client etcd = Etcd.connect(cluster.etcdEndpoints());
-                ShardClients clients = new ShardClients()) {
+                ShardClients clients = ShardClients.open(cluster.tlsDir())) {
             List<NodeRecord> nodes = new ArrayList<>();
             for (KeyValue kv : etcd.getKVClient()
                     .get(

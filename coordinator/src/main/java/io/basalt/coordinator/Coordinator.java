@@ -24,6 +24,8 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
      * @param healBytesPerSecond pace of rebuilt data unless etcd's config/heal-rate-mbps overrides it; 0: unlimited
      * @param orphanGrace age a shard file must reach before the orphan sweep may delete it; it must outlast
      *                    the longest single upload
+     * @param clusterTls directory of the cluster's mutual TLS (ca.crt, tls.crt, tls.key) for the storage nodes'
+     *                   gRPC; null talks plaintext to them
      */
     public record Config(
             String id,
@@ -36,7 +38,8 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
             Duration healGrace,
             long healBytesPerSecond,
             Duration orphanGrace,
-            Duration orphanInterval) {
+            Duration orphanInterval,
+            java.nio.file.Path clusterTls) {
         public static final Duration DEFAULT_UPLOAD_EXPIRY = Duration.ofHours(24);
         public static final Duration DEFAULT_HEAL_GRACE = Duration.ofMinutes(5);
         public static final long DEFAULT_HEAL_BYTES_PER_SECOND = ByteRateLimiter.mbPerSecond(100);
@@ -44,6 +47,33 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         // Orphans are rare (a gateway killed mid-PUT); a day's grace outlasts any single upload.
         public static final Duration DEFAULT_ORPHAN_GRACE = Duration.ofHours(24);
         public static final Duration DEFAULT_ORPHAN_INTERVAL = Duration.ofHours(1);
+
+        public Config(
+                String id,
+                List<String> etcdEndpoints,
+                String etcdPrefix,
+                Duration gcGrace,
+                Duration gcInterval,
+                long leaseTtlSeconds,
+                Duration uploadExpiry,
+                Duration healGrace,
+                long healBytesPerSecond,
+                Duration orphanGrace,
+                Duration orphanInterval) {
+            this(
+                    id,
+                    etcdEndpoints,
+                    etcdPrefix,
+                    gcGrace,
+                    gcInterval,
+                    leaseTtlSeconds,
+                    uploadExpiry,
+                    healGrace,
+                    healBytesPerSecond,
+                    orphanGrace,
+                    orphanInterval,
+                    null);
+        }
 
         public Config(
                 String id,
@@ -111,6 +141,22 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         public Config(String id, List<String> etcdEndpoints, String etcdPrefix, Duration gcGrace) {
             this(id, etcdEndpoints, etcdPrefix, gcGrace, Duration.ofSeconds(10), 10);
         }
+
+        public Config withClusterTls(java.nio.file.Path dir) {
+            return new Config(
+                    id,
+                    etcdEndpoints,
+                    etcdPrefix,
+                    gcGrace,
+                    gcInterval,
+                    leaseTtlSeconds,
+                    uploadExpiry,
+                    healGrace,
+                    healBytesPerSecond,
+                    orphanGrace,
+                    orphanInterval,
+                    dir);
+        }
     }
 
     private static final Logger log = LogManager.getLogger(Coordinator.class);
@@ -134,9 +180,13 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
     private Coordinator(Config config) {
         this.config = config;
         Keys keys = new Keys(config.etcdPrefix());
+        try {
+            this.shards = ShardClients.open(config.clusterTls());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
         this.metadata = EtcdMetadata.connect(config.etcdEndpoints(), keys);
         this.membership = startMembership(metadata);
-        this.shards = new ShardClients();
         this.gc = new GarbageCollector(metadata.garbage(), membership, shards, config.gcGrace(), config.gcInterval());
         this.meta = metadata.store();
         this.uploadExpiry = new UploadExpiry(

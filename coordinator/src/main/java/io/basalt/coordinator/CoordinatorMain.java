@@ -9,7 +9,7 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * {@code CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H] [--heal-grace-seconds S] [--heal-rate-mbps 100]
- * [--orphan-grace-seconds 86400] [--orphan-interval-seconds 3600] [--metrics-listen HOST:PORT]}
+ * [--orphan-grace-seconds 86400] [--orphan-interval-seconds 3600] [--metrics-listen HOST:PORT] --cluster-tls DIR|none}
  * (MB = 2^20 bytes; 0 means unlimited; etcd's {@code <prefix>config/heal-rate-mbps} overrides it at run time)
  */
 public final class CoordinatorMain {
@@ -17,7 +17,8 @@ public final class CoordinatorMain {
     private static final Logger log = LogManager.getLogger(CoordinatorMain.class);
     private static final String USAGE =
             "usage: CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H] [--heal-grace-seconds S] [--heal-rate-mbps 100]"
-                    + " [--orphan-grace-seconds 86400] [--orphan-interval-seconds 3600] [--metrics-listen HOST:PORT]";
+                    + " [--orphan-grace-seconds 86400] [--orphan-interval-seconds 3600] [--metrics-listen HOST:PORT]"
+                    + " --cluster-tls DIR|none";
 
     private CoordinatorMain() {}
 
@@ -69,6 +70,7 @@ public final class CoordinatorMain {
         long healRate = Coordinator.Config.DEFAULT_HEAL_BYTES_PER_SECOND;
         Duration orphanGrace = Coordinator.Config.DEFAULT_ORPHAN_GRACE;
         Duration orphanInterval = Coordinator.Config.DEFAULT_ORPHAN_INTERVAL;
+        String clusterTls = null;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (i + 1 >= args.length) throw new IllegalArgumentException("missing value for " + flag);
@@ -87,6 +89,7 @@ public final class CoordinatorMain {
                 }
                 case "--orphan-grace-seconds" -> orphanGrace = Duration.ofSeconds(Long.parseLong(value));
                 case "--orphan-interval-seconds" -> orphanInterval = Duration.ofSeconds(Long.parseLong(value));
+                case "--cluster-tls" -> clusterTls = value;
                 case "--metrics-listen" -> {} // served by main, not part of the coordinator's config
                 default -> throw new IllegalArgumentException("unknown flag " + flag);
             }
@@ -109,6 +112,7 @@ public final class CoordinatorMain {
                 healGrace,
                 healRate,
                 orphanGrace,
-                orphanInterval);
+                orphanInterval,
+                io.basalt.core.tls.ClusterTls.dirFlag(clusterTls));
     }
 }

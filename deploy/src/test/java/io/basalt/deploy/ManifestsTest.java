@@ -108,16 +108,39 @@ class ManifestsTest {
     }
 
     @Test
+    void certManagerExampleIssuesWhatTheServicesRead() {
+        Manifests cm = Manifests.parse(Manifests.read(K8S.resolve("cert-manager/cluster-tls.yaml")));
+        Map<String, Object> spec = map(cm.get("Certificate", "basalt-cluster-tls"), "spec");
+        assertEquals("basalt-cluster-tls", str(spec, "secretName"));
+        assertEquals(List.of("server auth", "client auth"), list(spec, "usages"), "every process is both");
+        assertEquals("PKCS8", str(map(spec, "privateKey"), "encoding"), "Basalt reads PKCS#8 keys");
+        // peers dial a node at its --advertise host, which a name of the certificate must match
+        String ns = overlayNamespace();
+        Manifests base = Manifests.parse(Manifests.kustomizationText(BASE));
+        String advertise = StorageNodeMain.parse(serviceArgs(
+                                base.container(
+                                        "StatefulSet", "basalt-node", "storage-node", fields("basalt-node-3", ns, "")),
+                                "storage-node")
+                        .toArray(String[]::new))
+                .advertise();
+        String host = advertise.substring(0, advertise.lastIndexOf(':'));
+        assertTrue(
+                list(spec, "dnsNames").stream()
+                        .map(String.class::cast)
+                        .anyMatch(n -> n.startsWith("*.")
+                                && host.endsWith(n.substring(1))
+                                && host.indexOf('.') == host.length() - n.length() + 1),
+                host + " matches no name of " + list(spec, "dnsNames"));
+        // the CA the leaf is signed by is a CA
+        assertEquals("true", str(map(cm.get("Certificate", "basalt-cluster-ca"), "spec"), "isCA"));
+    }
+
+    @Test
     void milvusExamplePointsAtTheGatewayService() {
         Manifests m = Manifests.parse(Manifests.kustomizationText(BASE));
         Map<String, Object> svc = m.get("Service", "basalt-gateway");
         String port = String.valueOf(servicePort(svc, "s3"));
-        String overlayNamespace = str(
-                map(
-                        Yaml.parseAll(Manifests.read(OVERLAY.resolve("kustomization.yaml")))
-                                .getFirst(),
-                        "k"),
-                "namespace");
+        String overlayNamespace = overlayNamespace();
         String host = "basalt-gateway." + overlayNamespace + ".svc.cluster.local";
 
         Map<String, Object> values = map(
@@ -281,6 +304,7 @@ class ManifestsTest {
                 Optional.of(env.get("BASALT_SECRET_KEY")), cfg.credentials().secretFor(env.get("BASALT_ACCESS_KEY")));
         assertMemory(c, "gateway");
         assertPdbMaxUnavailableOne(m, "basalt-gateway", c);
+        assertClusterTlsFromSecret(c, cfg.clusterTls());
         return cfg;
     }
 
@@ -320,6 +344,7 @@ class ManifestsTest {
         assertMemory(c, "storage-node");
         assertPdbMaxUnavailableOne(m, "basalt-node", c);
         assertHostAntiAffinity(sts, c);
+        assertClusterTlsFromSecret(c, cfg.clusterTls());
     }
 
     static void checkCoordinator(Manifests m, List<String> etcd) {
@@ -334,9 +359,20 @@ class ManifestsTest {
         assertMetrics(c, CoordinatorMain.metricsListen(args), "readinessProbe", "livenessProbe");
         assertMemory(c, "coordinator");
         assertPdbMaxUnavailableOne(m, "basalt-coordinator", c);
+        assertClusterTlsFromSecret(c, cfg.clusterTls());
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** The namespace the example overlay deploys into. */
+    static String overlayNamespace() {
+        return str(
+                map(
+                        Yaml.parseAll(Manifests.read(OVERLAY.resolve("kustomization.yaml")))
+                                .getFirst(),
+                        "k"),
+                "namespace");
+    }
 
     /** What the downward API gives a pod: its name, namespace and (maybe empty) zone label. */
     static Map<String, String> fields(String pod, String ns, String zone) {
@@ -486,6 +522,29 @@ class ManifestsTest {
             return;
         }
         throw new AssertionError("no required anti-affinity on kubernetes.io/hostname");
+    }
+
+    /**
+     * The service runs with the cluster's mutual TLS, its directory a read-only mount of the Secret
+     * basalt-cluster-tls, readable by the pod's group.
+     */
+    static void assertClusterTlsFromSecret(Manifests.Container c, Path dir) {
+        assertNotNull(dir, "--cluster-tls none: storage nodes would serve anyone on the pod network");
+        Map<String, Object> mount = null;
+        for (Object v : listOrEmpty(c.spec(), "volumeMounts")) {
+            if (dir.toString().equals(str(map(v, "mount"), "mountPath"))) mount = map(v, "mount");
+        }
+        assertNotNull(mount, dir + " is no mount: the container would not find its certificates");
+        assertEquals("true", str(mount, "readOnly"), "certificates are mounted read-only");
+        Map<String, Object> pod = map(c.template(), "spec");
+        Map<String, Object> volume = null;
+        for (Object v : list(pod, "volumes")) {
+            if (str(mount, "name").equals(str(map(v, "volume"), "name"))) volume = map(v, "volume");
+        }
+        assertNotNull(volume, "no volume " + str(mount, "name"));
+        assertEquals("basalt-cluster-tls", str(map(volume, "secret"), "secretName"));
+        Map<String, Object> security = map(pod, "securityContext");
+        assertEquals(str(security, "runAsGroup"), str(security, "fsGroup"), "the key is readable by the pod's group");
     }
 
     /** The volume claim template whose mount holds {@code path}. */

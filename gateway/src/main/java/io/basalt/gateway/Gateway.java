@@ -80,10 +80,15 @@ public final class Gateway implements AutoCloseable {
 
     public static Gateway start(GatewayConfig cfg) {
         Keys keys = new Keys(cfg.etcdPrefix());
+        ShardClients clients;
+        try {
+            clients = ShardClients.open(cfg.clusterTls());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
         ClusterMetadata metadata = EtcdMetadata.connect(cfg.etcdEndpoints(), keys);
         MetadataStore meta = metadata.store();
         Membership membership = Membership.start(metadata.nodes(), metadata.admin());
-        ShardClients clients = new ShardClients();
         ErasureLayout layout = ErasureLayout.newBuilder()
                 .setK(cfg.dataShards())
                 .setM(cfg.parityShards())

@@ -16,6 +16,8 @@ import java.util.List;
  * 503, which clients retry elsewhere); zero cuts them at once.
  * {@code smallObjectThreshold}: a PutObject or CopyObject of at most this many bytes is stored as
  * 1+m copies instead of k+m shards (see {@link io.basalt.core.data.Layouts}); 0 turns that off.
+ * {@code clusterTls}: directory of the cluster's mutual TLS (ca.crt, tls.crt, tls.key) for the storage nodes'
+ * gRPC; null talks plaintext to them.
  */
 public record GatewayConfig(
         String host,
@@ -33,7 +35,8 @@ public record GatewayConfig(
         String metricsListen,
         int writeQuorum,
         java.time.Duration shutdownGrace,
-        long smallObjectThreshold) {
+        long smallObjectThreshold,
+        java.nio.file.Path clusterTls) {
 
     public GatewayConfig {
         if (writeQuorum != 0 && (writeQuorum < dataShards || writeQuorum > dataShards + parityShards)) {
@@ -71,7 +74,8 @@ public record GatewayConfig(
                 null,
                 0,
                 java.time.Duration.ZERO,
-                DEFAULT_SMALL_OBJECT_THRESHOLD);
+                DEFAULT_SMALL_OBJECT_THRESHOLD,
+                null);
     }
 
     public GatewayConfig withIoTimeoutMs(long ms) {
@@ -102,6 +106,10 @@ public record GatewayConfig(
         return with(c -> c.smallObjectThreshold = bytes);
     }
 
+    public GatewayConfig withClusterTls(java.nio.file.Path dir) {
+        return with(c -> c.clusterTls = dir);
+    }
+
     private GatewayConfig with(java.util.function.Consumer<Fields> change) {
         Fields f = new Fields(this);
         change.accept(f);
@@ -122,6 +130,7 @@ public record GatewayConfig(
         int writeQuorum;
         java.time.Duration shutdownGrace;
         long smallObjectThreshold;
+        java.nio.file.Path clusterTls;
 
         Fields(GatewayConfig c) {
             host = c.host;
@@ -140,6 +149,7 @@ public record GatewayConfig(
             writeQuorum = c.writeQuorum;
             shutdownGrace = c.shutdownGrace;
             smallObjectThreshold = c.smallObjectThreshold;
+            clusterTls = c.clusterTls;
         }
 
         GatewayConfig config() {
@@ -159,7 +169,8 @@ public record GatewayConfig(
                     metricsListen,
                     writeQuorum,
                     shutdownGrace,
-                    smallObjectThreshold);
+                    smallObjectThreshold,
+                    clusterTls);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.basalt.gateway;
 
 import io.basalt.core.meta.Etcd;
+import io.basalt.core.tls.ClusterTls;
 import io.basalt.gateway.auth.Credentials;
 import java.util.HashMap;
 import java.util.List;
@@ -12,7 +13,8 @@ import org.apache.logging.log4j.LogManager;
 /**
  * {@code GatewayMain --listen HOST:PORT --etcd URL[,URL] [--etcd-prefix /basalt/] [--ec K+M]
  * [--access-key A --secret-key S] [--block-size BYTES] [--workers N] [--io-timeout-ms MS] [--domain s3.example.com]
- * [--metrics-listen HOST:PORT] [--write-quorum N] [--shutdown-grace-seconds S] [--small-object-threshold BYTES]}.
+ * [--metrics-listen HOST:PORT] [--write-quorum N] [--shutdown-grace-seconds S] [--small-object-threshold BYTES]
+ * --cluster-tls DIR|none}.
  * A PutObject or CopyObject of at most the threshold (default 64 KiB, 0 for none) is stored as 1+m copies. The write quorum (durable
  * shards a PUT or part needs) defaults to k+1, k when m = 1. On SIGTERM the gateway answers new requests
  * with 503 and lets those in flight finish for up to the shutdown grace (default 25 s, within
@@ -26,7 +28,7 @@ public final class GatewayMain {
             "usage: GatewayMain --listen HOST:PORT --etcd URL[,URL] [--etcd-prefix /basalt/]"
                     + " [--ec K+M] [--access-key A --secret-key S] [--block-size BYTES] [--workers N] [--io-timeout-ms MS]"
                     + " [--domain D] [--metrics-listen HOST:PORT] [--write-quorum N] [--shutdown-grace-seconds S]"
-                    + " [--small-object-threshold BYTES]";
+                    + " [--small-object-threshold BYTES] --cluster-tls DIR|none";
     // a misspelt flag is refused rather than silently ignored (deployment manifests are checked against this)
     private static final List<String> FLAGS = List.of(
             "listen",
@@ -42,7 +44,8 @@ public final class GatewayMain {
             "metrics-listen",
             "write-quorum",
             "shutdown-grace-seconds",
-            "small-object-threshold");
+            "small-object-threshold",
+            "cluster-tls");
 
     private GatewayMain() {}
 
@@ -104,7 +107,8 @@ public final class GatewayMain {
                 Integer.parseInt(flags.getOrDefault("write-quorum", "0")),
                 java.time.Duration.ofSeconds(Long.parseLong(flags.getOrDefault("shutdown-grace-seconds", "25"))),
                 Long.parseLong(flags.getOrDefault(
-                        "small-object-threshold", String.valueOf(GatewayConfig.DEFAULT_SMALL_OBJECT_THRESHOLD))));
+                        "small-object-threshold", String.valueOf(GatewayConfig.DEFAULT_SMALL_OBJECT_THRESHOLD))),
+                ClusterTls.dirFlag(flags.get("cluster-tls")));
     }
 
     static Map<String, String> parse(String[] args) {

@@ -19,6 +19,8 @@ class GatewayMainTest {
                     "0.0.0.0:9000",
                     "--etcd",
                     "http://e0:2379,http://e1:2379",
+                    "--cluster-tls",
+                    "none",
                     "--ec",
                     "8+3",
                     "--metrics-listen",
@@ -41,11 +43,23 @@ class GatewayMainTest {
         assertEquals(5000, c.ioTimeoutMs());
         assertEquals(32768, c.smallObjectThreshold());
         assertEquals(Optional.of("sk"), c.credentials().secretFor("ak"));
+        assertEquals(null, c.clusterTls(), "none: plaintext to the storage nodes");
+    }
+
+    @Test
+    void internalTlsIsNeverLeftOutByOmission() {
+        IllegalArgumentException missing =
+                assertThrows(IllegalArgumentException.class, () -> GatewayMain.config(new String[0], NO_ENV::get));
+        assertEquals(true, missing.getMessage().contains("--cluster-tls"), missing.getMessage());
+        assertEquals(
+                java.nio.file.Path.of("/etc/basalt/tls"),
+                GatewayMain.config(new String[] {"--cluster-tls", "/etc/basalt/tls"}, NO_ENV::get)
+                        .clusterTls());
     }
 
     @Test
     void defaultsAreTheDevClustersLoopbackAndMinioadmin() {
-        GatewayConfig c = GatewayMain.config(new String[0], NO_ENV::get);
+        GatewayConfig c = GatewayMain.config(new String[] {"--cluster-tls", "none"}, NO_ENV::get);
         assertEquals("127.0.0.1", c.host());
         assertEquals(9000, c.port());
         assertEquals(Optional.of("minioadmin"), c.credentials().secretFor("minioadmin"));

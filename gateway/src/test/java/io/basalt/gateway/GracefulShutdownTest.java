@@ -62,7 +62,8 @@ class GracefulShutdownTest {
             closed.get(30, TimeUnit.SECONDS);
 
             // What was acknowledged is there, read through a new gateway on the same cluster.
-            try (Gateway next = Gateway.start(GatewayConfig.local(0, c.etcd.endpoint(), 4, 2))) {
+            try (Gateway next = Gateway.start(
+                    GatewayConfig.local(0, c.etcd.endpoint(), 4, 2).withClusterTls(c.tls))) {
                 awaitLive(next, 6);
                 try (S3Client s3b = TestCluster.client("http://127.0.0.1:" + next.port(), "minioadmin", "minioadmin")) {
                     assertArrayEquals(

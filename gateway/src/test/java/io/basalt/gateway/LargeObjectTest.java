@@ -50,7 +50,9 @@ class LargeObjectTest {
                         "--listen",
                         "127.0.0.1:" + port,
                         "--etcd",
-                        cluster.etcd.endpoint()))
+                        cluster.etcd.endpoint(),
+                        "--cluster-tls",
+                        cluster.tls.toString()))
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("gateway.log").toFile())
                 .start();

@@ -64,7 +64,7 @@ class SmallWritesTest {
         cluster = new TestCluster(dir, 6, 4, 2);
         s3 = cluster.client();
         meta = EtcdMetadataStore.connect(List.of(cluster.etcd.endpoint()), new Keys("/basalt/"));
-        clients = new ShardClients();
+        clients = ShardClients.open(cluster.tls);
     }
 
     @AfterAll

@@ -1,6 +1,7 @@
 package io.basalt.gateway;
 
 import io.basalt.core.meta.Etcd;
+import io.basalt.core.tls.CertificateAuthority;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.storage.ShardInventory;
 import io.basalt.storage.StorageNode;
@@ -26,7 +27,8 @@ import software.amazon.awssdk.services.s3.S3Configuration;
 
 /**
  * A real cluster for integration tests: an etcd process, storage nodes serving gRPC on real
- * ports with real data directories, and a gateway, all on 127.0.0.1. The one in-process cluster
+ * ports with real data directories, and a gateway, all on 127.0.0.1, with mutual TLS between gateway
+ * and nodes from a CA of its own (as {@code ./basalt dev} runs). The one in-process cluster
  * fixture: compat-tests runs its real clients against it through this module's test-jar, which
  * holds only this class (the gateway's own tests also reach into its fields).
  */
@@ -39,6 +41,9 @@ public final class TestCluster implements AutoCloseable {
     public static final String REGION = "us-east-1";
 
     final Path dir;
+    /** The cluster's TLS directory (ca.crt, tls.crt, tls.key), for clients of the nodes a test makes. */
+    final Path tls;
+
     final EtcdProcess etcd;
     final List<StorageNode> nodes = new ArrayList<>();
     final List<StorageNodeConfig> nodeConfigs = new ArrayList<>();
@@ -55,19 +60,30 @@ public final class TestCluster implements AutoCloseable {
         this.dir = dir;
         this.k = k;
         this.m = m;
+        this.tls = dir.resolve("tls");
+        CertificateAuthority.create("test-cluster-ca", Duration.ofDays(1))
+                .issue(tls, "test-cluster", List.of("127.0.0.1"), Duration.ofDays(1));
         this.etcd = EtcdProcess.start(dir.resolve("etcd"));
         Gateway gw = null;
         try {
             for (int i = 1; i <= nodeCount; i++) {
                 Path data = Files.createDirectories(dir.resolve("node-" + i));
                 StorageNodeConfig cfg = new StorageNodeConfig(
-                        "node-" + i, "127.0.0.1", 0, List.of(data), etcd.endpoint(), "/basalt/", Duration.ofSeconds(5));
+                                "node-" + i,
+                                "127.0.0.1",
+                                0,
+                                List.of(data),
+                                etcd.endpoint(),
+                                "/basalt/",
+                                Duration.ofSeconds(5))
+                        .withClusterTls(tls);
                 StorageNode node = StorageNode.start(cfg);
                 nodes.add(node);
                 nodeConfigs.add(cfg);
             }
-            gw = Gateway.start(gatewayConfig.apply(
-                    GatewayConfig.local(0, etcd.endpoint(), k, m).withIoTimeoutMs(10_000)));
+            gw = Gateway.start(gatewayConfig.apply(GatewayConfig.local(0, etcd.endpoint(), k, m)
+                    .withIoTimeoutMs(10_000)
+                    .withClusterTls(tls)));
             awaitLiveNodes(gw, nodeCount);
         } catch (Exception | Error e) {
             // no constructed object to close: stop what was started, or its ports and processes outlive the test

@@ -7,6 +7,7 @@ import io.basalt.core.meta.NodeRegistry;
 import io.basalt.core.metrics.MetricRegistry;
 import io.basalt.core.metrics.MetricsServer;
 import io.basalt.core.shard.ShardClients;
+import io.basalt.core.tls.ClusterTls;
 import io.basalt.proto.meta.NodeRecord;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
@@ -37,6 +38,7 @@ public final class StorageNode implements AutoCloseable {
     private final DiskWatch diskWatch;
     private final NodeMetrics metrics;
     private final MetricsServer metricsServer; // null when --metrics-listen is absent
+    private final ClusterTls tls; // null: plaintext
 
     private StorageNode(
             StorageNodeConfig config,
@@ -48,7 +50,8 @@ public final class StorageNode implements AutoCloseable {
             ShardStore store,
             DiskWatch diskWatch,
             NodeMetrics metrics,
-            MetricsServer metricsServer) {
+            MetricsServer metricsServer,
+            ClusterTls tls) {
         this.config = config;
         this.server = server;
         this.port = server.getPort(); // kept: the server refuses getPort() once terminated
@@ -60,13 +63,16 @@ public final class StorageNode implements AutoCloseable {
         this.diskWatch = diskWatch;
         this.metrics = metrics;
         this.metricsServer = metricsServer;
+        this.tls = tls;
     }
 
     public static StorageNode start(StorageNodeConfig config) throws IOException {
         ShardStore store = ShardStore.open(config.dataDirs(), config.diskProbeTimeout(), config.packSmallShards());
         NodeMetrics metrics = new NodeMetrics();
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
-                .addService(new ShardServiceImpl(store, metrics).definition())
+        ClusterTls tls = config.clusterTls() == null ? null : ClusterTls.open(config.clusterTls());
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()));
+        if (tls != null) builder.sslContext(tls.serverContext()); // callers without a cluster certificate are refused
+        Server server = builder.addService(new ShardServiceImpl(store, metrics).definition())
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 .flowControlWindow(ShardClients.FLOW_CONTROL_WINDOW) // bounded memory per write stream
                 .build()
@@ -89,6 +95,7 @@ public final class StorageNode implements AutoCloseable {
             } catch (RuntimeException e) {
                 if (metadata != null) metadata.close();
                 server.shutdownNow();
+                if (tls != null) tls.close();
                 throw e;
             }
         }
@@ -117,12 +124,23 @@ public final class StorageNode implements AutoCloseable {
                 if (metadata != null) metadata.close();
                 server.shutdownNow();
                 store.close();
+                if (tls != null) tls.close();
                 throw e;
             }
         }
         log.info("storage node {} listening on {}", config.nodeId(), address);
         return new StorageNode(
-                config, server, address, metadata, registration, scrubber, store, diskWatch, metrics, metricsServer);
+                config,
+                server,
+                address,
+                metadata,
+                registration,
+                scrubber,
+                store,
+                diskWatch,
+                metrics,
+                metricsServer,
+                tls);
     }
 
     /** A wildcard bind address is no use to peers; advertise this host's name instead. */
@@ -216,6 +234,7 @@ public final class StorageNode implements AutoCloseable {
         }
         if (metricsServer != null) metricsServer.close();
         store.close();
+        if (tls != null) tls.close();
         log.info("storage node {} stopped", config.nodeId());
     }
 }

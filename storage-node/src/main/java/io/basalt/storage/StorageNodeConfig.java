@@ -34,7 +34,8 @@ public record StorageNodeConfig(
         Duration diskProbeTimeout,
         String metricsListen,
         String advertise,
-        boolean packSmallShards) {
+        boolean packSmallShards,
+        Path clusterTls) {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final String DEFAULT_ETCD_PREFIX = "/basalt/";
     public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(10);
@@ -87,7 +88,8 @@ public record StorageNodeConfig(
                 null,
                 null,
                 null,
-                true);
+                true,
+                null);
     }
 
     public StorageNodeConfig(
@@ -150,6 +152,10 @@ public record StorageNodeConfig(
         return copy(f -> f.packSmallShards = pack);
     }
 
+    public StorageNodeConfig withClusterTls(Path dir) {
+        return copy(f -> f.clusterTls = dir);
+    }
+
     /** The record's components, changeable: the with... methods name one each, this lists them all once. */
     private static final class Fields {
         String nodeId;
@@ -166,6 +172,7 @@ public record StorageNodeConfig(
         String metricsListen;
         String advertise;
         boolean packSmallShards;
+        Path clusterTls;
     }
 
     private StorageNodeConfig copy(java.util.function.Consumer<Fields> change) {
@@ -184,6 +191,7 @@ public record StorageNodeConfig(
         f.metricsListen = metricsListen;
         f.advertise = advertise;
         f.packSmallShards = packSmallShards;
+        f.clusterTls = clusterTls;
         change.accept(f);
         return new StorageNodeConfig(
                 f.nodeId,
@@ -199,6 +207,7 @@ public record StorageNodeConfig(
                 f.diskProbeTimeout,
                 f.metricsListen,
                 f.advertise,
-                f.packSmallShards);
+                f.packSmallShards,
+                f.clusterTls);
     }
 }

@@ -1,6 +1,7 @@
 package io.basalt.storage;
 
 import io.basalt.core.throttle.ByteRateLimiter;
+import io.basalt.core.tls.ClusterTls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -13,7 +14,8 @@ import org.apache.logging.log4j.Logger;
 /**
  * {@code storage-node --id ID --listen HOST:PORT --data DIR[,DIR...] --etcd URL[,URL]
  * [--etcd-prefix /basalt/] [--lease-ttl SECONDS] [--scrub-rate-mbps 50] [--scrub-interval-hours 24] [--zone Z]
- * [--disk-probe-seconds 5] [--disk-probe-timeout-seconds 10] [--metrics-listen HOST:PORT] [--advertise HOST:PORT]}
+ * [--disk-probe-seconds 5] [--disk-probe-timeout-seconds 10] [--metrics-listen HOST:PORT] [--advertise HOST:PORT]
+ * --cluster-tls DIR|none}
  * (MB = 2^20 bytes; a scrub rate of 0 disables scrubbing, a probe interval of 0 disables the periodic probe;
  * a probe not finished within the timeout fails its dir;
  * --advertise is the address registered in etcd for peers, default the listen address)
@@ -23,7 +25,8 @@ public final class StorageNodeMain {
     private static final String USAGE = "usage: storage-node --id ID --listen HOST:PORT --data DIR[,DIR...]"
             + " --etcd URL[,URL] [--etcd-prefix /basalt/] [--lease-ttl SECONDS]"
             + " [--scrub-rate-mbps 50] [--scrub-interval-hours 24] [--zone Z] [--disk-probe-seconds 5] [--pack-small-shards true]"
-            + " [--disk-probe-timeout-seconds 10] [--metrics-listen HOST:PORT] [--advertise HOST:PORT]";
+            + " [--disk-probe-timeout-seconds 10] [--metrics-listen HOST:PORT] [--advertise HOST:PORT]"
+            + " --cluster-tls DIR|none";
 
     private StorageNodeMain() {}
 
@@ -72,7 +75,8 @@ public final class StorageNodeMain {
                 "disk-probe-timeout-seconds",
                 "metrics-listen",
                 "advertise",
-                "pack-small-shards");
+                "pack-small-shards",
+                "cluster-tls");
         flags.keySet().stream().filter(k -> !known.contains(k)).findFirst().ifPresent(k -> {
             throw new IllegalArgumentException("unknown flag --" + k);
         });
@@ -100,7 +104,8 @@ public final class StorageNodeMain {
                 diskProbeTimeout(flags),
                 flags.get("metrics-listen"),
                 flags.get("advertise"),
-                bool(flags, "pack-small-shards", true));
+                bool(flags, "pack-small-shards", true),
+                ClusterTls.dirFlag(flags.get("cluster-tls")));
     }
 
     private static boolean bool(Map<String, String> flags, String name, boolean byDefault) {

@@ -30,8 +30,16 @@ final class ShardClient implements AutoCloseable {
     final ShardServiceGrpc.ShardServiceStub async;
 
     ShardClient(int port) {
-        channel =
-                NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        this(NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build());
+    }
+
+    /** Over TLS with {@code ssl}: whatever certificate (or none) it offers and trusts. */
+    ShardClient(int port, io.netty.handler.ssl.SslContext ssl) {
+        this(NettyChannelBuilder.forAddress("127.0.0.1", port).sslContext(ssl).build());
+    }
+
+    private ShardClient(ManagedChannel channel) {
+        this.channel = channel;
         async = ShardServiceGrpc.newStub(channel);
     }
 

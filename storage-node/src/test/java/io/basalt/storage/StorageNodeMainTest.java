@@ -20,6 +20,8 @@ class StorageNodeMainTest {
             "/d1,/d2",
             "--etcd",
             "http://e1:2379,http://e2:2379",
+            "--cluster-tls",
+            "none",
             "--lease-ttl",
             "15"
         });
@@ -36,6 +38,18 @@ class StorageNodeMainTest {
     }
 
     @Test
+    void internalTlsIsNeverLeftOutByOmission() {
+        String[] base = {"--id", "n", "--listen", "h:1", "--data", "/d", "--etcd", "http://e"};
+        IllegalArgumentException missing =
+                assertThrows(IllegalArgumentException.class, () -> StorageNodeMain.parse(base));
+        assertEquals(true, missing.getMessage().contains("--cluster-tls"), missing.getMessage());
+        String[] withTls = java.util.stream.Stream.concat(
+                        java.util.Arrays.stream(base), java.util.stream.Stream.of("--cluster-tls", "/etc/basalt/tls"))
+                .toArray(String[]::new);
+        assertEquals(Path.of("/etc/basalt/tls"), StorageNodeMain.parse(withTls).clusterTls());
+    }
+
+    @Test
     void parsesScrubFlags() {
         StorageNodeConfig c = StorageNodeMain.parse(new String[] {
             "--id",
@@ -46,6 +60,8 @@ class StorageNodeMainTest {
             "/d",
             "--etcd",
             "http://e",
+            "--cluster-tls",
+            "none",
             "--scrub-rate-mbps",
             "0",
             "--scrub-interval-hours",
@@ -55,13 +71,34 @@ class StorageNodeMainTest {
         assertEquals(Duration.ofMinutes(30), c.scrub().interval());
         assertEquals(
                 Scrubber.Config.DEFAULT,
-                StorageNodeMain.parse(
-                                new String[] {"--id", "n", "--listen", "h:1", "--data", "/d", "--etcd", "http://e"})
+                StorageNodeMain.parse(new String[] {
+                            "--id",
+                            "n",
+                            "--listen",
+                            "h:1",
+                            "--data",
+                            "/d",
+                            "--etcd",
+                            "http://e",
+                            "--cluster-tls",
+                            "none"
+                        })
                         .scrub());
         assertThrows(
                 IllegalArgumentException.class,
                 () -> StorageNodeMain.parse(new String[] {
-                    "--id", "n", "--listen", "h:1", "--data", "/d", "--etcd", "http://e", "--scrub-rate-mbps", "fast"
+                    "--id",
+                    "n",
+                    "--listen",
+                    "h:1",
+                    "--data",
+                    "/d",
+                    "--etcd",
+                    "http://e",
+                    "--cluster-tls",
+                    "none",
+                    "--scrub-rate-mbps",
+                    "fast"
                 }));
     }
 
@@ -76,6 +113,8 @@ class StorageNodeMainTest {
             "/d",
             "--etcd",
             "http://e",
+            "--cluster-tls",
+            "none",
             "--zone",
             "rack-2",
             "--disk-probe-seconds",
@@ -89,8 +128,9 @@ class StorageNodeMainTest {
         assertEquals(Duration.ofMillis(2500), c.diskProbeInterval());
         assertEquals(Duration.ofMillis(500), c.diskProbeTimeout());
         assertEquals("127.0.0.1:9300", c.metricsListen());
-        StorageNodeConfig d = StorageNodeMain.parse(
-                new String[] {"--id", "n", "--listen", "h:1", "--data", "/d", "--etcd", "http://e"});
+        StorageNodeConfig d = StorageNodeMain.parse(new String[] {
+            "--id", "n", "--listen", "h:1", "--data", "/d", "--etcd", "http://e", "--cluster-tls", "none"
+        });
         assertEquals(StorageNodeConfig.DEFAULT_DISK_PROBE_INTERVAL, d.diskProbeInterval());
         assertEquals(StorageNodeConfig.DEFAULT_DISK_PROBE_TIMEOUT, d.diskProbeTimeout());
         assertThrows(
@@ -104,6 +144,8 @@ class StorageNodeMainTest {
                     "/d",
                     "--etcd",
                     "http://e",
+                    "--cluster-tls",
+                    "none",
                     "--disk-probe-timeout-seconds",
                     "0"
                 }));
@@ -121,6 +163,8 @@ class StorageNodeMainTest {
             "/d",
             "--etcd",
             "http://e",
+            "--cluster-tls",
+            "none",
             "--zone",
             "rack-2",
             "--advertise",
@@ -130,13 +174,34 @@ class StorageNodeMainTest {
         assertEquals("127.0.0.1:19100", c.advertise());
         assertEquals(
                 null,
-                StorageNodeMain.parse(
-                                new String[] {"--id", "n", "--listen", "h:1", "--data", "/d", "--etcd", "http://e"})
+                StorageNodeMain.parse(new String[] {
+                            "--id",
+                            "n",
+                            "--listen",
+                            "h:1",
+                            "--data",
+                            "/d",
+                            "--etcd",
+                            "http://e",
+                            "--cluster-tls",
+                            "none"
+                        })
                         .advertise());
         assertThrows(
                 IllegalArgumentException.class,
                 () -> StorageNodeMain.parse(new String[] {
-                    "--id", "n", "--listen", "h:1", "--data", "/d", "--etcd", "http://e", "--advertise", "no-port"
+                    "--id",
+                    "n",
+                    "--listen",
+                    "h:1",
+                    "--data",
+                    "/d",
+                    "--etcd",
+                    "http://e",
+                    "--cluster-tls",
+                    "none",
+                    "--advertise",
+                    "no-port"
                 }));
     }
 
@@ -146,12 +211,34 @@ class StorageNodeMainTest {
         assertThrows(
                 IllegalArgumentException.class,
                 () -> StorageNodeMain.parse(new String[] {
-                    "--id", "n", "--listen", "h:1", "--data", "/d", "--etcd", "http://e", "--bogus", "x"
+                    "--id",
+                    "n",
+                    "--listen",
+                    "h:1",
+                    "--data",
+                    "/d",
+                    "--etcd",
+                    "http://e",
+                    "--cluster-tls",
+                    "none",
+                    "--bogus",
+                    "x"
                 }));
         assertThrows(
                 IllegalArgumentException.class,
                 () -> StorageNodeMain.parse(new String[] {
-                    "--id", "n", "--listen", "h:1", "--data", "/d", "--etcd", "http://e", "--etcd-prefix", "/no-slash"
+                    "--id",
+                    "n",
+                    "--listen",
+                    "h:1",
+                    "--data",
+                    "/d",
+                    "--etcd",
+                    "http://e",
+                    "--cluster-tls",
+                    "none",
+                    "--etcd-prefix",
+                    "/no-slash"
                 }));
     }
 }

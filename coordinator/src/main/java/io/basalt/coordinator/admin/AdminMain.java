@@ -35,6 +35,8 @@ public final class AdminMain {
               rebalance [--tolerance POINTS]
                                move shards from nodes fuller than the mean by more than POINTS
                                percentage points (default 5) to emptier ones, only as many as needed
+            """ + TlsCommand.USAGE + """
+
             Without --etcd, the etcd of the ./basalt dev cluster whose data is in DIR
             (default .basalt/dev) is used, from DIR/ports.""";
 
@@ -63,6 +65,9 @@ public final class AdminMain {
 
     /** @return the process exit status: 0 done, 1 failed, 2 bad usage */
     static int run(String[] argv, PrintStream out, PrintStream err) {
+        if (argv.length > 0 && argv[0].equals("tls")) {
+            return TlsCommand.run(List.of(argv).subList(1, argv.length), out, err);
+        }
         Args args;
         String etcd;
         try {

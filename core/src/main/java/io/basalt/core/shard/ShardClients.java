@@ -1,5 +1,6 @@
 package io.basalt.core.shard;
 
+import io.basalt.core.tls.ClusterTls;
 import io.basalt.proto.shard.ShardServiceGrpc;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
@@ -7,7 +8,10 @@ import io.grpc.netty.NettyChannelBuilder;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-/** One long-lived gRPC channel per storage node address, shared by all requests. */
+/**
+ * One long-lived gRPC channel per storage node address, shared by all requests: mutual TLS with the
+ * cluster's certificates, or plaintext where the cluster runs without (tests, a single trusted host).
+ */
 public final class ShardClients implements AutoCloseable {
 
     static final int MAX_MESSAGE_BYTES = 16 << 20;
@@ -23,6 +27,31 @@ public final class ShardClients implements AutoCloseable {
     public static final int FLOW_CONTROL_WINDOW = 1 << 20;
 
     private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final ClusterTls tls;
+    private final boolean ownsTls;
+
+    private ShardClients(ClusterTls tls, boolean ownsTls) {
+        this.tls = tls;
+        this.ownsTls = ownsTls;
+    }
+
+    /** Over mutual TLS with {@code tls}'s certificates (the caller closes it), or plaintext when it is null. */
+    public ShardClients(ClusterTls tls) {
+        this(tls, false);
+    }
+
+    /** Plaintext: only for a cluster that runs without internal TLS. */
+    public ShardClients() {
+        this(null, false);
+    }
+
+    /**
+     * Over mutual TLS with the certificates in {@code tlsDir} (see {@link ClusterTls}), reloaded when they
+     * change, or plaintext when it is null.
+     */
+    public static ShardClients open(java.nio.file.Path tlsDir) throws java.io.IOException {
+        return tlsDir == null ? new ShardClients() : new ShardClients(ClusterTls.open(tlsDir), true);
+    }
 
     public ShardServiceGrpc.ShardServiceStub async(String address) {
         return ShardServiceGrpc.newStub(channel(address));
@@ -44,10 +73,11 @@ public final class ShardClients implements AutoCloseable {
 
     private ManagedChannel connect(String address) {
         int colon = address.lastIndexOf(':');
-        return NettyChannelBuilder.forAddress(
-                        address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)))
-                .usePlaintext()
-                .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(
+                address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
+        if (tls == null) builder.usePlaintext();
+        else builder.sslContext(tls.clientContext());
+        return builder.maxInboundMessageSize(MAX_MESSAGE_BYTES)
                 .flowControlWindow(FLOW_CONTROL_WINDOW)
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .build();
@@ -57,5 +87,6 @@ public final class ShardClients implements AutoCloseable {
     public void close() {
         channels.values().forEach(ManagedChannel::shutdownNow);
         channels.clear();
+        if (ownsTls) tls.close();
     }
 }

@@ -1,0 +1,113 @@
+package io.basalt.core.tls;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.basalt.core.shard.ShardClients;
+import io.basalt.proto.shard.ShardInfo;
+import io.basalt.proto.shard.ShardServiceGrpc;
+import io.basalt.proto.shard.StatShardRequest;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ClusterTlsTest {
+
+    @TempDir
+    Path dir;
+
+    /** Answers StatShard with the id it was asked for: enough to see a call get through. */
+    static final class Echo extends ShardServiceGrpc.ShardServiceImplBase {
+        @Override
+        public void statShard(StatShardRequest request, StreamObserver<ShardInfo> response) {
+            response.onNext(
+                    ShardInfo.newBuilder().setShardId(request.getShardId()).build());
+            response.onCompleted();
+        }
+    }
+
+    @Test
+    void aRenewedCertificateIsServedWithoutARestart() throws Exception {
+        CertificateAuthority ca = CertificateAuthority.create("ca", Duration.ofDays(1));
+        Path serverDir = dir.resolve("server");
+        Path clientDir = dir.resolve("client");
+        Instant now = Instant.now();
+        ca.issue(serverDir, "node", List.of("127.0.0.1"), now.minus(Duration.ofDays(2)), now.minusSeconds(60));
+        ca.issue(clientDir, "gateway", List.of("127.0.0.1"), Duration.ofDays(1));
+        try (ClusterTls serverTls = ClusterTls.open(serverDir);
+                ClusterTls clientTls = ClusterTls.open(clientDir)) {
+            Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                    .sslContext(serverTls.serverContext())
+                    .addService(new Echo())
+                    .build()
+                    .start();
+            try {
+                String address = "127.0.0.1:" + server.getPort();
+                try (ShardClients clients = new ShardClients(clientTls)) {
+                    StatusRuntimeException expired =
+                            assertThrows(StatusRuntimeException.class, () -> stat(clients, address));
+                    assertEquals(Status.Code.UNAVAILABLE, expired.getStatus().getCode());
+                }
+
+                ca.issue(serverDir, "node", List.of("127.0.0.1"), Duration.ofDays(1)); // renewed in place
+                serverTls.reloadIfChanged();
+                try (ShardClients clients = new ShardClients(clientTls)) {
+                    assertEquals("s", stat(clients, address).getShardId());
+                }
+            } finally {
+                server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void aHalfWrittenRenewalKeepsThePreviousCertificates() throws Exception {
+        CertificateAuthority ca = CertificateAuthority.create("ca", Duration.ofDays(1));
+        ca.issue(dir, "node", List.of("127.0.0.1"), Duration.ofDays(1));
+        try (ClusterTls tls = ClusterTls.open(dir)) {
+            Files.writeString(dir.resolve(ClusterTls.KEY_FILE), "-----BEGIN PRIVATE KEY-----\ntrunc");
+            tls.reloadIfChanged(); // logged, not thrown: the process keeps serving with what it had
+            assertTrue(tls.serverContext().isServer());
+        }
+    }
+
+    @Test
+    void missingOrForeignFilesAreNamed() throws Exception {
+        IOException missing = assertThrows(IOException.class, () -> ClusterTls.open(dir));
+        assertTrue(missing.getMessage().contains(dir.resolve(ClusterTls.CA_FILE).toString()), missing.getMessage());
+
+        CertificateAuthority.create("ca", Duration.ofDays(1)).issue(dir, "n", List.of("localhost"), Duration.ofDays(1));
+        Files.writeString(
+                dir.resolve(ClusterTls.KEY_FILE),
+                "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n");
+        IOException pkcs1 = assertThrows(IOException.class, () -> ClusterTls.open(dir));
+        assertTrue(pkcs1.getMessage().contains("PKCS#8"), pkcs1.getMessage());
+    }
+
+    @Test
+    void theFlagHasNoDefault() {
+        assertThrows(IllegalArgumentException.class, () -> ClusterTls.dirFlag(null));
+        assertNull(ClusterTls.dirFlag("none"));
+        assertEquals(Path.of("/etc/basalt/tls"), ClusterTls.dirFlag("/etc/basalt/tls"));
+    }
+
+    private static ShardInfo stat(ShardClients clients, String address) {
+        return clients.blocking(address)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .statShard(StatShardRequest.newBuilder().setShardId("s").build());
+    }
+}

@@ -1,0 +1,153 @@
+package io.basalt.storage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.basalt.core.shard.ShardClients;
+import io.basalt.core.tls.CertificateAuthority;
+import io.basalt.core.tls.ClusterTls;
+import io.basalt.proto.shard.DeleteShardRequest;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.GrpcSslContexts;
+import io.netty.handler.ssl.SslContext;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A storage node with the cluster's mutual TLS serves callers holding a certificate of the cluster CA and
+ * nobody else: no certificate, another CA's, an expired one and plaintext are all refused, and the refused
+ * writes leave nothing on disk. A client refuses a node whose certificate names another host.
+ */
+class MutualTlsTest {
+
+    @TempDir
+    static Path certs;
+
+    static CertificateAuthority clusterCa;
+    static Path nodeTls;
+    static Path clientTls;
+
+    @TempDir
+    Path dataDir;
+
+    StorageNode node;
+    ClusterTls client;
+
+    @BeforeAll
+    static void issueCertificates() throws IOException {
+        clusterCa = CertificateAuthority.create("test-cluster-ca", Duration.ofDays(1));
+        nodeTls = certs.resolve("node");
+        clusterCa.issue(nodeTls, "node-1", List.of("127.0.0.1"), Duration.ofDays(1));
+        clientTls = certs.resolve("gateway");
+        clusterCa.issue(clientTls, "gateway-1", List.of("127.0.0.1"), Duration.ofDays(1));
+    }
+
+    @BeforeEach
+    void startNode() throws IOException {
+        node = StorageNode.start(StorageNodeConfig.local("n1", List.of(dataDir)).withClusterTls(nodeTls));
+        client = ClusterTls.open(clientTls);
+    }
+
+    @AfterEach
+    void stop() {
+        client.close();
+        node.close();
+    }
+
+    @Test
+    void aCallerWithAClusterCertificateWritesReadsAndDeletes() throws Exception {
+        byte[] data = new byte[300_000];
+        new Random(7).nextBytes(data);
+        try (ShardClient c = new ShardClient(node.port(), client.clientContext())) {
+            assertEquals(data.length, c.write("obj.s0", data, 64 << 10).getLength());
+            assertArrayEquals(data, c.read("obj.s0", 0, data.length));
+        }
+        // the cluster's own client, as gateways and coordinators use it
+        try (ShardClients shards = new ShardClients(client)) {
+            shards.blocking("127.0.0.1:" + node.port())
+                    .withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .deleteShard(
+                            DeleteShardRequest.newBuilder().setShardId("obj.s0").build());
+        }
+        assertEquals(List.of(), ShardInventory.of(dataDir));
+    }
+
+    @Test
+    void aPlaintextCallerIsRefused() throws Exception {
+        try (ShardClient c = new ShardClient(node.port())) {
+            assertRefused(c);
+        }
+    }
+
+    @Test
+    void aCallerWithoutACertificateIsRefused() throws Exception {
+        SslContext noCertificate = GrpcSslContexts.forClient()
+                .trustManager(nodeTls.resolve(ClusterTls.CA_FILE).toFile())
+                .build();
+        try (ShardClient c = new ShardClient(node.port(), noCertificate)) {
+            assertRefused(c);
+        }
+    }
+
+    @Test
+    void aCertificateOfAnotherCaIsRefused() throws Exception {
+        CertificateAuthority other = CertificateAuthority.create("other-ca", Duration.ofDays(1));
+        Path dir = certs.resolve("intruder");
+        other.issue(dir, "gateway-1", List.of("127.0.0.1"), Duration.ofDays(1));
+        // it trusts the cluster CA, so it is the node that must refuse it
+        Files.copy(
+                nodeTls.resolve(ClusterTls.CA_FILE),
+                dir.resolve(ClusterTls.CA_FILE),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertRefusedWith(dir);
+    }
+
+    @Test
+    void anExpiredCertificateIsRefused() throws Exception {
+        Path dir = certs.resolve("expired");
+        Instant now = Instant.now();
+        clusterCa.issue(dir, "gateway-1", List.of("127.0.0.1"), now.minus(Duration.ofDays(2)), now.minusSeconds(60));
+        assertRefusedWith(dir);
+    }
+
+    @Test
+    void aClientRefusesANodeWhoseCertificateNamesAnotherHost() throws Exception {
+        node.close();
+        Path elsewhere = certs.resolve("node-elsewhere");
+        clusterCa.issue(elsewhere, "node-1", List.of("10.9.9.9", "node-1.example"), Duration.ofDays(1));
+        node = StorageNode.start(StorageNodeConfig.local("n1", List.of(dataDir)).withClusterTls(elsewhere));
+        try (ShardClient c = new ShardClient(node.port(), client.clientContext())) {
+            assertRefused(c);
+        }
+    }
+
+    private void assertRefusedWith(Path tlsDir) throws Exception {
+        try (ClusterTls tls = ClusterTls.open(tlsDir);
+                ShardClient c = new ShardClient(node.port(), tls.clientContext())) {
+            assertRefused(c);
+        }
+    }
+
+    /** A write and a read both fail before reaching the node's store, and the data dir holds no shard. */
+    private void assertRefused(ShardClient c) throws IOException {
+        byte[] data = new byte[10_000];
+        StatusRuntimeException write = assertThrows(StatusRuntimeException.class, () -> c.write("x.s0", data, 4096));
+        assertEquals(Status.Code.UNAVAILABLE, write.getStatus().getCode(), write.toString());
+        StatusRuntimeException stat = assertThrows(StatusRuntimeException.class, () -> c.stat("x.s0"));
+        assertEquals(Status.Code.UNAVAILABLE, stat.getStatus().getCode(), stat.toString());
+        assertEquals(List.of(), ShardInventory.of(dataDir));
+    }
+}
