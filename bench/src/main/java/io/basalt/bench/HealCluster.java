@@ -68,11 +68,7 @@ final class HealCluster implements AutoCloseable {
             launcher.destroy();
             throw new IllegalStateException("the heal cluster did not get ready within 180 s; see " + log);
         }
-        String etcd = null;
-        for (String line : Files.readAllLines(data.resolve("ports"))) {
-            if (line.startsWith("etcd-client=")) etcd = "http://127.0.0.1:" + line.substring("etcd-client=".length());
-        }
-        if (etcd == null) throw new IllegalStateException("no etcd-client port in " + data.resolve("ports"));
+        String etcd = Files.readString(data.resolve("etcd-url")).trim(); // https://, with DIR/tls
         HealCluster c = new HealCluster(data, URI.create("http://127.0.0.1:" + port), etcd, launcher);
         launcher.toHandle().descendants().forEach(h -> {
             String line = ProcStat.cmdline(h.pid());

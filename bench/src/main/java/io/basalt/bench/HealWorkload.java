@@ -77,7 +77,7 @@ final class HealWorkload {
         int nodes = p.integer("heal.nodes");
         long bytes0 = Ops.TOTAL_BYTES.get();
         try (HealCluster cluster = HealCluster.start(root, data, port, nodes, p.values.get("heal.grace"), extra);
-                RedundancyProbe probe = new RedundancyProbe(cluster.etcdUrl)) {
+                RedundancyProbe probe = new RedundancyProbe(cluster.etcdUrl, cluster.data.resolve("tls"))) {
             Target own = new Target(
                     t.name + "-heal", cluster.endpoint, HealCluster.ACCESS_KEY, HealCluster.SECRET_KEY, t.bucket, 16);
             try {

@@ -4,6 +4,7 @@ import io.basalt.core.erasure.StripeLayout;
 import io.basalt.core.meta.EtcdMetadata;
 import io.basalt.core.meta.Keys;
 import io.basalt.core.meta.MetadataStore;
+import io.basalt.core.tls.ClusterTls;
 import io.basalt.proto.meta.BucketRecord;
 import io.basalt.proto.meta.Segment;
 import java.util.List;
@@ -21,10 +22,13 @@ final class RedundancyProbe implements AutoCloseable {
     record State(Set<String> live, long segments, long degraded, long lostShardBytes, long readBytes) {}
 
     private static final int PAGE = 500;
+    private final ClusterTls tls; // null for a plaintext etcd
     private final EtcdMetadata etcd;
 
-    RedundancyProbe(String etcdUrl) {
-        this.etcd = EtcdMetadata.connect(List.of(etcdUrl), new Keys("/basalt/"));
+    /** @param tlsDir the dev cluster's certificates, used when {@code etcdUrl} is https:// */
+    RedundancyProbe(String etcdUrl, java.nio.file.Path tlsDir) throws java.io.IOException {
+        this.tls = etcdUrl.startsWith("https://") ? ClusterTls.open(tlsDir) : null;
+        this.etcd = EtcdMetadata.connect(List.of(etcdUrl), new Keys("/basalt/"), tls);
     }
 
     State look() {
@@ -73,5 +77,6 @@ final class RedundancyProbe implements AutoCloseable {
     @Override
     public void close() {
         etcd.close();
+        if (tls != null) tls.close();
     }
 }

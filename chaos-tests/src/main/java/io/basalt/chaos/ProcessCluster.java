@@ -1,6 +1,7 @@
 package io.basalt.chaos;
 
 import io.basalt.core.tls.CertificateAuthority;
+import io.basalt.core.tls.ClusterTls;
 import io.basalt.storage.ShardInventory;
 import io.basalt.testkit.FreePorts;
 import java.io.IOException;
@@ -85,9 +86,11 @@ public final class ProcessCluster implements AutoCloseable {
     private final Config cfg;
     private final Path javaBin;
     private final ServiceCommand services;
-    private final HttpClient http =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private final int[] etcdPorts, etcdPeerPorts, gatewayPorts;
+    /** The cluster's certificates: what this harness presents to etcd and the nodes. */
+    private final ClusterTls tls;
+
+    private final HttpClient http;
+    private final int[] etcdPorts, etcdPeerPorts, etcdMetricsPorts, gatewayPorts;
     private final int[] nodePorts;
     private final Process[] etcds, coordinators, gateways;
     private final int[] coordinatorStarts;
@@ -104,6 +107,12 @@ public final class ProcessCluster implements AutoCloseable {
         this.services = services;
         this.etcdPorts = FreePorts.allocate(cfg.etcdMembers());
         this.etcdPeerPorts = FreePorts.allocate(cfg.etcdMembers());
+        this.etcdMetricsPorts = FreePorts.allocate(cfg.etcdMembers());
+        this.tls = ClusterTls.open(tlsDir(cfg));
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(2))
+                .sslContext(tls.sslContext())
+                .build();
         this.gatewayPorts = FreePorts.allocate(cfg.gateways());
         this.etcds = new Process[cfg.etcdMembers()];
         this.coordinators = new Process[cfg.coordinators()];
@@ -180,7 +189,17 @@ public final class ProcessCluster implements AutoCloseable {
     }
 
     public String etcdEndpoint(int member) {
-        return "http://127.0.0.1:" + etcdPorts[member];
+        return "https://127.0.0.1:" + etcdPorts[member];
+    }
+
+    /** The certificates that etcd and the nodes admit (the cluster's own; the caller must not close them). */
+    public ClusterTls tls() {
+        return tls;
+    }
+
+    /** A client of the cluster's etcd; the caller closes it. */
+    public io.etcd.jetcd.Client etcdClient() {
+        return io.basalt.core.meta.Etcd.connect(etcdEndpoints(), tls);
     }
 
     /** Every etcd member's client URL, as the services get them. */
@@ -209,6 +228,10 @@ public final class ProcessCluster implements AutoCloseable {
 
     /** The cluster's TLS directory (ca.crt, tls.crt, tls.key): what a client of the nodes presents. */
     public Path tlsDir() {
+        return tlsDir(cfg);
+    }
+
+    private static Path tlsDir(Config cfg) {
         return cfg.dir().resolve("tls");
     }
 
@@ -248,9 +271,11 @@ public final class ProcessCluster implements AutoCloseable {
     /** Starts etcd member i; on a restart its data dir already holds the cluster and the initial flags are ignored. */
     private void startEtcdMember(int i) throws IOException {
         String client = etcdEndpoint(i);
-        String peer = "http://127.0.0.1:" + etcdPeerPorts[i];
+        String peer = "https://127.0.0.1:" + etcdPeerPorts[i];
         List<String> initial = new ArrayList<>();
-        for (int j = 0; j < etcds.length; j++) initial.add("etcd-" + (j + 1) + "=http://127.0.0.1:" + etcdPeerPorts[j]);
+        for (int j = 0; j < etcds.length; j++)
+            initial.add("etcd-" + (j + 1) + "=https://127.0.0.1:" + etcdPeerPorts[j]);
+        Path certs = tlsDir();
         Path data = cfg.dir().resolve("etcd-" + (i + 1));
         etcds[i] = launch(
                 "etcd-" + (i + 1),
@@ -273,7 +298,29 @@ public final class ProcessCluster implements AutoCloseable {
                         "--initial-cluster-state",
                         "new",
                         "--initial-cluster-token",
-                        "basalt-chaos"));
+                        "basalt-chaos",
+                        "--listen-metrics-urls",
+                        etcdHealth(i).replace("/health", ""),
+                        // clients and peers alike need a certificate of the cluster CA
+                        "--cert-file",
+                        certs.resolve(ClusterTls.CERT_FILE).toString(),
+                        "--key-file",
+                        certs.resolve(ClusterTls.KEY_FILE).toString(),
+                        "--trusted-ca-file",
+                        certs.resolve(ClusterTls.CA_FILE).toString(),
+                        "--client-cert-auth",
+                        "--peer-cert-file",
+                        certs.resolve(ClusterTls.CERT_FILE).toString(),
+                        "--peer-key-file",
+                        certs.resolve(ClusterTls.KEY_FILE).toString(),
+                        "--peer-trusted-ca-file",
+                        certs.resolve(ClusterTls.CA_FILE).toString(),
+                        "--peer-client-cert-auth"));
+    }
+
+    /** Member i's health URL, on its plain metrics port (no data there). */
+    private String etcdHealth(int i) {
+        return "http://127.0.0.1:" + etcdMetricsPorts[i] + "/health";
     }
 
     /** Says which process exited, with the end of its log: test temp dirs are gone by the time CI output is read. */
@@ -291,7 +338,7 @@ public final class ProcessCluster implements AutoCloseable {
 
     private void awaitEtcdHealthy(int i, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!httpOk(etcdEndpoint(i) + "/health")) {
+        while (!httpOk(etcdHealth(i))) {
             if (!etcds[i].isAlive()) {
                 throw new IllegalStateException(exited("etcd-" + (i + 1)));
             }
@@ -723,6 +770,7 @@ public final class ProcessCluster implements AutoCloseable {
         for (Process e : etcds) if (e != null) e.destroy();
         for (Process e : etcds) stop(e);
         for (FaultProxy p : proxies) p.close();
+        tls.close();
         java.util.Arrays.fill(gateways, null);
         java.util.Arrays.fill(coordinators, null);
         java.util.Arrays.fill(etcds, null);

@@ -89,19 +89,18 @@ public final class RedundancyCheck {
 
     /** Checks the whole cluster, reading every shard's data. */
     public static Report run(ProcessCluster cluster) {
-        return run(cluster.etcdEndpoints(), Keys.defaults(), true, cluster.tlsDir());
+        return run(cluster.etcdEndpoints(), Keys.defaults(), true, cluster.tls());
     }
 
     /**
-     * Checks the cluster behind {@code etcdEndpoints}; {@code verifyData} also reads every shard back, over
-     * mutual TLS with the certificates in {@code tlsDir} (null: plaintext).
+     * Checks the cluster behind {@code etcdEndpoints}; {@code verifyData} also reads every shard back; etcd and
+     * the nodes over mutual TLS with {@code tls}'s certificates (null: plaintext).
      */
-    public static Report run(List<String> etcdEndpoints, Keys keys, boolean verifyData, java.nio.file.Path tlsDir) {
-        try (ClusterMetadata etcd = EtcdMetadata.connect(etcdEndpoints, keys);
-                ShardClients shards = ShardClients.open(tlsDir)) {
+    public static Report run(
+            List<String> etcdEndpoints, Keys keys, boolean verifyData, io.basalt.core.tls.ClusterTls tls) {
+        try (ClusterMetadata etcd = EtcdMetadata.connect(etcdEndpoints, keys, tls);
+                ShardClients shards = new ShardClients(tls)) {
             return new Run(etcd.inventory(), shards, verifyData).check();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
     }
 

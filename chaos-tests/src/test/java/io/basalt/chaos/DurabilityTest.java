@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.basalt.core.meta.Etcd;
 import io.basalt.core.meta.Keys;
 import io.basalt.core.shard.RemoteShardWriter;
 import io.basalt.core.shard.ShardClients;
@@ -143,7 +142,7 @@ class DurabilityTest {
         String id = cluster.nodeId(victim);
         awaitTrue("stale shards on the returned " + id + " collected", () -> {
             RedundancyCheck.Report now =
-                    RedundancyCheck.run(cluster.etcdEndpoints(), Keys.defaults(), false, cluster.tlsDir());
+                    RedundancyCheck.run(cluster.etcdEndpoints(), Keys.defaults(), false, cluster.tls());
             return now.fullRedundancy()
                     && now.orphans().stream().noneMatch(o -> o.nodeId().equals(id));
         });
@@ -260,7 +259,7 @@ class DurabilityTest {
     @Order(5)
     void killingTheLeaderMidHealLetsTheOtherCoordinatorFinish() throws Exception {
         for (int i = 0; i < 40; i++) put("e/obj-" + i, (256 << 10) + rnd.nextInt(256 << 10));
-        try (Client etcd = Etcd.connect(cluster.etcdEndpoints())) {
+        try (Client etcd = cluster.etcdClient()) {
             // slow healing down so that the leader dies with work left
             put(etcd, Keys.defaults().config("heal-rate-mbps"), "0.2");
             int victim = busiestNode();
@@ -271,7 +270,7 @@ class DurabilityTest {
             assertTrue(leader >= 0, "a coordinator leads");
             cluster.killCoordinator(leader);
             RedundancyCheck.Report atKill =
-                    RedundancyCheck.run(cluster.etcdEndpoints(), Keys.defaults(), false, cluster.tlsDir());
+                    RedundancyCheck.run(cluster.etcdEndpoints(), Keys.defaults(), false, cluster.tls());
             assertFalse(atKill.fullRedundancy(), "the leader died with healing left to do: " + atKill.summary());
             put(etcd, Keys.defaults().config("heal-rate-mbps"), "50");
             RedundancyCheck.Report r = awaitFullRedundancy("after killing coordinator-" + (leader + 1) + " mid-heal");
@@ -330,7 +329,7 @@ class DurabilityTest {
         awaitTrue("no temporary file left on any node", () -> tmpFiles() == 0);
         awaitTrue("orphans collected after the grace", () -> {
             RedundancyCheck.Report r =
-                    RedundancyCheck.run(cluster.etcdEndpoints(), Keys.defaults(), false, cluster.tlsDir());
+                    RedundancyCheck.run(cluster.etcdEndpoints(), Keys.defaults(), false, cluster.tls());
             return r.orphans().isEmpty() && planted.stream().noneMatch(this::onAnyNode);
         });
         RedundancyCheck.Report r = awaitFullRedundancy("after the orphan sweep");
@@ -415,8 +414,7 @@ class DurabilityTest {
         int i = Integer.parseInt(nodeId.substring("node-".length())) - 1;
         Set<String> files = new HashSet<>();
         for (StoredShard f : cluster.shards(i)) files.add(f.id());
-        RedundancyCheck.Report r =
-                RedundancyCheck.run(cluster.etcdEndpoints(), Keys.defaults(), false, cluster.tlsDir());
+        RedundancyCheck.Report r = RedundancyCheck.run(cluster.etcdEndpoints(), Keys.defaults(), false, cluster.tls());
         for (RedundancyCheck.Orphan o : r.orphans()) if (o.nodeId().equals(nodeId)) files.remove(o.shardId());
         return files.size();
     }
@@ -469,8 +467,8 @@ class DurabilityTest {
     /** Writes complete shards straight to the nodes, as a gateway does before its commit, and never commits them. */
     private static List<String> plantOrphans(int count) throws Exception {
         List<String> ids = new ArrayList<>();
-        try (Client etcd = Etcd.connect(cluster.etcdEndpoints());
-                ShardClients clients = ShardClients.open(cluster.tlsDir())) {
+        try (Client etcd = cluster.etcdClient();
+                ShardClients clients = new ShardClients(cluster.tls())) {
             List<NodeRecord> nodes = new ArrayList<>();
             for (KeyValue kv : etcd.getKVClient()
                     .get(
@@ -541,7 +539,11 @@ class DurabilityTest {
         List<String> cmd = new ArrayList<>(ServiceCommand.load(cluster.config().root())
                 .java(Path.of(System.getProperty("java.home"), "bin", "java"), "admin", null));
         cmd.addAll(List.of(args));
-        cmd.addAll(List.of("--etcd", String.join(",", cluster.etcdEndpoints())));
+        cmd.addAll(List.of(
+                "--etcd",
+                String.join(",", cluster.etcdEndpoints()),
+                "--cluster-tls",
+                cluster.tlsDir().toString()));
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

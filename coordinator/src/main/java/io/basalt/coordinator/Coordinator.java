@@ -9,6 +9,7 @@ import io.basalt.core.meta.MetadataStore;
 import io.basalt.core.metrics.MetricRegistry;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.core.throttle.ByteRateLimiter;
+import io.basalt.core.tls.ClusterTls;
 import io.basalt.proto.meta.NodeRecord;
 import java.time.Duration;
 import java.util.List;
@@ -165,6 +166,7 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
     private final ClusterMetadata metadata;
     private final Membership membership;
     private final ShardClients shards;
+    private final ClusterTls tls; // null: plaintext to the nodes and etcd
     private final GarbageCollector gc;
     private final MetadataStore meta;
     private final UploadExpiry uploadExpiry;
@@ -181,11 +183,12 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         this.config = config;
         Keys keys = new Keys(config.etcdPrefix());
         try {
-            this.shards = ShardClients.open(config.clusterTls());
+            this.tls = config.clusterTls() == null ? null : ClusterTls.open(config.clusterTls());
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
-        this.metadata = EtcdMetadata.connect(config.etcdEndpoints(), keys);
+        this.shards = new ShardClients(tls);
+        this.metadata = EtcdMetadata.connect(config.etcdEndpoints(), keys, tls);
         this.membership = startMembership(metadata);
         this.gc = new GarbageCollector(metadata.garbage(), membership, shards, config.gcGrace(), config.gcInterval());
         this.meta = metadata.store();
@@ -333,5 +336,6 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         membership.close();
         shards.close();
         metadata.close();
+        if (tls != null) tls.close();
     }
 }

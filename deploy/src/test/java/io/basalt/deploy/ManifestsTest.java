@@ -123,14 +123,16 @@ class ManifestsTest {
                                 "storage-node")
                         .toArray(String[]::new))
                 .advertise();
-        String host = advertise.substring(0, advertise.lastIndexOf(':'));
-        assertTrue(
-                list(spec, "dnsNames").stream()
-                        .map(String.class::cast)
-                        .anyMatch(n -> n.startsWith("*.")
-                                && host.endsWith(n.substring(1))
-                                && host.indexOf('.') == host.length() - n.length() + 1),
-                host + " matches no name of " + list(spec, "dnsNames"));
+        List<String> names =
+                list(spec, "dnsNames").stream().map(String.class::cast).toList();
+        assertNamed(advertise.substring(0, advertise.lastIndexOf(':')), names);
+        // clients dial every etcd member under the first endpoint's host (jetcd's one authority); peers by .svc names
+        String firstEtcd = base.container("Deployment", "basalt-gateway", "gateway", fields("g", ns, ""))
+                .env()
+                .get("BASALT_ETCD")
+                .split(",")[0];
+        assertNamed(java.net.URI.create(firstEtcd).getHost(), names);
+        assertNamed("basalt-etcd-2.basalt-etcd." + ns + ".svc", names);
         // the CA the leaf is signed by is a CA
         assertEquals("true", str(map(cm.get("Certificate", "basalt-cluster-ca"), "spec"), "isCA"));
     }
@@ -249,15 +251,15 @@ class ManifestsTest {
         assertSelects(svc, c);
         String dns = pod + "." + svcName + "." + ns + ".svc";
         assertEquals(pod, flags.get("name"));
-        assertEquals("http://0.0.0.0:" + client, flags.get("listen-client-urls"));
-        assertEquals("http://0.0.0.0:" + peer, flags.get("listen-peer-urls"));
-        assertEquals("http://" + dns + ":" + client, flags.get("advertise-client-urls"));
-        assertEquals("http://" + dns + ":" + peer, flags.get("initial-advertise-peer-urls"));
+        assertEquals("https://0.0.0.0:" + client, flags.get("listen-client-urls"));
+        assertEquals("https://0.0.0.0:" + peer, flags.get("listen-peer-urls"));
+        assertEquals("https://" + dns + ":" + client, flags.get("advertise-client-urls"));
+        assertEquals("https://" + dns + ":" + peer, flags.get("initial-advertise-peer-urls"));
         assertEquals(
                 String.join(
                         ",",
                         IntStream.range(0, replicas)
-                                .mapToObj(i -> "basalt-etcd-" + i + "=http://basalt-etcd-" + i + "." + svcName + "."
+                                .mapToObj(i -> "basalt-etcd-" + i + "=https://basalt-etcd-" + i + "." + svcName + "."
                                         + ns + ".svc:" + peer)
                                 .toList()),
                 flags.get("initial-cluster"),
@@ -265,6 +267,16 @@ class ManifestsTest {
         onClaim(c, sts, flags.get("data-dir"));
         int metrics = c.port("metrics");
         assertEquals("http://0.0.0.0:" + metrics, flags.get("listen-metrics-urls"));
+        // clients and peers over TLS with the cluster's certificates, a client certificate required
+        Path certs = Path.of("/etc/basalt/cluster-tls");
+        assertEquals(certs.resolve("tls.crt").toString(), flags.get("cert-file"));
+        assertEquals(certs.resolve("tls.key").toString(), flags.get("key-file"));
+        assertEquals(certs.resolve("ca.crt").toString(), flags.get("trusted-ca-file"));
+        assertEquals("true", flags.get("client-cert-auth"));
+        assertEquals(certs.resolve("tls.crt").toString(), flags.get("peer-cert-file"));
+        assertEquals(certs.resolve("ca.crt").toString(), flags.get("peer-trusted-ca-file"));
+        assertEquals("true", flags.get("peer-client-cert-auth"));
+        assertClusterTlsFromSecret(c, certs);
         assertEquals(metrics, c.probePort("livenessProbe", "/health?serializable=true"));
         assertEquals(metrics, c.probePort("readinessProbe", "/health"));
         assertScraped(c, metrics);
@@ -274,7 +286,7 @@ class ManifestsTest {
         assertPdbMaxUnavailableOne(m, "basalt-etcd", c);
         assertHostAntiAffinity(sts, c);
         return IntStream.range(0, replicas)
-                .mapToObj(i -> "http://basalt-etcd-" + i + "." + svcName + ":" + client)
+                .mapToObj(i -> "https://basalt-etcd-" + i + "." + svcName + ":" + client)
                 .toList();
     }
 
@@ -363,6 +375,16 @@ class ManifestsTest {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** A wildcard of {@code names} covers {@code host} (one label, as TLS clients match). */
+    static void assertNamed(String host, List<String> names) {
+        assertTrue(
+                names.stream()
+                        .anyMatch(n -> n.startsWith("*.")
+                                && host.endsWith(n.substring(1))
+                                && host.indexOf('.') == host.length() - n.length() + 1),
+                host + " matches no name of " + names);
+    }
 
     /** The namespace the example overlay deploys into. */
     static String overlayNamespace() {

@@ -11,6 +11,7 @@ import io.basalt.core.meta.MetadataStore;
 import io.basalt.core.metrics.MetricRegistry;
 import io.basalt.core.metrics.MetricsServer;
 import io.basalt.core.shard.ShardClients;
+import io.basalt.core.tls.ClusterTls;
 import io.basalt.gateway.auth.SigV4;
 import io.basalt.gateway.handlers.AdminInfoHandler;
 import io.basalt.gateway.handlers.S3Context;
@@ -36,6 +37,7 @@ public final class Gateway implements AutoCloseable {
     private final ClusterMetadata metadata;
     private final Membership membership;
     private final ShardClients clients;
+    private final ClusterTls tls; // null: plaintext to the nodes and etcd
     private final GatewayMetrics metrics;
     private final MetricsServer metricsServer; // null without --metrics-listen
     private final GracefulShutdownHandler inFlight;
@@ -49,6 +51,7 @@ public final class Gateway implements AutoCloseable {
             ClusterMetadata metadata,
             Membership membership,
             ShardClients clients,
+            ClusterTls tls,
             GatewayMetrics metrics,
             MetricsServer metricsServer) {
         this.server = server;
@@ -57,6 +60,7 @@ public final class Gateway implements AutoCloseable {
         this.metadata = metadata;
         this.membership = membership;
         this.clients = clients;
+        this.tls = tls;
         this.metrics = metrics;
         this.metricsServer = metricsServer;
     }
@@ -80,13 +84,14 @@ public final class Gateway implements AutoCloseable {
 
     public static Gateway start(GatewayConfig cfg) {
         Keys keys = new Keys(cfg.etcdPrefix());
-        ShardClients clients;
+        ClusterTls tls;
         try {
-            clients = ShardClients.open(cfg.clusterTls());
+            tls = cfg.clusterTls() == null ? null : ClusterTls.open(cfg.clusterTls());
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
-        ClusterMetadata metadata = EtcdMetadata.connect(cfg.etcdEndpoints(), keys);
+        ShardClients clients = new ShardClients(tls);
+        ClusterMetadata metadata = EtcdMetadata.connect(cfg.etcdEndpoints(), keys, tls);
         MetadataStore meta = metadata.store();
         Membership membership = Membership.start(metadata.nodes(), metadata.admin());
         ErasureLayout layout = ErasureLayout.newBuilder()
@@ -178,11 +183,12 @@ public final class Gateway implements AutoCloseable {
                 membership.close();
                 clients.close();
                 metadata.close();
+                if (tls != null) tls.close();
                 throw new IllegalStateException("cannot serve metrics on " + cfg.metricsListen(), e);
             }
         }
-        Gateway g =
-                new Gateway(server, root, cfg.shutdownGrace(), metadata, membership, clients, metrics, metricsServer);
+        Gateway g = new Gateway(
+                server, root, cfg.shutdownGrace(), metadata, membership, clients, tls, metrics, metricsServer);
         Thread.ofPlatform()
                 .daemon()
                 .name("codec-warm-up")
@@ -242,5 +248,6 @@ public final class Gateway implements AutoCloseable {
         membership.close();
         clients.close();
         metadata.close();
+        if (tls != null) tls.close();
     }
 }

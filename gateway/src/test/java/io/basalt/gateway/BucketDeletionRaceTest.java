@@ -39,7 +39,7 @@ class BucketDeletionRaceTest {
         env.s3().createBucket(b -> b.bucket(bucket));
         env.s3().putObject(b -> b.bucket(BUCKET).key("source"), RequestBody.fromString("copy me"));
         int shardsBefore = shardFiles();
-        try (Client etcd = Etcd.connect(List.of(env.cluster().etcd.endpoint()))) {
+        try (Client etcd = env.cluster().etcdClient()) {
             long lease =
                     etcd.getLeaseClient().grant(60).get(10, TimeUnit.SECONDS).getID();
             etcd.getKVClient()

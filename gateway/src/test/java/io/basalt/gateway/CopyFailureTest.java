@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.basalt.core.meta.EtcdMetadataStore;
-import io.basalt.core.meta.Keys;
 import io.basalt.testkit.TestBytes;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,7 +34,7 @@ class CopyFailureTest {
         cluster = new TestCluster(dir, 9, 4, 2);
         s3 = cluster.client();
         s3.createBucket(b -> b.bucket("fragile"));
-        meta = EtcdMetadataStore.connect(List.of(cluster.etcd.endpoint()), new Keys("/basalt/"));
+        meta = cluster.metadataStore();
     }
 
     @AfterAll

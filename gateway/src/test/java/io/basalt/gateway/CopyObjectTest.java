@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.basalt.core.meta.EtcdMetadataStore;
-import io.basalt.core.meta.Keys;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.testkit.Digests;
 import io.basalt.testkit.TestBytes;
@@ -52,7 +51,7 @@ class CopyObjectTest {
         s3 = cluster.client();
         s3.createBucket(b -> b.bucket(SRC));
         s3.createBucket(b -> b.bucket(DST));
-        meta = EtcdMetadataStore.connect(List.of(cluster.etcd.endpoint()), new Keys("/basalt/"));
+        meta = cluster.metadataStore();
     }
 
     @AfterAll

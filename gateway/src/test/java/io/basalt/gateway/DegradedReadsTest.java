@@ -118,7 +118,7 @@ class DegradedReadsTest {
     }
 
     private static int healRecords() throws Exception {
-        try (io.etcd.jetcd.Client etcd = io.basalt.core.meta.Etcd.connect(java.util.List.of(cluster.etcd.endpoint()))) {
+        try (io.etcd.jetcd.Client etcd = cluster.etcdClient()) {
             return etcd.getKVClient()
                                     .get(
                                             io.etcd.jetcd.ByteSequence.from(

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.basalt.core.meta.ClusterAdmin;
 import io.basalt.core.meta.ClusterMetadata;
-import io.basalt.core.meta.EtcdMetadata;
-import io.basalt.core.meta.Keys;
 import io.basalt.testkit.PrometheusText;
 import io.basalt.testkit.TestBytes;
 import java.nio.file.Path;
@@ -100,7 +98,7 @@ class FrozenNodeTest {
         }
         // Writes keep using node-3 until its lateness has lasted over half a second (one late answer only
         // turns reads away from it): then it is suspected, which the gateway publishes for admin status.
-        try (ClusterMetadata meta = EtcdMetadata.connect(List.of(cluster.etcd.endpoint()), new Keys("/basalt/"))) {
+        try (ClusterMetadata meta = cluster.metadata()) {
             List<ClusterAdmin.Suspect> suspects = meta.admin().suspects();
             for (int i = 0; suspects.isEmpty() && i < 100; i++) {
                 s3.putObject(b -> b.bucket(BUCKET).key("more"), RequestBody.fromBytes(TestBytes.random(9, 100_000)));

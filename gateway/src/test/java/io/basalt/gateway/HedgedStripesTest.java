@@ -5,13 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.basalt.core.meta.EtcdMetadataStore;
-import io.basalt.core.meta.Keys;
 import io.basalt.proto.meta.Segment;
 import io.basalt.testkit.PrometheusText;
 import io.basalt.testkit.TestBytes;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,7 +39,7 @@ class HedgedStripesTest {
         cluster = new TestCluster(dir, 6, 4, 2);
         s3 = cluster.client();
         s3.createBucket(b -> b.bucket(BUCKET));
-        meta = EtcdMetadataStore.connect(List.of(cluster.etcd.endpoint()), new Keys("/basalt/"));
+        meta = cluster.metadataStore();
         blackHole = new BlackHole();
     }
 

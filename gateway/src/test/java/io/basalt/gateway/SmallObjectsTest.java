@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.basalt.core.meta.EtcdMetadata;
-import io.basalt.core.meta.Keys;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.Segment;
 import io.basalt.storage.ShardInventory;
@@ -50,7 +49,7 @@ class SmallObjectsTest {
         cluster = new TestCluster(dir, 6, 4, 2, c -> c.withSmallObjectThreshold(THRESHOLD));
         s3 = cluster.client();
         s3.createBucket(b -> b.bucket(BUCKET));
-        meta = EtcdMetadata.connect(List.of(cluster.etcd.endpoint()), new Keys("/basalt/"));
+        meta = cluster.metadata();
     }
 
     @AfterAll

@@ -11,7 +11,6 @@ import io.basalt.core.data.SegmentEncoder;
 import io.basalt.core.erasure.ReedSolomon;
 import io.basalt.core.erasure.StripeLayout;
 import io.basalt.core.meta.EtcdMetadataStore;
-import io.basalt.core.meta.Keys;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.core.shard.ShardWriteException;
 import io.basalt.proto.meta.ErasureLayout;
@@ -63,7 +62,7 @@ class SmallWritesTest {
     static void start() throws Exception {
         cluster = new TestCluster(dir, 6, 4, 2);
         s3 = cluster.client();
-        meta = EtcdMetadataStore.connect(List.of(cluster.etcd.endpoint()), new Keys("/basalt/"));
+        meta = cluster.metadataStore();
         clients = ShardClients.open(cluster.tls);
     }
 

@@ -1,7 +1,11 @@
 package io.basalt.gateway;
 
 import io.basalt.core.meta.Etcd;
+import io.basalt.core.meta.EtcdMetadata;
+import io.basalt.core.meta.EtcdMetadataStore;
+import io.basalt.core.meta.Keys;
 import io.basalt.core.tls.CertificateAuthority;
+import io.basalt.core.tls.ClusterTls;
 import io.basalt.proto.meta.NodeRecord;
 import io.basalt.storage.ShardInventory;
 import io.basalt.storage.StorageNode;
@@ -43,6 +47,8 @@ public final class TestCluster implements AutoCloseable {
     final Path dir;
     /** The cluster's TLS directory (ca.crt, tls.crt, tls.key), for clients of the nodes a test makes. */
     final Path tls;
+    /** The cluster's certificates, for the etcd and node clients tests make ({@link #etcdClient}). */
+    final ClusterTls clusterTls;
 
     final EtcdProcess etcd;
     final List<StorageNode> nodes = new ArrayList<>();
@@ -63,7 +69,8 @@ public final class TestCluster implements AutoCloseable {
         this.tls = dir.resolve("tls");
         CertificateAuthority.create("test-cluster-ca", Duration.ofDays(1))
                 .issue(tls, "test-cluster", List.of("127.0.0.1"), Duration.ofDays(1));
-        this.etcd = EtcdProcess.start(dir.resolve("etcd"));
+        this.clusterTls = ClusterTls.open(tls);
+        this.etcd = EtcdProcess.startWithTls(dir.resolve("etcd"), tls);
         Gateway gw = null;
         try {
             for (int i = 1; i <= nodeCount; i++) {
@@ -90,6 +97,7 @@ public final class TestCluster implements AutoCloseable {
             if (gw != null) gw.close();
             nodes.forEach(StorageNode::close);
             etcd.close();
+            clusterTls.close();
             throw e;
         }
         this.gateway = gw;
@@ -127,13 +135,28 @@ public final class TestCluster implements AutoCloseable {
                 .setAddress(address)
                 .setFreeBytes(1L << 40)
                 .build();
-        try (Client client = Etcd.connect(List.of(etcd.endpoint()))) {
+        try (Client client = etcdClient()) {
             client.getKVClient()
                     .put(
                             ByteSequence.from("/basalt/nodes/" + id, StandardCharsets.UTF_8),
                             ByteSequence.from(frozen.toByteArray()))
                     .get();
         }
+    }
+
+    /** A client of the cluster's etcd (TLS, with the cluster's certificate); the caller closes it. */
+    public Client etcdClient() {
+        return Etcd.connect(List.of(etcd.endpoint()), clusterTls);
+    }
+
+    /** The cluster's metadata under the default prefix; the caller closes it. */
+    public EtcdMetadata metadata() {
+        return EtcdMetadata.connect(List.of(etcd.endpoint()), new Keys("/basalt/"), clusterTls);
+    }
+
+    /** The cluster's object records under the default prefix; the caller closes it. */
+    public EtcdMetadataStore metadataStore() {
+        return EtcdMetadataStore.connect(List.of(etcd.endpoint()), new Keys("/basalt/"), clusterTls);
     }
 
     /** Starts node i again on a new port with the same id and data. */
@@ -189,5 +212,6 @@ public final class TestCluster implements AutoCloseable {
             }
         }
         etcd.close();
+        clusterTls.close();
     }
 }

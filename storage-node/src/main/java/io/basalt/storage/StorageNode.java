@@ -86,7 +86,7 @@ public final class StorageNode implements AutoCloseable {
             long startedMs = System.currentTimeMillis();
             try {
                 metadata = EtcdMetadata.connectWithJetcdDefaults(
-                        List.of(config.etcdEndpoint().split(",")), new Keys(config.etcdPrefix()));
+                        List.of(config.etcdEndpoint().split(",")), new Keys(config.etcdPrefix()), tls);
                 registration = metadata.nodes()
                         .register(
                                 config.nodeId(),

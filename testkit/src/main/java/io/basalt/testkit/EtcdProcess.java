@@ -24,12 +24,17 @@ public final class EtcdProcess implements AutoCloseable {
 
     private final Process process;
     private final int clientPort;
+    private final int metricsPort;
+    private final String scheme;
     private final Path dataDir;
     private final boolean deleteOnClose;
 
-    private EtcdProcess(Process process, int clientPort, Path dataDir, boolean deleteOnClose) {
+    private EtcdProcess(
+            Process process, int clientPort, int metricsPort, String scheme, Path dataDir, boolean deleteOnClose) {
         this.process = process;
         this.clientPort = clientPort;
+        this.metricsPort = metricsPort;
+        this.scheme = scheme;
         this.dataDir = dataDir;
         this.deleteOnClose = deleteOnClose;
     }
@@ -45,40 +50,76 @@ public final class EtcdProcess implements AutoCloseable {
 
     /** Starts etcd keeping its data and log in {@code dataDir}. */
     public static EtcdProcess start(Path dataDir) {
-        return start(dataDir, false);
+        return start(dataDir, false, null);
+    }
+
+    /**
+     * Starts etcd as a Basalt cluster runs it: TLS on its client and peer ports with the certificates in
+     * {@code tlsDir} (ca.crt, tls.crt, tls.key, valid for 127.0.0.1), admitting only clients that present a
+     * certificate of that CA. Its {@link #endpoint()} is https://.
+     */
+    public static EtcdProcess startWithTls(Path dataDir, Path tlsDir) {
+        return start(dataDir, false, tlsDir);
     }
 
     private static EtcdProcess start(Path dataDir, boolean deleteOnClose) {
+        return start(dataDir, deleteOnClose, null);
+    }
+
+    private static EtcdProcess start(Path dataDir, boolean deleteOnClose, Path tlsDir) {
         Path binary = findBinary();
         int clientPort = FreePorts.allocate();
         int peerPort = FreePorts.allocate();
-        String clientUrl = "http://127.0.0.1:" + clientPort;
-        String peerUrl = "http://127.0.0.1:" + peerPort;
+        int metricsPort = FreePorts.allocate();
+        String scheme = tlsDir == null ? "http" : "https";
+        String clientUrl = scheme + "://127.0.0.1:" + clientPort;
+        String peerUrl = scheme + "://127.0.0.1:" + peerPort;
         try {
             Files.createDirectories(dataDir);
             Path logFile = dataDir.resolve("etcd.log");
-            ProcessBuilder builder = new ProcessBuilder(List.of(
-                            binary.toString(),
-                            "--name",
-                            "n1",
-                            "--data-dir",
-                            dataDir.toString(),
-                            "--listen-client-urls",
-                            clientUrl,
-                            "--advertise-client-urls",
-                            clientUrl,
-                            "--listen-peer-urls",
-                            peerUrl,
-                            "--initial-advertise-peer-urls",
-                            peerUrl,
-                            "--initial-cluster",
-                            "n1=" + peerUrl))
-                    .redirectErrorStream(true)
-                    .redirectOutput(logFile.toFile());
+            List<String> tls = tlsDir == null
+                    ? List.of()
+                    : List.of(
+                            "--cert-file",
+                            tlsDir.resolve("tls.crt").toString(),
+                            "--key-file",
+                            tlsDir.resolve("tls.key").toString(),
+                            "--trusted-ca-file",
+                            tlsDir.resolve("ca.crt").toString(),
+                            "--client-cert-auth",
+                            "--peer-cert-file",
+                            tlsDir.resolve("tls.crt").toString(),
+                            "--peer-key-file",
+                            tlsDir.resolve("tls.key").toString(),
+                            "--peer-trusted-ca-file",
+                            tlsDir.resolve("ca.crt").toString(),
+                            "--peer-client-cert-auth");
+            List<String> command = new java.util.ArrayList<>(List.of(
+                    binary.toString(),
+                    "--name",
+                    "n1",
+                    "--data-dir",
+                    dataDir.toString(),
+                    "--listen-client-urls",
+                    clientUrl,
+                    "--advertise-client-urls",
+                    clientUrl,
+                    "--listen-peer-urls",
+                    peerUrl,
+                    "--initial-advertise-peer-urls",
+                    peerUrl,
+                    "--initial-cluster",
+                    "n1=" + peerUrl,
+                    // health (and metrics) on a plain port of its own: no data there, and no certificate needed
+                    "--listen-metrics-urls",
+                    "http://127.0.0.1:" + metricsPort));
+            command.addAll(tls);
+            ProcessBuilder builder =
+                    new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(logFile.toFile());
             // A test JVM on a faked clock (libfaketime, see compat-tests) fakes only itself, not etcd.
             builder.environment().keySet().removeIf(name -> name.equals("LD_PRELOAD") || name.startsWith("FAKETIME"));
             Process process = builder.start();
-            EtcdProcess etcd = new EtcdProcess(process, clientPort, dataDir, deleteOnClose);
+            EtcdProcess etcd = new EtcdProcess(process, clientPort, metricsPort, scheme, dataDir, deleteOnClose);
             try {
                 etcd.awaitHealthy(logFile);
             } catch (RuntimeException e) {
@@ -98,7 +139,7 @@ public final class EtcdProcess implements AutoCloseable {
     }
 
     public String endpoint() {
-        return "http://127.0.0.1:" + clientPort;
+        return scheme + "://127.0.0.1:" + clientPort;
     }
 
     private static Path findBinary() {
@@ -141,8 +182,9 @@ public final class EtcdProcess implements AutoCloseable {
 
     private boolean healthy() {
         try {
-            HttpURLConnection conn = (HttpURLConnection)
-                    URI.create(endpoint() + "/health").toURL().openConnection();
+            HttpURLConnection conn = (HttpURLConnection) URI.create("http://127.0.0.1:" + metricsPort + "/health")
+                    .toURL()
+                    .openConnection();
             conn.setConnectTimeout(1000);
             conn.setReadTimeout(1000);
             try (InputStream in = conn.getInputStream()) {

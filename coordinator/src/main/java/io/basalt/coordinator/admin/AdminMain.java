@@ -5,6 +5,7 @@ import io.basalt.core.meta.ClusterMetadata;
 import io.basalt.core.meta.Etcd;
 import io.basalt.core.meta.EtcdMetadata;
 import io.basalt.core.meta.Keys;
+import io.basalt.core.tls.ClusterTls;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -24,6 +25,7 @@ public final class AdminMain {
 
     static final String USAGE = """
             usage: basalt admin <command> [--etcd URL[,URL]] [--etcd-prefix /basalt/] [--data DIR]
+                               [--cluster-tls DIR|none]
             commands:
               status [--json]  nodes (live/down, zone, free space), heal and gc progress, object health;
                                --json prints a stable document for scripts
@@ -38,7 +40,9 @@ public final class AdminMain {
             """ + TlsCommand.USAGE + """
 
             Without --etcd, the etcd of the ./basalt dev cluster whose data is in DIR
-            (default .basalt/dev) is used, from DIR/ports.""";
+            (default .basalt/dev) is used, from DIR/etcd-url (else DIR/ports), with DIR/tls for
+            an https:// etcd. --cluster-tls (else BASALT_CLUSTER_TLS) names the certificates for
+            an https:// etcd given with --etcd.""";
 
     /** Parsed command line. */
     record Args(
@@ -49,9 +53,10 @@ public final class AdminMain {
             boolean json,
             String node,
             boolean cancel,
-            Double tolerance) {
+            Double tolerance,
+            String clusterTls) {
         Args(String command, String etcd, String prefix, Path data, boolean json) {
-            this(command, etcd, prefix, data, json, null, false, null);
+            this(command, etcd, prefix, data, json, null, false, null, null);
         }
     }
 
@@ -70,6 +75,7 @@ public final class AdminMain {
         }
         Args args;
         String etcd;
+        Path tlsDir;
         try {
             args = parse(argv);
             if (args.command().equals("help")) {
@@ -77,13 +83,15 @@ public final class AdminMain {
                 return 0;
             }
             etcd = args.etcd() != null ? args.etcd() : devEtcd(args.data());
+            tlsDir = tlsDir(args, etcd, System.getenv("BASALT_CLUSTER_TLS"));
         } catch (IllegalArgumentException e) {
             err.println("basalt admin: " + e.getMessage());
             err.println(USAGE);
             return 2;
         }
         Keys keys = new Keys(args.prefix());
-        try (ClusterMetadata meta = EtcdMetadata.connect(Etcd.parseEndpoints(etcd), keys)) {
+        try (ClusterTls tls = tlsDir == null ? null : ClusterTls.open(tlsDir);
+                ClusterMetadata meta = EtcdMetadata.connect(Etcd.parseEndpoints(etcd), keys, tls)) {
             switch (args.command()) {
                 case "status" -> {
                     ClusterStatus s = new StatusCollector(meta).collect();
@@ -144,6 +152,7 @@ public final class AdminMain {
         String etcd = null;
         String prefix = "/basalt/";
         Path data = Path.of(".basalt", "dev");
+        String clusterTls = null;
         boolean json = false;
         List<String> rest = new ArrayList<>(List.of(argv));
         for (int i = 0; i < rest.size(); i++) {
@@ -156,6 +165,7 @@ public final class AdminMain {
                     if (!prefix.endsWith("/")) prefix += "/";
                 }
                 case "--data" -> data = Path.of(value(rest, ++i, a));
+                case "--cluster-tls" -> clusterTls = value(rest, ++i, a);
                 case "--cancel" -> cancel = true;
                 case "--tolerance" -> {
                     String v = value(rest, ++i, a);
@@ -193,7 +203,19 @@ public final class AdminMain {
         if (List.of("drain", "undrain").contains(command) && (node == null || node.isBlank())) {
             throw new IllegalArgumentException(command + " needs a node id");
         }
-        return new Args(command, etcd, prefix, data, json, node, cancel, tolerance);
+        return new Args(command, etcd, prefix, data, json, node, cancel, tolerance, clusterTls);
+    }
+
+    /**
+     * The certificates for etcd: --cluster-tls, else {@code env} (BASALT_CLUSTER_TLS, set in the pods), else
+     * for the dev cluster's https:// etcd its DIR/tls; null for a plaintext etcd.
+     */
+    static Path tlsDir(Args args, String etcd, String env) {
+        if (args.clusterTls() != null) return ClusterTls.dirFlag(args.clusterTls());
+        if (env != null && !env.isBlank()) return ClusterTls.dirFlag(env);
+        if (args.etcd() == null && etcd.startsWith("https://"))
+            return args.data().resolve("tls");
+        return null;
     }
 
     private static String value(List<String> args, int i, String flag) {
@@ -201,8 +223,16 @@ public final class AdminMain {
         return args.get(i);
     }
 
-    /** The etcd endpoint ./basalt dev recorded in DIR/ports (line etcd-client=PORT). */
+    /** The etcd endpoint ./basalt dev recorded in DIR/etcd-url, or in DIR/ports (line etcd-client=PORT). */
     static String devEtcd(Path data) {
+        Path url = data.resolve("etcd-url");
+        if (Files.isRegularFile(url)) {
+            try {
+                return Files.readString(url).trim();
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read " + url + ": " + e.getMessage());
+            }
+        }
         Path ports = data.resolve("ports");
         try {
             for (String line : Files.readAllLines(ports)) {

@@ -1,7 +1,9 @@
 package io.basalt.core.meta;
 
+import io.basalt.core.tls.ClusterTls;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -13,13 +15,42 @@ public final class Etcd {
 
     private Etcd() {}
 
+    /** A client of a plaintext etcd (tests, a cluster run with {@code --cluster-tls none}). */
     public static Client connect(List<String> endpoints) {
-        return Client.builder()
-                .endpoints(endpoints.toArray(String[]::new))
+        return connect(endpoints, null);
+    }
+
+    /**
+     * A client of etcd, over TLS with the cluster's certificates when {@code tls} is not null (etcd then
+     * authenticates this process by its client certificate).
+     */
+    public static Client connect(List<String> endpoints, ClusterTls tls) {
+        return builder(endpoints, tls)
                 .connectTimeout(Duration.ofSeconds(5))
                 .keepaliveTime(Duration.ofSeconds(10))
                 .keepaliveTimeout(Duration.ofSeconds(5))
                 .build();
+    }
+
+    /**
+     * jetcd's builder for {@code endpoints}, over TLS when {@code tls} is not null. The endpoints' scheme must
+     * say the same (https:// with TLS, http:// without), so that a configuration never reads as the other.
+     */
+    static ClientBuilder builder(List<String> endpoints, ClusterTls tls) {
+        String want = tls == null ? "http://" : "https://";
+        for (String e : endpoints) {
+            if (!e.startsWith(want)) {
+                throw new IllegalArgumentException("etcd endpoint " + e
+                        + (tls == null
+                                ? ": an https:// etcd needs --cluster-tls (its CA and a client certificate)"
+                                : ": with --cluster-tls etcd is reached over TLS; use https://"));
+            }
+        }
+        ClientBuilder b = Client.builder().endpoints(endpoints.toArray(String[]::new));
+        if (tls == null) return b;
+        // jetcd dials every endpoint under one authority: the name the etcd members' certificates must hold
+        String first = java.net.URI.create(endpoints.getFirst()).getHost();
+        return b.sslContext(tls.clientContext()).authority(first);
     }
 
     public static List<String> parseEndpoints(String csv) {

@@ -1,5 +1,6 @@
 package io.basalt.core.meta;
 
+import io.basalt.core.tls.ClusterTls;
 import io.etcd.jetcd.Client;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +32,12 @@ public final class EtcdMetadata implements ClusterMetadata {
 
     /** Connects with the timeouts and keep-alives every Basalt process uses ({@link Etcd#connect}). */
     public static EtcdMetadata connect(List<String> endpoints, Keys keys) {
-        return new EtcdMetadata(Etcd.connect(endpoints), keys, true);
+        return connect(endpoints, keys, null);
+    }
+
+    /** As {@link #connect(List, Keys)}, over TLS with the cluster's certificates when {@code tls} is not null. */
+    public static EtcdMetadata connect(List<String> endpoints, Keys keys, ClusterTls tls) {
+        return new EtcdMetadata(Etcd.connect(endpoints, tls), keys, true);
     }
 
     /**
@@ -39,9 +45,8 @@ public final class EtcdMetadata implements ClusterMetadata {
      * keep-alive and refresh timing were tuned with them), kept so that moving their etcd calls here
      * changed nothing.
      */
-    public static EtcdMetadata connectWithJetcdDefaults(List<String> endpoints, Keys keys) {
-        return new EtcdMetadata(
-                Client.builder().endpoints(endpoints.toArray(String[]::new)).build(), keys, true);
+    public static EtcdMetadata connectWithJetcdDefaults(List<String> endpoints, Keys keys, ClusterTls tls) {
+        return new EtcdMetadata(Etcd.builder(endpoints, tls).build(), keys, true);
     }
 
     /** Over a client the caller keeps and closes itself (tests that also read etcd directly). */

@@ -78,7 +78,12 @@ public final class EtcdMetadataStore implements MetadataStore {
     }
 
     public static EtcdMetadataStore connect(List<String> endpoints, Keys keys) {
-        return new EtcdMetadataStore(Etcd.connect(endpoints), keys, true);
+        return connect(endpoints, keys, null);
+    }
+
+    /** As {@link #connect(List, Keys)}, over TLS with the cluster's certificates when {@code tls} is not null. */
+    public static EtcdMetadataStore connect(List<String> endpoints, Keys keys, io.basalt.core.tls.ClusterTls tls) {
+        return new EtcdMetadataStore(Etcd.connect(endpoints, tls), keys, true);
     }
 
     public Keys keys() {

@@ -122,6 +122,17 @@ public final class ClusterTls implements AutoCloseable {
         return clientContext;
     }
 
+    /** For HTTPS clients of cluster services (etcd's JSON gateway): this process's certificate, the CA's trust. */
+    public javax.net.ssl.SSLContext sslContext() {
+        try {
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+            ctx.init(new javax.net.ssl.KeyManager[] {keys}, new javax.net.ssl.TrustManager[] {clientTrust}, null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("no TLS 1.3 in this JDK", e);
+        }
+    }
+
     public Path dir() {
         return dir;
     }
