@@ -37,9 +37,15 @@ class MinioGoMilvusLikeTest {
 
     @BeforeAll
     void build() throws Exception {
+        binary = buildProgram();
+        cluster = CompatCluster.start(tmp.resolve("cluster"));
+    }
+
+    /** Builds the Go program (GOPATH mode, Debian's packages, no downloads); returns the binary. */
+    static synchronized Path buildProgram() throws Exception {
         Subprocess.requireExecutable(GO, "golang-go");
         Subprocess.requirePath(GOCODE + "/src/github.com/minio/minio-go/v7", "golang-github-minio-minio-go-v7-dev");
-        binary = TARGET.resolve("go-bin/milvuslike");
+        Path binary = TARGET.resolve("go-bin/milvuslike");
         Files.createDirectories(binary.getParent());
         Map<String, String> env = new HashMap<>();
         env.put("GO111MODULE", "off");
@@ -50,7 +56,7 @@ class MinioGoMilvusLikeTest {
         ProcessEnv.clear(env, "GOROOT", "GOTOOLCHAIN", "GOPROXY");
         Subprocess.run(List.of(GO, "build", "-o", binary.toString(), "."), env, SOURCE, Duration.ofMinutes(4))
                 .assertSuccess();
-        cluster = CompatCluster.start(tmp.resolve("cluster"));
+        return binary;
     }
 
     @AfterAll

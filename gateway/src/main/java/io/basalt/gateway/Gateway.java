@@ -12,6 +12,7 @@ import io.basalt.core.metrics.MetricRegistry;
 import io.basalt.core.metrics.MetricsServer;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.core.tls.ClusterTls;
+import io.basalt.core.tls.ServerCertificate;
 import io.basalt.gateway.auth.SigV4;
 import io.basalt.gateway.handlers.AdminInfoHandler;
 import io.basalt.gateway.handlers.S3Context;
@@ -38,6 +39,7 @@ public final class Gateway implements AutoCloseable {
     private final Membership membership;
     private final ShardClients clients;
     private final ClusterTls tls; // null: plaintext to the nodes and etcd
+    private final ServerCertificate certificate; // null: HTTP on the S3 port
     private final GatewayMetrics metrics;
     private final MetricsServer metricsServer; // null without --metrics-listen
     private final GracefulShutdownHandler inFlight;
@@ -52,6 +54,7 @@ public final class Gateway implements AutoCloseable {
             Membership membership,
             ShardClients clients,
             ClusterTls tls,
+            ServerCertificate certificate,
             GatewayMetrics metrics,
             MetricsServer metricsServer) {
         this.server = server;
@@ -61,6 +64,7 @@ public final class Gateway implements AutoCloseable {
         this.membership = membership;
         this.clients = clients;
         this.tls = tls;
+        this.certificate = certificate;
         this.metrics = metrics;
         this.metricsServer = metricsServer;
     }
@@ -151,9 +155,20 @@ public final class Gateway implements AutoCloseable {
             if (Health.isHealthPath(ex.getRequestPath())) health.handleRequest(ex);
             else s3.handleRequest(ex);
         });
-        Undertow server = Undertow.builder()
-                .addHttpListener(cfg.port(), cfg.host())
-                .setWorkerThreads(cfg.workerThreads())
+        ServerCertificate certificate;
+        try {
+            certificate = cfg.tlsCert() == null ? null : ServerCertificate.open(cfg.tlsCert(), cfg.tlsKey());
+        } catch (java.io.IOException e) {
+            membership.close();
+            clients.close();
+            metadata.close();
+            if (tls != null) tls.close();
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        Undertow.Builder listener = certificate == null
+                ? Undertow.builder().addHttpListener(cfg.port(), cfg.host())
+                : Undertow.builder().addHttpsListener(cfg.port(), cfg.host(), certificate.sslContext());
+        Undertow server = listener.setWorkerThreads(cfg.workerThreads())
                 // 64 KiB direct buffers (Undertow picks 16 KiB in a 256 MiB heap): a quarter of the reads and
                 // copies per body byte; a connection holds one while it reads, so memory stays bounded.
                 .setBufferSize(64 << 10)
@@ -184,18 +199,29 @@ public final class Gateway implements AutoCloseable {
                 clients.close();
                 metadata.close();
                 if (tls != null) tls.close();
+                if (certificate != null) certificate.close();
                 throw new IllegalStateException("cannot serve metrics on " + cfg.metricsListen(), e);
             }
         }
         Gateway g = new Gateway(
-                server, root, cfg.shutdownGrace(), metadata, membership, clients, tls, metrics, metricsServer);
+                server,
+                root,
+                cfg.shutdownGrace(),
+                metadata,
+                membership,
+                clients,
+                tls,
+                certificate,
+                metrics,
+                metricsServer);
         Thread.ofPlatform()
                 .daemon()
                 .name("codec-warm-up")
                 .start(() -> ReedSolomon.warmUp(
                         cfg.dataShards(), cfg.parityShards(), Math.max(1, cfg.blockSize() / cfg.dataShards())));
         log.info(
-                "S3 gateway listening on http://{}:{} (erasure {}+{}, 1+{} up to {} bytes, block {} bytes, {} codec kernel)",
+                "S3 gateway listening on {}://{}:{} (erasure {}+{}, 1+{} up to {} bytes, block {} bytes, {} codec kernel)",
+                cfg.scheme(),
                 cfg.host(),
                 g.port(),
                 cfg.dataShards(),
@@ -209,6 +235,11 @@ public final class Gateway implements AutoCloseable {
 
     static int idleTimeoutMs(GatewayConfig cfg) {
         return (int) Math.min(Integer.MAX_VALUE, Math.max(1_000, 2 * cfg.ioTimeoutMs()));
+    }
+
+    /** "https" when the S3 port serves TLS, else "http". */
+    public String scheme() {
+        return certificate == null ? "http" : "https";
     }
 
     public int port() {
@@ -249,5 +280,6 @@ public final class Gateway implements AutoCloseable {
         clients.close();
         metadata.close();
         if (tls != null) tls.close();
+        if (certificate != null) certificate.close();
     }
 }

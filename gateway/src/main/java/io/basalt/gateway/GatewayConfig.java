@@ -18,6 +18,8 @@ import java.util.List;
  * 1+m copies instead of k+m shards (see {@link io.basalt.core.data.Layouts}); 0 turns that off.
  * {@code clusterTls}: directory of the cluster's mutual TLS (ca.crt, tls.crt, tls.key) for the storage nodes'
  * gRPC; null talks plaintext to them.
+ * {@code tlsCert}/{@code tlsKey}: PEM certificate chain and PKCS#8 key; with them the S3 port speaks HTTPS
+ * (reloaded when the files change), without them HTTP.
  */
 public record GatewayConfig(
         String host,
@@ -36,9 +38,14 @@ public record GatewayConfig(
         int writeQuorum,
         java.time.Duration shutdownGrace,
         long smallObjectThreshold,
-        java.nio.file.Path clusterTls) {
+        java.nio.file.Path clusterTls,
+        java.nio.file.Path tlsCert,
+        java.nio.file.Path tlsKey) {
 
     public GatewayConfig {
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+        }
         if (writeQuorum != 0 && (writeQuorum < dataShards || writeQuorum > dataShards + parityShards)) {
             throw new IllegalArgumentException("--write-quorum must be between k and k+m (" + dataShards + ".."
                     + (dataShards + parityShards) + "), got " + writeQuorum);
@@ -75,6 +82,8 @@ public record GatewayConfig(
                 0,
                 java.time.Duration.ZERO,
                 DEFAULT_SMALL_OBJECT_THRESHOLD,
+                null,
+                null,
                 null);
     }
 
@@ -110,6 +119,19 @@ public record GatewayConfig(
         return with(c -> c.clusterTls = dir);
     }
 
+    /** HTTPS on the S3 port with this certificate chain and key (PEM). */
+    public GatewayConfig withTls(java.nio.file.Path cert, java.nio.file.Path key) {
+        return with(c -> {
+            c.tlsCert = cert;
+            c.tlsKey = key;
+        });
+    }
+
+    /** The scheme clients use for the S3 port. */
+    public String scheme() {
+        return tlsCert == null ? "http" : "https";
+    }
+
     private GatewayConfig with(java.util.function.Consumer<Fields> change) {
         Fields f = new Fields(this);
         change.accept(f);
@@ -130,7 +152,7 @@ public record GatewayConfig(
         int writeQuorum;
         java.time.Duration shutdownGrace;
         long smallObjectThreshold;
-        java.nio.file.Path clusterTls;
+        java.nio.file.Path clusterTls, tlsCert, tlsKey;
 
         Fields(GatewayConfig c) {
             host = c.host;
@@ -150,6 +172,8 @@ public record GatewayConfig(
             shutdownGrace = c.shutdownGrace;
             smallObjectThreshold = c.smallObjectThreshold;
             clusterTls = c.clusterTls;
+            tlsCert = c.tlsCert;
+            tlsKey = c.tlsKey;
         }
 
         GatewayConfig config() {
@@ -170,7 +194,9 @@ public record GatewayConfig(
                     writeQuorum,
                     shutdownGrace,
                     smallObjectThreshold,
-                    clusterTls);
+                    clusterTls,
+                    tlsCert,
+                    tlsKey);
         }
     }
 }

@@ -14,7 +14,8 @@ import org.apache.logging.log4j.LogManager;
  * {@code GatewayMain --listen HOST:PORT --etcd URL[,URL] [--etcd-prefix /basalt/] [--ec K+M]
  * [--access-key A --secret-key S] [--block-size BYTES] [--workers N] [--io-timeout-ms MS] [--domain s3.example.com]
  * [--metrics-listen HOST:PORT] [--write-quorum N] [--shutdown-grace-seconds S] [--small-object-threshold BYTES]
- * --cluster-tls DIR|none}.
+ * [--tls-cert FILE --tls-key FILE] --cluster-tls DIR|none}. With --tls-cert and --tls-key (PEM chain, PKCS#8 key)
+ * the S3 port speaks HTTPS.
  * A PutObject or CopyObject of at most the threshold (default 64 KiB, 0 for none) is stored as 1+m copies. The write quorum (durable
  * shards a PUT or part needs) defaults to k+1, k when m = 1. On SIGTERM the gateway answers new requests
  * with 503 and lets those in flight finish for up to the shutdown grace (default 25 s, within
@@ -28,7 +29,7 @@ public final class GatewayMain {
             "usage: GatewayMain --listen HOST:PORT --etcd URL[,URL] [--etcd-prefix /basalt/]"
                     + " [--ec K+M] [--access-key A --secret-key S] [--block-size BYTES] [--workers N] [--io-timeout-ms MS]"
                     + " [--domain D] [--metrics-listen HOST:PORT] [--write-quorum N] [--shutdown-grace-seconds S]"
-                    + " [--small-object-threshold BYTES] --cluster-tls DIR|none";
+                    + " [--small-object-threshold BYTES] [--tls-cert FILE --tls-key FILE] --cluster-tls DIR|none";
     // a misspelt flag is refused rather than silently ignored (deployment manifests are checked against this)
     private static final List<String> FLAGS = List.of(
             "listen",
@@ -45,7 +46,9 @@ public final class GatewayMain {
             "write-quorum",
             "shutdown-grace-seconds",
             "small-object-threshold",
-            "cluster-tls");
+            "cluster-tls",
+            "tls-cert",
+            "tls-key");
 
     private GatewayMain() {}
 
@@ -108,7 +111,13 @@ public final class GatewayMain {
                 java.time.Duration.ofSeconds(Long.parseLong(flags.getOrDefault("shutdown-grace-seconds", "25"))),
                 Long.parseLong(flags.getOrDefault(
                         "small-object-threshold", String.valueOf(GatewayConfig.DEFAULT_SMALL_OBJECT_THRESHOLD))),
-                ClusterTls.dirFlag(flags.get("cluster-tls")));
+                ClusterTls.dirFlag(flags.get("cluster-tls")),
+                path(flags.get("tls-cert")),
+                path(flags.get("tls-key")));
+    }
+
+    private static java.nio.file.Path path(String value) {
+        return value == null ? null : java.nio.file.Path.of(value);
     }
 
     static Map<String, String> parse(String[] args) {

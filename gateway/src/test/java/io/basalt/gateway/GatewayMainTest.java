@@ -47,6 +47,24 @@ class GatewayMainTest {
     }
 
     @Test
+    void httpsTakesACertificateAndItsKeyTogether() {
+        GatewayConfig https = GatewayMain.config(
+                new String[] {"--cluster-tls", "none", "--tls-cert", "/etc/s3/tls.crt", "--tls-key", "/etc/s3/tls.key"},
+                NO_ENV::get);
+        assertEquals(java.nio.file.Path.of("/etc/s3/tls.crt"), https.tlsCert());
+        assertEquals(java.nio.file.Path.of("/etc/s3/tls.key"), https.tlsKey());
+        assertEquals("https", https.scheme());
+        assertEquals(
+                "http",
+                GatewayMain.config(new String[] {"--cluster-tls", "none"}, NO_ENV::get)
+                        .scheme());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> GatewayMain.config(
+                        new String[] {"--cluster-tls", "none", "--tls-cert", "/etc/s3/tls.crt"}, NO_ENV::get));
+    }
+
+    @Test
     void internalTlsIsNeverLeftOutByOmission() {
         IllegalArgumentException missing =
                 assertThrows(IllegalArgumentException.class, () -> GatewayMain.config(new String[0], NO_ENV::get));

@@ -67,8 +67,10 @@ public final class TestCluster implements AutoCloseable {
         this.k = k;
         this.m = m;
         this.tls = dir.resolve("tls");
-        CertificateAuthority.create("test-cluster-ca", Duration.ofDays(1))
-                .issue(tls, "test-cluster", List.of("127.0.0.1"), Duration.ofDays(1));
+        // Ten years: compat-tests run some clusters in a JVM on a faked past clock (libfaketime), whose
+        // certificates etcd, on the real clock, must still find valid.
+        CertificateAuthority.create("test-cluster-ca", Duration.ofDays(3650))
+                .issue(tls, "test-cluster", List.of("127.0.0.1"), Duration.ofDays(3650));
         this.clusterTls = ClusterTls.open(tls);
         this.etcd = EtcdProcess.startWithTls(dir.resolve("etcd"), tls);
         Gateway gw = null;
@@ -172,7 +174,18 @@ public final class TestCluster implements AutoCloseable {
     }
 
     public String endpoint() {
-        return "http://127.0.0.1:" + gateway.port();
+        return gateway.scheme() + "://127.0.0.1:" + gateway.port();
+    }
+
+    /** The CA file that signed every certificate here, the gateway's HTTPS one too (see {@link #withHttps}). */
+    public Path caFile() {
+        return tls.resolve(ClusterTls.CA_FILE);
+    }
+
+    /** Serves the S3 port over HTTPS with the cluster's certificate (valid for 127.0.0.1). */
+    public static UnaryOperator<GatewayConfig> withHttps(Path dir) {
+        Path certs = dir.resolve("tls");
+        return gw -> gw.withTls(certs.resolve(ClusterTls.CERT_FILE), certs.resolve(ClusterTls.KEY_FILE));
     }
 
     /** The gateway's S3 port on 127.0.0.1. */
@@ -185,10 +198,40 @@ public final class TestCluster implements AutoCloseable {
     }
 
     S3Client client(String access, String secret) {
-        return client(endpoint(), access, secret);
+        if (!endpoint().startsWith("https")) return client(endpoint(), access, secret);
+        return S3Client.builder()
+                .endpointOverride(URI.create(endpoint()))
+                .region(Region.of(REGION))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(access, secret)))
+                .serviceConfiguration(
+                        S3Configuration.builder().pathStyleAccessEnabled(true).build())
+                .httpClient(software.amazon.awssdk.http.apache5.Apache5HttpClient.builder()
+                        .tlsTrustManagersProvider(() -> trusting(caFile()))
+                        .build())
+                .overrideConfiguration(
+                        c -> c.apiCallTimeout(Duration.ofMinutes(5)).retryStrategy(r -> r.maxAttempts(1)))
+                .build();
     }
 
-    static S3Client client(String endpoint, String access, String secret) {
+    /** Trust managers that trust {@code caFile}'s certificates and nothing else. */
+    public static javax.net.ssl.TrustManager[] trusting(Path caFile) {
+        try (var in = Files.newInputStream(caFile)) {
+            java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            int i = 0;
+            for (var cert :
+                    java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                store.setCertificateEntry("ca-" + i++, cert);
+            }
+            javax.net.ssl.TrustManagerFactory f = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+            f.init(store);
+            return f.getTrustManagers();
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("cannot trust " + caFile, e);
+        }
+    }
+
+    public static S3Client client(String endpoint, String access, String secret) {
         return S3Client.builder()
                 .endpointOverride(URI.create(endpoint))
                 .region(Region.of(REGION))
