@@ -63,7 +63,7 @@ class SmallWritesTest {
         cluster = new TestCluster(dir, 6, 4, 2);
         s3 = cluster.client();
         meta = cluster.metadataStore();
-        clients = ShardClients.open(cluster.tls);
+        clients = new ShardClients(cluster.clusterTls);
     }
 
     @AfterAll

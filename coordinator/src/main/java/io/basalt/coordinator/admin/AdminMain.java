@@ -215,6 +215,10 @@ public final class AdminMain {
         if (env != null && !env.isBlank()) return ClusterTls.dirFlag(env);
         if (args.etcd() == null && etcd.startsWith("https://"))
             return args.data().resolve("tls");
+        if (etcd.contains("https://")) {
+            throw new IllegalArgumentException("an https:// etcd asks for a certificate: --cluster-tls DIR"
+                    + " (or BASALT_CLUSTER_TLS) with ca.crt, tls.crt and tls.key of the cluster CA");
+        }
         return null;
     }
 

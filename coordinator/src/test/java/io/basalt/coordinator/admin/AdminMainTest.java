@@ -3,6 +3,7 @@ package io.basalt.coordinator.admin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.basalt.coordinator.Coordinator;
@@ -312,6 +313,23 @@ class AdminMainTest {
         assertTrue(missing.err().contains("ports"), missing.err());
         assertEquals(2, admin("frobnicate").status());
         assertFalse(admin("heal", "--json", "--etcd", etcd.endpoint()).status() == 0);
+    }
+
+    @Test
+    void anHttpsEtcdTakesItsCertificatesFromTheFlagTheEnvironmentOrTheDevCluster() {
+        Path dev = tmp.resolve("dev-tls");
+        AdminMain.Args byFlag = AdminMain.parse(
+                new String[] {"status", "--etcd", "https://e:2379", "--cluster-tls", "/etc/basalt/cluster-tls"});
+        assertEquals(Path.of("/etc/basalt/cluster-tls"), AdminMain.tlsDir(byFlag, "https://e:2379", "/elsewhere"));
+        AdminMain.Args byEnv = AdminMain.parse(new String[] {"status", "--etcd", "https://e:2379"});
+        assertEquals(Path.of("/from/env"), AdminMain.tlsDir(byEnv, "https://e:2379", "/from/env"));
+        AdminMain.Args devCluster = AdminMain.parse(new String[] {"status", "--data", dev.toString()});
+        assertEquals(dev.resolve("tls"), AdminMain.tlsDir(devCluster, "https://127.0.0.1:9079", null));
+        assertEquals(null, AdminMain.tlsDir(devCluster, "http://127.0.0.1:9079", null), "plaintext etcd");
+        assertThrows(IllegalArgumentException.class, () -> AdminMain.tlsDir(byEnv, "https://e:2379", null));
+        Run refused = admin("status", "--etcd", "https://127.0.0.1:1");
+        assertEquals(2, refused.status(), refused.err());
+        assertTrue(refused.err().contains("--cluster-tls"), refused.err());
     }
 
     /** Waits for a condition of the background work; there is no bound on when it must happen, only that it does. */

@@ -28,29 +28,15 @@ public final class ShardClients implements AutoCloseable {
 
     private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final ClusterTls tls;
-    private final boolean ownsTls;
-
-    private ShardClients(ClusterTls tls, boolean ownsTls) {
-        this.tls = tls;
-        this.ownsTls = ownsTls;
-    }
 
     /** Over mutual TLS with {@code tls}'s certificates (the caller closes it), or plaintext when it is null. */
     public ShardClients(ClusterTls tls) {
-        this(tls, false);
+        this.tls = tls;
     }
 
     /** Plaintext: only for a cluster that runs without internal TLS. */
     public ShardClients() {
-        this(null, false);
-    }
-
-    /**
-     * Over mutual TLS with the certificates in {@code tlsDir} (see {@link ClusterTls}), reloaded when they
-     * change, or plaintext when it is null.
-     */
-    public static ShardClients open(java.nio.file.Path tlsDir) throws java.io.IOException {
-        return tlsDir == null ? new ShardClients() : new ShardClients(ClusterTls.open(tlsDir), true);
+        this(null);
     }
 
     public ShardServiceGrpc.ShardServiceStub async(String address) {
@@ -87,6 +73,5 @@ public final class ShardClients implements AutoCloseable {
     public void close() {
         channels.values().forEach(ManagedChannel::shutdownNow);
         channels.clear();
-        if (ownsTls) tls.close();
     }
 }
