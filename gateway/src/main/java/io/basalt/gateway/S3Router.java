@@ -25,6 +25,7 @@ import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
 import io.basalt.gateway.s3.S3Operation;
 import io.basalt.gateway.s3.S3Request;
+import io.basalt.gateway.s3.UnhonouredHeaders;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http.HttpContinue;
@@ -93,6 +94,7 @@ public final class S3Router implements HttpHandler {
             S3Operation op = S3Operation.of(req, admin != null);
             tracked.operation(op.label());
             SigV4.Verified auth = sigV4.verify(req);
+            UnhonouredHeaders.refuse(req);
             // Only an authenticated request is invited to send its body.
             if ("100-continue"
                     .equalsIgnoreCase(String.valueOf(req.header("Expect")).trim())) {

@@ -20,8 +20,10 @@ import software.amazon.awssdk.services.s3.model.BucketVersioningStatus;
 import software.amazon.awssdk.services.s3.model.GetBucketAclResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectAclResponse;
 import software.amazon.awssdk.services.s3.model.Grant;
+import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 import software.amazon.awssdk.services.s3.model.Permission;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.model.Type;
 
 /**
@@ -57,6 +59,42 @@ class SubresourcesTest {
         assertEquals(status, e.statusCode(), code);
         assertEquals(code, e.awsErrorDetails().errorCode());
         return e;
+    }
+
+    @Test
+    void encryptionAndSharingHeadersAreRefusedNotIgnoredAndNothingIsStored() {
+        for (Executable put : new Executable[] {
+            () -> s3.putObject(
+                    b -> b.bucket(BUCKET).key("sse").serverSideEncryption(ServerSideEncryption.AES256),
+                    RequestBody.fromString("x")),
+            () -> s3.putObject(
+                    b -> b.bucket(BUCKET)
+                            .key("sse")
+                            .sseCustomerAlgorithm("AES256")
+                            .sseCustomerKey("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
+                            .sseCustomerKeyMD5("FU8OoVg0Y8Bs7dJZoOqEnQ=="),
+                    RequestBody.fromString("x")),
+            () -> s3.putObject(
+                    b -> b.bucket(BUCKET).key("sse").acl(ObjectCannedACL.PUBLIC_READ), RequestBody.fromString("x")),
+            () -> s3.putObject(
+                    b -> b.bucket(BUCKET).key("sse").grantRead("id=someone-else"), RequestBody.fromString("x")),
+            () -> s3.createMultipartUpload(
+                    b -> b.bucket(BUCKET).key("sse").serverSideEncryption(ServerSideEncryption.AWS_KMS)),
+            () -> s3.copyObject(b -> b.sourceBucket(BUCKET)
+                    .sourceKey("obj")
+                    .destinationBucket(BUCKET)
+                    .destinationKey("sse")
+                    .serverSideEncryption(ServerSideEncryption.AES256)),
+        }) {
+            S3Exception e = fails(501, "NotImplemented", put);
+            assertTrue(e.awsErrorDetails().errorMessage().contains("not supported"), e.getMessage());
+        }
+        fails(404, "NoSuchKey", () -> s3.headObject(b -> b.bucket(BUCKET).key("sse")));
+        assertEquals(0, s3.listMultipartUploads(b -> b.bucket(BUCKET)).uploads().size(), "no upload was started");
+        // a canned ACL that says what is true anyway is accepted
+        s3.putObject(b -> b.bucket(BUCKET).key("private").acl(ObjectCannedACL.PRIVATE), RequestBody.fromString("p"));
+        assertEquals(
+                "p", s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("private")).asUtf8String());
     }
 
     @Test

@@ -125,6 +125,19 @@ public final class SigV4 {
         if (scopeParts.length != 5 || !"aws4_request".equals(scopeParts[4])) {
             throw new S3Exception(S3Error.AUTHORIZATION_HEADER_MALFORMED, "Malformed credential scope: " + credential);
         }
+        // the scope's day is X-Amz-Date's and its service is s3: a signature made for another day or another
+        // AWS service (a key derived for it) is not one for this request
+        if (!amzDate.startsWith(scopeParts[1]) || scopeParts[1].length() != 8) {
+            throw new S3Exception(
+                    S3Error.AUTHORIZATION_HEADER_MALFORMED,
+                    "Invalid credential date \"" + scopeParts[1] + "\": it is not the day of X-Amz-Date " + amzDate
+                            + ".");
+        }
+        if (!"s3".equals(scopeParts[3])) {
+            throw new S3Exception(
+                    S3Error.AUTHORIZATION_HEADER_MALFORMED,
+                    "The credential scope names service '" + scopeParts[3] + "'; this endpoint belongs to 's3'.");
+        }
         String accessKey = scopeParts[0];
         String secret =
                 credentials.secretFor(accessKey).orElseThrow(() -> new S3Exception(S3Error.INVALID_ACCESS_KEY_ID));

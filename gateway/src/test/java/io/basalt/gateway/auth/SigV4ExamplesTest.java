@@ -105,6 +105,23 @@ class SigV4ExamplesTest {
         assertTrue(e.getMessage().contains("host"), e.getMessage());
     }
 
+    @Test
+    void aScopeOfAnotherDayOrServiceIsMalformed() {
+        for (String scope :
+                new String[] {"20130523/us-east-1/s3/aws4_request", "20130524/us-east-1/sts/aws4_request"}) {
+            S3Request req = request(
+                    "GET",
+                    "/test.txt",
+                    HOST,
+                    EMPTY_BODY,
+                    AMZ_DATE,
+                    "Authorization:AWS4-HMAC-SHA256 Credential=" + ACCESS_KEY + "/" + scope
+                            + ",SignedHeaders=host;x-amz-content-sha256;x-amz-date,Signature=" + "0".repeat(64));
+            S3Exception e = assertThrows(S3Exception.class, () -> sigV4.verify(req));
+            assertEquals(S3Error.AUTHORIZATION_HEADER_MALFORMED, e.error(), scope);
+        }
+    }
+
     /** A key whose '$' the canonical URI encodes, a Date header besides x-amz-date, and a signed body. */
     @Test
     void putObject() throws IOException {
