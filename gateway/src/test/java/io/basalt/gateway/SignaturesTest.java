@@ -217,6 +217,29 @@ class SignaturesTest {
     }
 
     /** A presigned PUT of {@code key}, valid for five minutes. */
+    @Test
+    void aBodyDeclaredOverFiveGibIsRefusedBeforeItIsSent() throws Exception {
+        URI put = presignedPut("too-large");
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", put.getPort())) {
+            socket.setSoTimeout(15_000);
+            String head = "PUT " + put.getRawPath() + "?" + put.getRawQuery() + " HTTP/1.1\r\n"
+                    + "Host: " + put.getHost() + ":" + put.getPort() + "\r\n"
+                    + "Content-Length: " + ((5L << 30) + 1) + "\r\n\r\n";
+            socket.getOutputStream().write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(new byte[64 << 10]); // a start of the body, no more
+            socket.getOutputStream().flush();
+            StringBuilder answer = new StringBuilder();
+            InputStream in = socket.getInputStream();
+            byte[] buf = new byte[4096];
+            for (int n; !answer.toString().contains("</Error>") && (n = in.read(buf)) > 0; ) {
+                answer.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+            }
+            assertTrue(answer.toString().startsWith("HTTP/1.1 400"), answer.toString());
+            assertTrue(answer.toString().contains("<Code>EntityTooLarge</Code>"), answer.toString());
+        }
+        assertNotStored("too-large");
+    }
+
     private static URI presignedPut(String key) throws Exception {
         return presigner
                 .presignPutObject(p -> p.signatureDuration(Duration.ofMinutes(5))

@@ -155,6 +155,10 @@ public final class MultipartHandler {
             // Empty parts stay as empty segments, so segment i is part i+1 for GET ?partNumber.
             rec.addSegments(part.getSegment());
         }
+        if (size > ObjectWriter.MAX_OBJECT_BYTES) {
+            throw new S3Exception(
+                    S3Error.ENTITY_TOO_LARGE, "An object is at most 5 TiB; these parts make " + size + " bytes.");
+        }
         String declared = req.header("x-amz-mp-object-size");
         if (declared != null && !declared.trim().equals(String.valueOf(size))) {
             throw new S3Exception(

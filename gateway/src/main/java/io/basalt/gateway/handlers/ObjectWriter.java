@@ -60,6 +60,48 @@ final class ObjectWriter {
         this.copier = new ObjectCopier(ctx);
     }
 
+    /** S3's limits: one PutObject or UploadPart body, and a whole (multipart) object. */
+    static final long MAX_PUT_BYTES = 5L << 30;
+
+    static final long MAX_OBJECT_BYTES = 5L << 40;
+
+    private static S3Exception tooLarge() {
+        return new S3Exception(
+                S3Error.ENTITY_TOO_LARGE,
+                "A single PUT or part is at most 5 GiB; use a multipart upload with more parts.");
+    }
+
+    /**
+     * Ends a body that runs past {@link #MAX_PUT_BYTES} (one sent chunked, without a length to refuse
+     * up front) with EntityTooLarge; the write then discards what it stored.
+     */
+    private static final class SizeCap extends java.io.FilterInputStream {
+        private long read;
+
+        SizeCap(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) count(1);
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            int n = super.read(buf, off, len);
+            if (n > 0) count(n);
+            return n;
+        }
+
+        private void count(int n) {
+            read += n;
+            if (read > MAX_PUT_BYTES) throw tooLarge();
+        }
+    }
+
     /** A body of unknown length is refused before anything is written. */
     static void requireLength(S3Request req) {
         String te = req.header("Transfer-Encoding");
@@ -75,9 +117,10 @@ final class ObjectWriter {
      */
     Written body(S3Request req, Target target) throws IOException {
         byte[] contentMd5 = contentMd5(req.header("Content-MD5"));
+        if (declaredLength(req) > MAX_PUT_BYTES) throw tooLarge();
         long declared = target == Target.OBJECT ? declaredLength(req) : -1;
-        InputStream body = RequestChecksum.wrap(req);
-        Segment seg = ctx.data().write(body, declared);
+        InputStream checked = RequestChecksum.wrap(req);
+        Segment seg = ctx.data().write(new SizeCap(checked), declared);
         try {
             if (contentMd5 != null && !HexFormat.of().formatHex(contentMd5).equals(seg.getMd5Hex())) {
                 throw new S3Exception(S3Error.BAD_DIGEST);
@@ -93,7 +136,7 @@ final class ObjectWriter {
             ctx.data().discard(seg);
             throw e;
         }
-        Map<String, String> checksums = body instanceof ChecksumVerifyingInputStream c
+        Map<String, String> checksums = checked instanceof ChecksumVerifyingInputStream c
                 ? Map.of(c.algorithm().header(), c.value())
                 : Map.of();
         return new Written(seg, checksums);
