@@ -185,6 +185,13 @@ public final class Gateway implements AutoCloseable {
                 // streams for ever. The gateway's own waits on storage end within the I/O timeout, so a read
                 // from the client that waits twice that long fails (S3 says RequestTimeout) and the PUT is dropped.
                 .setSocketOption(org.xnio.Options.READ_TIMEOUT, idleTimeoutMs(cfg))
+                // A client trickling its request head a byte at a time never trips the read timeout: the head
+                // must be complete within the same time.
+                .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, idleTimeoutMs(cfg))
+                // At the cap the gateway stops accepting (new connections wait in the backlog) until one closes:
+                // each connection may hold a buffer, a worker and a request's shard streams.
+                .setSocketOption(org.xnio.Options.CONNECTION_HIGH_WATER, cfg.maxConnections())
+                .setSocketOption(org.xnio.Options.CONNECTION_LOW_WATER, cfg.maxConnections())
                 .setHandler(root)
                 .build();
         server.start();

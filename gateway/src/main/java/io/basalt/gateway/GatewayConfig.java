@@ -20,6 +20,7 @@ import java.util.List;
  * gRPC; null talks plaintext to them.
  * {@code tlsCert}/{@code tlsKey}: PEM certificate chain and PKCS#8 key; with them the S3 port speaks HTTPS
  * (reloaded when the files change), without them HTTP.
+ * {@code maxConnections}: open client connections at most; beyond it new ones wait to be accepted.
  */
 public record GatewayConfig(
         String host,
@@ -40,9 +41,13 @@ public record GatewayConfig(
         long smallObjectThreshold,
         java.nio.file.Path clusterTls,
         java.nio.file.Path tlsCert,
-        java.nio.file.Path tlsKey) {
+        java.nio.file.Path tlsKey,
+        int maxConnections) {
+
+    public static final int DEFAULT_MAX_CONNECTIONS = 1024;
 
     public GatewayConfig {
+        if (maxConnections < 1) throw new IllegalArgumentException("--max-connections must be at least 1");
         if ((tlsCert == null) != (tlsKey == null)) {
             throw new IllegalArgumentException("--tls-cert and --tls-key go together");
         }
@@ -84,7 +89,8 @@ public record GatewayConfig(
                 DEFAULT_SMALL_OBJECT_THRESHOLD,
                 null,
                 null,
-                null);
+                null,
+                DEFAULT_MAX_CONNECTIONS);
     }
 
     public GatewayConfig withIoTimeoutMs(long ms) {
@@ -127,6 +133,10 @@ public record GatewayConfig(
         });
     }
 
+    public GatewayConfig withMaxConnections(int n) {
+        return with(c -> c.maxConnections = n);
+    }
+
     /** The scheme clients use for the S3 port. */
     public String scheme() {
         return tlsCert == null ? "http" : "https";
@@ -153,6 +163,7 @@ public record GatewayConfig(
         java.time.Duration shutdownGrace;
         long smallObjectThreshold;
         java.nio.file.Path clusterTls, tlsCert, tlsKey;
+        int maxConnections;
 
         Fields(GatewayConfig c) {
             host = c.host;
@@ -174,6 +185,7 @@ public record GatewayConfig(
             clusterTls = c.clusterTls;
             tlsCert = c.tlsCert;
             tlsKey = c.tlsKey;
+            maxConnections = c.maxConnections;
         }
 
         GatewayConfig config() {
@@ -196,7 +208,8 @@ public record GatewayConfig(
                     smallObjectThreshold,
                     clusterTls,
                     tlsCert,
-                    tlsKey);
+                    tlsKey,
+                    maxConnections);
         }
     }
 }

@@ -14,7 +14,7 @@ import org.apache.logging.log4j.LogManager;
  * {@code GatewayMain --listen HOST:PORT --etcd URL[,URL] [--etcd-prefix /basalt/] [--ec K+M]
  * [--access-key A --secret-key S] [--block-size BYTES] [--workers N] [--io-timeout-ms MS] [--domain s3.example.com]
  * [--metrics-listen HOST:PORT] [--write-quorum N] [--shutdown-grace-seconds S] [--small-object-threshold BYTES]
- * [--tls-cert FILE --tls-key FILE] --cluster-tls DIR|none}. With --tls-cert and --tls-key (PEM chain, PKCS#8 key)
+ * [--tls-cert FILE --tls-key FILE] [--max-connections 1024] --cluster-tls DIR|none}. With --tls-cert and --tls-key (PEM chain, PKCS#8 key)
  * the S3 port speaks HTTPS.
  * A PutObject or CopyObject of at most the threshold (default 64 KiB, 0 for none) is stored as 1+m copies. The write quorum (durable
  * shards a PUT or part needs) defaults to k+1, k when m = 1. On SIGTERM the gateway answers new requests
@@ -29,7 +29,8 @@ public final class GatewayMain {
             "usage: GatewayMain --listen HOST:PORT --etcd URL[,URL] [--etcd-prefix /basalt/]"
                     + " [--ec K+M] [--access-key A --secret-key S] [--block-size BYTES] [--workers N] [--io-timeout-ms MS]"
                     + " [--domain D] [--metrics-listen HOST:PORT] [--write-quorum N] [--shutdown-grace-seconds S]"
-                    + " [--small-object-threshold BYTES] [--tls-cert FILE --tls-key FILE] --cluster-tls DIR|none";
+                    + " [--small-object-threshold BYTES] [--tls-cert FILE --tls-key FILE] [--max-connections N]"
+                    + " --cluster-tls DIR|none";
     // a misspelt flag is refused rather than silently ignored (deployment manifests are checked against this)
     private static final List<String> FLAGS = List.of(
             "listen",
@@ -48,7 +49,8 @@ public final class GatewayMain {
             "small-object-threshold",
             "cluster-tls",
             "tls-cert",
-            "tls-key");
+            "tls-key",
+            "max-connections");
 
     private GatewayMain() {}
 
@@ -113,7 +115,9 @@ public final class GatewayMain {
                         "small-object-threshold", String.valueOf(GatewayConfig.DEFAULT_SMALL_OBJECT_THRESHOLD))),
                 ClusterTls.dirFlag(flags.get("cluster-tls")),
                 path(flags.get("tls-cert")),
-                path(flags.get("tls-key")));
+                path(flags.get("tls-key")),
+                Integer.parseInt(
+                        flags.getOrDefault("max-connections", String.valueOf(GatewayConfig.DEFAULT_MAX_CONNECTIONS))));
     }
 
     private static java.nio.file.Path path(String value) {

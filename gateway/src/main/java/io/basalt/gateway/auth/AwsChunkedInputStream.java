@@ -22,6 +22,8 @@ import java.util.Map;
 public final class AwsChunkedInputStream extends InputStream implements BodyCheck.Deferrable {
 
     private static final int MAX_LINE = 4096;
+    /** Clients send one or two trailers (a checksum, its signature); a stream of them only eats memory. */
+    static final int MAX_TRAILERS = 16;
 
     private final InputStream in;
     private final boolean trailer;
@@ -111,9 +113,10 @@ public final class AwsChunkedInputStream extends InputStream implements BodyChec
         StringBuilder signedPart = new StringBuilder();
         String trailerSignature = null;
         readingTrailers = true;
-        while (true) {
+        for (int lines = 0; ; lines++) {
             String line = readLine();
             if (line.isEmpty()) break;
+            if (lines == MAX_TRAILERS) throw malformed("more than " + MAX_TRAILERS + " trailer lines");
             int colon = line.indexOf(':');
             if (colon <= 0) throw malformed("bad trailer line");
             String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
