@@ -98,6 +98,16 @@ class ManifestsTest {
         breakages.put(
                 "- name: s3\n      port: 9000\n      targetPort: s3",
                 "- name: s3\n      port: 9000\n      targetPort: metrics");
+        // the nodes' gRPC opened to every pod
+        breakages.put(
+                "        - port: 9100\n      from:\n",
+                "        - port: 9100\n      from:\n        - namespaceSelector: {}\n");
+        // etcd handed an API token
+        breakages.put(
+                "automountServiceAccountToken: false # no pod here talks to the Kubernetes API\n      securityContext:\n"
+                        + "        runAsNonRoot: true\n        runAsUser: 65532",
+                "automountServiceAccountToken: true\n      securityContext:\n        runAsNonRoot: true\n"
+                        + "        runAsUser: 65532");
         for (Map.Entry<String, String> b : breakages.entrySet()) {
             int at = base.indexOf(b.getKey());
             assertTrue(at >= 0 && base.indexOf(b.getKey(), at + 1) < 0, "breakage must match once: " + b.getKey());
@@ -226,6 +236,76 @@ class ManifestsTest {
                 .spec()
                 .get("image"));
         assertEquals(1, images.size(), "one image runs all three services: " + images);
+        checkNetworkPolicies(m);
+        for (String[] w : new String[][] {
+            {"Deployment", "basalt-gateway"},
+            {"Deployment", "basalt-coordinator"},
+            {"StatefulSet", "basalt-node"},
+            {"StatefulSet", "basalt-etcd"}
+        }) {
+            assertEquals(
+                    "false",
+                    str(map(map(map(m.get(w[0], w[1]), "spec"), "template"), "spec"), "automountServiceAccountToken"),
+                    w[1] + " needs no Kubernetes API token");
+        }
+    }
+
+    /** Who may open a connection to whom, as the NetworkPolicies say: only what each component serves. */
+    static void checkNetworkPolicies(Manifests m) {
+        Map<String, String> gateway = basaltPod("gateway"), coordinator = basaltPod("coordinator");
+        Map<String, String> node = basaltPod("storage-node"), etcd = basaltPod("etcd");
+        Map<String, String> milvus = Map.of("app.kubernetes.io/name", "milvus");
+        assertTrue(reaches(m, gateway, node, 9100), "gateways write shards");
+        assertTrue(reaches(m, coordinator, node, 9100), "coordinators heal");
+        assertFalse(reaches(m, milvus, node, 9100), "nobody else reaches the nodes' gRPC");
+        assertFalse(reaches(m, node, node, 9100), "nodes never call each other");
+        assertTrue(reaches(m, milvus, gateway, 9000), "S3 is open to clients");
+        for (Map<String, String> basalt : List.of(gateway, coordinator, node)) {
+            assertTrue(reaches(m, basalt, etcd, 2379), "Basalt's pods reach etcd");
+        }
+        assertFalse(reaches(m, milvus, etcd, 2379), "nobody else reaches etcd");
+        assertTrue(reaches(m, etcd, etcd, 2380), "members reach each other");
+        assertFalse(reaches(m, gateway, etcd, 2380), "only members speak raft");
+        for (Map<String, String> target : List.of(gateway, coordinator, node)) {
+            assertTrue(reaches(m, milvus, target, 9090), "Prometheus scrapes every process");
+        }
+        assertTrue(reaches(m, milvus, etcd, 2381), "and etcd's metrics");
+    }
+
+    static Map<String, String> basaltPod(String component) {
+        return Map.of("app.kubernetes.io/name", "basalt", "app.kubernetes.io/component", component);
+    }
+
+    /**
+     * Whether a pod labelled {@code from} may connect to {@code port} of a pod labelled {@code to}: true when no
+     * policy selects the target, else when an ingress rule of one that does admits both.
+     */
+    static boolean reaches(Manifests m, Map<String, String> from, Map<String, String> to, int port) {
+        boolean selected = false;
+        for (Map<String, Object> policy : m.all("NetworkPolicy")) {
+            Map<String, Object> spec = map(policy, "spec");
+            if (!matches(map(map(spec, "podSelector"), "matchLabels"), to)) continue;
+            selected = true;
+            for (Object r : listOrEmpty(spec, "ingress")) {
+                Map<String, Object> rule = map(r, "rule");
+                boolean portOk = listOrEmpty(rule, "ports").isEmpty()
+                        || listOrEmpty(rule, "ports").stream()
+                                .anyMatch(p -> String.valueOf(port).equals(str(map(p, "port"), "port")));
+                boolean peerOk = listOrEmpty(rule, "from").isEmpty()
+                        || listOrEmpty(rule, "from").stream().anyMatch(f -> {
+                            Map<String, Object> peer = map(f, "from");
+                            if (peer.containsKey("namespaceSelector")) return true; // any pod, any namespace
+                            return matches(map(map(peer, "podSelector"), "matchLabels"), from);
+                        });
+                if (portOk && peerOk) return true;
+            }
+        }
+        return !selected;
+    }
+
+    private static boolean matches(Map<String, Object> selector, Map<String, String> labels) {
+        return selector.entrySet().stream()
+                .allMatch(e -> String.valueOf(e.getValue()).equals(labels.get(e.getKey())));
     }
 
     /** etcd's members agree with their StatefulSet and Service; returns the client URLs Basalt must be given. */
