@@ -131,8 +131,8 @@ public final class ProcessCluster implements AutoCloseable {
         for (String service : List.of("storage-node", "coordinator", "gateway")) services.requirePackaged(service);
         Files.createDirectories(cfg.dir().resolve("logs"));
         // mutual TLS between gateways, coordinators and nodes, as ./basalt dev runs them
-        CertificateAuthority.create("chaos-cluster-ca", Duration.ofDays(7))
-                .issue(cfg.dir().resolve("tls"), "chaos-cluster", List.of("127.0.0.1"), Duration.ofDays(7));
+        CertificateAuthority.create("chaos-cluster-ca", Duration.ofDays(90))
+                .issue(cfg.dir().resolve("tls"), "chaos-cluster", List.of("127.0.0.1"), Duration.ofDays(90));
         ProcessCluster c = new ProcessCluster(cfg, services);
         // never leave children behind, also when this JVM is interrupted (Ctrl-C, a killed test run)
         Runtime.getRuntime().addShutdownHook(c.hook);
