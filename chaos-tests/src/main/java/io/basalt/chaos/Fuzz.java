@@ -24,7 +24,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * Content-Length, truncated and malformed aws-chunked bodies, invalid ranges, odd keys ({@code ..}, NUL,
  * overlong UTF-8, invalid percent-encoding), disconnects mid-body and many half-open connections. Most are
  * signed properly ({@link SigV4Signer}), so the bad input gets past authentication to the handlers, and many
- * aim at the workload's own keys, so the checker proves they changed nothing.
+ * aim at the workload's own keys, so the checker proves they changed nothing. First, {@link Intruders}: calls
+ * to the storage nodes and etcd without a cluster certificate, each of which must be refused.
  *
  * <p>Violations: an answer that is not a 4xx with an S3 XML error (a 503 counts as "try again"), nor a clean
  * close; a 2xx to a request that must fail; no answer within {@link #ANSWER_MILLIS}; a dead server process;
@@ -68,6 +69,7 @@ public final class Fuzz implements Scenario {
         Instant begin = Instant.now();
         try (S3Client s3 = Workload.client(c.endpoint())) {
             String bucket = HostileClient.workloadBucket(s3, name());
+            Intruders.probe(c, h); // the cluster's inside, reached without a certificate
             Thread stalled = Thread.ofVirtual()
                     .start(() ->
                             stalledBodyIsCutOff(client, h, bucket, c.config().ioTimeoutMs()));
