@@ -51,7 +51,7 @@ final class Intruders {
         } catch (Exception e) {
             h.violation("fuzz: the intruder probe could not run: " + e);
         }
-        h.fault("fuzz", refused + " calls without a cluster certificate, all refused", start, System.nanoTime());
+        h.fault("fuzz", refused + " calls without a cluster certificate refused", start, System.nanoTime());
     }
 
     private static int refusedByNode(History h, ShardClients clients, String address, String shard, String as) {
