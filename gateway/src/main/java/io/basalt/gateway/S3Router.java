@@ -164,6 +164,8 @@ public final class S3Router implements HttpHandler {
             case GET_BUCKET_VERSIONING -> subresources::bucketVersioning;
             case GET_BUCKET_ACL -> subresources::bucketAcl;
             case GET_OBJECT_ACL -> subresources::objectAcl;
+            case PUT_BUCKET_ACL -> subresources::putBucketAcl;
+            case PUT_OBJECT_ACL -> subresources::putObjectAcl;
             case GET_OBJECT_TAGGING -> subresources::objectTagging;
             case GET_BUCKET_TAGGING -> subresources::bucketTagging;
             case GET_BUCKET_LIFECYCLE -> subresources::bucketLifecycle;

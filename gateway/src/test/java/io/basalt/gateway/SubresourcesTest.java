@@ -16,6 +16,7 @@ import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.BucketCannedACL;
 import software.amazon.awssdk.services.s3.model.BucketVersioningStatus;
 import software.amazon.awssdk.services.s3.model.GetBucketAclResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectAclResponse;
@@ -95,6 +96,40 @@ class SubresourcesTest {
         s3.putObject(b -> b.bucket(BUCKET).key("private").acl(ObjectCannedACL.PRIVATE), RequestBody.fromString("p"));
         assertEquals(
                 "p", s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("private")).asUtf8String());
+    }
+
+    @Test
+    void theCannedPrivateAclIsAcceptedAndOthersAreRefused() {
+        s3.putBucketAcl(b -> b.bucket(BUCKET).acl(BucketCannedACL.PRIVATE));
+        s3.putObjectAcl(b -> b.bucket(BUCKET).key("obj").acl(ObjectCannedACL.PRIVATE));
+        assertEquals(
+                Permission.FULL_CONTROL,
+                s3.getObjectAcl(b -> b.bucket(BUCKET).key("obj"))
+                        .grants()
+                        .get(0)
+                        .permission());
+        fails(501, "NotImplemented", () -> s3.putBucketAcl(b -> b.bucket(BUCKET).acl(BucketCannedACL.PUBLIC_READ)));
+        fails(
+                501,
+                "NotImplemented",
+                () -> s3.putObjectAcl(b -> b.bucket(BUCKET).key("obj").acl(ObjectCannedACL.PUBLIC_READ_WRITE)));
+        fails(
+                501,
+                "NotImplemented",
+                () -> s3.putObjectAcl(b -> b.bucket(BUCKET)
+                        .key("obj")
+                        .accessControlPolicy(p -> p.owner(o -> o.id("someone"))
+                                .grants(g -> g.permission(Permission.READ)
+                                        .grantee(e -> e.type(Type.GROUP)
+                                                .uri("http://acs.amazonaws.com/groups/global/AllUsers"))))));
+        fails(
+                404,
+                "NoSuchKey",
+                () -> s3.putObjectAcl(b -> b.bucket(BUCKET).key("absent").acl(ObjectCannedACL.PRIVATE)));
+        fails(
+                404,
+                "NoSuchBucket",
+                () -> s3.putBucketAcl(b -> b.bucket("no-such-bucket").acl(BucketCannedACL.PRIVATE)));
     }
 
     @Test

@@ -39,6 +39,30 @@ public final class SubresourceHandler {
         acl(req);
     }
 
+    /**
+     * PutBucketAcl and PutObjectAcl with the canned private ACL (or none): what the bucket or object has
+     * already, so 200 and nothing changes. Other canned ACLs and grant headers were refused before
+     * ({@link io.basalt.gateway.s3.UnhonouredHeaders}); an ACL document is refused here.
+     */
+    public void putBucketAcl(S3Request req) {
+        ctx.requireBucket(req.bucket());
+        privateOnly(req);
+    }
+
+    public void putObjectAcl(S3Request req) {
+        requireObject(req);
+        privateOnly(req);
+    }
+
+    private static void privateOnly(S3Request req) {
+        if (req.contentLength() > 0 || req.header("Transfer-Encoding") != null) {
+            throw new S3Exception(
+                    S3Error.NOT_IMPLEMENTED,
+                    "ACL documents are not supported: only the canned private ACL, which every bucket and object has.");
+        }
+        Responses.empty(req.exchange(), 200);
+    }
+
     public void objectTagging(S3Request req) {
         requireObject(req);
         Responses.xml(

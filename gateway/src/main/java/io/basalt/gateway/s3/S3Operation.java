@@ -41,6 +41,9 @@ public enum S3Operation {
     GET_BUCKET_VERSIONING("GetBucketVersioning", Labels.SUBRESOURCE),
     GET_BUCKET_ACL("GetBucketAcl", Labels.SUBRESOURCE),
     GET_OBJECT_ACL("GetObjectAcl", Labels.SUBRESOURCE),
+    /** Only the canned private ACL, which is what everything here has: tools set it after a PUT. */
+    PUT_BUCKET_ACL("PutBucketAcl", Labels.SUBRESOURCE),
+    PUT_OBJECT_ACL("PutObjectAcl", Labels.SUBRESOURCE),
     GET_OBJECT_TAGGING("GetObjectTagging", Labels.SUBRESOURCE),
     GET_BUCKET_TAGGING("GetBucketTagging", Labels.SUBRESOURCE),
     GET_BUCKET_LIFECYCLE("GetBucketLifecycleConfiguration", Labels.SUBRESOURCE),
@@ -160,6 +163,7 @@ public enum S3Operation {
             case "POST /bucket?delete" -> DELETE_OBJECTS;
             case "GET /bucket?versioning" -> GET_BUCKET_VERSIONING;
             case "GET /bucket?acl" -> GET_BUCKET_ACL;
+            case "PUT /bucket?acl" -> PUT_BUCKET_ACL;
             case "GET /bucket?tagging" -> GET_BUCKET_TAGGING;
             case "GET /bucket?lifecycle" -> GET_BUCKET_LIFECYCLE;
             case "GET /bucket?policy" -> GET_BUCKET_POLICY;
@@ -177,6 +181,7 @@ public enum S3Operation {
             case "POST /bucket/key?uploadId" -> COMPLETE_MULTIPART_UPLOAD;
             case "DELETE /bucket/key?uploadId" -> ABORT_MULTIPART_UPLOAD;
             case "GET /bucket/key?acl" -> GET_OBJECT_ACL;
+            case "PUT /bucket/key?acl" -> PUT_OBJECT_ACL;
             case "GET /bucket/key?tagging" -> GET_OBJECT_TAGGING;
 
             // Never the plain call instead: PUT /b?policy must not create a bucket, nor

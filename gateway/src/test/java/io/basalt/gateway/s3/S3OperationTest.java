@@ -71,7 +71,7 @@ class S3OperationTest {
             # Other bucket subresources: refused, never the plain call (no CreateBucket, no DeleteBucket)
             PUT     /b?policy                                       NotImplemented
             PUT     /b?versioning                                   NotImplemented
-            PUT     /b?acl                                          NotImplemented
+            PUT     /b?acl                                          PutBucketAcl
             PUT     /b?logging                                      NotImplemented
             PUT     /b?lifecycle                                    NotImplemented
             DELETE  /b?policy                                       NotImplemented
@@ -142,7 +142,7 @@ class S3OperationTest {
             GET     /b/k?tagging&versionId=null                     GetObjectTagging
             PUT     /b/k?tagging                                    NotImplemented
             DELETE  /b/k?tagging                                    NotImplemented
-            PUT     /b/k?acl                                        NotImplemented
+            PUT     /b/k?acl                                        PutObjectAcl
             GET     /b/k?retention                                  NotImplemented
             GET     /b/k?legal-hold                                 NotImplemented
             GET     /b/k?attributes                                 NotImplemented
