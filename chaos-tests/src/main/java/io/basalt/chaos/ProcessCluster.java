@@ -277,45 +277,30 @@ public final class ProcessCluster implements AutoCloseable {
             initial.add("etcd-" + (j + 1) + "=https://127.0.0.1:" + etcdPeerPorts[j]);
         Path certs = tlsDir();
         Path data = cfg.dir().resolve("etcd-" + (i + 1));
-        etcds[i] = launch(
+        List<String> etcdArgs = new ArrayList<>(List.of(
+                "etcd",
+                "--name",
                 "etcd-" + (i + 1),
-                List.of(
-                        "etcd",
-                        "--name",
-                        "etcd-" + (i + 1),
-                        "--data-dir",
-                        data.toString(),
-                        "--listen-client-urls",
-                        client,
-                        "--advertise-client-urls",
-                        client,
-                        "--listen-peer-urls",
-                        peer,
-                        "--initial-advertise-peer-urls",
-                        peer,
-                        "--initial-cluster",
-                        String.join(",", initial),
-                        "--initial-cluster-state",
-                        "new",
-                        "--initial-cluster-token",
-                        "basalt-chaos",
-                        "--listen-metrics-urls",
-                        etcdHealth(i).replace("/health", ""),
-                        // clients and peers alike need a certificate of the cluster CA
-                        "--cert-file",
-                        certs.resolve(ClusterTls.CERT_FILE).toString(),
-                        "--key-file",
-                        certs.resolve(ClusterTls.KEY_FILE).toString(),
-                        "--trusted-ca-file",
-                        certs.resolve(ClusterTls.CA_FILE).toString(),
-                        "--client-cert-auth",
-                        "--peer-cert-file",
-                        certs.resolve(ClusterTls.CERT_FILE).toString(),
-                        "--peer-key-file",
-                        certs.resolve(ClusterTls.KEY_FILE).toString(),
-                        "--peer-trusted-ca-file",
-                        certs.resolve(ClusterTls.CA_FILE).toString(),
-                        "--peer-client-cert-auth"));
+                "--data-dir",
+                data.toString(),
+                "--listen-client-urls",
+                client,
+                "--advertise-client-urls",
+                client,
+                "--listen-peer-urls",
+                peer,
+                "--initial-advertise-peer-urls",
+                peer,
+                "--initial-cluster",
+                String.join(",", initial),
+                "--initial-cluster-state",
+                "new",
+                "--initial-cluster-token",
+                "basalt-chaos",
+                "--listen-metrics-urls",
+                etcdHealth(i).replace("/health", "")));
+        etcdArgs.addAll(io.basalt.testkit.EtcdProcess.tlsFlags(certs)); // clients and peers need a cluster cert
+        etcds[i] = launch("etcd-" + (i + 1), etcdArgs);
     }
 
     /** Member i's health URL, on its plain metrics port (no data there). */

@@ -44,9 +44,14 @@ class AwsCliTest {
     void start() throws Exception {
         Subprocess.requireExecutable(AWS, "awscli");
         cluster = CompatCluster.start(tmp.resolve("cluster"));
+        env = env(tmp);
+    }
+
+    /** The CLI's environment: the cluster's credentials, path-style, one attempt, nothing from the user's files. */
+    static Map<String, String> env(Path tmp) throws java.io.IOException {
         Path config = Files.writeString(
                 tmp.resolve("aws-config"), "[default]\nregion = us-east-1\ns3 =\n  addressing_style = path\n");
-        env = new HashMap<>();
+        Map<String, String> env = new HashMap<>();
         env.put("AWS_ACCESS_KEY_ID", TestCluster.ACCESS_KEY);
         env.put("AWS_SECRET_ACCESS_KEY", TestCluster.SECRET_KEY);
         env.put("AWS_DEFAULT_REGION", TestCluster.REGION);
@@ -57,6 +62,7 @@ class AwsCliTest {
         env.put("AWS_MAX_ATTEMPTS", "1");
         // Debian's python runs /usr/bin/aws: keep a pyenv's settings away from it
         ProcessEnv.clear(env, "PYTHONPATH", "PYTHONHOME");
+        return env;
     }
 
     @AfterAll

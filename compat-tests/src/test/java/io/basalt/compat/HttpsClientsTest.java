@@ -14,7 +14,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -52,19 +51,8 @@ class HttpsClientsTest {
         cluster = new TestCluster(
                 dir, 6, 4, 2, gw -> TestCluster.withHttps(dir).apply(gw).withIoTimeoutMs(30_000));
         assertTrue(cluster.endpoint().startsWith("https://"), cluster.endpoint());
-        Path config = Files.writeString(
-                tmp.resolve("aws-config"), "[default]\nregion = us-east-1\ns3 =\n  addressing_style = path\n");
-        awsEnv = new HashMap<>();
-        awsEnv.put("AWS_ACCESS_KEY_ID", TestCluster.ACCESS_KEY);
-        awsEnv.put("AWS_SECRET_ACCESS_KEY", TestCluster.SECRET_KEY);
-        awsEnv.put("AWS_DEFAULT_REGION", TestCluster.REGION);
-        awsEnv.put("AWS_CONFIG_FILE", config.toString());
-        awsEnv.put("AWS_SHARED_CREDENTIALS_FILE", tmp.resolve("no-credentials").toString());
-        awsEnv.put("AWS_EC2_METADATA_DISABLED", "true");
-        awsEnv.put("AWS_PAGER", "");
-        awsEnv.put("AWS_MAX_ATTEMPTS", "1");
+        awsEnv = AwsCliTest.env(tmp);
         awsEnv.put("AWS_CA_BUNDLE", cluster.caFile().toString());
-        ProcessEnv.clear(awsEnv, "PYTHONPATH", "PYTHONHOME");
     }
 
     @AfterAll
@@ -142,22 +130,12 @@ class HttpsClientsTest {
 
     @Test
     void minioGoAsMilvusWithUseSsl() throws Exception {
-        Path binary = MinioGoMilvusLikeTest.buildProgram();
-        Map<String, String> env = new HashMap<>();
-        env.put("MINIO_ACCESS_KEY", TestCluster.ACCESS_KEY);
-        env.put("MINIO_SECRET_KEY", TestCluster.SECRET_KEY);
-        env.put("SSL_CERT_FILE", cluster.caFile().toString()); // Go's roots on Linux
-        Subprocess.run(
-                        List.of(
-                                binary.toString(),
-                                "-endpoint",
-                                "127.0.0.1:" + cluster.port(),
-                                "-bucket",
-                                "https-milvus",
-                                "-secure"),
-                        env,
-                        tmp,
-                        Duration.ofMinutes(4))
+        MinioGoMilvusLikeTest.runProgram(
+                        MinioGoMilvusLikeTest.buildProgram(),
+                        cluster,
+                        "https-milvus",
+                        Map.of("SSL_CERT_FILE", cluster.caFile().toString()), // Go's roots on Linux
+                        tmp)
                 .assertSuccess();
     }
 

@@ -66,19 +66,21 @@ class MinioGoMilvusLikeTest {
 
     @Test
     void milvusLikeWorkload() throws Exception {
-        Map<String, String> env = new HashMap<>();
-        env.put("MINIO_ACCESS_KEY", TestCluster.ACCESS_KEY);
-        env.put("MINIO_SECRET_KEY", TestCluster.SECRET_KEY);
-        Subprocess.run(
-                        List.of(
-                                binary.toString(),
-                                "-endpoint",
-                                "127.0.0.1:" + cluster.port(),
-                                "-bucket",
-                                "milvus-bucket"),
-                        env,
-                        tmp,
-                        Duration.ofMinutes(4))
-                .assertSuccess();
+        runProgram(binary, cluster, "milvus-bucket", Map.of(), tmp).assertSuccess();
+    }
+
+    /**
+     * Runs the program against {@code cluster}'s gateway; over HTTPS ({@code -secure}, Milvus's useSSL) when the
+     * gateway serves it, with {@code env} added (e.g. the CA it trusts).
+     */
+    static Subprocess.Result runProgram(
+            Path binary, TestCluster cluster, String bucket, Map<String, String> env, Path dir) throws Exception {
+        Map<String, String> all = new HashMap<>(env);
+        all.put("MINIO_ACCESS_KEY", TestCluster.ACCESS_KEY);
+        all.put("MINIO_SECRET_KEY", TestCluster.SECRET_KEY);
+        List<String> cmd = new java.util.ArrayList<>(
+                List.of(binary.toString(), "-endpoint", "127.0.0.1:" + cluster.port(), "-bucket", bucket));
+        if (cluster.endpoint().startsWith("https")) cmd.add("-secure");
+        return Subprocess.run(cmd, all, dir, Duration.ofMinutes(4));
     }
 }

@@ -77,23 +77,7 @@ public final class EtcdProcess implements AutoCloseable {
         try {
             Files.createDirectories(dataDir);
             Path logFile = dataDir.resolve("etcd.log");
-            List<String> tls = tlsDir == null
-                    ? List.of()
-                    : List.of(
-                            "--cert-file",
-                            tlsDir.resolve("tls.crt").toString(),
-                            "--key-file",
-                            tlsDir.resolve("tls.key").toString(),
-                            "--trusted-ca-file",
-                            tlsDir.resolve("ca.crt").toString(),
-                            "--client-cert-auth",
-                            "--peer-cert-file",
-                            tlsDir.resolve("tls.crt").toString(),
-                            "--peer-key-file",
-                            tlsDir.resolve("tls.key").toString(),
-                            "--peer-trusted-ca-file",
-                            tlsDir.resolve("ca.crt").toString(),
-                            "--peer-client-cert-auth");
+            List<String> tls = tlsDir == null ? List.of() : tlsFlags(tlsDir);
             List<String> command = new java.util.ArrayList<>(List.of(
                     binary.toString(),
                     "--name",
@@ -131,6 +115,31 @@ public final class EtcdProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start etcd", e);
         }
+    }
+
+    /**
+     * etcd's flags for TLS on its client and peer ports with the certificates in {@code tlsDir} (ca.crt, tls.crt,
+     * tls.key), admitting only clients and peers that present a certificate of that CA.
+     */
+    public static List<String> tlsFlags(Path tlsDir) {
+        String cert = tlsDir.resolve("tls.crt").toString();
+        String key = tlsDir.resolve("tls.key").toString();
+        String ca = tlsDir.resolve("ca.crt").toString();
+        return List.of(
+                "--cert-file",
+                cert,
+                "--key-file",
+                key,
+                "--trusted-ca-file",
+                ca,
+                "--client-cert-auth",
+                "--peer-cert-file",
+                cert,
+                "--peer-key-file",
+                key,
+                "--peer-trusted-ca-file",
+                ca,
+                "--peer-client-cert-auth");
     }
 
     /** The etcd process's id, for a test that pauses it (SIGSTOP) as a stuck etcd. */

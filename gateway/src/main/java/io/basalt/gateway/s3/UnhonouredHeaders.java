@@ -15,7 +15,10 @@ public final class UnhonouredHeaders {
     /** @throws S3Exception NotImplemented for the first header Basalt cannot honour */
     public static void refuse(S3Request req) {
         for (HttpString h : req.headerNames()) {
-            String name = h.toString().toLowerCase(Locale.ROOT);
+            String header = h.toString();
+            // every request passes here: look only at x-amz-* names, without a lower-cased copy of each
+            if (!header.regionMatches(true, 0, "x-amz-", 0, 6)) continue;
+            String name = header.toLowerCase(Locale.ROOT);
             if (name.startsWith("x-amz-server-side-encryption")) {
                 throw new S3Exception(
                         S3Error.NOT_IMPLEMENTED,
