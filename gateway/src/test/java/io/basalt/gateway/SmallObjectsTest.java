@@ -111,9 +111,14 @@ class SmallObjectsTest {
         s3.putObject(b -> b.bucket(BUCKET).key("lost-copy"), RequestBody.fromBytes(data));
         Segment seg = segment("lost-copy");
         // the first copy a read asks is shard 0: lost on its disk (a packed copy's record zeroed), its node
-        // fails the read, and the next copy serves
+        // fails the read, and the next copy serves; when a hedge asked that next copy before shard 0's
+        // node answered, the answer is looked at after the read (off its thread), hence the wait
         assertTrue(shard(seg, 0).lose());
         assertArrayEquals(data, get("lost-copy"));
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!meta.heals().shardSets().contains(seg.getShardSet()) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
         assertTrue(meta.heals().shardSets().contains(seg.getShardSet()), "the read queued the lost copy for healing");
     }
 

@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -39,6 +41,10 @@ final class CopyReader {
     private final ShardClients clients;
     private final Supplier<Map<String, NodeRecord>> liveNodes;
     private final long idleTimeoutMs;
+    // reporting a lost copy is an etcd write: never on the transport's thread that answers it
+    private static final Executor SETTLER = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("copy-settler").factory());
+
     private final AdaptiveDelay hedge = AdaptiveDelay.hedge();
 
     CopyReader(ShardClients clients, Supplier<Map<String, NodeRecord>> liveNodes, long idleTimeoutMs) {
@@ -163,10 +169,31 @@ final class CopyReader {
             }
         } finally {
             for (Asked loser : asked) {
-                loser.stream.close(); // cancels its call
+                settle(seg, loser, problems);
                 untried.addFirst(loser.shard); // merely slower: still there should the winner fail later
             }
         }
+    }
+
+    /**
+     * A copy raced and not kept: cancelled once it answers (or at the idle timeout), off the read's
+     * thread. Its answer is still looked at, so a lost copy that a hedge outran is reported for
+     * healing like one the read waited for, instead of being left to the scrubber.
+     */
+    private void settle(Segment seg, Asked loser, ShardProblems problems) {
+        RemoteShardReader stream = loser.stream;
+        stream.answered()
+                .copy()
+                .completeOnTimeout(null, idleTimeoutMs, TimeUnit.MILLISECONDS)
+                .thenRunAsync(
+                        () -> {
+                            try {
+                                if (stream.answeredLost()) problems.corruptShard(seg, loser.shard);
+                            } finally {
+                                stream.close();
+                            }
+                        },
+                        SETTLER);
     }
 
     private Asked ask(Segment seg, Map<String, NodeRecord> live, int shard, long pos, long to) {

@@ -121,6 +121,15 @@ public final class RemoteShardReader implements AutoCloseable {
         return answered;
     }
 
+    /**
+     * Whether the node's answer, before any bytes, is that the shard is lost (see
+     * {@link ShardReadException#lost}): lets a caller that raced this copy and kept another still
+     * report it for healing. Read before the first {@link #take}.
+     */
+    public boolean answeredLost() {
+        return queue.peek() instanceof Throwable t && new ShardReadException(nodeId, t).lost();
+    }
+
     /** Fills {@code dst[0, len)} with the next bytes of the range. */
     public void readFully(byte[] dst, int len) throws IOException {
         take(len).copyTo(dst, 0);
