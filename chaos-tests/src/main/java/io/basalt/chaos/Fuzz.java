@@ -70,6 +70,7 @@ public final class Fuzz implements Scenario {
         try (S3Client s3 = Workload.client(c.endpoint())) {
             String bucket = HostileClient.workloadBucket(s3, name());
             Intruders.probe(c, h); // the cluster's inside, reached without a certificate
+            Intruders.limitedKey(c, h, s3, bucket); // the S3 port, with a key of another bucket
             Thread stalled = Thread.ofVirtual()
                     .start(() ->
                             stalledBodyIsCutOff(client, h, bucket, c.config().ioTimeoutMs()));

@@ -1,8 +1,13 @@
 package io.basalt.chaos;
 
+import io.basalt.core.meta.EtcdMetadata;
+import io.basalt.core.meta.Keys;
+import io.basalt.core.secrets.AccessKeys;
+import io.basalt.core.secrets.ClusterKey;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.core.tls.CertificateAuthority;
 import io.basalt.core.tls.ClusterTls;
+import io.basalt.proto.meta.BucketGrant;
 import io.basalt.proto.shard.StatShardRequest;
 import io.basalt.storage.ShardInventory;
 import io.etcd.jetcd.ByteSequence;
@@ -15,6 +20,10 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Callers on the cluster network without a cluster certificate, as an attacker who reached the ports would
@@ -96,6 +105,80 @@ final class Intruders {
             }
         }
         return 1;
+    }
+
+    /**
+     * A key allowed read and write in a bucket of its own, trying the workload's bucket: GET, HEAD, LIST,
+     * PUT, DELETE, a copy out of it and DeleteBucket must all answer 403 and change nothing. Its key
+     * must work in its own bucket within a second of being stored (the etcd watch into the gateways'
+     * cache). Returns the number of calls refused.
+     */
+    static int limitedKey(ProcessCluster c, History h, S3Client root, String bucket) {
+        long start = System.nanoTime();
+        String own = "fuzz-limited-" + Long.toHexString(System.nanoTime());
+        root.createBucket(b -> b.bucket(own));
+        List<S3Object> listed =
+                root.listObjectsV2(b -> b.bucket(bucket).maxKeys(5)).contents();
+        String victim = listed.isEmpty() ? "absent" : listed.getFirst().key();
+        int refused = 0;
+        try (Client etcd = c.etcdClient();
+                EtcdMetadata meta = EtcdMetadata.over(etcd, Keys.defaults())) {
+            AccessKeys.Issued key =
+                    AccessKeys.issue("fuzz", ClusterKey.load(c.clusterKeyFile()), System.currentTimeMillis());
+            String id = key.record().getAccessKeyId();
+            meta.access().create(key.record());
+            meta.access()
+                    .grant(
+                            own,
+                            id,
+                            BucketGrant.newBuilder()
+                                    .setRead(true)
+                                    .setWrite(true)
+                                    .build());
+            try (S3Client limited = Workload.client(c.endpoint(), id, key.secret())) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+                while (true) {
+                    try {
+                        limited.listObjectsV2(b -> b.bucket(own));
+                        break;
+                    } catch (S3Exception e) {
+                        if (System.nanoTime() > deadline) {
+                            h.violation("fuzz: a new key with a grant was not usable within 1 s: " + e.getMessage());
+                            break;
+                        }
+                    }
+                }
+                List<Runnable> attempts = List.of(
+                        () -> limited.getObject(b -> b.bucket(bucket).key(victim)),
+                        () -> limited.headObject(b -> b.bucket(bucket).key(victim)),
+                        () -> limited.listObjectsV2(b -> b.bucket(bucket)),
+                        () -> limited.putObject(
+                                b -> b.bucket(bucket).key(Fuzz.PREFIX + "limited"), RequestBody.fromString("x")),
+                        () -> limited.deleteObject(b -> b.bucket(bucket).key(victim)),
+                        () -> limited.copyObject(b -> b.sourceBucket(bucket)
+                                .sourceKey(victim)
+                                .destinationBucket(own)
+                                .destinationKey("stolen")),
+                        () -> limited.deleteBucket(b -> b.bucket(bucket)));
+                for (Runnable attempt : attempts) {
+                    try {
+                        attempt.run();
+                        h.violation("fuzz: a key limited to " + own + " was served in " + bucket);
+                    } catch (S3Exception e) {
+                        if (e.statusCode() == 403) refused++;
+                        else h.violation("fuzz: a key limited to " + own + " got " + e.statusCode() + ", not 403");
+                    }
+                }
+                if (!root.listObjectsV2(b -> b.bucket(own)).contents().isEmpty())
+                    h.violation("fuzz: a refused copy left an object in " + own);
+            } finally {
+                meta.access().delete(id);
+            }
+        } catch (Exception e) {
+            h.violation("fuzz: the limited-key probe could not run: " + e);
+        }
+        h.fault("fuzz", refused + " calls of a key limited to another bucket refused", start, System.nanoTime());
+        return refused;
     }
 
     /** A certificate for 127.0.0.1 from a CA of the intruder's own, trusting the cluster's CA (to reach the node). */

@@ -1,5 +1,6 @@
 package io.basalt.chaos;
 
+import io.basalt.core.secrets.ClusterKey;
 import io.basalt.core.tls.CertificateAuthority;
 import io.basalt.core.tls.ClusterTls;
 import io.basalt.storage.ShardInventory;
@@ -133,6 +134,7 @@ public final class ProcessCluster implements AutoCloseable {
         // mutual TLS between gateways, coordinators and nodes, as ./basalt dev runs them
         CertificateAuthority.create("chaos-cluster-ca", Duration.ofDays(90))
                 .issue(cfg.dir().resolve("tls"), "chaos-cluster", List.of("127.0.0.1"), Duration.ofDays(90));
+        ClusterKey.create(cfg.dir().resolve("cluster.key")); // seals the access keys the fuzz scenario makes
         ProcessCluster c = new ProcessCluster(cfg, services);
         // never leave children behind, also when this JVM is interrupted (Ctrl-C, a killed test run)
         Runtime.getRuntime().addShutdownHook(c.hook);
@@ -229,6 +231,11 @@ public final class ProcessCluster implements AutoCloseable {
     /** The cluster's TLS directory (ca.crt, tls.crt, tls.key): what a client of the nodes presents. */
     public Path tlsDir() {
         return tlsDir(cfg);
+    }
+
+    /** The key the gateways open stored access keys with. */
+    public Path clusterKeyFile() {
+        return cfg.dir().resolve("cluster.key");
     }
 
     private static Path tlsDir(Config cfg) {
@@ -394,7 +401,9 @@ public final class ProcessCluster implements AutoCloseable {
                 "--io-timeout-ms",
                 String.valueOf(cfg.ioTimeoutMs()),
                 "--cluster-tls",
-                tlsDir().toString()));
+                tlsDir().toString(),
+                "--cluster-key",
+                clusterKeyFile().toString()));
         gateways[i] = launch("gateway-" + (i + 1), cmd);
     }
 

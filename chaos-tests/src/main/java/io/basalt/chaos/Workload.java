@@ -55,11 +55,14 @@ public final class Workload {
     }
 
     public static S3Client client(String endpoint) {
+        return client(endpoint, ProcessCluster.ACCESS_KEY, ProcessCluster.SECRET_KEY);
+    }
+
+    static S3Client client(String endpoint, String accessKey, String secretKey) {
         return S3Client.builder()
                 .endpointOverride(URI.create(endpoint))
                 .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(ProcessCluster.ACCESS_KEY, ProcessCluster.SECRET_KEY)))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)))
                 .serviceConfiguration(
                         S3Configuration.builder().pathStyleAccessEnabled(true).build())
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_SUPPORTED)

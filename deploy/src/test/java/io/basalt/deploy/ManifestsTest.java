@@ -218,6 +218,78 @@ class ManifestsTest {
                 "the overlay replaces the example secret");
     }
 
+    /**
+     * Every object of the base, the example overlay's namespace, the cert-manager example and the Milvus
+     * bucket Job passes Kubernetes' own OpenAPI schemas (cert-manager's for its kinds), as the API server
+     * would check them on apply: kubernetes-models' compiled validators, run by node (deploy/schema-check,
+     * versions pinned in its package-lock.json). A StatefulSet whose replicas is text and a Certificate
+     * without its secretName are refused, so the check is known to run.
+     */
+    @Test
+    void everyObjectPassesKubernetesOwnSchemas() throws Exception {
+        Optional<Path> node = onPath("node");
+        assumeTrue(node.isPresent(), "node is not installed: the manifests were not checked against the API's schemas");
+        Path check = Path.of("schema-check").toAbsolutePath();
+        if (!Files.isDirectory(check.resolve("node_modules/kubernetes-models"))) {
+            Optional<Path> npm = onPath("npm");
+            assumeTrue(npm.isPresent(), "npm is not installed: cannot fetch the schemas (deploy/schema-check)");
+            Process p = new ProcessBuilder(npm.get().toString(), "ci", "--no-audit", "--no-fund")
+                    .directory(check.toFile())
+                    .redirectErrorStream(true)
+                    .start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assumeTrue(
+                    p.waitFor(5, TimeUnit.MINUTES) && p.exitValue() == 0,
+                    "npm ci in deploy/schema-check failed (no registry?): " + out);
+        }
+        List<Object> objects = new ArrayList<>(Yaml.parseAllTyped(Manifests.kustomizationText(BASE)));
+        for (String file :
+                List.of("overlays/example/namespace.yaml", "cert-manager/cluster-tls.yaml", "milvus/bucket-job.yaml")) {
+            objects.addAll(Yaml.parseAllTyped(Manifests.read(K8S.resolve(file))));
+        }
+        String verdict = validate(node.get(), check, objects);
+        assertEquals(
+                objects.size(), verdict.lines().filter(l -> l.startsWith("ok ")).count(), verdict);
+        assertTrue(verdict.contains("ok StatefulSet basalt-node") && verdict.contains("ok NetworkPolicy"), verdict);
+
+        Map<String, Object> sts = deepCopy(objects.stream()
+                .map(o -> map(o, "object"))
+                .filter(o -> "StatefulSet".equals(o.get("kind")))
+                .findFirst()
+                .orElseThrow());
+        map(sts, "spec").put("replicas", "three");
+        Map<String, Object> cert = deepCopy(objects.stream()
+                .map(o -> map(o, "object"))
+                .filter(o -> "Certificate".equals(o.get("kind")))
+                .findFirst()
+                .orElseThrow());
+        map(cert, "spec").remove("secretName");
+        String broken = validate(node.get(), check, List.of(sts, cert));
+        assertEquals(2, broken.lines().filter(l -> l.startsWith("invalid ")).count(), broken);
+        assertTrue(broken.contains("replicas must be integer"), broken);
+        assertTrue(broken.contains("secretName"), broken);
+    }
+
+    /** validate.mjs's verdict on {@code objects}: a line per object. */
+    private static String validate(Path node, Path check, List<?> objects) throws Exception {
+        Process p = new ProcessBuilder(node.toString(), "validate.mjs")
+                .directory(check.toFile())
+                .redirectErrorStream(true)
+                .start();
+        try (var in = p.getOutputStream()) {
+            in.write(new com.google.gson.Gson().toJson(objects).getBytes(StandardCharsets.UTF_8));
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES), "validate.mjs did not finish");
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> deepCopy(Map<String, Object> m) {
+        com.google.gson.Gson gson = new com.google.gson.Gson();
+        return gson.fromJson(gson.toJson(m), Map.class);
+    }
+
     // ------------------------------------------------------------------ the checks
 
     static void check(Manifests m, String ns) {
@@ -377,7 +449,20 @@ class ManifestsTest {
                 m.container("Deployment", "basalt-gateway", "gateway", fields("basalt-gateway-5d9c-x2", "ns", ""));
         List<String> args = serviceArgs(c, "gateway");
         Map<String, String> env = c.env();
-        GatewayConfig cfg = GatewayMain.config(args.toArray(String[]::new), env::get);
+        GatewayConfig cfg;
+        if ("minioadmin".equals(env.get("BASALT_SECRET_KEY"))) {
+            // the base's example Secret: a gateway on 0.0.0.0 must refuse it, so an unchanged base cannot go live
+            IllegalArgumentException refused = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> GatewayMain.config(args.toArray(String[]::new), env::get),
+                    "the well-known secret beyond loopback");
+            assertTrue(refused.getMessage().contains("--allow-default-credentials"), refused.getMessage());
+            List<String> allowed = new ArrayList<>(args);
+            allowed.add("--allow-default-credentials");
+            cfg = GatewayMain.config(allowed.toArray(String[]::new), env::get);
+        } else {
+            cfg = GatewayMain.config(args.toArray(String[]::new), env::get);
+        }
         assertAllInterfaces(cfg.host());
         int s3 = c.port("s3");
         assertEquals(s3, cfg.port(), "--listen port is the s3 containerPort");
@@ -397,6 +482,8 @@ class ManifestsTest {
         assertMemory(c, "gateway");
         assertPdbMaxUnavailableOne(m, "basalt-gateway", c);
         assertClusterTlsFromSecret(c, cfg.clusterTls());
+        assertNotNull(cfg.clusterKey(), "--cluster-key: keys made with basalt admin key would all be refused");
+        assertMountedSecret(c, cfg.clusterKey().getParent(), "basalt-cluster-key");
         return cfg;
     }
 
@@ -452,6 +539,8 @@ class ManifestsTest {
         assertMemory(c, "coordinator");
         assertPdbMaxUnavailableOne(m, "basalt-coordinator", c);
         assertClusterTlsFromSecret(c, cfg.clusterTls());
+        // `kubectl exec ... basalt admin key create` seals with the key the gateways open with
+        assertMountedSecret(c, Path.of(c.env().get("BASALT_CLUSTER_KEY_FILE")).getParent(), "basalt-cluster-key");
     }
 
     // ------------------------------------------------------------------ helpers
@@ -632,6 +721,11 @@ class ManifestsTest {
      */
     static void assertClusterTlsFromSecret(Manifests.Container c, Path dir) {
         assertNotNull(dir, "--cluster-tls none: storage nodes would serve anyone on the pod network");
+        assertMountedSecret(c, dir, "basalt-cluster-tls");
+    }
+
+    /** {@code dir} is a read-only mount of the Secret {@code secret}, readable by the pod's group. */
+    static void assertMountedSecret(Manifests.Container c, Path dir, String secret) {
         Map<String, Object> mount = null;
         for (Object v : listOrEmpty(c.spec(), "volumeMounts")) {
             if (dir.toString().equals(str(map(v, "mount"), "mountPath"))) mount = map(v, "mount");
@@ -644,7 +738,7 @@ class ManifestsTest {
             if (str(mount, "name").equals(str(map(v, "volume"), "name"))) volume = map(v, "volume");
         }
         assertNotNull(volume, "no volume " + str(mount, "name"));
-        assertEquals("basalt-cluster-tls", str(map(volume, "secret"), "secretName"));
+        assertEquals(secret, str(map(volume, "secret"), "secretName"));
         Map<String, Object> security = map(pod, "securityContext");
         assertEquals(str(security, "runAsGroup"), str(security, "fsGroup"), "the key is readable by the pod's group");
     }

@@ -19,9 +19,11 @@ final class Yaml {
     private record Line(int number, int indent, String text, String raw) {}
 
     private final List<Line> lines = new ArrayList<>();
+    private final boolean typed;
     private int pos;
 
-    private Yaml(List<String> raw, int firstNumber) {
+    private Yaml(List<String> raw, int firstNumber, boolean typed) {
+        this.typed = typed;
         for (int i = 0; i < raw.size(); i++) {
             String r = raw.get(i);
             int indent = 0;
@@ -35,13 +37,26 @@ final class Yaml {
 
     /** Every document of a stream (documents separated by "---" lines), empty ones left out. */
     static List<Object> parseAll(String text) {
+        return parseAll(text, false);
+    }
+
+    /**
+     * As {@link #parseAll(String)}, with plain scalars typed as YAML's core schema types them (what
+     * Kubernetes reads): integers as Long, floats as Double, true/false as Boolean; quoted ones stay
+     * text. For checks against schemas that tell {@code replicas: 3} from {@code replicas: "3"}.
+     */
+    static List<Object> parseAllTyped(String text) {
+        return parseAll(text, true);
+    }
+
+    private static List<Object> parseAll(String text, boolean typed) {
         List<Object> docs = new ArrayList<>();
         List<String> current = new ArrayList<>();
         int first = 1;
         String[] raw = text.split("\n", -1);
         for (int i = 0; i <= raw.length; i++) {
             if (i == raw.length || raw[i].strip().equals("---")) {
-                Object doc = new Yaml(current, first).document();
+                Object doc = new Yaml(current, first, typed).document();
                 if (doc != null) docs.add(doc);
                 current = new ArrayList<>();
                 first = i + 2;
@@ -154,14 +169,23 @@ final class Yaml {
             if (!s.endsWith("]") || s.indexOf('[', 1) >= 0 || s.contains("{"))
                 throw error(at, "unsupported flow sequence " + s);
             List<Object> out = new ArrayList<>();
-            for (String item : s.substring(1, s.length() - 1).split(",")) out.add(unquote(at, item.strip()));
+            for (String item : s.substring(1, s.length() - 1).split(",")) out.add(plain(at, item.strip()));
             return out;
         }
         if (s.startsWith("{") || s.startsWith("&") || s.startsWith("*") || s.startsWith("!")) {
             throw error(at, "unsupported YAML: " + s);
         }
         if (s.equals("null") || s.equals("~")) return null;
-        return unquote(at, s);
+        return plain(at, s);
+    }
+
+    /** A scalar as text, or in typed mode a plain one as its core-schema type. */
+    private Object plain(Line at, String s) {
+        if (!typed || s.startsWith("'") || s.startsWith("\"")) return unquote(at, s);
+        if (s.equals("true") || s.equals("false")) return Boolean.parseBoolean(s);
+        if (s.matches("[-+]?[0-9]+")) return Long.parseLong(s);
+        if (s.matches("[-+]?([0-9]+\\.[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?")) return Double.parseDouble(s);
+        return s;
     }
 
     private String unquote(Line at, String s) {

@@ -12,6 +12,27 @@ import org.junit.jupiter.api.Test;
 class YamlTest {
 
     @Test
+    void typedModeReadsPlainScalarsAsKubernetesDoesAndQuotedOnesAsText() {
+        Map<?, ?> doc = (Map<?, ?>) Yaml.parseAllTyped("""
+                replicas: 3
+                port: "9000"
+                ok: true
+                ratio: 1.5
+                mode: 0440
+                command: [sleep, "5", 7]
+                name: basalt
+                """).getFirst();
+        assertEquals(3L, doc.get("replicas"));
+        assertEquals("9000", doc.get("port"));
+        assertEquals(Boolean.TRUE, doc.get("ok"));
+        assertEquals(1.5, doc.get("ratio"));
+        assertEquals(440L, doc.get("mode"));
+        assertEquals(java.util.List.of("sleep", "5", 7L), doc.get("command"));
+        assertEquals("basalt", doc.get("name"));
+        assertEquals("3", ((Map<?, ?>) Yaml.parseAll("replicas: 3").getFirst()).get("replicas"), "untyped: text");
+    }
+
+    @Test
     void readsKubernetesStyleDocuments() {
         String text = String.join(
                 "\n",

@@ -10,9 +10,13 @@ import io.basalt.core.meta.Keys;
 import io.basalt.core.meta.MetadataStore;
 import io.basalt.core.metrics.MetricRegistry;
 import io.basalt.core.metrics.MetricsServer;
+import io.basalt.core.secrets.ClusterKey;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.core.tls.ClusterTls;
 import io.basalt.core.tls.ServerCertificate;
+import io.basalt.gateway.auth.AccessCache;
+import io.basalt.gateway.auth.Credentials;
+import io.basalt.gateway.auth.Permissions;
 import io.basalt.gateway.auth.SigV4;
 import io.basalt.gateway.handlers.AdminInfoHandler;
 import io.basalt.gateway.handlers.S3Context;
@@ -40,6 +44,7 @@ public final class Gateway implements AutoCloseable {
     private final ShardClients clients;
     private final ClusterTls tls; // null: plaintext to the nodes and etcd
     private final ServerCertificate certificate; // null: HTTP on the S3 port
+    private final AccessCache accessCache;
     private final GatewayMetrics metrics;
     private final MetricsServer metricsServer; // null without --metrics-listen
     private final GracefulShutdownHandler inFlight;
@@ -55,6 +60,7 @@ public final class Gateway implements AutoCloseable {
             ShardClients clients,
             ClusterTls tls,
             ServerCertificate certificate,
+            AccessCache accessCache,
             GatewayMetrics metrics,
             MetricsServer metricsServer) {
         this.server = server;
@@ -65,6 +71,7 @@ public final class Gateway implements AutoCloseable {
         this.clients = clients;
         this.tls = tls;
         this.certificate = certificate;
+        this.accessCache = accessCache;
         this.metrics = metrics;
         this.metricsServer = metricsServer;
     }
@@ -86,10 +93,26 @@ public final class Gateway implements AutoCloseable {
                         }));
     }
 
+    /**
+     * The cluster key in {@code file}; none when no file is named or the named one is absent (an optional
+     * Kubernetes Secret not created): the stored keys are then refused, which the log says. A file that
+     * is there but is no key stops the gateway.
+     */
+    private static ClusterKey clusterKey(java.nio.file.Path file) throws java.io.IOException {
+        if (file == null) return null;
+        if (!java.nio.file.Files.exists(file)) {
+            log.warn("no cluster key at {}: only the root key is served", file);
+            return null;
+        }
+        return ClusterKey.load(file);
+    }
+
     public static Gateway start(GatewayConfig cfg) {
         Keys keys = new Keys(cfg.etcdPrefix());
         ClusterTls tls;
+        ClusterKey clusterKey;
         try {
+            clusterKey = clusterKey(cfg.clusterKey());
             tls = cfg.clusterTls() == null ? null : ClusterTls.open(cfg.clusterTls());
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e.getMessage(), e);
@@ -140,9 +163,18 @@ public final class Gateway implements AutoCloseable {
                 "basalt_gateway_write_wait_past_quorum_microseconds_total",
                 "Time segment writes spent after their quorum was durable waiting for their other shards.",
                 data.tails()::microsPastQuorum);
+        AccessCache accessCache = new AccessCache(metadata.access(), clusterKey);
+        if (clusterKey == null) {
+            log.info(
+                    "access keys: the root key only (no --cluster-key, so keys made by `basalt admin key` are refused)");
+        } else {
+            log.info("access keys: the root key and those in etcd sealed with cluster key {}", clusterKey.id());
+        }
+        Credentials rootKey = cfg.credentials();
         S3Router router = new S3Router(
-                new S3Context(meta, data, cfg.minPartSize()),
-                new SigV4(cfg.credentials(), Clock.systemUTC()),
+                new S3Context(meta, data, metadata.access(), new Permissions(rootKey, accessCache), cfg.minPartSize()),
+                // the root key first: a stored key cannot take its name
+                new SigV4(id -> rootKey.secretFor(id).or(() -> accessCache.secretFor(id)), Clock.systemUTC()),
                 "basalt",
                 cfg.domain(),
                 admin,
@@ -159,6 +191,7 @@ public final class Gateway implements AutoCloseable {
         try {
             certificate = cfg.tlsCert() == null ? null : ServerCertificate.open(cfg.tlsCert(), cfg.tlsKey());
         } catch (java.io.IOException e) {
+            accessCache.close();
             membership.close();
             clients.close();
             metadata.close();
@@ -202,6 +235,7 @@ public final class Gateway implements AutoCloseable {
                 metricsServer = MetricsServer.start(cfg.metricsListen(), metrics.registry, () -> true);
             } catch (java.io.IOException | RuntimeException e) {
                 server.stop();
+                accessCache.close();
                 membership.close();
                 clients.close();
                 metadata.close();
@@ -219,6 +253,7 @@ public final class Gateway implements AutoCloseable {
                 clients,
                 tls,
                 certificate,
+                accessCache,
                 metrics,
                 metricsServer);
         Thread.ofPlatform()
@@ -283,6 +318,7 @@ public final class Gateway implements AutoCloseable {
         }
         if (metricsServer != null) metricsServer.close();
         server.stop();
+        accessCache.close();
         membership.close();
         clients.close();
         metadata.close();

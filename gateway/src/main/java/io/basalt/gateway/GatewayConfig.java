@@ -21,6 +21,10 @@ import java.util.List;
  * {@code tlsCert}/{@code tlsKey}: PEM certificate chain and PKCS#8 key; with them the S3 port speaks HTTPS
  * (reloaded when the files change), without them HTTP.
  * {@code maxConnections}: open client connections at most; beyond it new ones wait to be accepted.
+ * {@code clusterKey}: the file of the key that opens the access keys stored in etcd (see
+ * {@link io.basalt.core.secrets.ClusterKey}); null serves the root key only.
+ * {@code allowDefaultCredentials}: whether a gateway listening beyond loopback may run with the well-known
+ * minioadmin secret; without it such a config is refused.
  */
 public record GatewayConfig(
         String host,
@@ -42,11 +46,18 @@ public record GatewayConfig(
         java.nio.file.Path clusterTls,
         java.nio.file.Path tlsCert,
         java.nio.file.Path tlsKey,
-        int maxConnections) {
+        int maxConnections,
+        java.nio.file.Path clusterKey,
+        boolean allowDefaultCredentials) {
 
     public static final int DEFAULT_MAX_CONNECTIONS = 1024;
 
     public GatewayConfig {
+        if (credentials.isWellKnown() && !allowDefaultCredentials && !isLoopback(host)) {
+            throw new IllegalArgumentException("the root secret is the well-known minioadmin and --listen " + host
+                    + " reaches beyond this machine: set BASALT_ACCESS_KEY / BASALT_SECRET_KEY (from a Secret), or"
+                    + " pass --allow-default-credentials to accept that anyone who can reach the port owns the data");
+        }
         if (maxConnections < 1) throw new IllegalArgumentException("--max-connections must be at least 1");
         if ((tlsCert == null) != (tlsKey == null)) {
             throw new IllegalArgumentException("--tls-cert and --tls-key go together");
@@ -61,6 +72,14 @@ public record GatewayConfig(
         if (smallObjectThreshold < 0) {
             throw new IllegalArgumentException(
                     "--small-object-threshold must be 0 or more, got " + smallObjectThreshold);
+        }
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
         }
     }
 
@@ -90,7 +109,9 @@ public record GatewayConfig(
                 null,
                 null,
                 null,
-                DEFAULT_MAX_CONNECTIONS);
+                DEFAULT_MAX_CONNECTIONS,
+                null,
+                false);
     }
 
     public GatewayConfig withIoTimeoutMs(long ms) {
@@ -137,6 +158,11 @@ public record GatewayConfig(
         return with(c -> c.maxConnections = n);
     }
 
+    /** The cluster key that opens the secrets of the access keys stored in etcd. */
+    public GatewayConfig withClusterKey(java.nio.file.Path file) {
+        return with(c -> c.clusterKey = file);
+    }
+
     /** The scheme clients use for the S3 port. */
     public String scheme() {
         return tlsCert == null ? "http" : "https";
@@ -164,6 +190,8 @@ public record GatewayConfig(
         long smallObjectThreshold;
         java.nio.file.Path clusterTls, tlsCert, tlsKey;
         int maxConnections;
+        java.nio.file.Path clusterKey;
+        final boolean allowDefaultCredentials;
 
         Fields(GatewayConfig c) {
             host = c.host;
@@ -186,6 +214,8 @@ public record GatewayConfig(
             tlsCert = c.tlsCert;
             tlsKey = c.tlsKey;
             maxConnections = c.maxConnections;
+            clusterKey = c.clusterKey;
+            allowDefaultCredentials = c.allowDefaultCredentials;
         }
 
         GatewayConfig config() {
@@ -209,7 +239,9 @@ public record GatewayConfig(
                     clusterTls,
                     tlsCert,
                     tlsKey,
-                    maxConnections);
+                    maxConnections,
+                    clusterKey,
+                    allowDefaultCredentials);
         }
     }
 }

@@ -12,25 +12,28 @@ import org.apache.logging.log4j.LogManager;
 
 /**
  * {@code GatewayMain --listen HOST:PORT --etcd URL[,URL] [--etcd-prefix /basalt/] [--ec K+M]
- * [--access-key A --secret-key S] [--block-size BYTES] [--workers N] [--io-timeout-ms MS] [--domain s3.example.com]
+ * [--access-key A] [--block-size BYTES] [--workers N] [--io-timeout-ms MS] [--domain s3.example.com]
  * [--metrics-listen HOST:PORT] [--write-quorum N] [--shutdown-grace-seconds S] [--small-object-threshold BYTES]
- * [--tls-cert FILE --tls-key FILE] [--max-connections 1024] --cluster-tls DIR|none}. With --tls-cert and --tls-key (PEM chain, PKCS#8 key)
- * the S3 port speaks HTTPS.
+ * [--tls-cert FILE --tls-key FILE] [--max-connections 1024] [--cluster-key FILE] [--allow-default-credentials]
+ * --cluster-tls DIR|none}. With --tls-cert and --tls-key (PEM chain, PKCS#8 key) the S3 port speaks HTTPS.
+ * With --cluster-key (else BASALT_CLUSTER_KEY_FILE) the access keys stored in etcd ({@code basalt admin key})
+ * are served besides the root key.
  * A PutObject or CopyObject of at most the threshold (default 64 KiB, 0 for none) is stored as 1+m copies. The write quorum (durable
  * shards a PUT or part needs) defaults to k+1, k when m = 1. On SIGTERM the gateway answers new requests
  * with 503 and lets those in flight finish for up to the shutdown grace (default 25 s, within
  * Kubernetes' 30 s termination grace).
  * With --domain, hosts {@code <bucket>.<domain>} address buckets virtual-hosted-style.
- * Credentials also come from BASALT_ACCESS_KEY / BASALT_SECRET_KEY; the default is minioadmin/minioadmin.
+ * The root key comes from BASALT_ACCESS_KEY / BASALT_SECRET_KEY (never the command line, where any user sees it);
+ * the default minioadmin/minioadmin is refused on an address beyond loopback without --allow-default-credentials.
  */
 public final class GatewayMain {
 
     private static final String USAGE =
             "usage: GatewayMain --listen HOST:PORT --etcd URL[,URL] [--etcd-prefix /basalt/]"
-                    + " [--ec K+M] [--access-key A --secret-key S] [--block-size BYTES] [--workers N] [--io-timeout-ms MS]"
+                    + " [--ec K+M] [--access-key A] [--block-size BYTES] [--workers N] [--io-timeout-ms MS]"
                     + " [--domain D] [--metrics-listen HOST:PORT] [--write-quorum N] [--shutdown-grace-seconds S]"
                     + " [--small-object-threshold BYTES] [--tls-cert FILE --tls-key FILE] [--max-connections N]"
-                    + " --cluster-tls DIR|none";
+                    + " [--cluster-key FILE] [--allow-default-credentials] --cluster-tls DIR|none";
     // a misspelt flag is refused rather than silently ignored (deployment manifests are checked against this)
     private static final List<String> FLAGS = List.of(
             "listen",
@@ -38,7 +41,6 @@ public final class GatewayMain {
             "etcd-prefix",
             "ec",
             "access-key",
-            "secret-key",
             "block-size",
             "workers",
             "io-timeout-ms",
@@ -50,7 +52,10 @@ public final class GatewayMain {
             "cluster-tls",
             "tls-cert",
             "tls-key",
-            "max-connections");
+            "max-connections",
+            "cluster-key");
+    // flags without a value
+    private static final List<String> SWITCHES = List.of("allow-default-credentials");
 
     private GatewayMain() {}
 
@@ -94,7 +99,7 @@ public final class GatewayMain {
             throw new IllegalArgumentException("--ec must be K+M, e.g. 4+2, got " + ec);
         String[] km = ec.split("\\+");
         String access = flags.getOrDefault("access-key", env(env, "BASALT_ACCESS_KEY", "minioadmin"));
-        String secret = flags.getOrDefault("secret-key", env(env, "BASALT_SECRET_KEY", "minioadmin"));
+        String secret = env(env, "BASALT_SECRET_KEY", "minioadmin");
         return new GatewayConfig(
                 listen.substring(0, colon),
                 Integer.parseInt(listen.substring(colon + 1)),
@@ -117,7 +122,9 @@ public final class GatewayMain {
                 path(flags.get("tls-cert")),
                 path(flags.get("tls-key")),
                 Integer.parseInt(
-                        flags.getOrDefault("max-connections", String.valueOf(GatewayConfig.DEFAULT_MAX_CONNECTIONS))));
+                        flags.getOrDefault("max-connections", String.valueOf(GatewayConfig.DEFAULT_MAX_CONNECTIONS))),
+                path(flags.getOrDefault("cluster-key", env.apply("BASALT_CLUSTER_KEY_FILE"))),
+                flags.containsKey("allow-default-credentials"));
     }
 
     private static java.nio.file.Path path(String value) {
@@ -127,10 +134,19 @@ public final class GatewayMain {
     static Map<String, String> parse(String[] args) {
         Map<String, String> out = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length && !SWITCHES.contains(args[i].substring(2))) {
                 throw new IllegalArgumentException("expected --flag value pairs, got " + args[i]);
             }
             String name = args[i].substring(2);
+            if (SWITCHES.contains(name)) {
+                out.put(name, "true");
+                continue;
+            }
+            if (name.equals("secret-key")) {
+                throw new IllegalArgumentException(
+                        "--secret-key is refused: a secret on the command line is visible to every user of the"
+                                + " machine (ps); set BASALT_SECRET_KEY instead");
+            }
             if (!FLAGS.contains(name)) throw new IllegalArgumentException("unknown flag " + args[i]);
             out.put(name, args[++i]);
         }

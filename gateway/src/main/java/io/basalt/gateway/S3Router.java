@@ -5,9 +5,11 @@ import io.basalt.core.meta.BucketBusyException;
 import io.basalt.core.meta.MetadataUnavailableException;
 import io.basalt.core.placement.InsufficientNodesException;
 import io.basalt.gateway.auth.BodyVerifier;
+import io.basalt.gateway.auth.Permissions;
 import io.basalt.gateway.auth.SigV4;
 import io.basalt.gateway.handlers.AdminInfoHandler;
 import io.basalt.gateway.handlers.BucketHandler;
+import io.basalt.gateway.handlers.BucketPolicyHandler;
 import io.basalt.gateway.handlers.CopyObjectHandler;
 import io.basalt.gateway.handlers.DeleteObjectHandler;
 import io.basalt.gateway.handlers.DeleteObjectsHandler;
@@ -47,6 +49,7 @@ public final class S3Router implements HttpHandler {
     private static final HttpString REQUEST_ID = HttpString.tryFromString("x-amz-request-id");
 
     private final SigV4 sigV4;
+    private final Permissions permissions;
     private final BucketHandler buckets;
     private final PutObjectHandler puts;
     private final GetObjectHandler gets;
@@ -57,6 +60,7 @@ public final class S3Router implements HttpHandler {
     private final DeleteObjectsHandler batchDeletes;
     private final ListVersionsHandler versions;
     private final SubresourceHandler subresources;
+    private final BucketPolicyHandler policies;
     private final AdminInfoHandler admin;
     private final String domain;
     private final GatewayMetrics metrics;
@@ -75,7 +79,9 @@ public final class S3Router implements HttpHandler {
         this.batchDeletes = new DeleteObjectsHandler(ctx);
         this.versions = new ListVersionsHandler(ctx, ownerId);
         this.subresources = new SubresourceHandler(ctx, ownerId);
+        this.policies = new BucketPolicyHandler(ctx);
         this.sigV4 = sigV4;
+        this.permissions = ctx.permissions();
         this.buckets = new BucketHandler(ctx, ownerId);
         this.puts = new PutObjectHandler(ctx);
         this.gets = new GetObjectHandler(ctx);
@@ -94,6 +100,8 @@ public final class S3Router implements HttpHandler {
             S3Operation op = S3Operation.of(req, admin != null);
             tracked.operation(op.label());
             SigV4.Verified auth = sigV4.verify(req);
+            req.accessKeyId(auth.accessKey());
+            permissions.require(req, op);
             UnhonouredHeaders.refuse(req);
             // Only an authenticated request is invited to send its body.
             if ("100-continue"
@@ -161,6 +169,10 @@ public final class S3Router implements HttpHandler {
             case COMPLETE_MULTIPART_UPLOAD -> multipart::complete;
             case ABORT_MULTIPART_UPLOAD -> multipart::abort;
 
+            case GET_BUCKET_POLICY -> policies::get;
+            case PUT_BUCKET_POLICY -> policies::put;
+            case DELETE_BUCKET_POLICY -> policies::delete;
+
             case GET_BUCKET_VERSIONING -> subresources::bucketVersioning;
             case GET_BUCKET_ACL -> subresources::bucketAcl;
             case GET_OBJECT_ACL -> subresources::objectAcl;
@@ -169,7 +181,6 @@ public final class S3Router implements HttpHandler {
             case GET_OBJECT_TAGGING -> subresources::objectTagging;
             case GET_BUCKET_TAGGING -> subresources::bucketTagging;
             case GET_BUCKET_LIFECYCLE -> subresources::bucketLifecycle;
-            case GET_BUCKET_POLICY -> subresources::bucketPolicy;
             case GET_BUCKET_CORS -> subresources::bucketCors;
             case GET_BUCKET_ENCRYPTION -> subresources::bucketEncryption;
             case GET_OBJECT_LOCK_CONFIGURATION -> subresources::objectLockConfiguration;

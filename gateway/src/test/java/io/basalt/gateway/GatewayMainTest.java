@@ -1,7 +1,9 @@
 package io.basalt.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
@@ -83,6 +85,55 @@ class GatewayMainTest {
         assertEquals(Optional.of("minioadmin"), c.credentials().secretFor("minioadmin"));
         assertEquals(null, c.metricsListen(), "metrics are off unless asked for");
         assertEquals(GatewayConfig.DEFAULT_SMALL_OBJECT_THRESHOLD, c.smallObjectThreshold());
+    }
+
+    @Test
+    void theWellKnownSecretIsRefusedBeyondLoopbackUnlessAllowed() {
+        String[] everywhere = {"--cluster-tls", "none", "--listen", "0.0.0.0:9000"};
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> GatewayMain.config(everywhere, NO_ENV::get));
+        assertTrue(e.getMessage().contains("--allow-default-credentials"), e.getMessage());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> GatewayMain.config(everywhere, Map.of("BASALT_SECRET_KEY", "minioadmin")::get),
+                "the same secret given explicitly");
+        assertEquals(
+                "0.0.0.0",
+                GatewayMain.config(everywhere, Map.of("BASALT_SECRET_KEY", "a-real-secret")::get)
+                        .host());
+        GatewayConfig allowed = GatewayMain.config(
+                new String[] {"--cluster-tls", "none", "--listen", "10.1.2.3:9000", "--allow-default-credentials"},
+                NO_ENV::get);
+        assertTrue(allowed.allowDefaultCredentials());
+        for (String loopback : List.of("127.0.0.1", "127.0.0.2", "localhost", "[::1]")) {
+            assertEquals(
+                    Optional.of("minioadmin"),
+                    GatewayMain.config(
+                                    new String[] {"--cluster-tls", "none", "--listen", loopback + ":9000"}, NO_ENV::get)
+                            .credentials()
+                            .secretFor("minioadmin"),
+                    loopback);
+        }
+    }
+
+    @Test
+    void aSecretOnTheCommandLineIsRefusedAndTheClusterKeyIsAFile() {
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> GatewayMain.config(
+                        new String[] {"--cluster-tls", "none", "--secret-key", "s3cret"}, NO_ENV::get));
+        assertTrue(e.getMessage().contains("BASALT_SECRET_KEY"), e.getMessage());
+        assertFalse(e.getMessage().contains("s3cret"), "the refusal does not repeat the secret");
+        assertEquals(
+                java.nio.file.Path.of("/etc/basalt/cluster-key/key"),
+                GatewayMain.config(
+                                new String[] {"--cluster-tls", "none"},
+                                Map.of("BASALT_CLUSTER_KEY_FILE", "/etc/basalt/cluster-key/key")::get)
+                        .clusterKey());
+        assertEquals(
+                java.nio.file.Path.of("/k"),
+                GatewayMain.config(new String[] {"--cluster-tls", "none", "--cluster-key", "/k"}, NO_ENV::get)
+                        .clusterKey());
     }
 
     @Test

@@ -175,7 +175,19 @@ class SubresourcesTest {
         fails(
                 501,
                 "NotImplemented",
-                () -> s3.putBucketPolicy(b -> b.bucket("policy-only").policy("{}")));
+                () -> s3.putBucketTagging(b -> b.bucket("tagging-only")
+                        .tagging(t -> t.tagSet(software.amazon.awssdk.services.s3.model.Tag.builder()
+                                .key("k")
+                                .value("v")
+                                .build()))));
+        fails(404, "NoSuchBucket", () -> s3.headBucket(b -> b.bucket("tagging-only")));
+        // a policy is served, but PUT /b?policy never creates the bucket
+        fails(
+                404,
+                "NoSuchBucket",
+                () -> s3.putBucketPolicy(b -> b.bucket("policy-only")
+                        .policy("{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Principal\":\"*\","
+                                + "\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::policy-only/*\"}}")));
         fails(404, "NoSuchBucket", () -> s3.headBucket(b -> b.bucket("policy-only")));
 
         fails(
@@ -198,7 +210,7 @@ class SubresourcesTest {
                 () -> s3.putBucketVersioning(
                         b -> b.bucket(BUCKET).versioningConfiguration(v -> v.status(BucketVersioningStatus.ENABLED))));
         fails(501, "NotImplemented", () -> s3.getBucketWebsite(b -> b.bucket(BUCKET)));
-        fails(501, "NotImplemented", () -> s3.deleteBucketPolicy(b -> b.bucket(BUCKET)));
+        fails(501, "NotImplemented", () -> s3.deleteBucketTagging(b -> b.bucket(BUCKET)));
         fails(501, "NotImplemented", () -> s3.deleteBucketCors(b -> b.bucket(BUCKET)));
         s3.headBucket(b -> b.bucket(BUCKET));
     }

@@ -4,6 +4,7 @@ import io.basalt.core.meta.Etcd;
 import io.basalt.core.meta.EtcdMetadata;
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
+import io.basalt.core.secrets.ClusterKey;
 import io.basalt.core.tls.CertificateAuthority;
 import io.basalt.core.tls.ClusterTls;
 import io.basalt.proto.meta.NodeRecord;
@@ -49,6 +50,8 @@ public final class TestCluster implements AutoCloseable {
     final Path tls;
     /** The cluster's certificates, for the etcd and node clients tests make ({@link #etcdClient}). */
     final ClusterTls clusterTls;
+    /** Seals the access keys tests store in etcd; the gateway opens them with it. */
+    final ClusterKey clusterKey;
 
     final EtcdProcess etcd;
     final List<StorageNode> nodes = new ArrayList<>();
@@ -72,6 +75,7 @@ public final class TestCluster implements AutoCloseable {
         CertificateAuthority.create("test-cluster-ca", Duration.ofDays(3650))
                 .issue(tls, "test-cluster", List.of("127.0.0.1"), Duration.ofDays(3650));
         this.clusterTls = ClusterTls.open(tls);
+        this.clusterKey = ClusterKey.create(dir.resolve("cluster.key"));
         this.etcd = EtcdProcess.startWithTls(dir.resolve("etcd"), tls);
         Gateway gw = null;
         try {
@@ -92,7 +96,8 @@ public final class TestCluster implements AutoCloseable {
             }
             gw = Gateway.start(gatewayConfig.apply(GatewayConfig.local(0, etcd.endpoint(), k, m)
                     .withIoTimeoutMs(10_000)
-                    .withClusterTls(tls)));
+                    .withClusterTls(tls)
+                    .withClusterKey(dir.resolve("cluster.key"))));
             awaitLiveNodes(gw, nodeCount);
         } catch (Exception | Error e) {
             // no constructed object to close: stop what was started, or its ports and processes outlive the test

@@ -37,7 +37,7 @@ public final class AdminMain {
               rebalance [--tolerance POINTS]
                                move shards from nodes fuller than the mean by more than POINTS
                                percentage points (default 5) to emptier ones, only as many as needed
-            """ + TlsCommand.USAGE + """
+            """ + TlsCommand.USAGE + "\n" + KeyCommand.USAGE + """
 
             Without --etcd, the etcd of the ./basalt dev cluster whose data is in DIR
             (default .basalt/dev) is used, from DIR/etcd-url (else DIR/ports), with DIR/tls for
@@ -72,6 +72,9 @@ public final class AdminMain {
     static int run(String[] argv, PrintStream out, PrintStream err) {
         if (argv.length > 0 && argv[0].equals("tls")) {
             return TlsCommand.run(List.of(argv).subList(1, argv.length), out, err);
+        }
+        if (argv.length > 0 && argv[0].equals("key")) {
+            return KeyCommand.run(List.of(argv).subList(1, argv.length), out, err, System::getenv);
         }
         Args args;
         String etcd;

@@ -12,6 +12,10 @@ import io.basalt.core.meta.EtcdMetadata;
 import io.basalt.core.meta.EtcdMetadataStore;
 import io.basalt.core.meta.Keys;
 import io.basalt.core.meta.MetadataStore.PutCondition;
+import io.basalt.core.secrets.AccessKeys;
+import io.basalt.core.secrets.ClusterKey;
+import io.basalt.proto.meta.AccessKeyRecord;
+import io.basalt.proto.meta.BucketGrant;
 import io.basalt.proto.meta.BucketRecord;
 import io.basalt.proto.meta.ErasureLayout;
 import io.basalt.proto.meta.HealRecord;
@@ -34,6 +38,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -347,6 +353,86 @@ class AdminMainTest {
         Run r = admin("status", "--json", "--etcd", etcd.endpoint());
         assertEquals(0, r.status(), r.err());
         return ClusterStatus.fromJson(r.out());
+    }
+
+    @Test
+    void keyCommandsMakeSealedKeysAndGrantThemBuckets() throws Exception {
+        Path clusterKey = tmp.resolve("cluster.key");
+        assertEquals(
+                0, admin("key", "cluster-key", "--out", clusterKey.toString()).status());
+        Run again = admin("key", "cluster-key", "--out", clusterKey.toString());
+        assertEquals(1, again.status(), "an existing cluster key is never replaced");
+        String[] conn = {"--etcd", etcd.endpoint(), "--cluster-key", clusterKey.toString()};
+
+        Run created = admin(concat(
+                new String[] {"key", "create", "--name", "milvus", "--bucket", "b1", "--allow", "read,write"}, conn));
+        assertEquals(0, created.status(), created.err());
+        Matcher id = Pattern.compile("AccessKeyId: +(\\S+)").matcher(created.out());
+        Matcher secret = Pattern.compile("SecretAccessKey: +(\\S+)").matcher(created.out());
+        assertTrue(id.find() && secret.find(), created.out());
+        try (EtcdMetadata m = EtcdMetadata.connect(List.of(etcd.endpoint()), KEYS)) {
+            AccessKeyRecord stored = m.access().get(id.group(1)).orElseThrow();
+            assertEquals("milvus", stored.getName());
+            assertFalse(stored.toByteString().toStringUtf8().contains(secret.group(1)), "the secret is stored sealed");
+            assertEquals(secret.group(1), AccessKeys.secretOf(stored, ClusterKey.load(clusterKey)));
+            assertEquals(
+                    Map.of(
+                            "b1",
+                            BucketGrant.newBuilder()
+                                    .setRead(true)
+                                    .setWrite(true)
+                                    .build()),
+                    m.access().grantsOf(id.group(1)));
+
+            assertEquals(
+                    0,
+                    admin(concat(new String[] {"key", "allow", id.group(1), "b2", "owner"}, conn))
+                            .status());
+            assertEquals(
+                    0,
+                    admin(concat(new String[] {"key", "deny", id.group(1), "b1"}, conn))
+                            .status());
+            Run listed = admin("key", "list", "--etcd", etcd.endpoint());
+            assertTrue(listed.out().contains(id.group(1) + "  milvus"), listed.out());
+            assertTrue(listed.out().contains("b2: owner") && !listed.out().contains("b1:"), listed.out());
+            assertFalse(listed.out().contains(secret.group(1)), "list never shows a secret");
+
+            Run noBucket = admin(concat(new String[] {"key", "allow", id.group(1), "nope", "read"}, conn));
+            assertEquals(1, noBucket.status());
+            assertTrue(noBucket.err().contains("no bucket nope"), noBucket.err());
+            assertEquals(
+                    2,
+                    admin(concat(new String[] {"key", "allow", id.group(1), "b1", "admin"}, conn))
+                            .status());
+            Run orphan = admin(concat(new String[] {"key", "create", "--bucket", "nope", "--allow", "read"}, conn));
+            assertEquals(1, orphan.status());
+            assertEquals(1, m.access().list().size(), "a key whose grant failed is not kept");
+
+            assertEquals(
+                    0,
+                    admin(concat(new String[] {"key", "delete", id.group(1)}, conn))
+                            .status());
+            assertTrue(m.access().get(id.group(1)).isEmpty());
+            assertTrue(m.access().grantsOf(id.group(1)).isEmpty(), "its grants went with it");
+            assertEquals(
+                    1,
+                    admin(concat(new String[] {"key", "delete", id.group(1)}, conn))
+                            .status());
+        }
+        Run noKeyFile = admin(
+                "key",
+                "create",
+                "--etcd",
+                etcd.endpoint(),
+                "--cluster-key",
+                tmp.resolve("x").toString());
+        assertEquals(1, noKeyFile.status(), "no cluster key, no key");
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     record Run(int status, String out, String err) {}

@@ -19,6 +19,8 @@ public interface ClusterMetadata extends AutoCloseable {
 
     RecordInventory inventory();
 
+    AccessStore access();
+
     /** A campaign of {@code candidateId} for the coordinator's leadership, not yet started. */
     LeaderElection election(String candidateId, long ttlSeconds, LeaderElection.Listener listener);
 

@@ -17,6 +17,7 @@ public final class EtcdMetadata implements ClusterMetadata {
     private final EtcdClusterAdmin admin;
     private final EtcdNodeRegistry nodes;
     private final EtcdRecordInventory inventory;
+    private final EtcdAccessStore access;
 
     private EtcdMetadata(Client client, Keys keys, boolean ownsClient) {
         this.client = client;
@@ -28,6 +29,7 @@ public final class EtcdMetadata implements ClusterMetadata {
         this.admin = new EtcdClusterAdmin(client, keys);
         this.nodes = new EtcdNodeRegistry(client, keys);
         this.inventory = new EtcdRecordInventory(client.getKVClient(), keys);
+        this.access = new EtcdAccessStore(client, keys);
     }
 
     /** Connects with the timeouts and keep-alives every Basalt process uses ({@link Etcd#connect}). */
@@ -85,6 +87,11 @@ public final class EtcdMetadata implements ClusterMetadata {
     @Override
     public NodeRegistry nodes() {
         return nodes;
+    }
+
+    @Override
+    public AccessStore access() {
+        return access;
     }
 
     @Override

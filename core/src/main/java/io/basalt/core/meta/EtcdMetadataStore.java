@@ -159,7 +159,14 @@ public final class EtcdMetadataStore implements MetadataStore {
                 }
                 TxnResponse r = await(kv.txn()
                         .If(new Cmp(marker, Cmp.Op.EQUAL, CmpTarget.createRevision(markerRevision)))
-                        .Then(Op.delete(bucketKey, DeleteOption.DEFAULT), Op.delete(marker, DeleteOption.DEFAULT))
+                        .Then(
+                                Op.delete(bucketKey, DeleteOption.DEFAULT),
+                                Op.delete(marker, DeleteOption.DEFAULT),
+                                // a bucket made again under this name must not inherit who could use this one
+                                Op.delete(
+                                        bs(keys.grantPrefix(name)),
+                                        DeleteOption.builder().isPrefix(true).build()),
+                                Op.delete(bs(keys.bucketPolicy(name)), DeleteOption.DEFAULT))
                         .commit());
                 if (r.isSucceeded()) return BucketDeletion.DELETED;
                 // The lease ran out while we stalled (a write may have come in since): check again.

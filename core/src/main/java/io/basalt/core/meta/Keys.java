@@ -148,6 +148,37 @@ public record Keys(String root) {
         return root + "admin/rebalance-request";
     }
 
+    /** S3 access keys other than the root key: {@code access-keys/<id>}. */
+    public String accessKeys() {
+        return root + "access-keys/";
+    }
+
+    public String accessKey(String id) {
+        return accessKeys() + id;
+    }
+
+    /** What keys may do in buckets: {@code grants/<bucket>/<key id>}. */
+    public String grants() {
+        return root + "grants/";
+    }
+
+    public String grantPrefix(String bucket) {
+        return grants() + bucket + "/";
+    }
+
+    public String grant(String bucket, String accessKeyId) {
+        return grantPrefix(bucket) + accessKeyId;
+    }
+
+    /** Bucket policies, their JSON as put: {@code bucket-policies/<bucket>}. */
+    public String bucketPolicies() {
+        return root + "bucket-policies/";
+    }
+
+    public String bucketPolicy(String bucket) {
+        return bucketPolicies() + bucket;
+    }
+
     public static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }

@@ -35,11 +35,11 @@ public final class SigV4 {
     public record Verified(
             String accessKey, byte[] signingKey, String amzDate, String scope, String signature, String payloadHash) {}
 
-    private final Credentials credentials;
+    private final KeyRing credentials;
     private final Clock clock;
     private final SigningKeys signingKeys = new SigningKeys();
 
-    public SigV4(Credentials credentials, Clock clock) {
+    public SigV4(KeyRing credentials, Clock clock) {
         this.credentials = credentials;
         this.clock = clock;
     }

@@ -43,6 +43,7 @@ public final class BucketHandler {
         for (BucketRecord b : ctx.meta().listBuckets()) { // etcd returns them in name order
             if (prefix != null && !b.getName().startsWith(prefix)) continue;
             if (after != null && b.getName().compareTo(after) <= 0) continue;
+            if (!ctx.permissions().mayList(req.accessKeyId(), b.getName())) continue;
             if (listed == max) {
                 truncated = true;
                 break;

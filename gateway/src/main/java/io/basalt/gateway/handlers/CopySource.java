@@ -9,9 +9,9 @@ import io.basalt.gateway.s3.UriEncoding;
  * The {@code x-amz-copy-source} header: {@code [/]bucket/key[?versionId=id]}, URL-encoded.
  * The query is split off before decoding, so an encoded '?' (%3F) stays part of the key.
  */
-record CopySource(String bucket, String key) {
+public record CopySource(String bucket, String key) {
 
-    static CopySource parse(String header) {
+    public static CopySource parse(String header) {
         if (header == null || header.isEmpty()) throw invalid();
         String path = header;
         int q = header.indexOf('?');

@@ -59,7 +59,7 @@ public final class DeleteObjectsHandler {
         }
         if (entries.isEmpty() || entries.size() > MAX_KEYS) throw new S3Exception(S3Error.MALFORMED_XML);
 
-        S3Error[] errors = deleteAll(req.bucket(), entries);
+        S3Error[] errors = deleteAll(req, entries);
         Xml doc = new Xml().root("DeleteResult");
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
@@ -84,7 +84,7 @@ public final class DeleteObjectsHandler {
     }
 
     /** Deletes every entry, {@value #PARALLEL_DELETES} at a time; returns each one's error (null: deleted). */
-    private S3Error[] deleteAll(String bucket, List<Entry> entries) {
+    private S3Error[] deleteAll(S3Request req, List<Entry> entries) {
         S3Error[] errors = new S3Error[entries.size()];
         Semaphore slots = new Semaphore(PARALLEL_DELETES);
         // close() waits for every task, so their writes to errors are visible after it
@@ -94,7 +94,7 @@ public final class DeleteObjectsHandler {
                 slots.acquireUninterruptibly();
                 pool.execute(() -> {
                     try {
-                        errors[at] = deleteOne(bucket, entries.get(at));
+                        errors[at] = deleteOne(req, entries.get(at));
                     } finally {
                         slots.release();
                     }
@@ -105,9 +105,12 @@ public final class DeleteObjectsHandler {
     }
 
     /** @return null when deleted (or absent), else the error to report for this key */
-    private S3Error deleteOne(String bucket, Entry e) {
+    private S3Error deleteOne(S3Request req, Entry e) {
+        String bucket = req.bucket();
         if (e.versionId() != null && !e.versionId().equals("null")) return S3Error.NO_SUCH_VERSION;
         if (e.key().getBytes(StandardCharsets.UTF_8).length > S3Context.MAX_KEY_BYTES) return S3Error.KEY_TOO_LONG;
+        // a bucket policy may allow or deny some keys and not others
+        if (!ctx.permissions().mayDelete(req, e.key())) return S3Error.ACCESS_DENIED;
         try {
             ctx.meta().deleteObject(bucket, e.key());
             return null;

@@ -1,7 +1,9 @@
 package io.basalt.gateway.handlers;
 
 import io.basalt.core.data.DataPath;
+import io.basalt.core.meta.AccessStore;
 import io.basalt.core.meta.MetadataStore;
+import io.basalt.gateway.auth.Permissions;
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
 import io.basalt.proto.meta.BucketRecord;
@@ -10,8 +12,12 @@ import io.basalt.proto.meta.Segment;
 import java.nio.charset.StandardCharsets;
 import org.apache.logging.log4j.LogManager;
 
-/** What every S3 handler works with: the metadata store, the data path, and limits. */
-public record S3Context(MetadataStore meta, DataPath data, long minPartSize) {
+/**
+ * What every S3 handler works with: the metadata store, the data path, who may do what (the stored
+ * keys, grants and policies, and their evaluation), and limits.
+ */
+public record S3Context(
+        MetadataStore meta, DataPath data, AccessStore access, Permissions permissions, long minPartSize) {
 
     static final int MAX_KEY_BYTES = 1024;
 

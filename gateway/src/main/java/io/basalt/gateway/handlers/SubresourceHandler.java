@@ -79,10 +79,6 @@ public final class SubresourceHandler {
         absent(req, S3Error.NO_SUCH_LIFECYCLE_CONFIGURATION);
     }
 
-    public void bucketPolicy(S3Request req) {
-        absent(req, S3Error.NO_SUCH_BUCKET_POLICY);
-    }
-
     public void bucketCors(S3Request req) {
         absent(req, S3Error.NO_SUCH_CORS_CONFIGURATION);
     }

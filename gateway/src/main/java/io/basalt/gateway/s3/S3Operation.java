@@ -12,51 +12,67 @@ import java.util.Set;
  * and the line in the router that calls it.
  */
 public enum S3Operation {
-    ADMIN_INFO("AdminInfo"),
-    LIST_BUCKETS("ListBuckets"),
+    ADMIN_INFO("AdminInfo", Needs.ROOT, null),
+    LIST_BUCKETS("ListBuckets", Needs.ANY_KEY, null),
 
-    CREATE_BUCKET("CreateBucket"),
-    HEAD_BUCKET("HeadBucket"),
-    DELETE_BUCKET("DeleteBucket"),
-    GET_BUCKET_LOCATION("GetBucketLocation"),
-    LIST_OBJECTS("ListObjects"),
-    LIST_OBJECTS_V2("ListObjectsV2"),
-    LIST_OBJECT_VERSIONS("ListObjectVersions"),
-    LIST_MULTIPART_UPLOADS("ListMultipartUploads"),
-    DELETE_OBJECTS("DeleteObjects"),
+    CREATE_BUCKET("CreateBucket", Needs.ROOT, null),
+    HEAD_BUCKET("HeadBucket", Needs.READ, "s3:ListBucket"),
+    DELETE_BUCKET("DeleteBucket", Needs.OWNER, "s3:DeleteBucket"),
+    GET_BUCKET_LOCATION("GetBucketLocation", Needs.READ, "s3:GetBucketLocation"),
+    LIST_OBJECTS("ListObjects", Needs.READ, "s3:ListBucket"),
+    LIST_OBJECTS_V2("ListObjectsV2", Needs.READ, "s3:ListBucket"),
+    LIST_OBJECT_VERSIONS("ListObjectVersions", Needs.READ, "s3:ListBucketVersions"),
+    LIST_MULTIPART_UPLOADS("ListMultipartUploads", Needs.READ, "s3:ListBucketMultipartUploads"),
+    DELETE_OBJECTS("DeleteObjects", Needs.WRITE, "s3:DeleteObject"),
 
-    PUT_OBJECT("PutObject"),
-    COPY_OBJECT("CopyObject"),
-    GET_OBJECT("GetObject"),
-    HEAD_OBJECT("HeadObject"),
-    DELETE_OBJECT("DeleteObject"),
-    CREATE_MULTIPART_UPLOAD("CreateMultipartUpload"),
-    UPLOAD_PART("UploadPart"),
-    UPLOAD_PART_COPY("UploadPartCopy"),
-    LIST_PARTS("ListParts"),
-    COMPLETE_MULTIPART_UPLOAD("CompleteMultipartUpload"),
-    ABORT_MULTIPART_UPLOAD("AbortMultipartUpload"),
+    PUT_OBJECT("PutObject", Needs.WRITE, "s3:PutObject"),
+    COPY_OBJECT("CopyObject", Needs.WRITE, "s3:PutObject"),
+    GET_OBJECT("GetObject", Needs.READ, "s3:GetObject"),
+    HEAD_OBJECT("HeadObject", Needs.READ, "s3:GetObject"),
+    DELETE_OBJECT("DeleteObject", Needs.WRITE, "s3:DeleteObject"),
+    CREATE_MULTIPART_UPLOAD("CreateMultipartUpload", Needs.WRITE, "s3:PutObject"),
+    UPLOAD_PART("UploadPart", Needs.WRITE, "s3:PutObject"),
+    UPLOAD_PART_COPY("UploadPartCopy", Needs.WRITE, "s3:PutObject"),
+    LIST_PARTS("ListParts", Needs.READ, "s3:ListMultipartUploadParts"),
+    COMPLETE_MULTIPART_UPLOAD("CompleteMultipartUpload", Needs.WRITE, "s3:PutObject"),
+    ABORT_MULTIPART_UPLOAD("AbortMultipartUpload", Needs.WRITE, "s3:AbortMultipartUpload"),
+
+    GET_BUCKET_POLICY("GetBucketPolicy", Needs.OWNER, "s3:GetBucketPolicy"),
+    PUT_BUCKET_POLICY("PutBucketPolicy", Needs.OWNER, "s3:PutBucketPolicy"),
+    DELETE_BUCKET_POLICY("DeleteBucketPolicy", Needs.OWNER, "s3:DeleteBucketPolicy"),
 
     // The probes tools make, answered as an unversioned bucket without configuration would.
-    GET_BUCKET_VERSIONING("GetBucketVersioning", Labels.SUBRESOURCE),
-    GET_BUCKET_ACL("GetBucketAcl", Labels.SUBRESOURCE),
-    GET_OBJECT_ACL("GetObjectAcl", Labels.SUBRESOURCE),
+    GET_BUCKET_VERSIONING("GetBucketVersioning", Needs.READ, "s3:GetBucketVersioning", Labels.SUBRESOURCE),
+    GET_BUCKET_ACL("GetBucketAcl", Needs.READ, "s3:GetBucketAcl", Labels.SUBRESOURCE),
+    GET_OBJECT_ACL("GetObjectAcl", Needs.READ, "s3:GetObjectAcl", Labels.SUBRESOURCE),
     /** Only the canned private ACL, which is what everything here has: tools set it after a PUT. */
-    PUT_BUCKET_ACL("PutBucketAcl", Labels.SUBRESOURCE),
-    PUT_OBJECT_ACL("PutObjectAcl", Labels.SUBRESOURCE),
-    GET_OBJECT_TAGGING("GetObjectTagging", Labels.SUBRESOURCE),
-    GET_BUCKET_TAGGING("GetBucketTagging", Labels.SUBRESOURCE),
-    GET_BUCKET_LIFECYCLE("GetBucketLifecycleConfiguration", Labels.SUBRESOURCE),
-    GET_BUCKET_POLICY("GetBucketPolicy", Labels.SUBRESOURCE),
-    GET_BUCKET_CORS("GetBucketCors", Labels.SUBRESOURCE),
-    GET_BUCKET_ENCRYPTION("GetBucketEncryption", Labels.SUBRESOURCE),
-    GET_OBJECT_LOCK_CONFIGURATION("GetObjectLockConfiguration", Labels.SUBRESOURCE),
+    PUT_BUCKET_ACL("PutBucketAcl", Needs.OWNER, "s3:PutBucketAcl", Labels.SUBRESOURCE),
+    PUT_OBJECT_ACL("PutObjectAcl", Needs.WRITE, "s3:PutObjectAcl", Labels.SUBRESOURCE),
+    GET_OBJECT_TAGGING("GetObjectTagging", Needs.READ, "s3:GetObjectTagging", Labels.SUBRESOURCE),
+    GET_BUCKET_TAGGING("GetBucketTagging", Needs.READ, "s3:GetBucketTagging", Labels.SUBRESOURCE),
+    GET_BUCKET_LIFECYCLE(
+            "GetBucketLifecycleConfiguration", Needs.READ, "s3:GetLifecycleConfiguration", Labels.SUBRESOURCE),
+    GET_BUCKET_CORS("GetBucketCors", Needs.READ, "s3:GetBucketCORS", Labels.SUBRESOURCE),
+    GET_BUCKET_ENCRYPTION("GetBucketEncryption", Needs.READ, "s3:GetEncryptionConfiguration", Labels.SUBRESOURCE),
+    GET_OBJECT_LOCK_CONFIGURATION(
+            "GetObjectLockConfiguration", Needs.READ, "s3:GetBucketObjectLockConfiguration", Labels.SUBRESOURCE),
 
     // Refusals. They are operations too so that they are refused only after authentication.
     /** A subresource nobody serves here, or several at once: 501. */
-    NOT_IMPLEMENTED("NotImplemented", Labels.SUBRESOURCE),
+    NOT_IMPLEMENTED("NotImplemented", Needs.ANY_KEY, null, Labels.SUBRESOURCE),
     /** A method that means nothing on what the request names: 405. */
-    NOT_ALLOWED("MethodNotAllowed", Labels.UNKNOWN);
+    NOT_ALLOWED("MethodNotAllowed", Needs.ANY_KEY, null, Labels.UNKNOWN);
+
+    /** What an access key must be allowed for the operation (see {@code Permissions}). */
+    public enum Needs {
+        /** Any authenticated key: the answer shows only what the key may see, or refuses anyway. */
+        ANY_KEY,
+        READ,
+        WRITE,
+        OWNER,
+        /** The root key only: the cluster's own business. */
+        ROOT
+    }
 
     /** Metrics labels shared by several operations. */
     private static final class Labels {
@@ -109,15 +125,29 @@ public enum S3Operation {
     private static final String MINIO_BUCKET = "minio";
 
     private final String s3Name;
+    private final Needs needs;
+    private final String action;
     private final String label;
 
-    S3Operation(String s3Name) {
-        this(s3Name, s3Name);
+    S3Operation(String s3Name, Needs needs, String action) {
+        this(s3Name, needs, action, s3Name);
     }
 
-    S3Operation(String s3Name, String label) {
+    S3Operation(String s3Name, Needs needs, String action, String label) {
         this.s3Name = s3Name;
+        this.needs = needs;
+        this.action = action;
         this.label = label;
+    }
+
+    /** What a key's grant in the request's bucket must allow to run it. */
+    public Needs needs() {
+        return needs;
+    }
+
+    /** The action a bucket policy names it by ({@code s3:GetObject}); null where no bucket policy applies. */
+    public String action() {
+        return action;
     }
 
     /** The operation's name in the S3 API reference. */
@@ -167,6 +197,8 @@ public enum S3Operation {
             case "GET /bucket?tagging" -> GET_BUCKET_TAGGING;
             case "GET /bucket?lifecycle" -> GET_BUCKET_LIFECYCLE;
             case "GET /bucket?policy" -> GET_BUCKET_POLICY;
+            case "PUT /bucket?policy" -> PUT_BUCKET_POLICY;
+            case "DELETE /bucket?policy" -> DELETE_BUCKET_POLICY;
             case "GET /bucket?cors" -> GET_BUCKET_CORS;
             case "GET /bucket?encryption" -> GET_BUCKET_ENCRYPTION;
             case "GET /bucket?object-lock" -> GET_OBJECT_LOCK_CONFIGURATION;

@@ -23,6 +23,7 @@ public final class S3Request {
     private final Map<String, String> query;
     private final boolean virtualHosted;
     private InputStream body;
+    private String accessKeyId;
 
     private S3Request(
             HttpServerExchange exchange,
@@ -167,5 +168,14 @@ public final class S3Request {
 
     public void body(InputStream body) {
         this.body = body;
+    }
+
+    /** The access key whose signature the request carries; null until authenticated. */
+    public String accessKeyId() {
+        return accessKeyId;
+    }
+
+    public void accessKeyId(String accessKeyId) {
+        this.accessKeyId = accessKeyId;
     }
 }

@@ -69,12 +69,12 @@ class S3OperationTest {
             GET     /b?object-lock                                  GetObjectLockConfiguration
 
             # Other bucket subresources: refused, never the plain call (no CreateBucket, no DeleteBucket)
-            PUT     /b?policy                                       NotImplemented
+            PUT     /b?policy                                       PutBucketPolicy
             PUT     /b?versioning                                   NotImplemented
             PUT     /b?acl                                          PutBucketAcl
             PUT     /b?logging                                      NotImplemented
             PUT     /b?lifecycle                                    NotImplemented
-            DELETE  /b?policy                                       NotImplemented
+            DELETE  /b?policy                                       DeleteBucketPolicy
             DELETE  /b?cors                                         NotImplemented
             DELETE  /b?tagging                                      NotImplemented
             GET     /b?website                                      NotImplemented
@@ -167,7 +167,7 @@ class S3OperationTest {
             GET     /?list-type=2 host:b.s3.local                   ListObjectsV2
             GET     /?acl         host:b.s3.local                   GetBucketAcl
             PUT     /             host:b.s3.local                   CreateBucket
-            PUT     /?policy      host:b.s3.local                   NotImplemented
+            PUT     /?policy      host:b.s3.local                   PutBucketPolicy
             DELETE  /             host:b.s3.local:9000              DeleteBucket
             PUT     /k            host:b.s3.local                   PutObject
             PUT     /b/k          host:b.s3.local                   PutObject
