@@ -1,6 +1,7 @@
 package io.basalt.gateway;
 
 import io.basalt.core.cluster.Membership;
+import io.basalt.core.data.BodyMemory;
 import io.basalt.core.data.DataPath;
 import io.basalt.core.data.Layouts;
 import io.basalt.core.erasure.ReedSolomon;
@@ -37,6 +38,8 @@ import org.apache.logging.log4j.Logger;
 public final class Gateway implements AutoCloseable {
 
     private static final Logger log = LogManager.getLogger(Gateway.class);
+    /** How long a write waits for its share of the body memory before it answers SlowDown. */
+    static final long BODY_MEMORY_WAIT_MS = 2_000;
 
     private final Undertow server;
     private final ClusterMetadata metadata;
@@ -131,7 +134,8 @@ public final class Gateway implements AutoCloseable {
                 clients,
                 new Layouts(layout, cfg.smallObjectThreshold()),
                 cfg.writeQuorum(),
-                cfg.ioTimeoutMs());
+                cfg.ioTimeoutMs(),
+                new BodyMemory(cfg.effectiveBodyMemoryBytes(), BODY_MEMORY_WAIT_MS));
         publishSuspicions(data, metadata);
         AdminInfoHandler admin = new AdminInfoHandler(membership, metadata::clusterId);
         GatewayMetrics metrics = new GatewayMetrics();
@@ -143,6 +147,14 @@ public final class Gateway implements AutoCloseable {
                 "basalt_gateway_suspected_nodes",
                 "Storage nodes this gateway avoids for now, having found them failed or late.",
                 () -> data.suspicion().suspectedCount());
+        metrics.registry.gauge(
+                "basalt_gateway_body_memory_bytes",
+                "Request-body bytes writes hold in memory now (reserved from --body-memory-mib).",
+                () -> data.bodyMemory().usedBytes());
+        metrics.registry.gauge(
+                "basalt_gateway_body_memory_limit_bytes",
+                "The request-body memory budget.",
+                () -> data.bodyMemory().capacityBytes());
         metrics.registry.counter(
                 "basalt_gateway_read_hedges_total",
                 "Reads that asked another shard or copy because the first had not answered within the hedge delay.",
@@ -262,7 +274,8 @@ public final class Gateway implements AutoCloseable {
                 .start(() -> ReedSolomon.warmUp(
                         cfg.dataShards(), cfg.parityShards(), Math.max(1, cfg.blockSize() / cfg.dataShards())));
         log.info(
-                "S3 gateway listening on {}://{}:{} (erasure {}+{}, 1+{} up to {} bytes, block {} bytes, {} codec kernel)",
+                "S3 gateway listening on {}://{}:{} (erasure {}+{}, 1+{} up to {} bytes, block {} bytes, {} codec kernel,"
+                        + " bodies in memory up to {} MiB)",
                 cfg.scheme(),
                 cfg.host(),
                 g.port(),
@@ -271,7 +284,8 @@ public final class Gateway implements AutoCloseable {
                 cfg.parityShards(),
                 cfg.smallObjectThreshold(),
                 cfg.blockSize(),
-                ReedSolomon.kernelName());
+                ReedSolomon.kernelName(),
+                cfg.effectiveBodyMemoryBytes() >> 20);
         return g;
     }
 

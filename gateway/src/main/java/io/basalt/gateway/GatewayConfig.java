@@ -23,6 +23,8 @@ import java.util.List;
  * {@code maxConnections}: open client connections at most; beyond it new ones wait to be accepted.
  * {@code clusterKey}: the file of the key that opens the access keys stored in etcd (see
  * {@link io.basalt.core.secrets.ClusterKey}); null serves the root key only.
+ * {@code bodyMemoryBytes}: request-body bytes writes hold in memory at once at most (see
+ * {@link io.basalt.core.data.BodyMemory}); 0 for a third of the heap.
  * {@code allowDefaultCredentials}: whether a gateway listening beyond loopback may run with the well-known
  * minioadmin secret; without it such a config is refused.
  */
@@ -48,7 +50,8 @@ public record GatewayConfig(
         java.nio.file.Path tlsKey,
         int maxConnections,
         java.nio.file.Path clusterKey,
-        boolean allowDefaultCredentials) {
+        boolean allowDefaultCredentials,
+        long bodyMemoryBytes) {
 
     public static final int DEFAULT_MAX_CONNECTIONS = 1024;
 
@@ -58,6 +61,7 @@ public record GatewayConfig(
                     + " reaches beyond this machine: set BASALT_ACCESS_KEY / BASALT_SECRET_KEY (from a Secret), or"
                     + " pass --allow-default-credentials to accept that anyone who can reach the port owns the data");
         }
+        if (bodyMemoryBytes < 0) throw new IllegalArgumentException("--body-memory-mib must be 0 (auto) or more");
         if (maxConnections < 1) throw new IllegalArgumentException("--max-connections must be at least 1");
         if ((tlsCert == null) != (tlsKey == null)) {
             throw new IllegalArgumentException("--tls-cert and --tls-key go together");
@@ -111,7 +115,8 @@ public record GatewayConfig(
                 null,
                 DEFAULT_MAX_CONNECTIONS,
                 null,
-                false);
+                false,
+                0);
     }
 
     public GatewayConfig withIoTimeoutMs(long ms) {
@@ -158,6 +163,16 @@ public record GatewayConfig(
         return with(c -> c.maxConnections = n);
     }
 
+    /** Request-body bytes writes may hold in memory at once; 0 for a third of the heap. */
+    public GatewayConfig withBodyMemoryBytes(long bytes) {
+        return with(c -> c.bodyMemoryBytes = bytes);
+    }
+
+    /** The budget {@link #bodyMemoryBytes} names: as set, or a third of this JVM's heap. */
+    public long effectiveBodyMemoryBytes() {
+        return bodyMemoryBytes > 0 ? bodyMemoryBytes : Runtime.getRuntime().maxMemory() / 3;
+    }
+
     /** The cluster key that opens the secrets of the access keys stored in etcd. */
     public GatewayConfig withClusterKey(java.nio.file.Path file) {
         return with(c -> c.clusterKey = file);
@@ -192,6 +207,7 @@ public record GatewayConfig(
         int maxConnections;
         java.nio.file.Path clusterKey;
         final boolean allowDefaultCredentials;
+        long bodyMemoryBytes;
 
         Fields(GatewayConfig c) {
             host = c.host;
@@ -216,6 +232,7 @@ public record GatewayConfig(
             maxConnections = c.maxConnections;
             clusterKey = c.clusterKey;
             allowDefaultCredentials = c.allowDefaultCredentials;
+            bodyMemoryBytes = c.bodyMemoryBytes;
         }
 
         GatewayConfig config() {
@@ -241,7 +258,8 @@ public record GatewayConfig(
                     tlsKey,
                     maxConnections,
                     clusterKey,
-                    allowDefaultCredentials);
+                    allowDefaultCredentials,
+                    bodyMemoryBytes);
         }
     }
 }

@@ -15,9 +15,11 @@ import org.apache.logging.log4j.LogManager;
  * [--access-key A] [--block-size BYTES] [--workers N] [--io-timeout-ms MS] [--domain s3.example.com]
  * [--metrics-listen HOST:PORT] [--write-quorum N] [--shutdown-grace-seconds S] [--small-object-threshold BYTES]
  * [--tls-cert FILE --tls-key FILE] [--max-connections 1024] [--cluster-key FILE] [--allow-default-credentials]
+ * [--body-memory-mib N]
  * --cluster-tls DIR|none}. With --tls-cert and --tls-key (PEM chain, PKCS#8 key) the S3 port speaks HTTPS.
  * With --cluster-key (else BASALT_CLUSTER_KEY_FILE) the access keys stored in etcd ({@code basalt admin key})
- * are served besides the root key.
+ * are served besides the root key. Writes hold at most --body-memory-mib of request bodies in memory at
+ * once (default a third of the heap); past it they wait up to 2 s, then answer 503 SlowDown.
  * A PutObject or CopyObject of at most the threshold (default 64 KiB, 0 for none) is stored as 1+m copies. The write quorum (durable
  * shards a PUT or part needs) defaults to k+1, k when m = 1. On SIGTERM the gateway answers new requests
  * with 503 and lets those in flight finish for up to the shutdown grace (default 25 s, within
@@ -33,7 +35,7 @@ public final class GatewayMain {
                     + " [--ec K+M] [--access-key A] [--block-size BYTES] [--workers N] [--io-timeout-ms MS]"
                     + " [--domain D] [--metrics-listen HOST:PORT] [--write-quorum N] [--shutdown-grace-seconds S]"
                     + " [--small-object-threshold BYTES] [--tls-cert FILE --tls-key FILE] [--max-connections N]"
-                    + " [--cluster-key FILE] [--allow-default-credentials] --cluster-tls DIR|none";
+                    + " [--cluster-key FILE] [--allow-default-credentials] [--body-memory-mib N] --cluster-tls DIR|none";
     // a misspelt flag is refused rather than silently ignored (deployment manifests are checked against this)
     private static final List<String> FLAGS = List.of(
             "listen",
@@ -53,7 +55,8 @@ public final class GatewayMain {
             "tls-cert",
             "tls-key",
             "max-connections",
-            "cluster-key");
+            "cluster-key",
+            "body-memory-mib");
     // flags without a value
     private static final List<String> SWITCHES = List.of("allow-default-credentials");
 
@@ -124,7 +127,8 @@ public final class GatewayMain {
                 Integer.parseInt(
                         flags.getOrDefault("max-connections", String.valueOf(GatewayConfig.DEFAULT_MAX_CONNECTIONS))),
                 path(flags.getOrDefault("cluster-key", env.apply("BASALT_CLUSTER_KEY_FILE"))),
-                flags.containsKey("allow-default-credentials"));
+                flags.containsKey("allow-default-credentials"),
+                Long.parseLong(flags.getOrDefault("body-memory-mib", "0")) << 20);
     }
 
     private static java.nio.file.Path path(String value) {

@@ -1,5 +1,6 @@
 package io.basalt.gateway;
 
+import io.basalt.core.data.BodyMemory;
 import io.basalt.core.data.StorageUnavailableException;
 import io.basalt.core.meta.BucketBusyException;
 import io.basalt.core.meta.MetadataUnavailableException;
@@ -117,6 +118,9 @@ public final class S3Router implements HttpHandler {
         } catch (BucketBusyException e) {
             log.info("{} {}: {}", ex.getRequestMethod(), ex.getRequestURI(), e.getMessage());
             fail(ex, new S3Exception(S3Error.OPERATION_ABORTED), req, requestId);
+        } catch (BodyMemory.Exhausted e) {
+            log.info("{} {}: {}", ex.getRequestMethod(), ex.getRequestURI(), e.getMessage());
+            fail(ex, new S3Exception(S3Error.SLOW_DOWN), req, requestId);
         } catch (MetadataUnavailableException | InsufficientNodesException | StorageUnavailableException e) {
             log.warn("{} {}: {}", ex.getRequestMethod(), ex.getRequestURI(), e.getMessage());
             fail(ex, new S3Exception(S3Error.SERVICE_UNAVAILABLE, e.getMessage()), req, requestId);

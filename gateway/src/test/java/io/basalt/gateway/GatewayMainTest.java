@@ -32,7 +32,9 @@ class GatewayMainTest {
                     "--io-timeout-ms",
                     "5000",
                     "--small-object-threshold",
-                    "32768"
+                    "32768",
+                    "--body-memory-mib",
+                    "96"
                 },
                 Map.of("BASALT_ACCESS_KEY", "ak", "BASALT_SECRET_KEY", "sk")::get);
         assertEquals("0.0.0.0", c.host());
@@ -44,6 +46,7 @@ class GatewayMainTest {
         assertEquals(10, c.writeQuorum());
         assertEquals(5000, c.ioTimeoutMs());
         assertEquals(32768, c.smallObjectThreshold());
+        assertEquals(96L << 20, c.effectiveBodyMemoryBytes());
         assertEquals(Optional.of("sk"), c.credentials().secretFor("ak"));
         assertEquals(null, c.clusterTls(), "none: plaintext to the storage nodes");
     }
@@ -85,6 +88,7 @@ class GatewayMainTest {
         assertEquals(Optional.of("minioadmin"), c.credentials().secretFor("minioadmin"));
         assertEquals(null, c.metricsListen(), "metrics are off unless asked for");
         assertEquals(GatewayConfig.DEFAULT_SMALL_OBJECT_THRESHOLD, c.smallObjectThreshold());
+        assertEquals(Runtime.getRuntime().maxMemory() / 3, c.effectiveBodyMemoryBytes(), "a third of the heap");
     }
 
     @Test

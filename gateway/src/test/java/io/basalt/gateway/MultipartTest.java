@@ -3,6 +3,7 @@ package io.basalt.gateway;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.basalt.testkit.Digests;
 import io.basalt.testkit.TestBytes;
@@ -333,5 +334,78 @@ class MultipartTest {
         assertThrows(
                 S3Exception.class,
                 () -> env.s3().headObject(b -> b.bucket(BUCKET).key("small")));
+    }
+
+    /** An SDK that lost the answer to its CompleteMultipartUpload sends it again: it gets the same answer, not 404. */
+    @Test
+    void aRetriedCompletionGetsTheFirstAnswer() {
+        String id = env.s3()
+                .createMultipartUpload(b -> b.bucket(BUCKET).key("retried"))
+                .uploadId();
+        byte[] data = TestBytes.random(21, 1000);
+        String etag = env.s3()
+                .uploadPart(
+                        b -> b.bucket(BUCKET).key("retried").uploadId(id).partNumber(1), RequestBody.fromBytes(data))
+                .eTag();
+        List<CompletedPart> parts =
+                List.of(CompletedPart.builder().partNumber(1).eTag(etag).build());
+        String first = env.s3()
+                .completeMultipartUpload(
+                        b -> b.bucket(BUCKET).key("retried").uploadId(id).multipartUpload(u -> u.parts(parts)))
+                .eTag();
+        String again = env.s3()
+                .completeMultipartUpload(
+                        b -> b.bucket(BUCKET).key("retried").uploadId(id).multipartUpload(u -> u.parts(parts)))
+                .eTag();
+        assertEquals(first, again);
+        assertArrayEquals(
+                data,
+                env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("retried")).asByteArray());
+        // not an answer for any other upload or key
+        for (var other : List.of(List.of("retried", "no-such-upload"), List.of("elsewhere", id))) {
+            S3Exception e = assertThrows(
+                    S3Exception.class,
+                    () -> env.s3()
+                            .completeMultipartUpload(b -> b.bucket(BUCKET)
+                                    .key(other.get(0))
+                                    .uploadId(other.get(1))
+                                    .multipartUpload(u -> u.parts(parts))));
+            assertEquals("NoSuchUpload", e.awsErrorDetails().errorCode(), other.toString());
+        }
+        // once overwritten by a plain PUT, the key no longer answers for the upload
+        env.s3().putObject(b -> b.bucket(BUCKET).key("retried"), RequestBody.fromString("new"));
+        S3Exception e = assertThrows(
+                S3Exception.class,
+                () -> env.s3()
+                        .completeMultipartUpload(b ->
+                                b.bucket(BUCKET).key("retried").uploadId(id).multipartUpload(u -> u.parts(parts))));
+        assertEquals("NoSuchUpload", e.awsErrorDetails().errorCode());
+    }
+
+    /** Unfinished uploads do not keep a bucket alive: DeleteBucket aborts them (S3, MinIO, Ceph RGW). */
+    @Test
+    void deleteBucketAbortsItsUnfinishedUploads() throws Exception {
+        String bucket = "with-uploads";
+        env.s3().createBucket(b -> b.bucket(bucket));
+        String id = env.s3()
+                .createMultipartUpload(b -> b.bucket(bucket).key("unfinished"))
+                .uploadId();
+        env.s3()
+                .uploadPart(
+                        b -> b.bucket(bucket).key("unfinished").uploadId(id).partNumber(1),
+                        RequestBody.fromBytes(TestBytes.random(22, 3 * MIB)));
+        env.s3().createMultipartUpload(b -> b.bucket(bucket).key("empty-upload"));
+        try (var meta = env.cluster().metadata()) {
+            long garbageBefore = meta.garbage().size();
+            env.s3().deleteBucket(b -> b.bucket(bucket));
+            assertThrows(S3Exception.class, () -> env.s3().headBucket(b -> b.bucket(bucket)));
+            assertEquals(List.of(), meta.store().listUploads(bucket), "its uploads are gone");
+            assertTrue(meta.garbage().size() > garbageBefore, "the parts' shards are queued for collection");
+        }
+        // an object still keeps it
+        env.s3().createBucket(b -> b.bucket(bucket));
+        env.s3().putObject(b -> b.bucket(bucket).key("k"), RequestBody.fromString("x"));
+        S3Exception notEmpty = assertThrows(S3Exception.class, () -> env.s3().deleteBucket(b -> b.bucket(bucket)));
+        assertEquals("BucketNotEmpty", notEmpty.awsErrorDetails().errorCode());
     }
 }

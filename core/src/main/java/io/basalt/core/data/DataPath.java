@@ -42,6 +42,7 @@ public final class DataPath {
 
     private final int writeQuorum;
     private final int smallWriteQuorum;
+    private final BodyMemory bodyMemory;
 
     /** @param writeQuorum durable shards a write needs; 0 for the default, k+1 (k when m = 1) */
     public DataPath(
@@ -56,6 +57,18 @@ public final class DataPath {
      *                    acknowledgement: 2 of 3 copies for the default.
      */
     public DataPath(Membership membership, ShardClients clients, Layouts layouts, int writeQuorum, long ioTimeoutMs) {
+        this(membership, clients, layouts, writeQuorum, ioTimeoutMs, BodyMemory.unlimited());
+    }
+
+    /** As above, with writes holding at most {@code bodyMemory} of bodies in memory at once. */
+    public DataPath(
+            Membership membership,
+            ShardClients clients,
+            Layouts layouts,
+            int writeQuorum,
+            long ioTimeoutMs,
+            BodyMemory bodyMemory) {
+        this.bodyMemory = bodyMemory;
         this.membership = membership;
         this.layouts = layouts;
         ErasureLayout layout = layouts.normal();
@@ -80,6 +93,11 @@ public final class DataPath {
         encoder.onWaitPastQuorum(tails::waitedPastQuorum);
         this.decoder = new SegmentDecoder(clients, membership::live, hedgeMs);
         this.copies = new CopyReader(clients, membership::live, hedgeMs);
+    }
+
+    /** The budget of request-body bytes writes hold in memory, for the gateway's metrics. */
+    public BodyMemory bodyMemory() {
+        return bodyMemory;
     }
 
     /** The nodes this path avoids for now, having found them failed or late. */
@@ -144,7 +162,8 @@ public final class DataPath {
         List<NodeRecord> targets =
                 new ArrayList<>(Placement.choose(shardSet, candidates, Math.min(n, candidates.size())));
         while (targets.size() < n) targets.add(null);
-        try {
+        try (BodyMemory.Reservation held = bodyMemory.reserve(
+                BodyMemory.shareOf(declaredSize, layout.getBlockSize(), layout.getK(), layout.getM()))) {
             return encoder.write(shardSet, body, layout, targets, writeQuorum);
         } catch (ShardWriteException e) {
             throw new StorageUnavailableException(e.getMessage(), e);

@@ -153,9 +153,14 @@ public final class EtcdMetadataStore implements MetadataStore {
                 TxnResponse contents = await(kv.txn()
                         .Then(Op.get(bs(keys.objectPrefix(name)), first), Op.get(bs(keys.uploadPrefix(name)), first))
                         .commit());
-                if (!contents.getGetResponses().get(0).getKvs().isEmpty()
-                        || !contents.getGetResponses().get(1).getKvs().isEmpty()) {
+                if (!contents.getGetResponses().get(0).getKvs().isEmpty()) {
                     return BucketDeletion.NOT_EMPTY; // the revoke below removes the marker
+                }
+                // Unfinished multipart uploads do not keep a bucket alive (S3, MinIO, RGW): they are aborted,
+                // their parts' shards queued for collection. The marker stops new uploads, parts and
+                // completions meanwhile.
+                if (!contents.getGetResponses().get(1).getKvs().isEmpty()) {
+                    for (UploadRecord u : listUploads(name)) abortUpload(name, u.getUploadId());
                 }
                 TxnResponse r = await(kv.txn()
                         .If(new Cmp(marker, Cmp.Op.EQUAL, CmpTarget.createRevision(markerRevision)))

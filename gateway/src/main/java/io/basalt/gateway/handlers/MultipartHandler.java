@@ -118,7 +118,15 @@ public final class MultipartHandler {
     }
 
     public void complete(S3Request req) throws IOException {
-        requireUpload(req);
+        ctx.requireBucket(req.bucket());
+        String uploadId = req.queryParam("uploadId");
+        UploadRecord pending = uploadId == null || uploadId.isEmpty()
+                ? null
+                : ctx.meta().getUpload(req.bucket(), uploadId).orElse(null);
+        if (pending == null || !pending.getKey().equals(req.key())) {
+            alreadyCompleted(req, uploadId);
+            return;
+        }
         List<Integer> order = new ArrayList<>();
         List<String> etags = new ArrayList<>();
         Element root = XmlBody.parse(req.body());
@@ -169,6 +177,7 @@ public final class MultipartHandler {
         String etag = HexFormat.of().formatHex(md5.digest()) + "-" + order.size();
         UploadRecord upload = state.upload();
         rec.setVersionId(DataPath.newShardSetId())
+                .setUploadId(uploadId)
                 .setSize(size)
                 .setEtag(etag)
                 .setModifiedUnixMs(System.currentTimeMillis())
@@ -179,21 +188,41 @@ public final class MultipartHandler {
         for (PartRecord p : state.parts()) if (!used.contains(p.getPartNumber())) unused.add(p);
         CompleteOutcome outcome = ctx.meta().completeUpload(state, rec.build(), unused);
         switch (outcome) {
-            case NO_SUCH_UPLOAD -> throw new S3Exception(S3Error.NO_SUCH_UPLOAD);
+            case NO_SUCH_UPLOAD -> alreadyCompleted(req, uploadId); // a concurrent retry completed it first
             case PARTS_CHANGED ->
                 throw new S3Exception(S3Error.INVALID_PART, "A part was replaced while completing; retry.");
-            case COMPLETED ->
-                Responses.xml(
-                        req.exchange(),
-                        200,
-                        new Xml()
-                                .root("CompleteMultipartUploadResult")
-                                .element("Location", "/" + req.bucket() + "/" + req.key())
-                                .element("Bucket", req.bucket())
-                                .element("Key", req.key())
-                                .element("ETag", Responses.quoted(etag))
-                                .close("CompleteMultipartUploadResult"));
+            case COMPLETED -> completed(req, etag);
         }
+    }
+
+    /**
+     * The upload is gone: if it became the object now at the key, this is a retry of a completion whose
+     * answer was lost (an SDK retrying after a timeout) and gets the same answer, as on S3; a 404 there
+     * would tell the client an upload failed that succeeded.
+     */
+    private void alreadyCompleted(S3Request req, String uploadId) throws IOException {
+        ObjectRecord done = uploadId == null || uploadId.isEmpty()
+                ? null
+                : ctx.meta()
+                        .getObject(req.bucket(), req.key())
+                        .filter(o -> o.getUploadId().equals(uploadId))
+                        .orElse(null);
+        if (done == null) throw new S3Exception(S3Error.NO_SUCH_UPLOAD);
+        req.body().transferTo(java.io.OutputStream.nullOutputStream()); // the part list it was completed with
+        completed(req, done.getEtag());
+    }
+
+    private static void completed(S3Request req, String etag) {
+        Responses.xml(
+                req.exchange(),
+                200,
+                new Xml()
+                        .root("CompleteMultipartUploadResult")
+                        .element("Location", "/" + req.bucket() + "/" + req.key())
+                        .element("Bucket", req.bucket())
+                        .element("Key", req.key())
+                        .element("ETag", Responses.quoted(etag))
+                        .close("CompleteMultipartUploadResult"));
     }
 
     public void abort(S3Request req) {

@@ -68,6 +68,7 @@ public enum S3Error {
     REQUEST_TIME_TOO_SKEWED(
             "RequestTimeTooSkewed", 403, "The difference between the request time and the server's time is too large."),
     SERVICE_UNAVAILABLE("ServiceUnavailable", 503, "Reduce your request rate."),
+    SLOW_DOWN("SlowDown", 503, "Please reduce your request rate."),
     SSE_CONFIGURATION_NOT_FOUND(
             "ServerSideEncryptionConfigurationNotFoundError",
             404,

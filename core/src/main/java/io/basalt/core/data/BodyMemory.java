@@ -1,0 +1,82 @@
+package io.basalt.core.data;
+
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * How many bytes of request bodies a gateway holds in memory at once. A write holds about two
+ * stripes (the one being filled from the client and the one its shard streams still send, k+m
+ * chunks each); without a bound, every worker thread writing a large object at the same moment
+ * would need more heap than a small gateway has. A write reserves its share before reading its
+ * body and waits while the budget is spent; one that waits too long is refused with
+ * {@link Exhausted} (S3's SlowDown, which clients retry after a pause).
+ */
+public final class BodyMemory {
+
+    /** The budget stayed spent for longer than a write may wait. */
+    public static final class Exhausted extends RuntimeException {
+        Exhausted(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** Bytes reserved by one write; closing it gives them back. */
+    public interface Reservation extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private static final int UNIT = 1024; // permits are KiB: a Semaphore counts in ints
+
+    private final Semaphore permits;
+    private final int capacityUnits;
+    private final long waitMs;
+
+    /** @param capacityBytes bytes held at once at most; @param waitMs how long a write may wait for its share */
+    public BodyMemory(long capacityBytes, long waitMs) {
+        if (capacityBytes < UNIT) throw new IllegalArgumentException("a body memory budget below 1 KiB");
+        this.capacityUnits = (int) Math.min(Integer.MAX_VALUE, capacityBytes / UNIT);
+        this.permits = new Semaphore(capacityUnits, true); // fair: a large write is not starved by small ones
+        this.waitMs = waitMs;
+    }
+
+    /** No bound: what tools and tests that run no gateway use. */
+    public static BodyMemory unlimited() {
+        return new BodyMemory((long) Integer.MAX_VALUE * UNIT, 0);
+    }
+
+    /**
+     * What a write of {@code declaredSize} bytes (-1: unknown) in {@code layout}'s shape holds at
+     * most: two stripes of k+m chunks, a stripe being a block or the whole body if smaller.
+     */
+    static long shareOf(long declaredSize, int blockSize, int k, int m) {
+        long stripe = declaredSize >= 0 ? Math.min(declaredSize, blockSize) : blockSize;
+        return 2 * Math.ceilDiv(Math.max(stripe, 1), k) * (k + m);
+    }
+
+    /** Reserves {@code bytes} (at most the whole budget), waiting up to the configured time. */
+    public Reservation reserve(long bytes) {
+        int units = (int) Math.min(capacityUnits, Math.max(1, Math.ceilDiv(bytes, UNIT)));
+        boolean got;
+        try {
+            got = permits.tryAcquire(units, waitMs, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Exhausted("interrupted while waiting for body memory");
+        }
+        if (!got) {
+            throw new Exhausted("the gateway's request-body memory (" + capacityUnits / 1024
+                    + " MiB) stayed in use for " + waitMs + " ms");
+        }
+        return () -> permits.release(units);
+    }
+
+    /** Bytes reserved now. */
+    public long usedBytes() {
+        return (long) (capacityUnits - permits.availablePermits()) * UNIT;
+    }
+
+    public long capacityBytes() {
+        return (long) capacityUnits * UNIT;
+    }
+}

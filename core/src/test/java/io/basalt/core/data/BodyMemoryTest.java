@@ -1,0 +1,36 @@
+package io.basalt.core.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class BodyMemoryTest {
+
+    @Test
+    void aWriteHoldsTwoStripesOfItsLayout() {
+        assertEquals(2 * (256 << 10) * 6, BodyMemory.shareOf(-1, 1 << 20, 4, 2), "unknown length: full stripes");
+        assertEquals(2 * (256 << 10) * 6, BodyMemory.shareOf(5L << 30, 1 << 20, 4, 2));
+        assertEquals(2 * 1000 * 3, BodyMemory.shareOf(1000, 1 << 20, 1, 2), "a small body: its own size, as copies");
+        assertEquals(2 * 3, BodyMemory.shareOf(0, 1 << 20, 1, 2), "an empty body still counts a byte");
+    }
+
+    @Test
+    void reservationsWaitTheirTurnAndGiveBackOnClose() {
+        BodyMemory budget = new BodyMemory(4 << 20, 50);
+        BodyMemory.Reservation a = budget.reserve(3 << 20);
+        assertEquals(3 << 20, budget.usedBytes());
+        long start = System.nanoTime();
+        assertThrows(BodyMemory.Exhausted.class, () -> budget.reserve(2 << 20));
+        assertTrue(System.nanoTime() - start >= 40_000_000L, "waited before refusing");
+        try (BodyMemory.Reservation b = budget.reserve(1 << 20)) {
+            assertEquals(4 << 20, budget.usedBytes());
+        }
+        a.close();
+        assertEquals(0, budget.usedBytes());
+        try (BodyMemory.Reservation whole = budget.reserve(100L << 20)) {
+            assertEquals(4 << 20, budget.usedBytes(), "more than the budget takes all of it, not forever");
+        }
+    }
+}
