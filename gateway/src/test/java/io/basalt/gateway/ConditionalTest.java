@@ -138,4 +138,72 @@ class ConditionalTest {
                     env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asUtf8String());
         }
     }
+
+    /** S3's conditional writes with If-Match: replace only the version read (an optimistic update). */
+    @Test
+    void ifMatchReplacesOnlyTheVersionNamed() {
+        String v1 = env.s3()
+                .putObject(b -> b.bucket(BUCKET).key("cas"), RequestBody.fromString("v1"))
+                .eTag();
+        String v2 = env.s3()
+                .putObject(b -> b.bucket(BUCKET).key("cas").ifMatch(v1), RequestBody.fromString("v2"))
+                .eTag();
+        S3Exception stale = assertThrows(
+                S3Exception.class,
+                () -> env.s3().putObject(b -> b.bucket(BUCKET).key("cas").ifMatch(v1), RequestBody.fromString("lost")));
+        assertEquals(412, stale.statusCode());
+        assertEquals("PreconditionFailed", stale.awsErrorDetails().errorCode());
+        assertEquals(
+                "v2",
+                env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("cas")).asUtf8String());
+        env.s3().putObject(b -> b.bucket(BUCKET).key("cas").ifMatch("*"), RequestBody.fromString("any"));
+        assertEquals(
+                "any",
+                env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key("cas")).asUtf8String());
+        S3Exception absent = assertThrows(
+                S3Exception.class,
+                () -> env.s3()
+                        .putObject(b -> b.bucket(BUCKET).key("no-such").ifMatch(v2), RequestBody.fromString("x")));
+        assertEquals(404, absent.statusCode());
+        assertEquals("NoSuchKey", absent.awsErrorDetails().errorCode());
+        assertThrows(
+                S3Exception.class,
+                () -> env.s3().headObject(b -> b.bucket(BUCKET).key("no-such")));
+    }
+
+    /** Writers that all read the same version and all send If-Match with it: exactly one replaces it. */
+    @Test
+    void racingIfMatchHasExactlyOneWinner() throws Exception {
+        int racers = 8;
+        for (int round = 0; round < 5; round++) {
+            String key = "cas-race-" + round;
+            String read = env.s3()
+                    .putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromString("base"))
+                    .eTag();
+            CountDownLatch go = new CountDownLatch(1);
+            ExecutorService pool = Executors.newFixedThreadPool(racers);
+            List<Future<String>> outcomes = new ArrayList<>();
+            for (int i = 0; i < racers; i++) {
+                String body = "writer-" + i;
+                outcomes.add(pool.submit(() -> {
+                    go.await();
+                    try {
+                        env.s3().putObject(b -> b.bucket(BUCKET).key(key).ifMatch(read), RequestBody.fromString(body));
+                        return body;
+                    } catch (S3Exception e) {
+                        assertEquals(412, e.statusCode());
+                        return null;
+                    }
+                }));
+            }
+            go.countDown();
+            List<String> winners = new ArrayList<>();
+            for (Future<String> f : outcomes) if (f.get() != null) winners.add(f.get());
+            pool.shutdown();
+            assertEquals(1, winners.size(), "round " + round + ": " + winners);
+            assertEquals(
+                    winners.get(0),
+                    env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asUtf8String());
+        }
+    }
 }

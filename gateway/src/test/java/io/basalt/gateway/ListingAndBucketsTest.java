@@ -161,6 +161,30 @@ class ListingAndBucketsTest {
         assertEquals(keys.higher(last), second.contents().get(0).key());
     }
 
+    /** GetBucketLocation, HeadBucket and ListBuckets name the LocationConstraint a bucket was created with. */
+    @Test
+    void aBucketKeepsTheLocationItWasCreatedWith() {
+        s3.createBucket(b -> b.bucket("in-eu").createBucketConfiguration(c -> c.locationConstraint("eu-west-1")));
+        s3.createBucket(b -> b.bucket("in-default"));
+        assertEquals("eu-west-1", s3.getBucketLocation(b -> b.bucket("in-eu")).locationConstraintAsString());
+        assertEquals("", s3.getBucketLocation(b -> b.bucket("in-default")).locationConstraintAsString());
+        assertEquals(
+                "eu-west-1",
+                s3.headBucket(b -> b.bucket("in-eu"))
+                        .sdkHttpResponse()
+                        .firstMatchingHeader("x-amz-bucket-region")
+                        .orElseThrow());
+        assertEquals(
+                "eu-west-1",
+                s3.listBuckets().buckets().stream()
+                        .filter(x -> x.name().equals("in-eu"))
+                        .findFirst()
+                        .orElseThrow()
+                        .bucketRegion());
+        s3.deleteBucket(b -> b.bucket("in-eu"));
+        s3.deleteBucket(b -> b.bucket("in-default"));
+    }
+
     @Test
     void bucketLifecycleAndErrors() {
         s3.createBucket(b -> b.bucket("scratch"));

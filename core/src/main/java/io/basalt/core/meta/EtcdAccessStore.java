@@ -1,6 +1,5 @@
 package io.basalt.core.meta;
 
-import static io.basalt.core.meta.Etcd.await;
 import static io.basalt.core.meta.Etcd.bs;
 
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -191,6 +190,15 @@ final class EtcdAccessStore implements AccessStore {
                 key.toString(StandardCharsets.UTF_8).substring(keys.grants().length());
         int slash = rest.indexOf('/');
         return slash <= 0 ? null : new String[] {rest.substring(0, slash), rest.substring(slash + 1)};
+    }
+
+    /** Waits for an etcd call; a failure is MetadataUnavailableException, which a request answers with 503. */
+    private static <T> T await(java.util.concurrent.CompletableFuture<T> f) {
+        try {
+            return Etcd.await(f);
+        } catch (IllegalStateException e) {
+            throw new MetadataUnavailableException(e.getMessage(), e.getCause());
+        }
     }
 
     private static AccessKeyRecord parseKey(ByteSequence value) {

@@ -204,10 +204,15 @@ public final class EtcdMetadataStore implements MetadataStore {
         ByteSequence bucketKey = bs(keys.bucket(bucket));
         // First try assumes a new key (Milvus writes mostly unique keys): one round trip. When the
         // key exists, the Else branch returns it, so the retry needs no extra read.
-        Optional<KeyValue> current = Optional.empty();
+        // If-Match needs the object that is there: no guess that the key is new.
+        Optional<KeyValue> current = condition.ifMatch() == null ? Optional.empty() : getOne(keys.object(bucket, key));
         BusyWait busy = new BusyWait(bucket);
         for (int attempt = 0; attempt < MAX_RETRIES; ) {
-            if (current.isPresent() && condition.ifNoneMatchAny()) return PutOutcome.PRECONDITION_FAILED;
+            String etag = current.map(kv -> parse(kv, ObjectRecord::parseFrom).getEtag())
+                    .orElse(null);
+            if (!condition.allows(etag)) {
+                return etag == null ? PutOutcome.NO_SUCH_KEY : PutOutcome.PRECONDITION_FAILED;
+            }
             List<Op> ops = new ArrayList<>();
             ops.add(Op.put(objectKey, value(record), PutOption.DEFAULT));
             current.ifPresent(old ->

@@ -29,12 +29,32 @@ public interface MetadataStore extends AutoCloseable {
     enum PutOutcome {
         COMMITTED,
         NO_SUCH_BUCKET,
-        PRECONDITION_FAILED
+        PRECONDITION_FAILED,
+        /** If-Match named an object that is not there. */
+        NO_SUCH_KEY
     }
 
-    /** Conditions a PUT may carry; {@code ifNoneMatchAny} is S3's {@code If-None-Match: *}. */
-    record PutCondition(boolean ifNoneMatchAny) {
-        public static final PutCondition NONE = new PutCondition(false);
+    /**
+     * Conditions a PUT may carry: {@code ifNoneMatchAny} is S3's {@code If-None-Match: *} (only if
+     * absent); {@code ifMatch} is its {@code If-Match} (only if present, and with one of these ETags
+     * unless it is "*"), null when not sent. Checked in the commit's transaction, so two writers
+     * cannot both pass.
+     */
+    record PutCondition(boolean ifNoneMatchAny, String ifMatch) {
+        public static final PutCondition NONE = new PutCondition(false, null);
+
+        /** Whether an object with {@code etag} (unquoted; null: none) may be replaced under this condition. */
+        public boolean allows(String etag) {
+            if (etag != null && ifNoneMatchAny) return false;
+            if (ifMatch == null) return true;
+            if (etag == null) return false;
+            for (String e : ifMatch.split(",")) {
+                String t = e.strip();
+                if (t.startsWith("W/")) t = t.substring(2); // a weak ETag compares as its value
+                if (t.equals("*") || t.replace("\"", "").equals(etag)) return true;
+            }
+            return false;
+        }
     }
 
     /** One stored object as a listing sees it. */

@@ -6,6 +6,7 @@ import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
 import io.basalt.gateway.s3.S3Request;
 import io.basalt.gateway.s3.Xml;
+import io.basalt.gateway.s3.XmlBody;
 import io.basalt.proto.meta.BucketRecord;
 import java.io.IOException;
 import java.util.regex.Pattern;
@@ -51,7 +52,7 @@ public final class BucketHandler {
             doc.open("Bucket")
                     .element("Name", b.getName())
                     .element("CreationDate", Xml.iso(b.getCreatedUnixMs()))
-                    .element("BucketRegion", "us-east-1")
+                    .element("BucketRegion", region(b))
                     .close("Bucket");
             last = b.getName();
             listed++;
@@ -77,22 +78,34 @@ public final class BucketHandler {
     public void create(S3Request req) throws IOException {
         String name = req.bucket();
         if (!validName(name)) throw new S3Exception(S3Error.INVALID_BUCKET_NAME);
-        req.body().readAllBytes(); // an optional CreateBucketConfiguration: any region is accepted
+        // An optional CreateBucketConfiguration: any region is accepted, and named back by GetBucketLocation.
+        String location = "";
+        if (req.contentLength() != 0) {
+            byte[] body = req.body().readAllBytes();
+            if (body.length > 0) {
+                org.w3c.dom.Element root = XmlBody.parse(new java.io.ByteArrayInputStream(body));
+                if (!"CreateBucketConfiguration".equals(XmlBody.localName(root)))
+                    throw new S3Exception(S3Error.MALFORMED_XML);
+                String constraint = XmlBody.text(root, "LocationConstraint");
+                if (constraint != null && !constraint.equals("us-east-1")) location = constraint;
+            }
+        }
         // Re-creating a bucket you own succeeds, as in AWS us-east-1 (one account owns every bucket here).
         ctx.meta()
                 .createBucket(BucketRecord.newBuilder()
                         .setName(name)
                         .setCreatedUnixMs(System.currentTimeMillis())
+                        .setLocation(location)
                         .build());
         req.exchange().getResponseHeaders().put(io.undertow.util.Headers.LOCATION, "/" + name);
         Responses.empty(req.exchange(), 200);
     }
 
     public void head(S3Request req) {
-        ctx.requireBucket(req.bucket());
+        BucketRecord bucket = ctx.requireBucket(req.bucket());
         req.exchange()
                 .getResponseHeaders()
-                .put(io.undertow.util.HttpString.tryFromString("x-amz-bucket-region"), "us-east-1");
+                .put(io.undertow.util.HttpString.tryFromString("x-amz-bucket-region"), region(bucket));
         Responses.empty(req.exchange(), 200);
     }
 
@@ -106,9 +119,17 @@ public final class BucketHandler {
     }
 
     public void location(S3Request req) {
-        ctx.requireBucket(req.bucket());
+        BucketRecord bucket = ctx.requireBucket(req.bucket());
         // An empty LocationConstraint means us-east-1, which is what clients default to.
-        Responses.xml(req.exchange(), 200, new Xml().root("LocationConstraint").close("LocationConstraint"));
+        Responses.xml(
+                req.exchange(),
+                200,
+                new Xml().root("LocationConstraint").text(bucket.getLocation()).close("LocationConstraint"));
+    }
+
+    /** The region a bucket answers for: the one it was created with, us-east-1 by default. */
+    private static String region(BucketRecord bucket) {
+        return bucket.getLocation().isEmpty() ? "us-east-1" : bucket.getLocation();
     }
 
     static boolean validName(String name) {

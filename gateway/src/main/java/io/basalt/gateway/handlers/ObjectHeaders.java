@@ -76,14 +76,14 @@ final class ObjectHeaders {
         }
     }
 
-    private static String stripAwsChunked(String v) {
+    /** The value without its aws-chunked token; the rest exactly as sent ("aws-chunked, gzip, br" keeps "gzip, br"). */
+    static String stripAwsChunked(String v) {
         StringBuilder sb = new StringBuilder();
-        for (String part : v.split(",")) {
-            String p = part.trim();
-            if (p.isEmpty() || p.equalsIgnoreCase("aws-chunked")) continue;
+        for (String part : v.split(",", -1)) {
+            if (part.isBlank() || part.trim().equalsIgnoreCase("aws-chunked")) continue;
             if (!sb.isEmpty()) sb.append(',');
-            sb.append(p);
+            sb.append(part);
         }
-        return sb.toString();
+        return sb.toString().strip();
     }
 }

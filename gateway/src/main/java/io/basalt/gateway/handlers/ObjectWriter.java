@@ -191,7 +191,11 @@ final class ObjectWriter {
         if (outcome != PutOutcome.COMMITTED) {
             ctx.data().discard(seg);
             throw new S3Exception(
-                    outcome == PutOutcome.NO_SUCH_BUCKET ? S3Error.NO_SUCH_BUCKET : S3Error.PRECONDITION_FAILED);
+                    switch (outcome) {
+                        case NO_SUCH_BUCKET -> S3Error.NO_SUCH_BUCKET;
+                        case NO_SUCH_KEY -> S3Error.NO_SUCH_KEY;
+                        default -> S3Error.PRECONDITION_FAILED;
+                    });
         }
         return record;
     }

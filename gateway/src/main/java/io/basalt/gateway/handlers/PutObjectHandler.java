@@ -5,6 +5,7 @@ import io.basalt.gateway.s3.Responses;
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
 import io.basalt.gateway.s3.S3Request;
+import io.basalt.proto.meta.ObjectRecord;
 import java.io.IOException;
 
 /**
@@ -32,13 +33,20 @@ public final class PutObjectHandler {
             recentBuckets.saw(req.bucket());
         }
         ObjectWriter.requireLength(req);
-        boolean ifNoneMatch = "*".equals(req.header("If-None-Match"));
-        if (ifNoneMatch && ctx.meta().getObject(req.bucket(), req.key()).isPresent()) {
-            throw new S3Exception(S3Error.PRECONDITION_FAILED);
+        PutCondition condition = new PutCondition("*".equals(req.header("If-None-Match")), req.header("If-Match"));
+        if (!condition.equals(PutCondition.NONE)) {
+            // refused before the body is taken; the commit checks again, atomically
+            String etag = ctx.meta()
+                    .getObject(req.bucket(), req.key())
+                    .map(ObjectRecord::getEtag)
+                    .orElse(null);
+            if (!condition.allows(etag)) {
+                throw new S3Exception(etag == null ? S3Error.NO_SUCH_KEY : S3Error.PRECONDITION_FAILED);
+            }
         }
         ObjectWriter.Written body = writer.body(req, ObjectWriter.Target.OBJECT);
         try {
-            writer.commitObject(req, body, rec -> ObjectHeaders.capture(req, rec), new PutCondition(ifNoneMatch));
+            writer.commitObject(req, body, rec -> ObjectHeaders.capture(req, rec), condition);
         } catch (S3Exception e) {
             if (e.error() == S3Error.NO_SUCH_BUCKET) recentBuckets.forget(req.bucket());
             throw e;

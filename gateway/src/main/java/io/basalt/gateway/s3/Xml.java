@@ -48,6 +48,12 @@ public final class Xml {
         return close(name);
     }
 
+    /** Text inside the element opened last. */
+    public Xml text(String value) {
+        escape(value);
+        return this;
+    }
+
     public Xml empty(String name) {
         sb.append('<').append(name).append("/>");
         return this;
