@@ -14,9 +14,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
-/** Conditional GET/HEAD and the atomic create-if-absent PUT that Milvus's Woodpecker WAL relies on. */
+/**
+ * Conditional GET/HEAD, the atomic create-if-absent PUT that Milvus's Woodpecker WAL relies on, and the
+ * atomic replace-if-unchanged PUT (If-Match).
+ */
 class ConditionalTest {
 
     static final String BUCKET = "conditional";
@@ -107,35 +111,8 @@ class ConditionalTest {
 
     @Test
     void racingCreateIfAbsentHasExactlyOneWinner() throws Exception {
-        int racers = 8;
         for (int round = 0; round < 5; round++) {
-            String key = "race-" + round;
-            CountDownLatch go = new CountDownLatch(1);
-            ExecutorService pool = Executors.newFixedThreadPool(racers);
-            List<Future<String>> outcomes = new ArrayList<>();
-            for (int i = 0; i < racers; i++) {
-                String body = "writer-" + i;
-                outcomes.add(pool.submit(() -> {
-                    go.await();
-                    try {
-                        env.s3()
-                                .putObject(
-                                        b -> b.bucket(BUCKET).key(key).ifNoneMatch("*"), RequestBody.fromString(body));
-                        return body;
-                    } catch (S3Exception e) {
-                        assertEquals(412, e.statusCode());
-                        return null;
-                    }
-                }));
-            }
-            go.countDown();
-            List<String> winners = new ArrayList<>();
-            for (Future<String> f : outcomes) if (f.get() != null) winners.add(f.get());
-            pool.shutdown();
-            assertEquals(1, winners.size(), "round " + round + ": " + winners);
-            assertEquals(
-                    winners.get(0),
-                    env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asUtf8String());
+            exactlyOneWinner("race-" + round, b -> b.ifNoneMatch("*"));
         }
     }
 
@@ -174,36 +151,42 @@ class ConditionalTest {
     /** Writers that all read the same version and all send If-Match with it: exactly one replaces it. */
     @Test
     void racingIfMatchHasExactlyOneWinner() throws Exception {
-        int racers = 8;
         for (int round = 0; round < 5; round++) {
             String key = "cas-race-" + round;
             String read = env.s3()
                     .putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromString("base"))
                     .eTag();
-            CountDownLatch go = new CountDownLatch(1);
-            ExecutorService pool = Executors.newFixedThreadPool(racers);
-            List<Future<String>> outcomes = new ArrayList<>();
-            for (int i = 0; i < racers; i++) {
-                String body = "writer-" + i;
-                outcomes.add(pool.submit(() -> {
-                    go.await();
-                    try {
-                        env.s3().putObject(b -> b.bucket(BUCKET).key(key).ifMatch(read), RequestBody.fromString(body));
-                        return body;
-                    } catch (S3Exception e) {
-                        assertEquals(412, e.statusCode());
-                        return null;
-                    }
-                }));
-            }
-            go.countDown();
-            List<String> winners = new ArrayList<>();
-            for (Future<String> f : outcomes) if (f.get() != null) winners.add(f.get());
-            pool.shutdown();
-            assertEquals(1, winners.size(), "round " + round + ": " + winners);
-            assertEquals(
-                    winners.get(0),
-                    env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asUtf8String());
+            exactlyOneWinner(key, b -> b.ifMatch(read));
         }
+    }
+
+    /** Eight PUTs of {@code key} under {@code condition} at once: one succeeds, the rest get 412, the winner's body is stored. */
+    private static void exactlyOneWinner(
+            String key, java.util.function.UnaryOperator<PutObjectRequest.Builder> condition) throws Exception {
+        int racers = 8;
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(racers);
+        List<Future<String>> outcomes = new ArrayList<>();
+        for (int i = 0; i < racers; i++) {
+            String body = "writer-" + i;
+            outcomes.add(pool.submit(() -> {
+                go.await();
+                try {
+                    env.s3().putObject(b -> condition.apply(b.bucket(BUCKET).key(key)), RequestBody.fromString(body));
+                    return body;
+                } catch (S3Exception e) {
+                    assertEquals(412, e.statusCode());
+                    return null;
+                }
+            }));
+        }
+        go.countDown();
+        List<String> winners = new ArrayList<>();
+        for (Future<String> f : outcomes) if (f.get() != null) winners.add(f.get());
+        pool.shutdown();
+        assertEquals(1, winners.size(), key + ": " + winners);
+        assertEquals(
+                winners.get(0),
+                env.s3().getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asUtf8String());
     }
 }
