@@ -3,7 +3,6 @@ package io.basalt.gateway;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.basalt.testkit.TestBytes;
 import java.io.InputStream;
@@ -58,16 +57,13 @@ class BodyMemoryTest {
             Thread.sleep(300);
 
             for (int size : new int[] {2 << 20, 100}) {
-                long start = System.nanoTime();
                 S3Exception e = assertThrows(
                         S3Exception.class,
                         () -> s3.putObject(
                                 b -> b.bucket("bodies").key("refused-" + size),
                                 RequestBody.fromBytes(java.util.Arrays.copyOf(big, size))));
-                long ms = (System.nanoTime() - start) / 1_000_000;
                 assertEquals(503, e.statusCode(), size + " bytes");
                 assertEquals("SlowDown", e.awsErrorDetails().errorCode(), size + " bytes");
-                assertTrue(ms >= Gateway.BODY_MEMORY_WAIT_MS - 100, "waited " + ms + " ms first");
                 S3Exception absent = assertThrows(
                         S3Exception.class,
                         () -> s3.headObject(b -> b.bucket("bodies").key("refused-" + size)));
@@ -80,11 +76,9 @@ class BodyMemoryTest {
             String status = new String(in.readNBytes(12), StandardCharsets.US_ASCII);
             assertEquals("HTTP/1.1 200", status, "the write holding the budget completes");
         }
-        // its share is back: the next write goes through at once
+        // its share is back: the next write is admitted (a budget still held would answer SlowDown)
         byte[] after = TestBytes.random(2, 2 << 20);
-        long start = System.nanoTime();
         s3.putObject(b -> b.bucket("bodies").key("after"), RequestBody.fromBytes(after));
-        assertTrue((System.nanoTime() - start) / 1_000_000 < Gateway.BODY_MEMORY_WAIT_MS, "no wait once released");
         assertArrayEquals(
                 after, s3.getObjectAsBytes(b -> b.bucket("bodies").key("after")).asByteArray());
         assertArrayEquals(
