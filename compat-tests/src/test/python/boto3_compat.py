@@ -257,6 +257,70 @@ def _():
     equal(error_of(lambda: s3.head_bucket(Bucket="boto3-eu")), ("404", 404), "head_bucket after delete")
 
 
+@check("object tagging: Tagging on put and copy, get/put/delete_object_tagging, S3's tag rules")
+def _():
+    s3.put_object(Bucket=BUCKET, Key="tagged", Body=b"t", Tagging="team=vector search&tier=hot")
+
+    def tags(key):
+        return {t["Key"]: t["Value"] for t in s3.get_object_tagging(Bucket=BUCKET, Key=key)["TagSet"]}
+
+    equal(tags("tagged"), {"team": "vector search", "tier": "hot"}, "tags put with the object")
+    equal(s3.get_object(Bucket=BUCKET, Key="tagged")["TagCount"], 2, "get_object TagCount")
+    s3.put_object_tagging(Bucket=BUCKET, Key="tagged", Tagging={"TagSet": [{"Key": "k", "Value": "v"}]})
+    equal(tags("tagged"), {"k": "v"}, "tags after put_object_tagging")
+    s3.copy_object(Bucket=BUCKET, Key="tagged-copy", CopySource={"Bucket": BUCKET, "Key": "tagged"})
+    equal(tags("tagged-copy"), {"k": "v"}, "tags copied by default")
+    s3.copy_object(Bucket=BUCKET, Key="tagged-copy", CopySource={"Bucket": BUCKET, "Key": "tagged"},
+                   TaggingDirective="REPLACE", Tagging="new=1")
+    equal(tags("tagged-copy"), {"new": "1"}, "tags replaced by the copy")
+    s3.delete_object_tagging(Bucket=BUCKET, Key="tagged")
+    equal(tags("tagged"), {}, "tags after delete_object_tagging")
+    equal(s3.get_object(Bucket=BUCKET, Key="tagged")["Body"].read(), b"t", "the data after tagging")
+    equal(error_of(lambda: s3.put_object(Bucket=BUCKET, Key="badtag", Body=b"x", Tagging="k=1&k=2"))[0],
+          "InvalidTag", "a key given twice")
+    equal(error_of(lambda: s3.get_object_tagging(Bucket=BUCKET, Key="badtag")), ("NoSuchKey", 404),
+          "nothing stored by a refused put")
+
+
+@check("bucket lifecycle: put / get / delete configuration, rules run by the coordinator")
+def _():
+    import time
+    bucket = "boto3-lifecycle"
+    s3.create_bucket(Bucket=bucket)
+    equal(error_of(lambda: s3.get_bucket_lifecycle_configuration(Bucket=bucket)),
+          ("NoSuchLifecycleConfiguration", 404), "no configuration yet")
+    rules = [
+        {"ID": "expire-tmp", "Status": "Enabled", "Filter": {"Prefix": "tmp/"}, "Expiration": {"Days": 1}},
+        {"ID": "scratch", "Status": "Enabled", "Filter": {"Tag": {"Key": "class", "Value": "scratch"}},
+         "Expiration": {"Days": 1}},
+        {"ID": "uploads", "Status": "Enabled", "Filter": {"Prefix": ""},
+         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}},
+    ]
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
+    equal(s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"], rules, "the rules read back")
+    equal(error_of(lambda: s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+        {"ID": "t", "Status": "Enabled", "Filter": {"Prefix": ""},
+         "Transitions": [{"Days": 30, "StorageClass": "GLACIER"}]}]})), ("NotImplemented", 501),
+          "a transition: no storage classes here")
+    for key in ("tmp/a", "keep/a"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    s3.put_object(Bucket=bucket, Key="keep/scratch", Body=b"x", Tagging="class=scratch")
+    s3.create_multipart_upload(Bucket=bucket, Key="keep/unfinished")
+    # the test's coordinator counts a lifecycle day as two seconds
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []))
+        uploads = s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
+        if keys == ["keep/a"] and not uploads:
+            break
+        time.sleep(0.5)
+    equal(keys, ["keep/a"], "objects left by the rules")
+    equal(uploads, [], "unfinished uploads left by the rules")
+    s3.delete_bucket_lifecycle(Bucket=bucket)
+    equal(error_of(lambda: s3.get_bucket_lifecycle_configuration(Bucket=bucket)),
+          ("NoSuchLifecycleConfiguration", 404), "configuration deleted")
+
+
 if failures:
     print("boto3: %d check(s) failed: %s" % (len(failures), ", ".join(failures)), flush=True)
     sys.exit(1)

@@ -32,6 +32,8 @@ class Boto3Test {
         Subprocess.requireExecutable(PYTHON, "python3");
         Subprocess.requirePath("/usr/lib/python3/dist-packages/boto3", "python3-boto3");
         cluster = CompatCluster.start(tmp.resolve("cluster"));
+        // lifecycle rules run in the coordinator; a "day" of two seconds lets the script see them act
+        cluster.startCoordinator(Duration.ofSeconds(2));
     }
 
     @AfterAll

@@ -40,7 +40,8 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
             long healBytesPerSecond,
             Duration orphanGrace,
             Duration orphanInterval,
-            java.nio.file.Path clusterTls) {
+            java.nio.file.Path clusterTls,
+            LifecycleTiming lifecycle) {
         public static final Duration DEFAULT_UPLOAD_EXPIRY = Duration.ofHours(24);
         public static final Duration DEFAULT_HEAL_GRACE = Duration.ofMinutes(5);
         public static final long DEFAULT_HEAL_BYTES_PER_SECOND = ByteRateLimiter.mbPerSecond(100);
@@ -48,6 +49,14 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         // Orphans are rare (a gateway killed mid-PUT); a day's grace outlasts any single upload.
         public static final Duration DEFAULT_ORPHAN_GRACE = Duration.ofHours(24);
         public static final Duration DEFAULT_ORPHAN_INTERVAL = Duration.ofHours(1);
+
+        /**
+         * How often the lifecycle rules run, and how long their "day" is: a day in service, seconds in tests
+         * (rules count in days; Ceph's {@code rgw_lc_debug_interval} does the same).
+         */
+        public record LifecycleTiming(Duration interval, Duration day) {
+            public static final LifecycleTiming DEFAULT = new LifecycleTiming(Duration.ofHours(1), Duration.ofDays(1));
+        }
 
         public Config(
                 String id,
@@ -73,7 +82,8 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
                     healBytesPerSecond,
                     orphanGrace,
                     orphanInterval,
-                    null);
+                    null,
+                    LifecycleTiming.DEFAULT);
         }
 
         public Config(
@@ -156,7 +166,25 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
                     healBytesPerSecond,
                     orphanGrace,
                     orphanInterval,
-                    dir);
+                    dir,
+                    lifecycle);
+        }
+
+        public Config withLifecycle(LifecycleTiming timing) {
+            return new Config(
+                    id,
+                    etcdEndpoints,
+                    etcdPrefix,
+                    gcGrace,
+                    gcInterval,
+                    leaseTtlSeconds,
+                    uploadExpiry,
+                    healGrace,
+                    healBytesPerSecond,
+                    orphanGrace,
+                    orphanInterval,
+                    clusterTls,
+                    timing);
         }
     }
 
@@ -174,6 +202,7 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
     private final Drainer drainer;
     private final Rebalancer rebalancer;
     private final OrphanSweeper orphans;
+    private final LifecycleRunner lifecycle;
     private final StatusPublisher status;
     private volatile java.util.Set<String> lastLive = java.util.Set.of();
     private final LeaderElection election;
@@ -217,6 +246,8 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         NodeZones zones = new NodeZones(metadata.nodes());
         this.drainer = new Drainer(meta, metadata.admin(), membership, mover, zones, healInterval);
         this.rebalancer = new Rebalancer(meta, metadata.admin(), membership, mover, zones, healInterval);
+        this.lifecycle = new LifecycleRunner(
+                meta, config.lifecycle().interval(), config.lifecycle().day());
         this.status = new StatusPublisher(
                 config.id(),
                 metadata,
@@ -224,6 +255,7 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
                 healer,
                 rate,
                 rebalancer,
+                lifecycle,
                 config.gcInterval().compareTo(Config.STATUS_INTERVAL) < 0
                         ? config.gcInterval()
                         : Config.STATUS_INTERVAL);
@@ -289,6 +321,7 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         gc.start();
         orphans.start();
         uploadExpiry.start();
+        lifecycle.start();
         healer.start();
         drainer.start();
         rebalancer.start();
@@ -301,6 +334,7 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         gc.stop();
         orphans.stop();
         uploadExpiry.stop();
+        lifecycle.stop();
         healer.stop();
         drainer.stop();
         rebalancer.stop();
@@ -329,6 +363,7 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         gc.close();
         orphans.close();
         uploadExpiry.close();
+        lifecycle.close();
         healer.close();
         drainer.close();
         rebalancer.close();

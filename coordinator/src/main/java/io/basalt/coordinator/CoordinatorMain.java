@@ -9,7 +9,8 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * {@code CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H] [--heal-grace-seconds S] [--heal-rate-mbps 100]
- * [--orphan-grace-seconds 86400] [--orphan-interval-seconds 3600] [--metrics-listen HOST:PORT] --cluster-tls DIR|none}
+ * [--orphan-grace-seconds 86400] [--orphan-interval-seconds 3600] [--lifecycle-interval-seconds 3600]
+ * [--lifecycle-day-seconds 86400] [--metrics-listen HOST:PORT] --cluster-tls DIR|none}
  * (MB = 2^20 bytes; 0 means unlimited; etcd's {@code <prefix>config/heal-rate-mbps} overrides it at run time)
  */
 public final class CoordinatorMain {
@@ -17,7 +18,8 @@ public final class CoordinatorMain {
     private static final Logger log = LogManager.getLogger(CoordinatorMain.class);
     private static final String USAGE =
             "usage: CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H] [--heal-grace-seconds S] [--heal-rate-mbps 100]"
-                    + " [--orphan-grace-seconds 86400] [--orphan-interval-seconds 3600] [--metrics-listen HOST:PORT]"
+                    + " [--orphan-grace-seconds 86400] [--orphan-interval-seconds 3600] [--lifecycle-interval-seconds 3600]"
+                    + " [--lifecycle-day-seconds 86400] [--metrics-listen HOST:PORT]"
                     + " --cluster-tls DIR|none";
 
     private CoordinatorMain() {}
@@ -71,6 +73,8 @@ public final class CoordinatorMain {
         Duration orphanGrace = Coordinator.Config.DEFAULT_ORPHAN_GRACE;
         Duration orphanInterval = Coordinator.Config.DEFAULT_ORPHAN_INTERVAL;
         String clusterTls = null;
+        Duration lifecycleInterval = Coordinator.Config.LifecycleTiming.DEFAULT.interval();
+        Duration lifecycleDay = Coordinator.Config.LifecycleTiming.DEFAULT.day();
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (i + 1 >= args.length) throw new IllegalArgumentException("missing value for " + flag);
@@ -90,6 +94,8 @@ public final class CoordinatorMain {
                 case "--orphan-grace-seconds" -> orphanGrace = Duration.ofSeconds(Long.parseLong(value));
                 case "--orphan-interval-seconds" -> orphanInterval = Duration.ofSeconds(Long.parseLong(value));
                 case "--cluster-tls" -> clusterTls = value;
+                case "--lifecycle-interval-seconds" -> lifecycleInterval = Duration.ofSeconds(Long.parseLong(value));
+                case "--lifecycle-day-seconds" -> lifecycleDay = Duration.ofSeconds(Long.parseLong(value));
                 case "--metrics-listen" -> {} // served by main, not part of the coordinator's config
                 default -> throw new IllegalArgumentException("unknown flag " + flag);
             }
@@ -100,6 +106,8 @@ public final class CoordinatorMain {
         if (orphanGrace.isNegative()) throw new IllegalArgumentException("--orphan-grace-seconds must be >= 0");
         if (orphanInterval.compareTo(Duration.ofSeconds(1)) < 0)
             throw new IllegalArgumentException("--orphan-interval-seconds must be >= 1");
+        if (lifecycleInterval.compareTo(Duration.ofSeconds(1)) < 0 || lifecycleDay.compareTo(Duration.ofSeconds(1)) < 0)
+            throw new IllegalArgumentException("--lifecycle-interval-seconds and --lifecycle-day-seconds must be >= 1");
         List<String> endpoints = io.basalt.core.meta.Etcd.parseEndpoints(etcd);
         return new Coordinator.Config(
                 id,
@@ -113,6 +121,7 @@ public final class CoordinatorMain {
                 healRate,
                 orphanGrace,
                 orphanInterval,
-                io.basalt.core.tls.ClusterTls.dirFlag(clusterTls));
+                io.basalt.core.tls.ClusterTls.dirFlag(clusterTls),
+                new Coordinator.Config.LifecycleTiming(lifecycleInterval, lifecycleDay));
     }
 }

@@ -26,6 +26,7 @@ final class StatusPublisher extends LeaderTask {
     private final Healer healer;
     private final HealRate rate;
     private final Rebalancer rebalancer;
+    private final LifecycleRunner lifecycle;
     /** What nodes-seen/ holds as far as this process knows, so unchanged nodes are not rewritten. */
     private final Map<String, NodeRecord> written = new ConcurrentHashMap<>();
 
@@ -36,6 +37,7 @@ final class StatusPublisher extends LeaderTask {
             Healer healer,
             HealRate rate,
             Rebalancer rebalancer,
+            LifecycleRunner lifecycle,
             Duration interval) {
         super("status", Duration.ZERO, interval);
         this.id = id;
@@ -44,6 +46,7 @@ final class StatusPublisher extends LeaderTask {
         this.healer = healer;
         this.rate = rate;
         this.rebalancer = rebalancer;
+        this.lifecycle = lifecycle;
     }
 
     @Override
@@ -66,7 +69,8 @@ final class StatusPublisher extends LeaderTask {
                         rate.bytesPerSecond(),
                         admin.isPending(ClusterAdmin.Request.HEAL)),
                 new CoordinatorStatus.Gc(metadata.garbage().size()),
-                rebalancer.status(admin.isPending(ClusterAdmin.Request.REBALANCE)));
+                rebalancer.status(admin.isPending(ClusterAdmin.Request.REBALANCE)),
+                lifecycle.status());
         admin.publishStatus("coordinator", status.toJson());
     }
 

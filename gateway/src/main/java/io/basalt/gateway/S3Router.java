@@ -15,12 +15,14 @@ import io.basalt.gateway.handlers.CopyObjectHandler;
 import io.basalt.gateway.handlers.DeleteObjectHandler;
 import io.basalt.gateway.handlers.DeleteObjectsHandler;
 import io.basalt.gateway.handlers.GetObjectHandler;
+import io.basalt.gateway.handlers.LifecycleHandler;
 import io.basalt.gateway.handlers.ListObjectsHandler;
 import io.basalt.gateway.handlers.ListVersionsHandler;
 import io.basalt.gateway.handlers.MultipartHandler;
 import io.basalt.gateway.handlers.PutObjectHandler;
 import io.basalt.gateway.handlers.S3Context;
 import io.basalt.gateway.handlers.SubresourceHandler;
+import io.basalt.gateway.handlers.TaggingHandler;
 import io.basalt.gateway.s3.ClientBody;
 import io.basalt.gateway.s3.HttpDates;
 import io.basalt.gateway.s3.Responses;
@@ -62,6 +64,8 @@ public final class S3Router implements HttpHandler {
     private final ListVersionsHandler versions;
     private final SubresourceHandler subresources;
     private final BucketPolicyHandler policies;
+    private final TaggingHandler tagging;
+    private final LifecycleHandler lifecycle;
     private final AdminInfoHandler admin;
     private final String domain;
     private final GatewayMetrics metrics;
@@ -81,6 +85,8 @@ public final class S3Router implements HttpHandler {
         this.versions = new ListVersionsHandler(ctx, ownerId);
         this.subresources = new SubresourceHandler(ctx, ownerId);
         this.policies = new BucketPolicyHandler(ctx);
+        this.tagging = new TaggingHandler(ctx);
+        this.lifecycle = new LifecycleHandler(ctx);
         this.sigV4 = sigV4;
         this.permissions = ctx.permissions();
         this.buckets = new BucketHandler(ctx, ownerId);
@@ -172,19 +178,23 @@ public final class S3Router implements HttpHandler {
             case LIST_PARTS -> multipart::listParts;
             case COMPLETE_MULTIPART_UPLOAD -> multipart::complete;
             case ABORT_MULTIPART_UPLOAD -> multipart::abort;
+            case GET_OBJECT_TAGGING -> tagging::get;
+            case PUT_OBJECT_TAGGING -> tagging::put;
+            case DELETE_OBJECT_TAGGING -> tagging::delete;
 
             case GET_BUCKET_POLICY -> policies::get;
             case PUT_BUCKET_POLICY -> policies::put;
             case DELETE_BUCKET_POLICY -> policies::delete;
+            case GET_BUCKET_LIFECYCLE -> lifecycle::get;
+            case PUT_BUCKET_LIFECYCLE -> lifecycle::put;
+            case DELETE_BUCKET_LIFECYCLE -> lifecycle::delete;
 
             case GET_BUCKET_VERSIONING -> subresources::bucketVersioning;
             case GET_BUCKET_ACL -> subresources::bucketAcl;
             case GET_OBJECT_ACL -> subresources::objectAcl;
             case PUT_BUCKET_ACL -> subresources::putBucketAcl;
             case PUT_OBJECT_ACL -> subresources::putObjectAcl;
-            case GET_OBJECT_TAGGING -> subresources::objectTagging;
             case GET_BUCKET_TAGGING -> subresources::bucketTagging;
-            case GET_BUCKET_LIFECYCLE -> subresources::bucketLifecycle;
             case GET_BUCKET_CORS -> subresources::bucketCors;
             case GET_BUCKET_ENCRYPTION -> subresources::bucketEncryption;
             case GET_OBJECT_LOCK_CONFIGURATION -> subresources::objectLockConfiguration;

@@ -1,9 +1,9 @@
 package io.basalt.gateway;
 
+import static io.basalt.gateway.S3Errors.fails;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
@@ -53,13 +53,6 @@ class SubresourcesTest {
     static void stop() {
         if (s3 != null) s3.close();
         if (cluster != null) cluster.close();
-    }
-
-    private static S3Exception fails(int status, String code, Executable call) {
-        S3Exception e = assertThrows(S3Exception.class, call);
-        assertEquals(status, e.statusCode(), code);
-        assertEquals(code, e.awsErrorDetails().errorCode());
-        return e;
     }
 
     @Test
@@ -190,16 +183,6 @@ class SubresourcesTest {
                                 + "\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::policy-only/*\"}}")));
         fails(404, "NoSuchBucket", () -> s3.headBucket(b -> b.bucket("policy-only")));
 
-        fails(
-                501,
-                "NotImplemented",
-                () -> s3.deleteObjectTagging(b -> b.bucket(BUCKET).key("obj")));
-        fails(
-                501,
-                "NotImplemented",
-                () -> s3.putObjectTagging(b -> b.bucket(BUCKET)
-                        .key("obj")
-                        .tagging(t -> t.tagSet(s -> s.key("k").value("v")))));
         assertArrayEquals(
                 "payload".getBytes(),
                 s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("obj")).asByteArray());

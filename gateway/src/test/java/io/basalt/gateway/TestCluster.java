@@ -1,5 +1,6 @@
 package io.basalt.gateway;
 
+import io.basalt.coordinator.Coordinator;
 import io.basalt.core.meta.Etcd;
 import io.basalt.core.meta.EtcdMetadata;
 import io.basalt.core.meta.EtcdMetadataStore;
@@ -58,6 +59,7 @@ public final class TestCluster implements AutoCloseable {
     final List<StorageNodeConfig> nodeConfigs = new ArrayList<>();
     final Gateway gateway;
     final int k, m;
+    private Coordinator coordinator;
 
     public TestCluster(Path dir, int nodeCount, int k, int m) throws Exception {
         this(dir, nodeCount, k, m, UnaryOperator.identity());
@@ -166,6 +168,19 @@ public final class TestCluster implements AutoCloseable {
         return EtcdMetadataStore.connect(List.of(etcd.endpoint()), new Keys("/basalt/"), clusterTls);
     }
 
+    /**
+     * Starts a coordinator for this cluster (closed with it) whose lifecycle rules run every second on days
+     * of {@code day}; garbage waits a minute, so no shard a test reads is collected under it.
+     */
+    public synchronized Coordinator startCoordinator(Duration day) {
+        if (coordinator != null) throw new IllegalStateException("a coordinator runs already");
+        coordinator = Coordinator.start(
+                new Coordinator.Config("test-coordinator", List.of(etcd.endpoint()), "/basalt/", Duration.ofMinutes(1))
+                        .withClusterTls(tls)
+                        .withLifecycle(new Coordinator.Config.LifecycleTiming(Duration.ofSeconds(1), day)));
+        return coordinator;
+    }
+
     /** Starts node i again on a new port with the same id and data. */
     void restartNode(int i) throws IOException {
         StorageNodeConfig old = nodeConfigs.get(i);
@@ -251,6 +266,7 @@ public final class TestCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        if (coordinator != null) coordinator.close();
         gateway.close();
         for (StorageNode n : nodes) {
             try {

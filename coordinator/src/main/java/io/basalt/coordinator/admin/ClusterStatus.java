@@ -19,7 +19,14 @@ public record ClusterStatus(
         CoordinatorStatus.Gc gc,
         long objectsTotal,
         long objectsDegraded,
-        CoordinatorStatus.Rebalance rebalance) {
+        CoordinatorStatus.Rebalance rebalance,
+        Lifecycle lifecycle) {
+
+    /**
+     * @param buckets buckets with a lifecycle configuration
+     * @param progress the leader's passes over them (null before it published any)
+     */
+    public record Lifecycle(long buckets, CoordinatorStatus.Lifecycle progress) {}
 
     /**
      * @param state "live" (holds its lease) or "down" (seen before, or named by an object record)

@@ -9,11 +9,28 @@ import com.google.gson.GsonBuilder;
  * seconds, for {@code basalt admin status} and for anyone's scripts. Field names are snake_case
  * and only ever added to, never renamed.
  */
-public record CoordinatorStatus(String leader, long updatedUnixMs, Heal heal, Gc gc, Rebalance rebalance) {
+public record CoordinatorStatus(
+        String leader, long updatedUnixMs, Heal heal, Gc gc, Rebalance rebalance, Lifecycle lifecycle) {
 
     public CoordinatorStatus(String leader, long updatedUnixMs, Heal heal, Gc gc) {
-        this(leader, updatedUnixMs, heal, gc, null);
+        this(leader, updatedUnixMs, heal, gc, null, null);
     }
+
+    /**
+     * Lifecycle rules at work since this coordinator started: {@code passes} over the buckets with rules,
+     * the one running since {@code runningSinceUnixMs} (0: none), the last finished one (its start, length,
+     * buckets with rules and objects scanned), and in all objects {@code expired} and uploads {@code
+     * aborted}.
+     */
+    public record Lifecycle(
+            long passes,
+            long runningSinceUnixMs,
+            long lastPassStartedUnixMs,
+            long lastPassMillis,
+            long lastPassBuckets,
+            long lastPassScanned,
+            long expired,
+            long uploadsAborted) {}
 
     /**
      * Heal progress since this coordinator started: {@code queued} records waiting in heal/,

@@ -118,7 +118,9 @@ final class StatusCollector {
                 new CoordinatorStatus.Gc(meta.garbage().size()),
                 objects[0],
                 objects[1],
-                rebalance);
+                rebalance,
+                new ClusterStatus.Lifecycle(
+                        meta.store().lifecycles().size(), published == null ? null : published.lifecycle()));
     }
 
     /** Counts the shards the segment places on each node (never-written ones hold nothing). */

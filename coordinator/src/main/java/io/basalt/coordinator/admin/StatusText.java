@@ -79,6 +79,26 @@ final class StatusText {
                     AdminMain.bytes(r.bytes()),
                     r.failed()));
         }
+        ClusterStatus.Lifecycle lc = s.lifecycle();
+        if (lc != null && lc.buckets() > 0) {
+            CoordinatorStatus.Lifecycle p = lc.progress();
+            b.append(String.format(Locale.ROOT, "lifecycle: %d buckets with rules", lc.buckets()));
+            if (p == null || p.passes() == 0) {
+                b.append(", no pass yet");
+            } else {
+                b.append(String.format(
+                        Locale.ROOT,
+                        ", %d passes, last %d s ago (%d objects scanned in %d ms), %d objects expired, %d uploads aborted",
+                        p.passes(),
+                        Math.max(0, System.currentTimeMillis() - p.lastPassStartedUnixMs()) / 1000,
+                        p.lastPassScanned(),
+                        p.lastPassMillis(),
+                        p.expired(),
+                        p.uploadsAborted()));
+            }
+            if (p != null && p.runningSinceUnixMs() > 0) b.append(", a pass running");
+            b.append('\n');
+        }
         b.append(String.format(Locale.ROOT, "objects: %d total, %d degraded", s.objectsTotal(), s.objectsDegraded()));
         return b.toString();
     }

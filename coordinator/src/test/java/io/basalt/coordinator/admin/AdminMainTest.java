@@ -108,15 +108,25 @@ class AdminMainTest {
                         .toByteArray());
         meta.queueHeal(HealRecord.newBuilder().setShardSet("s9").addShards(0).build());
         long now = System.currentTimeMillis();
+        CoordinatorStatus.Lifecycle lifecycle = new CoordinatorStatus.Lifecycle(4, 0, now - 5_000, 120, 1, 9000, 37, 2);
         putBytes(
                 KEYS.status("coordinator"),
                 new CoordinatorStatus(
                                 "c9",
                                 now,
                                 new CoordinatorStatus.Heal(7, 3, 1, 40, 12345, 100 << 20, false),
-                                new CoordinatorStatus.Gc(0))
+                                new CoordinatorStatus.Gc(0),
+                                null,
+                                lifecycle)
                         .toJson()
                         .getBytes(StandardCharsets.UTF_8));
+        meta.putLifecycle(
+                "b2",
+                io.basalt.proto.meta.LifecycleConfiguration.newBuilder()
+                        .addRules(io.basalt.proto.meta.LifecycleRule.newBuilder()
+                                .setEnabled(true)
+                                .setExpirationDays(1))
+                        .build());
 
         Run r = admin("status", "--json", "--etcd", etcd.endpoint());
         assertEquals(0, r.status(), r.err());
@@ -141,6 +151,7 @@ class AdminMainTest {
         // progress from the leader's status; the queue counted fresh: s9, and s2 queued by its PUT
         assertEquals(new CoordinatorStatus.Heal(2, 3, 1, 40, 12345, 100 << 20, false), s.heal());
         assertNull(s.leader(), "no coordinator holds the election");
+        assertEquals(new ClusterStatus.Lifecycle(1, lifecycle), s.lifecycle());
 
         // The document's top-level names are a contract with scripts.
         var json = com.google.gson.JsonParser.parseString(r.out()).getAsJsonObject();
@@ -161,6 +172,10 @@ class AdminMainTest {
         assertTrue(text.out().contains("objects: 4 total, 2 degraded"), text.out());
         assertTrue(text.out().contains("nodes: 2 live, 2 down"), text.out());
         assertTrue(text.out().contains("failed data dirs (restart the node once replaced): /disk2"), text.out());
+        assertTrue(text.out().contains("lifecycle: 1 buckets with rules, 4 passes, last "), text.out());
+        assertTrue(
+                text.out().contains("(9000 objects scanned in 120 ms), 37 objects expired, 2 uploads aborted"),
+                text.out());
     }
 
     @Test

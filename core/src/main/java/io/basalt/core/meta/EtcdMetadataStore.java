@@ -7,6 +7,7 @@ import io.basalt.core.data.SegmentHealer;
 import io.basalt.proto.meta.BucketRecord;
 import io.basalt.proto.meta.GarbageRecord;
 import io.basalt.proto.meta.HealRecord;
+import io.basalt.proto.meta.LifecycleConfiguration;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.PartRecord;
 import io.basalt.proto.meta.Segment;
@@ -32,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -171,7 +173,8 @@ public final class EtcdMetadataStore implements MetadataStore {
                                 Op.delete(
                                         bs(keys.grantPrefix(name)),
                                         DeleteOption.builder().isPrefix(true).build()),
-                                Op.delete(bs(keys.bucketPolicy(name)), DeleteOption.DEFAULT))
+                                Op.delete(bs(keys.bucketPolicy(name)), DeleteOption.DEFAULT),
+                                Op.delete(bs(keys.lifecycle(name)), DeleteOption.DEFAULT))
                         .commit());
                 if (r.isSucceeded()) return BucketDeletion.DELETED;
                 // The lease ran out while we stalled (a write may have come in since): check again.
@@ -180,6 +183,42 @@ public final class EtcdMetadataStore implements MetadataStore {
                 revoke(lease);
             }
         }
+    }
+
+    @Override
+    public boolean putLifecycle(String bucket, LifecycleConfiguration configuration) {
+        BusyWait busy = new BusyWait(bucket);
+        while (true) {
+            // a configuration left behind by a deleted bucket would expire the objects of the next one
+            TxnResponse r = await(kv.txn()
+                    .If(bucketExists(bucket), notBeingDeleted(bucket))
+                    .Then(Op.put(bs(keys.lifecycle(bucket)), value(configuration), PutOption.DEFAULT))
+                    .Else(Op.get(bs(keys.bucket(bucket)), GetOption.DEFAULT))
+                    .commit());
+            if (r.isSucceeded()) return true;
+            if (r.getGetResponses().get(0).getKvs().isEmpty()) return false;
+            busy.pause();
+        }
+    }
+
+    @Override
+    public Optional<LifecycleConfiguration> getLifecycle(String bucket) {
+        return getOne(keys.lifecycle(bucket)).map(kv -> parse(kv, LifecycleConfiguration::parseFrom));
+    }
+
+    @Override
+    public void deleteLifecycle(String bucket) {
+        await(kv.delete(bs(keys.lifecycle(bucket))));
+    }
+
+    @Override
+    public Map<String, LifecycleConfiguration> lifecycles() {
+        Map<String, LifecycleConfiguration> out = new java.util.TreeMap<>();
+        String prefix = keys.lifecycles();
+        for (KeyValue kv : getPrefix(prefix, 0)) {
+            out.put(kv.getKey().toString().substring(prefix.length()), parse(kv, LifecycleConfiguration::parseFrom));
+        }
+        return out;
     }
 
     /** Ends a DeleteBucket's lease, which removes its marker if still there; if etcd is unreachable the lease expires. */
@@ -251,6 +290,45 @@ public final class EtcdMetadataStore implements MetadataStore {
                     .Then(Op.delete(objectKey, DeleteOption.DEFAULT), garbageOp(old.getSegmentsList(), "deleted"))
                     .commit());
             if (r.isSucceeded()) return Optional.of(old);
+        }
+        throw new MetadataUnavailableException("too much contention on " + bucket + "/" + key, null);
+    }
+
+    @Override
+    public Optional<ObjectRecord> updateObject(String bucket, String key, UnaryOperator<ObjectRecord> change) {
+        ByteSequence objectKey = bs(keys.object(bucket, key));
+        for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
+            Optional<KeyValue> current = getOne(keys.object(bucket, key));
+            if (current.isEmpty()) return Optional.empty();
+            ObjectRecord old = parse(current.get(), ObjectRecord::parseFrom);
+            ObjectRecord updated = change.apply(old);
+            if (!updated.getVersionId().equals(old.getVersionId())
+                    || !updated.getSegmentsList().equals(old.getSegmentsList())) {
+                // the garbage and heal accounting follow segments; only a new version may change them
+                throw new IllegalArgumentException("an in-place update changed the data of " + bucket + "/" + key);
+            }
+            TxnResponse r = await(kv.txn()
+                    .If(sameRevision(objectKey, current))
+                    .Then(Op.put(objectKey, value(updated), PutOption.DEFAULT))
+                    .commit());
+            if (r.isSucceeded()) return Optional.of(updated);
+        }
+        throw new MetadataUnavailableException("too much contention on " + bucket + "/" + key, null);
+    }
+
+    @Override
+    public boolean deleteObjectVersion(String bucket, String key, String versionId) {
+        ByteSequence objectKey = bs(keys.object(bucket, key));
+        for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
+            Optional<KeyValue> current = getOne(keys.object(bucket, key));
+            if (current.isEmpty()) return false;
+            ObjectRecord old = parse(current.get(), ObjectRecord::parseFrom);
+            if (!old.getVersionId().equals(versionId)) return false;
+            TxnResponse r = await(kv.txn()
+                    .If(sameRevision(objectKey, current))
+                    .Then(Op.delete(objectKey, DeleteOption.DEFAULT), garbageOp(old.getSegmentsList(), "expired"))
+                    .commit());
+            if (r.isSucceeded()) return true;
         }
         throw new MetadataUnavailableException("too much contention on " + bucket + "/" + key, null);
     }

@@ -179,6 +179,15 @@ public record Keys(String root) {
         return bucketPolicies() + bucket;
     }
 
+    /** Every bucket's lifecycle configuration; one key per bucket, removed with it. */
+    public String lifecycles() {
+        return root + "lifecycle/";
+    }
+
+    public String lifecycle(String bucket) {
+        return lifecycles() + bucket;
+    }
+
     public static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }

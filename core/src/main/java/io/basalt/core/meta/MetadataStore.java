@@ -4,12 +4,14 @@ import io.basalt.core.data.SegmentHealer;
 import io.basalt.proto.meta.BucketRecord;
 import io.basalt.proto.meta.GarbageRecord;
 import io.basalt.proto.meta.HealRecord;
+import io.basalt.proto.meta.LifecycleConfiguration;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.PartRecord;
 import io.basalt.proto.meta.UploadRecord;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * Cluster metadata: buckets, object records, multipart uploads and the garbage queue.
@@ -68,6 +70,17 @@ public interface MetadataStore extends AutoCloseable {
 
     BucketDeletion deleteBucket(String name);
 
+    /** Sets the bucket's lifecycle configuration, replacing any. False when there is no such bucket. */
+    boolean putLifecycle(String bucket, LifecycleConfiguration configuration);
+
+    Optional<LifecycleConfiguration> getLifecycle(String bucket);
+
+    /** Removes the bucket's lifecycle configuration; nothing there is not an error. */
+    void deleteLifecycle(String bucket);
+
+    /** Every bucket's lifecycle configuration, by bucket name. */
+    Map<String, LifecycleConfiguration> lifecycles();
+
     Optional<ObjectRecord> getObject(String bucket, String key);
 
     /** Commits {@code record} as the current version; a replaced version's segments are queued as garbage. */
@@ -75,6 +88,19 @@ public interface MetadataStore extends AutoCloseable {
 
     /** Removes the key; its segments are queued as garbage. Empty when there was nothing to delete. */
     Optional<ObjectRecord> deleteObject(String bucket, String key);
+
+    /**
+     * Changes what an object's record says about it (its tags) in place, atomically against any other
+     * write of the key: {@code change} may be called again after a lost race and must leave the data
+     * (segments, version id) as they are. Empty when there is no such object.
+     */
+    Optional<ObjectRecord> updateObject(String bucket, String key, UnaryOperator<ObjectRecord> change);
+
+    /**
+     * Deletes the key only while its version is still {@code versionId} (lifecycle expiry must not
+     * delete an object overwritten since it was judged); its segments are queued as garbage.
+     */
+    boolean deleteObjectVersion(String bucket, String key, String versionId);
 
     /**
      * Objects of {@code bucket} whose keys are {@code >= fromKey} (or {@code > fromKey} when not

@@ -35,7 +35,8 @@ public final class CopyObjectHandler {
         ctx.requireBucket(src.bucket());
         ObjectRecord source =
                 ctx.meta().getObject(src.bucket(), src.key()).orElseThrow(() -> new S3Exception(S3Error.NO_SUCH_KEY));
-        boolean replace = replaceMetadata(req.header("x-amz-metadata-directive"));
+        boolean replace = replaces(req.header("x-amz-metadata-directive"), "metadata");
+        boolean replaceTags = replaces(req.header("x-amz-tagging-directive"), "tagging");
         if (src.bucket().equals(req.bucket()) && src.key().equals(req.key()) && !replace) {
             throw new S3Exception(
                     S3Error.INVALID_REQUEST,
@@ -61,6 +62,12 @@ public final class CopyObjectHandler {
                                 .putAllUserMetadata(source.getUserMetadataMap())
                                 .putAllHeaders(source.getHeadersMap());
                     }
+                    // the tagging directive is its own: COPY keeps the source's tags whatever the metadata does
+                    rec.clearTags()
+                            .putAllTags(
+                                    replaceTags
+                                            ? ObjectTags.fromHeader(req.header(ObjectHeaders.TAGGING))
+                                            : source.getTagsMap());
                 },
                 PutCondition.NONE);
         Responses.xml(
@@ -73,9 +80,10 @@ public final class CopyObjectHandler {
                         .close("CopyObjectResult"));
     }
 
-    private static boolean replaceMetadata(String directive) {
+    /** x-amz-metadata-directive and x-amz-tagging-directive: COPY (the default) or REPLACE. */
+    private static boolean replaces(String directive, String what) {
         if (directive == null || directive.equals("COPY")) return false;
         if (directive.equals("REPLACE")) return true;
-        throw new S3Exception(S3Error.INVALID_ARGUMENT, "Unknown metadata directive.");
+        throw new S3Exception(S3Error.INVALID_ARGUMENT, "Unknown " + what + " directive.");
     }
 }

@@ -54,6 +54,7 @@ public final class MultipartHandler {
                 .setContentType(headers.getContentType())
                 .putAllUserMetadata(headers.getUserMetadataMap())
                 .putAllHeaders(headers.getHeadersMap())
+                .putAllTags(headers.getTagsMap())
                 .build();
         if (!ctx.meta().createUpload(upload)) throw new S3Exception(S3Error.NO_SUCH_BUCKET);
         Responses.xml(
@@ -183,7 +184,8 @@ public final class MultipartHandler {
                 .setModifiedUnixMs(System.currentTimeMillis())
                 .setContentType(upload.getContentType())
                 .putAllUserMetadata(upload.getUserMetadataMap())
-                .putAllHeaders(upload.getHeadersMap());
+                .putAllHeaders(upload.getHeadersMap())
+                .putAllTags(upload.getTagsMap());
         List<PartRecord> unused = new ArrayList<>();
         for (PartRecord p : state.parts()) if (!used.contains(p.getPartNumber())) unused.add(p);
         CompleteOutcome outcome = ctx.meta().completeUpload(state, rec.build(), unused);

@@ -19,12 +19,14 @@ final class ObjectHeaders {
     static final List<String> STORED =
             List.of("Content-Encoding", "Content-Disposition", "Content-Language", "Cache-Control", "Expires");
     private static final String META = "x-amz-meta-";
+    static final String TAGGING = "x-amz-tagging";
+    private static final HttpString TAGGING_COUNT = HttpString.tryFromString("x-amz-tagging-count");
     /** S3's limits: user metadata 2 KB; we keep the stored headers to 8 KiB, S3's whole header section. */
     static final int MAX_USER_METADATA_BYTES = 2048, MAX_STORED_HEADER_BYTES = 8192;
 
     private ObjectHeaders() {}
 
-    /** Copies Content-Type, the stored headers and x-amz-meta-* from the request into the record. */
+    /** Copies Content-Type, the stored headers, x-amz-meta-* and x-amz-tagging from the request into the record. */
     static void capture(S3Request req, ObjectRecord.Builder rec) {
         String type = req.header("Content-Type");
         rec.setContentType(type == null || type.isEmpty() ? "binary/octet-stream" : type);
@@ -39,10 +41,11 @@ final class ObjectHeaders {
             if (lower.startsWith(META))
                 rec.putUserMetadata(lower.substring(META.length()), req.header(name.toString()));
         }
+        rec.putAllTags(ObjectTags.fromHeader(req.header(TAGGING)));
     }
 
     /**
-     * Refuses headers too large to store, before any byte of the body is written: they go into the object's
+     * Refuses headers too large to store, and tags S3 would refuse, before any byte of the body is written: they go into the object's
      * etcd record, which must stay small.
      */
     static void checkSize(S3Request req) {
@@ -55,6 +58,7 @@ final class ObjectHeaders {
         }
         if (meta > MAX_USER_METADATA_BYTES) throw new S3Exception(S3Error.METADATA_TOO_LARGE);
         if (stored > MAX_STORED_HEADER_BYTES) throw new S3Exception(S3Error.REQUEST_HEADER_SECTION_TOO_LARGE);
+        ObjectTags.fromHeader(req.header(TAGGING));
     }
 
     private static long length(String s) {
@@ -74,6 +78,7 @@ final class ObjectHeaders {
         for (Map.Entry<String, String> e : obj.getUserMetadataMap().entrySet()) {
             out.put(HttpString.tryFromString(META + e.getKey()), e.getValue());
         }
+        if (obj.getTagsCount() > 0) out.put(TAGGING_COUNT, obj.getTagsCount());
     }
 
     /** The value without its aws-chunked token; the rest exactly as sent ("aws-chunked, gzip, br" keeps "gzip, br"). */

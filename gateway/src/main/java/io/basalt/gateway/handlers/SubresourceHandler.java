@@ -63,20 +63,10 @@ public final class SubresourceHandler {
         Responses.empty(req.exchange(), 200);
     }
 
-    public void objectTagging(S3Request req) {
-        requireObject(req);
-        Responses.xml(
-                req.exchange(), 200, new Xml().root("Tagging").empty("TagSet").close("Tagging"));
-    }
-
     // A bucket here never has any of these configurations.
 
     public void bucketTagging(S3Request req) {
         absent(req, S3Error.NO_SUCH_TAG_SET);
-    }
-
-    public void bucketLifecycle(S3Request req) {
-        absent(req, S3Error.NO_SUCH_LIFECYCLE_CONFIGURATION);
     }
 
     public void bucketCors(S3Request req) {

@@ -36,10 +36,17 @@ public enum S3Operation {
     LIST_PARTS("ListParts", Needs.READ, "s3:ListMultipartUploadParts"),
     COMPLETE_MULTIPART_UPLOAD("CompleteMultipartUpload", Needs.WRITE, "s3:PutObject"),
     ABORT_MULTIPART_UPLOAD("AbortMultipartUpload", Needs.WRITE, "s3:AbortMultipartUpload"),
+    GET_OBJECT_TAGGING("GetObjectTagging", Needs.READ, "s3:GetObjectTagging"),
+    PUT_OBJECT_TAGGING("PutObjectTagging", Needs.WRITE, "s3:PutObjectTagging"),
+    DELETE_OBJECT_TAGGING("DeleteObjectTagging", Needs.WRITE, "s3:DeleteObjectTagging"),
 
     GET_BUCKET_POLICY("GetBucketPolicy", Needs.OWNER, "s3:GetBucketPolicy"),
     PUT_BUCKET_POLICY("PutBucketPolicy", Needs.OWNER, "s3:PutBucketPolicy"),
     DELETE_BUCKET_POLICY("DeleteBucketPolicy", Needs.OWNER, "s3:DeleteBucketPolicy"),
+    GET_BUCKET_LIFECYCLE("GetBucketLifecycleConfiguration", Needs.READ, "s3:GetLifecycleConfiguration"),
+    // lifecycle rules delete objects: the bucket owner's to set
+    PUT_BUCKET_LIFECYCLE("PutBucketLifecycleConfiguration", Needs.OWNER, "s3:PutLifecycleConfiguration"),
+    DELETE_BUCKET_LIFECYCLE("DeleteBucketLifecycle", Needs.OWNER, "s3:PutLifecycleConfiguration"),
 
     // The probes tools make, answered as an unversioned bucket without configuration would.
     GET_BUCKET_VERSIONING("GetBucketVersioning", Needs.READ, "s3:GetBucketVersioning", Labels.SUBRESOURCE),
@@ -48,10 +55,7 @@ public enum S3Operation {
     /** Only the canned private ACL, which is what everything here has: tools set it after a PUT. */
     PUT_BUCKET_ACL("PutBucketAcl", Needs.OWNER, "s3:PutBucketAcl", Labels.SUBRESOURCE),
     PUT_OBJECT_ACL("PutObjectAcl", Needs.WRITE, "s3:PutObjectAcl", Labels.SUBRESOURCE),
-    GET_OBJECT_TAGGING("GetObjectTagging", Needs.READ, "s3:GetObjectTagging", Labels.SUBRESOURCE),
     GET_BUCKET_TAGGING("GetBucketTagging", Needs.READ, "s3:GetBucketTagging", Labels.SUBRESOURCE),
-    GET_BUCKET_LIFECYCLE(
-            "GetBucketLifecycleConfiguration", Needs.READ, "s3:GetLifecycleConfiguration", Labels.SUBRESOURCE),
     GET_BUCKET_CORS("GetBucketCors", Needs.READ, "s3:GetBucketCORS", Labels.SUBRESOURCE),
     GET_BUCKET_ENCRYPTION("GetBucketEncryption", Needs.READ, "s3:GetEncryptionConfiguration", Labels.SUBRESOURCE),
     GET_OBJECT_LOCK_CONFIGURATION(
@@ -196,6 +200,8 @@ public enum S3Operation {
             case "PUT /bucket?acl" -> PUT_BUCKET_ACL;
             case "GET /bucket?tagging" -> GET_BUCKET_TAGGING;
             case "GET /bucket?lifecycle" -> GET_BUCKET_LIFECYCLE;
+            case "PUT /bucket?lifecycle" -> PUT_BUCKET_LIFECYCLE;
+            case "DELETE /bucket?lifecycle" -> DELETE_BUCKET_LIFECYCLE;
             case "GET /bucket?policy" -> GET_BUCKET_POLICY;
             case "PUT /bucket?policy" -> PUT_BUCKET_POLICY;
             case "DELETE /bucket?policy" -> DELETE_BUCKET_POLICY;
@@ -215,6 +221,8 @@ public enum S3Operation {
             case "GET /bucket/key?acl" -> GET_OBJECT_ACL;
             case "PUT /bucket/key?acl" -> PUT_OBJECT_ACL;
             case "GET /bucket/key?tagging" -> GET_OBJECT_TAGGING;
+            case "PUT /bucket/key?tagging" -> PUT_OBJECT_TAGGING;
+            case "DELETE /bucket/key?tagging" -> DELETE_OBJECT_TAGGING;
 
             // Never the plain call instead: PUT /b?policy must not create a bucket, nor
             // DELETE /b/k?tagging delete the object.

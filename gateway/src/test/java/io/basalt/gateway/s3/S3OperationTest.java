@@ -73,7 +73,8 @@ class S3OperationTest {
             PUT     /b?versioning                                   NotImplemented
             PUT     /b?acl                                          PutBucketAcl
             PUT     /b?logging                                      NotImplemented
-            PUT     /b?lifecycle                                    NotImplemented
+            PUT     /b?lifecycle                                    PutBucketLifecycleConfiguration
+            DELETE  /b?lifecycle                                    DeleteBucketLifecycle
             DELETE  /b?policy                                       DeleteBucketPolicy
             DELETE  /b?cors                                         NotImplemented
             DELETE  /b?tagging                                      NotImplemented
@@ -140,8 +141,8 @@ class S3OperationTest {
             GET     /b/a%20b/c?acl                                  GetObjectAcl
             GET     /b/k?tagging                                    GetObjectTagging
             GET     /b/k?tagging&versionId=null                     GetObjectTagging
-            PUT     /b/k?tagging                                    NotImplemented
-            DELETE  /b/k?tagging                                    NotImplemented
+            PUT     /b/k?tagging                                    PutObjectTagging
+            DELETE  /b/k?tagging                                    DeleteObjectTagging
             PUT     /b/k?acl                                        PutObjectAcl
             GET     /b/k?retention                                  NotImplemented
             GET     /b/k?legal-hold                                 NotImplemented
@@ -212,11 +213,8 @@ class S3OperationTest {
         assertEquals("ListObjectsV2", S3Operation.LIST_OBJECTS_V2.label());
         assertEquals("AdminInfo", S3Operation.ADMIN_INFO.label());
         assertEquals("Unknown", S3Operation.NOT_ALLOWED.label());
-        for (S3Operation op : List.of(
-                S3Operation.GET_BUCKET_ACL,
-                S3Operation.GET_OBJECT_TAGGING,
-                S3Operation.GET_BUCKET_LIFECYCLE,
-                S3Operation.NOT_IMPLEMENTED)) {
+        for (S3Operation op :
+                List.of(S3Operation.GET_BUCKET_ACL, S3Operation.GET_BUCKET_CORS, S3Operation.NOT_IMPLEMENTED)) {
             assertEquals("Subresource", op.label(), op.name());
         }
     }
