@@ -194,7 +194,8 @@ public final class SigV4 {
         params.sort(null);
         sb.append(String.join("&", params)).append('\n');
         for (String name : signedHeaders.split(";")) {
-            String value = req.header(name);
+            // the client signed the text it meant, which is not always the bytes as Undertow reads them
+            String value = req.header(name) == null ? null : S3Request.decodedText(req.header(name));
             if (value == null && name.equals("host")) value = req.exchange().getHostAndPort();
             sb.append(name.toLowerCase(Locale.ROOT))
                     .append(':')

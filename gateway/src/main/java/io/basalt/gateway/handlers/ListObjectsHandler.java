@@ -58,7 +58,9 @@ public final class ListObjectsHandler {
         Xml doc = new Xml()
                 .root("ListBucketResult")
                 .element("Name", req.bucket())
-                .element("Prefix", enc(req.queryParam("prefix") == null ? "" : req.queryParam("prefix"), url))
+                // V1 echoes its Prefix as sent even with encoding-type=url (botocore, which decodes what S3 encodes,
+                // decodes Delimiter, Marker, NextMarker, Key and CommonPrefixes here, not Prefix); V2 encodes it
+                .element("Prefix", req.queryParam("prefix") == null ? "" : req.queryParam("prefix"))
                 .element("Marker", enc(marker == null ? "" : marker, url))
                 .element("MaxKeys", maxKeys(req))
                 .element("Delimiter", enc(delimiter, url))

@@ -8,7 +8,6 @@ import io.basalt.gateway.s3.S3Request;
 import io.basalt.proto.meta.ObjectRecord;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HttpString;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -61,8 +60,9 @@ final class ObjectHeaders {
         ObjectTags.fromHeader(req.header(TAGGING));
     }
 
+    /** Bytes on the wire: a header's chars are its bytes (see {@link S3Request#header}). */
     private static long length(String s) {
-        return s == null ? 0 : s.getBytes(StandardCharsets.UTF_8).length;
+        return s == null ? 0 : s.length();
     }
 
     static void write(ObjectRecord obj, HeaderMap out) {

@@ -4,6 +4,9 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.HttpString;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -146,11 +149,32 @@ public final class S3Request {
         return query.get(name);
     }
 
-    /** All values of a header joined by commas, or null. */
+    /**
+     * All values of a header joined by commas, or null. Each byte of it is one char (ISO-8859-1), as Undertow
+     * reads it: stored and answered back so, a value comes back in the bytes it was sent in.
+     */
     public String header(String name) {
         HeaderValues v = exchange.getRequestHeaders().get(name);
         if (v == null || v.isEmpty()) return null;
         return v.size() == 1 ? v.getFirst() : String.join(",", v);
+    }
+
+    /**
+     * A header's text as its sender meant it: bytes beyond ASCII read as UTF-8 when they are UTF-8 (what
+     * botocore, minio-go and curl send), else as ISO-8859-1 (the AWS SDK for Java). Both sign that text.
+     */
+    public static String decodedText(String latin1) {
+        int i = 0;
+        while (i < latin1.length() && latin1.charAt(i) < 0x80) i++;
+        if (i == latin1.length()) return latin1; // ASCII, nearly always
+        try {
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .decode(ByteBuffer.wrap(latin1.getBytes(StandardCharsets.ISO_8859_1)))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            return latin1;
+        }
     }
 
     public Iterable<HttpString> headerNames() {
