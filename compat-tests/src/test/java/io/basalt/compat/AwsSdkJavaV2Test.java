@@ -32,15 +32,19 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadResponse;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.ExpirationStatus;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.LifecycleRule;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.model.Tag;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 import software.amazon.awssdk.transfer.s3.S3TransferManager;
 import software.amazon.awssdk.transfer.s3.model.CompletedFileDownload;
@@ -271,5 +275,75 @@ class AwsSdkJavaV2Test {
         }
         assertEquals(Digests.sha256Hex(src), Digests.sha256Hex(back), "SHA-256 of the downloaded file");
         assertFalse(back.toFile().length() == 0);
+    }
+
+    /** Issue 14's additions through the SDK: tags, conditional and retried writes, lifecycle rules that run. */
+    @Test
+    void tagsConditionalWritesAndLifecycle() throws Exception {
+        s3.createBucket(b -> b.bucket("sdk-14").createBucketConfiguration(c -> c.locationConstraint("eu-west-1")));
+        assertEquals("eu-west-1", s3.getBucketLocation(b -> b.bucket("sdk-14")).locationConstraintAsString());
+
+        String etag = s3.putObject(b -> b.bucket("sdk-14").key("tmp/t").tagging("a=1"), RequestBody.fromString("t"))
+                .eTag();
+        assertEquals(
+                List.of(Tag.builder().key("a").value("1").build()),
+                s3.getObjectTagging(b -> b.bucket("sdk-14").key("tmp/t")).tagSet());
+        s3.putObject(b -> b.bucket("sdk-14").key("tmp/t").ifMatch(etag), RequestBody.fromString("t2"));
+        assertEquals(
+                412,
+                assertThrows(
+                                S3Exception.class,
+                                () -> s3.putObject(
+                                        b -> b.bucket("sdk-14").key("tmp/t").ifMatch(etag),
+                                        RequestBody.fromString("x")))
+                        .statusCode());
+
+        String upload =
+                s3.createMultipartUpload(b -> b.bucket("sdk-14").key("keep/mp")).uploadId();
+        String part = s3.uploadPart(
+                        b -> b.bucket("sdk-14").key("keep/mp").uploadId(upload).partNumber(1),
+                        RequestBody.fromString("part"))
+                .eTag();
+        CompleteMultipartUploadRequest complete = CompleteMultipartUploadRequest.builder()
+                .bucket("sdk-14")
+                .key("keep/mp")
+                .uploadId(upload)
+                .multipartUpload(m ->
+                        m.parts(CompletedPart.builder().partNumber(1).eTag(part).build()))
+                .build();
+        String first = s3.completeMultipartUpload(complete).eTag();
+        assertEquals(first, s3.completeMultipartUpload(complete).eTag(), "a retried complete answers the same");
+
+        s3.putBucketLifecycleConfiguration(b -> b.bucket("sdk-14")
+                .lifecycleConfiguration(c -> c.rules(LifecycleRule.builder()
+                        .id("tmp")
+                        .status(ExpirationStatus.ENABLED)
+                        .filter(f -> f.prefix("tmp/"))
+                        .expiration(e -> e.days(1))
+                        .build())));
+        assertEquals(
+                "tmp",
+                s3.getBucketLifecycleConfiguration(b -> b.bucket("sdk-14"))
+                        .rules()
+                        .get(0)
+                        .id());
+        cluster.startCoordinator(Duration.ofSeconds(2)); // a lifecycle "day" of two seconds
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        List<String> keys;
+        do {
+            Thread.sleep(200);
+            keys = s3.listObjectsV2(b -> b.bucket("sdk-14")).contents().stream()
+                    .map(S3Object::key)
+                    .toList();
+        } while (!keys.equals(List.of("keep/mp")) && System.nanoTime() < deadline);
+        assertEquals(List.of("keep/mp"), keys, "the rule expired tmp/ and nothing else");
+
+        s3.createMultipartUpload(b -> b.bucket("sdk-14").key("unfinished"));
+        s3.deleteObject(b -> b.bucket("sdk-14").key("keep/mp"));
+        s3.deleteBucket(b -> b.bucket("sdk-14")); // aborts the unfinished upload, as S3 does
+        assertEquals(
+                404,
+                assertThrows(S3Exception.class, () -> s3.headBucket(b -> b.bucket("sdk-14")))
+                        .statusCode());
     }
 }

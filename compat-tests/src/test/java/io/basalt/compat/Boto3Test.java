@@ -25,6 +25,8 @@ class Boto3Test {
     @TempDir
     static Path tmp;
 
+    static final int LIFECYCLE_DAY_SECONDS = 2;
+
     TestCluster cluster;
 
     @BeforeAll
@@ -33,7 +35,7 @@ class Boto3Test {
         Subprocess.requirePath("/usr/lib/python3/dist-packages/boto3", "python3-boto3");
         cluster = CompatCluster.start(tmp.resolve("cluster"));
         // lifecycle rules run in the coordinator; a "day" of two seconds lets the script see them act
-        cluster.startCoordinator(Duration.ofSeconds(2));
+        cluster.startCoordinator(Duration.ofSeconds(LIFECYCLE_DAY_SECONDS));
     }
 
     @AfterAll
@@ -50,6 +52,7 @@ class Boto3Test {
         env.put("AWS_CONFIG_FILE", tmp.resolve("no-config").toString());
         env.put("AWS_SHARED_CREDENTIALS_FILE", tmp.resolve("no-credentials").toString());
         env.put("AWS_EC2_METADATA_DISABLED", "true");
+        env.put("BASALT_LIFECYCLE_DAY_SECONDS", Integer.toString(LIFECYCLE_DAY_SECONDS));
         ProcessEnv.clear(env, "PYTHONPATH", "PYTHONHOME");
         Subprocess.run(
                         List.of(PYTHON, SCRIPT.toString(), cluster.endpoint(), tmp.toString()),
