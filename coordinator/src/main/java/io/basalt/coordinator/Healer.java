@@ -13,7 +13,6 @@ import io.basalt.core.placement.Placement;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.proto.meta.HealRecord;
 import io.basalt.proto.meta.NodeRecord;
-import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.PartRecord;
 import io.basalt.proto.meta.Segment;
 import java.time.Duration;
@@ -408,10 +407,11 @@ final class Healer extends LeaderTask {
                 if (p.getSegment().getShardSet().equals(shardSet)) return Optional.of(p.getSegment());
             }
         }
-        Optional<ObjectRecord> obj = meta.getObject(bucket, key);
-        return obj.flatMap(o -> o.getSegmentsList().stream()
+        // the current version or, in a versioned bucket, a noncurrent one
+        return meta.versionsWithData(bucket, key).stream()
+                .flatMap(o -> o.getSegmentsList().stream())
                 .filter(s -> s.getShardSet().equals(shardSet))
-                .findFirst());
+                .findFirst();
     }
 
     /** The old locations of moved shards, for GC to delete once their nodes answer again. */

@@ -2,10 +2,10 @@ package io.basalt.coordinator;
 
 import io.basalt.core.cluster.Membership;
 import io.basalt.core.data.SegmentEncoder;
+import io.basalt.core.meta.BucketRecords;
 import io.basalt.core.meta.GarbageQueue;
 import io.basalt.core.meta.HealQueue;
 import io.basalt.core.meta.MetadataStore;
-import io.basalt.core.meta.MetadataStore.ListedObject;
 import io.basalt.core.meta.Versioned;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.proto.meta.BucketRecord;
@@ -217,7 +217,8 @@ final class OrphanSweeper extends LeaderTask {
      */
     private Known referencedOrQueued(Map<String, Placement> placed) {
         Set<String> known = new HashSet<>();
-        for (BucketRecord b : meta.listBuckets()) {
+        List<BucketRecord> buckets = meta.listBuckets();
+        for (BucketRecord b : buckets) {
             for (UploadRecord u : meta.listUploads(b.getName())) {
                 meta.getUploadState(b.getName(), u.getUploadId())
                         .ifPresent(s -> s.parts().forEach(p -> {
@@ -225,20 +226,18 @@ final class OrphanSweeper extends LeaderTask {
                             place(placed, b.getName(), u.getKey(), u.getUploadId(), p.getSegment());
                         }));
             }
-            String from = "";
-            boolean inclusive = true;
-            while (true) {
-                List<ListedObject> page = meta.scanObjects(b.getName(), from, inclusive, null, SCAN_BATCH);
-                for (ListedObject o : page) {
-                    for (Segment s : o.record().getSegmentsList()) {
-                        known.add(s.getShardSet());
-                        place(placed, b.getName(), o.key(), "", s);
-                    }
+        }
+        // Objects as of one revision taken after the parts: an upload completed meanwhile is in it, and a
+        // version that moves between current and noncurrent during the walk is seen exactly once, never missed.
+        long revision = meta.revision();
+        for (BucketRecord b : buckets) {
+            BucketRecords.walk(meta, b.getName(), revision, SCAN_BATCH, (key, record) -> {
+                for (Segment s : record.getSegmentsList()) {
+                    known.add(s.getShardSet());
+                    place(placed, b.getName(), key, "", s);
                 }
-                if (page.size() < SCAN_BATCH) break;
-                from = page.get(page.size() - 1).key();
-                inclusive = false;
-            }
+                return true;
+            });
         }
         // Queued garbage is the GC's to delete; healing may still be writing the shards it names.
         Set<String> queued = new HashSet<>();

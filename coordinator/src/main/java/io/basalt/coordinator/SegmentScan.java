@@ -1,7 +1,7 @@
 package io.basalt.coordinator;
 
+import io.basalt.core.meta.BucketRecords;
 import io.basalt.core.meta.MetadataStore;
-import io.basalt.core.meta.MetadataStore.ListedObject;
 import io.basalt.proto.meta.BucketRecord;
 import io.basalt.proto.meta.PartRecord;
 import io.basalt.proto.meta.Segment;
@@ -9,7 +9,7 @@ import io.basalt.proto.meta.UploadRecord;
 import java.util.List;
 
 /**
- * Walks every referenced segment: the parts of uploads in progress, then every object's.
+ * Walks every referenced segment: the parts of uploads in progress, then every object version's.
  * Parts come first because Complete moves a part into an object, never back, so a segment
  * that moves during the walk is still seen once.
  */
@@ -49,19 +49,16 @@ public final class SegmentScan {
                 }
             }
         }
+        // at one revision, taken after the parts: a completion or a version made noncurrent meanwhile is seen once
+        long revision = meta.revision();
         for (BucketRecord b : buckets) {
-            String from = "";
-            boolean inclusive = true;
-            while (true) {
-                List<ListedObject> page = meta.scanObjects(b.getName(), from, inclusive, null, PAGE);
-                for (ListedObject o : page) {
-                    if (!visitor.visit(
-                            new Ref(b.getName(), o.key(), ""), o.record().getSegmentsList())) return false;
-                }
-                if (page.size() < PAGE) break;
-                from = page.get(page.size() - 1).key();
-                inclusive = false;
-            }
+            boolean whole = BucketRecords.walk(
+                    meta,
+                    b.getName(),
+                    revision,
+                    PAGE,
+                    (key, record) -> visitor.visit(new Ref(b.getName(), key, ""), record.getSegmentsList()));
+            if (!whole) return false;
         }
         return true;
     }

@@ -194,7 +194,8 @@ final class ShardMover {
                     .ifPresent(u -> u.parts().forEach(p -> segments.add(p.getSegment())));
         }
         // A part may have become part of the object since.
-        meta.getObject(ref.bucket(), ref.key()).ifPresent(o -> segments.addAll(o.getSegmentsList()));
+        // Or a version of the object made noncurrent since (versioned buckets).
+        meta.versionsWithData(ref.bucket(), ref.key()).forEach(o -> segments.addAll(o.getSegmentsList()));
         return segments.stream().filter(s -> s.getShardSet().equals(shardSet)).findFirst();
     }
 

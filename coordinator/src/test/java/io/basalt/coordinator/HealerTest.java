@@ -236,6 +236,33 @@ class HealerTest {
     }
 
     @Test
+    void healsNoncurrentVersionsOfAVersionedBucketToo() throws Exception {
+        assertTrue(meta.setVersioning("b", true));
+        byte[] v1 = put("versioned", 1_300_000, 41);
+        String v1Id = meta.getVersion("b", "versioned", null).orElseThrow().getVersionId();
+        byte[] v2 = put("versioned", 1_100_000, 42);
+        assertEquals(2, meta.versionsWithData("b", "versioned").size(), "the first is noncurrent now");
+
+        nodes.get(0).close();
+        awaitTrue(() -> membership.live().size() == 6, "node-0 gone");
+        startCoordinator(Duration.ofSeconds(2));
+        awaitTrue(
+                () -> meta.versionsWithData("b", "versioned").stream()
+                        .map(r -> r.getSegments(0))
+                        .allMatch(seg -> seg.getMissingShardsCount() == 0
+                                && seg.getNodeIdsList().stream().allMatch(membership.live()::containsKey)),
+                "both versions back on live nodes");
+        nodes.get(1).close();
+        nodes.get(2).close();
+        awaitTrue(() -> membership.live().size() == 4, "two more nodes gone");
+        assertArrayEquals(v2, get("versioned"));
+        ObjectRecord old = meta.getVersion("b", "versioned", v1Id).orElseThrow();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        data.read(old, 0, old.getSize(), out, (s, i) -> {});
+        assertArrayEquals(v1, out.toByteArray(), "the noncurrent version reads back exact");
+    }
+
+    @Test
     void rewritesACorruptShardInPlace() throws Exception {
         byte[] body = put("rot", 3_000_000, 5);
         Segment seg = segment("rot");

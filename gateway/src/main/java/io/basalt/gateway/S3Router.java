@@ -4,6 +4,7 @@ import io.basalt.core.data.BodyMemory;
 import io.basalt.core.data.StorageUnavailableException;
 import io.basalt.core.meta.BucketBusyException;
 import io.basalt.core.meta.MetadataUnavailableException;
+import io.basalt.core.meta.VersionIds;
 import io.basalt.core.placement.InsufficientNodesException;
 import io.basalt.gateway.auth.BodyVerifier;
 import io.basalt.gateway.auth.Permissions;
@@ -23,6 +24,7 @@ import io.basalt.gateway.handlers.PutObjectHandler;
 import io.basalt.gateway.handlers.S3Context;
 import io.basalt.gateway.handlers.SubresourceHandler;
 import io.basalt.gateway.handlers.TaggingHandler;
+import io.basalt.gateway.handlers.VersioningHandler;
 import io.basalt.gateway.s3.ClientBody;
 import io.basalt.gateway.s3.HttpDates;
 import io.basalt.gateway.s3.Responses;
@@ -66,6 +68,7 @@ public final class S3Router implements HttpHandler {
     private final BucketPolicyHandler policies;
     private final TaggingHandler tagging;
     private final LifecycleHandler lifecycle;
+    private final VersioningHandler versioning;
     private final AdminInfoHandler admin;
     private final String domain;
     private final GatewayMetrics metrics;
@@ -87,6 +90,7 @@ public final class S3Router implements HttpHandler {
         this.policies = new BucketPolicyHandler(ctx);
         this.tagging = new TaggingHandler(ctx);
         this.lifecycle = new LifecycleHandler(ctx);
+        this.versioning = new VersioningHandler(ctx);
         this.sigV4 = sigV4;
         this.permissions = ctx.permissions();
         this.buckets = new BucketHandler(ctx, ownerId);
@@ -117,7 +121,7 @@ public final class S3Router implements HttpHandler {
             }
             req.body(BodyVerifier.wrap(
                     new ClientBody(tracked.count(ex.getInputStream()), ex.getRequestContentLength()), auth));
-            if (req.key() != null && op != S3Operation.ADMIN_INFO) requireNullVersion(req);
+            if (req.key() != null && op != S3Operation.ADMIN_INFO) requireKnownVersionShape(req);
             action(op).handle(req);
         } catch (S3Exception e) {
             fail(ex, e, req, requestId);
@@ -189,7 +193,8 @@ public final class S3Router implements HttpHandler {
             case PUT_BUCKET_LIFECYCLE -> lifecycle::put;
             case DELETE_BUCKET_LIFECYCLE -> lifecycle::delete;
 
-            case GET_BUCKET_VERSIONING -> subresources::bucketVersioning;
+            case GET_BUCKET_VERSIONING -> versioning::get;
+            case PUT_BUCKET_VERSIONING -> versioning::put;
             case GET_BUCKET_ACL -> subresources::bucketAcl;
             case GET_OBJECT_ACL -> subresources::objectAcl;
             case PUT_BUCKET_ACL -> subresources::putBucketAcl;
@@ -207,10 +212,10 @@ public final class S3Router implements HttpHandler {
         };
     }
 
-    /** Buckets are unversioned: an object's only version is "null", and any other id names one that cannot exist. */
-    private static void requireNullVersion(S3Request req) {
+    /** A version id Basalt never made names no version, whatever the bucket. */
+    private static void requireKnownVersionShape(S3Request req) {
         String versionId = req.queryParam("versionId");
-        if (versionId != null && !versionId.equals("null")) throw new S3Exception(S3Error.NO_SUCH_VERSION);
+        if (versionId != null && !VersionIds.wellFormed(versionId)) throw new S3Exception(S3Error.NO_SUCH_VERSION);
     }
 
     private static void fail(HttpServerExchange ex, S3Exception e, S3Request req, String requestId) {

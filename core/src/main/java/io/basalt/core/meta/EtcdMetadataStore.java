@@ -5,6 +5,7 @@ import com.google.protobuf.MessageLite;
 import io.basalt.core.cluster.AdaptiveDelay;
 import io.basalt.core.data.SegmentHealer;
 import io.basalt.proto.meta.BucketRecord;
+import io.basalt.proto.meta.BucketVersioning;
 import io.basalt.proto.meta.GarbageRecord;
 import io.basalt.proto.meta.HealRecord;
 import io.basalt.proto.meta.LifecycleConfiguration;
@@ -67,6 +68,7 @@ public final class EtcdMetadataStore implements MetadataStore {
     private final KV kv;
     private final Keys keys;
     private final boolean ownsClient;
+    private final VersionedObjects versioned;
 
     public EtcdMetadataStore(Client client, Keys keys) {
         this(client, keys, false);
@@ -77,6 +79,7 @@ public final class EtcdMetadataStore implements MetadataStore {
         this.kv = client.getKVClient();
         this.keys = keys;
         this.ownsClient = ownsClient;
+        this.versioned = new VersionedObjects(this, kv, keys);
     }
 
     public static EtcdMetadataStore connect(List<String> endpoints, Keys keys) {
@@ -153,9 +156,14 @@ public final class EtcdMetadataStore implements MetadataStore {
                         .withKeysOnly(true)
                         .build();
                 TxnResponse contents = await(kv.txn()
-                        .Then(Op.get(bs(keys.objectPrefix(name)), first), Op.get(bs(keys.uploadPrefix(name)), first))
+                        .Then(
+                                Op.get(bs(keys.objectPrefix(name)), first),
+                                Op.get(bs(keys.uploadPrefix(name)), first),
+                                Op.get(bs(keys.versionPrefix(name)), first))
                         .commit());
-                if (!contents.getGetResponses().get(0).getKvs().isEmpty()) {
+                // a versioned bucket is empty only without noncurrent versions and delete markers too (S3)
+                if (!contents.getGetResponses().get(0).getKvs().isEmpty()
+                        || !contents.getGetResponses().get(2).getKvs().isEmpty()) {
                     return BucketDeletion.NOT_EMPTY; // the revoke below removes the marker
                 }
                 // Unfinished multipart uploads do not keep a bucket alive (S3, MinIO, RGW): they are aborted,
@@ -174,7 +182,8 @@ public final class EtcdMetadataStore implements MetadataStore {
                                         bs(keys.grantPrefix(name)),
                                         DeleteOption.builder().isPrefix(true).build()),
                                 Op.delete(bs(keys.bucketPolicy(name)), DeleteOption.DEFAULT),
-                                Op.delete(bs(keys.lifecycle(name)), DeleteOption.DEFAULT))
+                                Op.delete(bs(keys.lifecycle(name)), DeleteOption.DEFAULT),
+                                Op.delete(bs(keys.versioning(name)), DeleteOption.DEFAULT))
                         .commit());
                 if (r.isSucceeded()) return BucketDeletion.DELETED;
                 // The lease ran out while we stalled (a write may have come in since): check again.
@@ -187,12 +196,17 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     @Override
     public boolean putLifecycle(String bucket, LifecycleConfiguration configuration) {
+        // a configuration left behind by a deleted bucket would expire the objects of the next one
+        return putBucketSetting(bucket, keys.lifecycle(bucket), value(configuration));
+    }
+
+    /** Puts one of a bucket's settings, only while the bucket exists; false when it does not. */
+    private boolean putBucketSetting(String bucket, String key, ByteSequence setting) {
         BusyWait busy = new BusyWait(bucket);
         while (true) {
-            // a configuration left behind by a deleted bucket would expire the objects of the next one
             TxnResponse r = await(kv.txn()
                     .If(bucketExists(bucket), notBeingDeleted(bucket))
-                    .Then(Op.put(bs(keys.lifecycle(bucket)), value(configuration), PutOption.DEFAULT))
+                    .Then(Op.put(bs(key), setting, PutOption.DEFAULT))
                     .Else(Op.get(bs(keys.bucket(bucket)), GetOption.DEFAULT))
                     .commit());
             if (r.isSucceeded()) return true;
@@ -238,7 +252,7 @@ public final class EtcdMetadataStore implements MetadataStore {
     }
 
     @Override
-    public PutOutcome putObject(String bucket, String key, ObjectRecord record, PutCondition condition) {
+    public PutResult put(String bucket, String key, ObjectRecord record, PutCondition condition) {
         ByteSequence objectKey = bs(keys.object(bucket, key));
         ByteSequence bucketKey = bs(keys.bucket(bucket));
         // First try assumes a new key (Milvus writes mostly unique keys): one round trip. When the
@@ -250,7 +264,7 @@ public final class EtcdMetadataStore implements MetadataStore {
             String etag = current.map(kv -> parse(kv, ObjectRecord::parseFrom).getEtag())
                     .orElse(null);
             if (!condition.allows(etag)) {
-                return etag == null ? PutOutcome.NO_SUCH_KEY : PutOutcome.PRECONDITION_FAILED;
+                return new PutResult(etag == null ? PutOutcome.NO_SUCH_KEY : PutOutcome.PRECONDITION_FAILED, null);
             }
             List<Op> ops = new ArrayList<>();
             ops.add(Op.put(objectKey, value(record), PutOption.DEFAULT));
@@ -258,15 +272,28 @@ public final class EtcdMetadataStore implements MetadataStore {
                     ops.add(garbageOp(parse(old, ObjectRecord::parseFrom).getSegmentsList(), "overwritten")));
             ops.addAll(healOps(bucket, key, "", record.getSegmentsList()));
             TxnResponse r = await(kv.txn()
-                    .If(sameRevision(objectKey, current), bucketExists(bucket), notBeingDeleted(bucket))
+                    .If(
+                            sameRevision(objectKey, current),
+                            bucketExists(bucket),
+                            notBeingDeleted(bucket),
+                            notVersioned(bucket))
                     .Then(ops.toArray(Op[]::new))
                     .Else(
                             Op.get(objectKey, GetOption.DEFAULT),
                             Op.get(bucketKey, GetOption.DEFAULT),
-                            Op.get(bs(keys.bucketDeleting(bucket)), GetOption.DEFAULT))
+                            Op.get(bs(keys.bucketDeleting(bucket)), GetOption.DEFAULT),
+                            Op.get(bs(keys.versioning(bucket)), GetOption.DEFAULT))
                     .commit());
-            if (r.isSucceeded()) return PutOutcome.COMMITTED;
-            if (r.getGetResponses().get(1).getKvs().isEmpty()) return PutOutcome.NO_SUCH_BUCKET;
+            if (r.isSucceeded()) return new PutResult(PutOutcome.COMMITTED, null);
+            if (r.getGetResponses().get(1).getKvs().isEmpty()) return new PutResult(PutOutcome.NO_SUCH_BUCKET, null);
+            if (!r.getGetResponses().get(3).getKvs().isEmpty()) {
+                return versioned.put(
+                        bucket,
+                        key,
+                        record,
+                        condition,
+                        state(r.getGetResponses().get(3).getKvs()));
+            }
             if (!r.getGetResponses().get(2).getKvs().isEmpty()) {
                 busy.pause();
                 continue;
@@ -280,16 +307,35 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     @Override
     public Optional<ObjectRecord> deleteObject(String bucket, String key) {
+        Optional<ObjectRecord> current = getObject(bucket, key);
+        delete(bucket, key, null);
+        return current;
+    }
+
+    @Override
+    public DeleteResult delete(String bucket, String key, String versionId) {
         ByteSequence objectKey = bs(keys.object(bucket, key));
         for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
             Optional<KeyValue> current = getOne(keys.object(bucket, key));
-            if (current.isEmpty()) return Optional.empty();
-            ObjectRecord old = parse(current.get(), ObjectRecord::parseFrom);
+            ObjectRecord old =
+                    current.map(c -> parse(c, ObjectRecord::parseFrom)).orElse(null);
+            boolean nothing = old == null
+                    || versionId != null && !MetadataStore.s3VersionId(old).equals(versionId);
+            List<Op> ops = nothing
+                    ? List.of()
+                    : List.of(Op.delete(objectKey, DeleteOption.DEFAULT), garbageOp(old.getSegmentsList(), "deleted"));
             TxnResponse r = await(kv.txn()
-                    .If(sameRevision(objectKey, current))
-                    .Then(Op.delete(objectKey, DeleteOption.DEFAULT), garbageOp(old.getSegmentsList(), "deleted"))
+                    .If(sameRevision(objectKey, current), notVersioned(bucket))
+                    .Then(ops.toArray(Op[]::new))
+                    .Else(Op.get(bs(keys.versioning(bucket)), GetOption.DEFAULT))
                     .commit());
-            if (r.isSucceeded()) return Optional.of(old);
+            if (r.isSucceeded()) return DeleteResult.UNVERSIONED;
+            List<KeyValue> versioning = r.getGetResponses().get(0).getKvs();
+            if (!versioning.isEmpty()) {
+                return versioned
+                        .delete(bucket, key, versionId, null, state(versioning))
+                        .orElseThrow();
+            }
         }
         throw new MetadataUnavailableException("too much contention on " + bucket + "/" + key, null);
     }
@@ -325,23 +371,40 @@ public final class EtcdMetadataStore implements MetadataStore {
             ObjectRecord old = parse(current.get(), ObjectRecord::parseFrom);
             if (!old.getVersionId().equals(versionId)) return false;
             TxnResponse r = await(kv.txn()
-                    .If(sameRevision(objectKey, current))
+                    .If(sameRevision(objectKey, current), notVersioned(bucket))
                     .Then(Op.delete(objectKey, DeleteOption.DEFAULT), garbageOp(old.getSegmentsList(), "expired"))
+                    .Else(Op.get(bs(keys.versioning(bucket)), GetOption.DEFAULT))
                     .commit());
             if (r.isSucceeded()) return true;
+            List<KeyValue> versioning = r.getGetResponses().get(0).getKvs();
+            if (!versioning.isEmpty()) {
+                // S3: expiring the current version of a versioned bucket leaves a delete marker
+                return versioned
+                        .delete(bucket, key, null, versionId, state(versioning))
+                        .isPresent();
+            }
         }
         throw new MetadataUnavailableException("too much contention on " + bucket + "/" + key, null);
     }
 
     @Override
+    public long revision() {
+        return await(kv.get(
+                        bs(keys.root()), GetOption.builder().withCountOnly(true).build()))
+                .getHeader()
+                .getRevision();
+    }
+
+    @Override
     public List<ListedObject> scanObjects(
-            String bucket, String fromKey, boolean inclusive, String toKeyExclusive, int limit) {
+            String bucket, String fromKey, boolean inclusive, String toKeyExclusive, int limit, long revision) {
         String prefix = keys.objectPrefix(bucket);
         byte[] start = Keys.utf8(prefix + fromKey);
         if (!inclusive) start = append0(start);
         byte[] end = toKeyExclusive == null ? Keys.prefixEnd(Keys.utf8(prefix)) : Keys.utf8(prefix + toKeyExclusive);
         GetOption.Builder opt = GetOption.builder().withRange(ByteSequence.from(end));
         if (limit > 0) opt.withLimit(limit);
+        if (revision > 0) opt.withRevision(revision);
         GetResponse r = awaitScan(kv.get(ByteSequence.from(start), opt.build()));
         List<ListedObject> out = new ArrayList<>(r.getKvs().size());
         for (KeyValue kv : r.getKvs()) {
@@ -421,7 +484,7 @@ public final class EtcdMetadataStore implements MetadataStore {
     }
 
     @Override
-    public CompleteOutcome completeUpload(UploadState state, ObjectRecord record, List<PartRecord> unusedParts) {
+    public Completed complete(UploadState state, ObjectRecord record, List<PartRecord> unusedParts) {
         UploadRecord upload = state.upload();
         ByteSequence uploadKey = bs(keys.upload(upload.getBucket(), upload.getUploadId()));
         ByteSequence objectKey = bs(keys.object(upload.getBucket(), upload.getKey()));
@@ -445,16 +508,23 @@ public final class EtcdMetadataStore implements MetadataStore {
                     .If(
                             sameRevision(objectKey, current),
                             new Cmp(uploadKey, Cmp.Op.EQUAL, CmpTarget.modRevision(state.revision())),
-                            notBeingDeleted(upload.getBucket()))
+                            notBeingDeleted(upload.getBucket()),
+                            notVersioned(upload.getBucket()))
                     .Then(ops.toArray(Op[]::new))
                     .Else(
                             Op.get(uploadKey, GetOption.DEFAULT),
-                            Op.get(bs(keys.bucketDeleting(upload.getBucket())), GetOption.DEFAULT))
+                            Op.get(bs(keys.bucketDeleting(upload.getBucket())), GetOption.DEFAULT),
+                            Op.get(bs(keys.versioning(upload.getBucket())), GetOption.DEFAULT))
                     .commit());
-            if (r.isSucceeded()) return CompleteOutcome.COMPLETED;
+            if (r.isSucceeded()) return new Completed(CompleteOutcome.COMPLETED, null);
             List<KeyValue> now = r.getGetResponses().get(0).getKvs();
-            if (now.isEmpty()) return CompleteOutcome.NO_SUCH_UPLOAD;
-            if (now.get(0).getModRevision() != state.revision()) return CompleteOutcome.PARTS_CHANGED;
+            if (now.isEmpty()) return new Completed(CompleteOutcome.NO_SUCH_UPLOAD, null);
+            if (now.get(0).getModRevision() != state.revision())
+                return new Completed(CompleteOutcome.PARTS_CHANGED, null);
+            List<KeyValue> versioning = r.getGetResponses().get(2).getKvs();
+            if (!versioning.isEmpty()) {
+                return versioned.complete(state, record, unusedParts, state(versioning));
+            }
             if (!r.getGetResponses().get(1).getKvs().isEmpty()) {
                 busy.pause();
                 continue;
@@ -560,6 +630,15 @@ public final class EtcdMetadataStore implements MetadataStore {
             if (uploadId.isEmpty()) {
                 recordKey = keys.object(bucket, key);
                 current = getOne(recordKey);
+                if (current.isEmpty() || !references(current.get(), shardSet)) {
+                    // not (or no longer) the current version's: a noncurrent version of the key may hold it
+                    current = Optional.empty();
+                    for (KeyValue v : getPrefix(keys.versionsOf(bucket, key), 0)) {
+                        if (v.getValue().isEmpty() || !references(v, shardSet)) continue;
+                        recordKey = v.getKey().toString();
+                        current = Optional.of(v);
+                    }
+                }
             } else {
                 current = Optional.empty();
                 recordKey = null;
@@ -595,6 +674,11 @@ public final class EtcdMetadataStore implements MetadataStore {
             if (r.isSucceeded()) return true;
         }
         throw new MetadataUnavailableException("too much contention healing " + shardSet, null);
+    }
+
+    private static boolean references(KeyValue objectRecord, String shardSet) {
+        return parse(objectRecord, ObjectRecord::parseFrom).getSegmentsList().stream()
+                .anyMatch(seg -> seg.getShardSet().equals(shardSet));
     }
 
     private static byte[] swapInObject(
@@ -650,7 +734,7 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     // ---- helpers
 
-    private Op garbageOp(List<Segment> segments, String reason) {
+    Op garbageOp(List<Segment> segments, String reason) {
         GarbageRecord g = GarbageRecord.newBuilder()
                 .addAllSegments(segments)
                 .setQueuedUnixMs(System.currentTimeMillis())
@@ -660,7 +744,7 @@ public final class EtcdMetadataStore implements MetadataStore {
     }
 
     /** Heal entries for segments committed below full redundancy; none in the common case. */
-    private List<Op> healOps(String bucket, String key, String uploadId, List<Segment> segments) {
+    List<Op> healOps(String bucket, String key, String uploadId, List<Segment> segments) {
         List<Op> ops = new ArrayList<>();
         for (Segment seg : segments) {
             if (seg.getMissingShardsCount() == 0) continue;
@@ -678,16 +762,90 @@ public final class EtcdMetadataStore implements MetadataStore {
         return ops;
     }
 
-    private Cmp bucketExists(String bucket) {
+    Cmp bucketExists(String bucket) {
         return new Cmp(bs(keys.bucket(bucket)), Cmp.Op.GREATER, CmpTarget.version(0));
     }
 
-    private Cmp notBeingDeleted(String bucket) {
+    /** The fast path of every write: the bucket never had versioning configured. */
+    Cmp notVersioned(String bucket) {
+        return new Cmp(bs(keys.versioning(bucket)), Cmp.Op.EQUAL, CmpTarget.version(0));
+    }
+
+    private static VersionedObjects.State state(List<KeyValue> versioningKey) {
+        if (versioningKey.isEmpty()) return new VersionedObjects.State(Versioning.UNVERSIONED, 0);
+        KeyValue v = versioningKey.get(0);
+        boolean enabled = parse(v, BucketVersioning::parseFrom).getEnabled();
+        return new VersionedObjects.State(enabled ? Versioning.ENABLED : Versioning.SUSPENDED, v.getModRevision());
+    }
+
+    VersionedObjects.State versioningState(String bucket) {
+        return state(getOne(keys.versioning(bucket)).map(List::of).orElse(List.of()));
+    }
+
+    @Override
+    public List<ObjectRecord> versionsWithData(String bucket, String key) {
+        return versioned.withData(bucket, key);
+    }
+
+    @Override
+    public Versioning versioning(String bucket) {
+        return versioningState(bucket).versioning();
+    }
+
+    @Override
+    public boolean setVersioning(String bucket, boolean enabled) {
+        return putBucketSetting(
+                bucket,
+                keys.versioning(bucket),
+                value(BucketVersioning.newBuilder().setEnabled(enabled).build()));
+    }
+
+    @Override
+    public Optional<ObjectRecord> getVersion(String bucket, String key, String versionId) {
+        TxnResponse r = await(kv.txn()
+                .Then(
+                        Op.get(bs(keys.versioning(bucket)), GetOption.DEFAULT),
+                        Op.get(bs(keys.object(bucket, key)), GetOption.DEFAULT))
+                .commit());
+        if (!r.getGetResponses().get(0).getKvs().isEmpty()) return versioned.get(bucket, key, versionId);
+        List<KeyValue> current = r.getGetResponses().get(1).getKvs();
+        if (current.isEmpty() || versionId != null && !versionId.equals(NULL_VERSION)) return Optional.empty();
+        return Optional.of(parse(current.get(0), ObjectRecord::parseFrom));
+    }
+
+    @Override
+    public List<ListedVersion> scanVersions(
+            String bucket, String fromPosition, boolean inclusive, int limit, long revision) {
+        String prefix = keys.versionPrefix(bucket);
+        byte[] start = Keys.utf8(prefix + fromPosition);
+        if (!inclusive) start = append0(start);
+        GetOption.Builder opt = GetOption.builder().withRange(ByteSequence.from(Keys.prefixEnd(Keys.utf8(prefix))));
+        if (limit > 0) opt.withLimit(limit);
+        if (revision > 0) opt.withRevision(revision);
+        List<ListedVersion> out = new ArrayList<>();
+        while (true) {
+            List<KeyValue> page =
+                    awaitScan(kv.get(ByteSequence.from(start), opt.build())).getKvs();
+            for (KeyValue v : page) {
+                String position = v.getKey().toString().substring(prefix.length());
+                int sep = position.indexOf(Keys.VERSION_SEPARATOR);
+                if (sep < 0 || sep == position.length() - 1) continue; // a key's guard, not a version
+                out.add(new ListedVersion(position.substring(0, sep), position, parse(v, ObjectRecord::parseFrom)));
+            }
+            // guards are skipped: read on until the page is as full as asked, or the versions end
+            if (limit <= 0 || out.size() >= limit || page.size() < limit) break;
+            start = append0(page.getLast().getKey().getBytes());
+            opt.withLimit(limit - out.size());
+        }
+        return out;
+    }
+
+    Cmp notBeingDeleted(String bucket) {
         return new Cmp(bs(keys.bucketDeleting(bucket)), Cmp.Op.EQUAL, CmpTarget.version(0));
     }
 
     /** Waits out another request's DeleteBucket marker, with backoff, for up to {@link #BUSY_WAIT_MS}. */
-    private static final class BusyWait {
+    static final class BusyWait {
         private final String bucket;
         private final long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BUSY_WAIT_MS);
         private int pauses;
@@ -707,17 +865,17 @@ public final class EtcdMetadataStore implements MetadataStore {
         }
     }
 
-    private static Cmp sameRevision(ByteSequence key, Optional<KeyValue> current) {
+    static Cmp sameRevision(ByteSequence key, Optional<KeyValue> current) {
         return current.map(kv -> new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision())))
                 .orElseGet(() -> new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)));
     }
 
-    private Optional<KeyValue> getOne(String key) {
+    Optional<KeyValue> getOne(String key) {
         List<KeyValue> kvs = await(kv.get(bs(key))).getKvs();
         return kvs.isEmpty() ? Optional.empty() : Optional.of(kvs.get(0));
     }
 
-    private List<KeyValue> getPrefix(String prefix, int limit) {
+    List<KeyValue> getPrefix(String prefix, int limit) {
         GetOption.Builder opt = GetOption.builder().isPrefix(true);
         if (limit > 0) opt.withLimit(limit);
         return awaitScan(kv.get(bs(prefix), opt.build())).getKvs();
@@ -733,7 +891,7 @@ public final class EtcdMetadataStore implements MetadataStore {
         return ByteSequence.from(Keys.utf8(s));
     }
 
-    private static ByteSequence value(MessageLite m) {
+    static ByteSequence value(MessageLite m) {
         return ByteSequence.from(m.toByteArray());
     }
 
@@ -741,7 +899,7 @@ public final class EtcdMetadataStore implements MetadataStore {
         T parse(byte[] bytes) throws InvalidProtocolBufferException;
     }
 
-    private static <T> T parse(KeyValue kv, Parser<T> parser) {
+    static <T> T parse(KeyValue kv, Parser<T> parser) {
         try {
             return parser.parse(kv.getValue().getBytes());
         } catch (InvalidProtocolBufferException e) {
@@ -754,7 +912,7 @@ public final class EtcdMetadataStore implements MetadataStore {
      * learning from each answer how long calls take; a call that reaches the deadline is recorded
      * as it, so when more than 1% do the deadline grows (to at most the fixed one).
      */
-    private <T> T await(CompletableFuture<T> f) {
+    <T> T await(CompletableFuture<T> f) {
         long t0 = System.nanoTime(), deadline = callDeadline.nanos();
         try {
             T result = awaitFor(f, deadline);

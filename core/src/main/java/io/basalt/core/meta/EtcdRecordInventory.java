@@ -31,6 +31,11 @@ final class EtcdRecordInventory implements RecordInventory {
     @Override
     public void objects(int pageSize, BiConsumer<String, ObjectRecord> each) {
         scan(keys.objects(), pageSize, ObjectRecord.parser(), each);
+        // noncurrent versions, named bucket/key as current ones are; guards and delete markers hold no data
+        scan(keys.versions(), pageSize, ObjectRecord.parser(), (name, r) -> {
+            int sep = name.indexOf(Keys.VERSION_SEPARATOR);
+            if (sep > 0 && !r.getDeleteMarker() && r.getSegmentsCount() > 0) each.accept(name.substring(0, sep), r);
+        });
     }
 
     @Override

@@ -61,6 +61,37 @@ public record Keys(String root) {
         return objectPrefix(bucket) + key;
     }
 
+    /** Present once the bucket's versioning was configured (Enabled or Suspended). */
+    public String versioning(String bucket) {
+        return root + "versioning/" + bucket;
+    }
+
+    /** Every bucket's noncurrent versions and delete markers. */
+    public String versions() {
+        return root + "versions/";
+    }
+
+    /** A versioned bucket's noncurrent versions and delete markers, by key, newest first within a key. */
+    public String versionPrefix(String bucket) {
+        return versions() + bucket + "/";
+    }
+
+    /**
+     * The versions of one key: "&lt;key&gt;\0" (NUL is never in a key, and sorts before every character, so
+     * a key's versions come together and in key order) then per version its sort key.
+     */
+    public String versionsOf(String bucket, String key) {
+        return versionPrefix(bucket) + key + VERSION_SEPARATOR;
+    }
+
+    public static final char VERSION_SEPARATOR = '\0';
+
+    /** A version's key: newest first (the time inverted), then the version id. */
+    public String version(String bucket, String key, long modifiedUnixMs, String versionId) {
+        return versionsOf(bucket, key) + String.format(Locale.ROOT, "%016x", Long.MAX_VALUE - modifiedUnixMs) + "."
+                + versionId;
+    }
+
     public String uploadPrefix(String bucket) {
         return root + "uploads/" + bucket + "/";
     }

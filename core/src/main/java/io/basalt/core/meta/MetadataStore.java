@@ -62,6 +62,38 @@ public interface MetadataStore extends AutoCloseable {
     /** One stored object as a listing sees it. */
     record ListedObject(String key, ObjectRecord record) {}
 
+    /** A bucket's versioning: never configured, Enabled, or Suspended (S3 cannot turn it off again). */
+    enum Versioning {
+        UNVERSIONED,
+        ENABLED,
+        SUSPENDED
+    }
+
+    /** What a write committed: its S3 version id, null in a bucket whose versioning was never configured. */
+    record PutResult(PutOutcome outcome, String versionId) {}
+
+    /**
+     * What a delete did: {@code versionId} is the version removed, or the delete marker made (then {@code
+     * deleteMarker}); {@code deleteMarker} is also true when the version removed was a marker. Both null/false
+     * in an unversioned bucket.
+     */
+    record DeleteResult(String versionId, boolean deleteMarker) {
+        public static final DeleteResult UNVERSIONED = new DeleteResult(null, false);
+    }
+
+    /**
+     * A noncurrent version or delete marker of a versioned bucket: its key, its place in the bucket's
+     * versions (to resume a scan after it) and its record.
+     */
+    record ListedVersion(String key, String position, ObjectRecord record) {}
+
+    /** The S3 version id of a record: its id when written under Enabled versioning, else "null". */
+    static String s3VersionId(ObjectRecord r) {
+        return r.getVersioned() ? r.getVersionId() : NULL_VERSION;
+    }
+
+    String NULL_VERSION = "null";
+
     boolean createBucket(BucketRecord bucket);
 
     Optional<BucketRecord> getBucket(String name);
@@ -81,13 +113,59 @@ public interface MetadataStore extends AutoCloseable {
     /** Every bucket's lifecycle configuration, by bucket name. */
     Map<String, LifecycleConfiguration> lifecycles();
 
+    Versioning versioning(String bucket);
+
+    /** PutBucketVersioning: Enabled or Suspended. False when there is no such bucket. */
+    boolean setVersioning(String bucket, boolean enabled);
+
+    /** The current version of a key (never a delete marker: a key whose latest version is one has none). */
     Optional<ObjectRecord> getObject(String bucket, String key);
 
-    /** Commits {@code record} as the current version; a replaced version's segments are queued as garbage. */
-    PutOutcome putObject(String bucket, String key, ObjectRecord record, PutCondition condition);
+    /**
+     * A version of a key by its S3 version id ("null" included), a delete marker too; with {@code versionId}
+     * null the latest version, which may be a delete marker. Empty when there is none.
+     */
+    Optional<ObjectRecord> getVersion(String bucket, String key, String versionId);
 
-    /** Removes the key; its segments are queued as garbage. Empty when there was nothing to delete. */
+    /**
+     * Every version of a key that holds data: the current one first, then the noncurrent ones, newest first
+     * (what heal and moves search for a segment).
+     */
+    List<ObjectRecord> versionsWithData(String bucket, String key);
+
+    /**
+     * Commits {@code record} as the current version. In an unversioned bucket, or over a "null" version, the
+     * version it replaces has its segments queued as garbage; under Enabled versioning the replaced version
+     * stays, noncurrent (and the record gets a version id of its own).
+     */
+    PutResult put(String bucket, String key, ObjectRecord record, PutCondition condition);
+
+    default PutOutcome putObject(String bucket, String key, ObjectRecord record, PutCondition condition) {
+        return put(bucket, key, record, condition).outcome();
+    }
+
+    /**
+     * DeleteObject. With {@code versionId} null: in an unversioned bucket removes the key (its segments queued
+     * as garbage); in a versioned one makes a delete marker the latest version (Suspended: a "null" one, which
+     * replaces the null version). With a version id: removes that version for good, and the next newest, if it
+     * is not a delete marker, becomes current.
+     */
+    DeleteResult delete(String bucket, String key, String versionId);
+
+    /** Removes the key (in a versioned bucket: hides it behind a delete marker). Empty when there was nothing. */
     Optional<ObjectRecord> deleteObject(String bucket, String key);
+
+    /**
+     * Noncurrent versions and delete markers of {@code bucket} after {@code fromPosition} (a {@link
+     * ListedVersion#position}, or a key: then from its first version), in key order and newest first within a
+     * key, up to {@code limit}.
+     */
+    default List<ListedVersion> scanVersions(String bucket, String fromPosition, boolean inclusive, int limit) {
+        return scanVersions(bucket, fromPosition, inclusive, limit, 0);
+    }
+
+    /** As above, as of metadata revision {@code revision} (0: the latest). */
+    List<ListedVersion> scanVersions(String bucket, String fromPosition, boolean inclusive, int limit, long revision);
 
     /**
      * Changes what an object's record says about it (its tags) in place, atomically against any other
@@ -97,8 +175,9 @@ public interface MetadataStore extends AutoCloseable {
     Optional<ObjectRecord> updateObject(String bucket, String key, UnaryOperator<ObjectRecord> change);
 
     /**
-     * Deletes the key only while its version is still {@code versionId} (lifecycle expiry must not
-     * delete an object overwritten since it was judged); its segments are queued as garbage.
+     * Expires the current version of a key only while it is still the one with internal {@code versionId}
+     * (lifecycle expiry must not end an object overwritten since it was judged): deleted, its segments queued
+     * as garbage, or in a versioned bucket hidden behind a delete marker.
      */
     boolean deleteObjectVersion(String bucket, String key, String versionId);
 
@@ -106,7 +185,20 @@ public interface MetadataStore extends AutoCloseable {
      * Objects of {@code bucket} whose keys are {@code >= fromKey} (or {@code > fromKey} when not
      * inclusive) and {@code < toKeyExclusive} (null: to the end of the bucket), in key order.
      */
-    List<ListedObject> scanObjects(String bucket, String fromKey, boolean inclusive, String toKeyExclusive, int limit);
+    default List<ListedObject> scanObjects(
+            String bucket, String fromKey, boolean inclusive, String toKeyExclusive, int limit) {
+        return scanObjects(bucket, fromKey, inclusive, toKeyExclusive, limit, 0);
+    }
+
+    /** As above, as of metadata revision {@code revision} ({@link #revision()}; 0: the latest). */
+    List<ListedObject> scanObjects(
+            String bucket, String fromKey, boolean inclusive, String toKeyExclusive, int limit, long revision);
+
+    /**
+     * The metadata's current revision: scans at one revision see every object record as of one moment, so a
+     * version moving between current and noncurrent meanwhile is seen exactly once.
+     */
+    long revision();
 
     boolean createUpload(UploadRecord upload);
 
@@ -131,7 +223,15 @@ public interface MetadataStore extends AutoCloseable {
      * and its parts removed, and parts not used plus any replaced version queued as garbage.
      * Refused when a part changed since {@code state} was read.
      */
-    CompleteOutcome completeUpload(UploadState state, ObjectRecord record, List<PartRecord> unusedParts);
+    default CompleteOutcome completeUpload(UploadState state, ObjectRecord record, List<PartRecord> unusedParts) {
+        return complete(state, record, unusedParts).outcome();
+    }
+
+    /** What a completion did, and the version id the object got (null in an unversioned bucket). */
+    record Completed(CompleteOutcome outcome, String versionId) {}
+
+    /** {@link #completeUpload}, saying the version id. */
+    Completed complete(UploadState state, ObjectRecord record, List<PartRecord> unusedParts);
 
     /** Removes an upload and queues all its parts as garbage. False when it did not exist. */
     boolean abortUpload(String bucket, String uploadId);

@@ -14,7 +14,7 @@ import java.util.function.Consumer;
  */
 public interface RecordInventory {
 
-    /** Every object record, named {@code bucket/key}. */
+    /** Every object record with data, current or noncurrent version, named {@code bucket/key}. */
     void objects(int pageSize, BiConsumer<String, ObjectRecord> each);
 
     /** Every part record, named {@code uploadId/part}. */

@@ -32,9 +32,7 @@ public final class CopyObjectHandler {
         ObjectHeaders.checkSize(req);
         ctx.requireBucket(req.bucket());
         CopySource src = CopySource.parse(req.header("x-amz-copy-source"));
-        ctx.requireBucket(src.bucket());
-        ObjectRecord source =
-                ctx.meta().getObject(src.bucket(), src.key()).orElseThrow(() -> new S3Exception(S3Error.NO_SUCH_KEY));
+        ObjectRecord source = CopySource.record(ctx, src, req);
         boolean replace = replaces(req.header("x-amz-metadata-directive"), "metadata");
         boolean replaceTags = replaces(req.header("x-amz-tagging-directive"), "tagging");
         if (src.bucket().equals(req.bucket()) && src.key().equals(req.key()) && !replace) {
@@ -52,24 +50,25 @@ public final class CopyObjectHandler {
         }
         ObjectWriter.Written copy = writer.copy(source, src, 0, source.getSize(), ObjectWriter.Target.OBJECT);
         ObjectRecord committed = writer.commitObject(
-                req,
-                copy,
-                rec -> {
-                    if (replace) {
-                        ObjectHeaders.capture(req, rec);
-                    } else {
-                        rec.setContentType(source.getContentType())
-                                .putAllUserMetadata(source.getUserMetadataMap())
-                                .putAllHeaders(source.getHeadersMap());
-                    }
-                    // the tagging directive is its own: COPY keeps the source's tags whatever the metadata does
-                    rec.clearTags()
-                            .putAllTags(
-                                    replaceTags
-                                            ? ObjectTags.fromHeader(req.header(ObjectHeaders.TAGGING))
-                                            : source.getTagsMap());
-                },
-                PutCondition.NONE);
+                        req,
+                        copy,
+                        rec -> {
+                            if (replace) {
+                                ObjectHeaders.capture(req, rec);
+                            } else {
+                                rec.setContentType(source.getContentType())
+                                        .putAllUserMetadata(source.getUserMetadataMap())
+                                        .putAllHeaders(source.getHeadersMap());
+                            }
+                            // the tagging directive is its own: COPY keeps the source's tags whatever the metadata does
+                            rec.clearTags()
+                                    .putAllTags(
+                                            replaceTags
+                                                    ? ObjectTags.fromHeader(req.header(ObjectHeaders.TAGGING))
+                                                    : source.getTagsMap());
+                        },
+                        PutCondition.NONE)
+                .record();
         Responses.xml(
                 req.exchange(),
                 200,

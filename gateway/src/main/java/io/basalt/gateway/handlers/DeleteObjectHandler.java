@@ -1,9 +1,13 @@
 package io.basalt.gateway.handlers;
 
+import io.basalt.core.meta.MetadataStore.DeleteResult;
 import io.basalt.gateway.s3.Responses;
 import io.basalt.gateway.s3.S3Request;
 
-/** DeleteObject: idempotent, 204 whether or not the key existed (as S3 answers). */
+/**
+ * DeleteObject: idempotent, 204 whether or not the key existed (as S3 answers). In a versioned bucket it
+ * makes a delete marker, or with {@code versionId} removes that version for good.
+ */
 public final class DeleteObjectHandler {
 
     private final S3Context ctx;
@@ -14,7 +18,9 @@ public final class DeleteObjectHandler {
 
     public void delete(S3Request req) {
         ctx.requireBucket(req.bucket());
-        ctx.meta().deleteObject(req.bucket(), req.key());
+        DeleteResult r = ctx.meta().delete(req.bucket(), req.key(), req.queryParam("versionId"));
+        if (r.deleteMarker()) Responses.deleteMarker(req.exchange(), r.versionId());
+        else Responses.versionId(req.exchange(), r.versionId());
         Responses.empty(req.exchange(), 204);
     }
 }

@@ -1,5 +1,7 @@
 package io.basalt.gateway.handlers;
 
+import io.basalt.core.meta.MetadataStore.DeleteResult;
+import io.basalt.core.meta.VersionIds;
 import io.basalt.gateway.auth.Hashing;
 import io.basalt.gateway.s3.Responses;
 import io.basalt.gateway.s3.S3Error;
@@ -42,6 +44,9 @@ public final class DeleteObjectsHandler {
 
     private record Entry(String key, String versionId) {}
 
+    /** What deleting one entry did: an error, or what the store reports. */
+    private record Outcome(S3Error error, DeleteResult result) {}
+
     public void deleteObjects(S3Request req) throws IOException {
         ctx.requireBucket(req.bucket());
         // One byte past XmlBody's limit is enough for it to refuse an oversized document.
@@ -59,11 +64,11 @@ public final class DeleteObjectsHandler {
         }
         if (entries.isEmpty() || entries.size() > MAX_KEYS) throw new S3Exception(S3Error.MALFORMED_XML);
 
-        S3Error[] errors = deleteAll(req, entries);
+        Outcome[] outcomes = deleteAll(req, entries);
         Xml doc = new Xml().root("DeleteResult");
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
-            S3Error error = errors[i];
+            S3Error error = outcomes[i].error();
             if (error != null) {
                 doc.open("Error")
                         .element("Key", e.key())
@@ -73,19 +78,23 @@ public final class DeleteObjectsHandler {
                         .close("Error");
             } else if (!quiet) {
                 // Deleting a key that does not exist is a success too, as in S3.
-                doc.open("Deleted")
-                        .element("Key", e.key())
-                        .element("VersionId", e.versionId())
-                        .close("Deleted");
+                DeleteResult r = outcomes[i].result();
+                doc.open("Deleted").element("Key", e.key()).element("VersionId", e.versionId());
+                if (r.deleteMarker()) {
+                    doc.element("DeleteMarker", true);
+                    // a marker made (no version named) or removed (named)
+                    if (e.versionId() == null) doc.element("DeleteMarkerVersionId", r.versionId());
+                }
+                doc.close("Deleted");
             }
         }
         doc.close("DeleteResult");
         Responses.xml(req.exchange(), 200, doc);
     }
 
-    /** Deletes every entry, {@value #PARALLEL_DELETES} at a time; returns each one's error (null: deleted). */
-    private S3Error[] deleteAll(S3Request req, List<Entry> entries) {
-        S3Error[] errors = new S3Error[entries.size()];
+    /** Deletes every entry, {@value #PARALLEL_DELETES} at a time; returns what each one did. */
+    private Outcome[] deleteAll(S3Request req, List<Entry> entries) {
+        Outcome[] errors = new Outcome[entries.size()];
         Semaphore slots = new Semaphore(PARALLEL_DELETES);
         // close() waits for every task, so their writes to errors are visible after it
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -104,19 +113,19 @@ public final class DeleteObjectsHandler {
         return errors;
     }
 
-    /** @return null when deleted (or absent), else the error to report for this key */
-    private S3Error deleteOne(S3Request req, Entry e) {
+    private Outcome deleteOne(S3Request req, Entry e) {
         String bucket = req.bucket();
-        if (e.versionId() != null && !e.versionId().equals("null")) return S3Error.NO_SUCH_VERSION;
-        if (e.key().getBytes(StandardCharsets.UTF_8).length > S3Context.MAX_KEY_BYTES) return S3Error.KEY_TOO_LONG;
+        if (e.versionId() != null && !VersionIds.wellFormed(e.versionId()))
+            return new Outcome(S3Error.NO_SUCH_VERSION, null);
+        if (e.key().getBytes(StandardCharsets.UTF_8).length > S3Context.MAX_KEY_BYTES)
+            return new Outcome(S3Error.KEY_TOO_LONG, null);
         // a bucket policy may allow or deny some keys and not others
-        if (!ctx.permissions().mayDelete(req, e.key())) return S3Error.ACCESS_DENIED;
+        if (!ctx.permissions().mayDelete(req, e.key())) return new Outcome(S3Error.ACCESS_DENIED, null);
         try {
-            ctx.meta().deleteObject(bucket, e.key());
-            return null;
+            return new Outcome(null, ctx.meta().delete(bucket, e.key(), e.versionId()));
         } catch (RuntimeException ex) {
             log.warn("DeleteObjects {}/{} failed: {}", bucket, e.key(), ex.toString());
-            return S3Error.INTERNAL_ERROR;
+            return new Outcome(S3Error.INTERNAL_ERROR, null);
         }
     }
 

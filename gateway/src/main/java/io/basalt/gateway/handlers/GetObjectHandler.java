@@ -1,5 +1,6 @@
 package io.basalt.gateway.handlers;
 
+import io.basalt.core.meta.MetadataStore;
 import io.basalt.core.shard.BufferSink;
 import io.basalt.gateway.s3.ByteRange;
 import io.basalt.gateway.s3.Conditions;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.Optional;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -109,14 +111,46 @@ public final class GetObjectHandler {
         return dash < 0 ? 0 : obj.getSegmentsCount();
     }
 
+    /** The version a GET or HEAD names: the current one, or {@code versionId}'s. */
+    private ObjectRecord find(S3Request req) {
+        String versionId = req.queryParam("versionId");
+        HttpServerExchange ex = req.exchange();
+        if (versionId == null) {
+            Optional<ObjectRecord> current = ctx.meta().getObject(req.bucket(), req.key());
+            if (current.isPresent()) return current.get();
+            ctx.requireBucket(req.bucket());
+            // a miss in a versioned bucket may be a delete marker on top, which S3 names
+            ctx.meta()
+                    .getVersion(req.bucket(), req.key(), null)
+                    .filter(ObjectRecord::getDeleteMarker)
+                    .ifPresent(m -> Responses.deleteMarker(ex, MetadataStore.s3VersionId(m)));
+            throw new S3Exception(S3Error.NO_SUCH_KEY);
+        }
+        ObjectRecord v = ctx.meta()
+                .getVersion(req.bucket(), req.key(), versionId)
+                .orElseThrow(() -> {
+                    ctx.requireBucket(req.bucket());
+                    return new S3Exception(S3Error.NO_SUCH_VERSION);
+                });
+        if (v.getDeleteMarker()) {
+            // S3: a delete marker has no data to GET or HEAD
+            Responses.deleteMarker(ex, versionId);
+            ex.getResponseHeaders()
+                    .put(HttpString.tryFromString("Last-Modified"), HttpDates.format(v.getModifiedUnixMs()));
+            throw new S3Exception(
+                    S3Error.METHOD_NOT_ALLOWED, "The specified method is not allowed against a delete marker.");
+        }
+        return v;
+    }
+
     private void serve(S3Request req, boolean withBody) throws IOException {
         // An object implies its bucket (a bucket is deleted only when empty), so the bucket is
         // looked up only to tell NoSuchBucket from NoSuchKey: one etcd read per hit, not two.
-        ObjectRecord obj = ctx.meta().getObject(req.bucket(), req.key()).orElseThrow(() -> {
-            ctx.requireBucket(req.bucket());
-            return new S3Exception(S3Error.NO_SUCH_KEY);
-        });
+        ObjectRecord obj = find(req);
         HttpServerExchange ex = req.exchange();
+        if (obj.getVersioned() || req.queryParam("versionId") != null) {
+            Responses.versionId(ex, MetadataStore.s3VersionId(obj));
+        }
         if (Conditions.check(req, obj) == Conditions.Outcome.NOT_MODIFIED) {
             ex.getResponseHeaders().put(HttpString.tryFromString("ETag"), Responses.quoted(obj.getEtag()));
             ex.getResponseHeaders()

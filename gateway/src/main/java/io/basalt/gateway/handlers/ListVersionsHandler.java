@@ -2,21 +2,23 @@ package io.basalt.gateway.handlers;
 
 import static io.basalt.gateway.handlers.ListObjectsHandler.enc;
 
-import io.basalt.core.listing.ObjectListing;
+import io.basalt.core.listing.VersionListing;
+import io.basalt.core.meta.MetadataStore;
 import io.basalt.core.meta.MetadataStore.ListedObject;
+import io.basalt.core.meta.MetadataStore.ListedVersion;
 import io.basalt.gateway.s3.Responses;
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
 import io.basalt.gateway.s3.S3Request;
 import io.basalt.gateway.s3.Xml;
+import io.basalt.proto.meta.ObjectRecord;
+import java.util.List;
 
 /**
- * ListObjectVersions. Buckets are unversioned, so each key has exactly one version, "null",
- * and it is the latest: the listing is the key listing with version fields added.
+ * ListObjectVersions: every version and delete marker, by key, newest first. In a bucket never versioned
+ * each key has one version, "null", and it is the latest.
  */
 public final class ListVersionsHandler {
-
-    static final String NULL_VERSION = "null";
 
     private final S3Context ctx;
     private final String ownerId;
@@ -34,12 +36,26 @@ public final class ListVersionsHandler {
             throw new S3Exception(
                     S3Error.INVALID_ARGUMENT, "A version-id marker cannot be specified without a key marker.");
         }
-        // Whatever the version marker, the marker key's only version is at or before it: resume after the key.
         int maxKeys = ListObjectsHandler.maxKeys(req);
         String delimiter = ListObjectsHandler.delimiter(req);
-        ObjectListing.Result r = ObjectListing.list(
-                (from, inclusive, to, limit) -> ctx.meta().scanObjects(req.bucket(), from, inclusive, to, limit),
-                new ObjectListing.Request(req.queryParam("prefix"), delimiter, keyMarker, maxKeys));
+        String bucket = req.bucket();
+        VersionListing.Result r = VersionListing.list(
+                new VersionListing.Source() {
+                    @Override
+                    public List<ListedObject> current(String from, boolean inclusive, String to, int limit) {
+                        return ctx.meta().scanObjects(bucket, from, inclusive, to, limit);
+                    }
+
+                    @Override
+                    public List<ListedVersion> noncurrent(String from, boolean inclusive, int limit) {
+                        return ctx.meta().scanVersions(bucket, from, inclusive, limit);
+                    }
+                },
+                req.queryParam("prefix"),
+                delimiter,
+                keyMarker,
+                versionMarker,
+                maxKeys);
         boolean url = "url".equals(req.queryParam("encoding-type"));
         Xml doc = new Xml()
                 .root("ListVersionsResult")
@@ -48,28 +64,32 @@ public final class ListVersionsHandler {
                 .element("KeyMarker", enc(keyMarker == null ? "" : keyMarker, url))
                 .element("VersionIdMarker", versionMarker == null ? "" : versionMarker);
         if (r.truncated()) {
-            doc.element("NextKeyMarker", enc(r.lastEmitted(), url));
-            // A page that ends on a common prefix resumes from the prefix alone.
-            if (!r.commonPrefixes().contains(r.lastEmitted())) doc.element("NextVersionIdMarker", NULL_VERSION);
+            doc.element("NextKeyMarker", enc(r.nextKeyMarker(), url));
+            // a page that ends on a common prefix resumes from the prefix alone
+            if (r.nextVersionIdMarker() != null) doc.element("NextVersionIdMarker", r.nextVersionIdMarker());
         }
         doc.element("MaxKeys", maxKeys)
                 .element("Delimiter", enc(delimiter, url))
                 .element("EncodingType", url ? "url" : null)
                 .element("IsTruncated", r.truncated());
-        for (ListedObject o : r.contents()) {
-            doc.open("Version")
-                    .element("Key", enc(o.key(), url))
-                    .element("VersionId", NULL_VERSION)
-                    .element("IsLatest", true)
-                    .element("LastModified", Xml.iso(o.record().getModifiedUnixMs()))
-                    .element("ETag", Responses.quoted(o.record().getEtag()))
-                    .element("Size", o.record().getSize())
-                    .element("StorageClass", "STANDARD")
-                    .open("Owner")
+        for (VersionListing.Version v : r.versions()) {
+            ObjectRecord o = v.record();
+            String element = o.getDeleteMarker() ? "DeleteMarker" : "Version";
+            doc.open(element)
+                    .element("Key", enc(v.key(), url))
+                    .element("VersionId", MetadataStore.s3VersionId(o))
+                    .element("IsLatest", v.latest())
+                    .element("LastModified", Xml.iso(o.getModifiedUnixMs()));
+            if (!o.getDeleteMarker()) {
+                doc.element("ETag", Responses.quoted(o.getEtag()))
+                        .element("Size", o.getSize())
+                        .element("StorageClass", "STANDARD");
+            }
+            doc.open("Owner")
                     .element("ID", ownerId)
                     .element("DisplayName", ownerId)
                     .close("Owner")
-                    .close("Version");
+                    .close(element);
         }
         for (String p : r.commonPrefixes()) {
             doc.open("CommonPrefixes").element("Prefix", enc(p, url)).close("CommonPrefixes");

@@ -1,7 +1,7 @@
 package io.basalt.gateway.handlers;
 
 import io.basalt.core.data.DataPath;
-import io.basalt.core.meta.MetadataStore.CompleteOutcome;
+import io.basalt.core.meta.MetadataStore;
 import io.basalt.core.meta.MetadataStore.UploadState;
 import io.basalt.gateway.auth.Hashing;
 import io.basalt.gateway.s3.Responses;
@@ -83,9 +83,7 @@ public final class MultipartHandler {
         int partNumber = partNumber(req.queryParam("partNumber"));
         UploadRecord upload = requireUpload(req);
         CopySource src = CopySource.parse(req.header("x-amz-copy-source"));
-        ctx.requireBucket(src.bucket());
-        ObjectRecord source =
-                ctx.meta().getObject(src.bucket(), src.key()).orElseThrow(() -> new S3Exception(S3Error.NO_SUCH_KEY));
+        ObjectRecord source = CopySource.record(ctx, src, req);
         ObjectCopier.checkConditions(req, source);
         long offset = 0, length = source.getSize();
         String range = req.header("x-amz-copy-source-range");
@@ -188,12 +186,15 @@ public final class MultipartHandler {
                 .putAllTags(upload.getTagsMap());
         List<PartRecord> unused = new ArrayList<>();
         for (PartRecord p : state.parts()) if (!used.contains(p.getPartNumber())) unused.add(p);
-        CompleteOutcome outcome = ctx.meta().completeUpload(state, rec.build(), unused);
-        switch (outcome) {
+        MetadataStore.Completed done = ctx.meta().complete(state, rec.build(), unused);
+        switch (done.outcome()) {
             case NO_SUCH_UPLOAD -> alreadyCompleted(req, uploadId); // a concurrent retry completed it first
             case PARTS_CHANGED ->
                 throw new S3Exception(S3Error.INVALID_PART, "A part was replaced while completing; retry.");
-            case COMPLETED -> completed(req, etag);
+            case COMPLETED -> {
+                Responses.versionId(req.exchange(), done.versionId());
+                completed(req, etag);
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package io.basalt.gateway.handlers;
 
 import io.basalt.core.meta.BucketBusyException;
+import io.basalt.core.meta.MetadataStore;
 import io.basalt.core.meta.MetadataStore.PutCondition;
 import io.basalt.core.meta.MetadataStore.PutOutcome;
 import io.basalt.gateway.auth.AwsChunkedInputStream;
@@ -169,7 +170,10 @@ final class ObjectWriter {
      * Commits the written bytes as the new version of the request's object; {@code metadata}
      * adds its content type and headers. Returns the record committed.
      */
-    ObjectRecord commitObject(
+    /** A committed object version: its record and its S3 version id (null in an unversioned bucket). */
+    record Committed(ObjectRecord record, String versionId) {}
+
+    Committed commitObject(
             S3Request req, Written written, Consumer<ObjectRecord.Builder> metadata, PutCondition condition) {
         Segment seg = written.segment();
         ObjectRecord.Builder rec = ObjectRecord.newBuilder()
@@ -181,23 +185,24 @@ final class ObjectWriter {
                 .putAllChecksums(written.checksums());
         metadata.accept(rec);
         ObjectRecord record = rec.build();
-        PutOutcome outcome;
+        MetadataStore.PutResult result;
         try {
-            outcome = ctx.meta().putObject(req.bucket(), req.key(), record, condition);
+            result = ctx.meta().put(req.bucket(), req.key(), record, condition);
         } catch (BucketBusyException e) {
             ctx.data().discard(seg); // refused, not merely unknown: nothing references the shards
             throw e;
         }
-        if (outcome != PutOutcome.COMMITTED) {
+        if (result.outcome() != PutOutcome.COMMITTED) {
             ctx.data().discard(seg);
             throw new S3Exception(
-                    switch (outcome) {
+                    switch (result.outcome()) {
                         case NO_SUCH_BUCKET -> S3Error.NO_SUCH_BUCKET;
                         case NO_SUCH_KEY -> S3Error.NO_SUCH_KEY;
                         default -> S3Error.PRECONDITION_FAILED;
                     });
         }
-        return record;
+        Responses.versionId(req.exchange(), result.versionId());
+        return new Committed(record, result.versionId());
     }
 
     /** Commits the written bytes as part {@code partNumber} of an upload. Returns the part committed. */

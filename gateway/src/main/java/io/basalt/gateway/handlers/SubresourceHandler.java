@@ -23,12 +23,6 @@ public final class SubresourceHandler {
         this.ownerId = ownerId;
     }
 
-    public void bucketVersioning(S3Request req) {
-        ctx.requireBucket(req.bucket());
-        Responses.xml(
-                req.exchange(), 200, new Xml().root("VersioningConfiguration").close("VersioningConfiguration"));
-    }
-
     public void bucketAcl(S3Request req) {
         ctx.requireBucket(req.bucket());
         acl(req);

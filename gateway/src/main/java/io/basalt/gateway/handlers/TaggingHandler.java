@@ -1,5 +1,6 @@
 package io.basalt.gateway.handlers;
 
+import io.basalt.core.meta.MetadataStore;
 import io.basalt.gateway.s3.Responses;
 import io.basalt.gateway.s3.S3Error;
 import io.basalt.gateway.s3.S3Exception;
@@ -24,8 +25,14 @@ public final class TaggingHandler {
 
     public void get(S3Request req) {
         ctx.requireBucket(req.bucket());
-        ObjectRecord obj =
-                ctx.meta().getObject(req.bucket(), req.key()).orElseThrow(() -> new S3Exception(S3Error.NO_SUCH_KEY));
+        String versionId = req.queryParam("versionId");
+        ObjectRecord obj = versionId == null
+                ? ctx.meta().getObject(req.bucket(), req.key()).orElseThrow(() -> new S3Exception(S3Error.NO_SUCH_KEY))
+                : ctx.meta()
+                        .getVersion(req.bucket(), req.key(), versionId)
+                        .filter(v -> !v.getDeleteMarker())
+                        .orElseThrow(() -> new S3Exception(S3Error.NO_SUCH_VERSION));
+        Responses.versionId(req.exchange(), versionId);
         Responses.xml(req.exchange(), 200, ObjectTags.toXml(obj.getTagsMap()));
     }
 
@@ -42,6 +49,17 @@ public final class TaggingHandler {
 
     private void replaceTags(S3Request req, Map<String, String> tags) {
         ctx.requireBucket(req.bucket());
+        String versionId = req.queryParam("versionId");
+        if (versionId != null) {
+            // tags change in place on the current version only; an older one keeps the tags it had
+            boolean current = ctx.meta()
+                    .getObject(req.bucket(), req.key())
+                    .map(o -> MetadataStore.s3VersionId(o).equals(versionId))
+                    .orElse(false);
+            if (!current) {
+                throw new S3Exception(S3Error.NOT_IMPLEMENTED, "Only the current version's tags can be changed here.");
+            }
+        }
         ctx.meta()
                 .updateObject(
                         req.bucket(),

@@ -42,6 +42,22 @@ public final class Responses {
         ex.getResponseSender().send(java.nio.ByteBuffer.wrap(body));
     }
 
+    private static final io.undertow.util.HttpString VERSION_ID =
+            io.undertow.util.HttpString.tryFromString("x-amz-version-id");
+    private static final io.undertow.util.HttpString DELETE_MARKER =
+            io.undertow.util.HttpString.tryFromString("x-amz-delete-marker");
+
+    /** x-amz-version-id, when the bucket's versioning gave the version one (null: unversioned, no header). */
+    public static void versionId(HttpServerExchange ex, String versionId) {
+        if (versionId != null) ex.getResponseHeaders().put(VERSION_ID, versionId);
+    }
+
+    /** x-amz-delete-marker: true, and the marker's version id. */
+    public static void deleteMarker(HttpServerExchange ex, String versionId) {
+        ex.getResponseHeaders().put(DELETE_MARKER, "true");
+        versionId(ex, versionId);
+    }
+
     public static String quoted(String etag) {
         return "\"" + etag + "\"";
     }

@@ -43,13 +43,14 @@ public enum S3Operation {
     GET_BUCKET_POLICY("GetBucketPolicy", Needs.OWNER, "s3:GetBucketPolicy"),
     PUT_BUCKET_POLICY("PutBucketPolicy", Needs.OWNER, "s3:PutBucketPolicy"),
     DELETE_BUCKET_POLICY("DeleteBucketPolicy", Needs.OWNER, "s3:DeleteBucketPolicy"),
+    GET_BUCKET_VERSIONING("GetBucketVersioning", Needs.READ, "s3:GetBucketVersioning"),
+    PUT_BUCKET_VERSIONING("PutBucketVersioning", Needs.OWNER, "s3:PutBucketVersioning"),
     GET_BUCKET_LIFECYCLE("GetBucketLifecycleConfiguration", Needs.READ, "s3:GetLifecycleConfiguration"),
     // lifecycle rules delete objects: the bucket owner's to set
     PUT_BUCKET_LIFECYCLE("PutBucketLifecycleConfiguration", Needs.OWNER, "s3:PutLifecycleConfiguration"),
     DELETE_BUCKET_LIFECYCLE("DeleteBucketLifecycle", Needs.OWNER, "s3:PutLifecycleConfiguration"),
 
     // The probes tools make, answered as an unversioned bucket without configuration would.
-    GET_BUCKET_VERSIONING("GetBucketVersioning", Needs.READ, "s3:GetBucketVersioning", Labels.SUBRESOURCE),
     GET_BUCKET_ACL("GetBucketAcl", Needs.READ, "s3:GetBucketAcl", Labels.SUBRESOURCE),
     GET_OBJECT_ACL("GetObjectAcl", Needs.READ, "s3:GetObjectAcl", Labels.SUBRESOURCE),
     /** Only the canned private ACL, which is what everything here has: tools set it after a PUT. */
@@ -196,6 +197,7 @@ public enum S3Operation {
             case "GET /bucket?uploads" -> LIST_MULTIPART_UPLOADS;
             case "POST /bucket?delete" -> DELETE_OBJECTS;
             case "GET /bucket?versioning" -> GET_BUCKET_VERSIONING;
+            case "PUT /bucket?versioning" -> PUT_BUCKET_VERSIONING;
             case "GET /bucket?acl" -> GET_BUCKET_ACL;
             case "PUT /bucket?acl" -> PUT_BUCKET_ACL;
             case "GET /bucket?tagging" -> GET_BUCKET_TAGGING;

@@ -10,10 +10,12 @@ class CopySourceTest {
 
     @Test
     void parsesTheHeaderForms() {
-        assertEquals(new CopySource("b", "k/x y"), CopySource.parse("/b/k/x%20y"));
-        assertEquals(new CopySource("b", "k/x y"), CopySource.parse("b/k/x%20y"));
-        assertEquals(new CopySource("b", "a+b?c"), CopySource.parse("b/a+b%3Fc?versionId=null"));
-        assertEquals(new CopySource("b", "ä"), CopySource.parse("/b/%C3%A4"));
+        assertEquals(new CopySource("b", "k/x y", null), CopySource.parse("/b/k/x%20y"));
+        assertEquals(new CopySource("b", "k/x y", null), CopySource.parse("b/k/x%20y"));
+        assertEquals(new CopySource("b", "a+b?c", "null"), CopySource.parse("b/a+b%3Fc?versionId=null"));
+        assertEquals(new CopySource("b", "ä", null), CopySource.parse("/b/%C3%A4"));
+        String id = "0000019b00000000" + "0123456789abcdef";
+        assertEquals(new CopySource("b", "k", id), CopySource.parse("b/k?versionId=" + id));
     }
 
     @Test

@@ -70,7 +70,7 @@ class S3OperationTest {
 
             # Other bucket subresources: refused, never the plain call (no CreateBucket, no DeleteBucket)
             PUT     /b?policy                                       PutBucketPolicy
-            PUT     /b?versioning                                   NotImplemented
+            PUT     /b?versioning                                   PutBucketVersioning
             PUT     /b?acl                                          PutBucketAcl
             PUT     /b?logging                                      NotImplemented
             PUT     /b?lifecycle                                    PutBucketLifecycleConfiguration
