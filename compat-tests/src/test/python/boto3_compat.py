@@ -358,6 +358,34 @@ def _():
     equal([o["Key"] for o in r["Contents"]], ["line\nbreak/a"], "list_objects Key")
 
 
+@check("bucket versioning: versions, delete markers, list_object_versions, suspend")
+def _():
+    bucket = "boto3-versions"
+    s3.create_bucket(Bucket=bucket)
+    equal(s3.get_bucket_versioning(Bucket=bucket).get("Status"), None, "a new bucket is unversioned")
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    equal(s3.get_bucket_versioning(Bucket=bucket).get("Status"), "Enabled", "versioning status")
+    v1 = s3.put_object(Bucket=bucket, Key="k", Body=b"one")["VersionId"]
+    v2 = s3.put_object(Bucket=bucket, Key="k", Body=b"two")["VersionId"]
+    expect(v1 != v2 and v1 != "null", "distinct version ids: %r %r" % (v1, v2))
+    equal(s3.get_object(Bucket=bucket, Key="k", VersionId=v1)["Body"].read(), b"one", "an older version")
+    listed = s3.list_object_versions(Bucket=bucket)
+    equal([(v["VersionId"], v["IsLatest"]) for v in listed["Versions"]], [(v2, True), (v1, False)], "versions")
+    marker = s3.delete_object(Bucket=bucket, Key="k")
+    equal(marker.get("DeleteMarker"), True, "a delete makes a marker")
+    equal(error_of(lambda: s3.get_object(Bucket=bucket, Key="k")), ("NoSuchKey", 404), "hidden by the marker")
+    equal(s3.list_objects_v2(Bucket=bucket).get("KeyCount"), 0, "the key is not listed")
+    s3.delete_object(Bucket=bucket, Key="k", VersionId=marker["VersionId"])
+    equal(s3.get_object(Bucket=bucket, Key="k")["Body"].read(), b"two", "the marker removed, the key is back")
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
+    equal(s3.put_object(Bucket=bucket, Key="k", Body=b"n").get("VersionId"), "null", "a write under Suspended")
+    ids = [v["VersionId"] for v in s3.list_object_versions(Bucket=bucket)["Versions"]]
+    equal(ids, ["null", v2, v1], "versions after a suspended write")
+    for v in ids:
+        s3.delete_object(Bucket=bucket, Key="k", VersionId=v)
+    s3.delete_bucket(Bucket=bucket)
+
+
 if failures:
     print("boto3: %d check(s) failed: %s" % (len(failures), ", ".join(failures)), flush=True)
     sys.exit(1)

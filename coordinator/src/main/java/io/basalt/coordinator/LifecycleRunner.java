@@ -4,11 +4,15 @@ import io.basalt.coordinator.admin.CoordinatorStatus;
 import io.basalt.core.lifecycle.LifecycleRules;
 import io.basalt.core.meta.MetadataStore;
 import io.basalt.core.meta.MetadataStore.ListedObject;
+import io.basalt.core.meta.MetadataStore.ListedVersion;
 import io.basalt.proto.meta.LifecycleConfiguration;
+import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.UploadRecord;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.logging.log4j.LogManager;
@@ -58,6 +62,11 @@ final class LifecycleRunner extends LeaderTask {
         Map<String, LifecycleConfiguration> configs = meta.lifecycles();
         try {
             for (Map.Entry<String, LifecycleConfiguration> e : configs.entrySet()) {
+                if (LifecycleRules.actsOnVersions(e.getValue())) {
+                    long[] counts = versions(e.getKey(), e.getValue(), nowMs);
+                    scanned += counts[0];
+                    expiredNow += counts[1];
+                }
                 if (!LifecycleRules.actsOnCurrentObjects(e.getValue())) continue;
                 String bucket = e.getKey();
                 String after = "";
@@ -106,6 +115,70 @@ final class LifecycleRunner extends LeaderTask {
                     p.millis());
         }
         return p;
+    }
+
+    /**
+     * Noncurrent versions due and delete markers left alone, key by key through the bucket's versions (each
+     * key's newest first); removed by version id, so a version made meanwhile is never the one removed.
+     * Returns versions scanned and removed.
+     */
+    private long[] versions(String bucket, LifecycleConfiguration config, long nowMs) {
+        long scanned = 0, removed = 0;
+        String from = "";
+        boolean inclusive = true;
+        List<ListedVersion> key = new ArrayList<>();
+        while (true) {
+            List<ListedVersion> page = meta.scanVersions(bucket, from, inclusive, PAGE);
+            for (ListedVersion v : page) {
+                scanned++;
+                if (!key.isEmpty() && !key.getFirst().key().equals(v.key())) {
+                    removed += versionsOfKey(bucket, key, config, nowMs);
+                    key.clear();
+                }
+                key.add(v);
+            }
+            if (page.size() < PAGE) break;
+            from = page.getLast().position();
+            inclusive = false;
+        }
+        if (!key.isEmpty()) removed += versionsOfKey(bucket, key, config, nowMs);
+        return new long[] {scanned, removed};
+    }
+
+    private int versionsOfKey(String bucket, List<ListedVersion> versions, LifecycleConfiguration config, long nowMs) {
+        String key = versions.getFirst().key();
+        Optional<ObjectRecord> current = meta.getObject(bucket, key);
+        int removed = 0;
+        // a version stops being current when the next newer one is made
+        long supersededAt = current.map(ObjectRecord::getModifiedUnixMs).orElse(-1L);
+        int newerNoncurrent = 0;
+        for (int i = 0; i < versions.size(); i++) {
+            ObjectRecord v = versions.get(i).record();
+            boolean latest = i == 0 && current.isEmpty();
+            if (latest) {
+                // a delete marker with nothing behind it: ExpiredObjectDeleteMarker removes it
+                if (v.getDeleteMarker()
+                        && versions.size() == 1
+                        && LifecycleRules.removesExpiredDeleteMarker(config, key)
+                        && remove(bucket, key, v)) removed++;
+                supersededAt = v.getModifiedUnixMs();
+                continue;
+            }
+            OptionalLong due = v.getDeleteMarker()
+                    ? OptionalLong.empty()
+                    : LifecycleRules.noncurrentExpiry(config, key, v, supersededAt, newerNoncurrent, dayMillis);
+            if (due.isPresent() && due.getAsLong() <= nowMs && remove(bucket, key, v)) removed++;
+            if (!v.getDeleteMarker()) newerNoncurrent++;
+            supersededAt = v.getModifiedUnixMs();
+        }
+        return removed;
+    }
+
+    private boolean remove(String bucket, String key, ObjectRecord version) {
+        meta.delete(bucket, key, MetadataStore.s3VersionId(version));
+        expired.incrementAndGet();
+        log.debug("lifecycle removed version {} of {}/{}", MetadataStore.s3VersionId(version), bucket, key);
+        return true;
     }
 
     CoordinatorStatus.Lifecycle status() {

@@ -164,6 +164,43 @@ class LifecycleRunnerTest {
     }
 
     @Test
+    void inAVersionedBucketNoncurrentVersionsExpireAndLoneDeleteMarkersGo() {
+        assertTrue(meta.setVersioning("b", true));
+        // k: four versions a day apart; the newest is current, three are noncurrent
+        for (int d = 0; d < 4; d++) object("b", "k", T0 + d * DAY, null);
+        // gone: a version, then a delete marker on top; the marker is then deleted... and the version too
+        object("b", "gone", T0, null);
+        meta.delete("b", "gone", null); // a marker over it
+        String onlyVersion = meta.scanVersions("b", "gone", true, 10).stream()
+                .filter(v -> v.key().equals("gone") && !v.record().getDeleteMarker())
+                .findFirst()
+                .orElseThrow()
+                .record()
+                .getVersionId();
+        meta.delete("b", "gone", onlyVersion); // now the marker stands alone
+        assertTrue(meta.putLifecycle(
+                "b",
+                LifecycleConfiguration.newBuilder()
+                        .addRules(LifecycleRule.newBuilder()
+                                .setEnabled(true)
+                                .setNoncurrentDays(1)
+                                .setNewerNoncurrentVersions(1)
+                                .setExpiredObjectDeleteMarker(true))
+                        .build()));
+        try (LifecycleRunner runner = new LifecycleRunner(meta, Duration.ofHours(1), Duration.ofDays(1))) {
+            LifecycleRunner.Pass p = runner.runOnce(T0 + 10 * DAY);
+            // of k's three noncurrent versions the newest is kept (NewerNoncurrentVersions 1), two go; the marker goes
+            assertEquals(3, p.expired());
+        }
+        assertEquals(2, meta.versionsWithData("b", "k").size(), "the current version and one noncurrent");
+        assertEquals(T0 + 3 * DAY, meta.getObject("b", "k").orElseThrow().getModifiedUnixMs());
+        assertTrue(
+                meta.scanVersions("b", "gone", true, 10).stream()
+                        .noneMatch(v -> v.key().equals("gone")),
+                "the lone marker is gone");
+    }
+
+    @Test
     void anObjectChangedSinceItWasJudgedIsNotDeleted() {
         object("b", "k", T0, null);
         String judged = meta.getObject("b", "k").orElseThrow().getVersionId();

@@ -33,6 +33,44 @@ public final class LifecycleRules {
         return best == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(best);
     }
 
+    /**
+     * The time at which a noncurrent version expires: {@code NoncurrentDays} after it became noncurrent
+     * ({@code noncurrentSinceMs}, when the next newer version was made; rounded up to midnight as S3 does),
+     * unless it is one of the {@code NewerNoncurrentVersions} newest noncurrent ones the rule keeps ({@code
+     * newerNoncurrent} is how many noncurrent versions of the key are newer than it). Empty when no rule ends it.
+     */
+    public static OptionalLong noncurrentExpiry(
+            LifecycleConfiguration config,
+            String key,
+            ObjectRecord version,
+            long noncurrentSinceMs,
+            int newerNoncurrent,
+            long dayMillis) {
+        long best = Long.MAX_VALUE;
+        for (LifecycleRule r : config.getRulesList()) {
+            if (!r.getEnabled() || r.getNoncurrentDays() == 0) continue;
+            if (!matches(r, key, version.getTagsMap(), version.getSize())) continue;
+            if (newerNoncurrent < r.getNewerNoncurrentVersions()) continue;
+            best = Math.min(best, roundUp(noncurrentSinceMs + r.getNoncurrentDays() * dayMillis, dayMillis));
+        }
+        return best == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(best);
+    }
+
+    /** Whether an enabled rule taking {@code key} removes a delete marker left with no version behind it. */
+    public static boolean removesExpiredDeleteMarker(LifecycleConfiguration config, String key) {
+        return config.getRulesList().stream()
+                .anyMatch(r -> r.getEnabled()
+                        && r.getExpiredObjectDeleteMarker()
+                        && key.startsWith(r.getPrefix())
+                        && r.getTagsCount() == 0);
+    }
+
+    /** Whether any enabled rule acts on noncurrent versions or delete markers (a versioned bucket's). */
+    public static boolean actsOnVersions(LifecycleConfiguration config) {
+        return config.getRulesList().stream()
+                .anyMatch(r -> r.getEnabled() && (r.getNoncurrentDays() > 0 || r.getExpiredObjectDeleteMarker()));
+    }
+
     /** The time at which the unfinished {@code upload} is aborted, or empty when no enabled rule aborts it. */
     public static OptionalLong abortAt(LifecycleConfiguration config, UploadRecord upload, long dayMillis) {
         long best = Long.MAX_VALUE;
@@ -57,7 +95,7 @@ public final class LifecycleRules {
         return r.getSizeLessThan() == 0 || size < r.getSizeLessThan();
     }
 
-    /** Whether any enabled rule can end objects or uploads of an unversioned bucket. */
+    /** Whether any enabled rule can end current objects or uploads. */
     public static boolean actsOnCurrentObjects(LifecycleConfiguration config) {
         return config.getRulesList().stream()
                 .anyMatch(r -> r.getEnabled()
