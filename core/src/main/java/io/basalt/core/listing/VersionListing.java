@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * ListObjectVersions over the two places versions live: current ones (one per key, in key order) and
  * noncurrent ones and delete markers (by key, newest first). Merged by key, the current version first; with
- * S3's prefix, delimiter roll-up, key and version-id markers, max-keys and exact truncation.
+ * S3's prefix, delimiter roll-up (a common prefix skipped with one jump in each scan), key and version-id
+ * markers, max-keys and exact truncation.
  */
 public final class VersionListing {
 
@@ -66,12 +67,14 @@ public final class VersionListing {
         Stream<ListedObject> current = new Stream<>(
                 (from, inclusive) -> source.current(from, inclusive, upper, batch),
                 ListedObject::key,
+                ListedObject::key,
                 start.currentFrom(),
                 start.currentInclusive(),
                 batch);
         Stream<ListedVersion> noncurrent = new Stream<>(
                 (from, inclusive) -> source.noncurrent(from, inclusive, batch),
                 ListedVersion::position,
+                ListedVersion::key,
                 start.noncurrentFrom(),
                 start.noncurrentInclusive(),
                 batch);
@@ -92,8 +95,8 @@ public final class VersionListing {
                 emitted++;
                 lastKey = cp;
                 lastVersion = null;
-                current.skipWhile(o -> o.key().startsWith(cp));
-                noncurrent.skipWhile(v -> v.key().startsWith(cp));
+                current.skipPrefix(cp);
+                noncurrent.skipPrefix(cp);
                 continue;
             }
             boolean hasCurrent = c != null && c.key().equals(key);
@@ -160,6 +163,7 @@ public final class VersionListing {
 
         private final Pager<T> pager;
         private final java.util.function.Function<T, String> position;
+        private final java.util.function.Function<T, String> key;
         private final int batch;
         private List<T> page = List.of();
         private int at;
@@ -170,11 +174,13 @@ public final class VersionListing {
         Stream(
                 Pager<T> pager,
                 java.util.function.Function<T, String> position,
+                java.util.function.Function<T, String> key,
                 String from,
                 boolean inclusive,
                 int batch) {
             this.pager = pager;
             this.position = position;
+            this.key = key;
             this.from = from;
             this.inclusive = inclusive;
             this.batch = batch;
@@ -197,8 +203,13 @@ public final class VersionListing {
             at++;
         }
 
-        void skipWhile(java.util.function.Predicate<T> p) {
-            for (T t = peek(); t != null && p.test(t); t = peek()) next();
+        /** Past every entry whose key starts with {@code prefix}: one jump, not a read through them. */
+        void skipPrefix(String prefix) {
+            while (at < page.size() && key.apply(page.get(at)).startsWith(prefix)) at++;
+            if (at == page.size() && !exhausted) {
+                from = ObjectListing.successor(prefix); // a position at or past every version of those keys
+                inclusive = true;
+            }
         }
     }
 }

@@ -169,6 +169,7 @@ final class VersionedObjects {
 
     PutResult put(String bucket, String key, ObjectRecord record, PutCondition condition, State state) {
         ObjectRecord version = asNewVersion(record, state.versioning());
+        EtcdMetadataStore.BusyWait busy = new EtcdMetadataStore.BusyWait(bucket);
         for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
             KeyState seen = read(bucket, key);
             ObjectRecord cur = seen.currentRecord();
@@ -181,6 +182,7 @@ final class VersionedObjects {
             if (c.commit(true)) return new PutResult(PutOutcome.COMMITTED, MetadataStore.s3VersionId(version));
             if (store.getBucket(bucket).isEmpty()) return new PutResult(PutOutcome.NO_SUCH_BUCKET, null);
             if (changedVersioning(bucket, state)) return store.put(bucket, key, record, condition);
+            if (beingDeleted(bucket)) busy.pause();
         }
         throw new MetadataUnavailableException("too much contention on " + bucket + "/" + key, null);
     }
@@ -218,6 +220,7 @@ final class VersionedObjects {
      * version is that one (lifecycle expiry). Empty when that condition did not hold.
      */
     Optional<DeleteResult> delete(String bucket, String key, String versionId, String onlyInternalId, State state) {
+        EtcdMetadataStore.BusyWait busy = new EtcdMetadataStore.BusyWait(bucket);
         for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
             KeyState seen = read(bucket, key);
             ObjectRecord cur = seen.currentRecord();
@@ -229,6 +232,7 @@ final class VersionedObjects {
             if (result == null) return Optional.of(new DeleteResult(versionId, false)); // no such version
             if (c.commit(versionId == null)) return Optional.of(result);
             if (store.getBucket(bucket).isEmpty()) return Optional.of(DeleteResult.UNVERSIONED);
+            if (versionId == null && beingDeleted(bucket)) busy.pause();
             if (changedVersioning(bucket, state)) {
                 return onlyInternalId != null
                         ? Optional.of(new DeleteResult(null, store.deleteObjectVersion(bucket, key, onlyInternalId)))
@@ -314,6 +318,11 @@ final class VersionedObjects {
             if (MetadataStore.s3VersionId(seen.version(i)).equals(versionId)) return Optional.of(seen.version(i));
         }
         return Optional.empty();
+    }
+
+    /** A DeleteBucket is checking the bucket: a write that creates a version waits it out, as unversioned ones do. */
+    private boolean beingDeleted(String bucket) {
+        return store.getOne(keys.bucketDeleting(bucket)).isPresent();
     }
 
     private boolean changedVersioning(String bucket, State state) {
