@@ -258,6 +258,41 @@ class AccessKeysTest {
     }
 
     @Test
+    void aPolicyThatDeniesRemovingVersionsKeepsThemFromAKeyThatMayDelete() throws Exception {
+        root.createBucket(r -> r.bucket("vkept"));
+        root.putBucketVersioning(r -> r.bucket("vkept").versioningConfiguration(v -> v.status("Enabled")));
+        String v1 = root.putObject(r -> r.bucket("vkept").key("doc"), RequestBody.fromString("one"))
+                .versionId();
+        try (S3Client k = keyWith(null)) {
+            String id = keyId(k);
+            assertEquals(AccessStore.GrantResult.DONE, keys.grant("vkept", id, grant(true, true, false)));
+            String noPurge = """
+                    {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*",
+                      "Action": "s3:DeleteObjectVersion", "Resource": "arn:aws:s3:::vkept/*"}]}""";
+            root.putBucketPolicy(r -> r.bucket("vkept").policy(noPurge));
+            within(Duration.ofSeconds(10), "a Deny of DeleteObjectVersion", () -> {
+                try {
+                    k.deleteObject(r -> r.bucket("vkept").key("doc").versionId(v1));
+                    return false;
+                } catch (S3Exception e) {
+                    return e.statusCode() == 403;
+                }
+            });
+            var batch = k.deleteObjects(r ->
+                    r.bucket("vkept").delete(d -> d.objects(o -> o.key("doc").versionId(v1))));
+            assertEquals(
+                    List.of("doc:AccessDenied"),
+                    batch.errors().stream().map(e -> e.key() + ":" + e.code()).toList());
+            // a plain delete only hides the key behind a marker: allowed by the grant
+            assertTrue(k.deleteObject(r -> r.bucket("vkept").key("doc")).deleteMarker());
+            assertEquals(
+                    "one",
+                    root.getObjectAsBytes(r -> r.bucket("vkept").key("doc").versionId(v1))
+                            .asUtf8String());
+        }
+    }
+
+    @Test
     void aBucketPolicyAllowsAPrefixAndItsDenyOverridesAGrant() throws Exception {
         root.putObject(r -> r.bucket("theirs").key("public/a.txt"), RequestBody.fromString("public"));
         root.putObject(r -> r.bucket("theirs").key("private/b.txt"), RequestBody.fromString("private"));

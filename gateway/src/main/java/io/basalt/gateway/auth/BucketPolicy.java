@@ -90,7 +90,10 @@ public record BucketPolicy(List<Statement> statements) {
             "s3:getencryptionconfiguration",
             "s3:getbucketobjectlockconfiguration",
             "s3:getobjectversion",
-            "s3:deleteobjectversion");
+            "s3:deleteobjectversion",
+            "s3:getobjectversiontagging",
+            "s3:putobjectversiontagging",
+            "s3:deleteobjectversiontagging");
 
     /** The ARN of a bucket, as bucket-level actions name it. */
     public static String arn(String bucket) {

@@ -47,7 +47,7 @@ public final class Permissions {
                 }
                 String resource =
                         req.key() == null ? BucketPolicy.arn(req.bucket()) : BucketPolicy.arn(req.bucket(), req.key());
-                if (!permitted(key, req.bucket(), op.needs(), op.action(), resource)) throw denied();
+                if (!permitted(key, req.bucket(), op.needs(), op.action(req), resource)) throw denied();
             }
         }
         if (op == S3Operation.COPY_OBJECT || op == S3Operation.UPLOAD_PART_COPY) {
@@ -57,20 +57,23 @@ public final class Permissions {
                     key,
                     source.bucket(),
                     S3Operation.Needs.READ,
-                    GET_OBJECT,
+                    source.versionId() == null ? GET_OBJECT : "s3:GetObjectVersion",
                     BucketPolicy.arn(source.bucket(), source.key()))) throw denied();
         }
     }
 
-    /** Whether the request's key may delete {@code objectKey} in the request's bucket (DeleteObjects, key by key). */
-    public boolean mayDelete(S3Request req, String objectKey) {
+    /**
+     * Whether the request's key may delete {@code objectKey} (a version of it when {@code versionId} is not
+     * null) in the request's bucket: DeleteObjects, key by key.
+     */
+    public boolean mayDelete(S3Request req, String objectKey, String versionId) {
         String key = req.accessKeyId();
         return root.isRoot(key)
                 || permitted(
                         key,
                         req.bucket(),
                         S3Operation.Needs.WRITE,
-                        DELETE_OBJECT,
+                        versionId == null ? DELETE_OBJECT : S3Operation.DELETE_OBJECT_VERSION,
                         BucketPolicy.arn(req.bucket(), objectKey));
     }
 

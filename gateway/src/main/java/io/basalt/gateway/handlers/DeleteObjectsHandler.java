@@ -120,7 +120,7 @@ public final class DeleteObjectsHandler {
         if (e.key().getBytes(StandardCharsets.UTF_8).length > S3Context.MAX_KEY_BYTES)
             return new Outcome(S3Error.KEY_TOO_LONG, null);
         // a bucket policy may allow or deny some keys and not others
-        if (!ctx.permissions().mayDelete(req, e.key())) return new Outcome(S3Error.ACCESS_DENIED, null);
+        if (!ctx.permissions().mayDelete(req, e.key(), e.versionId())) return new Outcome(S3Error.ACCESS_DENIED, null);
         try {
             return new Outcome(null, ctx.meta().delete(bucket, e.key(), e.versionId()));
         } catch (RuntimeException ex) {

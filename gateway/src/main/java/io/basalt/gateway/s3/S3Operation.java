@@ -155,6 +155,25 @@ public enum S3Operation {
         return action;
     }
 
+    /**
+     * The action a bucket policy names this request by: S3 names an operation on a named version by its own
+     * action ({@code s3:DeleteObjectVersion}), so a policy that denies removing versions for good is kept.
+     */
+    public String action(S3Request req) {
+        if (req.queryParam("versionId") == null) return action;
+        return switch (this) {
+            case GET_OBJECT, HEAD_OBJECT -> "s3:GetObjectVersion";
+            case DELETE_OBJECT -> DELETE_OBJECT_VERSION;
+            case GET_OBJECT_TAGGING -> "s3:GetObjectVersionTagging";
+            case PUT_OBJECT_TAGGING -> "s3:PutObjectVersionTagging";
+            case DELETE_OBJECT_TAGGING -> "s3:DeleteObjectVersionTagging";
+            default -> action;
+        };
+    }
+
+    /** The policy action of removing one version for good (also per key in DeleteObjects). */
+    public static final String DELETE_OBJECT_VERSION = "s3:DeleteObjectVersion";
+
     /** The operation's name in the S3 API reference. */
     public String s3Name() {
         return s3Name;
