@@ -346,4 +346,34 @@ class AwsSdkJavaV2Test {
                 assertThrows(S3Exception.class, () -> s3.headBucket(b -> b.bucket("sdk-14")))
                         .statusCode());
     }
+
+    /** Versioning through the SDK: versions, a delete marker, a version read and removed, the listing. */
+    @Test
+    void versioning() {
+        s3.createBucket(b -> b.bucket("sdk-versions"));
+        s3.putBucketVersioning(b -> b.bucket("sdk-versions").versioningConfiguration(v -> v.status("Enabled")));
+        String v1 = s3.putObject(b -> b.bucket("sdk-versions").key("k"), RequestBody.fromString("one"))
+                .versionId();
+        String v2 = s3.putObject(b -> b.bucket("sdk-versions").key("k"), RequestBody.fromString("two"))
+                .versionId();
+        assertEquals(
+                "one",
+                s3.getObjectAsBytes(b -> b.bucket("sdk-versions").key("k").versionId(v1))
+                        .asUtf8String());
+        assertTrue(s3.deleteObject(b -> b.bucket("sdk-versions").key("k")).deleteMarker());
+        assertThrows(
+                NoSuchKeyException.class,
+                () -> s3.getObject(b -> b.bucket("sdk-versions").key("k")));
+        var listed = s3.listObjectVersions(b -> b.bucket("sdk-versions"));
+        assertEquals(
+                List.of(v2, v1),
+                listed.versions().stream().map(v -> v.versionId()).toList());
+        assertEquals(1, listed.deleteMarkers().size());
+        s3.deleteObject(b -> b.bucket("sdk-versions")
+                .key("k")
+                .versionId(listed.deleteMarkers().get(0).versionId()));
+        assertEquals(
+                "two",
+                s3.getObjectAsBytes(b -> b.bucket("sdk-versions").key("k")).asUtf8String());
+    }
 }
