@@ -386,6 +386,17 @@ def _():
     s3.delete_bucket(Bucket=bucket)
 
 
+@check("an empty delimiter is left out of the answer; canned private ACLs are accepted")
+def _():
+    for call in (s3.list_objects, s3.list_objects_v2):
+        r = call(Bucket=BUCKET, Delimiter="", Prefix="dir/")
+        expect("Delimiter" not in r, "%s answered a Delimiter element: %r" % (call.__name__, r.get("Delimiter")))
+        expect(len(r.get("Contents", [])) >= 1, call.__name__ + " lists dir/")
+    s3.put_bucket_acl(Bucket=BUCKET, ACL="private")
+    s3.put_object_acl(Bucket=BUCKET, Key="dir/small.bin", ACL="private")
+    equal(error_of(lambda: s3.put_bucket_acl(Bucket=BUCKET, ACL="public-read"))[1], 501, "a public ACL")
+
+
 if failures:
     print("boto3: %d check(s) failed: %s" % (len(failures), ", ".join(failures)), flush=True)
     sys.exit(1)
