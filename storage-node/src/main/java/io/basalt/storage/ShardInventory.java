@@ -5,17 +5,19 @@ import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
 
 /**
  * The shards a data dir holds, read from its files alone while the node may be running: each as a shard file
@@ -84,21 +86,29 @@ public final class ShardInventory {
         return out;
     }
 
-    /** Shard files under {@code shards/} (never {@code tmp/}), sorted by path. */
+    /**
+     * Shard files under {@code shards/} (never {@code tmp/}), sorted by path. The node may delete files while
+     * this walks (GC, the orphan sweep): a file gone between the directory's listing and its stat is skipped.
+     */
     private static List<StoredShard> files(Path shards) throws IOException {
         if (!Files.isDirectory(shards)) return List.of();
         List<StoredShard> out = new ArrayList<>();
-        try (Stream<Path> s = Files.walk(shards)) {
-            for (Path f : s.filter(Files::isRegularFile)
-                    .sorted(Comparator.naturalOrder())
-                    .toList()) {
-                try {
-                    out.add(new StoredShard(f.getFileName().toString(), f, 0, Files.size(f), ShardHeader.SIZE, false));
-                } catch (NoSuchFileException e) {
-                    // deleted since the walk saw it
+        Files.walkFileTree(shards, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
+                if (attrs.isRegularFile()) {
+                    out.add(new StoredShard(f.getFileName().toString(), f, 0, attrs.size(), ShardHeader.SIZE, false));
                 }
+                return FileVisitResult.CONTINUE;
             }
-        }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) return FileVisitResult.CONTINUE; // deleted since listed
+                throw e;
+            }
+        });
+        out.sort(Comparator.comparing(StoredShard::file));
         return out;
     }
 
