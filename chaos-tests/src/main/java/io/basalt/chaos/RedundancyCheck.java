@@ -60,6 +60,7 @@ public final class RedundancyCheck {
      * @param segments    segments checked (of objects and of in-progress upload parts)
      * @param shardFiles  shard files listed on live nodes
      * @param deadNodes   nodes some segment names that are not registered (their shards count as unhealthy)
+     * @param placed      every shard the records place, as "node/shard id"
      */
     public record Report(
             int objects,
@@ -67,7 +68,8 @@ public final class RedundancyCheck {
             long shardFiles,
             List<Degraded> degraded,
             List<Orphan> orphans,
-            Set<String> deadNodes) {
+            Set<String> deadNodes,
+            Set<String> placed) {
         public boolean fullRedundancy() {
             return degraded.isEmpty();
         }
@@ -190,7 +192,7 @@ public final class RedundancyCheck {
                 }
             }
             orphans.sort(java.util.Comparator.comparing(Orphan::nodeId).thenComparing(Orphan::shardId));
-            return new Report(objects[0], referenced.size(), files, degraded, orphans, dead);
+            return new Report(objects[0], referenced.size(), files, degraded, orphans, dead, placed);
         }
 
         /** Why shard i of the segment is not healthy, or null when it is. */
