@@ -154,23 +154,15 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
         }
 
         public Config withClusterTls(java.nio.file.Path dir) {
-            return new Config(
-                    id,
-                    etcdEndpoints,
-                    etcdPrefix,
-                    gcGrace,
-                    gcInterval,
-                    leaseTtlSeconds,
-                    uploadExpiry,
-                    healGrace,
-                    healBytesPerSecond,
-                    orphanGrace,
-                    orphanInterval,
-                    dir,
-                    lifecycle);
+            return with(dir, lifecycle);
         }
 
         public Config withLifecycle(LifecycleTiming timing) {
+            return with(clusterTls, timing);
+        }
+
+        /** This configuration with the two settings that are set after construction. */
+        private Config with(java.nio.file.Path tls, LifecycleTiming timing) {
             return new Config(
                     id,
                     etcdEndpoints,
@@ -183,7 +175,7 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
                     healBytesPerSecond,
                     orphanGrace,
                     orphanInterval,
-                    clusterTls,
+                    tls,
                     timing);
         }
     }
