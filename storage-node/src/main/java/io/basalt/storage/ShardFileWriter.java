@@ -1,5 +1,6 @@
 package io.basalt.storage;
 
+import io.basalt.core.shard.Crc32cCombine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -20,7 +20,7 @@ public final class BodyMemory {
         }
     }
 
-    /** Bytes reserved by one write; closing it gives them back. */
+    /** Bytes reserved by one write; closing it gives them back (closing it again does nothing). */
     public interface Reservation extends AutoCloseable {
         @Override
         void close();
@@ -68,7 +68,10 @@ public final class BodyMemory {
             throw new Exhausted("the gateway's request-body memory (" + capacityUnits / 1024
                     + " MiB) stayed in use for " + waitMs + " ms");
         }
-        return () -> permits.release(units);
+        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+        return () -> {
+            if (released.compareAndSet(false, true)) permits.release(units); // once, whoever closes it
+        };
     }
 
     /** Bytes reserved now. */

@@ -2,6 +2,8 @@ package io.basalt.core.data;
 
 import io.basalt.core.cluster.Membership;
 import io.basalt.core.cluster.NodeSuspicion;
+import io.basalt.core.data.SegmentEncoder.QuorumWrite;
+import io.basalt.core.data.SegmentEncoder.Trailing;
 import io.basalt.core.placement.InsufficientNodesException;
 import io.basalt.core.placement.Placement;
 import io.basalt.core.shard.BufferSink;
@@ -143,6 +145,19 @@ public final class DataPath {
      * @param declaredSize the body's length as its sender declared it before sending, -1 if unknown
      */
     public Segment write(InputStream body, long declaredSize) throws IOException {
+        return write(body, declaredSize, false).segment();
+    }
+
+    /**
+     * As {@link #write(InputStream, long)}, returning as soon as a write quorum is durable, so the
+     * caller can commit the record while the other shards finish; it must then await them
+     * ({@link QuorumWrite#trailing}), which also releases the body memory the write held.
+     */
+    public QuorumWrite writeToQuorum(InputStream body, long declaredSize) throws IOException {
+        return write(body, declaredSize, true);
+    }
+
+    private QuorumWrite write(InputStream body, long declaredSize, boolean overlap) throws IOException {
         ErasureLayout layout = layouts.forSize(declaredSize);
         int writeQuorum = writeQuorum(layout);
         String shardSet = newShardSetId();
@@ -162,12 +177,30 @@ public final class DataPath {
         List<NodeRecord> targets =
                 new ArrayList<>(Placement.choose(shardSet, candidates, Math.min(n, candidates.size())));
         while (targets.size() < n) targets.add(null);
-        try (BodyMemory.Reservation held = bodyMemory.reserve(
-                BodyMemory.shareOf(declaredSize, layout.getBlockSize(), layout.getK(), layout.getM()))) {
-            return encoder.write(shardSet, body, layout, targets, writeQuorum);
+        BodyMemory.Reservation held = bodyMemory.reserve(
+                BodyMemory.shareOf(declaredSize, layout.getBlockSize(), layout.getK(), layout.getM()));
+        QuorumWrite w;
+        try {
+            w = overlap
+                    ? encoder.writeToQuorum(shardSet, body, layout, targets, writeQuorum)
+                    : new QuorumWrite(encoder.write(shardSet, body, layout, targets, writeQuorum), Trailing.NONE);
         } catch (ShardWriteException e) {
+            held.close();
             throw new StorageUnavailableException(e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            held.close();
+            throw e;
         }
+        if (w.trailing() == Trailing.NONE) {
+            held.close();
+            return w;
+        }
+        // the trailing streams' queued chunks are the body's memory until they end
+        return new QuorumWrite(w.segment(), () -> {
+            try (held) {
+                return w.trailing().await();
+            }
+        });
     }
 
     /** As {@link #read(ObjectRecord, long, long, BufferSink, BiConsumer)}, copying into a stream. */

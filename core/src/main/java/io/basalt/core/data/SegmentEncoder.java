@@ -33,7 +33,8 @@ import org.apache.logging.log4j.Logger;
  * Streams a body into k+m shards: reads one stripe at a time, encodes its parity and sends
  * chunk i to shard i's node, so memory stays at a stripe or two whatever the object size.
  * Returns once a write quorum of shards is durable on their nodes and the rest are durable
- * too or were given up (recorded missing, to be healed).
+ * too or were given up (recorded missing, to be healed); or, for a caller that commits the record
+ * meanwhile, once the quorum is durable ({@link #writeToQuorum}).
  */
 public final class SegmentEncoder {
 
@@ -93,12 +94,53 @@ public final class SegmentEncoder {
         return shardSet + "." + index;
     }
 
+    /** Shards still on their way after a write's quorum was durable. */
+    @FunctionalInterface
+    public interface Trailing {
+        Trailing NONE = List::of;
+
+        /**
+         * Waits for them, the ack grace past the quorum at most; returns the shard indexes left
+         * behind (failed, too late, or acknowledged with another CRC than was sent): the segment's
+         * record names them, so they must be queued for healing.
+         */
+        List<Integer> await();
+    }
+
+    /**
+     * A segment durable on its write quorum. Its record may be committed at once; {@link
+     * Trailing#await} must follow, whatever happens to the commit.
+     */
+    public record QuorumWrite(Segment segment, Trailing trailing) {}
+
     /**
      * @param targets     node i receives shard i; k+m entries, null where no node was available
      * @param writeQuorum the fewest durable shards that make the write succeed (at least k)
+     * @return the segment once every shard is durable or left behind (recorded missing)
      */
     public Segment write(
             String shardSet, InputStream in, ErasureLayout layout, List<NodeRecord> targets, int writeQuorum)
+            throws IOException {
+        return encode(shardSet, in, layout, targets, writeQuorum, false).segment();
+    }
+
+    /**
+     * As {@link #write}, returning as soon as a write quorum is durable: the caller commits the
+     * record while the other shards finish, then awaits them ({@link QuorumWrite#trailing}).
+     */
+    public QuorumWrite writeToQuorum(
+            String shardSet, InputStream in, ErasureLayout layout, List<NodeRecord> targets, int writeQuorum)
+            throws IOException {
+        return encode(shardSet, in, layout, targets, writeQuorum, true);
+    }
+
+    private QuorumWrite encode(
+            String shardSet,
+            InputStream in,
+            ErasureLayout layout,
+            List<NodeRecord> targets,
+            int writeQuorum,
+            boolean overlap)
             throws IOException {
         int k = layout.getK(), m = layout.getM(), n = k + m;
         if (targets.size() != n) throw new IllegalArgumentException("need " + n + " targets, got " + targets.size());
@@ -162,8 +204,8 @@ public final class SegmentEncoder {
                     .setSize(size)
                     .setLayout(layout)
                     .setMd5Hex(md5Hex);
-            if (fanout != null) fanout.finish(seg);
-            return seg.build();
+            Trailing trailing = fanout == null ? Trailing.NONE : fanout.finish(seg, overlap);
+            return new QuorumWrite(seg.build(), trailing);
         } catch (IOException | RuntimeException e) {
             if (fanout != null) fanout.abort();
             throw e;
@@ -306,9 +348,13 @@ public final class SegmentEncoder {
             }
         }
 
-        /** Waits for every stream's acknowledgement and records where each shard is, or that it is missing. */
-        void finish(Segment.Builder seg) throws ShardWriteException {
-            int[] crcs = new int[writers.length];
+        /**
+         * Ends every stream and records where each shard is, or that it is missing. Without {@code
+         * overlap} it returns when every stream has ended (a shard left behind is recorded missing);
+         * with it, as soon as a quorum is durable: the shards still out are recorded where they are
+         * going, with the CRC of what was sent them, and the returned {@link Trailing} waits for them.
+         */
+        Trailing finish(Segment.Builder seg, boolean overlap) throws ShardWriteException {
             for (int i = 0; i < writers.length; i++) {
                 if (writers[i] == null) continue;
                 try {
@@ -317,38 +363,75 @@ public final class SegmentEncoder {
                     drop(i, e);
                 }
             }
-            awaitAcks(crcs);
+            Acks acks = new Acks();
+            acks.take(overlap);
+            List<Integer> trailing = List.copyOf(acks.pending);
+            int[] sentCrcs = new int[writers.length];
+            for (int i : trailing) sentCrcs[i] = writers[i].sentCrc32c();
             for (int i = 0; i < writers.length; i++) {
                 NodeRecord node = targets.get(i);
-                seg.addNodeIds(node == null ? "" : node.getNodeId()).addShardCrc32C(crcs[i]);
+                seg.addNodeIds(node == null ? "" : node.getNodeId())
+                        .addShardCrc32C(trailing.contains(i) ? sentCrcs[i] : acks.crcs[i]);
                 if (writers[i] == null) seg.addMissingShards(i);
             }
+            if (trailing.isEmpty()) return Trailing.NONE;
+            return () -> {
+                try {
+                    acks.take(false);
+                } catch (ShardWriteException interrupted) {
+                    for (int i : trailing) if (writers[i] != null && acks.pending.contains(i)) cancel(i, "interrupted");
+                }
+                List<Integer> leftBehind = new ArrayList<>();
+                for (int i : trailing) {
+                    if (writers[i] != null && acks.crcs[i] == sentCrcs[i]) continue;
+                    if (writers[i] != null)
+                        log.error("shard {} of {} acknowledged with a CRC unlike the one sent", i, shardSet);
+                    leftBehind.add(i);
+                }
+                return leftBehind;
+            };
         }
 
         /**
-         * Takes acknowledgements in the order they come. Once a quorum is durable, the streams
-         * still out (a paused, saturated or frozen node) get only the {@link AdaptiveDelay#ackGrace}
-         * more: their shards are then recorded missing and healed, not waited for.
+         * The acknowledgements of one segment's streams, taken in the order they come. Once a quorum
+         * is durable, the streams still out (a paused, saturated or frozen node) get only the {@link
+         * AdaptiveDelay#ackGrace} more: their shards are then left behind and healed, not waited for.
          */
-        private void awaitAcks(int[] crcs) throws ShardWriteException {
-            // When each stream ended (acknowledged or failed), stamped by the thread that saw it end.
-            List<CompletableFuture<Long>> endedAt = new ArrayList<>();
-            List<Integer> pending = new ArrayList<>();
-            for (int i = 0; i < writers.length; i++) {
-                endedAt.add(writers[i] == null ? null : writers[i].durable().handle((r, e) -> System.nanoTime()));
-                if (writers[i] != null) pending.add(i);
-            }
-            List<Long> ackTimes = new ArrayList<>();
+        private final class Acks {
+            final int[] crcs = new int[writers.length];
+            /** When each stream ended (acknowledged or failed), stamped by the thread that saw it end. */
+            final List<CompletableFuture<Long>> endedAt = new ArrayList<>();
+
+            final List<Integer> pending = new ArrayList<>();
+            final List<Long> ackTimes = new ArrayList<>();
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ackTimeoutMs);
-            boolean quorumMet = false;
-            long quorumAt = 0;
-            while (!pending.isEmpty()) {
-                if (!quorumMet && ackTimes.size() >= quorum) {
-                    quorumMet = true;
-                    quorumAt = System.nanoTime();
-                    deadline = System.nanoTime()
-                            + Math.min(ackGrace.nanos(), TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs));
+            boolean quorumMet;
+            long quorumAt;
+
+            Acks() {
+                for (int i = 0; i < writers.length; i++) {
+                    endedAt.add(writers[i] == null ? null : writers[i].durable().handle((r, e) -> System.nanoTime()));
+                    if (writers[i] != null) pending.add(i);
                 }
+            }
+
+            /** Takes acknowledgements until every stream ended or, with {@code untilQuorum}, a quorum is durable. */
+            void take(boolean untilQuorum) throws ShardWriteException {
+                while (!pending.isEmpty()) {
+                    if (!quorumMet && ackTimes.size() >= quorum) {
+                        quorumMet = true;
+                        quorumAt = System.nanoTime();
+                        deadline = System.nanoTime()
+                                + Math.min(ackGrace.nanos(), TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs));
+                    }
+                    if (untilQuorum && quorumMet) return;
+                    takeNext();
+                }
+                recordLags(ackTimes);
+                if (ackTimes.size() >= quorum) pastQuorumNanos.accept(quorumMet ? System.nanoTime() - quorumAt : 0);
+            }
+
+            private void takeNext() throws ShardWriteException {
                 CompletableFuture<?>[] waiting =
                         pending.stream().map(endedAt::get).toArray(CompletableFuture[]::new);
                 boolean timedOut = false;
@@ -382,8 +465,6 @@ public final class SegmentEncoder {
                     }
                 }
             }
-            recordLags(ackTimes);
-            if (ackTimes.size() >= quorum) pastQuorumNanos.accept(quorumMet ? System.nanoTime() - quorumAt : 0);
         }
 
         /** Teaches the grace how far acknowledgements trail the quorum's when nothing is wrong. */

@@ -32,6 +32,8 @@ public final class RemoteShardWriter {
     private final int readyThreshold;
     /** Bytes sent so far; the first {@link #readyThreshold} go out without waiting for onReady. */
     private long sent;
+    /** CRC32C of the bytes sent so far: what the node's acknowledgement will say, known before it comes. */
+    private int sentCrc32c;
 
     private volatile ClientCallStreamObserver<WriteShardRequest> call;
 
@@ -86,12 +88,19 @@ public final class RemoteShardWriter {
         sent += length;
         CRC32C crc = new CRC32C();
         crc.update(data, 0, length);
+        int chunkCrc = (int) crc.getValue();
+        sentCrc32c = Crc32cCombine.combine(sentCrc32c, chunkCrc, (long) length);
         call.onNext(WriteShardRequest.newBuilder()
                 .setChunk(Chunk.newBuilder()
                         .setData(UnsafeByteOperations.unsafeWrap(data, 0, length))
-                        .setCrc32C((int) crc.getValue()))
+                        .setCrc32C(chunkCrc))
                 .build());
         return waited;
+    }
+
+    /** The CRC32C of every byte sent: the whole shard's once it is complete. */
+    public int sentCrc32c() {
+        return sentCrc32c;
     }
 
     /** The node took no data for as long as the writer was willing to wait: slow or stopped, not failed. */

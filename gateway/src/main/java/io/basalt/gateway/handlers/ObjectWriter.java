@@ -1,5 +1,7 @@
 package io.basalt.gateway.handlers;
 
+import io.basalt.core.data.SegmentEncoder.QuorumWrite;
+import io.basalt.core.data.SegmentEncoder.Trailing;
 import io.basalt.core.meta.BucketBusyException;
 import io.basalt.core.meta.MetadataStore;
 import io.basalt.core.meta.MetadataStore.PutCondition;
@@ -21,6 +23,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -28,14 +31,24 @@ import java.util.function.Consumer;
 /**
  * How PutObject, CopyObject, UploadPart and UploadPartCopy store bytes: first into a new shard
  * set ({@link #body} or {@link #copy}), then one metadata commit that makes them visible
- * ({@link #commitObject} or {@link #commitPart}). Shards that no record will reference are
+ * ({@link #commitObject} or {@link #commitPart}). A body's commit starts once a write quorum of its
+ * shards is durable, while the others finish; one of those left behind after the commit (failed,
+ * or later than the grace) is queued for healing before the client is answered. Shards that no record will reference are
  * discarded at once, when a check on the body fails or the commit is refused; when the commit's
  * outcome is unknown (etcd unreachable) they stay for the coordinator's GC, as the record may exist.
  */
 final class ObjectWriter {
 
-    /** Bytes durable on the storage nodes that no record references yet, with the checksums they passed. */
-    record Written(Segment segment, Map<String, String> checksums) {
+    /**
+     * Bytes durable on the storage nodes (a write quorum of their shards, the rest possibly still
+     * {@code trailing}) that no record references yet, with the checksums they passed.
+     */
+    record Written(Segment segment, Map<String, String> checksums, Trailing trailing) {
+        /** Waits for the shards beyond the quorum; returns those left behind. Once, before answering. */
+        List<Integer> settle() {
+            return trailing.await();
+        }
+
         /** The ETag and checksums, as PutObject and UploadPart answer them. */
         void writeHeaders(HeaderMap out) {
             out.put(HttpString.tryFromString("ETag"), Responses.quoted(segment.getMd5Hex()));
@@ -121,7 +134,9 @@ final class ObjectWriter {
         if (declaredLength(req) > MAX_PUT_BYTES) throw tooLarge();
         long declared = target == Target.OBJECT ? declaredLength(req) : -1;
         InputStream checked = RequestChecksum.wrap(req);
-        Segment seg = ctx.data().write(new SizeCap(checked), declared);
+        // The record is committed while the shards beyond the quorum finish (commitObject, commitPart).
+        QuorumWrite write = ctx.data().writeToQuorum(new SizeCap(checked), declared);
+        Segment seg = write.segment();
         try {
             if (contentMd5 != null && !HexFormat.of().formatHex(contentMd5).equals(seg.getMd5Hex())) {
                 throw new S3Exception(S3Error.BAD_DIGEST);
@@ -134,13 +149,14 @@ final class ObjectWriter {
                 throw new S3Exception(S3Error.INCOMPLETE_BODY);
             }
         } catch (RuntimeException e) {
+            write.trailing().await();
             ctx.data().discard(seg);
             throw e;
         }
         Map<String, String> checksums = checked instanceof ChecksumVerifyingInputStream c
                 ? Map.of(c.algorithm().header(), c.value())
                 : Map.of();
-        return new Written(seg, checksums);
+        return new Written(seg, checksums, write.trailing());
     }
 
     /**
@@ -163,7 +179,10 @@ final class ObjectWriter {
 
     /** Copies bytes [offset, offset+length) of an existing object into a new shard set. */
     Written copy(ObjectRecord source, CopySource src, long offset, long length, Target target) throws IOException {
-        return new Written(copier.copy(source, src, offset, length, target == Target.OBJECT ? length : -1), Map.of());
+        return new Written(
+                copier.copy(source, src, offset, length, target == Target.OBJECT ? length : -1),
+                Map.of(),
+                Trailing.NONE);
     }
 
     /**
@@ -189,9 +208,15 @@ final class ObjectWriter {
         try {
             result = ctx.meta().put(req.bucket(), req.key(), record, condition);
         } catch (BucketBusyException e) {
+            written.settle();
             ctx.data().discard(seg); // refused, not merely unknown: nothing references the shards
             throw e;
+        } catch (RuntimeException e) {
+            // unknown: the record may exist; a shard left behind is then the orphan sweep's to find
+            written.settle();
+            throw e;
         }
+        List<Integer> leftBehind = written.settle();
         if (result.outcome() != PutOutcome.COMMITTED) {
             ctx.data().discard(seg);
             throw new S3Exception(
@@ -201,6 +226,7 @@ final class ObjectWriter {
                         default -> S3Error.PRECONDITION_FAILED;
                     });
         }
+        if (!leftBehind.isEmpty()) ctx.reportLeftBehind(req.bucket(), req.key(), "", seg, leftBehind);
         Responses.versionId(req.exchange(), result.versionId());
         return new Committed(record, result.versionId());
     }
@@ -214,10 +240,20 @@ final class ObjectWriter {
                 .setSegment(seg)
                 .putAllChecksums(written.checksums())
                 .build();
-        if (!ctx.meta().putPart(upload.getBucket(), upload.getUploadId(), part)) {
+        boolean recorded;
+        try {
+            recorded = ctx.meta().putPart(upload.getBucket(), upload.getUploadId(), part);
+        } catch (RuntimeException e) {
+            written.settle(); // unknown, as for an object
+            throw e;
+        }
+        List<Integer> leftBehind = written.settle();
+        if (!recorded) {
             ctx.data().discard(seg);
             throw new S3Exception(S3Error.NO_SUCH_UPLOAD);
         }
+        if (!leftBehind.isEmpty())
+            ctx.reportLeftBehind(upload.getBucket(), upload.getKey(), upload.getUploadId(), seg, leftBehind);
         return part;
     }
 

@@ -10,6 +10,7 @@ import io.basalt.proto.meta.BucketRecord;
 import io.basalt.proto.meta.HealRecord;
 import io.basalt.proto.meta.Segment;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.apache.logging.log4j.LogManager;
 
 /**
@@ -27,18 +28,29 @@ public record S3Context(
 
     /** A read met a corrupt shard and served around it: ask the coordinator to rebuild it. */
     public void reportCorrupt(String bucket, String key, Segment seg, int shard) {
+        queueHeal(bucket, key, "", seg, List.of(shard), "corrupt or missing shard met by a read");
+    }
+
+    /** Shards a committed write names that did not become durable after its quorum: rebuild them. */
+    void reportLeftBehind(String bucket, String key, String uploadId, Segment seg, List<Integer> shards) {
+        queueHeal(bucket, key, uploadId, seg, shards, "shard left behind by its write after the commit");
+    }
+
+    private void queueHeal(String bucket, String key, String uploadId, Segment seg, List<Integer> shards, String why) {
         try {
             meta.queueHeal(HealRecord.newBuilder()
                     .setBucket(bucket)
                     .setKey(key)
+                    .setUploadId(uploadId)
                     .setShardSet(seg.getShardSet())
-                    .addShards(shard)
+                    .addAllShards(shards)
                     .setQueuedUnixMs(System.currentTimeMillis())
-                    .setReason("corrupt or missing shard met by a read")
+                    .setReason(why)
                     .build());
         } catch (RuntimeException e) {
+            // the orphan sweep finds a shard its node lacks, later
             LogManager.getLogger(S3Context.class)
-                    .warn("could not queue heal of {} shard {}: {}", seg.getShardSet(), shard, e.toString());
+                    .warn("could not queue heal of {} shards {}: {}", seg.getShardSet(), shards, e.toString());
         }
     }
 

@@ -1,4 +1,4 @@
-package io.basalt.storage;
+package io.basalt.core.shard;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,11 +1,12 @@
-package io.basalt.storage;
+package io.basalt.core.shard;
 
 /**
  * CRC32C of a concatenation from the CRCs of its parts (zlib's crc32_combine, for the Castagnoli
  * polynomial), so the whole-shard CRC costs a few shifts per chunk instead of a second pass over
- * its bytes. {@code combine(crc(A), crc(B), |B|) == crc(A || B)}.
+ * its bytes. {@code combine(crc(A), crc(B), |B|) == crc(A || B)}. Nodes combine what they store, a
+ * writer what it sent, and the two agree.
  */
-final class Crc32cCombine {
+public final class Crc32cCombine {
     private static final int POLY = 0x82F63B78; // reflected Castagnoli polynomial
     /** X2N[k] = x^(2^k) mod p(x). */
     private static final int[] X2N = new int[32];
@@ -19,7 +20,7 @@ final class Crc32cCombine {
     private Crc32cCombine() {}
 
     /** The operator that appends {@code length} bytes; reusable for every part of that length. */
-    static int operator(long length) {
+    public static int operator(long length) {
         int p = 1 << 31; // x^0
         long n = length;
         int k = 3; // 2^3 bits per byte
@@ -32,11 +33,11 @@ final class Crc32cCombine {
     }
 
     /** crc(A || B) from crc(A), crc(B) and {@link #operator(long)} of |B|. */
-    static int combine(int crcA, int crcB, int operatorOfLengthB) {
+    public static int combine(int crcA, int crcB, int operatorOfLengthB) {
         return multModP(operatorOfLengthB, crcA) ^ crcB;
     }
 
-    static int combine(int crcA, int crcB, long lengthB) {
+    public static int combine(int crcA, int crcB, long lengthB) {
         return combine(crcA, crcB, operator(lengthB));
     }
 
