@@ -75,6 +75,12 @@ public final class AdminMain {
         if (argv.length > 0 && argv[0].equals("tls")) {
             return TlsCommand.run(List.of(argv).subList(1, argv.length), out, err);
         }
+        try {
+            argv = withHostConfig(argv);
+        } catch (IllegalArgumentException e) {
+            err.println("basalt admin: " + e.getMessage());
+            return 2;
+        }
         if (argv.length > 0 && argv[0].equals("key")) {
             return KeyCommand.run(List.of(argv).subList(1, argv.length), out, err, System::getenv);
         }
@@ -82,7 +88,7 @@ public final class AdminMain {
         String etcd;
         Path tlsDir;
         try {
-            args = parse(withHostConfig(argv));
+            args = parse(argv);
             if (args.command().equals("help")) {
                 out.println(USAGE);
                 return 0;
