@@ -28,17 +28,6 @@ public final class FlagValues {
         throw new BadFlag(flag, "takes true or false, got " + value);
     }
 
-    /** Any IllegalArgumentException of {@code parse} (a helper's own message) becomes a BadFlag naming the flag. */
-    public static <T> T check(String flag, String value, Function<String, T> parse) {
-        try {
-            return parse.apply(value);
-        } catch (BadFlag e) {
-            throw e;
-        } catch (IllegalArgumentException e) {
-            throw new BadFlag(flag, "is invalid: " + e.getMessage());
-        }
-    }
-
     private static <T> T parse(String flag, String value, String what, Function<String, T> parse) {
         try {
             return parse.apply(value.trim());

@@ -2,6 +2,7 @@ package io.basalt.core.config;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +29,7 @@ public record HostConfig(Path file, List<String> roles, Map<String, String> keys
 
     public HostConfig {
         roles = List.copyOf(roles);
-        keys = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(keys));
+        keys = Collections.unmodifiableMap(new LinkedHashMap<>(keys));
     }
 
     /** Reads and checks {@code file}; IllegalArgumentException naming the file and the key or line. */

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A service's command line with {@code --config FILE} replaced by the flags that file gives the service
@@ -20,6 +22,7 @@ import java.util.function.Function;
 public record ServiceArgs(String role, String[] args, HostConfig config, Map<String, HostConfig.Setting> fromFile) {
 
     public static final String CONFIG_FLAG = "--config";
+    private static final Pattern LEADING_FLAG = Pattern.compile("--([a-z0-9-]+)");
 
     /**
      * {@code parser} applied to {@code argv} with its config file folded in: what each Main runs at start.
@@ -65,21 +68,21 @@ public record ServiceArgs(String role, String[] args, HostConfig config, Map<Str
         return new ServiceArgs(service.role(), args.toArray(String[]::new), config, Map.copyOf(fromFile));
     }
 
-    /** {@code e}'s message, told in the config file's terms when the file gave the flag it is about. */
+    /**
+     * {@code e}'s message, told in the config file's terms when it is about a flag the file gave: a message that
+     * starts with the flag ({@link BadFlag}'s all do, and the services' other checks mostly) then starts with the
+     * file and its key.
+     */
     public String explain(IllegalArgumentException e) {
-        if (config == null) return e.getMessage();
-        if (e instanceof BadFlag bad) {
-            HostConfig.Setting setting = fromFile.get(bad.flag());
-            if (setting != null) return config.file() + ": " + setting.key() + " " + bad.problem();
-            if (bad.problem().equals("is required"))
-                return config.file() + ": " + role + "." + bad.flag() + " is required (or --" + bad.flag() + ")";
-            return e.getMessage(); // a flag of the command line
-        }
-        return e.getMessage() + " (from the command line and " + config.file() + ")";
-    }
-
-    /** The config file's path, for a service that logs where its settings came from; null without one. */
-    public Path file() {
-        return config == null ? null : config.file();
+        String message = e.getMessage();
+        if (config == null) return message;
+        Matcher leading = LEADING_FLAG.matcher(message);
+        if (!leading.lookingAt()) return message + " (from the command line and " + config.file() + ")";
+        String flag = leading.group(1);
+        HostConfig.Setting setting = fromFile.get(flag);
+        if (setting != null) return config.file() + ": " + setting.key() + message.substring(leading.end());
+        if (e instanceof BadFlag bad && bad.problem().equals("is required"))
+            return config.file() + ": " + role + "." + flag + " is required (or --" + flag + ")";
+        return message; // about a flag of the command line, or a default
     }
 }

@@ -36,7 +36,7 @@ class ServiceArgsTest {
         String[] argv = args("--id", "n1", "--zone", "a");
         ServiceArgs r = ServiceArgs.resolve(NODE, argv);
         assertArrayEquals(argv, r.args());
-        assertNull(r.file());
+        assertNull(r.config());
     }
 
     @Test
@@ -59,7 +59,7 @@ class ServiceArgsTest {
                         "--data", "/srv/d1,/srv/d2",
                         "--zone", "rack-2"), // the command line's, appended after the file's flags
                 r.args());
-        assertEquals(f, r.file());
+        assertEquals(f, r.config().file());
         assertEquals("storage-node.etcd", r.fromFile().get("etcd").key());
 
         assertArrayEquals(
@@ -91,6 +91,13 @@ class ServiceArgsTest {
                 f + ": storage-node.listen must be HOST:PORT, got 10.77.0.2",
                 r.explain(new BadFlag("listen", "must be HOST:PORT, got 10.77.0.2")));
         assertEquals(f + ": storage-node.data is required (or --data)", r.explain(BadFlag.missing("data")));
+        // the services' other checks start with the flag too
+        assertEquals(
+                f + ": storage-node.listen and --advertise disagree",
+                r.explain(new IllegalArgumentException("--listen and --advertise disagree")));
+        assertEquals(
+                "node id is required (from the command line and " + f + ")",
+                r.explain(new IllegalArgumentException("node id is required")));
         // a value the command line gave is the command line's mistake
         ServiceArgs cli = ServiceArgs.resolve(NODE, args("--config", f.toString(), "--listen", "x"));
         assertEquals(
