@@ -176,14 +176,7 @@ class MultiHostSmokeTest {
 
     /** Builds the release package from the modules' jars (built before this module) and unpacks it. */
     private Path unpackReleasePackage() throws Exception {
-        Path dist = tmp.resolve("dist");
-        ProcessBuilder pb = new ProcessBuilder(
-                        "bash", ROOT.resolve("basalt").toString(), "package", "--no-build", "--out", dist.toString())
-                .redirectErrorStream(true);
-        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        BareMetalTest.Run r = BareMetalTest.run(pb);
-        assertEquals(0, r.status(), "./basalt package --no-build: " + r.output());
-        Path archive = Path.of(r.output().strip().lines().reduce((a, b) -> b).orElseThrow());
+        Path archive = ReleasePackageTest.pack(tmp.resolve("dist"));
         Path opt = Files.createDirectories(tmp.resolve("opt"));
         BareMetalTest.Run untar =
                 BareMetalTest.run(opt, List.of("tar", "-xzf", archive.toString(), "--strip-components=1"));
