@@ -32,7 +32,12 @@ final class PrivateNetwork implements AutoCloseable {
 
     /** Why namespaces cannot be made here, or null when they can. */
     static String unavailable() {
-        if (!"root".equals(System.getProperty("user.name"))) return "not root: network namespaces need it";
+        try {
+            if (!Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid")))
+                return "not root: network namespaces need it";
+        } catch (IOException | UnsupportedOperationException e) {
+            return "cannot tell whether this is root: " + e.getMessage();
+        }
         if (!BareMetalTest.onPath("ip")) return "no ip command (iproute2)";
         String probe = PREFIX + "probe-" + ProcessHandle.current().pid();
         try {
