@@ -1,8 +1,13 @@
 package io.basalt.coordinator;
 
+import io.basalt.core.config.BadFlag;
+import io.basalt.core.config.FlagValues;
+import io.basalt.core.config.ServiceArgs;
+import io.basalt.core.config.ServiceFlags;
 import io.basalt.core.metrics.MetricsServer;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -10,7 +15,8 @@ import org.apache.logging.log4j.Logger;
 /**
  * {@code CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H] [--heal-grace-seconds S] [--heal-rate-mbps 100]
  * [--orphan-grace-seconds 86400] [--orphan-interval-seconds 3600] [--lifecycle-interval-seconds 3600]
- * [--lifecycle-day-seconds 86400] [--metrics-listen HOST:PORT] --cluster-tls DIR|none}
+ * [--lifecycle-day-seconds 86400] [--metrics-listen HOST:PORT] [--config FILE] --cluster-tls DIR|none}
+ * (--config reads a host config file, coordinator.&lt;flag&gt; keys, flags on the command line winning)
  * (MB = 2^20 bytes; 0 means unlimited; etcd's {@code <prefix>config/heal-rate-mbps} overrides it at run time)
  */
 public final class CoordinatorMain {
@@ -20,16 +26,38 @@ public final class CoordinatorMain {
             "usage: CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H] [--heal-grace-seconds S] [--heal-rate-mbps 100]"
                     + " [--orphan-grace-seconds 86400] [--orphan-interval-seconds 3600] [--lifecycle-interval-seconds 3600]"
                     + " [--lifecycle-day-seconds 86400] [--metrics-listen HOST:PORT]"
-                    + " --cluster-tls DIR|none";
+                    + " [--config FILE] --cluster-tls DIR|none";
+
+    /** Every flag {@link #parse} takes; each is also the host config key coordinator.&lt;flag&gt;. */
+    public static final ServiceFlags FLAGS = new ServiceFlags(
+            "coordinator",
+            Set.of(
+                    "id",
+                    "etcd",
+                    "etcd-prefix",
+                    "gc-grace-seconds",
+                    "upload-expiry-hours",
+                    "heal-grace-seconds",
+                    "heal-rate-mbps",
+                    "orphan-grace-seconds",
+                    "orphan-interval-seconds",
+                    "cluster-tls",
+                    "lifecycle-interval-seconds",
+                    "lifecycle-day-seconds",
+                    "metrics-listen"),
+            Set.of());
 
     private CoordinatorMain() {}
+
+    private record Startup(Coordinator.Config config, String metricsListen) {}
 
     public static void main(String[] args) throws Exception {
         Coordinator.Config config;
         String metricsListen;
         try {
-            config = parse(args);
-            metricsListen = metricsListen(args);
+            Startup startup = ServiceArgs.parse(FLAGS, args, a -> new Startup(parse(a), metricsListen(a)));
+            config = startup.config();
+            metricsListen = startup.metricsListen();
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             System.err.println(USAGE);
@@ -51,6 +79,10 @@ public final class CoordinatorMain {
                         },
                         "shutdown"));
         stopped.await();
+    }
+
+    private static Duration seconds(String flag, String value) {
+        return Duration.ofSeconds(FlagValues.integer64(flag, value));
     }
 
     /** The --metrics-listen HOST:PORT, or null when absent (no metrics endpoint). */
@@ -79,35 +111,40 @@ public final class CoordinatorMain {
             String flag = args[i];
             if (i + 1 >= args.length) throw new IllegalArgumentException("missing value for " + flag);
             String value = args[++i];
-            switch (flag) {
-                case "--id" -> id = value;
-                case "--etcd" -> etcd = value;
-                case "--etcd-prefix" -> prefix = value.endsWith("/") ? value : value + "/";
-                case "--gc-grace-seconds" -> graceSeconds = Long.parseLong(value);
-                case "--upload-expiry-hours" -> uploadExpiry = Duration.ofHours(Long.parseLong(value));
-                case "--heal-grace-seconds" -> healGrace = Duration.ofSeconds(Long.parseLong(value));
-                case "--heal-rate-mbps" -> {
-                    double mb = Double.parseDouble(value);
-                    if (mb < 0) throw new IllegalArgumentException("--heal-rate-mbps must be >= 0");
+            if (!flag.startsWith("--") || !FLAGS.knows(flag.substring(2)))
+                throw new IllegalArgumentException("unknown flag " + flag);
+            String name = flag.substring(2);
+            switch (name) {
+                case "id" -> id = value;
+                case "etcd" -> etcd = value;
+                case "etcd-prefix" -> prefix = value.endsWith("/") ? value : value + "/";
+                case "gc-grace-seconds" -> graceSeconds = FlagValues.integer64(name, value);
+                case "upload-expiry-hours" -> uploadExpiry = Duration.ofHours(FlagValues.integer64(name, value));
+                case "heal-grace-seconds" -> healGrace = seconds(name, value);
+                case "heal-rate-mbps" -> {
+                    double mb = FlagValues.decimal(name, value);
+                    if (mb < 0) throw new BadFlag(name, "must be >= 0");
                     healRate = io.basalt.core.throttle.ByteRateLimiter.mbPerSecond(mb);
                 }
-                case "--orphan-grace-seconds" -> orphanGrace = Duration.ofSeconds(Long.parseLong(value));
-                case "--orphan-interval-seconds" -> orphanInterval = Duration.ofSeconds(Long.parseLong(value));
-                case "--cluster-tls" -> clusterTls = value;
-                case "--lifecycle-interval-seconds" -> lifecycleInterval = Duration.ofSeconds(Long.parseLong(value));
-                case "--lifecycle-day-seconds" -> lifecycleDay = Duration.ofSeconds(Long.parseLong(value));
-                case "--metrics-listen" -> {} // served by main, not part of the coordinator's config
-                default -> throw new IllegalArgumentException("unknown flag " + flag);
+                case "orphan-grace-seconds" -> orphanGrace = seconds(name, value);
+                case "orphan-interval-seconds" -> orphanInterval = seconds(name, value);
+                case "cluster-tls" -> clusterTls = value;
+                case "lifecycle-interval-seconds" -> lifecycleInterval = seconds(name, value);
+                case "lifecycle-day-seconds" -> lifecycleDay = seconds(name, value);
+                case "metrics-listen" -> {} // served by main, not part of the coordinator's config
+                default -> throw new IllegalStateException("a flag in FLAGS without a case: " + flag);
             }
         }
-        if (id == null || id.isBlank()) throw new IllegalArgumentException("--id is required");
-        if (etcd == null || etcd.isBlank()) throw new IllegalArgumentException("--etcd is required");
-        if (graceSeconds < 0) throw new IllegalArgumentException("--gc-grace-seconds must be >= 0");
-        if (orphanGrace.isNegative()) throw new IllegalArgumentException("--orphan-grace-seconds must be >= 0");
+        if (id == null || id.isBlank()) throw BadFlag.missing("id");
+        if (etcd == null || etcd.isBlank()) throw BadFlag.missing("etcd");
+        if (graceSeconds < 0) throw new BadFlag("gc-grace-seconds", "must be >= 0");
+        if (orphanGrace.isNegative()) throw new BadFlag("orphan-grace-seconds", "must be >= 0");
         if (orphanInterval.compareTo(Duration.ofSeconds(1)) < 0)
-            throw new IllegalArgumentException("--orphan-interval-seconds must be >= 1");
-        if (lifecycleInterval.compareTo(Duration.ofSeconds(1)) < 0 || lifecycleDay.compareTo(Duration.ofSeconds(1)) < 0)
-            throw new IllegalArgumentException("--lifecycle-interval-seconds and --lifecycle-day-seconds must be >= 1");
+            throw new BadFlag("orphan-interval-seconds", "must be >= 1");
+        if (lifecycleInterval.compareTo(Duration.ofSeconds(1)) < 0)
+            throw new BadFlag("lifecycle-interval-seconds", "must be >= 1");
+        if (lifecycleDay.compareTo(Duration.ofSeconds(1)) < 0)
+            throw new BadFlag("lifecycle-day-seconds", "must be >= 1");
         List<String> endpoints = io.basalt.core.meta.Etcd.parseEndpoints(etcd);
         return new Coordinator.Config(
                 id,

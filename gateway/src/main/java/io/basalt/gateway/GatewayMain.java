@@ -1,11 +1,16 @@
 package io.basalt.gateway;
 
+import io.basalt.core.config.BadFlag;
+import io.basalt.core.config.FlagValues;
+import io.basalt.core.config.ServiceArgs;
+import io.basalt.core.config.ServiceFlags;
 import io.basalt.core.meta.Etcd;
 import io.basalt.core.tls.ClusterTls;
 import io.basalt.gateway.auth.Credentials;
+import io.basalt.gateway.auth.RootCredentials;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.UnaryOperator;
 import org.apache.logging.log4j.LogManager;
@@ -25,7 +30,9 @@ import org.apache.logging.log4j.LogManager;
  * with 503 and lets those in flight finish for up to the shutdown grace (default 25 s, within
  * Kubernetes' 30 s termination grace).
  * With --domain, hosts {@code <bucket>.<domain>} address buckets virtual-hosted-style.
- * The root key comes from BASALT_ACCESS_KEY / BASALT_SECRET_KEY (never the command line, where any user sees it);
+ * The root key comes from --credentials FILE (access-key= and secret-key= lines), else BASALT_ACCESS_KEY /
+ * BASALT_SECRET_KEY (never the command line, where any user sees it). --config FILE reads a host config file
+ * (gateway.&lt;flag&gt; keys; see {@link io.basalt.core.config.HostConfig}), flags on the command line win;
  * the default minioadmin/minioadmin is refused on an address beyond loopback without --allow-default-credentials.
  */
 public final class GatewayMain {
@@ -35,37 +42,42 @@ public final class GatewayMain {
                     + " [--ec K+M] [--access-key A] [--block-size BYTES] [--workers N] [--io-timeout-ms MS]"
                     + " [--domain D] [--metrics-listen HOST:PORT] [--write-quorum N] [--shutdown-grace-seconds S]"
                     + " [--small-object-threshold BYTES] [--tls-cert FILE --tls-key FILE] [--max-connections N]"
-                    + " [--cluster-key FILE] [--allow-default-credentials] [--body-memory-mib N] --cluster-tls DIR|none";
-    // a misspelt flag is refused rather than silently ignored (deployment manifests are checked against this)
-    private static final List<String> FLAGS = List.of(
-            "listen",
-            "etcd",
-            "etcd-prefix",
-            "ec",
-            "access-key",
-            "block-size",
-            "workers",
-            "io-timeout-ms",
-            "domain",
-            "metrics-listen",
-            "write-quorum",
-            "shutdown-grace-seconds",
-            "small-object-threshold",
-            "cluster-tls",
-            "tls-cert",
-            "tls-key",
-            "max-connections",
-            "cluster-key",
-            "body-memory-mib");
-    // flags without a value
-    private static final List<String> SWITCHES = List.of("allow-default-credentials");
+                    + " [--cluster-key FILE] [--allow-default-credentials] [--body-memory-mib N] [--credentials FILE]"
+                    + " [--config FILE] --cluster-tls DIR|none";
+    // a misspelt flag is refused rather than silently ignored (deployment manifests and host config files are
+    // checked against this); each is also the host config key gateway.<flag>
+    public static final ServiceFlags FLAGS = new ServiceFlags(
+            "gateway",
+            Set.of(
+                    "listen",
+                    "etcd",
+                    "etcd-prefix",
+                    "ec",
+                    "access-key",
+                    "credentials",
+                    "block-size",
+                    "workers",
+                    "io-timeout-ms",
+                    "domain",
+                    "metrics-listen",
+                    "write-quorum",
+                    "shutdown-grace-seconds",
+                    "small-object-threshold",
+                    "cluster-tls",
+                    "tls-cert",
+                    "tls-key",
+                    "max-connections",
+                    "cluster-key",
+                    "body-memory-mib"),
+            // flags without a value
+            Set.of("allow-default-credentials"));
 
     private GatewayMain() {}
 
     public static void main(String[] args) throws InterruptedException {
         GatewayConfig cfg;
         try {
-            cfg = config(args, System::getenv);
+            cfg = ServiceArgs.parse(FLAGS, args, a -> config(a, System::getenv));
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             System.err.println(USAGE);
@@ -96,39 +108,43 @@ public final class GatewayMain {
         Map<String, String> flags = parse(args);
         String listen = flags.getOrDefault("listen", "127.0.0.1:9000");
         int colon = listen.lastIndexOf(':');
-        if (colon <= 0) throw new IllegalArgumentException("--listen must be HOST:PORT, got " + listen);
+        if (colon <= 0) throw new BadFlag("listen", "must be HOST:PORT, got " + listen);
         String ec = flags.getOrDefault("ec", "4+2");
-        if (!ec.matches("[1-9][0-9]*\\+[0-9]+"))
-            throw new IllegalArgumentException("--ec must be K+M, e.g. 4+2, got " + ec);
+        if (!ec.matches("[1-9][0-9]*\\+[0-9]+")) throw new BadFlag("ec", "must be K+M, e.g. 4+2, got " + ec);
         String[] km = ec.split("\\+");
-        String access = flags.getOrDefault("access-key", env(env, "BASALT_ACCESS_KEY", "minioadmin"));
-        String secret = env(env, "BASALT_SECRET_KEY", "minioadmin");
+        Credentials root = RootCredentials.of(flags.get("access-key"), path(flags.get("credentials")), env);
         return new GatewayConfig(
                 listen.substring(0, colon),
-                Integer.parseInt(listen.substring(colon + 1)),
+                FlagValues.integer("listen", listen.substring(colon + 1)),
                 Etcd.parseEndpoints(flags.getOrDefault("etcd", "http://127.0.0.1:2379")),
                 flags.getOrDefault("etcd-prefix", "/basalt/"),
                 Integer.parseInt(km[0]),
                 Integer.parseInt(km[1]),
-                Integer.parseInt(flags.getOrDefault("block-size", String.valueOf(GatewayConfig.DEFAULT_BLOCK_SIZE))),
-                Credentials.single(access, secret),
-                Integer.parseInt(flags.getOrDefault("workers", "64")),
-                Long.parseLong(flags.getOrDefault("io-timeout-ms", "30000")),
+                integer(flags, "block-size", GatewayConfig.DEFAULT_BLOCK_SIZE),
+                root,
+                integer(flags, "workers", 64),
+                integer64(flags, "io-timeout-ms", 30000),
                 GatewayConfig.S3_MIN_PART_SIZE,
                 flags.get("domain"),
                 flags.get("metrics-listen"),
-                Integer.parseInt(flags.getOrDefault("write-quorum", "0")),
-                java.time.Duration.ofSeconds(Long.parseLong(flags.getOrDefault("shutdown-grace-seconds", "25"))),
-                Long.parseLong(flags.getOrDefault(
-                        "small-object-threshold", String.valueOf(GatewayConfig.DEFAULT_SMALL_OBJECT_THRESHOLD))),
+                integer(flags, "write-quorum", 0),
+                java.time.Duration.ofSeconds(integer64(flags, "shutdown-grace-seconds", 25)),
+                integer64(flags, "small-object-threshold", GatewayConfig.DEFAULT_SMALL_OBJECT_THRESHOLD),
                 ClusterTls.dirFlag(flags.get("cluster-tls")),
                 path(flags.get("tls-cert")),
                 path(flags.get("tls-key")),
-                Integer.parseInt(
-                        flags.getOrDefault("max-connections", String.valueOf(GatewayConfig.DEFAULT_MAX_CONNECTIONS))),
+                integer(flags, "max-connections", GatewayConfig.DEFAULT_MAX_CONNECTIONS),
                 path(flags.getOrDefault("cluster-key", env.apply("BASALT_CLUSTER_KEY_FILE"))),
                 flags.containsKey("allow-default-credentials"),
-                Long.parseLong(flags.getOrDefault("body-memory-mib", "0")) << 20);
+                integer64(flags, "body-memory-mib", 0) << 20);
+    }
+
+    private static int integer(Map<String, String> flags, String name, int byDefault) {
+        return flags.containsKey(name) ? FlagValues.integer(name, flags.get(name)) : byDefault;
+    }
+
+    private static long integer64(Map<String, String> flags, String name, long byDefault) {
+        return flags.containsKey(name) ? FlagValues.integer64(name, flags.get(name)) : byDefault;
     }
 
     private static java.nio.file.Path path(String value) {
@@ -138,27 +154,23 @@ public final class GatewayMain {
     static Map<String, String> parse(String[] args) {
         Map<String, String> out = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length && !SWITCHES.contains(args[i].substring(2))) {
+            if (!args[i].startsWith("--")
+                    || i + 1 >= args.length && !FLAGS.switches().contains(args[i].substring(2))) {
                 throw new IllegalArgumentException("expected --flag value pairs, got " + args[i]);
             }
             String name = args[i].substring(2);
-            if (SWITCHES.contains(name)) {
+            if (FLAGS.switches().contains(name)) {
                 out.put(name, "true");
                 continue;
             }
             if (name.equals("secret-key")) {
                 throw new IllegalArgumentException(
                         "--secret-key is refused: a secret on the command line is visible to every user of the"
-                                + " machine (ps); set BASALT_SECRET_KEY instead");
+                                + " machine (ps); set BASALT_SECRET_KEY or give --credentials FILE instead");
             }
-            if (!FLAGS.contains(name)) throw new IllegalArgumentException("unknown flag " + args[i]);
+            if (!FLAGS.values().contains(name)) throw new IllegalArgumentException("unknown flag " + args[i]);
             out.put(name, args[++i]);
         }
         return out;
-    }
-
-    private static String env(UnaryOperator<String> env, String name, String fallback) {
-        String v = env.apply(name);
-        return v == null || v.isEmpty() ? fallback : v;
     }
 }

@@ -5,10 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.basalt.core.config.BadFlag;
+import io.basalt.core.config.ServiceArgs;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class GatewayMainTest {
     private static final Map<String, String> NO_ENV = Map.of();
@@ -156,5 +163,61 @@ class GatewayMainTest {
         assertThrows(
                 IllegalArgumentException.class,
                 () -> GatewayMain.config(new String[] {"--small-object-threshold", "-1"}, NO_ENV::get));
+    }
+
+    @Test
+    void theRootKeyComesFromACredentialsFileOnlyItsOwnerReads(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("credentials");
+        Files.writeString(file, "# generated\naccess-key = ops-root\nsecret-key = 7f3a9c2e1d\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r-----"));
+        Map<String, String> env = Map.of("BASALT_ACCESS_KEY", "env-key", "BASALT_SECRET_KEY", "env-secret");
+        String[] args = {"--cluster-tls", "none", "--credentials", file.toString()};
+        GatewayConfig c = GatewayMain.config(args, env::get);
+        assertEquals(Optional.of("7f3a9c2e1d"), c.credentials().secretFor("ops-root"));
+        assertEquals(Optional.empty(), c.credentials().secretFor("env-key"), "the file, named explicitly, wins");
+        String[] renamed = {"--cluster-tls", "none", "--credentials", file.toString(), "--access-key", "other-id"};
+        assertEquals(
+                Optional.of("7f3a9c2e1d"),
+                GatewayMain.config(renamed, NO_ENV::get).credentials().secretFor("other-id"));
+
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        BadFlag everyone = assertThrows(BadFlag.class, () -> GatewayMain.config(args, NO_ENV::get));
+        assertEquals("credentials", everyone.flag());
+        assertTrue(everyone.getMessage().contains("readable by every user (rw-r--r--)"), everyone.getMessage());
+
+        Files.writeString(file, "access-key=ops-root\nsecret 7f3a9c2e1d\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        BadFlag malformed = assertThrows(BadFlag.class, () -> GatewayMain.config(args, NO_ENV::get));
+        assertTrue(malformed.getMessage().contains("line 2: expected key=value"), malformed.getMessage());
+        assertFalse(malformed.getMessage().contains("7f3a9c2e1d"), "a secret is never repeated");
+        Files.writeString(file, "access-key=ops-root\n");
+        assertTrue(assertThrows(BadFlag.class, () -> GatewayMain.config(args, NO_ENV::get))
+                .getMessage()
+                .endsWith("lacks secret-key"));
+    }
+
+    @Test
+    void everyFlagIsAHostConfigKeyAndABadValueNamesTheKeyAndFile(@TempDir Path dir) throws IOException {
+        Path config = dir.resolve("basalt.properties");
+        Files.writeString(config, """
+                roles = gateway
+                cluster-tls = none
+                etcd = http://10.77.0.1:2379
+                gateway.listen = 127.0.0.1:9000
+                gateway.workers = many
+                gateway.allow-default-credentials = true
+                """);
+        String[] args = {"--config", config.toString()};
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> ServiceArgs.parse(GatewayMain.FLAGS, args, a -> GatewayMain.config(a, NO_ENV::get)));
+        assertEquals(config + ": gateway.workers must be an integer, got many", e.getMessage());
+        GatewayConfig c = ServiceArgs.parse(
+                GatewayMain.FLAGS,
+                new String[] {"--config", config.toString(), "--workers", "16"},
+                a -> GatewayMain.config(a, NO_ENV::get));
+        assertEquals(16, c.workerThreads(), "the command line wins");
+        assertEquals(List.of("http://10.77.0.1:2379"), c.etcdEndpoints());
+        assertTrue(c.allowDefaultCredentials());
     }
 }

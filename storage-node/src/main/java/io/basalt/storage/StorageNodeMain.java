@@ -1,5 +1,9 @@
 package io.basalt.storage;
 
+import io.basalt.core.config.BadFlag;
+import io.basalt.core.config.FlagValues;
+import io.basalt.core.config.ServiceArgs;
+import io.basalt.core.config.ServiceFlags;
 import io.basalt.core.throttle.ByteRateLimiter;
 import io.basalt.core.tls.ClusterTls;
 import java.nio.file.Path;
@@ -8,6 +12,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -18,7 +23,8 @@ import org.apache.logging.log4j.Logger;
  * --cluster-tls DIR|none}
  * (MB = 2^20 bytes; a scrub rate of 0 disables scrubbing, a probe interval of 0 disables the periodic probe;
  * a probe not finished within the timeout fails its dir;
- * --advertise is the address registered in etcd for peers, default the listen address)
+ * --advertise is the address registered in etcd for peers, default the listen address;
+ * --config FILE reads a host config file, storage-node.&lt;flag&gt; keys, flags on the command line winning)
  */
 public final class StorageNodeMain {
     private static final Logger log = LogManager.getLogger(StorageNodeMain.class);
@@ -26,14 +32,35 @@ public final class StorageNodeMain {
             + " --etcd URL[,URL] [--etcd-prefix /basalt/] [--lease-ttl SECONDS]"
             + " [--scrub-rate-mbps 50] [--scrub-interval-hours 24] [--zone Z] [--disk-probe-seconds 5] [--pack-small-shards true]"
             + " [--disk-probe-timeout-seconds 10] [--metrics-listen HOST:PORT] [--advertise HOST:PORT]"
-            + " --cluster-tls DIR|none";
+            + " [--config FILE] --cluster-tls DIR|none";
+
+    /** Every flag; each is also the host config key storage-node.&lt;flag&gt; ({@link ServiceArgs}). */
+    public static final ServiceFlags FLAGS = new ServiceFlags(
+            "storage-node",
+            Set.of(
+                    "id",
+                    "listen",
+                    "data",
+                    "etcd",
+                    "etcd-prefix",
+                    "lease-ttl",
+                    "scrub-rate-mbps",
+                    "scrub-interval-hours",
+                    "zone",
+                    "disk-probe-seconds",
+                    "disk-probe-timeout-seconds",
+                    "metrics-listen",
+                    "advertise",
+                    "pack-small-shards",
+                    "cluster-tls"),
+            Set.of());
 
     private StorageNodeMain() {}
 
     public static void main(String[] args) throws Exception {
         StorageNodeConfig config;
         try {
-            config = parse(args);
+            config = ServiceArgs.parse(FLAGS, args, StorageNodeMain::parse);
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             System.err.println(USAGE);
@@ -61,39 +88,23 @@ public final class StorageNodeMain {
             }
             flags.put(args[i].substring(2), args[i + 1]);
         }
-        List<String> known = List.of(
-                "id",
-                "listen",
-                "data",
-                "etcd",
-                "etcd-prefix",
-                "lease-ttl",
-                "scrub-rate-mbps",
-                "scrub-interval-hours",
-                "zone",
-                "disk-probe-seconds",
-                "disk-probe-timeout-seconds",
-                "metrics-listen",
-                "advertise",
-                "pack-small-shards",
-                "cluster-tls");
-        flags.keySet().stream().filter(k -> !known.contains(k)).findFirst().ifPresent(k -> {
+        flags.keySet().stream().filter(k -> !FLAGS.knows(k)).findFirst().ifPresent(k -> {
             throw new IllegalArgumentException("unknown flag --" + k);
         });
         String listen = required(flags, "listen");
         int colon = listen.lastIndexOf(':');
         if (colon <= 0) {
-            throw new IllegalArgumentException("--listen must be HOST:PORT, got " + listen);
+            throw new BadFlag("listen", "must be HOST:PORT, got " + listen);
         }
         List<Path> dataDirs =
                 Arrays.stream(required(flags, "data").split(",")).map(Path::of).toList();
         Duration ttl = flags.containsKey("lease-ttl")
-                ? Duration.ofSeconds(Long.parseLong(flags.get("lease-ttl")))
+                ? Duration.ofSeconds(FlagValues.integer64("lease-ttl", flags.get("lease-ttl")))
                 : StorageNodeConfig.DEFAULT_LEASE_TTL;
         return new StorageNodeConfig(
                 required(flags, "id"),
                 listen.substring(0, colon),
-                Integer.parseInt(listen.substring(colon + 1)),
+                FlagValues.integer("listen", listen.substring(colon + 1)),
                 dataDirs,
                 required(flags, "etcd"),
                 flags.getOrDefault("etcd-prefix", StorageNodeConfig.DEFAULT_ETCD_PREFIX),
@@ -109,23 +120,20 @@ public final class StorageNodeMain {
     }
 
     private static boolean bool(Map<String, String> flags, String name, boolean byDefault) {
-        String v = flags.getOrDefault(name, String.valueOf(byDefault));
-        if (!v.equals("true") && !v.equals("false"))
-            throw new IllegalArgumentException("--" + name + " takes true or false, got " + v);
-        return Boolean.parseBoolean(v);
+        return flags.containsKey(name) ? FlagValues.bool(name, flags.get(name)) : byDefault;
     }
 
     private static Duration diskProbe(Map<String, String> flags) {
         if (!flags.containsKey("disk-probe-seconds")) return StorageNodeConfig.DEFAULT_DISK_PROBE_INTERVAL;
-        double seconds = Double.parseDouble(flags.get("disk-probe-seconds"));
-        if (seconds < 0) throw new IllegalArgumentException("--disk-probe-seconds must be >= 0");
+        double seconds = FlagValues.decimal("disk-probe-seconds", flags.get("disk-probe-seconds"));
+        if (seconds < 0) throw new BadFlag("disk-probe-seconds", "must be >= 0");
         return Duration.ofMillis(Math.round(seconds * 1000));
     }
 
     private static Duration diskProbeTimeout(Map<String, String> flags) {
         if (!flags.containsKey("disk-probe-timeout-seconds")) return StorageNodeConfig.DEFAULT_DISK_PROBE_TIMEOUT;
-        double seconds = Double.parseDouble(flags.get("disk-probe-timeout-seconds"));
-        if (seconds <= 0) throw new IllegalArgumentException("--disk-probe-timeout-seconds must be > 0");
+        double seconds = FlagValues.decimal("disk-probe-timeout-seconds", flags.get("disk-probe-timeout-seconds"));
+        if (seconds <= 0) throw new BadFlag("disk-probe-timeout-seconds", "must be > 0");
         return Duration.ofMillis(Math.round(seconds * 1000));
     }
 
@@ -134,13 +142,13 @@ public final class StorageNodeMain {
         long rate = d.bytesPerSecond();
         Duration interval = d.interval();
         if (flags.containsKey("scrub-rate-mbps")) {
-            double mb = Double.parseDouble(flags.get("scrub-rate-mbps"));
-            if (mb < 0) throw new IllegalArgumentException("--scrub-rate-mbps must be >= 0");
+            double mb = FlagValues.decimal("scrub-rate-mbps", flags.get("scrub-rate-mbps"));
+            if (mb < 0) throw new BadFlag("scrub-rate-mbps", "must be >= 0");
             rate = ByteRateLimiter.mbPerSecond(mb);
         }
         if (flags.containsKey("scrub-interval-hours")) {
-            double hours = Double.parseDouble(flags.get("scrub-interval-hours"));
-            if (hours <= 0) throw new IllegalArgumentException("--scrub-interval-hours must be > 0");
+            double hours = FlagValues.decimal("scrub-interval-hours", flags.get("scrub-interval-hours"));
+            if (hours <= 0) throw new BadFlag("scrub-interval-hours", "must be > 0");
             interval = Duration.ofSeconds(Math.round(hours * 3600));
         }
         return new Scrubber.Config(rate, interval, d.initialDelay());
@@ -149,7 +157,7 @@ public final class StorageNodeMain {
     private static String required(Map<String, String> flags, String name) {
         String value = flags.get(name);
         if (value == null || value.isEmpty()) {
-            throw new IllegalArgumentException("missing --" + name);
+            throw BadFlag.missing(name);
         }
         return value;
     }

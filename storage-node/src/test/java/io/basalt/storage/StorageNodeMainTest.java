@@ -3,10 +3,12 @@ package io.basalt.storage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.basalt.core.config.ServiceArgs;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class StorageNodeMainTest {
     @Test
@@ -240,5 +242,49 @@ class StorageNodeMainTest {
                     "--etcd-prefix",
                     "/no-slash"
                 }));
+    }
+
+    @Test
+    void aHostConfigFileGivesEveryFlagAndNamesTheKeyOfABadValue(@TempDir Path dir) throws java.io.IOException {
+        Path config = dir.resolve("basalt.properties");
+        java.nio.file.Files.writeString(config, """
+                roles = storage-node, gateway
+                etcd = https://10.77.1.2:2379,https://10.77.2.2:2379
+                cluster-tls = /etc/basalt/tls
+                storage-node.id = node-1
+                storage-node.listen = 0.0.0.0:9100
+                storage-node.advertise = 10.77.1.2:9100
+                storage-node.data = /srv/basalt/d1,/srv/basalt/d2
+                storage-node.zone = rack-1
+                storage-node.scrub-rate-mbps = 20
+                """);
+        StorageNodeConfig c = ServiceArgs.parse(
+                StorageNodeMain.FLAGS, new String[] {"--config", config.toString()}, StorageNodeMain::parse);
+        assertEquals("node-1", c.nodeId());
+        assertEquals(List.of(Path.of("/srv/basalt/d1"), Path.of("/srv/basalt/d2")), c.dataDirs());
+        assertEquals("10.77.1.2:9100", c.advertise());
+        assertEquals("rack-1", c.zone());
+        assertEquals(Path.of("/etc/basalt/tls"), c.clusterTls());
+
+        java.nio.file.Files.writeString(
+                config,
+                java.nio.file.Files.readString(config).replace("scrub-rate-mbps = 20", "scrub-rate-mbps = fast"));
+        assertEquals(
+                config + ": storage-node.scrub-rate-mbps must be a number, got fast",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> ServiceArgs.parse(
+                                        StorageNodeMain.FLAGS,
+                                        new String[] {"--config", config.toString()},
+                                        StorageNodeMain::parse))
+                        .getMessage());
+        assertEquals(
+                "node-1",
+                ServiceArgs.parse(
+                                StorageNodeMain.FLAGS,
+                                new String[] {"--config", config.toString(), "--scrub-rate-mbps", "5"},
+                                StorageNodeMain::parse)
+                        .nodeId(),
+                "the command line's value replaces the file's bad one");
     }
 }

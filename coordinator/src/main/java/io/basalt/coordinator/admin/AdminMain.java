@@ -1,5 +1,6 @@
 package io.basalt.coordinator.admin;
 
+import io.basalt.core.config.HostConfig;
 import io.basalt.core.meta.ClusterAdmin;
 import io.basalt.core.meta.ClusterMetadata;
 import io.basalt.core.meta.Etcd;
@@ -25,7 +26,7 @@ public final class AdminMain {
 
     static final String USAGE = """
             usage: basalt admin <command> [--etcd URL[,URL]] [--etcd-prefix /basalt/] [--data DIR]
-                               [--cluster-tls DIR|none]
+                               [--cluster-tls DIR|none] [--config FILE]
             commands:
               status [--json]  nodes (live/down, zone, free space), heal and gc progress, object health;
                                --json prints a stable document for scripts
@@ -39,7 +40,8 @@ public final class AdminMain {
                                percentage points (default 5) to emptier ones, only as many as needed
             """ + TlsCommand.USAGE + "\n" + KeyCommand.USAGE + """
 
-            Without --etcd, the etcd of the ./basalt dev cluster whose data is in DIR
+            --config FILE takes etcd, etcd-prefix and cluster-tls from a host's config file
+            (/etc/basalt/basalt.properties). Without --etcd, the etcd of the ./basalt dev cluster whose data is in DIR
             (default .basalt/dev) is used, from DIR/etcd-url (else DIR/ports), with DIR/tls for
             an https:// etcd. --cluster-tls (else BASALT_CLUSTER_TLS) names the certificates for
             an https:// etcd given with --etcd.""";
@@ -72,6 +74,12 @@ public final class AdminMain {
     static int run(String[] argv, PrintStream out, PrintStream err) {
         if (argv.length > 0 && argv[0].equals("tls")) {
             return TlsCommand.run(List.of(argv).subList(1, argv.length), out, err);
+        }
+        try {
+            argv = withHostConfig(argv);
+        } catch (IllegalArgumentException e) {
+            err.println("basalt admin: " + e.getMessage());
+            return 2;
         }
         if (argv.length > 0 && argv[0].equals("key")) {
             return KeyCommand.run(List.of(argv).subList(1, argv.length), out, err, System::getenv);
@@ -145,6 +153,23 @@ public final class AdminMain {
                         ? "drain of " + node
                                 + " cancelled: it takes new shards again (shards already moved stay where they are)"
                         : node + " was not being drained");
+    }
+
+    /**
+     * {@code argv} with {@code --config FILE} replaced by the etcd, etcd-prefix and cluster-tls of that host
+     * config file, where the command line does not give them.
+     */
+    static String[] withHostConfig(String[] argv) {
+        List<String> args = new ArrayList<>(List.of(argv));
+        int at = args.indexOf("--config");
+        if (at < 0) return argv;
+        if (at + 1 >= args.size()) throw new IllegalArgumentException("--config needs a FILE");
+        HostConfig config = HostConfig.load(Path.of(args.get(at + 1)));
+        args.subList(at, at + 2).clear();
+        config.shared().forEach((flag, value) -> {
+            if (!args.contains("--" + flag)) args.addAll(List.of("--" + flag, value));
+        });
+        return args.toArray(String[]::new);
     }
 
     static Args parse(String[] argv) {

@@ -337,6 +337,22 @@ class AdminMainTest {
     }
 
     @Test
+    void aHostsConfigFileNamesTheEtcdToAsk() throws Exception {
+        Path config = Files.writeString(
+                tmp.resolve("basalt.properties"),
+                "roles = storage-node\netcd = " + etcd.endpoint() + "\netcd-prefix = " + KEYS.root()
+                        + "\ncluster-tls = none\nstorage-node.id = node-a\n");
+        Run r = admin("status", "--json", "--config", config.toString());
+        assertEquals(0, r.status(), r.err());
+        assertEquals(2, ClusterStatus.fromJson(r.out()).nodes().size());
+
+        Files.writeString(config, "roles = storage-node\netcd = " + etcd.endpoint() + "\nzone = a\n");
+        Run typo = admin("status", "--config", config.toString());
+        assertEquals(2, typo.status());
+        assertTrue(typo.err().startsWith("basalt admin: " + config + ": unknown key zone"), typo.err());
+    }
+
+    @Test
     void anHttpsEtcdTakesItsCertificatesFromTheFlagTheEnvironmentOrTheDevCluster() {
         Path dev = tmp.resolve("dev-tls");
         AdminMain.Args byFlag = AdminMain.parse(
