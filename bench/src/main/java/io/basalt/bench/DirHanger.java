@@ -35,8 +35,10 @@ final class DirHanger implements AutoCloseable {
     /** The mount's source, as mount and /proc/self/mountinfo show it. */
     static final String SOURCE = "basalt-hung";
 
+    // mount -i: where fuse3 is installed, mount would hand the source to /sbin/mount.fuse, which runs it as the
+    // file system's program ("basalt-hung: not found") instead of mounting the descriptor
     private static final String HOLDER = "exec 3<>/dev/fuse || exit 1; "
-            + "mount -t fuse -o fd=3,rootmode=40000,user_id=0,group_id=0 " + SOURCE + " \"$1\" || exit 1; "
+            + "mount -i -t fuse -o fd=3,rootmode=40000,user_id=0,group_id=0 " + SOURCE + " \"$1\" || exit 1; "
             + "echo mounted; read -t \"$2\" _; umount -l \"$1\"";
 
     final Path dir;

@@ -532,9 +532,10 @@ class DiskFailureTest {
     private void hang(Path dir) throws Exception {
         Assumptions.assumeTrue(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse here");
         // The holder keeps the FUSE device open without ever reading it, and unmounts when the test
-        // closes its stdin (or in 10 minutes, should the test JVM die without doing so).
+        // closes its stdin (or in 10 minutes, should the test JVM die without doing so). mount -i: with fuse3
+        // installed, mount would hand the source to /sbin/mount.fuse, which runs it as the file system's program.
         String script =
-                "exec 3<>/dev/fuse || exit 1; mount -t fuse -o fd=3,rootmode=40000,user_id=0,group_id=0 basalt-hung "
+                "exec 3<>/dev/fuse || exit 1; mount -i -t fuse -o fd=3,rootmode=40000,user_id=0,group_id=0 basalt-hung "
                         + "\"$1\" || exit 1; echo mounted; read -t 600 _; umount -l \"$1\"";
         Process p = new ProcessBuilder("bash", "-c", script, "hang", dir.toString())
                 .redirectErrorStream(true)
