@@ -84,6 +84,14 @@ final class PrivateNetwork implements AutoCloseable {
         return "10.77." + host + ".2";
     }
 
+    /**
+     * Takes host i's {@code eth0} down (its cable pulled: nothing but loopback leaves or reaches the host, its
+     * address stays) or brings it up again, which restores its route to the others.
+     */
+    void setLink(int host, boolean up) throws IOException {
+        must("-n", namespace(host), "link", "set", "eth0", up ? "up" : "down");
+    }
+
     /** {@code command} as run inside host i's namespace. */
     List<String> in(int host, List<String> command) {
         List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", namespace(host)));

@@ -71,7 +71,7 @@ class ReleasePackageTest {
     static Path pack(Path out) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(
                         "bash",
-                        MultiHostSmokeTest.ROOT.resolve("basalt").toString(),
+                        ThreeHostCluster.ROOT.resolve("basalt").toString(),
                         "package",
                         "--no-build",
                         "--out",
