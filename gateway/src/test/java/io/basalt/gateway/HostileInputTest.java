@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.basalt.testkit.PrometheusText;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.util.Map;
@@ -65,7 +66,8 @@ class HostileInputTest {
     }
 
     @Test
-    void userMetadataPastTwoKilobytesIsRefused() {
+    void userMetadataPastTwoKilobytesIsRefused() throws Exception {
+        long shardsBefore = storedShards();
         S3Exception e = assertThrows(
                 S3Exception.class,
                 () -> env.s3()
@@ -74,6 +76,15 @@ class HostileInputTest {
                                 RequestBody.fromString("x")));
         assertEquals(400, e.statusCode());
         assertEquals("MetadataTooLarge", e.awsErrorDetails().errorCode());
+        // refused before the body was stored (ObjectHeaders.checkSize): no shard stays, no body memory is held
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (storedShards() > shardsBefore && System.nanoTime() < deadline) Thread.sleep(50);
+        assertTrue(storedShards() <= shardsBefore, "the refused PUT's shards stayed");
+        assertEquals(
+                0,
+                PrometheusText.parse(env.cluster().gateway.metrics().render())
+                        .value("basalt_gateway_body_memory_bytes"),
+                "body memory still held");
         assertEquals(
                 404,
                 assertThrows(
@@ -91,5 +102,11 @@ class HostileInputTest {
                 .putObject(
                         b -> b.bucket("hostile").key("meta").metadata(Map.of("small", "m".repeat(1000))),
                         RequestBody.fromString("x"));
+    }
+
+    private static long storedShards() throws java.io.IOException {
+        long n = 0;
+        for (int i = 0; i < 6; i++) n += env.cluster().shards(i).size();
+        return n;
     }
 }

@@ -33,9 +33,10 @@ import java.util.function.Consumer;
  * set ({@link #body} or {@link #copy}), then one metadata commit that makes them visible
  * ({@link #commitObject} or {@link #commitPart}). A body's commit starts once a write quorum of its
  * shards is durable, while the others finish; one of those left behind after the commit (failed,
- * or later than the grace) is queued for healing before the client is answered. Shards that no record will reference are
- * discarded at once, when a check on the body fails or the commit is refused; when the commit's
- * outcome is unknown (etcd unreachable) they stay for the coordinator's GC, as the record may exist.
+ * or later than the grace) is queued for healing before the client is answered. Shards that no
+ * record will reference are discarded at once, when a check on the body or its headers fails or
+ * the commit is refused; when the commit's outcome is unknown (etcd unreachable) they stay for the
+ * coordinator's GC, as the record may exist.
  */
 final class ObjectWriter {
 
@@ -202,7 +203,14 @@ final class ObjectWriter {
                 .setModifiedUnixMs(System.currentTimeMillis())
                 .addSegments(seg)
                 .putAllChecksums(written.checksums());
-        metadata.accept(rec);
+        try {
+            // its checks ran before the body (checkSize); should one refuse here, hold no memory and no shards
+            metadata.accept(rec);
+        } catch (RuntimeException e) {
+            written.settle();
+            ctx.data().discard(seg);
+            throw e;
+        }
         ObjectRecord record = rec.build();
         MetadataStore.PutResult result;
         try {
