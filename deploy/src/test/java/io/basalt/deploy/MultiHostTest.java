@@ -166,9 +166,7 @@ class MultiHostTest {
             summary = workload.stop();
         }
         assertWorkloadKeptGoing(summary, workload);
-        assertTrue(
-                Integer.parseInt(summary.getProperty("errors.gateway-3", "0")) > 0,
-                "requests went to the cut host's gateway, and failed: " + summary);
+        assertTrue(failedThrough(summary, 3), "requests went to the cut host's gateway, and failed: " + summary);
         System.out.println(workload.verifyFrom(cluster, 2));
         ClusterStatus healed = awaitHealthy();
         assertTrue(healed.objectsTotal() >= workload.acked(), healed.toJson());
@@ -190,11 +188,16 @@ class MultiHostTest {
         assertWorkloadKeptGoing(summary, workload);
         for (int host : RESTARTED) {
             assertTrue(
-                    Integer.parseInt(summary.getProperty("errors.gateway-" + host, "0")) > 0,
+                    failedThrough(summary, host),
                     "requests went to gateway " + host + " while it restarted, and failed: " + summary);
         }
         System.out.println(workload.verifyFrom(cluster, 2));
         awaitHealthy();
+    }
+
+    /** Whether the workload saw requests through host {@code gateway}'s gateway fail. */
+    private static boolean failedThrough(Properties summary, int gateway) {
+        return Integer.parseInt(summary.getProperty("errors.gateway-" + gateway, "0")) > 0;
     }
 
     /**

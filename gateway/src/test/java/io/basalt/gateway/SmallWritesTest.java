@@ -224,17 +224,19 @@ class SmallWritesTest {
         return n;
     }
 
-    /** Reads every shard the record lists from its node and compares it with the body's encoding. */
-    private static boolean queuedForHealing(String shardSet, int shard) {
+    /** The shards of {@code shardSet} queued for healing now, read once. */
+    private static java.util.Set<Integer> queuedForHealing(String shardSet) {
         try (EtcdMetadata heals = cluster.metadata()) {
-            return heals.heals().first(0).stream()
+            java.util.Set<Integer> queued = new java.util.HashSet<>();
+            heals.heals().first(0).stream()
                     .map(Versioned::value)
-                    .anyMatch(h -> h != null
-                            && h.getShardSet().equals(shardSet)
-                            && h.getShardsList().contains(shard));
+                    .filter(h -> h != null && h.getShardSet().equals(shardSet))
+                    .forEach(h -> queued.addAll(h.getShardsList()));
+            return queued;
         }
     }
 
+    /** Reads every shard the record lists from its node and compares it with the body's encoding. */
     static void assertShardsStored(ObjectRecord rec, byte[] data) throws Exception {
         if (data.length == 0) {
             assertEquals(0, rec.getSegments(0).getSize());
@@ -256,9 +258,10 @@ class SmallWritesTest {
             for (int i = 0; i < n; i++) expected[i].writeBytes(shards[i]);
         }
         var live = cluster.gateway.membership().live();
+        java.util.Set<Integer> leftBehind = queuedForHealing(seg.getShardSet()); // after the PUT's quorum
         for (int i = 0; i < n; i++) {
             if (seg.getMissingShardsList().contains(i)) continue;
-            if (queuedForHealing(seg.getShardSet(), i)) continue; // left behind after the PUT's quorum
+            if (leftBehind.contains(i)) continue;
             NodeRecord node = live.get(seg.getNodeIds(i));
             ByteArrayOutputStream got = new ByteArrayOutputStream();
             Iterator<ReadShardResponse> it = clients.blocking(node.getAddress())

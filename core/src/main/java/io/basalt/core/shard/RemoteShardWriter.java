@@ -34,11 +34,17 @@ public final class RemoteShardWriter {
     private long sent;
     /** CRC32C of the bytes sent so far: what the node's acknowledgement will say, known before it comes. */
     private int sentCrc32c;
+    /** {@link Crc32cCombine#operator} of a whole chunk, computed once: every chunk but a last one is whole. */
+    private final int chunkSize;
+
+    private final int fullChunkOperator;
 
     private volatile ClientCallStreamObserver<WriteShardRequest> call;
 
-    private RemoteShardWriter(String nodeId, long stallTimeoutMs, int readyThreshold) {
+    private RemoteShardWriter(String nodeId, long stallTimeoutMs, int readyThreshold, int chunkSize) {
         this.nodeId = nodeId;
+        this.chunkSize = chunkSize;
+        this.fullChunkOperator = Crc32cCombine.operator(chunkSize);
         this.stallTimeoutMs = stallTimeoutMs;
         this.readyThreshold = readyThreshold;
     }
@@ -48,7 +54,7 @@ public final class RemoteShardWriter {
         // Let about two chunks queue per stream: the encoder keeps working while the transport
         // drains, and memory stays bounded at a few chunks per shard.
         int threshold = Math.max(2 * chunkSize, 64 << 10);
-        RemoteShardWriter w = new RemoteShardWriter(nodeId, stallTimeoutMs, threshold);
+        RemoteShardWriter w = new RemoteShardWriter(nodeId, stallTimeoutMs, threshold, chunkSize);
         // The observer only completes a future and signals a condition: run it on the transport's
         // thread rather than hopping to an executor for each acknowledgement and onReady.
         clients.async(address)
@@ -89,7 +95,8 @@ public final class RemoteShardWriter {
         CRC32C crc = new CRC32C();
         crc.update(data, 0, length);
         int chunkCrc = (int) crc.getValue();
-        sentCrc32c = Crc32cCombine.combine(sentCrc32c, chunkCrc, (long) length);
+        sentCrc32c = Crc32cCombine.combine(
+                sentCrc32c, chunkCrc, length == chunkSize ? fullChunkOperator : Crc32cCombine.operator(length));
         call.onNext(WriteShardRequest.newBuilder()
                 .setChunk(Chunk.newBuilder()
                         .setData(UnsafeByteOperations.unsafeWrap(data, 0, length))
