@@ -1,5 +1,6 @@
 package io.basalt.storage;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -29,6 +30,8 @@ final class DataDir {
     private final Path tmp;
     private final FileStore fileStore;
     private volatile String failure; // null while healthy
+    /** Whether shard files here are written with O_DIRECT (false where the file system refuses it, e.g. tmpfs). */
+    private boolean directIo;
     /**
      * Test seam at the disk boundary: runs first in every background call on this dir (probe,
      * free-space read). A test sets it to wait on a latch, making those calls hang as they do on a
@@ -108,7 +111,52 @@ final class DataDir {
     static DataDir open(Path root) throws IOException {
         DataDir dir = new DataDir(root.toAbsolutePath().normalize(), true);
         dir.removeStaleTempFiles();
+        dir.directIo = dir.takesDirectIo();
         return dir;
+    }
+
+    /** True if shard files in this dir are opened with O_DIRECT; see {@link ShardFileLayout}. */
+    boolean directIo() {
+        return directIo;
+    }
+
+    /** Test seam: writes go through the page cache, as on a file system that refuses O_DIRECT. */
+    void usePageCache() {
+        directIo = false;
+    }
+
+    /** Writes one aligned block with O_DIRECT into tmp/: file systems without it (tmpfs, some FUSE) refuse. */
+    private boolean takesDirectIo() {
+        Path file = tmp.resolve("direct-io-probe." + UUID.randomUUID() + ".tmp");
+        try {
+            if (fileStore.getBlockSize() > ShardFileLayout.BLOCK
+                    || ShardFileLayout.BLOCK % fileStore.getBlockSize() != 0) {
+                log.info(
+                        "data dir {}: block size {}, shard files written through the page cache",
+                        root,
+                        fileStore.getBlockSize());
+                return false;
+            }
+            try (FileChannel channel = FileChannel.open(
+                    file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT)) {
+                ByteBuffer block =
+                        ByteBuffer.allocateDirect(2 * ShardFileLayout.BLOCK).alignedSlice(ShardFileLayout.BLOCK);
+                while (block.hasRemaining()) channel.write(block, block.position());
+            }
+            return true;
+        } catch (IOException | UnsupportedOperationException e) {
+            log.info(
+                    "data dir {}: no O_DIRECT here ({}), shard files written through the page cache",
+                    root,
+                    e.toString());
+            return false;
+        } finally {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                log.warn("cannot remove {}: {}", file, e.toString());
+            }
+        }
     }
 
     private void removeStaleTempFiles() throws IOException {

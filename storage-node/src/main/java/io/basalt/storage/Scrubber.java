@@ -206,7 +206,7 @@ public final class Scrubber implements AutoCloseable {
     private void scrubFile(DataDir dir, Path file, long[] totals) throws InterruptedException {
         String shardId = file.getFileName().toString();
         // The open channel keeps the version we started on even if the shard is rewritten meanwhile.
-        try (ShardReader reader = ShardReader.open(shardId, file)) {
+        try (ShardReader reader = ShardReader.open(shardId, file, dir)) {
             totals[0]++;
             filesScanned.incrementAndGet();
             ShardHeader header = reader.header();

@@ -1,23 +1,30 @@
 package io.basalt.storage;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import io.basalt.core.shard.Crc32cCombine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.zip.CRC32C;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * Writes one shard into a temp file and publishes it with fsync + atomic rename.
- * Not thread-safe: one gRPC write stream owns one writer.
+ * Writes one shard into a temp file in the block-aligned format ({@link ShardFileLayout#ALIGNED}) and
+ * publishes it with fsync + atomic rename. Chunks are copied into a block-aligned staging buffer and written
+ * a whole buffer at a time, with O_DIRECT where the data dir takes it: a copy within the CPU's cache instead
+ * of the kernel's into page-cache pages, which on a node whose page cache is full means reclaiming memory
+ * and writing to cold lines for every byte. Not thread-safe: one gRPC write stream owns one writer.
  */
 final class ShardFileWriter implements AutoCloseable {
     private static final Logger log = LogManager.getLogger(ShardFileWriter.class);
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(ShardFileLayout.BLOCK);
 
     private final String shardId;
     private final int chunkSize;
@@ -26,13 +33,16 @@ final class ShardFileWriter implements AutoCloseable {
     private final Path target;
     private final FileChannel channel;
     private final CRC32C chunkCrc = new CRC32C();
-    /** Direct, so the kernel takes it with the chunk in one writev without a copy through a temporary buffer. */
-    private final ByteBuffer crcField = ByteBuffer.allocateDirect(ShardHeader.CHUNK_CRC_SIZE);
-
     private final int fullChunkOperator;
+
+    /** Bytes not yet written, in write mode; its first byte goes to file position {@link #flushedTo}. */
+    private ByteBuffer stage;
+
+    private long flushedTo = ShardFileLayout.BLOCK; // the header's block is written at commit
+    private int[] chunkCrcs = new int[16];
     private int shardCrc; // CRC32C of the data appended so far
     private long length;
-    private long chunks;
+    private int chunks;
     private boolean sawShortChunk;
     private boolean finished;
     private long fsyncNanos;
@@ -45,13 +55,15 @@ final class ShardFileWriter implements AutoCloseable {
         this.tempFile = tempFile;
         this.target = dataDir.shardPath(shardId);
         this.fullChunkOperator = Crc32cCombine.operator(chunkSize);
+        this.stage = StagingBuffers.take().limit(StagingBuffers.SIZE);
     }
 
     static ShardFileWriter create(String shardId, int chunkSize, DataDir dataDir) throws IOException {
         Path tempFile = dataDir.newTempFile(shardId);
-        FileChannel channel = FileChannel.open(tempFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        // Placeholder header: length and whole-shard CRC are only known at commit.
-        channel.position(ShardHeader.SIZE);
+        OpenOption[] options = dataDir.directIo()
+                ? new OpenOption[] {StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT}
+                : new OpenOption[] {StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE};
+        FileChannel channel = FileChannel.open(tempFile, options);
         return new ShardFileWriter(shardId, chunkSize, dataDir, channel, tempFile);
     }
 
@@ -65,8 +77,8 @@ final class ShardFileWriter implements AutoCloseable {
     }
 
     /**
-     * Appends one chunk after checking its CRC against the writer's: one pass over its bytes (the
-     * whole-shard CRC is combined from the chunk CRCs), and direct buffers go to the kernel as they are.
+     * Appends one chunk after checking its CRC against the writer's: one pass over its bytes to check (the
+     * whole-shard CRC is combined from the chunk CRCs) and one to copy them into the staging buffer.
      *
      * @param data the chunk's bytes; read with absolute positions, never modified
      * @throws IllegalArgumentException if the chunk breaks the size rule
@@ -83,12 +95,8 @@ final class ShardFileWriter implements AutoCloseable {
             throw new IllegalArgumentException("chunk " + chunks + " of shard " + shardId + " has " + size
                     + " bytes, more than chunk_size " + chunkSize);
         }
-        ByteBuffer[] gather = new ByteBuffer[data.length + 1];
         chunkCrc.reset();
-        for (int i = 0; i < data.length; i++) {
-            gather[i + 1] = data[i].duplicate();
-            chunkCrc.update(data[i].duplicate());
-        }
+        for (ByteBuffer b : data) chunkCrc.update(b.duplicate());
         if ((int) chunkCrc.getValue() != crc32c) {
             throw new CorruptShardException("checksum mismatch in chunk " + chunks);
         }
@@ -98,28 +106,30 @@ final class ShardFileWriter implements AutoCloseable {
         if (size == 0) {
             return; // an empty trailing chunk stores nothing
         }
+        for (ByteBuffer b : data) stage(b.duplicate());
         shardCrc = Crc32cCombine.combine(
                 shardCrc, crc32c, size == chunkSize ? fullChunkOperator : Crc32cCombine.operator(size));
-        gather[0] = crcField.clear().putInt(crc32c).flip();
-        long remaining = size + ShardHeader.CHUNK_CRC_SIZE;
-        while (remaining > 0) {
-            remaining -= channel.write(gather);
-        }
+        if (chunks == chunkCrcs.length) chunkCrcs = Arrays.copyOf(chunkCrcs, chunks * 2);
+        chunkCrcs[chunks++] = crc32c;
         length += size;
-        chunks++;
     }
 
     /** Makes the shard durable and visible under its final name; returns its header. */
     ShardHeader commit() throws IOException {
-        ShardHeader header = new ShardHeader(chunkSize, length, shardCrc);
-        ByteBuffer encoded = header.encode();
-        while (encoded.hasRemaining()) {
-            channel.write(encoded, ShardHeader.SIZE - encoded.remaining());
+        padToBlock(); // the data's end
+        for (int i = 0; i < chunks; i++) {
+            stage.putInt(chunkCrcs[i]);
+            if (!stage.hasRemaining()) flush();
         }
+        padToBlock();
+        ShardHeader header = new ShardHeader(chunkSize, length, shardCrc);
+        clearStage().put(header.encode(ShardFileLayout.ALIGNED));
+        padToBlock(0); // the header's block, written last so a torn file never has a valid one
         long forceStart = System.nanoTime();
         channel.force(true);
         fsyncNanos = System.nanoTime() - forceStart;
         channel.close();
+        release();
         Path dir = target.getParent();
         boolean newDir = !Files.isDirectory(dir);
         Files.createDirectories(dir);
@@ -134,6 +144,56 @@ final class ShardFileWriter implements AutoCloseable {
         return header;
     }
 
+    private void stage(ByteBuffer src) throws IOException {
+        while (src.hasRemaining()) {
+            int n = Math.min(src.remaining(), stage.remaining());
+            stage.put(stage.position(), src, src.position(), n);
+            stage.position(stage.position() + n);
+            src.position(src.position() + n);
+            if (!stage.hasRemaining()) flush();
+        }
+    }
+
+    /** Zeros to the next block boundary, then writes what is staged. */
+    private void padToBlock() throws IOException {
+        padToBlock(flushedTo);
+    }
+
+    private void padToBlock(long position) throws IOException {
+        int pad = (ShardFileLayout.BLOCK - stage.position() % ShardFileLayout.BLOCK) % ShardFileLayout.BLOCK;
+        stage.put(ZEROS.duplicate().limit(pad));
+        if (stage.position() == 0) return;
+        stage.flip();
+        writeFully(position);
+        if (position == flushedTo) flushedTo += stage.limit();
+        clearStage();
+    }
+
+    /** Writes the full staging buffer (whole blocks) at {@link #flushedTo}. */
+    private void flush() throws IOException {
+        stage.flip();
+        writeFully(flushedTo);
+        flushedTo += stage.limit();
+        clearStage();
+    }
+
+    private ByteBuffer clearStage() {
+        return stage.clear().limit(StagingBuffers.SIZE);
+    }
+
+    private void writeFully(long position) throws IOException {
+        while (stage.hasRemaining()) {
+            position += channel.write(stage, position);
+        }
+    }
+
+    private void release() {
+        if (stage != null) {
+            StagingBuffers.give(stage);
+            stage = null;
+        }
+    }
+
     /** Discards the temp file unless the shard was committed; safe to call more than once. */
     @Override
     public void close() {
@@ -146,6 +206,8 @@ final class ShardFileWriter implements AutoCloseable {
             Files.deleteIfExists(tempFile);
         } catch (IOException e) {
             log.warn("cannot remove temp file {}: {}", tempFile, e.toString());
+        } finally {
+            release();
         }
     }
 }

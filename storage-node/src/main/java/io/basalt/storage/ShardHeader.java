@@ -5,12 +5,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32C;
 
 /**
- * The fixed 32-byte header of a shard file, and the chunk layout it implies.
+ * What a shard's header says: its chunk size, data length and whole-shard CRC32C. Shard files encode it
+ * in 32 bytes at offset 0 (the layout that follows depends on the format version, see {@link ShardFileLayout});
+ * pack records carry the same three values in their own header.
  *
  * <pre>
  * off size field
  *   0   4  magic "BSLT"
- *   4   2  format version
+ *   4   2  format version (1: CRCs inline, 2: block-aligned)
  *   6   2  reserved (0)
  *   8   4  chunk size
  *  12   8  data length
@@ -19,13 +21,11 @@ import java.util.zip.CRC32C;
  *  28   4  reserved (0)
  * </pre>
  *
- * Chunk i is stored at {@code SIZE + i * (4 + chunkSize)} as [CRC32C][data]; every chunk
- * holds chunkSize bytes except the last.
+ * Every chunk holds chunkSize bytes except the last.
  */
 record ShardHeader(int chunkSize, long length, int shardCrc32c) {
     static final int SIZE = 32;
     static final int CHUNK_CRC_SIZE = 4;
-    static final short VERSION = 1;
     private static final byte[] MAGIC = "BSLT".getBytes(StandardCharsets.US_ASCII);
 
     ShardHeader {
@@ -37,24 +37,15 @@ record ShardHeader(int chunkSize, long length, int shardCrc32c) {
         return (length + chunkSize - 1) / chunkSize;
     }
 
-    /** File position of chunk {@code index}'s CRC, followed by its data. */
-    long chunkPosition(long index) {
-        return SIZE + index * (CHUNK_CRC_SIZE + (long) chunkSize);
-    }
-
     int chunkLength(long index) {
         return (int) Math.min(chunkSize, length - index * chunkSize);
     }
 
-    /** Size a complete shard file with this header must have; anything else is a torn file. */
-    long fileSize() {
-        return SIZE + chunkCount() * CHUNK_CRC_SIZE + length;
-    }
-
-    ByteBuffer encode() {
+    /** The {@link #SIZE} bytes of the header of a shard file in format {@code version}. */
+    ByteBuffer encode(short version) {
         ByteBuffer buf = ByteBuffer.allocate(SIZE);
         buf.put(MAGIC)
-                .putShort(VERSION)
+                .putShort(version)
                 .putShort((short) 0)
                 .putInt(chunkSize)
                 .putLong(length)
@@ -63,7 +54,8 @@ record ShardHeader(int chunkSize, long length, int shardCrc32c) {
         return buf.flip();
     }
 
-    static ShardHeader decode(ByteBuffer buf) throws CorruptShardException {
+    /** Reads a shard file's header; the version it names says where the chunks and their checksums lie. */
+    static ShardFileLayout decode(ByteBuffer buf) throws CorruptShardException {
         if (buf.remaining() < SIZE) throw new CorruptShardException("short header");
         byte[] bytes = new byte[SIZE];
         buf.get(bytes);
@@ -72,14 +64,15 @@ record ShardHeader(int chunkSize, long length, int shardCrc32c) {
         in.get(magic);
         if (!java.util.Arrays.equals(magic, MAGIC)) throw new CorruptShardException("bad magic");
         short version = in.getShort();
-        if (version != VERSION) throw new CorruptShardException("unsupported format version " + version);
         in.getShort();
         int chunkSize = in.getInt();
         long length = in.getLong();
         int shardCrc = in.getInt();
         if (in.getInt() != crcOfPrefix(bytes)) throw new CorruptShardException("header checksum mismatch");
+        if (version != ShardFileLayout.INLINE_CRCS && version != ShardFileLayout.ALIGNED)
+            throw new CorruptShardException("unsupported format version " + version);
         if (chunkSize <= 0 || length < 0) throw new CorruptShardException("impossible header values");
-        return new ShardHeader(chunkSize, length, shardCrc);
+        return new ShardFileLayout(version, new ShardHeader(chunkSize, length, shardCrc));
     }
 
     private static int crcOfPrefix(byte[] header) {

@@ -28,8 +28,8 @@ public final class ShardInventory {
     private ShardInventory() {}
 
     /**
-     * One shard on disk: {@code file} holds its bytes from {@code start} for {@code length} (a whole shard file
-     * from 0, or one pack record), of which {@code dataFrom} on are the shard's data.
+     * One shard on disk: {@code file} holds its bytes from {@code start} for {@code length} (a shard file from 0
+     * to the end of its data, or one pack record), of which {@code dataFrom} on are the shard's data.
      */
     public record StoredShard(String id, Path file, long start, long length, long dataFrom, boolean packed) {
 
@@ -96,9 +96,7 @@ public final class ShardInventory {
         Files.walkFileTree(shards, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
-                if (attrs.isRegularFile()) {
-                    out.add(new StoredShard(f.getFileName().toString(), f, 0, attrs.size(), ShardHeader.SIZE, false));
-                }
+                if (attrs.isRegularFile()) out.add(shardFile(f, attrs.size()));
                 return FileVisitResult.CONTINUE;
             }
 
@@ -110,6 +108,28 @@ public final class ShardInventory {
         });
         out.sort(Comparator.comparing(StoredShard::file));
         return out;
+    }
+
+    /**
+     * A shard file, its data's place read from its header: format 2's data ends before the padding and the
+     * CRC table (bitrot there would go unnoticed or hit a checksum, not data). A file too damaged to say
+     * counts as all data after the header.
+     */
+    private static StoredShard shardFile(Path f, long size) {
+        String id = f.getFileName().toString();
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+            java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(ShardHeader.SIZE);
+            while (head.hasRemaining() && ch.read(head, head.position()) >= 0) {
+                // until full or end of file
+            }
+            ShardFileLayout layout = ShardHeader.decode(head.flip());
+            long dataFrom = layout.dataPosition(0);
+            if (layout.version() == ShardFileLayout.ALIGNED)
+                return new StoredShard(id, f, 0, dataFrom + layout.header().length(), dataFrom, false);
+            return new StoredShard(id, f, 0, size, ShardHeader.SIZE, false);
+        } catch (IOException e) {
+            return new StoredShard(id, f, 0, size, ShardHeader.SIZE, false);
+        }
     }
 
     /** The packed shards a node would index: records replayed oldest pack first, a later one replacing or deleting. */

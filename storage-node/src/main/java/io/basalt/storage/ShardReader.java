@@ -2,9 +2,7 @@ package io.basalt.storage;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.zip.CRC32C;
 
@@ -14,17 +12,31 @@ import java.util.zip.CRC32C;
  */
 final class ShardReader implements AutoCloseable {
     private final String shardId;
-    private final FileChannel channel;
+    private final PositionalReads reads;
     private final ShardHeader header;
+    /** Where the chunks lie in a shard file; null for a packed shard. */
+    private final ShardFileLayout layout;
+    /** Format 2's chunk CRCs, read at open; null otherwise. */
+    private final int[] chunkCrcs;
+
     private final DataDir dir;
 
     /** Where a packed shard's data starts in its pack, or -1 for a shard file. */
     private final long packedAt;
 
-    private ShardReader(String shardId, FileChannel channel, ShardHeader header, DataDir dir, long packedAt) {
+    private ShardReader(
+            String shardId,
+            PositionalReads reads,
+            ShardHeader header,
+            ShardFileLayout layout,
+            int[] chunkCrcs,
+            DataDir dir,
+            long packedAt) {
         this.shardId = shardId;
-        this.channel = channel;
+        this.reads = reads;
         this.header = header;
+        this.layout = layout;
+        this.chunkCrcs = chunkCrcs;
         this.dir = dir;
         this.packedAt = packedAt;
     }
@@ -35,11 +47,13 @@ final class ShardReader implements AutoCloseable {
      */
     static ShardReader openPacked(String shardId, Path pack, PackLog.Entry e, DataDir dir) throws IOException {
         PackRecord r = e.record();
-        FileChannel channel = FileChannel.open(pack, StandardOpenOption.READ);
+        PositionalReads reads = PositionalReads.open(pack, false); // packs are written through the page cache
         return new ShardReader(
                 shardId,
-                channel,
+                reads,
                 new ShardHeader(r.chunkSize(), r.dataLength(), r.dataCrc32c()),
+                null,
+                null,
                 dir,
                 e.offset() + r.dataOffset());
     }
@@ -49,35 +63,49 @@ final class ShardReader implements AutoCloseable {
         return open(shardId, file, null);
     }
 
-    /** As {@link #open(String, Path)}, remembering the dir so a later I/O error can be blamed on it. */
+    /**
+     * As {@link #open(String, Path)}, remembering the dir so a later I/O error can be blamed on it, and reading
+     * with O_DIRECT where the dir takes it.
+     */
     static ShardReader open(String shardId, Path file, DataDir dir) throws IOException {
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+        PositionalReads reads = PositionalReads.open(file, dir != null && dir.directIo());
         try {
-            ShardHeader header = readHeader(shardId, channel);
-            return new ShardReader(shardId, channel, header, dir, -1);
+            ShardFileLayout layout = readHeader(shardId, reads);
+            int[] crcs = layout.version() == ShardFileLayout.ALIGNED ? readChunkCrcs(reads, layout) : null;
+            return new ShardReader(shardId, reads, layout.header(), layout, crcs, dir, -1);
         } catch (IOException | RuntimeException e) {
-            channel.close();
+            reads.close();
             throw e;
         }
     }
 
-    private static ShardHeader readHeader(String shardId, FileChannel channel) throws IOException {
-        if (channel.size() < ShardHeader.SIZE) {
+    private static ShardFileLayout readHeader(String shardId, PositionalReads reads) throws IOException {
+        long size = reads.size();
+        if (size < ShardHeader.SIZE) {
             throw new CorruptShardException("corrupt shard " + shardId + ": file shorter than its header");
         }
         ByteBuffer buf = ByteBuffer.allocate(ShardHeader.SIZE);
-        readFully(channel, buf, 0);
-        ShardHeader header;
+        reads.readFully(buf, 0);
+        ShardFileLayout layout;
         try {
-            header = ShardHeader.decode(buf.flip());
+            layout = ShardHeader.decode(buf.flip());
         } catch (CorruptShardException e) {
             throw new CorruptShardException("corrupt shard " + shardId + " header: " + e.getMessage());
         }
-        if (channel.size() != header.fileSize()) {
-            throw new CorruptShardException("corrupt shard " + shardId + ": file has " + channel.size()
-                    + " bytes, header implies " + header.fileSize());
+        if (size != layout.fileSize()) {
+            throw new CorruptShardException(
+                    "corrupt shard " + shardId + ": file has " + size + " bytes, header implies " + layout.fileSize());
         }
-        return header;
+        return layout;
+    }
+
+    private static int[] readChunkCrcs(PositionalReads reads, ShardFileLayout layout) throws IOException {
+        int chunks = Math.toIntExact(layout.header().chunkCount());
+        ByteBuffer table = ByteBuffer.allocate(chunks * ShardHeader.CHUNK_CRC_SIZE);
+        reads.readFully(table, layout.crcTablePosition());
+        int[] crcs = new int[chunks];
+        table.flip().asIntBuffer().get(crcs);
+        return crcs;
     }
 
     ShardHeader header() {
@@ -101,8 +129,8 @@ final class ShardReader implements AutoCloseable {
     }
 
     /**
-     * Reads chunk {@code index} into {@code buf} (its stored CRC32C, then its data from
-     * {@link ShardHeader#CHUNK_CRC_SIZE}), one read for both; {@code buf} must hold
+     * Reads chunk {@code index} into {@code buf}, its data from {@link ShardHeader#CHUNK_CRC_SIZE} (the
+     * bytes before it are scratch); {@code buf} must hold
      * {@link #chunkBufferSize(long)} bytes. Reusing one buffer per stream saves two fresh arrays per chunk.
      *
      * @return the chunk's data length
@@ -112,10 +140,15 @@ final class ShardReader implements AutoCloseable {
         int len = header.chunkLength(index);
         int stored;
         if (packedAt >= 0) { // one chunk, its checksum the record's
-            readFully(channel, ByteBuffer.wrap(buf, ShardHeader.CHUNK_CRC_SIZE, len), packedAt);
+            reads.readFully(ByteBuffer.wrap(buf, ShardHeader.CHUNK_CRC_SIZE, len), packedAt);
             stored = header.shardCrc32c();
-        } else {
-            readFully(channel, ByteBuffer.wrap(buf, 0, ShardHeader.CHUNK_CRC_SIZE + len), header.chunkPosition(index));
+        } else if (chunkCrcs != null) {
+            reads.readFully(ByteBuffer.wrap(buf, ShardHeader.CHUNK_CRC_SIZE, len), layout.dataPosition(index));
+            stored = chunkCrcs[Math.toIntExact(index)];
+        } else { // format 1: the CRC just before the data, one read for both
+            reads.readFully(
+                    ByteBuffer.wrap(buf, 0, ShardHeader.CHUNK_CRC_SIZE + len),
+                    layout.dataPosition(index) - ShardHeader.CHUNK_CRC_SIZE);
             stored = ByteBuffer.wrap(buf).getInt(0);
         }
         CRC32C crc = new CRC32C();
@@ -131,18 +164,8 @@ final class ShardReader implements AutoCloseable {
         return ShardHeader.CHUNK_CRC_SIZE + header.chunkLength(index);
     }
 
-    private static void readFully(FileChannel channel, ByteBuffer buf, long position) throws IOException {
-        while (buf.hasRemaining()) {
-            int n = channel.read(buf, position);
-            if (n < 0) {
-                throw new CorruptShardException("unexpected end of shard file at " + position);
-            }
-            position += n;
-        }
-    }
-
     @Override
     public void close() throws IOException {
-        channel.close();
+        reads.close();
     }
 }

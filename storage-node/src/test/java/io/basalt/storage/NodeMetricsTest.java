@@ -54,7 +54,7 @@ class NodeMetricsTest {
         client.read("s.1", 100, 500);
         assertThrows(StatusRuntimeException.class, () -> client.read("absent.0", 0, 0));
         client.delete("s.2");
-        ShardFailureTest.flipByte(shardFile("s.1"), ShardHeader.SIZE + 4 + 10);
+        ShardFailureTest.flipByte(shardFile("s.1"), ShardFailureTest.dataByte(0, 10, CHUNK));
         assertThrows(StatusRuntimeException.class, () -> client.read("s.1", 0, 0));
         assertEquals(1, node.scrubber().runPass().corrupt());
 

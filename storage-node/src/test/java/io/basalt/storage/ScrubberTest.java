@@ -78,8 +78,8 @@ class ScrubberTest {
         client.write("aaaa.4", randomBytes(3500, 2), CHUNK);
         client.write("bbbb.2", randomBytes(3500, 3), CHUNK);
         client.write("cccc.1", randomBytes(3500, 4), CHUNK);
-        ShardFailureTest.flipByte(shardFile("aaaa.4"), ShardHeader.SIZE + 2L * (4 + CHUNK) + 4 + 10); // chunk 2
-        ShardFailureTest.flipByte(shardFile("aaaa.0"), ShardHeader.SIZE + 4 + 5); // chunk 0
+        ShardFailureTest.flipByte(shardFile("aaaa.4"), ShardFailureTest.dataByte(2, 10, CHUNK)); // chunk 2
+        ShardFailureTest.flipByte(shardFile("aaaa.0"), ShardFailureTest.dataByte(0, 5, CHUNK)); // chunk 0
         ShardFailureTest.flipByte(shardFile("bbbb.2"), 9); // header: chunk size
 
         Scrubber.PassReport report = node.scrubber().runPass();

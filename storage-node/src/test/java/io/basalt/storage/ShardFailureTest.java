@@ -53,7 +53,7 @@ class ShardFailureTest {
     void flippedByteFailsOnlyReadsTouchingThatChunk() throws IOException {
         byte[] data = randomBytes(3500, 11);
         client.write("rot", data, CHUNK);
-        long posInChunk1 = ShardHeader.SIZE + (4 + CHUNK) + 4 + 123;
+        long posInChunk1 = dataByte(1, 123, CHUNK);
         flipByte(shardFile("rot"), posInChunk1);
 
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> client.read("rot", 1500, 100));
@@ -69,7 +69,7 @@ class ShardFailureTest {
     void corruptChunkBytesAreNeverSent() throws IOException {
         byte[] data = randomBytes(3500, 12);
         client.write("rot2", data, CHUNK);
-        flipByte(shardFile("rot2"), ShardHeader.SIZE + 2L * (4 + CHUNK) + 4);
+        flipByte(shardFile("rot2"), dataByte(2, 0, CHUNK));
 
         Iterator<ReadShardResponse> it = client.blocking()
                 .readShard(ReadShardRequest.newBuilder().setShardId("rot2").build());
@@ -86,7 +86,7 @@ class ShardFailureTest {
     void messageSpanningACorruptChunkIsNotSent() throws IOException {
         byte[] data = randomBytes(3500, 14);
         client.write("rot3", data, CHUNK);
-        flipByte(shardFile("rot3"), ShardHeader.SIZE + 2L * (4 + CHUNK) + 4 + 10);
+        flipByte(shardFile("rot3"), dataByte(2, 10, CHUNK));
 
         // [1500, 2500) would be one message: the good half of it in chunk 1 must not leave either
         Iterator<ReadShardResponse> it = client.blocking()
@@ -178,6 +178,11 @@ class ShardFailureTest {
         } catch (IOException e) {
             throw new AssertionError(e);
         }
+    }
+
+    /** File position of byte {@code offset} of chunk {@code chunk} in a shard file the node wrote (format 2). */
+    static long dataByte(long chunk, long offset, int chunkSize) {
+        return ShardFileLayout.BLOCK + chunk * chunkSize + offset;
     }
 
     static void flipByte(Path file, long position) throws IOException {
