@@ -25,7 +25,7 @@ public final class BenchMain {
         String accessKey = env("BASALT_ACCESS_KEY", "minioadmin");
         String secretKey = env("BASALT_SECRET_KEY", "minioadmin");
         String bucket = "basalt-bench";
-        boolean compare = false, quick = false, limits = true;
+        boolean compare = false, quick = false, limits = true, limitsOnly = false;
         int basePort = 19000;
         Integer reps = null;
         int warmup = 1;
@@ -70,6 +70,7 @@ public final class BenchMain {
                     sets.add(new String[] {v.substring(0, eq), v.substring(eq + 1)});
                 }
                 case "--no-limits" -> limits = false;
+                case "--limits-only" -> limitsOnly = true;
                 case "--port" -> basePort = Integer.parseInt(args[++i]);
                 case "--tty" -> Progress.tty = true;
                 case "-h", "--help" -> {
@@ -79,7 +80,11 @@ public final class BenchMain {
                 default -> throw new IllegalArgumentException("unknown option " + a + " (see --help)");
             }
         }
-        if (!compare && targets.isEmpty()) {
+        if (limitsOnly) {
+            if (!limits) throw new IllegalArgumentException("--limits-only and --no-limits exclude each other");
+            workloads = List.of();
+        }
+        if (!compare && targets.isEmpty() && !limitsOnly) {
             usage();
             System.exit(2);
         }
@@ -224,6 +229,7 @@ public final class BenchMain {
           --rows N --dim N          Milvus workload size (default 100000 x 768; 20000 with --quick)
           --set workload.key=value  any workload parameter, e.g. put.size=64MiB put.concurrency=8
           --no-limits               skip the machine limits
+          --limits-only             measure the machine's limits alone (no target needed)
           --port P                  first port for the clusters the bench starts: Basalt from P, the heal
                                     workload's from P+300, S3Proxy from P+500 (default 19000); ./basalt dev
                                     also takes ports up to 107 above its own

@@ -42,6 +42,7 @@ final class Limits {
         Files.createDirectories(dataDisk);
         disk(dataDisk, quick ? 1L << 30 : 2L << 30);
         fsyncFiles(dataDisk, quick ? 1.0 : 3.0);
+        shardWrites(dataDisk, quick ? 1L << 30 : 3L << 30);
         smallCommits(dataDisk, quick ? 1.0 : 3.0);
         etcd(dataDisk, quick ? 1.0 : 3.0);
         loopback(quick ? 2L << 30 : 8L << 30);
@@ -128,6 +129,28 @@ final class Limits {
         for (Path p : made) Files.deleteIfExists(p);
         Files.deleteIfExists(d);
         add("64 KiB file write + fsync + rename", "files/s", n / secs, "one writer");
+    }
+
+    private void shardWrites(Path dir, long total) throws Exception {
+        if (!ShardWriteCost.directIoWorks(dir)) {
+            Progress.message("limits: shard writes: " + dir + " does not take O_DIRECT, skipped");
+            return;
+        }
+        String how =
+                "6 threads, 4 MiB files of 256 KiB writes + fsync, kept until the end, " + Params.human(total) + ", ";
+        Progress.message("limits: shard writes, CPU per GB, through the page cache and with O_DIRECT");
+        String memory = ShardWriteCost.freeMemory();
+        add(
+                "shard writes through the page cache, CPU",
+                "s/GB",
+                ShardWriteCost.cpuPerGb(dir, total, false),
+                how + memory);
+        memory = ShardWriteCost.freeMemory();
+        add(
+                "shard writes with O_DIRECT, CPU",
+                "s/GB",
+                ShardWriteCost.cpuPerGb(dir, total, true),
+                how + "copied into an aligned buffer first, " + memory);
     }
 
     private void smallCommits(Path dir, double seconds) throws Exception {

@@ -398,6 +398,7 @@ final class Report {
                     "\nHardware bounds used below: PUT-like throughput ≤ min(MD5, RS encode 4+2, disk write × 4/6); "
                             + "GET-like ≤ min(disk read, loopback TCP); small PUT ops/s ≤ fsynced files/s ÷ 3 (1+2 copies, one writer).\n\n");
         }
+        if (targets.isEmpty()) return m.toString(); // --limits-only
         m.append("## Summary\n\n").append(header(limits != null));
         for (String[] k : KEY) {
             if (results.containsKey(k[0]) && names(results.get(k[0])).contains(k[1])) {
