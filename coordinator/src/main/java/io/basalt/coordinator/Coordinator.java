@@ -262,7 +262,15 @@ public final class Coordinator implements AutoCloseable, LeaderElection.Listener
                 config.orphanInterval());
         this.election = metadata.election(config.id(), config.leaseTtlSeconds(), this);
         this.metrics = new CoordinatorMetrics(
-                this::isLeader, membership, healer, gc, orphans, metadata.heals(), metadata.garbage());
+                this::isLeader,
+                membership,
+                healer,
+                gc,
+                orphans,
+                drainer,
+                rebalancer,
+                metadata.heals(),
+                metadata.garbage());
         membership.onChange(this::membershipChanged);
     }
 

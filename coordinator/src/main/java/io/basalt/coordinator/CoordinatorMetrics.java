@@ -10,7 +10,7 @@ import java.util.function.ToLongFunction;
 
 /**
  * The coordinator's metrics, all read at scrape time from counts its tasks already keep. The
- * heal counters are this process's since it started (a new leader starts from 0); the queue
+ * heal, drain and rebalance counters are this process's since it started (a new leader starts from 0); the queue
  * lengths are etcd's, the same whichever coordinator is scraped.
  */
 final class CoordinatorMetrics {
@@ -24,6 +24,8 @@ final class CoordinatorMetrics {
             Healer healer,
             GarbageCollector gc,
             OrphanSweeper orphans,
+            Drainer drainer,
+            Rebalancer rebalancer,
             HealQueue heals,
             GarbageQueue garbage) {
         registry.gauge(
@@ -34,6 +36,10 @@ final class CoordinatorMetrics {
                 "basalt_coordinator_live_nodes",
                 "Storage nodes with a live lease.",
                 () -> membership.live().size());
+        registry.gauge(
+                "basalt_coordinator_draining_nodes",
+                "Storage nodes an operator asked to drain (live or not), drained ones included until undrained.",
+                () -> membership.draining().size());
         registry.counter("basalt_heal_objects_scanned_total", "Objects looked at by heal scans.", healer.scanned::get);
         registry.counter(
                 "basalt_heal_segments_healed_total", "Segments brought back to k+m shards.", healer.healed::get);
@@ -50,6 +56,23 @@ final class CoordinatorMetrics {
                 "basalt_orphan_shards_removed_total",
                 "Shards no record referenced, deleted by the orphan sweep.",
                 orphans.removed::get);
+        registry.counter("basalt_drain_shards_moved_total", "Shards moved off draining nodes.", drainer.moved::get);
+        registry.counter(
+                "basalt_drain_shards_failed_total",
+                "Shard moves off draining nodes that failed (retried next pass).",
+                drainer.failed::get);
+        registry.gauge(
+                "basalt_drain_shards_remaining",
+                "Shards the last drain pass found still on draining nodes (0 when none is draining).",
+                () -> drainer.remaining);
+        registry.gauge(
+                "basalt_rebalance_moves_planned",
+                "Shard moves the last rebalance pass planned.",
+                rebalancer.planned::get);
+        registry.counter("basalt_rebalance_shards_moved_total", "Shards moved by rebalancing.", rebalancer.moved::get);
+        registry.counter(
+                "basalt_rebalance_shards_failed_total", "Rebalance shard moves that failed.", rebalancer.failed::get);
+        registry.counter("basalt_rebalance_bytes_total", "Shard bytes moved by rebalancing.", rebalancer.bytes::get);
     }
 
     /** NaN when etcd does not answer: a scrape must not hang or fail on it. */

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -36,6 +37,11 @@ final class Drainer extends LeaderTask {
     private final ShardMover mover;
     private final NodeZones zones;
     private long lastPassMs;
+    /** For metrics: shards this process moved off draining nodes, and those the last pass left. */
+    final AtomicLong moved = new AtomicLong();
+
+    final AtomicLong failed = new AtomicLong();
+    volatile long remaining;
 
     Drainer(
             MetadataStore meta,
@@ -75,7 +81,10 @@ final class Drainer extends LeaderTask {
     protected void pass() {
         Map<String, Progress> draining = new HashMap<>();
         admin.drains().forEach((node, read) -> draining.put(node, new Progress(read)));
-        if (draining.isEmpty()) return;
+        if (draining.isEmpty()) {
+            remaining = 0;
+            return;
+        }
         long now = System.currentTimeMillis();
         boolean allDrained = draining.values().stream().allMatch(p -> DrainStatus.DRAINED.equals(p.before.state()));
         if (allDrained && now - lastPassMs < RECHECK_DRAINED.toMillis()) return;
@@ -85,6 +94,8 @@ final class Drainer extends LeaderTask {
             return !Thread.currentThread().isInterrupted();
         });
         if (Thread.currentThread().isInterrupted()) return;
+        // the metrics before the keys, so whoever sees a node's new state there finds the counts here
+        remaining = draining.values().stream().mapToLong(p -> p.remaining).sum();
         draining.forEach(this::record);
     }
 
@@ -149,6 +160,8 @@ final class Drainer extends LeaderTask {
 
     /** Writes the pass's progress into the node's key, only if nobody changed or removed it meanwhile. */
     private void record(String node, Progress p) {
+        moved.addAndGet(p.moved);
+        failed.addAndGet(p.failed);
         DrainStatus b = p.before;
         String state = p.remaining == 0 ? DrainStatus.DRAINED : DrainStatus.DRAINING;
         if (state.equals(DrainStatus.DRAINED) && !DrainStatus.DRAINED.equals(b.state())) {

@@ -18,6 +18,7 @@ import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.PartRecord;
 import io.basalt.proto.meta.Segment;
 import io.basalt.proto.meta.UploadRecord;
+import io.basalt.testkit.PrometheusText;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
@@ -142,6 +143,10 @@ class DrainTest {
         assertTrue(
                 drainStatus().movedShards() >= before - 1,
                 "moved " + drainStatus().movedShards() + " of " + before);
+        PrometheusText metrics = PrometheusText.parse(coordinator.metrics().render());
+        assertEquals(1, metrics.value("basalt_coordinator_draining_nodes"), "drained, still listed until undrained");
+        assertEquals(0, metrics.value("basalt_drain_shards_remaining"));
+        assertEquals(drainStatus().movedShards(), metrics.value("basalt_drain_shards_moved_total"));
         awaitTrue(() -> shardFiles(3).isEmpty(), "GC removed every old copy from node-3's disk");
 
         // Every segment keeps its k+m shards on k+m distinct live nodes, and every byte reads back.

@@ -12,6 +12,7 @@ import io.basalt.core.meta.MetadataStore.PutCondition;
 import io.basalt.proto.meta.ErasureLayout;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.Segment;
+import io.basalt.testkit.PrometheusText;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.options.GetOption;
 import java.io.ByteArrayInputStream;
@@ -107,6 +108,10 @@ class RebalanceTest {
         }
         // 84 shards over 7 nodes is 12 each: exactly 12 moves, the fewest that even it out.
         assertEquals(12, moves);
+        PrometheusText metrics = PrometheusText.parse(coordinator.metrics().render());
+        assertEquals(12, metrics.value("basalt_rebalance_shards_moved_total"));
+        assertEquals(0, metrics.value("basalt_rebalance_shards_failed_total"));
+        assertTrue(metrics.value("basalt_rebalance_bytes_total") > 0);
         Map<String, Integer> perNode = shardsPerNode(after);
         for (int n = 0; n < 7; n++) assertEquals(12, perNode.get("node-" + n), "node-" + n + " in " + perNode);
         for (var e : bodies.entrySet()) assertArrayEquals(e.getValue(), get(e.getKey()), e.getKey());

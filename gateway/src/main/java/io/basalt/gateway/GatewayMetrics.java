@@ -20,6 +20,11 @@ final class GatewayMetrics {
             "S3 requests answered, by operation and status class (2xx, 3xx, 4xx, 5xx).",
             "operation",
             "status");
+    private final Counter errors = registry.counter(
+            "basalt_gateway_errors_total",
+            "S3 error answers, by operation and S3 error code (NoSuchKey, AccessDenied, SlowDown, InternalError, ...).",
+            "operation",
+            "code");
     private final Histogram latency = registry.histogram(
             "basalt_gateway_request_seconds",
             "Time from a request's arrival to the end of its response, by operation.",
@@ -41,6 +46,8 @@ final class GatewayMetrics {
         ex.addExchangeCompleteListener((exchange, next) -> {
             try {
                 inFlight.decrementAndGet();
+                // before the request count, so a reader that saw the request also sees its error
+                if (r.errorCode != null) errors.labels(r.operation, r.errorCode).inc();
                 requests.labels(r.operation, exchange.getStatusCode() / 100 + "xx")
                         .inc();
                 latency.labels(r.operation).observeSince(r.startNanos);
@@ -58,6 +65,7 @@ final class GatewayMetrics {
         private final long startNanos;
         private final AtomicLong bodyBytes = new AtomicLong();
         private volatile String operation = "Unknown"; // e.g. a request that does not even parse
+        private volatile String errorCode; // null unless the answer is an S3 error
 
         private Request(long startNanos) {
             this.startNanos = startNanos;
@@ -65,6 +73,11 @@ final class GatewayMetrics {
 
         void operation(String name) {
             this.operation = name;
+        }
+
+        /** The S3 error code this request is answered with. */
+        void error(String code) {
+            this.errorCode = code;
         }
 
         /** The body as the handlers read it, counted. */

@@ -124,27 +124,27 @@ public final class S3Router implements HttpHandler {
             if (req.key() != null && op != S3Operation.ADMIN_INFO) requireKnownVersionShape(req);
             action(op).handle(req);
         } catch (S3Exception e) {
-            fail(ex, e, req, requestId);
+            fail(ex, e, req, requestId, tracked);
         } catch (BucketBusyException e) {
             log.info("{} {}: {}", ex.getRequestMethod(), ex.getRequestURI(), e.getMessage());
-            fail(ex, new S3Exception(S3Error.OPERATION_ABORTED), req, requestId);
+            fail(ex, new S3Exception(S3Error.OPERATION_ABORTED), req, requestId, tracked);
         } catch (BodyMemory.Exhausted e) {
             log.info("{} {}: {}", ex.getRequestMethod(), ex.getRequestURI(), e.getMessage());
-            fail(ex, new S3Exception(S3Error.SLOW_DOWN), req, requestId);
+            fail(ex, new S3Exception(S3Error.SLOW_DOWN), req, requestId, tracked);
         } catch (MetadataUnavailableException | InsufficientNodesException | StorageUnavailableException e) {
             log.warn("{} {}: {}", ex.getRequestMethod(), ex.getRequestURI(), e.getMessage());
-            fail(ex, new S3Exception(S3Error.SERVICE_UNAVAILABLE, e.getMessage()), req, requestId);
+            fail(ex, new S3Exception(S3Error.SERVICE_UNAVAILABLE, e.getMessage()), req, requestId, tracked);
         } catch (Exception e) {
             S3Exception cause = findS3Cause(e);
             if (cause != null) {
-                fail(ex, cause, req, requestId);
+                fail(ex, cause, req, requestId, tracked);
             } else if (bodyReadFailed(e) || e instanceof IOException && !ex.isRequestComplete()) {
                 // Most often the client went away mid-body; nothing was committed.
                 log.warn("{} {}: request body failed: {}", ex.getRequestMethod(), ex.getRequestURI(), e.toString());
-                fail(ex, new S3Exception(S3Error.INCOMPLETE_BODY), req, requestId);
+                fail(ex, new S3Exception(S3Error.INCOMPLETE_BODY), req, requestId, tracked);
             } else {
                 log.error("{} {} failed", ex.getRequestMethod(), ex.getRequestURI(), e);
-                fail(ex, new S3Exception(S3Error.INTERNAL_ERROR), req, requestId);
+                fail(ex, new S3Exception(S3Error.INTERNAL_ERROR), req, requestId, tracked);
             }
         }
     }
@@ -218,11 +218,13 @@ public final class S3Router implements HttpHandler {
         if (versionId != null && !VersionIds.wellFormed(versionId)) throw new S3Exception(S3Error.NO_SUCH_VERSION);
     }
 
-    private static void fail(HttpServerExchange ex, S3Exception e, S3Request req, String requestId) {
+    private static void fail(
+            HttpServerExchange ex, S3Exception e, S3Request req, String requestId, GatewayMetrics.Request tracked) {
         if (ex.isResponseStarted()) {
             ex.setPersistent(false);
             return;
         }
+        tracked.error(e.error().code());
         if (e.error().status() >= 500)
             log.warn(
                     "{} {} -> {}: {}",

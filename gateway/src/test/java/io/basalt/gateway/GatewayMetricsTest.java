@@ -97,6 +97,31 @@ class GatewayMetricsTest {
                 delta(before, after, "basalt_gateway_requests_total", "operation", "ListObjectsV2", "status", "4xx"));
         assertEquals(
                 1, delta(before, after, "basalt_gateway_requests_total", "operation", "DeleteObject", "status", "2xx"));
+        // The 4xx answers again, by their S3 error code; successes count no error.
+        assertEquals(
+                1, delta(before, after, "basalt_gateway_errors_total", "operation", "GetObject", "code", "NoSuchKey"));
+        assertEquals(
+                1, delta(before, after, "basalt_gateway_errors_total", "operation", "HeadObject", "code", "NoSuchKey"));
+        assertEquals(
+                1,
+                delta(
+                        before,
+                        after,
+                        "basalt_gateway_errors_total",
+                        "operation",
+                        "ListObjectsV2",
+                        "code",
+                        "SignatureDoesNotMatch"));
+        assertEquals(
+                3,
+                after.samples.stream()
+                                .filter(x -> x.name().equals("basalt_gateway_errors_total"))
+                                .mapToDouble(x -> x.value())
+                                .sum()
+                        - before.samples.stream()
+                                .filter(x -> x.name().equals("basalt_gateway_errors_total"))
+                                .mapToDouble(x -> x.value())
+                                .sum());
         assertEquals(3, delta(before, after, "basalt_gateway_request_seconds_count", "operation", "PutObject"));
         assertEquals(
                 3,

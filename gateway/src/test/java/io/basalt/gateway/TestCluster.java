@@ -68,6 +68,18 @@ public final class TestCluster implements AutoCloseable {
     /** @param gatewayConfig adjusts the gateway's configuration (e.g. a domain for virtual-hosted style) */
     public TestCluster(Path dir, int nodeCount, int k, int m, UnaryOperator<GatewayConfig> gatewayConfig)
             throws Exception {
+        this(dir, nodeCount, k, m, gatewayConfig, UnaryOperator.identity());
+    }
+
+    /** @param nodeConfig adjusts each storage node's configuration (e.g. a metrics listen address) */
+    public TestCluster(
+            Path dir,
+            int nodeCount,
+            int k,
+            int m,
+            UnaryOperator<GatewayConfig> gatewayConfig,
+            UnaryOperator<StorageNodeConfig> nodeConfig)
+            throws Exception {
         this.dir = dir;
         this.k = k;
         this.m = m;
@@ -83,7 +95,7 @@ public final class TestCluster implements AutoCloseable {
         try {
             for (int i = 1; i <= nodeCount; i++) {
                 Path data = Files.createDirectories(dir.resolve("node-" + i));
-                StorageNodeConfig cfg = new StorageNodeConfig(
+                StorageNodeConfig cfg = nodeConfig.apply(new StorageNodeConfig(
                                 "node-" + i,
                                 "127.0.0.1",
                                 0,
@@ -91,7 +103,7 @@ public final class TestCluster implements AutoCloseable {
                                 etcd.endpoint(),
                                 "/basalt/",
                                 Duration.ofSeconds(5))
-                        .withClusterTls(tls);
+                        .withClusterTls(tls));
                 StorageNode node = StorageNode.start(cfg);
                 nodes.add(node);
                 nodeConfigs.add(cfg);
@@ -179,6 +191,18 @@ public final class TestCluster implements AutoCloseable {
                         .withClusterTls(tls)
                         .withLifecycle(new Coordinator.Config.LifecycleTiming(Duration.ofSeconds(1), day)));
         return coordinator;
+    }
+
+    /**
+     * Every metrics endpoint (HOST:PORT): etcd's, and the gateway's and running nodes' when configured with a
+     * metrics listen address.
+     */
+    public List<String> metricsTargets() {
+        List<String> out = new ArrayList<>();
+        out.add("127.0.0.1:" + etcd.metricsPort());
+        if (gateway.metricsPort() > 0) out.add("127.0.0.1:" + gateway.metricsPort());
+        for (StorageNode n : nodes) if (n.metricsPort() > 0) out.add("127.0.0.1:" + n.metricsPort());
+        return out;
     }
 
     /** Starts node i again on a new port with the same id and data. */

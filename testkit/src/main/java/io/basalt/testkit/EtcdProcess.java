@@ -142,6 +142,11 @@ public final class EtcdProcess implements AutoCloseable {
                 "--peer-client-cert-auth");
     }
 
+    /** The plain-HTTP port of etcd's /health and /metrics (no data, no certificate needed). */
+    public int metricsPort() {
+        return metricsPort;
+    }
+
     /** The etcd process's id, for a test that pauses it (SIGSTOP) as a stuck etcd. */
     public long pid() {
         return process.pid();
