@@ -128,7 +128,7 @@ function overviewContent(o) {
       stat('stat-failed-dirs', 'Failed data dirs', failedDirs, failedDirs ? 'bad' : 'ok'),
       stat('stat-objects-total', 'Objects', s.objects_total),
       stat('stat-objects-degraded', 'Objects degraded', s.objects_degraded, s.objects_degraded ? 'bad' : 'ok'),
-      stat('stat-leader', 'Leading coordinator', s.leader || 'none', s.leader ? '' : 'bad')),
+      stat('stat-leader', 'Leading coordinator', s.leader || 'none', s.leader ? 'small' : 'bad')),
     h('div', { class: 'stats' },
       stat('stat-heal-queue', 'Heal queue', s.heal.queued),
       stat('stat-healed', 'Healed segments', s.heal.healed),

@@ -50,8 +50,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 import software.amazon.awssdk.core.sync.RequestBody;
 
 /**
- * The web console against a real cluster (etcd, four storage nodes, a gateway, a coordinator healing a
- * second after a node goes): its API refuses what the signed-in key could not do, and Debian's headless
+ * The web console against a real cluster (etcd, four storage nodes, a gateway, a coordinator healing
+ * seconds after a node goes): its API refuses what the signed-in key could not do, and Debian's headless
  * Chromium signs in, creates a bucket, uploads a file and sees it listed, downloads it byte-exact, sees a
  * killed node down and objects degraded, and watches healing bring them back to 0. Screenshots of each
  * page go to target/console-screenshots. Skipped, saying so, where Debian's chromium and chromium-driver
@@ -76,7 +76,8 @@ class ConsoleBrowserTest {
     @BeforeAll
     static void start() throws Exception {
         cluster = new TestCluster(dir, 4, 2, 1);
-        // heals a down node's shards a second after it went (the default waits minutes for it to come back)
+        // heals a down node's shards 6 s after it went (the default waits minutes for it to come back): long
+        // enough for the page to show the objects degraded first, short enough for a quick test
         coordinator = Coordinator.start(new Coordinator.Config(
                         "console-test-coordinator",
                         List.of(cluster.etcd.endpoint()),
@@ -85,7 +86,7 @@ class ConsoleBrowserTest {
                         Duration.ofSeconds(10),
                         10,
                         Coordinator.Config.DEFAULT_UPLOAD_EXPIRY,
-                        Duration.ofSeconds(1))
+                        Duration.ofSeconds(6))
                 .withClusterTls(cluster.tls));
         meta = cluster.metadata();
         gatewayMetrics = MetricsServer.start("127.0.0.1:0", cluster.gateway.metrics(), () -> true);
@@ -147,20 +148,22 @@ class ConsoleBrowserTest {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(403, forged.statusCode());
         assertEquals(200, root.post("/api/buckets", "{\"name\":\"paged\"}").statusCode());
-        for (int i = 0; i < 105; i++) {
+        for (int i = 0; i < 5; i++) {
             int n = i;
             cluster.client()
                     .putObject(
                             r -> r.bucket("paged").key("dir/o-" + String.format("%03d", n)),
                             RequestBody.fromString("x"));
         }
-        HttpResponse<String> first = root.get("/api/objects?bucket=paged&prefix=dir/");
-        assertEquals(100, count(first.body(), "\"key\":"), "a page holds 100 objects");
+        HttpResponse<String> first = root.get("/api/objects?bucket=paged&prefix=dir/&max=3");
+        assertEquals(3, count(first.body(), "\"key\":"), "a page holds what it was asked for: " + first.body());
         String token = first.body().replaceAll("(?s).*\"next_token\":\"([^\"]+)\".*", "$1");
-        HttpResponse<String> second = root.get("/api/objects?bucket=paged&prefix=dir/&token="
+        HttpResponse<String> second = root.get("/api/objects?bucket=paged&prefix=dir/&max=3&token="
                 + java.net.URLEncoder.encode(token, java.nio.charset.StandardCharsets.UTF_8));
-        assertEquals(5, count(second.body(), "\"key\":"), second.body());
+        assertTrue(second.body().contains("\"key\":\"dir/o-003\""), second.body());
+        assertEquals(2, count(second.body(), "\"key\":"), second.body());
         assertTrue(second.body().contains("\"next_token\":null"), second.body());
+        assertEquals(400, root.get("/api/objects?bucket=paged&max=0").statusCode());
         assertTrue(root.get("/api/objects?bucket=paged").body().contains("\"prefixes\":[\"dir/\"]"));
 
         // a key of its own with a read grant in "paged" only: it browses that bucket, and nothing else

@@ -95,7 +95,7 @@ final class ConsoleApi {
                                     param(ex, "bucket"),
                                     optionalParam(ex, "prefix"),
                                     optionalParam(ex, "token"),
-                                    PAGE));
+                                    pageSize(optionalParam(ex, "max"))));
                 case "GET /api/object" -> download(ex, key);
                 case "PUT /api/object" -> upload(ex, key);
                 case "DELETE /api/object" -> {
@@ -228,6 +228,18 @@ final class ConsoleApi {
             in.transferTo(out);
             out.close();
         }
+    }
+
+    /** Entries a listing page holds: {@value #PAGE} unless the call asks for 1 to 1000. */
+    private static int pageSize(String max) {
+        if (max == null) return PAGE;
+        try {
+            int n = Integer.parseInt(max);
+            if (n >= 1 && n <= 1000) return n;
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new ApiError(400, "max must be 1 to 1000");
     }
 
     private void requireRoot(ConsoleKey key) {
