@@ -290,6 +290,11 @@ class ConsoleBrowserTest {
                     .until(d -> text(d, By.id("stat-objects-degraded")).equals("0"));
             assertEquals("0", text(browser, By.id("stat-objects-degraded")), "healing brought every object back");
             assertEquals("1", text(browser, By.id("stat-nodes-down")));
+            String survivor = victim.equals("node-1") ? "node-2" : "node-1";
+            assertTrue(
+                    text(browser, By.cssSelector("tr[data-node='" + survivor + "'] td.dirs"))
+                            .contains(dir.resolve(survivor).toString()),
+                    "the overview names each node's data dirs");
             screenshot(browser, "1-overview");
 
             browser.get(base + "/#/object?bucket=milvus-bucket&key=segment-0001.bin");

@@ -79,7 +79,8 @@ public final class StatusCollector {
                     used[1],
                     drain,
                     n.getFailedDirsList(),
-                    suspicions.get(id)));
+                    suspicions.get(id),
+                    n.getDataDirsList()));
         }
 
         CoordinatorStatus published =
