@@ -12,6 +12,7 @@ function h(tag, attrs = {}, ...children) {
     if (v === null || v === undefined || v === false) continue;
     if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
     else if (k === 'class') el.className = v;
+    else if (k === 'style') Object.assign(el.style, v); // through the CSSOM: the page's CSP refuses style attributes
     else el.setAttribute(k, v === true ? '' : v);
   }
   for (const c of children.flat()) if (c !== null && c !== undefined) el.append(c instanceof Node ? c : String(c));
@@ -146,7 +147,7 @@ function overviewContent(o) {
         h('tbody', {}, s.nodes.map((n) => h('tr', { 'data-node': n.id },
           h('td', {}, n.id), h('td', {}, n.address || '–'), h('td', {}, n.zone || '–'),
           h('td', { class: `state state-${n.state}` }, n.state),
-          h('td', {}, n.total_bytes ? [h('span', { class: 'bar' }, h('span', { style: `width:${Math.round(100 * (1 - n.free_bytes / n.total_bytes))}%` })), ` ${bytes(n.free_bytes)} / ${bytes(n.total_bytes)}`] : '–'),
+          h('td', {}, n.total_bytes ? [h('span', { class: 'bar' }, h('span', { style: { width: `${Math.round(100 * (1 - n.free_bytes / n.total_bytes))}%` } })), ` ${bytes(n.free_bytes)} / ${bytes(n.total_bytes)}`] : '–'),
           h('td', { class: 'dirs' }, n.data_dirs.map((d) => h('div', { class: n.state === 'live' ? 'healthy' : 'muted' }, d)),
             n.failed_dirs.map((d) => h('div', { class: 'unhealthy failed-dir' }, `${d} (failed)`)),
             n.data_dirs.length || n.failed_dirs.length ? null : '–'),
@@ -338,4 +339,4 @@ async function route() {
 }
 
 window.addEventListener('hashchange', route);
-api('GET', '/api/session').then(signedIn).catch(() => signedOut());
+api('GET', '/api/session').then((s) => (s.signed_in ? signedIn(s) : signedOut())).catch(() => signedOut());

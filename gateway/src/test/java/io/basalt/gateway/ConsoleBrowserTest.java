@@ -114,6 +114,7 @@ class ConsoleBrowserTest {
     void apiActsOnlyAsTheSignedInKeyMay() throws Exception {
         ApiClient anonymous = new ApiClient();
         assertEquals(401, anonymous.get("/api/buckets").statusCode(), "no session, no buckets");
+        assertEquals("{\"signed_in\":false}", anonymous.get("/api/session").body());
         assertEquals(
                 401,
                 anonymous
@@ -183,14 +184,14 @@ class ConsoleBrowserTest {
         assertEquals(403, limited.get("/api/overview").statusCode(), "cluster status is the root key's");
         assertEquals(403, limited.post("/api/ops/heal", "{}").statusCode(), "operations are the root key's");
         assertEquals(
-                403, limited.post("/api/ops/drain", "{\"node\":\"node-1\"}").statusCode());
+                403, limited.post("/api/ops/drain", "{\"node\":\"node-4\"}").statusCode());
         assertEquals(
                 403, limited.post("/api/buckets", "{\"name\":\"not-yours\"}").statusCode(), "as S3 says");
         assertEquals(
                 403, limited.delete("/api/object?bucket=paged&key=dir/o-000").statusCode(), "read-only grant");
         assertEquals(
                 200, root.get("/api/object/details?bucket=paged&key=dir/o-000").statusCode());
-        assertFalse(meta.admin().drains().containsKey("node-1"), "the refused drain changed nothing");
+        assertFalse(meta.admin().drains().containsKey("node-4"), "the refused drain changed nothing");
 
         assertEquals(200, root.post("/api/logout", "{}").statusCode());
         assertEquals(401, root.get("/api/buckets").statusCode(), "signed out");
@@ -305,7 +306,30 @@ class ConsoleBrowserTest {
                     !d.findElements(By.cssSelector("#ops-nodes tr[data-node]")).isEmpty());
             browser.findElement(By.id("heal-now")).click();
             wait.until(d -> text(d, By.id("ops-note")).startsWith("Full heal scan"));
+            browser.findElement(By.id("heal-rate-input")).sendKeys("40");
+            browser.findElement(By.id("heal-rate-set")).click();
+            wait.until(d -> meta.admin()
+                    .setting("heal-rate-mbps")
+                    .map(v -> Double.parseDouble(v) == 40)
+                    .orElse(false));
+            // drain a live node, then undrain it: the leader's requests in etcd follow the buttons
+            By drain = By.cssSelector("#ops-nodes tr[data-node='" + survivor + "'] button.drain");
+            wait.until(d -> !d.findElements(drain).isEmpty());
+            click(wait, drain);
+            browser.switchTo().alert().accept();
+            By undrain = By.cssSelector("#ops-nodes tr[data-node='" + survivor + "'] button.undrain");
+            wait.until(d -> !d.findElements(undrain).isEmpty());
+            assertTrue(meta.admin().drains().containsKey(survivor), "the drain is in etcd");
             screenshot(browser, "6-operations");
+            click(wait, undrain);
+            wait.until(d -> !d.findElements(drain).isEmpty());
+            assertFalse(meta.admin().drains().containsKey(survivor), "undrained");
+            // nothing the page did was refused by its own Content-Security-Policy, and no script failed
+            List<String> severe = browser.manage().logs().get("browser").getAll().stream()
+                    .filter(e -> e.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue())
+                    .map(e -> e.getMessage())
+                    .toList();
+            assertEquals(List.of(), severe, "errors in the browser's console");
         } finally {
             browser.quit();
         }
@@ -320,6 +344,7 @@ class ConsoleBrowserTest {
         prefs.put("download.default_directory", downloads.toAbsolutePath().toString());
         prefs.put("download.prompt_for_download", false);
         options.setExperimentalOption("prefs", prefs);
+        options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL"));
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
                 .usingAnyFreePort()
@@ -334,6 +359,19 @@ class ConsoleBrowserTest {
         } catch (org.openqa.selenium.StaleElementReferenceException e) {
             return ""; // the page redrew it meanwhile: read again on the next poll
         }
+    }
+
+    /** Clicks what {@code by} finds, again if the page redrew it between finding and clicking. */
+    private static void click(WebDriverWait wait, By by) {
+        wait.until(d -> {
+            try {
+                d.findElement(by).click();
+                return true;
+            } catch (org.openqa.selenium.StaleElementReferenceException
+                    | org.openqa.selenium.NoSuchElementException e) {
+                return false;
+            }
+        });
     }
 
     private static long size(Path p) {

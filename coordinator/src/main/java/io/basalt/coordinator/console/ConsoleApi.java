@@ -71,10 +71,15 @@ final class ConsoleApi {
                 json(ex, 200, Map.of("signed_in", false));
                 return;
             }
+            if (session.isEmpty() && path.equals("/api/session") && reads) {
+                json(ex, 200, Map.of("signed_in", false)); // the page asks on load: not an error
+                return;
+            }
             if (session.isEmpty()) throw new ApiError(401, "not signed in");
             ConsoleKey key = session.get().key();
             switch (method + " " + path) {
-                case "GET /api/session" -> json(ex, 200, Map.of("access_key", key.accessKey(), "root", s3.isRoot(key)));
+                case "GET /api/session" ->
+                    json(ex, 200, Map.of("signed_in", true, "access_key", key.accessKey(), "root", s3.isRoot(key)));
                 case "GET /api/overview" -> overview(ex, key);
                 case "GET /api/buckets" -> json(ex, 200, Map.of("buckets", s3.buckets(key)));
                 case "POST /api/buckets" -> {
@@ -163,7 +168,7 @@ final class ConsoleApi {
                 .setSecure(https);
         ex.setResponseCookie(c);
         log.info("console: key {} signed in", key.accessKey());
-        json(ex, 200, Map.of("access_key", key.accessKey(), "root", s3.isRoot(key)));
+        json(ex, 200, Map.of("signed_in", true, "access_key", key.accessKey(), "root", s3.isRoot(key)));
     }
 
     private void clearCookie(HttpServerExchange ex) {
