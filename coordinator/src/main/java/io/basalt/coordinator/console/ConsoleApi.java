@@ -41,6 +41,7 @@ final class ConsoleApi {
     private final ClusterView cluster;
     private final GatewayThroughput throughput;
     private final boolean https;
+    private final LoginThrottle throttle = new LoginThrottle(System::currentTimeMillis);
 
     ConsoleApi(Sessions sessions, GatewayS3 s3, ClusterView cluster, GatewayThroughput throughput, boolean https) {
         this.sessions = sessions;
@@ -154,12 +155,20 @@ final class ConsoleApi {
     }
 
     private void login(HttpServerExchange ex) throws IOException {
+        String client = ex.getSourceAddress() == null
+                ? ""
+                : ex.getSourceAddress().getAddress().getHostAddress();
+        if (!throttle.allows(client)) {
+            throw new ApiError(429, "too many failed sign-ins from this address: wait a minute");
+        }
         JsonObject body = body(ex);
         ConsoleKey key = new ConsoleKey(field(body, "access_key"), field(body, "secret_key"));
         if (!s3.accepts(key)) {
-            log.info("console: sign-in refused for key {}", key.accessKey());
+            throttle.failed(client);
+            log.info("console: sign-in refused for key {} from {}", key.accessKey(), client);
             throw new ApiError(401, "the gateway does not accept this access key and secret");
         }
+        throttle.succeeded(client);
         String id = sessions.open(key);
         Cookie c = new CookieImpl(COOKIE, id)
                 .setPath("/")
