@@ -1,12 +1,20 @@
 package io.basalt.coordinator;
 
+import io.basalt.coordinator.console.Console;
+import io.basalt.coordinator.console.ConsoleConfig;
 import io.basalt.core.config.BadFlag;
 import io.basalt.core.config.FlagValues;
 import io.basalt.core.config.ServiceArgs;
 import io.basalt.core.config.ServiceFlags;
 import io.basalt.core.metrics.MetricsServer;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import org.apache.logging.log4j.LogManager;
@@ -15,7 +23,9 @@ import org.apache.logging.log4j.Logger;
 /**
  * {@code CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H] [--heal-grace-seconds S] [--heal-rate-mbps 100]
  * [--orphan-grace-seconds 86400] [--orphan-interval-seconds 3600] [--lifecycle-interval-seconds 3600]
- * [--lifecycle-day-seconds 86400] [--metrics-listen HOST:PORT] [--config FILE] --cluster-tls DIR|none}
+ * [--lifecycle-day-seconds 86400] [--metrics-listen HOST:PORT] [--config FILE] --cluster-tls DIR|none
+ * [--console-listen HOST:PORT --console-gateway URL [--console-gateway-metrics URL[,URL]]
+ * [--console-tls-cert FILE --console-tls-key FILE]]}
  * (--config reads a host config file, coordinator.&lt;flag&gt; keys, flags on the command line winning)
  * (MB = 2^20 bytes; 0 means unlimited; etcd's {@code <prefix>config/heal-rate-mbps} overrides it at run time)
  */
@@ -26,7 +36,9 @@ public final class CoordinatorMain {
             "usage: CoordinatorMain --id ID --etcd URL[,URL] [--etcd-prefix /basalt/] [--gc-grace-seconds N] [--upload-expiry-hours H] [--heal-grace-seconds S] [--heal-rate-mbps 100]"
                     + " [--orphan-grace-seconds 86400] [--orphan-interval-seconds 3600] [--lifecycle-interval-seconds 3600]"
                     + " [--lifecycle-day-seconds 86400] [--metrics-listen HOST:PORT]"
-                    + " [--config FILE] --cluster-tls DIR|none";
+                    + " [--config FILE] --cluster-tls DIR|none"
+                    + " [--console-listen HOST:PORT --console-gateway URL [--console-gateway-metrics URL[,URL]]"
+                    + " [--console-tls-cert FILE --console-tls-key FILE]]";
 
     /** Every flag {@link #parse} takes; each is also the host config key coordinator.&lt;flag&gt;. */
     public static final ServiceFlags FLAGS = new ServiceFlags(
@@ -44,20 +56,27 @@ public final class CoordinatorMain {
                     "cluster-tls",
                     "lifecycle-interval-seconds",
                     "lifecycle-day-seconds",
-                    "metrics-listen"),
+                    "metrics-listen",
+                    "console-listen",
+                    "console-gateway",
+                    "console-gateway-metrics",
+                    "console-tls-cert",
+                    "console-tls-key"),
             Set.of());
 
     private CoordinatorMain() {}
 
-    private record Startup(Coordinator.Config config, String metricsListen) {}
+    private record Startup(Coordinator.Config config, String metricsListen, ConsoleConfig console) {}
 
     public static void main(String[] args) throws Exception {
         Coordinator.Config config;
         String metricsListen;
+        ConsoleConfig consoleConfig;
         try {
-            Startup startup = ServiceArgs.parse(FLAGS, args, a -> new Startup(parse(a), metricsListen(a)));
+            Startup startup = ServiceArgs.parse(FLAGS, args, a -> new Startup(parse(a), metricsListen(a), console(a)));
             config = startup.config();
             metricsListen = startup.metricsListen();
+            consoleConfig = startup.console();
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             System.err.println(USAGE);
@@ -67,12 +86,14 @@ public final class CoordinatorMain {
         Coordinator coordinator = Coordinator.start(config);
         MetricsServer metrics =
                 metricsListen == null ? null : MetricsServer.start(metricsListen, coordinator.metrics(), () -> true);
+        Console console = consoleConfig == null ? null : Console.start(consoleConfig, config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
                             log.info("coordinator {} stopping", config.id());
                             if (metrics != null) metrics.close();
+                            if (console != null) console.close();
                             coordinator.close();
                             stopped.countDown();
                             LogManager.shutdown();
@@ -83,6 +104,47 @@ public final class CoordinatorMain {
 
     private static Duration seconds(String flag, String value) {
         return Duration.ofSeconds(FlagValues.integer64(flag, value));
+    }
+
+    /** The web console's settings from the --console-* flags, or null without --console-listen (no console). */
+    public static ConsoleConfig console(String[] args) {
+        Map<String, String> flags = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            if (args[i].startsWith("--console-")) flags.put(args[i].substring(2), args[i + 1]);
+        }
+        String listen = flags.get("console-listen");
+        if (listen == null) {
+            if (!flags.isEmpty()) throw new BadFlag("console-listen", "is needed by the other --console-* flags");
+            return null;
+        }
+        String gateway = flags.get("console-gateway");
+        if (gateway == null || gateway.isBlank()) throw BadFlag.missing("console-gateway");
+        List<URI> metrics = new ArrayList<>();
+        for (String u : flags.getOrDefault("console-gateway-metrics", "").split(",")) {
+            if (!u.isBlank()) metrics.add(url("console-gateway-metrics", u.strip()));
+        }
+        String cert = flags.get("console-tls-cert");
+        String key = flags.get("console-tls-key");
+        if ((cert == null) != (key == null)) throw new BadFlag("console-tls-cert", "and --console-tls-key go together");
+        return new ConsoleConfig(
+                listen,
+                url("console-gateway", gateway),
+                metrics,
+                "us-east-1",
+                cert == null ? null : Path.of(cert),
+                key == null ? null : Path.of(key),
+                ConsoleConfig.DEFAULT_SESSION_IDLE);
+    }
+
+    private static URI url(String flag, String value) {
+        try {
+            URI u = new URI(value);
+            if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null)
+                throw new BadFlag(flag, "must be an http:// or https:// URL, got " + value);
+            return u;
+        } catch (URISyntaxException e) {
+            throw new BadFlag(flag, "must be an http:// or https:// URL, got " + value);
+        }
     }
 
     /** The --metrics-listen HOST:PORT, or null when absent (no metrics endpoint). */
@@ -131,7 +193,12 @@ public final class CoordinatorMain {
                 case "cluster-tls" -> clusterTls = value;
                 case "lifecycle-interval-seconds" -> lifecycleInterval = seconds(name, value);
                 case "lifecycle-day-seconds" -> lifecycleDay = seconds(name, value);
-                case "metrics-listen" -> {} // served by main, not part of the coordinator's config
+                case "metrics-listen",
+                        "console-listen",
+                        "console-gateway",
+                        "console-gateway-metrics",
+                        "console-tls-cert",
+                        "console-tls-key" -> {} // served by main, not part of the coordinator's config
                 default -> throw new IllegalStateException("a flag in FLAGS without a case: " + flag);
             }
         }

@@ -22,7 +22,7 @@ final class HealRate {
 
     private static final Logger log = LogManager.getLogger(HealRate.class);
     private static final long REFRESH_MS = 1000;
-    private static final String SETTING = "heal-rate-mbps";
+    private static final String SETTING = io.basalt.coordinator.admin.AdminRequests.HEAL_RATE_SETTING;
     private static final String PARALLELISM = "heal-parallelism";
     static final int DEFAULT_PARALLELISM = 8;
     private static final int MAX_PARALLELISM = 64;

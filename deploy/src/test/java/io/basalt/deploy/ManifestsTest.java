@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.basalt.coordinator.Coordinator;
 import io.basalt.coordinator.CoordinatorMain;
+import io.basalt.coordinator.console.ConsoleConfig;
 import io.basalt.core.meta.Etcd;
 import io.basalt.gateway.GatewayConfig;
 import io.basalt.gateway.GatewayMain;
@@ -332,6 +333,7 @@ class ManifestsTest {
         assertFalse(reaches(m, milvus, node, 9100), "nobody else reaches the nodes' gRPC");
         assertFalse(reaches(m, node, node, 9100), "nodes never call each other");
         assertTrue(reaches(m, milvus, gateway, 9000), "S3 is open to clients");
+        assertTrue(reaches(m, milvus, coordinator, 9001), "so is the web console (an S3 key signs in)");
         for (Map<String, String> basalt : List.of(gateway, coordinator, node)) {
             assertTrue(reaches(m, basalt, etcd, 2379), "Basalt's pods reach etcd");
         }
@@ -535,7 +537,25 @@ class ManifestsTest {
         Coordinator.Config cfg = CoordinatorMain.parse(args);
         assertEquals(pod, cfg.id());
         assertEquals(etcd, cfg.etcdEndpoints());
-        assertMetrics(c, CoordinatorMain.metricsListen(args), "readinessProbe", "livenessProbe");
+        assertMetrics(c, CoordinatorMain.metricsListen(args), "livenessProbe");
+        // the web console: on every interface, its own containerPort, probed for readiness, behind its Service
+        ConsoleConfig console = CoordinatorMain.console(args);
+        assertNotNull(console, "the coordinators serve the web console");
+        int colon = console.listen().lastIndexOf(':');
+        assertAllInterfaces(console.listen().substring(0, colon));
+        int consolePort = Integer.parseInt(console.listen().substring(colon + 1));
+        assertEquals(c.port("console"), consolePort, "--console-listen port is the console containerPort");
+        assertEquals(consolePort, c.probePort("readinessProbe", "/health"), "ready when the console serves");
+        Map<String, Object> service = m.get("Service", "basalt-console");
+        assertSelects(service, c);
+        Map<String, Object> servicePort = list(map(service, "spec"), "ports").stream()
+                .map(p -> map(p, "a port of basalt-console"))
+                .filter(p -> "9001".equals(str(p, "port")))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("basalt-console serves port 9001, as MinIO's console"));
+        assertEquals("console", str(servicePort, "targetPort"));
+        assertEquals(
+                "http://basalt-gateway:9000", console.gateway().toString(), "the console's S3 goes to the gateways");
         assertMemory(c, "coordinator");
         assertPdbMaxUnavailableOne(m, "basalt-coordinator", c);
         assertClusterTlsFromSecret(c, cfg.clusterTls());

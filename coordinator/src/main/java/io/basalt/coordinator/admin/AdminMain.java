@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -109,8 +108,7 @@ public final class AdminMain {
                     out.println(args.json() ? s.toJson() : StatusText.format(s));
                 }
                 case "heal" -> {
-                    String value = "requested " + Instant.now() + " by basalt admin heal";
-                    meta.admin().request(ClusterAdmin.Request.HEAL, value);
+                    AdminRequests.heal(meta.admin(), "basalt admin heal");
                     out.println("full heal requested: the leading coordinator scans every object on its next pass"
                             + " (status shows heal.request_pending until it is done)");
                 }

@@ -36,6 +36,7 @@ public record ClusterStatus(
      * @param failedDirs data dirs the node took out after I/O failures (free and total exclude them)
      * @param suspectedBy gateways avoiding the node for now, each as "reporter: reason" (a request to
      *     it failed, or it answered late several times in a row)
+     * @param dataDirs the node's healthy data dirs (free and total bytes are their sum)
      */
     public record Node(
             String id,
@@ -48,17 +49,46 @@ public record ClusterStatus(
             long usedBytes,
             Drain drain,
             List<String> failedDirs,
-            List<String> suspectedBy) {
+            List<String> suspectedBy,
+            List<String> dataDirs) {
         public static final String LIVE = "live";
         public static final String DOWN = "down";
 
         public Node {
             failedDirs = failedDirs == null ? List.of() : List.copyOf(failedDirs);
             suspectedBy = suspectedBy == null ? List.of() : List.copyOf(suspectedBy);
+            dataDirs = dataDirs == null ? List.of() : List.copyOf(dataDirs);
+        }
+
+        public Node(
+                String id,
+                String address,
+                String state,
+                String zone,
+                long freeBytes,
+                long totalBytes,
+                long shards,
+                long usedBytes,
+                Drain drain,
+                List<String> failedDirs,
+                List<String> suspectedBy) {
+            this(
+                    id,
+                    address,
+                    state,
+                    zone,
+                    freeBytes,
+                    totalBytes,
+                    shards,
+                    usedBytes,
+                    drain,
+                    failedDirs,
+                    suspectedBy,
+                    List.of());
         }
 
         public Node(String id, String address, String state, String zone, long freeBytes, long totalBytes) {
-            this(id, address, state, zone, freeBytes, totalBytes, 0, 0, null, List.of(), List.of());
+            this(id, address, state, zone, freeBytes, totalBytes, 0, 0, null, List.of(), List.of(), List.of());
         }
     }
 

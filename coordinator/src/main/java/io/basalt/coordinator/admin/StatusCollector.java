@@ -20,17 +20,17 @@ import java.util.TreeSet;
  * published status (with queue lengths counted fresh), drains from {@code admin/drain/}, and object
  * health and every node's share of the shards from a scan of every object and upload part.
  */
-final class StatusCollector {
+public final class StatusCollector {
 
     private final ClusterMetadata meta;
     private final ClusterAdmin admin;
 
-    StatusCollector(ClusterMetadata meta) {
+    public StatusCollector(ClusterMetadata meta) {
         this.meta = meta;
         this.admin = meta.admin();
     }
 
-    ClusterStatus collect() {
+    public ClusterStatus collect() {
         Map<String, NodeRecord> live = meta.nodes().live().byId();
         Map<String, NodeRecord> seen = meta.nodes().seen();
         Map<String, DrainStatus> drains = drainRecords();
@@ -79,7 +79,8 @@ final class StatusCollector {
                     used[1],
                     drain,
                     n.getFailedDirsList(),
-                    suspicions.get(id)));
+                    suspicions.get(id),
+                    n.getDataDirsList()));
         }
 
         CoordinatorStatus published =

@@ -58,6 +58,9 @@ public interface ClusterAdmin {
     /** The run-time setting {@code name} (e.g. {@code heal-rate-mbps}), empty when unset. */
     Optional<String> setting(String name);
 
+    /** Sets the run-time setting {@code name} to {@code value}; the leader reads it again within its refresh time. */
+    void putSetting(String name, String value);
+
     /** Publishes what {@code component} reports about itself, replacing what it published before. */
     void publishStatus(String component, String status);
 

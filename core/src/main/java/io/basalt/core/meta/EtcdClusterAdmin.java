@@ -160,6 +160,11 @@ final class EtcdClusterAdmin implements ClusterAdmin {
     }
 
     @Override
+    public void putSetting(String name, String value) {
+        await(kv.put(bs(keys.config(name)), bs(value)));
+    }
+
+    @Override
     public void publishStatus(String component, String status) {
         await(kv.put(bs(keys.status(component)), bs(status)));
     }
