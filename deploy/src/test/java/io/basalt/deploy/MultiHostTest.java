@@ -148,8 +148,7 @@ class MultiHostTest {
             try {
                 // the cut is real: host 1 no longer reaches host 3's gateway, and the cluster sees node-3 go
                 BareMetalTest.Run probe = cluster.run(
-                        1,
-                        List.of("curl", "-s", "--max-time", "3", ThreeHostCluster.gateway(3) + "/minio/health/live"));
+                        1, List.of("curl", "-s", "--max-time", "3", cluster.gateway(3) + "/minio/health/live"));
                 assertNotEquals(0, probe.status(), "host 3's gateway is out of reach: " + probe.output());
                 cluster.awaitStatus(1, s -> "down".equals(state(s, "node-3")), 60, "node-3 down");
                 // writes go on through hosts 1 and 2, with one shard short: degraded until host 3 is back

@@ -79,7 +79,8 @@ final class StatusCollector {
                     used[1],
                     drain,
                     n.getFailedDirsList(),
-                    suspicions.get(id)));
+                    suspicions.get(id),
+                    n.getRelease().isEmpty() ? null : n.getRelease()));
         }
 
         CoordinatorStatus published =
@@ -120,7 +121,8 @@ final class StatusCollector {
                 objects[1],
                 rebalance,
                 new ClusterStatus.Lifecycle(
-                        meta.store().lifecycles().size(), published == null ? null : published.lifecycle()));
+                        meta.store().lifecycles().size(), published == null ? null : published.lifecycle()),
+                published == null ? null : published.release());
     }
 
     /** Counts the shards the segment places on each node (never-written ones hold nothing). */

@@ -145,7 +145,18 @@ class AdminMainTest {
         assertEquals("", byId.get("node-gone").address());
         assertEquals(
                 new ClusterStatus.Node(
-                        "node-old", "10.0.0.9:7000", "down", "z2", 5, 10, 0, 0, null, List.of("/disk2"), List.of()),
+                        "node-old",
+                        "10.0.0.9:7000",
+                        "down",
+                        "z2",
+                        5,
+                        10,
+                        0,
+                        0,
+                        null,
+                        List.of("/disk2"),
+                        List.of(),
+                        null),
                 byId.get("node-old"));
         assertEquals(List.of(), byId.get("node-a").failedDirs());
         // progress from the leader's status; the queue counted fresh: s9, and s2 queued by its PUT
