@@ -272,11 +272,12 @@ class RollingUpgradeTest {
                 .orElse("absent");
     }
 
+    /** The release node {@code node} says it runs; null when absent or of a release that does not say. */
     private static String release(ClusterStatus s, String node) {
         return s.nodes().stream()
                 .filter(n -> n.id().equals(node))
-                .map(ClusterStatus.Node::release)
                 .findFirst()
+                .map(ClusterStatus.Node::release)
                 .orElse(null);
     }
 }
