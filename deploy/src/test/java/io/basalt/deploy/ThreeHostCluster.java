@@ -43,6 +43,7 @@ final class ThreeHostCluster implements AutoCloseable {
     private final Path home; // the package the cluster started from: admin commands run from it
     private final Path[] installs; // what each host runs: home, until install() switches it
     private final PrivateNetwork net;
+    private final boolean firstHostNamed;
     private final List<Path> configs = new ArrayList<>();
     private final List<Service> services = new ArrayList<>();
 
@@ -59,15 +60,19 @@ final class ThreeHostCluster implements AutoCloseable {
     /** The cluster on MultiHostTest's network, every host running the package of this tree. */
     static ThreeHostCluster start(Path tmp) throws Exception {
         Path home = unpack(ReleasePackageTest.pack(tmp.resolve("dist")), tmp.resolve("opt"));
-        return start(tmp, home, PrivateNetwork.PREFIX, PrivateNetwork.SUBNET);
+        return start(tmp, home, PrivateNetwork.PREFIX, PrivateNetwork.SUBNET, false);
     }
 
     /**
      * The cluster with every host running the unpacked package {@code home}, on a network of namespaces named
-     * {@code <prefix>...} with hosts at 10.{@code subnet}.i.2.
+     * {@code <prefix>...} with hosts at 10.{@code subnet}.i.2. {@code firstHostNamed}: every host's certificate
+     * also names host 1's address, as releases before 0.2 need (they check every etcd member against the first
+     * endpoint's host).
      */
-    static ThreeHostCluster start(Path tmp, Path home, String prefix, int subnet) throws Exception {
-        ThreeHostCluster cluster = new ThreeHostCluster(tmp, home, PrivateNetwork.create(HOSTS, prefix, subnet));
+    static ThreeHostCluster start(Path tmp, Path home, String prefix, int subnet, boolean firstHostNamed)
+            throws Exception {
+        ThreeHostCluster cluster =
+                new ThreeHostCluster(tmp, home, PrivateNetwork.create(HOSTS, prefix, subnet), firstHostNamed);
         try {
             cluster.startAll();
             return cluster;
@@ -78,7 +83,8 @@ final class ThreeHostCluster implements AutoCloseable {
         }
     }
 
-    private ThreeHostCluster(Path tmp, Path home, PrivateNetwork net) {
+    private ThreeHostCluster(Path tmp, Path home, PrivateNetwork net, boolean firstHostNamed) {
+        this.firstHostNamed = firstHostNamed;
         this.tmp = tmp;
         this.home = home;
         this.installs = new Path[HOSTS];
@@ -101,12 +107,10 @@ final class ThreeHostCluster implements AutoCloseable {
             String health = "http://" + net.hostAddress(i) + ":2381/health";
             awaitOutput(i, List.of("curl", "-s", health), out -> out.contains("\"health\":\"true\""), 60);
         }
-        // jetcd dials every member under the first endpoint's name: each must answer to it, with TLS
-        String first = net.hostAddress(1) + ":2379";
+        // each member answers with TLS under its own address, the only name its certificate holds
         for (int i = 1; i <= HOSTS; i++) {
-            String member = net.hostAddress(i) + ":2379";
             List<String> curl = new ArrayList<>(curlTls(tls(i), tls(i)));
-            curl.addAll(List.of("--connect-to", first + ":" + member, "https://" + first + "/health"));
+            curl.add("https://" + net.hostAddress(i) + ":2379/health");
             awaitOutput(i % HOSTS + 1, curl, out -> out.contains("\"health\":\"true\""), 30);
         }
         for (int i = 1; i <= HOSTS; i++) startBasalt(i);
@@ -178,17 +182,16 @@ final class ThreeHostCluster implements AutoCloseable {
     }
 
     /** {@code basalt admin status --json} run on host {@code from} with its config file. */
-    ClusterStatus status(int from) throws Exception {
-        return ClusterStatus.fromJson(stdout(
-                from,
-                List.of(
-                        install(from).resolve("bin/basalt").toString(),
-                        "admin",
-                        "status",
-                        "--json",
-                        "--config",
-                        config(from).toString()),
-                basaltEnvironment()));
+    ClusterStatus status(int from, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(
+                install(from).resolve("bin/basalt").toString(),
+                "admin",
+                "status",
+                "--json",
+                "--config",
+                config(from).toString()));
+        command.addAll(List.of(args));
+        return ClusterStatus.fromJson(stdout(from, command, basaltEnvironment()));
     }
 
     /** Polls {@link #status} on host {@code from} until {@code ready} holds, for up to {@code seconds}. */
@@ -408,7 +411,8 @@ final class ThreeHostCluster implements AutoCloseable {
     /** Host i's directory: its certificate, and the example's config and etcd file pointed at it. */
     private Path setUpHost(int i) throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("host-" + i));
-        // as the README: the host's address, and the first etcd endpoint's host, which jetcd checks every member by
+        // as the README: the host's address only (each etcd member is checked against its own endpoint's host)
+        String names = net.hostAddress(i) + (firstHostNamed ? "," + net.hostAddress(1) : "");
         basalt(
                 "admin",
                 "tls",
@@ -418,7 +422,7 @@ final class ThreeHostCluster implements AutoCloseable {
                 "--out",
                 tls(i).toString(),
                 "--host",
-                net.hostAddress(i) + "," + net.hostAddress(1));
+                names);
         Map<String, String> paths = new LinkedHashMap<>();
         for (int h = 1; h <= HOSTS; h++) paths.put(EXAMPLE_ADDRESS + h, net.hostAddress(h));
         paths.put("/etc/etcd/tls", tls(i).toString());
