@@ -76,11 +76,12 @@ final class StatusPublisher extends LeaderTask {
 
     private void recordSeenNodes() {
         for (NodeRecord n : membership.live().values()) {
-            // free space changes constantly; only identity and location are worth a write
+            // free space changes constantly; only identity, location and release are worth a write
             NodeRecord before = written.get(n.getNodeId());
             if (before != null
                     && before.getAddress().equals(n.getAddress())
-                    && before.getZone().equals(n.getZone())) continue;
+                    && before.getZone().equals(n.getZone())
+                    && before.getRelease().equals(n.getRelease())) continue;
             metadata.nodes().recordSeen(n);
             written.put(n.getNodeId(), n);
         }

@@ -209,7 +209,7 @@ class ManifestsTest {
         check(overlay, ns);
         assertEquals("8", str(map(overlay.get("StatefulSet", "basalt-node"), "spec"), "replicas"));
         assertEquals(
-                "registry.example.com/basalt:0.1.0",
+                "registry.example.com/basalt:0.2.0",
                 overlay.container("Deployment", "basalt-gateway", "gateway", fields("p", ns, ""))
                         .spec()
                         .get("image"));

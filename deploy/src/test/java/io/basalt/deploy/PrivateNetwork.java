@@ -11,20 +11,26 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Hosts as network namespaces on a private bridge: host i is namespace {@code basalt-t-<tag>-h<i>} with address
- * 10.77.i.2/16 on its {@code eth0}, whose peer is a port of the bridge {@code br0} in a namespace of its own
- * ({@code basalt-t-<tag>-sw}). Nothing is added to the namespace the test runs in: no link, no address, no
+ * Hosts as network namespaces on a private bridge: host i is namespace {@code <prefix><tag>-h<i>} with address
+ * 10.S.i.2/16 on its {@code eth0}, whose peer is a port of the bridge {@code br0} in a namespace of its own
+ * ({@code <prefix><tag>-sw}); by default prefix {@code basalt-t-} and subnet S = 77 (MultiHostTest), and
+ * tests that may run beside it take their own (RollingUpgradeTest: {@code basalt-u-}, 10.78/16). Nothing is added to the namespace the test runs in: no link, no address, no
  * route. Closing deletes every namespace it made, with the links inside. Needs root and iproute2.
  */
 final class PrivateNetwork implements AutoCloseable {
 
     static final String PREFIX = "basalt-t-";
+    static final int SUBNET = 77;
 
+    private final String prefix;
+    private final int subnet;
     private final String tag;
     private final int hosts;
     private final List<String> made = new ArrayList<>();
 
-    private PrivateNetwork(int hosts) {
+    private PrivateNetwork(int hosts, String prefix, int subnet) {
+        this.prefix = prefix;
+        this.subnet = subnet;
         this.tag =
                 HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
         this.hosts = hosts;
@@ -50,7 +56,12 @@ final class PrivateNetwork implements AutoCloseable {
     }
 
     static PrivateNetwork create(int hosts) throws IOException {
-        PrivateNetwork net = new PrivateNetwork(hosts);
+        return create(hosts, PREFIX, SUBNET);
+    }
+
+    /** Namespaces named {@code <prefix><tag>-...}, hosts at 10.{@code subnet}.i.2. */
+    static PrivateNetwork create(int hosts, String prefix, int subnet) throws IOException {
+        PrivateNetwork net = new PrivateNetwork(hosts, prefix, subnet);
         try {
             net.build();
             return net;
@@ -61,7 +72,7 @@ final class PrivateNetwork implements AutoCloseable {
     }
 
     private void build() throws IOException {
-        String sw = PREFIX + tag + "-sw";
+        String sw = prefix + tag + "-sw";
         add(sw);
         must("-n", sw, "link", "add", "br0", "type", "bridge");
         must("-n", sw, "link", "set", "br0", "up");
@@ -70,18 +81,24 @@ final class PrivateNetwork implements AutoCloseable {
             add(host);
             must("-n", sw, "link", "add", "h" + i, "type", "veth", "peer", "name", "eth0", "netns", host);
             must("-n", sw, "link", "set", "h" + i, "master", "br0", "up");
-            must("-n", host, "addr", "add", address(i) + "/16", "dev", "eth0");
+            must("-n", host, "addr", "add", hostAddress(i) + "/16", "dev", "eth0");
             must("-n", host, "link", "set", "eth0", "up");
             must("-n", host, "link", "set", "lo", "up");
         }
     }
 
     String namespace(int host) {
-        return PREFIX + tag + "-h" + host;
+        return prefix + tag + "-h" + host;
     }
 
+    /** Host i's address on the default network (MultiHostTest's). */
     static String address(int host) {
-        return "10.77." + host + ".2";
+        return "10." + SUBNET + "." + host + ".2";
+    }
+
+    /** Host i's address on this network. */
+    String hostAddress(int host) {
+        return "10." + subnet + "." + host + ".2";
     }
 
     /**

@@ -38,7 +38,7 @@ class ReleasePackageTest {
         assertEquals(0, list.status(), list.output());
         for (String line : list.output().lines().toList()) {
             String[] f = line.trim().split("\\s+");
-            // -rwxr-xr-x 0/0 6048 2026-12-03 16:21 basalt-0.1.0/bin/basalt [link to ...]
+            // -rwxr-xr-x 0/0 6048 2026-12-03 16:21 basalt-0.2.0/bin/basalt [link to ...]
             assertEquals("0/0", f[1], "owned by root: " + line);
             assertTrue(f[5].startsWith(name + "/"), "everything under one directory: " + line);
             entries.put(f[5].substring(name.length() + 1), f[0]);

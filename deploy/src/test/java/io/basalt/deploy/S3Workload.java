@@ -289,7 +289,8 @@ final class S3Workload {
 
         static Running start(ThreeHostCluster cluster, int host, Path dir, String bucket) throws IOException {
             Files.createDirectories(dir);
-            ProcessBuilder pb = new ProcessBuilder(cluster.net().in(host, command("write", dir, bucket, endpoints())))
+            ProcessBuilder pb = new ProcessBuilder(
+                            cluster.net().in(host, command("write", dir, bucket, endpoints(cluster))))
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("out.log").toFile());
             pb.environment().putAll(cluster.awsEnvironment());
@@ -331,7 +332,13 @@ final class S3Workload {
 
         /** Reads every acknowledged object through every gateway from {@code host}; the verifier's report. */
         String verifyFrom(ThreeHostCluster cluster, int host) throws Exception {
-            ProcessBuilder pb = new ProcessBuilder(cluster.net().in(host, command("verify", dir, bucket, endpoints())))
+            return verify(cluster, host, dir, bucket);
+        }
+
+        /** {@link #verifyFrom} for the workload that wrote its acknowledgements to {@code dir}, since stopped. */
+        static String verify(ThreeHostCluster cluster, int host, Path dir, String bucket) throws Exception {
+            ProcessBuilder pb = new ProcessBuilder(
+                            cluster.net().in(host, command("verify", dir, bucket, endpoints(cluster))))
                     .redirectErrorStream(true);
             pb.environment().putAll(cluster.awsEnvironment());
             Process p = pb.start();
@@ -351,9 +358,9 @@ final class S3Workload {
             return Files.readString(dir.resolve("out.log"));
         }
 
-        private static List<String> endpoints() {
+        private static List<String> endpoints(ThreeHostCluster cluster) {
             List<String> e = new ArrayList<>();
-            for (int h = 1; h <= ThreeHostCluster.HOSTS; h++) e.add(ThreeHostCluster.gateway(h));
+            for (int h = 1; h <= ThreeHostCluster.HOSTS; h++) e.add(cluster.gateway(h));
             return e;
         }
     }

@@ -25,7 +25,8 @@ import java.util.function.Predicate;
  * running what the example's host config and etcd file say (an etcd member with TLS, a storage node, a gateway,
  * coordinators on two), every process started from the release package ({@code ./basalt package}) by its
  * launcher with the host's config file, and per-host certificates issued as the README says. A host's Basalt
- * processes can be stopped (SIGTERM) and started again, and its network cut and restored. Closing stops every
+ * processes can be stopped (SIGTERM) and started again, from the same package or, for a rolling upgrade, from
+ * another one installed on that host ({@link #install}), and its network cut and restored. Closing stops every
  * process it started and deletes the namespaces.
  */
 final class ThreeHostCluster implements AutoCloseable {
@@ -39,8 +40,10 @@ final class ThreeHostCluster implements AutoCloseable {
     record Service(int host, String role, Process process, Path log) {}
 
     private final Path tmp;
-    private final Path home;
+    private final Path home; // the package the cluster started from: admin commands run from it
+    private final Path[] installs; // what each host runs: home, until install() switches it
     private final PrivateNetwork net;
+    private final boolean firstHostNamed;
     private final List<Path> configs = new ArrayList<>();
     private final List<Service> services = new ArrayList<>();
 
@@ -54,9 +57,22 @@ final class ThreeHostCluster implements AutoCloseable {
         return null;
     }
 
+    /** The cluster on MultiHostTest's network, every host running the package of this tree. */
     static ThreeHostCluster start(Path tmp) throws Exception {
-        Path home = unpackReleasePackage(tmp);
-        ThreeHostCluster cluster = new ThreeHostCluster(tmp, home, PrivateNetwork.create(HOSTS));
+        Path home = unpack(ReleasePackageTest.pack(tmp.resolve("dist")), tmp.resolve("opt"));
+        return start(tmp, home, PrivateNetwork.PREFIX, PrivateNetwork.SUBNET, false);
+    }
+
+    /**
+     * The cluster with every host running the unpacked package {@code home}, on a network of namespaces named
+     * {@code <prefix>...} with hosts at 10.{@code subnet}.i.2. {@code firstHostNamed}: every host's certificate
+     * also names host 1's address, as releases before 0.2 need (they check every etcd member against the first
+     * endpoint's host).
+     */
+    static ThreeHostCluster start(Path tmp, Path home, String prefix, int subnet, boolean firstHostNamed)
+            throws Exception {
+        ThreeHostCluster cluster =
+                new ThreeHostCluster(tmp, home, PrivateNetwork.create(HOSTS, prefix, subnet), firstHostNamed);
         try {
             cluster.startAll();
             return cluster;
@@ -67,9 +83,12 @@ final class ThreeHostCluster implements AutoCloseable {
         }
     }
 
-    private ThreeHostCluster(Path tmp, Path home, PrivateNetwork net) {
+    private ThreeHostCluster(Path tmp, Path home, PrivateNetwork net, boolean firstHostNamed) {
+        this.firstHostNamed = firstHostNamed;
         this.tmp = tmp;
         this.home = home;
+        this.installs = new Path[HOSTS];
+        java.util.Arrays.fill(installs, home);
         this.net = net;
     }
 
@@ -85,15 +104,13 @@ final class ThreeHostCluster implements AutoCloseable {
         for (int i = 1; i <= HOSTS; i++) configs.add(setUpHost(i));
         for (int i = 1; i <= HOSTS; i++) startEtcd(i);
         for (int i = 1; i <= HOSTS; i++) {
-            String health = "http://" + PrivateNetwork.address(i) + ":2381/health";
+            String health = "http://" + net.hostAddress(i) + ":2381/health";
             awaitOutput(i, List.of("curl", "-s", health), out -> out.contains("\"health\":\"true\""), 60);
         }
-        // jetcd dials every member under the first endpoint's name: each must answer to it, with TLS
-        String first = PrivateNetwork.address(1) + ":2379";
+        // each member answers with TLS under its own address, the only name its certificate holds
         for (int i = 1; i <= HOSTS; i++) {
-            String member = PrivateNetwork.address(i) + ":2379";
             List<String> curl = new ArrayList<>(curlTls(tls(i), tls(i)));
-            curl.addAll(List.of("--connect-to", first + ":" + member, "https://" + first + "/health"));
+            curl.add("https://" + net.hostAddress(i) + ":2379/health");
             awaitOutput(i % HOSTS + 1, curl, out -> out.contains("\"health\":\"true\""), 30);
         }
         for (int i = 1; i <= HOSTS; i++) startBasalt(i);
@@ -115,8 +132,8 @@ final class ThreeHostCluster implements AutoCloseable {
         return configs.get(host - 1);
     }
 
-    static String gateway(int host) {
-        return "http://" + PrivateNetwork.address(host) + ":9000";
+    String gateway(int host) {
+        return "http://" + net.hostAddress(host) + ":9000";
     }
 
     /** curl trusting the CA of TLS directory {@code trust} and presenting the certificate of {@code identity}. */
@@ -134,6 +151,25 @@ final class ThreeHostCluster implements AutoCloseable {
                 identity.resolve("tls.key").toString());
     }
 
+    /** Host i's installation: the unpacked package its services start from. */
+    Path install(int host) {
+        return installs[host - 1];
+    }
+
+    /**
+     * Switches host i to the unpacked package {@code home}, as relinking /opt/basalt does: what starts there
+     * next runs it (running processes keep theirs until stopped).
+     */
+    void install(int host, Path home) {
+        installs[host - 1] = home;
+    }
+
+    /** {@code basalt version} of host i's installation: the release it runs once (re)started. */
+    String version(int host) throws Exception {
+        return stdout(host, List.of(install(host).resolve("bin/basalt").toString(), "version"), basaltEnvironment())
+                .strip();
+    }
+
     /** Runs {@code basalt ARGS} from the package in the test's own namespace (admin commands needing no network). */
     void basalt(String... args) throws Exception {
         List<String> command =
@@ -146,17 +182,16 @@ final class ThreeHostCluster implements AutoCloseable {
     }
 
     /** {@code basalt admin status --json} run on host {@code from} with its config file. */
-    ClusterStatus status(int from) throws Exception {
-        return ClusterStatus.fromJson(stdout(
-                from,
-                List.of(
-                        home.resolve("bin/basalt").toString(),
-                        "admin",
-                        "status",
-                        "--json",
-                        "--config",
-                        config(from).toString()),
-                basaltEnvironment()));
+    ClusterStatus status(int from, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(
+                install(from).resolve("bin/basalt").toString(),
+                "admin",
+                "status",
+                "--json",
+                "--config",
+                config(from).toString()));
+        command.addAll(List.of(args));
+        return ClusterStatus.fromJson(stdout(from, command, basaltEnvironment()));
     }
 
     /** Polls {@link #status} on host {@code from} until {@code ready} holds, for up to {@code seconds}. */
@@ -239,7 +274,7 @@ final class ThreeHostCluster implements AutoCloseable {
                     host,
                     role,
                     List.of(
-                            home.resolve("bin/basalt").toString(),
+                            install(host).resolve("bin/basalt").toString(),
                             role,
                             "--config",
                             config(host).toString()),
@@ -357,10 +392,9 @@ final class ThreeHostCluster implements AutoCloseable {
 
     // ---------------------------------------------------------------- setting the hosts up
 
-    /** Builds the release package from the modules' jars (built before this module) and unpacks it. */
-    private static Path unpackReleasePackage(Path tmp) throws Exception {
-        Path archive = ReleasePackageTest.pack(tmp.resolve("dist"));
-        Path opt = Files.createDirectories(tmp.resolve("opt"));
+    /** Unpacks the release package {@code archive} into {@code dir} (its bin/, lib/s...): an installation. */
+    static Path unpack(Path archive, Path dir) throws Exception {
+        Path opt = Files.createDirectories(dir);
         BareMetalTest.Run untar =
                 BareMetalTest.run(opt, List.of("tar", "-xzf", archive.toString(), "--strip-components=1"));
         assertEquals(0, untar.status(), untar.output());
@@ -377,7 +411,8 @@ final class ThreeHostCluster implements AutoCloseable {
     /** Host i's directory: its certificate, and the example's config and etcd file pointed at it. */
     private Path setUpHost(int i) throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("host-" + i));
-        // as the README: the host's address, and the first etcd endpoint's host, which jetcd checks every member by
+        // as the README: the host's address only (each etcd member is checked against its own endpoint's host)
+        String names = net.hostAddress(i) + (firstHostNamed ? "," + net.hostAddress(1) : "");
         basalt(
                 "admin",
                 "tls",
@@ -387,9 +422,9 @@ final class ThreeHostCluster implements AutoCloseable {
                 "--out",
                 tls(i).toString(),
                 "--host",
-                PrivateNetwork.address(i) + "," + PrivateNetwork.address(1));
+                names);
         Map<String, String> paths = new LinkedHashMap<>();
-        for (int h = 1; h <= HOSTS; h++) paths.put(EXAMPLE_ADDRESS + h, PrivateNetwork.address(h));
+        for (int h = 1; h <= HOSTS; h++) paths.put(EXAMPLE_ADDRESS + h, net.hostAddress(h));
         paths.put("/etc/etcd/tls", tls(i).toString());
         paths.put("/var/lib/etcd/default", dir.resolve("etcd").toString());
         paths.put("/etc/basalt/tls", tls(i).toString());

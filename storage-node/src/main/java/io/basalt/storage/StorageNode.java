@@ -1,5 +1,6 @@
 package io.basalt.storage;
 
+import io.basalt.core.Release;
 import io.basalt.core.meta.ClusterMetadata;
 import io.basalt.core.meta.EtcdMetadata;
 import io.basalt.core.meta.Keys;
@@ -162,6 +163,7 @@ public final class StorageNode implements AutoCloseable {
                     .setTotalBytes(capacity.totalBytes())
                     .setStartedUnixMs(startedMs)
                     .setZone(config.zone())
+                    .setRelease(Release.version())
                     .build();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

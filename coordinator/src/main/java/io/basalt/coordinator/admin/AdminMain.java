@@ -40,7 +40,7 @@ public final class AdminMain {
             """ + TlsCommand.USAGE + "\n" + KeyCommand.USAGE + """
 
             --config FILE takes etcd, etcd-prefix and cluster-tls from a host's config file
-            (/etc/basalt/basalt.properties). Without --etcd, the etcd of the ./basalt dev cluster whose data is in DIR
+            (/etc/basalt/basalt.properties), and for key commands its gateway.cluster-key. Without --etcd, the etcd of the ./basalt dev cluster whose data is in DIR
             (default .basalt/dev) is used, from DIR/etcd-url (else DIR/ports), with DIR/tls for
             an https:// etcd. --cluster-tls (else BASALT_CLUSTER_TLS) names the certificates for
             an https:// etcd given with --etcd.""";
@@ -155,7 +155,8 @@ public final class AdminMain {
 
     /**
      * {@code argv} with {@code --config FILE} replaced by the etcd, etcd-prefix and cluster-tls of that host
-     * config file, where the command line does not give them.
+     * config file, where the command line does not give them; for {@code key} commands also the file of the
+     * host's {@code gateway.cluster-key}, the key the gateway opens stored secrets with.
      */
     static String[] withHostConfig(String[] argv) {
         List<String> args = new ArrayList<>(List.of(argv));
@@ -164,9 +165,18 @@ public final class AdminMain {
         if (at + 1 >= args.size()) throw new IllegalArgumentException("--config needs a FILE");
         HostConfig config = HostConfig.load(Path.of(args.get(at + 1)));
         args.subList(at, at + 2).clear();
+        // making a cluster key talks to no etcd (the launcher adds the host's --config to every admin command)
+        if (args.size() > 1 && args.get(0).equals("key") && args.get(1).equals("cluster-key")) {
+            return args.toArray(String[]::new);
+        }
         config.shared().forEach((flag, value) -> {
             if (!args.contains("--" + flag)) args.addAll(List.of("--" + flag, value));
         });
+        String clusterKey = config.keys().get("gateway.cluster-key");
+        boolean keyCommand = !args.isEmpty() && args.get(0).equals("key");
+        if (keyCommand && clusterKey != null && !args.contains("--cluster-key")) {
+            args.addAll(List.of("--cluster-key", clusterKey));
+        }
         return args.toArray(String[]::new);
     }
 

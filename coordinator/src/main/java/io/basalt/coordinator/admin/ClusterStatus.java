@@ -10,6 +10,8 @@ import java.util.List;
  * @param leader id of the leading coordinator, null when none holds the election
  * @param statusAgeMs age of the leader's published status, null when none was ever published
  * @param objectsDegraded object versions with a segment missing a shard or holding one on a node not live
+ * @param leaderRelease the Basalt release of the leading coordinator, from its published status; null when
+ *     none was published or its release (before 0.2) does not say
  */
 public record ClusterStatus(
         String leader,
@@ -20,7 +22,8 @@ public record ClusterStatus(
         long objectsTotal,
         long objectsDegraded,
         CoordinatorStatus.Rebalance rebalance,
-        Lifecycle lifecycle) {
+        Lifecycle lifecycle,
+        String leaderRelease) {
 
     /**
      * @param buckets buckets with a lifecycle configuration
@@ -37,6 +40,8 @@ public record ClusterStatus(
      * @param suspectedBy gateways avoiding the node for now, each as "reporter: reason" (a request to
      *     it failed, or it answered late several times in a row)
      * @param dataDirs the node's healthy data dirs (free and total bytes are their sum)
+     * @param release the Basalt release the node runs (or ran, when down), null from releases before 0.2,
+     *     which do not say
      */
     public record Node(
             String id,
@@ -50,7 +55,8 @@ public record ClusterStatus(
             Drain drain,
             List<String> failedDirs,
             List<String> suspectedBy,
-            List<String> dataDirs) {
+            List<String> dataDirs,
+            String release) {
         public static final String LIVE = "live";
         public static final String DOWN = "down";
 
@@ -84,11 +90,12 @@ public record ClusterStatus(
                     drain,
                     failedDirs,
                     suspectedBy,
-                    List.of());
+                    List.of(),
+                    null);
         }
 
         public Node(String id, String address, String state, String zone, long freeBytes, long totalBytes) {
-            this(id, address, state, zone, freeBytes, totalBytes, 0, 0, null, List.of(), List.of(), List.of());
+            this(id, address, state, zone, freeBytes, totalBytes, 0, 0, null, List.of(), List.of(), List.of(), null);
         }
     }
 

@@ -3,17 +3,23 @@ package io.basalt.coordinator.admin;
 import com.google.gson.FieldNamingPolicy;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import io.basalt.core.Release;
 
 /**
  * What the leading coordinator publishes as JSON in {@code <prefix>status/coordinator} every few
  * seconds, for {@code basalt admin status} and for anyone's scripts. Field names are snake_case
- * and only ever added to, never renamed.
+ * and only ever added to, never renamed. {@code release}: the leader's Basalt release (absent before 0.2).
  */
 public record CoordinatorStatus(
-        String leader, long updatedUnixMs, Heal heal, Gc gc, Rebalance rebalance, Lifecycle lifecycle) {
+        String leader, long updatedUnixMs, Heal heal, Gc gc, Rebalance rebalance, Lifecycle lifecycle, String release) {
 
     public CoordinatorStatus(String leader, long updatedUnixMs, Heal heal, Gc gc) {
-        this(leader, updatedUnixMs, heal, gc, null, null);
+        this(leader, updatedUnixMs, heal, gc, null, null, Release.version());
+    }
+
+    public CoordinatorStatus(
+            String leader, long updatedUnixMs, Heal heal, Gc gc, Rebalance rebalance, Lifecycle lifecycle) {
+        this(leader, updatedUnixMs, heal, gc, rebalance, lifecycle, Release.version());
     }
 
     /**

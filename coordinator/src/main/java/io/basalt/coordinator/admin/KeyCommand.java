@@ -40,8 +40,8 @@ final class KeyCommand {
               key deny KEY_ID BUCKET
                                the key may do nothing in BUCKET any more
               key delete KEY_ID
-              key commands take --cluster-key FILE (else BASALT_CLUSTER_KEY_FILE, else the dev
-              cluster's DIR/cluster.key) and the connection options above.""".stripTrailing();
+              key commands take --cluster-key FILE (else gateway.cluster-key of --config FILE, else
+              BASALT_CLUSTER_KEY_FILE, else the dev cluster's DIR/cluster.key) and the connection options above.""".stripTrailing();
 
     private KeyCommand() {}
 

@@ -80,7 +80,8 @@ public final class StatusCollector {
                     drain,
                     n.getFailedDirsList(),
                     suspicions.get(id),
-                    n.getDataDirsList()));
+                    n.getDataDirsList(),
+                    n.getRelease().isEmpty() ? null : n.getRelease()));
         }
 
         CoordinatorStatus published =
@@ -121,7 +122,8 @@ public final class StatusCollector {
                 objects[1],
                 rebalance,
                 new ClusterStatus.Lifecycle(
-                        meta.store().lifecycles().size(), published == null ? null : published.lifecycle()));
+                        meta.store().lifecycles().size(), published == null ? null : published.lifecycle()),
+                published == null ? null : published.release());
     }
 
     /** Counts the shards the segment places on each node (never-written ones hold nothing). */

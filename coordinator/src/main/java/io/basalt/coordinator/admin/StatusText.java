@@ -10,6 +10,8 @@ final class StatusText {
     static String format(ClusterStatus s) {
         StringBuilder b = new StringBuilder();
         b.append("coordinator: ").append(s.leader() == null ? "no leader" : s.leader() + " leads");
+        if (s.leader() != null && s.leaderRelease() != null)
+            b.append(", release ").append(s.leaderRelease());
         if (s.statusAgeMs() != null)
             b.append(" (status ").append(s.statusAgeMs() / 1000).append(" s old)");
         b.append('\n');
@@ -24,8 +26,9 @@ final class StatusText {
             int a = Math.max(
                     7,
                     s.nodes().stream().mapToInt(n -> n.address().length()).max().orElse(7));
-            String row = "  %-" + w + "s  %-5s  %-" + a + "s  %-8s  %-22s  %-20s  %s%n";
-            b.append(String.format(Locale.ROOT, row, "ID", "STATE", "ADDRESS", "ZONE", "FREE", "SHARDS", "DRAIN"));
+            String row = "  %-" + w + "s  %-5s  %-" + a + "s  %-8s  %-22s  %-20s  %-14s  %s%n";
+            b.append(String.format(
+                    Locale.ROOT, row, "ID", "STATE", "ADDRESS", "ZONE", "FREE", "SHARDS", "RELEASE", "DRAIN"));
             for (ClusterStatus.Node n : s.nodes()) {
                 boolean up = n.state().equals(ClusterStatus.Node.LIVE);
                 b.append(String.format(
@@ -39,6 +42,8 @@ final class StatusText {
                                 ? AdminMain.bytes(n.freeBytes()) + " of " + AdminMain.bytes(n.totalBytes())
                                 : "-",
                         n.shards() + " (" + AdminMain.bytes(n.usedBytes()) + ")",
+                        // releases before 0.2 do not say
+                        n.release() == null ? "before 0.2" : n.release(),
                         drain(n.drain())));
                 for (String by : n.suspectedBy()) {
                     b.append("    avoided for now by ").append(by).append('\n');

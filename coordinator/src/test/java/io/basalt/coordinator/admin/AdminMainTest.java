@@ -145,7 +145,19 @@ class AdminMainTest {
         assertEquals("", byId.get("node-gone").address());
         assertEquals(
                 new ClusterStatus.Node(
-                        "node-old", "10.0.0.9:7000", "down", "z2", 5, 10, 0, 0, null, List.of("/disk2"), List.of()),
+                        "node-old",
+                        "10.0.0.9:7000",
+                        "down",
+                        "z2",
+                        5,
+                        10,
+                        0,
+                        0,
+                        null,
+                        List.of("/disk2"),
+                        List.of(),
+                        List.of(),
+                        null),
                 byId.get("node-old"));
         assertEquals(List.of(), byId.get("node-a").failedDirs());
         // progress from the leader's status; the queue counted fresh: s9, and s2 queued by its PUT
@@ -350,6 +362,41 @@ class AdminMainTest {
         Run typo = admin("status", "--config", config.toString());
         assertEquals(2, typo.status());
         assertTrue(typo.err().startsWith("basalt admin: " + config + ": unknown key zone"), typo.err());
+    }
+
+    @Test
+    void keyCommandsTakeTheClusterKeyOfTheHostsGateway() throws Exception {
+        Path clusterKey = tmp.resolve("host-cluster.key");
+        Path config = Files.writeString(
+                tmp.resolve("gateway-host.properties"),
+                "roles = gateway\netcd = " + etcd.endpoint() + "\netcd-prefix = " + KEYS.root()
+                        + "\ncluster-tls = none\ngateway.cluster-key = " + clusterKey + "\n");
+        // as the launcher runs it on a host: with the host's config added
+        Run made = admin("key", "cluster-key", "--out", clusterKey.toString(), "--config", config.toString());
+        assertEquals(0, made.status(), made.err());
+        Run created = admin("key", "create", "--name", "from-config", "--config", config.toString());
+        assertEquals(0, created.status(), created.err());
+        Matcher id = Pattern.compile("AccessKeyId: +(\\S+)").matcher(created.out());
+        Matcher secret = Pattern.compile("SecretAccessKey: +(\\S+)").matcher(created.out());
+        assertTrue(id.find() && secret.find(), created.out());
+        try (EtcdMetadata m = EtcdMetadata.connect(List.of(etcd.endpoint()), KEYS)) {
+            AccessKeyRecord stored = m.access().get(id.group(1)).orElseThrow();
+            assertEquals(secret.group(1), AccessKeys.secretOf(stored, ClusterKey.load(clusterKey)), "sealed by it");
+        }
+
+        // without it in the config file, the default (the dev cluster's DIR/cluster.key) is not there
+        Files.writeString(
+                config,
+                "roles = gateway\netcd = " + etcd.endpoint() + "\netcd-prefix = " + KEYS.root()
+                        + "\ncluster-tls = none\n");
+        Run without = admin(
+                "key",
+                "create",
+                "--config",
+                config.toString(),
+                "--data",
+                tmp.resolve("no-dev").toString());
+        assertEquals(1, without.status(), without.out());
     }
 
     @Test

@@ -48,9 +48,10 @@ public final class Etcd {
         }
         ClientBuilder b = Client.builder().endpoints(endpoints.toArray(String[]::new));
         if (tls == null) return b;
-        // jetcd dials every endpoint under one authority: the name the etcd members' certificates must hold
-        String first = java.net.URI.create(endpoints.getFirst()).getHost();
-        return b.sslContext(tls.clientContext()).authority(first);
+        // No channel-wide authority: without one, jetcd's resolver gives each endpoint's address its own
+        // (host:port), so each member's certificate is checked against the host it was dialled at and need name
+        // only that (EtcdTlsTest). A channel authority would make one name stand for every member.
+        return b.sslContext(tls.clientContext());
     }
 
     public static List<String> parseEndpoints(String csv) {

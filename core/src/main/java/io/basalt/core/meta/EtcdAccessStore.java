@@ -203,7 +203,7 @@ final class EtcdAccessStore implements AccessStore {
 
     private static AccessKeyRecord parseKey(ByteSequence value) {
         try {
-            return AccessKeyRecord.parseFrom(value.getBytes());
+            return RecordFormat.check(AccessKeyRecord.parseFrom(value.getBytes()), "access-keys/");
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException("unreadable access key record in etcd", e);
         }
@@ -211,7 +211,7 @@ final class EtcdAccessStore implements AccessStore {
 
     private static BucketGrant parseGrant(ByteSequence value) {
         try {
-            return BucketGrant.parseFrom(value.getBytes());
+            return RecordFormat.check(BucketGrant.parseFrom(value.getBytes()), "grants/");
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException("unreadable bucket grant in etcd", e);
         }

@@ -133,7 +133,7 @@ final class EtcdHealQueue extends EtcdQueue<HealRecord> implements HealQueue {
 
     private static HealRecord parse(KeyValue e) {
         try {
-            return HealRecord.parseFrom(e.getValue().getBytes());
+            return RecordFormat.check(HealRecord.parseFrom(e.getValue().getBytes()), e.getKey());
         } catch (InvalidProtocolBufferException ex) {
             return HealRecord.getDefaultInstance(); // replaced by ours; the coordinator drops unreadable ones anyway
         }

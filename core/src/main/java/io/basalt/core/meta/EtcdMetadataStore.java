@@ -901,7 +901,7 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     static <T> T parse(KeyValue kv, Parser<T> parser) {
         try {
-            return parser.parse(kv.getValue().getBytes());
+            return RecordFormat.check(parser.parse(kv.getValue().getBytes()), kv.getKey());
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException("corrupt metadata at " + kv.getKey(), e);
         }

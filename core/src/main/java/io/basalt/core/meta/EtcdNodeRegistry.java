@@ -104,7 +104,7 @@ final class EtcdNodeRegistry implements NodeRegistry {
             try {
                 out.put(
                         idOf(kv, keys.nodesSeen()),
-                        NodeRecord.parseFrom(kv.getValue().getBytes()));
+                        RecordFormat.check(NodeRecord.parseFrom(kv.getValue().getBytes()), kv.getKey()));
             } catch (InvalidProtocolBufferException e) {
                 // an unreadable record says nothing about the node; skip it
             }
@@ -118,7 +118,7 @@ final class EtcdNodeRegistry implements NodeRegistry {
 
     private static NodeRecord parseLive(KeyValue kv) {
         try {
-            return NodeRecord.parseFrom(kv.getValue().getBytes());
+            return RecordFormat.check(NodeRecord.parseFrom(kv.getValue().getBytes()), kv.getKey());
         } catch (InvalidProtocolBufferException e) {
             log.warn("ignoring unreadable node record at {}", kv.getKey());
             return null;

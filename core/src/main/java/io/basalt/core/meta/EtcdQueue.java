@@ -86,7 +86,7 @@ abstract class EtcdQueue<T> {
     /** An entry that cannot be read is kept with a null value: its consumer decides what to do with it. */
     private T parse(KeyValue e) {
         try {
-            return parser.parseFrom(e.getValue().getBytes());
+            return RecordFormat.check(parser.parseFrom(e.getValue().getBytes()), e.getKey());
         } catch (InvalidProtocolBufferException ex) {
             return null;
         }

@@ -83,7 +83,7 @@ final class EtcdRecordInventory implements RecordInventory {
 
     private static <T> T parse(KeyValue e, Parser<T> parser) {
         try {
-            return parser.parseFrom(e.getValue().getBytes());
+            return RecordFormat.check(parser.parseFrom(e.getValue().getBytes()), e.getKey());
         } catch (InvalidProtocolBufferException ex) {
             return null;
         }

@@ -66,6 +66,27 @@ class EtcdTlsTest {
         }
     }
 
+    /**
+     * jetcd verifies each member against the host of its own endpoint, not the first endpoint's: a member
+     * listed after an unreachable one, whose certificate names only its own address, is reached; one dialled
+     * by a name its certificate lacks is refused (the check is on).
+     */
+    @Test
+    void eachMemberIsCheckedAgainstItsOwnEndpointsName() throws Exception {
+        int closed;
+        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.2"))) {
+            closed = s.getLocalPort();
+        }
+        // 127.0.0.2 first: were every member checked against the first endpoint's name, 127.0.0.1's
+        // certificate (naming 127.0.0.1 only) would fail
+        List<String> endpoints = List.of("https://127.0.0.2:" + closed, etcd.endpoint());
+        try (Client c = Etcd.connect(endpoints, tls)) {
+            c.getKVClient().put(bs("/t/second"), bs("v")).get(30, TimeUnit.SECONDS);
+        }
+        String byName = etcd.endpoint().replace("127.0.0.1", "localhost");
+        assertRefused(Etcd.connect(List.of(byName), tls), "/t/byname");
+    }
+
     @Test
     void plaintextIsRefused() throws Exception {
         String plain = etcd.endpoint().replace("https://", "http://");
