@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.basalt.coordinator.admin.ClusterStatus;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -125,6 +128,7 @@ class RollingUpgradeTest {
             // host 1 (node, gateway, coordinator): while it is down coordinator-2 leads, and keeps leading after
             stop(1);
             cluster.install(1, newHome);
+            writeShardFormat(1, "1"); // what 0.1 reads, while going back is still possible
             start(1);
             // what the workload wrote while host 1 was down lacked node-1's shard: the old leader rebuilds it there
             ClusterStatus mixed = cluster.awaitStatus(
@@ -141,6 +145,7 @@ class RollingUpgradeTest {
             // host 2: while it is down, new node-1 and old node-3 are the only live nodes
             stop(2);
             cluster.install(2, newHome);
+            writeShardFormat(2, "1"); // what 0.1 reads, while going back is still possible
             ClusterStatus halfway = cluster.awaitStatus(
                     1,
                     s -> "down".equals(state(s, "node-2"))
@@ -170,6 +175,7 @@ class RollingUpgradeTest {
 
             stop(3);
             cluster.install(3, newHome);
+            writeShardFormat(3, "1"); // what 0.1 reads, while going back is still possible
             start(3);
         } finally {
             summary = workload.stop();
@@ -201,8 +207,10 @@ class RollingUpgradeTest {
     void aHostRolledBackToThePreviousReleaseReadsWhatTheNewOneWrote() throws Exception {
         awaitHealthy();
         byte[] written = roundTrip(1, 1, 1, "written-by-new");
+        assertEquals(java.util.Set.of((short) 1), shardFormats(3), "host 3 wrote only what 0.1 reads");
         stop(3);
         cluster.install(3, oldHome);
+        writeShardFormat(3, null); // 0.1 refuses the key it does not know
         cluster.startBasalt(3);
         cluster.awaitGatewayReady(3, 180);
         ClusterStatus s = cluster.awaitStatus(
@@ -219,6 +227,35 @@ class RollingUpgradeTest {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /**
+     * Sets (or with null removes) {@code storage-node.shard-format} in host i's config, as the README's upgrade
+     * steps say: a node upgraded from 0.1 writes shard files in format 1 until every host runs 0.2 and going back
+     * is ruled out; 0.1 reads only format 1.
+     */
+    /** The format versions of the shard files in host i's data dirs (bytes 4-5 of each file's header). */
+    private static java.util.Set<Short> shardFormats(int host) throws IOException {
+        java.util.Set<Short> formats = new java.util.TreeSet<>();
+        Path data = cluster.config(host).getParent().resolve("data");
+        try (var files = Files.walk(data)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                if (!f.getParent().getParent().getFileName().toString().equals("shards")) continue;
+                try (FileChannel ch = FileChannel.open(f)) {
+                    ByteBuffer head = ByteBuffer.allocate(6);
+                    if (ch.read(head, 0) == 6) formats.add(head.getShort(4));
+                }
+            }
+        }
+        return formats;
+    }
+
+    private static void writeShardFormat(int host, String format) throws IOException {
+        Path config = cluster.config(host);
+        String kept = Files.readAllLines(config).stream()
+                .filter(l -> !l.startsWith("storage-node.shard-format"))
+                .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
+        Files.writeString(config, format == null ? kept : kept + "storage-node.shard-format = " + format + "\n");
+    }
 
     /** Stops host i's Basalt services as systemd would; each exits cleanly. */
     private static void stop(int host) throws Exception {

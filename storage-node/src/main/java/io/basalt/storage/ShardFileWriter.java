@@ -16,11 +16,12 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * Writes one shard into a temp file in the block-aligned format ({@link ShardFileLayout#ALIGNED}) and
- * publishes it with fsync + atomic rename. Chunks are copied into a block-aligned staging buffer and written
- * a whole buffer at a time, with O_DIRECT where the data dir takes it: a copy within the CPU's cache instead
- * of the kernel's into page-cache pages, which on a node whose page cache is full means reclaiming memory
- * and writing to cold lines for every byte. Not thread-safe: one gRPC write stream owns one writer.
+ * Writes one shard into a temp file and publishes it with fsync + atomic rename. In the block-aligned format
+ * ({@link ShardFileLayout#ALIGNED}) chunks are copied into a block-aligned staging buffer and written a whole
+ * buffer at a time, with O_DIRECT where the data dir takes it: a copy within the CPU's cache instead of the
+ * kernel's into page-cache pages, which on a node whose page cache is full means reclaiming memory and
+ * writing to cold lines for every byte. Format 1 (what 0.1 reads) goes through the same buffer and the page
+ * cache, each chunk's CRC inline before it. Not thread-safe: one gRPC write stream owns one writer.
  */
 final class ShardFileWriter implements AutoCloseable {
     private static final Logger log = LogManager.getLogger(ShardFileWriter.class);
@@ -34,11 +35,12 @@ final class ShardFileWriter implements AutoCloseable {
     private final FileChannel channel;
     private final CRC32C chunkCrc = new CRC32C();
     private final int fullChunkOperator;
+    private final short format;
 
     /** Bytes not yet written, in write mode; its first byte goes to file position {@link #flushedTo}. */
     private ByteBuffer stage;
 
-    private long flushedTo = ShardFileLayout.BLOCK; // the header's block is written at commit
+    private long flushedTo; // format 2: the header's block, format 1: the header, are written at commit
     private int[] chunkCrcs = new int[16];
     private int shardCrc; // CRC32C of the data appended so far
     private long length;
@@ -47,8 +49,11 @@ final class ShardFileWriter implements AutoCloseable {
     private boolean finished;
     private long fsyncNanos;
 
-    private ShardFileWriter(String shardId, int chunkSize, DataDir dataDir, FileChannel channel, Path tempFile) {
+    private ShardFileWriter(
+            String shardId, int chunkSize, DataDir dataDir, FileChannel channel, Path tempFile, short format) {
         this.shardId = shardId;
+        this.format = format;
+        this.flushedTo = format == ShardFileLayout.ALIGNED ? ShardFileLayout.BLOCK : ShardHeader.SIZE;
         this.chunkSize = chunkSize;
         this.dataDir = dataDir;
         this.channel = channel;
@@ -59,12 +64,17 @@ final class ShardFileWriter implements AutoCloseable {
     }
 
     static ShardFileWriter create(String shardId, int chunkSize, DataDir dataDir) throws IOException {
+        return create(shardId, chunkSize, dataDir, ShardFileLayout.ALIGNED);
+    }
+
+    /** @param format {@link ShardFileLayout#ALIGNED}, or {@link ShardFileLayout#INLINE_CRCS} for 0.1 to read */
+    static ShardFileWriter create(String shardId, int chunkSize, DataDir dataDir, short format) throws IOException {
         Path tempFile = dataDir.newTempFile(shardId);
-        OpenOption[] options = dataDir.directIo()
+        OpenOption[] options = dataDir.directIo() && format == ShardFileLayout.ALIGNED
                 ? new OpenOption[] {StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT}
                 : new OpenOption[] {StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE};
         FileChannel channel = FileChannel.open(tempFile, options);
-        return new ShardFileWriter(shardId, chunkSize, dataDir, channel, tempFile);
+        return new ShardFileWriter(shardId, chunkSize, dataDir, channel, tempFile, format);
     }
 
     DataDir dataDir() {
@@ -106,6 +116,7 @@ final class ShardFileWriter implements AutoCloseable {
         if (size == 0) {
             return; // an empty trailing chunk stores nothing
         }
+        if (format == ShardFileLayout.INLINE_CRCS) stage(ByteBuffer.allocate(4).putInt(0, crc32c));
         for (ByteBuffer b : data) stage(b.duplicate());
         shardCrc = Crc32cCombine.combine(
                 shardCrc, crc32c, size == chunkSize ? fullChunkOperator : Crc32cCombine.operator(size));
@@ -116,15 +127,26 @@ final class ShardFileWriter implements AutoCloseable {
 
     /** Makes the shard durable and visible under its final name; returns its header. */
     ShardHeader commit() throws IOException {
+        ShardHeader header = new ShardHeader(chunkSize, length, shardCrc);
+        if (format == ShardFileLayout.INLINE_CRCS) {
+            stage.flip();
+            writeFully(flushedTo);
+            ByteBuffer encoded = header.encode(ShardFileLayout.INLINE_CRCS);
+            while (encoded.hasRemaining()) channel.write(encoded, encoded.position());
+            return publish(header);
+        }
         padToBlock(); // the data's end
         for (int i = 0; i < chunks; i++) {
             stage.putInt(chunkCrcs[i]);
             if (!stage.hasRemaining()) flush();
         }
         padToBlock();
-        ShardHeader header = new ShardHeader(chunkSize, length, shardCrc);
         clearStage().put(header.encode(ShardFileLayout.ALIGNED));
         padToBlock(0); // the header's block, written last so a torn file never has a valid one
+        return publish(header);
+    }
+
+    private ShardHeader publish(ShardHeader header) throws IOException {
         long forceStart = System.nanoTime();
         channel.force(true);
         fsyncNanos = System.nanoTime() - forceStart;

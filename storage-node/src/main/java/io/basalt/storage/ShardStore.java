@@ -94,12 +94,14 @@ public final class ShardStore implements AutoCloseable {
 
     private volatile boolean closed;
     private final boolean packSmallShards;
+    private final short shardFormat;
 
     private record Probe(Future<?> result, long deadlineNanos) {}
 
-    private ShardStore(List<DataDir> dirs, Duration probeTimeout, boolean packSmallShards) {
+    private ShardStore(List<DataDir> dirs, Duration probeTimeout, boolean packSmallShards, short shardFormat) {
         this.dirs = dirs;
         this.packSmallShards = packSmallShards;
+        this.shardFormat = shardFormat;
         this.probeTimeout = probeTimeout;
         this.suspectAfter = shorter(SUSPECT_AFTER, probeTimeout.dividedBy(2));
         this.probeSuspectAfter = shorter(PROBE_SUSPECT_AFTER, probeTimeout.dividedBy(2));
@@ -120,6 +122,12 @@ public final class ShardStore implements AutoCloseable {
 
     /** @param packSmallShards new shards of one small chunk go to packs ({@link #PACKED_MAX_BYTES}) */
     public static ShardStore open(List<Path> roots, Duration probeTimeout, boolean packSmallShards) throws IOException {
+        return open(roots, probeTimeout, packSmallShards, ShardFileLayout.ALIGNED);
+    }
+
+    /** @param shardFormat the format new shard files are written in ({@link ShardFileLayout}) */
+    public static ShardStore open(List<Path> roots, Duration probeTimeout, boolean packSmallShards, int shardFormat)
+            throws IOException {
         if (!probeTimeout.isPositive()) throw new IllegalArgumentException("disk probe timeout must be positive");
         if (roots.isEmpty()) {
             throw new IllegalArgumentException("at least one data dir is required");
@@ -135,7 +143,7 @@ public final class ShardStore implements AutoCloseable {
                 last = e;
             }
         }
-        ShardStore store = new ShardStore(List.copyOf(dirs), probeTimeout, packSmallShards);
+        ShardStore store = new ShardStore(List.copyOf(dirs), probeTimeout, packSmallShards, (short) shardFormat);
         for (DataDir dir : store.healthyDirs()) {
             try {
                 for (String id : dir.shardIds("")) store.index.putIfAbsent(id, dir);
@@ -245,7 +253,7 @@ public final class ShardStore implements AutoCloseable {
     ShardFileWriter newWriter(String shardId, int chunkSize) throws IOException {
         DataDir dir = dirFor(shardId);
         try {
-            return ShardFileWriter.create(shardId, chunkSize, dir);
+            return ShardFileWriter.create(shardId, chunkSize, dir, shardFormat);
         } catch (IOException e) {
             ioFailed(dir, e);
             throw e;

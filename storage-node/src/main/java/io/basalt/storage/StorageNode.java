@@ -68,7 +68,8 @@ public final class StorageNode implements AutoCloseable {
     }
 
     public static StorageNode start(StorageNodeConfig config) throws IOException {
-        ShardStore store = ShardStore.open(config.dataDirs(), config.diskProbeTimeout(), config.packSmallShards());
+        ShardStore store = ShardStore.open(
+                config.dataDirs(), config.diskProbeTimeout(), config.packSmallShards(), config.shardFormat());
         NodeMetrics metrics = new NodeMetrics();
         ClusterTls tls = config.clusterTls() == null ? null : ClusterTls.open(config.clusterTls());
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()));

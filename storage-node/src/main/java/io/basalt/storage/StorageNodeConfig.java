@@ -19,6 +19,9 @@ import java.util.List;
  *                  listen address
  * @param packSmallShards shards of one chunk up to 128 KiB go to group-committed pack files, not a file
  *                        each (the default; packs already on disk are read either way)
+ * @param shardFormat the format new shard files are written in: 2 (block-aligned, O_DIRECT; the default) or 1
+ *                    (what 0.1 reads: for a node upgraded from 0.1 while going back is still possible); both
+ *                    are read either way
  */
 public record StorageNodeConfig(
         String nodeId,
@@ -35,7 +38,8 @@ public record StorageNodeConfig(
         String metricsListen,
         String advertise,
         boolean packSmallShards,
-        Path clusterTls) {
+        Path clusterTls,
+        int shardFormat) {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final String DEFAULT_ETCD_PREFIX = "/basalt/";
     public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(10);
@@ -62,6 +66,44 @@ public record StorageNodeConfig(
         if (advertise != null && advertise.lastIndexOf(':') <= 0) {
             throw new IllegalArgumentException("advertise address must be HOST:PORT, got " + advertise);
         }
+        if (shardFormat != ShardFileLayout.INLINE_CRCS && shardFormat != ShardFileLayout.ALIGNED)
+            throw new IllegalArgumentException("shard format must be 1 or 2, got " + shardFormat);
+    }
+
+    /** As the canonical constructor, writing shard files in the current format (2). */
+    public StorageNodeConfig(
+            String nodeId,
+            String host,
+            int port,
+            List<Path> dataDirs,
+            String etcdEndpoint,
+            String etcdPrefix,
+            Duration leaseTtl,
+            Scrubber.Config scrub,
+            String zone,
+            Duration diskProbeInterval,
+            Duration diskProbeTimeout,
+            String metricsListen,
+            String advertise,
+            boolean packSmallShards,
+            Path clusterTls) {
+        this(
+                nodeId,
+                host,
+                port,
+                dataDirs,
+                etcdEndpoint,
+                etcdPrefix,
+                leaseTtl,
+                scrub,
+                zone,
+                diskProbeInterval,
+                diskProbeTimeout,
+                metricsListen,
+                advertise,
+                packSmallShards,
+                clusterTls,
+                ShardFileLayout.ALIGNED);
     }
 
     public StorageNodeConfig(
@@ -156,6 +198,10 @@ public record StorageNodeConfig(
         return copy(f -> f.clusterTls = dir);
     }
 
+    public StorageNodeConfig withShardFormat(int format) {
+        return copy(f -> f.shardFormat = format);
+    }
+
     /** The record's components, changeable: the with... methods name one each, this lists them all once. */
     private static final class Fields {
         String nodeId;
@@ -173,6 +219,7 @@ public record StorageNodeConfig(
         String advertise;
         boolean packSmallShards;
         Path clusterTls;
+        int shardFormat;
     }
 
     private StorageNodeConfig copy(java.util.function.Consumer<Fields> change) {
@@ -192,6 +239,7 @@ public record StorageNodeConfig(
         f.advertise = advertise;
         f.packSmallShards = packSmallShards;
         f.clusterTls = clusterTls;
+        f.shardFormat = shardFormat;
         change.accept(f);
         return new StorageNodeConfig(
                 f.nodeId,
@@ -208,6 +256,7 @@ public record StorageNodeConfig(
                 f.metricsListen,
                 f.advertise,
                 f.packSmallShards,
-                f.clusterTls);
+                f.clusterTls,
+                f.shardFormat);
     }
 }

@@ -30,7 +30,7 @@ public final class StorageNodeMain {
     private static final Logger log = LogManager.getLogger(StorageNodeMain.class);
     private static final String USAGE = "usage: storage-node --id ID --listen HOST:PORT --data DIR[,DIR...]"
             + " --etcd URL[,URL] [--etcd-prefix /basalt/] [--lease-ttl SECONDS]"
-            + " [--scrub-rate-mbps 50] [--scrub-interval-hours 24] [--zone Z] [--disk-probe-seconds 5] [--pack-small-shards true]"
+            + " [--scrub-rate-mbps 50] [--scrub-interval-hours 24] [--zone Z] [--disk-probe-seconds 5] [--pack-small-shards true] [--shard-format 2]"
             + " [--disk-probe-timeout-seconds 10] [--metrics-listen HOST:PORT] [--advertise HOST:PORT]"
             + " [--config FILE] --cluster-tls DIR|none";
 
@@ -52,6 +52,7 @@ public final class StorageNodeMain {
                     "metrics-listen",
                     "advertise",
                     "pack-small-shards",
+                    "shard-format",
                     "cluster-tls"),
             Set.of());
 
@@ -116,7 +117,16 @@ public final class StorageNodeMain {
                 flags.get("metrics-listen"),
                 flags.get("advertise"),
                 bool(flags, "pack-small-shards", true),
-                ClusterTls.dirFlag(flags.get("cluster-tls")));
+                ClusterTls.dirFlag(flags.get("cluster-tls")),
+                shardFormat(flags));
+    }
+
+    private static int shardFormat(Map<String, String> flags) {
+        if (!flags.containsKey("shard-format")) return ShardFileLayout.ALIGNED;
+        int format = FlagValues.integer("shard-format", flags.get("shard-format"));
+        if (format != ShardFileLayout.INLINE_CRCS && format != ShardFileLayout.ALIGNED)
+            throw new BadFlag("shard-format", "must be 1 (what 0.1 reads) or 2 (the default)");
+        return format;
     }
 
     private static boolean bool(Map<String, String> flags, String name, boolean byDefault) {

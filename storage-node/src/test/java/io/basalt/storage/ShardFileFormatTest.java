@@ -27,8 +27,8 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 /**
  * The shard file formats on real files: what the writer stores (format 2, block-aligned, written and read with
  * O_DIRECT where the file system takes it and through the page cache where not) reads back chunk for chunk, has the
- * size its header implies, whole blocks and zeros between the fields; format 1 files of earlier releases still
- * read; rot in data or in the CRC table is caught.
+ * size its header implies, whole blocks and zeros between the fields; format 1 (what 0.1 reads, written on
+ * request) is byte for byte what 0.1 wrote and still reads; rot in data or in the CRC table is caught.
  */
 class ShardFileFormatTest {
     private static Path root;
@@ -62,6 +62,7 @@ class ShardFileFormatTest {
             @ForAll @IntRange(min = 0, max = 1_200_000) int length,
             @ForAll @IntRange(min = 0, max = 4) int chunkChoice,
             @ForAll boolean onDisk,
+            @ForAll boolean formatOne,
             @ForAll long seed)
             throws IOException {
         int chunkSize = new int[] {1000, 4096, 65536, 262144, 300_001}[chunkChoice];
@@ -69,12 +70,23 @@ class ShardFileFormatTest {
         byte[] data = new byte[length];
         new Random(seed).nextBytes(data);
         String id = "f." + ids.incrementAndGet();
+        short format = formatOne ? ShardFileLayout.INLINE_CRCS : ShardFileLayout.ALIGNED;
 
-        ShardHeader written = write(dir, id, data, chunkSize);
+        ShardHeader written = write(dir, id, data, chunkSize, format);
 
         Path file = dir.shardPath(id);
         ShardFileLayout layout = layoutOf(file);
-        assertEquals(ShardFileLayout.ALIGNED, layout.version());
+        assertEquals(format, layout.version());
+        if (formatOne) { // byte for byte what 0.1 wrote and reads
+            assertArrayEquals(formatOneFile(data, chunkSize), Files.readAllBytes(file));
+            try (ShardReader reader = ShardReader.open(id, file, dir)) {
+                ByteBuffer back = ByteBuffer.allocate(length);
+                for (long i = 0; i < written.chunkCount(); i++) back.put(reader.readChunk(i));
+                assertArrayEquals(data, back.array());
+            }
+            Files.delete(file);
+            return;
+        }
         assertEquals(written, layout.header());
         assertEquals(layout.fileSize(), Files.size(file));
         assertEquals(0, Files.size(file) % ShardFileLayout.BLOCK, "whole blocks");
@@ -120,6 +132,22 @@ class ShardFileFormatTest {
     }
 
     /** A shard file as releases before 0.2 wrote it: the header, then [CRC32C][data] per chunk. */
+    private static byte[] formatOneFile(byte[] data, int chunkSize) {
+        CRC32C whole = new CRC32C();
+        whole.update(data);
+        ShardHeader header = new ShardHeader(chunkSize, data.length, (int) whole.getValue());
+        int chunks = (int) header.chunkCount();
+        ByteBuffer file = ByteBuffer.allocate(ShardHeader.SIZE + chunks * 4 + data.length);
+        file.put(header.encode(ShardFileLayout.INLINE_CRCS));
+        for (int i = 0; i < chunks; i++) {
+            int len = Math.min(chunkSize, data.length - i * chunkSize);
+            CRC32C crc = new CRC32C();
+            crc.update(data, i * chunkSize, len);
+            file.putInt((int) crc.getValue()).put(data, i * chunkSize, len);
+        }
+        return file.array();
+    }
+
     @Example
     void formatOneFilesStillRead() throws IOException {
         byte[] data = new byte[2500];
@@ -128,18 +156,10 @@ class ShardFileFormatTest {
         CRC32C whole = new CRC32C();
         whole.update(data);
         ShardHeader header = new ShardHeader(chunkSize, data.length, (int) whole.getValue());
-        ByteBuffer file = ByteBuffer.allocate(ShardHeader.SIZE + 3 * 4 + data.length);
-        file.put(header.encode(ShardFileLayout.INLINE_CRCS));
-        for (int i = 0; i < 3; i++) {
-            int len = Math.min(chunkSize, data.length - i * chunkSize);
-            CRC32C crc = new CRC32C();
-            crc.update(data, i * chunkSize, len);
-            file.putInt((int) crc.getValue()).put(data, i * chunkSize, len);
-        }
         String id = "v1." + ids.incrementAndGet();
         Path path = direct.shardPath(id);
         Files.createDirectories(path.getParent());
-        Files.write(path, file.array());
+        Files.write(path, formatOneFile(data, chunkSize));
 
         for (DataDir readVia : new DataDir[] {direct, paged}) { // O_DIRECT reads whole blocks around each chunk
             try (ShardReader reader = ShardReader.open(id, path, readVia)) {
@@ -156,7 +176,12 @@ class ShardFileFormatTest {
     }
 
     private static ShardHeader write(DataDir dir, String id, byte[] data, int chunkSize) throws IOException {
-        try (ShardFileWriter w = ShardFileWriter.create(id, chunkSize, dir)) {
+        return write(dir, id, data, chunkSize, ShardFileLayout.ALIGNED);
+    }
+
+    private static ShardHeader write(DataDir dir, String id, byte[] data, int chunkSize, short format)
+            throws IOException {
+        try (ShardFileWriter w = ShardFileWriter.create(id, chunkSize, dir, format)) {
             for (int off = 0; off < data.length; off += chunkSize) {
                 int len = Math.min(chunkSize, data.length - off);
                 CRC32C crc = new CRC32C();

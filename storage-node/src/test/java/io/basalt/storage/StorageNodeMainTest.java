@@ -208,6 +208,20 @@ class StorageNodeMainTest {
     }
 
     @Test
+    void shardFormatIsTwoUnlessOneIsAskedFor() {
+        String[] base = {"--id", "n", "--listen", "h:1", "--data", "/d", "--etcd", "http://e", "--cluster-tls", "none"};
+        assertEquals(2, StorageNodeMain.parse(base).shardFormat());
+        String[] one = java.util.stream.Stream.concat(
+                        java.util.Arrays.stream(base), java.util.stream.Stream.of("--shard-format", "1"))
+                .toArray(String[]::new);
+        assertEquals(1, StorageNodeMain.parse(one).shardFormat());
+        String[] three = one.clone();
+        three[three.length - 1] = "3";
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StorageNodeMain.parse(three));
+        assertEquals(true, e.getMessage().contains("shard-format"), e.getMessage());
+    }
+
+    @Test
     void rejectsBadFlags() {
         assertThrows(IllegalArgumentException.class, () -> StorageNodeMain.parse(new String[] {"--id", "n"}));
         assertThrows(
