@@ -29,7 +29,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ChaosSmokeTest {
 
-    private static final Duration RUN = Duration.ofSeconds(15);
+    private static final Duration RUN = Duration.ofSeconds(10);
     // objects up to 512 KiB: on both sides of the gateway's small-object threshold (64 KiB), so both
     // the 1+2 copies and the 4+2 shards go through every scenario
     private static final Workload.Settings SMALL = new Workload.Settings(4, 6, 512 << 10, 42);

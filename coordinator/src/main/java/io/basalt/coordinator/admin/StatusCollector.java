@@ -41,10 +41,13 @@ public final class StatusCollector {
         Set<String> referenced = new TreeSet<>();
         Map<String, long[]> usage = new HashMap<>(); // node -> {shards, bytes}
         long[] objects = new long[2]; // total, degraded
+        // a shard left behind by a write that met its quorum, or lost to rot, is named by the record as held
+        // but queued for healing: the object lacks it until the heal, so it counts as degraded
+        Set<String> queuedSets = meta.heals().shardSets();
         new SegmentScan(meta.store()).forEach((ref, segments) -> {
             if (!ref.isPart()) {
                 objects[0]++;
-                if (degraded(segments, live, referenced)) objects[1]++;
+                if (degraded(segments, live, referenced, queuedSets)) objects[1]++;
             }
             for (Segment s : segments) countUsage(s, usage);
             return true;
@@ -145,10 +148,11 @@ public final class StatusCollector {
     }
 
     /** Also notes every node the record names, so nodes that vanished without a trace still show. */
-    private static boolean degraded(List<Segment> segments, Map<String, NodeRecord> live, Set<String> referenced) {
+    private static boolean degraded(
+            List<Segment> segments, Map<String, NodeRecord> live, Set<String> referenced, Set<String> queued) {
         boolean degraded = false;
         for (Segment s : segments) {
-            if (s.getMissingShardsCount() > 0) degraded = true;
+            if (s.getMissingShardsCount() > 0 || queued.contains(s.getShardSet())) degraded = true;
             int shards = (int) (s.getLayout().getK() + s.getLayout().getM());
             if (s.getNodeIdsCount() < shards) degraded = true;
             for (String node : s.getNodeIdsList()) {

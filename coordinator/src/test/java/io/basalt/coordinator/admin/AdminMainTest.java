@@ -88,6 +88,28 @@ class AdminMainTest {
         if (etcd != null) etcd.close();
     }
 
+    /**
+     * A write that met its quorum names a shard that trailed it as held and queues it for healing; until the heal
+     * the object lacks that shard, and an operator waiting for "0 degraded" before restarting the next host must
+     * wait for it (restarting another holder would leave it unreadable).
+     */
+    @Test
+    void anObjectWithAShardQueuedForHealingIsDegraded() throws Exception {
+        put("b1", "whole", segment("s5", List.of("node-a", "node-b"), List.of()));
+        put("b1", "left-behind", segment("s6", List.of("node-a", "node-b"), List.of()));
+        Run before = admin("status", "--json", "--etcd", etcd.endpoint());
+        assertEquals(0, ClusterStatus.fromJson(before.out()).objectsDegraded(), before.out());
+        meta.queueHeal(HealRecord.newBuilder()
+                .setShardSet("s6")
+                .addShards(1)
+                .setReason("trailing write failed")
+                .build());
+        Run after = admin("status", "--json", "--etcd", etcd.endpoint());
+        ClusterStatus s = ClusterStatus.fromJson(after.out());
+        assertEquals(2, s.objectsTotal(), after.out());
+        assertEquals(1, s.objectsDegraded(), after.out());
+    }
+
     @Test
     void statusJsonListsNodesHealProgressAndObjectHealth() throws Exception {
         put("b1", "healthy", segment("s1", List.of("node-a", "node-b"), List.of()));
