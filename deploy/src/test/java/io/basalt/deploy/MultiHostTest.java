@@ -238,23 +238,16 @@ class MultiHostTest {
         assertTrue(Integer.parseInt(summary.getProperty("reads")) >= 10, report);
     }
 
-    /** Waits until every node is live and no object is degraded (healing done); that status. */
     private static ClusterStatus awaitHealthy() throws Exception {
-        return cluster.awaitStatus(
-                1, s -> allLive(s) && s.objectsDegraded() == 0, 120, "every node live and no object degraded");
+        return cluster.awaitHealthy(120);
     }
 
     private static boolean allLive(ClusterStatus s) {
-        return s.nodes().size() == ThreeHostCluster.HOSTS
-                && s.nodes().stream().allMatch(n -> ClusterStatus.Node.LIVE.equals(n.state()));
+        return ThreeHostCluster.allLive(s);
     }
 
     private static String state(ClusterStatus s, String node) {
-        return s.nodes().stream()
-                .filter(n -> n.id().equals(node))
-                .map(ClusterStatus.Node::state)
-                .findFirst()
-                .orElse("absent");
+        return ThreeHostCluster.state(s, node);
     }
 
     /**

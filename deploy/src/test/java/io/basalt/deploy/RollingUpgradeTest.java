@@ -293,21 +293,15 @@ class RollingUpgradeTest {
     }
 
     private static ClusterStatus awaitHealthy() throws Exception {
-        return cluster.awaitStatus(
-                1, s -> allLive(s) && s.objectsDegraded() == 0, 180, "every node live and no object degraded");
+        return cluster.awaitHealthy(180);
     }
 
     private static boolean allLive(ClusterStatus s) {
-        return s.nodes().size() == ThreeHostCluster.HOSTS
-                && s.nodes().stream().allMatch(n -> ClusterStatus.Node.LIVE.equals(n.state()));
+        return ThreeHostCluster.allLive(s);
     }
 
     private static String state(ClusterStatus s, String node) {
-        return s.nodes().stream()
-                .filter(n -> n.id().equals(node))
-                .map(ClusterStatus.Node::state)
-                .findFirst()
-                .orElse("absent");
+        return ThreeHostCluster.state(s, node);
     }
 
     /** The release node {@code node} says it runs; null when absent or of a release that does not say. */

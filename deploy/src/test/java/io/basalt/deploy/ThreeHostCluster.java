@@ -181,6 +181,25 @@ final class ThreeHostCluster implements AutoCloseable {
         assertEquals(0, r.status(), "basalt " + String.join(" ", args) + ": " + r.output());
     }
 
+    /** Waits until every node is live and no object is degraded (healing done); that status. */
+    ClusterStatus awaitHealthy(int seconds) throws Exception {
+        return awaitStatus(
+                1, s -> allLive(s) && s.objectsDegraded() == 0, seconds, "every node live and no object degraded");
+    }
+
+    static boolean allLive(ClusterStatus s) {
+        return s.nodes().size() == HOSTS && s.nodes().stream().allMatch(n -> ClusterStatus.Node.LIVE.equals(n.state()));
+    }
+
+    /** Node {@code node}'s state in {@code s}, "absent" if the status does not list it. */
+    static String state(ClusterStatus s, String node) {
+        return s.nodes().stream()
+                .filter(n -> n.id().equals(node))
+                .map(ClusterStatus.Node::state)
+                .findFirst()
+                .orElse("absent");
+    }
+
     /** {@code basalt admin status --json} run on host {@code from} with its config file. */
     ClusterStatus status(int from, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(

@@ -66,34 +66,6 @@ public record ClusterStatus(
             dataDirs = dataDirs == null ? List.of() : List.copyOf(dataDirs);
         }
 
-        public Node(
-                String id,
-                String address,
-                String state,
-                String zone,
-                long freeBytes,
-                long totalBytes,
-                long shards,
-                long usedBytes,
-                Drain drain,
-                List<String> failedDirs,
-                List<String> suspectedBy) {
-            this(
-                    id,
-                    address,
-                    state,
-                    zone,
-                    freeBytes,
-                    totalBytes,
-                    shards,
-                    usedBytes,
-                    drain,
-                    failedDirs,
-                    suspectedBy,
-                    List.of(),
-                    null);
-        }
-
         public Node(String id, String address, String state, String zone, long freeBytes, long totalBytes) {
             this(id, address, state, zone, freeBytes, totalBytes, 0, 0, null, List.of(), List.of(), List.of(), null);
         }

@@ -89,7 +89,7 @@ public final class StatusCollector {
 
         CoordinatorStatus published =
                 admin.status("coordinator").map(CoordinatorStatus::fromJson).orElse(null);
-        long queued = meta.heals().size();
+        long queued = queuedSets.size(); // one entry per shard set: the queue read once for both
         boolean requested = admin.isPending(ClusterAdmin.Request.HEAL);
         CoordinatorStatus.Heal heal = published == null || published.heal() == null
                 ? new CoordinatorStatus.Heal(queued, 0, 0, 0, 0, 0, requested)
