@@ -1,5 +1,6 @@
 package io.basalt.bench;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -76,18 +77,11 @@ final class Limits {
                 total / 1e9 / wsecs,
                 "FileChannel, 1 MiB writes, force(true) at the end, " + Params.human(total));
         // read with O_DIRECT so the page cache does not answer
-        String how = "O_DIRECT, 1 MiB reads";
-        OpenOption[] opts;
-        try {
-            OpenOption direct = (OpenOption) Class.forName("com.sun.nio.file.ExtendedOpenOption")
-                    .getField("DIRECT")
-                    .get(null);
-            opts = new OpenOption[] {StandardOpenOption.READ, direct};
-            FileChannel.open(f, opts).close();
-        } catch (Exception e) {
-            opts = new OpenOption[] {StandardOpenOption.READ};
-            how = "buffered (page cache may answer)";
-        }
+        boolean direct = ShardWriteCost.directIoWorks(dir);
+        String how = direct ? "O_DIRECT, 1 MiB reads" : "buffered (page cache may answer)";
+        OpenOption[] opts = direct
+                ? new OpenOption[] {StandardOpenOption.READ, ExtendedOpenOption.DIRECT}
+                : new OpenOption[] {StandardOpenOption.READ};
         ByteBuffer rb = ByteBuffer.allocateDirect((1 << 20) + 8192).alignedSlice(4096);
         rb.limit(1 << 20);
         long t1 = System.nanoTime();

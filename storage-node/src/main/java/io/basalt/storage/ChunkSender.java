@@ -23,6 +23,7 @@ final class ChunkSender implements Runnable {
     private final NodeMetrics metrics;
     private final ServerCallStreamObserver<ReadShardResponse> response;
     private final long end;
+    private final long lastChunk; // the last chunk the range touches: reads ahead stop there
     private long position;
     private boolean done;
     // The last two chunks read, each with its CRC in front: a message that starts inside one chunk
@@ -45,6 +46,7 @@ final class ChunkSender implements Runnable {
         this.metrics = metrics;
         this.response = response;
         this.end = end;
+        this.lastChunk = end == 0 ? 0 : (end - 1) / reader.header().chunkSize();
         this.position = start;
     }
 
@@ -130,7 +132,7 @@ final class ChunkSender implements Runnable {
             int size = reader.chunkBufferSize(index);
             if (buffers[slot] == null || buffers[slot].length < size) buffers[slot] = new byte[size];
             buffered[slot] = -1; // a failed read leaves no stale index behind
-            reader.readChunk(index, buffers[slot]);
+            reader.readChunk(index, buffers[slot], lastChunk);
             buffered[slot] = index;
         }
         return reader.header().chunkLength(index);

@@ -11,7 +11,8 @@ import java.nio.file.StandardOpenOption;
  * Reads of a file at given positions. With O_DIRECT (a data dir that takes it) every read covers whole blocks
  * into a block-aligned buffer and the asked-for bytes are copied out: the disk's bytes never pass through the
  * page cache, which on a node whose page cache is full costs a reclaim and a kernel copy per page read, and a
- * scrub or a cold read no longer evicts what is hot. Not thread-safe: one reader per stream.
+ * scrub or a cold read no longer evicts what is hot. As the kernel's read-ahead is gone with it, a reader reads ahead
+ * itself when told how far. Not thread-safe: one reader per stream.
  */
 final class PositionalReads implements AutoCloseable {
     private static final int BLOCK = ShardFileLayout.BLOCK;
@@ -19,7 +20,19 @@ final class PositionalReads implements AutoCloseable {
     private final FileChannel channel;
     private final boolean direct;
     private ByteBuffer aligned; // taken on first use under O_DIRECT
-    private boolean pooled;
+    private Held held = Held.NONE;
+    // the file range the aligned buffer holds from the last read, or -1 and -1
+    private long heldFrom = -1;
+    private long heldTo = -1;
+    private int diskReads; // read calls under O_DIRECT, for tests
+
+    /** Where the aligned buffer came from, so it goes back there. */
+    private enum Held {
+        NONE,
+        STAGING,
+        WINDOW,
+        OWN
+    }
 
     private PositionalReads(FileChannel channel, boolean direct) {
         this.channel = channel;
@@ -44,6 +57,16 @@ final class PositionalReads implements AutoCloseable {
      * @throws CorruptShardException if the file ends first
      */
     void readFully(ByteBuffer dst, long position) throws IOException {
+        readFully(dst, position, position + dst.remaining());
+    }
+
+    /**
+     * As {@link #readFully(ByteBuffer, long)}; under O_DIRECT it reads on up to file position {@code aheadTo} (at most
+     * {@link ReadWindows#SIZE} in one read) and serves later reads inside what it read from memory. A caller reading a
+     * range chunk by chunk names the range's end, so a whole-shard read takes a quarter of the I/Os and a ranged read
+     * reads nothing it was not asked for.
+     */
+    void readFully(ByteBuffer dst, long position, long aheadTo) throws IOException {
         if (!direct) {
             while (dst.hasRemaining()) {
                 int n = channel.read(dst, position);
@@ -52,40 +75,71 @@ final class PositionalReads implements AutoCloseable {
             }
             return;
         }
-        long from = position / BLOCK * BLOCK;
-        int skip = (int) (position - from);
         int need = dst.remaining();
-        int span = (skip + need + BLOCK - 1) / BLOCK * BLOCK;
-        ByteBuffer a = alignedBuffer(span);
-        long at = from;
-        while (a.hasRemaining()) {
-            int n = channel.read(a, at);
-            if (n <= 0) break;
-            at += n;
-            if (n % BLOCK != 0) break; // the file's end: what follows would be an unaligned read
+        if (position < heldFrom || position + need > heldTo) {
+            long from = position / BLOCK * BLOCK;
+            int span = roundUp(position - from + need);
+            long ahead = Math.min(Math.max(aheadTo, position + need) - from, ReadWindows.SIZE);
+            ByteBuffer a = alignedBuffer(span, Math.max(span, roundUp(ahead)));
+            heldFrom = heldTo = -1; // a failed read leaves nothing held
+            long at = from;
+            while (a.hasRemaining()) {
+                int n = channel.read(a, at);
+                diskReads++;
+                if (n <= 0) break;
+                at += n;
+                if (n % BLOCK != 0) break; // the file's end: what follows would be an unaligned read
+            }
+            if (at < position + need) throw new CorruptShardException("unexpected end of shard file at " + at);
+            heldFrom = from;
+            heldTo = at;
         }
-        if (a.position() < skip + need)
-            throw new CorruptShardException("unexpected end of shard file at " + (from + a.position()));
-        dst.put(a.flip().position(skip).limit(skip + need));
+        int to = dst.position();
+        dst.put(to, aligned, (int) (position - heldFrom), need).position(to + need);
     }
 
-    private ByteBuffer alignedBuffer(int span) {
-        if (aligned == null || aligned.capacity() < span) {
-            release();
-            if (span <= StagingBuffers.CAPACITY) {
-                aligned = StagingBuffers.take();
-                pooled = true;
-            } else {
-                aligned = ByteBuffer.allocateDirect(span + BLOCK).alignedSlice(BLOCK);
-                pooled = false;
+    /** How many reads went to the file under O_DIRECT. */
+    int diskReads() {
+        return diskReads;
+    }
+
+    private static int roundUp(long n) {
+        return Math.toIntExact((n + BLOCK - 1) / BLOCK * BLOCK);
+    }
+
+    /**
+     * The aligned buffer, limited to {@code size} bytes or its capacity if smaller, and never less than {@code span}:
+     * a read-ahead window when one is wanted and free, else a staging buffer, else one of the span's own.
+     */
+    private ByteBuffer alignedBuffer(int span, int size) {
+        if (aligned == null || aligned.capacity() < size) {
+            ByteBuffer window = held != Held.WINDOW && size > StagingBuffers.CAPACITY && size <= ReadWindows.SIZE
+                    ? ReadWindows.tryTake()
+                    : null;
+            if (window != null) {
+                release();
+                aligned = window;
+                held = Held.WINDOW;
+            } else if (aligned == null || aligned.capacity() < span) {
+                release();
+                if (span <= StagingBuffers.CAPACITY) {
+                    aligned = StagingBuffers.take();
+                    held = Held.STAGING;
+                } else {
+                    aligned = ByteBuffer.allocateDirect(span + BLOCK).alignedSlice(BLOCK);
+                    held = Held.OWN;
+                }
             }
         }
-        return aligned.clear().limit(span);
+        return aligned.clear().limit(Math.min(size, aligned.capacity()));
     }
 
     private void release() {
-        if (aligned != null && pooled) StagingBuffers.give(aligned);
+        if (held == Held.STAGING) StagingBuffers.give(aligned);
+        if (held == Held.WINDOW) ReadWindows.give(aligned);
         aligned = null;
+        held = Held.NONE;
+        heldFrom = heldTo = -1;
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.basalt.storage;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32C;
 
@@ -52,6 +54,15 @@ record ShardHeader(int chunkSize, long length, int shardCrc32c) {
                 .putInt(shardCrc32c);
         buf.putInt(crcOfPrefix(buf.array())).putInt(0);
         return buf.flip();
+    }
+
+    /** Reads the header at the start of an open shard file (through the page cache, for tools and tests). */
+    static ShardFileLayout read(FileChannel file) throws IOException {
+        ByteBuffer head = ByteBuffer.allocate(SIZE);
+        while (head.hasRemaining() && file.read(head, head.position()) >= 0) {
+            // until full or the file's end, which decode reports as a short header
+        }
+        return decode(head.flip());
     }
 
     /** Reads a shard file's header; the version it names says where the chunks and their checksums lie. */

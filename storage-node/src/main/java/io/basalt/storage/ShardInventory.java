@@ -118,11 +118,7 @@ public final class ShardInventory {
     private static StoredShard shardFile(Path f, long size) {
         String id = f.getFileName().toString();
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
-            java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(ShardHeader.SIZE);
-            while (head.hasRemaining() && ch.read(head, head.position()) >= 0) {
-                // until full or end of file
-            }
-            ShardFileLayout layout = ShardHeader.decode(head.flip());
+            ShardFileLayout layout = ShardHeader.read(ch);
             long dataFrom = layout.dataPosition(0);
             if (layout.version() == ShardFileLayout.ALIGNED)
                 return new StoredShard(id, f, 0, dataFrom + layout.header().length(), dataFrom, false);

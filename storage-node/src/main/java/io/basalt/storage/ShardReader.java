@@ -118,13 +118,14 @@ final class ShardReader implements AutoCloseable {
     }
 
     /**
-     * Returns chunk {@code index}'s data in a fresh array (callers may wrap it without copying).
+     * Returns chunk {@code index}'s data in a fresh array (callers may wrap it without copying), reading ahead
+     * to the shard's end: for a caller that reads the chunks in order, as the scrubber does.
      *
      * @throws CorruptShardException if its stored CRC32C does not match, so bad bytes never leave the node
      */
     byte[] readChunk(long index) throws IOException {
         byte[] buf = new byte[ShardHeader.CHUNK_CRC_SIZE + header.chunkLength(index)];
-        int len = readChunk(index, buf);
+        int len = readChunk(index, buf, header.chunkCount() - 1);
         return Arrays.copyOfRange(buf, ShardHeader.CHUNK_CRC_SIZE, ShardHeader.CHUNK_CRC_SIZE + len);
     }
 
@@ -132,24 +133,32 @@ final class ShardReader implements AutoCloseable {
      * Reads chunk {@code index} into {@code buf}, its data from {@link ShardHeader#CHUNK_CRC_SIZE} (the
      * bytes before it are scratch); {@code buf} must hold
      * {@link #chunkBufferSize(long)} bytes. Reusing one buffer per stream saves two fresh arrays per chunk.
+     * The file is read ahead through chunk {@code aheadThrough} (the last one the caller will want), so the
+     * chunks up to it take fewer reads.
      *
      * @return the chunk's data length
      * @throws CorruptShardException if its stored CRC32C does not match, so bad bytes never leave the node
      */
-    int readChunk(long index, byte[] buf) throws IOException {
+    int readChunk(long index, byte[] buf, long aheadThrough) throws IOException {
         int len = header.chunkLength(index);
         int stored;
         if (packedAt >= 0) { // one chunk, its checksum the record's
             reads.readFully(ByteBuffer.wrap(buf, ShardHeader.CHUNK_CRC_SIZE, len), packedAt);
             stored = header.shardCrc32c();
-        } else if (chunkCrcs != null) {
-            reads.readFully(ByteBuffer.wrap(buf, ShardHeader.CHUNK_CRC_SIZE, len), layout.dataPosition(index));
-            stored = chunkCrcs[Math.toIntExact(index)];
-        } else { // format 1: the CRC just before the data, one read for both
-            reads.readFully(
-                    ByteBuffer.wrap(buf, 0, ShardHeader.CHUNK_CRC_SIZE + len),
-                    layout.dataPosition(index) - ShardHeader.CHUNK_CRC_SIZE);
-            stored = ByteBuffer.wrap(buf).getInt(0);
+        } else {
+            long last = Math.max(index, Math.min(aheadThrough, header.chunkCount() - 1));
+            long aheadTo = layout.dataPosition(last) + header.chunkLength(last);
+            if (chunkCrcs != null) {
+                reads.readFully(
+                        ByteBuffer.wrap(buf, ShardHeader.CHUNK_CRC_SIZE, len), layout.dataPosition(index), aheadTo);
+                stored = chunkCrcs[Math.toIntExact(index)];
+            } else { // format 1: the CRC just before the data, one read for both
+                reads.readFully(
+                        ByteBuffer.wrap(buf, 0, ShardHeader.CHUNK_CRC_SIZE + len),
+                        layout.dataPosition(index) - ShardHeader.CHUNK_CRC_SIZE,
+                        aheadTo);
+                stored = ByteBuffer.wrap(buf).getInt(0);
+            }
         }
         CRC32C crc = new CRC32C();
         crc.update(buf, ShardHeader.CHUNK_CRC_SIZE, len);
@@ -159,7 +168,7 @@ final class ShardReader implements AutoCloseable {
         return len;
     }
 
-    /** Room {@link #readChunk(long, byte[])} needs for chunk {@code index}. */
+    /** Room {@link #readChunk(long, byte[], long)} needs for chunk {@code index}. */
     int chunkBufferSize(long index) {
         return ShardHeader.CHUNK_CRC_SIZE + header.chunkLength(index);
     }

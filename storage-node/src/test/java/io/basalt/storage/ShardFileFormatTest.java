@@ -200,9 +200,7 @@ class ShardFileFormatTest {
 
     private static ShardFileLayout layoutOf(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer head = ByteBuffer.allocate(ShardHeader.SIZE);
-            ch.read(head, 0);
-            return ShardHeader.decode(head.flip());
+            return ShardHeader.read(ch);
         }
     }
 
