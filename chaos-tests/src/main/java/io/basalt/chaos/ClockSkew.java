@@ -34,7 +34,7 @@ public final class ClockSkew implements Scenario {
     @Override
     public void run(ProcessCluster c, History h, Random rnd, long until) throws Exception {
         HostileClient client = new HostileClient(c);
-        try (S3Client s3 = Workload.client(c.endpoint())) {
+        try (S3Client s3 = Workload.checkingClient(c.endpoint())) {
             String bucket = HostileClient.workloadBucket(s3, name());
             control(client, h, bucket);
             List<String> ownKeys = new ArrayList<>();

@@ -67,7 +67,7 @@ public final class Fuzz implements Scenario {
         HostileClient client = new HostileClient(c);
         Map<String, AtomicInteger> answers = new ConcurrentHashMap<>();
         Instant begin = Instant.now();
-        try (S3Client s3 = Workload.client(c.endpoint())) {
+        try (S3Client s3 = Workload.checkingClient(c.endpoint())) {
             String bucket = HostileClient.workloadBucket(s3, name());
             Intruders.probe(c, h); // the cluster's inside, reached without a certificate
             Intruders.limitedKey(c, h, s3, bucket); // the S3 port, with a key of another bucket

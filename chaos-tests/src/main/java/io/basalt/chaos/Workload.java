@@ -1,5 +1,7 @@
 package io.basalt.chaos;
 
+import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +17,8 @@ import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.StandardRetryStrategy;
+import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
@@ -59,6 +63,39 @@ public final class Workload {
     }
 
     static S3Client client(String endpoint, String accessKey, String secretKey) {
+        return client(
+                endpoint,
+                accessKey,
+                secretKey,
+                StandardRetryStrategy.builder().maxAttempts(1).build());
+    }
+
+    /**
+     * A client for a scenario's own setup and checks (the workload's clients never retry, to count every failure).
+     * It retries a request once whose connection failed before any answer: the gateway closes a keep-alive
+     * connection idle for twice the I/O timeout (10 s in the chaos cluster), and a pooled one reused at that very
+     * moment is reset, which the SDKs and Go's net/http retry as well. An answer, an error status included, is never
+     * retried, nor a timeout.
+     */
+    static S3Client checkingClient(String endpoint) {
+        return client(
+                endpoint,
+                ProcessCluster.ACCESS_KEY,
+                ProcessCluster.SECRET_KEY,
+                StandardRetryStrategy.builder()
+                        .maxAttempts(2)
+                        .retryOnException(Workload::connectionLost)
+                        .useClientDefaults(false)
+                        .build());
+    }
+
+    private static boolean connectionLost(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        return root instanceof IOException && !(root instanceof SocketTimeoutException);
+    }
+
+    private static S3Client client(String endpoint, String accessKey, String secretKey, RetryStrategy retries) {
         return S3Client.builder()
                 .endpointOverride(URI.create(endpoint))
                 .region(Region.US_EAST_1)
@@ -71,7 +108,7 @@ public final class Workload {
                         .connectionTimeout(Duration.ofSeconds(5))
                         .socketTimeout(Duration.ofSeconds(90)))
                 .overrideConfiguration(
-                        c -> c.apiCallTimeout(Duration.ofSeconds(120)).retryStrategy(r -> r.maxAttempts(1)))
+                        c -> c.apiCallTimeout(Duration.ofSeconds(120)).retryStrategy(retries))
                 .build();
     }
 
