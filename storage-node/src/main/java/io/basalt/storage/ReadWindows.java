@@ -1,8 +1,6 @@
 package io.basalt.storage;
 
 import java.nio.ByteBuffer;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Block-aligned direct buffers of {@link #SIZE} into which an O_DIRECT reader reads ahead of the chunk asked for.
@@ -14,23 +12,16 @@ final class ReadWindows {
     static final int SIZE = 1024 * 1024;
     static final int COUNT = 32;
 
-    private static final ArrayBlockingQueue<ByteBuffer> free = new ArrayBlockingQueue<>(COUNT);
-    private static final AtomicInteger made = new AtomicInteger();
+    private static final AlignedBufferPool pool = new AlignedBufferPool(SIZE, COUNT, true);
 
     private ReadWindows() {}
 
     /** A cleared window, or null when all {@link #COUNT} are in use. */
     static ByteBuffer tryTake() {
-        ByteBuffer b = free.poll();
-        if (b != null) return b.clear();
-        if (made.incrementAndGet() > COUNT) {
-            made.decrementAndGet();
-            return null;
-        }
-        return ByteBuffer.allocateDirect(SIZE + ShardFileLayout.BLOCK).alignedSlice(ShardFileLayout.BLOCK);
+        return pool.take();
     }
 
     static void give(ByteBuffer b) {
-        free.offer(b);
+        pool.give(b);
     }
 }
