@@ -16,8 +16,8 @@ final class ShardReader implements AutoCloseable {
     private final ShardHeader header;
     /** Where the chunks lie in a shard file; null for a packed shard. */
     private final ShardFileLayout layout;
-    /** Format 2's chunk CRCs, read at open; null otherwise. */
-    private final int[] chunkCrcs;
+    /** Format 2's chunk CRCs, read with the first chunk (a stat needs only the header); null until then. */
+    private int[] chunkCrcs;
 
     private final DataDir dir;
 
@@ -29,14 +29,12 @@ final class ShardReader implements AutoCloseable {
             PositionalReads reads,
             ShardHeader header,
             ShardFileLayout layout,
-            int[] chunkCrcs,
             DataDir dir,
             long packedAt) {
         this.shardId = shardId;
         this.reads = reads;
         this.header = header;
         this.layout = layout;
-        this.chunkCrcs = chunkCrcs;
         this.dir = dir;
         this.packedAt = packedAt;
     }
@@ -52,7 +50,6 @@ final class ShardReader implements AutoCloseable {
                 shardId,
                 reads,
                 new ShardHeader(r.chunkSize(), r.dataLength(), r.dataCrc32c()),
-                null,
                 null,
                 dir,
                 e.offset() + r.dataOffset());
@@ -71,8 +68,7 @@ final class ShardReader implements AutoCloseable {
         PositionalReads reads = PositionalReads.open(file, dir != null && dir.directIo());
         try {
             ShardFileLayout layout = readHeader(shardId, reads);
-            int[] crcs = layout.version() == ShardFileLayout.ALIGNED ? readChunkCrcs(reads, layout) : null;
-            return new ShardReader(shardId, reads, layout.header(), layout, crcs, dir, -1);
+            return new ShardReader(shardId, reads, layout.header(), layout, dir, -1);
         } catch (IOException | RuntimeException e) {
             reads.close();
             throw e;
@@ -148,7 +144,8 @@ final class ShardReader implements AutoCloseable {
         } else {
             long last = Math.max(index, Math.min(aheadThrough, header.chunkCount() - 1));
             long aheadTo = layout.dataPosition(last) + header.chunkLength(last);
-            if (chunkCrcs != null) {
+            if (layout.version() == ShardFileLayout.ALIGNED) {
+                if (chunkCrcs == null) chunkCrcs = readChunkCrcs(reads, layout);
                 reads.readFully(
                         ByteBuffer.wrap(buf, ShardHeader.CHUNK_CRC_SIZE, len), layout.dataPosition(index), aheadTo);
                 stored = chunkCrcs[Math.toIntExact(index)];
