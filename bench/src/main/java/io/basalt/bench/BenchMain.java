@@ -25,7 +25,7 @@ public final class BenchMain {
         String accessKey = env("BASALT_ACCESS_KEY", "minioadmin");
         String secretKey = env("BASALT_SECRET_KEY", "minioadmin");
         String bucket = "basalt-bench";
-        boolean compare = false, quick = false, limits = true, limitsOnly = false;
+        boolean compare = false, quick = false, limits = true, limitsOnly = false, keepData = false;
         int basePort = 19000;
         Integer reps = null;
         int warmup = 1;
@@ -70,6 +70,7 @@ public final class BenchMain {
                     sets.add(new String[] {v.substring(0, eq), v.substring(eq + 1)});
                 }
                 case "--no-limits" -> limits = false;
+                case "--keep-data" -> keepData = true;
                 case "--limits-only" -> limitsOnly = true;
                 case "--port" -> basePort = Integer.parseInt(args[++i]);
                 case "--tty" -> Progress.tty = true;
@@ -104,7 +105,7 @@ public final class BenchMain {
 
         List<Target> ts = new ArrayList<>();
         Path scratch = root.resolve(".basalt");
-        try (LocalProcesses local = new LocalProcesses(basePort)) {
+        try (LocalProcesses local = new LocalProcesses(basePort, keepData)) {
             Runtime.getRuntime().addShutdownHook(new Thread(local::close));
             int maxConn = 64;
             if (compare) {
@@ -234,6 +235,8 @@ public final class BenchMain {
                                     workload's from P+300, S3Proxy from P+500 (default 19000); ./basalt dev
                                     also takes ports up to 107 above its own
           --out DIR                 report directory (default bench-results/)
+          --keep-data               keep the data of the clusters --compare started (.basalt/bench, .basalt/
+                                    bench-s3proxy) after the run; deleted by default, it is several GB
         """);
     }
 }

@@ -1,9 +1,11 @@
 package io.basalt.bench;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
@@ -23,10 +25,15 @@ final class ForegroundLoad implements AutoCloseable {
     private final double opsPerSecond;
     private final Map<String, Histogram> gets = new ConcurrentHashMap<>();
     private final Map<String, Histogram> puts = new ConcurrentHashMap<>();
+    // Every operation, for the slowest ones' times: a few per second, so a few thousand at most.
+    private final ConcurrentLinkedQueue<Op> done = new ConcurrentLinkedQueue<>();
     final AtomicLong errors = new AtomicLong();
     private final List<Thread> threads = new ArrayList<>();
     private volatile String phase = "baseline";
     private volatile boolean stop;
+
+    /** One operation: when it started (System.nanoTime), how long it took, in which phase, on which key. */
+    record Op(long startNanos, long micros, String phase, boolean get, String key) {}
 
     ForegroundLoad(Target target, String prefix, long size, int objects, int clients, double opsPerSecond) {
         this.target = target;
@@ -37,9 +44,13 @@ final class ForegroundLoad implements AutoCloseable {
         this.opsPerSecond = opsPerSecond;
     }
 
-    /** Writes the objects the GETs read. */
+    /**
+     * Writes the objects the GETs read, and reads them once: a fresh cluster's first GETs run code
+     * no request ran before, which would put its compilation into the baseline's tail.
+     */
     void prepare() {
         Ops.run("heal: foreground objects", clients, objects, i -> Workloads.put(target, prefix + i, size));
+        Ops.run("heal: foreground reads", clients, objects, i -> Workloads.get(target, prefix + i, null));
     }
 
     void start() {
@@ -69,14 +80,18 @@ final class ForegroundLoad implements AutoCloseable {
             next = Math.max(next + intervalNanos, System.nanoTime() - intervalNanos);
             String in = phase;
             boolean get = (n++ + client) % 2 == 0;
+            String key = get
+                    ? prefix + ThreadLocalRandom.current().nextInt(objects)
+                    : prefix + "w-" + client + "-" + (n % 64);
             long t0 = System.nanoTime();
             try {
                 if (get) {
-                    Workloads.get(target, prefix + ThreadLocalRandom.current().nextInt(objects), null);
+                    Workloads.get(target, key, null);
                 } else {
-                    Workloads.put(target, prefix + "w-" + client + "-" + (n % 64), size);
+                    Workloads.put(target, key, size);
                 }
                 long us = Math.max(1, (System.nanoTime() - t0) / 1000);
+                done.add(new Op(t0, us, in, get, key));
                 Histogram h = (get ? gets : puts).computeIfAbsent(in, k -> new Histogram(3_600_000_000L, 3));
                 synchronized (h) {
                     h.recordValue(us);
@@ -94,6 +109,14 @@ final class ForegroundLoad implements AutoCloseable {
         synchronized (h) {
             return h.copy();
         }
+    }
+
+    /** The {@code n} slowest operations so far, slowest first. */
+    List<Op> slowest(int n) {
+        return done.stream()
+                .sorted(Comparator.comparingLong(Op::micros).reversed())
+                .limit(n)
+                .toList();
     }
 
     @Override

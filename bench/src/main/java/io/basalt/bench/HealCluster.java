@@ -140,7 +140,7 @@ final class HealCluster implements AutoCloseable {
             Progress.message("heal cluster launcher " + launcher.pid() + " did not stop within 60 s: SIGKILL");
             launcher.destroyForcibly();
         }
-        LocalProcesses.wipe(data);
+        LocalProcesses.wipeKeepingLogs(data); // the logs say what the slow operations met
     }
 
     private static String env(String k, String d) {

@@ -49,8 +49,8 @@ final class HealWorkload {
         d.put("heal.root", ".");
         d.put("heal.data", "default"); // default: ROOT/.basalt/bench-heal
         d.put("heal.baseline.seconds", quick ? "15" : "30");
-        d.put("heal.fg.clients", "2");
-        d.put("heal.fg.ops", "8");
+        d.put("heal.fg.clients", "4");
+        d.put("heal.fg.ops", "16");
         d.put("heal.fg.size", "1MiB");
         d.put("heal.fg.objects", "32");
         d.put("heal.timeout.seconds", "1800");
@@ -130,11 +130,13 @@ final class HealWorkload {
         Map<String, Double> cpuAtDeclared = null, cpuAtFull = null, jitAtDeclared = null, jitAtFull = null;
         double declaredAt = Double.NaN;
         String victim = "node-" + p.integer("heal.nodes");
+        long killNanos = 0;
         try (fg) {
             fg.start();
             Thread.sleep(p.integer("heal.baseline.seconds") * 1000L);
             fg.phase("degraded");
             long t0 = System.nanoTime();
+            killNanos = t0;
             cluster.kill(victim);
             tKill = 0;
             Progress.message("heal: SIGKILLed " + victim + " (pid " + cluster.nodePids.get(victim) + ")");
@@ -174,6 +176,7 @@ final class HealWorkload {
             }
             Thread.sleep(2000); // a little foreground after the heal, for the record
         }
+        slowest(fg, killNanos);
         if (atGone == null) throw new IllegalStateException(victim + "'s lease never expired");
         if (Double.isNaN(tFull))
             Progress.message("heal: no full redundancy within " + p.integer("heal.timeout.seconds") + " s");
@@ -231,10 +234,29 @@ final class HealWorkload {
         verify(own, f, big, size, small, smallSize);
     }
 
+    /** Prints the slowest foreground operations with when they started, to match them with the cluster's logs. */
+    private static void slowest(ForegroundLoad fg, long killNanos) {
+        long nowNanos = System.nanoTime();
+        java.time.Instant now = java.time.Instant.now();
+        for (ForegroundLoad.Op op : fg.slowest(8)) {
+            Progress.message(String.format(
+                    java.util.Locale.ROOT,
+                    "heal: slow foreground %s %s %.0f ms, started %+.1f s from the kill (%s, %s)",
+                    op.get() ? "GET" : "PUT",
+                    op.key(),
+                    op.micros() / 1e3,
+                    (op.startNanos() - killNanos) / 1e9,
+                    op.phase(),
+                    now.minusNanos(nowNanos - op.startNanos())));
+        }
+    }
+
     private static void latency(Figures f, ForegroundLoad fg, String phase) {
         for (boolean get : new boolean[] {true, false}) {
             Histogram h = fg.latency(phase, get);
             f.latency(phase + " " + (get ? "GET" : "PUT") + " ", h, 50, 99);
+            // a p99 of a hundred operations is their slowest one or two: the count says how much it means
+            f.add(phase + " " + (get ? "GET" : "PUT") + " operations", "count", false, h.getTotalCount());
         }
     }
 

@@ -29,11 +29,18 @@ final class LocalProcesses implements AutoCloseable {
     static final int DIRS_PER_NODE = 2;
 
     private final List<Process> started = new ArrayList<>();
+    private final List<Path> dataDirs = new ArrayList<>();
     private final int basePort;
+    private final boolean keepData;
 
-    /** @param basePort Basalt takes the first free port from here, S3Proxy from 500 above */
-    LocalProcesses(int basePort) {
+    /**
+     * @param basePort Basalt takes the first free port from here, S3Proxy from 500 above
+     * @param keepData leave the stores' data on disk after stopping them (else it is deleted: a full run
+     *     leaves gigabytes of objects no one reads again)
+     */
+    LocalProcesses(int basePort, boolean keepData) {
         this.basePort = basePort;
+        this.keepData = keepData;
     }
 
     static void wipe(Path dir) throws IOException {
@@ -47,6 +54,7 @@ final class LocalProcesses implements AutoCloseable {
     Target startBasalt(Path root, Path data, String ak, String sk, String bucket, int maxConn) throws Exception {
         wipe(data);
         Files.createDirectories(data);
+        dataDirs.add(data); // deleted at the end, but for its logs
         int port = FreePorts.firstFreeFrom(basePort);
         Path log = data.resolveSibling(data.getFileName() + "-launcher.log");
         ProcessBuilder pb = new ProcessBuilder(
@@ -93,6 +101,7 @@ final class LocalProcesses implements AutoCloseable {
     Target startS3Proxy(Path jar, Path data, String ak, String sk, String bucket, int maxConn) throws Exception {
         wipe(data);
         Files.createDirectories(data.resolve("blobs"));
+        dataDirs.add(data);
         int port = FreePorts.firstFreeFrom(basePort + 500);
         Path props = data.resolve("s3proxy.properties");
         Files.writeString(
@@ -136,9 +145,12 @@ final class LocalProcesses implements AutoCloseable {
         return t;
     }
 
-    /** SIGTERM to each process we started (the launcher stops its own children), SIGKILL after 30 s. */
+    /**
+     * SIGTERM to each process we started (the launcher stops its own children), SIGKILL after 30 s;
+     * then their data is deleted unless kept. Idempotent (the shutdown hook calls it again).
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
         for (Process p : started) {
             if (p.isAlive()) p.destroy();
         }
@@ -150,6 +162,26 @@ final class LocalProcesses implements AutoCloseable {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+        }
+        if (keepData || started.stream().anyMatch(Process::isAlive)) return;
+        for (Path d : dataDirs) {
+            try {
+                wipeKeepingLogs(d);
+            } catch (IOException e) {
+                Progress.message("could not delete " + d + ": " + e);
+            }
+        }
+        dataDirs.clear();
+    }
+
+    /** Deletes what {@code dir} holds but its logs ({@code logs/}, {@code *.log}), which tell what happened. */
+    static void wipeKeepingLogs(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> children = Files.list(dir)) {
+            for (Path c : children.toList()) {
+                String name = c.getFileName().toString();
+                if (!name.equals("logs") && !name.endsWith(".log")) wipe(c);
             }
         }
     }
