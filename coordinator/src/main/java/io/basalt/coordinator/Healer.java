@@ -279,9 +279,14 @@ final class Healer extends LeaderTask {
         long rebuiltBytes =
                 shards.length * StripeLayout.of(seg.getLayout(), seg.getSize()).shardLength();
         try {
-            // paced stripe by stripe, so the heal's reads and writes are spread over time
-            List<SegmentHealer.Rebuilt> rebuilt =
-                    segments.rebuild(seg, live, shards, targets, ShardProblems.NONE, steps, rate::pace);
+            List<SegmentHealer.Rebuilt> rebuilt;
+            try {
+                rebuilt = segments.rebuild(seg, live, shards, targets, ShardProblems.NONE, steps);
+            } finally {
+                t = System.nanoTime();
+                rate.pace(rebuiltBytes);
+                steps.add(HealSteps.Step.PACE, t);
+            }
             // Only onto the placement the rebuild started from: a drain or rebalance may have moved
             // a shard of this segment meanwhile, maybe onto a node just chosen here.
             Map<Integer, String> expected = new java.util.HashMap<>();

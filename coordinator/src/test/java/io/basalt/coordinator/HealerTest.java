@@ -289,30 +289,6 @@ class HealerTest {
     }
 
     @Test
-    void aRebuildIsPacedStripeByStripeBeforeEachStripeIsRead() throws Exception {
-        byte[] body = put("paced", 3_000_000, 6); // 4+2 of 1 MiB stripes: 3 stripes, the last one short
-        Segment seg = segment("paced");
-        var layout = io.basalt.core.erasure.StripeLayout.of(seg.getLayout(), seg.getSize());
-        int lost = 1;
-        var live = membership.live();
-        var target = live.values().stream()
-                .filter(n -> !seg.getNodeIdsList().contains(n.getNodeId()))
-                .findFirst()
-                .orElseThrow();
-        List<Long> paced = new ArrayList<>();
-        var healer = new io.basalt.core.data.SegmentHealer(clients, 10_000);
-        var rebuilt = healer.rebuild(
-                seg, live, new int[] {lost}, List.of(target), io.basalt.core.data.ShardProblems.NONE, null, paced::add);
-
-        List<Long> expected = new ArrayList<>();
-        for (long s = 0; s < layout.stripeCount(); s++) expected.add((long) layout.chunkLength(s));
-        assertEquals(3, expected.size());
-        assertEquals(expected, paced, "one call per stripe with the bytes it rewrites");
-        assertEquals(seg.getShardCrc32C(lost), rebuilt.get(0).crc32c(), "the rebuilt shard is the lost one");
-        assertArrayEquals(body, get("paced"));
-    }
-
-    @Test
     void healsWhatTheScrubFindsAndDropsReportsOfUnreferencedShards() throws Exception {
         byte[] body = put("rot", 3_000_000, 7);
         Segment seg = segment("rot");

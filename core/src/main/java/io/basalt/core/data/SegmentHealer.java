@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.LongConsumer;
 
 /**
  * Rebuilds lost shards of a segment: reads any k survivors stripe by stripe, reconstructs the
@@ -33,23 +32,17 @@ public final class SegmentHealer {
     public List<Rebuilt> rebuild(
             Segment seg, Map<String, NodeRecord> live, int[] shards, List<NodeRecord> targets, ShardProblems problems)
             throws IOException {
-        return rebuild(seg, live, shards, targets, problems, null, bytes -> {});
+        return rebuild(seg, live, shards, targets, problems, null);
     }
 
-    /**
-     * As above, adding the time spent in each step to {@code steps} (may be null), and calling {@code
-     * pace} with the bytes each stripe will rewrite before reading it: a rate limiter there spreads a
-     * heal's reads and writes evenly, where pacing whole segments let every worker start one at
-     * once (a burst the foreground felt at the start of each heal).
-     */
+    /** As above, adding the time spent in each step to {@code steps} (may be null). */
     public List<Rebuilt> rebuild(
             Segment seg,
             Map<String, NodeRecord> live,
             int[] shards,
             List<NodeRecord> targets,
             ShardProblems problems,
-            HealSteps steps,
-            LongConsumer pace)
+            HealSteps steps)
             throws IOException {
         StripeLayout layout = StripeLayout.of(seg.getLayout(), seg.getSize());
         if (layout.size() == 0) return List.of();
@@ -69,9 +62,6 @@ public final class SegmentHealer {
             }
             if (steps != null) steps.add(HealSteps.Step.OPEN, t);
             for (long s = 0; s < layout.stripeCount(); s++) {
-                t = System.nanoTime();
-                pace.accept((long) layout.chunkLength(s) * shards.length);
-                if (steps != null) steps.add(HealSteps.Step.PACE, t);
                 // Fresh arrays per stripe: the writers send them without copying.
                 byte[][] chunks = new byte[layout.totalShards()][layout.chunkLength(s)];
                 int chunkLen = reader.read(s, chunks, steps);
