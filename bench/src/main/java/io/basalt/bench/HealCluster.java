@@ -26,7 +26,7 @@ final class HealCluster implements AutoCloseable {
     final Map<String, List<Long>> servicePids = new TreeMap<>();
 
     private final Process launcher;
-    /** Stops the cluster if the bench is ended (SIGTERM, Ctrl-C) while this workload runs. */
+    /** Stops the cluster and deletes its data if the bench is ended (SIGTERM, Ctrl-C) while this workload runs. */
     private final Thread stopAtExit;
 
     private HealCluster(Path data, URI endpoint, String etcdUrl, Process launcher) {
@@ -36,6 +36,12 @@ final class HealCluster implements AutoCloseable {
         this.launcher = launcher;
         this.stopAtExit = new Thread(() -> {
             if (launcher.isAlive()) launcher.destroy();
+            try {
+                // the launcher stops its services first: no node writes into what is being deleted
+                if (launcher.waitFor(30, TimeUnit.SECONDS)) LocalProcesses.wipeKeepingLogs(data);
+            } catch (InterruptedException | java.io.IOException ignored) {
+                // exiting anyway; the next run wipes it
+            }
         });
         Runtime.getRuntime().addShutdownHook(stopAtExit);
     }
