@@ -3,9 +3,11 @@ package io.basalt.bench;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.HdrHistogram.Histogram;
@@ -237,10 +239,10 @@ final class HealWorkload {
     /** Prints the slowest foreground operations with when they started, to match them with the cluster's logs. */
     private static void slowest(ForegroundLoad fg, long killNanos) {
         long nowNanos = System.nanoTime();
-        java.time.Instant now = java.time.Instant.now();
+        Instant now = Instant.now();
         for (ForegroundLoad.Op op : fg.slowest(8)) {
             Progress.message(String.format(
-                    java.util.Locale.ROOT,
+                    Locale.ROOT,
                     "heal: slow foreground %s %s %.0f ms, started %+.1f s from the kill (%s, %s)",
                     op.get() ? "GET" : "PUT",
                     op.key(),
