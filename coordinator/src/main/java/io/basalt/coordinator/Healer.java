@@ -278,15 +278,14 @@ final class Healer extends LeaderTask {
         }
         long rebuiltBytes =
                 shards.length * StripeLayout.of(seg.getLayout(), seg.getSize()).shardLength();
+        // Paced before the rebuild, not after: the workers then start their segments one rate-step apart
+        // instead of all at once, and none holds open streams while it waits.
+        t = System.nanoTime();
+        rate.pace(rebuiltBytes);
+        steps.add(HealSteps.Step.PACE, t);
         try {
-            List<SegmentHealer.Rebuilt> rebuilt;
-            try {
-                rebuilt = segments.rebuild(seg, live, shards, targets, ShardProblems.NONE, steps);
-            } finally {
-                t = System.nanoTime();
-                rate.pace(rebuiltBytes);
-                steps.add(HealSteps.Step.PACE, t);
-            }
+            List<SegmentHealer.Rebuilt> rebuilt =
+                    segments.rebuild(seg, live, shards, targets, ShardProblems.NONE, steps);
             // Only onto the placement the rebuild started from: a drain or rebalance may have moved
             // a shard of this segment meanwhile, maybe onto a node just chosen here.
             Map<Integer, String> expected = new java.util.HashMap<>();
