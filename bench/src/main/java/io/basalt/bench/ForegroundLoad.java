@@ -3,8 +3,6 @@ package io.basalt.bench;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,9 +21,8 @@ final class ForegroundLoad implements AutoCloseable {
     private final int objects;
     private final int clients;
     private final double opsPerSecond;
-    private final Map<String, Histogram> gets = new ConcurrentHashMap<>();
-    private final Map<String, Histogram> puts = new ConcurrentHashMap<>();
-    // Every operation, for the slowest ones' times: a few per second, so a few thousand at most.
+    // Every operation, for the phases' histograms and the slowest ones' times: a few per second, so a
+    // few thousand at most.
     private final ConcurrentLinkedQueue<Op> done = new ConcurrentLinkedQueue<>();
     final AtomicLong errors = new AtomicLong();
     private final List<Thread> threads = new ArrayList<>();
@@ -92,10 +89,6 @@ final class ForegroundLoad implements AutoCloseable {
                 }
                 long us = Math.max(1, (System.nanoTime() - t0) / 1000);
                 done.add(new Op(t0, us, in, get, key));
-                Histogram h = (get ? gets : puts).computeIfAbsent(in, k -> new Histogram(3_600_000_000L, 3));
-                synchronized (h) {
-                    h.recordValue(us);
-                }
             } catch (RuntimeException e) {
                 errors.incrementAndGet();
             }
@@ -104,11 +97,9 @@ final class ForegroundLoad implements AutoCloseable {
 
     /** Latency of the phase's GETs (or PUTs), in µs; empty when none ran. */
     Histogram latency(String phase, boolean get) {
-        Histogram h = (get ? gets : puts).get(phase);
-        if (h == null) return new Histogram(3_600_000_000L, 3);
-        synchronized (h) {
-            return h.copy();
-        }
+        Histogram h = new Histogram(3_600_000_000L, 3);
+        for (Op op : done) if (op.get() == get && op.phase().equals(phase)) h.recordValue(op.micros());
+        return h;
     }
 
     /** The {@code n} slowest operations so far, slowest first. */

@@ -1,5 +1,6 @@
 package io.basalt.bench;
 
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,11 +36,9 @@ final class HealCluster implements AutoCloseable {
         this.etcdUrl = etcdUrl;
         this.launcher = launcher;
         this.stopAtExit = new Thread(() -> {
-            if (launcher.isAlive()) launcher.destroy();
             try {
-                // the launcher stops its services first: no node writes into what is being deleted
-                if (launcher.waitFor(30, TimeUnit.SECONDS)) LocalProcesses.wipeKeepingLogs(data);
-            } catch (InterruptedException | java.io.IOException ignored) {
+                stopAndDeleteData();
+            } catch (InterruptedException | IOException ignored) {
                 // exiting anyway; the next run wipes it
             }
         });
@@ -141,10 +140,15 @@ final class HealCluster implements AutoCloseable {
         } catch (IllegalStateException exiting) {
             // the hook is running or will run: it stops the launcher too
         }
+        stopAndDeleteData();
+    }
+
+    /** SIGTERM to the launcher (it stops its services first, so nothing writes into what is deleted), then the data. */
+    private void stopAndDeleteData() throws InterruptedException, IOException {
         if (launcher.isAlive()) launcher.destroy();
         if (!launcher.waitFor(60, TimeUnit.SECONDS)) {
             Progress.message("heal cluster launcher " + launcher.pid() + " did not stop within 60 s: SIGKILL");
-            launcher.destroyForcibly();
+            launcher.destroyForcibly().waitFor();
         }
         LocalProcesses.wipeKeepingLogs(data); // the logs say what the slow operations met
     }
