@@ -92,6 +92,11 @@ class BareMetalTest {
                     name);
         }
         assertEquals(null, unitSection(unit("gateway"), "Service").get("ReadWritePaths"), "a gateway writes nothing");
+        assertEquals(
+                List.of("10"),
+                unitSection(unit("coordinator"), "Service").get("Nice"),
+                "heal and scrub yield the CPU to the foreground");
+        assertEquals(null, unitSection(unit("storage-node"), "Service").get("Nice"), "a node serves the foreground");
     }
 
     @Test
