@@ -29,9 +29,11 @@ final class HealRate {
     /**
      * Direct memory one segment heal may hold: its k to k+m read streams' windows (4 MiB per read
      * in all) and 1 MiB of flow-control window each, and its rebuilt shards queued to their new
-     * nodes, with room for the allocator's 2 MiB chunks.
+     * nodes, with room for the allocator's 2 MiB chunks. Measured: a 128 MiB coordinator healing 7
+     * at once grew its pool to 96 MiB in one heal and ran out in another, so 24 MiB, not the 16 of
+     * the sum above.
      */
-    static final long DIRECT_BYTES_PER_SEGMENT = 16L << 20;
+    static final long DIRECT_BYTES_PER_SEGMENT = 24L << 20;
     /** Segments at once that this JVM's direct memory holds; a higher setting is lowered to it. */
     static final int MEMORY_BOUND = memoryBound(maxDirectMemory());
 

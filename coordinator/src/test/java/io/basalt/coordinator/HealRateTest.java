@@ -9,9 +9,9 @@ class HealRateTest {
 
     @Test
     void healsAtOnceAreBoundedByDirectMemory() {
-        assertEquals(8, HealRate.memoryBound(128L << 20));
-        assertEquals(7, HealRate.memoryBound((128L << 20) - 1)); // -Xmx128m gives a little less
-        assertEquals(1, HealRate.memoryBound(8L << 20)); // always at least one
+        assertEquals(8, HealRate.memoryBound(192L << 20));
+        assertEquals(5, HealRate.memoryBound((128L << 20) - 1)); // -Xmx128m gives a little less
+        assertEquals(1, HealRate.memoryBound(16L << 20)); // always at least one
         assertEquals(64, HealRate.memoryBound(64L << 30)); // and never past the setting's ceiling
     }
 
