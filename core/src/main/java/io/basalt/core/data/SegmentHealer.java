@@ -47,6 +47,7 @@ public final class SegmentHealer {
         StripeLayout layout = StripeLayout.of(seg.getLayout(), seg.getSize());
         if (layout.size() == 0) return List.of();
         RemoteShardWriter[] writers = new RemoteShardWriter[shards.length];
+        boolean rebuilt = false;
         long t = System.nanoTime();
         try (StripeReader reader =
                 new StripeReader(clients, live, seg, layout.stripeCount() - 1, ioTimeoutMs, problems, null, shards)) {
@@ -77,10 +78,11 @@ public final class SegmentHealer {
                 out.add(new Rebuilt(shards[j], targets.get(j).getNodeId(), crc));
             }
             if (steps != null) steps.add(HealSteps.Step.DURABLE, t);
+            rebuilt = true;
             return out;
-        } catch (IOException | RuntimeException e) {
-            for (RemoteShardWriter w : writers) if (w != null) w.abort("heal failed");
-            throw e;
+        } finally {
+            // errors too (a direct-memory OutOfMemoryError among them): an open writer keeps its stream
+            if (!rebuilt) for (RemoteShardWriter w : writers) if (w != null) w.abort("heal failed");
         }
     }
 }

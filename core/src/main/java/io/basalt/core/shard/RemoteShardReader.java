@@ -36,6 +36,7 @@ public final class RemoteShardReader implements AutoCloseable {
     private final String nodeId;
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final CompletableFuture<Void> answered = new CompletableFuture<>();
+    private final CompletableFuture<Void> callEnded = new CompletableFuture<>();
     private final List<ShardMessage> spent = new ArrayList<>(2); // taken whole; released at the next take
     private final long idleTimeoutMs;
     private final int window;
@@ -119,6 +120,14 @@ public final class RemoteShardReader implements AutoCloseable {
      */
     public CompletableFuture<Void> answered() {
         return answered;
+    }
+
+    /**
+     * Completes when the call has ended (its status came, whatever it was): only then has the
+     * transport let go of every message it received for this reader.
+     */
+    CompletableFuture<Void> callEnded() {
+        return callEnded;
     }
 
     /**
@@ -211,7 +220,6 @@ public final class RemoteShardReader implements AutoCloseable {
     /** Cancels the call if it is still running and gives every buffer held back to the transport. */
     @Override
     public void close() {
-        if (call != null) call.cancel("reader closed", null);
         releaseSpent();
         if (current != null) current.release();
         current = null;
@@ -222,6 +230,15 @@ public final class RemoteShardReader implements AutoCloseable {
             for (Object item : queue) if (item instanceof ShardMessage m) m.release();
             queue.clear();
         }
+        ClientCallStreamObserver<ReadShardRequest> c = call;
+        if (c == null || callEnded.isDone()) return; // a call that ended holds nothing (and a cancel is a hop)
+        c.cancel("reader closed", null);
+        // The cancel travels through the connection's pipeline, and on a connection that has closed
+        // meanwhile it is dropped: the messages the transport received but did not deliver (up to
+        // the flow-control window, in pooled direct memory) then stay in the call forever, since a
+        // closed connection only ends a call once its messages are asked for. Asking for all of them
+        // lets the call deliver them (onNext releases each, this reader being closed) and end.
+        c.request(Integer.MAX_VALUE);
     }
 
     private final class Observer implements ClientResponseObserver<ReadShardRequest, ShardMessage> {
@@ -248,6 +265,7 @@ public final class RemoteShardReader implements AutoCloseable {
         public void onError(Throwable t) {
             queue.add(t);
             answered.complete(null);
+            callEnded.complete(null);
             onArrival.run();
         }
 
@@ -255,6 +273,7 @@ public final class RemoteShardReader implements AutoCloseable {
         public void onCompleted() {
             queue.add(END);
             answered.complete(null);
+            callEnded.complete(null);
             onArrival.run();
         }
     }
