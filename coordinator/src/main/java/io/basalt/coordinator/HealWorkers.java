@@ -52,7 +52,9 @@ final class HealWorkers implements AutoCloseable {
                 pool.execute(() -> {
                     try {
                         if (!heal.getAsBoolean()) allDone.set(false);
-                    } catch (RuntimeException e) {
+                    } catch (RuntimeException | Error e) {
+                        // an Error too (a direct-memory OutOfMemoryError): the heal failed, and the pass must
+                        // not report the cluster whole, so the next one retries it
                         allDone.set(false);
                         log.warn("heal task failed: {}", e.toString());
                     } finally {
