@@ -18,6 +18,7 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
 
 /** One S3 endpoint under test: its client, and what we know about its processes and disks. */
 final class Target implements AutoCloseable {
@@ -25,6 +26,12 @@ final class Target implements AutoCloseable {
     final URI endpoint;
     final String bucket;
     final S3Client s3;
+    /**
+     * For empty bodies: Ceph RGW 16.2 refuses an aws-chunked body of length 0 (400, op status -2040), which is
+     * how the SDK sends an empty PUT over plain HTTP.
+     */
+    final S3Client s3WholeBody;
+
     final RetryCounter retries = new RetryCounter();
     /** role (gateway, storage-nodes, s3proxy, ...) -> pids whose CPU time is measured; empty when remote. */
     final Map<String, List<Long>> pids = new LinkedHashMap<>();
@@ -42,7 +49,16 @@ final class Target implements AutoCloseable {
         this.name = name;
         this.endpoint = endpoint;
         this.bucket = bucket;
-        this.s3 = S3Client.builder()
+        this.s3 = client(endpoint, accessKey, secretKey, maxConnections, true);
+        this.s3WholeBody = client(endpoint, accessKey, secretKey, 16, false);
+    }
+
+    /**
+     * With {@code chunked}, the SDK's default over plain HTTP: the body is signed chunk by chunk as it is sent
+     * (aws-chunked). Without, it is hashed first and signed whole.
+     */
+    private S3Client client(URI endpoint, String accessKey, String secretKey, int maxConnections, boolean chunked) {
+        return S3Client.builder()
                 .endpointOverride(endpoint)
                 .region(Region.US_EAST_1)
                 .forcePathStyle(true)
@@ -53,6 +69,9 @@ final class Target implements AutoCloseable {
                         .maxConnections(maxConnections)
                         .connectionTimeout(Duration.ofSeconds(10))
                         .socketTimeout(Duration.ofSeconds(120)))
+                .serviceConfiguration(S3Configuration.builder()
+                        .chunkedEncodingEnabled(chunked)
+                        .build())
                 .overrideConfiguration(c -> c.addExecutionInterceptor(retries).apiCallTimeout(Duration.ofMinutes(10)))
                 .build();
     }
@@ -60,6 +79,7 @@ final class Target implements AutoCloseable {
     @Override
     public void close() {
         s3.close();
+        s3WholeBody.close();
     }
 
     /** Counts SDK attempts against executions: the difference is the number of client retries. */

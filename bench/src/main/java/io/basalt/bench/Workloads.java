@@ -65,7 +65,8 @@ final class Workloads {
     }
 
     static long put(Target t, String key, long size) {
-        t.s3.putObject(b -> b.bucket(t.bucket).key(key).contentLength(size), body(size));
+        (size == 0 ? t.s3WholeBody : t.s3)
+                .putObject(b -> b.bucket(t.bucket).key(key).contentLength(size), body(size));
         return size;
     }
 
