@@ -50,7 +50,7 @@ final class Target implements AutoCloseable {
         this.endpoint = endpoint;
         this.bucket = bucket;
         this.s3 = client(endpoint, accessKey, secretKey, maxConnections, true);
-        this.s3WholeBody = client(endpoint, accessKey, secretKey, 16, false);
+        this.s3WholeBody = client(endpoint, accessKey, secretKey, maxConnections, false);
     }
 
     /**
