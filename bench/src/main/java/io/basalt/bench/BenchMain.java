@@ -203,7 +203,7 @@ public final class BenchMain {
                 if (!e.getKey().equals("bench client")) server += e.getValue();
                 f.add("CPU s/GB " + e.getKey(), "CPU s/GB", false, e.getValue() / f.gb);
             }
-            f.add("CPU s/GB server total", "CPU s/GB", false, server / f.gb);
+            f.add(Report.SERVER_CPU, "CPU s/GB", false, server / f.gb);
         }
         return f;
     }

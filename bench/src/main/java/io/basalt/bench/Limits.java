@@ -47,8 +47,10 @@ final class Limits {
         smallCommits(dataDisk, quick ? 1.0 : 3.0);
         etcd(dataDisk, quick ? 1.0 : 3.0);
         loopback(quick ? 2L << 30 : 8L << 30);
+        transport(dataDisk, quick ? 1L << 30 : 4L << 30);
         hashes(quick ? 1.0 : 3.0);
         jmh(quick);
+        for (Floor f : Floor.of(this)) add(f.name(), "s/GB", f.total(), f.how());
     }
 
     private void disk(Path dir, long total) throws Exception {
@@ -137,14 +139,37 @@ final class Limits {
         add(
                 "shard writes through the page cache, CPU",
                 "s/GB",
-                ShardWriteCost.cpuPerGb(dir, total, false),
+                ShardWriteCost.cpuPerGb(dir, total, false).write(),
                 how + memory);
         memory = ShardWriteCost.freeMemory();
+        ShardWriteCost.Cost direct = ShardWriteCost.cpuPerGb(dir, total, true);
+        add(SHARD_WRITES, "s/GB", direct.write(), how + "copied into an aligned buffer first, " + memory);
+        add(SHARD_READS, "s/GB", direct.read(), "the same files read back by their 6 threads, 1 MiB reads");
+    }
+
+    static final String SHARD_WRITES = "shard writes with O_DIRECT, CPU";
+    static final String SHARD_READS = "shard reads with O_DIRECT, CPU";
+    static final String PLAIN_SEND = "loopback send, CPU";
+    static final String PLAIN_RECEIVE = "loopback receive, CPU";
+    static final String TLS_SEND = "loopback TLS 1.3 send, CPU";
+    static final String TLS_RECEIVE = "loopback TLS 1.3 receive, CPU";
+
+    /** What one hop costs the threads at its two ends, plain and with the cluster's TLS. */
+    private void transport(Path scratch, long total) throws Exception {
+        Progress.message("limits: CPU per GB of one loopback connection, plain and TLS 1.3");
+        TransportCost.plain(total / 8); // warm-up: compiled code, as in a server that has run a while
+        TransportCost.tls(total / 8, scratch);
+        TransportCost.Cost plain = TransportCost.plain(total);
+        String how = "one connection, 256 KiB writes, " + Params.human(total);
+        add(PLAIN_SEND, "s/GB", plain.send(), how + ", direct buffers through SocketChannels, the sending thread");
+        add(PLAIN_RECEIVE, "s/GB", plain.receive(), "the same, the receiving thread");
+        TransportCost.Cost tls = TransportCost.tls(total, scratch);
         add(
-                "shard writes with O_DIRECT, CPU",
+                TLS_SEND,
                 "s/GB",
-                ShardWriteCost.cpuPerGb(dir, total, true),
-                how + "copied into an aligned buffer first, " + memory);
+                tls.send(),
+                how + ", the JDK's SSLEngine (AES-GCM), records batched into 1 MiB writes, the sending thread");
+        add(TLS_RECEIVE, "s/GB", tls.receive(), "the same, the receiving thread");
     }
 
     private void smallCommits(Path dir, double seconds) throws Exception {

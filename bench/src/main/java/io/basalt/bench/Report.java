@@ -106,6 +106,10 @@ final class Report {
         if (write) return min(md5, enc, w);
         if (read) return min(r, net);
         if (name.equals("heal read MB/s")) return r; // every surviving node's disk is this one disk here
+        if (name.equals(SERVER_CPU)) { // a lower bound: 100% is a server at the floor
+            if (workload.equals("put") || workload.equals("multipart")) return limits.get(Floor.PUT);
+            if (workload.equals("get")) return limits.get(Floor.GET);
+        }
         // 3 fsynced shard files per PUT: 4 KiB and 64 KiB are under the gateway's small-object threshold (1+2 copies)
         if (workload.equals("small") && name.startsWith("PUT ops/s")) return files / 3;
         return Double.NaN;
@@ -285,11 +289,15 @@ final class Report {
     }
 
     /** the few figures of the summary table (and the README). */
+    static final String SERVER_CPU = "CPU s/GB server total";
+
     static final List<String[]> KEY = List.of(
             new String[] {"put", "PUT MB/s"},
             new String[] {"put", "PUT p99 ms"},
+            new String[] {"put", SERVER_CPU},
             new String[] {"get", "GET MB/s"},
             new String[] {"get", "GET p99 ms"},
+            new String[] {"get", SERVER_CPU},
             new String[] {"mixed", "ops/s"},
             new String[] {"mixed", "GET p99 ms"},
             new String[] {"list", "objects listed/s"},
@@ -394,9 +402,10 @@ final class Report {
                         .append(l.how())
                         .append(" |\n");
             }
-            m.append(
-                    "\nHardware bounds used below: PUT-like throughput ≤ min(MD5, RS encode 4+2, disk write × 4/6); "
-                            + "GET-like ≤ min(disk read, loopback TCP); small PUT ops/s ≤ fsynced files/s ÷ 3 (1+2 copies, one writer).\n\n");
+            m.append("\nHardware bounds used below: PUT-like throughput ≤ min(MD5, RS encode 4+2, disk write × 4/6); "
+                    + "GET-like ≤ min(disk read, loopback TCP); small PUT ops/s ≤ fsynced files/s ÷ 3 (1+2 copies, one writer); "
+                    + "server CPU per GB of PUT and multipart ≥ the PUT floor, of GET ≥ the GET floor "
+                    + "(shown as the percentage of the floor).\n\n");
         }
         if (targets.isEmpty()) return m.toString(); // --limits-only
         m.append("## Summary\n\n").append(header(limits != null));
@@ -441,7 +450,7 @@ final class Report {
         for (String name : names(byTarget)) {
             var pr = proto(byTarget, name);
             if (pr.unit().equals("count") || pr.unit().equals("MB") || pr.unit().equals("s")) continue;
-            if (name.startsWith("CPU s/GB") && !name.equals("CPU s/GB server total")) continue;
+            if (name.startsWith("CPU s/GB") && !name.equals(SERVER_CPU)) continue;
             panels.computeIfAbsent(pr.unit(), k -> new ArrayList<>()).add(name);
         }
         if (panels.isEmpty()) return;

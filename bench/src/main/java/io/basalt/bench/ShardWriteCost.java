@@ -30,11 +30,18 @@ final class ShardWriteCost {
     private static final int WRITE = 256 << 10;
     private static final int FILE = 4 << 20;
     private static final int BLOCK = 4096;
+    private static final int READ = 1 << 20; // a node's read-ahead window
 
     private ShardWriteCost() {}
 
-    /** CPU seconds per GB written by the writing threads; {@code direct} opens the files with O_DIRECT. */
-    static double cpuPerGb(Path dir, long totalBytes, boolean direct) throws Exception {
+    /** CPU seconds per GB written, and per GB read back with O_DIRECT (NaN through the page cache). */
+    record Cost(double write, double read) {}
+
+    /**
+     * CPU seconds per GB of the writing threads; {@code direct} opens the files with O_DIRECT and then reads them
+     * back with O_DIRECT in 1 MiB reads, as a node's read stream does, each writer its own files.
+     */
+    static Cost cpuPerGb(Path dir, long totalBytes, boolean direct) throws Exception {
         Path root = Files.createDirectories(dir.resolve(direct ? "bench-shards-direct" : "bench-shards-paged"));
         OpenOption[] options = direct
                 ? new OpenOption[] {
@@ -44,6 +51,7 @@ final class ShardWriteCost {
         long filesPerWriter = Math.max(1, totalBytes / FILE / WRITERS);
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         AtomicLong cpuNanos = new AtomicLong();
+        AtomicLong readNanos = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(WRITERS);
         List<CompletableFuture<Void>> all = new ArrayList<>();
         try {
@@ -77,6 +85,7 @@ final class ShardWriteCost {
                                 throw new java.io.UncheckedIOException(e);
                             }
                             cpuNanos.addAndGet(threads.getCurrentThreadCpuTime() - start);
+                            if (direct) readNanos.addAndGet(readBack(root, writer, filesPerWriter));
                         },
                         pool));
             }
@@ -89,7 +98,29 @@ final class ShardWriteCost {
             Files.deleteIfExists(root);
         }
         double gb = (double) filesPerWriter * WRITERS * FILE / 1e9;
-        return cpuNanos.get() / 1e9 / gb;
+        return new Cost(cpuNanos.get() / 1e9 / gb, direct ? readNanos.get() / 1e9 / gb : Double.NaN);
+    }
+
+    /** This thread's CPU nanoseconds for reading a writer's files back with O_DIRECT, 1 MiB at a time. */
+    private static long readBack(Path root, int writer, long files) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        ByteBuffer window = ByteBuffer.allocateDirect(READ + BLOCK).alignedSlice(BLOCK);
+        long start = threads.getCurrentThreadCpuTime();
+        try {
+            for (long f = 0; f < files; f++) {
+                try (FileChannel ch = FileChannel.open(
+                        root.resolve(writer + "-" + f),
+                        StandardOpenOption.READ,
+                        com.sun.nio.file.ExtendedOpenOption.DIRECT)) {
+                    long pos = 0;
+                    int n;
+                    while ((n = ch.read(window.clear().limit(READ), pos)) > 0) pos += n;
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return threads.getCurrentThreadCpuTime() - start;
     }
 
     /** Whether {@code dir}'s file system takes O_DIRECT. */

@@ -1,0 +1,66 @@
+package io.basalt.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The least server CPU per GB of payload that a 4+2 PUT and GET need on this machine, summed from the measured
+ * limits: each step the data must take between the client's socket and the disk (and back), at the cost of the
+ * machine's primitive for it, with no framing, buffer management or thread hand-off of a server's own. A server
+ * whose gateway and disks are separate processes joined by the cluster's TLS cannot go below it here; the report
+ * sets each workload's server CPU against it.
+ */
+record Floor(String name, double total, String how) {
+    static final String PUT = "floor: server CPU per GB of PUT";
+    static final String GET = "floor: server CPU per GB of GET";
+    private static final double SHARDS_PER_BYTE = 6.0 / 4; // 4+2: every payload byte leaves the gateway as 1.5
+
+    static List<Floor> of(Limits l) {
+        List<Floor> out = new ArrayList<>();
+        double crc = 1 / l.get("CRC32C, one core");
+        Parts put = new Parts()
+                .add("gateway: receive from the client", 1, l.get(Limits.PLAIN_RECEIVE))
+                .add("MD5 (ETag)", 1, 1 / l.get("MD5, one core"))
+                .add("SHA-256 (chunk signatures)", 1, 1 / l.get("SHA-256, one core"))
+                .add("RS encode 4+2", 1, 1 / l.get("RS encode 4+2"))
+                .add("TLS send", SHARDS_PER_BYTE, l.get(Limits.TLS_SEND))
+                .add("nodes: TLS receive", SHARDS_PER_BYTE, l.get(Limits.TLS_RECEIVE))
+                .add("CRC32C", SHARDS_PER_BYTE, crc)
+                .add("O_DIRECT write + fsync", SHARDS_PER_BYTE, l.get(Limits.SHARD_WRITES));
+        Parts get = new Parts()
+                .add("nodes: O_DIRECT read", 1, l.get(Limits.SHARD_READS))
+                .add("CRC32C", 1, crc)
+                .add("TLS send", 1, l.get(Limits.TLS_SEND))
+                .add("gateway: TLS receive", 1, l.get(Limits.TLS_RECEIVE))
+                .add("send to the client", 1, l.get(Limits.PLAIN_SEND));
+        if (put.complete()) out.add(new Floor(PUT, put.total, put.how()));
+        if (get.complete()) out.add(new Floor(GET, get.total, get.how()));
+        return out;
+    }
+
+    /** The steps of one path: each a cost per byte it handles times the bytes it handles per payload byte. */
+    private static final class Parts {
+        private final StringBuilder how = new StringBuilder();
+        private double total;
+        private boolean complete = true;
+
+        Parts add(String step, double bytesPerByte, double secondsPerGb) {
+            if (Double.isNaN(secondsPerGb) || Double.isInfinite(secondsPerGb)) complete = false;
+            double s = bytesPerByte * secondsPerGb;
+            total += s;
+            if (!how.isEmpty()) how.append(", ");
+            how.append(step).append(String.format(Locale.ROOT, " %.3f", s));
+            if (bytesPerByte != 1) how.append(String.format(Locale.ROOT, " (%.1f B per B)", bytesPerByte));
+            return this;
+        }
+
+        boolean complete() {
+            return complete;
+        }
+
+        String how() {
+            return "sum of the limits above, 4+2, cluster TLS, server side only: " + how;
+        }
+    }
+}

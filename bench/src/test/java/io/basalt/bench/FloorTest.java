@@ -1,0 +1,65 @@
+package io.basalt.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class FloorTest {
+    private static Limits limits(Map<String, Double> values) {
+        Limits l = new Limits();
+        values.forEach((name, v) -> l.all.put(name, new Limits.Limit(name, "", v, "")));
+        return l;
+    }
+
+    private static final Map<String, Double> ALL = Map.of(
+            "CRC32C, one core",
+            50.0,
+            "MD5, one core",
+            0.8,
+            "SHA-256, one core",
+            2.0,
+            "RS encode 4+2",
+            10.0,
+            Limits.PLAIN_SEND,
+            0.25,
+            Limits.PLAIN_RECEIVE,
+            0.125,
+            Limits.TLS_SEND,
+            0.4,
+            Limits.TLS_RECEIVE,
+            0.3,
+            Limits.SHARD_WRITES,
+            0.5,
+            Limits.SHARD_READS,
+            0.05);
+
+    @Test
+    void sumsEachStepPerPayloadByte() {
+        List<Floor> floors = Floor.of(limits(ALL));
+        assertEquals(2, floors.size());
+        Floor put = floors.get(0), get = floors.get(1);
+        assertEquals(Floor.PUT, put.name());
+        // gateway: receive, MD5, SHA-256, encode, 1.5 B sent per B; nodes: 1.5 B received, checksummed, written
+        double gateway = 0.125 + 1 / 0.8 + 1 / 2.0 + 1 / 10.0 + 1.5 * 0.4;
+        double nodes = 1.5 * (0.3 + 1 / 50.0 + 0.5);
+        assertEquals(gateway + nodes, put.total(), 1e-9);
+        assertEquals(Floor.GET, get.name());
+        assertEquals(0.05 + 1 / 50.0 + 0.4 + 0.3 + 0.25, get.total(), 1e-9);
+        assertTrue(put.how().contains("TLS send 0.600 (1.5 B per B)"), put.how());
+    }
+
+    @Test
+    void noFloorWhereALimitWasNotMeasured() {
+        var some = new java.util.HashMap<>(ALL);
+        some.remove(Limits.SHARD_READS); // no O_DIRECT on this disk: the GET floor is unknown, the PUT one is not
+        some.remove(Limits.SHARD_WRITES);
+        assertEquals(List.of(), Floor.of(limits(some)));
+        some.put(Limits.SHARD_WRITES, 0.5);
+        assertEquals(
+                List.of(Floor.PUT),
+                Floor.of(limits(some)).stream().map(Floor::name).toList());
+    }
+}

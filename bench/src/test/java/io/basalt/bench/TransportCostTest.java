@@ -1,0 +1,20 @@
+package io.basalt.bench;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Both connections carry every byte (each receiver checks its count and fails the measurement otherwise). */
+class TransportCostTest {
+    @Test
+    void plainAndTlsMoveEveryByteAndCostSomething(@TempDir Path dir) throws Exception {
+        long total = 64L << 20;
+        for (TransportCost.Cost c :
+                new TransportCost.Cost[] {TransportCost.plain(total), TransportCost.tls(total, dir)}) {
+            assertTrue(c.send() > 0 && Double.isFinite(c.send()), c.toString());
+            assertTrue(c.receive() > 0 && Double.isFinite(c.receive()), c.toString());
+        }
+    }
+}
