@@ -153,6 +153,8 @@ final class Limits {
     static final String PLAIN_RECEIVE = "loopback receive, CPU";
     static final String TLS_SEND = "loopback TLS 1.3 send, CPU";
     static final String TLS_RECEIVE = "loopback TLS 1.3 receive, CPU";
+    static final String GRPC_SEND = "gRPC stream over cluster TLS, send, CPU";
+    static final String GRPC_RECEIVE = "gRPC stream over cluster TLS, receive, CPU";
 
     /** What one hop costs the threads at its two ends, plain and with the cluster's TLS. */
     private void transport(Path scratch, long total) throws Exception {
@@ -170,6 +172,12 @@ final class Limits {
                 tls.send(),
                 how + ", the JDK's SSLEngine (AES-GCM), records batched into 1 MiB writes, the sending thread");
         add(TLS_RECEIVE, "s/GB", tls.receive(), "the same, the receiving thread");
+        GrpcStreamCost.measure(total / 8, scratch); // warm-up
+        TransportCost.Cost grpc = GrpcStreamCost.measure(total, scratch);
+        String grpcHow = "one server-streaming call of 256 KiB messages over the cluster's TLS, 1 MiB flow-control "
+                + "window, the sending end's event loop and application thread";
+        add(GRPC_SEND, "s/GB", grpc.send(), grpcHow);
+        add(GRPC_RECEIVE, "s/GB", grpc.receive(), "the same, the receiving end's (messages taken as views)");
     }
 
     private void smallCommits(Path dir, double seconds) throws Exception {

@@ -6,10 +6,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Both connections carry every byte (each receiver checks its count and fails the measurement otherwise). */
+/** Every connection carries every byte (each receiver checks its count and fails the measurement otherwise). */
 class TransportCostTest {
     @Test
-    void plainAndTlsMoveEveryByteAndCostSomething(@TempDir Path dir) throws Exception {
+    void plainTlsAndGrpcMoveEveryByteAndCostSomething(@TempDir Path dir) throws Exception {
         long total = 64L << 20;
         for (TransportCost.Cost c :
                 new TransportCost.Cost[] {TransportCost.plain(total), TransportCost.tls(total, dir)}) {
