@@ -27,9 +27,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
-import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -99,10 +96,10 @@ final class GrpcStreamCost {
                     .maxInboundMessageSize(2 * MAX_MESSAGE)
                     .build();
             read(channel, 64, message); // connects, and runs every path once before the counted call
-            long send = cpu("bench-send-"), receive = cpu("bench-receive-");
+            long send = TransportCost.threadCpu("bench-send-"), receive = TransportCost.threadCpu("bench-receive-");
             read(channel, messages, message);
-            send = cpu("bench-send-") - send;
-            receive = cpu("bench-receive-") - receive;
+            send = TransportCost.threadCpu("bench-send-") - send;
+            receive = TransportCost.threadCpu("bench-receive-") - receive;
             double gb = messages * (double) message / 1e9;
             return new TransportCost.Cost(send / 1e9 / gb, receive / 1e9 / gb);
         } finally {
@@ -243,19 +240,5 @@ final class GrpcStreamCost {
                 throw new UncheckedIOException(e);
             }
         }
-    }
-
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-
-    /** CPU nanoseconds of the live threads whose names start with {@code prefix}, summed. */
-    private static long cpu(String prefix) {
-        long sum = 0;
-        for (ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
-            if (t != null && t.getThreadName().startsWith(prefix)) {
-                long c = THREADS.getThreadCpuTime(t.getThreadId());
-                if (c > 0) sum += c;
-            }
-        }
-        return sum;
     }
 }

@@ -153,6 +153,8 @@ final class Limits {
     static final String PLAIN_RECEIVE = "loopback receive, CPU";
     static final String TLS_SEND = "loopback TLS 1.3 send, CPU";
     static final String TLS_RECEIVE = "loopback TLS 1.3 receive, CPU";
+    static final String NETTY_SEND = "Netty stream over cluster TLS, send, CPU";
+    static final String NETTY_RECEIVE = "Netty stream over cluster TLS, receive, CPU";
     static final String GRPC_SEND = "gRPC stream over cluster TLS, send, CPU";
     static final String GRPC_RECEIVE = "gRPC stream over cluster TLS, receive, CPU";
 
@@ -172,6 +174,16 @@ final class Limits {
                 tls.send(),
                 how + ", the JDK's SSLEngine (AES-GCM), records batched into 1 MiB writes, the sending thread");
         add(TLS_RECEIVE, "s/GB", tls.receive(), "the same, the receiving thread");
+        NettyStreamCost.measure(total / 8, scratch); // warm-up
+        TransportCost.Cost netty = NettyStreamCost.measure(total, scratch);
+        add(
+                NETTY_SEND,
+                "s/GB",
+                netty.send(),
+                "length-prefixed 256 KiB messages over Netty's SslHandler and the cluster's TLS, no HTTP/2 or "
+                        + "gRPC, records and frames read across reads without merging, 64 KiB wraps, the "
+                        + "sending event loop");
+        add(NETTY_RECEIVE, "s/GB", netty.receive(), "the same, the receiving event loop");
         GrpcStreamCost.measure(total / 8, scratch); // warm-up
         TransportCost.Cost grpc = GrpcStreamCost.measure(total, scratch);
         String grpcHow = "one server-streaming call of 256 KiB messages over the cluster's TLS, 1 MiB flow-control "

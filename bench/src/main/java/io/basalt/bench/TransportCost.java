@@ -5,6 +5,7 @@ import io.basalt.core.tls.ClusterTls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -169,6 +170,18 @@ final class TransportCost {
     }
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+    /** CPU nanoseconds of this JVM's live threads whose names start with {@code prefix}, summed. */
+    static long threadCpu(String prefix) {
+        long sum = 0;
+        for (ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+            if (t != null && t.getThreadName().startsWith(prefix)) {
+                long c = THREADS.getThreadCpuTime(t.getThreadId());
+                if (c > 0) sum += c;
+            }
+        }
+        return sum;
+    }
 
     private static long cpuOfThisThread(Work w) throws IOException {
         long start = THREADS.getCurrentThreadCpuTime();

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Every connection carries every byte (each receiver checks its count and fails the measurement otherwise). */
 class TransportCostTest {
     @Test
-    void plainTlsAndGrpcMoveEveryByteAndCostSomething(@TempDir Path dir) throws Exception {
+    void everyRungMovesEveryByteAndCostsSomething(@TempDir Path dir) throws Exception {
         long total = 64L << 20;
         for (TransportCost.Cost c :
                 new TransportCost.Cost[] {TransportCost.plain(total), TransportCost.tls(total, dir)}) {
