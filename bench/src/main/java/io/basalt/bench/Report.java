@@ -288,9 +288,9 @@ final class Report {
         return s.values.length == 1 ? f(s.median) : f(s.median) + " (" + f(s.min) + "–" + f(s.max) + ")";
     }
 
-    /** the few figures of the summary table (and the README). */
     static final String SERVER_CPU = "CPU s/GB server total";
 
+    /** the few figures of the summary table (and the README). */
     static final List<String[]> KEY = List.of(
             new String[] {"put", "PUT MB/s"},
             new String[] {"put", "PUT p99 ms"},

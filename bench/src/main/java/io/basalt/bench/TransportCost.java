@@ -59,7 +59,7 @@ final class TransportCost {
                     }
                 });
             }
-            return perGb(sent, receiver.join(), totalBytes);
+            return perGb(sent, receiver.join(), sentBytes(totalBytes));
         }
     }
 
@@ -86,19 +86,22 @@ final class TransportCost {
             try (SocketChannel out = SocketChannel.open(server.getLocalAddress());
                     SocketChannel in = server.accept()) {
                 CompletableFuture<Long> receiver = cpuOf(() -> {
-                    ByteBuffer net = ByteBuffer.allocate(BATCH);
-                    ByteBuffer app = ByteBuffer.allocate(BATCH);
-                    long got = 0;
-                    while (got < bytes && in.read(net) >= 0) {
-                        net.flip();
-                        SSLEngineResult r;
-                        do {
-                            r = receiving.unwrap(net, app.clear());
-                            got += r.bytesProduced();
-                        } while (r.getStatus() == SSLEngineResult.Status.OK && r.bytesConsumed() > 0);
-                        net.compact();
+                    // closed when done or failed, so that a sender never waits on a reader that stopped
+                    try (in) {
+                        ByteBuffer net = ByteBuffer.allocate(BATCH);
+                        ByteBuffer app = ByteBuffer.allocate(BATCH);
+                        long got = 0;
+                        while (got < bytes && in.read(net) >= 0) {
+                            net.flip();
+                            SSLEngineResult r;
+                            do {
+                                r = receiving.unwrap(net, app.clear());
+                                got += r.bytesProduced();
+                            } while (r.getStatus() == SSLEngineResult.Status.OK && r.bytesConsumed() > 0);
+                            net.compact();
+                        }
+                        if (got != bytes) throw new IOException("received " + got + " of " + bytes + " bytes");
                     }
-                    if (got != bytes) throw new IOException("received " + got + " of " + bytes + " bytes");
                 });
                 ByteBuffer app = ByteBuffer.wrap(randomBytes(WRITE));
                 ByteBuffer net = ByteBuffer.allocate(BATCH);
@@ -113,7 +116,7 @@ final class TransportCost {
                     }
                     drain(net, out);
                 });
-                return perGb(sent, receiver.join(), totalBytes);
+                return perGb(sent, receiver.join(), bytes);
             }
         } finally {
             try (var files = Files.list(dir)) {
