@@ -5,7 +5,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The least server CPU per GB of payload that a 4+2 PUT and GET need on this machine, summed from the measured
+ * The least server CPU per GB of payload that a 4+2 PUT and GET need on this machine (and per GB a heal reads),
+ * summed from the measured
  * limits: each step the data must take between the client's socket and the disk (and back), at the cost of the
  * machine's primitive for it, with no framing, buffer management or thread hand-off of a server's own. A server
  * whose gateway and disks are separate processes joined by the cluster's TLS cannot go below it here; the report
@@ -14,6 +15,7 @@ import java.util.Locale;
 record Floor(String name, double total, String how) {
     static final String PUT = "floor: server CPU per GB of PUT";
     static final String GET = "floor: server CPU per GB of GET";
+    static final String HEAL = "floor: CPU per GB a heal reads";
     private static final double SHARDS_PER_BYTE = 6.0 / 4; // 4+2: every payload byte leaves the gateway as 1.5
 
     static List<Floor> of(Limits l) {
@@ -34,8 +36,21 @@ record Floor(String name, double total, String how) {
                 .add("TLS send", 1, l.get(Limits.TLS_SEND))
                 .add("gateway: TLS receive", 1, l.get(Limits.TLS_RECEIVE))
                 .add("send to the client", 1, l.get(Limits.PLAIN_SEND));
+        // a heal of one lost shard of k+m=4+2 reads k shards' bytes to rebuild one: 1/4 B written per B read
+        double rebuilt = 1.0 / 4;
+        Parts heal = new Parts()
+                .add("nodes: O_DIRECT read", 1, l.get(Limits.SHARD_READS))
+                .add("CRC32C", 1, crc)
+                .add("TLS send", 1, l.get(Limits.TLS_SEND))
+                .add("coordinator: TLS receive", 1, l.get(Limits.TLS_RECEIVE))
+                .add("RS decode 4+2", 1, 1 / l.get("RS decode 4+2 (2 lost)"))
+                .add("TLS send", rebuilt, l.get(Limits.TLS_SEND))
+                .add("new node: TLS receive", rebuilt, l.get(Limits.TLS_RECEIVE))
+                .add("CRC32C", rebuilt, crc)
+                .add("O_DIRECT write + fsync", rebuilt, l.get(Limits.SHARD_WRITES));
         if (put.complete()) out.add(new Floor(PUT, put.total, put.how()));
         if (get.complete()) out.add(new Floor(GET, get.total, get.how()));
+        if (heal.complete()) out.add(new Floor(HEAL, heal.total, heal.how()));
         return out;
     }
 
@@ -51,7 +66,7 @@ record Floor(String name, double total, String how) {
             total += s;
             if (!how.isEmpty()) how.append(", ");
             how.append(step).append(String.format(Locale.ROOT, " %.3f", s));
-            if (bytesPerByte != 1) how.append(String.format(Locale.ROOT, " (%.1f B per B)", bytesPerByte));
+            if (bytesPerByte != 1) how.append(String.format(Locale.ROOT, " (%.2f B per B)", bytesPerByte));
             return this;
         }
 

@@ -106,6 +106,7 @@ final class Report {
         if (write) return min(md5, enc, w);
         if (read) return min(r, net);
         if (name.equals("heal read MB/s")) return r; // every surviving node's disk is this one disk here
+        if (name.startsWith("heal CPU s per GB read")) return limits.get(Floor.HEAL); // a lower bound, as below
         if (name.equals(SERVER_CPU)) { // a lower bound: 100% is a server at the floor
             if (workload.equals("put") || workload.equals("multipart")) return limits.get(Floor.PUT);
             if (workload.equals("get")) return limits.get(Floor.GET);
@@ -404,7 +405,8 @@ final class Report {
             }
             m.append("\nHardware bounds used below: PUT-like throughput ≤ min(MD5, RS encode 4+2, disk write × 4/6); "
                     + "GET-like ≤ min(disk read, loopback TCP); small PUT ops/s ≤ fsynced files/s ÷ 3 (1+2 copies, one writer); "
-                    + "server CPU per GB of PUT and multipart ≥ the PUT floor, of GET ≥ the GET floor "
+                    + "server CPU per GB of PUT and multipart ≥ the PUT floor, of GET ≥ the GET floor, a heal's per GB read ≥ "
+                    + "the heal floor "
                     + "(shown as the percentage of the floor).\n\n");
         }
         if (targets.isEmpty()) return m.toString(); // --limits-only

@@ -14,32 +14,23 @@ class FloorTest {
         return l;
     }
 
-    private static final Map<String, Double> ALL = Map.of(
-            "CRC32C, one core",
-            50.0,
-            "MD5, one core",
-            0.8,
-            "SHA-256, one core",
-            2.0,
-            "RS encode 4+2",
-            10.0,
-            Limits.PLAIN_SEND,
-            0.25,
-            Limits.PLAIN_RECEIVE,
-            0.125,
-            Limits.TLS_SEND,
-            0.4,
-            Limits.TLS_RECEIVE,
-            0.3,
-            Limits.SHARD_WRITES,
-            0.5,
-            Limits.SHARD_READS,
-            0.05);
+    private static final Map<String, Double> ALL = Map.ofEntries(
+            Map.entry("CRC32C, one core", 50.0),
+            Map.entry("MD5, one core", 0.8),
+            Map.entry("SHA-256, one core", 2.0),
+            Map.entry("RS encode 4+2", 10.0),
+            Map.entry("RS decode 4+2 (2 lost)", 8.0),
+            Map.entry(Limits.PLAIN_SEND, 0.25),
+            Map.entry(Limits.PLAIN_RECEIVE, 0.125),
+            Map.entry(Limits.TLS_SEND, 0.4),
+            Map.entry(Limits.TLS_RECEIVE, 0.3),
+            Map.entry(Limits.SHARD_WRITES, 0.5),
+            Map.entry(Limits.SHARD_READS, 0.05));
 
     @Test
     void sumsEachStepPerPayloadByte() {
         List<Floor> floors = Floor.of(limits(ALL));
-        assertEquals(2, floors.size());
+        assertEquals(3, floors.size());
         Floor put = floors.get(0), get = floors.get(1);
         assertEquals(Floor.PUT, put.name());
         // gateway: receive, MD5, SHA-256, encode, 1.5 B sent per B; nodes: 1.5 B received, checksummed, written
@@ -48,7 +39,13 @@ class FloorTest {
         assertEquals(gateway + nodes, put.total(), 1e-9);
         assertEquals(Floor.GET, get.name());
         assertEquals(0.05 + 1 / 50.0 + 0.4 + 0.3 + 0.25, get.total(), 1e-9);
-        assertTrue(put.how().contains("TLS send 0.600 (1.5 B per B)"), put.how());
+        assertTrue(put.how().contains("TLS send 0.600 (1.50 B per B)"), put.how());
+        Floor heal = floors.get(2);
+        assertEquals(Floor.HEAL, heal.name());
+        // k = 4 shards' bytes read for every byte rebuilt: the rebuilt quarter crosses to a new node and is written
+        double read = 0.05 + 1 / 50.0 + 0.4 + 0.3 + 1 / 8.0;
+        double rebuilt = 0.25 * (0.4 + 0.3 + 1 / 50.0 + 0.5);
+        assertEquals(read + rebuilt, heal.total(), 1e-9);
     }
 
     @Test
