@@ -108,6 +108,52 @@ final class CpuReport {
         return out;
     }
 
+    /**
+     * The first target's threads against the floor's steps they do (put, multipart: the PUT floor; get: the GET
+     * floor): where the CPU above the floor goes, row by row.
+     */
+    String floorMarkdown(Floor floor) {
+        if (targets.isEmpty()) return "";
+        Target t = targets.get(0);
+        List<Figures> reps = byTarget.get(t.name);
+        if (reps == null || reps.isEmpty() || !perGb(reps) || reps.stream().allMatch(f -> f.usage.isEmpty())) return "";
+        List<Map<String, Map<String, double[]>>> b =
+                reps.stream().map(CpuReport::breakdown).toList();
+        StringBuilder m = new StringBuilder(String.format(
+                Locale.ROOT,
+                "%nAgainst the floor (%s, the limits above): %s's threads that do each step, CPU s/GB (user+sys), "
+                        + "median over the counted repetitions.%n%n"
+                        + "| threads | floor | %s | over the floor |%n| --- | ---: | ---: | ---: |%n",
+                floor.name(),
+                t.name,
+                t.name));
+        double floorSum = 0, used = 0;
+        for (Floor.Row row : floor.rows()) {
+            double[] v = new double[b.size()];
+            for (int r = 0; r < v.length; r++) {
+                Map<String, double[]> kinds = b.get(r).getOrDefault(row.role(), Map.of());
+                for (String k : row.kinds()) {
+                    double[] x = kinds.get(k);
+                    if (x != null) v[r] += x[0] + x[1];
+                }
+            }
+            double median = Report.Stat.of(v).median();
+            floorSum += row.seconds();
+            used += median;
+            m.append(String.format(
+                    Locale.ROOT,
+                    "| %s (%s) | %.2f | %.2f | %+.2f |%n",
+                    row.label(),
+                    String.join(", ", row.kinds()),
+                    row.seconds(),
+                    median,
+                    median - row.seconds()));
+        }
+        m.append(String.format(
+                Locale.ROOT, "| these threads | %.2f | %.2f | %+.2f |%n", floorSum, used, used - floorSum));
+        return m.toString();
+    }
+
     String markdown() {
         StringBuilder m = new StringBuilder();
         StringBuilder gcs = new StringBuilder();

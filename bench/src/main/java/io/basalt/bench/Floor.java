@@ -12,7 +12,13 @@ import java.util.Locale;
  * whose gateway and disks are separate processes joined by the cluster's TLS cannot go below it here; the report
  * sets each workload's server CPU against it.
  */
-record Floor(String name, double total, String how) {
+record Floor(String name, double total, String how, List<Row> rows) {
+    /**
+     * The steps one group of a server's threads does, and what they cost at the floor: {@code kinds} of the
+     * processes of {@code role}, as the bench's CPU breakdown names them.
+     */
+    record Row(String label, String role, List<String> kinds, double seconds) {}
+
     static final String PUT = "floor: server CPU per GB of PUT";
     static final String GET = "floor: server CPU per GB of GET";
     static final String HEAL = "floor: CPU per GB a heal reads";
@@ -21,20 +27,34 @@ record Floor(String name, double total, String how) {
     static List<Floor> of(Limits l) {
         List<Floor> out = new ArrayList<>();
         double crc = 1 / l.get("CRC32C, one core");
+        String gateway = "gateway", nodes = "storage-nodes";
         Parts put = new Parts()
+                .row("gateway: Undertow workers", gateway, ThreadKinds.UNDERTOW_WORKER)
                 .add("gateway: receive from the client", 1, l.get(Limits.PLAIN_RECEIVE))
-                .add("MD5 (ETag)", 1, 1 / l.get("MD5, one core"))
                 .add("SHA-256 (chunk signatures)", 1, 1 / l.get("SHA-256, one core"))
                 .add("RS encode 4+2", 1, 1 / l.get("RS encode 4+2"))
+                .row("gateway: Basalt's threads (the MD5 hasher)", gateway, ThreadKinds.BASALT)
+                .add("MD5 (ETag)", 1, 1 / l.get("MD5, one core"))
+                .row("gateway: gRPC event loops", gateway, ThreadKinds.EVENT_LOOP)
                 .add("TLS send", SHARDS_PER_BYTE, l.get(Limits.TLS_SEND))
+                .row("storage nodes: gRPC event loops", nodes, ThreadKinds.EVENT_LOOP)
                 .add("nodes: TLS receive", SHARDS_PER_BYTE, l.get(Limits.TLS_RECEIVE))
+                .row(
+                        "storage nodes: gRPC executors, Basalt's threads",
+                        nodes,
+                        ThreadKinds.GRPC_EXECUTOR,
+                        ThreadKinds.BASALT)
                 .add("CRC32C", SHARDS_PER_BYTE, crc)
                 .add("O_DIRECT write + fsync", SHARDS_PER_BYTE, l.get(Limits.SHARD_WRITES));
         Parts get = new Parts()
+                .row("storage nodes: gRPC executors", nodes, ThreadKinds.GRPC_EXECUTOR)
                 .add("nodes: O_DIRECT read", 1, l.get(Limits.SHARD_READS))
                 .add("CRC32C", 1, crc)
+                .row("storage nodes: gRPC event loops", nodes, ThreadKinds.EVENT_LOOP)
                 .add("TLS send", 1, l.get(Limits.TLS_SEND))
+                .row("gateway: gRPC event loops", gateway, ThreadKinds.EVENT_LOOP)
                 .add("gateway: TLS receive", 1, l.get(Limits.TLS_RECEIVE))
+                .row("gateway: Undertow workers", gateway, ThreadKinds.UNDERTOW_WORKER)
                 .add("send to the client", 1, l.get(Limits.PLAIN_SEND));
         // a heal of one lost shard of k+m=4+2 reads k shards' bytes to rebuild one: 1/4 B written per B read
         double rebuilt = 1.0 / 4;
@@ -48,22 +68,33 @@ record Floor(String name, double total, String how) {
                 .add("new node: TLS receive", rebuilt, l.get(Limits.TLS_RECEIVE))
                 .add("CRC32C", rebuilt, crc)
                 .add("O_DIRECT write + fsync", rebuilt, l.get(Limits.SHARD_WRITES));
-        if (put.complete()) out.add(new Floor(PUT, put.total, put.how()));
-        if (get.complete()) out.add(new Floor(GET, get.total, get.how()));
-        if (heal.complete()) out.add(new Floor(HEAL, heal.total, heal.how()));
+        if (put.complete()) out.add(put.floor(PUT));
+        if (get.complete()) out.add(get.floor(GET));
+        if (heal.complete()) out.add(heal.floor(HEAL));
         return out;
     }
 
     /** The steps of one path: each a cost per byte it handles times the bytes it handles per payload byte. */
     private static final class Parts {
         private final StringBuilder how = new StringBuilder();
+        private final List<Row> rows = new ArrayList<>();
         private double total;
         private boolean complete = true;
+
+        /** The steps added next are done by {@code kinds} of {@code role}'s threads. */
+        Parts row(String label, String role, String... kinds) {
+            rows.add(new Row(label, role, List.of(kinds), 0));
+            return this;
+        }
 
         Parts add(String step, double bytesPerByte, double secondsPerGb) {
             if (Double.isNaN(secondsPerGb) || Double.isInfinite(secondsPerGb)) complete = false;
             double s = bytesPerByte * secondsPerGb;
             total += s;
+            if (!rows.isEmpty()) {
+                Row r = rows.removeLast();
+                rows.add(new Row(r.label(), r.role(), r.kinds(), r.seconds() + s));
+            }
             if (!how.isEmpty()) how.append(", ");
             how.append(step).append(String.format(Locale.ROOT, " %.3f", s));
             if (bytesPerByte != 1) how.append(String.format(Locale.ROOT, " (%.2f B per B)", bytesPerByte));
@@ -74,8 +105,8 @@ record Floor(String name, double total, String how) {
             return complete;
         }
 
-        String how() {
-            return "sum of the limits above, 4+2, cluster TLS, server side only: " + how;
+        Floor floor(String name) {
+            return new Floor(name, total, "sum of the limits above, 4+2, cluster TLS, server side only: " + how, rows);
         }
     }
 }

@@ -116,6 +116,20 @@ final class Report {
         return Double.NaN;
     }
 
+    /** The floor a workload's server CPU is set against, or null. */
+    private Floor floorOf(String workload) {
+        if (limits == null) return null;
+        String name = switch (workload) {
+            case "put", "multipart" -> Floor.PUT;
+            case "get" -> Floor.GET;
+            default -> null;
+        };
+        return limits.floors.stream()
+                .filter(f -> f.name().equals(name))
+                .findFirst()
+                .orElse(null);
+    }
+
     private static double min(double... v) {
         double m = Double.POSITIVE_INFINITY;
         for (double x : v) if (!Double.isNaN(x)) m = Math.min(m, x);
@@ -431,7 +445,10 @@ final class Report {
                 String unit = name.endsWith(pr.unit()) ? "" : " [" + pr.unit() + "]";
                 m.append(row(workload, name + unit, name, limits != null));
             }
-            m.append(new CpuReport(targets, we.getValue()).markdown());
+            CpuReport cpu = new CpuReport(targets, we.getValue());
+            m.append(cpu.markdown());
+            Floor floor = floorOf(workload);
+            if (floor != null) m.append(cpu.floorMarkdown(floor));
         }
         return m.toString();
     }

@@ -70,6 +70,8 @@ final class ThreadKinds {
             new Rule("upload-expiry", BASALT),
             new Rule("status", BASALT),
             new Rule("shard-", BASALT),
+            new Rule("stripe-hasher", BASALT),
+            new Rule("pack-commit", BASALT),
             new Rule("VM Periodic Tas", JVM),
             new Rule("Finalizer", JVM),
             new Rule("Reference Handl", JVM),

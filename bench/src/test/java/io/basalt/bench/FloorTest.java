@@ -14,7 +14,7 @@ class FloorTest {
         return l;
     }
 
-    private static final Map<String, Double> ALL = Map.ofEntries(
+    static final Map<String, Double> ALL = Map.ofEntries(
             Map.entry("CRC32C, one core", 50.0),
             Map.entry("MD5, one core", 0.8),
             Map.entry("SHA-256, one core", 2.0),
