@@ -29,32 +29,28 @@ record Floor(String name, double total, String how, List<Row> rows) {
         double crc = 1 / l.get("CRC32C, one core");
         String gateway = "gateway", nodes = "storage-nodes";
         Parts put = new Parts()
-                .row("gateway: Undertow workers", gateway, ThreadKinds.UNDERTOW_WORKER)
+                .row("gateway: the client's bodies", gateway, ThreadKinds.UNDERTOW_WORKER)
                 .add("gateway: receive from the client", 1, l.get(Limits.PLAIN_RECEIVE))
                 .add("SHA-256 (chunk signatures)", 1, 1 / l.get("SHA-256, one core"))
                 .add("RS encode 4+2", 1, 1 / l.get("RS encode 4+2"))
-                .row("gateway: Basalt's threads (the MD5 hasher)", gateway, ThreadKinds.BASALT)
+                .row("gateway: the ETag's MD5", gateway, ThreadKinds.BASALT)
                 .add("MD5 (ETag)", 1, 1 / l.get("MD5, one core"))
-                .row("gateway: gRPC event loops", gateway, ThreadKinds.EVENT_LOOP)
+                .row("gateway: shards out", gateway, ThreadKinds.EVENT_LOOP)
                 .add("TLS send", SHARDS_PER_BYTE, l.get(Limits.TLS_SEND))
-                .row("storage nodes: gRPC event loops", nodes, ThreadKinds.EVENT_LOOP)
+                .row("storage nodes: shards in", nodes, ThreadKinds.EVENT_LOOP)
                 .add("nodes: TLS receive", SHARDS_PER_BYTE, l.get(Limits.TLS_RECEIVE))
-                .row(
-                        "storage nodes: gRPC executors, Basalt's threads",
-                        nodes,
-                        ThreadKinds.GRPC_EXECUTOR,
-                        ThreadKinds.BASALT)
+                .row("storage nodes: checksum and write", nodes, ThreadKinds.GRPC_EXECUTOR, ThreadKinds.BASALT)
                 .add("CRC32C", SHARDS_PER_BYTE, crc)
                 .add("O_DIRECT write + fsync", SHARDS_PER_BYTE, l.get(Limits.SHARD_WRITES));
         Parts get = new Parts()
-                .row("storage nodes: gRPC executors", nodes, ThreadKinds.GRPC_EXECUTOR)
+                .row("storage nodes: read and check", nodes, ThreadKinds.GRPC_EXECUTOR)
                 .add("nodes: O_DIRECT read", 1, l.get(Limits.SHARD_READS))
                 .add("CRC32C", 1, crc)
-                .row("storage nodes: gRPC event loops", nodes, ThreadKinds.EVENT_LOOP)
+                .row("storage nodes: shards out", nodes, ThreadKinds.EVENT_LOOP)
                 .add("TLS send", 1, l.get(Limits.TLS_SEND))
-                .row("gateway: gRPC event loops", gateway, ThreadKinds.EVENT_LOOP)
+                .row("gateway: shards in", gateway, ThreadKinds.EVENT_LOOP)
                 .add("gateway: TLS receive", 1, l.get(Limits.TLS_RECEIVE))
-                .row("gateway: Undertow workers", gateway, ThreadKinds.UNDERTOW_WORKER)
+                .row("gateway: to the client", gateway, ThreadKinds.UNDERTOW_WORKER)
                 .add("send to the client", 1, l.get(Limits.PLAIN_SEND));
         // a heal of one lost shard of k+m=4+2 reads k shards' bytes to rebuild one: 1/4 B written per B read
         double rebuilt = 1.0 / 4;
