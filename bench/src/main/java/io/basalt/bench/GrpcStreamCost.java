@@ -1,7 +1,6 @@
 package io.basalt.bench;
 
 import io.basalt.core.shard.ShardClients;
-import io.basalt.core.tls.CertificateAuthority;
 import io.basalt.core.tls.ClusterTls;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
@@ -29,10 +28,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -48,7 +43,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class GrpcStreamCost {
     private static final int MESSAGE = TransportCost.WRITE;
-    private static final int MAX_MESSAGE = 1 << 20;
     private static final MethodDescriptor<Long, Integer> READ = MethodDescriptor.<Long, Integer>newBuilder()
             .setType(MethodDescriptor.MethodType.SERVER_STREAMING)
             .setFullMethodName("basalt.bench.Stream/Read")
@@ -58,23 +52,16 @@ final class GrpcStreamCost {
 
     private GrpcStreamCost() {}
 
-    static TransportCost.Cost measure(long totalBytes, Path scratch) throws Exception {
-        return measure(totalBytes, scratch, MESSAGE, ShardClients.FLOW_CONTROL_WINDOW);
-    }
-
-    /** With another message size (at most 1 MiB) or flow-control window, to see what either moves. */
-    static TransportCost.Cost measure(long totalBytes, Path scratch, int message, int window) throws Exception {
+    static TransportCost.Cost measure(long totalBytes, ClusterTls tls) throws Exception {
+        int message = MESSAGE, window = ShardClients.FLOW_CONTROL_WINDOW;
         long messages = Math.max(1, totalBytes / message);
-        Path dir = scratch.resolve("bench-grpc-tls");
-        CertificateAuthority.create("bench-ca", Duration.ofDays(1))
-                .issue(dir, "bench", List.of("127.0.0.1"), Duration.ofDays(1));
         NioEventLoopGroup serverLoop = new NioEventLoopGroup(1, new DefaultThreadFactory("bench-send-loop"));
         NioEventLoopGroup clientLoop = new NioEventLoopGroup(1, new DefaultThreadFactory("bench-receive-loop"));
         ExecutorService serverApp = Executors.newSingleThreadExecutor(r -> new Thread(r, "bench-send-app"));
         ExecutorService clientApp = Executors.newSingleThreadExecutor(r -> new Thread(r, "bench-receive-app"));
         Server server = null;
         ManagedChannel channel = null;
-        try (ClusterTls tls = ClusterTls.open(dir)) {
+        try {
             server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                     .channelType(NioServerSocketChannel.class)
                     .bossEventLoopGroup(serverLoop)
@@ -93,7 +80,7 @@ final class GrpcStreamCost {
                     .executor(clientApp)
                     .sslContext(tls.clientContext())
                     .flowControlWindow(window)
-                    .maxInboundMessageSize(2 * MAX_MESSAGE)
+                    .maxInboundMessageSize(2 * MESSAGE)
                     .build();
             read(channel, 64, message); // connects, and runs every path once before the counted call
             long send = TransportCost.threadCpu("bench-send-"), receive = TransportCost.threadCpu("bench-receive-");
@@ -109,10 +96,6 @@ final class GrpcStreamCost {
             clientLoop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             serverApp.shutdownNow();
             clientApp.shutdownNow();
-            try (var files = Files.list(dir)) {
-                for (Path p : files.toList()) Files.deleteIfExists(p);
-            }
-            Files.deleteIfExists(dir);
         }
     }
 
@@ -204,7 +187,7 @@ final class GrpcStreamCost {
      * receiver keeps.
      */
     private static final class ChunkMarshaller implements MethodDescriptor.Marshaller<Integer> {
-        private static final byte[] CHUNK = new byte[MAX_MESSAGE];
+        private static final byte[] CHUNK = new byte[MESSAGE];
 
         static {
             new SplittableRandom(13).nextBytes(CHUNK);

@@ -164,30 +164,40 @@ final class Limits {
     private void transport(Path scratch, long total) throws Exception {
         Progress.message("limits: CPU per GB of one loopback connection: plain, TLS 1.3, Netty and gRPC over TLS");
         String how = "one connection, 256 KiB writes, median of 3 rounds of " + Params.human(total / 3);
-        TransportCost.Cost plain = medianOf3(TransportCost::plain, total);
-        add(PLAIN_SEND, "s/GB", plain.send(), how + ", direct buffers through SocketChannels, the sending thread");
-        add(PLAIN_RECEIVE, "s/GB", plain.receive(), "the same, the receiving thread");
-        TransportCost.Cost tls = medianOf3(bytes -> TransportCost.tls(bytes, scratch), total);
-        add(
-                TLS_SEND,
-                "s/GB",
-                tls.send(),
-                how + ", the JDK's SSLEngine (AES-GCM), records batched into 1 MiB writes, the sending thread");
-        add(TLS_RECEIVE, "s/GB", tls.receive(), "the same, the receiving thread");
-        TransportCost.Cost netty = medianOf3(bytes -> NettyStreamCost.measure(bytes, scratch), total);
-        add(
-                NETTY_SEND,
-                "s/GB",
-                netty.send(),
-                "length-prefixed 256 KiB messages over Netty's SslHandler and the cluster's TLS, no HTTP/2 or "
-                        + "gRPC, records and frames read across reads without merging, 64 KiB wraps, the "
-                        + "sending event loop, median of 3 rounds");
-        add(NETTY_RECEIVE, "s/GB", netty.receive(), "the same, the receiving event loop");
-        TransportCost.Cost grpc = medianOf3(bytes -> GrpcStreamCost.measure(bytes, scratch), total);
-        String grpcHow = "one server-streaming call of 256 KiB messages over the cluster's TLS, 1 MiB flow-control "
-                + "window, the sending end's event loop and application thread, median of 3 rounds";
-        add(GRPC_SEND, "s/GB", grpc.send(), grpcHow);
-        add(GRPC_RECEIVE, "s/GB", grpc.receive(), "the same, the receiving end's (messages taken as views)");
+        addBothEnds(
+                PLAIN_SEND,
+                PLAIN_RECEIVE,
+                medianOf3(TransportCost::plain, total),
+                how + ", direct buffers through SocketChannels, the sending thread",
+                "the same, the receiving thread");
+        try (ThrowawayTls t = ThrowawayTls.create(scratch)) {
+            addBothEnds(
+                    TLS_SEND,
+                    TLS_RECEIVE,
+                    medianOf3(bytes -> TransportCost.tls(bytes, t.tls()), total),
+                    how + ", the JDK's SSLEngine (AES-GCM), records batched into 1 MiB writes, the sending thread",
+                    "the same, the receiving thread");
+            addBothEnds(
+                    NETTY_SEND,
+                    NETTY_RECEIVE,
+                    medianOf3(bytes -> NettyStreamCost.measure(bytes, t.tls()), total),
+                    "length-prefixed 256 KiB messages over Netty's SslHandler and the cluster's TLS, no HTTP/2 or "
+                            + "gRPC, records and frames read across reads without merging, 64 KiB wraps, the "
+                            + "sending event loop, median of 3 rounds",
+                    "the same, the receiving event loop");
+            addBothEnds(
+                    GRPC_SEND,
+                    GRPC_RECEIVE,
+                    medianOf3(bytes -> GrpcStreamCost.measure(bytes, t.tls()), total),
+                    "one server-streaming call of 256 KiB messages over the cluster's TLS, 1 MiB flow-control "
+                            + "window, the sending end's event loop and application thread, median of 3 rounds",
+                    "the same, the receiving end's (messages taken as views)");
+        }
+    }
+
+    private void addBothEnds(String send, String receive, TransportCost.Cost c, String sendHow, String receiveHow) {
+        add(send, "s/GB", c.send(), sendHow);
+        add(receive, "s/GB", c.receive(), receiveHow);
     }
 
     private interface Rung {
@@ -295,7 +305,7 @@ final class Limits {
         return out;
     }
 
-    private static void deleteTree(Path root) throws java.io.IOException {
+    static void deleteTree(Path root) throws java.io.IOException {
         if (!Files.exists(root)) return;
         try (var paths = Files.walk(root)) {
             for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);

@@ -1,6 +1,5 @@
 package io.basalt.bench;
 
-import io.basalt.core.tls.CertificateAuthority;
 import io.basalt.core.tls.ClusterTls;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -19,10 +18,6 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -39,14 +34,11 @@ final class NettyStreamCost {
 
     private NettyStreamCost() {}
 
-    static TransportCost.Cost measure(long totalBytes, Path scratch) throws Exception {
+    static TransportCost.Cost measure(long totalBytes, ClusterTls tls) throws Exception {
         long bytes = Math.max(1, totalBytes / MESSAGE) * MESSAGE;
-        Path dir = scratch.resolve("bench-netty-tls");
-        CertificateAuthority.create("bench-ca", Duration.ofDays(1))
-                .issue(dir, "bench", List.of("127.0.0.1"), Duration.ofDays(1));
         NioEventLoopGroup receiving = new NioEventLoopGroup(1, new DefaultThreadFactory("bench-netty-receive"));
         NioEventLoopGroup sending = new NioEventLoopGroup(1, new DefaultThreadFactory("bench-netty-send"));
-        try (ClusterTls tls = ClusterTls.open(dir)) {
+        try {
             CompletableFuture<Long> received = new CompletableFuture<>();
             Channel server = new ServerBootstrap()
                     .group(receiving)
@@ -104,10 +96,6 @@ final class NettyStreamCost {
         } finally {
             receiving.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
             sending.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
-            try (var files = Files.list(dir)) {
-                for (Path p : files.toList()) Files.deleteIfExists(p);
-            }
-            Files.deleteIfExists(dir);
         }
     }
 

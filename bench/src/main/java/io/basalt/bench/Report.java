@@ -108,8 +108,8 @@ final class Report {
         if (name.equals("heal read MB/s")) return r; // every surviving node's disk is this one disk here
         if (name.startsWith("heal CPU s per GB read")) return limits.get(Floor.HEAL); // a lower bound, as below
         if (name.equals(SERVER_CPU)) { // a lower bound: 100% is a server at the floor
-            if (workload.equals("put") || workload.equals("multipart")) return limits.get(Floor.PUT);
-            if (workload.equals("get")) return limits.get(Floor.GET);
+            Floor floor = floorOf(workload);
+            if (floor != null) return floor.total();
         }
         // 3 fsynced shard files per PUT: 4 KiB and 64 KiB are under the gateway's small-object threshold (1+2 copies)
         if (workload.equals("small") && name.startsWith("PUT ops/s")) return files / 3;

@@ -1,6 +1,5 @@
 package io.basalt.bench;
 
-import io.basalt.core.tls.CertificateAuthority;
 import io.basalt.core.tls.ClusterTls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,10 +11,6 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLEngine;
@@ -64,18 +59,14 @@ final class TransportCost {
     }
 
     /**
-     * TLS 1.3 with certificates of a throwaway cluster CA, through the JDK's SSLEngine as a server drives it at best:
+     * TLS 1.3 with {@code tls}'s certificates (a throwaway cluster CA's), through the JDK's SSLEngine as a server drives it at best:
      * 256 KiB of plaintext wrapped record by record into a 1 MiB heap buffer that goes out in one write, and on the
      * other side read 1 MiB at a time and unwrapped record by record. (The JDK's SSLSocket, which writes each 16 KiB
      * record by itself and copies more, costs about three times as much here, so it is not the floor.)
      */
-    static Cost tls(long totalBytes, Path scratch) throws Exception {
+    static Cost tls(long totalBytes, ClusterTls tls) throws Exception {
         long bytes = sentBytes(totalBytes);
-        Path dir = scratch.resolve("bench-tls");
-        CertificateAuthority.create("bench-ca", Duration.ofDays(1))
-                .issue(dir, "bench", List.of("127.0.0.1"), Duration.ofDays(1));
-        try (ClusterTls tls = ClusterTls.open(dir);
-                ServerSocketChannel server = ServerSocketChannel.open()) {
+        try (ServerSocketChannel server = ServerSocketChannel.open()) {
             server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             SSLEngine client = tls.sslContext()
                     .createSSLEngine("127.0.0.1", server.socket().getLocalPort());
@@ -118,11 +109,6 @@ final class TransportCost {
                 });
                 return perGb(sent, receiver.join(), bytes);
             }
-        } finally {
-            try (var files = Files.list(dir)) {
-                for (Path p : files.toList()) Files.deleteIfExists(p);
-            }
-            Files.deleteIfExists(dir);
         }
     }
 

@@ -11,10 +11,16 @@ class TransportCostTest {
     @Test
     void everyRungMovesEveryByteAndCostsSomething(@TempDir Path dir) throws Exception {
         long total = 64L << 20;
-        for (TransportCost.Cost c :
-                new TransportCost.Cost[] {TransportCost.plain(total), TransportCost.tls(total, dir)}) {
-            assertTrue(c.send() > 0 && Double.isFinite(c.send()), c.toString());
-            assertTrue(c.receive() > 0 && Double.isFinite(c.receive()), c.toString());
+        try (ThrowawayTls t = ThrowawayTls.create(dir)) {
+            for (TransportCost.Cost c : new TransportCost.Cost[] {
+                TransportCost.plain(total),
+                TransportCost.tls(total, t.tls()),
+                NettyStreamCost.measure(total, t.tls()),
+                GrpcStreamCost.measure(total, t.tls())
+            }) {
+                assertTrue(c.send() > 0 && Double.isFinite(c.send()), c.toString());
+                assertTrue(c.receive() > 0 && Double.isFinite(c.receive()), c.toString());
+            }
         }
     }
 }
