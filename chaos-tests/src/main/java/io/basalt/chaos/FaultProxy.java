@@ -16,9 +16,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A TCP proxy on 127.0.0.1 in front of one storage node, which advertises the proxy's port in etcd, so
- * gateways and the coordinator reach the node only through it (the node's own etcd traffic is not proxied:
- * its lease lives on, as when a network fault cuts the data path but not the control plane).
+ * A TCP proxy on 127.0.0.1 in front of one storage node, which advertises the proxy's ports in etcd (one per
+ * port of the node: gRPC and shard data), so gateways and the coordinator reach the node only through it (the
+ * node's own etcd traffic is not proxied: its lease lives on, as when a network fault cuts the data path but
+ * not the control plane). A mode applies to all of the node's ports at once, as a fault of its network would.
  *
  * <p>Why a proxy and not {@code tc netem} in network namespaces: this kernel has no {@code sch_netem}
  * ("Specified qdisc kind is unknown"), and a proxy needs no root. Modes, switchable at any time:
@@ -47,8 +48,7 @@ public final class FaultProxy implements AutoCloseable {
     /** Per chunk in FLAKY mode: the chance to reset the connection, and to stall the direction. */
     private static final double RESET_CHANCE = 0.02, STALL_CHANCE = 0.03;
 
-    private final ServerSocket server;
-    private final InetSocketAddress target;
+    private final ServerSocket[] servers;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final Object gate = new Object();
     private final AtomicLong resets = new AtomicLong(), stalls = new AtomicLong(), connections = new AtomicLong();
@@ -56,14 +56,25 @@ public final class FaultProxy implements AutoCloseable {
     private volatile long delayMillis;
     private volatile boolean closed;
 
-    public FaultProxy(int targetPort) throws IOException {
-        this.target = new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort);
-        this.server = new ServerSocket(0, 256, InetAddress.getLoopbackAddress());
-        Thread.ofVirtual().name("proxy-accept-" + port()).start(this::acceptLoop);
+    /** Listens on a port of its own in front of each of {@code targetPorts}. */
+    public FaultProxy(int... targetPorts) throws IOException {
+        servers = new ServerSocket[targetPorts.length];
+        for (int i = 0; i < targetPorts.length; i++) {
+            servers[i] = new ServerSocket(0, 256, InetAddress.getLoopbackAddress());
+            ServerSocket server = servers[i];
+            InetSocketAddress target = new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPorts[i]);
+            Thread.ofVirtual().name("proxy-accept-" + server.getLocalPort()).start(() -> acceptLoop(server, target));
+        }
     }
 
+    /** The port in front of the first target. */
     public int port() {
-        return server.getLocalPort();
+        return port(0);
+    }
+
+    /** The port in front of target {@code i}. */
+    public int port(int i) {
+        return servers[i].getLocalPort();
     }
 
     public Mode mode() {
@@ -107,22 +118,22 @@ public final class FaultProxy implements AutoCloseable {
         return connections.get();
     }
 
-    private void acceptLoop() {
+    private void acceptLoop(ServerSocket server, InetSocketAddress target) {
         while (!closed) {
             Socket client;
             try {
                 client = server.accept();
             } catch (IOException e) {
-                if (!closed) ChaosMain.log("proxy :" + port() + " accept failed: " + e);
+                if (!closed) ChaosMain.log("proxy :" + server.getLocalPort() + " accept failed: " + e);
                 return;
             }
             connections.incrementAndGet();
             sockets.add(client);
-            Thread.ofVirtual().name("proxy-conn-" + port()).start(() -> connect(client));
+            Thread.ofVirtual().name("proxy-conn-" + server.getLocalPort()).start(() -> connect(client, target));
         }
     }
 
-    private void connect(Socket client) {
+    private void connect(Socket client, InetSocketAddress target) {
         Socket upstream = new Socket();
         try {
             awaitNotPartitioned(); // accepted (the kernel did), but not a byte goes through yet
@@ -269,10 +280,12 @@ public final class FaultProxy implements AutoCloseable {
         synchronized (gate) {
             gate.notifyAll();
         }
-        try {
-            server.close();
-        } catch (IOException ignored) {
-            // nothing to do
+        for (ServerSocket server : servers) {
+            try {
+                server.close();
+            } catch (IOException ignored) {
+                // nothing to do
+            }
         }
         for (Socket s : sockets) closeQuietly(s);
         sockets.clear();

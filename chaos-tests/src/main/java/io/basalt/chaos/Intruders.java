@@ -4,10 +4,13 @@ import io.basalt.core.meta.EtcdMetadata;
 import io.basalt.core.meta.Keys;
 import io.basalt.core.secrets.AccessKeys;
 import io.basalt.core.secrets.ClusterKey;
+import io.basalt.core.shard.RemoteShardReader;
 import io.basalt.core.shard.ShardClients;
+import io.basalt.core.shard.ShardReadException;
 import io.basalt.core.tls.CertificateAuthority;
 import io.basalt.core.tls.ClusterTls;
 import io.basalt.proto.meta.BucketGrant;
+import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.shard.StatShardRequest;
 import io.basalt.storage.ShardInventory;
 import io.etcd.jetcd.ByteSequence;
@@ -54,6 +57,9 @@ final class Intruders {
                     String address = "127.0.0.1:" + c.proxy(i).port();
                     refused += refusedByNode(h, plaintext, address, shard, "plaintext");
                     refused += refusedByNode(h, withOtherCa, address, shard, "another CA's certificate");
+                    String data = "127.0.0.1:" + c.proxy(i).port(1);
+                    refused += refusedByDataPort(h, plaintext, data, shard, "plaintext");
+                    refused += refusedByDataPort(h, withOtherCa, data, shard, "another CA's certificate");
                 }
             }
             refused += refusedByEtcd(c, h);
@@ -74,6 +80,28 @@ final class Intruders {
             // refused at the handshake (UNAVAILABLE); NOT_FOUND would mean it was served
             if (e.getStatus().getCode() != io.grpc.Status.Code.UNAVAILABLE) {
                 h.violation("fuzz: storage node " + address + " served a caller with " + as + ": " + e.getStatus());
+                return 0;
+            }
+            return 1;
+        }
+    }
+
+    /** As {@link #refusedByNode}, on the node's data port: a read must fail unreachable, not be served. */
+    private static int refusedByDataPort(History h, ShardClients clients, String address, String shard, String as) {
+        NodeRecord node = NodeRecord.newBuilder()
+                .setNodeId("intruded")
+                .setAddress(address)
+                .setDataAddress(address)
+                .build();
+        try (RemoteShardReader in = RemoteShardReader.open(clients, node, shard, 0, 1, 5_000, 1)) {
+            in.readFully(new byte[1], 1);
+            h.violation("fuzz: storage node data port " + address + " sent shard bytes to a caller with " + as);
+            return 0;
+        } catch (java.io.IOException e) {
+            // refused at the handshake (UNAVAILABLE); NOT_FOUND or another status would mean it was served
+            if (!(e instanceof ShardReadException)
+                    || io.grpc.Status.fromThrowable(e.getCause()).getCode() != io.grpc.Status.Code.UNAVAILABLE) {
+                h.violation("fuzz: storage node data port " + address + " answered a caller with " + as + ": " + e);
                 return 0;
             }
             return 1;

@@ -93,6 +93,7 @@ public final class ProcessCluster implements AutoCloseable {
     private final HttpClient http;
     private final int[] etcdPorts, etcdPeerPorts, etcdMetricsPorts, gatewayPorts;
     private final int[] nodePorts;
+    private final int[] nodeDataPorts;
     private final Process[] etcds, coordinators, gateways;
     private final int[] coordinatorStarts;
     private final Process[] nodes;
@@ -120,10 +121,11 @@ public final class ProcessCluster implements AutoCloseable {
         this.coordinatorStarts = new int[cfg.coordinators()];
         this.gateways = new Process[cfg.gateways()];
         this.nodePorts = FreePorts.allocate(cfg.nodes());
+        this.nodeDataPorts = FreePorts.allocate(cfg.nodes());
         this.nodes = new Process[cfg.nodes()];
         this.paused = new boolean[cfg.nodes()];
         this.proxies = new FaultProxy[cfg.nodes()];
-        for (int i = 0; i < proxies.length; i++) proxies[i] = new FaultProxy(nodePorts[i]);
+        for (int i = 0; i < proxies.length; i++) proxies[i] = new FaultProxy(nodePorts[i], nodeDataPorts[i]);
     }
 
     /** Starts everything and waits until the gateway is ready and every node is registered. */
@@ -382,6 +384,10 @@ public final class ProcessCluster implements AutoCloseable {
                 String.valueOf(cfg.scrubIntervalSeconds() / 3600.0),
                 "--advertise",
                 "127.0.0.1:" + proxies[i].port(),
+                "--data-port",
+                String.valueOf(nodeDataPorts[i]),
+                "--advertise-data",
+                "127.0.0.1:" + proxies[i].port(1),
                 "--cluster-tls",
                 tlsDir().toString()));
         cmd.addAll(List.of("--pack-small-shards", String.valueOf(cfg.packSmallShards())));

@@ -166,7 +166,7 @@ final class ShardMover {
         try (RemoteShardReader in = layout.shardLength() == 0
                 ? null
                 : RemoteShardReader.open(
-                        clients, from.getNodeId(), from.getAddress(), id, 0, layout.shardLength(), IO_TIMEOUT_MS)) {
+                        clients, from, id, 0, layout.shardLength(), IO_TIMEOUT_MS, RemoteShardReader.DEFAULT_WINDOW)) {
             for (long s = 0; s < layout.stripeCount(); s++) {
                 int len = layout.chunkLength(s);
                 byte[] chunk = new byte[len]; // fresh per chunk: the writer sends it without copying

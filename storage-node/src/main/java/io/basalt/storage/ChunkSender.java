@@ -1,18 +1,18 @@
 package io.basalt.storage;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.UnsafeByteOperations;
-import io.basalt.proto.shard.ReadShardResponse;
+import io.basalt.proto.shard.ReadShardRequest;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ServerCallStreamObserver;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
  * Streams the chunks covering [start, end) of one shard, only while the transport is ready:
  * a slow reader leaves the rest on disk instead of in this node's memory. The node's end of
- * ReadShard; the caller's end is core's {@code RemoteShardReader}.
+ * ReadShard, over gRPC or the data port ({@link ChunkOutlet}); the caller's end is core's
+ * {@code RemoteShardReader}.
  */
 final class ChunkSender implements Runnable {
     private static final Logger log = LogManager.getLogger(ChunkSender.class);
@@ -21,7 +21,7 @@ final class ChunkSender implements Runnable {
     private final ShardReader reader;
     private final ShardStore store;
     private final NodeMetrics metrics;
-    private final ServerCallStreamObserver<ReadShardResponse> response;
+    private final ChunkOutlet response;
     private final long end;
     private final long lastChunk; // the last chunk the range touches: reads ahead stop there
     private long position;
@@ -37,7 +37,7 @@ final class ChunkSender implements Runnable {
             ShardReader reader,
             ShardStore store,
             NodeMetrics metrics,
-            ServerCallStreamObserver<ReadShardResponse> response,
+            ChunkOutlet response,
             long start,
             long end) {
         this.shardId = shardId;
@@ -50,19 +50,45 @@ final class ChunkSender implements Runnable {
         this.position = start;
     }
 
-    /** Starts streaming; the reader is closed when the stream ends, fails or is cancelled. */
-    static void start(
-            String shardId,
-            ShardReader reader,
-            ShardStore store,
-            NodeMetrics metrics,
-            ServerCallStreamObserver<ReadShardResponse> response,
-            long start,
-            long end) {
-        ChunkSender stream = new ChunkSender(shardId, reader, store, metrics, response, start, end);
-        response.setOnCancelHandler(stream::cancel);
-        response.setOnReadyHandler(stream);
-        stream.run(); // the call may already be ready, in which case no onReady will come
+    /**
+     * Opens the shard {@code request} names and streams its range to {@code out}, or fails {@code out} with the
+     * status that says why not (no such shard, a range beyond its end, a bad id, a failed disk).
+     */
+    static void serve(ShardStore store, NodeMetrics metrics, ReadShardRequest request, ChunkOutlet out) {
+        String shardId = request.getShardId();
+        ShardReader reader = null;
+        try {
+            ShardId.validate(shardId);
+            reader = store.openReader(shardId);
+            long length = reader.header().length();
+            long offset = request.getOffset();
+            if (Long.compareUnsigned(offset, length) > 0) {
+                throw Status.OUT_OF_RANGE
+                        .withDescription("offset " + Long.toUnsignedString(offset) + " is beyond the end of shard "
+                                + shardId + " (" + length + " bytes)")
+                        .asRuntimeException();
+            }
+            long wanted = request.getLength();
+            // 0 reads to the end; a range running past the end is clipped like an HTTP range
+            long end = wanted == 0 || Long.compareUnsigned(wanted, length - offset) > 0 ? length : offset + wanted;
+            ChunkSender stream = new ChunkSender(shardId, reader, store, metrics, out, offset, end);
+            out.onCancel(stream::cancel);
+            out.onReady(stream);
+            stream.run(); // the call may already be ready, in which case no onReady will come
+        } catch (IOException | RuntimeException e) {
+            if (reader != null) {
+                try {
+                    reader.close();
+                } catch (IOException ignored) {
+                    // the call already failed; nothing more to report
+                }
+            }
+            if (e instanceof CorruptShardException)
+                metrics.corrupt.labels("read").inc();
+            StatusRuntimeException status = GrpcErrors.toStatus("ReadShard", shardId, e);
+            metrics.reads.labels(NodeMetrics.code(status)).inc();
+            out.fail(status);
+        }
     }
 
     /** Sends chunks until the transport pushes back; onReady calls this again. */
@@ -72,7 +98,7 @@ final class ChunkSender implements Runnable {
             while (!done && response.isReady()) {
                 if (position >= end) {
                     finish();
-                    response.onCompleted();
+                    response.complete();
                     metrics.reads.labels("OK").inc();
                     return;
                 }
@@ -87,7 +113,7 @@ final class ChunkSender implements Runnable {
                 metrics.corrupt.labels("read").inc();
             StatusRuntimeException status = GrpcErrors.toStatus("ReadShard", shardId, e);
             metrics.reads.labels(NodeMetrics.code(status)).inc();
-            response.onError(status);
+            response.fail(status);
         }
     }
 
@@ -107,17 +133,16 @@ final class ChunkSender implements Runnable {
         int length = chunkData(chunk, -1); // verified: a bad chunk throws before any byte of it is sent
         long stop = Math.min(end, position + chunkSize);
         int to = (int) Math.min(stop - chunk * chunkSize, length);
-        ByteString data = UnsafeByteOperations.unsafeWrap(buffer(chunk), ShardHeader.CHUNK_CRC_SIZE + from, to - from);
+        ByteBuffer first = ByteBuffer.wrap(buffer(chunk), ShardHeader.CHUNK_CRC_SIZE + from, to - from);
+        ByteBuffer second = null;
         long next = chunk * chunkSize + to;
         if (next < stop) { // the message runs into the next chunk
             int more = (int) Math.min(stop - next, chunkData(chunk + 1, chunk));
-            data = data.concat(UnsafeByteOperations.unsafeWrap(buffer(chunk + 1), ShardHeader.CHUNK_CRC_SIZE, more));
+            second = ByteBuffer.wrap(buffer(chunk + 1), ShardHeader.CHUNK_CRC_SIZE, more);
             next += more;
         }
-        // onNext serializes the message into the transport's buffers before it returns, so the
-        // buffers may be wrapped without a copy and reused for the next chunks
-        response.onNext(
-                ReadShardResponse.newBuilder().setOffset(position).setData(data).build());
+        // the outlet copies the bytes before it returns, so the buffers are reused for the next chunks
+        response.send(position, first, second, next >= end);
         metrics.readBytes.add(next - position);
         position = next;
     }

@@ -10,7 +10,6 @@ import io.basalt.proto.shard.ShardServiceGrpc;
 import io.basalt.proto.shard.StatShardRequest;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
@@ -66,38 +65,8 @@ public final class ShardServiceImpl extends ShardServiceGrpc.ShardServiceImplBas
 
     @Override
     public void readShard(ReadShardRequest request, StreamObserver<ReadShardResponse> response) {
-        String shardId = request.getShardId();
-        ShardReader reader = null;
-        try {
-            ShardId.validate(shardId);
-            reader = store.openReader(shardId);
-            long length = reader.header().length();
-            long offset = request.getOffset();
-            if (Long.compareUnsigned(offset, length) > 0) {
-                throw Status.OUT_OF_RANGE
-                        .withDescription("offset " + Long.toUnsignedString(offset) + " is beyond the end of shard "
-                                + shardId + " (" + length + " bytes)")
-                        .asRuntimeException();
-            }
-            long wanted = request.getLength();
-            // 0 reads to the end; a range running past the end is clipped like an HTTP range
-            long end = wanted == 0 || Long.compareUnsigned(wanted, length - offset) > 0 ? length : offset + wanted;
-            ChunkSender.start(
-                    shardId,
-                    reader,
-                    store,
-                    metrics,
-                    (ServerCallStreamObserver<ReadShardResponse>) response,
-                    offset,
-                    end);
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(reader);
-            if (e instanceof CorruptShardException)
-                metrics.corrupt.labels("read").inc();
-            StatusRuntimeException status = GrpcErrors.toStatus("ReadShard", shardId, e);
-            metrics.reads.labels(NodeMetrics.code(status)).inc();
-            response.onError(status);
-        }
+        ChunkSender.serve(
+                store, metrics, request, new GrpcChunkOutlet((ServerCallStreamObserver<ReadShardResponse>) response));
     }
 
     @Override
@@ -151,16 +120,6 @@ public final class ShardServiceImpl extends ShardServiceGrpc.ShardServiceImplBas
             response.onCompleted();
         } catch (IOException | RuntimeException e) {
             response.onError(GrpcErrors.toStatus("ListShards", request.getPrefix() + "*", e));
-        }
-    }
-
-    private static void closeQuietly(ShardReader reader) {
-        if (reader != null) {
-            try {
-                reader.close();
-            } catch (IOException ignored) {
-                // the call already failed; nothing more to report
-            }
         }
     }
 }

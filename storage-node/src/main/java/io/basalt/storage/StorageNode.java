@@ -40,6 +40,8 @@ public final class StorageNode implements AutoCloseable {
     private final NodeMetrics metrics;
     private final MetricsServer metricsServer; // null when --metrics-listen is absent
     private final ClusterTls tls; // null: plaintext
+    private final ShardDataServer dataServer; // null: none (--data-port -1)
+    private final String dataAddress; // "" without one
 
     private StorageNode(
             StorageNodeConfig config,
@@ -52,7 +54,9 @@ public final class StorageNode implements AutoCloseable {
             DiskWatch diskWatch,
             NodeMetrics metrics,
             MetricsServer metricsServer,
-            ClusterTls tls) {
+            ClusterTls tls,
+            ShardDataServer dataServer,
+            String dataAddress) {
         this.config = config;
         this.server = server;
         this.port = server.getPort(); // kept: the server refuses getPort() once terminated
@@ -65,6 +69,8 @@ public final class StorageNode implements AutoCloseable {
         this.metrics = metrics;
         this.metricsServer = metricsServer;
         this.tls = tls;
+        this.dataServer = dataServer;
+        this.dataAddress = dataAddress;
     }
 
     public static StorageNode start(StorageNodeConfig config) throws IOException {
@@ -82,6 +88,21 @@ public final class StorageNode implements AutoCloseable {
         String address = config.advertise() != null
                 ? config.advertise()
                 : advertisedHost(config.host()) + ":" + server.getPort();
+        ShardDataServer dataServer = null;
+        String dataAddress = "";
+        if (config.dataPort() >= 0) {
+            try {
+                dataServer = ShardDataServer.start(config.host(), config.dataPort(), tls, store, metrics);
+            } catch (IOException e) {
+                server.shutdownNow();
+                if (tls != null) tls.close();
+                throw e;
+            }
+            dataAddress = config.advertiseData() != null
+                    ? config.advertiseData()
+                    : address.substring(0, address.lastIndexOf(':')) + ":" + dataServer.port();
+        }
+        String dataAddressFinal = dataAddress;
         ClusterMetadata metadata = null;
         NodeRegistry.Registration registration = null;
         if (config.etcdEndpoint() != null) {
@@ -93,9 +114,10 @@ public final class StorageNode implements AutoCloseable {
                         .register(
                                 config.nodeId(),
                                 config.leaseTtl(),
-                                () -> nodeRecord(config, store, address, startedMs));
+                                () -> nodeRecord(config, store, address, dataAddressFinal, startedMs));
             } catch (RuntimeException e) {
                 if (metadata != null) metadata.close();
+                if (dataServer != null) dataServer.close();
                 server.shutdownNow();
                 if (tls != null) tls.close();
                 throw e;
@@ -124,13 +146,18 @@ public final class StorageNode implements AutoCloseable {
                 diskWatch.close();
                 if (registration != null) registration.close();
                 if (metadata != null) metadata.close();
+                if (dataServer != null) dataServer.close();
                 server.shutdownNow();
                 store.close();
                 if (tls != null) tls.close();
                 throw e;
             }
         }
-        log.info("storage node {} listening on {}", config.nodeId(), address);
+        log.info(
+                "storage node {} listening on {}{}",
+                config.nodeId(),
+                address,
+                dataServer == null ? "" : ", shard data on " + dataAddress);
         return new StorageNode(
                 config,
                 server,
@@ -142,7 +169,9 @@ public final class StorageNode implements AutoCloseable {
                 diskWatch,
                 metrics,
                 metricsServer,
-                tls);
+                tls,
+                dataServer,
+                dataAddress);
     }
 
     /** A wildcard bind address is no use to peers; advertise this host's name instead. */
@@ -151,12 +180,14 @@ public final class StorageNode implements AutoCloseable {
         return bound.isAnyLocalAddress() ? InetAddress.getLocalHost().getCanonicalHostName() : host;
     }
 
-    private static NodeRecord nodeRecord(StorageNodeConfig config, ShardStore store, String address, long startedMs) {
+    private static NodeRecord nodeRecord(
+            StorageNodeConfig config, ShardStore store, String address, String dataAddress, long startedMs) {
         try {
             Capacity capacity = store.capacity();
             return NodeRecord.newBuilder()
                     .setNodeId(config.nodeId())
                     .setAddress(address)
+                    .setDataAddress(dataAddress)
                     .addAllDataDirs(store.roots().stream().map(Path::toString).toList())
                     .addAllFailedDirs(
                             store.failedRoots().stream().map(Path::toString).toList())
@@ -184,9 +215,19 @@ public final class StorageNode implements AutoCloseable {
         return address;
     }
 
+    /** host:port of the shard data port for peers, or "" when the node runs none. */
+    public String dataAddress() {
+        return dataAddress;
+    }
+
     /** The bitrot scrubber; {@link Scrubber#runPass()} runs a pass now. */
     public Scrubber scrubber() {
         return scrubber;
+    }
+
+    /** The data port's server, or null; tests count its connections. */
+    ShardDataServer dataServer() {
+        return dataServer;
     }
 
     /** The node's shards; tests reach its data dirs through it. */
@@ -235,6 +276,7 @@ public final class StorageNode implements AutoCloseable {
             server.shutdownNow();
             Thread.currentThread().interrupt();
         }
+        if (dataServer != null) dataServer.close(); // after gRPC: its callers have gone elsewhere by now
         if (metricsServer != null) metricsServer.close();
         store.close();
         if (tls != null) tls.close();

@@ -22,6 +22,10 @@ import java.util.List;
  * @param shardFormat the format new shard files are written in: 2 (block-aligned, O_DIRECT; the default) or 1
  *                    (what 0.1 reads: for a node upgraded from 0.1 while going back is still possible); both
  *                    are read either way
+ * @param dataPort the data port's (shard reads without gRPC, on the same host): 0 picks a free port, -1 runs
+ *                 none (callers then read through gRPC)
+ * @param advertiseData host:port registered in etcd for the data port, or null for the advertised host (or the
+ *                      listen host) with the bound data port
  */
 public record StorageNodeConfig(
         String nodeId,
@@ -39,7 +43,9 @@ public record StorageNodeConfig(
         String advertise,
         boolean packSmallShards,
         Path clusterTls,
-        int shardFormat) {
+        int shardFormat,
+        int dataPort,
+        String advertiseData) {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final String DEFAULT_ETCD_PREFIX = "/basalt/";
     public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(10);
@@ -51,6 +57,10 @@ public record StorageNodeConfig(
         if (dataDirs == null || dataDirs.isEmpty())
             throw new IllegalArgumentException("at least one data dir is required");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("bad port " + port);
+        if (dataPort < -1 || dataPort > 65535) throw new IllegalArgumentException("bad data port " + dataPort);
+        if (advertiseData != null && advertiseData.lastIndexOf(':') <= 0) {
+            throw new IllegalArgumentException("advertised data address must be HOST:PORT, got " + advertiseData);
+        }
         host = host == null ? DEFAULT_HOST : host;
         etcdPrefix = etcdPrefix == null ? DEFAULT_ETCD_PREFIX : etcdPrefix;
         if (!etcdPrefix.endsWith("/"))
@@ -68,6 +78,45 @@ public record StorageNodeConfig(
         }
         if (shardFormat != ShardFileLayout.INLINE_CRCS && shardFormat != ShardFileLayout.ALIGNED)
             throw new IllegalArgumentException("shard format must be 1 or 2, got " + shardFormat);
+    }
+
+    /** As the canonical constructor, with a data port on a free port, advertised on the advertised host. */
+    public StorageNodeConfig(
+            String nodeId,
+            String host,
+            int port,
+            List<Path> dataDirs,
+            String etcdEndpoint,
+            String etcdPrefix,
+            Duration leaseTtl,
+            Scrubber.Config scrub,
+            String zone,
+            Duration diskProbeInterval,
+            Duration diskProbeTimeout,
+            String metricsListen,
+            String advertise,
+            boolean packSmallShards,
+            Path clusterTls,
+            int shardFormat) {
+        this(
+                nodeId,
+                host,
+                port,
+                dataDirs,
+                etcdEndpoint,
+                etcdPrefix,
+                leaseTtl,
+                scrub,
+                zone,
+                diskProbeInterval,
+                diskProbeTimeout,
+                metricsListen,
+                advertise,
+                packSmallShards,
+                clusterTls,
+                shardFormat,
+                0,
+                null);
     }
 
     /** As the canonical constructor, writing shard files in the current format (2). */
@@ -202,6 +251,14 @@ public record StorageNodeConfig(
         return copy(f -> f.shardFormat = format);
     }
 
+    public StorageNodeConfig withDataPort(int dataPort) {
+        return copy(f -> f.dataPort = dataPort);
+    }
+
+    public StorageNodeConfig withAdvertiseData(String hostPort) {
+        return copy(f -> f.advertiseData = hostPort);
+    }
+
     /** The record's components, changeable: the with... methods name one each, this lists them all once. */
     private static final class Fields {
         String nodeId;
@@ -220,6 +277,8 @@ public record StorageNodeConfig(
         boolean packSmallShards;
         Path clusterTls;
         int shardFormat;
+        int dataPort;
+        String advertiseData;
     }
 
     private StorageNodeConfig copy(java.util.function.Consumer<Fields> change) {
@@ -240,6 +299,8 @@ public record StorageNodeConfig(
         f.packSmallShards = packSmallShards;
         f.clusterTls = clusterTls;
         f.shardFormat = shardFormat;
+        f.dataPort = dataPort;
+        f.advertiseData = advertiseData;
         change.accept(f);
         return new StorageNodeConfig(
                 f.nodeId,
@@ -257,6 +318,8 @@ public record StorageNodeConfig(
                 f.advertise,
                 f.packSmallShards,
                 f.clusterTls,
-                f.shardFormat);
+                f.shardFormat,
+                f.dataPort,
+                f.advertiseData);
     }
 }

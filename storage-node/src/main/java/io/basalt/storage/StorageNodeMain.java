@@ -20,10 +20,12 @@ import org.apache.logging.log4j.Logger;
  * {@code storage-node --id ID --listen HOST:PORT --data DIR[,DIR...] --etcd URL[,URL]
  * [--etcd-prefix /basalt/] [--lease-ttl SECONDS] [--scrub-rate-mbps 50] [--scrub-interval-hours 24] [--zone Z]
  * [--disk-probe-seconds 5] [--disk-probe-timeout-seconds 10] [--metrics-listen HOST:PORT] [--advertise HOST:PORT]
- * --cluster-tls DIR|none}
+ * [--data-port 0] [--advertise-data HOST:PORT] --cluster-tls DIR|none}
  * (MB = 2^20 bytes; a scrub rate of 0 disables scrubbing, a probe interval of 0 disables the periodic probe;
  * a probe not finished within the timeout fails its dir;
  * --advertise is the address registered in etcd for peers, default the listen address;
+ * --data-port is the port of shard reads without gRPC on the listen host (0: a free one, -1: none), and
+ * --advertise-data its address for peers, default the advertised host with that port;
  * --config FILE reads a host config file, storage-node.&lt;flag&gt; keys, flags on the command line winning)
  */
 public final class StorageNodeMain {
@@ -32,7 +34,7 @@ public final class StorageNodeMain {
             + " --etcd URL[,URL] [--etcd-prefix /basalt/] [--lease-ttl SECONDS]"
             + " [--scrub-rate-mbps 50] [--scrub-interval-hours 24] [--zone Z] [--disk-probe-seconds 5] [--pack-small-shards true] [--shard-format 2]"
             + " [--disk-probe-timeout-seconds 10] [--metrics-listen HOST:PORT] [--advertise HOST:PORT]"
-            + " [--config FILE] --cluster-tls DIR|none";
+            + " [--data-port 0] [--advertise-data HOST:PORT] [--config FILE] --cluster-tls DIR|none";
 
     /** Every flag; each is also the host config key storage-node.&lt;flag&gt; ({@link ServiceArgs}). */
     public static final ServiceFlags FLAGS = new ServiceFlags(
@@ -51,6 +53,8 @@ public final class StorageNodeMain {
                     "disk-probe-timeout-seconds",
                     "metrics-listen",
                     "advertise",
+                    "data-port",
+                    "advertise-data",
                     "pack-small-shards",
                     "shard-format",
                     "cluster-tls"),
@@ -118,7 +122,16 @@ public final class StorageNodeMain {
                 flags.get("advertise"),
                 bool(flags, "pack-small-shards", true),
                 ClusterTls.dirFlag(flags.get("cluster-tls")),
-                shardFormat(flags));
+                shardFormat(flags),
+                dataPort(flags),
+                flags.get("advertise-data"));
+    }
+
+    private static int dataPort(Map<String, String> flags) {
+        if (!flags.containsKey("data-port")) return 0;
+        int port = FlagValues.integer("data-port", flags.get("data-port"));
+        if (port < -1 || port > 65535) throw new BadFlag("data-port", "must be a port, 0 (a free one) or -1 (none)");
+        return port;
     }
 
     private static int shardFormat(Map<String, String> flags) {

@@ -2,11 +2,15 @@ package io.basalt.storage;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.basalt.core.shard.RemoteShardReader;
 import io.basalt.core.shard.ShardClients;
+import io.basalt.core.shard.ShardReadException;
 import io.basalt.core.tls.CertificateAuthority;
 import io.basalt.core.tls.ClusterTls;
+import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.shard.DeleteShardRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -29,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A storage node with the cluster's mutual TLS serves callers holding a certificate of the cluster CA and
  * nobody else: no certificate, another CA's, an expired one and plaintext are all refused, and the refused
- * writes leave nothing on disk. A client refuses a node whose certificate names another host.
+ * writes leave nothing on disk. The same holds for its data port, where shards are read without gRPC. A client
+ * refuses a node whose certificate names another host.
  */
 class MutualTlsTest {
 
@@ -77,6 +82,11 @@ class MutualTlsTest {
         }
         // the cluster's own client, as gateways and coordinators use it
         try (ShardClients shards = new ShardClients(client)) {
+            try (RemoteShardReader in = RemoteShardReader.open(shards, record(), "obj.s0", 0, data.length, 10_000, 2)) {
+                byte[] got = new byte[data.length];
+                in.readFully(got, got.length);
+                assertArrayEquals(data, got, "over the data port");
+            }
             shards.blocking("127.0.0.1:" + node.port())
                     .withDeadlineAfter(30, TimeUnit.SECONDS)
                     .deleteShard(
@@ -90,6 +100,9 @@ class MutualTlsTest {
         try (ShardClient c = new ShardClient(node.port())) {
             assertRefused(c);
         }
+        try (ShardClients plaintext = new ShardClients()) {
+            assertDataPortRefused(plaintext);
+        }
     }
 
     @Test
@@ -99,6 +112,41 @@ class MutualTlsTest {
                 .build();
         try (ShardClient c = new ShardClient(node.port(), noCertificate)) {
             assertRefused(c);
+        }
+        // the data port: a TLS client that trusts the cluster CA but offers no certificate gets no frame back
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (var pem = Files.newInputStream(nodeTls.resolve(ClusterTls.CA_FILE))) {
+            trust.setCertificateEntry(
+                    "ca",
+                    java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(pem));
+        }
+        javax.net.ssl.TrustManagerFactory tmf =
+                javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        String data = node.dataAddress();
+        int port = Integer.parseInt(data.substring(data.lastIndexOf(':') + 1));
+        try (javax.net.ssl.SSLSocket s =
+                (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            byte[] request = io.basalt.proto.shard.ReadShardRequest.newBuilder()
+                    .setShardId("x.s0")
+                    .build()
+                    .toByteArray();
+            int answer;
+            try {
+                var out = new java.io.DataOutputStream(s.getOutputStream());
+                out.writeByte(io.basalt.core.shard.DataFrames.READ);
+                out.writeInt(request.length);
+                out.write(request);
+                out.flush();
+                answer = s.getInputStream().read();
+            } catch (IOException refused) {
+                answer = -1; // the handshake or the connection failed: refused
+            }
+            assertEquals(-1, answer, "no frame for a caller without a certificate");
         }
     }
 
@@ -132,13 +180,37 @@ class MutualTlsTest {
         try (ShardClient c = new ShardClient(node.port(), client.clientContext())) {
             assertRefused(c);
         }
+        try (ShardClients shards = new ShardClients(client)) {
+            assertDataPortRefused(shards);
+        }
     }
 
     private void assertRefusedWith(Path tlsDir) throws Exception {
         try (ClusterTls tls = ClusterTls.open(tlsDir);
-                ShardClient c = new ShardClient(node.port(), tls.clientContext())) {
+                ShardClient c = new ShardClient(node.port(), tls.clientContext());
+                ShardClients shards = new ShardClients(tls)) {
             assertRefused(c);
+            assertDataPortRefused(shards);
         }
+    }
+
+    private NodeRecord record() {
+        return NodeRecord.newBuilder()
+                .setNodeId("n1")
+                .setAddress(node.address())
+                .setDataAddress(node.dataAddress())
+                .build();
+    }
+
+    /** A data-port read fails as unreachable, not as the missing shard it names: it never reached the store. */
+    private void assertDataPortRefused(ShardClients shards) {
+        ShardReadException e = assertThrows(ShardReadException.class, () -> {
+            try (RemoteShardReader in = RemoteShardReader.open(shards, record(), "x.s0", 0, 10, 10_000, 2)) {
+                in.readFully(new byte[10], 10);
+            }
+        });
+        assertFalse(e.lost(), e.toString());
+        assertEquals(Status.Code.UNAVAILABLE, Status.fromThrowable(e.getCause()).getCode(), e.toString());
     }
 
     /** A write and a read both fail before reaching the node's store, and the data dir holds no shard. */

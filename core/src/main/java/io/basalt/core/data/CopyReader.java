@@ -200,8 +200,7 @@ final class CopyReader {
         String nodeId = seg.getNodeIds(shard);
         RemoteShardReader stream = RemoteShardReader.open(
                 clients,
-                nodeId,
-                live.get(nodeId).getAddress(),
+                live.get(nodeId),
                 SegmentEncoder.shardId(seg.getShardSet(), shard),
                 pos,
                 to - pos,

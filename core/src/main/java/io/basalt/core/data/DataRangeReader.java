@@ -90,8 +90,7 @@ final class DataRangeReader implements AutoCloseable {
             String nodeId = seg.getNodeIds(i);
             r.streams[i] = RemoteShardReader.open(
                     clients,
-                    nodeId,
-                    live.get(nodeId).getAddress(),
+                    live.get(nodeId),
                     SegmentEncoder.shardId(seg.getShardSet(), i),
                     lo[i],
                     hi[i] - lo[i],

@@ -277,8 +277,7 @@ final class StripeReader implements AutoCloseable {
         long start = layout.shardOffset(stripe);
         streams[i] = RemoteShardReader.open(
                 clients,
-                nodeId,
-                node.getAddress(),
+                node,
                 SegmentEncoder.shardId(seg.getShardSet(), i),
                 start,
                 rangeEndInShard - start,

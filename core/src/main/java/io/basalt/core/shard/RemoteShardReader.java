@@ -1,6 +1,7 @@
 package io.basalt.core.shard;
 
 import com.google.common.util.concurrent.MoreExecutors;
+import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.shard.ReadShardRequest;
 import io.grpc.CallOptions;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -21,7 +22,8 @@ import java.util.concurrent.TimeUnit;
  * they arrived in ({@link #take}), valid until the next {@code take} or {@link #close}, which give
  * those buffers back to the transport; {@link #readFully} copies them for callers that need them
  * in their own array. The caller's end of ReadShard; the node's end is storage-node's
- * {@code ChunkSender}.
+ * {@code ChunkSender}. The bytes come over the node's data port when it has one ({@link DataConnections}),
+ * else over gRPC; either way through the same queue, window and errors.
  */
 public final class RemoteShardReader implements AutoCloseable {
 
@@ -41,7 +43,7 @@ public final class RemoteShardReader implements AutoCloseable {
     private final long idleTimeoutMs;
     private final int window;
     private final Runnable onArrival;
-    private volatile ClientCallStreamObserver<ReadShardRequest> call;
+    private volatile ReadCall call;
     private ShardMessage current; // the message being taken from, or null
     private Object peeked; // taken off the queue by awaitBytes, not yet by next()
     private boolean ended;
@@ -51,6 +53,7 @@ public final class RemoteShardReader implements AutoCloseable {
 
     private RemoteShardReader(
             String nodeId, long offset, long length, long idleTimeoutMs, int window, Runnable onArrival) {
+        if (window < 1) throw new IllegalArgumentException("window " + window);
         this.nodeId = nodeId;
         this.onArrival = onArrival;
         this.expected = offset;
@@ -84,8 +87,8 @@ public final class RemoteShardReader implements AutoCloseable {
     }
 
     /**
-     * As above; {@code onArrival} runs on the transport's thread after each message, error or end is
-     * queued, so one reader can wait for whichever of several streams answers first.
+     * As above, over gRPC; {@code onArrival} runs on the transport's thread after each message, error or end
+     * is queued, so one reader can wait for whichever of several streams answers first.
      */
     public static RemoteShardReader open(
             ShardClients clients,
@@ -97,17 +100,50 @@ public final class RemoteShardReader implements AutoCloseable {
             long idleTimeoutMs,
             int window,
             Runnable onArrival) {
-        if (window < 1) throw new IllegalArgumentException("window " + window);
         RemoteShardReader s = new RemoteShardReader(nodeId, offset, length, idleTimeoutMs, window, onArrival);
-        ClientCalls.asyncServerStreamingCall(
-                clients.channel(address).newCall(ShardMessage.READ_SHARD, DIRECT),
-                ReadShardRequest.newBuilder()
-                        .setShardId(shardId)
-                        .setOffset(offset)
-                        .setLength(length)
-                        .build(),
-                s.new Observer());
+        s.overGrpc(clients, address, request(shardId, offset, length));
         return s;
+    }
+
+    /** From {@code node}'s data port when its record names one, else over gRPC; as above otherwise. */
+    public static RemoteShardReader open(
+            ShardClients clients,
+            NodeRecord node,
+            String shardId,
+            long offset,
+            long length,
+            long idleTimeoutMs,
+            int window,
+            Runnable onArrival) {
+        RemoteShardReader s = new RemoteShardReader(node.getNodeId(), offset, length, idleTimeoutMs, window, onArrival);
+        ReadShardRequest request = request(shardId, offset, length);
+        if (node.getDataAddress().isEmpty()) s.overGrpc(clients, node.getAddress(), request);
+        else s.call = clients.data().read(node.getDataAddress(), request, window, s);
+        return s;
+    }
+
+    private static ReadShardRequest request(String shardId, long offset, long length) {
+        return ReadShardRequest.newBuilder()
+                .setShardId(shardId)
+                .setOffset(offset)
+                .setLength(length)
+                .build();
+    }
+
+    private void overGrpc(ShardClients clients, String address, ReadShardRequest request) {
+        ClientCalls.asyncServerStreamingCall(
+                clients.channel(address).newCall(ShardMessage.READ_SHARD, DIRECT), request, new Observer());
+    }
+
+    public static RemoteShardReader open(
+            ShardClients clients,
+            NodeRecord node,
+            String shardId,
+            long offset,
+            long length,
+            long idleTimeoutMs,
+            int window) {
+        return open(clients, node, shardId, offset, length, idleTimeoutMs, window, () -> {});
     }
 
     public String nodeId() {
@@ -213,7 +249,7 @@ public final class RemoteShardReader implements AutoCloseable {
         expected += m.length();
         // A grant is a hop to the transport's thread; after the range's last message none is needed
         // (the end of the call comes without one). A ranged GET's streams are often a single message.
-        if (end < 0 || expected < end) call.request(1);
+        if (end < 0 || expected < end) call.consumed();
         return m;
     }
 
@@ -230,51 +266,88 @@ public final class RemoteShardReader implements AutoCloseable {
             for (Object item : queue) if (item instanceof ShardMessage m) m.release();
             queue.clear();
         }
-        ClientCallStreamObserver<ReadShardRequest> c = call;
+        ReadCall c = call;
         if (c == null || callEnded.isDone()) return; // a call that ended holds nothing (and a cancel is a hop)
-        c.cancel("reader closed", null);
-        // The cancel travels through the connection's pipeline, and on a connection that has closed
-        // meanwhile it is dropped: the messages the transport received but did not deliver (up to
-        // the flow-control window, in pooled direct memory) then stay in the call forever, since a
-        // closed connection only ends a call once its messages are asked for. Asking for all of them
-        // lets the call deliver them (onNext releases each, this reader being closed) and end.
-        c.request(Integer.MAX_VALUE);
+        c.cancel();
     }
 
-    private final class Observer implements ClientResponseObserver<ReadShardRequest, ShardMessage> {
+    /** A message of the range, on the transport's thread. */
+    void arrived(ShardMessage value) {
+        synchronized (queue) {
+            if (closed) {
+                value.release(); // arrived after the reader was closed
+                return;
+            }
+            queue.add(value);
+        }
+        answered.complete(null);
+        onArrival.run();
+    }
+
+    /** The node's error (a gRPC status) or the transport's; the stream is over. */
+    void failed(Throwable t) {
+        queue.add(t);
+        answered.complete(null);
+        callEnded.complete(null);
+        onArrival.run();
+    }
+
+    /** The node sent the whole range. */
+    void ended() {
+        queue.add(END);
+        answered.complete(null);
+        callEnded.complete(null);
+        onArrival.run();
+    }
+
+    /** The transport under a reader. */
+    interface ReadCall {
+        /** The reader took a message: the transport may deliver one more. */
+        void consumed();
+
+        /** The reader is closed before the stream ended: stop it and free what it holds. */
+        void cancel();
+    }
+
+    private final class Observer implements ClientResponseObserver<ReadShardRequest, ShardMessage>, ReadCall {
+        private ClientCallStreamObserver<ReadShardRequest> stream;
+
         @Override
         public void beforeStart(ClientCallStreamObserver<ReadShardRequest> requestStream) {
-            call = requestStream;
+            stream = requestStream;
+            call = this;
             requestStream.disableAutoRequestWithInitial(window);
         }
 
         @Override
+        public void consumed() {
+            stream.request(1);
+        }
+
+        @Override
+        public void cancel() {
+            stream.cancel("reader closed", null);
+            // The cancel travels through the connection's pipeline, and on a connection that has closed
+            // meanwhile it is dropped: the messages the transport received but did not deliver (up to
+            // the flow-control window, in pooled direct memory) then stay in the call forever, since a
+            // closed connection only ends a call once its messages are asked for. Asking for all of them
+            // lets the call deliver them (onNext releases each, this reader being closed) and end.
+            stream.request(Integer.MAX_VALUE);
+        }
+
+        @Override
         public void onNext(ShardMessage value) {
-            synchronized (queue) {
-                if (closed) {
-                    value.release(); // arrived after the reader was closed
-                    return;
-                }
-                queue.add(value);
-            }
-            answered.complete(null);
-            onArrival.run();
+            arrived(value);
         }
 
         @Override
         public void onError(Throwable t) {
-            queue.add(t);
-            answered.complete(null);
-            callEnded.complete(null);
-            onArrival.run();
+            failed(t);
         }
 
         @Override
         public void onCompleted() {
-            queue.add(END);
-            answered.complete(null);
-            callEnded.complete(null);
-            onArrival.run();
+            ended();
         }
     }
 }

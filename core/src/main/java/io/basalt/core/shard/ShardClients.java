@@ -9,8 +9,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One long-lived gRPC channel per storage node address, shared by all requests: mutual TLS with the
- * cluster's certificates, or plaintext where the cluster runs without (tests, a single trusted host).
+ * One long-lived gRPC channel per storage node address, shared by all requests, and pooled connections to the
+ * nodes' data ports ({@link DataConnections}): mutual TLS with the cluster's certificates, or plaintext where
+ * the cluster runs without (tests, a single trusted host).
  */
 public final class ShardClients implements AutoCloseable {
 
@@ -28,6 +29,7 @@ public final class ShardClients implements AutoCloseable {
 
     private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final ClusterTls tls;
+    private volatile DataConnections data; // made at the first data-port read: most processes of a test never read
 
     /** Over mutual TLS with {@code tls}'s certificates (the caller closes it), or plaintext when it is null. */
     public ShardClients(ClusterTls tls) {
@@ -45,6 +47,15 @@ public final class ShardClients implements AutoCloseable {
 
     public ShardServiceGrpc.ShardServiceBlockingStub blocking(String address) {
         return ShardServiceGrpc.newBlockingStub(channel(address));
+    }
+
+    DataConnections data() {
+        DataConnections d = data;
+        if (d != null) return d;
+        synchronized (this) {
+            if (data == null) data = new DataConnections(tls);
+            return data;
+        }
     }
 
     ManagedChannel channel(String address) {
@@ -73,5 +84,8 @@ public final class ShardClients implements AutoCloseable {
     public void close() {
         channels.values().forEach(ManagedChannel::shutdownNow);
         channels.clear();
+        synchronized (this) {
+            if (data != null) data.close();
+        }
     }
 }

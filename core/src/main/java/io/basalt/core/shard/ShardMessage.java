@@ -51,6 +51,11 @@ final class ShardMessage {
         this.owner = owner;
     }
 
+    /** A message whose data are views of a transport's buffers, given back by {@code owner} on {@link #release}. */
+    static ShardMessage viewing(long offset, ByteBuffer[] parts, int length, Closeable owner) {
+        return new ShardMessage(offset, parts, length, owner);
+    }
+
     long offset() {
         return offset;
     }

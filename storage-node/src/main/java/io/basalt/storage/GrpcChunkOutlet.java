@@ -1,0 +1,45 @@
+package io.basalt.storage;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.basalt.proto.shard.ReadShardResponse;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import java.nio.ByteBuffer;
+
+/** A ReadShard gRPC call as a {@link ChunkOutlet}. */
+record GrpcChunkOutlet(ServerCallStreamObserver<ReadShardResponse> call) implements ChunkOutlet {
+    @Override
+    public boolean isReady() {
+        return call.isReady();
+    }
+
+    @Override
+    public void onReady(Runnable task) {
+        call.setOnReadyHandler(task);
+    }
+
+    @Override
+    public void onCancel(Runnable task) {
+        call.setOnCancelHandler(task);
+    }
+
+    @Override
+    public void send(long offset, ByteBuffer first, ByteBuffer second, boolean last) {
+        ByteString data = UnsafeByteOperations.unsafeWrap(first);
+        if (second != null) data = data.concat(UnsafeByteOperations.unsafeWrap(second));
+        // onNext serializes the message into the transport's buffers before it returns
+        call.onNext(
+                ReadShardResponse.newBuilder().setOffset(offset).setData(data).build());
+    }
+
+    @Override
+    public void complete() {
+        call.onCompleted();
+    }
+
+    @Override
+    public void fail(StatusRuntimeException status) {
+        call.onError(status);
+    }
+}

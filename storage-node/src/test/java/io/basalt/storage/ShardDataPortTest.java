@@ -1,0 +1,167 @@
+package io.basalt.storage;
+
+import static io.basalt.storage.ShardFailureTest.dataByte;
+import static io.basalt.storage.ShardFailureTest.flipByte;
+import static io.basalt.storage.ShardServiceTest.randomBytes;
+import static io.basalt.storage.ShardServiceTest.slice;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.basalt.core.shard.RemoteShardReader;
+import io.basalt.core.shard.ShardClients;
+import io.basalt.core.shard.ShardReadException;
+import io.basalt.proto.meta.NodeRecord;
+import io.grpc.Status;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Shard reads over the node's data port, through the reader gateways and coordinators use: every range as
+ * stored, a slow reader held to its window, the node's errors as the same statuses as over gRPC, a reader
+ * closed early, and connections reused between reads.
+ */
+class ShardDataPortTest {
+    private static final int CHUNK = 1000;
+
+    @TempDir
+    Path dataDir;
+
+    StorageNode node;
+    ShardClient client;
+    ShardClients clients;
+    NodeRecord record;
+
+    @BeforeEach
+    void start() throws Exception {
+        node = StorageNode.start(StorageNodeConfig.local("n1", List.of(dataDir)));
+        client = new ShardClient(node.port());
+        clients = new ShardClients();
+        assertFalse(node.dataAddress().isEmpty(), "a node runs a data port by default");
+        record = NodeRecord.newBuilder()
+                .setNodeId("n1")
+                .setAddress(node.address())
+                .setDataAddress(node.dataAddress())
+                .build();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        clients.close();
+        client.close();
+        node.close();
+    }
+
+    private byte[] read(String id, long offset, long length, int window) throws Exception {
+        try (RemoteShardReader in = RemoteShardReader.open(clients, record, id, offset, length, 10_000, window)) {
+            byte[] got = new byte[(int) length];
+            int split = got.length / 3; // takes that do not follow message edges
+            byte[] head = new byte[split];
+            in.readFully(head, split);
+            System.arraycopy(head, 0, got, 0, split);
+            byte[] rest = new byte[got.length - split];
+            in.readFully(rest, rest.length);
+            System.arraycopy(rest, 0, got, split, rest.length);
+            return got;
+        }
+    }
+
+    @Test
+    void everyRangeComesAsStoredOverFewConnections() throws Exception {
+        byte[] data = randomBytes(3500, 21);
+        client.write("d", data, CHUNK);
+        for (int window : new int[] {1, 2, 16}) {
+            for (long[] r : new long[][] {{0, 3500}, {500, 2500}, {999, 2}, {2600, 900}, {1000, 1000}, {3499, 1}}) {
+                assertArrayEquals(
+                        slice(data, (int) r[0], (int) (r[0] + r[1])),
+                        read("d", r[0], r[1], window),
+                        r[0] + "+" + r[1] + " window " + window);
+            }
+        }
+        // eighteen reads, one after another, each ended by the node: one connection, reused
+        assertEquals(1, node.dataServer().connectionsAccepted());
+    }
+
+    @Test
+    void aSlowReaderGetsALargeShardWhole() throws Exception {
+        int chunk = 256 << 10;
+        byte[] data = randomBytes(24 * chunk + 777, 22);
+        client.write("big", data, chunk);
+        try (RemoteShardReader in = RemoteShardReader.open(clients, record, "big", 0, data.length, 10_000, 2)) {
+            byte[] got = new byte[data.length];
+            for (int at = 0; at < data.length; ) {
+                int n = Math.min(100_000, data.length - at);
+                byte[] part = new byte[n];
+                in.readFully(part, n);
+                System.arraycopy(part, 0, got, at, n);
+                at += n;
+                if (at < 600_000) TimeUnit.MILLISECONDS.sleep(20); // the node must wait, not the reader's memory
+            }
+            assertArrayEquals(data, got);
+        }
+    }
+
+    @Test
+    void theNodesErrorsComeAsOverGrpc() throws Exception {
+        ShardReadException missing = assertThrows(ShardReadException.class, () -> read("nope", 0, 10, 2));
+        assertTrue(missing.lost(), missing.toString());
+        assertEquals(
+                Status.Code.NOT_FOUND, Status.fromThrowable(missing.getCause()).getCode());
+
+        byte[] data = randomBytes(3500, 23);
+        client.write("rot", data, CHUNK);
+        flipByte(dataDir.resolve("shards").resolve(ShardId.fanOut("rot")).resolve("rot"), dataByte(2, 5, CHUNK));
+        ShardReadException rot = assertThrows(ShardReadException.class, () -> read("rot", 0, 3500, 2));
+        assertTrue(rot.corrupt(), rot.toString());
+        assertArrayEquals(slice(data, 0, 2000), read("rot", 0, 2000, 2), "the chunks before it still read");
+
+        ShardReadException beyond = assertThrows(ShardReadException.class, () -> read("rot", 3600, 1, 2));
+        assertEquals(
+                Status.Code.OUT_OF_RANGE,
+                Status.fromThrowable(beyond.getCause()).getCode());
+        ShardReadException bad = assertThrows(ShardReadException.class, () -> read("../x", 0, 1, 2));
+        assertEquals(
+                Status.Code.INVALID_ARGUMENT,
+                Status.fromThrowable(bad.getCause()).getCode());
+        assertEquals(1, node.dataServer().connectionsAccepted(), "an error ends the stream, not the connection");
+    }
+
+    @Test
+    void aReaderClosedEarlyLetsTheNextReadThrough() throws Exception {
+        int chunk = 64 << 10;
+        byte[] data = randomBytes(40 * chunk, 24);
+        client.write("part", data, chunk);
+        for (int i = 0; i < 3; i++) {
+            try (RemoteShardReader in = RemoteShardReader.open(clients, record, "part", 0, data.length, 10_000, 2)) {
+                byte[] head = new byte[1000];
+                in.readFully(head, head.length);
+                assertArrayEquals(slice(data, 0, 1000), head);
+            } // closed with most of the range unsent: the connection is dropped
+            assertArrayEquals(slice(data, 5000, 9000), read("part", 5000, 4000, 2));
+        }
+        assertEquals(4, node.dataServer().connectionsAccepted(), "one per early close, and the last reused");
+    }
+
+    @Test
+    void aNodeWithoutADataPortIsReadOverGrpc() throws Exception {
+        node.close();
+        node = StorageNode.start(StorageNodeConfig.local("n1", List.of(dataDir)).withDataPort(-1));
+        assertEquals("", node.dataAddress());
+        record = NodeRecord.newBuilder()
+                .setNodeId("n1")
+                .setAddress(node.address())
+                .build();
+        client.close();
+        client = new ShardClient(node.port());
+        byte[] data = randomBytes(3500, 25);
+        client.write("g", data, CHUNK);
+        assertArrayEquals(slice(data, 700, 3100), read("g", 700, 2400, 2));
+    }
+}
