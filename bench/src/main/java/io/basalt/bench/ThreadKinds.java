@@ -7,8 +7,8 @@ import java.util.List;
  * name (so "grpc-nio-worker-ELG-1-2" reads "grpc-nio-worker"). Patterns are prefixes, tried in order.
  */
 final class ThreadKinds {
-    static final String EVENT_LOOP = "gRPC/Netty event loop";
-    static final String GRPC_EXECUTOR = "gRPC executor";
+    static final String EVENT_LOOP = "Netty event loop (gRPC, data port)";
+    static final String GRPC_EXECUTOR = "executor (gRPC, shard reads)";
     static final String GRPC_OTHER = "gRPC other";
     static final String UNDERTOW_IO = "Undertow I/O";
     static final String UNDERTOW_WORKER = "Undertow worker";
@@ -34,6 +34,9 @@ final class ThreadKinds {
             new Rule("epollEventLoop", EVENT_LOOP),
             new Rule("nioEventLoop", EVENT_LOOP),
             new Rule("grpc-default-ex", GRPC_EXECUTOR),
+            // the data port's event loops (gateways, coordinators and nodes) and the nodes' senders on it
+            new Rule("shard-data-io", EVENT_LOOP),
+            new Rule("shard-read-", GRPC_EXECUTOR),
             new Rule("grpc-", GRPC_OTHER),
             new Rule("XNIO-", null), // I/O, Accept or task: decided below
             new Rule("vert.x-", ETCD_CLIENT),

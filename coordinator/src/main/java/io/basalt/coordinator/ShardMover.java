@@ -161,8 +161,7 @@ final class ShardMover {
         if (from == null) throw new IOException("node " + seg.getNodeIds(shard) + " is not live");
         if (seg.getMissingShardsList().contains(shard)) throw new IOException("the shard was never written");
         String id = SegmentEncoder.shardId(seg.getShardSet(), shard);
-        RemoteShardWriter out =
-                RemoteShardWriter.open(clients, to.getNodeId(), to.getAddress(), id, layout.chunkSize(), IO_TIMEOUT_MS);
+        RemoteShardWriter out = RemoteShardWriter.open(clients, to, id, layout.chunkSize(), IO_TIMEOUT_MS);
         try (RemoteShardReader in = layout.shardLength() == 0
                 ? null
                 : RemoteShardReader.open(

@@ -3,6 +3,7 @@ package io.basalt.storage;
 import io.basalt.core.shard.DataFrames;
 import io.basalt.core.tls.ClusterTls;
 import io.basalt.proto.shard.ReadShardRequest;
+import io.basalt.proto.shard.WriteShardHeader;
 import io.grpc.StatusRuntimeException;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -30,10 +31,11 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * The node's data port: ReadShard as {@link DataFrames} over mutual TLS with the cluster's certificates (the
- * same as its gRPC port; a caller without one never gets past the handshake), without HTTP/2 or gRPC between.
- * One stream at a time per connection; the chunks are read and sent by a {@link ChunkSender} off the event
- * loop, only while the connection is writable.
+ * The node's data port: ReadShard and WriteShard as {@link DataFrames} over mutual TLS with the cluster's
+ * certificates (the same as its gRPC port; a caller without one never gets past the handshake), without HTTP/2
+ * or gRPC between. One stream at a time per connection. A read's chunks are read and sent by a
+ * {@link ChunkSender} off the event loop, only while the connection is writable; a write's go to a
+ * {@link ShardWriteSession} through {@link DataPortWrite}.
  */
 final class ShardDataServer implements AutoCloseable {
     private static final Logger log = LogManager.getLogger(ShardDataServer.class);
@@ -60,10 +62,10 @@ final class ShardDataServer implements AutoCloseable {
                 Math.max(2, Runtime.getRuntime().availableProcessors()),
                 new DefaultThreadFactory("shard-data-io", true),
                 NioIoHandler.newFactory());
-        // Senders read the disk, which may hang: never on an event loop. One thread per stream while it sends.
+        // Streams read and write the disk, which may hang: never on an event loop. A thread per stream while busy.
         AtomicInteger count = new AtomicInteger();
         ExecutorService senders = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "shard-read-" + count.incrementAndGet());
+            Thread t = new Thread(r, "shard-stream-" + count.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
@@ -81,7 +83,7 @@ final class ShardDataServer implements AutoCloseable {
                             DataFrames.framing(
                                     ch.pipeline(),
                                     tls == null ? null : tls.serverContext().newHandler(ch.alloc()),
-                                    DataFrames.MAX_REQUEST_BYTES);
+                                    DataFrames.MAX_DATA_BYTES);
                             ch.pipeline().addLast(new Streams(store, metrics, senders));
                         }
                     })
@@ -113,12 +115,21 @@ final class ShardDataServer implements AutoCloseable {
         senders.shutdown();
     }
 
-    /** One connection: takes READ frames, one stream at a time. */
+    /** The ERROR frame of {@code status}. */
+    static ByteBuf errorFrame(Channel channel, io.grpc.Status status) {
+        String description = status.getDescription();
+        byte[] text = (description == null ? "" : description).getBytes(StandardCharsets.UTF_8);
+        return DataFrames.header(channel.alloc(), DataFrames.ERROR, 4 + text.length, 0)
+                .writeInt(status.getCode().value())
+                .writeBytes(text);
+    }
+
+    /** One connection: takes one stream at a time, a read (READ) or a write (WRITE, CHUNKs, COMMIT). */
     private static final class Streams extends ChannelInboundHandlerAdapter {
         private final ShardStore store;
         private final NodeMetrics metrics;
         private final ExecutorService senders;
-        private volatile Outlet active; // the stream being sent, until its last frame is written
+        private volatile Object active; // an Outlet or a DataPortWrite, until the stream's last frame is written
 
         Streams(ShardStore store, NodeMetrics metrics, ExecutorService senders) {
             this.store = store;
@@ -129,42 +140,65 @@ final class ShardDataServer implements AutoCloseable {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf frame = (ByteBuf) msg;
-            ReadShardRequest request;
+            int at = frame.readerIndex() + DataFrames.HEADER_BYTES;
+            int payload = frame.readableBytes() - DataFrames.HEADER_BYTES;
+            byte type = frame.getByte(frame.readerIndex());
+            Object stream = active;
             try {
-                int at = frame.readerIndex();
-                if (frame.getByte(at) != DataFrames.READ || active != null) {
-                    log.warn(
-                            "data port: {} sent a frame out of turn; closing",
-                            ctx.channel().remoteAddress());
-                    ctx.close();
-                    return;
+                switch (type) {
+                    case DataFrames.READ -> {
+                        if (stream != null) break;
+                        ReadShardRequest request = ReadShardRequest.parseFrom(frame.nioBuffer(at, payload));
+                        Outlet out = new Outlet(ctx.channel(), this);
+                        active = out;
+                        senders.execute(() -> ChunkSender.serve(store, metrics, request, out));
+                        return;
+                    }
+                    case DataFrames.WRITE -> {
+                        if (stream != null) break;
+                        WriteShardHeader header = WriteShardHeader.parseFrom(frame.nioBuffer(at, payload));
+                        DataPortWrite write = new DataPortWrite(ctx.channel(), this::ended, store, metrics, senders);
+                        active = write;
+                        write.header(header);
+                        return;
+                    }
+                    case DataFrames.CHUNK -> {
+                        if (!(stream instanceof DataPortWrite write) || payload < DataFrames.CRC_BYTES) break;
+                        write.chunk(frame, at, payload);
+                        frame = null; // the write releases it
+                        return;
+                    }
+                    case DataFrames.COMMIT -> {
+                        if (!(stream instanceof DataPortWrite write)) break;
+                        write.commit();
+                        return;
+                    }
+                    default -> {}
                 }
-                request = ReadShardRequest.parseFrom(
-                        frame.nioBuffer(at + DataFrames.HEADER_BYTES, frame.readableBytes() - DataFrames.HEADER_BYTES));
+                log.warn(
+                        "data port: {} sent a frame of type {} out of turn; closing",
+                        ctx.channel().remoteAddress(),
+                        type);
             } catch (IOException e) {
                 log.warn(
                         "data port: unreadable request from {}; closing",
                         ctx.channel().remoteAddress());
-                ctx.close();
-                return;
             } finally {
-                frame.release();
+                if (frame != null) frame.release();
             }
-            Outlet out = new Outlet(ctx.channel(), this);
-            active = out;
-            senders.execute(() -> ChunkSender.serve(store, metrics, request, out));
+            ctx.close();
         }
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            Outlet out = active;
-            if (out != null && ctx.channel().isWritable()) out.ready();
+            if (active instanceof Outlet out && ctx.channel().isWritable()) out.ready();
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            Outlet out = active;
-            if (out != null) out.cancelled();
+            Object stream = active;
+            if (stream instanceof Outlet out) out.cancelled();
+            else if (stream instanceof DataPortWrite write) write.lost();
         }
 
         @Override
@@ -174,8 +208,9 @@ final class ShardDataServer implements AutoCloseable {
             ctx.close();
         }
 
-        void ended(Outlet out) {
-            if (active == out) active = null;
+        /** The stream's last frame is being written: the connection takes the next. */
+        void ended() {
+            active = null;
         }
     }
 
@@ -252,17 +287,13 @@ final class ShardDataServer implements AutoCloseable {
         @Override
         public void fail(StatusRuntimeException status) {
             end();
-            String description = status.getStatus().getDescription();
-            byte[] text = (description == null ? "" : description).getBytes(StandardCharsets.UTF_8);
-            ByteBuf frame = DataFrames.header(channel.alloc(), DataFrames.ERROR, 4 + text.length, 0);
-            frame.writeInt(status.getStatus().getCode().value()).writeBytes(text);
-            channel.writeAndFlush(frame, channel.voidPromise());
+            channel.writeAndFlush(errorFrame(channel, status.getStatus()), channel.voidPromise());
         }
 
         /** Before the last frame is written: the caller may send its next READ as soon as that arrives. */
         private void end() {
             ended = true;
-            streams.ended(this);
+            streams.ended();
         }
     }
 }

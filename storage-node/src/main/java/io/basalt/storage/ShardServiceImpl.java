@@ -27,7 +27,7 @@ public final class ShardServiceImpl extends ShardServiceGrpc.ShardServiceImplBas
      * Commits of WriteShard streams: they wait for fsyncs, so not on a transport thread; one thread
      * each, as concurrent fsyncs on one disk finish together. Idle threads end after a minute.
      */
-    private static final Executor COMMITS = Executors.newCachedThreadPool(r -> {
+    static final Executor COMMITS = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "shard-commit");
         t.setDaemon(true);
         return t;

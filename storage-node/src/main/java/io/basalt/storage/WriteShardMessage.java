@@ -11,6 +11,7 @@ import io.grpc.HasByteBuffer;
 import io.grpc.MethodDescriptor;
 import io.grpc.protobuf.ProtoUtils;
 import java.io.ByteArrayInputStream;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -40,16 +41,26 @@ final class WriteShardMessage implements AutoCloseable {
     private final WriteShardHeader header; // null for a chunk
     private final ByteBuffer[] data;
     private final int crc32c;
-    private final InputStream owner; // holds the transport buffers data points into; null when copied
+    private final Closeable owner; // holds the transport buffers data points into; null when copied
     private final boolean hasChunk;
 
     private WriteShardMessage(
-            WriteShardHeader header, boolean hasChunk, ByteBuffer[] data, int crc32c, InputStream owner) {
+            WriteShardHeader header, boolean hasChunk, ByteBuffer[] data, int crc32c, Closeable owner) {
         this.header = header;
         this.hasChunk = hasChunk;
         this.data = data;
         this.crc32c = crc32c;
         this.owner = owner;
+    }
+
+    /** A stream's header, as the data port receives it. */
+    static WriteShardMessage header(WriteShardHeader header) {
+        return new WriteShardMessage(header, false, NO_DATA, 0, null);
+    }
+
+    /** A chunk whose bytes are views of a transport's buffers, which {@code owner} gives back on {@link #close}. */
+    static WriteShardMessage chunk(ByteBuffer[] data, int crc32c, Closeable owner) {
+        return new WriteShardMessage(null, true, data, crc32c, owner);
     }
 
     /** The header, or null when this message is not one. */

@@ -11,10 +11,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.basalt.core.shard.RemoteShardReader;
+import io.basalt.core.shard.RemoteShardWriter;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.core.shard.ShardReadException;
+import io.basalt.core.shard.ShardWriteException;
 import io.basalt.proto.meta.NodeRecord;
+import io.basalt.proto.shard.ShardInfo;
 import io.grpc.Status;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -24,9 +28,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Shard reads over the node's data port, through the reader gateways and coordinators use: every range as
- * stored, a slow reader held to its window, the node's errors as the same statuses as over gRPC, a reader
- * closed early, and connections reused between reads.
+ * Shard reads and writes over the node's data port, through the reader and writer gateways and coordinators
+ * use: every range as stored, a slow reader held to its window, the node's errors as the same statuses as over
+ * gRPC, a reader closed early, shards written whole or abandoned without a trace, and connections reused
+ * between streams.
  */
 class ShardDataPortTest {
     private static final int CHUNK = 1000;
@@ -163,5 +168,84 @@ class ShardDataPortTest {
         byte[] data = randomBytes(3500, 25);
         client.write("g", data, CHUNK);
         assertArrayEquals(slice(data, 700, 3100), read("g", 700, 2400, 2));
+    }
+
+    private ShardInfo writeOverDataPort(String id, byte[] data, int chunk) throws IOException {
+        RemoteShardWriter w = RemoteShardWriter.open(clients, record, id, chunk, 10_000);
+        for (int at = 0; at < data.length; at += chunk) {
+            int n = Math.min(chunk, data.length - at);
+            w.write(java.util.Arrays.copyOfRange(data, at, at + n), n); // a fresh array each: sent without a copy
+        }
+        return w.finish(10_000);
+    }
+
+    @Test
+    void shardsWrittenOverTheDataPortAreDurableAndWhole() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            byte[] data = randomBytes(20 * 1000 + 333 * i, 30 + i);
+            ShardInfo info = writeOverDataPort("w" + i, data, CHUNK);
+            assertEquals(data.length, info.getLength());
+            assertEquals(ShardClient.crc(data, 0, data.length), info.getCrc32C());
+            assertArrayEquals(data, client.read("w" + i, 0, 0), "read back over gRPC");
+            assertArrayEquals(data, read("w" + i, 0, data.length, 4), "and over the data port");
+        }
+        byte[] small = randomBytes(700, 33); // one chunk: packed, group-committed
+        assertEquals(700, writeOverDataPort("small", small, CHUNK).getLength());
+        assertArrayEquals(small, client.read("small", 0, 0));
+        byte[] empty = new byte[0];
+        assertEquals(0, writeOverDataPort("empty", empty, CHUNK).getLength());
+        assertEquals(1, node.dataServer().connectionsAccepted(), "ten streams, one after another: one connection");
+    }
+
+    @Test
+    void manyWritersAtOnceEachGetTheirShard() throws Exception {
+        int chunk = 256 << 10;
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<byte[]>> done = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                int n = i;
+                done.add(pool.submit(() -> {
+                    byte[] data = randomBytes(6 * chunk + 1000 * n, 40 + n);
+                    writeOverDataPort("par" + n, data, chunk);
+                    return data;
+                }));
+            }
+            for (int i = 0; i < 8; i++) assertArrayEquals(done.get(i).get(), client.read("par" + i, 0, 0), "par" + i);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void anAbandonedWriteLeavesNothingAndTheNextOneWorks() throws Exception {
+        RemoteShardWriter w = RemoteShardWriter.open(clients, record, "gone", CHUNK, 10_000);
+        w.write(randomBytes(CHUNK, 50), CHUNK);
+        w.write(randomBytes(CHUNK, 51), CHUNK);
+        w.abort("the client went away");
+        byte[] data = randomBytes(5 * CHUNK, 52);
+        writeOverDataPort("kept", data, CHUNK);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (ShardInventory.of(dataDir).size() != 1 && System.nanoTime() < deadline) TimeUnit.MILLISECONDS.sleep(20);
+        assertEquals(
+                List.of("kept"),
+                ShardInventory.of(dataDir).stream()
+                        .map(ShardInventory.StoredShard::id)
+                        .toList());
+        assertArrayEquals(data, client.read("kept", 0, 0));
+    }
+
+    @Test
+    void aRefusedWriteFailsWithTheNodesStatus() throws Exception {
+        RemoteShardWriter w = RemoteShardWriter.open(clients, record, "../escape", CHUNK, 10_000);
+        ShardWriteException e = assertThrows(ShardWriteException.class, () -> {
+            w.write(randomBytes(CHUNK, 60), CHUNK);
+            w.finish(10_000);
+        });
+        assertEquals(
+                Status.Code.INVALID_ARGUMENT, Status.fromThrowable(e.getCause()).getCode(), e.toString());
+        assertEquals(List.of(), ShardInventory.of(dataDir));
+        byte[] data = randomBytes(3 * CHUNK, 61);
+        assertEquals(data.length, writeOverDataPort("after", data, CHUNK).getLength());
     }
 }

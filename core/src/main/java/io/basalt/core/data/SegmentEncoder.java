@@ -316,13 +316,7 @@ public final class SegmentEncoder {
             for (int i = 0; i < writers.length; i++) {
                 NodeRecord node = targets.get(i);
                 if (node != null) {
-                    writers[i] = RemoteShardWriter.open(
-                            clients,
-                            node.getNodeId(),
-                            node.getAddress(),
-                            shardId(shardSet, i),
-                            chunkSize,
-                            stallTimeoutMs);
+                    writers[i] = RemoteShardWriter.open(clients, node, shardId(shardSet, i), chunkSize, stallTimeoutMs);
                 }
             }
             checkQuorum(null);

@@ -55,8 +55,7 @@ public final class SegmentHealer {
                 NodeRecord target = targets.get(j);
                 writers[j] = RemoteShardWriter.open(
                         clients,
-                        target.getNodeId(),
-                        target.getAddress(),
+                        target,
                         SegmentEncoder.shardId(seg.getShardSet(), shards[j]),
                         layout.chunkSize(),
                         ioTimeoutMs);

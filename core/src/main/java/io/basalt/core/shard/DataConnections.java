@@ -1,10 +1,16 @@
 package io.basalt.core.shard;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.basalt.core.tls.ClusterTls;
 import io.basalt.proto.shard.ReadShardRequest;
+import io.basalt.proto.shard.ShardInfo;
+import io.basalt.proto.shard.WriteShardHeader;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -13,14 +19,18 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +39,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Connections to storage nodes' data ports ({@link DataFrames}), pooled per address: a stream takes an idle
  * connection or opens one, and gives it back when the node ends the stream, so a TLS handshake is paid once per
- * connection, not per read. A reader closed before its stream ended closes the connection instead.
+ * connection, not per read or write. A stream abandoned before the node ended it closes its connection instead.
  */
 public final class DataConnections implements AutoCloseable {
     /** Idle connections kept per node: as many as the concurrent streams to one node usually are. */
@@ -37,6 +47,9 @@ public final class DataConnections implements AutoCloseable {
 
     private static final long IDLE_CLOSE_MS = 60_000;
     private static final int CONNECT_TIMEOUT_MS = 5_000;
+
+    /** A writer's chunks the connection holds unsent before it says it is not ready: four 256 KiB chunks. */
+    private static final WriteBufferWaterMark UNSENT = new WriteBufferWaterMark(512 << 10, 1 << 20);
 
     private final ClusterTls tls; // null: plaintext
     private final EventLoopGroup group;
@@ -53,21 +66,32 @@ public final class DataConnections implements AutoCloseable {
 
     /** Starts reading {@code request}'s range from the node at {@code address} into {@code reader}. */
     RemoteShardReader.ReadCall read(String address, ReadShardRequest request, int window, RemoteShardReader reader) {
-        Stream stream = new Stream(request, window, reader);
+        ReadStream stream = new ReadStream(request, window, reader);
+        begin(address, stream);
+        return stream;
+    }
+
+    /** Starts a shard write to the node at {@code address}; its chunks queue until the connection is up. */
+    RemoteShardWriter.WriteCall write(String address, WriteShardHeader header, RemoteShardWriter writer) {
+        WriteStream stream = new WriteStream(header, writer);
+        begin(address, stream);
+        return stream;
+    }
+
+    private void begin(String address, Stream stream) {
         Connection c = takeIdle(address);
         if (c != null) {
             stream.startOn(c);
-            return stream;
+            return;
         }
         connect(address).addListener(f -> {
             if (f.isSuccess()) stream.startOn((Connection) f.getNow());
             else
-                reader.failed(Status.UNAVAILABLE
+                stream.lost(Status.UNAVAILABLE
                         .withDescription("cannot reach data port " + address + ": " + f.cause())
                         .withCause(f.cause())
                         .asRuntimeException());
         });
-        return stream;
     }
 
     private Connection takeIdle(String address) {
@@ -85,12 +109,13 @@ public final class DataConnections implements AutoCloseable {
         String host = address.substring(0, colon);
         int port = Integer.parseInt(address.substring(colon + 1));
         Connection conn = new Connection(address);
-        io.netty.util.concurrent.Promise<Connection> ready = group.next().newPromise();
+        Promise<Connection> ready = group.next().newPromise();
         ChannelFuture connected = new Bootstrap()
                 .group(group)
                 .channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MS)
                 .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, UNSENT)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -141,54 +166,60 @@ public final class DataConnections implements AutoCloseable {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 
-    /** One read: the reader it feeds, its window, and the connection once it has one. */
-    private static final class Stream implements RemoteShardReader.ReadCall {
-        private final ReadShardRequest request;
-        private final int window;
-        private final RemoteShardReader reader;
-        private final AtomicInteger queued = new AtomicInteger(); // delivered, not yet taken by the reader
-        private Connection connection; // guarded by this
-        private boolean cancelled; // guarded by this
+    private static StatusRuntimeException status(ByteBuf frame, int payload) {
+        int at = frame.readerIndex() + DataFrames.HEADER_BYTES;
+        return Status.fromCodeValue(frame.getInt(at))
+                .withDescription(frame.toString(at + 4, payload - 4, StandardCharsets.UTF_8))
+                .asRuntimeException();
+    }
 
-        Stream(ReadShardRequest request, int window, RemoteShardReader reader) {
-            this.request = request;
-            this.window = window;
-            this.reader = reader;
-        }
+    /** One read or write on a connection, from the caller's side. */
+    private abstract static class Stream {
+        Connection connection; // guarded by this
+        boolean cancelled; // guarded by this
 
-        void startOn(Connection c) {
+        /** Puts the stream on {@code c} (its request goes out), or gives {@code c} back if it was cancelled. */
+        final void startOn(Connection c) {
             synchronized (this) {
                 if (!cancelled) {
                     connection = c;
-                    c.start(this);
+                    c.current = this;
+                    open(c.channel);
                     return;
                 }
             }
-            c.owner.giveBack(c); // closed before it was sent: the connection was never used
+            c.owner.giveBack(c); // abandoned before it was sent: the connection was never used
         }
 
-        @Override
-        public void consumed() {
-            // Reading resumes once the reader is half a window behind, not at every message: a resume is a hop.
-            if (queued.decrementAndGet() == window / 2) {
-                Connection c;
-                synchronized (this) {
-                    c = connection;
-                }
-                if (c != null) c.channel.eventLoop().execute(() -> c.resumeIfBelowWindow(this));
-            }
+        /** The stream's opening frames, on its new connection (under the stream's lock). */
+        abstract void open(Channel channel);
+
+        /**
+         * A frame from the node, on the event loop, with its type and payload length; the stream releases it.
+         * False: a frame this stream never expects, and the connection is closed.
+         */
+        abstract boolean frame(Connection c, ByteBuf frame, byte type, int payload);
+
+        /** The connection failed or closed before the node ended the stream. */
+        abstract void lost(StatusRuntimeException why);
+
+        void writable() {}
+
+        final synchronized Connection connection() {
+            return connection;
         }
 
-        @Override
-        public void cancel() {
+        /**
+         * Abandons the stream: the node may be sending the rest of a range, or waiting for more of a shard, so
+         * rather than finish it, the connection is dropped. On its event loop, where the node's last frame may
+         * have ended the stream and freed the connection for another since the caller decided.
+         */
+        final void abandon() {
             Connection c;
             synchronized (this) {
                 cancelled = true;
                 c = connection;
             }
-            // A node may be sending the rest of the range: rather than read it to the end, drop the connection.
-            // On its event loop, where the node's last frame may have ended the stream and freed the connection
-            // for another since the reader decided to close.
             if (c != null)
                 c.channel.eventLoop().execute(() -> {
                     if (c.current == this) c.channel.close();
@@ -196,13 +227,215 @@ public final class DataConnections implements AutoCloseable {
         }
     }
 
-    /** One connection's handler: parses the node's frames into the current stream's reader. */
+    /** A ReadShard: the reader it feeds and its window. */
+    private static final class ReadStream extends Stream implements RemoteShardReader.ReadCall {
+        private final ReadShardRequest request;
+        private final int window;
+        private final RemoteShardReader reader;
+        private final AtomicInteger queued = new AtomicInteger(); // delivered, not yet taken by the reader
+
+        ReadStream(ReadShardRequest request, int window, RemoteShardReader reader) {
+            this.request = request;
+            this.window = window;
+            this.reader = reader;
+        }
+
+        @Override
+        void open(Channel channel) {
+            byte[] r = request.toByteArray();
+            channel.writeAndFlush(DataFrames.header(channel.alloc(), DataFrames.READ, r.length, 0)
+                    .writeBytes(r));
+        }
+
+        @Override
+        boolean frame(Connection c, ByteBuf frame, byte type, int payload) {
+            switch (type) {
+                case DataFrames.DATA, DataFrames.LAST -> {
+                    if (payload < DataFrames.OFFSET_BYTES) return false;
+                    int at = frame.readerIndex() + DataFrames.HEADER_BYTES;
+                    int length = payload - DataFrames.OFFSET_BYTES;
+                    ByteBuffer[] views =
+                            length == 0 ? new ByteBuffer[0] : frame.nioBuffers(at + DataFrames.OFFSET_BYTES, length);
+                    ShardMessage m = ShardMessage.viewing(frame.getLong(at), views, length, frame::release);
+                    if (type == DataFrames.LAST) { // ended before the reader sees it: a close then abandons nothing
+                        c.streamEnded(true);
+                        reader.arrived(m);
+                        reader.ended();
+                        return true;
+                    }
+                    if (queued.incrementAndGet() >= window)
+                        c.channel.config().setAutoRead(false); // the reader is a window behind: let TCP push back
+                    reader.arrived(m);
+                }
+                case DataFrames.END -> {
+                    frame.release();
+                    c.streamEnded(true);
+                    reader.ended();
+                }
+                case DataFrames.ERROR -> {
+                    if (payload < 4) return false;
+                    StatusRuntimeException status = status(frame, payload);
+                    frame.release();
+                    c.streamEnded(true);
+                    reader.failed(status);
+                }
+                default -> {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        void lost(StatusRuntimeException why) {
+            reader.failed(why);
+        }
+
+        @Override
+        public void consumed() {
+            // Reading resumes once the reader is half a window behind, not at every message: a resume is a hop.
+            if (queued.decrementAndGet() == window / 2) {
+                Connection c = connection();
+                if (c != null)
+                    c.channel.eventLoop().execute(() -> {
+                        if (c.current == this && queued.get() < window)
+                            c.channel.config().setAutoRead(true);
+                    });
+            }
+        }
+
+        @Override
+        public void cancel() {
+            abandon();
+        }
+    }
+
+    /**
+     * A WriteShard: the header, chunks as they come (queued, in order, until the connection is up), a COMMIT, and
+     * the node's acknowledgement once the shard is durable. The writer's chunks go out without a copy.
+     */
+    private static final class WriteStream extends Stream implements RemoteShardWriter.WriteCall {
+        private final WriteShardHeader header;
+        private final RemoteShardWriter writer;
+        private final List<ByteBuf> early = new ArrayList<>(); // frames sent before the connection was up
+        private boolean committed; // guarded by this
+
+        WriteStream(WriteShardHeader header, RemoteShardWriter writer) {
+            this.header = header;
+            this.writer = writer;
+        }
+
+        @Override
+        void open(Channel channel) {
+            byte[] h = header.toByteArray();
+            channel.write(DataFrames.header(channel.alloc(), DataFrames.WRITE, h.length, 0)
+                    .writeBytes(h));
+            for (ByteBuf f : early) channel.write(f);
+            early.clear();
+            if (committed) channel.write(commitFrame(channel));
+            channel.flush();
+            writer.signal(); // the writer may be waiting for a connection that is ready now
+        }
+
+        @Override
+        public void send(byte[] data, int length, int crc32c) {
+            Connection c;
+            ByteBuf frame;
+            synchronized (this) {
+                c = connection;
+                ByteBuf head = DataFrames.header(ByteBufAllocator.DEFAULT, DataFrames.CHUNK, 4 + length, 9)
+                        .writeInt(crc32c);
+                frame = Unpooled.wrappedBuffer(head, Unpooled.wrappedBuffer(data, 0, length));
+                if (c == null) {
+                    early.add(frame);
+                    return;
+                }
+            }
+            c.channel.writeAndFlush(frame, c.channel.voidPromise());
+        }
+
+        @Override
+        public boolean isReady() {
+            Connection c = connection();
+            return c != null && c.channel.isWritable();
+        }
+
+        @Override
+        public void complete() {
+            Connection c;
+            synchronized (this) {
+                committed = true;
+                c = connection;
+                if (c == null) return; // goes out after the early chunks
+            }
+            c.channel.writeAndFlush(commitFrame(c.channel), c.channel.voidPromise());
+        }
+
+        private static ByteBuf commitFrame(Channel channel) {
+            return DataFrames.header(channel.alloc(), DataFrames.COMMIT, 0, 0);
+        }
+
+        @Override
+        public void cancel(String why) {
+            synchronized (this) {
+                for (ByteBuf f : early) f.release();
+                early.clear();
+            }
+            abandon();
+        }
+
+        @Override
+        boolean frame(Connection c, ByteBuf frame, byte type, int payload) {
+            switch (type) {
+                case DataFrames.ACK -> {
+                    ShardInfo info;
+                    try {
+                        info = ShardInfo.parseFrom(
+                                frame.nioBuffer(frame.readerIndex() + DataFrames.HEADER_BYTES, payload));
+                    } catch (InvalidProtocolBufferException e) {
+                        frame.release();
+                        return false;
+                    }
+                    frame.release();
+                    c.streamEnded(true);
+                    writer.acknowledged(info);
+                }
+                case DataFrames.ERROR -> {
+                    if (payload < 4) return false;
+                    StatusRuntimeException status = status(frame, payload);
+                    frame.release();
+                    c.streamEnded(false); // the node closes it: our chunks may still be on the way
+                    writer.failed(status);
+                }
+                default -> {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        void lost(StatusRuntimeException why) {
+            synchronized (this) {
+                for (ByteBuf f : early) f.release();
+                early.clear();
+            }
+            writer.failed(why);
+        }
+
+        @Override
+        void writable() {
+            writer.signal();
+        }
+    }
+
+    /** One connection's handler: hands the node's frames to the stream it carries. */
     private final class Connection extends ChannelInboundHandlerAdapter {
         final DataConnections owner = DataConnections.this;
         final String address;
         Channel channel;
         volatile long idleSince; // a stamp per time it went idle: a stale idle timer does nothing
-        private volatile Stream current;
+        volatile Stream current;
         private Throwable failure;
 
         Connection(String address) {
@@ -214,87 +447,34 @@ public final class DataConnections implements AutoCloseable {
             channel = ctx.channel();
         }
 
-        void start(Stream s) {
-            current = s;
-            byte[] request = s.request.toByteArray();
-            ByteBuf frame = DataFrames.header(
-                    channel.alloc(), DataFrames.READ, request.length, DataFrames.HEADER_BYTES + request.length);
-            channel.writeAndFlush(frame.writeBytes(request)).addListener((ChannelFuture f) -> {
-                if (!f.isSuccess()) f.channel().close(); // channelInactive fails the stream
-            });
-        }
-
-        void resumeIfBelowWindow(Stream s) {
-            if (current == s && s.queued.get() < s.window) channel.config().setAutoRead(true);
-        }
-
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf frame = (ByteBuf) msg;
             Stream s = current;
-            if (s == null) { // nothing was asked: a node that talks out of turn is not one to trust
-                frame.release();
-                failure = new IllegalStateException("a frame outside any stream");
-                ctx.close();
-                return;
-            }
-            int at = frame.readerIndex();
-            byte type = frame.getByte(at);
+            byte type = frame.getByte(frame.readerIndex());
             int payload = frame.readableBytes() - DataFrames.HEADER_BYTES;
-            switch (type) {
-                case DataFrames.DATA, DataFrames.LAST -> {
-                    if (payload < DataFrames.OFFSET_BYTES) {
-                        protocolError(ctx, frame, "a data frame of " + payload + " bytes");
-                        return;
-                    }
-                    int from = at + DataFrames.HEADER_BYTES + DataFrames.OFFSET_BYTES;
-                    int length = payload - DataFrames.OFFSET_BYTES;
-                    ByteBuffer[] views = length == 0 ? new ByteBuffer[0] : frame.nioBuffers(from, length);
-                    long offset = frame.getLong(at + DataFrames.HEADER_BYTES);
-                    ShardMessage m = ShardMessage.viewing(offset, views, length, frame::release);
-                    if (type == DataFrames.LAST) { // ended before the reader sees it: a close then cancels nothing
-                        streamEnded(s).arrived(m);
-                        s.reader.ended();
-                        return;
-                    }
-                    if (s.queued.incrementAndGet() >= s.window)
-                        channel.config().setAutoRead(false); // the reader is a window behind: let TCP push back
-                    s.reader.arrived(m);
-                }
-                case DataFrames.END -> {
-                    frame.release();
-                    streamEnded(s).ended();
-                }
-                case DataFrames.ERROR -> {
-                    if (payload < 4) {
-                        protocolError(ctx, frame, "an error frame of " + payload + " bytes");
-                        return;
-                    }
-                    int code = frame.getInt(at + DataFrames.HEADER_BYTES);
-                    String description =
-                            frame.toString(at + DataFrames.HEADER_BYTES + 4, payload - 4, StandardCharsets.UTF_8);
-                    frame.release();
-                    streamEnded(s)
-                            .failed(Status.fromCodeValue(code)
-                                    .withDescription(description)
-                                    .asRuntimeException());
-                }
-                default -> protocolError(ctx, frame, "a frame of type " + type);
+            // a node that talks out of turn, or says what this stream never expects, is not one to trust
+            if (s == null || !s.frame(this, frame, type, payload)) {
+                if (frame.refCnt() > 0) frame.release();
+                failure = new IllegalStateException(
+                        address + " sent a frame of type " + type + (s == null ? " outside any stream" : ""));
+                ctx.close();
             }
         }
 
-        /** The node ended {@code s}: the connection is free for the next stream. */
-        private RemoteShardReader streamEnded(Stream s) {
+        /** The node ended the stream: the connection is free for the next one, or closed when {@code !reuse}. */
+        void streamEnded(boolean reuse) {
             current = null;
             channel.config().setAutoRead(true);
-            giveBack(this);
-            return s.reader;
+            if (reuse) giveBack(this);
+            else channel.close();
         }
 
-        private void protocolError(ChannelHandlerContext ctx, ByteBuf frame, String what) {
-            frame.release();
-            failure = new IllegalStateException(address + " sent " + what);
-            ctx.close();
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            Stream s = current;
+            if (s != null && ctx.channel().isWritable()) s.writable();
+            ctx.fireChannelWritabilityChanged();
         }
 
         @Override
@@ -311,7 +491,7 @@ public final class DataConnections implements AutoCloseable {
             current = null;
             if (s == null) return;
             Throwable why = failure;
-            s.reader.failed(Status.UNAVAILABLE
+            s.lost(Status.UNAVAILABLE
                     .withDescription("connection to data port " + address + " closed" + (why == null ? "" : ": " + why))
                     .withCause(why)
                     .asRuntimeException());

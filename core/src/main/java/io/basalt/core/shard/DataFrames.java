@@ -8,15 +8,22 @@ import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.ssl.SslHandler;
 
 /**
- * The wire format of a storage node's data port: ReadShard without HTTP/2 and gRPC, whose framing,
- * per-stream flow control and call set-up cost more CPU per byte than TLS itself (the bench's transport
- * rungs). Each frame is a type byte, a 4-byte big-endian payload length and the payload. A connection
- * carries one stream at a time: the caller sends {@link #READ} (a ReadShardRequest), the node answers with
- * {@link #DATA} frames (an 8-byte shard offset, then bytes) and ends the stream with {@link #LAST} (a
- * DATA frame that is the range's last), {@link #END} (an empty range) or {@link #ERROR} (a 4-byte gRPC
- * status code and a UTF-8 description); then the connection takes the next READ. A caller that stops
- * reading early closes the connection: there is no cancel frame to race with the node's sends. Flow
- * control is TCP's: a caller that holds its window of messages stops reading the socket.
+ * The wire format of a storage node's data port: ReadShard and WriteShard without HTTP/2 and gRPC, whose
+ * framing, per-stream flow control and call set-up cost more CPU per byte than TLS itself (the bench's
+ * transport rungs). Each frame is a type byte, a 4-byte big-endian payload length and the payload. A
+ * connection carries one stream at a time, then takes the next:
+ * <ul>
+ *   <li>a read: the caller sends {@link #READ} (a ReadShardRequest); the node answers with {@link #DATA}
+ *       frames (an 8-byte shard offset, then bytes) and ends with {@link #LAST} (a DATA frame that is the
+ *       range's last), {@link #END} (an empty range) or {@link #ERROR};</li>
+ *   <li>a write: the caller sends {@link #WRITE} (a WriteShardHeader), {@link #CHUNK} frames (a 4-byte
+ *       CRC32C, then the chunk) and {@link #COMMIT}; the node answers {@link #ACK} (a ShardInfo) once the
+ *       shard is durable, or {@link #ERROR} at the first problem, and then closes the connection (the
+ *       caller's chunks may still be on their way).</li>
+ * </ul>
+ * An ERROR is a 4-byte gRPC status code and a UTF-8 description: the same statuses as over gRPC. A caller
+ * that gives up on a stream closes the connection: there is no cancel frame to race with the node. Flow
+ * control is TCP's: whoever holds a window's worth of unprocessed frames stops reading the socket.
  */
 public final class DataFrames {
     public static final byte READ = 1;
@@ -24,6 +31,10 @@ public final class DataFrames {
     public static final byte LAST = 3;
     public static final byte END = 4;
     public static final byte ERROR = 5;
+    public static final byte WRITE = 6;
+    public static final byte CHUNK = 7;
+    public static final byte COMMIT = 8;
+    public static final byte ACK = 9;
 
     /** Type and payload length. */
     public static final int HEADER_BYTES = 5;
@@ -31,10 +42,10 @@ public final class DataFrames {
     /** A DATA or LAST frame's offset, before its bytes. */
     public static final int OFFSET_BYTES = 8;
 
-    /** The largest READ payload a node accepts: a shard id is at most 160 bytes. */
-    public static final int MAX_REQUEST_BYTES = 1024;
+    /** A CHUNK frame's CRC32C, before its bytes. */
+    public static final int CRC_BYTES = 4;
 
-    /** The largest payload a caller accepts: one stored chunk (as gRPC's message limit) and its offset. */
+    /** The largest payload either end accepts: one chunk (as gRPC's message limit) and its offset or CRC. */
     public static final int MAX_DATA_BYTES = ShardClients.MAX_MESSAGE_BYTES + OFFSET_BYTES;
 
     /** Wraps up to this much at once into TLS records, so a 256 KiB message is a few wraps, not sixteen. */

@@ -1,6 +1,7 @@
 package io.basalt.core.shard;
 
 import com.google.protobuf.UnsafeByteOperations;
+import io.basalt.proto.meta.NodeRecord;
 import io.basalt.proto.shard.Chunk;
 import io.basalt.proto.shard.ShardInfo;
 import io.basalt.proto.shard.WriteShardHeader;
@@ -20,7 +21,8 @@ import java.util.zip.CRC32C;
 /**
  * One shard being streamed to a storage node. {@link #write} blocks while the transport's
  * outbound buffer is full, so a fast client cannot make the gateway buffer a whole object.
- * The caller's end of WriteShard; the node's end is storage-node's {@code ShardWriteSession}.
+ * The caller's end of WriteShard; the node's end is storage-node's {@code ShardWriteSession}. The chunks go
+ * to the node's data port when it has one ({@link DataConnections}), else over gRPC.
  */
 public final class RemoteShardWriter {
 
@@ -39,7 +41,7 @@ public final class RemoteShardWriter {
 
     private final int fullChunkOperator;
 
-    private volatile ClientCallStreamObserver<WriteShardRequest> call;
+    private volatile WriteCall call;
 
     private RemoteShardWriter(String nodeId, long stallTimeoutMs, int readyThreshold, int chunkSize) {
         this.nodeId = nodeId;
@@ -51,9 +53,7 @@ public final class RemoteShardWriter {
 
     public static RemoteShardWriter open(
             ShardClients clients, String nodeId, String address, String shardId, int chunkSize, long stallTimeoutMs) {
-        // Let about two chunks queue per stream: the encoder keeps working while the transport
-        // drains, and memory stays bounded at a few chunks per shard.
-        int threshold = Math.max(2 * chunkSize, 64 << 10);
+        int threshold = threshold(chunkSize);
         RemoteShardWriter w = new RemoteShardWriter(nodeId, stallTimeoutMs, threshold, chunkSize);
         // The observer only completes a future and signals a condition: run it on the transport's
         // thread rather than hopping to an executor for each acknowledgement and onReady.
@@ -61,10 +61,36 @@ public final class RemoteShardWriter {
                 .withExecutor(Runnable::run)
                 .withOnReadyThreshold(threshold)
                 .writeShard(w.new Observer());
-        w.call.onNext(WriteShardRequest.newBuilder()
-                .setHeader(WriteShardHeader.newBuilder().setShardId(shardId).setChunkSize(chunkSize))
-                .build());
+        ((Observer) w.call)
+                .stream.onNext(WriteShardRequest.newBuilder()
+                        .setHeader(header(shardId, chunkSize))
+                        .build());
         return w;
+    }
+
+    /** To {@code node}'s data port when its record names one, else over gRPC; as above otherwise. */
+    public static RemoteShardWriter open(
+            ShardClients clients, NodeRecord node, String shardId, int chunkSize, long stallTimeoutMs) {
+        if (node.getDataAddress().isEmpty())
+            return open(clients, node.getNodeId(), node.getAddress(), shardId, chunkSize, stallTimeoutMs);
+        RemoteShardWriter w = new RemoteShardWriter(node.getNodeId(), stallTimeoutMs, threshold(chunkSize), chunkSize);
+        w.call = clients.data().write(node.getDataAddress(), header(shardId, chunkSize), w);
+        return w;
+    }
+
+    /**
+     * Bytes that go out without waiting for the transport: about two chunks queue per stream, so the encoder
+     * keeps working while the transport drains, and memory stays bounded at a few chunks per shard.
+     */
+    private static int threshold(int chunkSize) {
+        return Math.max(2 * chunkSize, 64 << 10);
+    }
+
+    private static WriteShardHeader header(String shardId, int chunkSize) {
+        return WriteShardHeader.newBuilder()
+                .setShardId(shardId)
+                .setChunkSize(chunkSize)
+                .build();
     }
 
     public String nodeId() {
@@ -97,11 +123,7 @@ public final class RemoteShardWriter {
         int chunkCrc = (int) crc.getValue();
         sentCrc32c = Crc32cCombine.combine(
                 sentCrc32c, chunkCrc, length == chunkSize ? fullChunkOperator : Crc32cCombine.operator(length));
-        call.onNext(WriteShardRequest.newBuilder()
-                .setChunk(Chunk.newBuilder()
-                        .setData(UnsafeByteOperations.unsafeWrap(data, 0, length))
-                        .setCrc32C(chunkCrc))
-                .build());
+        call.send(data, length, chunkCrc);
         return waited;
     }
 
@@ -129,7 +151,7 @@ public final class RemoteShardWriter {
      */
     public void complete() throws IOException {
         failIfDone();
-        call.onCompleted();
+        call.complete();
     }
 
     /** Waits for the node's acknowledgement that the completed shard is durable. */
@@ -140,7 +162,7 @@ public final class RemoteShardWriter {
             throw new ShardWriteException(
                     "shard write to " + nodeId + " failed: " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
-            call.cancel("timeout", null);
+            call.cancel("timeout");
             throw new ShardWriteException("shard write to " + nodeId + " timed out", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -154,7 +176,7 @@ public final class RemoteShardWriter {
     }
 
     public void abort(String why) {
-        if (call != null && !done.isDone()) call.cancel(why, null);
+        if (call != null && !done.isDone()) call.cancel(why);
     }
 
     /** Waits up to {@code patienceNanos} for the stream to take data; returns how long it waited. */
@@ -194,7 +216,19 @@ public final class RemoteShardWriter {
         }
     }
 
-    private void signal() {
+    /** The node made the shard durable. */
+    void acknowledged(ShardInfo info) {
+        done.complete(info);
+    }
+
+    /** The node refused the shard (a gRPC status) or the transport failed. */
+    void failed(Throwable t) {
+        done.completeExceptionally(t);
+        signal();
+    }
+
+    /** The transport may take more: wakes a {@link #write} waiting for it. */
+    void signal() {
         lock.lock();
         try {
             ready.signalAll();
@@ -203,28 +237,68 @@ public final class RemoteShardWriter {
         }
     }
 
-    private final class Observer implements ClientResponseObserver<WriteShardRequest, WriteShardResponse> {
+    /** The transport under a writer. */
+    interface WriteCall {
+        /** Sends one chunk of {@code data}, without copying it. */
+        void send(byte[] data, int length, int crc32c);
+
+        /** Whether the transport takes more now; when it does not, the writer is signalled later. */
+        boolean isReady();
+
+        /** The last chunk was sent: the node may commit. */
+        void complete();
+
+        /** Abandons the stream; the node discards what it received. */
+        void cancel(String why);
+    }
+
+    private final class Observer implements ClientResponseObserver<WriteShardRequest, WriteShardResponse>, WriteCall {
+        private ClientCallStreamObserver<WriteShardRequest> stream;
+
         @Override
         public void beforeStart(ClientCallStreamObserver<WriteShardRequest> requestStream) {
-            call = requestStream;
+            stream = requestStream;
+            call = this;
             requestStream.setOnReadyHandler(RemoteShardWriter.this::signal);
         }
 
         @Override
+        public void send(byte[] data, int length, int crc32c) {
+            stream.onNext(WriteShardRequest.newBuilder()
+                    .setChunk(Chunk.newBuilder()
+                            .setData(UnsafeByteOperations.unsafeWrap(data, 0, length))
+                            .setCrc32C(crc32c))
+                    .build());
+        }
+
+        @Override
+        public boolean isReady() {
+            return stream.isReady();
+        }
+
+        @Override
+        public void complete() {
+            stream.onCompleted();
+        }
+
+        @Override
+        public void cancel(String why) {
+            stream.cancel(why, null);
+        }
+
+        @Override
         public void onNext(WriteShardResponse value) {
-            done.complete(value.getInfo());
+            acknowledged(value.getInfo());
         }
 
         @Override
         public void onError(Throwable t) {
-            done.completeExceptionally(t);
-            signal();
+            failed(t);
         }
 
         @Override
         public void onCompleted() {
-            done.completeExceptionally(new IOException("no acknowledgement"));
-            signal();
+            failed(new IOException("no acknowledgement"));
         }
     }
 }
