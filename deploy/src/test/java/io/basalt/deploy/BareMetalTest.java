@@ -138,6 +138,9 @@ class BareMetalTest {
                         }
                         assertEquals(
                                 host(config.keys().get("storage-node.advertise")), etcdHost(host), file.toString());
+                        // fixed, so the hosts' firewalls can admit the gateways' and coordinators' shard reads
+                        assertEquals(9101, n.dataPort(), file + ": the data port");
+                        assertEquals(host(n.advertise()) + ":" + n.dataPort(), n.advertiseData(), file.toString());
                     }
                     case "coordinator" ->
                         assertFalse(ServiceArgs.parse(CoordinatorMain.FLAGS, args, CoordinatorMain::parse)

@@ -92,17 +92,27 @@ class ManifestsTest {
         breakages.put("- --advertise\n", "- --advertize\n"); // a flag the node does not know
         breakages.put("basalt-etcd-2.basalt-etcd:2379", "basalt-etcd-3.basalt-etcd:2379"); // no such member
         breakages.put("containerPort: 9100", "containerPort: 9101"); // node listens elsewhere than declared
-        breakages.put("$(POD_NAME).basalt-node.", "$(POD_NAM).basalt-node."); // undefined variable
+        breakages.put("containerPort: 9101", "containerPort: 9102"); // its data port too
+        breakages.put("- --data-port\n            - \"9101\"", "- --data-port\n            - \"0\""); // a free port
+        breakages.put(".svc:9101", ".svc:9100"); // shard reads sent to the gRPC port
+        breakages.put(
+                "$(POD_NAME).basalt-node.$(POD_NAMESPACE).svc:9100",
+                "$(POD_NAM).basalt-node.$(POD_NAMESPACE).svc:9100"); // undefined variable
         breakages.put("prometheus.io/port: \"2381\"", "prometheus.io/port: \"2379\""); // scrape the wrong port
         breakages.put(
                 "            limits:\n              memory: 768Mi", "            limits:\n              memory: 400Mi");
         breakages.put(
                 "- name: s3\n      port: 9000\n      targetPort: s3",
                 "- name: s3\n      port: 9000\n      targetPort: metrics");
-        // the nodes' gRPC opened to every pod
+        // the nodes' gRPC and data port opened to every pod
         breakages.put(
-                "        - port: 9100\n      from:\n",
-                "        - port: 9100\n      from:\n        - namespaceSelector: {}\n");
+                "        - port: 9101\n      from:\n",
+                "        - port: 9101\n      from:\n        - namespaceSelector: {}\n");
+        // the data port closed to the gateways and coordinators (reads would fail), or open to every pod
+        breakages.put("        - port: 9100\n        - port: 9101\n", "        - port: 9100\n");
+        breakages.put(
+                "    - ports:\n        - port: 9090\n      from:\n",
+                "    - ports:\n        - port: 9090\n        - port: 9101\n      from:\n");
         // etcd handed an API token
         breakages.put(
                 "automountServiceAccountToken: false # no pod here talks to the Kubernetes API\n      securityContext:\n"
@@ -125,18 +135,18 @@ class ManifestsTest {
         assertEquals("basalt-cluster-tls", str(spec, "secretName"));
         assertEquals(List.of("server auth", "client auth"), list(spec, "usages"), "every process is both");
         assertEquals("PKCS8", str(map(spec, "privateKey"), "encoding"), "Basalt reads PKCS#8 keys");
-        // peers dial a node at its --advertise host, which a name of the certificate must match
+        // peers dial a node at its --advertise and --advertise-data hosts, which a name of the certificate must match
         String ns = overlayNamespace();
         Manifests base = Manifests.parse(Manifests.kustomizationText(BASE));
-        String advertise = StorageNodeMain.parse(serviceArgs(
-                                base.container(
-                                        "StatefulSet", "basalt-node", "storage-node", fields("basalt-node-3", ns, "")),
-                                "storage-node")
-                        .toArray(String[]::new))
-                .advertise();
+        StorageNodeConfig node = StorageNodeMain.parse(serviceArgs(
+                        base.container("StatefulSet", "basalt-node", "storage-node", fields("basalt-node-3", ns, "")),
+                        "storage-node")
+                .toArray(String[]::new));
         List<String> names =
                 list(spec, "dnsNames").stream().map(String.class::cast).toList();
-        assertNamed(advertise.substring(0, advertise.lastIndexOf(':')), names);
+        for (String advertised : List.of(node.advertise(), node.advertiseData())) {
+            assertNamed(advertised.substring(0, advertised.lastIndexOf(':')), names);
+        }
         // clients dial every etcd member under the first endpoint's host (jetcd's one authority); peers by .svc names
         String firstEtcd = base.container("Deployment", "basalt-gateway", "gateway", fields("g", ns, ""))
                 .env()
@@ -332,6 +342,10 @@ class ManifestsTest {
         assertTrue(reaches(m, coordinator, node, 9100), "coordinators heal");
         assertFalse(reaches(m, milvus, node, 9100), "nobody else reaches the nodes' gRPC");
         assertFalse(reaches(m, node, node, 9100), "nodes never call each other");
+        assertTrue(reaches(m, gateway, node, 9101), "gateways read shards over the data port");
+        assertTrue(reaches(m, coordinator, node, 9101), "coordinators read there to heal, move and copy");
+        assertFalse(reaches(m, milvus, node, 9101), "nobody else reaches the nodes' data port");
+        assertFalse(reaches(m, node, node, 9101), "nor do nodes");
         assertTrue(reaches(m, milvus, gateway, 9000), "S3 is open to clients");
         assertTrue(reaches(m, milvus, coordinator, 9001), "so is the web console (an S3 key signs in)");
         for (Map<String, String> basalt : List.of(gateway, coordinator, node)) {
@@ -503,14 +517,11 @@ class ManifestsTest {
                 StorageNodeMain.parse(serviceArgs(c, "storage-node").toArray(String[]::new));
         assertEquals(pod, cfg.nodeId(), "the node id is the pod's stable name");
         assertAllInterfaces(cfg.host());
-        int grpc = c.port("grpc");
-        assertEquals(grpc, cfg.port());
-        assertEquals(grpc, headlessPort(svc, "grpc", c));
+        String dns = pod + "." + svcName + "." + ns + ".svc";
+        assertNodePort(c, svc, "grpc", cfg.port(), cfg.advertise(), dns);
+        // a fixed data port (not 0, a free one) is what the network policy and the Service can name
+        assertNodePort(c, svc, "data", cfg.dataPort(), cfg.advertiseData(), dns);
         assertSelects(svc, c);
-        assertEquals(
-                pod + "." + svcName + "." + ns + ".svc:" + grpc,
-                cfg.advertise(),
-                "peers dial the pod's stable DNS name");
         assertEquals(etcd, Etcd.parseEndpoints(cfg.etcdEndpoint()));
         assertEquals("zone-a", cfg.zone(), "--zone comes from the pod's topology label");
         StorageNodeConfig unlabelled = StorageNodeMain.parse(serviceArgs(
@@ -526,6 +537,18 @@ class ManifestsTest {
         assertPdbMaxUnavailableOne(m, "basalt-node", c);
         assertHostAntiAffinity(sts, c);
         assertClusterTlsFromSecret(c, cfg.clusterTls());
+    }
+
+    /**
+     * A node's port {@code name}: the flag's port is that containerPort and the headless Service's, and peers are
+     * told to dial it at the pod's stable DNS name.
+     */
+    static void assertNodePort(
+            Manifests.Container c, Map<String, Object> svc, String name, int flagPort, String advertised, String dns) {
+        int port = c.port(name);
+        assertEquals(port, flagPort, name + ": the flag's port is the containerPort");
+        assertEquals(port, headlessPort(svc, name, c));
+        assertEquals(dns + ":" + port, advertised, name + ": peers dial the pod's stable DNS name");
     }
 
     static void checkCoordinator(Manifests m, List<String> etcd) {

@@ -128,7 +128,7 @@ class RollingUpgradeTest {
             // host 1 (node, gateway, coordinator): while it is down coordinator-2 leads, and keeps leading after
             stop(1);
             cluster.install(1, newHome);
-            writeShardFormat(1, "1"); // what 0.1 reads, while going back is still possible
+            writeUpgradeKeys(1, true); // shard format 1, what 0.1 reads, while going back is possible
             start(1);
             // what the workload wrote while host 1 was down lacked node-1's shard: the old leader rebuilds it there
             ClusterStatus mixed = cluster.awaitStatus(
@@ -145,7 +145,7 @@ class RollingUpgradeTest {
             // host 2: while it is down, new node-1 and old node-3 are the only live nodes
             stop(2);
             cluster.install(2, newHome);
-            writeShardFormat(2, "1"); // what 0.1 reads, while going back is still possible
+            writeUpgradeKeys(2, true); // shard format 1, what 0.1 reads, while going back is possible
             ClusterStatus halfway = cluster.awaitStatus(
                     1,
                     s -> "down".equals(state(s, "node-2"))
@@ -175,7 +175,7 @@ class RollingUpgradeTest {
 
             stop(3);
             cluster.install(3, newHome);
-            writeShardFormat(3, "1"); // what 0.1 reads, while going back is still possible
+            writeUpgradeKeys(3, true); // shard format 1, what 0.1 reads, while going back is possible
             start(3);
         } finally {
             summary = workload.stop();
@@ -210,7 +210,7 @@ class RollingUpgradeTest {
         assertEquals(java.util.Set.of((short) 1), shardFormats(3), "host 3 wrote only what 0.1 reads");
         stop(3);
         cluster.install(3, oldHome);
-        writeShardFormat(3, null); // 0.1 refuses the key it does not know
+        writeUpgradeKeys(3, false); // 0.1 refuses the keys it does not know
         cluster.startBasalt(3);
         cluster.awaitGatewayReady(3, 180);
         ClusterStatus s = cluster.awaitStatus(
@@ -228,11 +228,6 @@ class RollingUpgradeTest {
 
     // ---------------------------------------------------------------- helpers
 
-    /**
-     * Sets (or with null removes) {@code storage-node.shard-format} in host i's config, as the README's upgrade
-     * steps say: a node upgraded from 0.1 writes shard files in format 1 until every host runs 0.2 and going back
-     * is ruled out; 0.1 reads only format 1.
-     */
     /** The format versions of the shard files in host i's data dirs (bytes 4-5 of each file's header). */
     private static java.util.Set<Short> shardFormats(int host) throws IOException {
         java.util.Set<Short> formats = new java.util.TreeSet<>();
@@ -249,12 +244,26 @@ class RollingUpgradeTest {
         return formats;
     }
 
-    private static void writeShardFormat(int host, String format) throws IOException {
+    /**
+     * Adds (or removes) in host i's config the keys the README's upgrade steps add to a host switched from 0.1:
+     * {@code storage-node.shard-format = 1} (a node upgraded from 0.1 writes shard files in format 1 until every
+     * host runs 0.2 and going back is ruled out; 0.1 reads only format 1) and the fixed data port of the current
+     * examples. Going back to 0.1 removes them: it refuses keys it does not know.
+     */
+    private static void writeUpgradeKeys(int host, boolean present) throws IOException {
+        Map<String, String> keys = new java.util.TreeMap<>(Map.of(
+                "storage-node.shard-format", "1",
+                "storage-node.data-port", "9101",
+                "storage-node.advertise-data", cluster.net().hostAddress(host) + ":9101"));
         Path config = cluster.config(host);
-        String kept = Files.readAllLines(config).stream()
-                .filter(l -> !l.startsWith("storage-node.shard-format"))
-                .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
-        Files.writeString(config, format == null ? kept : kept + "storage-node.shard-format = " + format + "\n");
+        StringBuilder text = new StringBuilder();
+        for (String line : Files.readAllLines(config)) {
+            if (!keys.containsKey(line.split("=", 2)[0].strip()))
+                text.append(line).append('\n');
+        }
+        if (present)
+            keys.forEach((k, v) -> text.append(k).append(" = ").append(v).append('\n'));
+        Files.writeString(config, text);
     }
 
     /** Stops host i's Basalt services as systemd would; each exits cleanly. */

@@ -427,7 +427,11 @@ final class ThreeHostCluster implements AutoCloseable {
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r-----"));
     }
 
-    /** Host i's directory: its certificate, and the example's config and etcd file pointed at it. */
+    /**
+     * Host i's directory: its certificate, and the example's config and etcd file pointed at it. The example is the
+     * one of the package the cluster starts from (share/examples, deploy/bare-metal of its tree): an older release
+     * refuses keys that only later examples have.
+     */
     private Path setUpHost(int i) throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("host-" + i));
         // as the README: the host's address only (each etcd member is checked against its own endpoint's host)
@@ -450,7 +454,7 @@ final class ThreeHostCluster implements AutoCloseable {
         paths.put("/etc/basalt/credentials", tmp.resolve("credentials").toString());
         paths.put("/etc/basalt/cluster.key", tmp.resolve("cluster.key").toString());
         paths.put("/var/lib/basalt", dir.resolve("data").toString());
-        Path example = BareMetalTest.EXAMPLES.resolve("host-" + i);
+        Path example = home.resolve("share/examples/host-" + i);
         Files.writeString(dir.resolve("etcd.env"), replace(Files.readString(example.resolve("etcd")), paths));
         Path config = dir.resolve("basalt.properties");
         Files.writeString(config, replace(Files.readString(example.resolve("basalt.properties")), paths));
