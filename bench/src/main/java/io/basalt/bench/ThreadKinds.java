@@ -8,7 +8,7 @@ import java.util.List;
  */
 final class ThreadKinds {
     static final String EVENT_LOOP = "Netty event loop (gRPC, data port)";
-    static final String GRPC_EXECUTOR = "executor (gRPC, shard reads)";
+    static final String GRPC_EXECUTOR = "executor (gRPC, data port streams)";
     static final String GRPC_OTHER = "gRPC other";
     static final String UNDERTOW_IO = "Undertow I/O";
     static final String UNDERTOW_WORKER = "Undertow worker";
@@ -36,7 +36,7 @@ final class ThreadKinds {
             new Rule("grpc-default-ex", GRPC_EXECUTOR),
             // the data port's event loops (gateways, coordinators and nodes) and the nodes' senders on it
             new Rule("shard-data-io", EVENT_LOOP),
-            new Rule("shard-read-", GRPC_EXECUTOR),
+            new Rule("shard-stream-", GRPC_EXECUTOR),
             new Rule("grpc-", GRPC_OTHER),
             new Rule("XNIO-", null), // I/O, Accept or task: decided below
             new Rule("vert.x-", ETCD_CLIENT),

@@ -50,7 +50,7 @@ class CpuReportTest {
         // per GB: gateway loops 1.2 / 1.0 / 1.4, node loops 2.4 / 2.0 / 2.2, node executors 0.6 / 0.5 / 0.7
         var reps = List.of(rep(2, 2.4, 4.8, 1.2), rep(4, 4.0, 8.0, 2.0), rep(1, 1.4, 2.2, 0.7));
         String md = new CpuReport(List.of(basalt), Map.of("basalt", reps)).floorMarkdown(get);
-        assertTrue(md.contains("| nodes: executors (executor (gRPC, shard reads)) | 0.10 | 0.60 | +0.50 |"), md);
+        assertTrue(md.contains("| nodes: executors (executor (gRPC, data port streams)) | 0.10 | 0.60 | +0.50 |"), md);
         assertTrue(
                 md.contains("| nodes: event loops (Netty event loop (gRPC, data port)) | 0.40 | 2.20 | +1.80 |"), md);
         assertTrue(

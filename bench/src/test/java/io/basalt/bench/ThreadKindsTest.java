@@ -27,7 +27,7 @@ class ThreadKindsTest {
         assertEquals(ThreadKinds.EVENT_LOOP, kind("epollEventLoopGroup-2-1"));
         assertEquals(ThreadKinds.GRPC_EXECUTOR, kind("grpc-default-executor-12"));
         assertEquals(ThreadKinds.EVENT_LOOP, kind("shard-data-io-1-2"));
-        assertEquals(ThreadKinds.GRPC_EXECUTOR, kind("shard-read-7"));
+        assertEquals(ThreadKinds.GRPC_EXECUTOR, kind("shard-stream-7"));
         assertEquals(ThreadKinds.BASALT, kind("shard-commit"));
         assertEquals(ThreadKinds.GRPC_OTHER, kind("grpc-timer-0"));
         assertEquals(ThreadKinds.UNDERTOW_IO, kind("XNIO-1 I/O-2"));

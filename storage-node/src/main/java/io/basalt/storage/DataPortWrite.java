@@ -71,9 +71,7 @@ final class DataPortWrite implements StreamObserver<WriteShardResponse> {
         byte[] info = response.getInfo().toByteArray();
         ended.run(); // before the ACK: the caller may send its next stream as soon as that arrives
         channel.writeAndFlush(
-                DataFrames.header(channel.alloc(), DataFrames.ACK, info.length, 0)
-                        .writeBytes(info),
-                channel.voidPromise());
+                DataFrames.header(DataFrames.ACK, info.length, 0).writeBytes(info), channel.voidPromise());
     }
 
     @Override
@@ -83,9 +81,9 @@ final class DataPortWrite implements StreamObserver<WriteShardResponse> {
 
     @Override
     public void onError(Throwable t) {
-        ended.run();
-        // the caller's chunks may still be arriving: after the error, the connection is closed
-        channel.writeAndFlush(ShardDataServer.errorFrame(channel, Status.fromThrowable(t)))
+        // The stream stays the connection's until it closes: the caller's chunks may still be arriving, and
+        // the session drops them.
+        channel.writeAndFlush(ShardDataServer.errorFrame(Status.fromThrowable(t)))
                 .addListener(ChannelFutureListener.CLOSE);
     }
 }

@@ -76,6 +76,7 @@ final class ShardDataServer implements AutoCloseable {
                     .channel(NioServerSocketChannel.class)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, UNSENT)
+                    .childOption(ChannelOption.ALLOCATOR, DataFrames.ALLOCATOR)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
@@ -116,10 +117,10 @@ final class ShardDataServer implements AutoCloseable {
     }
 
     /** The ERROR frame of {@code status}. */
-    static ByteBuf errorFrame(Channel channel, io.grpc.Status status) {
+    static ByteBuf errorFrame(io.grpc.Status status) {
         String description = status.getDescription();
         byte[] text = (description == null ? "" : description).getBytes(StandardCharsets.UTF_8);
-        return DataFrames.header(channel.alloc(), DataFrames.ERROR, 4 + text.length, 0)
+        return DataFrames.header(DataFrames.ERROR, 4 + text.length, 0)
                 .writeInt(status.getCode().value())
                 .writeBytes(text);
     }
@@ -267,10 +268,7 @@ final class ShardDataServer implements AutoCloseable {
             int length = first.remaining() + (second == null ? 0 : second.remaining());
             int payload = DataFrames.OFFSET_BYTES + length;
             ByteBuf frame = DataFrames.header(
-                    channel.alloc(),
-                    last ? DataFrames.LAST : DataFrames.DATA,
-                    payload,
-                    DataFrames.HEADER_BYTES + payload);
+                    last ? DataFrames.LAST : DataFrames.DATA, payload, DataFrames.HEADER_BYTES + payload);
             frame.writeLong(offset).writeBytes(first.duplicate());
             if (second != null) frame.writeBytes(second.duplicate());
             if (last) end();
@@ -281,13 +279,13 @@ final class ShardDataServer implements AutoCloseable {
         public void complete() {
             if (ended) return; // the last data frame said so
             end();
-            channel.writeAndFlush(DataFrames.header(channel.alloc(), DataFrames.END, 0, 0), channel.voidPromise());
+            channel.writeAndFlush(DataFrames.header(DataFrames.END, 0, 0), channel.voidPromise());
         }
 
         @Override
         public void fail(StatusRuntimeException status) {
             end();
-            channel.writeAndFlush(errorFrame(channel, status.getStatus()), channel.voidPromise());
+            channel.writeAndFlush(errorFrame(status.getStatus()), channel.voidPromise());
         }
 
         /** Before the last frame is written: the caller may send its next READ as soon as that arrives. */

@@ -9,7 +9,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -116,6 +115,7 @@ public final class DataConnections implements AutoCloseable {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MS)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, UNSENT)
+                .option(ChannelOption.ALLOCATOR, DataFrames.ALLOCATOR)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -243,8 +243,8 @@ public final class DataConnections implements AutoCloseable {
         @Override
         void open(Channel channel) {
             byte[] r = request.toByteArray();
-            channel.writeAndFlush(DataFrames.header(channel.alloc(), DataFrames.READ, r.length, 0)
-                    .writeBytes(r));
+            channel.writeAndFlush(
+                    DataFrames.header(DataFrames.READ, r.length, 0).writeBytes(r));
         }
 
         @Override
@@ -328,11 +328,10 @@ public final class DataConnections implements AutoCloseable {
         @Override
         void open(Channel channel) {
             byte[] h = header.toByteArray();
-            channel.write(DataFrames.header(channel.alloc(), DataFrames.WRITE, h.length, 0)
-                    .writeBytes(h));
+            channel.write(DataFrames.header(DataFrames.WRITE, h.length, 0).writeBytes(h));
             for (ByteBuf f : early) channel.write(f);
             early.clear();
-            if (committed) channel.write(commitFrame(channel));
+            if (committed) channel.write(commitFrame());
             channel.flush();
             writer.signal(); // the writer may be waiting for a connection that is ready now
         }
@@ -343,8 +342,8 @@ public final class DataConnections implements AutoCloseable {
             ByteBuf frame;
             synchronized (this) {
                 c = connection;
-                ByteBuf head = DataFrames.header(ByteBufAllocator.DEFAULT, DataFrames.CHUNK, 4 + length, 9)
-                        .writeInt(crc32c);
+                ByteBuf head =
+                        DataFrames.header(DataFrames.CHUNK, 4 + length, 9).writeInt(crc32c);
                 frame = Unpooled.wrappedBuffer(head, Unpooled.wrappedBuffer(data, 0, length));
                 if (c == null) {
                     early.add(frame);
@@ -368,11 +367,11 @@ public final class DataConnections implements AutoCloseable {
                 c = connection;
                 if (c == null) return; // goes out after the early chunks
             }
-            c.channel.writeAndFlush(commitFrame(c.channel), c.channel.voidPromise());
+            c.channel.writeAndFlush(commitFrame(), c.channel.voidPromise());
         }
 
-        private static ByteBuf commitFrame(Channel channel) {
-            return DataFrames.header(channel.alloc(), DataFrames.COMMIT, 0, 0);
+        private static ByteBuf commitFrame() {
+            return DataFrames.header(DataFrames.COMMIT, 0, 0);
         }
 
         @Override
