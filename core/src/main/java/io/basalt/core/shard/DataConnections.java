@@ -9,7 +9,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -175,7 +174,9 @@ public final class DataConnections implements AutoCloseable {
 
     /** One read or write on a connection, from the caller's side. */
     private abstract static class Stream {
-        Connection connection; // guarded by this
+        // Set under this lock, read without: a writer asks whether it is ready while holding its own lock, which
+        // the event loop takes (to signal it) after this one; reading under this lock would deadlock the two.
+        volatile Connection connection;
         boolean cancelled; // guarded by this
 
         /** Puts the stream on {@code c} (its request goes out), or gives {@code c} back if it was cancelled. */
@@ -185,11 +186,14 @@ public final class DataConnections implements AutoCloseable {
                     connection = c;
                     c.current = this;
                     open(c.channel);
-                    return;
                 }
             }
-            c.owner.giveBack(c); // abandoned before it was sent: the connection was never used
+            if (connection == c) started();
+            else c.owner.giveBack(c); // abandoned before it was sent: the connection was never used
         }
+
+        /** After the opening frames went out, outside the stream's lock. */
+        void started() {}
 
         /** The stream's opening frames, on its new connection (under the stream's lock). */
         abstract void open(Channel channel);
@@ -205,7 +209,7 @@ public final class DataConnections implements AutoCloseable {
 
         void writable() {}
 
-        final synchronized Connection connection() {
+        final Connection connection() {
             return connection;
         }
 
@@ -312,7 +316,7 @@ public final class DataConnections implements AutoCloseable {
 
     /**
      * A WriteShard: the header, chunks as they come (queued, in order, until the connection is up), a COMMIT, and
-     * the node's acknowledgement once the shard is durable. The writer's chunks go out without a copy.
+     * the node's acknowledgement once the shard is durable.
      */
     private static final class WriteStream extends Stream implements RemoteShardWriter.WriteCall {
         private final WriteShardHeader header;
@@ -333,18 +337,25 @@ public final class DataConnections implements AutoCloseable {
             early.clear();
             if (committed) channel.write(commitFrame());
             channel.flush();
+        }
+
+        @Override
+        void started() {
             writer.signal(); // the writer may be waiting for a connection that is ready now
         }
 
         @Override
         public void send(byte[] data, int length, int crc32c) {
+            // Copied into one pooled buffer, not wrapped: a frame of two parts costs the event loop's TLS more than the
+            // copy costs this thread (SslHandler merges the parts of every wrap that spans them), and the array is
+            // garbage at once instead of when the event loop is done with it.
+            int payload = DataFrames.CRC_BYTES + length;
+            ByteBuf frame = DataFrames.header(DataFrames.CHUNK, payload, DataFrames.HEADER_BYTES + payload)
+                    .writeInt(crc32c)
+                    .writeBytes(data, 0, length);
             Connection c;
-            ByteBuf frame;
             synchronized (this) {
                 c = connection;
-                ByteBuf head =
-                        DataFrames.header(DataFrames.CHUNK, 4 + length, 9).writeInt(crc32c);
-                frame = Unpooled.wrappedBuffer(head, Unpooled.wrappedBuffer(data, 0, length));
                 if (c == null) {
                     early.add(frame);
                     return;

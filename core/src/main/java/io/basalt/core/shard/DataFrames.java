@@ -3,6 +3,9 @@ package io.basalt.core.shard;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
@@ -63,7 +66,7 @@ public final class DataFrames {
         if (ssl != null) {
             ssl.setCumulator(ByteToMessageDecoder.COMPOSITE_CUMULATOR);
             ssl.setWrapDataSize(WRAP_BYTES);
-            pipeline.addLast(ssl);
+            pipeline.addLast(ToHeap.INSTANCE, ssl);
         }
         LengthFieldBasedFrameDecoder frames = new LengthFieldBasedFrameDecoder(HEADER_BYTES + maxPayload, 1, 4, 0, 0);
         frames.setCumulator(ByteToMessageDecoder.COMPOSITE_CUMULATOR);
@@ -75,6 +78,31 @@ public final class DataFrames {
      * TLS records of every 256 KiB message afresh here, and the gateways' direct-memory limit then forced full GCs.
      */
     public static final ByteBufAllocator ALLOCATOR = PooledByteBufAllocator.DEFAULT;
+
+    /**
+     * Copies what the socket read (into direct memory) to the heap before TLS decrypts it: the JDK's AES-GCM runs
+     * about twice as fast on heap arrays as in place in direct buffers, which pays for the copy (0.44-0.48 against
+     * 0.55-0.59 CPU-s per GB received, on a loopback connection of 256 KiB frames).
+     */
+    @ChannelHandler.Sharable
+    private static final class ToHeap extends ChannelInboundHandlerAdapter {
+        static final ToHeap INSTANCE = new ToHeap();
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof ByteBuf in) || !in.isDirect()) {
+                ctx.fireChannelRead(msg);
+                return;
+            }
+            ByteBuf heap = ALLOCATOR.heapBuffer(in.readableBytes());
+            try {
+                heap.writeBytes(in);
+            } finally {
+                in.release();
+            }
+            ctx.fireChannelRead(heap);
+        }
+    }
 
     /**
      * A frame's header in a new buffer of {@code capacity} bytes at least (room for the payload, if written
