@@ -1,5 +1,6 @@
 package io.basalt.bench;
 
+import io.basalt.core.shard.DataFrames;
 import io.basalt.core.tls.ClusterTls;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -8,12 +9,11 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.ByteToMessageDecoder;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
@@ -23,11 +23,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * CPU seconds per GB of a stream of length-prefixed 256 KiB messages over Netty's {@code SslHandler} with the
- * cluster's TLS contexts and no HTTP/2 or gRPC above it: the middle rung between a bare TLS connection
- * ({@link TransportCost}) and the shard streams' gRPC ({@link GrpcStreamCost}), i.e. what a data path of its own on
- * Netty would cost. Both decoders read records and frames that span two reads from both buffers instead of merging
- * them, and the sender's SslHandler wraps up to 64 KiB at once (both public settings of a pipeline one builds).
+ * CPU seconds per GB of a stream of 256 KiB DATA frames over the storage nodes' data-port pipeline
+ * ({@code DataFrames}: Netty's {@code SslHandler} with the cluster's TLS contexts, composite cumulators, 64 KiB
+ * wraps, received bytes copied to the heap before TLS, the pooled allocator), no HTTP/2 or gRPC above it: the
+ * middle rung between a bare TLS connection ({@link TransportCost}) and a gRPC shard stream
+ * ({@link GrpcStreamCost}), and what the data port's transport costs without a cluster around it. Each message is
+ * copied once into its frame on the sending thread, as the data port's writers copy a chunk.
  */
 final class NettyStreamCost {
     private static final int MESSAGE = TransportCost.WRITE;
@@ -43,14 +44,15 @@ final class NettyStreamCost {
             Channel server = new ServerBootstrap()
                     .group(receiving)
                     .channel(NioServerSocketChannel.class)
+                    .childOption(ChannelOption.ALLOCATOR, DataFrames.ALLOCATOR)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            SslHandler ssl = tls.serverContext().newHandler(ch.alloc());
-                            ssl.setCumulator(ByteToMessageDecoder.COMPOSITE_CUMULATOR);
-                            var frames = new LengthFieldBasedFrameDecoder(2 * MESSAGE, 0, 4, 0, 4);
-                            frames.setCumulator(ByteToMessageDecoder.COMPOSITE_CUMULATOR);
-                            ch.pipeline().addLast(ssl, frames, new Counter(bytes, received));
+                            DataFrames.framing(
+                                    ch.pipeline(),
+                                    tls.serverContext().newHandler(ch.alloc()),
+                                    DataFrames.MAX_DATA_BYTES);
+                            ch.pipeline().addLast(new Counter(bytes, received));
                         }
                     })
                     .bind("127.0.0.1", 0)
@@ -61,16 +63,16 @@ final class NettyStreamCost {
             Channel client = new Bootstrap()
                     .group(sending)
                     .channel(NioSocketChannel.class)
+                    .option(ChannelOption.ALLOCATOR, DataFrames.ALLOCATOR)
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             SslHandler ssl = tls.clientContext().newHandler(ch.alloc(), "127.0.0.1", port);
-                            ssl.setWrapDataSize(64 << 10);
                             ssl.handshakeFuture().addListener(f -> {
                                 if (f.isSuccess()) handshake.complete(null);
                                 else handshake.completeExceptionally(f.cause());
                             });
-                            ch.pipeline().addLast(ssl);
+                            DataFrames.framing(ch.pipeline(), ssl, DataFrames.MAX_DATA_BYTES);
                         }
                     })
                     .connect("127.0.0.1", port)
@@ -117,8 +119,10 @@ final class NettyStreamCost {
 
         void pump() {
             while (sent < bytes && channel.isWritable()) {
-                ByteBuf m = channel.alloc().directBuffer(4 + MESSAGE);
-                channel.write(m.writeInt(MESSAGE).writeBytes(payload));
+                int frame = DataFrames.OFFSET_BYTES + MESSAGE;
+                channel.write(DataFrames.header(DataFrames.DATA, frame, DataFrames.HEADER_BYTES + frame)
+                        .writeLong(sent)
+                        .writeBytes(payload));
                 sent += MESSAGE;
             }
             channel.flush();
@@ -145,7 +149,7 @@ final class NettyStreamCost {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf frame = (ByteBuf) msg;
-            got += frame.readableBytes();
+            got += frame.readableBytes() - DataFrames.HEADER_BYTES - DataFrames.OFFSET_BYTES;
             frame.release();
             if (got >= expected) done.complete(got);
         }
