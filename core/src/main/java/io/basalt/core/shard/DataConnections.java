@@ -181,22 +181,32 @@ public final class DataConnections implements AutoCloseable {
 
         /** Puts the stream on {@code c} (its request goes out), or gives {@code c} back if it was cancelled. */
         final void startOn(Connection c) {
+            ChannelFuture sent = null;
             synchronized (this) {
                 if (!cancelled) {
                     connection = c;
                     c.current = this;
-                    open(c.channel);
+                    sent = open(c.channel);
                 }
             }
-            if (connection == c) started();
-            else c.owner.giveBack(c); // abandoned before it was sent: the connection was never used
+            if (sent == null) {
+                c.owner.giveBack(c); // abandoned before it was sent: the connection was never used
+                return;
+            }
+            // A connection may close between its handshake and this stream's first frame (a node refusing this
+            // caller's certificate closes it just after the handshake): then no frame ever comes, and the
+            // stream is lost here rather than when its caller's patience runs out.
+            sent.addListener(f -> {
+                if (!f.isSuccess()) c.lose(this, f.cause());
+            });
+            started();
         }
 
         /** After the opening frames went out, outside the stream's lock. */
         void started() {}
 
         /** The stream's opening frames, on its new connection (under the stream's lock). */
-        abstract void open(Channel channel);
+        abstract ChannelFuture open(Channel channel);
 
         /**
          * A frame from the node, on the event loop, with its type and payload length; the stream releases it.
@@ -245,9 +255,9 @@ public final class DataConnections implements AutoCloseable {
         }
 
         @Override
-        void open(Channel channel) {
+        ChannelFuture open(Channel channel) {
             byte[] r = request.toByteArray();
-            channel.writeAndFlush(
+            return channel.writeAndFlush(
                     DataFrames.header(DataFrames.READ, r.length, 0).writeBytes(r));
         }
 
@@ -330,13 +340,15 @@ public final class DataConnections implements AutoCloseable {
         }
 
         @Override
-        void open(Channel channel) {
+        ChannelFuture open(Channel channel) {
             byte[] h = header.toByteArray();
-            channel.write(DataFrames.header(DataFrames.WRITE, h.length, 0).writeBytes(h));
+            ChannelFuture sent = channel.write(
+                    DataFrames.header(DataFrames.WRITE, h.length, 0).writeBytes(h));
             for (ByteBuf f : early) channel.write(f);
             early.clear();
             if (committed) channel.write(commitFrame());
             channel.flush();
+            return sent;
         }
 
         @Override
@@ -498,9 +510,14 @@ public final class DataConnections implements AutoCloseable {
             ConcurrentLinkedDeque<Connection> q = idle.get(address);
             if (q != null) q.remove(this);
             Stream s = current;
+            if (s != null) lose(s, failure);
+        }
+
+        /** {@code s} is lost with this connection, once: on the event loop, where both ways here run. */
+        void lose(Stream s, Throwable why) {
+            if (current != s) return;
             current = null;
-            if (s == null) return;
-            Throwable why = failure;
+            channel.close();
             s.lost(Status.UNAVAILABLE
                     .withDescription("connection to data port " + address + " closed" + (why == null ? "" : ": " + why))
                     .withCause(why)

@@ -57,14 +57,14 @@ public final class RemoteShardWriter {
         RemoteShardWriter w = new RemoteShardWriter(nodeId, stallTimeoutMs, threshold, chunkSize);
         // The observer only completes a future and signals a condition: run it on the transport's
         // thread rather than hopping to an executor for each acknowledgement and onReady.
+        Observer grpc = w.new Observer();
         clients.async(address)
                 .withExecutor(Runnable::run)
                 .withOnReadyThreshold(threshold)
-                .writeShard(w.new Observer());
-        ((Observer) w.call)
-                .stream.onNext(WriteShardRequest.newBuilder()
-                        .setHeader(header(shardId, chunkSize))
-                        .build());
+                .writeShard(grpc);
+        grpc.stream.onNext(WriteShardRequest.newBuilder()
+                .setHeader(header(shardId, chunkSize))
+                .build());
         return w;
     }
 
