@@ -44,13 +44,13 @@ final class ShardDataServer implements AutoCloseable {
     private static final WriteBufferWaterMark UNSENT = new WriteBufferWaterMark(512 << 10, 1 << 20);
 
     private final EventLoopGroup group;
-    private final ExecutorService senders;
+    private final ExecutorService workers;
     private final Channel server;
     private final AtomicInteger accepted;
 
-    private ShardDataServer(EventLoopGroup group, ExecutorService senders, Channel server, AtomicInteger accepted) {
+    private ShardDataServer(EventLoopGroup group, ExecutorService workers, Channel server, AtomicInteger accepted) {
         this.group = group;
-        this.senders = senders;
+        this.workers = workers;
         this.server = server;
         this.accepted = accepted;
     }
@@ -64,7 +64,7 @@ final class ShardDataServer implements AutoCloseable {
                 NioIoHandler.newFactory());
         // Streams read and write the disk, which may hang: never on an event loop. A thread per stream while busy.
         AtomicInteger count = new AtomicInteger();
-        ExecutorService senders = Executors.newCachedThreadPool(r -> {
+        ExecutorService workers = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "shard-stream-" + count.incrementAndGet());
             t.setDaemon(true);
             return t;
@@ -85,16 +85,16 @@ final class ShardDataServer implements AutoCloseable {
                                     ch.pipeline(),
                                     tls == null ? null : tls.serverContext().newHandler(ch.alloc()),
                                     DataFrames.MAX_DATA_BYTES);
-                            ch.pipeline().addLast(new Streams(store, metrics, senders));
+                            ch.pipeline().addLast(new Streams(store, metrics, workers));
                         }
                     })
                     .bind(host, port)
                     .syncUninterruptibly()
                     .channel();
-            return new ShardDataServer(group, senders, server, accepted);
+            return new ShardDataServer(group, workers, server, accepted);
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-            senders.shutdownNow();
+            workers.shutdownNow();
             throw new IOException("cannot listen for shard data on " + host + ":" + port + ": " + e, e);
         }
     }
@@ -113,7 +113,7 @@ final class ShardDataServer implements AutoCloseable {
     public void close() {
         server.close().syncUninterruptibly();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        senders.shutdown();
+        workers.shutdown();
     }
 
     /** The ERROR frame of {@code status}. */
@@ -129,13 +129,13 @@ final class ShardDataServer implements AutoCloseable {
     private static final class Streams extends ChannelInboundHandlerAdapter {
         private final ShardStore store;
         private final NodeMetrics metrics;
-        private final ExecutorService senders;
+        private final ExecutorService workers;
         private volatile Object active; // an Outlet or a DataPortWrite, until the stream's last frame is written
 
-        Streams(ShardStore store, NodeMetrics metrics, ExecutorService senders) {
+        Streams(ShardStore store, NodeMetrics metrics, ExecutorService workers) {
             this.store = store;
             this.metrics = metrics;
-            this.senders = senders;
+            this.workers = workers;
         }
 
         @Override
@@ -152,13 +152,13 @@ final class ShardDataServer implements AutoCloseable {
                         ReadShardRequest request = ReadShardRequest.parseFrom(frame.nioBuffer(at, payload));
                         Outlet out = new Outlet(ctx.channel(), this);
                         active = out;
-                        senders.execute(() -> ChunkSender.serve(store, metrics, request, out));
+                        workers.execute(() -> ChunkSender.serve(store, metrics, request, out));
                         return;
                     }
                     case DataFrames.WRITE -> {
                         if (stream != null) break;
                         WriteShardHeader header = WriteShardHeader.parseFrom(frame.nioBuffer(at, payload));
-                        DataPortWrite write = new DataPortWrite(ctx.channel(), this::ended, store, metrics, senders);
+                        DataPortWrite write = new DataPortWrite(ctx.channel(), this::ended, store, metrics, workers);
                         active = write;
                         write.header(header);
                         return;
@@ -241,7 +241,7 @@ final class ShardDataServer implements AutoCloseable {
 
         void ready() {
             Runnable r = onReady;
-            if (r != null) streams.senders.execute(r);
+            if (r != null) streams.workers.execute(r);
         }
 
         @Override
@@ -251,7 +251,7 @@ final class ShardDataServer implements AutoCloseable {
                 onCancel = task;
                 now = cancelled;
             }
-            if (now) streams.senders.execute(task);
+            if (now) streams.workers.execute(task);
         }
 
         void cancelled() {
@@ -260,7 +260,7 @@ final class ShardDataServer implements AutoCloseable {
                 cancelled = true;
                 r = onCancel;
             }
-            if (r != null) streams.senders.execute(r);
+            if (r != null) streams.workers.execute(r);
         }
 
         @Override
