@@ -83,7 +83,6 @@ final class DataPortWrite implements StreamObserver<WriteShardResponse> {
     public void onError(Throwable t) {
         // The stream stays the connection's until it closes: the caller's chunks may still be arriving, and
         // the session drops them.
-        channel.writeAndFlush(ShardDataServer.errorFrame(Status.fromThrowable(t)))
-                .addListener(ChannelFutureListener.CLOSE);
+        channel.writeAndFlush(DataFrames.error(Status.fromThrowable(t))).addListener(ChannelFutureListener.CLOSE);
     }
 }

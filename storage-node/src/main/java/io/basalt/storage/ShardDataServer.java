@@ -13,16 +13,11 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -40,9 +35,6 @@ import org.apache.logging.log4j.Logger;
 final class ShardDataServer implements AutoCloseable {
     private static final Logger log = LogManager.getLogger(ShardDataServer.class);
 
-    /** Unsent bytes a connection may hold before its sender waits: four 256 KiB chunks. */
-    private static final WriteBufferWaterMark UNSENT = new WriteBufferWaterMark(512 << 10, 1 << 20);
-
     private final EventLoopGroup group;
     private final ExecutorService workers;
     private final Channel server;
@@ -58,10 +50,7 @@ final class ShardDataServer implements AutoCloseable {
     /** Listens on {@code host:port} (0: a free port); {@code tls} null serves plaintext. */
     static ShardDataServer start(String host, int port, ClusterTls tls, ShardStore store, NodeMetrics metrics)
             throws IOException {
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(
-                Math.max(2, Runtime.getRuntime().availableProcessors()),
-                new DefaultThreadFactory("shard-data-io", true),
-                NioIoHandler.newFactory());
+        EventLoopGroup group = DataFrames.eventLoops();
         // Streams read and write the disk, which may hang: never on an event loop. A thread per stream while busy.
         AtomicInteger count = new AtomicInteger();
         ExecutorService workers = Executors.newCachedThreadPool(r -> {
@@ -75,7 +64,7 @@ final class ShardDataServer implements AutoCloseable {
                     .group(group)
                     .channel(NioServerSocketChannel.class)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, UNSENT)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, DataFrames.UNSENT)
                     .childOption(ChannelOption.ALLOCATOR, DataFrames.ALLOCATOR)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
@@ -114,15 +103,6 @@ final class ShardDataServer implements AutoCloseable {
         server.close().syncUninterruptibly();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdown();
-    }
-
-    /** The ERROR frame of {@code status}. */
-    static ByteBuf errorFrame(io.grpc.Status status) {
-        String description = status.getDescription();
-        byte[] text = (description == null ? "" : description).getBytes(StandardCharsets.UTF_8);
-        return DataFrames.header(DataFrames.ERROR, 4 + text.length, 0)
-                .writeInt(status.getCode().value())
-                .writeBytes(text);
     }
 
     /** One connection: takes one stream at a time, a read (READ) or a write (WRITE, CHUNKs, COMMIT). */
@@ -285,7 +265,7 @@ final class ShardDataServer implements AutoCloseable {
         @Override
         public void fail(StatusRuntimeException status) {
             end();
-            channel.writeAndFlush(errorFrame(status.getStatus()), channel.voidPromise());
+            channel.writeAndFlush(DataFrames.error(status.getStatus()), channel.voidPromise());
         }
 
         /** Before the last frame is written: the caller may send its next READ as soon as that arrives. */

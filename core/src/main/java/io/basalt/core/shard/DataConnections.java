@@ -16,17 +16,12 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,9 +41,6 @@ public final class DataConnections implements AutoCloseable {
     private static final long IDLE_CLOSE_MS = 60_000;
     private static final int CONNECT_TIMEOUT_MS = 5_000;
 
-    /** A writer's chunks the connection holds unsent before it says it is not ready: four 256 KiB chunks. */
-    private static final WriteBufferWaterMark UNSENT = new WriteBufferWaterMark(512 << 10, 1 << 20);
-
     private final ClusterTls tls; // null: plaintext
     private final EventLoopGroup group;
     private final ConcurrentHashMap<String, ConcurrentLinkedDeque<Connection>> idle = new ConcurrentHashMap<>();
@@ -56,10 +48,7 @@ public final class DataConnections implements AutoCloseable {
 
     DataConnections(ClusterTls tls) {
         this.tls = tls;
-        this.group = new MultiThreadIoEventLoopGroup(
-                Math.max(2, Runtime.getRuntime().availableProcessors()),
-                new DefaultThreadFactory("shard-data-io", true),
-                NioIoHandler.newFactory());
+        this.group = DataFrames.eventLoops();
     }
 
     /** Starts reading {@code request}'s range from the node at {@code address} into {@code reader}. */
@@ -113,7 +102,7 @@ public final class DataConnections implements AutoCloseable {
                 .channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MS)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, UNSENT)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, DataFrames.UNSENT)
                 .option(ChannelOption.ALLOCATOR, DataFrames.ALLOCATOR)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -165,13 +154,6 @@ public final class DataConnections implements AutoCloseable {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 
-    private static StatusRuntimeException status(ByteBuf frame, int payload) {
-        int at = frame.readerIndex() + DataFrames.HEADER_BYTES;
-        return Status.fromCodeValue(frame.getInt(at))
-                .withDescription(frame.toString(at + 4, payload - 4, StandardCharsets.UTF_8))
-                .asRuntimeException();
-    }
-
     /** One read or write on a connection, from the caller's side. */
     private abstract static class Stream {
         // Set under this lock, read without: a writer asks whether it is ready while holding its own lock, which
@@ -218,10 +200,6 @@ public final class DataConnections implements AutoCloseable {
         abstract void lost(StatusRuntimeException why);
 
         void writable() {}
-
-        final Connection connection() {
-            return connection;
-        }
 
         /**
          * Abandons the stream: the node may be sending the rest of a range, or waiting for more of a shard, so
@@ -288,7 +266,7 @@ public final class DataConnections implements AutoCloseable {
                 }
                 case DataFrames.ERROR -> {
                     if (payload < 4) return false;
-                    StatusRuntimeException status = status(frame, payload);
+                    StatusRuntimeException status = DataFrames.status(frame, payload);
                     frame.release();
                     c.streamEnded(true);
                     reader.failed(status);
@@ -309,7 +287,7 @@ public final class DataConnections implements AutoCloseable {
         public void consumed() {
             // Reading resumes once the reader is half a window behind, not at every message: a resume is a hop.
             if (queued.decrementAndGet() == window / 2) {
-                Connection c = connection();
+                Connection c = connection;
                 if (c != null)
                     c.channel.eventLoop().execute(() -> {
                         if (c.current == this && queued.get() < window)
@@ -378,7 +356,7 @@ public final class DataConnections implements AutoCloseable {
 
         @Override
         public boolean isReady() {
-            Connection c = connection();
+            Connection c = connection;
             return c != null && c.channel.isWritable();
         }
 
@@ -424,7 +402,7 @@ public final class DataConnections implements AutoCloseable {
                 }
                 case DataFrames.ERROR -> {
                     if (payload < 4) return false;
-                    StatusRuntimeException status = status(frame, payload);
+                    StatusRuntimeException status = DataFrames.status(frame, payload);
                     frame.release();
                     c.streamEnded(false); // the node closes it: our chunks may still be on the way
                     writer.failed(status);

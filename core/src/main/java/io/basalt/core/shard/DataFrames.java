@@ -1,5 +1,7 @@
 package io.basalt.core.shard;
 
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -7,9 +9,15 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The wire format of a storage node's data port: ReadShard and WriteShard without HTTP/2 and gRPC, whose
@@ -52,6 +60,9 @@ public final class DataFrames {
     /** The largest payload either end accepts: one chunk (as gRPC's message limit) and its offset or CRC. */
     public static final int MAX_DATA_BYTES = ShardClients.MAX_MESSAGE_BYTES + OFFSET_BYTES;
 
+    /** Unsent bytes a connection may hold before its writer waits, either end: four 256 KiB chunks. */
+    public static final WriteBufferWaterMark UNSENT = new WriteBufferWaterMark(512 << 10, 1 << 20);
+
     /** Wraps up to this much at once into TLS records, so a 256 KiB message is a few wraps, not sixteen. */
     private static final int WRAP_BYTES = 64 << 10;
 
@@ -78,6 +89,31 @@ public final class DataFrames {
      * TLS records of every 256 KiB message afresh here, and the gateways' direct-memory limit then forced full GCs.
      */
     public static final ByteBufAllocator ALLOCATOR = PooledByteBufAllocator.DEFAULT;
+
+    /** The data port's event loops in one process (a node's server, or a gateway's or coordinator's connections). */
+    public static EventLoopGroup eventLoops() {
+        return new MultiThreadIoEventLoopGroup(
+                Math.max(2, Runtime.getRuntime().availableProcessors()),
+                new DefaultThreadFactory("shard-data-io", true),
+                NioIoHandler.newFactory());
+    }
+
+    /** The ERROR frame of {@code status}. */
+    public static ByteBuf error(Status status) {
+        String description = status.getDescription();
+        byte[] text = (description == null ? "" : description).getBytes(StandardCharsets.UTF_8);
+        return header(ERROR, 4 + text.length, 0)
+                .writeInt(status.getCode().value())
+                .writeBytes(text);
+    }
+
+    /** The status an ERROR frame of {@code payload} bytes carries (at least 4). */
+    public static StatusRuntimeException status(ByteBuf frame, int payload) {
+        int at = frame.readerIndex() + HEADER_BYTES;
+        return Status.fromCodeValue(frame.getInt(at))
+                .withDescription(frame.toString(at + 4, payload - 4, StandardCharsets.UTF_8))
+                .asRuntimeException();
+    }
 
     /**
      * Copies what the socket read (into direct memory) to the heap before TLS decrypts it: the JDK's AES-GCM runs
