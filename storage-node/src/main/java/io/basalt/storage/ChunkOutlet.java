@@ -1,6 +1,7 @@
 package io.basalt.storage;
 
 import io.grpc.StatusRuntimeException;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
@@ -22,6 +23,19 @@ interface ChunkOutlet {
      * the range.
      */
     void send(long offset, ByteBuffer first, ByteBuffer second, boolean last);
+
+    /** Writes a message's bytes. */
+    @FunctionalInterface
+    interface Fill {
+        void into(ByteBuffer dst) throws IOException;
+    }
+
+    /**
+     * Sends {@code length} bytes at shard {@code offset} that {@code fill} writes straight into the message's
+     * buffer, which saves a copy where the transport has one to lend. If {@code fill} throws, nothing is sent
+     * and the exception passes on.
+     */
+    void send(long offset, int length, boolean last, Fill fill) throws IOException;
 
     /** The range was sent whole. */
     void complete();

@@ -130,6 +130,15 @@ final class ChunkSender implements Runnable {
         int chunkSize = reader.header().chunkSize();
         long chunk = position / chunkSize;
         int from = (int) (position - chunk * chunkSize);
+        int whole = reader.header().chunkLength(chunk);
+        if (from == 0
+                && position + whole <= end) { // a whole chunk, as a whole GET reads them: straight into its message
+            boolean last = position + whole >= end;
+            response.send(position, whole, last, dst -> reader.readChunk(chunk, dst, lastChunk));
+            metrics.readBytes.add(whole);
+            position += whole;
+            return;
+        }
         int length = chunkData(chunk, -1); // verified: a bad chunk throws before any byte of it is sent
         long stop = Math.min(end, position + chunkSize);
         int to = (int) Math.min(stop - chunk * chunkSize, length);

@@ -5,6 +5,7 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.basalt.proto.shard.ReadShardResponse;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /** A ReadShard gRPC call as a {@link ChunkOutlet}. */
@@ -31,6 +32,16 @@ record GrpcChunkOutlet(ServerCallStreamObserver<ReadShardResponse> call) impleme
         // onNext serializes the message into the transport's buffers before it returns
         call.onNext(
                 ReadShardResponse.newBuilder().setOffset(offset).setData(data).build());
+    }
+
+    @Override
+    public void send(long offset, int length, boolean last, Fill fill) throws IOException {
+        byte[] data = new byte[length]; // grpc serializes from the heap anyway: no buffer of its own to lend
+        fill.into(ByteBuffer.wrap(data));
+        call.onNext(ReadShardResponse.newBuilder()
+                .setOffset(offset)
+                .setData(UnsafeByteOperations.unsafeWrap(data))
+                .build());
     }
 
     @Override

@@ -256,6 +256,24 @@ final class ShardDataServer implements AutoCloseable {
         }
 
         @Override
+        public void send(long offset, int length, boolean last, Fill fill) throws IOException {
+            int payload = DataFrames.OFFSET_BYTES + length;
+            ByteBuf frame = DataFrames.header(
+                    last ? DataFrames.LAST : DataFrames.DATA, payload, DataFrames.HEADER_BYTES + payload);
+            try {
+                frame.writeLong(offset);
+                // a view of the frame's own (heap, pooled) memory: the chunk is read into the frame it leaves in
+                fill.into(frame.nioBuffer(frame.writerIndex(), length));
+                frame.writerIndex(frame.writerIndex() + length);
+            } catch (IOException | RuntimeException e) {
+                frame.release();
+                throw e;
+            }
+            if (last) end();
+            channel.writeAndFlush(frame, channel.voidPromise());
+        }
+
+        @Override
         public void complete() {
             if (ended) return; // the last data frame said so
             end();

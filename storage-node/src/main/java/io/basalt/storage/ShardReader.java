@@ -136,32 +136,42 @@ final class ShardReader implements AutoCloseable {
      * @throws CorruptShardException if its stored CRC32C does not match, so bad bytes never leave the node
      */
     int readChunk(long index, byte[] buf, long aheadThrough) throws IOException {
+        return readChunk(
+                index, ByteBuffer.wrap(buf, ShardHeader.CHUNK_CRC_SIZE, header.chunkLength(index)), aheadThrough);
+    }
+
+    /**
+     * As {@link #readChunk(long, byte[], long)}, into {@code dst}'s next {@link ShardHeader#chunkLength} bytes
+     * (its position moves past them): a sender reads a whole chunk straight into the message that carries it.
+     * {@code dst} keeps whatever was read if the chunk proves corrupt; the caller drops it.
+     */
+    int readChunk(long index, ByteBuffer dst, long aheadThrough) throws IOException {
         int len = header.chunkLength(index);
+        ByteBuffer data = dst.slice(dst.position(), len);
         int stored;
         if (packedAt >= 0) { // one chunk, its checksum the record's
-            reads.readFully(ByteBuffer.wrap(buf, ShardHeader.CHUNK_CRC_SIZE, len), packedAt);
+            reads.readFully(data, packedAt);
             stored = header.shardCrc32c();
         } else {
             long last = Math.max(index, Math.min(aheadThrough, header.chunkCount() - 1));
             long aheadTo = layout.dataPosition(last) + header.chunkLength(last);
+            long at = layout.dataPosition(index);
             if (layout.version() == ShardFileLayout.ALIGNED) {
                 if (chunkCrcs == null) chunkCrcs = readChunkCrcs(reads, layout);
-                reads.readFully(
-                        ByteBuffer.wrap(buf, ShardHeader.CHUNK_CRC_SIZE, len), layout.dataPosition(index), aheadTo);
                 stored = chunkCrcs[Math.toIntExact(index)];
-            } else { // format 1: the CRC just before the data, one read for both
-                reads.readFully(
-                        ByteBuffer.wrap(buf, 0, ShardHeader.CHUNK_CRC_SIZE + len),
-                        layout.dataPosition(index) - ShardHeader.CHUNK_CRC_SIZE,
-                        aheadTo);
-                stored = ByteBuffer.wrap(buf).getInt(0);
+            } else { // format 1: the CRC just before the data
+                ByteBuffer crc = ByteBuffer.allocate(ShardHeader.CHUNK_CRC_SIZE);
+                reads.readFully(crc, at - ShardHeader.CHUNK_CRC_SIZE, aheadTo);
+                stored = crc.getInt(0);
             }
+            reads.readFully(data, at, aheadTo);
         }
         CRC32C crc = new CRC32C();
-        crc.update(buf, ShardHeader.CHUNK_CRC_SIZE, len);
+        crc.update(data.flip());
         if ((int) crc.getValue() != stored) {
             throw new CorruptShardException("corrupt shard " + shardId + " chunk " + index);
         }
+        dst.position(dst.position() + len);
         return len;
     }
 

@@ -151,6 +151,7 @@ public final class SegmentEncoder {
         int chunkSize = Math.ceilDiv(blockSize, k);
         StripeHasher hasher = new StripeHasher(BodyCheck.deferFrom(in));
         Fanout fanout = null;
+        StripeRing ring = null;
         long size = 0;
         try {
             while (true) {
@@ -171,15 +172,21 @@ public final class SegmentEncoder {
                         len = fill(in, data, chunkSize, len, blockSize);
                     }
                 } else {
-                    data = new byte[k][chunkSize];
+                    // a ring's set holds the stripe's k data and m parity arrays; fill only uses the first k
+                    data = ring != null ? ring.take() : new byte[k][chunkSize];
                     stride = chunkSize;
                     len = fill(in, data, chunkSize, 0, blockSize);
                 }
                 if (len == 0) break;
-                if (fanout == null) fanout = new Fanout(shardSet, targets, chunkSize, writeQuorum);
+                if (fanout == null) {
+                    fanout = new Fanout(shardSet, targets, chunkSize, writeQuorum);
+                    if (fanout.copies()) ring = new StripeRing(n, chunkSize);
+                }
                 int chunk = chunkSize;
                 byte[][] shards = new byte[n][];
-                if (len == blockSize && stride == chunkSize) {
+                if (len == blockSize && stride == chunkSize && data.length == n) {
+                    shards = data; // the ring's: parity arrays included
+                } else if (len == blockSize && stride == chunkSize) {
                     System.arraycopy(data, 0, shards, 0, k);
                 } else {
                     // a short last stripe is cut into k chunks of ceil(len / k) bytes, as the decoder expects
@@ -189,7 +196,7 @@ public final class SegmentEncoder {
                         gather(data, stride, i * chunk, shards[i], Math.max(0, Math.min(chunk, len - i * chunk)));
                     }
                 }
-                for (int i = k; i < n; i++) shards[i] = new byte[chunk];
+                for (int i = k; i < n; i++) if (shards[i] == null) shards[i] = new byte[chunk];
                 // A body of one stripe is hashed here (no hop for small PUTs); longer ones beside the encoder.
                 if (size == 0 && len < blockSize) hasher.hashHere(shards, chunk, len);
                 else hasher.hashBeside(shards, chunk, len);
@@ -238,6 +245,31 @@ public final class SegmentEncoder {
             int n = Math.min(stride - pos % stride, count - done);
             System.arraycopy(data[pos / stride], pos % stride, dst, done, n);
             done += n;
+        }
+    }
+
+    /**
+     * Two stripes' arrays (k data and m parity each), used in turn. A stripe's arrays are free again once every
+     * stream has copied its chunk (a data-port stream copies it into a frame before {@code write} returns) and the
+     * hasher is done with it, which handing it the next stripe waits for. Spares a large PUT allocating, zeroing
+     * and collecting 1.5 bytes for every byte of its body.
+     */
+    private static final class StripeRing {
+        private final byte[][][] sets = new byte[2][][];
+        private final int n;
+        private final int chunkSize;
+        private int next;
+
+        StripeRing(int n, int chunkSize) {
+            this.n = n;
+            this.chunkSize = chunkSize;
+        }
+
+        byte[][] take() {
+            if (sets[next] == null) sets[next] = new byte[n][chunkSize];
+            byte[][] set = sets[next];
+            next ^= 1;
+            return set;
         }
     }
 
@@ -320,6 +352,12 @@ public final class SegmentEncoder {
                 }
             }
             checkQuorum(null);
+        }
+
+        /** Whether every stream copies a chunk before {@link #write} returns, so its arrays may be reused. */
+        boolean copies() {
+            for (RemoteShardWriter w : writers) if (w != null && !w.copiesChunks()) return false;
+            return true;
         }
 
         /**

@@ -97,7 +97,7 @@ public final class RemoteShardWriter {
         return nodeId;
     }
 
-    /** Sends one chunk; the array must not be modified afterwards (it is sent without a copy). */
+    /** Sends one chunk; the array must not be modified afterwards unless {@link #copiesChunks()}. */
     public void write(byte[] data, int length) throws IOException {
         write(data, length, TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs));
     }
@@ -125,6 +125,14 @@ public final class RemoteShardWriter {
                 sentCrc32c, chunkCrc, length == chunkSize ? fullChunkOperator : Crc32cCombine.operator(length));
         call.send(data, length, chunkCrc);
         return waited;
+    }
+
+    /**
+     * Whether {@link #write} is done with the array when it returns: the data port copies each chunk into a frame.
+     * Over gRPC the array may still be referenced, so a caller must not reuse it.
+     */
+    public boolean copiesChunks() {
+        return !(call instanceof Observer);
     }
 
     /** The CRC32C of every byte sent: the whole shard's once it is complete. */
@@ -239,7 +247,7 @@ public final class RemoteShardWriter {
 
     /** The transport under a writer. */
     interface WriteCall {
-        /** Sends one chunk of {@code data}, without copying it. */
+        /** Sends one chunk of {@code data}; the data port copies it, gRPC may keep it. */
         void send(byte[] data, int length, int crc32c);
 
         /** Whether the transport takes more now; when it does not, the writer is signalled later. */
