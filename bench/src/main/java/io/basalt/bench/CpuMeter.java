@@ -13,7 +13,10 @@ import java.util.TreeMap;
  * threads do not account for is shown as {@link ThreadKinds#EXITED}. GC counters come from the JVM's hsperfdata.
  */
 final class CpuMeter {
-    /** One process's usage over the workload; kinds maps a thread kind to {user, system} seconds. */
+    /**
+     * One process's usage over the workload; kinds maps a thread kind to {user, system} seconds, then (where the
+     * threads' schedstat was read) {times put on a CPU, seconds waiting runnable for one}.
+     */
     record Usage(String role, long pid, double user, double sys, Map<String, double[]> kinds, PerfData.Gc gc) {}
 
     private static final long PERIOD_MS = 1000;
@@ -57,9 +60,13 @@ final class CpuMeter {
                 double u = (e.getValue().utimeTicks() - (was == null ? 0 : was.utimeTicks())) / ProcStat.CLK_TCK;
                 double s = (e.getValue().stimeTicks() - (was == null ? 0 : was.stimeTicks())) / ProcStat.CLK_TCK;
                 if (u == 0 && s == 0) continue;
-                double[] k = kinds.computeIfAbsent(ThreadKinds.of(e.getValue().comm(), jvm), x -> new double[2]);
+                double[] k = kinds.computeIfAbsent(ThreadKinds.of(e.getValue().comm(), jvm), x -> new double[4]);
                 k[0] += u;
                 k[1] += s;
+                if (e.getValue().runs() >= 0) { // a thread first seen after the start ran all of it in the workload
+                    k[2] += e.getValue().runs() - (was == null ? 0 : Math.max(0, was.runs()));
+                    k[3] += (e.getValue().waitNanos() - (was == null ? 0 : Math.max(0, was.waitNanos()))) / 1e9;
+                }
                 tu += u;
                 ts += s;
             }
@@ -67,7 +74,7 @@ final class CpuMeter {
             double sys = end.systemSeconds() - start.systemSeconds();
             double lostU = user - tu, lostS = sys - ts;
             if (lostU + lostS >= 0.02)
-                kinds.put(ThreadKinds.EXITED, new double[] {Math.max(0, lostU), Math.max(0, lostS)});
+                kinds.put(ThreadKinds.EXITED, new double[] {Math.max(0, lostU), Math.max(0, lostS), 0, 0});
             PerfData.Gc gc = gcStart == null || gcEnd == null ? null : gcEnd.minus(gcStart);
             return new Usage(role, pid, user, sys, kinds, gc);
         }

@@ -33,24 +33,33 @@ final class CpuReport {
         return reps.stream().allMatch(f -> f.gb > 0.001);
     }
 
-    /** role -> kind -> {user, sys} per GB in one repetition; kind "" is the role's total. */
+    /**
+     * role -> kind -> {user, sys, runs, run-queue wait} per GB in one repetition; kind "" is the role's total (its
+     * runs and wait the sum of its threads').
+     */
     private static Map<String, Map<String, double[]>> breakdown(Figures f) {
         Map<String, Map<String, double[]>> out = new LinkedHashMap<>();
         double d = per(f);
         for (CpuMeter.Usage u : f.usage) {
             Map<String, double[]> kinds = out.computeIfAbsent(u.role(), r -> new LinkedHashMap<>());
-            add(kinds.computeIfAbsent("", k -> new double[2]), u.user() / d, u.sys() / d);
-            u.kinds().forEach((k, v) -> add(kinds.computeIfAbsent(k, x -> new double[2]), v[0] / d, v[1] / d));
+            double[] total = kinds.computeIfAbsent("", k -> new double[FIELDS]);
+            total[0] += u.user() / d;
+            total[1] += u.sys() / d;
+            u.kinds().forEach((k, v) -> {
+                double[] kind = kinds.computeIfAbsent(k, x -> new double[FIELDS]);
+                for (int i = 0; i < v.length && i < FIELDS; i++) {
+                    kind[i] += v[i] / d;
+                    if (i >= 2) total[i] += v[i] / d;
+                }
+            });
         }
         return out;
     }
 
-    private static void add(double[] into, double user, double sys) {
-        into[0] += user;
-        into[1] += sys;
-    }
+    /** user, sys, runs (times put on a CPU), seconds waiting for one. */
+    private static final int FIELDS = 4;
 
-    /** median over repetitions of field i (0 user, 1 sys) of role/kind, 0 where a repetition lacks it. */
+    /** median over repetitions of field i (0 user, 1 sys, 2 runs, 3 wait) of role/kind, 0 where a repetition lacks it. */
     private static Report.Stat median(List<Map<String, Map<String, double[]>>> reps, String role, String kind, int i) {
         double[] v = new double[reps.size()];
         for (int r = 0; r < v.length; r++) {
@@ -173,28 +182,39 @@ final class CpuReport {
             for (String role : roles) {
                 double u = median(b, role, "", 0).median(),
                         s = median(b, role, "", 1).median();
-                m.append(row(t.name, role, "**all threads**", u, s, total));
-                record K(String kind, double u, double s) {}
+                m.append(row(
+                        t.name,
+                        role,
+                        "**all threads**",
+                        new double[] {
+                            u,
+                            s,
+                            median(b, role, "", 2).median(),
+                            median(b, role, "", 3).median()
+                        },
+                        total));
+                record K(String kind, double[] v) {}
                 List<K> ks = new ArrayList<>();
-                for (String k : kindsOf(b, role))
-                    ks.add(new K(
-                            k,
-                            median(b, role, k, 0).median(),
-                            median(b, role, k, 1).median()));
-                ks.sort(Comparator.comparingDouble((K k) -> -(k.u + k.s)));
-                double ou = 0, os = 0;
+                for (String k : kindsOf(b, role)) {
+                    double[] v = new double[FIELDS];
+                    for (int i = 0; i < FIELDS; i++)
+                        v[i] = median(b, role, k, i).median();
+                    ks.add(new K(k, v));
+                }
+                ks.sort(Comparator.comparingDouble((K k) -> -(k.v[0] + k.v[1])));
+                double[] other = new double[FIELDS];
                 int folded = 0;
                 for (K k : ks) {
-                    if (!k.kind.equals(ThreadKinds.OTHER) && total > 0 && (k.u + k.s) / total >= NOTABLE)
-                        m.append(row(t.name, role, k.kind, k.u, k.s, total));
-                    else if (k.u + k.s > 0) {
-                        ou += k.u;
-                        os += k.s;
+                    double cpu = k.v[0] + k.v[1];
+                    if (!k.kind.equals(ThreadKinds.OTHER) && total > 0 && cpu / total >= NOTABLE)
+                        m.append(row(t.name, role, k.kind, k.v, total));
+                    else if (cpu > 0) {
+                        for (int i = 0; i < FIELDS; i++) other[i] += k.v[i];
                         folded++;
                     }
                 }
                 if (folded > 0)
-                    m.append(row(t.name, role, folded == 1 ? "other" : "other (" + folded + " kinds)", ou, os, total));
+                    m.append(row(t.name, role, folded == 1 ? "other" : "other (" + folded + " kinds)", other, total));
                 Report.Stat count = gc(reps, role, 0);
                 if (count != null) {
                     gcs.append(String.format(
@@ -226,9 +246,11 @@ final class CpuReport {
         String head = "\n### CPU seconds per GB by process and thread kind\n\n"
                 + "CPU " + unit + " of payload, median over the counted repetitions; threads named by "
                 + "/proc/PID/task/TID/comm; kinds under " + (int) (NOTABLE * 100) + "% of the target's CPU folded into "
-                + "other; share = of the target's measured CPU (client included).\n\n"
-                + "| target | process | thread kind | user | sys | user+sys | share |\n"
-                + "| --- | --- | --- | ---: | ---: | ---: | ---: |\n";
+                + "other; share = of the target's measured CPU (client included); runs/MB = how often the threads were "
+                + "put on a CPU (each wakeup, each return after a preemption; /proc/PID/task/TID/schedstat) per MB, "
+                + "whose cost the CPU columns include; waited = seconds runnable but waiting for a CPU, per GB.\n\n"
+                + "| target | process | thread kind | user | sys | user+sys | share | runs/MB | waited |\n"
+                + "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n";
         StringBuilder out = new StringBuilder(head).append(m);
         if (!nodes.isEmpty()) out.append('\n').append(nodes);
         if (!gcs.isEmpty()) {
@@ -241,20 +263,24 @@ final class CpuReport {
         return out.toString();
     }
 
-    private static String row(String target, String role, String kind, double u, double s, double total) {
+    /** {@code v}: user, sys, runs and wait, per GB (or per repetition). */
+    private static String row(String target, String role, String kind, double[] v, double total) {
+        double u = v[0], s = v[1];
         return String.format(
                 Locale.ROOT,
-                "| %s | %s | %s | %s | %s | %s | %s |%n",
+                "| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
                 target,
                 role,
                 kind,
                 Report.f(u),
                 Report.f(s),
                 Report.f(u + s),
-                total > 0 ? String.format(Locale.ROOT, "%.0f%%", 100 * (u + s) / total) : "–");
+                total > 0 ? String.format(Locale.ROOT, "%.0f%%", 100 * (u + s) / total) : "–",
+                v[2] > 0 ? Report.f(v[2] / 1000) : "–",
+                v[2] > 0 ? Report.f(v[3]) : "–");
     }
 
-    /** {"target": {"unit", "gb", "processes": {role: {user, sys, kinds: {kind: {user, sys}}, each_pid, gc}}}}. */
+    /** {"target": {"unit", "gb", "processes": {role: {user, sys, kinds: {kind: {user, sys, runs, waited}}, each_pid, gc}}}}. */
     String json() {
         StringBuilder j = new StringBuilder("{");
         int ti = 0;
@@ -288,6 +314,10 @@ final class CpuReport {
                             .append(Report.stat(median(b, role, k, 0)))
                             .append(", \"sys\": ")
                             .append(Report.stat(median(b, role, k, 1)))
+                            .append(", \"runs\": ")
+                            .append(Report.stat(median(b, role, k, 2)))
+                            .append(", \"waited\": ")
+                            .append(Report.stat(median(b, role, k, 3)))
                             .append('}');
                 }
                 j.append("}, \"each_pid\": {");

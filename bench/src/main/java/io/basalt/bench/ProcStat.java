@@ -7,8 +7,11 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** CPU times of a process or one of its threads, from a /proc/PID/stat or /proc/PID/task/TID/stat line. */
-record ProcStat(String comm, long utimeTicks, long stimeTicks, long startTicks) {
+/**
+ * CPU times of a process or one of its threads, from a /proc/PID/stat or /proc/PID/task/TID/stat line; for a thread
+ * also how often it got a CPU and how long it waited for one, from its schedstat (-1 where not read).
+ */
+record ProcStat(String comm, long utimeTicks, long stimeTicks, long startTicks, long runs, long waitNanos) {
     static final double CLK_TCK = 100.0; // USER_HZ on Linux
 
     /** The comm may hold spaces and parentheses: the fields start after the last ')'. */
@@ -18,7 +21,21 @@ record ProcStat(String comm, long utimeTicks, long stimeTicks, long startTicks) 
         String[] f = line.substring(close + 2).trim().split(" ");
         // after "pid (comm) ": state=0 ... utime=11, stime=12, ..., starttime=19
         return new ProcStat(
-                line.substring(open + 1, close), Long.parseLong(f[11]), Long.parseLong(f[12]), Long.parseLong(f[19]));
+                line.substring(open + 1, close),
+                Long.parseLong(f[11]),
+                Long.parseLong(f[12]),
+                Long.parseLong(f[19]),
+                -1,
+                -1);
+    }
+
+    /**
+     * With a /proc/PID/task/TID/schedstat line: nanoseconds on a CPU, nanoseconds runnable but waiting for one, and
+     * the number of times the thread was put on a CPU (each wakeup, and each return after a preemption).
+     */
+    ProcStat withSchedstat(String line) {
+        String[] f = line.trim().split(" ");
+        return new ProcStat(comm, utimeTicks, stimeTicks, startTicks, Long.parseLong(f[2]), Long.parseLong(f[1]));
     }
 
     double userSeconds() {
@@ -40,7 +57,13 @@ record ProcStat(String comm, long utimeTicks, long stimeTicks, long startTicks) 
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
             for (Path task : tasks) {
                 ProcStat s = read(task.resolve("stat"));
-                if (s != null) out.put(Long.parseLong(task.getFileName().toString()), s);
+                if (s == null) continue;
+                try {
+                    s = s.withSchedstat(Files.readString(task.resolve("schedstat")));
+                } catch (IOException | RuntimeException e) {
+                    // a kernel without schedstats, or the thread exited: CPU times only
+                }
+                out.put(Long.parseLong(task.getFileName().toString()), s);
             }
         } catch (IOException | RuntimeException e) {
             // the process exited meanwhile

@@ -49,6 +49,7 @@ class CpuMeterTest {
         double[] executorCpu = u.kinds().get(ThreadKinds.GRPC_EXECUTOR);
         assertNotNull(executorCpu, "kinds: " + u.kinds().keySet());
         assertEquals(0.3, executorCpu[0] + executorCpu[1], 0.03); // clock ticks of 10 ms
+        assertTrue(executorCpu[2] >= 1, "it was put on a CPU at least once: " + executorCpu[2]);
         double[] exited = u.kinds().get(ThreadKinds.EXITED);
         assertNotNull(exited, "the 200 ms thread exited unseen: " + u.kinds().keySet());
         assertTrue(exited[0] + exited[1] >= 0.18, "exited " + exited[0] + " + " + exited[1]);

@@ -62,6 +62,38 @@ class CpuReportTest {
     }
 
     @Test
+    void showsHowOftenEachKindRanAndWaitedPerByte() {
+        Target basalt = new Target("basalt", URI.create("http://127.0.0.1:1"), "a", "b", "bucket", 1);
+        // 2 GB per repetition; the event loops ran 40,000 and 60,000 times and waited 1 s and 3 s for a CPU
+        var reps = List.of(runs(2, 40_000, 1), runs(2, 60_000, 3));
+        String md = new CpuReport(List.of(basalt), Map.of("basalt", reps)).markdown();
+        // medians: 25,000 runs per GB = 25 per MB, 1 s waited per GB; the process's row sums its threads
+        assertTrue(
+                md.contains(
+                        "| basalt | storage-nodes | Netty event loop (gRPC, data port) | 1.00 | 0 | 1.00 | 80% | 25.0 | 1.00 |"),
+                md);
+        assertTrue(
+                md.contains("| basalt | storage-nodes | **all threads** | 1.25 | 0 | 1.25 | 100% | 25.0 | 1.00 |"), md);
+        // a kind read without schedstat (two fields) shows no runs rather than zero
+        assertTrue(md.contains("| basalt | storage-nodes | JIT compiler | 0.25 | 0 | 0.25 | 20% | – | – |"), md);
+    }
+
+    private static Figures runs(double gb, double loopRuns, double loopWait) {
+        Figures f = new Figures();
+        f.gb = gb;
+        f.usage.add(new CpuMeter.Usage(
+                "storage-nodes",
+                2,
+                2.5,
+                0,
+                Map.of(
+                        ThreadKinds.EVENT_LOOP, new double[] {2, 0, loopRuns, loopWait},
+                        ThreadKinds.JIT, new double[] {0.5, 0}),
+                null));
+        return f;
+    }
+
+    @Test
     void floorRowsSumToTheFloor() {
         Limits l = new Limits();
         FloorTest.ALL.forEach((name, v) -> l.all.put(name, new Limits.Limit(name, "", v, "")));

@@ -24,6 +24,19 @@ class ProcStatTest {
     }
 
     @Test
+    void takesRunsAndRunQueueWaitFromSchedstat() {
+        ProcStat s = ProcStat.parse("7 (x) S 1 7 7 0 -1 0 0 0 0 0 10 20 0 0 20 0 1 0 300 0 0 0")
+                .withSchedstat("123456789 5000 42\n");
+        assertEquals(42, s.runs());
+        assertEquals(5000, s.waitNanos());
+        assertEquals(10, s.utimeTicks());
+        assertEquals(
+                -1,
+                ProcStat.parse("7 (x) S 1 7 7 0 -1 0 0 0 0 0 10 20 0 0 20 0 1 0 300 0 0 0")
+                        .runs());
+    }
+
+    @Test
     void rejectsALineWithoutComm() {
         assertThrows(IllegalArgumentException.class, () -> ProcStat.parse("4242 S 1 2 3"));
     }
@@ -36,6 +49,7 @@ class ProcStatTest {
         assertTrue(self.utimeTicks() > 0, "a JVM that ran tests has used CPU");
         assertTrue(threads.containsKey(pid), "the primordial thread's TID is the PID");
         assertTrue(threads.values().stream().anyMatch(t -> t.comm().equals("VM Thread")));
+        assertTrue(threads.get(pid).runs() > 0, "the primordial thread has been on a CPU: " + threads.get(pid));
         long sum = threads.values().stream().mapToLong(ProcStat::utimeTicks).sum();
         assertTrue(sum <= ProcStat.ofProcess(pid).utimeTicks(), "the process total includes its threads");
     }
