@@ -171,6 +171,9 @@ public final class BenchMain {
         }
     }
 
+    /** The longest a repetition waits for its target's servers to go idle ({@link Quiet}). */
+    private static final long QUIET_LIMIT_MS = 30_000;
+
     /** One repetition of a workload on a target, with its processes' CPU and GC over it. */
     private static Figures measured(Workloads w, String workload, Target t, int rep) {
         Figures f;
@@ -181,6 +184,12 @@ public final class BenchMain {
             f = new Figures();
             f.add("failed", "count", false, 1);
             return f;
+        }
+        double settled = 0;
+        try {
+            settled = Quiet.await(t.pids, QUIET_LIMIT_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         long retries0 = t.retries.retries();
         long bytes0 = Ops.TOTAL_BYTES.get();
@@ -195,6 +204,7 @@ public final class BenchMain {
         f.usage.addAll(meter.finish());
         f.gb = (Ops.TOTAL_BYTES.get() - bytes0) / 1e9;
         f.add("client retries", "count", false, t.retries.retries() - retries0);
+        if (t.pids.size() > 1) f.add("waited for idle servers before", "s", false, settled);
         if (f.gb > 0.001) {
             Map<String, Double> byRole = new LinkedHashMap<>();
             for (CpuMeter.Usage u : f.usage) byRole.merge(u.role(), u.user() + u.sys(), Double::sum);
