@@ -6,6 +6,7 @@ import io.basalt.core.config.BadFlag;
 import io.basalt.core.config.FlagValues;
 import io.basalt.core.config.ServiceArgs;
 import io.basalt.core.config.ServiceFlags;
+import io.basalt.core.erasure.CodecWarmup;
 import io.basalt.core.metrics.MetricsServer;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -83,6 +84,7 @@ public final class CoordinatorMain {
             System.exit(2);
             return;
         }
+        CodecWarmup.inBackground(); // heals decode and encode: compiled before the first one, not during it
         Coordinator coordinator = Coordinator.start(config);
         MetricsServer metrics =
                 metricsListen == null ? null : MetricsServer.start(metricsListen, coordinator.metrics(), () -> true);

@@ -4,6 +4,7 @@ import io.basalt.core.config.BadFlag;
 import io.basalt.core.config.FlagValues;
 import io.basalt.core.config.ServiceArgs;
 import io.basalt.core.config.ServiceFlags;
+import io.basalt.core.erasure.CodecWarmup;
 import io.basalt.core.meta.Etcd;
 import io.basalt.core.tls.ClusterTls;
 import io.basalt.gateway.auth.Credentials;
@@ -84,6 +85,7 @@ public final class GatewayMain {
             System.exit(2);
             return;
         }
+        CodecWarmup.inBackground(); // the first degraded read or PUT would otherwise decode with cold vector code
         Gateway gateway = Gateway.start(cfg);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
