@@ -17,13 +17,6 @@ interface ChunkOutlet {
     /** {@code task} runs (off the transport's threads) when the caller goes away before the range ended. */
     void onCancel(Runnable task);
 
-    /**
-     * Sends the range's bytes at shard {@code offset}: {@code first}, then {@code second} when not null. They are
-     * copied or serialized before this returns, so the sender may reuse their arrays. {@code last}: they end
-     * the range.
-     */
-    void send(long offset, ByteBuffer first, ByteBuffer second, boolean last);
-
     /** Writes a message's bytes. */
     @FunctionalInterface
     interface Fill {

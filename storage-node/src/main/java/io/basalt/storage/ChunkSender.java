@@ -26,7 +26,7 @@ final class ChunkSender implements Runnable {
     private final long lastChunk; // the last chunk the range touches: reads ahead stop there
     private long position;
     private boolean done;
-    // The last two chunks read, each with its CRC in front: a message that starts inside one chunk
+    // The last two chunks read (their data): a message that starts inside one chunk
     // ends inside the next, and the next message starts in that second chunk, so every chunk is
     // read and verified once. Reused for the whole stream.
     private final byte[][] buffers = new byte[2][];
@@ -142,16 +142,20 @@ final class ChunkSender implements Runnable {
         int length = chunkData(chunk, -1); // verified: a bad chunk throws before any byte of it is sent
         long stop = Math.min(end, position + chunkSize);
         int to = (int) Math.min(stop - chunk * chunkSize, length);
-        ByteBuffer first = ByteBuffer.wrap(buffer(chunk), ShardHeader.CHUNK_CRC_SIZE + from, to - from);
+        ByteBuffer first = ByteBuffer.wrap(buffer(chunk), from, to - from);
         ByteBuffer second = null;
         long next = chunk * chunkSize + to;
         if (next < stop) { // the message runs into the next chunk
             int more = (int) Math.min(stop - next, chunkData(chunk + 1, chunk));
-            second = ByteBuffer.wrap(buffer(chunk + 1), ShardHeader.CHUNK_CRC_SIZE, more);
+            second = ByteBuffer.wrap(buffer(chunk + 1), 0, more);
             next += more;
         }
-        // the outlet copies the bytes before it returns, so the buffers are reused for the next chunks
-        response.send(position, first, second, next >= end);
+        // copied into the message before send returns, so the buffers are reused for the next chunks
+        ByteBuffer tail = second;
+        response.send(position, (int) (next - position), next >= end, dst -> {
+            dst.put(first);
+            if (tail != null) dst.put(tail);
+        });
         metrics.readBytes.add(next - position);
         position = next;
     }
@@ -163,10 +167,10 @@ final class ChunkSender implements Runnable {
     private int chunkData(long index, long keep) throws IOException {
         if (buffered[0] != index && buffered[1] != index) {
             int slot = keep >= 0 && buffered[0] == keep ? 1 : 0;
-            int size = reader.chunkBufferSize(index);
+            int size = reader.header().chunkLength(index);
             if (buffers[slot] == null || buffers[slot].length < size) buffers[slot] = new byte[size];
             buffered[slot] = -1; // a failed read leaves no stale index behind
-            reader.readChunk(index, buffers[slot], lastChunk);
+            reader.readChunk(index, ByteBuffer.wrap(buffers[slot], 0, size), lastChunk);
             buffered[slot] = index;
         }
         return reader.header().chunkLength(index);

@@ -1,6 +1,5 @@
 package io.basalt.storage;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.basalt.proto.shard.ReadShardResponse;
 import io.grpc.StatusRuntimeException;
@@ -23,15 +22,6 @@ record GrpcChunkOutlet(ServerCallStreamObserver<ReadShardResponse> call) impleme
     @Override
     public void onCancel(Runnable task) {
         call.setOnCancelHandler(task);
-    }
-
-    @Override
-    public void send(long offset, ByteBuffer first, ByteBuffer second, boolean last) {
-        ByteString data = UnsafeByteOperations.unsafeWrap(first);
-        if (second != null) data = data.concat(UnsafeByteOperations.unsafeWrap(second));
-        // onNext serializes the message into the transport's buffers before it returns
-        call.onNext(
-                ReadShardResponse.newBuilder().setOffset(offset).setData(data).build());
     }
 
     @Override

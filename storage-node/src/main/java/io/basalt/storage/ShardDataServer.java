@@ -17,7 +17,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -241,18 +240,6 @@ final class ShardDataServer implements AutoCloseable {
                 r = onCancel;
             }
             if (r != null) streams.workers.execute(r);
-        }
-
-        @Override
-        public void send(long offset, ByteBuffer first, ByteBuffer second, boolean last) {
-            int length = first.remaining() + (second == null ? 0 : second.remaining());
-            int payload = DataFrames.OFFSET_BYTES + length;
-            ByteBuf frame = DataFrames.header(
-                    last ? DataFrames.LAST : DataFrames.DATA, payload, DataFrames.HEADER_BYTES + payload);
-            frame.writeLong(offset).writeBytes(first.duplicate());
-            if (second != null) frame.writeBytes(second.duplicate());
-            if (last) end();
-            channel.writeAndFlush(frame, channel.voidPromise());
         }
 
         @Override

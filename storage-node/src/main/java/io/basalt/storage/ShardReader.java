@@ -3,7 +3,6 @@ package io.basalt.storage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /**
@@ -120,30 +119,19 @@ final class ShardReader implements AutoCloseable {
      * @throws CorruptShardException if its stored CRC32C does not match, so bad bytes never leave the node
      */
     byte[] readChunk(long index) throws IOException {
-        byte[] buf = new byte[ShardHeader.CHUNK_CRC_SIZE + header.chunkLength(index)];
-        int len = readChunk(index, buf, header.chunkCount() - 1);
-        return Arrays.copyOfRange(buf, ShardHeader.CHUNK_CRC_SIZE, ShardHeader.CHUNK_CRC_SIZE + len);
+        byte[] data = new byte[header.chunkLength(index)];
+        readChunk(index, ByteBuffer.wrap(data), header.chunkCount() - 1);
+        return data;
     }
 
     /**
-     * Reads chunk {@code index} into {@code buf}, its data from {@link ShardHeader#CHUNK_CRC_SIZE} (the
-     * bytes before it are scratch); {@code buf} must hold
-     * {@link #chunkBufferSize(long)} bytes. Reusing one buffer per stream saves two fresh arrays per chunk.
-     * The file is read ahead through chunk {@code aheadThrough} (the last one the caller will want), so the
-     * chunks up to it take fewer reads.
+     * Reads chunk {@code index} into {@code dst}'s next {@link ShardHeader#chunkLength} bytes (its position moves
+     * past them) and verifies them. The file is read ahead through chunk {@code aheadThrough} (the last one the
+     * caller will want), so the chunks up to it take fewer reads. {@code dst} keeps whatever was read if the chunk
+     * proves corrupt; the caller drops it.
      *
      * @return the chunk's data length
      * @throws CorruptShardException if its stored CRC32C does not match, so bad bytes never leave the node
-     */
-    int readChunk(long index, byte[] buf, long aheadThrough) throws IOException {
-        return readChunk(
-                index, ByteBuffer.wrap(buf, ShardHeader.CHUNK_CRC_SIZE, header.chunkLength(index)), aheadThrough);
-    }
-
-    /**
-     * As {@link #readChunk(long, byte[], long)}, into {@code dst}'s next {@link ShardHeader#chunkLength} bytes
-     * (its position moves past them): a sender reads a whole chunk straight into the message that carries it.
-     * {@code dst} keeps whatever was read if the chunk proves corrupt; the caller drops it.
      */
     int readChunk(long index, ByteBuffer dst, long aheadThrough) throws IOException {
         int len = header.chunkLength(index);
@@ -173,11 +161,6 @@ final class ShardReader implements AutoCloseable {
         }
         dst.position(dst.position() + len);
         return len;
-    }
-
-    /** Room {@link #readChunk(long, byte[], long)} needs for chunk {@code index}. */
-    int chunkBufferSize(long index) {
-        return ShardHeader.CHUNK_CRC_SIZE + header.chunkLength(index);
     }
 
     @Override

@@ -158,6 +158,7 @@ public final class SegmentEncoder {
                 // The body is read straight into the data shards (no stripe buffer, no copy), except the
                 // first 64 KiB: small bodies are common (Milvus stats logs) and get arrays of their size.
                 byte[][] data;
+                byte[][] set = null; // a ring's set: the stripe's k data arrays and its m parity arrays
                 int stride;
                 int len;
                 if (fanout == null && blockSize > FIRST_READ) {
@@ -172,8 +173,8 @@ public final class SegmentEncoder {
                         len = fill(in, data, chunkSize, len, blockSize);
                     }
                 } else {
-                    // a ring's set holds the stripe's k data and m parity arrays; fill only uses the first k
-                    data = ring != null ? ring.take() : new byte[k][chunkSize];
+                    if (ring != null) set = ring.take();
+                    data = set != null ? set : new byte[k][chunkSize]; // fill uses the first k arrays only
                     stride = chunkSize;
                     len = fill(in, data, chunkSize, 0, blockSize);
                 }
@@ -184,8 +185,8 @@ public final class SegmentEncoder {
                 }
                 int chunk = chunkSize;
                 byte[][] shards = new byte[n][];
-                if (len == blockSize && stride == chunkSize && data.length == n) {
-                    shards = data; // the ring's: parity arrays included
+                if (len == blockSize && set != null) {
+                    shards = set;
                 } else if (len == blockSize && stride == chunkSize) {
                     System.arraycopy(data, 0, shards, 0, k);
                 } else {
