@@ -50,7 +50,7 @@ final class NettyStreamCost {
                         protected void initChannel(SocketChannel ch) {
                             DataFrames.framing(
                                     ch.pipeline(),
-                                    tls.serverContext().newHandler(ch.alloc()),
+                                    tls.dataServerContext().newHandler(ch.alloc()),
                                     DataFrames.MAX_DATA_BYTES);
                             ch.pipeline().addLast(new Counter(bytes, received));
                         }
@@ -67,7 +67,7 @@ final class NettyStreamCost {
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            SslHandler ssl = tls.clientContext().newHandler(ch.alloc(), "127.0.0.1", port);
+                            SslHandler ssl = tls.dataClientContext().newHandler(ch.alloc(), "127.0.0.1", port);
                             ssl.handshakeFuture().addListener(f -> {
                                 if (f.isSuccess()) handshake.complete(null);
                                 else handshake.completeExceptionally(f.cause());

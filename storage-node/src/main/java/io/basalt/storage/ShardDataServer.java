@@ -71,7 +71,7 @@ final class ShardDataServer implements AutoCloseable {
                             accepted.incrementAndGet();
                             DataFrames.framing(
                                     ch.pipeline(),
-                                    tls == null ? null : tls.serverContext().newHandler(ch.alloc()),
+                                    tls == null ? null : tls.dataServerContext().newHandler(ch.alloc()),
                                     DataFrames.MAX_DATA_BYTES);
                             ch.pipeline().addLast(new Streams(store, metrics, workers));
                         }

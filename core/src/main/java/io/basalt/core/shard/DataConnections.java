@@ -108,7 +108,7 @@ public final class DataConnections implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         SslHandler ssl =
-                                tls == null ? null : tls.clientContext().newHandler(ch.alloc(), host, port);
+                                tls == null ? null : tls.dataClientContext().newHandler(ch.alloc(), host, port);
                         DataFrames.framing(ch.pipeline(), ssl, DataFrames.MAX_DATA_BYTES);
                         ch.pipeline().addLast(conn);
                         if (ssl != null)

@@ -1,5 +1,6 @@
 package io.basalt.core.shard;
 
+import io.basalt.core.tls.ClusterTls;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.netty.buffer.ByteBuf;
@@ -15,7 +16,9 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.nio.charset.StandardCharsets;
 
@@ -77,7 +80,8 @@ public final class DataFrames {
         if (ssl != null) {
             ssl.setCumulator(ByteToMessageDecoder.COMPOSITE_CUMULATOR);
             ssl.setWrapDataSize(WRAP_BYTES);
-            pipeline.addLast(ToHeap.INSTANCE, ssl);
+            if (ssl.engine() instanceof ReferenceCountedOpenSslEngine) pipeline.addLast(ssl);
+            else pipeline.addLast(ToHeap.INSTANCE, ssl);
         }
         LengthFieldBasedFrameDecoder frames = new LengthFieldBasedFrameDecoder(HEADER_BYTES + maxPayload, 1, 4, 0, 0);
         frames.setCumulator(ByteToMessageDecoder.COMPOSITE_CUMULATOR);
@@ -141,12 +145,16 @@ public final class DataFrames {
     }
 
     /**
-     * A frame's header in a new buffer of {@code capacity} bytes at least (room for the payload, if written
-     * after). On the heap: the JDK's AES-GCM encrypts heap arrays about twice as fast as direct buffers.
+     * Whether frames are built in direct memory: for BoringSSL, which encrypts from there (a heap frame would be
+     * copied first), and not for the JDK's engine, whose AES-GCM encrypts heap arrays about twice as fast as
+     * direct buffers.
      */
+    private static final boolean DIRECT_FRAMES = ClusterTls.DATA_PORT_PROVIDER == SslProvider.OPENSSL;
+
+    /** A frame's header in a new buffer of {@code capacity} bytes at least (room for the payload, if written after). */
     public static ByteBuf header(byte type, int payloadBytes, int capacity) {
-        return ALLOCATOR
-                .heapBuffer(Math.max(capacity, HEADER_BYTES))
+        int size = Math.max(capacity, HEADER_BYTES);
+        return (DIRECT_FRAMES ? ALLOCATOR.directBuffer(size) : ALLOCATOR.heapBuffer(size))
                 .writeByte(type)
                 .writeInt(payloadBytes);
     }

@@ -5,6 +5,7 @@ import io.grpc.util.AdvancedTlsX509KeyManager;
 import io.grpc.util.AdvancedTlsX509TrustManager;
 import io.grpc.util.AdvancedTlsX509TrustManager.Verification;
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -45,6 +46,19 @@ public final class ClusterTls implements AutoCloseable {
     private static final Duration EXPIRY_WARNING = Duration.ofDays(14);
     private static final List<String> PROTOCOLS = List.of("TLSv1.3");
     private static final Logger log = LogManager.getLogger(ClusterTls.class);
+
+    /**
+     * The TLS of the data ports, which carry every shard byte: BoringSSL (netty-tcnative) where its native library
+     * loads, else the JDK's engine. BoringSSL encrypts and decrypts in direct memory, where the socket reads and
+     * writes, so a byte is not copied between the heap and direct memory on either side of the cipher, and it
+     * sets up no cipher per record. {@code -Dbasalt.dataPort.tls=jdk} keeps the JDK's (measuring one against the
+     * other). gRPC stays on the JDK's: it carries control calls only.
+     */
+    public static final SslProvider DATA_PORT_PROVIDER =
+            !"jdk".equals(System.getProperty("basalt.dataPort.tls")) && OpenSsl.isAvailable()
+                    ? SslProvider.OPENSSL
+                    : SslProvider.JDK;
+
     private static final ScheduledExecutorService RELOADS = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "cluster-tls-reload");
         t.setDaemon(true);
@@ -57,6 +71,8 @@ public final class ClusterTls implements AutoCloseable {
     private final AdvancedTlsX509TrustManager clientTrust; // checks servers' certificates and names
     private final SslContext serverContext;
     private final SslContext clientContext;
+    private final SslContext dataServerContext;
+    private final SslContext dataClientContext;
     private final ScheduledFuture<?> reloads;
     private volatile List<FileTime> loaded = List.of();
 
@@ -79,6 +95,19 @@ public final class ClusterTls implements AutoCloseable {
         clientContext = build(GrpcSslContexts.configure(SslContextBuilder.forClient(), SslProvider.JDK)
                 .keyManager(keys)
                 .trustManager(clientTrust));
+        // The data port speaks no HTTP/2, so no ALPN; the same keys and trust managers, hence the same checks and
+        // reloads.
+        dataServerContext = build(SslContextBuilder.forServer(keys)
+                .sslProvider(DATA_PORT_PROVIDER)
+                .trustManager(serverTrust)
+                .clientAuth(ClientAuth.REQUIRE));
+        dataClientContext = build(SslContextBuilder.forClient()
+                .sslProvider(DATA_PORT_PROVIDER)
+                .keyManager(keys)
+                .trustManager(clientTrust));
+        if (DATA_PORT_PROVIDER == SslProvider.OPENSSL) log.info("data ports' TLS: {}", OpenSsl.versionString());
+        else if (OpenSsl.isAvailable()) log.info("data ports' TLS: the JDK's (-Dbasalt.dataPort.tls=jdk)");
+        else log.info("data ports' TLS: the JDK's ({})", String.valueOf(OpenSsl.unavailabilityCause()));
         long period = RELOAD_CHECK.toMillis();
         reloads = RELOADS.scheduleWithFixedDelay(this::reloadIfChanged, period, period, TimeUnit.MILLISECONDS);
     }
@@ -120,6 +149,16 @@ public final class ClusterTls implements AutoCloseable {
     /** For gRPC channels: TLS 1.3, this process's certificate offered, the server's name checked. */
     public SslContext clientContext() {
         return clientContext;
+    }
+
+    /** For storage nodes' data ports: as {@link #serverContext()}, without ALPN, on {@link #DATA_PORT_PROVIDER}. */
+    public SslContext dataServerContext() {
+        return dataServerContext;
+    }
+
+    /** For connections to data ports: as {@link #clientContext()}, without ALPN, on {@link #DATA_PORT_PROVIDER}. */
+    public SslContext dataClientContext() {
+        return dataClientContext;
     }
 
     /** For HTTPS clients of cluster services (etcd's JSON gateway): this process's certificate, the CA's trust. */

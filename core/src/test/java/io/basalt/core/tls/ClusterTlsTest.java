@@ -14,6 +14,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -23,6 +25,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 class ClusterTlsTest {
@@ -96,6 +100,13 @@ class ClusterTlsTest {
                 "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n");
         IOException pkcs1 = assertThrows(IOException.class, () -> ClusterTls.open(dir));
         assertTrue(pkcs1.getMessage().contains("PKCS#8"), pkcs1.getMessage());
+    }
+
+    @Test
+    @EnabledOnOs(value = OS.LINUX, architectures = "amd64")
+    void theDataPortsRunOnBoringSslWhereItsLibraryIsShipped() {
+        // the build ships linux-x86_64's native library: a packaging slip would quietly fall back to the JDK's engine
+        assertEquals(SslProvider.OPENSSL, ClusterTls.DATA_PORT_PROVIDER, String.valueOf(OpenSsl.unavailabilityCause()));
     }
 
     @Test
