@@ -1,6 +1,7 @@
 package io.basalt.bench;
 
 import com.sun.nio.file.ExtendedOpenOption;
+import io.basalt.core.tls.ClusterTls;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -181,8 +182,9 @@ final class Limits {
                     NETTY_SEND,
                     NETTY_RECEIVE,
                     medianOf3(bytes -> NettyStreamCost.measure(bytes, t.tls()), total),
-                    "length-prefixed 256 KiB messages over Netty's SslHandler and the cluster's TLS, no HTTP/2 or "
-                            + "gRPC, records and frames read across reads without merging, 64 KiB wraps, the "
+                    "length-prefixed 256 KiB messages over Netty's SslHandler and the data ports' TLS ("
+                            + ClusterTls.DATA_PORT_PROVIDER
+                            + "), no HTTP/2 or gRPC, records and frames read across reads without merging, 64 KiB wraps, the "
                             + "sending event loop, median of 3 rounds",
                     "the same, the receiving event loop");
             addBothEnds(

@@ -24,8 +24,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * CPU seconds per GB of a stream of 256 KiB DATA frames over the storage nodes' data-port pipeline
- * ({@code DataFrames}: Netty's {@code SslHandler} with the cluster's TLS contexts, composite cumulators, 64 KiB
- * wraps, received bytes copied to the heap before TLS, the pooled allocator), no HTTP/2 or gRPC above it: the
+ * ({@code DataFrames}: Netty's {@code SslHandler} with the data ports' TLS contexts, BoringSSL where it loads,
+ * composite cumulators, 64 KiB wraps, the pooled allocator), no HTTP/2 or gRPC above it: the
  * middle rung between a bare TLS connection ({@link TransportCost}) and a gRPC shard stream
  * ({@link GrpcStreamCost}), and what the data port's transport costs without a cluster around it. Each message is
  * copied once into its frame on the sending thread, as the data port's writers copy a chunk.
