@@ -1,6 +1,7 @@
 package io.basalt.core.tls;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,7 +15,18 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -23,6 +35,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -49,9 +62,7 @@ class ClusterTlsTest {
         CertificateAuthority ca = CertificateAuthority.create("ca", Duration.ofDays(1));
         Path serverDir = dir.resolve("server");
         Path clientDir = dir.resolve("client");
-        Instant now = Instant.now();
-        ca.issue(serverDir, "node", List.of("127.0.0.1"), now.minus(Duration.ofDays(2)), now.minusSeconds(60));
-        ca.issue(clientDir, "gateway", List.of("127.0.0.1"), Duration.ofDays(1));
+        issueExpiredServerAndValidClient(ca, serverDir, clientDir);
         try (ClusterTls serverTls = ClusterTls.open(serverDir);
                 ClusterTls clientTls = ClusterTls.open(clientDir)) {
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
@@ -75,6 +86,70 @@ class ClusterTlsTest {
             } finally {
                 server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    @Test
+    void theDataPortsTlsServesARenewedCertificateWithoutARestart() throws Exception {
+        CertificateAuthority ca = CertificateAuthority.create("ca", Duration.ofDays(1));
+        Path serverDir = dir.resolve("server");
+        Path clientDir = dir.resolve("client");
+        issueExpiredServerAndValidClient(ca, serverDir, clientDir);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try (ClusterTls serverTls = ClusterTls.open(serverDir);
+                ClusterTls clientTls = ClusterTls.open(clientDir)) {
+            Channel server = new ServerBootstrap()
+                    .group(group)
+                    .channel(NioServerSocketChannel.class)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(serverTls.dataServerContext().newHandler(ch.alloc()));
+                        }
+                    })
+                    .bind("127.0.0.1", 0)
+                    .sync()
+                    .channel();
+            int port = ((InetSocketAddress) server.localAddress()).getPort();
+            assertFalse(handshake(group, clientTls, port), "an expired server certificate is refused");
+
+            ca.issue(serverDir, "node", List.of("127.0.0.1"), Duration.ofDays(1)); // renewed in place
+            serverTls.reloadIfChanged();
+            assertTrue(handshake(group, clientTls, port), "the renewed one is served to the next connection");
+            server.close().sync();
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    private static void issueExpiredServerAndValidClient(CertificateAuthority ca, Path serverDir, Path clientDir)
+            throws Exception {
+        Instant now = Instant.now();
+        ca.issue(serverDir, "node", List.of("127.0.0.1"), now.minus(Duration.ofDays(2)), now.minusSeconds(60));
+        ca.issue(clientDir, "gateway", List.of("127.0.0.1"), Duration.ofDays(1));
+    }
+
+    /** Whether a data-port TLS handshake with the server on {@code port} succeeds. */
+    private static boolean handshake(EventLoopGroup group, ClusterTls tls, int port) throws Exception {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        Channel ch = new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        SslHandler ssl = tls.dataClientContext().newHandler(ch.alloc(), "127.0.0.1", port);
+                        ssl.handshakeFuture().addListener(f -> done.complete(f.isSuccess()));
+                        ch.pipeline().addLast(ssl);
+                    }
+                })
+                .connect("127.0.0.1", port)
+                .sync()
+                .channel();
+        try {
+            return done.get(10, TimeUnit.SECONDS);
+        } finally {
+            ch.close().sync();
         }
     }
 
