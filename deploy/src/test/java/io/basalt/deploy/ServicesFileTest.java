@@ -44,9 +44,9 @@ class ServicesFileTest {
     void theSharedOptionsAreThere() {
         ServicesFile f = ServicesFile.load();
         assertEquals(
-                "-Djava.util.logging.manager=org.apache.logging.log4j.jul.LogManager",
+                "-Djava.util.logging.manager=org.apache.logging.log4j.jul.LogManager --enable-native-access=ALL-UNNAMED",
                 f.get("jvm.always"),
-                "every service logs java.util.logging through log4j2");
+                "every service logs java.util.logging through log4j2 and may load BoringSSL's native library");
         assertEquals(
                 "--add-modules=jdk.incubator.vector",
                 f.get("jvm.vector"),
