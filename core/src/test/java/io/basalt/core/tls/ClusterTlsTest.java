@@ -59,12 +59,9 @@ class ClusterTlsTest {
 
     @Test
     void aRenewedCertificateIsServedWithoutARestart() throws Exception {
-        CertificateAuthority ca = CertificateAuthority.create("ca", Duration.ofDays(1));
-        Path serverDir = dir.resolve("server");
-        Path clientDir = dir.resolve("client");
-        issueExpiredServerAndValidClient(ca, serverDir, clientDir);
-        try (ClusterTls serverTls = ClusterTls.open(serverDir);
-                ClusterTls clientTls = ClusterTls.open(clientDir)) {
+        Renewal renewal = Renewal.expiredServer(dir);
+        try (ClusterTls serverTls = ClusterTls.open(renewal.serverDir);
+                ClusterTls clientTls = ClusterTls.open(renewal.clientDir)) {
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                     .sslContext(serverTls.serverContext())
                     .addService(new Echo())
@@ -78,8 +75,7 @@ class ClusterTlsTest {
                     assertEquals(Status.Code.UNAVAILABLE, expired.getStatus().getCode());
                 }
 
-                ca.issue(serverDir, "node", List.of("127.0.0.1"), Duration.ofDays(1)); // renewed in place
-                serverTls.reloadIfChanged();
+                renewal.renew(serverTls);
                 try (ShardClients clients = new ShardClients(clientTls)) {
                     assertEquals("s", stat(clients, address).getShardId());
                 }
@@ -91,13 +87,10 @@ class ClusterTlsTest {
 
     @Test
     void theDataPortsTlsServesARenewedCertificateWithoutARestart() throws Exception {
-        CertificateAuthority ca = CertificateAuthority.create("ca", Duration.ofDays(1));
-        Path serverDir = dir.resolve("server");
-        Path clientDir = dir.resolve("client");
-        issueExpiredServerAndValidClient(ca, serverDir, clientDir);
+        Renewal renewal = Renewal.expiredServer(dir);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        try (ClusterTls serverTls = ClusterTls.open(serverDir);
-                ClusterTls clientTls = ClusterTls.open(clientDir)) {
+        try (ClusterTls serverTls = ClusterTls.open(renewal.serverDir);
+                ClusterTls clientTls = ClusterTls.open(renewal.clientDir)) {
             Channel server = new ServerBootstrap()
                     .group(group)
                     .channel(NioServerSocketChannel.class)
@@ -113,8 +106,7 @@ class ClusterTlsTest {
             int port = ((InetSocketAddress) server.localAddress()).getPort();
             assertFalse(handshake(group, clientTls, port), "an expired server certificate is refused");
 
-            ca.issue(serverDir, "node", List.of("127.0.0.1"), Duration.ofDays(1)); // renewed in place
-            serverTls.reloadIfChanged();
+            renewal.renew(serverTls);
             assertTrue(handshake(group, clientTls, port), "the renewed one is served to the next connection");
             server.close().sync();
         } finally {
@@ -122,11 +114,24 @@ class ClusterTlsTest {
         }
     }
 
-    private static void issueExpiredServerAndValidClient(CertificateAuthority ca, Path serverDir, Path clientDir)
-            throws Exception {
-        Instant now = Instant.now();
-        ca.issue(serverDir, "node", List.of("127.0.0.1"), now.minus(Duration.ofDays(2)), now.minusSeconds(60));
-        ca.issue(clientDir, "gateway", List.of("127.0.0.1"), Duration.ofDays(1));
+    /** A server whose certificate has expired, a client whose has not, both of one CA; then the server's renewed. */
+    private record Renewal(CertificateAuthority ca, Path serverDir, Path clientDir) {
+        static Renewal expiredServer(Path dir) throws Exception {
+            Renewal r = new Renewal(
+                    CertificateAuthority.create("ca", Duration.ofDays(1)),
+                    dir.resolve("server"),
+                    dir.resolve("client"));
+            Instant now = Instant.now();
+            r.ca.issue(r.serverDir, "node", List.of("127.0.0.1"), now.minus(Duration.ofDays(2)), now.minusSeconds(60));
+            r.ca.issue(r.clientDir, "gateway", List.of("127.0.0.1"), Duration.ofDays(1));
+            return r;
+        }
+
+        /** Renews the server's certificate in place, and has {@code serverTls} pick it up. */
+        void renew(ClusterTls serverTls) throws Exception {
+            ca.issue(serverDir, "node", List.of("127.0.0.1"), Duration.ofDays(1));
+            serverTls.reloadIfChanged();
+        }
     }
 
     /** Whether a data-port TLS handshake with the server on {@code port} succeeds. */
