@@ -60,7 +60,7 @@ final class ShardFileWriter implements AutoCloseable {
         this.tempFile = tempFile;
         this.target = dataDir.shardPath(shardId);
         this.fullChunkOperator = Crc32cCombine.operator(chunkSize);
-        this.stage = StagingBuffers.take().limit(StagingBuffers.SIZE);
+        this.stage = StagingBuffers.takeForWrite().limit(StagingBuffers.WRITE_SIZE);
     }
 
     static ShardFileWriter create(String shardId, int chunkSize, DataDir dataDir) throws IOException {
@@ -153,9 +153,9 @@ final class ShardFileWriter implements AutoCloseable {
         channel.close();
         release();
         Path dir = target.getParent();
-        boolean newDir = !Files.isDirectory(dir);
-        Files.createDirectories(dir);
-        if (newDir) {
+        if (!Files.isDirectory(dir)) {
+            // only when missing: on an existing dir createDirectories throws and catches an exception each time
+            Files.createDirectories(dir);
             Durability.fsyncDirectory(dir.getParent());
         }
         Files.move(tempFile, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -200,7 +200,7 @@ final class ShardFileWriter implements AutoCloseable {
     }
 
     private ByteBuffer clearStage() {
-        return stage.clear().limit(StagingBuffers.SIZE);
+        return stage.clear().limit(StagingBuffers.WRITE_SIZE);
     }
 
     private void writeFully(long position) throws IOException {
@@ -211,7 +211,7 @@ final class ShardFileWriter implements AutoCloseable {
 
     private void release() {
         if (stage != null) {
-            StagingBuffers.give(stage);
+            StagingBuffers.giveWrite(stage);
             stage = null;
         }
     }

@@ -3,16 +3,23 @@ package io.basalt.storage;
 import java.nio.ByteBuffer;
 
 /**
- * The aligned buffers through which shard files are written and read under O_DIRECT: 32 kept for reuse, more
- * writers at once allocate their own (see {@link AlignedBufferPool}).
+ * The aligned buffers through which shard files are written and read under O_DIRECT: 32 of each kind kept for reuse,
+ * more writers or readers at once allocate their own (see {@link AlignedBufferPool}).
  */
 final class StagingBuffers {
-    /** What a shard writer stages before a write: a multiple of {@link ShardFileLayout#BLOCK}; a 256 KiB chunk fills it. */
+    /** A reader's chunk: 256 KiB. */
     static final int SIZE = 256 * 1024;
     /** Room for a reader's 256 KiB chunk that starts and ends inside a block (format 1, or a chunk size off blocks). */
     static final int CAPACITY = SIZE + 2 * ShardFileLayout.BLOCK;
+    /**
+     * What a shard writer stages before a write, a multiple of {@link ShardFileLayout#BLOCK}: four 256 KiB chunks.
+     * Each O_DIRECT write puts its thread to sleep until the disk has the bytes, so a write per chunk cost a wakeup
+     * and a device request per 256 KiB.
+     */
+    static final int WRITE_SIZE = 1024 * 1024;
 
     private static final AlignedBufferPool pool = new AlignedBufferPool(CAPACITY, 32, false);
+    private static final AlignedBufferPool writes = new AlignedBufferPool(WRITE_SIZE, 32, false);
 
     private StagingBuffers() {}
 
@@ -23,5 +30,14 @@ final class StagingBuffers {
 
     static void give(ByteBuffer b) {
         pool.give(b);
+    }
+
+    /** A cleared writer's buffer of {@link #WRITE_SIZE} bytes whose address is block-aligned. */
+    static ByteBuffer takeForWrite() {
+        return writes.take();
+    }
+
+    static void giveWrite(ByteBuffer b) {
+        writes.give(b);
     }
 }
