@@ -27,6 +27,7 @@ record Floor(String name, double total, String how, List<Row> rows) {
     static List<Floor> of(Limits l) {
         List<Floor> out = new ArrayList<>();
         double crc = 1 / l.get("CRC32C, one core");
+        // shard bytes cross the data ports, so their TLS is the data ports' (BoringSSL where it loads)
         String gateway = "gateway", nodes = "storage-nodes";
         Parts put = new Parts()
                 .row("gateway: the client's bodies", gateway, ThreadKinds.UNDERTOW_WORKER)
@@ -36,9 +37,9 @@ record Floor(String name, double total, String how, List<Row> rows) {
                 .row("gateway: the ETag's MD5", gateway, ThreadKinds.BASALT)
                 .add("MD5 (ETag)", 1, 1 / l.get("MD5, one core"))
                 .row("gateway: shards out", gateway, ThreadKinds.EVENT_LOOP)
-                .add("TLS send", SHARDS_PER_BYTE, l.get(Limits.TLS_SEND))
+                .add("TLS send", SHARDS_PER_BYTE, l.dataPortTlsSend())
                 .row("storage nodes: shards in", nodes, ThreadKinds.EVENT_LOOP)
-                .add("nodes: TLS receive", SHARDS_PER_BYTE, l.get(Limits.TLS_RECEIVE))
+                .add("nodes: TLS receive", SHARDS_PER_BYTE, l.dataPortTlsReceive())
                 .row("storage nodes: checksum and write", nodes, ThreadKinds.GRPC_EXECUTOR, ThreadKinds.BASALT)
                 .add("CRC32C", SHARDS_PER_BYTE, crc)
                 .add("O_DIRECT write + fsync", SHARDS_PER_BYTE, l.get(Limits.SHARD_WRITES));
@@ -47,9 +48,9 @@ record Floor(String name, double total, String how, List<Row> rows) {
                 .add("nodes: O_DIRECT read", 1, l.get(Limits.SHARD_READS))
                 .add("CRC32C", 1, crc)
                 .row("storage nodes: shards out", nodes, ThreadKinds.EVENT_LOOP)
-                .add("TLS send", 1, l.get(Limits.TLS_SEND))
+                .add("TLS send", 1, l.dataPortTlsSend())
                 .row("gateway: shards in", gateway, ThreadKinds.EVENT_LOOP)
-                .add("gateway: TLS receive", 1, l.get(Limits.TLS_RECEIVE))
+                .add("gateway: TLS receive", 1, l.dataPortTlsReceive())
                 .row("gateway: to the client", gateway, ThreadKinds.UNDERTOW_WORKER)
                 .add("send to the client", 1, l.get(Limits.PLAIN_SEND));
         // a heal of one lost shard of k+m=4+2 reads k shards' bytes to rebuild one: 1/4 B written per B read
@@ -57,11 +58,11 @@ record Floor(String name, double total, String how, List<Row> rows) {
         Parts heal = new Parts()
                 .add("nodes: O_DIRECT read", 1, l.get(Limits.SHARD_READS))
                 .add("CRC32C", 1, crc)
-                .add("TLS send", 1, l.get(Limits.TLS_SEND))
-                .add("coordinator: TLS receive", 1, l.get(Limits.TLS_RECEIVE))
+                .add("TLS send", 1, l.dataPortTlsSend())
+                .add("coordinator: TLS receive", 1, l.dataPortTlsReceive())
                 .add("RS decode 4+2", 1, 1 / l.get("RS decode 4+2 (2 lost)"))
-                .add("TLS send", rebuilt, l.get(Limits.TLS_SEND))
-                .add("new node: TLS receive", rebuilt, l.get(Limits.TLS_RECEIVE))
+                .add("TLS send", rebuilt, l.dataPortTlsSend())
+                .add("new node: TLS receive", rebuilt, l.dataPortTlsReceive())
                 .add("CRC32C", rebuilt, crc)
                 .add("O_DIRECT write + fsync", rebuilt, l.get(Limits.SHARD_WRITES));
         if (put.complete()) out.add(put.floor(PUT));

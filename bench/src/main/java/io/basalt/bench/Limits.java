@@ -2,6 +2,7 @@ package io.basalt.bench;
 
 import com.sun.nio.file.ExtendedOpenOption;
 import io.basalt.core.tls.ClusterTls;
+import io.netty.handler.ssl.SslProvider;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -156,6 +157,19 @@ final class Limits {
     static final String PLAIN_RECEIVE = "loopback receive, CPU";
     static final String TLS_SEND = "loopback TLS 1.3 send, CPU";
     static final String TLS_RECEIVE = "loopback TLS 1.3 receive, CPU";
+    static final String BORINGSSL_SEND = "loopback TLS 1.3 send, BoringSSL, CPU";
+    static final String BORINGSSL_RECEIVE = "loopback TLS 1.3 receive, BoringSSL, CPU";
+
+    /** What the data ports' TLS costs at least to send a GB: BoringSSL's figure where it loads, else the JDK's. */
+    double dataPortTlsSend() {
+        return all.containsKey(BORINGSSL_SEND) ? get(BORINGSSL_SEND) : get(TLS_SEND);
+    }
+
+    /** The same for receiving. */
+    double dataPortTlsReceive() {
+        return all.containsKey(BORINGSSL_RECEIVE) ? get(BORINGSSL_RECEIVE) : get(TLS_RECEIVE);
+    }
+
     static final String NETTY_SEND = "Netty stream over cluster TLS, send, CPU";
     static final String NETTY_RECEIVE = "Netty stream over cluster TLS, receive, CPU";
     static final String GRPC_SEND = "gRPC stream over cluster TLS, send, CPU";
@@ -163,7 +177,8 @@ final class Limits {
 
     /** What one hop costs the threads at its two ends, plain and with the cluster's TLS. */
     private void transport(Path scratch, long total) throws Exception {
-        Progress.message("limits: CPU per GB of one loopback connection: plain, TLS 1.3, Netty and gRPC over TLS");
+        Progress.message(
+                "limits: CPU per GB of one loopback connection: plain, TLS 1.3 (JDK, BoringSSL), Netty and gRPC over TLS");
         String how = "one connection, 256 KiB writes, median of 3 rounds of " + Params.human(total / 3);
         addBothEnds(
                 PLAIN_SEND,
@@ -178,6 +193,14 @@ final class Limits {
                     medianOf3(bytes -> TransportCost.tls(bytes, t.tls()), total),
                     how + ", the JDK's SSLEngine (AES-GCM), records batched into 1 MiB writes, the sending thread",
                     "the same, the receiving thread");
+            if (ClusterTls.DATA_PORT_PROVIDER == SslProvider.OPENSSL)
+                addBothEnds(
+                        BORINGSSL_SEND,
+                        BORINGSSL_RECEIVE,
+                        medianOf3(bytes -> TransportCost.boringSsl(bytes, t.tls()), total),
+                        how + ", BoringSSL (netty-tcnative, as the data ports run it) in direct buffers, records "
+                                + "batched into 1 MiB writes, the sending thread",
+                        "the same, the receiving thread");
             addBothEnds(
                     NETTY_SEND,
                     NETTY_RECEIVE,

@@ -1,6 +1,10 @@
 package io.basalt.bench;
 
 import io.basalt.core.tls.ClusterTls;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -11,14 +15,19 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 
 /**
  * CPU seconds per GB that moving bytes over one loopback connection costs the sending and the receiving thread,
- * plain and with the cluster's TLS (TLS 1.3 through the JDK's provider, as the cluster's gRPC runs it): what
+ * plain and with the cluster's TLS (TLS 1.3 through the JDK's provider, as the cluster's gRPC runs it, and through
+ * BoringSSL, as its data ports run it where netty-tcnative loads): what
  * each hop of the data path costs at least, before any framing, protocol or copy of a server's own. Each side
  * counts its own thread's CPU (user + system, softirq work included where the kernel charges it to the thread).
  */
@@ -65,22 +74,60 @@ final class TransportCost {
      * record by itself and copies more, costs about three times as much here, so it is not the floor.)
      */
     static Cost tls(long totalBytes, ClusterTls tls) throws Exception {
+        return tls(
+                totalBytes,
+                port -> tls.sslContext().createSSLEngine("127.0.0.1", port),
+                () -> tls.sslContext().createSSLEngine(),
+                ByteBuffer::allocate);
+    }
+
+    /**
+     * The same through BoringSSL (netty-tcnative), with the data ports' contexts, in direct buffers, which it
+     * encrypts and decrypts in place (heap buffers it would copy first): the TLS a data port pays at least.
+     */
+    static Cost boringSsl(long totalBytes, ClusterTls tls) throws Exception {
+        if (ClusterTls.DATA_PORT_PROVIDER != SslProvider.OPENSSL)
+            throw new IllegalStateException("BoringSSL is not loaded here");
+        List<SSLEngine> engines = new ArrayList<>();
+        try {
+            return tls(
+                    totalBytes,
+                    port -> remember(engines, tls.dataClientContext().newEngine(ALLOCATOR, "127.0.0.1", port)),
+                    () -> remember(engines, tls.dataServerContext().newEngine(ALLOCATOR)),
+                    ByteBuffer::allocateDirect);
+        } finally {
+            for (SSLEngine e : engines) ReferenceCountUtil.release(e); // BoringSSL's state is native memory
+        }
+    }
+
+    private static final ByteBufAllocator ALLOCATOR = PooledByteBufAllocator.DEFAULT;
+
+    private static SSLEngine remember(List<SSLEngine> engines, SSLEngine e) {
+        engines.add(e);
+        return e;
+    }
+
+    private static Cost tls(
+            long totalBytes,
+            IntFunction<SSLEngine> clientTo,
+            Supplier<SSLEngine> server,
+            IntFunction<ByteBuffer> buffers)
+            throws Exception {
         long bytes = sentBytes(totalBytes);
-        try (ServerSocketChannel server = ServerSocketChannel.open()) {
-            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            SSLEngine client = tls.sslContext()
-                    .createSSLEngine("127.0.0.1", server.socket().getLocalPort());
+        try (ServerSocketChannel listening = ServerSocketChannel.open()) {
+            listening.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            SSLEngine client = clientTo.apply(listening.socket().getLocalPort());
             client.setUseClientMode(true);
-            SSLEngine receiving = tls.sslContext().createSSLEngine();
+            SSLEngine receiving = server.get();
             receiving.setUseClientMode(false);
             handshake(client, receiving); // in memory and not counted: a connection is set up once per peer
-            try (SocketChannel out = SocketChannel.open(server.getLocalAddress());
-                    SocketChannel in = server.accept()) {
+            try (SocketChannel out = SocketChannel.open(listening.getLocalAddress());
+                    SocketChannel in = listening.accept()) {
                 CompletableFuture<Long> receiver = cpuOf(() -> {
                     // closed when done or failed, so that a sender never waits on a reader that stopped
                     try (in) {
-                        ByteBuffer net = ByteBuffer.allocate(BATCH);
-                        ByteBuffer app = ByteBuffer.allocate(BATCH);
+                        ByteBuffer net = buffers.apply(BATCH);
+                        ByteBuffer app = buffers.apply(BATCH);
                         long got = 0;
                         while (got < bytes && in.read(net) >= 0) {
                             net.flip();
@@ -94,8 +141,8 @@ final class TransportCost {
                         if (got != bytes) throw new IOException("received " + got + " of " + bytes + " bytes");
                     }
                 });
-                ByteBuffer app = ByteBuffer.wrap(randomBytes(WRITE));
-                ByteBuffer net = ByteBuffer.allocate(BATCH);
+                ByteBuffer app = buffers.apply(WRITE).put(randomBytes(WRITE)).flip();
+                ByteBuffer net = buffers.apply(BATCH);
                 int record = client.getSession().getPacketBufferSize();
                 long sent = cpuOfThisThread(() -> {
                     for (long w = 0; w < totalBytes; w += WRITE) {

@@ -49,6 +49,25 @@ class FloorTest {
     }
 
     @Test
+    void shardBytesCostTheDataPortsTlsWhereBoringSslWasMeasured() {
+        var withBoringSsl = new java.util.HashMap<>(ALL);
+        withBoringSsl.put(Limits.BORINGSSL_SEND, 0.2);
+        withBoringSsl.put(Limits.BORINGSSL_RECEIVE, 0.1);
+        List<Floor> jdk = Floor.of(limits(ALL)), boring = Floor.of(limits(withBoringSsl));
+        // PUT: 1.5 B per B each way; GET: 1 B; heal: 1 B read and a quarter rebuilt, each way
+        assertEquals(
+                1.5 * ((0.4 - 0.2) + (0.3 - 0.1)),
+                jdk.get(0).total() - boring.get(0).total(),
+                1e-9);
+        assertEquals(
+                (0.4 - 0.2) + (0.3 - 0.1), jdk.get(1).total() - boring.get(1).total(), 1e-9);
+        assertEquals(
+                1.25 * ((0.4 - 0.2) + (0.3 - 0.1)),
+                jdk.get(2).total() - boring.get(2).total(),
+                1e-9);
+    }
+
+    @Test
     void noFloorWhereALimitWasNotMeasured() {
         var some = new java.util.HashMap<>(ALL);
         some.remove(Limits.SHARD_READS); // no O_DIRECT on this disk: the GET floor is unknown, the PUT one is not

@@ -6,7 +6,11 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Every connection carries every byte (each receiver checks its count and fails the measurement otherwise). */
+/**
+ * Every connection carries every byte (each receiver checks its count and fails the measurement otherwise). The
+ * BoringSSL rung needs netty-tcnative's native library, which the build ships for Linux on amd64 (as
+ * ClusterTlsTest checks), where this runs.
+ */
 class TransportCostTest {
     @Test
     void everyRungMovesEveryByteAndCostsSomething(@TempDir Path dir) throws Exception {
@@ -15,6 +19,7 @@ class TransportCostTest {
             for (TransportCost.Cost c : new TransportCost.Cost[] {
                 TransportCost.plain(total),
                 TransportCost.tls(total, t.tls()),
+                TransportCost.boringSsl(total, t.tls()),
                 NettyStreamCost.measure(total, t.tls()),
                 GrpcStreamCost.measure(total, t.tls())
             }) {
