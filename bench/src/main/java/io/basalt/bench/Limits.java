@@ -159,6 +159,10 @@ final class Limits {
     static final String TLS_RECEIVE = "loopback TLS 1.3 receive, CPU";
     static final String BORINGSSL_SEND = "loopback TLS 1.3 send, BoringSSL, CPU";
     static final String BORINGSSL_RECEIVE = "loopback TLS 1.3 receive, BoringSSL, CPU";
+    static final String NETTY_SEND = "Netty stream over cluster TLS, send, CPU";
+    static final String NETTY_RECEIVE = "Netty stream over cluster TLS, receive, CPU";
+    static final String GRPC_SEND = "gRPC stream over cluster TLS, send, CPU";
+    static final String GRPC_RECEIVE = "gRPC stream over cluster TLS, receive, CPU";
 
     /** What the data ports' TLS costs at least to send a GB: BoringSSL's figure where it loads, else the JDK's. */
     double dataPortTlsSend() {
@@ -169,11 +173,6 @@ final class Limits {
     double dataPortTlsReceive() {
         return all.containsKey(BORINGSSL_RECEIVE) ? get(BORINGSSL_RECEIVE) : get(TLS_RECEIVE);
     }
-
-    static final String NETTY_SEND = "Netty stream over cluster TLS, send, CPU";
-    static final String NETTY_RECEIVE = "Netty stream over cluster TLS, receive, CPU";
-    static final String GRPC_SEND = "gRPC stream over cluster TLS, send, CPU";
-    static final String GRPC_RECEIVE = "gRPC stream over cluster TLS, receive, CPU";
 
     /** What one hop costs the threads at its two ends, plain and with the cluster's TLS. */
     private void transport(Path scratch, long total) throws Exception {

@@ -36,6 +36,7 @@ final class ShardFileWriter implements AutoCloseable {
     private final CRC32C chunkCrc = new CRC32C();
     private final int fullChunkOperator;
     private final short format;
+    private final int stageSize; // whole blocks: what is staged before each write
 
     /** Bytes not yet written, in write mode; its first byte goes to file position {@link #flushedTo}. */
     private ByteBuffer stage;
@@ -60,7 +61,8 @@ final class ShardFileWriter implements AutoCloseable {
         this.tempFile = tempFile;
         this.target = dataDir.shardPath(shardId);
         this.fullChunkOperator = Crc32cCombine.operator(chunkSize);
-        this.stage = StagingBuffers.takeForWrite().limit(StagingBuffers.WRITE_SIZE);
+        this.stage = StagingBuffers.takeForWrite();
+        this.stageSize = stage.limit();
     }
 
     static ShardFileWriter create(String shardId, int chunkSize, DataDir dataDir) throws IOException {
@@ -200,7 +202,7 @@ final class ShardFileWriter implements AutoCloseable {
     }
 
     private ByteBuffer clearStage() {
-        return stage.clear().limit(StagingBuffers.WRITE_SIZE);
+        return stage.clear().limit(stageSize);
     }
 
     private void writeFully(long position) throws IOException {

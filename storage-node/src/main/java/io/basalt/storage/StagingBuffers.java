@@ -19,7 +19,9 @@ final class StagingBuffers {
     static final int WRITE_SIZE = 1024 * 1024;
 
     private static final AlignedBufferPool pool = new AlignedBufferPool(CAPACITY, 32, false);
-    private static final AlignedBufferPool writes = new AlignedBufferPool(WRITE_SIZE, 32, false);
+    // bounded: beyond 32 writers at once a writer stages 256 KiB, rather than allocating 1 MiB of direct memory
+    // that only a GC would free
+    private static final AlignedBufferPool writes = new AlignedBufferPool(WRITE_SIZE, 32, true);
 
     private StagingBuffers() {}
 
@@ -32,12 +34,17 @@ final class StagingBuffers {
         pool.give(b);
     }
 
-    /** A cleared writer's buffer of {@link #WRITE_SIZE} bytes whose address is block-aligned. */
+    /**
+     * A cleared, block-aligned buffer for a shard writer, its limit at what the writer stages before each write:
+     * {@link #WRITE_SIZE} while one of those is free, else {@link #SIZE}.
+     */
     static ByteBuffer takeForWrite() {
-        return writes.take();
+        ByteBuffer b = writes.take();
+        return b != null ? b.limit(WRITE_SIZE) : pool.take().limit(SIZE);
     }
 
     static void giveWrite(ByteBuffer b) {
-        writes.give(b);
+        if (b.capacity() >= WRITE_SIZE) writes.give(b);
+        else pool.give(b);
     }
 }

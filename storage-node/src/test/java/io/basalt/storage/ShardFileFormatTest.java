@@ -11,8 +11,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -128,6 +130,40 @@ class ShardFileFormatTest {
         ShardFailureTest.flipByte(file, ShardFileLayout.BLOCK + data.length + 3); // zeros after the data
         try (ShardReader reader = ShardReader.open(id, file, direct)) {
             assertArrayEquals(Arrays.copyOfRange(data, 3 * 65536, data.length), reader.readChunk(3));
+        }
+    }
+
+    @Example
+    void aWriterBeyondTheKeptStagesStagesLessAndWritesTheSameFile() throws IOException {
+        byte[] data = new byte[2_600_000];
+        new Random(5).nextBytes(data);
+        List<ByteBuffer> held = new ArrayList<>();
+        try {
+            ByteBuffer b = StagingBuffers.takeForWrite();
+            for (int i = 0; i < 64 && b.limit() == StagingBuffers.WRITE_SIZE; i++) { // 32 are kept
+                held.add(b);
+                b = StagingBuffers.takeForWrite();
+            }
+            assertEquals(StagingBuffers.SIZE, b.limit(), "all 1 MiB stages out: 256 KiB");
+            assertEquals(0, b.limit() % ShardFileLayout.BLOCK);
+            StagingBuffers.giveWrite(b);
+            String small = "s." + ids.incrementAndGet();
+            ShardHeader written = write(direct, small, data, 262144); // staged 256 KiB at a time
+            held.forEach(StagingBuffers::giveWrite);
+            held.clear();
+            ByteBuffer again = StagingBuffers.takeForWrite();
+            held.add(again);
+            assertEquals(StagingBuffers.WRITE_SIZE, again.limit(), "one returned: 1 MiB again");
+            String large = "l." + ids.incrementAndGet();
+            assertEquals(written, write(direct, large, data, 262144));
+            assertArrayEquals(Files.readAllBytes(direct.shardPath(small)), Files.readAllBytes(direct.shardPath(large)));
+            try (ShardReader reader = ShardReader.open(small, direct.shardPath(small), direct)) {
+                ByteBuffer back = ByteBuffer.allocate(data.length);
+                for (long i = 0; i < written.chunkCount(); i++) back.put(reader.readChunk(i));
+                assertArrayEquals(data, back.array());
+            }
+        } finally {
+            held.forEach(StagingBuffers::giveWrite);
         }
     }
 
