@@ -53,6 +53,9 @@ class ServicesFileTest {
                 "every service runs the codec's vector kernel where the runtime has the module");
         assertTrue(f.get("jvm.defaults").contains("-XX:+UseSerialGC"), "jvm.defaults picks the collector");
         assertTrue(
+                f.get("jvm.defaults").contains("-XX:MetaspaceSize=64m"),
+                "no full collection for the first classes a service loads");
+        assertTrue(
                 f.get("container.jvm").contains("-XX:+ExitOnOutOfMemoryError"),
                 "a container exits on OOM for a restart");
     }
