@@ -671,6 +671,11 @@ class ManifestsTest {
         assertNotNull(opts, "BASALT_JAVA_OPTS sets the heap");
         Matcher xmx = Pattern.compile("-Xmx([0-9]+[kKmMgG])").matcher(opts);
         assertTrue(xmx.find(), "no -Xmx in " + opts);
+        // the variable replaces jvm.defaults in the image's entrypoint, so it must say all of it again
+        for (String option : ServicesFile.load().get("jvm.defaults").split(" "))
+            assertTrue(
+                    List.of(opts.split(" ")).contains(option),
+                    service + ": BASALT_JAVA_OPTS drops " + option + " of jvm.defaults in " + ServicesFile.PATH);
         assertEquals(
                 ServicesFile.load().get(service + ".heap"),
                 xmx.group(1),

@@ -7,9 +7,10 @@ import java.util.Map;
 
 /**
  * Reads the YAML that Kubernetes manifests are written in: block mappings and sequences, plain and quoted
- * scalars, literal and folded block scalars, empty and flow collections of scalars, comments and
+ * scalars (plain ones also over several lines, as kubectl folds a long value), literal and folded block scalars,
+ * empty and flow collections of scalars, comments and
  * multi-document streams. Values come back as Map (in file order), List, String or null. Anything outside
- * this subset (anchors, tags, multi-line plain scalars, tabs) is an error, never a guess, so a manifest the
+ * this subset (anchors, tags, tabs) is an error, never a guess, so a manifest the
  * reader does not understand fails the test instead of passing unchecked. (No YAML library is on the
  * project's classpath, and one is not worth a dependency for this.)
  */
@@ -133,13 +134,38 @@ final class Yaml {
             } else if (value.startsWith("|") || value.startsWith(">")) {
                 v = block(indent, value, l);
             } else {
-                v = scalar(l, value);
+                v = scalar(l, foldPlain(indent, value));
             }
             if (out.containsKey(key)) throw error(l, "duplicate key " + key);
             out.put(key, v);
         }
         if (l != null && l.indent > indent) throw error(l, "bad indentation in a mapping");
         return out;
+    }
+
+    /**
+     * A plain scalar with the lines that continue it, joined by spaces: lines indented deeper than its key, as kubectl
+     * folds a long value. A deeper line that reads as a key, an item or a comment is not a continuation (and then
+     * fails as bad indentation).
+     */
+    private String foldPlain(int keyIndent, String value) {
+        if (value.startsWith("\"") || value.startsWith("'") || value.startsWith("[") || value.startsWith("{"))
+            return value;
+        StringBuilder folded = new StringBuilder(value);
+        Line next;
+        while ((next = current()) != null && next.indent > keyIndent && continuesPlain(next.text)) {
+            folded.append(' ').append(next.text.strip());
+            pos++;
+        }
+        return folded.toString();
+    }
+
+    private static boolean continuesPlain(String text) {
+        return !text.isEmpty()
+                && !text.contains(": ")
+                && !text.endsWith(":")
+                && !isSeqItem(text)
+                && !text.startsWith("#");
     }
 
     /** A block scalar (| or >, optionally with -), its lines indented deeper than {@code parentIndent}. */

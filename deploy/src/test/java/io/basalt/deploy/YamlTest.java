@@ -88,6 +88,13 @@ class YamlTest {
     }
 
     @Test
+    void aPlainScalarGoesOnOverDeeperLines() {
+        Map<String, Object> doc = m(Yaml.parseAll("a:\n  value: -XX:+One -XX:Two=64m\n    -Xmx128m\n  b: x\n")
+                .get(0));
+        assertEquals(Map.of("value", "-XX:+One -XX:Two=64m -Xmx128m", "b", "x"), doc.get("a"));
+    }
+
+    @Test
     void refusesWhatItDoesNotUnderstand() {
         for (String bad : List.of(
                 "a: &anchor x",
