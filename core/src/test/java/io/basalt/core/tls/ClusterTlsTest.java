@@ -37,6 +37,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -94,12 +95,8 @@ class ClusterTlsTest {
             Channel server = new ServerBootstrap()
                     .group(group)
                     .channel(NioServerSocketChannel.class)
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(serverTls.dataServerContext().newHandler(ch.alloc()));
-                        }
-                    })
+                    .childHandler(pipeline(ch ->
+                            ch.pipeline().addLast(serverTls.dataServerContext().newHandler(ch.alloc()))))
                     .bind("127.0.0.1", 0)
                     .sync()
                     .channel();
@@ -134,20 +131,27 @@ class ClusterTlsTest {
         }
     }
 
+    /** A channel initializer that runs {@code init} on each new channel. */
+    private static ChannelInitializer<SocketChannel> pipeline(Consumer<SocketChannel> init) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                init.accept(ch);
+            }
+        };
+    }
+
     /** Whether a data-port TLS handshake with the server on {@code port} succeeds. */
     private static boolean handshake(EventLoopGroup group, ClusterTls tls, int port) throws Exception {
         CompletableFuture<Boolean> done = new CompletableFuture<>();
         Channel ch = new Bootstrap()
                 .group(group)
                 .channel(NioSocketChannel.class)
-                .handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        SslHandler ssl = tls.dataClientContext().newHandler(ch.alloc(), "127.0.0.1", port);
-                        ssl.handshakeFuture().addListener(f -> done.complete(f.isSuccess()));
-                        ch.pipeline().addLast(ssl);
-                    }
-                })
+                .handler(pipeline(c -> {
+                    SslHandler ssl = tls.dataClientContext().newHandler(c.alloc(), "127.0.0.1", port);
+                    ssl.handshakeFuture().addListener(f -> done.complete(f.isSuccess()));
+                    c.pipeline().addLast(ssl);
+                }))
                 .connect("127.0.0.1", port)
                 .sync()
                 .channel();
