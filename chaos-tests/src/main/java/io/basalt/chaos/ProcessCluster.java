@@ -97,7 +97,7 @@ public final class ProcessCluster implements AutoCloseable {
     private final Process[] etcds, coordinators, gateways;
     private final int[] coordinatorStarts;
     private final Process[] nodes;
-    private final boolean[] paused;
+    private final boolean[] paused, etcdPaused;
     /** One per node, in front of it: the address it advertises, so peers reach it only through the proxy. */
     private final FaultProxy[] proxies;
 
@@ -124,6 +124,7 @@ public final class ProcessCluster implements AutoCloseable {
         this.nodeDataPorts = FreePorts.allocate(cfg.nodes());
         this.nodes = new Process[cfg.nodes()];
         this.paused = new boolean[cfg.nodes()];
+        this.etcdPaused = new boolean[cfg.etcdMembers()];
         this.proxies = new FaultProxy[cfg.nodes()];
         for (int i = 0; i < proxies.length; i++) proxies[i] = new FaultProxy(nodePorts[i], nodeDataPorts[i]);
     }
@@ -636,6 +637,22 @@ public final class ProcessCluster implements AutoCloseable {
     /** SIGKILL etcd member i (0-based). */
     public void killEtcd(int i) throws InterruptedException {
         etcds[i] = kill(etcds[i]);
+        etcdPaused[i] = false;
+    }
+
+    /** SIGSTOP etcd member i: its connections stay open and go silent, as when its host freezes or is cut off. */
+    public void pauseEtcd(int i) {
+        if (!etcdRunning(i) || etcdPaused[i]) return;
+        signal(etcds[i], "STOP");
+        etcdPaused[i] = true;
+    }
+
+    /** SIGCONT etcd member i, and wait until it is healthy again (has a leader). */
+    public void resumeEtcd(int i) throws InterruptedException {
+        if (etcds[i] == null || !etcdPaused[i]) return;
+        signal(etcds[i], "CONT");
+        etcdPaused[i] = false;
+        awaitEtcdHealthy(i, Duration.ofSeconds(30));
     }
 
     /** Starts etcd member i again on its data dir and waits until it is healthy (has a leader). */
@@ -759,6 +776,9 @@ public final class ProcessCluster implements AutoCloseable {
         }
         for (int i = 0; i < nodes.length; i++) {
             if (nodes[i] != null && paused[i]) signal(nodes[i], "CONT");
+        }
+        for (int i = 0; i < etcds.length; i++) {
+            if (etcds[i] != null && etcdPaused[i]) signal(etcds[i], "CONT");
         }
         // TERM all services together, then wait: a sequential stop would take seconds per process
         List<Process> services = new ArrayList<>();

@@ -24,6 +24,7 @@ public interface Scenario {
                 new CoordinatorKill(),
                 new GatewayKill(),
                 new EtcdLeaderKill(),
+                new EtcdMemberFreeze(),
                 new NetworkFaults(),
                 new Fuzz(),
                 new ClockSkew(),

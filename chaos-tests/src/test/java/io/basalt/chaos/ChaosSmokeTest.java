@@ -50,9 +50,13 @@ class ChaosSmokeTest {
     }
 
     private void run(Scenario s) throws Exception {
+        run(s, RUN);
+    }
+
+    private void run(Scenario s, Duration length) throws Exception {
         Assumptions.assumeTrue(s.unsupported() == null, () -> s.name() + ": " + s.unsupported());
-        ChaosRunner.Result r = ChaosRunner.run(cluster, s, RUN, SMALL, System.out::println);
-        System.out.println(ChaosMain.report(java.util.List.of(r), RUN.toSeconds() / 60.0, SMALL.seed(), dir));
+        ChaosRunner.Result r = ChaosRunner.run(cluster, s, length, SMALL, System.out::println);
+        System.out.println(ChaosMain.report(java.util.List.of(r), length.toSeconds() / 60.0, SMALL.seed(), dir));
         assertTrue(r.operations() > 0, "the workload ran");
         assertTrue(r.faults() > 0, "faults were injected");
         assertEquals(0, r.violations().size(), () -> String.join("\n", r.violations()));
@@ -167,8 +171,17 @@ class ChaosSmokeTest {
     }
 
     /** Whatever the faults left behind (a killed gateway's shards, healed-around copies) is gone after the grace. */
+    /** Long enough for each of the three members to be frozen once (twice the lease TTL each). */
     @Test
     @Order(12)
+    void etcdMemberFreeze() throws Exception {
+        run(
+                new EtcdMemberFreeze(),
+                Duration.ofSeconds(3L * (2 * cluster.config().leaseTtlSeconds() + 2)));
+    }
+
+    @Test
+    @Order(13)
     void noOrphanShardFilesAfterTheGrace() throws Exception {
         List<String> v = ChaosRunner.awaitNoOrphans(cluster, System.out::println);
         assertEquals(List.of(), v);

@@ -269,8 +269,7 @@ class DurabilityTest {
             int leader = cluster.leaderCoordinator();
             assertTrue(leader >= 0, "a coordinator leads");
             cluster.killCoordinator(leader);
-            RedundancyCheck.Report atKill =
-                    RedundancyCheck.run(cluster.etcdEndpoints(), Keys.defaults(), false, cluster.tls());
+            RedundancyCheck.Report atKill = checkListings();
             assertFalse(atKill.fullRedundancy(), "the leader died with healing left to do: " + atKill.summary());
             put(etcd, Keys.defaults().config("heal-rate-mbps"), "50");
             RedundancyCheck.Report r = awaitFullRedundancy("after killing coordinator-" + (leader + 1) + " mid-heal");
@@ -359,6 +358,21 @@ class DurabilityTest {
         }
     }
 
+    /**
+     * One check of the listings, without reading data back. A node killed a moment ago can still be registered
+     * until its lease runs out, and listing it fails: such a check is tried again, a few times.
+     */
+    private static RedundancyCheck.Report checkListings() throws InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return RedundancyCheck.run(cluster.etcdEndpoints(), Keys.defaults(), false, cluster.tls());
+            } catch (RuntimeException e) {
+                if (attempt == 5) throw e;
+                Thread.sleep(1000);
+            }
+        }
+    }
+
     /** Waits until every segment has k+m healthy shards (data read back from the nodes) and returns that report. */
     private static RedundancyCheck.Report awaitFullRedundancy(String when) throws InterruptedException {
         long deadline = System.nanoTime() + HEAL_BOUND.toNanos();
@@ -409,17 +423,16 @@ class DurabilityTest {
         return best;
     }
 
-    /** Shards on the node that some record places there: its files minus its orphans. */
     /**
      * Shard files on the node that the records place there. Counted from the records' placements, not as files
      * minus orphans: orphans are found only on nodes the check sees live, and a node whose registration lapses
      * for a moment would have all its leftover files counted.
      */
-    private static long referencedOn(String nodeId) throws IOException {
+    private static long referencedOn(String nodeId) throws IOException, InterruptedException {
         int i = Integer.parseInt(nodeId.substring("node-".length())) - 1;
         Set<String> files = new HashSet<>();
         for (StoredShard f : cluster.shards(i)) files.add(f.id());
-        RedundancyCheck.Report r = RedundancyCheck.run(cluster.etcdEndpoints(), Keys.defaults(), false, cluster.tls());
+        RedundancyCheck.Report r = checkListings();
         return files.stream()
                 .filter(id -> r.placed().contains(nodeId + "/" + id))
                 .count();

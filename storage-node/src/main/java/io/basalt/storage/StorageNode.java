@@ -108,7 +108,7 @@ public final class StorageNode implements AutoCloseable {
         if (config.etcdEndpoint() != null) {
             long startedMs = System.currentTimeMillis();
             try {
-                metadata = EtcdMetadata.connectWithJetcdDefaults(
+                metadata = EtcdMetadata.connect(
                         List.of(config.etcdEndpoint().split(",")), new Keys(config.etcdPrefix()), tls);
                 registration = metadata.nodes()
                         .register(

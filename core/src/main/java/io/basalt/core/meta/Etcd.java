@@ -25,10 +25,13 @@ public final class Etcd {
      * authenticates this process by its client certificate).
      */
     public static Client connect(List<String> endpoints, ClusterTls tls) {
+        // A member that froze or was cut off leaves the channel's round robin once a ping goes unanswered:
+        // within 10 + 3 s (grpc-java pings no more often than every 10 s). Lease renewal does not wait for that
+        // (LeaseRenewal); everything else sent to that member meanwhile fails at its deadline.
         return builder(endpoints, tls)
                 .connectTimeout(Duration.ofSeconds(5))
                 .keepaliveTime(Duration.ofSeconds(10))
-                .keepaliveTimeout(Duration.ofSeconds(5))
+                .keepaliveTimeout(Duration.ofSeconds(3))
                 .build();
     }
 

@@ -4,6 +4,7 @@ import io.basalt.core.tls.ClusterTls;
 import io.etcd.jetcd.Client;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /** {@link ClusterMetadata} on one etcd cluster, over one client. */
 public final class EtcdMetadata implements ClusterMetadata {
@@ -19,7 +20,11 @@ public final class EtcdMetadata implements ClusterMetadata {
     private final EtcdRecordInventory inventory;
     private final EtcdAccessStore access;
 
-    private EtcdMetadata(Client client, Keys keys, boolean ownsClient) {
+    /**
+     * @param members one client per etcd member, for renewing node leases ({@link LeaseRenewal}); empty when
+     *     {@code client} alone is to renew them
+     */
+    private EtcdMetadata(Client client, Keys keys, boolean ownsClient, Supplier<List<Client>> members) {
         this.client = client;
         this.keys = keys;
         this.ownsClient = ownsClient;
@@ -27,7 +32,10 @@ public final class EtcdMetadata implements ClusterMetadata {
         this.heals = new EtcdHealQueue(client.getKVClient(), keys);
         this.garbage = new EtcdGarbageQueue(client.getKVClient(), keys);
         this.admin = new EtcdClusterAdmin(client, keys);
-        this.nodes = new EtcdNodeRegistry(client, keys);
+        this.nodes = new EtcdNodeRegistry(client, keys, () -> {
+            List<Client> each = members.get();
+            return each.isEmpty() ? LeaseRenewal.through(client) : LeaseRenewal.throughEach(each);
+        });
         this.inventory = new EtcdRecordInventory(client.getKVClient(), keys);
         this.access = new EtcdAccessStore(client, keys);
     }
@@ -39,21 +47,16 @@ public final class EtcdMetadata implements ClusterMetadata {
 
     /** As {@link #connect(List, Keys)}, over TLS with the cluster's certificates when {@code tls} is not null. */
     public static EtcdMetadata connect(List<String> endpoints, Keys keys, ClusterTls tls) {
-        return new EtcdMetadata(Etcd.connect(endpoints, tls), keys, true);
-    }
-
-    /**
-     * Connects with jetcd's own defaults instead: what storage nodes have always done (their lease
-     * keep-alive and refresh timing were tuned with them), kept so that moving their etcd calls here
-     * changed nothing.
-     */
-    public static EtcdMetadata connectWithJetcdDefaults(List<String> endpoints, Keys keys, ClusterTls tls) {
-        return new EtcdMetadata(Etcd.builder(endpoints, tls).build(), keys, true);
+        // the member clients are made only when a node registers: gateways and coordinators never need them
+        Supplier<List<Client>> members = () -> endpoints.size() < 2
+                ? List.of()
+                : endpoints.stream().map(e -> Etcd.connect(List.of(e), tls)).toList();
+        return new EtcdMetadata(Etcd.connect(endpoints, tls), keys, true, members);
     }
 
     /** Over a client the caller keeps and closes itself (tests that also read etcd directly). */
     public static EtcdMetadata over(Client client, Keys keys) {
-        return new EtcdMetadata(client, keys, false);
+        return new EtcdMetadata(client, keys, false, List::of);
     }
 
     public Client client() {

@@ -3,10 +3,7 @@ package io.basalt.core.meta;
 import io.basalt.proto.meta.NodeRecord;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.options.PutOption;
-import io.etcd.jetcd.support.CloseableClient;
-import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
@@ -20,27 +17,38 @@ import org.apache.logging.log4j.Logger;
  * Keeps {@code <prefix>nodes/<id>} in etcd under a lease while the node runs: the coordinator
  * takes an expired lease as "node down". The record is rewritten periodically so free space stays
  * current, and a lost lease (etcd unreachable for longer than the TTL) is replaced by a new one.
- * All etcd work runs on one scheduler thread, so lease state needs no locking.
+ *
+ * <p>The lease is renewed three times per TTL through every etcd member at once ({@link LeaseRenewal}), so one
+ * member frozen or cut off never costs a live node its registration. Every etcd call waits at most a third of the
+ * TTL, so a call stuck on such a member cannot hold a renewal back past the lease's end. All etcd work runs on
+ * one scheduler thread, so lease state needs no locking.
  */
 final class EtcdNodeRegistration implements NodeRegistry.Registration {
     private static final Logger log = LogManager.getLogger(EtcdNodeRegistration.class);
     static final Duration REFRESH_INTERVAL = Duration.ofSeconds(10);
     private static final Duration RETRY_INTERVAL = Duration.ofSeconds(1);
-    private static final long OP_TIMEOUT_MS = 5_000;
+    private static final Duration RENEW_RETRY = Duration.ofMillis(250);
 
     private final Client client;
+    private final LeaseRenewal renewal;
     private final ByteSequence key;
     private final long ttlSeconds;
+    /** How long a put, grant or renewal may wait: a third of the TTL, at most 5 s. */
+    private final long opTimeoutMs;
+
     private final Supplier<NodeRecord> record;
     private final ScheduledThreadPoolExecutor scheduler;
     private long leaseId; // 0: none held
-    private CloseableClient keepAlive;
+    private long renewedNanos; // when leaseId was last granted or renewed
     private volatile boolean closed;
 
-    private EtcdNodeRegistration(Client client, String key, Duration ttl, Supplier<NodeRecord> record) {
+    private EtcdNodeRegistration(
+            Client client, LeaseRenewal renewal, String key, Duration ttl, Supplier<NodeRecord> record) {
         this.client = client;
+        this.renewal = renewal;
         this.key = ByteSequence.from(key, StandardCharsets.UTF_8);
         this.ttlSeconds = Math.max(1, ttl.toSeconds());
+        this.opTimeoutMs = Math.min(5_000, ttlSeconds * 1000 / 3);
         this.record = record;
         this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "node-registration");
@@ -56,17 +64,20 @@ final class EtcdNodeRegistration implements NodeRegistry.Registration {
      * in the background rather than failing the node's start.
      *
      * @param client the node's etcd client; the caller closes it after this registration
+     * @param renewal renews the lease; this registration closes it
      * @param key the node's key, {@code <prefix>nodes/<id>}
      * @param record current record; called at each refresh so free space is fresh
      */
-    static EtcdNodeRegistration start(Client client, String key, Duration ttl, Supplier<NodeRecord> record) {
-        EtcdNodeRegistration registration = new EtcdNodeRegistration(client, key, ttl, record);
+    static EtcdNodeRegistration start(
+            Client client, LeaseRenewal renewal, String key, Duration ttl, Supplier<NodeRecord> record) {
+        EtcdNodeRegistration registration = new EtcdNodeRegistration(client, renewal, key, ttl, record);
         try {
             registration.scheduler.submit(registration::refreshAndReschedule).get();
         } catch (Exception e) {
             registration.close();
             throw new IllegalStateException("cannot start node registration", e);
         }
+        registration.scheduleRenewal(registration.renewInterval());
         return registration;
     }
 
@@ -102,63 +113,77 @@ final class EtcdNodeRegistration implements NodeRegistry.Registration {
                             key,
                             ByteSequence.from(record.get().toByteArray()),
                             PutOption.builder().withLeaseId(leaseId).build())
-                    .get(OP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                    .get(opTimeoutMs, TimeUnit.MILLISECONDS);
             return true;
         } catch (Exception e) {
-            // Could be etcd down or our lease expired; a fresh lease on the next try covers both.
+            // A put can fail on one unreachable member while the lease lives on: only etcd saying the lease is
+            // gone ends it. A new lease is then granted on the next try.
             log.warn("cannot register {} in etcd, retrying: {}", key, rootMessage(e));
-            dropLease();
+            if (LeaseRenewal.leaseNotFound(e)) leaseId = 0;
             return false;
         }
     }
 
     private void grantLease() throws Exception {
-        long id = client.getLeaseClient()
+        long started = System.nanoTime();
+        leaseId = client.getLeaseClient()
                 .grant(ttlSeconds)
-                .get(OP_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .get(opTimeoutMs, TimeUnit.MILLISECONDS)
                 .getID();
-        leaseId = id;
-        keepAlive = client.getLeaseClient().keepAlive(id, new StreamObserver<>() {
-            @Override
-            public void onNext(LeaseKeepAliveResponse response) {}
-
-            @Override
-            public void onError(Throwable t) {
-                if (!closed) {
-                    log.warn("lease {} keep-alive failed: {}", Long.toHexString(id), rootMessage(t));
-                }
-                leaseLost(id);
-            }
-
-            @Override
-            public void onCompleted() {
-                leaseLost(id);
-            }
-        });
-        log.info("registered {} with lease {} (ttl {} s)", key, Long.toHexString(id), ttlSeconds);
+        renewedNanos = started;
+        log.info("registered {} with lease {} (ttl {} s)", key, Long.toHexString(leaseId), ttlSeconds);
     }
 
-    private void leaseLost(long id) {
+    private Duration renewInterval() {
+        return Duration.ofMillis(ttlSeconds * 1000 / 3);
+    }
+
+    private void scheduleRenewal(Duration after) {
         try {
-            scheduler.execute(() -> onLeaseLost(id));
+            scheduler.schedule(this::renewAndReschedule, after.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
-            // closing: the lease is being revoked anyway
+            // closing
         }
     }
 
-    private void onLeaseLost(long id) {
-        if (leaseId == id && !closed) {
-            dropLease();
-            tryRefresh(); // re-register now; the periodic refresh retries if this fails
+    private void renewAndReschedule() {
+        if (closed) return;
+        Duration next = renewInterval();
+        long id = leaseId;
+        if (id == 0) {
+            tryRefresh(); // a lease lost and not yet replaced: grant one now rather than at the next refresh
+        } else {
+            long asked = System.nanoTime();
+            LeaseRenewal.Outcome outcome;
+            try {
+                outcome = renewal.renew(id, Duration.ofMillis(opTimeoutMs));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            switch (outcome) {
+                case ALIVE -> renewedNanos = asked;
+                case EXPIRED -> {
+                    log.warn("lease {} of {} expired; registering again", Long.toHexString(id), key);
+                    leaseId = 0;
+                    tryRefresh();
+                }
+                case NO_ANSWER -> {
+                    if (System.nanoTime() - renewedNanos > TimeUnit.SECONDS.toNanos(ttlSeconds)) {
+                        log.warn(
+                                "lease {} of {}: no etcd member renewed it within its {} s; registering again",
+                                Long.toHexString(id),
+                                key,
+                                ttlSeconds);
+                        leaseId = 0;
+                        tryRefresh();
+                    } else {
+                        next = RENEW_RETRY;
+                    }
+                }
+            }
         }
-    }
-
-    private void dropLease() {
-        if (keepAlive != null) {
-            keepAlive.close();
-            keepAlive = null;
-        }
-        leaseId = 0;
+        scheduleRenewal(next);
     }
 
     /** Stops refreshing and revokes the lease, which removes the key at once. */
@@ -168,22 +193,20 @@ final class EtcdNodeRegistration implements NodeRegistry.Registration {
         // shutdown, not shutdownNow: interrupting a refresh in flight would lose the lease id to revoke
         scheduler.shutdown();
         try {
-            scheduler.awaitTermination(OP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         long id = leaseId;
-        if (keepAlive != null) {
-            keepAlive.close();
-        }
         if (id != 0) {
             try {
-                client.getLeaseClient().revoke(id).get(OP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                client.getLeaseClient().revoke(id).get(5, TimeUnit.SECONDS);
                 log.info("revoked lease {} of {}", Long.toHexString(id), key);
             } catch (Exception e) {
                 log.warn("cannot revoke lease of {}; it expires in {} s: {}", key, ttlSeconds, rootMessage(e));
             }
         }
+        renewal.close();
     }
 
     private static String rootMessage(Throwable t) {

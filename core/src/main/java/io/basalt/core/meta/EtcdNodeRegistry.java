@@ -33,15 +33,18 @@ final class EtcdNodeRegistry implements NodeRegistry {
 
     private final Client client;
     private final Keys keys;
+    private final Supplier<LeaseRenewal> renewals;
 
-    EtcdNodeRegistry(Client client, Keys keys) {
+    /** @param renewals a new {@link LeaseRenewal} for each registration, which closes it */
+    EtcdNodeRegistry(Client client, Keys keys, Supplier<LeaseRenewal> renewals) {
         this.client = client;
         this.keys = keys;
+        this.renewals = renewals;
     }
 
     @Override
     public Registration register(String nodeId, Duration ttl, Supplier<NodeRecord> record) {
-        return EtcdNodeRegistration.start(client, keys.node(nodeId), ttl, record);
+        return EtcdNodeRegistration.start(client, renewals.get(), keys.node(nodeId), ttl, record);
     }
 
     @Override

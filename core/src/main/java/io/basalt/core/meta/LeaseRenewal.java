@@ -1,0 +1,92 @@
+package io.basalt.core.meta;
+
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Renews a lease by asking every etcd member at once, each over a client of its own.
+ *
+ * <p>Why not jetcd's {@code keepAlive}: it keeps one stream, on whichever member the channel picked. When that
+ * member freezes or is cut off, nothing fails the stream until gRPC's keepalive gives up on the connection, and
+ * that can take longer than the lease's TTL: the lease expired though two of three members were reachable all
+ * along, and the coordinator took a live node for dead. Asked through every member, a lease lives as long as any
+ * member that has a leader answers (a member without one refuses, so a cut-off minority cannot vouch for it).
+ */
+final class LeaseRenewal implements AutoCloseable {
+
+    /** What one renewal learned. */
+    enum Outcome {
+        /** A member renewed it. */
+        ALIVE,
+        /** etcd no longer has it: it expired or was revoked. */
+        EXPIRED,
+        /** No member answered in time. */
+        NO_ANSWER
+    }
+
+    private final List<Client> members;
+    private final boolean owned;
+
+    private LeaseRenewal(List<Client> members, boolean owned) {
+        this.members = members;
+        this.owned = owned;
+    }
+
+    /** Renews through {@code members}, one client per etcd member, which this closes. */
+    static LeaseRenewal throughEach(List<Client> members) {
+        return new LeaseRenewal(List.copyOf(members), true);
+    }
+
+    /** Renews through {@code client} alone (one etcd member, or a caller's client); not closed here. */
+    static LeaseRenewal through(Client client) {
+        return new LeaseRenewal(List.of(client), false);
+    }
+
+    /** Asks every member to renew lease {@code id}, waiting up to {@code timeout} for the first to renew it. */
+    Outcome renew(long id, Duration timeout) throws InterruptedException {
+        CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+        AtomicInteger pending = new AtomicInteger(members.size());
+        AtomicInteger gone = new AtomicInteger();
+        for (Client member : members) {
+            member.getLeaseClient().keepAliveOnce(id).whenComplete((response, failure) -> {
+                if (failure == null) {
+                    outcome.complete(Outcome.ALIVE);
+                    return;
+                }
+                if (leaseNotFound(failure)) gone.incrementAndGet();
+                if (pending.decrementAndGet() == 0)
+                    outcome.complete(gone.get() > 0 ? Outcome.EXPIRED : Outcome.NO_ANSWER);
+            });
+        }
+        try {
+            return outcome.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            // a member that said the lease is gone spoke for the leader; silence from the rest changes nothing
+            return gone.get() > 0 ? Outcome.EXPIRED : Outcome.NO_ANSWER;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot happen: the outcome is only ever completed normally", e);
+        }
+    }
+
+    /** True when etcd said the lease does not exist (expired or revoked), in a keep-alive or a put under it. */
+    static boolean leaseNotFound(Throwable t) {
+        for (; t != null; t = t.getCause()) {
+            if (t instanceof EtcdException e && e.getErrorCode() == ErrorCode.NOT_FOUND) return true;
+            if (t.getMessage() != null && t.getMessage().contains("requested lease not found")) return true;
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        if (owned) members.forEach(Client::close);
+    }
+}
