@@ -163,20 +163,10 @@ final class EtcdNodeRegistration implements NodeRegistry.Registration {
             }
             switch (outcome) {
                 case ALIVE -> renewedNanos = asked;
-                case EXPIRED -> {
-                    log.warn("lease {} of {} expired; registering again", Long.toHexString(id), key);
-                    leaseId = 0;
-                    tryRefresh();
-                }
+                case EXPIRED -> registerAgain(id, "it expired");
                 case NO_ANSWER -> {
                     if (System.nanoTime() - renewedNanos > TimeUnit.SECONDS.toNanos(ttlSeconds)) {
-                        log.warn(
-                                "lease {} of {}: no etcd member renewed it within its {} s; registering again",
-                                Long.toHexString(id),
-                                key,
-                                ttlSeconds);
-                        leaseId = 0;
-                        tryRefresh();
+                        registerAgain(id, "no etcd member renewed it within its " + ttlSeconds + " s");
                     } else {
                         next = RENEW_RETRY;
                     }
@@ -184,6 +174,13 @@ final class EtcdNodeRegistration implements NodeRegistry.Registration {
             }
         }
         scheduleRenewal(next);
+    }
+
+    /** Gives up lease {@code id} and registers under a new one now (or at the next try, if this fails). */
+    private void registerAgain(long id, String why) {
+        log.warn("lease {} of {}: {}; registering again", Long.toHexString(id), key, why);
+        leaseId = 0;
+        tryRefresh();
     }
 
     /** Stops refreshing and revokes the lease, which removes the key at once. */
