@@ -17,8 +17,6 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.common.exception.ErrorCode;
-import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
@@ -27,8 +25,6 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,8 +34,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiConsumer;
 import java.util.function.UnaryOperator;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -65,34 +59,27 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     /** Shared by every request through this store: it learns how long etcd takes to answer. */
     private final AdaptiveDelay callDeadline = AdaptiveDelay.etcdCall();
-    /** How long a point read waits for its member before it is asked of another as well. */
-    private final AdaptiveDelay readHedge = AdaptiveDelay.etcdReadHedge();
     /** How long a crashed DeleteBucket's marker keeps blocking writes into its bucket. */
     private static final long DELETING_LEASE_SECONDS = 30;
     /** How long a write waits for another request's DeleteBucket before answering {@link BucketBusyException}. */
     private static final long BUSY_WAIT_MS = 3_000;
 
     private final Client client;
-    private final EtcdMembers members;
+    private final KV kv;
     private final Keys keys;
     private final boolean ownsClient;
     private final VersionedObjects versioned;
 
     public EtcdMetadataStore(Client client, Keys keys) {
-        this(client, EtcdMembers.one(client), keys, false);
+        this(client, keys, false);
     }
 
-    /** Its KV calls go to {@code members} (one client per etcd member); leases go through {@code client}. */
-    EtcdMetadataStore(Client client, EtcdMembers members, Keys keys) {
-        this(client, members, keys, false);
-    }
-
-    private EtcdMetadataStore(Client client, EtcdMembers members, Keys keys, boolean ownsClient) {
+    private EtcdMetadataStore(Client client, Keys keys, boolean ownsClient) {
         this.client = client;
-        this.members = members;
+        this.kv = client.getKVClient();
         this.keys = keys;
         this.ownsClient = ownsClient;
-        this.versioned = new VersionedObjects(this, keys);
+        this.versioned = new VersionedObjects(this, kv, keys);
     }
 
     public static EtcdMetadataStore connect(List<String> endpoints, Keys keys) {
@@ -101,8 +88,7 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     /** As {@link #connect(List, Keys)}, over TLS with the cluster's certificates when {@code tls} is not null. */
     public static EtcdMetadataStore connect(List<String> endpoints, Keys keys, io.basalt.core.tls.ClusterTls tls) {
-        Client client = Etcd.connect(endpoints, tls);
-        return new EtcdMetadataStore(client, EtcdMembers.one(client), keys, true);
+        return new EtcdMetadataStore(Etcd.connect(endpoints, tls), keys, true);
     }
 
     public Keys keys() {
@@ -118,7 +104,7 @@ public final class EtcdMetadataStore implements MetadataStore {
     @Override
     public boolean createBucket(BucketRecord bucket) {
         ByteSequence key = bs(keys.bucket(bucket.getName()));
-        TxnResponse r = await(kv -> kv.txn()
+        TxnResponse r = await(kv.txn()
                 .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)))
                 .Then(Op.put(key, value(bucket), PutOption.DEFAULT))
                 .commit());
@@ -145,10 +131,10 @@ public final class EtcdMetadataStore implements MetadataStore {
         ByteSequence marker = bs(keys.bucketDeleting(name));
         BusyWait busy = new BusyWait(name);
         while (true) {
-            long lease = awaitLease(client.getLeaseClient().grant(DELETING_LEASE_SECONDS))
-                    .getID();
+            long lease =
+                    await(client.getLeaseClient().grant(DELETING_LEASE_SECONDS)).getID();
             try {
-                TxnResponse claim = await(kv -> kv.txn()
+                TxnResponse claim = await(kv.txn()
                         .If(bucketExists(name), notBeingDeleted(name))
                         .Then(Op.put(
                                 marker,
@@ -169,7 +155,7 @@ public final class EtcdMetadataStore implements MetadataStore {
                         .withLimit(1)
                         .withKeysOnly(true)
                         .build();
-                TxnResponse contents = read(kv -> kv.txn()
+                TxnResponse contents = await(kv.txn()
                         .Then(
                                 Op.get(bs(keys.objectPrefix(name)), first),
                                 Op.get(bs(keys.uploadPrefix(name)), first),
@@ -186,7 +172,7 @@ public final class EtcdMetadataStore implements MetadataStore {
                 if (!contents.getGetResponses().get(1).getKvs().isEmpty()) {
                     for (UploadRecord u : listUploads(name)) abortUpload(name, u.getUploadId());
                 }
-                TxnResponse r = await(kv -> kv.txn()
+                TxnResponse r = await(kv.txn()
                         .If(new Cmp(marker, Cmp.Op.EQUAL, CmpTarget.createRevision(markerRevision)))
                         .Then(
                                 Op.delete(bucketKey, DeleteOption.DEFAULT),
@@ -218,7 +204,7 @@ public final class EtcdMetadataStore implements MetadataStore {
     private boolean putBucketSetting(String bucket, String key, ByteSequence setting) {
         BusyWait busy = new BusyWait(bucket);
         while (true) {
-            TxnResponse r = await(kv -> kv.txn()
+            TxnResponse r = await(kv.txn()
                     .If(bucketExists(bucket), notBeingDeleted(bucket))
                     .Then(Op.put(bs(key), setting, PutOption.DEFAULT))
                     .Else(Op.get(bs(keys.bucket(bucket)), GetOption.DEFAULT))
@@ -236,7 +222,7 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     @Override
     public void deleteLifecycle(String bucket) {
-        await(kv -> kv.delete(bs(keys.lifecycle(bucket))));
+        await(kv.delete(bs(keys.lifecycle(bucket))));
     }
 
     @Override
@@ -252,7 +238,7 @@ public final class EtcdMetadataStore implements MetadataStore {
     /** Ends a DeleteBucket's lease, which removes its marker if still there; if etcd is unreachable the lease expires. */
     private void revoke(long lease) {
         try {
-            awaitLease(client.getLeaseClient().revoke(lease));
+            await(client.getLeaseClient().revoke(lease));
         } catch (MetadataUnavailableException e) {
             log.debug("revoking lease {}: {}", lease, e.getMessage());
         }
@@ -285,9 +271,12 @@ public final class EtcdMetadataStore implements MetadataStore {
             current.ifPresent(old ->
                     ops.add(garbageOp(parse(old, ObjectRecord::parseFrom).getSegmentsList(), "overwritten")));
             ops.addAll(healOps(bucket, key, "", record.getSegmentsList()));
-            Cmp unchanged = sameRevision(objectKey, current);
-            TxnResponse r = await(kv -> kv.txn()
-                    .If(unchanged, bucketExists(bucket), notBeingDeleted(bucket), notVersioned(bucket))
+            TxnResponse r = await(kv.txn()
+                    .If(
+                            sameRevision(objectKey, current),
+                            bucketExists(bucket),
+                            notBeingDeleted(bucket),
+                            notVersioned(bucket))
                     .Then(ops.toArray(Op[]::new))
                     .Else(
                             Op.get(objectKey, GetOption.DEFAULT),
@@ -335,7 +324,7 @@ public final class EtcdMetadataStore implements MetadataStore {
             List<Op> ops = nothing
                     ? List.of()
                     : List.of(Op.delete(objectKey, DeleteOption.DEFAULT), garbageOp(old.getSegmentsList(), "deleted"));
-            TxnResponse r = await(kv -> kv.txn()
+            TxnResponse r = await(kv.txn()
                     .If(sameRevision(objectKey, current), notVersioned(bucket))
                     .Then(ops.toArray(Op[]::new))
                     .Else(Op.get(bs(keys.versioning(bucket)), GetOption.DEFAULT))
@@ -364,7 +353,7 @@ public final class EtcdMetadataStore implements MetadataStore {
                 // the garbage and heal accounting follow segments; only a new version may change them
                 throw new IllegalArgumentException("an in-place update changed the data of " + bucket + "/" + key);
             }
-            TxnResponse r = await(kv -> kv.txn()
+            TxnResponse r = await(kv.txn()
                     .If(sameRevision(objectKey, current))
                     .Then(Op.put(objectKey, value(updated), PutOption.DEFAULT))
                     .commit());
@@ -381,7 +370,7 @@ public final class EtcdMetadataStore implements MetadataStore {
             if (current.isEmpty()) return false;
             ObjectRecord old = parse(current.get(), ObjectRecord::parseFrom);
             if (!old.getVersionId().equals(versionId)) return false;
-            TxnResponse r = await(kv -> kv.txn()
+            TxnResponse r = await(kv.txn()
                     .If(sameRevision(objectKey, current), notVersioned(bucket))
                     .Then(Op.delete(objectKey, DeleteOption.DEFAULT), garbageOp(old.getSegmentsList(), "expired"))
                     .Else(Op.get(bs(keys.versioning(bucket)), GetOption.DEFAULT))
@@ -400,7 +389,7 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     @Override
     public long revision() {
-        return read(kv -> kv.get(
+        return await(kv.get(
                         bs(keys.root()), GetOption.builder().withCountOnly(true).build()))
                 .getHeader()
                 .getRevision();
@@ -416,8 +405,7 @@ public final class EtcdMetadataStore implements MetadataStore {
         GetOption.Builder opt = GetOption.builder().withRange(ByteSequence.from(end));
         if (limit > 0) opt.withLimit(limit);
         if (revision > 0) opt.withRevision(revision);
-        ByteSequence from = ByteSequence.from(start);
-        GetResponse r = scan(kv -> kv.get(from, opt.build()));
+        GetResponse r = awaitScan(kv.get(ByteSequence.from(start), opt.build()));
         List<ListedObject> out = new ArrayList<>(r.getKvs().size());
         for (KeyValue kv : r.getKvs()) {
             String full = kv.getKey().toString();
@@ -434,7 +422,7 @@ public final class EtcdMetadataStore implements MetadataStore {
         ByteSequence bucketKey = bs(keys.bucket(upload.getBucket()));
         BusyWait busy = new BusyWait(upload.getBucket());
         while (true) {
-            TxnResponse r = await(kv -> kv.txn()
+            TxnResponse r = await(kv.txn()
                     .If(bucketExists(upload.getBucket()), notBeingDeleted(upload.getBucket()))
                     .Then(Op.put(key, value(upload), PutOption.DEFAULT))
                     .Else(Op.get(bucketKey, GetOption.DEFAULT))
@@ -467,7 +455,7 @@ public final class EtcdMetadataStore implements MetadataStore {
                     ops.add(garbageOp(List.of(parse(old, PartRecord::parseFrom).getSegment()), "part replaced")));
             UploadRecord u = parse(upload.get(), UploadRecord::parseFrom);
             ops.addAll(healOps(bucket, u.getKey(), uploadId, List.of(part.getSegment())));
-            TxnResponse r = await(kv -> kv.txn()
+            TxnResponse r = await(kv.txn()
                     .If(sameRevision(partKey, current), new Cmp(uploadKey, Cmp.Op.GREATER, CmpTarget.version(0)))
                     .Then(ops.toArray(Op[]::new))
                     .commit());
@@ -478,7 +466,7 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     @Override
     public Optional<UploadState> getUploadState(String bucket, String uploadId) {
-        TxnResponse r = read(kv -> kv.txn()
+        TxnResponse r = await(kv.txn()
                 .Then(
                         Op.get(bs(keys.upload(bucket, uploadId)), GetOption.DEFAULT),
                         Op.get(
@@ -516,7 +504,7 @@ public final class EtcdMetadataStore implements MetadataStore {
             }
             // The upload key alone keeps DeleteBucket from finding the bucket empty; the marker
             // compare is there so that no path creates an object key without it.
-            TxnResponse r = await(kv -> kv.txn()
+            TxnResponse r = await(kv.txn()
                     .If(
                             sameRevision(objectKey, current),
                             new Cmp(uploadKey, Cmp.Op.EQUAL, CmpTarget.modRevision(state.revision())),
@@ -555,7 +543,7 @@ public final class EtcdMetadataStore implements MetadataStore {
             if (state.isEmpty()) return false;
             List<Segment> segments =
                     state.get().parts().stream().map(PartRecord::getSegment).toList();
-            TxnResponse r = await(kv -> kv.txn()
+            TxnResponse r = await(kv.txn()
                     .If(new Cmp(
                             uploadKey,
                             Cmp.Op.EQUAL,
@@ -610,10 +598,9 @@ public final class EtcdMetadataStore implements MetadataStore {
                     b.setBucket(heal.getBucket()).setKey(heal.getKey()).setUploadId(heal.getUploadId());
                 merged = b.build();
             }
-            ByteSequence mergedValue = value(merged);
-            if (await(kv -> kv.txn()
+            if (await(kv.txn()
                             .If(sameRevision(key, current))
-                            .Then(Op.put(key, mergedValue, PutOption.DEFAULT))
+                            .Then(Op.put(key, value(merged), PutOption.DEFAULT))
                             .commit())
                     .isSucceeded()) {
                 return;
@@ -679,9 +666,9 @@ public final class EtcdMetadataStore implements MetadataStore {
             ops.add(Op.put(k, ByteSequence.from(updated), PutOption.DEFAULT));
             for (GarbageRecord g : garbage)
                 ops.add(Op.put(bs(keys.garbage(UUID.randomUUID().toString())), value(g), PutOption.DEFAULT));
-            long revision = current.get().getModRevision();
-            TxnResponse r = await(kv -> kv.txn()
-                    .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(revision)))
+            TxnResponse r = await(kv.txn()
+                    .If(new Cmp(
+                            k, Cmp.Op.EQUAL, CmpTarget.modRevision(current.get().getModRevision())))
                     .Then(ops.toArray(Op[]::new))
                     .commit());
             if (r.isSucceeded()) return true;
@@ -742,7 +729,6 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     @Override
     public void close() {
-        members.close();
         if (ownsClient) client.close();
     }
 
@@ -816,7 +802,7 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     @Override
     public Optional<ObjectRecord> getVersion(String bucket, String key, String versionId) {
-        TxnResponse r = read(kv -> kv.txn()
+        TxnResponse r = await(kv.txn()
                 .Then(
                         Op.get(bs(keys.versioning(bucket)), GetOption.DEFAULT),
                         Op.get(bs(keys.object(bucket, key)), GetOption.DEFAULT))
@@ -838,8 +824,8 @@ public final class EtcdMetadataStore implements MetadataStore {
         if (revision > 0) opt.withRevision(revision);
         List<ListedVersion> out = new ArrayList<>();
         while (true) {
-            ByteSequence from = ByteSequence.from(start);
-            List<KeyValue> page = scan(kv -> kv.get(from, opt.build())).getKvs();
+            List<KeyValue> page =
+                    awaitScan(kv.get(ByteSequence.from(start), opt.build())).getKvs();
             for (KeyValue v : page) {
                 String position = v.getKey().toString().substring(prefix.length());
                 int sep = position.indexOf(Keys.VERSION_SEPARATOR);
@@ -885,14 +871,14 @@ public final class EtcdMetadataStore implements MetadataStore {
     }
 
     Optional<KeyValue> getOne(String key) {
-        List<KeyValue> kvs = read(kv -> kv.get(bs(key))).getKvs();
+        List<KeyValue> kvs = await(kv.get(bs(key))).getKvs();
         return kvs.isEmpty() ? Optional.empty() : Optional.of(kvs.get(0));
     }
 
     List<KeyValue> getPrefix(String prefix, int limit) {
         GetOption.Builder opt = GetOption.builder().isPrefix(true);
         if (limit > 0) opt.withLimit(limit);
-        return scan(kv -> kv.get(bs(prefix), opt.build())).getKvs();
+        return awaitScan(kv.get(bs(prefix), opt.build())).getKvs();
     }
 
     private static byte[] append0(byte[] key) {
@@ -921,135 +907,26 @@ public final class EtcdMetadataStore implements MetadataStore {
         }
     }
 
-    /** One etcd KV call, made through whichever member's client the store picks ({@link EtcdMembers}). */
-    @FunctionalInterface
-    interface Call<T> {
-        CompletableFuture<T> on(KV kv);
-    }
-
     /**
-     * A call that may change etcd (a transaction): made through one member, waited for up to the adaptive
-     * deadline. It goes to a second member only when the first refused the connection, so never received it;
-     * after a timeout or a broken connection its outcome is unknown (the member may still commit it), and only
-     * the caller knows whether doing it twice is safe.
+     * Waits for a point call (one record's read or a transaction) up to the adaptive deadline,
+     * learning from each answer how long calls take; a call that reaches the deadline is recorded
+     * as it, so when more than 1% do the deadline grows (to at most the fixed one).
      */
-    <T> T await(Call<T> call) {
-        EtcdMembers.Member first = members.pick();
-        try {
-            return once(first, call);
-        } catch (MetadataUnavailableException e) {
-            EtcdMembers.Member second = neverSent(e) ? members.other(first) : null;
-            if (second == null) throw e;
-            return once(second, call);
-        }
-    }
-
-    /**
-     * A point read (one record, or a transaction of reads): asked of a second member too when the first has not
-     * answered within the hedge delay, the first answer taken. A member beaten so, or silent past the deadline,
-     * is suspect: a frozen member costs one read a hedge delay, instead of a third of all calls their deadline.
-     */
-    <T> T read(Call<T> call) {
-        EtcdMembers.Member first = members.pick();
-        if (!members.several()) return once(first, call);
-        long t0 = System.nanoTime(), deadline = callDeadline.nanos(), hedge = Math.min(readHedge.nanos(), deadline);
-        CompletableFuture<T> a = call.on(first.kv());
-        try {
-            T result = a.get(hedge, TimeUnit.NANOSECONDS);
-            readHedge.record(System.nanoTime() - t0);
-            callDeadline.record(System.nanoTime() - t0);
-            return result;
-        } catch (TimeoutException e) {
-            readHedge.record(hedge);
-        } catch (ExecutionException e) {
-            if (!unreachable(e)) throw new MetadataUnavailableException("etcd: " + e.getMessage(), e);
-            members.suspect(first);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new MetadataUnavailableException("interrupted", e);
-        }
-        EtcdMembers.Member second = members.other(first);
-        CompletableFuture<T> b = second == null ? a : call.on(second.kv());
-        try {
-            T result = awaitFor(firstAnswer(a, b), deadline - (System.nanoTime() - t0));
-            callDeadline.record(System.nanoTime() - t0);
-            if (!a.isDone() || a.isCompletedExceptionally()) members.suspect(first);
-            return result;
-        } catch (MetadataUnavailableException e) {
-            if (e.getCause() instanceof TimeoutException) callDeadline.record(deadline);
-            if (!a.isDone()) members.suspect(first);
-            if (second != null && !b.isDone()) members.suspect(second);
-            throw e;
-        }
-    }
-
-    /**
-     * {@code call} through {@code member}, waited for up to the adaptive deadline, learning from each answer how
-     * long calls take; a call that reaches the deadline is recorded as it, so when more than 1% do the deadline
-     * grows (to at most the fixed one). A member that times out or cannot be reached is suspect.
-     */
-    private <T> T once(EtcdMembers.Member member, Call<T> call) {
+    <T> T await(CompletableFuture<T> f) {
         long t0 = System.nanoTime(), deadline = callDeadline.nanos();
         try {
-            T result = awaitFor(call.on(member.kv()), deadline);
+            T result = awaitFor(f, deadline);
             callDeadline.record(System.nanoTime() - t0);
             return result;
         } catch (MetadataUnavailableException e) {
             if (e.getCause() instanceof TimeoutException) callDeadline.record(deadline);
-            if (e.getCause() instanceof TimeoutException || unreachable(e)) members.suspect(member);
             throw e;
         }
     }
 
-    /**
-     * A page of a range read (a listing or scan), whose time grows with its size: the fixed deadline, and not
-     * hedged (a large page is slow on every member).
-     */
-    private <T> T scan(Call<T> call) {
-        EtcdMembers.Member member = members.pick();
-        try {
-            return awaitFor(call.on(member.kv()), TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS));
-        } catch (MetadataUnavailableException e) {
-            if (e.getCause() instanceof TimeoutException || unreachable(e)) members.suspect(member);
-            throw e;
-        }
-    }
-
-    /** A lease call, through the store's own client, waited for up to the adaptive deadline. */
-    private <T> T awaitLease(CompletableFuture<T> f) {
-        return awaitFor(f, callDeadline.nanos());
-    }
-
-    /** The first of two calls to answer, or the last failure when both fail. */
-    private static <T> CompletableFuture<T> firstAnswer(CompletableFuture<T> a, CompletableFuture<T> b) {
-        if (a == b) return a;
-        CompletableFuture<T> first = new CompletableFuture<>();
-        AtomicInteger failed = new AtomicInteger();
-        BiConsumer<T, Throwable> take = (answer, failure) -> {
-            if (failure == null) first.complete(answer);
-            else if (failed.incrementAndGet() == 2) first.completeExceptionally(failure);
-        };
-        a.whenComplete(take);
-        b.whenComplete(take);
-        return first;
-    }
-
-    /** The call was refused a connection (its member is down), so no member received it. */
-    private static boolean neverSent(Throwable t) {
-        for (; t != null; t = t.getCause()) {
-            if (t instanceof java.net.ConnectException) return true;
-        }
-        return false;
-    }
-
-    /** The member could not be reached (as against an answer that was an error). */
-    private static boolean unreachable(Throwable t) {
-        for (; t != null; t = t.getCause()) {
-            if (t instanceof EtcdException e && e.getErrorCode() == ErrorCode.UNAVAILABLE) return true;
-            if (t instanceof StatusRuntimeException e && e.getStatus().getCode() == Status.Code.UNAVAILABLE)
-                return true;
-        }
-        return false;
+    /** Waits for a range read (a page of a listing or scan), whose time grows with its size: the fixed deadline. */
+    private static <T> T awaitScan(CompletableFuture<T> f) {
+        return awaitFor(f, TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS));
     }
 
     private static <T> T awaitFor(CompletableFuture<T> f, long nanos) {

@@ -16,6 +16,7 @@ import io.basalt.core.meta.MetadataStore.Versioning;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.PartRecord;
 import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
@@ -41,10 +42,12 @@ final class VersionedObjects {
     private static final int MAX_RETRIES = 32;
 
     private final EtcdMetadataStore store;
+    private final KV kv;
     private final Keys keys;
 
-    VersionedObjects(EtcdMetadataStore store, Keys keys) {
+    VersionedObjects(EtcdMetadataStore store, KV kv, Keys keys) {
         this.store = store;
+        this.kv = kv;
         this.keys = keys;
     }
 
@@ -64,7 +67,7 @@ final class VersionedObjects {
 
     private KeyState read(String bucket, String key) {
         // one transaction: the current version and the versions as of one revision
-        TxnResponse r = store.read(kv -> kv.txn()
+        TxnResponse r = store.await(kv.txn()
                 .Then(
                         Op.get(bs(keys.object(bucket, key)), GetOption.DEFAULT),
                         Op.get(
@@ -130,7 +133,7 @@ final class VersionedObjects {
                 cmps.add(store.bucketExists(bucket));
                 cmps.add(store.notBeingDeleted(bucket));
             }
-            return store.await(kv -> kv.txn()
+            return store.await(kv.txn()
                             .If(cmps.toArray(Cmp[]::new))
                             .Then(ops.toArray(Op[]::new))
                             .commit())
