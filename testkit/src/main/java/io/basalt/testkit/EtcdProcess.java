@@ -67,9 +67,58 @@ public final class EtcdProcess implements AutoCloseable {
     }
 
     private static EtcdProcess start(Path dataDir, boolean deleteOnClose, Path tlsDir) {
-        Path binary = findBinary();
+        String scheme = tlsDir == null ? "http" : "https";
         int clientPort = FreePorts.allocate();
         int peerPort = FreePorts.allocate();
+        EtcdProcess etcd = launch(
+                "n1",
+                dataDir,
+                deleteOnClose,
+                tlsDir,
+                clientPort,
+                peerPort,
+                "n1=" + scheme + "://127.0.0.1:" + peerPort);
+        etcd.awaitHealthyOrClose();
+        return etcd;
+    }
+
+    /**
+     * Starts a cluster of {@code size} members (plain HTTP), each in a fresh temporary directory deleted on
+     * {@link #close()}: for tests of what a frozen or lost member does to its clients.
+     */
+    public static List<EtcdProcess> startCluster(int size) {
+        int[] clientPorts = new int[size], peerPorts = new int[size];
+        List<String> initial = new java.util.ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            clientPorts[i] = FreePorts.allocate();
+            peerPorts[i] = FreePorts.allocate();
+            initial.add("m" + i + "=http://127.0.0.1:" + peerPorts[i]);
+        }
+        List<EtcdProcess> members = new java.util.ArrayList<>();
+        try {
+            // members start together: each waits for a quorum of its peers before it is healthy
+            for (int i = 0; i < size; i++) {
+                Path dir = Files.createTempDirectory("basalt-etcd-m" + i + "-");
+                members.add(launch("m" + i, dir, true, null, clientPorts[i], peerPorts[i], String.join(",", initial)));
+            }
+            for (EtcdProcess m : members) m.awaitHealthy(m.dataDir.resolve("etcd.log"));
+            return List.copyOf(members);
+        } catch (IOException | RuntimeException e) {
+            members.forEach(EtcdProcess::close);
+            if (e instanceof IOException io) throw new UncheckedIOException("cannot start an etcd cluster", io);
+            throw (RuntimeException) e;
+        }
+    }
+
+    private static EtcdProcess launch(
+            String name,
+            Path dataDir,
+            boolean deleteOnClose,
+            Path tlsDir,
+            int clientPort,
+            int peerPort,
+            String initialCluster) {
+        Path binary = findBinary();
         int metricsPort = FreePorts.allocate();
         String scheme = tlsDir == null ? "http" : "https";
         String clientUrl = scheme + "://127.0.0.1:" + clientPort;
@@ -81,7 +130,7 @@ public final class EtcdProcess implements AutoCloseable {
             List<String> command = new java.util.ArrayList<>(List.of(
                     binary.toString(),
                     "--name",
-                    "n1",
+                    name,
                     "--data-dir",
                     dataDir.toString(),
                     "--listen-client-urls",
@@ -93,7 +142,7 @@ public final class EtcdProcess implements AutoCloseable {
                     "--initial-advertise-peer-urls",
                     peerUrl,
                     "--initial-cluster",
-                    "n1=" + peerUrl,
+                    initialCluster,
                     // health (and metrics) on a plain port of its own: no data there, and no certificate needed
                     "--listen-metrics-urls",
                     "http://127.0.0.1:" + metricsPort));
@@ -101,19 +150,21 @@ public final class EtcdProcess implements AutoCloseable {
             ProcessBuilder builder =
                     new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(logFile.toFile());
             // A test JVM on a faked clock (libfaketime, see compat-tests) fakes only itself, not etcd.
-            builder.environment().keySet().removeIf(name -> name.equals("LD_PRELOAD") || name.startsWith("FAKETIME"));
+            builder.environment().keySet().removeIf(n -> n.equals("LD_PRELOAD") || n.startsWith("FAKETIME"));
             Process process = builder.start();
-            EtcdProcess etcd = new EtcdProcess(process, clientPort, metricsPort, scheme, dataDir, deleteOnClose);
-            try {
-                etcd.awaitHealthy(logFile);
-            } catch (RuntimeException e) {
-                etcd.close();
-                throw e;
-            }
-            log.info("etcd started at {} (log {})", clientUrl, logFile);
-            return etcd;
+            log.info("etcd {} starting at {} (log {})", name, clientUrl, logFile);
+            return new EtcdProcess(process, clientPort, metricsPort, scheme, dataDir, deleteOnClose);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start etcd", e);
+        }
+    }
+
+    private void awaitHealthyOrClose() {
+        try {
+            awaitHealthy(dataDir.resolve("etcd.log"));
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         }
     }
 
@@ -150,6 +201,11 @@ public final class EtcdProcess implements AutoCloseable {
     /** The etcd process's id, for a test that pauses it (SIGSTOP) as a stuck etcd. */
     public long pid() {
         return process.pid();
+    }
+
+    /** Where this member writes its log (gone after {@link #close()} when its directory was temporary). */
+    public Path logFile() {
+        return dataDir.resolve("etcd.log");
     }
 
     public String endpoint() {

@@ -72,6 +72,15 @@ public final class AdaptiveDelay {
     }
 
     /**
+     * How long a point read of etcd waits for the member it was sent to before it is sent to another as well:
+     * three times the 99th percentile of recent first answers, within [25 ms, 1 s]. A frozen member then costs a
+     * read tens of milliseconds, and an ordinary slow answer (a member catching up) rarely a second read.
+     */
+    public static AdaptiveDelay etcdReadHedge() {
+        return new AdaptiveDelay(0.99, 3, 25, 1_000, 250);
+    }
+
+    /**
      * A data shard's next message waited for longer than this is read from parity instead
      * (the data path's StripeHedge): 1.5 times the 99th percentile of recent waits, within [10 ms, 1 s].
      * Waits that reach it are recorded as it, so it settles where about 1% of waits hedge.

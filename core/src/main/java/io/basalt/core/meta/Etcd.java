@@ -36,6 +36,20 @@ public final class Etcd {
     }
 
     /**
+     * A client of one etcd member among several ({@link EtcdMembers}, {@link LeaseRenewal}): as {@link #connect},
+     * except that a call made while the member is down fails at once (UNAVAILABLE, connection refused) instead of
+     * waiting for it to come back, which is jetcd's default: another member can take the call.
+     */
+    static Client connectMember(String endpoint, ClusterTls tls) {
+        return builder(List.of(endpoint), tls)
+                .connectTimeout(Duration.ofSeconds(5))
+                .keepaliveTime(Duration.ofSeconds(10))
+                .keepaliveTimeout(Duration.ofSeconds(3))
+                .waitForReady(false)
+                .build();
+    }
+
+    /**
      * jetcd's builder for {@code endpoints}, over TLS when {@code tls} is not null. The endpoints' scheme must
      * say the same (https:// with TLS, http:// without), so that a configuration never reads as the other.
      */

@@ -4,14 +4,14 @@ import io.basalt.core.tls.ClusterTls;
 import io.etcd.jetcd.Client;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
-/** {@link ClusterMetadata} on one etcd cluster, over one client. */
+/** {@link ClusterMetadata} on one etcd cluster: over one client, and with several members a client per member too. */
 public final class EtcdMetadata implements ClusterMetadata {
 
     private final Client client;
     private final Keys keys;
     private final boolean ownsClient;
+    private final List<Client> memberClients;
     private final EtcdMetadataStore store;
     private final EtcdHealQueue heals;
     private final EtcdGarbageQueue garbage;
@@ -21,21 +21,29 @@ public final class EtcdMetadata implements ClusterMetadata {
     private final EtcdAccessStore access;
 
     /**
-     * @param members one client per etcd member, for renewing node leases ({@link LeaseRenewal}); empty when
-     *     {@code client} alone is to renew them
+     * @param memberEndpoints the etcd members, named as {@code memberClients}
+     * @param memberClients one client per etcd member, which the store's calls go to ({@link EtcdMembers}) and node
+     *     leases are renewed through ({@link LeaseRenewal}); empty when {@code client} alone is to do both
      */
-    private EtcdMetadata(Client client, Keys keys, boolean ownsClient, Supplier<List<Client>> members) {
+    private EtcdMetadata(
+            Client client, Keys keys, boolean ownsClient, List<String> memberEndpoints, List<Client> memberClients) {
         this.client = client;
         this.keys = keys;
         this.ownsClient = ownsClient;
-        this.store = new EtcdMetadataStore(client, keys);
+        this.memberClients = memberClients;
+        this.store = new EtcdMetadataStore(
+                client,
+                memberClients.isEmpty()
+                        ? EtcdMembers.one(client)
+                        : EtcdMembers.each(memberEndpoints, memberClients, keys.root() + "probe"),
+                keys);
         this.heals = new EtcdHealQueue(client.getKVClient(), keys);
         this.garbage = new EtcdGarbageQueue(client.getKVClient(), keys);
         this.admin = new EtcdClusterAdmin(client, keys);
-        this.nodes = new EtcdNodeRegistry(client, keys, () -> {
-            List<Client> each = members.get();
-            return each.isEmpty() ? LeaseRenewal.through(client) : LeaseRenewal.throughEach(each);
-        });
+        this.nodes = new EtcdNodeRegistry(
+                client,
+                keys,
+                () -> memberClients.isEmpty() ? LeaseRenewal.through(client) : LeaseRenewal.throughEach(memberClients));
         this.inventory = new EtcdRecordInventory(client.getKVClient(), keys);
         this.access = new EtcdAccessStore(client, keys);
     }
@@ -47,16 +55,16 @@ public final class EtcdMetadata implements ClusterMetadata {
 
     /** As {@link #connect(List, Keys)}, over TLS with the cluster's certificates when {@code tls} is not null. */
     public static EtcdMetadata connect(List<String> endpoints, Keys keys, ClusterTls tls) {
-        // the member clients are made only when a node registers: gateways and coordinators never need them
-        Supplier<List<Client>> members = () -> endpoints.size() < 2
+        // jetcd does not connect until a call is made: a member client nothing uses costs no connection
+        List<Client> each = endpoints.size() < 2
                 ? List.of()
-                : endpoints.stream().map(e -> Etcd.connect(List.of(e), tls)).toList();
-        return new EtcdMetadata(Etcd.connect(endpoints, tls), keys, true, members);
+                : endpoints.stream().map(e -> Etcd.connectMember(e, tls)).toList();
+        return new EtcdMetadata(Etcd.connect(endpoints, tls), keys, true, endpoints, each);
     }
 
     /** Over a client the caller keeps and closes itself (tests that also read etcd directly). */
     public static EtcdMetadata over(Client client, Keys keys) {
-        return new EtcdMetadata(client, keys, false, List::of);
+        return new EtcdMetadata(client, keys, false, List.of(), List.of());
     }
 
     public Client client() {
@@ -123,6 +131,8 @@ public final class EtcdMetadata implements ClusterMetadata {
 
     @Override
     public void close() {
+        store.close();
+        memberClients.forEach(Client::close);
         if (ownsClient) client.close();
     }
 }

@@ -17,6 +17,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Txn;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
@@ -34,6 +35,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.UnaryOperator;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -50,6 +53,9 @@ import org.apache.logging.log4j.Logger;
  * requires the marker absent: a creation committed before the marker is seen by the emptiness
  * check, one after it fails and waits the marker out (it lives milliseconds; a crashed deleter's
  * lease expires).
+ *
+ * <p>Every write is a transaction with a fence ({@link #commit}, {@link TransactionFences}): one that timed out
+ * cannot commit after its caller was answered.
  */
 public final class EtcdMetadataStore implements MetadataStore {
 
@@ -59,27 +65,36 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     /** Shared by every request through this store: it learns how long etcd takes to answer. */
     private final AdaptiveDelay callDeadline = AdaptiveDelay.etcdCall();
+    /** How long a point read waits for its member before it is asked of another as well. */
+    private final AdaptiveDelay readHedge = AdaptiveDelay.etcdReadHedge();
     /** How long a crashed DeleteBucket's marker keeps blocking writes into its bucket. */
     private static final long DELETING_LEASE_SECONDS = 30;
     /** How long a write waits for another request's DeleteBucket before answering {@link BucketBusyException}. */
     private static final long BUSY_WAIT_MS = 3_000;
 
     private final Client client;
-    private final KV kv;
+    private final EtcdMembers members;
     private final Keys keys;
     private final boolean ownsClient;
     private final VersionedObjects versioned;
+    private final TransactionFences fences;
 
     public EtcdMetadataStore(Client client, Keys keys) {
-        this(client, keys, false);
+        this(client, EtcdMembers.one(client), keys, false);
     }
 
-    private EtcdMetadataStore(Client client, Keys keys, boolean ownsClient) {
+    /** Its KV calls go to {@code members} (one client per etcd member); leases go through {@code client}. */
+    EtcdMetadataStore(Client client, EtcdMembers members, Keys keys) {
+        this(client, members, keys, false);
+    }
+
+    private EtcdMetadataStore(Client client, EtcdMembers members, Keys keys, boolean ownsClient) {
         this.client = client;
-        this.kv = client.getKVClient();
+        this.members = members;
         this.keys = keys;
         this.ownsClient = ownsClient;
-        this.versioned = new VersionedObjects(this, kv, keys);
+        this.versioned = new VersionedObjects(this, keys);
+        this.fences = new TransactionFences(members, keys);
     }
 
     public static EtcdMetadataStore connect(List<String> endpoints, Keys keys) {
@@ -88,7 +103,8 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     /** As {@link #connect(List, Keys)}, over TLS with the cluster's certificates when {@code tls} is not null. */
     public static EtcdMetadataStore connect(List<String> endpoints, Keys keys, io.basalt.core.tls.ClusterTls tls) {
-        return new EtcdMetadataStore(Etcd.connect(endpoints, tls), keys, true);
+        Client client = Etcd.connect(endpoints, tls);
+        return new EtcdMetadataStore(client, EtcdMembers.one(client), keys, true);
     }
 
     public Keys keys() {
@@ -104,10 +120,8 @@ public final class EtcdMetadataStore implements MetadataStore {
     @Override
     public boolean createBucket(BucketRecord bucket) {
         ByteSequence key = bs(keys.bucket(bucket.getName()));
-        TxnResponse r = await(kv.txn()
-                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)))
-                .Then(Op.put(key, value(bucket), PutOption.DEFAULT))
-                .commit());
+        TxnResponse r = commit(txn -> txn.If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)))
+                .Then(Op.put(key, value(bucket), PutOption.DEFAULT)));
         return r.isSucceeded();
     }
 
@@ -131,17 +145,15 @@ public final class EtcdMetadataStore implements MetadataStore {
         ByteSequence marker = bs(keys.bucketDeleting(name));
         BusyWait busy = new BusyWait(name);
         while (true) {
-            long lease =
-                    await(client.getLeaseClient().grant(DELETING_LEASE_SECONDS)).getID();
+            long lease = awaitLease(client.getLeaseClient().grant(DELETING_LEASE_SECONDS))
+                    .getID();
             try {
-                TxnResponse claim = await(kv.txn()
-                        .If(bucketExists(name), notBeingDeleted(name))
+                TxnResponse claim = commit(txn -> txn.If(bucketExists(name), notBeingDeleted(name))
                         .Then(Op.put(
                                 marker,
                                 ByteSequence.EMPTY,
                                 PutOption.builder().withLeaseId(lease).build()))
-                        .Else(Op.get(bucketKey, GetOption.DEFAULT))
-                        .commit());
+                        .Else(Op.get(bucketKey, GetOption.DEFAULT)));
                 if (!claim.isSucceeded()) {
                     if (claim.getGetResponses().get(0).getKvs().isEmpty()) return BucketDeletion.NO_SUCH_BUCKET;
                     busy.pause(); // another DeleteBucket of this bucket is checking
@@ -155,7 +167,7 @@ public final class EtcdMetadataStore implements MetadataStore {
                         .withLimit(1)
                         .withKeysOnly(true)
                         .build();
-                TxnResponse contents = await(kv.txn()
+                TxnResponse contents = read(kv -> kv.txn()
                         .Then(
                                 Op.get(bs(keys.objectPrefix(name)), first),
                                 Op.get(bs(keys.uploadPrefix(name)), first),
@@ -172,8 +184,8 @@ public final class EtcdMetadataStore implements MetadataStore {
                 if (!contents.getGetResponses().get(1).getKvs().isEmpty()) {
                     for (UploadRecord u : listUploads(name)) abortUpload(name, u.getUploadId());
                 }
-                TxnResponse r = await(kv.txn()
-                        .If(new Cmp(marker, Cmp.Op.EQUAL, CmpTarget.createRevision(markerRevision)))
+                TxnResponse r = commit(txn -> txn.If(
+                                new Cmp(marker, Cmp.Op.EQUAL, CmpTarget.createRevision(markerRevision)))
                         .Then(
                                 Op.delete(bucketKey, DeleteOption.DEFAULT),
                                 Op.delete(marker, DeleteOption.DEFAULT),
@@ -183,8 +195,7 @@ public final class EtcdMetadataStore implements MetadataStore {
                                         DeleteOption.builder().isPrefix(true).build()),
                                 Op.delete(bs(keys.bucketPolicy(name)), DeleteOption.DEFAULT),
                                 Op.delete(bs(keys.lifecycle(name)), DeleteOption.DEFAULT),
-                                Op.delete(bs(keys.versioning(name)), DeleteOption.DEFAULT))
-                        .commit());
+                                Op.delete(bs(keys.versioning(name)), DeleteOption.DEFAULT)));
                 if (r.isSucceeded()) return BucketDeletion.DELETED;
                 // The lease ran out while we stalled (a write may have come in since): check again.
                 log.warn("DeleteBucket {}: its marker expired before the delete, retrying", name);
@@ -204,11 +215,9 @@ public final class EtcdMetadataStore implements MetadataStore {
     private boolean putBucketSetting(String bucket, String key, ByteSequence setting) {
         BusyWait busy = new BusyWait(bucket);
         while (true) {
-            TxnResponse r = await(kv.txn()
-                    .If(bucketExists(bucket), notBeingDeleted(bucket))
+            TxnResponse r = commit(txn -> txn.If(bucketExists(bucket), notBeingDeleted(bucket))
                     .Then(Op.put(bs(key), setting, PutOption.DEFAULT))
-                    .Else(Op.get(bs(keys.bucket(bucket)), GetOption.DEFAULT))
-                    .commit());
+                    .Else(Op.get(bs(keys.bucket(bucket)), GetOption.DEFAULT)));
             if (r.isSucceeded()) return true;
             if (r.getGetResponses().get(0).getKvs().isEmpty()) return false;
             busy.pause();
@@ -222,7 +231,7 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     @Override
     public void deleteLifecycle(String bucket) {
-        await(kv.delete(bs(keys.lifecycle(bucket))));
+        commit(txn -> txn.Then(Op.delete(bs(keys.lifecycle(bucket)), DeleteOption.DEFAULT)));
     }
 
     @Override
@@ -238,7 +247,7 @@ public final class EtcdMetadataStore implements MetadataStore {
     /** Ends a DeleteBucket's lease, which removes its marker if still there; if etcd is unreachable the lease expires. */
     private void revoke(long lease) {
         try {
-            await(client.getLeaseClient().revoke(lease));
+            awaitLease(client.getLeaseClient().revoke(lease));
         } catch (MetadataUnavailableException e) {
             log.debug("revoking lease {}: {}", lease, e.getMessage());
         }
@@ -271,19 +280,15 @@ public final class EtcdMetadataStore implements MetadataStore {
             current.ifPresent(old ->
                     ops.add(garbageOp(parse(old, ObjectRecord::parseFrom).getSegmentsList(), "overwritten")));
             ops.addAll(healOps(bucket, key, "", record.getSegmentsList()));
-            TxnResponse r = await(kv.txn()
-                    .If(
-                            sameRevision(objectKey, current),
-                            bucketExists(bucket),
-                            notBeingDeleted(bucket),
-                            notVersioned(bucket))
-                    .Then(ops.toArray(Op[]::new))
-                    .Else(
-                            Op.get(objectKey, GetOption.DEFAULT),
-                            Op.get(bucketKey, GetOption.DEFAULT),
-                            Op.get(bs(keys.bucketDeleting(bucket)), GetOption.DEFAULT),
-                            Op.get(bs(keys.versioning(bucket)), GetOption.DEFAULT))
-                    .commit());
+            Cmp unchanged = sameRevision(objectKey, current);
+            TxnResponse r =
+                    commit(txn -> txn.If(unchanged, bucketExists(bucket), notBeingDeleted(bucket), notVersioned(bucket))
+                            .Then(ops.toArray(Op[]::new))
+                            .Else(
+                                    Op.get(objectKey, GetOption.DEFAULT),
+                                    Op.get(bucketKey, GetOption.DEFAULT),
+                                    Op.get(bs(keys.bucketDeleting(bucket)), GetOption.DEFAULT),
+                                    Op.get(bs(keys.versioning(bucket)), GetOption.DEFAULT)));
             if (r.isSucceeded()) return new PutResult(PutOutcome.COMMITTED, null);
             if (r.getGetResponses().get(1).getKvs().isEmpty()) return new PutResult(PutOutcome.NO_SUCH_BUCKET, null);
             if (!r.getGetResponses().get(3).getKvs().isEmpty()) {
@@ -324,11 +329,9 @@ public final class EtcdMetadataStore implements MetadataStore {
             List<Op> ops = nothing
                     ? List.of()
                     : List.of(Op.delete(objectKey, DeleteOption.DEFAULT), garbageOp(old.getSegmentsList(), "deleted"));
-            TxnResponse r = await(kv.txn()
-                    .If(sameRevision(objectKey, current), notVersioned(bucket))
+            TxnResponse r = commit(txn -> txn.If(sameRevision(objectKey, current), notVersioned(bucket))
                     .Then(ops.toArray(Op[]::new))
-                    .Else(Op.get(bs(keys.versioning(bucket)), GetOption.DEFAULT))
-                    .commit());
+                    .Else(Op.get(bs(keys.versioning(bucket)), GetOption.DEFAULT)));
             if (r.isSucceeded()) return DeleteResult.UNVERSIONED;
             List<KeyValue> versioning = r.getGetResponses().get(0).getKvs();
             if (!versioning.isEmpty()) {
@@ -353,10 +356,8 @@ public final class EtcdMetadataStore implements MetadataStore {
                 // the garbage and heal accounting follow segments; only a new version may change them
                 throw new IllegalArgumentException("an in-place update changed the data of " + bucket + "/" + key);
             }
-            TxnResponse r = await(kv.txn()
-                    .If(sameRevision(objectKey, current))
-                    .Then(Op.put(objectKey, value(updated), PutOption.DEFAULT))
-                    .commit());
+            TxnResponse r = commit(txn -> txn.If(sameRevision(objectKey, current))
+                    .Then(Op.put(objectKey, value(updated), PutOption.DEFAULT)));
             if (r.isSucceeded()) return Optional.of(updated);
         }
         throw new MetadataUnavailableException("too much contention on " + bucket + "/" + key, null);
@@ -370,11 +371,9 @@ public final class EtcdMetadataStore implements MetadataStore {
             if (current.isEmpty()) return false;
             ObjectRecord old = parse(current.get(), ObjectRecord::parseFrom);
             if (!old.getVersionId().equals(versionId)) return false;
-            TxnResponse r = await(kv.txn()
-                    .If(sameRevision(objectKey, current), notVersioned(bucket))
+            TxnResponse r = commit(txn -> txn.If(sameRevision(objectKey, current), notVersioned(bucket))
                     .Then(Op.delete(objectKey, DeleteOption.DEFAULT), garbageOp(old.getSegmentsList(), "expired"))
-                    .Else(Op.get(bs(keys.versioning(bucket)), GetOption.DEFAULT))
-                    .commit());
+                    .Else(Op.get(bs(keys.versioning(bucket)), GetOption.DEFAULT)));
             if (r.isSucceeded()) return true;
             List<KeyValue> versioning = r.getGetResponses().get(0).getKvs();
             if (!versioning.isEmpty()) {
@@ -389,7 +388,7 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     @Override
     public long revision() {
-        return await(kv.get(
+        return read(kv -> kv.get(
                         bs(keys.root()), GetOption.builder().withCountOnly(true).build()))
                 .getHeader()
                 .getRevision();
@@ -405,7 +404,8 @@ public final class EtcdMetadataStore implements MetadataStore {
         GetOption.Builder opt = GetOption.builder().withRange(ByteSequence.from(end));
         if (limit > 0) opt.withLimit(limit);
         if (revision > 0) opt.withRevision(revision);
-        GetResponse r = awaitScan(kv.get(ByteSequence.from(start), opt.build()));
+        ByteSequence from = ByteSequence.from(start);
+        GetResponse r = scan(kv -> kv.get(from, opt.build()));
         List<ListedObject> out = new ArrayList<>(r.getKvs().size());
         for (KeyValue kv : r.getKvs()) {
             String full = kv.getKey().toString();
@@ -422,11 +422,9 @@ public final class EtcdMetadataStore implements MetadataStore {
         ByteSequence bucketKey = bs(keys.bucket(upload.getBucket()));
         BusyWait busy = new BusyWait(upload.getBucket());
         while (true) {
-            TxnResponse r = await(kv.txn()
-                    .If(bucketExists(upload.getBucket()), notBeingDeleted(upload.getBucket()))
+            TxnResponse r = commit(txn -> txn.If(bucketExists(upload.getBucket()), notBeingDeleted(upload.getBucket()))
                     .Then(Op.put(key, value(upload), PutOption.DEFAULT))
-                    .Else(Op.get(bucketKey, GetOption.DEFAULT))
-                    .commit());
+                    .Else(Op.get(bucketKey, GetOption.DEFAULT)));
             if (r.isSucceeded()) return true;
             if (r.getGetResponses().get(0).getKvs().isEmpty()) return false;
             busy.pause(); // the bucket exists, so the marker failed the transaction
@@ -455,10 +453,9 @@ public final class EtcdMetadataStore implements MetadataStore {
                     ops.add(garbageOp(List.of(parse(old, PartRecord::parseFrom).getSegment()), "part replaced")));
             UploadRecord u = parse(upload.get(), UploadRecord::parseFrom);
             ops.addAll(healOps(bucket, u.getKey(), uploadId, List.of(part.getSegment())));
-            TxnResponse r = await(kv.txn()
-                    .If(sameRevision(partKey, current), new Cmp(uploadKey, Cmp.Op.GREATER, CmpTarget.version(0)))
-                    .Then(ops.toArray(Op[]::new))
-                    .commit());
+            TxnResponse r = commit(txn -> txn.If(
+                            sameRevision(partKey, current), new Cmp(uploadKey, Cmp.Op.GREATER, CmpTarget.version(0)))
+                    .Then(ops.toArray(Op[]::new)));
             if (r.isSucceeded()) return true;
         }
         throw new MetadataUnavailableException("too much contention on upload " + uploadId, null);
@@ -466,7 +463,7 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     @Override
     public Optional<UploadState> getUploadState(String bucket, String uploadId) {
-        TxnResponse r = await(kv.txn()
+        TxnResponse r = read(kv -> kv.txn()
                 .Then(
                         Op.get(bs(keys.upload(bucket, uploadId)), GetOption.DEFAULT),
                         Op.get(
@@ -504,8 +501,7 @@ public final class EtcdMetadataStore implements MetadataStore {
             }
             // The upload key alone keeps DeleteBucket from finding the bucket empty; the marker
             // compare is there so that no path creates an object key without it.
-            TxnResponse r = await(kv.txn()
-                    .If(
+            TxnResponse r = commit(txn -> txn.If(
                             sameRevision(objectKey, current),
                             new Cmp(uploadKey, Cmp.Op.EQUAL, CmpTarget.modRevision(state.revision())),
                             notBeingDeleted(upload.getBucket()),
@@ -514,8 +510,7 @@ public final class EtcdMetadataStore implements MetadataStore {
                     .Else(
                             Op.get(uploadKey, GetOption.DEFAULT),
                             Op.get(bs(keys.bucketDeleting(upload.getBucket())), GetOption.DEFAULT),
-                            Op.get(bs(keys.versioning(upload.getBucket())), GetOption.DEFAULT))
-                    .commit());
+                            Op.get(bs(keys.versioning(upload.getBucket())), GetOption.DEFAULT)));
             if (r.isSucceeded()) return new Completed(CompleteOutcome.COMPLETED, null);
             List<KeyValue> now = r.getGetResponses().get(0).getKvs();
             if (now.isEmpty()) return new Completed(CompleteOutcome.NO_SUCH_UPLOAD, null);
@@ -543,8 +538,7 @@ public final class EtcdMetadataStore implements MetadataStore {
             if (state.isEmpty()) return false;
             List<Segment> segments =
                     state.get().parts().stream().map(PartRecord::getSegment).toList();
-            TxnResponse r = await(kv.txn()
-                    .If(new Cmp(
+            TxnResponse r = commit(txn -> txn.If(new Cmp(
                             uploadKey,
                             Cmp.Op.EQUAL,
                             CmpTarget.modRevision(state.get().revision())))
@@ -553,8 +547,7 @@ public final class EtcdMetadataStore implements MetadataStore {
                             Op.delete(
                                     partPrefix,
                                     DeleteOption.builder().isPrefix(true).build()),
-                            garbageOp(segments, "upload aborted"))
-                    .commit());
+                            garbageOp(segments, "upload aborted")));
             if (r.isSucceeded()) return true;
         }
         throw new MetadataUnavailableException("too much contention on upload " + uploadId, null);
@@ -598,10 +591,8 @@ public final class EtcdMetadataStore implements MetadataStore {
                     b.setBucket(heal.getBucket()).setKey(heal.getKey()).setUploadId(heal.getUploadId());
                 merged = b.build();
             }
-            if (await(kv.txn()
-                            .If(sameRevision(key, current))
-                            .Then(Op.put(key, value(merged), PutOption.DEFAULT))
-                            .commit())
+            ByteSequence mergedValue = value(merged);
+            if (commit(txn -> txn.If(sameRevision(key, current)).Then(Op.put(key, mergedValue, PutOption.DEFAULT)))
                     .isSucceeded()) {
                 return;
             }
@@ -666,11 +657,9 @@ public final class EtcdMetadataStore implements MetadataStore {
             ops.add(Op.put(k, ByteSequence.from(updated), PutOption.DEFAULT));
             for (GarbageRecord g : garbage)
                 ops.add(Op.put(bs(keys.garbage(UUID.randomUUID().toString())), value(g), PutOption.DEFAULT));
-            TxnResponse r = await(kv.txn()
-                    .If(new Cmp(
-                            k, Cmp.Op.EQUAL, CmpTarget.modRevision(current.get().getModRevision())))
-                    .Then(ops.toArray(Op[]::new))
-                    .commit());
+            long revision = current.get().getModRevision();
+            TxnResponse r = commit(txn -> txn.If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(revision)))
+                    .Then(ops.toArray(Op[]::new)));
             if (r.isSucceeded()) return true;
         }
         throw new MetadataUnavailableException("too much contention healing " + shardSet, null);
@@ -729,6 +718,7 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     @Override
     public void close() {
+        members.close();
         if (ownsClient) client.close();
     }
 
@@ -802,7 +792,7 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     @Override
     public Optional<ObjectRecord> getVersion(String bucket, String key, String versionId) {
-        TxnResponse r = await(kv.txn()
+        TxnResponse r = read(kv -> kv.txn()
                 .Then(
                         Op.get(bs(keys.versioning(bucket)), GetOption.DEFAULT),
                         Op.get(bs(keys.object(bucket, key)), GetOption.DEFAULT))
@@ -824,8 +814,8 @@ public final class EtcdMetadataStore implements MetadataStore {
         if (revision > 0) opt.withRevision(revision);
         List<ListedVersion> out = new ArrayList<>();
         while (true) {
-            List<KeyValue> page =
-                    awaitScan(kv.get(ByteSequence.from(start), opt.build())).getKvs();
+            ByteSequence from = ByteSequence.from(start);
+            List<KeyValue> page = scan(kv -> kv.get(from, opt.build())).getKvs();
             for (KeyValue v : page) {
                 String position = v.getKey().toString().substring(prefix.length());
                 int sep = position.indexOf(Keys.VERSION_SEPARATOR);
@@ -871,14 +861,14 @@ public final class EtcdMetadataStore implements MetadataStore {
     }
 
     Optional<KeyValue> getOne(String key) {
-        List<KeyValue> kvs = await(kv.get(bs(key))).getKvs();
+        List<KeyValue> kvs = read(kv -> kv.get(bs(key))).getKvs();
         return kvs.isEmpty() ? Optional.empty() : Optional.of(kvs.get(0));
     }
 
     List<KeyValue> getPrefix(String prefix, int limit) {
         GetOption.Builder opt = GetOption.builder().isPrefix(true);
         if (limit > 0) opt.withLimit(limit);
-        return awaitScan(kv.get(bs(prefix), opt.build())).getKvs();
+        return scan(kv -> kv.get(bs(prefix), opt.build())).getKvs();
     }
 
     private static byte[] append0(byte[] key) {
@@ -907,26 +897,140 @@ public final class EtcdMetadataStore implements MetadataStore {
         }
     }
 
+    /** One etcd KV call, made through whichever member's client the store picks ({@link EtcdMembers}). */
+    @FunctionalInterface
+    interface Call<T> {
+        CompletableFuture<T> on(KV kv);
+    }
+
     /**
-     * Waits for a point call (one record's read or a transaction) up to the adaptive deadline,
-     * learning from each answer how long calls take; a call that reaches the deadline is recorded
-     * as it, so when more than 1% do the deadline grows (to at most the fixed one).
+     * A transaction, fenced ({@link TransactionFences}): {@code body} adds its compares and operations to one that
+     * already requires its fence absent. When it fails without an answer, its fence is raised before the caller
+     * hears of it, so a transaction the caller was told failed cannot commit later.
      */
-    <T> T await(CompletableFuture<T> f) {
-        long t0 = System.nanoTime(), deadline = callDeadline.nanos();
+    TxnResponse commit(UnaryOperator<Txn> body) {
+        TransactionFences.Fence fence = fences.next();
         try {
-            T result = awaitFor(f, deadline);
-            callDeadline.record(System.nanoTime() - t0);
-            return result;
+            return await(kv -> body.apply(kv.txn().If(fence.unraised())).commit());
         } catch (MetadataUnavailableException e) {
-            if (e.getCause() instanceof TimeoutException) callDeadline.record(deadline);
+            fences.raise(fence, callDeadline.nanos());
             throw e;
         }
     }
 
-    /** Waits for a range read (a page of a listing or scan), whose time grows with its size: the fixed deadline. */
-    private static <T> T awaitScan(CompletableFuture<T> f) {
-        return awaitFor(f, TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS));
+    /**
+     * A call that may change etcd (a transaction): made through one member, waited for up to the adaptive
+     * deadline. It goes to a second member only when the first refused the connection, so never received it;
+     * after a timeout or a broken connection its outcome is unknown (the member may still commit it), and only
+     * the caller knows whether doing it twice is safe. Only {@link #commit} calls it: every write is fenced.
+     */
+    private <T> T await(Call<T> call) {
+        EtcdMembers.Member first = members.pick();
+        try {
+            return once(first, call);
+        } catch (MetadataUnavailableException e) {
+            EtcdMembers.Member second = neverSent(e) ? members.other(first) : null;
+            if (second == null) throw e;
+            return once(second, call);
+        }
+    }
+
+    /**
+     * A point read (one record, or a transaction of reads): asked of a second member too when the first has not
+     * answered within the hedge delay, the first answer taken. A member beaten so, or silent past the deadline,
+     * is suspect: a frozen member costs one read a hedge delay, instead of a third of all calls their deadline.
+     */
+    <T> T read(Call<T> call) {
+        EtcdMembers.Member first = members.pick();
+        if (!members.several()) return once(first, call);
+        long t0 = System.nanoTime(), deadline = callDeadline.nanos(), hedge = Math.min(readHedge.nanos(), deadline);
+        CompletableFuture<T> a = call.on(first.kv());
+        try {
+            T result = a.get(hedge, TimeUnit.NANOSECONDS);
+            readHedge.record(System.nanoTime() - t0);
+            callDeadline.record(System.nanoTime() - t0);
+            return result;
+        } catch (TimeoutException e) {
+            readHedge.record(hedge);
+        } catch (ExecutionException e) {
+            if (!EtcdMembers.unreachable(e)) throw new MetadataUnavailableException("etcd: " + e.getMessage(), e);
+            members.suspect(first);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MetadataUnavailableException("interrupted", e);
+        }
+        EtcdMembers.Member second = members.other(first);
+        CompletableFuture<T> b = second == null ? a : call.on(second.kv());
+        try {
+            T result = awaitFor(firstAnswer(a, b), deadline - (System.nanoTime() - t0));
+            callDeadline.record(System.nanoTime() - t0);
+            if (!a.isDone() || a.isCompletedExceptionally()) members.suspect(first);
+            return result;
+        } catch (MetadataUnavailableException e) {
+            if (e.getCause() instanceof TimeoutException) callDeadline.record(deadline);
+            if (!a.isDone()) members.suspect(first);
+            if (second != null && !b.isDone()) members.suspect(second);
+            throw e;
+        }
+    }
+
+    /**
+     * {@code call} through {@code member}, waited for up to the adaptive deadline, learning from each answer how
+     * long calls take; a call that reaches the deadline is recorded as it, so when more than 1% do the deadline
+     * grows (to at most the fixed one). A member that times out or cannot be reached is suspect.
+     */
+    private <T> T once(EtcdMembers.Member member, Call<T> call) {
+        long t0 = System.nanoTime(), deadline = callDeadline.nanos();
+        try {
+            T result = awaitFor(call.on(member.kv()), deadline);
+            callDeadline.record(System.nanoTime() - t0);
+            return result;
+        } catch (MetadataUnavailableException e) {
+            if (e.getCause() instanceof TimeoutException) callDeadline.record(deadline);
+            if (e.getCause() instanceof TimeoutException || EtcdMembers.unreachable(e)) members.suspect(member);
+            throw e;
+        }
+    }
+
+    /**
+     * A page of a range read (a listing or scan), whose time grows with its size: the fixed deadline, and not
+     * hedged (a large page is slow on every member).
+     */
+    private <T> T scan(Call<T> call) {
+        EtcdMembers.Member member = members.pick();
+        try {
+            return awaitFor(call.on(member.kv()), TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS));
+        } catch (MetadataUnavailableException e) {
+            if (e.getCause() instanceof TimeoutException || EtcdMembers.unreachable(e)) members.suspect(member);
+            throw e;
+        }
+    }
+
+    /** A lease call, through the store's own client, waited for up to the adaptive deadline. */
+    private <T> T awaitLease(CompletableFuture<T> f) {
+        return awaitFor(f, callDeadline.nanos());
+    }
+
+    /** The first of two calls to answer, or the last failure when both fail. */
+    private static <T> CompletableFuture<T> firstAnswer(CompletableFuture<T> a, CompletableFuture<T> b) {
+        if (a == b) return a;
+        CompletableFuture<T> first = new CompletableFuture<>();
+        AtomicInteger failed = new AtomicInteger();
+        BiConsumer<T, Throwable> take = (answer, failure) -> {
+            if (failure == null) first.complete(answer);
+            else if (failed.incrementAndGet() == 2) first.completeExceptionally(failure);
+        };
+        a.whenComplete(take);
+        b.whenComplete(take);
+        return first;
+    }
+
+    /** The call was refused a connection (its member is down), so no member received it. */
+    private static boolean neverSent(Throwable t) {
+        for (; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException) return true;
+        }
+        return false;
     }
 
     private static <T> T awaitFor(CompletableFuture<T> f, long nanos) {

@@ -64,7 +64,7 @@ final class EtcdNodeRegistration implements NodeRegistry.Registration {
      * in the background rather than failing the node's start.
      *
      * @param client the node's etcd client; the caller closes it after this registration
-     * @param renewal renews the lease; this registration closes it
+     * @param renewal renews the lease
      * @param key the node's key, {@code <prefix>nodes/<id>}
      * @param record current record; called at each refresh so free space is fresh
      */
@@ -203,7 +203,6 @@ final class EtcdNodeRegistration implements NodeRegistry.Registration {
                 log.warn("cannot revoke lease of {}; it expires in {} s: {}", key, ttlSeconds, rootMessage(e));
             }
         }
-        renewal.close();
     }
 
     private static String rootMessage(Throwable t) {

@@ -35,7 +35,7 @@ final class EtcdNodeRegistry implements NodeRegistry {
     private final Keys keys;
     private final Supplier<LeaseRenewal> renewals;
 
-    /** @param renewals a new {@link LeaseRenewal} for each registration, which closes it */
+    /** @param renewals a {@link LeaseRenewal} for each registration */
     EtcdNodeRegistry(Client client, Keys keys, Supplier<LeaseRenewal> renewals) {
         this.client = client;
         this.keys = keys;

@@ -117,6 +117,11 @@ public record Keys(String root) {
         return garbagePrefix() + id;
     }
 
+    /** A transaction's fence ({@link TransactionFences}): written only when the transaction timed out. */
+    public String fence(String id) {
+        return root + "fence/" + id;
+    }
+
     public String healPrefix() {
         return root + "heal/";
     }

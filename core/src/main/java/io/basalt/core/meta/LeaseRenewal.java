@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * along, and the coordinator took a live node for dead. Asked through every member, a lease lives as long as any
  * member that has a leader answers (a member without one refuses, so a cut-off minority cannot vouch for it).
  */
-final class LeaseRenewal implements AutoCloseable {
+final class LeaseRenewal {
 
     /** What one renewal learned. */
     enum Outcome {
@@ -33,21 +33,19 @@ final class LeaseRenewal implements AutoCloseable {
     }
 
     private final List<Client> members;
-    private final boolean owned;
 
-    private LeaseRenewal(List<Client> members, boolean owned) {
+    private LeaseRenewal(List<Client> members) {
         this.members = members;
-        this.owned = owned;
     }
 
-    /** Renews through {@code members}, one client per etcd member, which this closes. */
+    /** Renews through {@code members}, one client per etcd member; their owner closes them. */
     static LeaseRenewal throughEach(List<Client> members) {
-        return new LeaseRenewal(List.copyOf(members), true);
+        return new LeaseRenewal(List.copyOf(members));
     }
 
-    /** Renews through {@code client} alone (one etcd member, or a caller's client); not closed here. */
+    /** Renews through {@code client} alone (one etcd member, or a caller's client); its owner closes it. */
     static LeaseRenewal through(Client client) {
-        return new LeaseRenewal(List.of(client), false);
+        return new LeaseRenewal(List.of(client));
     }
 
     /** Asks every member to renew lease {@code id}, waiting up to {@code timeout} for the first to renew it. */
@@ -83,10 +81,5 @@ final class LeaseRenewal implements AutoCloseable {
             if (t.getMessage() != null && t.getMessage().contains("requested lease not found")) return true;
         }
         return false;
-    }
-
-    @Override
-    public void close() {
-        if (owned) members.forEach(Client::close);
     }
 }

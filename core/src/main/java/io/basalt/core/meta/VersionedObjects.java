@@ -16,7 +16,6 @@ import io.basalt.core.meta.MetadataStore.Versioning;
 import io.basalt.proto.meta.ObjectRecord;
 import io.basalt.proto.meta.PartRecord;
 import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
@@ -42,12 +41,10 @@ final class VersionedObjects {
     private static final int MAX_RETRIES = 32;
 
     private final EtcdMetadataStore store;
-    private final KV kv;
     private final Keys keys;
 
-    VersionedObjects(EtcdMetadataStore store, KV kv, Keys keys) {
+    VersionedObjects(EtcdMetadataStore store, Keys keys) {
         this.store = store;
-        this.kv = kv;
         this.keys = keys;
     }
 
@@ -67,7 +64,7 @@ final class VersionedObjects {
 
     private KeyState read(String bucket, String key) {
         // one transaction: the current version and the versions as of one revision
-        TxnResponse r = store.await(kv.txn()
+        TxnResponse r = store.read(kv -> kv.txn()
                 .Then(
                         Op.get(bs(keys.object(bucket, key)), GetOption.DEFAULT),
                         Op.get(
@@ -133,10 +130,7 @@ final class VersionedObjects {
                 cmps.add(store.bucketExists(bucket));
                 cmps.add(store.notBeingDeleted(bucket));
             }
-            return store.await(kv.txn()
-                            .If(cmps.toArray(Cmp[]::new))
-                            .Then(ops.toArray(Op[]::new))
-                            .commit())
+            return store.commit(txn -> txn.If(cmps.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)))
                     .isSucceeded();
         }
     }

@@ -20,8 +20,8 @@ class LeaseRenewalTest {
     @Test
     void aLiveLeaseIsRenewedAndARevokedOneIsReportedExpired() throws Exception {
         try (EtcdProcess etcd = EtcdProcess.start();
-                Client client = Etcd.connect(List.of(etcd.endpoint()));
-                LeaseRenewal renewal = LeaseRenewal.through(client)) {
+                Client client = Etcd.connect(List.of(etcd.endpoint()))) {
+            LeaseRenewal renewal = LeaseRenewal.through(client);
             long id = client.getLeaseClient().grant(5).get(10, TimeUnit.SECONDS).getID();
             assertEquals(LeaseRenewal.Outcome.ALIVE, renewal.renew(id, WAIT));
             client.getLeaseClient().revoke(id).get(10, TimeUnit.SECONDS);
@@ -33,25 +33,23 @@ class LeaseRenewalTest {
     void aSilentMemberNeitherBlocksNorDelaysARenewalThroughTheOthers() throws Exception {
         try (EtcdProcess live = EtcdProcess.start();
                 EtcdProcess frozen = EtcdProcess.start();
-                Client granter = Etcd.connect(List.of(live.endpoint()))) {
+                Client granter = Etcd.connect(List.of(live.endpoint()));
+                Client toFrozen = Etcd.connect(List.of(frozen.endpoint()));
+                Client toLive = Etcd.connect(List.of(live.endpoint()))) {
             long id =
                     granter.getLeaseClient().grant(5).get(10, TimeUnit.SECONDS).getID();
-            try (LeaseRenewal both = LeaseRenewal.throughEach(
-                            List.of(Etcd.connect(List.of(frozen.endpoint())), Etcd.connect(List.of(live.endpoint()))));
-                    LeaseRenewal frozenOnly =
-                            LeaseRenewal.throughEach(List.of(Etcd.connect(List.of(frozen.endpoint()))))) {
-                // connected and answering first, so that the stop leaves open connections, as a frozen host does
-                assertEquals(LeaseRenewal.Outcome.ALIVE, both.renew(id, WAIT));
-                assertEquals(
-                        LeaseRenewal.Outcome.EXPIRED, frozenOnly.renew(id, WAIT), "another cluster: no such lease");
-                signal("STOP", frozen.pid());
-                try {
-                    // the silent member is asked first: only an answer from the live one can make these ALIVE
-                    for (int i = 0; i < 3; i++) assertEquals(LeaseRenewal.Outcome.ALIVE, both.renew(id, WAIT));
-                    assertEquals(LeaseRenewal.Outcome.NO_ANSWER, frozenOnly.renew(id, WAIT));
-                } finally {
-                    signal("CONT", frozen.pid());
-                }
+            LeaseRenewal both = LeaseRenewal.throughEach(List.of(toFrozen, toLive));
+            LeaseRenewal frozenOnly = LeaseRenewal.throughEach(List.of(toFrozen));
+            // connected and answering first, so that the stop leaves open connections, as a frozen host does
+            assertEquals(LeaseRenewal.Outcome.ALIVE, both.renew(id, WAIT));
+            assertEquals(LeaseRenewal.Outcome.EXPIRED, frozenOnly.renew(id, WAIT), "another cluster: no such lease");
+            signal("STOP", frozen.pid());
+            try {
+                // the silent member is asked first: only an answer from the live one can make these ALIVE
+                for (int i = 0; i < 3; i++) assertEquals(LeaseRenewal.Outcome.ALIVE, both.renew(id, WAIT));
+                assertEquals(LeaseRenewal.Outcome.NO_ANSWER, frozenOnly.renew(id, WAIT));
+            } finally {
+                signal("CONT", frozen.pid());
             }
         }
     }
