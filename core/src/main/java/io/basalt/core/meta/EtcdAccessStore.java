@@ -7,7 +7,6 @@ import io.basalt.proto.meta.AccessKeyRecord;
 import io.basalt.proto.meta.BucketGrant;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.kv.TxnResponse;
@@ -37,28 +36,27 @@ final class EtcdAccessStore implements AccessStore {
     private static final GetOption PREFIX = GetOption.builder().isPrefix(true).build();
 
     private final Client client;
-    private final KV kv;
+    private final EtcdCalls etcd;
     private final Keys keys;
 
-    EtcdAccessStore(Client client, Keys keys) {
+    /** Reads and writes through {@code etcd} (writes fenced, as the object store's); watches through {@code client}. */
+    EtcdAccessStore(Client client, EtcdCalls etcd, Keys keys) {
         this.client = client;
-        this.kv = client.getKVClient();
+        this.etcd = etcd;
         this.keys = keys;
     }
 
     @Override
     public boolean create(AccessKeyRecord key) {
         ByteSequence k = bs(keys.accessKey(key.getAccessKeyId()));
-        return await(kv.txn()
-                        .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.version(0)))
-                        .Then(Op.put(k, ByteSequence.from(key.toByteArray()), PutOption.DEFAULT))
-                        .commit())
+        return etcd.commit(txn -> txn.If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.version(0)))
+                        .Then(Op.put(k, ByteSequence.from(key.toByteArray()), PutOption.DEFAULT)))
                 .isSucceeded();
     }
 
     @Override
     public Optional<AccessKeyRecord> get(String accessKeyId) {
-        return await(kv.get(bs(keys.accessKey(accessKeyId)))).getKvs().stream()
+        return etcd.read(kv -> kv.get(bs(keys.accessKey(accessKeyId)))).getKvs().stream()
                 .findFirst()
                 .map(e -> parseKey(e.getValue()));
     }
@@ -66,15 +64,14 @@ final class EtcdAccessStore implements AccessStore {
     @Override
     public List<AccessKeyRecord> list() {
         List<AccessKeyRecord> out = new ArrayList<>();
-        for (KeyValue e : await(kv.get(bs(keys.accessKeys()), PREFIX)).getKvs()) out.add(parseKey(e.getValue()));
+        for (KeyValue e : etcd.scan(kv -> kv.get(bs(keys.accessKeys()), PREFIX)).getKvs())
+            out.add(parseKey(e.getValue()));
         return out;
     }
 
     @Override
     public boolean delete(String accessKeyId) {
-        boolean deleted = await(kv.delete(bs(keys.accessKey(accessKeyId)), DeleteOption.DEFAULT))
-                        .getDeleted()
-                > 0;
+        boolean deleted = deleteKey(keys.accessKey(accessKeyId));
         // Its grants go after it: with the key gone they allow nobody anything, and an id is never
         // made twice (20 random characters), so a crash between the two leaves only dead records.
         for (String bucket : grantsOf(accessKeyId).keySet()) revoke(bucket, accessKeyId);
@@ -85,28 +82,24 @@ final class EtcdAccessStore implements AccessStore {
     public GrantResult grant(String bucket, String accessKeyId, BucketGrant grant) {
         ByteSequence keyKey = bs(keys.accessKey(accessKeyId));
         ByteSequence bucketKey = bs(keys.bucket(bucket));
-        TxnResponse r = await(kv.txn()
-                .If(
+        TxnResponse r = etcd.commit(txn -> txn.If(
                         new Cmp(keyKey, Cmp.Op.GREATER, CmpTarget.version(0)),
                         new Cmp(bucketKey, Cmp.Op.GREATER, CmpTarget.version(0)))
                 .Then(Op.put(
                         bs(keys.grant(bucket, accessKeyId)), ByteSequence.from(grant.toByteArray()), PutOption.DEFAULT))
-                .Else(Op.get(keyKey, GetOption.builder().withCountOnly(true).build()))
-                .commit());
+                .Else(Op.get(keyKey, GetOption.builder().withCountOnly(true).build())));
         if (r.isSucceeded()) return GrantResult.DONE;
         return r.getGetResponses().getFirst().getCount() == 0 ? GrantResult.NO_SUCH_KEY : GrantResult.NO_SUCH_BUCKET;
     }
 
     @Override
     public boolean revoke(String bucket, String accessKeyId) {
-        return await(kv.delete(bs(keys.grant(bucket, accessKeyId)), DeleteOption.DEFAULT))
-                        .getDeleted()
-                > 0;
+        return deleteKey(keys.grant(bucket, accessKeyId));
     }
 
     @Override
     public Optional<BucketGrant> grantOf(String bucket, String accessKeyId) {
-        return await(kv.get(bs(keys.grant(bucket, accessKeyId)))).getKvs().stream()
+        return etcd.read(kv -> kv.get(bs(keys.grant(bucket, accessKeyId)))).getKvs().stream()
                 .findFirst()
                 .map(e -> parseGrant(e.getValue()));
     }
@@ -114,7 +107,7 @@ final class EtcdAccessStore implements AccessStore {
     @Override
     public Map<String, BucketGrant> grantsOf(String accessKeyId) {
         Map<String, BucketGrant> out = new TreeMap<>();
-        for (KeyValue e : await(kv.get(bs(keys.grants()), PREFIX)).getKvs()) {
+        for (KeyValue e : etcd.scan(kv -> kv.get(bs(keys.grants()), PREFIX)).getKvs()) {
             String[] bucketAndKey = grantPath(e.getKey());
             if (bucketAndKey != null && bucketAndKey[1].equals(accessKeyId))
                 out.put(bucketAndKey[0], parseGrant(e.getValue()));
@@ -124,25 +117,21 @@ final class EtcdAccessStore implements AccessStore {
 
     @Override
     public boolean putPolicy(String bucket, String json) {
-        return await(kv.txn()
-                        .If(new Cmp(bs(keys.bucket(bucket)), Cmp.Op.GREATER, CmpTarget.version(0)))
-                        .Then(Op.put(bs(keys.bucketPolicy(bucket)), bs(json), PutOption.DEFAULT))
-                        .commit())
+        return etcd.commit(txn -> txn.If(new Cmp(bs(keys.bucket(bucket)), Cmp.Op.GREATER, CmpTarget.version(0)))
+                        .Then(Op.put(bs(keys.bucketPolicy(bucket)), bs(json), PutOption.DEFAULT)))
                 .isSucceeded();
     }
 
     @Override
     public Optional<String> policy(String bucket) {
-        return await(kv.get(bs(keys.bucketPolicy(bucket)))).getKvs().stream()
+        return etcd.read(kv -> kv.get(bs(keys.bucketPolicy(bucket)))).getKvs().stream()
                 .findFirst()
                 .map(e -> e.getValue().toString(StandardCharsets.UTF_8));
     }
 
     @Override
     public boolean deletePolicy(String bucket) {
-        return await(kv.delete(bs(keys.bucketPolicy(bucket)), DeleteOption.DEFAULT))
-                        .getDeleted()
-                > 0;
+        return deleteKey(keys.bucketPolicy(bucket));
     }
 
     @Override
@@ -192,13 +181,13 @@ final class EtcdAccessStore implements AccessStore {
         return slash <= 0 ? null : new String[] {rest.substring(0, slash), rest.substring(slash + 1)};
     }
 
-    /** Waits for an etcd call; a failure is MetadataUnavailableException, which a request answers with 503. */
-    private static <T> T await(java.util.concurrent.CompletableFuture<T> f) {
-        try {
-            return Etcd.await(f);
-        } catch (IllegalStateException e) {
-            throw new MetadataUnavailableException(e.getMessage(), e.getCause());
-        }
+    /** Deletes {@code key} in a fenced transaction: a revoke that timed out cannot land after a later grant. */
+    private boolean deleteKey(String key) {
+        return etcd.commit(txn -> txn.Then(Op.delete(bs(key), DeleteOption.DEFAULT)))
+                        .getDeleteResponses()
+                        .getFirst()
+                        .getDeleted()
+                > 0;
     }
 
     private static AccessKeyRecord parseKey(ByteSequence value) {

@@ -31,12 +31,12 @@ public final class EtcdMetadata implements ClusterMetadata {
         this.keys = keys;
         this.ownsClient = ownsClient;
         this.memberClients = memberClients;
-        this.store = new EtcdMetadataStore(
-                client,
+        EtcdCalls calls = new EtcdCalls(
                 memberClients.isEmpty()
                         ? EtcdMembers.one(client)
                         : EtcdMembers.each(memberEndpoints, memberClients, keys.root() + "probe"),
                 keys);
+        this.store = new EtcdMetadataStore(client, calls, keys);
         this.heals = new EtcdHealQueue(client.getKVClient(), keys);
         this.garbage = new EtcdGarbageQueue(client.getKVClient(), keys);
         this.admin = new EtcdClusterAdmin(client, keys);
@@ -45,7 +45,7 @@ public final class EtcdMetadata implements ClusterMetadata {
                 keys,
                 () -> memberClients.isEmpty() ? LeaseRenewal.through(client) : LeaseRenewal.throughEach(memberClients));
         this.inventory = new EtcdRecordInventory(client.getKVClient(), keys);
-        this.access = new EtcdAccessStore(client, keys);
+        this.access = new EtcdAccessStore(client, calls, keys);
     }
 
     /** Connects with the timeouts and keep-alives every Basalt process uses ({@link Etcd#connect}). */

@@ -2,7 +2,6 @@ package io.basalt.core.meta;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
-import io.basalt.core.cluster.AdaptiveDelay;
 import io.basalt.core.data.SegmentHealer;
 import io.basalt.proto.meta.BucketRecord;
 import io.basalt.proto.meta.BucketVersioning;
@@ -15,9 +14,7 @@ import io.basalt.proto.meta.Segment;
 import io.basalt.proto.meta.UploadRecord;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.Txn;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
@@ -31,12 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiConsumer;
 import java.util.function.UnaryOperator;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -61,40 +53,38 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     private static final Logger log = LogManager.getLogger(EtcdMetadataStore.class);
     private static final int MAX_RETRIES = 32;
-    private static final long TIMEOUT_MS = 10_000;
 
-    /** Shared by every request through this store: it learns how long etcd takes to answer. */
-    private final AdaptiveDelay callDeadline = AdaptiveDelay.etcdCall();
-    /** How long a point read waits for its member before it is asked of another as well. */
-    private final AdaptiveDelay readHedge = AdaptiveDelay.etcdReadHedge();
     /** How long a crashed DeleteBucket's marker keeps blocking writes into its bucket. */
     private static final long DELETING_LEASE_SECONDS = 30;
     /** How long a write waits for another request's DeleteBucket before answering {@link BucketBusyException}. */
     private static final long BUSY_WAIT_MS = 3_000;
 
     private final Client client;
-    private final EtcdMembers members;
+    private final EtcdCalls etcd;
     private final Keys keys;
     private final boolean ownsClient;
     private final VersionedObjects versioned;
-    private final TransactionFences fences;
 
     public EtcdMetadataStore(Client client, Keys keys) {
-        this(client, EtcdMembers.one(client), keys, false);
+        this(client, new EtcdCalls(EtcdMembers.one(client), keys), keys, false);
     }
 
     /** Its KV calls go to {@code members} (one client per etcd member); leases go through {@code client}. */
     EtcdMetadataStore(Client client, EtcdMembers members, Keys keys) {
-        this(client, members, keys, false);
+        this(client, new EtcdCalls(members, keys), keys, false);
     }
 
-    private EtcdMetadataStore(Client client, EtcdMembers members, Keys keys, boolean ownsClient) {
+    /** Its KV calls are made by {@code etcd} (which it closes); leases go through {@code client}. */
+    EtcdMetadataStore(Client client, EtcdCalls etcd, Keys keys) {
+        this(client, etcd, keys, false);
+    }
+
+    private EtcdMetadataStore(Client client, EtcdCalls etcd, Keys keys, boolean ownsClient) {
         this.client = client;
-        this.members = members;
+        this.etcd = etcd;
         this.keys = keys;
         this.ownsClient = ownsClient;
-        this.versioned = new VersionedObjects(this, keys);
-        this.fences = new TransactionFences(members, keys);
+        this.versioned = new VersionedObjects(this, etcd, keys);
     }
 
     public static EtcdMetadataStore connect(List<String> endpoints, Keys keys) {
@@ -104,7 +94,7 @@ public final class EtcdMetadataStore implements MetadataStore {
     /** As {@link #connect(List, Keys)}, over TLS with the cluster's certificates when {@code tls} is not null. */
     public static EtcdMetadataStore connect(List<String> endpoints, Keys keys, io.basalt.core.tls.ClusterTls tls) {
         Client client = Etcd.connect(endpoints, tls);
-        return new EtcdMetadataStore(client, EtcdMembers.one(client), keys, true);
+        return new EtcdMetadataStore(client, new EtcdCalls(EtcdMembers.one(client), keys), keys, true);
     }
 
     public Keys keys() {
@@ -120,7 +110,7 @@ public final class EtcdMetadataStore implements MetadataStore {
     @Override
     public boolean createBucket(BucketRecord bucket) {
         ByteSequence key = bs(keys.bucket(bucket.getName()));
-        TxnResponse r = commit(txn -> txn.If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)))
+        TxnResponse r = etcd.commit(txn -> txn.If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)))
                 .Then(Op.put(key, value(bucket), PutOption.DEFAULT)));
         return r.isSucceeded();
     }
@@ -145,10 +135,10 @@ public final class EtcdMetadataStore implements MetadataStore {
         ByteSequence marker = bs(keys.bucketDeleting(name));
         BusyWait busy = new BusyWait(name);
         while (true) {
-            long lease = awaitLease(client.getLeaseClient().grant(DELETING_LEASE_SECONDS))
+            long lease = etcd.awaitLease(client.getLeaseClient().grant(DELETING_LEASE_SECONDS))
                     .getID();
             try {
-                TxnResponse claim = commit(txn -> txn.If(bucketExists(name), notBeingDeleted(name))
+                TxnResponse claim = etcd.commit(txn -> txn.If(bucketExists(name), notBeingDeleted(name))
                         .Then(Op.put(
                                 marker,
                                 ByteSequence.EMPTY,
@@ -167,7 +157,7 @@ public final class EtcdMetadataStore implements MetadataStore {
                         .withLimit(1)
                         .withKeysOnly(true)
                         .build();
-                TxnResponse contents = read(kv -> kv.txn()
+                TxnResponse contents = etcd.read(kv -> kv.txn()
                         .Then(
                                 Op.get(bs(keys.objectPrefix(name)), first),
                                 Op.get(bs(keys.uploadPrefix(name)), first),
@@ -184,7 +174,7 @@ public final class EtcdMetadataStore implements MetadataStore {
                 if (!contents.getGetResponses().get(1).getKvs().isEmpty()) {
                     for (UploadRecord u : listUploads(name)) abortUpload(name, u.getUploadId());
                 }
-                TxnResponse r = commit(txn -> txn.If(
+                TxnResponse r = etcd.commit(txn -> txn.If(
                                 new Cmp(marker, Cmp.Op.EQUAL, CmpTarget.createRevision(markerRevision)))
                         .Then(
                                 Op.delete(bucketKey, DeleteOption.DEFAULT),
@@ -215,7 +205,7 @@ public final class EtcdMetadataStore implements MetadataStore {
     private boolean putBucketSetting(String bucket, String key, ByteSequence setting) {
         BusyWait busy = new BusyWait(bucket);
         while (true) {
-            TxnResponse r = commit(txn -> txn.If(bucketExists(bucket), notBeingDeleted(bucket))
+            TxnResponse r = etcd.commit(txn -> txn.If(bucketExists(bucket), notBeingDeleted(bucket))
                     .Then(Op.put(bs(key), setting, PutOption.DEFAULT))
                     .Else(Op.get(bs(keys.bucket(bucket)), GetOption.DEFAULT)));
             if (r.isSucceeded()) return true;
@@ -231,7 +221,7 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     @Override
     public void deleteLifecycle(String bucket) {
-        commit(txn -> txn.Then(Op.delete(bs(keys.lifecycle(bucket)), DeleteOption.DEFAULT)));
+        etcd.commit(txn -> txn.Then(Op.delete(bs(keys.lifecycle(bucket)), DeleteOption.DEFAULT)));
     }
 
     @Override
@@ -247,7 +237,7 @@ public final class EtcdMetadataStore implements MetadataStore {
     /** Ends a DeleteBucket's lease, which removes its marker if still there; if etcd is unreachable the lease expires. */
     private void revoke(long lease) {
         try {
-            awaitLease(client.getLeaseClient().revoke(lease));
+            etcd.awaitLease(client.getLeaseClient().revoke(lease));
         } catch (MetadataUnavailableException e) {
             log.debug("revoking lease {}: {}", lease, e.getMessage());
         }
@@ -281,14 +271,14 @@ public final class EtcdMetadataStore implements MetadataStore {
                     ops.add(garbageOp(parse(old, ObjectRecord::parseFrom).getSegmentsList(), "overwritten")));
             ops.addAll(healOps(bucket, key, "", record.getSegmentsList()));
             Cmp unchanged = sameRevision(objectKey, current);
-            TxnResponse r =
-                    commit(txn -> txn.If(unchanged, bucketExists(bucket), notBeingDeleted(bucket), notVersioned(bucket))
-                            .Then(ops.toArray(Op[]::new))
-                            .Else(
-                                    Op.get(objectKey, GetOption.DEFAULT),
-                                    Op.get(bucketKey, GetOption.DEFAULT),
-                                    Op.get(bs(keys.bucketDeleting(bucket)), GetOption.DEFAULT),
-                                    Op.get(bs(keys.versioning(bucket)), GetOption.DEFAULT)));
+            TxnResponse r = etcd.commit(txn -> txn.If(
+                            unchanged, bucketExists(bucket), notBeingDeleted(bucket), notVersioned(bucket))
+                    .Then(ops.toArray(Op[]::new))
+                    .Else(
+                            Op.get(objectKey, GetOption.DEFAULT),
+                            Op.get(bucketKey, GetOption.DEFAULT),
+                            Op.get(bs(keys.bucketDeleting(bucket)), GetOption.DEFAULT),
+                            Op.get(bs(keys.versioning(bucket)), GetOption.DEFAULT)));
             if (r.isSucceeded()) return new PutResult(PutOutcome.COMMITTED, null);
             if (r.getGetResponses().get(1).getKvs().isEmpty()) return new PutResult(PutOutcome.NO_SUCH_BUCKET, null);
             if (!r.getGetResponses().get(3).getKvs().isEmpty()) {
@@ -329,7 +319,7 @@ public final class EtcdMetadataStore implements MetadataStore {
             List<Op> ops = nothing
                     ? List.of()
                     : List.of(Op.delete(objectKey, DeleteOption.DEFAULT), garbageOp(old.getSegmentsList(), "deleted"));
-            TxnResponse r = commit(txn -> txn.If(sameRevision(objectKey, current), notVersioned(bucket))
+            TxnResponse r = etcd.commit(txn -> txn.If(sameRevision(objectKey, current), notVersioned(bucket))
                     .Then(ops.toArray(Op[]::new))
                     .Else(Op.get(bs(keys.versioning(bucket)), GetOption.DEFAULT)));
             if (r.isSucceeded()) return DeleteResult.UNVERSIONED;
@@ -356,7 +346,7 @@ public final class EtcdMetadataStore implements MetadataStore {
                 // the garbage and heal accounting follow segments; only a new version may change them
                 throw new IllegalArgumentException("an in-place update changed the data of " + bucket + "/" + key);
             }
-            TxnResponse r = commit(txn -> txn.If(sameRevision(objectKey, current))
+            TxnResponse r = etcd.commit(txn -> txn.If(sameRevision(objectKey, current))
                     .Then(Op.put(objectKey, value(updated), PutOption.DEFAULT)));
             if (r.isSucceeded()) return Optional.of(updated);
         }
@@ -371,7 +361,7 @@ public final class EtcdMetadataStore implements MetadataStore {
             if (current.isEmpty()) return false;
             ObjectRecord old = parse(current.get(), ObjectRecord::parseFrom);
             if (!old.getVersionId().equals(versionId)) return false;
-            TxnResponse r = commit(txn -> txn.If(sameRevision(objectKey, current), notVersioned(bucket))
+            TxnResponse r = etcd.commit(txn -> txn.If(sameRevision(objectKey, current), notVersioned(bucket))
                     .Then(Op.delete(objectKey, DeleteOption.DEFAULT), garbageOp(old.getSegmentsList(), "expired"))
                     .Else(Op.get(bs(keys.versioning(bucket)), GetOption.DEFAULT)));
             if (r.isSucceeded()) return true;
@@ -388,7 +378,7 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     @Override
     public long revision() {
-        return read(kv -> kv.get(
+        return etcd.read(kv -> kv.get(
                         bs(keys.root()), GetOption.builder().withCountOnly(true).build()))
                 .getHeader()
                 .getRevision();
@@ -405,7 +395,7 @@ public final class EtcdMetadataStore implements MetadataStore {
         if (limit > 0) opt.withLimit(limit);
         if (revision > 0) opt.withRevision(revision);
         ByteSequence from = ByteSequence.from(start);
-        GetResponse r = scan(kv -> kv.get(from, opt.build()));
+        GetResponse r = etcd.scan(kv -> kv.get(from, opt.build()));
         List<ListedObject> out = new ArrayList<>(r.getKvs().size());
         for (KeyValue kv : r.getKvs()) {
             String full = kv.getKey().toString();
@@ -422,9 +412,10 @@ public final class EtcdMetadataStore implements MetadataStore {
         ByteSequence bucketKey = bs(keys.bucket(upload.getBucket()));
         BusyWait busy = new BusyWait(upload.getBucket());
         while (true) {
-            TxnResponse r = commit(txn -> txn.If(bucketExists(upload.getBucket()), notBeingDeleted(upload.getBucket()))
-                    .Then(Op.put(key, value(upload), PutOption.DEFAULT))
-                    .Else(Op.get(bucketKey, GetOption.DEFAULT)));
+            TxnResponse r =
+                    etcd.commit(txn -> txn.If(bucketExists(upload.getBucket()), notBeingDeleted(upload.getBucket()))
+                            .Then(Op.put(key, value(upload), PutOption.DEFAULT))
+                            .Else(Op.get(bucketKey, GetOption.DEFAULT)));
             if (r.isSucceeded()) return true;
             if (r.getGetResponses().get(0).getKvs().isEmpty()) return false;
             busy.pause(); // the bucket exists, so the marker failed the transaction
@@ -453,7 +444,7 @@ public final class EtcdMetadataStore implements MetadataStore {
                     ops.add(garbageOp(List.of(parse(old, PartRecord::parseFrom).getSegment()), "part replaced")));
             UploadRecord u = parse(upload.get(), UploadRecord::parseFrom);
             ops.addAll(healOps(bucket, u.getKey(), uploadId, List.of(part.getSegment())));
-            TxnResponse r = commit(txn -> txn.If(
+            TxnResponse r = etcd.commit(txn -> txn.If(
                             sameRevision(partKey, current), new Cmp(uploadKey, Cmp.Op.GREATER, CmpTarget.version(0)))
                     .Then(ops.toArray(Op[]::new)));
             if (r.isSucceeded()) return true;
@@ -463,7 +454,7 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     @Override
     public Optional<UploadState> getUploadState(String bucket, String uploadId) {
-        TxnResponse r = read(kv -> kv.txn()
+        TxnResponse r = etcd.read(kv -> kv.txn()
                 .Then(
                         Op.get(bs(keys.upload(bucket, uploadId)), GetOption.DEFAULT),
                         Op.get(
@@ -501,7 +492,7 @@ public final class EtcdMetadataStore implements MetadataStore {
             }
             // The upload key alone keeps DeleteBucket from finding the bucket empty; the marker
             // compare is there so that no path creates an object key without it.
-            TxnResponse r = commit(txn -> txn.If(
+            TxnResponse r = etcd.commit(txn -> txn.If(
                             sameRevision(objectKey, current),
                             new Cmp(uploadKey, Cmp.Op.EQUAL, CmpTarget.modRevision(state.revision())),
                             notBeingDeleted(upload.getBucket()),
@@ -538,7 +529,7 @@ public final class EtcdMetadataStore implements MetadataStore {
             if (state.isEmpty()) return false;
             List<Segment> segments =
                     state.get().parts().stream().map(PartRecord::getSegment).toList();
-            TxnResponse r = commit(txn -> txn.If(new Cmp(
+            TxnResponse r = etcd.commit(txn -> txn.If(new Cmp(
                             uploadKey,
                             Cmp.Op.EQUAL,
                             CmpTarget.modRevision(state.get().revision())))
@@ -592,7 +583,7 @@ public final class EtcdMetadataStore implements MetadataStore {
                 merged = b.build();
             }
             ByteSequence mergedValue = value(merged);
-            if (commit(txn -> txn.If(sameRevision(key, current)).Then(Op.put(key, mergedValue, PutOption.DEFAULT)))
+            if (etcd.commit(txn -> txn.If(sameRevision(key, current)).Then(Op.put(key, mergedValue, PutOption.DEFAULT)))
                     .isSucceeded()) {
                 return;
             }
@@ -658,7 +649,7 @@ public final class EtcdMetadataStore implements MetadataStore {
             for (GarbageRecord g : garbage)
                 ops.add(Op.put(bs(keys.garbage(UUID.randomUUID().toString())), value(g), PutOption.DEFAULT));
             long revision = current.get().getModRevision();
-            TxnResponse r = commit(txn -> txn.If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(revision)))
+            TxnResponse r = etcd.commit(txn -> txn.If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(revision)))
                     .Then(ops.toArray(Op[]::new)));
             if (r.isSucceeded()) return true;
         }
@@ -718,7 +709,7 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     @Override
     public void close() {
-        members.close();
+        etcd.close();
         if (ownsClient) client.close();
     }
 
@@ -792,7 +783,7 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     @Override
     public Optional<ObjectRecord> getVersion(String bucket, String key, String versionId) {
-        TxnResponse r = read(kv -> kv.txn()
+        TxnResponse r = etcd.read(kv -> kv.txn()
                 .Then(
                         Op.get(bs(keys.versioning(bucket)), GetOption.DEFAULT),
                         Op.get(bs(keys.object(bucket, key)), GetOption.DEFAULT))
@@ -815,7 +806,7 @@ public final class EtcdMetadataStore implements MetadataStore {
         List<ListedVersion> out = new ArrayList<>();
         while (true) {
             ByteSequence from = ByteSequence.from(start);
-            List<KeyValue> page = scan(kv -> kv.get(from, opt.build())).getKvs();
+            List<KeyValue> page = etcd.scan(kv -> kv.get(from, opt.build())).getKvs();
             for (KeyValue v : page) {
                 String position = v.getKey().toString().substring(prefix.length());
                 int sep = position.indexOf(Keys.VERSION_SEPARATOR);
@@ -861,14 +852,14 @@ public final class EtcdMetadataStore implements MetadataStore {
     }
 
     Optional<KeyValue> getOne(String key) {
-        List<KeyValue> kvs = read(kv -> kv.get(bs(key))).getKvs();
+        List<KeyValue> kvs = etcd.read(kv -> kv.get(bs(key))).getKvs();
         return kvs.isEmpty() ? Optional.empty() : Optional.of(kvs.get(0));
     }
 
     List<KeyValue> getPrefix(String prefix, int limit) {
         GetOption.Builder opt = GetOption.builder().isPrefix(true);
         if (limit > 0) opt.withLimit(limit);
-        return scan(kv -> kv.get(bs(prefix), opt.build())).getKvs();
+        return etcd.scan(kv -> kv.get(bs(prefix), opt.build())).getKvs();
     }
 
     private static byte[] append0(byte[] key) {
@@ -894,156 +885,6 @@ public final class EtcdMetadataStore implements MetadataStore {
             return RecordFormat.check(parser.parse(kv.getValue().getBytes()), kv.getKey());
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException("corrupt metadata at " + kv.getKey(), e);
-        }
-    }
-
-    /** One etcd KV call, made through whichever member's client the store picks ({@link EtcdMembers}). */
-    @FunctionalInterface
-    interface Call<T> {
-        CompletableFuture<T> on(KV kv);
-    }
-
-    /**
-     * A transaction, fenced ({@link TransactionFences}): {@code body} adds its compares and operations to one that
-     * already requires its fence absent. When it fails without an answer, its fence is raised before the caller
-     * hears of it, so a transaction the caller was told failed cannot commit later.
-     */
-    TxnResponse commit(UnaryOperator<Txn> body) {
-        TransactionFences.Fence fence = fences.next();
-        try {
-            return await(kv -> body.apply(kv.txn().If(fence.unraised())).commit());
-        } catch (MetadataUnavailableException e) {
-            fences.raise(fence, callDeadline.nanos());
-            throw e;
-        }
-    }
-
-    /**
-     * A call that may change etcd (a transaction): made through one member, waited for up to the adaptive
-     * deadline. It goes to a second member only when the first refused the connection, so never received it;
-     * after a timeout or a broken connection its outcome is unknown (the member may still commit it), and only
-     * the caller knows whether doing it twice is safe. Only {@link #commit} calls it: every write is fenced.
-     */
-    private <T> T await(Call<T> call) {
-        EtcdMembers.Member first = members.pick();
-        try {
-            return once(first, call);
-        } catch (MetadataUnavailableException e) {
-            EtcdMembers.Member second = neverSent(e) ? members.other(first) : null;
-            if (second == null) throw e;
-            return once(second, call);
-        }
-    }
-
-    /**
-     * A point read (one record, or a transaction of reads): asked of a second member too when the first has not
-     * answered within the hedge delay, the first answer taken. A member beaten so, or silent past the deadline,
-     * is suspect: a frozen member costs one read a hedge delay, instead of a third of all calls their deadline.
-     */
-    <T> T read(Call<T> call) {
-        EtcdMembers.Member first = members.pick();
-        if (!members.several()) return once(first, call);
-        long t0 = System.nanoTime(), deadline = callDeadline.nanos(), hedge = Math.min(readHedge.nanos(), deadline);
-        CompletableFuture<T> a = call.on(first.kv());
-        try {
-            T result = a.get(hedge, TimeUnit.NANOSECONDS);
-            readHedge.record(System.nanoTime() - t0);
-            callDeadline.record(System.nanoTime() - t0);
-            return result;
-        } catch (TimeoutException e) {
-            readHedge.record(hedge);
-        } catch (ExecutionException e) {
-            if (!EtcdMembers.unreachable(e)) throw new MetadataUnavailableException("etcd: " + e.getMessage(), e);
-            members.suspect(first);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new MetadataUnavailableException("interrupted", e);
-        }
-        EtcdMembers.Member second = members.other(first);
-        CompletableFuture<T> b = second == null ? a : call.on(second.kv());
-        try {
-            T result = awaitFor(firstAnswer(a, b), deadline - (System.nanoTime() - t0));
-            callDeadline.record(System.nanoTime() - t0);
-            if (!a.isDone() || a.isCompletedExceptionally()) members.suspect(first);
-            return result;
-        } catch (MetadataUnavailableException e) {
-            if (e.getCause() instanceof TimeoutException) callDeadline.record(deadline);
-            if (!a.isDone()) members.suspect(first);
-            if (second != null && !b.isDone()) members.suspect(second);
-            throw e;
-        }
-    }
-
-    /**
-     * {@code call} through {@code member}, waited for up to the adaptive deadline, learning from each answer how
-     * long calls take; a call that reaches the deadline is recorded as it, so when more than 1% do the deadline
-     * grows (to at most the fixed one). A member that times out or cannot be reached is suspect.
-     */
-    private <T> T once(EtcdMembers.Member member, Call<T> call) {
-        long t0 = System.nanoTime(), deadline = callDeadline.nanos();
-        try {
-            T result = awaitFor(call.on(member.kv()), deadline);
-            callDeadline.record(System.nanoTime() - t0);
-            return result;
-        } catch (MetadataUnavailableException e) {
-            if (e.getCause() instanceof TimeoutException) callDeadline.record(deadline);
-            if (e.getCause() instanceof TimeoutException || EtcdMembers.unreachable(e)) members.suspect(member);
-            throw e;
-        }
-    }
-
-    /**
-     * A page of a range read (a listing or scan), whose time grows with its size: the fixed deadline, and not
-     * hedged (a large page is slow on every member).
-     */
-    private <T> T scan(Call<T> call) {
-        EtcdMembers.Member member = members.pick();
-        try {
-            return awaitFor(call.on(member.kv()), TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS));
-        } catch (MetadataUnavailableException e) {
-            if (e.getCause() instanceof TimeoutException || EtcdMembers.unreachable(e)) members.suspect(member);
-            throw e;
-        }
-    }
-
-    /** A lease call, through the store's own client, waited for up to the adaptive deadline. */
-    private <T> T awaitLease(CompletableFuture<T> f) {
-        return awaitFor(f, callDeadline.nanos());
-    }
-
-    /** The first of two calls to answer, or the last failure when both fail. */
-    private static <T> CompletableFuture<T> firstAnswer(CompletableFuture<T> a, CompletableFuture<T> b) {
-        if (a == b) return a;
-        CompletableFuture<T> first = new CompletableFuture<>();
-        AtomicInteger failed = new AtomicInteger();
-        BiConsumer<T, Throwable> take = (answer, failure) -> {
-            if (failure == null) first.complete(answer);
-            else if (failed.incrementAndGet() == 2) first.completeExceptionally(failure);
-        };
-        a.whenComplete(take);
-        b.whenComplete(take);
-        return first;
-    }
-
-    /** The call was refused a connection (its member is down), so no member received it. */
-    private static boolean neverSent(Throwable t) {
-        for (; t != null; t = t.getCause()) {
-            if (t instanceof java.net.ConnectException) return true;
-        }
-        return false;
-    }
-
-    private static <T> T awaitFor(CompletableFuture<T> f, long nanos) {
-        try {
-            return f.get(nanos, TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            throw new MetadataUnavailableException(
-                    "etcd: no answer within " + TimeUnit.NANOSECONDS.toMillis(nanos) + " ms", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new MetadataUnavailableException("interrupted", e);
-        } catch (ExecutionException e) {
-            throw new MetadataUnavailableException("etcd: " + e.getMessage(), e);
         }
     }
 }

@@ -41,10 +41,12 @@ final class VersionedObjects {
     private static final int MAX_RETRIES = 32;
 
     private final EtcdMetadataStore store;
+    private final EtcdCalls etcd;
     private final Keys keys;
 
-    VersionedObjects(EtcdMetadataStore store, Keys keys) {
+    VersionedObjects(EtcdMetadataStore store, EtcdCalls etcd, Keys keys) {
         this.store = store;
+        this.etcd = etcd;
         this.keys = keys;
     }
 
@@ -64,7 +66,7 @@ final class VersionedObjects {
 
     private KeyState read(String bucket, String key) {
         // one transaction: the current version and the versions as of one revision
-        TxnResponse r = store.read(kv -> kv.txn()
+        TxnResponse r = etcd.read(kv -> kv.txn()
                 .Then(
                         Op.get(bs(keys.object(bucket, key)), GetOption.DEFAULT),
                         Op.get(
@@ -130,7 +132,7 @@ final class VersionedObjects {
                 cmps.add(store.bucketExists(bucket));
                 cmps.add(store.notBeingDeleted(bucket));
             }
-            return store.commit(txn -> txn.If(cmps.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)))
+            return etcd.commit(txn -> txn.If(cmps.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)))
                     .isSucceeded();
         }
     }
