@@ -17,7 +17,7 @@ import java.util.stream.Stream;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
-/** A real single-member etcd server on free loopback ports, for integration tests. */
+/** A real etcd server on free loopback ports, a cluster of one or a member of {@link #startCluster}, for integration tests. */
 public final class EtcdProcess implements AutoCloseable {
     private static final Logger log = LogManager.getLogger(EtcdProcess.class);
     private static final long STARTUP_TIMEOUT_MS = 20_000;
@@ -198,9 +198,34 @@ public final class EtcdProcess implements AutoCloseable {
         return metricsPort;
     }
 
-    /** The etcd process's id, for a test that pauses it (SIGSTOP) as a stuck etcd. */
+    /** The etcd process's id. */
     public long pid() {
         return process.pid();
+    }
+
+    /**
+     * Stops the process (SIGSTOP) with its connections left open and silent, as a frozen or cut-off host leaves
+     * them: calls to it neither fail nor answer until {@link #resume()}.
+     */
+    public void freeze() {
+        signal("STOP");
+    }
+
+    /** Lets a {@link #freeze() frozen} process run again (SIGCONT). */
+    public void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String sig) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).start();
+            if (kill.waitFor() != 0) throw new IllegalStateException("kill -" + sig + " " + process.pid() + " failed");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     /** Where this member writes its log (gone after {@link #close()} when its directory was temporary). */

@@ -5,11 +5,11 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.election.CampaignResponse;
 import io.etcd.jetcd.election.LeaderKey;
 import io.etcd.jetcd.kv.GetResponse;
-import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
-import io.etcd.jetcd.support.CloseableClient;
-import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.logging.log4j.LogManager;
@@ -19,6 +19,10 @@ import org.apache.logging.log4j.Logger;
  * Campaigns for leadership on an etcd election key with a lease kept alive, and campaigns
  * again whenever leadership is lost (lease expired or revoked, leader key gone, etcd
  * unreachable for longer than the lease TTL). Callbacks run on the election thread.
+ *
+ * <p>The lease is renewed three times per TTL through every etcd member at once ({@link LeaseRenewal}), as node
+ * leases are: jetcd's one keep-alive stream, on a member that froze, would let it expire and hand leadership over
+ * though two members of three answered all along.
  */
 final class EtcdLeaderElection implements LeaderElection {
 
@@ -26,6 +30,7 @@ final class EtcdLeaderElection implements LeaderElection {
     private static final long CHECK_MILLIS = 1000;
 
     private final Client client;
+    private final LeaseRenewal renewal;
     private final ByteSequence name;
     private final ByteSequence proposal;
     private final long ttlSeconds;
@@ -36,8 +41,10 @@ final class EtcdLeaderElection implements LeaderElection {
     private volatile LeaderKey leaderKey;
     private volatile long leaseId;
 
-    EtcdLeaderElection(Client client, String electionKey, String id, long ttlSeconds, Listener listener) {
+    EtcdLeaderElection(
+            Client client, LeaseRenewal renewal, String electionKey, String id, long ttlSeconds, Listener listener) {
         this.client = client;
+        this.renewal = renewal;
         this.name = ByteSequence.from(electionKey, StandardCharsets.UTF_8);
         this.proposal = ByteSequence.from(id, StandardCharsets.UTF_8);
         this.ttlSeconds = ttlSeconds;
@@ -59,34 +66,33 @@ final class EtcdLeaderElection implements LeaderElection {
 
     private void run() {
         while (!closed) {
-            CloseableClient keepAlive = null;
+            LeaseKeeper keeper = null;
             try {
                 leaseId = client.getLeaseClient()
                         .grant(ttlSeconds)
                         .get(10, TimeUnit.SECONDS)
                         .getID();
-                KeepAliveObserver lease = new KeepAliveObserver();
-                keepAlive = client.getLeaseClient().keepAlive(leaseId, lease);
-                LeaderKey key = campaign(lease);
+                keeper = new LeaseKeeper(leaseId);
+                LeaderKey key = campaign(keeper);
                 if (key == null) continue;
                 leaderKey = key;
                 leader = true;
                 listener.elected();
-                holdLeadership(key, lease);
+                holdLeadership(key, keeper);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (Exception e) {
                 if (!closed) log.warn("election: {}", e.toString());
             } finally {
-                stepDown(keepAlive);
+                stepDown(keeper);
             }
             if (!closed) sleepQuietly(1000);
         }
     }
 
     /** Blocks until elected; null when the lease was lost or the election closed meanwhile. */
-    private LeaderKey campaign(KeepAliveObserver lease) throws Exception {
+    private LeaderKey campaign(LeaseKeeper lease) throws Exception {
         CompletableFuture<CampaignResponse> f = client.getElectionClient().campaign(name, leaseId, proposal);
         while (true) {
             if (closed || lease.lost) {
@@ -102,12 +108,12 @@ final class EtcdLeaderElection implements LeaderElection {
     }
 
     /** Returns when leadership is lost or the election is closed. */
-    private void holdLeadership(LeaderKey key, KeepAliveObserver lease) throws InterruptedException {
+    private void holdLeadership(LeaderKey key, LeaseKeeper lease) throws InterruptedException {
         long lastConfirmed = System.nanoTime();
         while (!closed && !lease.lost) {
             Thread.sleep(CHECK_MILLIS);
             try {
-                GetResponse r = client.getKVClient().get(key.getKey()).get(CHECK_MILLIS * 3, TimeUnit.MILLISECONDS);
+                GetResponse r = client.getKVClient().get(key.getKey()).get(checkTimeoutMillis(), TimeUnit.MILLISECONDS);
                 if (r.getKvs().isEmpty() || r.getKvs().get(0).getLease() != leaseId) {
                     log.warn("leader key is gone");
                     return;
@@ -125,7 +131,12 @@ final class EtcdLeaderElection implements LeaderElection {
         }
     }
 
-    private void stepDown(CloseableClient keepAlive) {
+    /** A check unanswered (a frozen member) costs less than a TTL, so the next, on another member, comes in time. */
+    private long checkTimeoutMillis() {
+        return Math.min(CHECK_MILLIS * 3, Math.max(100, ttlSeconds * 1000 / 3));
+    }
+
+    private void stepDown(LeaseKeeper keeper) {
         if (leader) {
             leader = false;
             try {
@@ -134,7 +145,7 @@ final class EtcdLeaderElection implements LeaderElection {
                 log.warn("leadership-lost callback failed: {}", e.toString());
             }
         }
-        if (keepAlive != null) keepAlive.close();
+        if (keeper != null) keeper.close();
         LeaderKey key = leaderKey;
         leaderKey = null;
         long lease = leaseId;
@@ -170,27 +181,51 @@ final class EtcdLeaderElection implements LeaderElection {
         }
     }
 
-    private final class KeepAliveObserver implements StreamObserver<LeaseKeepAliveResponse> {
+    /**
+     * Renews the campaign's lease three times per TTL ({@link LeaseRenewal}) on a thread of its own, and says when it
+     * is lost: etcd said it is gone, or no member renewed it for a whole TTL (it may have expired).
+     */
+    private final class LeaseKeeper implements AutoCloseable {
+        private final long id;
+        private final long periodMillis = Math.max(1, ttlSeconds * 1000 / 3);
+        private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "leader-lease");
+            t.setDaemon(true);
+            return t;
+        });
+        private volatile long renewedNanos = System.nanoTime();
         volatile boolean lost;
 
-        @Override
-        public void onNext(LeaseKeepAliveResponse r) {
-            if (r.getTTL() <= 0) lose("lease expired");
+        LeaseKeeper(long id) {
+            this.id = id;
+            timer.scheduleWithFixedDelay(this::renew, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
         }
 
-        @Override
-        public void onError(Throwable t) {
-            lose("lease keep-alive failed: " + t);
-        }
-
-        @Override
-        public void onCompleted() {
-            lose("lease keep-alive ended");
+        private void renew() {
+            if (lost || closed) return;
+            long asked = System.nanoTime(); // the lease runs from no earlier than this
+            try {
+                switch (renewal.renew(id, Duration.ofMillis(periodMillis))) {
+                    case ALIVE -> renewedNanos = asked;
+                    case EXPIRED -> lose("lease expired");
+                    case NO_ANSWER -> {
+                        if (System.nanoTime() - renewedNanos > TimeUnit.SECONDS.toNanos(ttlSeconds))
+                            lose("no etcd member renewed the lease within its " + ttlSeconds + " s");
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
 
         private void lose(String why) {
             if (!closed && !lost) log.warn("{}", why);
             lost = true;
+        }
+
+        @Override
+        public void close() {
+            timer.shutdownNow();
         }
     }
 }

@@ -40,10 +40,7 @@ public final class EtcdMetadata implements ClusterMetadata {
         this.heals = new EtcdHealQueue(client.getKVClient(), keys);
         this.garbage = new EtcdGarbageQueue(client.getKVClient(), keys);
         this.admin = new EtcdClusterAdmin(client, keys);
-        this.nodes = new EtcdNodeRegistry(
-                client,
-                keys,
-                () -> memberClients.isEmpty() ? LeaseRenewal.through(client) : LeaseRenewal.throughEach(memberClients));
+        this.nodes = new EtcdNodeRegistry(client, keys, this::leaseRenewal);
         this.inventory = new EtcdRecordInventory(client.getKVClient(), keys);
         this.access = new EtcdAccessStore(client, calls, keys);
     }
@@ -112,7 +109,12 @@ public final class EtcdMetadata implements ClusterMetadata {
 
     @Override
     public LeaderElection election(String candidateId, long ttlSeconds, LeaderElection.Listener listener) {
-        return new EtcdLeaderElection(client, keys.election(), candidateId, ttlSeconds, listener);
+        return new EtcdLeaderElection(client, leaseRenewal(), keys.election(), candidateId, ttlSeconds, listener);
+    }
+
+    /** Renews leases through every member when there are several ({@link LeaseRenewal}), else through the client. */
+    private LeaseRenewal leaseRenewal() {
+        return memberClients.isEmpty() ? LeaseRenewal.through(client) : LeaseRenewal.throughEach(memberClients);
     }
 
     /** etcd's cluster id. */

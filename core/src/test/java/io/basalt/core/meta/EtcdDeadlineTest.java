@@ -1,6 +1,5 @@
 package io.basalt.core.meta;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,7 +24,7 @@ class EtcdDeadlineTest {
             store.createBucket(BucketRecord.newBuilder().setName("b").build());
             // a full window of answers in milliseconds (the first calls, slow from a cold start, are forgotten)
             for (int i = 0; i < 256; i++) assertTrue(store.getBucket("b").isPresent());
-            signal("STOP", etcd.pid());
+            etcd.freeze();
             try {
                 MetadataUnavailableException e =
                         assertThrows(MetadataUnavailableException.class, () -> store.getBucket("b"));
@@ -35,14 +34,9 @@ class EtcdDeadlineTest {
                 // 2 s unless this machine's etcd reads took over 200 ms at their 99th percentile; never the fixed 10 s
                 assertTrue(ms >= 2_000 && ms < 10_000, e.getMessage());
             } finally {
-                signal("CONT", etcd.pid());
+                etcd.resume();
             }
             assertTrue(store.getBucket("b").isPresent(), "answers again once etcd runs");
         }
-    }
-
-    private static void signal(String sig, long pid) throws Exception {
-        Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).start();
-        assertEquals(0, p.waitFor(), "kill -" + sig);
     }
 }

@@ -39,7 +39,7 @@ class EtcdMembersTest {
                 for (int i = 0; i < 4; i++) assertTrue(store.getBucket("bkt").isPresent());
                 assertEquals(List.of(), members.suspects());
 
-                signal("STOP", frozen.pid());
+                frozen.freeze();
                 try {
                     // every read answers: one sent to the frozen member is asked of the live one as well
                     for (int i = 0; i < 20; i++)
@@ -53,7 +53,7 @@ class EtcdMembersTest {
                         assertTrue(onLive.getBucket("while-frozen-" + i).isPresent(), "landed on the live member");
                     }
                 } finally {
-                    signal("CONT", frozen.pid());
+                    frozen.resume();
                 }
 
                 // a probe finds it answering again (probes run every half second)
@@ -99,10 +99,5 @@ class EtcdMembersTest {
 
     private static BucketRecord bucket(String name) {
         return BucketRecord.newBuilder().setName(name).build();
-    }
-
-    private static void signal(String sig, long pid) throws Exception {
-        Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).start();
-        assertEquals(0, p.waitFor(), "kill -" + sig);
     }
 }

@@ -43,19 +43,14 @@ class LeaseRenewalTest {
             // connected and answering first, so that the stop leaves open connections, as a frozen host does
             assertEquals(LeaseRenewal.Outcome.ALIVE, both.renew(id, WAIT));
             assertEquals(LeaseRenewal.Outcome.EXPIRED, frozenOnly.renew(id, WAIT), "another cluster: no such lease");
-            signal("STOP", frozen.pid());
+            frozen.freeze();
             try {
                 // the silent member is asked first: only an answer from the live one can make these ALIVE
                 for (int i = 0; i < 3; i++) assertEquals(LeaseRenewal.Outcome.ALIVE, both.renew(id, WAIT));
                 assertEquals(LeaseRenewal.Outcome.NO_ANSWER, frozenOnly.renew(id, WAIT));
             } finally {
-                signal("CONT", frozen.pid());
+                frozen.resume();
             }
         }
-    }
-
-    private static void signal(String sig, long pid) throws Exception {
-        Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).start();
-        assertEquals(0, p.waitFor(), "kill -" + sig);
     }
 }

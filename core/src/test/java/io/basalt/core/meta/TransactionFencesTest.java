@@ -33,7 +33,7 @@ class TransactionFencesTest {
     void aPutThatTimedOutOnAFrozenMemberDoesNotCommitWhenItResumes() throws Exception {
         List<EtcdProcess> cluster = EtcdProcess.startCluster(3);
         // a follower freezes: a frozen leader loses its leadership, and with it what it had not committed
-        int f = leaderIndex(cluster) == 0 ? 1 : 0;
+        int f = EtcdLeader.indexIn(cluster) == 0 ? 1 : 0;
         EtcdProcess frozen = cluster.get(f), live = cluster.get(f == 0 ? 1 : 0);
         try (Client toLive = Etcd.connectMember(live.endpoint(), null);
                 Client toFrozen = Etcd.connectMember(frozen.endpoint(), null);
@@ -46,7 +46,7 @@ class TransactionFencesTest {
             try (EtcdMetadataStore store = new EtcdMetadataStore(toLive, members, KEYS)) {
                 // both members answer, so both connections are open when one freezes
                 for (int i = 0; i < 4; i++) assertTrue(store.getBucket("bkt").isPresent());
-                signal("STOP", frozen.pid());
+                frozen.freeze();
                 try {
                     // PUTs go to the members in turn until the frozen one times out and is suspect
                     for (int i = 0; i < 4; i++) {
@@ -58,7 +58,7 @@ class TransactionFencesTest {
                         }
                     }
                 } finally {
-                    signal("CONT", frozen.pid());
+                    frozen.resume();
                 }
             }
             assertFalse(failed.isEmpty(), "a PUT sent to the frozen member timed out");
@@ -88,18 +88,6 @@ class TransactionFencesTest {
         } finally {
             cluster.forEach(EtcdProcess::close);
         }
-    }
-
-    private static int leaderIndex(List<EtcdProcess> cluster) throws Exception {
-        try (Client any = Etcd.connect(List.of(cluster.get(0).endpoint()))) {
-            for (int i = 0; i < cluster.size(); i++) {
-                var status = any.getMaintenanceClient()
-                        .statusMember(cluster.get(i).endpoint())
-                        .get(10, TimeUnit.SECONDS);
-                if (status.getLeader() == status.getHeader().getMemberId()) return i;
-            }
-        }
-        throw new AssertionError("no member is the leader");
     }
 
     /** Waits until the resumed member answers a read at the live member's revision (it has caught up). */
@@ -134,10 +122,5 @@ class TransactionFencesTest {
                 .addNodeIds("n1")
                 .build();
         return ObjectRecord.newBuilder().setVersionId("v1").addSegments(seg).build();
-    }
-
-    private static void signal(String sig, long pid) throws Exception {
-        Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).start();
-        assertEquals(0, p.waitFor(), "kill -" + sig);
     }
 }
