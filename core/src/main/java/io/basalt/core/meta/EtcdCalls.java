@@ -132,10 +132,22 @@ final class EtcdCalls implements AutoCloseable {
 
     /**
      * A page of a range read (a listing or scan), whose time grows with its size: the fixed deadline, and not
-     * hedged (a large page is slow on every member).
+     * hedged (a large page is slow on every member), but asked of another member when its own could not be reached.
      */
     <T> T scan(Call<T> call) {
-        EtcdMembers.Member member = members.pick();
+        EtcdMembers.Member first = members.pick();
+        try {
+            return scanOn(first, call);
+        } catch (MetadataUnavailableException e) {
+            // a read changes nothing, so one whose member could not be reached (a member that is down) may be asked
+            // of another; after a timeout the deadline is spent
+            EtcdMembers.Member second = neverSent(e) || EtcdMembers.unreachable(e) ? members.other(first) : null;
+            if (second == null) throw e;
+            return scanOn(second, call);
+        }
+    }
+
+    private <T> T scanOn(EtcdMembers.Member member, Call<T> call) {
         try {
             return awaitFor(call.on(member.kv()), TimeUnit.MILLISECONDS.toNanos(SCAN_TIMEOUT_MS));
         } catch (MetadataUnavailableException e) {
