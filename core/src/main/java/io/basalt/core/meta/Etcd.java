@@ -26,13 +26,10 @@ public final class Etcd {
      */
     public static Client connect(List<String> endpoints, ClusterTls tls) {
         // A member that froze or was cut off leaves the channel's round robin once a ping goes unanswered:
-        // within 10 + 3 s (grpc-java pings no more often than every 10 s). Lease renewal does not wait for that
-        // (LeaseRenewal); everything else sent to that member meanwhile fails at its deadline.
-        return builder(endpoints, tls)
-                .connectTimeout(Duration.ofSeconds(5))
-                .keepaliveTime(Duration.ofSeconds(10))
-                .keepaliveTimeout(Duration.ofSeconds(3))
-                .build();
+        // within 10 + 3 s (grpc-java pings no more often than every 10 s). The metadata stores (EtcdMembers) and
+        // lease renewal (LeaseRenewal) do not wait for that; everything else sent to that member meanwhile fails at
+        // its deadline.
+        return timed(builder(endpoints, tls)).build();
     }
 
     /**
@@ -41,12 +38,14 @@ public final class Etcd {
      * waiting for it to come back, which is jetcd's default: another member can take the call.
      */
     static Client connectMember(String endpoint, ClusterTls tls) {
-        return builder(List.of(endpoint), tls)
-                .connectTimeout(Duration.ofSeconds(5))
+        return timed(builder(List.of(endpoint), tls)).waitForReady(false).build();
+    }
+
+    /** The connect timeout and keepalive pings every Basalt client of etcd uses. */
+    private static ClientBuilder timed(ClientBuilder b) {
+        return b.connectTimeout(Duration.ofSeconds(5))
                 .keepaliveTime(Duration.ofSeconds(10))
-                .keepaliveTimeout(Duration.ofSeconds(3))
-                .waitForReady(false)
-                .build();
+                .keepaliveTimeout(Duration.ofSeconds(3));
     }
 
     /**

@@ -10,6 +10,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
 /**
@@ -63,13 +65,22 @@ final class EtcdCalls implements AutoCloseable {
      * the caller knows whether doing it twice is safe. Only {@link #commit} calls it: every write is fenced.
      */
     private <T> T await(Call<T> call) {
+        return pickedThenOther(call, EtcdCalls::neverSent, this::once);
+    }
+
+    /**
+     * {@code call} made by {@code through} a picked member, and through another member when the first failed in a way
+     * that allows {@code repeatable}.
+     */
+    private <T> T pickedThenOther(
+            Call<T> call, Predicate<Throwable> repeatable, BiFunction<EtcdMembers.Member, Call<T>, T> through) {
         EtcdMembers.Member first = members.pick();
         try {
-            return once(first, call);
+            return through.apply(first, call);
         } catch (MetadataUnavailableException e) {
-            EtcdMembers.Member second = neverSent(e) ? members.other(first) : null;
+            EtcdMembers.Member second = repeatable.test(e) ? members.other(first) : null;
             if (second == null) throw e;
-            return once(second, call);
+            return through.apply(second, call);
         }
     }
 
@@ -135,16 +146,9 @@ final class EtcdCalls implements AutoCloseable {
      * hedged (a large page is slow on every member), but asked of another member when its own could not be reached.
      */
     <T> T scan(Call<T> call) {
-        EtcdMembers.Member first = members.pick();
-        try {
-            return scanOn(first, call);
-        } catch (MetadataUnavailableException e) {
-            // a read changes nothing, so one whose member could not be reached (a member that is down) may be asked
-            // of another; after a timeout the deadline is spent
-            EtcdMembers.Member second = neverSent(e) || EtcdMembers.unreachable(e) ? members.other(first) : null;
-            if (second == null) throw e;
-            return scanOn(second, call);
-        }
+        // a read changes nothing, so one whose member could not be reached (a member that is down) may be asked of
+        // another; after a timeout the deadline is spent
+        return pickedThenOther(call, e -> neverSent(e) || EtcdMembers.unreachable(e), this::scanOn);
     }
 
     private <T> T scanOn(EtcdMembers.Member member, Call<T> call) {

@@ -103,28 +103,22 @@ final class EtcdMembers implements AutoCloseable {
 
     /** The next member in turn that is not suspect; the next in turn when all are. */
     Member pick() {
-        int start = Math.floorMod(next.getAndIncrement(), members.size());
-        for (int i = 0; i < members.size(); i++) {
-            Member m = members.get((start + i) % members.size());
-            if (!m.suspect()) return m;
-        }
-        return members.get(start);
+        return inTurn().getFirst();
     }
 
     /** A member other than {@code not} that is not suspect, or null when there is none. */
     Member other(Member not) {
-        int start = Math.floorMod(next.getAndIncrement(), members.size());
-        for (int i = 0; i < members.size(); i++) {
-            Member m = members.get((start + i) % members.size());
-            if (m != not && !m.suspect()) return m;
+        for (Member m : inTurn()) {
+            if (m.suspect()) return null; // the suspect ones come last
+            if (m != not) return m;
         }
         return null;
     }
 
-    /** Every member, the ones not suspect first, each group in turn: for a write that must reach one of them. */
+    /** Every member, the ones not suspect first, each group in turn from the next start. */
     List<Member> inTurn() {
         int start = Math.floorMod(next.getAndIncrement(), members.size());
-        List<Member> answering = new ArrayList<>(), suspect = new ArrayList<>();
+        List<Member> answering = new ArrayList<>(members.size()), suspect = new ArrayList<>();
         for (int i = 0; i < members.size(); i++) {
             Member m = members.get((start + i) % members.size());
             (m.suspect() ? suspect : answering).add(m);
