@@ -69,11 +69,6 @@ public final class EtcdMetadataStore implements MetadataStore {
         this(client, new EtcdCalls(EtcdMembers.one(client), keys), keys, false);
     }
 
-    /** Its KV calls go to {@code members} (one client per etcd member); leases go through {@code client}. */
-    EtcdMetadataStore(Client client, EtcdMembers members, Keys keys) {
-        this(client, new EtcdCalls(members, keys), keys, false);
-    }
-
     /** Its KV calls are made by {@code etcd} (which it closes); leases go through {@code client}. */
     EtcdMetadataStore(Client client, EtcdCalls etcd, Keys keys) {
         this(client, etcd, keys, false);

@@ -34,7 +34,7 @@ class EtcdMembersTest {
             assertTrue(onFrozen.createBucket(b));
             EtcdMembers members = EtcdMembers.each(
                     List.of(frozen.endpoint(), live.endpoint()), List.of(toFrozen, toLive), KEYS.root() + "probe");
-            try (EtcdMetadataStore store = new EtcdMetadataStore(toLive, members, KEYS)) {
+            try (EtcdMetadataStore store = new EtcdMetadataStore(toLive, new EtcdCalls(members, KEYS), KEYS)) {
                 // both members answer, so both connections are open when one freezes
                 for (int i = 0; i < 4; i++) assertTrue(store.getBucket("bkt").isPresent());
                 assertEquals(List.of(), members.suspects());
@@ -82,7 +82,7 @@ class EtcdMembersTest {
             try (Client toGone = Etcd.connectMember(gone.endpoint(), null)) {
                 EtcdMembers members = EtcdMembers.each(
                         List.of(gone.endpoint(), live.endpoint()), List.of(toGone, toLive), KEYS.root() + "probe");
-                try (EtcdMetadataStore store = new EtcdMetadataStore(toLive, members, KEYS)) {
+                try (EtcdMetadataStore store = new EtcdMetadataStore(toLive, new EtcdCalls(members, KEYS), KEYS)) {
                     assertTrue(store.createBucket(bucket("before-0")));
                     assertTrue(store.createBucket(bucket("before-1")));
                     gone.close();

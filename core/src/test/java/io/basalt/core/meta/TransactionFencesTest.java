@@ -43,7 +43,7 @@ class TransactionFencesTest {
             EtcdMembers members = EtcdMembers.each(
                     List.of(frozen.endpoint(), live.endpoint()), List.of(toFrozen, toLive), KEYS.root() + "probe");
             List<String> failed = new ArrayList<>();
-            try (EtcdMetadataStore store = new EtcdMetadataStore(toLive, members, KEYS)) {
+            try (EtcdMetadataStore store = new EtcdMetadataStore(toLive, new EtcdCalls(members, KEYS), KEYS)) {
                 // both members answer, so both connections are open when one freezes
                 for (int i = 0; i < 4; i++) assertTrue(store.getBucket("bkt").isPresent());
                 frozen.freeze();
