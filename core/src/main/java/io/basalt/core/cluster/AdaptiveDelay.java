@@ -81,6 +81,15 @@ public final class AdaptiveDelay {
     }
 
     /**
+     * The same for a range read of etcd (a page of a listing): three times the 99th percentile of recent first
+     * answers, within [100 ms, 2 s]. Pages differ in size, so the floor is higher than a point read's; a page to a
+     * frozen member then costs a listing a fraction of a second instead of the range read's whole deadline.
+     */
+    public static AdaptiveDelay etcdScanHedge() {
+        return new AdaptiveDelay(0.99, 3, 100, 2_000, 500);
+    }
+
+    /**
      * A data shard's next message waited for longer than this is read from parity instead
      * (the data path's StripeHedge): 1.5 times the 99th percentile of recent waits, within [10 ms, 1 s].
      * Waits that reach it are recorded as it, so it settles where about 1% of waits hedge.

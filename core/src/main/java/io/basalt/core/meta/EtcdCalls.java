@@ -10,8 +10,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
-import java.util.function.BiFunction;
-import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
 /**
@@ -22,12 +20,14 @@ import java.util.function.UnaryOperator;
 final class EtcdCalls implements AutoCloseable {
 
     /** The deadline of a range read, whose time grows with its size. */
-    private static final long SCAN_TIMEOUT_MS = 10_000;
+    private static final long SCAN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     /** Shared by every request through these calls: it learns how long etcd takes to answer. */
     private final AdaptiveDelay callDeadline = AdaptiveDelay.etcdCall();
     /** How long a point read waits for its member before it is asked of another as well. */
     private final AdaptiveDelay readHedge = AdaptiveDelay.etcdReadHedge();
+    /** The same for range reads, whose times differ from point reads' and among themselves (page sizes). */
+    private final AdaptiveDelay scanHedge = AdaptiveDelay.etcdScanHedge();
 
     private final EtcdMembers members;
     private final TransactionFences fences;
@@ -65,22 +65,13 @@ final class EtcdCalls implements AutoCloseable {
      * the caller knows whether doing it twice is safe. Only {@link #commit} calls it: every write is fenced.
      */
     private <T> T await(Call<T> call) {
-        return pickedThenOther(call, EtcdCalls::neverSent, this::once);
-    }
-
-    /**
-     * {@code call} made by {@code through} a picked member, and through another member when the first failed in a way
-     * that allows {@code repeatable}.
-     */
-    private <T> T pickedThenOther(
-            Call<T> call, Predicate<Throwable> repeatable, BiFunction<EtcdMembers.Member, Call<T>, T> through) {
         EtcdMembers.Member first = members.pick();
         try {
-            return through.apply(first, call);
+            return once(first, call, callDeadline.nanos(), true);
         } catch (MetadataUnavailableException e) {
-            EtcdMembers.Member second = repeatable.test(e) ? members.other(first) : null;
+            EtcdMembers.Member second = neverSent(e) ? members.other(first) : null;
             if (second == null) throw e;
-            return through.apply(second, call);
+            return once(second, call, callDeadline.nanos(), true);
         }
     }
 
@@ -90,17 +81,34 @@ final class EtcdCalls implements AutoCloseable {
      * is suspect: a frozen member costs one read a hedge delay, instead of a third of all calls their deadline.
      */
     <T> T read(Call<T> call) {
+        return hedged(call, readHedge, callDeadline.nanos(), true);
+    }
+
+    /**
+     * A page of a range read (a listing or scan), whose time grows with its size: hedged as a point read, on a
+     * delay learnt from range reads alone, within the fixed deadline, which it does not teach.
+     */
+    <T> T scan(Call<T> call) {
+        return hedged(call, scanHedge, SCAN_TIMEOUT_NANOS, false);
+    }
+
+    /**
+     * {@code call} through a picked member, and through a second one too when the first has not answered within
+     * {@code hedgeDelay} or could not be reached; the first answer is taken, within {@code deadline} of the start.
+     * {@code learns}: whether this answer's time teaches the adaptive deadline.
+     */
+    private <T> T hedged(Call<T> call, AdaptiveDelay hedgeDelay, long deadline, boolean learns) {
         EtcdMembers.Member first = members.pick();
-        if (!members.several()) return once(first, call);
-        long t0 = System.nanoTime(), deadline = callDeadline.nanos(), hedge = Math.min(readHedge.nanos(), deadline);
+        if (!members.several()) return once(first, call, deadline, learns);
+        long t0 = System.nanoTime(), hedge = Math.min(hedgeDelay.nanos(), deadline);
         CompletableFuture<T> a = call.on(first.kv());
         try {
             T result = a.get(hedge, TimeUnit.NANOSECONDS);
-            readHedge.record(System.nanoTime() - t0);
-            callDeadline.record(System.nanoTime() - t0);
+            hedgeDelay.record(System.nanoTime() - t0);
+            if (learns) callDeadline.record(System.nanoTime() - t0);
             return result;
         } catch (TimeoutException e) {
-            readHedge.record(hedge);
+            hedgeDelay.record(hedge);
         } catch (ExecutionException e) {
             if (!EtcdMembers.unreachable(e)) throw new MetadataUnavailableException("etcd: " + e.getMessage(), e);
             members.suspect(first);
@@ -112,11 +120,11 @@ final class EtcdCalls implements AutoCloseable {
         CompletableFuture<T> b = second == null ? a : call.on(second.kv());
         try {
             T result = awaitFor(firstAnswer(a, b), deadline - (System.nanoTime() - t0));
-            callDeadline.record(System.nanoTime() - t0);
+            if (learns) callDeadline.record(System.nanoTime() - t0);
             if (!a.isDone() || a.isCompletedExceptionally()) members.suspect(first);
             return result;
         } catch (MetadataUnavailableException e) {
-            if (e.getCause() instanceof TimeoutException) callDeadline.record(deadline);
+            if (learns && e.getCause() instanceof TimeoutException) callDeadline.record(deadline);
             if (!a.isDone()) members.suspect(first);
             if (second != null && !b.isDone()) members.suspect(second);
             throw e;
@@ -124,37 +132,19 @@ final class EtcdCalls implements AutoCloseable {
     }
 
     /**
-     * {@code call} through {@code member}, waited for up to the adaptive deadline, learning from each answer how
-     * long calls take; a call that reaches the deadline is recorded as it, so when more than 1% do the deadline
-     * grows (to at most the fixed one). A member that times out or cannot be reached is suspect.
+     * {@code call} through {@code member}, waited for up to {@code deadline}; when it {@code learns}, each answer
+     * teaches the adaptive deadline how long calls take, and a call that reaches it is recorded as it, so when more
+     * than 1% do the deadline grows (to at most the fixed one). A member that times out or cannot be reached is
+     * suspect.
      */
-    private <T> T once(EtcdMembers.Member member, Call<T> call) {
-        long t0 = System.nanoTime(), deadline = callDeadline.nanos();
+    private <T> T once(EtcdMembers.Member member, Call<T> call, long deadline, boolean learns) {
+        long t0 = System.nanoTime();
         try {
             T result = awaitFor(call.on(member.kv()), deadline);
-            callDeadline.record(System.nanoTime() - t0);
+            if (learns) callDeadline.record(System.nanoTime() - t0);
             return result;
         } catch (MetadataUnavailableException e) {
-            if (e.getCause() instanceof TimeoutException) callDeadline.record(deadline);
-            if (e.getCause() instanceof TimeoutException || EtcdMembers.unreachable(e)) members.suspect(member);
-            throw e;
-        }
-    }
-
-    /**
-     * A page of a range read (a listing or scan), whose time grows with its size: the fixed deadline, and not
-     * hedged (a large page is slow on every member), but asked of another member when its own could not be reached.
-     */
-    <T> T scan(Call<T> call) {
-        // a read changes nothing, so one whose member could not be reached (a member that is down) may be asked of
-        // another; after a timeout the deadline is spent
-        return pickedThenOther(call, e -> neverSent(e) || EtcdMembers.unreachable(e), this::scanOn);
-    }
-
-    private <T> T scanOn(EtcdMembers.Member member, Call<T> call) {
-        try {
-            return awaitFor(call.on(member.kv()), TimeUnit.MILLISECONDS.toNanos(SCAN_TIMEOUT_MS));
-        } catch (MetadataUnavailableException e) {
+            if (learns && e.getCause() instanceof TimeoutException) callDeadline.record(deadline);
             if (e.getCause() instanceof TimeoutException || EtcdMembers.unreachable(e)) members.suspect(member);
             throw e;
         }

@@ -1,11 +1,9 @@
 package io.basalt.core.meta;
 
-import static io.basalt.core.meta.Etcd.await;
 import static io.basalt.core.meta.Etcd.bs;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.kv.GetResponse;
@@ -26,22 +24,25 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * {@link ClusterAdmin} on etcd: requests under {@code admin/}, drains under {@code admin/drain/<node>},
  * settings under {@code config/}, published status under {@code status/}; values are UTF-8 text.
+ *
+ * <p>Its reads and writes go through {@link EtcdCalls}, as the object store's do: around a frozen member, and every
+ * write fenced, so that a drain cancelled or a setting written by a call that timed out cannot land after a later
+ * one. Watches and the suspects' leases stay on the shared client.
  */
 final class EtcdClusterAdmin implements ClusterAdmin {
 
     private final Client client;
-    private final KV kv;
+    private final EtcdCalls etcd;
     private final Keys keys;
 
-    EtcdClusterAdmin(Client client, Keys keys) {
+    EtcdClusterAdmin(Client client, EtcdCalls etcd, Keys keys) {
         this.client = client;
-        this.kv = client.getKVClient();
+        this.etcd = etcd;
         this.keys = keys;
     }
 
@@ -54,26 +55,18 @@ final class EtcdClusterAdmin implements ClusterAdmin {
 
     @Override
     public void request(Request request, String value) {
-        await(kv.put(bs(key(request)), bs(value)));
+        put(bs(key(request)), value);
     }
 
     @Override
     public Optional<Versioned<String>> pending(Request request) {
-        return await(kv.get(bs(key(request)))).getKvs().stream()
-                .findFirst()
-                .map(e -> new Versioned<>(request.name(), text(e), e.getModRevision()));
+        return get(bs(key(request))).map(e -> new Versioned<>(request.name(), text(e), e.getModRevision()));
     }
 
     @Override
     public boolean isPending(Request request) {
-        return await(kv.get(
-                                bs(key(request)),
-                                GetOption.builder()
-                                        .isPrefix(true)
-                                        .withCountOnly(true)
-                                        .build()))
-                        .getCount()
-                > 0;
+        GetOption count = GetOption.builder().isPrefix(true).withCountOnly(true).build();
+        return etcd.read(kv -> kv.get(bs(key(request)), count)).getCount() > 0;
     }
 
     @Override
@@ -84,25 +77,25 @@ final class EtcdClusterAdmin implements ClusterAdmin {
     @Override
     public boolean startDrain(String nodeId, String value) {
         ByteSequence key = bs(keys.drain(nodeId));
-        return await(kv.txn()
-                        .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)))
-                        .Then(Op.put(key, bs(value), PutOption.DEFAULT))
-                        .commit())
+        return etcd.commit(txn -> txn.If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)))
+                        .Then(Op.put(key, bs(value), PutOption.DEFAULT)))
                 .isSucceeded();
     }
 
     @Override
     public boolean cancelDrain(String nodeId) {
-        return await(kv.delete(bs(keys.drain(nodeId)), DeleteOption.DEFAULT)).getDeleted() > 0;
+        return etcd.commit(txn -> txn.Then(Op.delete(bs(keys.drain(nodeId)), DeleteOption.DEFAULT)))
+                        .getDeleteResponses()
+                        .getFirst()
+                        .getDeleted()
+                > 0;
     }
 
     @Override
     public Map<String, Versioned<String>> drains() {
         Map<String, Versioned<String>> out = new LinkedHashMap<>();
         String prefix = keys.drainPrefix();
-        for (KeyValue e : await(
-                        kv.get(bs(prefix), GetOption.builder().isPrefix(true).build()))
-                .getKvs()) {
+        for (KeyValue e : scan(prefix)) {
             String node = e.getKey().toString(StandardCharsets.UTF_8).substring(prefix.length());
             out.put(node, new Versioned<>(node, text(e), e.getModRevision()));
         }
@@ -112,26 +105,20 @@ final class EtcdClusterAdmin implements ClusterAdmin {
     @Override
     public void updateDrain(Versioned<String> asRead, String value) {
         ByteSequence key = bs(keys.drain(asRead.name()));
-        await(kv.txn()
-                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(asRead.revision())))
-                .Then(Op.put(key, bs(value), PutOption.DEFAULT))
-                .commit());
+        etcd.commit(txn -> txn.If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(asRead.revision())))
+                .Then(Op.put(key, bs(value), PutOption.DEFAULT)));
     }
 
     /** Drain records are few and rarely change: their ids are read in full. */
     @Override
     public Draining draining() {
+        GetOption keysOnly =
+                GetOption.builder().isPrefix(true).withKeysOnly(true).build();
         GetResponse r;
         try {
-            r = kv.get(
-                            bs(keys.drainPrefix()),
-                            GetOption.builder()
-                                    .isPrefix(true)
-                                    .withKeysOnly(true)
-                                    .build())
-                    .get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot read drained nodes from etcd: " + e.getMessage(), e);
+            r = etcd.scan(kv -> kv.get(bs(keys.drainPrefix()), keysOnly));
+        } catch (MetadataUnavailableException e) {
+            throw new MetadataUnavailableException("cannot read drained nodes from etcd: " + e.getMessage(), e);
         }
         Set<String> ids = new TreeSet<>();
         for (KeyValue e : r.getKvs())
@@ -154,37 +141,35 @@ final class EtcdClusterAdmin implements ClusterAdmin {
 
     @Override
     public Optional<String> setting(String name) {
-        return await(kv.get(bs(keys.config(name)))).getKvs().stream()
-                .findFirst()
-                .map(EtcdClusterAdmin::text);
+        return get(bs(keys.config(name))).map(EtcdClusterAdmin::text);
     }
 
     @Override
     public void putSetting(String name, String value) {
-        await(kv.put(bs(keys.config(name)), bs(value)));
+        put(bs(keys.config(name)), value);
     }
 
     @Override
     public void publishStatus(String component, String status) {
-        await(kv.put(bs(keys.status(component)), bs(status)));
+        put(bs(keys.status(component)), status);
     }
 
     @Override
     public Optional<String> status(String component) {
-        return await(kv.get(bs(keys.status(component)))).getKvs().stream()
-                .findFirst()
-                .map(EtcdClusterAdmin::text);
+        return get(bs(keys.status(component))).map(EtcdClusterAdmin::text);
     }
 
     @Override
     public CompletableFuture<Void> reportSuspect(String nodeId, String reporter, String reason, Duration ttl) {
         long seconds = Math.max(1, (ttl.toMillis() + 999) / 1000);
+        // a report that lands late does no harm: it expires with its lease
         return client.getLeaseClient()
                 .grant(seconds)
-                .thenCompose(lease -> kv.put(
-                        bs(keys.suspect(nodeId, reporter)),
-                        bs(reason),
-                        PutOption.builder().withLeaseId(lease.getID()).build()))
+                .thenCompose(lease -> client.getKVClient()
+                        .put(
+                                bs(keys.suspect(nodeId, reporter)),
+                                bs(reason),
+                                PutOption.builder().withLeaseId(lease.getID()).build()))
                 .thenApply(put -> null);
     }
 
@@ -192,9 +177,7 @@ final class EtcdClusterAdmin implements ClusterAdmin {
     public List<Suspect> suspects() {
         String prefix = keys.suspectsPrefix();
         List<Suspect> out = new ArrayList<>();
-        for (KeyValue e : await(
-                        kv.get(bs(prefix), GetOption.builder().isPrefix(true).build()))
-                .getKvs()) {
+        for (KeyValue e : scan(prefix)) {
             String rest = e.getKey().toString(StandardCharsets.UTF_8).substring(prefix.length());
             int slash = rest.indexOf('/');
             if (slash < 0) continue;
@@ -206,23 +189,33 @@ final class EtcdClusterAdmin implements ClusterAdmin {
     /** The election's first candidate by creation holds it; its value is the coordinator id. */
     @Override
     public Optional<String> leader() {
-        List<KeyValue> kvs = await(kv.get(
-                        bs(keys.election() + "/"),
-                        GetOption.builder()
-                                .isPrefix(true)
-                                .withSortField(GetOption.SortTarget.CREATE)
-                                .withSortOrder(GetOption.SortOrder.ASCEND)
-                                .withLimit(1)
-                                .build()))
-                .getKvs();
+        GetOption firstCreated = GetOption.builder()
+                .isPrefix(true)
+                .withSortField(GetOption.SortTarget.CREATE)
+                .withSortOrder(GetOption.SortOrder.ASCEND)
+                .withLimit(1)
+                .build();
+        List<KeyValue> kvs =
+                etcd.read(kv -> kv.get(bs(keys.election() + "/"), firstCreated)).getKvs();
         return kvs.stream().findFirst().map(EtcdClusterAdmin::text);
     }
 
     private void deleteIfUnchanged(ByteSequence key, long revision) {
-        await(kv.txn()
-                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(revision)))
-                .Then(Op.delete(key, DeleteOption.DEFAULT))
-                .commit());
+        etcd.commit(txn -> txn.If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(revision)))
+                .Then(Op.delete(key, DeleteOption.DEFAULT)));
+    }
+
+    private void put(ByteSequence key, String value) {
+        etcd.commit(txn -> txn.Then(Op.put(key, bs(value), PutOption.DEFAULT)));
+    }
+
+    private Optional<KeyValue> get(ByteSequence key) {
+        return etcd.read(kv -> kv.get(key)).getKvs().stream().findFirst();
+    }
+
+    private List<KeyValue> scan(String prefix) {
+        GetOption all = GetOption.builder().isPrefix(true).build();
+        return etcd.scan(kv -> kv.get(bs(prefix), all)).getKvs();
     }
 
     private static String text(KeyValue e) {

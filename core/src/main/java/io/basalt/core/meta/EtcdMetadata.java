@@ -39,7 +39,7 @@ public final class EtcdMetadata implements ClusterMetadata {
         this.store = new EtcdMetadataStore(client, calls, keys);
         this.heals = new EtcdHealQueue(client.getKVClient(), keys);
         this.garbage = new EtcdGarbageQueue(client.getKVClient(), keys);
-        this.admin = new EtcdClusterAdmin(client, keys);
+        this.admin = new EtcdClusterAdmin(client, calls, keys);
         this.nodes = new EtcdNodeRegistry(client, keys, this::leaseRenewal);
         this.inventory = new EtcdRecordInventory(client.getKVClient(), keys);
         this.access = new EtcdAccessStore(client, calls, keys);

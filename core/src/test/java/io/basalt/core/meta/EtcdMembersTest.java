@@ -41,6 +41,15 @@ class EtcdMembersTest {
 
                 frozen.freeze();
                 try {
+                    // range reads go to the members in turn: the one sent to the frozen member is asked of the live
+                    // one after its hedge delay (at most 2 s), not failed at the range read's deadline (10 s)
+                    for (int i = 0; i < 2; i++) {
+                        long t0 = System.nanoTime();
+                        assertEquals(List.of(), store.listUploads("bkt"), "scan " + i);
+                        long ms = (System.nanoTime() - t0) / 1_000_000;
+                        assertTrue(ms < 5_000, "scan " + i + " took " + ms + " ms");
+                    }
+                    assertEquals(List.of(frozen.endpoint()), members.suspects());
                     // every read answers: one sent to the frozen member is asked of the live one as well
                     for (int i = 0; i < 20; i++)
                         assertTrue(store.getBucket("bkt").isPresent(), "read " + i);
