@@ -15,6 +15,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -96,9 +97,12 @@ public final class DataConnections implements AutoCloseable {
         String host = address.substring(0, colon);
         int port = Integer.parseInt(address.substring(colon + 1));
         Connection conn = new Connection(address);
-        Promise<Connection> ready = group.next().newPromise();
+        // One event loop chosen once, for both the channel and its promise: asking the group twice (a promise of
+        // group.next(), then a channel registered on group.next()) put every connection on the same loop of two.
+        EventLoop loop = group.next();
+        Promise<Connection> ready = loop.newPromise();
         ChannelFuture connected = new Bootstrap()
-                .group(group)
+                .group(loop)
                 .channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MS)
                 .option(ChannelOption.TCP_NODELAY, true)
