@@ -171,13 +171,16 @@ class ChaosSmokeTest {
     }
 
     /** Whatever the faults left behind (a killed gateway's shards, healed-around copies) is gone after the grace. */
-    /** Long enough for each of the three members to be frozen once (twice the lease TTL each). */
+    /**
+     * Long enough for each of the three members to be frozen once (twice the lease TTL each, after the registrations
+     * settled from the last).
+     */
     @Test
     @Order(12)
     void etcdMemberFreeze() throws Exception {
         run(
                 new EtcdMemberFreeze(),
-                Duration.ofSeconds(3L * (2 * cluster.config().leaseTtlSeconds() + 2)));
+                Duration.ofSeconds(3L * (2 * cluster.config().leaseTtlSeconds() + 4)));
     }
 
     @Test
