@@ -68,11 +68,12 @@ final class EtcdLeaderElection implements LeaderElection {
         while (!closed) {
             LeaseKeeper keeper = null;
             try {
+                long asked = System.nanoTime();
                 leaseId = client.getLeaseClient()
                         .grant(ttlSeconds)
                         .get(10, TimeUnit.SECONDS)
                         .getID();
-                keeper = new LeaseKeeper(leaseId);
+                keeper = new LeaseKeeper(renewal.hold(leaseId, ttlSeconds, asked));
                 LeaderKey key = campaign(keeper);
                 if (key == null) continue;
                 leaderKey = key;
@@ -186,32 +187,27 @@ final class EtcdLeaderElection implements LeaderElection {
      * is lost: etcd said it is gone, or no member renewed it for a whole TTL (it may have expired).
      */
     private final class LeaseKeeper implements AutoCloseable {
-        private final long id;
+        private final LeaseRenewal.Held lease;
         private final long periodMillis = Math.max(1, ttlSeconds * 1000 / 3);
         private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "leader-lease");
             t.setDaemon(true);
             return t;
         });
-        private volatile long renewedNanos = System.nanoTime();
         volatile boolean lost;
 
-        LeaseKeeper(long id) {
-            this.id = id;
+        LeaseKeeper(LeaseRenewal.Held lease) {
+            this.lease = lease;
             timer.scheduleWithFixedDelay(this::renew, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
         }
 
         private void renew() {
             if (lost || closed) return;
-            long asked = System.nanoTime(); // the lease runs from no earlier than this
             try {
-                switch (renewal.renew(id, Duration.ofMillis(periodMillis))) {
-                    case ALIVE -> renewedNanos = asked;
+                switch (lease.renew(Duration.ofMillis(periodMillis))) {
+                    case RENEWED, UNANSWERED -> {}
                     case EXPIRED -> lose("lease expired");
-                    case NO_ANSWER -> {
-                        if (System.nanoTime() - renewedNanos > TimeUnit.SECONDS.toNanos(ttlSeconds))
-                            lose("no etcd member renewed the lease within its " + ttlSeconds + " s");
-                    }
+                    case LAPSED -> lose("no etcd member renewed the lease within its " + ttlSeconds + " s");
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

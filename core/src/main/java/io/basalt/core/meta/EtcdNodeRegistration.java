@@ -38,8 +38,7 @@ final class EtcdNodeRegistration implements NodeRegistry.Registration {
 
     private final Supplier<NodeRecord> record;
     private final ScheduledThreadPoolExecutor scheduler;
-    private long leaseId; // 0: none held
-    private long renewedNanos; // when leaseId was last granted or renewed
+    private LeaseRenewal.Held lease; // null: none held
     private volatile boolean closed;
 
     private EtcdNodeRegistration(
@@ -105,33 +104,33 @@ final class EtcdNodeRegistration implements NodeRegistry.Registration {
             return true;
         }
         try {
-            if (leaseId == 0) {
+            if (lease == null) {
                 grantLease();
             }
             client.getKVClient()
                     .put(
                             key,
                             ByteSequence.from(record.get().toByteArray()),
-                            PutOption.builder().withLeaseId(leaseId).build())
+                            PutOption.builder().withLeaseId(lease.id()).build())
                     .get(opTimeoutMs, TimeUnit.MILLISECONDS);
             return true;
         } catch (Exception e) {
             // A put can fail on one unreachable member while the lease lives on: only etcd saying the lease is
             // gone ends it. A new lease is then granted on the next try.
             log.warn("cannot register {} in etcd, retrying: {}", key, rootMessage(e));
-            if (LeaseRenewal.leaseNotFound(e)) leaseId = 0;
+            if (LeaseRenewal.leaseNotFound(e)) lease = null;
             return false;
         }
     }
 
     private void grantLease() throws Exception {
         long started = System.nanoTime();
-        leaseId = client.getLeaseClient()
+        long id = client.getLeaseClient()
                 .grant(ttlSeconds)
                 .get(opTimeoutMs, TimeUnit.MILLISECONDS)
                 .getID();
-        renewedNanos = started;
-        log.info("registered {} with lease {} (ttl {} s)", key, Long.toHexString(leaseId), ttlSeconds);
+        lease = renewal.hold(id, ttlSeconds, started);
+        log.info("registered {} with lease {} (ttl {} s)", key, Long.toHexString(id), ttlSeconds);
     }
 
     private Duration renewInterval() {
@@ -149,28 +148,22 @@ final class EtcdNodeRegistration implements NodeRegistry.Registration {
     private void renewAndReschedule() {
         if (closed) return;
         Duration next = renewInterval();
-        long id = leaseId;
-        if (id == 0) {
+        LeaseRenewal.Held held = lease;
+        if (held == null) {
             tryRefresh(); // a lease lost and not yet replaced: grant one now rather than at the next refresh
         } else {
-            long asked = System.nanoTime();
-            LeaseRenewal.Outcome outcome;
+            LeaseRenewal.Verdict verdict;
             try {
-                outcome = renewal.renew(id, Duration.ofMillis(opTimeoutMs));
+                verdict = held.renew(Duration.ofMillis(opTimeoutMs));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             }
-            switch (outcome) {
-                case ALIVE -> renewedNanos = asked;
-                case EXPIRED -> registerAgain(id, "it expired");
-                case NO_ANSWER -> {
-                    if (System.nanoTime() - renewedNanos > TimeUnit.SECONDS.toNanos(ttlSeconds)) {
-                        registerAgain(id, "no etcd member renewed it within its " + ttlSeconds + " s");
-                    } else {
-                        next = RENEW_RETRY;
-                    }
-                }
+            switch (verdict) {
+                case RENEWED -> {}
+                case EXPIRED -> registerAgain(held.id(), "it expired");
+                case LAPSED -> registerAgain(held.id(), "no etcd member renewed it within its " + ttlSeconds + " s");
+                case UNANSWERED -> next = RENEW_RETRY;
             }
         }
         scheduleRenewal(next);
@@ -179,7 +172,7 @@ final class EtcdNodeRegistration implements NodeRegistry.Registration {
     /** Gives up lease {@code id} and registers under a new one now (or at the next try, if this fails). */
     private void registerAgain(long id, String why) {
         log.warn("lease {} of {}: {}; registering again", Long.toHexString(id), key, why);
-        leaseId = 0;
+        lease = null;
         tryRefresh();
     }
 
@@ -194,8 +187,9 @@ final class EtcdNodeRegistration implements NodeRegistry.Registration {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        long id = leaseId;
-        if (id != 0) {
+        LeaseRenewal.Held held = lease;
+        if (held != null) {
+            long id = held.id();
             try {
                 client.getLeaseClient().revoke(id).get(5, TimeUnit.SECONDS);
                 log.info("revoked lease {} of {}", Long.toHexString(id), key);

@@ -74,6 +74,60 @@ final class LeaseRenewal {
         }
     }
 
+    /** What a renewal of a held lease means for its holder ({@link Held#renew}). */
+    enum Verdict {
+        /** A member renewed it. */
+        RENEWED,
+        /** etcd no longer has it: it expired or was revoked. */
+        EXPIRED,
+        /** No member has renewed it for a whole TTL: it must be taken as lost, whatever etcd may still think. */
+        LAPSED,
+        /** No member answered this time, but the last renewal is less than a TTL old. */
+        UNANSWERED
+    }
+
+    /**
+     * Lease {@code id} of {@code ttlSeconds}, renewed through these members from now on; {@code grantAskedNanos}
+     * ({@link System#nanoTime}) is when its grant was asked for, from which it runs at the earliest.
+     */
+    Held hold(long id, long ttlSeconds, long grantAskedNanos) {
+        return new Held(id, TimeUnit.SECONDS.toNanos(ttlSeconds), grantAskedNanos);
+    }
+
+    /**
+     * One lease and when it was last renewed. The rule for when its holder must take it as lost lives here: when etcd
+     * says it is gone, or when no member renewed it for a whole TTL, counted from when the last successful renewal
+     * was asked (etcd restarts the TTL no earlier than that).
+     */
+    final class Held {
+        private final long id;
+        private final long ttlNanos;
+        private volatile long renewedNanos;
+
+        private Held(long id, long ttlNanos, long grantAskedNanos) {
+            this.id = id;
+            this.ttlNanos = ttlNanos;
+            this.renewedNanos = grantAskedNanos;
+        }
+
+        long id() {
+            return id;
+        }
+
+        /** Asks every member to renew it, waiting up to {@code timeout} for the first. */
+        Verdict renew(Duration timeout) throws InterruptedException {
+            long asked = System.nanoTime();
+            return switch (LeaseRenewal.this.renew(id, timeout)) {
+                case ALIVE -> {
+                    renewedNanos = asked;
+                    yield Verdict.RENEWED;
+                }
+                case EXPIRED -> Verdict.EXPIRED;
+                case NO_ANSWER -> System.nanoTime() - renewedNanos > ttlNanos ? Verdict.LAPSED : Verdict.UNANSWERED;
+            };
+        }
+    }
+
     /** True when etcd said the lease does not exist (expired or revoked), in a keep-alive or a put under it. */
     static boolean leaseNotFound(Throwable t) {
         for (; t != null; t = t.getCause()) {
