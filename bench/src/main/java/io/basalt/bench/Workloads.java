@@ -138,10 +138,19 @@ final class Workloads {
         return f;
     }
 
+    /**
+     * How many objects get reads, in turn: {@code get.objects}, or 0 for one per GET ({@code get.count}). Fewer objects
+     * than GETs make a long read-only load (a profile of GET alone) without writing an object per GET first.
+     */
+    private int getObjects() {
+        int objects = p.integer("get.objects");
+        return objects > 0 ? Math.min(objects, p.integer("get.count")) : p.integer("get.count");
+    }
+
     /** The objects get reads are put's same repetition's when put ran with the same sizes; else written here. */
     private void prepareGet(Target t, int rep) {
         long size = p.size("get.size");
-        int count = p.integer("get.count");
+        int count = getObjects();
         String prefix = "put/" + rep + "/";
         try {
             if (t.s3.headObject(b -> b.bucket(t.bucket).key(prefix + (count - 1)))
@@ -158,7 +167,9 @@ final class Workloads {
         int count = p.integer("get.count");
         int conc = p.integer("get.concurrency");
         String prefix = "put/" + rep + "/";
-        Ops.Result r = Ops.run(t.name + " get " + Params.human(size), conc, count, i -> get(t, prefix + i, null));
+        int objects = getObjects();
+        Ops.Result r =
+                Ops.run(t.name + " get " + Params.human(size), conc, count, i -> get(t, prefix + i % objects, null));
         Figures f = new Figures();
         f.throughput("GET ", r);
         f.opsPerSec("GET ops/s", r);
@@ -628,6 +639,7 @@ final class Workloads {
         d.put("put.concurrency", "4");
         d.put("get.size", "16MiB");
         d.put("get.count", quick ? "40" : "100");
+        d.put("get.objects", "0");
         d.put("get.concurrency", "4");
         d.put("mixed.size", "1MiB");
         d.put("mixed.objects", quick ? "100" : "300");
