@@ -150,16 +150,16 @@ final class Workloads {
     /** The objects get reads are put's same repetition's when put ran with the same sizes; else written here. */
     private void prepareGet(Target t, int rep) {
         long size = p.size("get.size");
-        int count = getObjects();
+        int objects = getObjects();
         String prefix = "put/" + rep + "/";
         try {
-            if (t.s3.headObject(b -> b.bucket(t.bucket).key(prefix + (count - 1)))
+            if (t.s3.headObject(b -> b.bucket(t.bucket).key(prefix + (objects - 1)))
                             .contentLength()
                     == size) return;
         } catch (Exception e) {
             // not there: write them
         }
-        Ops.run(t.name + " get: prepare", p.integer("get.concurrency"), count, i -> put(t, prefix + i, size));
+        Ops.run(t.name + " get: prepare", p.integer("get.concurrency"), objects, i -> put(t, prefix + i, size));
     }
 
     private Figures get(Target t, int rep) {

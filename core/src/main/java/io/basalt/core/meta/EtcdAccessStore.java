@@ -33,8 +33,6 @@ import java.util.function.Consumer;
  */
 final class EtcdAccessStore implements AccessStore {
 
-    private static final GetOption PREFIX = GetOption.builder().isPrefix(true).build();
-
     private final Client client;
     private final EtcdCalls etcd;
     private final Keys keys;
@@ -56,16 +54,13 @@ final class EtcdAccessStore implements AccessStore {
 
     @Override
     public Optional<AccessKeyRecord> get(String accessKeyId) {
-        return etcd.read(kv -> kv.get(bs(keys.accessKey(accessKeyId)))).getKvs().stream()
-                .findFirst()
-                .map(e -> parseKey(e.getValue()));
+        return etcd.get(keys.accessKey(accessKeyId)).map(e -> parseKey(e.getValue()));
     }
 
     @Override
     public List<AccessKeyRecord> list() {
         List<AccessKeyRecord> out = new ArrayList<>();
-        for (KeyValue e : etcd.scan(kv -> kv.get(bs(keys.accessKeys()), PREFIX)).getKvs())
-            out.add(parseKey(e.getValue()));
+        for (KeyValue e : etcd.under(keys.accessKeys())) out.add(parseKey(e.getValue()));
         return out;
     }
 
@@ -99,15 +94,13 @@ final class EtcdAccessStore implements AccessStore {
 
     @Override
     public Optional<BucketGrant> grantOf(String bucket, String accessKeyId) {
-        return etcd.read(kv -> kv.get(bs(keys.grant(bucket, accessKeyId)))).getKvs().stream()
-                .findFirst()
-                .map(e -> parseGrant(e.getValue()));
+        return etcd.get(keys.grant(bucket, accessKeyId)).map(e -> parseGrant(e.getValue()));
     }
 
     @Override
     public Map<String, BucketGrant> grantsOf(String accessKeyId) {
         Map<String, BucketGrant> out = new TreeMap<>();
-        for (KeyValue e : etcd.scan(kv -> kv.get(bs(keys.grants()), PREFIX)).getKvs()) {
+        for (KeyValue e : etcd.under(keys.grants())) {
             String[] bucketAndKey = grantPath(e.getKey());
             if (bucketAndKey != null && bucketAndKey[1].equals(accessKeyId))
                 out.put(bucketAndKey[0], parseGrant(e.getValue()));
@@ -124,9 +117,7 @@ final class EtcdAccessStore implements AccessStore {
 
     @Override
     public Optional<String> policy(String bucket) {
-        return etcd.read(kv -> kv.get(bs(keys.bucketPolicy(bucket)))).getKvs().stream()
-                .findFirst()
-                .map(e -> e.getValue().toString(StandardCharsets.UTF_8));
+        return etcd.get(keys.bucketPolicy(bucket)).map(e -> e.getValue().toString(StandardCharsets.UTF_8));
     }
 
     @Override

@@ -2,8 +2,12 @@ package io.basalt.core.meta;
 
 import io.basalt.core.cluster.AdaptiveDelay;
 import io.etcd.jetcd.KV;
+import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Txn;
 import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.options.GetOption;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +22,9 @@ import java.util.function.UnaryOperator;
  * asked of another ({@link #read}); a transaction is sent once and fenced ({@link #commit}).
  */
 final class EtcdCalls implements AutoCloseable {
+
+    private static final GetOption WHOLE_PREFIX =
+            GetOption.builder().isPrefix(true).build();
 
     /** The deadline of a range read, whose time grows with its size. */
     private static final long SCAN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
@@ -90,6 +97,16 @@ final class EtcdCalls implements AutoCloseable {
      */
     <T> T scan(Call<T> call) {
         return hedged(call, scanHedge, SCAN_TIMEOUT_NANOS, false);
+    }
+
+    /** The record at {@code key}, if there is one: a point read ({@link #read}). */
+    Optional<KeyValue> get(String key) {
+        return read(kv -> kv.get(Etcd.bs(key))).getKvs().stream().findFirst();
+    }
+
+    /** Every record under {@code prefix}, in one range read ({@link #scan}): for prefixes that hold few. */
+    List<KeyValue> under(String prefix) {
+        return scan(kv -> kv.get(Etcd.bs(prefix), WHOLE_PREFIX)).getKvs();
     }
 
     /**

@@ -60,7 +60,7 @@ final class EtcdClusterAdmin implements ClusterAdmin {
 
     @Override
     public Optional<Versioned<String>> pending(Request request) {
-        return get(bs(key(request))).map(e -> new Versioned<>(request.name(), text(e), e.getModRevision()));
+        return etcd.get(key(request)).map(e -> new Versioned<>(request.name(), text(e), e.getModRevision()));
     }
 
     @Override
@@ -95,7 +95,7 @@ final class EtcdClusterAdmin implements ClusterAdmin {
     public Map<String, Versioned<String>> drains() {
         Map<String, Versioned<String>> out = new LinkedHashMap<>();
         String prefix = keys.drainPrefix();
-        for (KeyValue e : scan(prefix)) {
+        for (KeyValue e : etcd.under(prefix)) {
             String node = e.getKey().toString(StandardCharsets.UTF_8).substring(prefix.length());
             out.put(node, new Versioned<>(node, text(e), e.getModRevision()));
         }
@@ -141,7 +141,7 @@ final class EtcdClusterAdmin implements ClusterAdmin {
 
     @Override
     public Optional<String> setting(String name) {
-        return get(bs(keys.config(name))).map(EtcdClusterAdmin::text);
+        return etcd.get(keys.config(name)).map(EtcdClusterAdmin::text);
     }
 
     @Override
@@ -156,7 +156,7 @@ final class EtcdClusterAdmin implements ClusterAdmin {
 
     @Override
     public Optional<String> status(String component) {
-        return get(bs(keys.status(component))).map(EtcdClusterAdmin::text);
+        return etcd.get(keys.status(component)).map(EtcdClusterAdmin::text);
     }
 
     @Override
@@ -177,7 +177,7 @@ final class EtcdClusterAdmin implements ClusterAdmin {
     public List<Suspect> suspects() {
         String prefix = keys.suspectsPrefix();
         List<Suspect> out = new ArrayList<>();
-        for (KeyValue e : scan(prefix)) {
+        for (KeyValue e : etcd.under(prefix)) {
             String rest = e.getKey().toString(StandardCharsets.UTF_8).substring(prefix.length());
             int slash = rest.indexOf('/');
             if (slash < 0) continue;
@@ -207,15 +207,6 @@ final class EtcdClusterAdmin implements ClusterAdmin {
 
     private void put(ByteSequence key, String value) {
         etcd.commit(txn -> txn.Then(Op.put(key, bs(value), PutOption.DEFAULT)));
-    }
-
-    private Optional<KeyValue> get(ByteSequence key) {
-        return etcd.read(kv -> kv.get(key)).getKvs().stream().findFirst();
-    }
-
-    private List<KeyValue> scan(String prefix) {
-        GetOption all = GetOption.builder().isPrefix(true).build();
-        return etcd.scan(kv -> kv.get(bs(prefix), all)).getKvs();
     }
 
     private static String text(KeyValue e) {

@@ -161,7 +161,7 @@ final class EtcdNodeRegistration implements NodeRegistry.Registration {
             }
             switch (verdict) {
                 case RENEWED -> {}
-                case EXPIRED -> registerAgain(held.id(), "it expired");
+                case EXPIRED -> registerAgain(held.id());
                 // A lease no member renewed for a TTL may still be alive (a new raft leader extends every lease):
                 // dropping it for a new one whose put then failed, as when that put went to a frozen member, let the
                 // dropped lease run out and delete the key (a chaos run showed it). Etcd's next answer decides.
@@ -171,9 +171,9 @@ final class EtcdNodeRegistration implements NodeRegistry.Registration {
         scheduleRenewal(next);
     }
 
-    /** Gives up lease {@code id} and registers under a new one now (or at the next try, if this fails). */
-    private void registerAgain(long id, String why) {
-        log.warn("lease {} of {}: {}; registering again", Long.toHexString(id), key, why);
+    /** After etcd said lease {@code id} is gone: registers under a new one now (or at the next try, if this fails). */
+    private void registerAgain(long id) {
+        log.warn("lease {} of {}: it expired; registering again", Long.toHexString(id), key);
         lease = null;
         tryRefresh();
     }

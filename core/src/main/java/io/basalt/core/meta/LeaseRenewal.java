@@ -80,7 +80,7 @@ final class LeaseRenewal {
         RENEWED,
         /** etcd no longer has it: it expired or was revoked. */
         EXPIRED,
-        /** No member has renewed it for a whole TTL: it must be taken as lost, whatever etcd may still think. */
+        /** No member has renewed it for a whole TTL: it may have expired (a leader must take it as lost). */
         LAPSED,
         /** No member answered this time, but the last renewal is less than a TTL old. */
         UNANSWERED
@@ -95,9 +95,9 @@ final class LeaseRenewal {
     }
 
     /**
-     * One lease and when it was last renewed. The rule for when its holder must take it as lost lives here: when etcd
-     * says it is gone, or when no member renewed it for a whole TTL, counted from when the last successful renewal
-     * was asked (etcd restarts the TTL no earlier than that).
+     * One lease and when it was last renewed. The rule for what a renewal means lives here: gone when etcd says so,
+     * lapsed when no member renewed it for a whole TTL, counted from when the last successful renewal was asked (etcd
+     * restarts the TTL no earlier than that). A lapsed lease may still be alive; its holder decides what to do.
      */
     final class Held {
         private final long id;
