@@ -34,6 +34,11 @@ final class AlignedBufferPool {
         return ByteBuffer.allocateDirect(capacity + ShardFileLayout.BLOCK).alignedSlice(ShardFileLayout.BLOCK);
     }
 
+    /** Buffers made and not back: for a bounded pool, those in use. */
+    int inUse() {
+        return made.get() - free.size();
+    }
+
     void give(ByteBuffer b) {
         free.offer(b);
     }

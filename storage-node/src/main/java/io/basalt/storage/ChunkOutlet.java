@@ -1,6 +1,7 @@
 package io.basalt.storage;
 
 import io.grpc.StatusRuntimeException;
+import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -29,6 +30,26 @@ interface ChunkOutlet {
      * and the exception passes on.
      */
     void send(long offset, int length, boolean last, Fill fill) throws IOException;
+
+    /** Whether {@link #lend} sends a buffer's bytes from where they are; otherwise it copies them and costs more. */
+    default boolean takesLent() {
+        return false;
+    }
+
+    /**
+     * Sends {@code data}'s readable bytes at shard {@code offset}, taking over one reference to it; it may stay
+     * unsent until {@link #flush}.
+     */
+    default void lend(long offset, ByteBuf data, boolean last) throws IOException {
+        try {
+            send(offset, data.readableBytes(), last, dst -> dst.put(data.nioBuffer()));
+        } finally {
+            data.release();
+        }
+    }
+
+    /** Puts on the wire what {@link #lend} left unsent. */
+    default void flush() {}
 
     /** The range was sent whole. */
     void complete();

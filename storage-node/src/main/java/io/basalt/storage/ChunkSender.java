@@ -3,6 +3,7 @@ package io.basalt.storage;
 import io.basalt.proto.shard.ReadShardRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.apache.logging.log4j.LogManager;
@@ -24,6 +25,8 @@ final class ChunkSender implements Runnable {
     private final ChunkOutlet response;
     private final long end;
     private final long lastChunk; // the last chunk the range touches: reads ahead stop there
+    private final long lastWhole; // the last chunk the range sends whole: lent windows stop there
+    private ShardReader.LentChunks lent; // the window the next whole chunks are sent from, if any
     private long position;
     private boolean done;
     // The last two chunks read (their data): a message that starts inside one chunk
@@ -46,7 +49,9 @@ final class ChunkSender implements Runnable {
         this.metrics = metrics;
         this.response = response;
         this.end = end;
-        this.lastChunk = end == 0 ? 0 : (end - 1) / reader.header().chunkSize();
+        int chunkSize = reader.header().chunkSize();
+        this.lastChunk = end == 0 ? 0 : (end - 1) / chunkSize;
+        this.lastWhole = end == reader.header().length() || end % chunkSize == 0 ? lastChunk : lastChunk - 1;
         this.position = start;
     }
 
@@ -91,19 +96,26 @@ final class ChunkSender implements Runnable {
         }
     }
 
-    /** Sends chunks until the transport pushes back; onReady calls this again. */
+    /**
+     * Sends chunks until the transport pushes back; onReady calls this again. The range's end is checked before
+     * readiness: the data port asks for no onReady after a stream's last frame, so a stream whose last frame filled
+     * its connection must end here, or it would hold its file and read window for good.
+     */
     @Override
     public synchronized void run() {
         try {
-            while (!done && response.isReady()) {
+            while (!done) {
                 if (position >= end) {
                     finish();
+                    response.flush();
                     response.complete();
                     metrics.reads.labels("OK").inc();
                     return;
                 }
+                if (!response.isReady()) break;
                 sendChunk();
             }
+            response.flush();
         } catch (IOException | RuntimeException e) {
             finish();
             if (e instanceof IOException io && !(e instanceof CorruptShardException) && reader.dir() != null) {
@@ -131,10 +143,13 @@ final class ChunkSender implements Runnable {
         long chunk = position / chunkSize;
         int from = (int) (position - chunk * chunkSize);
         int whole = reader.header().chunkLength(chunk);
-        // A whole chunk, as a whole GET reads them, is read straight into its message: one copy less per byte.
+        // A whole chunk, as a whole GET reads them, leaves from the window it was read into where the outlet takes
+        // lent buffers, else it is read straight into its message: no copy on the node, or one.
         if (from == 0 && position + whole <= end) {
             boolean last = position + whole >= end;
-            response.send(position, whole, last, dst -> reader.readChunk(chunk, dst, lastChunk));
+            ByteBuf data = lentChunk(chunk);
+            if (data != null) response.lend(position, data, last);
+            else response.send(position, whole, last, dst -> reader.readChunk(chunk, dst, lastChunk));
             metrics.readBytes.add(whole);
             position += whole;
             return;
@@ -158,6 +173,29 @@ final class ChunkSender implements Runnable {
         });
         metrics.readBytes.add(next - position);
         position = next;
+    }
+
+    /**
+     * Chunk {@code index} in a window lent by the reader, which then reads the whole chunks after it in the same
+     * read: sent from there, a chunk is not copied on the node at all. Null where the outlet copies anyway or the
+     * reader cannot lend (see {@link ShardReader#lendChunks}).
+     */
+    private ByteBuf lentChunk(long index) throws IOException {
+        if (!response.takesLent()) return null;
+        if (lent == null || !lent.holds(index)) {
+            dropLent();
+            response.flush(); // the chunks sent so far leave while the disk reads the next
+            lent = reader.lendChunks(index, lastWhole);
+            if (lent == null) return null;
+        }
+        return lent.chunk(index);
+    }
+
+    private void dropLent() {
+        if (lent != null) {
+            lent.release();
+            lent = null;
+        }
     }
 
     /**
@@ -190,6 +228,7 @@ final class ChunkSender implements Runnable {
             return;
         }
         done = true;
+        dropLent();
         try {
             reader.close();
         } catch (IOException e) {

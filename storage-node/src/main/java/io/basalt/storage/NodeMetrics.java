@@ -43,6 +43,16 @@ final class NodeMetrics {
                 "Shard files verified by the background scrub.",
                 scrubber::filesScanned);
         registry.gauge(
+                "basalt_node_read_windows_in_use",
+                "1 MiB read-ahead windows held by shard reads or by chunks not yet sent from them, of "
+                        + ReadWindows.COUNT
+                        + "; reads that find none read a chunk at a time.",
+                ReadWindows::inUse);
+        registry.counter(
+                "basalt_node_read_windows_lent_total",
+                "Read-ahead windows whose chunks were sent from where they were read, without a copy.",
+                ReadWindows::lentSoFar);
+        registry.gauge(
                 "basalt_node_healthy",
                 "1 while at least one data dir works, else 0 (the node refuses writes).",
                 () -> store.healthyDirs().isEmpty() ? 0 : 1);

@@ -1,6 +1,7 @@
 package io.basalt.storage;
 
 import com.sun.nio.file.ExtendedOpenOption;
+import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -82,20 +83,51 @@ final class PositionalReads implements AutoCloseable {
             long ahead = Math.min(Math.max(aheadTo, position + need) - from, ReadWindows.SIZE);
             ByteBuffer a = alignedBuffer(span, Math.max(span, roundUp(ahead)));
             heldFrom = heldTo = -1; // a failed read leaves nothing held
-            long at = from;
-            while (a.hasRemaining()) {
-                int n = channel.read(a, at);
-                diskReads++;
-                if (n <= 0) break;
-                at += n;
-                if (n % BLOCK != 0) break; // the file's end: what follows would be an unaligned read
-            }
-            if (at < position + need) throw new CorruptShardException("unexpected end of shard file at " + at);
+            long at = readAligned(a, from, position + need);
             heldFrom = from;
             heldTo = at;
         }
         int to = dst.position();
         dst.put(to, aligned, (int) (position - heldFrom), need).position(to + need);
+    }
+
+    /**
+     * Under O_DIRECT, reads {@code length} bytes from {@code position} in one read (from the block below it) into a read
+     * window lent to the caller, who owns its one reference: the buffer's readable bytes are exactly those asked for,
+     * for a transport to send without copying them out. Null when the file is read through the page cache, the span
+     * exceeds a window or no window is free: the caller reads through {@link #readFully} instead.
+     *
+     * @throws CorruptShardException if the file ends first
+     */
+    ByteBuf lend(long position, int length) throws IOException {
+        if (!direct) return null;
+        long from = position / BLOCK * BLOCK;
+        int skip = (int) (position - from);
+        int span = roundUp(skip + (long) length);
+        if (span > ReadWindows.SIZE) return null;
+        ByteBuf window = ReadWindows.tryLend();
+        if (window == null) return null;
+        try {
+            readAligned(window.nioBuffer(0, span), from, position + length);
+            return window.setIndex(skip, skip + length);
+        } catch (IOException | RuntimeException e) {
+            window.release();
+            throw e;
+        }
+    }
+
+    /** Fills block-aligned {@code a} from block {@code from} on, or up to the file's end; at least to {@code need}. */
+    private long readAligned(ByteBuffer a, long from, long need) throws IOException {
+        long at = from;
+        while (a.hasRemaining()) {
+            int n = channel.read(a, at);
+            diskReads++;
+            if (n <= 0) break;
+            at += n;
+            if (n % BLOCK != 0) break; // the file's end: what follows would be an unaligned read
+        }
+        if (at < need) throw new CorruptShardException("unexpected end of shard file at " + at);
+        return at;
     }
 
     /** How many reads went to the file under O_DIRECT. */

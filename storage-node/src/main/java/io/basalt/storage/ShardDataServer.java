@@ -260,6 +260,30 @@ final class ShardDataServer implements AutoCloseable {
             channel.writeAndFlush(frame, channel.voidPromise());
         }
 
+        /** Frames made of the chunks' own buffers, when BoringSSL encrypts them from direct memory. */
+        @Override
+        public boolean takesLent() {
+            return DataFrames.DIRECT_FRAMES;
+        }
+
+        @Override
+        public void lend(long offset, ByteBuf data, boolean last) {
+            int payload = DataFrames.OFFSET_BYTES + data.readableBytes();
+            ByteBuf head = DataFrames.header(
+                            last ? DataFrames.LAST : DataFrames.DATA,
+                            payload,
+                            DataFrames.HEADER_BYTES + DataFrames.OFFSET_BYTES)
+                    .writeLong(offset);
+            ByteBuf frame = DataFrames.ALLOCATOR.compositeDirectBuffer(2).addComponents(true, head, data);
+            if (last) end();
+            channel.write(frame, channel.voidPromise());
+        }
+
+        @Override
+        public void flush() {
+            channel.flush();
+        }
+
         @Override
         public void complete() {
             if (ended) return; // the last data frame said so

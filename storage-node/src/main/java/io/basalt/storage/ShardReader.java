@@ -1,5 +1,6 @@
 package io.basalt.storage;
 
+import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -161,6 +162,64 @@ final class ShardReader implements AutoCloseable {
         }
         dst.position(dst.position() + len);
         return len;
+    }
+
+    /**
+     * Chunks {@code first} through at most {@code through}, as many as one read window holds, read in one O_DIRECT
+     * read and verified, lent in the window they were read into: a transport sends them from there without copying
+     * them out. Null where chunks are not lent (a packed shard, format 1, a file read through the page cache, a
+     * chunk larger than a window) or no window is free; the caller then reads with {@link #readChunk}.
+     *
+     * @throws CorruptShardException if any of them does not match its stored CRC32C: none of them is lent
+     */
+    LentChunks lendChunks(long first, long through) throws IOException {
+        if (packedAt >= 0 || layout.version() != ShardFileLayout.ALIGNED) return null;
+        long last = Math.min(through, header.chunkCount() - 1);
+        long start = layout.dataPosition(first);
+        long room = ReadWindows.SIZE - start % ShardFileLayout.BLOCK; // chunks are contiguous in format 2
+        long count = Math.max(1, Math.min(last - first + 1, room / header.chunkSize()));
+        long length = layout.dataPosition(first + count - 1) + header.chunkLength(first + count - 1) - start;
+        if (length > room) return null;
+        ByteBuf window = reads.lend(start, (int) length);
+        if (window == null) return null;
+        try {
+            if (chunkCrcs == null) chunkCrcs = readChunkCrcs(reads, layout);
+            LentChunks lent = new LentChunks(window, first, (int) count, header.chunkSize());
+            for (long i = first; i < first + count; i++) {
+                CRC32C crc = new CRC32C();
+                crc.update(lent.view(i));
+                if ((int) crc.getValue() != chunkCrcs[Math.toIntExact(i)]) {
+                    throw new CorruptShardException("corrupt shard " + shardId + " chunk " + i);
+                }
+            }
+            return lent;
+        } catch (IOException | RuntimeException e) {
+            window.release();
+            throw e;
+        }
+    }
+
+    /** Verified chunks {@code first} to {@code first + count - 1}, back to back in {@code window}'s readable bytes. */
+    record LentChunks(ByteBuf window, long first, int count, int chunkSize) {
+        boolean holds(long index) {
+            return index >= first && index < first + count;
+        }
+
+        /** Chunk {@code index} as a buffer of its own reference to the window, for a transport to send and release. */
+        ByteBuf chunk(long index) {
+            int at = window.readerIndex() + (int) (index - first) * chunkSize;
+            return window.retainedSlice(at, Math.min(chunkSize, window.writerIndex() - at));
+        }
+
+        private java.nio.ByteBuffer view(long index) {
+            int at = window.readerIndex() + (int) (index - first) * chunkSize;
+            return window.nioBuffer(at, Math.min(chunkSize, window.writerIndex() - at));
+        }
+
+        /** Gives up the holder's reference; the window goes back to its pool once every chunk sent is released. */
+        void release() {
+            window.release();
+        }
     }
 
     @Override

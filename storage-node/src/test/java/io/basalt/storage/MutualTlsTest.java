@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.basalt.core.shard.DataFrames;
 import io.basalt.core.shard.RemoteShardReader;
 import io.basalt.core.shard.ShardClients;
 import io.basalt.core.shard.ShardReadException;
@@ -74,7 +75,7 @@ class MutualTlsTest {
 
     @Test
     void aCallerWithAClusterCertificateWritesReadsAndDeletes() throws Exception {
-        byte[] data = new byte[300_000];
+        byte[] data = new byte[3_000_000];
         new Random(7).nextBytes(data);
         try (ShardClient c = new ShardClient(node.port(), client.clientContext())) {
             assertEquals(data.length, c.write("obj.s0", data, 64 << 10).getLength());
@@ -82,11 +83,18 @@ class MutualTlsTest {
         }
         // the cluster's own client, as gateways and coordinators use it
         try (ShardClients shards = new ShardClients(client)) {
+            long lent = ReadWindows.lentSoFar();
             try (RemoteShardReader in = RemoteShardReader.open(shards, record(), "obj.s0", 0, data.length, 10_000, 2)) {
                 byte[] got = new byte[data.length];
                 in.readFully(got, got.length);
                 assertArrayEquals(data, got, "over the data port");
             }
+            if (DataFrames.DIRECT_FRAMES && node.store().dirs().getFirst().directIo()) {
+                assertEquals(3, ReadWindows.lentSoFar() - lent, "sent from three read windows, through TLS");
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (ReadWindows.inUse() != 0 && System.nanoTime() < deadline) TimeUnit.MILLISECONDS.sleep(10);
+            assertEquals(0, ReadWindows.inUse(), "every read window back once TLS encrypted its chunks");
             shards.blocking("127.0.0.1:" + node.port())
                     .withDeadlineAfter(30, TimeUnit.SECONDS)
                     .deleteShard(

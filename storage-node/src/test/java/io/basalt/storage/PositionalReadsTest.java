@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -25,7 +26,8 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 /**
  * Positional reads of a real file, with O_DIRECT where the file system takes it: any sequence of reads, each
  * reading ahead any distance, returns exactly the file's bytes, whether it is served from the read-ahead window,
- * a staging buffer or a buffer of its own; a read past the end is an error.
+ * a staging buffer or a buffer of its own; a read past the end is an error. A window lent for a transport to send
+ * from holds exactly the bytes asked for and is back in its pool once its last view is released.
  */
 class PositionalReadsTest {
     private static Path root;
@@ -73,6 +75,38 @@ class PositionalReadsTest {
             }
             ByteBuffer past = ByteBuffer.allocate(1);
             assertThrows(CorruptShardException.class, () -> reads.readFully(past, size, size + 4096));
+        } finally {
+            Files.delete(file);
+        }
+    }
+
+    @Property(tries = 40)
+    void aLentWindowHoldsExactlyTheBytesAskedForAndGoesBackWhenReleased(
+            @ForAll @IntRange(min = 1, max = 3_000_000) int size, @ForAll long seed) throws IOException {
+        Assume.that(dir.directIo()); // only O_DIRECT reads lend their windows
+        Random random = new Random(seed);
+        byte[] content = new byte[size];
+        random.nextBytes(content);
+        Path file = Files.write(root.resolve("l" + seed), content);
+        int inUse = ReadWindows.inUse();
+        try (PositionalReads reads = PositionalReads.open(file, true)) {
+            for (int i = 0; i < 8; i++) {
+                int position = random.nextInt(size);
+                int length = 1 + random.nextInt(Math.min(size - position, ReadWindows.SIZE - position % 4096));
+                ByteBuf lent = reads.lend(position, length);
+                assertEquals(inUse + 1, ReadWindows.inUse(), "one window out while lent");
+                byte[] got = new byte[lent.readableBytes()];
+                ByteBuf view = lent.retainedSlice(); // as a transport holds a chunk past its reader
+                lent.release();
+                view.readBytes(got);
+                assertArrayEquals(
+                        Arrays.copyOfRange(content, position, position + length), got, length + " at " + position);
+                assertEquals(inUse + 1, ReadWindows.inUse(), "a view keeps it out");
+                view.release();
+                assertEquals(inUse, ReadWindows.inUse(), "back in the pool with its last reference");
+            }
+            assertThrows(CorruptShardException.class, () -> reads.lend(size, 1));
+            assertEquals(inUse, ReadWindows.inUse(), "a failed read gives its window back");
         } finally {
             Files.delete(file);
         }

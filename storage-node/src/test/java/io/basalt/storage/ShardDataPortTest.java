@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.basalt.core.shard.DataFrames;
 import io.basalt.core.shard.RemoteShardReader;
 import io.basalt.core.shard.RemoteShardWriter;
 import io.basalt.core.shard.ShardClients;
@@ -31,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Shard reads and writes over the node's data port, through the reader and writer gateways and coordinators
  * use: every range as stored, a slow reader held to its window, the node's errors as the same statuses as over
  * gRPC, a reader closed early, shards written whole or abandoned without a trace, and connections reused
- * between streams.
+ * between streams. Whole chunks leave from the read windows they were read into, and every window is back in its
+ * pool after each test.
  */
 class ShardDataPortTest {
     private static final int CHUNK = 1000;
@@ -62,6 +64,10 @@ class ShardDataPortTest {
         clients.close();
         client.close();
         node.close();
+        // every stream, ended, failed or cancelled, gave back the read windows its chunks were sent from
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (ReadWindows.inUse() != 0 && System.nanoTime() < deadline) TimeUnit.MILLISECONDS.sleep(10);
+        assertEquals(0, ReadWindows.inUse(), "read windows still out");
     }
 
     private byte[] read(String id, long offset, long length, int window) throws Exception {
@@ -111,6 +117,52 @@ class ShardDataPortTest {
             }
             assertArrayEquals(data, got);
         }
+    }
+
+    @Test
+    void wholeChunksAreSentFromTheWindowsTheyWereReadIntoOrCopiedWhenNoneIsFree() throws Exception {
+        int chunk = 256 << 10;
+        byte[] data = randomBytes(9 * chunk + 4321, 26);
+        client.write("lent", data, chunk);
+        long before = ReadWindows.lentSoFar();
+        assertArrayEquals(data, read("lent", 0, data.length, 2));
+        assertArrayEquals(slice(data, chunk, 5 * chunk + 10), read("lent", chunk, 4 * chunk + 10, 2), "a ranged read");
+        if (DataFrames.DIRECT_FRAMES && node.store().dirs().getFirst().directIo()) {
+            assertEquals(
+                    3 + 1, ReadWindows.lentSoFar() - before, "ten chunks in three windows, then four whole in one");
+        }
+        List<java.nio.ByteBuffer> taken = new java.util.ArrayList<>();
+        try {
+            for (java.nio.ByteBuffer w; (w = ReadWindows.tryTake()) != null; ) taken.add(w);
+            assertArrayEquals(data, read("lent", 0, data.length, 2), "no window free: chunk by chunk, copied");
+        } finally {
+            taken.forEach(ReadWindows::give);
+        }
+    }
+
+    @Test
+    void aStreamWhoseLastFrameFillsTheConnectionStillEnds() throws Exception {
+        int chunk = 256 << 10;
+        for (int chunks = 5; chunks <= 12; chunks++) {
+            byte[] data = randomBytes(chunks * chunk, 70 + chunks);
+            client.write("full" + chunks, data, chunk);
+            try (RemoteShardReader in =
+                    RemoteShardReader.open(clients, record, "full" + chunks, 0, data.length, 10_000, 2)) {
+                TimeUnit.MILLISECONDS.sleep(100); // the node fills the connection and waits for it
+                byte[] got = new byte[data.length];
+                for (int at = 0; at < data.length; at += chunk / 2) {
+                    byte[] part = new byte[chunk / 2];
+                    in.readFully(part, part.length);
+                    System.arraycopy(part, 0, got, at, part.length);
+                    TimeUnit.MILLISECONDS.sleep(2);
+                }
+                assertArrayEquals(data, got);
+            }
+        }
+        // a stream that missed its end would hold its shard file and its read window until the node stops
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (ReadWindows.inUse() != 0 && System.nanoTime() < deadline) TimeUnit.MILLISECONDS.sleep(10);
+        assertEquals(0, ReadWindows.inUse(), "read windows held by streams that never ended");
     }
 
     @Test

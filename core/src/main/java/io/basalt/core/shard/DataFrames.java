@@ -149,9 +149,9 @@ public final class DataFrames {
     /**
      * Whether frames are built in direct memory: for BoringSSL, which encrypts from there (a heap frame would be
      * copied first), and not for the JDK's engine, whose AES-GCM encrypts heap arrays about twice as fast as
-     * direct buffers.
+     * direct buffers. With direct frames a storage node sends a chunk from the read window it was read into.
      */
-    private static final boolean DIRECT_FRAMES = ClusterTls.DATA_PORT_PROVIDER == SslProvider.OPENSSL;
+    public static final boolean DIRECT_FRAMES = ClusterTls.DATA_PORT_PROVIDER == SslProvider.OPENSSL;
 
     /** A frame's header in a new buffer of {@code capacity} bytes at least (room for the payload, if written after). */
     public static ByteBuf header(byte type, int payloadBytes, int capacity) {
