@@ -207,13 +207,21 @@ final class ShardReader implements AutoCloseable {
 
         /** Chunk {@code index} as a buffer of its own reference to the window, for a transport to send and release. */
         ByteBuf chunk(long index) {
-            int at = window.readerIndex() + (int) (index - first) * chunkSize;
-            return window.retainedSlice(at, Math.min(chunkSize, window.writerIndex() - at));
+            int at = at(index);
+            return window.retainedSlice(at, lengthFrom(at));
         }
 
-        private java.nio.ByteBuffer view(long index) {
-            int at = window.readerIndex() + (int) (index - first) * chunkSize;
-            return window.nioBuffer(at, Math.min(chunkSize, window.writerIndex() - at));
+        private ByteBuffer view(long index) {
+            int at = at(index);
+            return window.nioBuffer(at, lengthFrom(at));
+        }
+
+        private int at(long index) {
+            return window.readerIndex() + (int) (index - first) * chunkSize;
+        }
+
+        private int lengthFrom(int at) { // the shard's last chunk may be short
+            return Math.min(chunkSize, window.writerIndex() - at);
         }
 
         /** Gives up the holder's reference; the window goes back to its pool once every chunk sent is released. */
