@@ -31,21 +31,18 @@ interface ChunkOutlet {
      */
     void send(long offset, int length, boolean last, Fill fill) throws IOException;
 
-    /** Whether {@link #lend} sends a buffer's bytes from where they are; otherwise it copies them and costs more. */
+    /** Whether the outlet sends a buffer's bytes from where they are ({@link #lend}); otherwise only {@link #send}. */
     default boolean takesLent() {
         return false;
     }
 
     /**
-     * Sends {@code data}'s readable bytes at shard {@code offset}, taking over one reference to it; it may stay
-     * unsent until {@link #flush}.
+     * Where {@link #takesLent}: sends {@code data}'s readable bytes at shard {@code offset}, taking over one reference
+     * to it; it may stay unsent until {@link #flush}.
      */
-    default void lend(long offset, ByteBuf data, boolean last) throws IOException {
-        try {
-            send(offset, data.readableBytes(), last, dst -> dst.put(data.nioBuffer()));
-        } finally {
-            data.release();
-        }
+    default void lend(long offset, ByteBuf data, boolean last) {
+        data.release();
+        throw new UnsupportedOperationException("this outlet copies: send, not lend");
     }
 
     /** Puts on the wire what {@link #lend} left unsent. */

@@ -244,11 +244,9 @@ final class ShardDataServer implements AutoCloseable {
 
         @Override
         public void send(long offset, int length, boolean last, Fill fill) throws IOException {
-            int payload = DataFrames.OFFSET_BYTES + length;
-            ByteBuf frame = DataFrames.header(
-                    last ? DataFrames.LAST : DataFrames.DATA, payload, DataFrames.HEADER_BYTES + payload);
+            ByteBuf frame =
+                    dataHeader(offset, length, last, DataFrames.HEADER_BYTES + DataFrames.OFFSET_BYTES + length);
             try {
-                frame.writeLong(offset);
                 // a view of the frame's own (heap, pooled) memory: the chunk is read into the frame it leaves in
                 fill.into(frame.nioBuffer(frame.writerIndex(), length));
                 frame.writerIndex(frame.writerIndex() + length);
@@ -268,15 +266,18 @@ final class ShardDataServer implements AutoCloseable {
 
         @Override
         public void lend(long offset, ByteBuf data, boolean last) {
-            int payload = DataFrames.OFFSET_BYTES + data.readableBytes();
-            ByteBuf head = DataFrames.header(
-                            last ? DataFrames.LAST : DataFrames.DATA,
-                            payload,
-                            DataFrames.HEADER_BYTES + DataFrames.OFFSET_BYTES)
-                    .writeLong(offset);
+            ByteBuf head =
+                    dataHeader(offset, data.readableBytes(), last, DataFrames.HEADER_BYTES + DataFrames.OFFSET_BYTES);
             ByteBuf frame = DataFrames.ALLOCATOR.compositeDirectBuffer(2).addComponents(true, head, data);
             if (last) end();
             channel.write(frame, channel.voidPromise());
+        }
+
+        /** A DATA (or LAST) frame's header and shard offset for {@code length} bytes, in a buffer of {@code capacity}. */
+        private static ByteBuf dataHeader(long offset, int length, boolean last, int capacity) {
+            return DataFrames.header(
+                            last ? DataFrames.LAST : DataFrames.DATA, DataFrames.OFFSET_BYTES + length, capacity)
+                    .writeLong(offset);
         }
 
         @Override

@@ -155,11 +155,7 @@ final class ShardReader implements AutoCloseable {
             }
             reads.readFully(data, at, aheadTo);
         }
-        CRC32C crc = new CRC32C();
-        crc.update(data.flip());
-        if ((int) crc.getValue() != stored) {
-            throw new CorruptShardException("corrupt shard " + shardId + " chunk " + index);
-        }
+        verify(index, data.flip(), stored);
         dst.position(dst.position() + len);
         return len;
     }
@@ -185,17 +181,20 @@ final class ShardReader implements AutoCloseable {
         try {
             if (chunkCrcs == null) chunkCrcs = readChunkCrcs(reads, layout);
             LentChunks lent = new LentChunks(window, first, (int) count, header.chunkSize());
-            for (long i = first; i < first + count; i++) {
-                CRC32C crc = new CRC32C();
-                crc.update(lent.view(i));
-                if ((int) crc.getValue() != chunkCrcs[Math.toIntExact(i)]) {
-                    throw new CorruptShardException("corrupt shard " + shardId + " chunk " + i);
-                }
-            }
+            for (long i = first; i < first + count; i++) verify(i, lent.view(i), chunkCrcs[Math.toIntExact(i)]);
             return lent;
         } catch (IOException | RuntimeException e) {
             window.release();
             throw e;
+        }
+    }
+
+    /** Chunk {@code index}'s {@code data} against its stored CRC32C, so bad bytes never leave the node. */
+    private void verify(long index, ByteBuffer data, int stored) throws CorruptShardException {
+        CRC32C crc = new CRC32C();
+        crc.update(data);
+        if ((int) crc.getValue() != stored) {
+            throw new CorruptShardException("corrupt shard " + shardId + " chunk " + index);
         }
     }
 
