@@ -71,7 +71,7 @@ public final class ProcessCluster implements AutoCloseable {
                     2,
                     5,
                     30,
-                    15,
+                    5,
                     !"false".equals(System.getProperty("basalt.pack-small-shards")));
         }
 

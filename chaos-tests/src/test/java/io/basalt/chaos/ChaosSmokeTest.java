@@ -29,7 +29,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ChaosSmokeTest {
 
-    private static final Duration RUN = Duration.ofSeconds(10);
+    private static final Duration RUN = Duration.ofSeconds(6);
     // objects up to 512 KiB: on both sides of the gateway's small-object threshold (64 KiB), so both
     // the 1+2 copies and the 4+2 shards go through every scenario
     private static final Workload.Settings SMALL = new Workload.Settings(4, 6, 512 << 10, 42);
@@ -49,13 +49,18 @@ class ChaosSmokeTest {
         if (cluster != null) cluster.close();
     }
 
+    /** The runner's progress, timed: where a scenario's seconds go (faults, final reads, the wait for redundancy). */
+    private static void log(String line) {
+        System.out.println(java.time.LocalTime.now().withNano(0) + " " + line);
+    }
+
     private void run(Scenario s) throws Exception {
         run(s, RUN);
     }
 
     private void run(Scenario s, Duration length) throws Exception {
         Assumptions.assumeTrue(s.unsupported() == null, () -> s.name() + ": " + s.unsupported());
-        ChaosRunner.Result r = ChaosRunner.run(cluster, s, length, SMALL, System.out::println);
+        ChaosRunner.Result r = ChaosRunner.run(cluster, s, length, SMALL, ChaosSmokeTest::log);
         System.out.println(ChaosMain.report(java.util.List.of(r), length.toSeconds() / 60.0, SMALL.seed(), dir));
         assertTrue(r.operations() > 0, "the workload ran");
         assertTrue(r.faults() > 0, "faults were injected");
@@ -170,7 +175,6 @@ class ChaosSmokeTest {
         return java.util.HexFormat.of().toHexDigits((byte) crc.getValue());
     }
 
-    /** Whatever the faults left behind (a killed gateway's shards, healed-around copies) is gone after the grace. */
     /**
      * Long enough for each of the three members to be frozen once (twice the lease TTL each, after the registrations
      * settled from the last).
@@ -183,10 +187,11 @@ class ChaosSmokeTest {
                 Duration.ofSeconds(3L * (2 * cluster.config().leaseTtlSeconds() + 4)));
     }
 
+    /** Whatever the faults left behind (a killed gateway's shards, healed-around copies) is gone after the grace. */
     @Test
     @Order(13)
     void noOrphanShardFilesAfterTheGrace() throws Exception {
-        List<String> v = ChaosRunner.awaitNoOrphans(cluster, System.out::println);
+        List<String> v = ChaosRunner.awaitNoOrphans(cluster, ChaosSmokeTest::log);
         assertEquals(List.of(), v);
     }
 

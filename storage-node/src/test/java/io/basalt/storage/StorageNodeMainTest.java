@@ -53,55 +53,26 @@ class StorageNodeMainTest {
 
     @Test
     void parsesScrubFlags() {
-        StorageNodeConfig c = StorageNodeMain.parse(new String[] {
-            "--id",
-            "n",
-            "--listen",
-            "h:1",
-            "--data",
-            "/d",
-            "--etcd",
-            "http://e",
-            "--cluster-tls",
-            "none",
-            "--scrub-rate-mbps",
-            "0",
-            "--scrub-interval-hours",
-            "0.5"
-        });
+        StorageNodeConfig c = withRequiredFlags("--scrub-rate-mbps", "0", "--scrub-interval-hours", "0.5");
         assertEquals(0, c.scrub().bytesPerSecond());
         assertEquals(Duration.ofMinutes(30), c.scrub().interval());
+        assertEquals(Duration.ofMinutes(1), c.scrub().initialDelay(), "the first pass a minute after start");
         assertEquals(
-                Scrubber.Config.DEFAULT,
-                StorageNodeMain.parse(new String[] {
-                            "--id",
-                            "n",
-                            "--listen",
-                            "h:1",
-                            "--data",
-                            "/d",
-                            "--etcd",
-                            "http://e",
-                            "--cluster-tls",
-                            "none"
-                        })
-                        .scrub());
-        assertThrows(
-                IllegalArgumentException.class,
-                () -> StorageNodeMain.parse(new String[] {
-                    "--id",
-                    "n",
-                    "--listen",
-                    "h:1",
-                    "--data",
-                    "/d",
-                    "--etcd",
-                    "http://e",
-                    "--cluster-tls",
-                    "none",
-                    "--scrub-rate-mbps",
-                    "fast"
-                }));
+                Duration.ofSeconds(9),
+                withRequiredFlags("--scrub-interval-hours", "0.0025").scrub().initialDelay(),
+                "an interval shorter than a minute is also the wait for the first pass");
+        assertEquals(Scrubber.Config.DEFAULT, withRequiredFlags().scrub());
+        assertThrows(IllegalArgumentException.class, () -> withRequiredFlags("--scrub-rate-mbps", "fast"));
+    }
+
+    /** The node's config from its required flags and {@code more}. */
+    private static StorageNodeConfig withRequiredFlags(String... more) {
+        String[] required = {
+            "--id", "n", "--listen", "h:1", "--data", "/d", "--etcd", "http://e", "--cluster-tls", "none"
+        };
+        String[] args = java.util.Arrays.copyOf(required, required.length + more.length);
+        System.arraycopy(more, 0, args, required.length, more.length);
+        return StorageNodeMain.parse(args);
     }
 
     @Test
