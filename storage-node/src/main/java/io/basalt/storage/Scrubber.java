@@ -30,9 +30,14 @@ public final class Scrubber implements AutoCloseable {
     /**
      * @param bytesPerSecond read rate; 0 disables background passes
      * @param interval pause between the end of one full pass and the start of the next
-     * @param initialDelay wait before the first pass after start
+     * @param initialDelay wait before the first pass after start; never longer than {@code interval}
      */
     public record Config(long bytesPerSecond, Duration interval, Duration initialDelay) {
+        public Config {
+            // a first pass waits out the start, but not longer than the pause between passes asked for
+            if (initialDelay.compareTo(interval) > 0) initialDelay = interval;
+        }
+
         public static final Config DEFAULT =
                 new Config(ByteRateLimiter.mbPerSecond(50), Duration.ofHours(24), Duration.ofMinutes(1));
         public static final Config DISABLED = new Config(0, Duration.ofHours(24), Duration.ofMinutes(1));

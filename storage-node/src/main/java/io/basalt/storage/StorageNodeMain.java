@@ -174,9 +174,7 @@ public final class StorageNodeMain {
             if (hours <= 0) throw new BadFlag("scrub-interval-hours", "must be > 0");
             interval = Duration.ofSeconds(Math.round(hours * 3600));
         }
-        // a first pass waits out the start (1 min), but never longer than the interval asked for
-        Duration first = interval.compareTo(d.initialDelay()) < 0 ? interval : d.initialDelay();
-        return new Scrubber.Config(rate, interval, first);
+        return new Scrubber.Config(rate, interval, d.initialDelay());
     }
 
     private static String required(Map<String, String> flags, String name) {
