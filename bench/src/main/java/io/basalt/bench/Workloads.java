@@ -168,8 +168,14 @@ final class Workloads {
         int conc = p.integer("get.concurrency");
         String prefix = "put/" + rep + "/";
         int objects = getObjects();
-        Ops.Result r =
-                Ops.run(t.name + " get " + Params.human(size), conc, count, i -> get(t, prefix + i % objects, null));
+        long range = Math.min(p.size("get.range"), size); // 0: whole objects
+        String what = range > 0 ? Params.human(range) + " ranges of " + Params.human(size) : Params.human(size);
+        Ops.Result r = Ops.run(t.name + " get " + what, conc, count, i -> {
+            if (range == 0) return get(t, prefix + i % objects, null);
+            // anywhere in the object, as Milvus's lazy loads read: most ranges cross a stripe and a chunk boundary
+            long off = ThreadLocalRandom.current().nextLong(0, size - range + 1);
+            return get(t, prefix + i % objects, "bytes=" + off + "-" + (off + range - 1));
+        });
         Figures f = new Figures();
         f.throughput("GET ", r);
         f.opsPerSec("GET ops/s", r);
@@ -640,6 +646,7 @@ final class Workloads {
         d.put("get.size", "16MiB");
         d.put("get.count", quick ? "40" : "100");
         d.put("get.objects", "0");
+        d.put("get.range", "0");
         d.put("get.concurrency", "4");
         d.put("mixed.size", "1MiB");
         d.put("mixed.objects", quick ? "100" : "300");

@@ -25,8 +25,7 @@ final class ChunkSender implements Runnable {
     private final ChunkOutlet response;
     private final long end;
     private final long lastChunk; // the last chunk the range touches: reads ahead stop there
-    private final long lastWhole; // the last chunk the range sends whole: lent windows stop there
-    private ShardReader.LentChunks lent; // the window the next whole chunks are sent from, if any
+    private ShardReader.LentChunks lent; // the window the next chunks are sent from, if any
     private long position;
     private boolean done;
     // The last two chunks read (their data): a message that starts inside one chunk
@@ -51,7 +50,6 @@ final class ChunkSender implements Runnable {
         this.end = end;
         int chunkSize = reader.header().chunkSize();
         this.lastChunk = end == 0 ? 0 : (end - 1) / chunkSize;
-        this.lastWhole = end == reader.header().length() || end % chunkSize == 0 ? lastChunk : lastChunk - 1;
         this.position = start;
     }
 
@@ -141,21 +139,29 @@ final class ChunkSender implements Runnable {
     private void sendChunk() throws IOException {
         int chunkSize = reader.header().chunkSize();
         long chunk = position / chunkSize;
-        int from = (int) (position - chunk * chunkSize);
-        int whole = reader.header().chunkLength(chunk);
-        // A whole chunk, as a whole GET reads them, leaves from the window it was read into where the outlet takes
-        // lent buffers, else it is read straight into its message: no copy on the node, or one.
-        if (from == 0 && position + whole <= end) {
-            boolean last = position + whole >= end;
-            ByteBuf data = lentChunk(chunk);
-            if (data != null) response.lend(position, data, last);
-            else response.send(position, whole, last, dst -> reader.readChunk(chunk, dst, lastChunk));
-            metrics.readBytes.add(whole);
-            position += whole;
-            return;
-        }
-        int length = chunkData(chunk, -1); // verified: a bad chunk throws before any byte of it is sent
         long stop = Math.min(end, position + chunkSize);
+        boolean last = stop >= end;
+        // Where the outlet takes lent buffers, the message leaves from the window its chunks were read into and
+        // verified in (chunks lie back to back there, so the tail of one and the head of the next are one slice):
+        // no copy on the node. Else it is read straight into its message (a whole chunk) or copied in.
+        ByteBuf data = lentSlice(position, stop);
+        if (data != null) {
+            response.lend(position, data, last);
+        } else if (position % chunkSize == 0
+                && stop - position == reader.header().chunkLength(chunk)) {
+            response.send(position, (int) (stop - position), last, dst -> reader.readChunk(chunk, dst, lastChunk));
+        } else {
+            sendCopied(chunk, stop);
+        }
+        metrics.readBytes.add(stop - position);
+        position = stop;
+    }
+
+    /** Copies [position, stop) out of the chunk buffers into the message: the outlet lends nothing, or no window was free. */
+    private void sendCopied(long chunk, long stop) throws IOException {
+        int chunkSize = reader.header().chunkSize();
+        int from = (int) (position - chunk * chunkSize);
+        int length = chunkData(chunk, -1); // verified: a bad chunk throws before any byte of it is sent
         int to = (int) Math.min(stop - chunk * chunkSize, length);
         ByteBuffer first = ByteBuffer.wrap(buffer(chunk), from, to - from);
         ByteBuffer second = null;
@@ -163,32 +169,31 @@ final class ChunkSender implements Runnable {
         if (next < stop) { // the message runs into the next chunk
             int more = (int) Math.min(stop - next, chunkData(chunk + 1, chunk));
             second = ByteBuffer.wrap(buffer(chunk + 1), 0, more);
-            next += more;
         }
         // copied into the message before send returns, so the buffers are reused for the next chunks
         ByteBuffer tail = second;
-        response.send(position, (int) (next - position), next >= end, dst -> {
+        response.send(position, (int) (stop - position), stop >= end, dst -> {
             dst.put(first);
             if (tail != null) dst.put(tail);
         });
-        metrics.readBytes.add(next - position);
-        position = next;
     }
 
     /**
-     * Chunk {@code index} in a window lent by the reader, which then reads the whole chunks after it in the same
-     * read: sent from there, a chunk is not copied on the node at all. Null where the outlet copies anyway or the
-     * reader cannot lend (see {@link ShardReader#lendChunks}).
+     * Shard bytes [from, to) as a buffer of its own reference to a window lent by the reader, which reads the chunks
+     * after them in the same read. Null where the outlet copies anyway or the reader cannot lend (see
+     * {@link ShardReader#lendChunks}), or the window it lends does not reach {@code to}.
      */
-    private ByteBuf lentChunk(long index) throws IOException {
+    private ByteBuf lentSlice(long from, long to) throws IOException {
         if (!response.takesLent()) return null;
-        if (lent == null || !lent.holds(index)) {
+        int chunkSize = reader.header().chunkSize();
+        long first = from / chunkSize, through = (to - 1) / chunkSize;
+        if (lent == null || !lent.holds(first)) {
             dropLent();
             response.flush(); // the chunks sent so far leave while the disk reads the next
-            lent = reader.lendChunks(index, lastWhole);
+            lent = reader.lendChunks(first, lastChunk);
             if (lent == null) return null;
         }
-        return lent.chunk(index);
+        return lent.holds(through) ? lent.slice(from, (int) (to - from)) : null;
     }
 
     private void dropLent() {

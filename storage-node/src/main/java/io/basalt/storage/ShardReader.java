@@ -24,6 +24,11 @@ final class ShardReader implements AutoCloseable {
     /** Where a packed shard's data starts in its pack, or -1 for a shard file. */
     private final long packedAt;
 
+    /** Where this file's header and CRC table are kept once read, or null (the scrubber reads them from disk). */
+    private ShardLayouts layouts;
+
+    private Object fileKey;
+
     private ShardReader(
             String shardId,
             PositionalReads reads,
@@ -65,10 +70,31 @@ final class ShardReader implements AutoCloseable {
      * with O_DIRECT where the dir takes it.
      */
     static ShardReader open(String shardId, Path file, DataDir dir) throws IOException {
+        return open(shardId, file, dir, null);
+    }
+
+    /**
+     * As {@link #open(String, Path, DataDir)}, taking the header and CRC table from {@code layouts} where it holds
+     * this very file's, and keeping them there once read.
+     */
+    static ShardReader open(String shardId, Path file, DataDir dir, ShardLayouts layouts) throws IOException {
+        // The file's identity before it is opened: should a rename replace it in between, what this reader learns
+        // is kept under the identity of a file no longer there, never under the new one's.
+        Object key = layouts == null ? null : ShardLayouts.fileKey(file);
         PositionalReads reads = PositionalReads.open(file, dir != null && dir.directIo());
         try {
-            ShardFileLayout layout = readHeader(shardId, reads);
-            return new ShardReader(shardId, reads, layout.header(), layout, dir, -1);
+            ShardLayouts.Known known = layouts == null ? null : layouts.lookup(shardId, key);
+            ShardReader r;
+            if (known != null && reads.size() == known.layout().fileSize()) {
+                r = new ShardReader(shardId, reads, known.layout().header(), known.layout(), dir, -1);
+                r.chunkCrcs = known.chunkCrcs();
+            } else {
+                ShardFileLayout layout = readHeader(shardId, reads);
+                r = new ShardReader(shardId, reads, layout.header(), layout, dir, -1);
+            }
+            r.layouts = layouts;
+            r.fileKey = key;
+            return r;
         } catch (IOException | RuntimeException e) {
             reads.close();
             throw e;
@@ -95,17 +121,23 @@ final class ShardReader implements AutoCloseable {
         return layout;
     }
 
-    private static int[] readChunkCrcs(PositionalReads reads, ShardFileLayout layout) throws IOException {
+    private int[] readChunkCrcs() throws IOException {
         int chunks = Math.toIntExact(layout.header().chunkCount());
         ByteBuffer table = ByteBuffer.allocate(chunks * ShardHeader.CHUNK_CRC_SIZE);
         reads.readFully(table, layout.crcTablePosition());
         int[] crcs = new int[chunks];
         table.flip().asIntBuffer().get(crcs);
+        if (layouts != null) layouts.remember(shardId, new ShardLayouts.Known(fileKey, layout, crcs));
         return crcs;
     }
 
     ShardHeader header() {
         return header;
+    }
+
+    /** Reads that went to the disk under O_DIRECT so far, for tests. */
+    int diskReads() {
+        return reads.diskReads();
     }
 
     /** The data dir the file is in, or null when opened without one. */
@@ -146,7 +178,7 @@ final class ShardReader implements AutoCloseable {
             long aheadTo = layout.dataPosition(last) + header.chunkLength(last);
             long at = layout.dataPosition(index);
             if (layout.version() == ShardFileLayout.ALIGNED) {
-                if (chunkCrcs == null) chunkCrcs = readChunkCrcs(reads, layout);
+                if (chunkCrcs == null) chunkCrcs = readChunkCrcs();
                 stored = chunkCrcs[Math.toIntExact(index)];
             } else { // format 1: the CRC just before the data
                 ByteBuffer crc = ByteBuffer.allocate(ShardHeader.CHUNK_CRC_SIZE);
@@ -179,7 +211,7 @@ final class ShardReader implements AutoCloseable {
         ByteBuf window = reads.lend(start, (int) length);
         if (window == null) return null;
         try {
-            if (chunkCrcs == null) chunkCrcs = readChunkCrcs(reads, layout);
+            if (chunkCrcs == null) chunkCrcs = readChunkCrcs();
             LentChunks lent = new LentChunks(window, first, (int) count, header.chunkSize());
             for (long i = first; i < first + count; i++) verify(i, lent.view(i), chunkCrcs[Math.toIntExact(i)]);
             return lent;
@@ -194,6 +226,7 @@ final class ShardReader implements AutoCloseable {
         CRC32C crc = new CRC32C();
         crc.update(data);
         if ((int) crc.getValue() != stored) {
+            if (layouts != null) layouts.forget(shardId); // the table may be what is wrong: the next read rereads it
             throw new CorruptShardException("corrupt shard " + shardId + " chunk " + index);
         }
     }
@@ -204,10 +237,12 @@ final class ShardReader implements AutoCloseable {
             return index >= first && index < first + count;
         }
 
-        /** Chunk {@code index} as a buffer of its own reference to the window, for a transport to send and release. */
-        ByteBuf chunk(long index) {
-            int at = at(index);
-            return window.retainedSlice(at, lengthFrom(at));
+        /**
+         * Shard bytes [{@code from}, {@code from + length}) of chunks it holds as a buffer of its own reference to the
+         * window, for a transport to send and release.
+         */
+        ByteBuf slice(long from, int length) {
+            return window.retainedSlice(window.readerIndex() + (int) (from - first * chunkSize), length);
         }
 
         private ByteBuffer view(long index) {

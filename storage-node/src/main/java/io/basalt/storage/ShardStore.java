@@ -78,6 +78,7 @@ public final class ShardStore implements AutoCloseable {
 
     private final List<DataDir> dirs;
     private final Map<String, DataDir> index = new ConcurrentHashMap<>();
+    private final ShardLayouts layouts = new ShardLayouts();
     /** Each healthy dir's pack files, where shards of up to {@link #PACKED_MAX_BYTES} go. */
     private final Map<DataDir, PackLog> packLogs = new ConcurrentHashMap<>();
 
@@ -328,6 +329,7 @@ public final class ShardStore implements AutoCloseable {
 
     /** Records a committed shard; fails it if its dir failed meanwhile, as the shard is then lost. */
     private void committed(String shardId, DataDir dir) throws IOException {
+        layouts.forget(shardId);
         index.put(shardId, dir);
         if (dir.failed()) {
             index.remove(shardId, dir);
@@ -387,11 +389,12 @@ public final class ShardStore implements AutoCloseable {
         }
     }
 
+    /** Opens a shard to serve a read: its header and CRC table from {@link #layouts} where they are known. */
     ShardReader openReader(String shardId) throws IOException {
         Located located = locateAnswering(shardId).orElseThrow(() -> new NoSuchFileException(shardId));
         try {
             if (located.packed() != null) return openPacked(shardId, located);
-            return ShardReader.open(shardId, located.file(), located.dir());
+            return ShardReader.open(shardId, located.file(), located.dir(), layouts);
         } catch (NoSuchFileException | CorruptShardException e) {
             throw e;
         } catch (IOException e) {
@@ -448,6 +451,7 @@ public final class ShardStore implements AutoCloseable {
      * a failed dir cannot be deleted and counts as absent: the shard is gone either way.
      */
     Deletion delete(String shardId, long writtenBeforeMs) throws IOException {
+        layouts.forget(shardId);
         Deletion result = Deletion.ABSENT;
         DataDir known = index.get(shardId);
         for (DataDir dir : healthyDirs()) {

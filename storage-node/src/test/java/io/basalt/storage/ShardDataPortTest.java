@@ -120,21 +120,30 @@ class ShardDataPortTest {
     }
 
     @Test
-    void wholeChunksAreSentFromTheWindowsTheyWereReadIntoOrCopiedWhenNoneIsFree() throws Exception {
+    void chunksAreSentFromTheWindowsTheyWereReadIntoOrCopiedWhenNoneIsFree() throws Exception {
         int chunk = 256 << 10;
         byte[] data = randomBytes(9 * chunk + 4321, 26);
         client.write("lent", data, chunk);
         long before = ReadWindows.lentSoFar();
         assertArrayEquals(data, read("lent", 0, data.length, 2));
         assertArrayEquals(slice(data, chunk, 5 * chunk + 10), read("lent", chunk, 4 * chunk + 10, 2), "a ranged read");
+        // a ranged GET's share of a shard: the tail of one chunk and the head of the next, in one message
+        assertArrayEquals(slice(data, chunk / 2 + 3, chunk / 2 + 3 + chunk), read("lent", chunk / 2 + 3, chunk, 2));
+        assertArrayEquals(slice(data, 9 * chunk - 5, data.length), read("lent", 9 * chunk - 5, 4326, 2), "the end");
         if (DataFrames.DIRECT_FRAMES && node.store().dirs().getFirst().directIo()) {
             assertEquals(
-                    3 + 1, ReadWindows.lentSoFar() - before, "ten chunks in three windows, then four whole in one");
+                    3 + 2 + 1 + 1,
+                    ReadWindows.lentSoFar() - before,
+                    "ten chunks in three windows; chunks 1-4 in one and the 10 bytes of 5 in one; 0-1; 8-9");
         }
         List<java.nio.ByteBuffer> taken = new java.util.ArrayList<>();
         try {
             for (java.nio.ByteBuffer w; (w = ReadWindows.tryTake()) != null; ) taken.add(w);
             assertArrayEquals(data, read("lent", 0, data.length, 2), "no window free: chunk by chunk, copied");
+            assertArrayEquals(
+                    slice(data, chunk / 2 + 3, chunk / 2 + 3 + chunk),
+                    read("lent", chunk / 2 + 3, chunk, 2),
+                    "no window free: an unaligned range, copied");
         } finally {
             taken.forEach(ReadWindows::give);
         }
