@@ -6,12 +6,14 @@ import io.grpc.StatusRuntimeException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -94,6 +96,15 @@ public final class DataFrames {
      * TLS records of every 256 KiB message afresh here, and the gateways' direct-memory limit then forced full GCs.
      */
     public static final ByteBufAllocator ALLOCATOR = PooledByteBufAllocator.DEFAULT;
+
+    /**
+     * How much a connection reads from its socket at once: Netty's adaptive guess, allowed up to 1 MiB where its
+     * default stops at 64 KiB. A node receiving a PUT's shards (and a gateway a GET's) otherwise makes a read call,
+     * and a pass through the TLS and frame decoders, per 64 KiB of a stream that arrives in 256 KiB messages.
+     */
+    public static RecvByteBufAllocator receiveBuffers() {
+        return new AdaptiveRecvByteBufAllocator(4 << 10, 64 << 10, 1 << 20);
+    }
 
     /** The data port's event loops in one process (a node's server, or a gateway's or coordinator's connections). */
     public static EventLoopGroup eventLoops() {
