@@ -262,16 +262,18 @@ final class Limits {
     }
 
     /**
-     * What one metadata round trip costs a request, on an etcd of its own with its data on the data disk (as
-     * ./basalt dev keeps it): a linearizable read (what a GET's record read is: the leader confirms it still
-     * leads, no disk), a serializable one (the member's local state: no such proof, so a gateway cannot use it
-     * for read-after-write), and a put (a raft commit: one fdatasync of etcd's WAL). One client, one at a time.
+     * What one metadata round trip costs a request, on an etcd of its own with its data on the data disk and
+     * mutual TLS (as ./basalt dev runs it): a linearizable read (what a GET's record read is: the leader confirms
+     * it still leads, no disk), a serializable one (the member's local state: no such proof, so a gateway cannot
+     * use it for read-after-write), and a put (a raft commit: one fdatasync of etcd's WAL). One client, one at a
+     * time; then etcd's own CPU per call of each kind, which on two cores every GET and PUT pays besides.
      */
     private void etcd(Path dir, double seconds) throws Exception {
         Progress.message("limits: etcd round trips");
         Path data = dir.resolve("bench-etcd");
-        try (io.basalt.testkit.EtcdProcess etcd = io.basalt.testkit.EtcdProcess.start(data);
-                io.etcd.jetcd.Client client = io.basalt.core.meta.Etcd.connect(List.of(etcd.endpoint()))) {
+        try (ThrowawayTls t = ThrowawayTls.create(dir);
+                io.basalt.testkit.EtcdProcess etcd = io.basalt.testkit.EtcdProcess.startWithTls(data, t.dir());
+                io.etcd.jetcd.Client client = io.basalt.core.meta.Etcd.connect(List.of(etcd.endpoint()), t.tls())) {
             var kv = client.getKVClient();
             var key = io.basalt.core.meta.Etcd.bs("/bench/key");
             var value = io.etcd.jetcd.ByteSequence.from(new byte[300]); // about an object record's size
@@ -297,6 +299,14 @@ final class Limits {
                     p50[1],
                     "the same from the member's local state (no read-after-write across members)");
             add("etcd put, p50", "ms", p50[2], "jetcd put of 300 B: raft commit, one WAL fdatasync");
+            double[] cpu = cpuMillisPerCall(etcd.pid(), seconds, calls);
+            add(
+                    "etcd CPU per linearizable read",
+                    "ms",
+                    cpu[0],
+                    "etcd's user + system CPU (/proc) over a run of such reads alone, per read");
+            add("etcd CPU per serializable read", "ms", cpu[1], "the same, serializable reads");
+            add("etcd CPU per put", "ms", cpu[2], "the same, puts");
         } finally {
             deleteTree(data);
         }
@@ -304,6 +314,21 @@ final class Limits {
 
     private interface Call {
         void run() throws Exception;
+    }
+
+    /** The CPU process {@code pid} spends per call of each kind, each run alone for {@code seconds}. */
+    private static double[] cpuMillisPerCall(long pid, double seconds, List<Call> calls) throws Exception {
+        double[] out = new double[calls.size()];
+        for (int i = 0; i < out.length; i++) {
+            long n = 0, end = System.nanoTime() + (long) (seconds * 1e9);
+            double cpu0 = ProcStat.cpuSeconds(pid);
+            while (System.nanoTime() < end) {
+                calls.get(i).run();
+                n++;
+            }
+            out[i] = (ProcStat.cpuSeconds(pid) - cpu0) * 1e3 / n;
+        }
+        return out;
     }
 
     /** Median latency of each call, run in turn for {@code seconds} in all after as long a warm-up. */

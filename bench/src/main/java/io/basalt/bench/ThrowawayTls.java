@@ -31,6 +31,11 @@ final class ThrowawayTls implements AutoCloseable {
         return tls;
     }
 
+    /** ca.crt, tls.crt and tls.key, as a cluster's TLS dir holds them (etcd's --cert-file and the rest). */
+    Path dir() {
+        return dir;
+    }
+
     @Override
     public void close() throws IOException {
         tls.close();
