@@ -151,14 +151,14 @@ final class ChunkSender implements Runnable {
                 && stop - position == reader.header().chunkLength(chunk)) {
             response.send(position, (int) (stop - position), last, dst -> reader.readChunk(chunk, dst, lastChunk));
         } else {
-            sendCopied(chunk, stop);
+            sendCopied(chunk, stop, last);
         }
         metrics.readBytes.add(stop - position);
         position = stop;
     }
 
     /** Copies [position, stop) out of the chunk buffers into the message: the outlet lends nothing, or no window was free. */
-    private void sendCopied(long chunk, long stop) throws IOException {
+    private void sendCopied(long chunk, long stop, boolean last) throws IOException {
         int chunkSize = reader.header().chunkSize();
         int from = (int) (position - chunk * chunkSize);
         int length = chunkData(chunk, -1); // verified: a bad chunk throws before any byte of it is sent
@@ -172,7 +172,7 @@ final class ChunkSender implements Runnable {
         }
         // copied into the message before send returns, so the buffers are reused for the next chunks
         ByteBuffer tail = second;
-        response.send(position, (int) (stop - position), stop >= end, dst -> {
+        response.send(position, (int) (stop - position), last, dst -> {
             dst.put(first);
             if (tail != null) dst.put(tail);
         });
@@ -180,20 +180,21 @@ final class ChunkSender implements Runnable {
 
     /**
      * Shard bytes [from, to) as a buffer of its own reference to a window lent by the reader, which reads the chunks
-     * after them in the same read. Null where the outlet copies anyway or the reader cannot lend (see
-     * {@link ShardReader#lendChunks}), or the window it lends does not reach {@code to}.
+     * after them in the same read. A message that runs past the window's last chunk takes a new window from its own
+     * first chunk on (that one chunk is read twice, not copied). Null where the outlet copies anyway or the reader
+     * cannot lend (see {@link ShardReader#lendChunks}).
      */
     private ByteBuf lentSlice(long from, long to) throws IOException {
         if (!response.takesLent()) return null;
         int chunkSize = reader.header().chunkSize();
         long first = from / chunkSize, through = (to - 1) / chunkSize;
-        if (lent == null || !lent.holds(first)) {
+        if (lent == null || !lent.holds(first) || !lent.holds(through)) {
             dropLent();
             response.flush(); // the chunks sent so far leave while the disk reads the next
-            lent = reader.lendChunks(first, lastChunk);
+            lent = reader.lendChunks(first, through, lastChunk);
             if (lent == null) return null;
         }
-        return lent.holds(through) ? lent.slice(from, (int) (to - from)) : null;
+        return lent.slice(from, (int) (to - from));
     }
 
     private void dropLent() {

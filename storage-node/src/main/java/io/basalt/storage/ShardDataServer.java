@@ -65,7 +65,7 @@ final class ShardDataServer implements AutoCloseable {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, DataFrames.UNSENT)
                     .childOption(ChannelOption.ALLOCATOR, DataFrames.ALLOCATOR)
-                    .childOption(ChannelOption.RCVBUF_ALLOCATOR, DataFrames.receiveBuffers())
+                    .childOption(ChannelOption.RCVBUF_ALLOCATOR, DataFrames.RECEIVE_BUFFERS)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {

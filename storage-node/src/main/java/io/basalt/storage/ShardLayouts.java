@@ -46,11 +46,6 @@ final class ShardLayouts {
         known.invalidate(shardId);
     }
 
-    long size() {
-        known.cleanUp();
-        return known.estimatedSize();
-    }
-
     /**
      * The identity of the file at {@code path}: its device and inode on Linux with its modification time, as an
      * inode freed by a delete may be reused by a later file; null where the platform has no file keys.

@@ -25,9 +25,10 @@ final class ShardReader implements AutoCloseable {
     private final long packedAt;
 
     /** Where this file's header and CRC table are kept once read, or null (the scrubber reads them from disk). */
-    private ShardLayouts layouts;
+    private final ShardLayouts layouts;
 
-    private Object fileKey;
+    /** The file's {@link ShardLayouts#fileKey}, what {@link #layouts} keeps its tables under. */
+    private final Object fileKey;
 
     private ShardReader(
             String shardId,
@@ -35,13 +36,19 @@ final class ShardReader implements AutoCloseable {
             ShardHeader header,
             ShardFileLayout layout,
             DataDir dir,
-            long packedAt) {
+            long packedAt,
+            ShardLayouts layouts,
+            Object fileKey,
+            int[] chunkCrcs) {
         this.shardId = shardId;
         this.reads = reads;
         this.header = header;
         this.layout = layout;
         this.dir = dir;
         this.packedAt = packedAt;
+        this.layouts = layouts;
+        this.fileKey = fileKey;
+        this.chunkCrcs = chunkCrcs;
     }
 
     /**
@@ -57,7 +64,10 @@ final class ShardReader implements AutoCloseable {
                 new ShardHeader(r.chunkSize(), r.dataLength(), r.dataCrc32c()),
                 null,
                 dir,
-                e.offset() + r.dataOffset());
+                e.offset() + r.dataOffset(),
+                null,
+                null,
+                null);
     }
 
     /** Opens and checks the header and file size; NoSuchFileException if absent. */
@@ -84,17 +94,10 @@ final class ShardReader implements AutoCloseable {
         PositionalReads reads = PositionalReads.open(file, dir != null && dir.directIo());
         try {
             ShardLayouts.Known known = layouts == null ? null : layouts.lookup(shardId, key);
-            ShardReader r;
-            if (known != null && reads.size() == known.layout().fileSize()) {
-                r = new ShardReader(shardId, reads, known.layout().header(), known.layout(), dir, -1);
-                r.chunkCrcs = known.chunkCrcs();
-            } else {
-                ShardFileLayout layout = readHeader(shardId, reads);
-                r = new ShardReader(shardId, reads, layout.header(), layout, dir, -1);
-            }
-            r.layouts = layouts;
-            r.fileKey = key;
-            return r;
+            if (known == null || reads.size() != known.layout().fileSize()) known = null;
+            ShardFileLayout layout = known != null ? known.layout() : readHeader(shardId, reads);
+            int[] crcs = known != null ? known.chunkCrcs() : null; // else read with the first chunk
+            return new ShardReader(shardId, reads, layout.header(), layout, dir, -1, layouts, key, crcs);
         } catch (IOException | RuntimeException e) {
             reads.close();
             throw e;
@@ -196,18 +199,19 @@ final class ShardReader implements AutoCloseable {
      * Chunks {@code first} through at most {@code through}, as many as one read window holds, read in one O_DIRECT
      * read and verified, lent in the window they were read into: a transport sends them from there without copying
      * them out. Null where chunks are not lent (a packed shard, format 1, a file read through the page cache, a
-     * chunk larger than a window) or no window is free; the caller then reads with {@link #readChunk}.
+     * chunk larger than a window), where one window cannot hold chunks {@code first} through {@code need} (a message
+     * that spans them), or no window is free; the caller then reads with {@link #readChunk}.
      *
      * @throws CorruptShardException if any of them does not match its stored CRC32C: none of them is lent
      */
-    LentChunks lendChunks(long first, long through) throws IOException {
+    LentChunks lendChunks(long first, long need, long through) throws IOException {
         if (packedAt >= 0 || layout.version() != ShardFileLayout.ALIGNED) return null;
         long last = Math.min(through, header.chunkCount() - 1);
         long start = layout.dataPosition(first);
         long room = ReadWindows.SIZE - start % ShardFileLayout.BLOCK; // chunks are contiguous in format 2
         long count = Math.max(1, Math.min(last - first + 1, room / header.chunkSize()));
         long length = layout.dataPosition(first + count - 1) + header.chunkLength(first + count - 1) - start;
-        if (length > room) return null;
+        if (length > room || first + count - 1 < need) return null; // decided before any read
         ByteBuf window = reads.lend(start, (int) length);
         if (window == null) return null;
         try {

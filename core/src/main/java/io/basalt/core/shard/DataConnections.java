@@ -108,7 +108,7 @@ public final class DataConnections implements AutoCloseable {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, DataFrames.UNSENT)
                 .option(ChannelOption.ALLOCATOR, DataFrames.ALLOCATOR)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, DataFrames.receiveBuffers())
+                .option(ChannelOption.RCVBUF_ALLOCATOR, DataFrames.RECEIVE_BUFFERS)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {

@@ -102,9 +102,8 @@ public final class DataFrames {
      * default stops at 64 KiB. A node receiving a PUT's shards (and a gateway a GET's) otherwise makes a read call,
      * and a pass through the TLS and frame decoders, per 64 KiB of a stream that arrives in 256 KiB messages.
      */
-    public static RecvByteBufAllocator receiveBuffers() {
-        return new AdaptiveRecvByteBufAllocator(4 << 10, 64 << 10, 1 << 20);
-    }
+    public static final RecvByteBufAllocator RECEIVE_BUFFERS =
+            new AdaptiveRecvByteBufAllocator(4 << 10, 64 << 10, 1 << 20);
 
     /** The data port's event loops in one process (a node's server, or a gateway's or coordinator's connections). */
     public static EventLoopGroup eventLoops() {
