@@ -114,8 +114,7 @@ class DrainTest {
             byte[] body = random(150_000 + p, 1000 + p);
             Segment seg = data.write(new ByteArrayInputStream(body));
             assertTrue(local.meta.putPart(
-                    "b",
-                    "up-1",
+                    local.meta.getUpload("b", "up-1").orElseThrow(),
                     PartRecord.newBuilder().setPartNumber(p).setSegment(seg).build()));
             parts.add(body);
         }

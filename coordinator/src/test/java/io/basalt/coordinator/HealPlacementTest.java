@@ -122,8 +122,7 @@ class HealPlacementTest {
             byte[] body = random(120_000 + p * 999, p);
             Segment seg = data.write(new ByteArrayInputStream(body));
             assertTrue(local.meta.putPart(
-                    "b",
-                    "up-1",
+                    local.meta.getUpload("b", "up-1").orElseThrow(),
                     PartRecord.newBuilder().setPartNumber(p).setSegment(seg).build()));
             parts.add(body);
         }

@@ -307,8 +307,7 @@ class HealerTest {
         new Random(8).nextBytes(partBody);
         Segment part = data.write(new ByteArrayInputStream(partBody));
         assertTrue(meta.putPart(
-                "b",
-                "up-1",
+                meta.getUpload("b", "up-1").orElseThrow(),
                 PartRecord.newBuilder().setPartNumber(1).setSegment(part).build()));
         assertEquals(1, meta.listUploads("b").size());
         assertEquals(1, meta.getUploadState("b", "up-1").orElseThrow().parts().size());

@@ -49,8 +49,7 @@ class UploadExpiryTest {
         upload("old", now - Duration.ofHours(25).toMillis());
         upload("young", now - Duration.ofHours(1).toMillis());
         meta.putPart(
-                "b",
-                "old",
+                meta.getUpload("b", "old").orElseThrow(),
                 PartRecord.newBuilder()
                         .setPartNumber(1)
                         .setSegment(segment("old-part"))

@@ -336,6 +336,44 @@ class MultipartTest {
                 () -> env.s3().headObject(b -> b.bucket(BUCKET).key("small")));
     }
 
+    /**
+     * Each multipart request names the right missing thing: a bucket that is not there (NoSuchBucket, whichever
+     * request), or an upload that is not there in a bucket that is (NoSuchUpload); both 404. The gateway looks
+     * the bucket up only once the upload is not found.
+     */
+    @Test
+    void aMissingBucketOrUploadIsNamed() {
+        List<CompletedPart> parts =
+                List.of(CompletedPart.builder().partNumber(1).eTag("\"0\"").build());
+        for (String bucket : List.of("no-such-bucket", BUCKET)) {
+            String expected = bucket.equals(BUCKET) ? "NoSuchUpload" : "NoSuchBucket";
+            List<org.junit.jupiter.api.function.Executable> calls = List.of(
+                    () -> env.s3()
+                            .uploadPart(
+                                    b -> b.bucket(bucket)
+                                            .key("k")
+                                            .uploadId("none")
+                                            .partNumber(1),
+                                    RequestBody.fromString("x")),
+                    () -> env.s3()
+                            .completeMultipartUpload(b ->
+                                    b.bucket(bucket).key("k").uploadId("none").multipartUpload(u -> u.parts(parts))),
+                    () -> env.s3()
+                            .abortMultipartUpload(b -> b.bucket(bucket).key("k").uploadId("none")),
+                    () -> env.s3().listParts(b -> b.bucket(bucket).key("k").uploadId("none")));
+            for (int i = 0; i < calls.size(); i++) {
+                S3Exception e = assertThrows(S3Exception.class, calls.get(i));
+                assertEquals(expected, e.awsErrorDetails().errorCode(), bucket + ", request " + i);
+                assertEquals(404, e.statusCode(), bucket + ", request " + i);
+            }
+        }
+        S3Exception create = assertThrows(
+                S3Exception.class,
+                () -> env.s3()
+                        .createMultipartUpload(b -> b.bucket("no-such-bucket").key("k")));
+        assertEquals("NoSuchBucket", create.awsErrorDetails().errorCode());
+    }
+
     /** An SDK that lost the answer to its CompleteMultipartUpload sends it again: it gets the same answer, not 404. */
     @Test
     void aRetriedCompletionGetsTheFirstAnswer() {

@@ -423,26 +423,33 @@ public final class EtcdMetadataStore implements MetadataStore {
     }
 
     @Override
-    public boolean putPart(String bucket, String uploadId, PartRecord part) {
+    public boolean putPart(UploadRecord upload, PartRecord part) {
+        String bucket = upload.getBucket(), uploadId = upload.getUploadId();
         ByteSequence uploadKey = bs(keys.upload(bucket, uploadId));
         ByteSequence partKey = bs(keys.part(uploadId, part.getPartNumber()));
+        List<Op> always = new ArrayList<>();
+        always.add(Op.put(partKey, value(part), PutOption.DEFAULT));
+        // Rewriting the upload record bumps its revision, which Complete and Abort compare:
+        // a part that lands after they read the part list makes them retry, never vanish.
+        // An upload record never changes after its creation, so the caller's copy is what is stored.
+        always.add(Op.put(uploadKey, value(upload), PutOption.DEFAULT));
+        always.addAll(healOps(bucket, upload.getKey(), uploadId, List.of(part.getSegment())));
+        // First try assumes the part number is new (clients retry a part seldom): one round trip. When a
+        // part is there, the Else branch returns it, so the retry needs no extra read.
+        Optional<KeyValue> current = Optional.empty();
         for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
-            Optional<KeyValue> upload = getOne(keys.upload(bucket, uploadId));
-            if (upload.isEmpty()) return false;
-            Optional<KeyValue> current = getOne(keys.part(uploadId, part.getPartNumber()));
-            List<Op> ops = new ArrayList<>();
-            ops.add(Op.put(partKey, value(part), PutOption.DEFAULT));
-            // Rewriting the upload record bumps its revision, which Complete and Abort compare:
-            // a part that lands after they read the part list makes them retry, never vanish.
-            ops.add(Op.put(uploadKey, upload.get().getValue(), PutOption.DEFAULT));
+            List<Op> ops = new ArrayList<>(always);
             current.ifPresent(old ->
                     ops.add(garbageOp(List.of(parse(old, PartRecord::parseFrom).getSegment()), "part replaced")));
-            UploadRecord u = parse(upload.get(), UploadRecord::parseFrom);
-            ops.addAll(healOps(bucket, u.getKey(), uploadId, List.of(part.getSegment())));
-            TxnResponse r = etcd.commit(txn -> txn.If(
-                            sameRevision(partKey, current), new Cmp(uploadKey, Cmp.Op.GREATER, CmpTarget.version(0)))
-                    .Then(ops.toArray(Op[]::new)));
+            Cmp unchanged = sameRevision(partKey, current);
+            TxnResponse r =
+                    etcd.commit(txn -> txn.If(unchanged, new Cmp(uploadKey, Cmp.Op.GREATER, CmpTarget.version(0)))
+                            .Then(ops.toArray(Op[]::new))
+                            .Else(Op.get(uploadKey, GetOption.DEFAULT), Op.get(partKey, GetOption.DEFAULT)));
             if (r.isSucceeded()) return true;
+            if (r.getGetResponses().get(0).getKvs().isEmpty()) return false;
+            List<KeyValue> now = r.getGetResponses().get(1).getKvs();
+            current = now.isEmpty() ? Optional.empty() : Optional.of(now.get(0));
         }
         throw new MetadataUnavailableException("too much contention on upload " + uploadId, null);
     }
@@ -473,8 +480,9 @@ public final class EtcdMetadataStore implements MetadataStore {
         ByteSequence objectKey = bs(keys.object(upload.getBucket(), upload.getKey()));
         ByteSequence partPrefix = bs(keys.partPrefix(upload.getUploadId()));
         BusyWait busy = new BusyWait(upload.getBucket());
+        // First try assumes a new key, as put does; the Else branch returns the object that is there.
+        Optional<KeyValue> current = Optional.empty();
         for (int attempt = 0; attempt < MAX_RETRIES; ) {
-            Optional<KeyValue> current = getOne(keys.object(upload.getBucket(), upload.getKey()));
             List<Op> ops = new ArrayList<>();
             ops.add(Op.put(objectKey, value(record), PutOption.DEFAULT));
             ops.add(Op.delete(uploadKey, DeleteOption.DEFAULT));
@@ -487,8 +495,9 @@ public final class EtcdMetadataStore implements MetadataStore {
             }
             // The upload key alone keeps DeleteBucket from finding the bucket empty; the marker
             // compare is there so that no path creates an object key without it.
+            Cmp unchanged = sameRevision(objectKey, current);
             TxnResponse r = etcd.commit(txn -> txn.If(
-                            sameRevision(objectKey, current),
+                            unchanged,
                             new Cmp(uploadKey, Cmp.Op.EQUAL, CmpTarget.modRevision(state.revision())),
                             notBeingDeleted(upload.getBucket()),
                             notVersioned(upload.getBucket()))
@@ -496,7 +505,8 @@ public final class EtcdMetadataStore implements MetadataStore {
                     .Else(
                             Op.get(uploadKey, GetOption.DEFAULT),
                             Op.get(bs(keys.bucketDeleting(upload.getBucket())), GetOption.DEFAULT),
-                            Op.get(bs(keys.versioning(upload.getBucket())), GetOption.DEFAULT)));
+                            Op.get(bs(keys.versioning(upload.getBucket())), GetOption.DEFAULT),
+                            Op.get(objectKey, GetOption.DEFAULT)));
             if (r.isSucceeded()) return new Completed(CompleteOutcome.COMPLETED, null);
             List<KeyValue> now = r.getGetResponses().get(0).getKvs();
             if (now.isEmpty()) return new Completed(CompleteOutcome.NO_SUCH_UPLOAD, null);
@@ -510,6 +520,8 @@ public final class EtcdMetadataStore implements MetadataStore {
                 busy.pause();
                 continue;
             }
+            List<KeyValue> object = r.getGetResponses().get(3).getKvs();
+            current = object.isEmpty() ? Optional.empty() : Optional.of(object.get(0));
             attempt++;
         }
         throw new MetadataUnavailableException("too much contention on " + upload.getKey(), null);

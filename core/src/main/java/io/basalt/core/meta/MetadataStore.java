@@ -204,8 +204,11 @@ public interface MetadataStore extends AutoCloseable {
 
     Optional<UploadRecord> getUpload(String bucket, String uploadId);
 
-    /** Records a part; a part it replaces is queued as garbage. False when the upload is gone. */
-    boolean putPart(String bucket, String uploadId, PartRecord part);
+    /**
+     * Records a part of {@code upload} (as read from this store); a part it replaces is queued as garbage. False
+     * when the upload is gone.
+     */
+    boolean putPart(UploadRecord upload, PartRecord part);
 
     /** An upload and its parts as of one revision. */
     record UploadState(UploadRecord upload, long revision, List<PartRecord> parts) {}

@@ -18,8 +18,10 @@ import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -83,6 +85,7 @@ class GarbageAccountingProperties {
             meta.createBucket(BucketRecord.newBuilder().setName("b").build());
             Set<String> written = new HashSet<>();
             List<String> uploads = new ArrayList<>();
+            Map<String, UploadRecord> uploadRecords = new HashMap<>();
             int[] next = {0};
             for (Step s : steps) {
                 String key = "k" + s.key();
@@ -101,20 +104,21 @@ class GarbageAccountingProperties {
                     case DELETE -> meta.deleteObject("b", key);
                     case CREATE_UPLOAD -> {
                         String id = "u" + next[0]++;
-                        meta.createUpload(UploadRecord.newBuilder()
+                        UploadRecord upload = UploadRecord.newBuilder()
                                 .setUploadId(id)
                                 .setBucket("b")
                                 .setKey(key)
-                                .build());
+                                .build();
+                        meta.createUpload(upload);
                         uploads.add(id);
+                        uploadRecords.put(id, upload);
                     }
                     case PUT_PART -> {
                         if (uploads.isEmpty()) continue;
                         String id = uploads.get(s.pick() % uploads.size());
                         Segment seg = segment("p" + next[0]++, written);
                         if (!meta.putPart(
-                                "b",
-                                id,
+                                uploadRecords.get(id),
                                 PartRecord.newBuilder()
                                         .setPartNumber(s.part())
                                         .setSegment(seg)

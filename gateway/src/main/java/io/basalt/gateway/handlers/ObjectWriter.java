@@ -250,7 +250,7 @@ final class ObjectWriter {
                 .build();
         boolean recorded;
         try {
-            recorded = ctx.meta().putPart(upload.getBucket(), upload.getUploadId(), part);
+            recorded = ctx.meta().putPart(upload, part);
         } catch (RuntimeException e) {
             written.settle(); // unknown, as for an object
             throw e;
