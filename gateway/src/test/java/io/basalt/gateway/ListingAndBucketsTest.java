@@ -203,6 +203,16 @@ class ListingAndBucketsTest {
         assertEquals(404, gone.statusCode());
         S3Exception noBucket = assertThrows(S3Exception.class, () -> s3.listObjectsV2(b -> b.bucket("scratch")));
         assertEquals("NoSuchBucket", noBucket.awsErrorDetails().errorCode());
+        // the gateway reads the bucket only for an empty or refused listing: the missing bucket is still the error
+        S3Exception noBucketV1 = assertThrows(S3Exception.class, () -> s3.listObjects(b -> b.bucket("scratch")));
+        assertEquals("NoSuchBucket", noBucketV1.awsErrorDetails().errorCode());
+        S3Exception badTokenNoBucket = assertThrows(
+                S3Exception.class,
+                () -> s3.listObjectsV2(b -> b.bucket("scratch").continuationToken("%%%")));
+        assertEquals("NoSuchBucket", badTokenNoBucket.awsErrorDetails().errorCode());
+        S3Exception badToken = assertThrows(
+                S3Exception.class, () -> s3.listObjectsV2(b -> b.bucket(BUCKET).continuationToken("%%%")));
+        assertEquals("InvalidArgument", badToken.awsErrorDetails().errorCode());
         S3Exception putNoBucket = assertThrows(
                 S3Exception.class, () -> s3.putObject(b -> b.bucket("scratch").key("k"), RequestBody.fromString("v")));
         assertEquals("NoSuchBucket", putNoBucket.awsErrorDetails().errorCode());

@@ -10,6 +10,7 @@ import io.basalt.gateway.s3.UriEncoding;
 import io.basalt.gateway.s3.Xml;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.function.Supplier;
 
 /** ListObjectsV2 and ListObjects (V1) over {@link ObjectListing}. */
 public final class ListObjectsHandler {
@@ -25,11 +26,9 @@ public final class ListObjectsHandler {
     }
 
     public void listV2(S3Request req) {
-        ctx.requireBucket(req.bucket());
         String token = req.queryParam("continuation-token");
         String startAfter = req.queryParam("start-after");
-        String after = token != null ? decodeToken(token) : startAfter;
-        ObjectListing.Result r = run(req, after);
+        ObjectListing.Result r = listing(req, () -> run(req, token != null ? decodeToken(token) : startAfter));
         boolean url = "url".equals(req.queryParam("encoding-type"));
         boolean owner = "true".equals(req.queryParam("fetch-owner"));
         Xml doc = new Xml()
@@ -50,9 +49,8 @@ public final class ListObjectsHandler {
     }
 
     public void listV1(S3Request req) {
-        ctx.requireBucket(req.bucket());
         String marker = req.queryParam("marker");
-        ObjectListing.Result r = run(req, marker);
+        ObjectListing.Result r = listing(req, () -> run(req, marker));
         boolean url = "url".equals(req.queryParam("encoding-type"));
         String delimiter = delimiter(req);
         Xml doc = new Xml()
@@ -77,6 +75,23 @@ public final class ListObjectsHandler {
     static String delimiter(S3Request req) {
         String d = req.queryParam("delimiter");
         return d == null || d.isEmpty() ? null : d;
+    }
+
+    /**
+     * The listing, or NoSuchBucket (named before any other error, as S3 does). A listed object or prefix means its
+     * bucket is there (DeleteBucket refuses a bucket with objects), so the bucket is read only when the listing is
+     * empty or refused: a page costs one etcd read, not two.
+     */
+    private ObjectListing.Result listing(S3Request req, Supplier<ObjectListing.Result> list) {
+        ObjectListing.Result r;
+        try {
+            r = list.get();
+        } catch (S3Exception e) {
+            ctx.requireBucket(req.bucket());
+            throw e;
+        }
+        if (r.contents().isEmpty() && r.commonPrefixes().isEmpty()) ctx.requireBucket(req.bucket());
+        return r;
     }
 
     private ObjectListing.Result run(S3Request req, String after) {
