@@ -23,6 +23,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
@@ -186,6 +187,59 @@ class SmallObjectsTest {
             for (int node : stopped) cluster.restartNode(node);
             cluster.awaitLiveNodes(6);
         }
+    }
+
+    /**
+     * A part is judged by its declared length as an object is: the small last part of an upload, and the single
+     * part of a small upload (Milvus 2.6 writes every segment file so), are stored as copies; the object reads
+     * back whole, by a range across its parts and by part number.
+     */
+    @Test
+    @Order(6)
+    void smallPartsAreStoredAsCopies() throws Exception {
+        byte[] first = TestBytes.random(8, 5 << 20), last = TestBytes.random(9, 20_000);
+        byte[] only = TestBytes.random(10, 30_000);
+        upload("two-parts", first, last);
+        upload("one-part", only);
+
+        ObjectRecord two = meta.store().getObject(BUCKET, "two-parts").orElseThrow();
+        assertEquals(
+                List.of(4, 1),
+                two.getSegmentsList().stream()
+                        .map(s -> (int) s.getLayout().getK())
+                        .toList());
+        assertEquals(3, storedShards(two.getSegments(1)), "the last part's copies");
+        Segment one = segment("one-part");
+        assertEquals(1, one.getLayout().getK());
+        assertEquals(3, storedShards(one));
+
+        byte[] whole = Arrays.copyOf(first, first.length + last.length);
+        System.arraycopy(last, 0, whole, first.length, last.length);
+        assertArrayEquals(whole, get("two-parts"));
+        int from = first.length - 1000, to = first.length + 999;
+        assertArrayEquals(
+                Arrays.copyOfRange(whole, from, to + 1),
+                s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("two-parts").range("bytes=" + from + "-" + to))
+                        .asByteArray());
+        assertArrayEquals(
+                last,
+                s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("two-parts").partNumber(2))
+                        .asByteArray());
+        assertArrayEquals(only, get("one-part"));
+    }
+
+    private static void upload(String key, byte[]... parts) {
+        String id = s3.createMultipartUpload(b -> b.bucket(BUCKET).key(key)).uploadId();
+        List<CompletedPart> done = new ArrayList<>();
+        for (int i = 0; i < parts.length; i++) {
+            int number = i + 1;
+            String etag = s3.uploadPart(
+                            b -> b.bucket(BUCKET).key(key).uploadId(id).partNumber(number),
+                            RequestBody.fromBytes(parts[i]))
+                    .eTag();
+            done.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+        }
+        s3.completeMultipartUpload(b -> b.bucket(BUCKET).key(key).uploadId(id).multipartUpload(u -> u.parts(done)));
     }
 
     private static byte[] get(String key) {

@@ -48,7 +48,7 @@ public final class CopyObjectHandler {
                     "The specified copy source is larger than the maximum allowable size for a copy source: "
                             + MAX_COPY_BYTES);
         }
-        ObjectWriter.Written copy = writer.copy(source, src, 0, source.getSize(), ObjectWriter.Target.OBJECT);
+        ObjectWriter.Written copy = writer.copy(source, src, 0, source.getSize());
         ObjectRecord committed = writer.commitObject(
                         req,
                         copy,

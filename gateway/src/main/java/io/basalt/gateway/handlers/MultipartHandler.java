@@ -72,7 +72,7 @@ public final class MultipartHandler {
         int partNumber = partNumber(req.queryParam("partNumber"));
         UploadRecord upload = requireUpload(req);
         ObjectWriter.requireLength(req);
-        ObjectWriter.Written body = writer.body(req, ObjectWriter.Target.PART);
+        ObjectWriter.Written body = writer.body(req);
         writer.commitPart(upload, partNumber, body);
         body.writeHeaders(req.exchange().getResponseHeaders());
         Responses.empty(req.exchange(), 200);
@@ -104,8 +104,7 @@ public final class MultipartHandler {
             if (last < offset || last >= source.getSize()) throw new S3Exception(S3Error.INVALID_RANGE);
             length = last - offset + 1;
         }
-        PartRecord part = writer.commitPart(
-                upload, partNumber, writer.copy(source, src, offset, length, ObjectWriter.Target.PART));
+        PartRecord part = writer.commitPart(upload, partNumber, writer.copy(source, src, offset, length));
         Responses.xml(
                 req.exchange(),
                 200,

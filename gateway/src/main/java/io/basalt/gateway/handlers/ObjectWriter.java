@@ -57,16 +57,6 @@ final class ObjectWriter {
         }
     }
 
-    /**
-     * What the bytes become. An object declared small enough is stored as copies ({@code
-     * Layouts}); a part keeps the normal layout: its upload is large by definition, and a small
-     * last part says nothing of how the object is read.
-     */
-    enum Target {
-        OBJECT,
-        PART
-    }
-
     private final S3Context ctx;
     private final ObjectCopier copier;
 
@@ -128,12 +118,15 @@ final class ObjectWriter {
 
     /**
      * Streams the request body into a new shard set. The signature checks run as it is read;
-     * Content-MD5, the decoded length and any x-amz-checksum run once it has ended.
+     * Content-MD5, the decoded length and any x-amz-checksum run once it has ended. A body declared up to
+     * the small-object threshold is stored as copies ({@code Layouts}), a part's as an object's: Milvus
+     * 2.6 writes every segment file, small ones too, as a multipart upload, and each segment of an object
+     * is read by its own layout.
      */
-    Written body(S3Request req, Target target) throws IOException {
+    Written body(S3Request req) throws IOException {
         byte[] contentMd5 = contentMd5(req.header("Content-MD5"));
-        if (declaredLength(req) > MAX_PUT_BYTES) throw tooLarge();
-        long declared = target == Target.OBJECT ? declaredLength(req) : -1;
+        long declared = declaredLength(req);
+        if (declared > MAX_PUT_BYTES) throw tooLarge();
         InputStream checked = RequestChecksum.wrap(req);
         // The record is committed while the shards beyond the quorum finish (commitObject, commitPart).
         QuorumWrite write = ctx.data().writeToQuorum(new SizeCap(checked), declared);
@@ -179,11 +172,8 @@ final class ObjectWriter {
     }
 
     /** Copies bytes [offset, offset+length) of an existing object into a new shard set. */
-    Written copy(ObjectRecord source, CopySource src, long offset, long length, Target target) throws IOException {
-        return new Written(
-                copier.copy(source, src, offset, length, target == Target.OBJECT ? length : -1),
-                Map.of(),
-                Trailing.NONE);
+    Written copy(ObjectRecord source, CopySource src, long offset, long length) throws IOException {
+        return new Written(copier.copy(source, src, offset, length, length), Map.of(), Trailing.NONE);
     }
 
     /**

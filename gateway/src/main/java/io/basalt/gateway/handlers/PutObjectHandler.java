@@ -44,7 +44,7 @@ public final class PutObjectHandler {
                 throw new S3Exception(etag == null ? S3Error.NO_SUCH_KEY : S3Error.PRECONDITION_FAILED);
             }
         }
-        ObjectWriter.Written body = writer.body(req, ObjectWriter.Target.OBJECT);
+        ObjectWriter.Written body = writer.body(req);
         try {
             writer.commitObject(req, body, rec -> ObjectHeaders.capture(req, rec), condition);
         } catch (S3Exception e) {
