@@ -44,9 +44,9 @@ final class ObjectCopier {
 
     /**
      * Streams bytes [offset, offset+length) of the source into a new shard set; a short or failed
-     * read commits nothing. {@code declaredSize} picks the layout (-1: the normal one).
+     * read commits nothing. Its length picks the layout, as a body's declared length does.
      */
-    Segment copy(ObjectRecord source, CopySource src, long offset, long length, long declaredSize) throws IOException {
+    Segment copy(ObjectRecord source, CopySource src, long offset, long length) throws IOException {
         BoundedPipe pipe = new BoundedPipe(PIPE_CHUNK, PIPE_CHUNKS);
         Thread reader = Thread.ofPlatform().daemon().name("copy-read").start(() -> {
             OutputStream out = pipe.sink();
@@ -65,7 +65,7 @@ final class ObjectCopier {
         });
         Segment seg;
         try (InputStream in = pipe.source()) {
-            seg = ctx.data().write(in, declaredSize);
+            seg = ctx.data().write(in, length);
         } catch (IOException e) {
             if (pipe.producerFailure() == null) throw e;
             log.warn(

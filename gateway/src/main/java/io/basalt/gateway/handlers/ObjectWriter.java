@@ -173,7 +173,7 @@ final class ObjectWriter {
 
     /** Copies bytes [offset, offset+length) of an existing object into a new shard set. */
     Written copy(ObjectRecord source, CopySource src, long offset, long length) throws IOException {
-        return new Written(copier.copy(source, src, offset, length, length), Map.of(), Trailing.NONE);
+        return new Written(copier.copy(source, src, offset, length), Map.of(), Trailing.NONE);
     }
 
     /**
