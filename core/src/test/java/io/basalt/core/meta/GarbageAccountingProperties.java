@@ -18,10 +18,8 @@ import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -84,8 +82,7 @@ class GarbageAccountingProperties {
         try (EtcdMetadataStore meta = EtcdMetadataStore.connect(List.of(etcd.endpoint()), keys)) {
             meta.createBucket(BucketRecord.newBuilder().setName("b").build());
             Set<String> written = new HashSet<>();
-            List<String> uploads = new ArrayList<>();
-            Map<String, UploadRecord> uploadRecords = new HashMap<>();
+            List<UploadRecord> uploads = new ArrayList<>(); // as created: completed and aborted ones stay
             int[] next = {0};
             for (Step s : steps) {
                 String key = "k" + s.key();
@@ -103,22 +100,20 @@ class GarbageAccountingProperties {
                     }
                     case DELETE -> meta.deleteObject("b", key);
                     case CREATE_UPLOAD -> {
-                        String id = "u" + next[0]++;
                         UploadRecord upload = UploadRecord.newBuilder()
-                                .setUploadId(id)
+                                .setUploadId("u" + next[0]++)
                                 .setBucket("b")
                                 .setKey(key)
                                 .build();
                         meta.createUpload(upload);
-                        uploads.add(id);
-                        uploadRecords.put(id, upload);
+                        uploads.add(upload);
                     }
                     case PUT_PART -> {
                         if (uploads.isEmpty()) continue;
-                        String id = uploads.get(s.pick() % uploads.size());
+                        UploadRecord upload = uploads.get(s.pick() % uploads.size());
                         Segment seg = segment("p" + next[0]++, written);
                         if (!meta.putPart(
-                                uploadRecords.get(id),
+                                upload,
                                 PartRecord.newBuilder()
                                         .setPartNumber(s.part())
                                         .setSegment(seg)
@@ -128,7 +123,7 @@ class GarbageAccountingProperties {
                     }
                     case COMPLETE -> {
                         if (uploads.isEmpty()) continue;
-                        String id = uploads.get(s.pick() % uploads.size());
+                        String id = uploads.get(s.pick() % uploads.size()).getUploadId();
                         UploadState state = meta.getUploadState("b", id).orElse(null);
                         if (state == null) continue;
                         List<PartRecord> used = new ArrayList<>(), unused = new ArrayList<>();
@@ -140,7 +135,8 @@ class GarbageAccountingProperties {
                     }
                     case ABORT -> {
                         if (uploads.isEmpty()) continue;
-                        meta.abortUpload("b", uploads.get(s.pick() % uploads.size()));
+                        meta.abortUpload(
+                                "b", uploads.get(s.pick() % uploads.size()).getUploadId());
                     }
                 }
             }
