@@ -175,7 +175,8 @@ final class LifecycleRunner extends LeaderTask {
     }
 
     private boolean remove(String bucket, String key, ObjectRecord version) {
-        meta.delete(bucket, key, MetadataStore.s3VersionId(version));
+        // a bucket deleted during the pass: nothing to remove
+        if (!meta.delete(bucket, key, MetadataStore.s3VersionId(version)).bucketFound()) return false;
         expired.incrementAndGet();
         log.debug("lifecycle removed version {} of {}/{}", MetadataStore.s3VersionId(version), bucket, key);
         return true;

@@ -255,7 +255,27 @@ class CopyObjectTest {
                 .destinationBucket(DST)
                 .destinationKey("x"));
         assertEquals("NoSuchBucket", srcBucket.awsErrorDetails().errorCode());
+        S3Exception srcVersionBucket = copyFails(b -> b.sourceBucket("no-such-src")
+                .sourceKey("a")
+                .sourceVersionId("null")
+                .destinationBucket(DST)
+                .destinationKey("x"));
+        assertEquals("NoSuchBucket", srcVersionBucket.awsErrorDetails().errorCode());
         put(SRC, "exists", new byte[] {1});
+        // a destination deleted a moment after a copy into it: the commit, not the gateway's memory, decides
+        s3.createBucket(b -> b.bucket("brief"));
+        s3.copyObject(b -> b.sourceBucket(SRC)
+                .sourceKey("exists")
+                .destinationBucket("brief")
+                .destinationKey("x"));
+        s3.deleteObject(b -> b.bucket("brief").key("x"));
+        s3.deleteBucket(b -> b.bucket("brief"));
+        S3Exception gone = copyFails(b -> b.sourceBucket(SRC)
+                .sourceKey("exists")
+                .destinationBucket("brief")
+                .destinationKey("x"));
+        assertEquals("NoSuchBucket", gone.awsErrorDetails().errorCode());
+        assertFalse(meta.getObject("brief", "x").isPresent());
         S3Exception dstBucket = copyFails(b -> b.sourceBucket(SRC)
                 .sourceKey("exists")
                 .destinationBucket("no-such-dst")

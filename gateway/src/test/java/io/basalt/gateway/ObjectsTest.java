@@ -134,6 +134,20 @@ class ObjectsTest {
     }
 
     @Test
+    void deleteInAMissingBucketIsNoSuchBucket() {
+        // the store reads the bucket with the key: not found there is NoSuchBucket, not an idempotent 204
+        for (String version : new String[] {null, "null"}) {
+            S3Exception e = assertThrows(
+                    S3Exception.class,
+                    () -> env.s3()
+                            .deleteObject(
+                                    b -> b.bucket("no-such-bucket").key("k").versionId(version)));
+            assertEquals(404, e.statusCode());
+            assertEquals("NoSuchBucket", e.awsErrorDetails().errorCode());
+        }
+    }
+
+    @Test
     void keepsMetadataAndContentHeaders() {
         env.s3()
                 .putObject(

@@ -305,25 +305,34 @@ public final class EtcdMetadataStore implements MetadataStore {
     @Override
     public DeleteResult delete(String bucket, String key, String versionId) {
         ByteSequence objectKey = bs(keys.object(bucket, key));
+        // The object, its bucket and the bucket's versioning at one revision: a key that is not there needs
+        // no write, and a transaction that fails returns the same three for the retry.
+        Op[] look = {
+            Op.get(objectKey, GetOption.DEFAULT),
+            Op.get(bs(keys.bucket(bucket)), GetOption.DEFAULT),
+            Op.get(bs(keys.versioning(bucket)), GetOption.DEFAULT)
+        };
+        TxnResponse seen = etcd.read(kv -> kv.txn().Then(look).commit());
         for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
-            Optional<KeyValue> current = getOne(keys.object(bucket, key));
-            ObjectRecord old =
-                    current.map(c -> parse(c, ObjectRecord::parseFrom)).orElse(null);
-            boolean nothing = old == null
-                    || versionId != null && !MetadataStore.s3VersionId(old).equals(versionId);
-            List<Op> ops = nothing
-                    ? List.of()
-                    : List.of(Op.delete(objectKey, DeleteOption.DEFAULT), garbageOp(old.getSegmentsList(), "deleted"));
-            TxnResponse r = etcd.commit(txn -> txn.If(sameRevision(objectKey, current), notVersioned(bucket))
-                    .Then(ops.toArray(Op[]::new))
-                    .Else(Op.get(bs(keys.versioning(bucket)), GetOption.DEFAULT)));
-            if (r.isSucceeded()) return DeleteResult.UNVERSIONED;
-            List<KeyValue> versioning = r.getGetResponses().get(0).getKvs();
+            if (seen.getGetResponses().get(1).getKvs().isEmpty()) return DeleteResult.NO_SUCH_BUCKET;
+            List<KeyValue> versioning = seen.getGetResponses().get(2).getKvs();
             if (!versioning.isEmpty()) {
                 return versioned
                         .delete(bucket, key, versionId, null, state(versioning))
                         .orElseThrow();
             }
+            List<KeyValue> object = seen.getGetResponses().get(0).getKvs();
+            Optional<KeyValue> current = object.stream().findFirst();
+            ObjectRecord old =
+                    current.map(c -> parse(c, ObjectRecord::parseFrom)).orElse(null);
+            if (old == null
+                    || versionId != null && !MetadataStore.s3VersionId(old).equals(versionId)) {
+                return DeleteResult.UNVERSIONED;
+            }
+            seen = etcd.commit(txn -> txn.If(sameRevision(objectKey, current), notVersioned(bucket))
+                    .Then(Op.delete(objectKey, DeleteOption.DEFAULT), garbageOp(old.getSegmentsList(), "deleted"))
+                    .Else(look));
+            if (seen.isSucceeded()) return DeleteResult.UNVERSIONED;
         }
         throw new MetadataUnavailableException("too much contention on " + bucket + "/" + key, null);
     }

@@ -75,10 +75,15 @@ public interface MetadataStore extends AutoCloseable {
     /**
      * What a delete did: {@code versionId} is the version removed, or the delete marker made (then {@code
      * deleteMarker}); {@code deleteMarker} is also true when the version removed was a marker. Both null/false
-     * in an unversioned bucket.
+     * in an unversioned bucket. {@code bucketFound} false: the bucket does not exist, nothing was done.
      */
-    record DeleteResult(String versionId, boolean deleteMarker) {
+    record DeleteResult(String versionId, boolean deleteMarker, boolean bucketFound) {
         public static final DeleteResult UNVERSIONED = new DeleteResult(null, false);
+        public static final DeleteResult NO_SUCH_BUCKET = new DeleteResult(null, false, false);
+
+        public DeleteResult(String versionId, boolean deleteMarker) {
+            this(versionId, deleteMarker, true);
+        }
     }
 
     /**
@@ -148,7 +153,8 @@ public interface MetadataStore extends AutoCloseable {
      * DeleteObject. With {@code versionId} null: in an unversioned bucket removes the key (its segments queued
      * as garbage); in a versioned one makes a delete marker the latest version (Suspended: a "null" one, which
      * replaces the null version). With a version id: removes that version for good, and the next newest, if it
-     * is not a delete marker, becomes current.
+     * is not a delete marker, becomes current. A key that is not there is a success with nothing done; a bucket
+     * that is not there is {@link DeleteResult#NO_SUCH_BUCKET}.
      */
     DeleteResult delete(String bucket, String key, String versionId);
 

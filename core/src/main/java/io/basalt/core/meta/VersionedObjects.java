@@ -227,7 +227,7 @@ final class VersionedObjects {
             DeleteResult result = versionId == null ? hide(c, cur, state.versioning()) : remove(c, cur, versionId);
             if (result == null) return Optional.of(new DeleteResult(versionId, false)); // no such version
             if (c.commit(versionId == null)) return Optional.of(result);
-            if (store.getBucket(bucket).isEmpty()) return Optional.of(DeleteResult.UNVERSIONED);
+            if (store.getBucket(bucket).isEmpty()) return Optional.of(DeleteResult.NO_SUCH_BUCKET);
             if (versionId == null && beingDeleted(bucket)) busy.pause();
             if (changedVersioning(bucket, state)) {
                 return onlyInternalId != null

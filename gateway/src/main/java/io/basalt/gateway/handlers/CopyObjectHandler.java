@@ -30,7 +30,7 @@ public final class CopyObjectHandler {
     public void copy(S3Request req) throws IOException {
         S3Context.checkKey(req.key());
         ObjectHeaders.checkSize(req);
-        ctx.requireBucket(req.bucket());
+        writer.requireBucket(req.bucket());
         CopySource src = CopySource.parse(req.header("x-amz-copy-source"));
         ObjectRecord source = CopySource.record(ctx, src, req);
         boolean replace = replaces(req.header("x-amz-metadata-directive"), "metadata");

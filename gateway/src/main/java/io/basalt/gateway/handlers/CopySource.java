@@ -39,12 +39,15 @@ public record CopySource(String bucket, String key, String versionId) {
 
     /** The source version's record; says which version it was in x-amz-copy-source-version-id. */
     static ObjectRecord record(S3Context ctx, CopySource src, S3Request req) {
-        ctx.requireBucket(src.bucket());
-        ObjectRecord r = src.versionId() == null
-                ? ctx.meta().getObject(src.bucket(), src.key()).orElseThrow(() -> new S3Exception(S3Error.NO_SUCH_KEY))
-                : ctx.meta()
-                        .getVersion(src.bucket(), src.key(), src.versionId())
-                        .orElseThrow(() -> new S3Exception(S3Error.NO_SUCH_VERSION));
+        // a version found means its bucket is there (DeleteBucket refuses a bucket with objects): the bucket is
+        // read only to name what is missing
+        ObjectRecord r = (src.versionId() == null
+                        ? ctx.meta().getObject(src.bucket(), src.key())
+                        : ctx.meta().getVersion(src.bucket(), src.key(), src.versionId()))
+                .orElseGet(() -> {
+                    ctx.requireBucket(src.bucket());
+                    throw new S3Exception(src.versionId() == null ? S3Error.NO_SUCH_KEY : S3Error.NO_SUCH_VERSION);
+                });
         if (r.getDeleteMarker()) {
             throw new S3Exception(
                     S3Error.INVALID_REQUEST,

@@ -2,6 +2,8 @@ package io.basalt.gateway.handlers;
 
 import io.basalt.core.meta.MetadataStore.DeleteResult;
 import io.basalt.gateway.s3.Responses;
+import io.basalt.gateway.s3.S3Error;
+import io.basalt.gateway.s3.S3Exception;
 import io.basalt.gateway.s3.S3Request;
 
 /**
@@ -17,8 +19,9 @@ public final class DeleteObjectHandler {
     }
 
     public void delete(S3Request req) {
-        ctx.requireBucket(req.bucket());
+        // the store reads the bucket with the object, in one round trip
         DeleteResult r = ctx.meta().delete(req.bucket(), req.key(), req.queryParam("versionId"));
+        if (!r.bucketFound()) throw new S3Exception(S3Error.NO_SUCH_BUCKET);
         if (r.deleteMarker()) Responses.deleteMarker(req.exchange(), r.versionId());
         else Responses.versionId(req.exchange(), r.versionId());
         Responses.empty(req.exchange(), 204);

@@ -122,7 +122,9 @@ public final class DeleteObjectsHandler {
         // a bucket policy may allow or deny some keys and not others
         if (!ctx.permissions().mayDelete(req, e.key(), e.versionId())) return new Outcome(S3Error.ACCESS_DENIED, null);
         try {
-            return new Outcome(null, ctx.meta().delete(bucket, e.key(), e.versionId()));
+            DeleteResult r = ctx.meta().delete(bucket, e.key(), e.versionId());
+            // the bucket was there when the request began: deleted since, as each key is judged on its own
+            return r.bucketFound() ? new Outcome(null, r) : new Outcome(S3Error.NO_SUCH_BUCKET, null);
         } catch (RuntimeException ex) {
             log.warn("DeleteObjects {}/{} failed: {}", bucket, e.key(), ex.toString());
             return new Outcome(S3Error.INTERNAL_ERROR, null);

@@ -59,10 +59,21 @@ final class ObjectWriter {
 
     private final S3Context ctx;
     private final ObjectCopier copier;
+    private final RecentBuckets recentBuckets = new RecentBuckets();
 
     ObjectWriter(S3Context ctx) {
         this.ctx = ctx;
         this.copier = new ObjectCopier(ctx);
+    }
+
+    /**
+     * NoSuchBucket before any byte is written, but without an etcd read for a bucket seen a moment ago:
+     * {@link #commitObject}'s transaction checks the bucket again and is what decides.
+     */
+    void requireBucket(String bucket) {
+        if (recentBuckets.seen(bucket)) return;
+        ctx.requireBucket(bucket);
+        recentBuckets.saw(bucket);
     }
 
     /** S3's limits: one PutObject or UploadPart body, and a whole (multipart) object. */
@@ -217,6 +228,7 @@ final class ObjectWriter {
         List<Integer> leftBehind = written.settle();
         if (result.outcome() != PutOutcome.COMMITTED) {
             ctx.data().discard(seg);
+            if (result.outcome() == PutOutcome.NO_SUCH_BUCKET) recentBuckets.forget(req.bucket());
             throw new S3Exception(
                     switch (result.outcome()) {
                         case NO_SUCH_BUCKET -> S3Error.NO_SUCH_BUCKET;

@@ -17,7 +17,6 @@ public final class PutObjectHandler {
 
     private final S3Context ctx;
     private final ObjectWriter writer;
-    private final RecentBuckets recentBuckets = new RecentBuckets();
 
     public PutObjectHandler(S3Context ctx) {
         this.ctx = ctx;
@@ -27,11 +26,7 @@ public final class PutObjectHandler {
     public void put(S3Request req) throws IOException {
         S3Context.checkKey(req.key());
         ObjectHeaders.checkSize(req);
-        // Saves small PUTs an etcd round trip; putObject's transaction re-checks the bucket.
-        if (!recentBuckets.seen(req.bucket())) {
-            ctx.requireBucket(req.bucket());
-            recentBuckets.saw(req.bucket());
-        }
+        writer.requireBucket(req.bucket());
         ObjectWriter.requireLength(req);
         PutCondition condition = new PutCondition("*".equals(req.header("If-None-Match")), req.header("If-Match"));
         if (!condition.equals(PutCondition.NONE)) {
@@ -45,12 +40,7 @@ public final class PutObjectHandler {
             }
         }
         ObjectWriter.Written body = writer.body(req);
-        try {
-            writer.commitObject(req, body, rec -> ObjectHeaders.capture(req, rec), condition);
-        } catch (S3Exception e) {
-            if (e.error() == S3Error.NO_SUCH_BUCKET) recentBuckets.forget(req.bucket());
-            throw e;
-        }
+        writer.commitObject(req, body, rec -> ObjectHeaders.capture(req, rec), condition);
         body.writeHeaders(req.exchange().getResponseHeaders());
         Responses.empty(req.exchange(), 200);
     }
