@@ -51,10 +51,10 @@ public final class Etcd {
     /**
      * Every KV read and transaction is a unary call that a request thread waits for. jetcd would start each on its
      * own thread pool and gRPC would hand each answer to its executor before the waiting thread is woken: two
-     * thread wake-ups per call, on a gateway about a fifth of a ranged GET's CPU. Here the call starts on the
-     * caller's thread and its answer completes the future on the transport's thread. What runs there is only
-     * completing futures and the non-blocking continuations of this package (nothing waits on another etcd call
-     * in one); streaming calls (watches, lease keep-alives) keep gRPC's executor.
+     * context switches more per call (under ranged GETs the threads serving etcd calls took a fifth of a gateway's
+     * CPU). Here the call starts on the caller's thread and its answer completes the future on the transport's
+     * thread. What runs there is only completing futures and the non-blocking continuations of this package
+     * (nothing waits on another etcd call in one); streaming calls (watches, lease keep-alives) keep gRPC's executor.
      */
     private static final ExecutorService CALLER_RUNS = MoreExecutors.newDirectExecutorService();
 
