@@ -8,6 +8,7 @@ import io.basalt.gateway.s3.S3Request;
 import io.basalt.gateway.s3.UriEncoding;
 import io.basalt.proto.meta.ObjectRecord;
 import io.undertow.util.HttpString;
+import java.util.Optional;
 
 /**
  * The {@code x-amz-copy-source} header: {@code [/]bucket/key[?versionId=id]}, URL-encoded.
@@ -41,13 +42,14 @@ public record CopySource(String bucket, String key, String versionId) {
     static ObjectRecord record(S3Context ctx, CopySource src, S3Request req) {
         // a version found means its bucket is there (DeleteBucket refuses a bucket with objects): the bucket is
         // read only to name what is missing
-        ObjectRecord r = (src.versionId() == null
-                        ? ctx.meta().getObject(src.bucket(), src.key())
-                        : ctx.meta().getVersion(src.bucket(), src.key(), src.versionId()))
-                .orElseGet(() -> {
-                    ctx.requireBucket(src.bucket());
-                    throw new S3Exception(src.versionId() == null ? S3Error.NO_SUCH_KEY : S3Error.NO_SUCH_VERSION);
-                });
+        Optional<ObjectRecord> found = src.versionId() == null
+                ? ctx.meta().getObject(src.bucket(), src.key())
+                : ctx.meta().getVersion(src.bucket(), src.key(), src.versionId());
+        if (found.isEmpty()) {
+            ctx.requireBucket(src.bucket());
+            throw new S3Exception(src.versionId() == null ? S3Error.NO_SUCH_KEY : S3Error.NO_SUCH_VERSION);
+        }
+        ObjectRecord r = found.get();
         if (r.getDeleteMarker()) {
             throw new S3Exception(
                     S3Error.INVALID_REQUEST,
