@@ -64,7 +64,16 @@ final class PackLog implements AutoCloseable {
     private final TreeMap<Long, long[]> packs = new TreeMap<>(); // id -> {live bytes, size}
 
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    /** Put in the queue by {@link #close()} to wake a committer that sleeps in {@code take()}. */
+    private static final Pending WAKE = new Pending(null, ByteBuffer.allocate(0), new CompletableFuture<>());
+
     private final Thread committer;
+    /**
+     * Whether a pack may be under half live: set when a record replaces or deletes one (or a pack rolls), cleared
+     * when a look finds none. The committer's alone.
+     */
+    private boolean compactionDue = true;
+
     private long activeId; // the pack appended to: the committer's alone after open
 
     private long activeSize;
@@ -174,21 +183,26 @@ final class PackLog implements AutoCloseable {
         List<Pending> batch = new ArrayList<>();
         while (!closed || !queue.isEmpty()) {
             try {
-                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+                // Idle with nothing to compact, the thread sleeps until a record (or close) comes: a node has one
+                // such thread per data dir, and waking each of them ten times a second cost an idle cluster more
+                // CPU than any other thread of it.
+                Pending first = compactionDue ? queue.poll(100, TimeUnit.MILLISECONDS) : queue.take();
                 if (first == null) {
-                    compactOne();
+                    compactionDue = compactOne();
                     continue;
                 }
+                if (first == WAKE) continue;
                 batch.add(first);
                 long bytes = first.encoded().remaining();
                 Pending next;
                 while (bytes < MAX_BATCH_BYTES && (next = queue.poll()) != null) {
+                    if (next == WAKE) continue;
                     batch.add(next);
                     bytes += next.encoded().remaining();
                 }
                 commit(batch, bytes);
                 // A node never idle for 100 ms still gets its space back, a pack at a time.
-                if (batches.get() % COMPACT_EVERY_BATCHES == 0) compactOne();
+                if (batches.get() % COMPACT_EVERY_BATCHES == 0) compactionDue = compactOne();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -237,7 +251,10 @@ final class PackLog implements AutoCloseable {
     private void apply(Entry e) {
         String id = e.record().shardId();
         Entry old = e.record().type() == PackRecord.Type.SHARD ? index.put(id, e) : index.remove(id);
-        if (old != null) packs.get(old.pack())[0] -= old.record().length();
+        if (old != null) {
+            packs.get(old.pack())[0] -= old.record().length();
+            compactionDue = true;
+        }
         if (e.record().type() == PackRecord.Type.SHARD)
             packs.get(e.pack())[0] += e.record().length();
     }
@@ -317,6 +334,7 @@ final class PackLog implements AutoCloseable {
         activeSize = 0;
         packs.put(activeId, new long[] {0, 0});
         Durability.fsyncDirectory(dir);
+        compactionDue = true; // the pack rolled from may have lost half its records while it was appended to
     }
 
     /**
@@ -419,6 +437,7 @@ final class PackLog implements AutoCloseable {
     @Override
     public void close() throws IOException {
         closed = true;
+        queue.add(WAKE);
         try {
             committer.join(10_000);
         } catch (InterruptedException e) {

@@ -178,6 +178,38 @@ class PackLogTest {
     }
 
     @Test
+    void anIdleCommitterSleepsUntilARecordOrCloseComes() throws Exception {
+        Path dir = tmp.resolve("packs");
+        PackLog packs = PackLog.open(dir, 64 << 10);
+        Thread committer = committerOf(dir);
+        for (int i = 0; i < 100; i++) put(packs, "s" + i);
+        for (int i = 0; i < 100; i++) if (i % 10 != 0) packs.delete("s" + i, 1).join();
+        // Compacts what the deletions freed, then waits without a timeout (it polled every 100 ms before).
+        awaitState(committer, Thread.State.WAITING);
+        assertTrue(packs.compactions() >= 1, packs.compactions() + " compactions");
+        put(packs, "late"); // a record still wakes it and is committed
+        assertArrayEquals(bytesOf("late"), packs.read(packs.find("late").orElseThrow()));
+        awaitState(committer, Thread.State.WAITING);
+        long start = System.nanoTime();
+        packs.close();
+        assertTrue(!committer.isAlive(), "close ended the committer");
+        assertTrue(System.nanoTime() - start < 5_000_000_000L, "close woke the committer rather than timing out");
+    }
+
+    private static Thread committerOf(Path dir) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("pack-commit " + dir))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    private static void awaitState(Thread t, Thread.State state) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (t.getState() != state && System.nanoTime() < deadline) Thread.sleep(10);
+        assertEquals(state, t.getState(), "the committer's state");
+    }
+
+    @Test
     void aShardWhoseHeaderRotsAfterIndexingIsDroppedWhenItsPackIsCompacted() throws Exception {
         Path dir = tmp.resolve("packs");
         try (PackLog packs = PackLog.open(dir, 64 << 10)) {
