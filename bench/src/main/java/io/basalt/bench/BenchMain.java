@@ -144,7 +144,11 @@ public final class BenchMain {
                 report.results.put(workload, byTarget);
                 // the first repetitions warm the JIT, caches and connection pools; they run but are not counted
                 for (int rep = 1; rep <= warmup + repetitions; rep++) {
-                    for (Target t : ts) { // alternate: A B A B ...
+                    // Targets take turns, and who goes first alternates (A B, B A, A B, ...): a repetition runs into
+                    // what the one before it left behind on the shared cores, and with a fixed order the first place
+                    // cost a target 6-10% of its CPU per byte side by side (docs/benchmark-log.md, thirty-fifth
+                    // session).
+                    for (Target t : rep % 2 == 1 ? ts : ts.reversed()) {
                         boolean warm = rep <= warmup;
                         Progress.message("== " + workload + " on " + t.name
                                 + (warm
