@@ -184,8 +184,8 @@ final class PackLog implements AutoCloseable {
         while (!closed || !queue.isEmpty()) {
             try {
                 // Idle with nothing to compact, the thread sleeps until a record (or close) comes: a node has one
-                // such thread per data dir, and waking each of them ten times a second cost an idle cluster more
-                // CPU than any other thread of it.
+                // such thread per data dir, and waking each of them ten times a second cost an idle node more CPU
+                // than any other of its threads.
                 Pending first = compactionDue ? queue.poll(100, TimeUnit.MILLISECONDS) : queue.take();
                 if (first == null) {
                     compactionDue = compactOne();
