@@ -37,7 +37,8 @@ import org.apache.logging.log4j.Logger;
  * damaged header is skipped to the next header that checks; rot in a shard's data fails that shard.
  *
  * <p>Space of deleted and replaced shards comes back by compaction, on the committer thread (so it
- * is ordered with every write) when it is idle or every {@value #COMPACT_EVERY_BATCHES} batches: a pack other than the one being appended to whose
+ * is ordered with every write) when it is idle (pack after pack while no record waits) or every {@value
+ * #COMPACT_EVERY_BATCHES} batches: a pack other than the one being appended to whose
  * live bytes are under half its size has its live records copied to the head and is deleted once
  * the copies are durable. A deletion record is carried along while the shard stays deleted (a
  * record of it may remain in an older pack), except out of the oldest pack, which nothing precedes.
@@ -73,6 +74,8 @@ final class PackLog implements AutoCloseable {
      * when a look finds none. The committer's alone.
      */
     private boolean compactionDue = true;
+    /** Whether the last pass of the loop compacted a pack while idle: then the next one goes on at once. */
+    private boolean compactedLast;
 
     private long activeId; // the pack appended to: the committer's alone after open
 
@@ -185,12 +188,17 @@ final class PackLog implements AutoCloseable {
             try {
                 // Idle with nothing to compact, the thread sleeps until a record (or close) comes: a node has one
                 // such thread per data dir, and waking each of them ten times a second cost an idle node more CPU
-                // than any other of its threads.
-                Pending first = compactionDue ? queue.poll(100, TimeUnit.MILLISECONDS) : queue.take();
+                // than any other of its threads. Idle for 100 ms with packs to compact, it compacts them one after
+                // another while no record waits (a record waits for one pack's compaction at most).
+                Pending first;
+                if (!compactionDue) first = queue.take();
+                else if (compactedLast) first = queue.poll();
+                else first = queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) {
-                    compactionDue = compactOne();
+                    compactionDue = compactedLast = compactOne();
                     continue;
                 }
+                compactedLast = false;
                 if (first == WAKE) continue;
                 batch.add(first);
                 long bytes = first.encoded().remaining();
