@@ -74,8 +74,6 @@ final class PackLog implements AutoCloseable {
      * when a look finds none. The committer's alone.
      */
     private boolean compactionDue = true;
-    /** Whether the last pass of the loop compacted a pack while idle: then the next one goes on at once. */
-    private boolean compactedLast;
 
     private long activeId; // the pack appended to: the committer's alone after open
 
@@ -190,15 +188,11 @@ final class PackLog implements AutoCloseable {
                 // such thread per data dir, and waking each of them ten times a second cost an idle node more CPU
                 // than any other of its threads. Idle for 100 ms with packs to compact, it compacts them one after
                 // another while no record waits (a record waits for one pack's compaction at most).
-                Pending first;
-                if (!compactionDue) first = queue.take();
-                else if (compactedLast) first = queue.poll();
-                else first = queue.poll(100, TimeUnit.MILLISECONDS);
+                Pending first = compactionDue ? queue.poll(100, TimeUnit.MILLISECONDS) : queue.take();
                 if (first == null) {
-                    compactionDue = compactedLast = compactOne();
+                    while ((compactionDue = compactOne()) && queue.isEmpty()) {}
                     continue;
                 }
-                compactedLast = false;
                 if (first == WAKE) continue;
                 batch.add(first);
                 long bytes = first.encoded().remaining();
