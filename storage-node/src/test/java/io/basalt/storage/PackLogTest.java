@@ -190,10 +190,9 @@ class PackLogTest {
         put(packs, "late"); // a record still wakes it and is committed
         assertArrayEquals(bytesOf("late"), packs.read(packs.find("late").orElseThrow()));
         awaitState(committer, Thread.State.WAITING);
-        long start = System.nanoTime();
+        // Asleep in take(), the committer ends only if close() wakes it: close's join would otherwise give up alive.
         packs.close();
-        assertTrue(!committer.isAlive(), "close ended the committer");
-        assertTrue(System.nanoTime() - start < 5_000_000_000L, "close woke the committer rather than timing out");
+        assertTrue(!committer.isAlive(), "close woke and ended the committer");
     }
 
     private static Thread committerOf(Path dir) {
