@@ -175,6 +175,10 @@ public final class Gateway implements AutoCloseable {
                 "basalt_gateway_write_wait_past_quorum_microseconds_total",
                 "Time segment writes spent after their quorum was durable waiting for their other shards.",
                 data.tails()::microsPastQuorum);
+        metrics.registry.counter(
+                "basalt_gateway_write_settled_after_answer_total",
+                "Committed writes answered before their other shards settled, those being on nodes found slow just before.",
+                data.tails()::settledAfterAnswer);
         AccessCache accessCache = new AccessCache(metadata.access(), clusterKey);
         if (clusterKey == null) {
             log.info(

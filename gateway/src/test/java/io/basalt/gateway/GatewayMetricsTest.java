@@ -145,7 +145,8 @@ class GatewayMetricsTest {
             "basalt_gateway_read_hedges_won_total",
             "basalt_gateway_write_shards_dropped_late_total",
             "basalt_gateway_write_quorum_segments_total",
-            "basalt_gateway_write_wait_past_quorum_microseconds_total"
+            "basalt_gateway_write_wait_past_quorum_microseconds_total",
+            "basalt_gateway_write_settled_after_answer_total"
         }) {
             assertEquals("counter", after.type.get(c), c);
             assertTrue(after.value(c) >= 0, c);

@@ -2,6 +2,7 @@ package io.basalt.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.basalt.core.meta.EtcdMetadata;
@@ -12,6 +13,7 @@ import io.basalt.proto.meta.Segment;
 import io.basalt.testkit.TestBytes;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -20,7 +22,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * A PUT commits its record as soon as a write quorum of shards is durable, while the others
  * finish. A shard that then never becomes durable (its node took the data and went silent) stays
- * named in the record where it was going, and the gateway queues it for healing before it answers.
+ * named in the record where it was going, and the gateway queues it for healing: before it answers,
+ * or just after when that node was already found slow (its client need not wait the grace for it).
  */
 class TrailingShardsTest {
 
@@ -47,7 +50,7 @@ class TrailingShardsTest {
                 int onFrozen = seg.getNodeIdsList().indexOf("node-3");
                 if (onFrozen >= 0 && !seg.getMissingShardsList().contains(onFrozen)) {
                     // it took the data before the quorum was durable, and never acknowledged it
-                    HealRecord heal = healOf(meta, seg.getShardSet());
+                    HealRecord heal = awaitHealOf(meta, seg.getShardSet());
                     assertEquals(List.of(onFrozen), heal.getShardsList(), key);
                     assertEquals("trail", heal.getBucket());
                     assertEquals(key, heal.getKey());
@@ -63,11 +66,68 @@ class TrailingShardsTest {
         }
     }
 
-    private static HealRecord healOf(EtcdMetadata meta, String shardSet) {
-        return meta.heals().first(0).stream()
-                .map(Versioned::value)
-                .filter(h -> h != null && h.getShardSet().equals(shardSet))
+    @Test
+    void aWriteWaitingOnlyForANodeFoundSlowIsAnsweredFirstAndItsShardStillQueuedForHealing() throws Exception {
+        try (TestCluster cluster = new TestCluster(dir, 6, 4, 2);
+                S3Client s3 = cluster.client();
+                BlackHole hole = new BlackHole();
+                EtcdMetadata meta = cluster.metadata();
+                EtcdMetadataStore records = cluster.metadataStore()) {
+            s3.createBucket(b -> b.bucket("slow"));
+            cluster.freezeNode(2, hole.address()); // node-3, which every 4+2 write of six nodes includes
+            cluster.awaitLiveNodes(6);
+            // The first write waits the grace for node-3 and gives its shard up, which marks node-3 late; the
+            // next ones (within a second, or while node-3 is suspected) are answered without waiting for it.
+            String key = null;
+            byte[] data = null;
+            for (int i = 0; i < 10 && key == null; i++) {
+                long before = settledAfterAnswer(cluster);
+                String name = "obj-" + i;
+                byte[] bytes = TestBytes.random(100 + i, 300_000);
+                s3.putObject(b -> b.bucket("slow").key(name), RequestBody.fromBytes(bytes));
+                if (settledAfterAnswer(cluster) > before) {
+                    key = name;
+                    data = bytes;
+                }
+            }
+            assertNotNull(key, "no write was answered before its shard on the silent node settled");
+            Segment seg = records.getObject("slow", key).orElseThrow().getSegments(0);
+            int onFrozen = seg.getNodeIdsList().indexOf("node-3");
+            assertTrue(onFrozen >= 0, "placed off node-3: " + seg.getNodeIdsList());
+            assertTrue(!seg.getMissingShardsList().contains(onFrozen), "recorded missing: " + seg);
+            HealRecord heal = awaitHealOf(meta, seg.getShardSet());
+            assertEquals(List.of(onFrozen), heal.getShardsList());
+            assertEquals(key, heal.getKey());
+            String k = key;
+            assertArrayEquals(
+                    data, s3.getObjectAsBytes(b -> b.bucket("slow").key(k)).asByteArray());
+        }
+    }
+
+    private static long settledAfterAnswer(TestCluster cluster) {
+        String name = "basalt_gateway_write_settled_after_answer_total ";
+        return cluster.gateway
+                .metrics()
+                .render()
+                .lines()
+                .filter(l -> l.startsWith(name))
+                .mapToLong(l ->
+                        (long) Double.parseDouble(l.substring(name.length()).trim()))
                 .findFirst()
-                .orElseThrow(() -> new AssertionError("no heal queued for " + shardSet));
+                .orElseThrow(() -> new AssertionError("no " + name.trim()));
+    }
+
+    /** The heal queued for {@code shardSet}: at once, or within seconds where the write settled after its answer. */
+    private static HealRecord awaitHealOf(EtcdMetadata meta, String shardSet) throws InterruptedException {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (true) {
+            Optional<HealRecord> heal = meta.heals().first(0).stream()
+                    .map(Versioned::value)
+                    .filter(h -> h != null && h.getShardSet().equals(shardSet))
+                    .findFirst();
+            if (heal.isPresent()) return heal.get();
+            if (System.nanoTime() > deadline) throw new AssertionError("no heal queued for " + shardSet);
+            Thread.sleep(50);
+        }
     }
 }

@@ -22,7 +22,10 @@ import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Object bytes in and out of the storage nodes: places and writes new shard sets, reads
@@ -31,6 +34,9 @@ import java.util.function.BiConsumer;
 public final class DataPath {
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Await the trailing shards of writes whose clients were answered ({@link #settle}): each mostly waits. */
+    private static final Executor SETTLERS = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("write-settle-", 0).factory());
     /** A shard stream silent this long is given up for another shard (reads) or dropped (writes). */
     static final long HEDGE_MS = 3_000;
 
@@ -196,11 +202,42 @@ public final class DataPath {
             return w;
         }
         // the trailing streams' queued chunks are the body's memory until they end
-        return new QuorumWrite(w.segment(), () -> {
-            try (held) {
-                return w.trailing().await();
+        return new QuorumWrite(w.segment(), new Trailing() {
+            @Override
+            public List<Integer> await() {
+                try (held) {
+                    return w.trailing().await();
+                }
+            }
+
+            @Override
+            public List<String> nodesStillOut() {
+                return w.trailing().nodesStillOut();
             }
         });
+    }
+
+    /**
+     * Awaits a committed write's trailing shards and hands those left behind to {@code leftBehind}: here, or, when
+     * every shard still out is on a node that reads now go around (suspected, or late a moment ago), on a thread of
+     * its own, so that the caller answers its client at once. Such a node has just let shards pass the grace, so
+     * waiting for it would most likely cost the client the whole grace for nothing: the quorum is durable and the
+     * record committed either way. The wait still happens, so a node that answers in time costs no heal; a shard it
+     * misses is queued for healing as before (the orphan sweep finds it should this process stop first), and the
+     * body memory the write holds is freed only when the wait ends.
+     */
+    public void settle(Trailing trailing, Consumer<List<Integer>> leftBehind) {
+        List<String> out = trailing.nodesStillOut();
+        if (out.isEmpty() || !out.stream().allMatch(suspicion::avoidForReads)) {
+            report(trailing.await(), leftBehind);
+            return;
+        }
+        tails.answeredBeforeSettled();
+        SETTLERS.execute(() -> report(trailing.await(), leftBehind));
+    }
+
+    private static void report(List<Integer> shards, Consumer<List<Integer>> leftBehind) {
+        if (!shards.isEmpty()) leftBehind.accept(shards);
     }
 
     /** As {@link #read(ObjectRecord, long, long, BufferSink, BiConsumer)}, copying into a stream. */

@@ -95,9 +95,18 @@ public final class SegmentEncoder {
     }
 
     /** Shards still on their way after a write's quorum was durable. */
-    @FunctionalInterface
     public interface Trailing {
-        Trailing NONE = List::of;
+        Trailing NONE = new Trailing() {
+            @Override
+            public List<Integer> await() {
+                return List.of();
+            }
+
+            @Override
+            public List<String> nodesStillOut() {
+                return List.of();
+            }
+        };
 
         /**
          * Waits for them, the ack grace past the quorum at most; returns the shard indexes left
@@ -105,6 +114,9 @@ public final class SegmentEncoder {
          * record names them, so they must be queued for healing.
          */
         List<Integer> await();
+
+        /** The nodes of the shards neither acknowledged nor failed yet, at this moment; asked before {@link #await}. */
+        List<String> nodesStillOut();
     }
 
     /**
@@ -408,20 +420,31 @@ public final class SegmentEncoder {
                 if (writers[i] == null) seg.addMissingShards(i);
             }
             if (trailing.isEmpty()) return Trailing.NONE;
-            return () -> {
-                try {
-                    acks.take(false);
-                } catch (ShardWriteException interrupted) {
-                    for (int i : trailing) if (writers[i] != null && acks.pending.contains(i)) cancel(i, "interrupted");
+            return new Trailing() {
+                @Override
+                public List<Integer> await() {
+                    try {
+                        acks.take(false);
+                    } catch (ShardWriteException interrupted) {
+                        for (int i : trailing)
+                            if (writers[i] != null && acks.pending.contains(i)) cancel(i, "interrupted");
+                    }
+                    List<Integer> leftBehind = new ArrayList<>();
+                    for (int i : trailing) {
+                        if (writers[i] != null && acks.crcs[i] == sentCrcs[i]) continue;
+                        if (writers[i] != null)
+                            log.error("shard {} of {} acknowledged with a CRC unlike the one sent", i, shardSet);
+                        leftBehind.add(i);
+                    }
+                    return leftBehind;
                 }
-                List<Integer> leftBehind = new ArrayList<>();
-                for (int i : trailing) {
-                    if (writers[i] != null && acks.crcs[i] == sentCrcs[i]) continue;
-                    if (writers[i] != null)
-                        log.error("shard {} of {} acknowledged with a CRC unlike the one sent", i, shardSet);
-                    leftBehind.add(i);
+
+                @Override
+                public List<String> nodesStillOut() {
+                    List<String> out = new ArrayList<>();
+                    for (int i : acks.pending) if (!acks.endedAt.get(i).isDone()) out.add(writers[i].nodeId());
+                    return out;
                 }
-                return leftBehind;
             };
         }
 

@@ -10,6 +10,7 @@ public final class TailCounters {
     private final LongAdder droppedLate = new LongAdder();
     private final LongAdder quorumWrites = new LongAdder();
     private final LongAdder pastQuorumNanos = new LongAdder();
+    private final LongAdder settledAfterAnswer = new LongAdder();
 
     void hedged(boolean won) {
         hedges.increment();
@@ -18,6 +19,10 @@ public final class TailCounters {
 
     void shardDroppedLate() {
         droppedLate.increment();
+    }
+
+    void answeredBeforeSettled() {
+        settledAfterAnswer.increment();
     }
 
     void waitedPastQuorum(long nanos) {
@@ -52,5 +57,13 @@ public final class TailCounters {
      */
     public long microsPastQuorum() {
         return pastQuorumNanos.sum() / 1000;
+    }
+
+    /**
+     * Committed writes answered before their trailing shards settled, as those were all on nodes found slow a
+     * moment ago ({@link DataPath#settle}); their wait past the quorum is counted above all the same.
+     */
+    public long settledAfterAnswer() {
+        return settledAfterAnswer.sum();
     }
 }

@@ -33,7 +33,8 @@ import java.util.function.Consumer;
  * set ({@link #body} or {@link #copy}), then one metadata commit that makes them visible
  * ({@link #commitObject} or {@link #commitPart}). A body's commit starts once a write quorum of its
  * shards is durable, while the others finish; one of those left behind after the commit (failed,
- * or later than the grace) is queued for healing before the client is answered. Shards that no
+ * or later than the grace) is queued for healing before the client is answered, or just after when
+ * the node it waits for was found slow a moment ago. Shards that no
  * record will reference are discarded at once, when a check on the body or its headers fails or
  * the commit is refused; when the commit's outcome is unknown (etcd unreachable) they stay for the
  * coordinator's GC, as the record may exist.
@@ -48,6 +49,15 @@ final class ObjectWriter {
         /** Waits for the shards beyond the quorum; returns those left behind. Once, before answering. */
         List<Integer> settle() {
             return trailing.await();
+        }
+
+        /**
+         * Once the record naming the shards is committed, in place of {@link #settle}: queues those left behind for
+         * healing, before the client is answered or, when every shard still out is on a node found slow a moment
+         * ago, after ({@link io.basalt.core.data.DataPath#settle}).
+         */
+        void settleCommitted(S3Context ctx, String bucket, String key, String uploadId) {
+            ctx.data().settle(trailing, shards -> ctx.reportLeftBehind(bucket, key, uploadId, segment, shards));
         }
 
         /** The ETag and checksums, as PutObject and UploadPart answer them. */
@@ -225,8 +235,8 @@ final class ObjectWriter {
             written.settle();
             throw e;
         }
-        List<Integer> leftBehind = written.settle();
         if (result.outcome() != PutOutcome.COMMITTED) {
+            written.settle();
             ctx.data().discard(seg);
             if (result.outcome() == PutOutcome.NO_SUCH_BUCKET) recentBuckets.forget(req.bucket());
             throw new S3Exception(
@@ -236,7 +246,7 @@ final class ObjectWriter {
                         default -> S3Error.PRECONDITION_FAILED;
                     });
         }
-        if (!leftBehind.isEmpty()) ctx.reportLeftBehind(req.bucket(), req.key(), "", seg, leftBehind);
+        written.settleCommitted(ctx, req.bucket(), req.key(), "");
         Responses.versionId(req.exchange(), result.versionId());
         return new Committed(record, result.versionId());
     }
@@ -257,13 +267,12 @@ final class ObjectWriter {
             written.settle(); // unknown, as for an object
             throw e;
         }
-        List<Integer> leftBehind = written.settle();
         if (!recorded) {
+            written.settle();
             ctx.data().discard(seg);
             throw new S3Exception(S3Error.NO_SUCH_UPLOAD);
         }
-        if (!leftBehind.isEmpty())
-            ctx.reportLeftBehind(upload.getBucket(), upload.getKey(), upload.getUploadId(), seg, leftBehind);
+        written.settleCommitted(ctx, upload.getBucket(), upload.getKey(), upload.getUploadId());
         return part;
     }
 
