@@ -26,6 +26,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Object bytes in and out of the storage nodes: places and writes new shard sets, reads
@@ -33,6 +35,7 @@ import java.util.function.Consumer;
  */
 public final class DataPath {
 
+    private static final Logger log = LogManager.getLogger(DataPath.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     /** Await the trailing shards of writes whose clients were answered ({@link #settle}): each mostly waits. */
     private static final Executor SETTLERS = Executors.newThreadPerTaskExecutor(
@@ -233,7 +236,13 @@ public final class DataPath {
             return;
         }
         tails.answeredBeforeSettled();
-        SETTLERS.execute(() -> report(trailing.await(), leftBehind));
+        SETTLERS.execute(() -> {
+            try {
+                report(trailing.await(), leftBehind);
+            } catch (RuntimeException e) { // no caller left to tell: the orphan sweep finds what was not queued
+                log.warn("trailing shards of a write answered already: {}", e.toString());
+            }
+        });
     }
 
     private static void report(List<Integer> shards, Consumer<List<Integer>> leftBehind) {
