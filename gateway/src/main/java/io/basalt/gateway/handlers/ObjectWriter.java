@@ -46,7 +46,7 @@ final class ObjectWriter {
      * {@code trailing}) that no record references yet, with the checksums they passed.
      */
     record Written(Segment segment, Map<String, String> checksums, Trailing trailing) {
-        /** Waits for the shards beyond the quorum; returns those left behind. Once: where no commit took them, before discarding. */
+        /** Waits for the shards beyond the quorum; returns those left behind. Once, where the write fails or its commit's outcome is unknown. */
         List<Integer> settle() {
             return trailing.await();
         }
