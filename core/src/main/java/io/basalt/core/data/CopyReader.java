@@ -18,8 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -41,10 +39,6 @@ final class CopyReader {
     private final ShardClients clients;
     private final Supplier<Map<String, NodeRecord>> liveNodes;
     private final long idleTimeoutMs;
-    // reporting a lost copy is an etcd write: never on the transport's thread that answers it
-    private static final Executor SETTLER = Executors.newThreadPerTaskExecutor(
-            Thread.ofVirtual().name("copy-settler").factory());
-
     private final AdaptiveDelay hedge = AdaptiveDelay.hedge();
 
     CopyReader(ShardClients clients, Supplier<Map<String, NodeRecord>> liveNodes, long idleTimeoutMs) {
@@ -193,7 +187,7 @@ final class CopyReader {
                                 stream.close();
                             }
                         },
-                        SETTLER);
+                        Settlers.EXECUTOR); // reporting a lost copy is an etcd write
     }
 
     private Asked ask(Segment seg, Map<String, NodeRecord> live, int shard, long pos, long to) {

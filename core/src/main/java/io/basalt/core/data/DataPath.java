@@ -22,8 +22,6 @@ import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.apache.logging.log4j.LogManager;
@@ -37,9 +35,6 @@ public final class DataPath {
 
     private static final Logger log = LogManager.getLogger(DataPath.class);
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** Await the trailing shards of writes whose clients were answered ({@link #settle}): each mostly waits. */
-    private static final Executor SETTLERS = Executors.newThreadPerTaskExecutor(
-            Thread.ofVirtual().name("write-settle-", 0).factory());
     /** A shard stream silent this long is given up for another shard (reads) or dropped (writes). */
     static final long HEDGE_MS = 3_000;
 
@@ -235,8 +230,8 @@ public final class DataPath {
             report(trailing.await(), leftBehind);
             return;
         }
-        tails.answeredBeforeSettled();
-        SETTLERS.execute(() -> {
+        tails.writeSettledAfterAnswer();
+        Settlers.EXECUTOR.execute(() -> {
             try {
                 report(trailing.await(), leftBehind);
             } catch (RuntimeException e) { // no caller left to tell: the orphan sweep finds what was not queued

@@ -21,7 +21,7 @@ public final class TailCounters {
         droppedLate.increment();
     }
 
-    void answeredBeforeSettled() {
+    void writeSettledAfterAnswer() {
         settledAfterAnswer.increment();
     }
 
