@@ -179,6 +179,10 @@ public final class Gateway implements AutoCloseable {
                 "basalt_gateway_write_settled_after_answer_total",
                 "Committed writes answered before their other shards settled, those being on nodes found slow just before.",
                 data.tails()::settledAfterAnswer);
+        metrics.registry.counter(
+                "basalt_gateway_write_shards_kept_late_total",
+                "Shards durable past the grace and kept, not healed, by writes answered already (which wait longer).",
+                data.tails()::keptLate);
         AccessCache accessCache = new AccessCache(metadata.access(), clusterKey);
         if (clusterKey == null) {
             log.info(

@@ -2,6 +2,7 @@ package io.basalt.core.data;
 
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * How many bytes of request bodies a gateway holds in memory at once. A write holds about two
@@ -22,6 +23,9 @@ public final class BodyMemory {
 
     /** Bytes reserved by one write; closing it gives them back (closing it again does nothing). */
     public interface Reservation extends AutoCloseable {
+        /** Gives back all but {@code bytes} (rounded up to a KiB): the write holds less from now on. */
+        void shrinkTo(long bytes);
+
         @Override
         void close();
     }
@@ -68,10 +72,26 @@ public final class BodyMemory {
             throw new Exhausted("the gateway's request-body memory (" + capacityUnits / 1024
                     + " MiB) stayed in use for " + waitMs + " ms");
         }
-        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
-        return () -> {
-            if (released.compareAndSet(false, true)) permits.release(units); // once, whoever closes it
+        AtomicInteger held = new AtomicInteger(units);
+        return new Reservation() {
+            @Override
+            public void shrinkTo(long bytes) {
+                int keep = (int) Math.min(units, Math.ceilDiv(Math.max(bytes, 0), UNIT));
+                int before = held.getAndAccumulate(keep, Math::min);
+                if (before > keep) permits.release(before - keep);
+            }
+
+            @Override
+            public void close() {
+                int before = held.getAndSet(0); // once, whoever closes it
+                if (before > 0) permits.release(before);
+            }
         };
+    }
+
+    /** Whether less than half the budget is reserved: room for writes to hold on to what they need no longer. */
+    public boolean underHalfUsed() {
+        return permits.availablePermits() > capacityUnits / 2;
     }
 
     /** Bytes reserved now. */

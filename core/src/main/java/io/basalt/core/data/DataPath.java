@@ -97,6 +97,10 @@ public final class DataPath {
                 },
                 suspicion::onTime);
         encoder.onWaitPastQuorum(tails::waitedPastQuorum);
+        encoder.onShardKeptLate(node -> {
+            tails.shardKeptLate();
+            suspicion.late(node);
+        });
         this.decoder = new SegmentDecoder(clients, membership::live, hedgeMs);
         this.copies = new CopyReader(clients, membership::live, hedgeMs);
     }
@@ -181,8 +185,8 @@ public final class DataPath {
         List<NodeRecord> targets =
                 new ArrayList<>(Placement.choose(shardSet, candidates, Math.min(n, candidates.size())));
         while (targets.size() < n) targets.add(null);
-        BodyMemory.Reservation held = bodyMemory.reserve(
-                BodyMemory.shareOf(declaredSize, layout.getBlockSize(), layout.getK(), layout.getM()));
+        long share = BodyMemory.shareOf(declaredSize, layout.getBlockSize(), layout.getK(), layout.getM());
+        BodyMemory.Reservation held = bodyMemory.reserve(share);
         QuorumWrite w;
         try {
             w = overlap
@@ -209,6 +213,15 @@ public final class DataPath {
             }
 
             @Override
+            public List<Integer> awaitAfterAnswer() {
+                // the body is read and encoded: only the chunks queued to the streams still out remain held
+                held.shrinkTo(share / n * w.trailing().nodesStillOut().size());
+                try (held) {
+                    return w.trailing().awaitAfterAnswer();
+                }
+            }
+
+            @Override
             public List<String> nodesStillOut() {
                 return w.trailing().nodesStillOut();
             }
@@ -220,9 +233,10 @@ public final class DataPath {
      * every shard still out is on a node that reads now go around (suspected, or late a moment ago), on a thread of
      * its own, so that the caller answers its client at once. Such a node has just let shards pass the grace, so
      * waiting for it would most likely cost the client the whole grace for nothing: the quorum is durable and the
-     * record committed either way. The wait still happens, so a node that answers in time costs no heal; a shard it
-     * misses is queued for healing as before (the orphan sweep finds it should this process stop first), and the
-     * body memory the write holds is freed only when the wait ends.
+     * record committed either way. The wait still happens, longer than the grace while less than half the body
+     * memory is held ({@link Trailing#awaitAfterAnswer}), so a node paused for a moment still writes its shard and
+     * costs no heal; a shard it misses is queued for healing as before (the orphan sweep finds it should this process
+     * stop first). Meanwhile the write holds the body memory of its trailing streams' queued chunks alone.
      */
     public void settle(Trailing trailing, Consumer<List<Integer>> leftBehind) {
         List<String> out = trailing.nodesStillOut();
@@ -231,9 +245,10 @@ public final class DataPath {
             return;
         }
         tails.writeSettledAfterAnswer();
+        boolean patient = bodyMemory.underHalfUsed(); // else waits past the grace would starve new writes of memory
         Settlers.EXECUTOR.execute(() -> {
             try {
-                report(trailing.await(), leftBehind);
+                report(patient ? trailing.awaitAfterAnswer() : trailing.await(), leftBehind);
             } catch (RuntimeException e) { // no caller left to tell: the orphan sweep finds what was not queued
                 log.warn("trailing shards of a write answered already: {}", e.toString());
             }

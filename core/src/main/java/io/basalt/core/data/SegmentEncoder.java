@@ -42,6 +42,13 @@ public final class SegmentEncoder {
 
     private static final int FIRST_READ = 64 << 10;
 
+    /**
+     * How long past its quorum a write already answered waits for its trailing shards ({@link
+     * Trailing#awaitAfterAnswer}), the stall timeout at most: no client waits on it, and a node paused for about
+     * this long then writes those shards instead of leaving each one to a heal.
+     */
+    static final long AFTER_ANSWER_PATIENCE_MS = 3_000;
+
     /** Hash the stripes of bodies longer than one stripe; each body has at most one stripe queued here. */
     private static final ExecutorService HASHERS = Executors.newFixedThreadPool(
             Math.max(2, Runtime.getRuntime().availableProcessors()),
@@ -59,6 +66,8 @@ public final class SegmentEncoder {
     private final AdaptiveDelay stallGrace = AdaptiveDelay.stallGrace();
     /** Told, per segment written, how long it waited for the rest of its shards after the quorum was durable. */
     private volatile LongConsumer pastQuorumNanos = nanos -> {};
+    /** Told of a node whose shard came past the grace to a write that waited longer, having answered already. */
+    private volatile Consumer<String> keptLate = node -> {};
 
     /**
      * @param stallTimeoutMs how long one shard stream may refuse data before it is dropped (the
@@ -90,6 +99,14 @@ public final class SegmentEncoder {
         this.pastQuorumNanos = nanos;
     }
 
+    /**
+     * Where to report a shard durable past the grace and kept, by a write waiting {@link Trailing#awaitAfterAnswer}:
+     * its node was late all the same.
+     */
+    public void onShardKeptLate(Consumer<String> node) {
+        this.keptLate = node;
+    }
+
     public static String shardId(String shardSet, int index) {
         return shardSet + "." + index;
     }
@@ -99,6 +116,11 @@ public final class SegmentEncoder {
         Trailing NONE = new Trailing() {
             @Override
             public List<Integer> await() {
+                return List.of();
+            }
+
+            @Override
+            public List<Integer> awaitAfterAnswer() {
                 return List.of();
             }
 
@@ -114,6 +136,14 @@ public final class SegmentEncoder {
          * record names them, so they must be queued for healing.
          */
         List<Integer> await();
+
+        /**
+         * As {@link #await}, for a write whose client has had its answer: it waits up to {@value
+         * #AFTER_ANSWER_PATIENCE_MS} ms past the quorum instead of the grace, so a node that was only paused writes
+         * its shard after all. A shard durable past the grace teaches the grace nothing (it is no node's ordinary
+         * jitter) and marks its node late, as a shard left behind would.
+         */
+        List<Integer> awaitAfterAnswer();
 
         /** The nodes of the shards neither acknowledged nor failed yet, at this moment; asked before {@link #await}. */
         List<String> nodesStillOut();
@@ -440,6 +470,14 @@ public final class SegmentEncoder {
                 }
 
                 @Override
+                public List<Integer> awaitAfterAnswer() {
+                    acks.extend(Math.min(
+                            TimeUnit.MILLISECONDS.toNanos(AFTER_ANSWER_PATIENCE_MS),
+                            TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs)));
+                    return await();
+                }
+
+                @Override
                 public List<String> nodesStillOut() {
                     List<String> out = new ArrayList<>();
                     for (int i : acks.pending) if (!acks.endedAt.get(i).isDone()) out.add(writers[i].nodeId());
@@ -463,6 +501,8 @@ public final class SegmentEncoder {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ackTimeoutMs);
             boolean quorumMet;
             long quorumAt;
+            /** The deadline the grace set at the quorum; {@link #extend} may move {@link #deadline} past it. */
+            long graceEnds;
 
             Acks() {
                 for (int i = 0; i < writers.length; i++) {
@@ -479,12 +519,18 @@ public final class SegmentEncoder {
                         quorumAt = System.nanoTime();
                         deadline = System.nanoTime()
                                 + Math.min(ackGrace.nanos(), TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs));
+                        graceEnds = deadline;
                     }
                     if (untilQuorum && quorumMet) return;
                     takeNext();
                 }
                 recordLags(ackTimes);
                 if (ackTimes.size() >= quorum) pastQuorumNanos.accept(quorumMet ? System.nanoTime() - quorumAt : 0);
+            }
+
+            /** Waits up to {@code patienceNanos} past the quorum (already met) for the streams still out. */
+            void extend(long patienceNanos) {
+                deadline = Math.max(deadline, quorumAt + patienceNanos);
             }
 
             private void takeNext() throws ShardWriteException {
@@ -509,15 +555,20 @@ public final class SegmentEncoder {
                     it.remove();
                     try {
                         crcs[i] = writers[i].awaitDurable(0).getCrc32C(); // not ended: times out and cancels
-                        ackTimes.add(endedAt.get(i).join());
-                        nodeOnTime.accept(writers[i].nodeId());
+                        long at = endedAt.get(i).join();
+                        if (quorumMet && at > graceEnds) {
+                            keptLate.accept(writers[i].nodeId());
+                        } else {
+                            ackTimes.add(at);
+                            nodeOnTime.accept(writers[i].nodeId());
+                        }
                     } catch (IOException e) {
                         if (ended || !quorumMet) drop(i, e);
                         else
                             dropLate(
                                     i,
                                     "trails the write quorum by more than "
-                                            + TimeUnit.NANOSECONDS.toMillis(ackGrace.nanos()) + " ms");
+                                            + TimeUnit.NANOSECONDS.toMillis(deadline - quorumAt) + " ms");
                     }
                 }
             }

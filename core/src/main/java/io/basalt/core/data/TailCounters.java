@@ -11,6 +11,7 @@ public final class TailCounters {
     private final LongAdder quorumWrites = new LongAdder();
     private final LongAdder pastQuorumNanos = new LongAdder();
     private final LongAdder settledAfterAnswer = new LongAdder();
+    private final LongAdder keptLate = new LongAdder();
 
     void hedged(boolean won) {
         hedges.increment();
@@ -19,6 +20,10 @@ public final class TailCounters {
 
     void shardDroppedLate() {
         droppedLate.increment();
+    }
+
+    void shardKeptLate() {
+        keptLate.increment();
     }
 
     void writeSettledAfterAnswer() {
@@ -65,5 +70,13 @@ public final class TailCounters {
      */
     public long settledAfterAnswer() {
         return settledAfterAnswer.sum();
+    }
+
+    /**
+     * Shards durable past the grace that were kept rather than healed, by writes answered already, which wait
+     * longer ({@link DataPath#settle}).
+     */
+    public long keptLate() {
+        return keptLate.sum();
     }
 }

@@ -1,7 +1,9 @@
 package io.basalt.core.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +31,28 @@ class BodyMemoryTest {
         assertEquals(0, budget.usedBytes());
         try (BodyMemory.Reservation whole = budget.reserve(100L << 20)) {
             assertEquals(4 << 20, budget.usedBytes(), "more than the budget takes all of it, not forever");
+        }
+    }
+
+    @Test
+    void aShrunkReservationGivesBackTheRestAndClosingGivesBackWhatItKept() {
+        BodyMemory budget = new BodyMemory(4 << 20, 50);
+        BodyMemory.Reservation a = budget.reserve(3 << 20);
+        assertFalse(budget.underHalfUsed());
+        a.shrinkTo(512 << 10);
+        assertEquals(512 << 10, budget.usedBytes());
+        assertTrue(budget.underHalfUsed());
+        a.shrinkTo(1 << 20); // never grows back
+        assertEquals(512 << 10, budget.usedBytes());
+        a.shrinkTo(1000);
+        assertEquals(1 << 10, budget.usedBytes(), "rounded up to a KiB");
+        a.close();
+        a.close();
+        assertEquals(0, budget.usedBytes());
+        a.shrinkTo(0);
+        assertEquals(0, budget.usedBytes(), "nothing given back twice");
+        try (BodyMemory.Reservation whole = budget.reserve(4 << 20)) {
+            assertEquals(4 << 20, budget.usedBytes());
         }
     }
 }
