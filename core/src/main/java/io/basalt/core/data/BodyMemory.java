@@ -33,6 +33,9 @@ public final class BodyMemory {
     private static final int UNIT = 1024; // permits are KiB: a Semaphore counts in ints
 
     private final Semaphore permits;
+    /** Units of reservations kept past their write's answer ({@link #tryLinger}): half the budget at most. */
+    private final Semaphore lingering;
+
     private final int capacityUnits;
     private final long waitMs;
 
@@ -41,6 +44,7 @@ public final class BodyMemory {
         if (capacityBytes < UNIT) throw new IllegalArgumentException("a body memory budget below 1 KiB");
         this.capacityUnits = (int) Math.min(Integer.MAX_VALUE, capacityBytes / UNIT);
         this.permits = new Semaphore(capacityUnits, true); // fair: a large write is not starved by small ones
+        this.lingering = new Semaphore(capacityUnits / 2);
         this.waitMs = waitMs;
     }
 
@@ -60,7 +64,7 @@ public final class BodyMemory {
 
     /** Reserves {@code bytes} (at most the whole budget), waiting up to the configured time. */
     public Reservation reserve(long bytes) {
-        int units = (int) Math.min(capacityUnits, Math.max(1, Math.ceilDiv(bytes, UNIT)));
+        int units = units(bytes);
         boolean got;
         try {
             got = permits.tryAcquire(units, waitMs, TimeUnit.MILLISECONDS);
@@ -72,26 +76,40 @@ public final class BodyMemory {
             throw new Exhausted("the gateway's request-body memory (" + capacityUnits / 1024
                     + " MiB) stayed in use for " + waitMs + " ms");
         }
+        return reservation(permits, units);
+    }
+
+    /**
+     * Marks {@code bytes} of a write's reservation as kept past its answer (its wait for a node found slow, which no
+     * client waits on), if the writes doing so hold less than half the budget with them: the other half stays for
+     * writes whose clients wait. Returns what to close when that wait ends, or null when there is no room now.
+     */
+    public Reservation tryLinger(long bytes) {
+        int units = units(bytes);
+        return lingering.tryAcquire(units) ? reservation(lingering, units) : null;
+    }
+
+    private int units(long bytes) {
+        return (int) Math.min(capacityUnits, Math.max(1, Math.ceilDiv(bytes, UNIT)));
+    }
+
+    /** A reservation of {@code units} taken from {@code from}, given back there. */
+    private static Reservation reservation(Semaphore from, int units) {
         AtomicInteger held = new AtomicInteger(units);
         return new Reservation() {
             @Override
             public void shrinkTo(long bytes) {
                 int keep = (int) Math.min(units, Math.ceilDiv(Math.max(bytes, 0), UNIT));
                 int before = held.getAndAccumulate(keep, Math::min);
-                if (before > keep) permits.release(before - keep);
+                if (before > keep) from.release(before - keep);
             }
 
             @Override
             public void close() {
                 int before = held.getAndSet(0); // once, whoever closes it
-                if (before > 0) permits.release(before);
+                if (before > 0) from.release(before);
             }
         };
-    }
-
-    /** Whether less than half the budget is reserved: room for writes to hold on to what they need no longer. */
-    public boolean underHalfUsed() {
-        return permits.availablePermits() > capacityUnits / 2;
     }
 
     /** Bytes reserved now. */

@@ -212,13 +212,25 @@ public final class DataPath {
                 }
             }
 
+            /** Past the grace only while writes answered already hold less than half the body memory. */
             @Override
             public List<Integer> awaitAfterAnswer() {
-                // the body is read and encoded: only the chunks queued to the streams still out remain held
-                held.shrinkTo(share / n * w.trailing().nodesStillOut().size());
-                try (held) {
-                    return w.trailing().awaitAfterAnswer();
+                // the body is read and encoded: the chunks queued to the streams still out are all it may hold
+                long queued = Math.min(
+                        share / n * w.trailing().nodesStillOut().size(),
+                        w.trailing().bytesStillOut());
+                held.shrinkTo(queued);
+                try (held;
+                        BodyMemory.Reservation lingering = bodyMemory.tryLinger(queued)) {
+                    return lingering != null
+                            ? w.trailing().awaitAfterAnswer()
+                            : w.trailing().await();
                 }
+            }
+
+            @Override
+            public long bytesStillOut() {
+                return w.trailing().bytesStillOut();
             }
 
             @Override
@@ -233,10 +245,11 @@ public final class DataPath {
      * every shard still out is on a node that reads now go around (suspected, or late a moment ago), on a thread of
      * its own, so that the caller answers its client at once. Such a node has just let shards pass the grace, so
      * waiting for it would most likely cost the client the whole grace for nothing: the quorum is durable and the
-     * record committed either way. The wait still happens, longer than the grace while less than half the body
-     * memory is held ({@link Trailing#awaitAfterAnswer}), so a node paused for a moment still writes its shard and
-     * costs no heal; a shard it misses is queued for healing as before (the orphan sweep finds it should this process
-     * stop first). Meanwhile the write holds the body memory of its trailing streams' queued chunks alone.
+     * record committed either way. The wait still happens, longer than the grace while the writes doing so hold
+     * less than half the body memory ({@link Trailing#awaitAfterAnswer}), so a node paused for a moment still writes
+     * its shard and costs no heal; a shard it misses is queued for healing as before (the orphan sweep finds it should
+     * this process stop first). Meanwhile the write holds the body memory of its trailing streams' queued chunks
+     * alone.
      */
     public void settle(Trailing trailing, Consumer<List<Integer>> leftBehind) {
         List<String> out = trailing.nodesStillOut();
@@ -245,10 +258,9 @@ public final class DataPath {
             return;
         }
         tails.writeSettledAfterAnswer();
-        boolean patient = bodyMemory.underHalfUsed(); // else waits past the grace would starve new writes of memory
         Settlers.EXECUTOR.execute(() -> {
             try {
-                report(patient ? trailing.awaitAfterAnswer() : trailing.await(), leftBehind);
+                report(trailing.awaitAfterAnswer(), leftBehind);
             } catch (RuntimeException e) { // no caller left to tell: the orphan sweep finds what was not queued
                 log.warn("trailing shards of a write answered already: {}", e.toString());
             }

@@ -128,6 +128,11 @@ public final class SegmentEncoder {
             public List<String> nodesStillOut() {
                 return List.of();
             }
+
+            @Override
+            public long bytesStillOut() {
+                return 0;
+            }
         };
 
         /**
@@ -138,7 +143,7 @@ public final class SegmentEncoder {
         List<Integer> await();
 
         /**
-         * As {@link #await}, for a write whose client has had its answer: it waits up to {@value
+         * As {@link #await}, for a write whose client has had its answer: it may wait up to {@value
          * #AFTER_ANSWER_PATIENCE_MS} ms past the quorum instead of the grace, so a node that was only paused writes
          * its shard after all. A shard durable past the grace teaches the grace nothing (it is no node's ordinary
          * jitter) and marks its node late, as a shard left behind would.
@@ -147,6 +152,9 @@ public final class SegmentEncoder {
 
         /** The nodes of the shards neither acknowledged nor failed yet, at this moment; asked before {@link #await}. */
         List<String> nodesStillOut();
+
+        /** The bytes sent to those shards' streams: at most what their transports still hold. */
+        long bytesStillOut();
     }
 
     /**
@@ -482,6 +490,13 @@ public final class SegmentEncoder {
                     List<String> out = new ArrayList<>();
                     for (int i : acks.pending) if (!acks.endedAt.get(i).isDone()) out.add(writers[i].nodeId());
                     return out;
+                }
+
+                @Override
+                public long bytesStillOut() {
+                    long bytes = 0;
+                    for (int i : acks.pending) if (!acks.endedAt.get(i).isDone()) bytes += writers[i].sentBytes();
+                    return bytes;
                 }
             };
         }

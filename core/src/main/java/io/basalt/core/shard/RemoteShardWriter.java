@@ -135,6 +135,11 @@ public final class RemoteShardWriter {
         return !(call instanceof Observer);
     }
 
+    /** Bytes of the shard sent so far (some may still wait in the transport). */
+    public long sentBytes() {
+        return sent;
+    }
+
     /** The CRC32C of every byte sent: the whole shard's once it is complete. */
     public int sentCrc32c() {
         return sentCrc32c;

@@ -1,9 +1,9 @@
 package io.basalt.core.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -38,10 +38,8 @@ class BodyMemoryTest {
     void aShrunkReservationGivesBackTheRestAndClosingGivesBackWhatItKept() {
         BodyMemory budget = new BodyMemory(4 << 20, 50);
         BodyMemory.Reservation a = budget.reserve(3 << 20);
-        assertFalse(budget.underHalfUsed());
         a.shrinkTo(512 << 10);
         assertEquals(512 << 10, budget.usedBytes());
-        assertTrue(budget.underHalfUsed());
         a.shrinkTo(1 << 20); // never grows back
         assertEquals(512 << 10, budget.usedBytes());
         a.shrinkTo(1000);
@@ -54,5 +52,22 @@ class BodyMemoryTest {
         try (BodyMemory.Reservation whole = budget.reserve(4 << 20)) {
             assertEquals(4 << 20, budget.usedBytes());
         }
+    }
+
+    @Test
+    void writesAnsweredAlreadyKeepHalfTheBudgetAtMost() {
+        BodyMemory budget = new BodyMemory(4 << 20, 50);
+        BodyMemory.Reservation first = budget.tryLinger(1536 << 10);
+        assertNotNull(first);
+        assertNull(budget.tryLinger(1 << 20), "past half the budget");
+        BodyMemory.Reservation second = budget.tryLinger(512 << 10);
+        assertNotNull(second, "up to half exactly");
+        assertEquals(0, budget.usedBytes(), "counted apart from the reservations themselves");
+        first.close();
+        BodyMemory.Reservation third = budget.tryLinger(1 << 20);
+        assertNotNull(third, "room again once a wait ended");
+        second.close();
+        third.close();
+        assertNull(budget.tryLinger(3 << 20), "never more than half");
     }
 }
