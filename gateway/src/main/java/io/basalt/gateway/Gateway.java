@@ -152,6 +152,10 @@ public final class Gateway implements AutoCloseable {
                 "Request-body bytes writes hold in memory now (reserved from --body-memory-mib).",
                 () -> data.bodyMemory().usedBytes());
         metrics.registry.gauge(
+                "basalt_gateway_body_memory_lingering_bytes",
+                "Bytes held by writes answered already that still wait for a slow node's shards (half the limit at most).",
+                () -> data.bodyMemory().lingeringBytes());
+        metrics.registry.gauge(
                 "basalt_gateway_body_memory_limit_bytes",
                 "The request-body memory budget.",
                 () -> data.bodyMemory().capacityBytes());

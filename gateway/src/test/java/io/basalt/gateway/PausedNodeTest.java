@@ -82,11 +82,18 @@ class PausedNodeTest {
         assertNotNull(key, "no write was answered before its shard on the paused node settled");
         Thread.sleep(1_200); // longer than any grace (1 s at most): only a longer wait keeps the shard
         double keptBefore = metric("basalt_gateway_write_shards_kept_late_total");
+        assertTrue(
+                metric("basalt_gateway_body_memory_lingering_bytes") >= 300_000 / 4,
+                "the waiting write holds what it sent node-3 in its own budget");
         node3.resume();
 
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (metric("basalt_gateway_write_shards_kept_late_total") == keptBefore) {
             assertTrue(System.nanoTime() < deadline, "no shard on the resumed node was kept");
+            Thread.sleep(20);
+        }
+        while (metric("basalt_gateway_body_memory_lingering_bytes") > 0) {
+            assertTrue(System.nanoTime() < deadline, "the waits' memory never given back");
             Thread.sleep(20);
         }
         Segment seg = records.getObject("paused", key).orElseThrow().getSegments(0);

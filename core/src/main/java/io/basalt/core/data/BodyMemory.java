@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * chunks each); without a bound, every worker thread writing a large object at the same moment
  * would need more heap than a small gateway has. A write reserves its share before reading its
  * body and waits while the budget is spent; one that waits too long is refused with
- * {@link Exhausted} (S3's SlowDown, which clients retry after a pause).
+ * {@link Exhausted} (S3's SlowDown, which clients retry after a pause). Writes answered already that still wait
+ * for a slow node's shards hold what they sent it in a second budget ({@link #tryLinger}).
  */
 public final class BodyMemory {
 
@@ -33,7 +34,7 @@ public final class BodyMemory {
     private static final int UNIT = 1024; // permits are KiB: a Semaphore counts in ints
 
     private final Semaphore permits;
-    /** Units of reservations kept past their write's answer ({@link #tryLinger}): half the budget at most. */
+    /** Units kept by writes past their answer ({@link #tryLinger}): a budget of its own, half the size. */
     private final Semaphore lingering;
 
     private final int capacityUnits;
@@ -80,9 +81,10 @@ public final class BodyMemory {
     }
 
     /**
-     * Marks {@code bytes} of a write's reservation as kept past its answer (its wait for a node found slow, which no
-     * client waits on), if the writes doing so hold less than half the budget with them: the other half stays for
-     * writes whose clients wait. Returns what to close when that wait ends, or null when there is no room now.
+     * Reserves {@code bytes} for a write answered already that waits for a node found slow (its chunks queued to
+     * that node), from a budget of its own half the size of this one, without waiting: such waits then never make a
+     * write whose client waits wait for memory. Returns what to close when the wait ends, or null when that budget
+     * has no room now (the write then gives the slow node the grace alone).
      */
     public Reservation tryLinger(long bytes) {
         int units = units(bytes);
@@ -110,6 +112,11 @@ public final class BodyMemory {
                 if (before > 0) from.release(before);
             }
         };
+    }
+
+    /** Bytes reserved now by writes answered already ({@link #tryLinger}). */
+    public long lingeringBytes() {
+        return (long) (capacityUnits / 2 - lingering.availablePermits()) * UNIT;
     }
 
     /** Bytes reserved now. */

@@ -212,19 +212,21 @@ public final class DataPath {
                 }
             }
 
-            /** Past the grace only while writes answered already hold less than half the body memory. */
+            /** Past the grace only while the budget of writes answered already has room for this one. */
             @Override
             public List<Integer> awaitAfterAnswer() {
                 // the body is read and encoded: the chunks queued to the streams still out are all it may hold
                 long queued = Math.min(
                         share / n * w.trailing().nodesStillOut().size(),
                         w.trailing().bytesStillOut());
-                held.shrinkTo(queued);
-                try (held;
-                        BodyMemory.Reservation lingering = bodyMemory.tryLinger(queued)) {
-                    return lingering != null
-                            ? w.trailing().awaitAfterAnswer()
-                            : w.trailing().await();
+                BodyMemory.Reservation lingering = bodyMemory.tryLinger(queued);
+                if (lingering == null) {
+                    held.shrinkTo(queued);
+                    return await();
+                }
+                held.close(); // counted in the lingering budget instead, leaving this one to writes clients wait on
+                try (lingering) {
+                    return w.trailing().awaitAfterAnswer();
                 }
             }
 
@@ -245,10 +247,10 @@ public final class DataPath {
      * every shard still out is on a node that reads now go around (suspected, or late a moment ago), on a thread of
      * its own, so that the caller answers its client at once. Such a node has just let shards pass the grace, so
      * waiting for it would most likely cost the client the whole grace for nothing: the quorum is durable and the
-     * record committed either way. The wait still happens, longer than the grace while the writes doing so hold
-     * less than half the body memory ({@link Trailing#awaitAfterAnswer}), so a node paused for a moment still writes
-     * its shard and costs no heal; a shard it misses is queued for healing as before (the orphan sweep finds it should
-     * this process stop first). Meanwhile the write holds the body memory of its trailing streams' queued chunks
+     * record committed either way. The wait still happens, longer than the grace while the body memory such waits
+     * may hold has room ({@link BodyMemory#tryLinger}; {@link Trailing#awaitAfterAnswer}), so a node paused for a
+     * moment still writes its shard and costs no heal; a shard it misses is queued for healing as before (the orphan
+     * sweep finds it should this process stop first). Meanwhile the write holds what its trailing streams were sent
      * alone.
      */
     public void settle(Trailing trailing, Consumer<List<Integer>> leftBehind) {

@@ -62,12 +62,17 @@ class BodyMemoryTest {
         assertNull(budget.tryLinger(1 << 20), "past half the budget");
         BodyMemory.Reservation second = budget.tryLinger(512 << 10);
         assertNotNull(second, "up to half exactly");
-        assertEquals(0, budget.usedBytes(), "counted apart from the reservations themselves");
+        assertEquals(0, budget.usedBytes(), "a budget of its own");
+        assertEquals(2 << 20, budget.lingeringBytes());
+        try (BodyMemory.Reservation whole = budget.reserve(4 << 20)) {
+            assertEquals(4 << 20, budget.usedBytes(), "writes whose clients wait still have the whole budget");
+        }
         first.close();
         BodyMemory.Reservation third = budget.tryLinger(1 << 20);
         assertNotNull(third, "room again once a wait ended");
         second.close();
         third.close();
+        assertEquals(0, budget.lingeringBytes());
         assertNull(budget.tryLinger(3 << 20), "never more than half");
     }
 }
