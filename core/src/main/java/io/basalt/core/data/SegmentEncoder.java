@@ -153,7 +153,7 @@ public final class SegmentEncoder {
         /** The nodes of the shards neither acknowledged nor failed yet, at this moment; asked before {@link #await}. */
         List<String> nodesStillOut();
 
-        /** The bytes sent to those shards' streams: at most what their transports still hold. */
+        /** The bytes sent to those shards' streams: what their transports may still hold, at most. */
         long bytesStillOut();
     }
 
