@@ -169,7 +169,7 @@ public final class Gateway implements AutoCloseable {
                 data.tails()::hedgesWon);
         metrics.registry.counter(
                 "basalt_gateway_write_shards_dropped_late_total",
-                "Shards a write gave up on, to be healed, for trailing its durable quorum by more than the grace.",
+                "Shards a write gave up on, to be healed, for trailing its durable quorum past the grace (3 s once answered).",
                 data.tails()::droppedLate);
         metrics.registry.counter(
                 "basalt_gateway_write_quorum_segments_total",

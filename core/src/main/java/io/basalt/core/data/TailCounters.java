@@ -45,7 +45,10 @@ public final class TailCounters {
         return hedgesWon.sum();
     }
 
-    /** Shards a write gave up on (to be healed) for trailing its durable quorum by more than the grace. */
+    /**
+     * Shards a write gave up on (to be healed) for trailing its durable quorum past the grace, or past {@link
+     * SegmentEncoder#AFTER_ANSWER_PATIENCE_MS} for a write answered already that waited longer.
+     */
     public long droppedLate() {
         return droppedLate.sum();
     }
