@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -16,7 +17,7 @@ import java.util.Map;
  * --target name=url                                           more targets (repeatable)
  * --compare                                                   start local Basalt (./basalt dev) and S3Proxy as targets
  * --target-procs name=pattern,...                              measure that target's processes found by command line
- * --quick  --reps N  --warmup N  --out DIR  --workloads put,get,...  --rows N --dim N  --set workload.key=value  --no-limits  --port P
+ * --quick  --reps N  --warmup N  --warmup-seconds S  --out DIR  --workloads put,get,...  --rows N --dim N  --set workload.key=value  --no-limits  --port P
  * </pre>
  */
 public final class BenchMain {
@@ -29,6 +30,7 @@ public final class BenchMain {
         int basePort = 19000;
         Integer reps = null;
         int warmup = 1;
+        Double warmupSeconds = null;
         Map<String, List<String>> targetProcs = new LinkedHashMap<>();
         Path out = null;
         Path root = Path.of(".").toAbsolutePath().normalize();
@@ -52,6 +54,7 @@ public final class BenchMain {
                 case "--quick" -> quick = true;
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+                case "--warmup-seconds" -> warmupSeconds = Double.parseDouble(args[++i]);
                 case "--target-procs" -> {
                     String v = args[++i];
                     int eq = v.indexOf('=');
@@ -139,25 +142,22 @@ public final class BenchMain {
                 report.limits = l;
             }
             Workloads w = new Workloads(params);
+            WarmUp warm =
+                    new WarmUp(warmup, warmupSeconds != null ? warmupSeconds : quick ? 0 : WarmUp.DEFAULT_SECONDS);
+            report.warmupSeconds = warm.reps() == 0 ? 0 : warm.seconds();
             for (String workload : workloads) {
                 Map<String, List<Figures>> byTarget = new LinkedHashMap<>();
                 report.results.put(workload, byTarget);
-                // the first repetitions warm the JIT, caches and connection pools; they run but are not counted
-                for (int rep = 1; rep <= warmup + repetitions; rep++) {
+                report.warmedUp.put(workload, warmUp(w, workload, ts, warm));
+                for (int rep = warmup + 1; rep <= warmup + repetitions; rep++) {
                     // Targets take turns, and who goes first alternates (A B, B A, A B, ...): a repetition runs into
                     // what the one before it left behind on the shared cores, and with a fixed order the first place
                     // cost a target 6-10% of its CPU per byte side by side (docs/benchmark-log.md, thirty-fifth
                     // session).
                     for (Target t : rep % 2 == 1 ? ts : ts.reversed()) {
-                        boolean warm = rep <= warmup;
-                        Progress.message("== " + workload + " on " + t.name
-                                + (warm
-                                        ? ", warm-up " + rep + "/" + warmup + " (not counted)"
-                                        : ", repetition " + (rep - warmup) + "/" + repetitions));
-                        Figures f = measured(w, workload, t, rep);
-                        if (!warm)
-                            byTarget.computeIfAbsent(t.name, k -> new ArrayList<>())
-                                    .add(f);
+                        Progress.message("== " + workload + " on " + t.name + ", repetition " + (rep - warmup) + "/"
+                                + repetitions);
+                        byTarget.computeIfAbsent(t.name, k -> new ArrayList<>()).add(measured(w, workload, t, rep));
                     }
                 }
                 // the objects get reads are put's: clean put/ only after get (or after put when get is not run)
@@ -172,6 +172,38 @@ public final class BenchMain {
             Path md = report.write();
             Progress.message(String.format("done in %.0f s", report.wallSeconds));
             System.out.println("Report: " + md);
+        }
+    }
+
+    /**
+     * Runs the workload on every target, not counted, until {@code warm} has each target warm: in turns, as the
+     * counted repetitions, with a target that is warm sitting out. Past {@code --warmup} repetitions a warm-up
+     * repeats the last one's objects (the same keys, overwritten), so a long warm-up takes no more disk.
+     *
+     * @return target name -> {repetitions, seconds of the workload's own traffic}
+     */
+    private static Map<String, double[]> warmUp(Workloads w, String workload, List<Target> ts, WarmUp warm) {
+        Map<String, double[]> done = new LinkedHashMap<>();
+        for (Target t : ts) done.put(t.name, new double[2]);
+        for (int turn = 1; ; turn++) {
+            boolean any = false;
+            for (Target t : turn % 2 == 1 ? ts : ts.reversed()) {
+                double[] d = done.get(t.name);
+                if (!warm.more(workload, (int) d[0], d[1])) continue;
+                any = true;
+                int rep = (int) d[0] + 1;
+                Progress.message(String.format(
+                        Locale.ROOT,
+                        "== %s on %s, warm-up %d (not counted; %.0f s so far)",
+                        workload,
+                        t.name,
+                        rep,
+                        d[1]));
+                Figures f = measured(w, workload, t, Math.min(rep, warm.reps()));
+                d[0] = rep;
+                d[1] += f.seconds;
+            }
+            if (!any) return done;
         }
     }
 
@@ -198,6 +230,7 @@ public final class BenchMain {
         long retries0 = t.retries.retries();
         long bytes0 = Ops.TOTAL_BYTES.get();
         CpuMeter meter = new CpuMeter(t.pids);
+        long started = System.nanoTime();
         try {
             f = w.run(workload, t, rep);
         } catch (Exception e) {
@@ -205,6 +238,7 @@ public final class BenchMain {
             f = new Figures();
             f.add("failed", "count", false, 1);
         }
+        f.seconds = (System.nanoTime() - started) / 1e9;
         f.usage.addAll(meter.finish());
         f.gb = (Ops.TOTAL_BYTES.get() - bytes0) / 1e9;
         f.add("client retries", "count", false, t.retries.retries() - retries0);
@@ -244,6 +278,8 @@ public final class BenchMain {
           --quick                   small sizes, 2 repetitions, short JMH runs
           --reps N                  counted repetitions (default 3, 2 with --quick)
           --warmup N                repetitions run first and not counted, per workload and target (default 1; 0: none)
+          --warmup-seconds S        and more of them until each target has run the workload for S s (default 60,
+                                    0 with --quick; not for heal and faults): a young cluster is still compiling
           --target-procs name=p,... measure target name's processes: this user's processes whose command line
                                     contains p (one role per pattern), e.g. ceph=ceph-osd,radosgw. Without it, a
                                     --target on 127.0.0.1 served by ./basalt dev is measured through its launcher

@@ -16,6 +16,9 @@ final class Figures {
     /** payload moved by the workload, in GB (10^9 bytes). */
     double gb;
 
+    /** How long the workload itself ran (not its preparation or the wait for idle servers before it). */
+    double seconds;
+
     void add(String name, String unit, boolean higherIsBetter, double value) {
         all.put(name, new Figure(name, unit, higherIsBetter, value));
     }

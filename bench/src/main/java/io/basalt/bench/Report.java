@@ -28,8 +28,12 @@ final class Report {
     final boolean quick;
     final String args;
     Limits limits;
-    /** repetitions run first per workload and target and not counted. */
+    /** repetitions run first per workload and target and not counted, at least. */
     int warmup;
+    /** and seconds of each workload's traffic per target before its repetitions count ({@link WarmUp}). */
+    double warmupSeconds;
+    /** workload -> target -> {warm-up repetitions, seconds of the workload's traffic in them}. */
+    final Map<String, Map<String, double[]>> warmedUp = new LinkedHashMap<>();
 
     double wallSeconds;
     /** workload -> target -> one Figures per repetition. */
@@ -185,7 +189,27 @@ final class Report {
                 .append(reps)
                 .append(",\n  \"warmup_repetitions\": ")
                 .append(warmup)
-                .append(",\n");
+                .append(",\n  \"warmup_seconds\": ")
+                .append(n(warmupSeconds))
+                .append(",\n  \"warmed_up\": {");
+        String sep = "";
+        for (var we : warmedUp.entrySet()) {
+            j.append(sep).append(q(we.getKey())).append(": {");
+            String sep2 = "";
+            for (var te : we.getValue().entrySet()) {
+                j.append(sep2)
+                        .append(q(te.getKey()))
+                        .append(": {\"repetitions\": ")
+                        .append((int) te.getValue()[0])
+                        .append(", \"seconds\": ")
+                        .append(n(te.getValue()[1]))
+                        .append("}");
+                sep2 = ", ";
+            }
+            j.append("}");
+            sep = ", ";
+        }
+        j.append("},\n");
         j.append("  \"wall_seconds\": ").append(n(wallSeconds)).append(",\n");
         j.append("  \"machine\": {\"cores\": ")
                 .append(Runtime.getRuntime().availableProcessors())
@@ -381,13 +405,14 @@ final class Report {
         m.append(String.format(
                 Locale.ROOT,
                 "Generated %s by `basalt-bench %s`; %d repetition(s) per workload after %d warm-up repetition(s) "
-                        + "(run, not counted), targets run in "
+                        + "and %.0f s of the workload (run, not counted; heal and faults: repetitions only), targets run in "
                         + "alternation; cells are median (min–max) over repetitions, ratios are computed per repetition. "
                         + "%d cores, Java %s.%s%n%n",
                 Instant.now(),
                 args,
                 reps,
                 warmup,
+                warmupSeconds,
                 Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"),
                 wallSeconds > 0 ? String.format(Locale.ROOT, " Wall time %.0f s.", wallSeconds) : ""));
@@ -441,8 +466,16 @@ final class Report {
             m.append(String.join(", ", ps))
                     .append(". Chart: `")
                     .append(workload)
-                    .append(".png`.\n\n");
-            m.append(header(limits != null));
+                    .append(".png`.");
+            Map<String, double[]> warmed = warmedUp.getOrDefault(workload, Map.of());
+            if (!warmed.isEmpty()) {
+                List<String> ws = new ArrayList<>();
+                warmed.forEach((t, d) -> ws.add(String.format(Locale.ROOT, "%s %d in %.0f s", t, (int) d[0], d[1])));
+                m.append(" Warm-up repetitions (not counted): ")
+                        .append(String.join(", ", ws))
+                        .append('.');
+            }
+            m.append("\n\n").append(header(limits != null));
             for (String name : names(we.getValue())) {
                 var pr = proto(we.getValue(), name);
                 String unit = name.endsWith(pr.unit()) ? "" : " [" + pr.unit() + "]";

@@ -1,0 +1,37 @@
+package io.basalt.bench;
+
+import java.util.Set;
+
+/**
+ * How long a target runs a workload before its repetitions count: at least {@code reps} repetitions and, for the
+ * workloads whose repetitions are a few seconds each, at least {@code seconds} of that workload's traffic. A
+ * repetition of PUT or GET moves 1.7 GB in 3-10 s, and one of them left a Basalt cluster minutes old still
+ * compiling: its six storage-node JVMs each see a sixth of the traffic, so each takes six times as long as a lone
+ * server to reach its compiled code. From a fresh cluster, PUT rose from 101 to 244 MB/s over its first ten such
+ * repetitions and GET from 413 to 770 over 100 s (docs/benchmark-log.md, thirty-ninth session). Every target gets
+ * the same rule, whatever it needs.
+ */
+record WarmUp(int reps, double seconds) {
+    /** Enough for any workload here: 60 s of multipart's 2.5 s repetitions is 24. */
+    static final int MAX_REPS = 100;
+
+    /** The default time: after about a minute of GET or PUT a cluster's throughput stayed within its noise. */
+    static final double DEFAULT_SECONDS = 60;
+
+    /**
+     * Workloads that warm up by repetitions alone: heal starts a cluster of its own in every repetition, and
+     * faults runs phases of fixed length with faults of its own; more of either would only lengthen the run.
+     */
+    static final Set<String> BY_REPETITIONS_ONLY = Set.of("heal", "faults");
+
+    WarmUp {
+        if (reps < 0 || seconds < 0) throw new IllegalArgumentException("a warm-up is not negative");
+    }
+
+    /** Whether a target that has run {@code done} warm-up repetitions of {@code workload}, in {@code spent} s, runs another. */
+    boolean more(String workload, int done, double spent) {
+        if (done < reps) return true;
+        if (reps == 0 || BY_REPETITIONS_ONLY.contains(workload)) return false; // --warmup 0: none at all
+        return spent < seconds && done < MAX_REPS;
+    }
+}
