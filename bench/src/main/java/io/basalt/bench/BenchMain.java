@@ -278,7 +278,7 @@ public final class BenchMain {
           --quick                   small sizes, 2 repetitions, short JMH runs
           --reps N                  counted repetitions (default 3, 2 with --quick)
           --warmup N                repetitions run first and not counted, per workload and target (default 1; 0: none)
-          --warmup-seconds S        and more of them until each target has run the workload for S s (default 60,
+          --warmup-seconds S        and more of them until each target has run the workload for S s (default 30,
                                     0 with --quick; not for heal and faults): a young cluster is still compiling
           --target-procs name=p,... measure target name's processes: this user's processes whose command line
                                     contains p (one role per pattern), e.g. ceph=ceph-osd,radosgw. Without it, a

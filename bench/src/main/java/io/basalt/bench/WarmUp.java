@@ -8,15 +8,20 @@ import java.util.Set;
  * repetition of PUT or GET moves 1.7 GB in 3-10 s, and one of them left a Basalt cluster minutes old still
  * compiling: its six storage-node JVMs each see a sixth of the traffic, so each takes six times as long as a lone
  * server to reach its compiled code. From a fresh cluster, PUT rose from 101 to 244 MB/s over its first ten such
- * repetitions and GET from 413 to 770 over 100 s (docs/benchmark-log.md, thirty-ninth session). Every target gets
+ * repetitions and GET alone from 413 to 770 MB/s over five minutes (docs/benchmark-log.md, thirty-ninth session). Every target gets
  * the same rule, whatever it needs.
  */
 record WarmUp(int reps, double seconds) {
-    /** Enough for any workload here: 60 s of multipart's 2.5 s repetitions is 24. */
+    /** Enough for any workload here: 30 s of multipart's 2.5 s repetitions is 12, of S3Proxy's 1 s GETs 30. */
     static final int MAX_REPS = 100;
 
-    /** The default time: after about a minute of GET or PUT a cluster's throughput stayed within its noise. */
-    static final double DEFAULT_SECONDS = 60;
+    /**
+     * The default time: a PUT of a fresh cluster was at 185 MB/s of its 230-250 after about 40 s, and GET, which runs
+     * after PUT has warmed the shared code, settles sooner. Not longer, as a full run writes every warm-up's bytes
+     * again: the Ceph peer's pool (48 GiB of OSDs, whose deletes RGW reclaims only after two hours) would hold about
+     * 36 GiB of a full run with 30 s warm-ups and fill up with 60.
+     */
+    static final double DEFAULT_SECONDS = 30;
 
     /**
      * Workloads that warm up by repetitions alone: heal starts a cluster of its own in every repetition, and
