@@ -4,10 +4,12 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * basalt-bench: load against S3 endpoints, with a report.
@@ -185,11 +187,12 @@ public final class BenchMain {
     private static Map<String, double[]> warmUp(Workloads w, String workload, List<Target> ts, WarmUp warm) {
         Map<String, double[]> done = new LinkedHashMap<>();
         for (Target t : ts) done.put(t.name, new double[2]);
+        Set<String> failing = new HashSet<>(); // a warm-up that failed is not repeated: the counted ones will say why
         for (int turn = 1; ; turn++) {
             boolean any = false;
             for (Target t : turn % 2 == 1 ? ts : ts.reversed()) {
                 double[] d = done.get(t.name);
-                if (!warm.more(workload, (int) d[0], d[1])) continue;
+                if (failing.contains(t.name) || !warm.more(workload, (int) d[0], d[1])) continue;
                 any = true;
                 int rep = (int) d[0] + 1;
                 Progress.message(String.format(
@@ -202,6 +205,7 @@ public final class BenchMain {
                 Figures f = measured(w, workload, t, Math.min(rep, warm.reps()));
                 d[0] = rep;
                 d[1] += f.seconds;
+                if (f.all.containsKey("failed")) failing.add(t.name);
             }
             if (!any) return done;
         }

@@ -69,12 +69,24 @@ final class HealCluster implements AutoCloseable {
         pb.environment().put("BASALT_ACCESS_KEY", ACCESS_KEY);
         pb.environment().put("BASALT_SECRET_KEY", SECRET_KEY);
         Process launcher = pb.start();
-        if (!LocalProcesses.awaitReady(launcher, log, 180)) {
-            launcher.destroy();
-            throw new IllegalStateException("the heal cluster did not get ready within 180 s; see " + log);
+        // until the cluster's own hook takes over: a bench ended while the cluster starts stops it too
+        Thread starting = new Thread(launcher::destroy);
+        Runtime.getRuntime().addShutdownHook(starting);
+        HealCluster c;
+        try {
+            if (!LocalProcesses.awaitReady(launcher, log, 180)) {
+                launcher.destroy();
+                throw new IllegalStateException("the heal cluster did not get ready within 180 s; see " + log);
+            }
+            String etcd = Files.readString(data.resolve("etcd-url")).trim(); // https://, with DIR/tls
+            c = new HealCluster(data, URI.create("http://127.0.0.1:" + port), etcd, launcher);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(starting);
+            } catch (IllegalStateException exiting) {
+                // the hook is running or will run
+            }
         }
-        String etcd = Files.readString(data.resolve("etcd-url")).trim(); // https://, with DIR/tls
-        HealCluster c = new HealCluster(data, URI.create("http://127.0.0.1:" + port), etcd, launcher);
         launcher.toHandle().descendants().forEach(h -> {
             String line = ProcStat.cmdline(h.pid());
             if (line.contains("io.basalt.storage.StorageNodeMain")) {

@@ -7,8 +7,8 @@ import java.util.Set;
  * workloads whose repetitions are a few seconds each, at least {@code seconds} of that workload's traffic. A
  * repetition of PUT or GET moves 1.7 GB in 3-10 s, and one of them left a Basalt cluster minutes old still
  * compiling: its six storage-node JVMs each see a sixth of the traffic, so each takes six times as long as a lone
- * server to reach its compiled code. From a fresh cluster, PUT rose from 101 to 244 MB/s over its first ten such
- * repetitions and GET alone from 413 to 770 MB/s over five minutes (docs/benchmark-log.md, thirty-ninth session). Every target gets
+ * server to reach its compiled code. From a fresh cluster, PUT rose from 101-113 to 190-244 MB/s over its first ten
+ * such repetitions and GET alone from 413 to 770 MB/s over five minutes (docs/benchmark-log.md, thirty-ninth session). Every target gets
  * the same rule, whatever it needs.
  */
 record WarmUp(int reps, double seconds) {
@@ -16,7 +16,7 @@ record WarmUp(int reps, double seconds) {
     static final int MAX_REPS = 100;
 
     /**
-     * The default time: a PUT of a fresh cluster was at 185 MB/s of its 230-250 after about 40 s, and GET, which runs
+     * The default time: a PUT of a fresh cluster was at 185 MB/s of its 190-240 after about 40 s, and GET, which runs
      * after PUT has warmed the shared code, settles sooner. Not longer, as a full run writes every warm-up's bytes
      * again: the Ceph peer's pool (48 GiB of OSDs, whose deletes RGW reclaims only after two hours) would hold about
      * 36 GiB of a full run with 30 s warm-ups and fill up with 60.
