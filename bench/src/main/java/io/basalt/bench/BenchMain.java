@@ -136,7 +136,6 @@ public final class BenchMain {
                 t.pids.put("bench client", List.of(ProcessHandle.current().pid()));
 
             Report report = new Report(out, ts, params, repetitions, quick, String.join(" ", args));
-            report.warmup = warmup;
             if (limits) {
                 Progress.message("measuring the machine's limits");
                 Limits l = new Limits();
@@ -146,7 +145,7 @@ public final class BenchMain {
             Workloads w = new Workloads(params);
             WarmUp warm =
                     new WarmUp(warmup, warmupSeconds != null ? warmupSeconds : quick ? 0 : WarmUp.DEFAULT_SECONDS);
-            report.warmupSeconds = warm.reps() == 0 ? 0 : warm.seconds();
+            report.warmUp = warm;
             for (String workload : workloads) {
                 Map<String, List<Figures>> byTarget = new LinkedHashMap<>();
                 report.results.put(workload, byTarget);
@@ -182,29 +181,28 @@ public final class BenchMain {
      * counted repetitions, with a target that is warm sitting out. Past {@code --warmup} repetitions a warm-up
      * repeats the last one's objects (the same keys, overwritten), so a long warm-up takes no more disk.
      *
-     * @return target name -> {repetitions, seconds of the workload's own traffic}
+     * @return target name -> what it ran
      */
-    private static Map<String, double[]> warmUp(Workloads w, String workload, List<Target> ts, WarmUp warm) {
-        Map<String, double[]> done = new LinkedHashMap<>();
-        for (Target t : ts) done.put(t.name, new double[2]);
+    private static Map<String, WarmUp.Done> warmUp(Workloads w, String workload, List<Target> ts, WarmUp warm) {
+        Map<String, WarmUp.Done> done = new LinkedHashMap<>();
+        for (Target t : ts) done.put(t.name, WarmUp.Done.NONE);
         Set<String> failing = new HashSet<>(); // a warm-up that failed is not repeated: the counted ones will say why
         for (int turn = 1; ; turn++) {
             boolean any = false;
             for (Target t : turn % 2 == 1 ? ts : ts.reversed()) {
-                double[] d = done.get(t.name);
-                if (failing.contains(t.name) || !warm.more(workload, (int) d[0], d[1])) continue;
+                WarmUp.Done d = done.get(t.name);
+                if (failing.contains(t.name) || !warm.more(workload, d.reps(), d.seconds())) continue;
                 any = true;
-                int rep = (int) d[0] + 1;
+                int rep = d.reps() + 1;
                 Progress.message(String.format(
                         Locale.ROOT,
                         "== %s on %s, warm-up %d (not counted; %.0f s so far)",
                         workload,
                         t.name,
                         rep,
-                        d[1]));
+                        d.seconds()));
                 Figures f = measured(w, workload, t, Math.min(rep, warm.reps()));
-                d[0] = rep;
-                d[1] += f.seconds;
+                done.put(t.name, d.plus(f.seconds));
                 if (f.all.containsKey("failed")) failing.add(t.name);
             }
             if (!any) return done;

@@ -28,12 +28,10 @@ final class Report {
     final boolean quick;
     final String args;
     Limits limits;
-    /** repetitions run first per workload and target and not counted, at least. */
-    int warmup;
-    /** and seconds of each workload's traffic per target before its repetitions count ({@link WarmUp}). */
-    double warmupSeconds;
-    /** workload -> target -> {warm-up repetitions, seconds of the workload's traffic in them}. */
-    final Map<String, Map<String, double[]>> warmedUp = new LinkedHashMap<>();
+    /** What each workload and target ran first, not counted (the default: one repetition). */
+    WarmUp warmUp = new WarmUp(1, 0);
+    /** workload -> target -> the warm-up it ran. */
+    final Map<String, Map<String, WarmUp.Done>> warmedUp = new LinkedHashMap<>();
 
     double wallSeconds;
     /** workload -> target -> one Figures per repetition. */
@@ -188,9 +186,9 @@ final class Report {
                 .append(",\n  \"repetitions\": ")
                 .append(reps)
                 .append(",\n  \"warmup_repetitions\": ")
-                .append(warmup)
+                .append(warmUp.reps())
                 .append(",\n  \"warmup_seconds\": ")
-                .append(n(warmupSeconds))
+                .append(n(warmUp.timed()))
                 .append(",\n  \"warmed_up\": {");
         String sep = "";
         for (var we : warmedUp.entrySet()) {
@@ -200,9 +198,9 @@ final class Report {
                 j.append(sep2)
                         .append(q(te.getKey()))
                         .append(": {\"repetitions\": ")
-                        .append((int) te.getValue()[0])
+                        .append(te.getValue().reps())
                         .append(", \"seconds\": ")
-                        .append(n(te.getValue()[1]))
+                        .append(n(te.getValue().seconds()))
                         .append("}");
                 sep2 = ", ";
             }
@@ -411,8 +409,8 @@ final class Report {
                 Instant.now(),
                 args,
                 reps,
-                warmup,
-                warmupSeconds,
+                warmUp.reps(),
+                warmUp.timed(),
                 Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"),
                 wallSeconds > 0 ? String.format(Locale.ROOT, " Wall time %.0f s.", wallSeconds) : ""));
@@ -467,10 +465,11 @@ final class Report {
                     .append(". Chart: `")
                     .append(workload)
                     .append(".png`.");
-            Map<String, double[]> warmed = warmedUp.getOrDefault(workload, Map.of());
+            Map<String, WarmUp.Done> warmed = warmedUp.getOrDefault(workload, Map.of());
             if (!warmed.isEmpty()) {
                 List<String> ws = new ArrayList<>();
-                warmed.forEach((t, d) -> ws.add(String.format(Locale.ROOT, "%s %d in %.0f s", t, (int) d[0], d[1])));
+                warmed.forEach(
+                        (t, d) -> ws.add(String.format(Locale.ROOT, "%s %d in %.0f s", t, d.reps(), d.seconds())));
                 m.append(" Warm-up repetitions (not counted): ")
                         .append(String.join(", ", ws))
                         .append('.');

@@ -33,10 +33,23 @@ record WarmUp(int reps, double seconds) {
         if (reps < 0 || seconds < 0) throw new IllegalArgumentException("a warm-up is not negative");
     }
 
+    /** What a target has run of a workload's warm-up: repetitions, and seconds of the workload's own traffic. */
+    record Done(int reps, double seconds) {
+        static final Done NONE = new Done(0, 0);
+
+        Done plus(double more) {
+            return new Done(reps + 1, seconds + more);
+        }
+    }
+
+    /** The seconds it warms a workload for, at least: none with no repetition at all ({@code --warmup 0}). */
+    double timed() {
+        return reps == 0 ? 0 : seconds;
+    }
+
     /** Whether a target that has run {@code done} warm-up repetitions of {@code workload}, in {@code spent} s, runs another. */
     boolean more(String workload, int done, double spent) {
         if (done < reps) return true;
-        if (reps == 0 || BY_REPETITIONS_ONLY.contains(workload)) return false; // --warmup 0: none at all
-        return spent < seconds && done < MAX_REPS;
+        return !BY_REPETITIONS_ONLY.contains(workload) && spent < timed() && done < MAX_REPS;
     }
 }
