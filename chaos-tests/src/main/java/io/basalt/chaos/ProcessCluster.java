@@ -307,6 +307,7 @@ public final class ProcessCluster implements AutoCloseable {
                 "new",
                 "--initial-cluster-token",
                 "basalt-chaos",
+                "--pre-vote=true", // a member back from a partition forces no election (as deploy/bare-metal)
                 "--listen-metrics-urls",
                 etcdHealth(i).replace("/health", "")));
         etcdArgs.addAll(io.basalt.testkit.EtcdProcess.tlsFlags(certs)); // clients and peers need a cluster cert

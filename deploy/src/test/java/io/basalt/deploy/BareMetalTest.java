@@ -180,6 +180,7 @@ class BareMetalTest {
             assertEquals("https://" + ip + ":2380", env.get("ETCD_INITIAL_ADVERTISE_PEER_URLS"), host.toString());
             assertEquals("true", env.get("ETCD_CLIENT_CERT_AUTH"), host + ": only clients of the cluster CA");
             assertEquals("true", env.get("ETCD_PEER_CLIENT_CERT_AUTH"), host + ": only peers of the cluster CA");
+            assertEquals("true", env.get("ETCD_PRE_VOTE"), host + ": a member back from a cut-off forces no election");
             // every Basalt host dials this member
             for (Path other : hosts) {
                 String etcd = HostConfig.load(other.resolve("basalt.properties"))

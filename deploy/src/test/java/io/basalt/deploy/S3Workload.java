@@ -88,12 +88,14 @@ final class S3Workload {
                         System.getenv("AWS_ACCESS_KEY_ID"), System.getenv("AWS_SECRET_ACCESS_KEY"))))
                 .serviceConfiguration(
                         S3Configuration.builder().pathStyleAccessEnabled(true).build())
-                // short timeouts: a cut host must cost seconds, not minutes; retries are ours, through other gateways
+                // short timeouts: a cut host must cost seconds, not minutes; retries are ours, through other gateways.
+                // The call's timeout is what ends a body sent into a cut host's connection (a socket timeout bounds
+                // reads only), so it is kept near the read's: a third of the patience, as the retries need.
                 .httpClientBuilder(ApacheHttpClient.builder()
                         .connectionTimeout(Duration.ofSeconds(2))
                         .socketTimeout(Duration.ofSeconds(10)))
                 .overrideConfiguration(
-                        c -> c.apiCallTimeout(Duration.ofSeconds(20)).retryStrategy(r -> r.maxAttempts(1)))
+                        c -> c.apiCallTimeout(Duration.ofSeconds(12)).retryStrategy(r -> r.maxAttempts(1)))
                 .build();
     }
 

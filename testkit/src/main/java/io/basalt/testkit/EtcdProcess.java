@@ -143,6 +143,7 @@ public final class EtcdProcess implements AutoCloseable {
                     peerUrl,
                     "--initial-cluster",
                     initialCluster,
+                    "--pre-vote=true", // a member back from a partition forces no election (as deploy/bare-metal)
                     // health (and metrics) on a plain port of its own: no data there, and no certificate needed
                     "--listen-metrics-urls",
                     "http://127.0.0.1:" + metricsPort));

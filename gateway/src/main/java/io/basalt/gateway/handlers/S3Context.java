@@ -11,6 +11,12 @@ import io.basalt.proto.meta.HealRecord;
 import io.basalt.proto.meta.Segment;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.logging.log4j.LogManager;
 
 /**
@@ -31,9 +37,39 @@ public record S3Context(
         queueHeal(bucket, key, "", seg, List.of(shard), "corrupt or missing shard met by a read");
     }
 
-    /** Shards a committed write names that did not become durable after its quorum: rebuild them. */
+    /**
+     * How long a committed write's answer waits for its left-behind shards to be queued for healing: the floor of
+     * the etcd call deadline, so an etcd that answers as usual has queued them before the client hears back.
+     */
+    static final long HEAL_QUEUE_PATIENCE_MS = 2_000;
+
+    private static final ExecutorService HEAL_QUEUERS = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("heal-queue-", 0).factory());
+
+    /**
+     * Shards a committed write names that did not become durable after its quorum: rebuild them. Waits for the
+     * heal to be queued up to {@link #HEAL_QUEUE_PATIENCE_MS}, then answers while it goes on. Why: the record is
+     * committed, so the write holds whether or not this is queued (the orphan sweep finds a missing shard later),
+     * but the transaction can wait out the whole etcd deadline (10 s on a young cluster) when its member was just
+     * cut off, and a client that gives up on a write it was about to be told succeeded retries it elsewhere.
+     */
     void reportLeftBehind(String bucket, String key, String uploadId, Segment seg, List<Integer> shards) {
-        queueHeal(bucket, key, uploadId, seg, shards, "shard left behind by its write after the commit");
+        Future<?> queued = HEAL_QUEUERS.submit(
+                () -> queueHeal(bucket, key, uploadId, seg, shards, "shard left behind by its write after the commit"));
+        try {
+            queued.get(HEAL_QUEUE_PATIENCE_MS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LogManager.getLogger(S3Context.class)
+                    .warn(
+                            "queueing the heal of {} shards {} takes over {} ms: the write is answered first",
+                            seg.getShardSet(),
+                            shards,
+                            HEAL_QUEUE_PATIENCE_MS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void queueHeal(String bucket, String key, String uploadId, Segment seg, List<Integer> shards, String why) {
