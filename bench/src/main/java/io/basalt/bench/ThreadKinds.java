@@ -74,6 +74,7 @@ final class ThreadKinds {
             new Rule("status", BASALT),
             new Rule("shard-", BASALT),
             new Rule("stripe-hasher", BASALT),
+            new Rule("md5-lanes", BASALT),
             new Rule("pack-commit", BASALT),
             new Rule("VM Periodic Tas", JVM),
             new Rule("Finalizer", JVM),

@@ -4,6 +4,7 @@ import io.basalt.core.config.BadFlag;
 import io.basalt.core.config.FlagValues;
 import io.basalt.core.config.ServiceArgs;
 import io.basalt.core.config.ServiceFlags;
+import io.basalt.core.data.LaneMd5;
 import io.basalt.core.erasure.CodecWarmup;
 import io.basalt.core.meta.Etcd;
 import io.basalt.core.tls.ClusterTls;
@@ -86,6 +87,7 @@ public final class GatewayMain {
             return;
         }
         CodecWarmup.inBackground(); // the first degraded read or PUT would otherwise decode with cold vector code
+        LaneMd5.start(); // its warm-up done before the first PUT, which until then hashes with MessageDigest
         Gateway gateway = Gateway.start(cfg);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()

@@ -326,47 +326,79 @@ public final class SegmentEncoder {
 
     /**
      * The MD5 of the body (its ETag) and the body's own checks, computed on a thread beside the one
-     * that reads and encodes: the two passes take two cores instead of adding up on one. At most one
-     * stripe is waiting to be hashed, so memory stays bounded; the data shards are never written
-     * after they were read, so hashing and encoding them at once is safe.
+     * that reads and encodes: the two passes take two cores instead of adding up on one. The MD5 of a
+     * body longer than a stripe goes to the lanes that hash several bodies at once ({@link LaneMd5}) where
+     * they run. At most one stripe is waiting to be hashed, so memory stays bounded; the data shards are
+     * never written after they were read, so hashing and encoding them at once is safe.
      */
     private static final class StripeHasher {
         private final MessageDigest md5 = md5();
         private final BodyCheck check;
         private Future<?> pending;
+        private Future<?> pendingMd5;
+        private LaneMd5.Body lanes; // the MD5 in lanes instead, from a body's first stripe hashed beside
+        private boolean decided;
 
         StripeHasher(BodyCheck check) {
             this.check = check;
         }
 
         void hashHere(byte[][] data, int chunk, int len) {
-            hash(data, chunk, len);
+            hash(data, chunk, len, true);
         }
 
         void hashBeside(byte[][] data, int chunk, int len) throws IOException {
             await();
-            pending = HASHERS.submit(() -> hash(data, chunk, len));
+            if (!decided) {
+                decided = true;
+                if (LaneMd5.ready()) lanes = new LaneMd5.Body();
+            }
+            if (lanes == null) {
+                pending = HASHERS.submit(() -> hash(data, chunk, len, true));
+                return;
+            }
+            pendingMd5 = lanes.update(data, chunk, len);
+            if (check != BodyCheck.NONE) pending = HASHERS.submit(() -> hash(data, chunk, len, false));
         }
 
         /** Waits for the last stripe, runs the body's final checks; returns the MD5 in hex. */
         String finish() throws IOException {
             await();
             check.finish();
-            return HexFormat.of().formatHex(md5.digest());
+            if (lanes == null) return HexFormat.of().formatHex(md5.digest());
+            try {
+                return lanes.finish();
+            } catch (ExecutionException e) {
+                throw new IOException("hashing the body", e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while hashing", e);
+            }
         }
 
-        private void hash(byte[][] data, int chunk, int len) {
+        private void hash(byte[][] data, int chunk, int len, boolean withMd5) {
             for (int i = 0; i * chunk < len; i++) {
                 int n = Math.min(chunk, len - i * chunk);
-                md5.update(data[i], 0, n);
+                if (withMd5) md5.update(data[i], 0, n);
                 check.update(data[i], 0, n);
             }
         }
 
+        /** Waits for both hashes of the last stripe: its arrays are free again only once neither reads them. */
         private void await() throws IOException {
-            if (pending == null) return;
+            Future<?> checked = pending, hashed = pendingMd5;
+            pending = pendingMd5 = null;
             try {
-                pending.get();
+                await(checked);
+            } finally {
+                await(hashed);
+            }
+        }
+
+        private static void await(Future<?> f) throws IOException {
+            if (f == null) return;
+            try {
+                f.get();
             } catch (ExecutionException e) {
                 // the body's checks fail with their own (S3) errors: pass them on as they are
                 if (e.getCause() instanceof RuntimeException r) throw r;
@@ -375,8 +407,6 @@ public final class SegmentEncoder {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while hashing", e);
-            } finally {
-                pending = null;
             }
         }
     }
