@@ -12,10 +12,11 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * The MD5s (ETags) of the bodies a gateway writes at once, computed together: one thread takes each body's
- * next stripe into a free lane of {@link Md5Lanes} and runs the lanes block by block, so four concurrent PUTs
- * cost MD5 about a third of the CPU they cost hashed one by one (the JDK's MD5 is 1.6 CPU-s per GB here, the
- * largest single cost of a PUT). A body's bytes go through one lane in order, a stripe at a time; a body waits
- * for a lane only while four others hold them, each for one stripe.
+ * next stripe into a free lane of {@link Md5Lanes} and runs the lanes block by block. Four full lanes cost MD5
+ * 0.4 of the CPU the JDK's MD5 does (1.2–1.6 CPU-s per GB of PUT here, the largest single cost of a PUT); lanes
+ * are only as full as the bodies' stripes overlap, which under four concurrent PUTs made it three quarters. A
+ * body's bytes go through one lane in order, a stripe at a time; a body waits for a lane only while four others
+ * hold them, each for one stripe.
  *
  * <p>Used only where the Vector API is compiled (the codec's condition, {@link
  * io.basalt.core.erasure.ReedSolomon#kernelName}) and once the lanes' code has been compiled by C2 ({@link
@@ -37,7 +38,10 @@ public final class LaneMd5 {
     static final boolean AVAILABLE = !"off".equalsIgnoreCase(System.getProperty(PROPERTY, "on"))
             && "vector".equals(io.basalt.core.erasure.ReedSolomon.kernelName());
 
-    /** Blocks compressed before the lanes take bodies: enough for C2 to compile the loop (about 0.1 s of a core). */
+    /**
+     * Blocks compressed before the lanes take bodies: enough for C2 to compile the loop. About 6 s of one core at a
+     * gateway's start here, nearly all of it before C2 (the Vector API's vectors are objects until then).
+     */
     private static final int WARM_UP_BLOCKS = 40_000;
 
     private static final LinkedBlockingQueue<Job> QUEUE = new LinkedBlockingQueue<>();
@@ -206,7 +210,8 @@ public final class LaneMd5 {
                 }
                 if (any) Md5Lanes.compress(a, b, c, d, words);
             } catch (InterruptedException e) {
-                return;
+                // nobody stops this thread: bodies that chose the lanes wait for it, so it goes on
+                log.warn("MD5 lanes interrupted; going on");
             } catch (RuntimeException | Error e) {
                 // a defect here must fail the writes that wait on it, not leave them waiting
                 log.error("MD5 lanes failed", e);

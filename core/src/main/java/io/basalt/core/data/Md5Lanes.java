@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * MD5's compression function run for {@link #LANES} messages at once, one per lane of a 128-bit vector: the
  * "multi-buffer" MD5 of MinIO's md5-simd. One message's MD5 is a chain of 64 dependent steps per block that no
- * core runs faster than about 0.6 GB/s (the JDK's intrinsic here); four chains side by side cost about the
+ * core runs much faster than 0.6–0.8 GB/s (the JDK's intrinsic here); four chains side by side cost about the
  * same time per step, so four bodies hash at about 2 GB/s together. Loaded only when the Vector API module is
  * present ({@link LaneMd5#AVAILABLE}).
  */
