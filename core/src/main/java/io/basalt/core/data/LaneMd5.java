@@ -81,15 +81,8 @@ public final class LaneMd5 {
          * thread; the arrays must stay as they are until the returned future completes.
          */
         CompletableFuture<Void> update(byte[][] data, int chunk, int len) {
-            int n = Math.ceilDiv(len, chunk);
-            byte[][] parts = new byte[n][];
-            int[] lengths = new int[n];
-            for (int i = 0; i < n; i++) {
-                parts[i] = data[i];
-                lengths[i] = Math.min(chunk, len - i * chunk);
-            }
             length += len;
-            return submit(parts, lengths);
+            return submit(data, chunk, len);
         }
 
         /** Pads the body (RFC 1321), hashes the last block(s) and returns the MD5 in hex. Once, after the last update. */
@@ -98,7 +91,7 @@ public final class LaneMd5 {
             byte[] pad = new byte[padded];
             pad[0] = (byte) 0x80;
             LE_LONG.set(pad, padded - 8, length << 3);
-            submit(new byte[][] {pad}, new int[] {padded}).get();
+            submit(new byte[][] {pad}, padded, padded).get();
             byte[] md5 = new byte[16];
             LE_INT.set(md5, 0, a);
             LE_INT.set(md5, 4, b);
@@ -107,25 +100,34 @@ public final class LaneMd5 {
             return HexFormat.of().formatHex(md5);
         }
 
-        private CompletableFuture<Void> submit(byte[][] parts, int[] lengths) {
-            Job job = new Job(this, parts, lengths);
+        private CompletableFuture<Void> submit(byte[][] data, int chunk, int len) {
+            Job job = new Job(this, data, chunk, len);
             QUEUE.add(job);
             return job.done;
         }
     }
 
-    /** A body's next bytes, and where the lanes' thread is in them. */
+    /**
+     * A body's next bytes, {@code data[i][0..min(chunk, len - i * chunk))} in order (a stripe's data shards, or the
+     * padding as one array), and where the lanes' thread is in them.
+     */
     private static final class Job {
         final Body body;
-        final byte[][] parts;
-        final int[] lengths;
+        final byte[][] data;
+        final int chunk, len, parts;
         final CompletableFuture<Void> done = new CompletableFuture<>();
         int part, pos;
 
-        Job(Body body, byte[][] parts, int[] lengths) {
+        Job(Body body, byte[][] data, int chunk, int len) {
             this.body = body;
-            this.parts = parts;
-            this.lengths = lengths;
+            this.data = data;
+            this.chunk = chunk;
+            this.len = len;
+            this.parts = Math.ceilDiv(len, chunk);
+        }
+
+        private int length(int p) {
+            return Math.min(chunk, len - p * chunk);
         }
 
         /**
@@ -134,21 +136,21 @@ public final class LaneMd5 {
          * than 64 bytes are left: those wait in the tail for the body's next stripe.
          */
         boolean stage(int[] words, int lane) {
-            while (part < parts.length && pos == lengths[part]) {
+            while (part < parts && pos == length(part)) {
                 part++;
                 pos = 0;
             }
-            if (body.tailLength == 0 && part < parts.length && lengths[part] - pos >= 64) {
-                load(parts[part], pos, words, lane);
+            if (body.tailLength == 0 && part < parts && length(part) - pos >= 64) {
+                load(data[part], pos, words, lane);
                 pos += 64;
                 return true;
             }
-            while (body.tailLength < 64 && part < parts.length) {
-                int take = Math.min(64 - body.tailLength, lengths[part] - pos);
-                System.arraycopy(parts[part], pos, body.tail, body.tailLength, take);
+            while (body.tailLength < 64 && part < parts) {
+                int take = Math.min(64 - body.tailLength, length(part) - pos);
+                System.arraycopy(data[part], pos, body.tail, body.tailLength, take);
                 body.tailLength += take;
                 pos += take;
-                if (pos == lengths[part]) {
+                if (pos == length(part)) {
                     part++;
                     pos = 0;
                 }
