@@ -37,9 +37,14 @@ public record S3Context(
         queueHeal(bucket, key, "", seg, List.of(shard), "corrupt or missing shard met by a read");
     }
 
+    /** Shards a committed write names that did not become durable after its quorum: rebuild them. */
+    void reportLeftBehind(String bucket, String key, String uploadId, Segment seg, List<Integer> shards) {
+        queueHeal(bucket, key, uploadId, seg, shards, "shard left behind by its write after the commit");
+    }
+
     /**
-     * How long a committed write's answer waits for its left-behind shards to be queued for healing: the floor of
-     * the etcd call deadline, so an etcd that answers as usual has queued them before the client hears back.
+     * How long a request's answer waits for a heal it found needed to be queued: the floor of the etcd call
+     * deadline, so an etcd that answers as usual has queued it before the client hears back.
      */
     static final long HEAL_QUEUE_PATIENCE_MS = 2_000;
 
@@ -47,23 +52,23 @@ public record S3Context(
             Thread.ofVirtual().name("heal-queue-", 0).factory());
 
     /**
-     * Shards a committed write names that did not become durable after its quorum: rebuild them. Waits for the
-     * heal to be queued up to {@link #HEAL_QUEUE_PATIENCE_MS}, then answers while it goes on. Why: the record is
-     * committed, so the write holds whether or not this is queued (the orphan sweep finds a missing shard later),
-     * but the transaction can wait out the whole etcd deadline (10 s on a young cluster) when its member was just
-     * cut off, and a client that gives up on a write it was about to be told succeeded retries it elsewhere.
+     * Queues a heal, waiting for it up to {@link #HEAL_QUEUE_PATIENCE_MS}, then answers while it goes on. Why: the
+     * write's record is committed, or the read's bytes served, whether or not this is queued (the orphan sweep and
+     * the scrubber find a missing or corrupt shard later), but the transaction can wait out the whole etcd deadline
+     * (10 s on a young cluster) when its member was just cut off, and a client that gives up on a request it was
+     * about to be answered retries it elsewhere.
      */
-    void reportLeftBehind(String bucket, String key, String uploadId, Segment seg, List<Integer> shards) {
-        Future<?> queued = HEAL_QUEUERS.submit(
-                () -> queueHeal(bucket, key, uploadId, seg, shards, "shard left behind by its write after the commit"));
+    private void queueHeal(String bucket, String key, String uploadId, Segment seg, List<Integer> shards, String why) {
+        Future<?> queued = HEAL_QUEUERS.submit(() -> sendHeal(bucket, key, uploadId, seg, shards, why));
         try {
             queued.get(HEAL_QUEUE_PATIENCE_MS, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             LogManager.getLogger(S3Context.class)
                     .warn(
-                            "queueing the heal of {} shards {} takes over {} ms: the write is answered first",
+                            "queueing the heal of {} shards {} ({}) takes over {} ms: the request is answered first",
                             seg.getShardSet(),
                             shards,
+                            why,
                             HEAL_QUEUE_PATIENCE_MS);
         } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause());
@@ -72,7 +77,7 @@ public record S3Context(
         }
     }
 
-    private void queueHeal(String bucket, String key, String uploadId, Segment seg, List<Integer> shards, String why) {
+    private void sendHeal(String bucket, String key, String uploadId, Segment seg, List<Integer> shards, String why) {
         try {
             meta.queueHeal(HealRecord.newBuilder()
                     .setBucket(bucket)
@@ -84,7 +89,7 @@ public record S3Context(
                     .setReason(why)
                     .build());
         } catch (RuntimeException e) {
-            // the orphan sweep finds a shard its node lacks, later
+            // the orphan sweep (a write's shard) or the scrubber (a corrupt one) finds it later
             LogManager.getLogger(S3Context.class)
                     .warn("could not queue heal of {} shards {}: {}", seg.getShardSet(), shards, e.toString());
         }

@@ -16,12 +16,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A committed write's left-behind shards are queued for healing before its client is answered, unless the
- * metadata store takes longer than {@link S3Context#HEAL_QUEUE_PATIENCE_MS} (an etcd member just cut off): then
- * the answer goes first and the heal is still queued. The store here is a stand-in that only queues heals: what is
+ * A committed write's left-behind shards, and a corrupt shard a read served around, are queued for healing before
+ * the client is answered, unless the metadata store takes longer than {@link S3Context#HEAL_QUEUE_PATIENCE_MS} (an
+ * etcd member just cut off): then the answer goes first and the heal is still queued. The store here is a stand-in that only queues heals: what is
  * under test is how long the write's thread waits, not etcd (the integration tests cover the etcd side).
  */
-class LeftBehindTest {
+class HealQueueingTest {
 
     private final BlockingQueue<HealRecord> queued = new LinkedBlockingQueue<>();
     private final CountDownLatch etcdAnswers = new CountDownLatch(1);
@@ -64,5 +64,22 @@ class LeftBehindTest {
         etcdAnswers.countDown();
         HealRecord heal = queued.poll(10, TimeUnit.SECONDS);
         assertEquals(List.of(1, 2), heal == null ? null : heal.getShardsList(), "queued once etcd answered");
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void aReadThatMetACorruptShardIsHeldNoLongerThanThePatienceEither() throws Exception {
+        slow = true;
+        long t0 = System.nanoTime();
+        ctx.reportCorrupt("b", "k", seg, 3);
+        long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+
+        assertTrue(waitedMs >= S3Context.HEAL_QUEUE_PATIENCE_MS, "answered before the patience ran out: " + waitedMs);
+        assertTrue(queued.isEmpty(), "nothing queued while etcd is silent");
+
+        etcdAnswers.countDown();
+        HealRecord heal = queued.poll(10, TimeUnit.SECONDS);
+        assertEquals(List.of(3), heal == null ? null : heal.getShardsList(), "queued once etcd answered");
+        assertTrue(heal.getReason().contains("corrupt"), heal.getReason());
     }
 }
