@@ -32,7 +32,7 @@ public final class BenchMain {
         int basePort = 19000;
         Integer reps = null;
         int warmup = 1;
-        Double warmupSeconds = null;
+        String warmupSeconds = null;
         Map<String, List<String>> targetProcs = new LinkedHashMap<>();
         Path out = null;
         Path root = Path.of(".").toAbsolutePath().normalize();
@@ -56,7 +56,7 @@ public final class BenchMain {
                 case "--quick" -> quick = true;
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
-                case "--warmup-seconds" -> warmupSeconds = Double.parseDouble(args[++i]);
+                case "--warmup-seconds" -> warmupSeconds = args[++i];
                 case "--target-procs" -> {
                     String v = args[++i];
                     int eq = v.indexOf('=');
@@ -143,8 +143,8 @@ public final class BenchMain {
                 report.limits = l;
             }
             Workloads w = new Workloads(params);
-            WarmUp warm =
-                    new WarmUp(warmup, warmupSeconds != null ? warmupSeconds : quick ? 0 : WarmUp.DEFAULT_SECONDS);
+            WarmUp warm = WarmUp.parse(
+                    warmup, warmupSeconds != null ? warmupSeconds : "", quick ? 0 : WarmUp.DEFAULT_SECONDS);
             report.warmUp = warm;
             for (String workload : workloads) {
                 Map<String, List<Figures>> byTarget = new LinkedHashMap<>();
@@ -281,7 +281,8 @@ public final class BenchMain {
           --reps N                  counted repetitions (default 3, 2 with --quick)
           --warmup N                repetitions run first and not counted, per workload and target (default 1; 0: none)
           --warmup-seconds S        and more of them until each target has run the workload for S s (default 30,
-                                    0 with --quick; not for heal and faults): a young cluster is still compiling
+                                    0 with --quick; not for heal and faults): a young cluster is still compiling;
+                                    S,w=T,... gives workload w T s instead (e.g. 30,put=90)
           --target-procs name=p,... measure target name's processes: this user's processes whose command line
                                     contains p (one role per pattern), e.g. ceph=ceph-osd,radosgw. Without it, a
                                     --target on 127.0.0.1 served by ./basalt dev is measured through its launcher

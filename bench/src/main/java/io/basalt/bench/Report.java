@@ -189,7 +189,13 @@ final class Report {
                 .append(warmUp.reps())
                 .append(",\n  \"warmup_seconds\": ")
                 .append(n(warmUp.timed()))
-                .append(",\n  \"warmed_up\": {");
+                .append(",\n  \"warmup_seconds_of\": {");
+        String sepOf = "";
+        for (var e : warmUp.secondsOf().entrySet()) {
+            j.append(sepOf).append(q(e.getKey())).append(": ").append(n(e.getValue()));
+            sepOf = ", ";
+        }
+        j.append("},\n  \"warmed_up\": {");
         String sep = "";
         for (var we : warmedUp.entrySet()) {
             j.append(sep).append(q(we.getKey())).append(": {");
@@ -403,7 +409,7 @@ final class Report {
         m.append(String.format(
                 Locale.ROOT,
                 "Generated %s by `basalt-bench %s`; %d repetition(s) per workload after %d warm-up repetition(s) "
-                        + "and %.0f s of the workload (run, not counted; heal and faults: repetitions only), targets run in "
+                        + "and %.0f s of the workload%s (run, not counted; heal and faults: repetitions only), targets run in "
                         + "alternation; cells are median (min–max) over repetitions, ratios are computed per repetition. "
                         + "%d cores, Java %s.%s%n%n",
                 Instant.now(),
@@ -411,6 +417,7 @@ final class Report {
                 reps,
                 warmUp.reps(),
                 warmUp.timed(),
+                warmUp.ownTimes().isEmpty() ? "" : " (" + warmUp.ownTimes() + ")",
                 Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"),
                 wallSeconds > 0 ? String.format(Locale.ROOT, " Wall time %.0f s.", wallSeconds) : ""));

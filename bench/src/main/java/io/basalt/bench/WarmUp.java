@@ -1,5 +1,7 @@
 package io.basalt.bench;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -11,7 +13,7 @@ import java.util.Set;
  * such repetitions and GET alone from 413 to 770 MB/s over five minutes (docs/benchmark-log.md, thirty-ninth session). Every target gets
  * the same rule, whatever it needs.
  */
-record WarmUp(int reps, double seconds) {
+record WarmUp(int reps, double seconds, Map<String, Double> secondsOf) {
     /** Enough for any workload here: 30 s of multipart's 2.5 s repetitions is 12, of S3Proxy's 1 s GETs 30. */
     static final int MAX_REPS = 100;
 
@@ -30,7 +32,34 @@ record WarmUp(int reps, double seconds) {
     static final Set<String> BY_REPETITIONS_ONLY = Set.of("heal", "faults");
 
     WarmUp {
-        if (reps < 0 || seconds < 0) throw new IllegalArgumentException("a warm-up is not negative");
+        if (reps < 0 || seconds < 0 || secondsOf.values().stream().anyMatch(v -> v < 0))
+            throw new IllegalArgumentException("a warm-up is not negative");
+        secondsOf = Map.copyOf(secondsOf);
+    }
+
+    WarmUp(int reps, double seconds) {
+        this(reps, seconds, Map.of());
+    }
+
+    /**
+     * {@code --warmup-seconds}: a time for every workload, and times for some of them, e.g. {@code 30,put=90} (PUT
+     * runs first on a fresh cluster and its storage nodes compile the write path while it warms up, where the
+     * workloads after it find them warm). {@code defaultSeconds} is the time when no plain number is given.
+     */
+    static WarmUp parse(int reps, String spec, double defaultSeconds) {
+        double seconds = defaultSeconds;
+        Map<String, Double> of = new LinkedHashMap<>();
+        for (String part : spec.split(",")) {
+            int eq = part.indexOf('=');
+            if (part.isBlank()) continue;
+            if (eq < 0) seconds = Double.parseDouble(part.strip());
+            else if (Workloads.ALL.contains(part.substring(0, eq).strip()))
+                of.put(
+                        part.substring(0, eq).strip(),
+                        Double.parseDouble(part.substring(eq + 1).strip()));
+            else throw new IllegalArgumentException("--warmup-seconds: no workload " + part.substring(0, eq));
+        }
+        return new WarmUp(reps, seconds, of);
     }
 
     /** What a target has run of a workload's warm-up: repetitions, and seconds of the workload's own traffic. */
@@ -47,9 +76,25 @@ record WarmUp(int reps, double seconds) {
         return reps == 0 ? 0 : seconds;
     }
 
+    /** The times given to single workloads, as {@code put 90 s, get 60 s}; empty when none was. */
+    String ownTimes() {
+        StringBuilder b = new StringBuilder();
+        secondsOf.forEach((w, t) -> b.append(b.isEmpty() ? "" : ", ")
+                .append(w)
+                .append(' ')
+                .append(String.format(java.util.Locale.ROOT, "%.0f", t))
+                .append(" s"));
+        return b.toString();
+    }
+
+    /** The seconds it warms {@code workload} for, at least: its own time where one was given. */
+    double timed(String workload) {
+        return reps == 0 ? 0 : secondsOf.getOrDefault(workload, seconds);
+    }
+
     /** Whether a target that has run {@code done} warm-up repetitions of {@code workload}, in {@code spent} s, runs another. */
     boolean more(String workload, int done, double spent) {
         if (done < reps) return true;
-        return !BY_REPETITIONS_ONLY.contains(workload) && spent < timed() && done < MAX_REPS;
+        return !BY_REPETITIONS_ONLY.contains(workload) && spent < timed(workload) && done < MAX_REPS;
     }
 }

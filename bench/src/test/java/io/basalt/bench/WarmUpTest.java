@@ -52,4 +52,21 @@ class WarmUpTest {
         assertThrows(IllegalArgumentException.class, () -> new WarmUp(-1, 60));
         assertThrows(IllegalArgumentException.class, () -> new WarmUp(1, -1));
     }
+
+    @Test
+    void aWorkloadCanBeGivenItsOwnTime() {
+        WarmUp warm = WarmUp.parse(1, "30,put=90", 0);
+        assertEquals(9, runs(warm, "put", 10.0), "put: 90 s");
+        assertEquals(3, runs(warm, "get", 10.0), "the others: 30 s");
+        assertEquals(90, warm.timed("put"));
+        assertEquals("put 90 s", warm.ownTimes());
+
+        WarmUp onlyPut = WarmUp.parse(1, "put=60", 30);
+        assertEquals(6, runs(onlyPut, "put", 10.0));
+        assertEquals(3, runs(onlyPut, "multipart", 10.0), "no plain number: the default");
+        assertEquals(0, runs(WarmUp.parse(0, "put=60", 30), "put", 10.0), "--warmup 0 still runs none");
+        assertEquals(30, WarmUp.parse(1, "", 30).timed("get"));
+        assertThrows(IllegalArgumentException.class, () -> WarmUp.parse(1, "30,pit=90", 30), "a typo is refused");
+        assertThrows(IllegalArgumentException.class, () -> WarmUp.parse(1, "put=-1", 30));
+    }
 }
