@@ -150,6 +150,13 @@ public final class BenchMain {
                 Map<String, List<Figures>> byTarget = new LinkedHashMap<>();
                 report.results.put(workload, byTarget);
                 report.warmedUp.put(workload, warmUp(w, workload, ts, warm));
+                for (Target t : ts) {
+                    if (t.coordinatorMetrics == null) continue;
+                    Progress.message("== " + workload + " on " + t.name + ": waiting for its GC of the warm-up");
+                    report.gcWaited
+                            .computeIfAbsent(workload, k -> new LinkedHashMap<>())
+                            .put(t.name, GcDrain.await(t, GcDrain.LIMIT_MS));
+                }
                 for (int rep = warmup + 1; rep <= warmup + repetitions; rep++) {
                     // Targets take turns, and who goes first alternates (A B, B A, A B, ...): a repetition runs into
                     // what the one before it left behind on the shared cores, and with a fixed order the first place

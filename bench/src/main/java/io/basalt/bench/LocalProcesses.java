@@ -28,6 +28,12 @@ final class LocalProcesses implements AutoCloseable {
      */
     static final int DIRS_PER_NODE = 2;
 
+    /**
+     * The GC grace of the Basalt the bench starts (the product's default is 5 minutes): short, so the shards a
+     * warm-up overwrote are collected before the counted repetitions ({@link GcDrain}) and not inside one of them.
+     */
+    static final String GC_GRACE = "30s";
+
     private final List<Process> started = new ArrayList<>();
     private final List<Path> dataDirs = new ArrayList<>();
     private final int basePort;
@@ -68,7 +74,9 @@ final class LocalProcesses implements AutoCloseable {
                 "--dirs-per-node",
                 String.valueOf(DIRS_PER_NODE),
                 // the faults workload restarts a node whose dir it hung, the way an operator would
-                "--restart-nodes");
+                "--restart-nodes",
+                "--gc-grace",
+                GC_GRACE);
         pb.environment().put("BASALT_ACCESS_KEY", ak);
         pb.environment().put("BASALT_SECRET_KEY", sk);
         pb.redirectErrorStream(true);
@@ -83,6 +91,7 @@ final class LocalProcesses implements AutoCloseable {
         // the launcher's process tree: find the services by their command line
         t.pids.putAll(ProcessFinder.basaltRoles(launcher.toHandle()));
         t.launcher = launcher.toHandle();
+        t.coordinatorMetrics = coordinatorMetrics(data);
         try (Stream<Path> s = Files.list(data)) {
             s.filter(p -> p.getFileName().toString().startsWith("node-"))
                     .sorted()
@@ -95,6 +104,17 @@ final class LocalProcesses implements AutoCloseable {
                 + "directory fsynced); metadata committed in etcd";
         Progress.message("Basalt ready at " + t.endpoint + "; pids " + t.pids);
         return t;
+    }
+
+    /** The coordinator's metrics URL from the launcher's {@code metrics-targets} file ("role url" lines), or null. */
+    private static URI coordinatorMetrics(Path data) throws IOException {
+        Path targets = data.resolve("metrics-targets");
+        if (!Files.exists(targets)) return null;
+        for (String line : Files.readAllLines(targets)) {
+            String[] f = line.strip().split("\\s+");
+            if (f.length == 2 && f[0].equals("coordinator")) return URI.create(f[1]);
+        }
+        return null;
     }
 
     /** Starts S3Proxy (filesystem backend) from its jar-with-dependencies as a separate JVM. */

@@ -32,6 +32,8 @@ final class Report {
     WarmUp warmUp = new WarmUp(1, 0);
     /** workload -> target -> the warm-up it ran. */
     final Map<String, Map<String, WarmUp.Done>> warmedUp = new LinkedHashMap<>();
+    /** workload -> target -> seconds waited for its GC to collect what the warm-up overwrote ({@link GcDrain}). */
+    final Map<String, Map<String, Double>> gcWaited = new LinkedHashMap<>();
 
     double wallSeconds;
     /** workload -> target -> one Figures per repetition. */
@@ -479,6 +481,14 @@ final class Report {
                         (t, d) -> ws.add(String.format(Locale.ROOT, "%s %d in %.0f s", t, d.reps(), d.seconds())));
                 m.append(" Warm-up repetitions (not counted): ")
                         .append(String.join(", ", ws))
+                        .append('.');
+            }
+            Map<String, Double> gc = gcWaited.getOrDefault(workload, Map.of());
+            if (!gc.isEmpty()) {
+                List<String> gs = new ArrayList<>();
+                gc.forEach((t, sec) -> gs.add(String.format(Locale.ROOT, "%s %.0f s", t, sec)));
+                m.append(" Then waited for the GC of what it overwrote or deleted: ")
+                        .append(String.join(", ", gs))
                         .append('.');
             }
             m.append("\n\n").append(header(limits != null));

@@ -42,6 +42,8 @@ final class Target implements AutoCloseable {
      * processes under it may be signalled (the faults workload's SIGSTOP).
      */
     ProcessHandle launcher;
+    /** That launcher's coordinator's metrics, for {@link GcDrain}; else null. */
+    URI coordinatorMetrics;
     /** what the target promises about durability, for the report. */
     String promise = "unknown (remote endpoint)";
 
