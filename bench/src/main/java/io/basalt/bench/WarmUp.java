@@ -1,6 +1,7 @@
 package io.basalt.bench;
 
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -50,14 +51,16 @@ record WarmUp(int reps, double seconds, Map<String, Double> secondsOf) {
         double seconds = defaultSeconds;
         Map<String, Double> of = new LinkedHashMap<>();
         for (String part : spec.split(",")) {
-            int eq = part.indexOf('=');
             if (part.isBlank()) continue;
-            if (eq < 0) seconds = Double.parseDouble(part.strip());
-            else if (Workloads.ALL.contains(part.substring(0, eq).strip()))
-                of.put(
-                        part.substring(0, eq).strip(),
-                        Double.parseDouble(part.substring(eq + 1).strip()));
-            else throw new IllegalArgumentException("--warmup-seconds: no workload " + part.substring(0, eq));
+            int eq = part.indexOf('=');
+            if (eq < 0) {
+                seconds = Double.parseDouble(part.strip());
+                continue;
+            }
+            String workload = part.substring(0, eq).strip();
+            if (!Workloads.ALL.contains(workload))
+                throw new IllegalArgumentException("--warmup-seconds: no workload " + workload);
+            of.put(workload, Double.parseDouble(part.substring(eq + 1).strip()));
         }
         return new WarmUp(reps, seconds, of);
     }
@@ -82,7 +85,7 @@ record WarmUp(int reps, double seconds, Map<String, Double> secondsOf) {
         secondsOf.forEach((w, t) -> b.append(b.isEmpty() ? "" : ", ")
                 .append(w)
                 .append(' ')
-                .append(String.format(java.util.Locale.ROOT, "%.0f", t))
+                .append(String.format(Locale.ROOT, "%.0f", t))
                 .append(" s"));
         return b.toString();
     }
