@@ -81,12 +81,36 @@ final class DataDir {
 
     /**
      * Checks the disk still does what a shard write and read need: writes, fsyncs, reads back and
-     * deletes a small file in tmp/, and lists shards/. Throws the I/O error if any step fails.
-     * Not synchronized: on a hung disk it never returns, and {@link #markFailed} must still work.
-     * The store runs a dir's probes one at a time on that dir's thread.
+     * deletes a small file in tmp/, and lists shards/. Throws the I/O error if any step fails, but for
+     * a write refused for want of room: a full disk answers, its shards stay readable, and writers,
+     * told RESOURCE_EXHAUSTED, place theirs elsewhere (taking it out would make every shard on it
+     * unreadable and heal them onto disks as full). Not synchronized: on a hung disk it never returns,
+     * and {@link #markFailed} must still work. The store runs a dir's probes one at a time on that
+     * dir's thread.
      */
     void probe() throws IOException {
         beforeBackgroundCall.run();
+        try {
+            writeAndReadBack();
+        } catch (IOException e) {
+            if (!noSpace(e)) throw e;
+        }
+        try (DirectoryStream<Path> listing = Files.newDirectoryStream(shards)) {
+            listing.iterator().hasNext();
+        }
+    }
+
+    /** Whether {@code error} is ENOSPC or EDQUOT, which surface in Java only as an IOException's message. */
+    static boolean noSpace(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (m.contains("No space left on device") || m.contains("Disk quota exceeded")) return true;
+        }
+        return false;
+    }
+
+    /** The probe's write: a small file in tmp/, fsynced, read back and deleted. */
+    private void writeAndReadBack() throws IOException {
         Path file = tmp.resolve("probe." + UUID.randomUUID() + ".tmp"); // a crash leaves it to removeStaleTempFiles
         byte[] written = UUID.randomUUID().toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         try (FileChannel channel = FileChannel.open(
@@ -101,9 +125,6 @@ final class DataDir {
             if (!Arrays.equals(in.array(), written)) throw new IOException("probe file read back different bytes");
         } finally {
             Files.deleteIfExists(file);
-        }
-        try (DirectoryStream<Path> listing = Files.newDirectoryStream(shards)) {
-            listing.iterator().hasNext();
         }
     }
 

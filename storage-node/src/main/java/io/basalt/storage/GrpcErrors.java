@@ -13,15 +13,6 @@ final class GrpcErrors {
 
     private GrpcErrors() {}
 
-    /** ENOSPC (and EDQUOT) surface in Java only as the IOException's message. */
-    static boolean noSpace(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            String m = String.valueOf(t.getMessage());
-            if (m.contains("No space left on device") || m.contains("Disk quota exceeded")) return true;
-        }
-        return false;
-    }
-
     static StatusRuntimeException toStatus(String operation, String shardId, Throwable error) {
         if (error instanceof StatusRuntimeException sre) {
             return sre;
@@ -42,7 +33,7 @@ final class GrpcErrors {
             log.error("{} {}: {}", operation, shardId, error.getMessage());
             return Status.DATA_LOSS.withDescription(error.getMessage()).asRuntimeException();
         }
-        if (error instanceof IOException && noSpace(error)) {
+        if (error instanceof IOException && DataDir.noSpace(error)) {
             // a full disk is not a broken node: writers place the shard elsewhere, reads go on
             log.warn("{} {}: no space left: {}", operation, shardId, error.getMessage());
             return Status.RESOURCE_EXHAUSTED

@@ -273,6 +273,39 @@ class DiskFailureTest {
     }
 
     /**
+     * A full disk is not a broken one: its probes cannot write, yet it answers, so it stays in, nothing is queued for
+     * healing, every shard on it stays readable, and a write is refused as RESOURCE_EXHAUSTED until room is freed.
+     */
+    @Test
+    void fullDiskStaysInServesItsShardsAndRefusesWritesUntilThereIsRoom() throws Exception {
+        Path d1 = mountTmpfs("full");
+        startNode(List.of(d1));
+        Map<String, byte[]> stored = new TreeMap<>();
+        for (int i = 0; i < 10; i++) {
+            stored.put("full" + i + ".0", randomBytes(5000, i));
+        }
+        stored.forEach((id, data) -> client.write(id, data, CHUNK));
+        Path filler = d1.resolve("filler");
+        try (var out = Files.newOutputStream(filler)) {
+            byte[] block = new byte[1 << 16];
+            while (true) out.write(block);
+        } catch (java.io.IOException e) {
+            assertTrue(DataDir.noSpace(e), "filled up: " + e);
+        }
+
+        byte[] more = randomBytes(200_000, 77);
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, failure(() -> client.write("more.0", more, CHUNK)));
+        Thread.sleep(PROBE.toMillis() * 10); // ten periodic probes, besides the one the refused write asked for
+
+        assertEquals(List.of(), nodeRecord().getFailedDirsList(), "a full dir is not a failed one");
+        assertEquals(List.of(), healRecords(), "nothing to heal");
+        stored.forEach((id, data) -> assertArrayEquals(data, client.read(id, 0, 0)));
+        Files.delete(filler);
+        assertEquals(d1.toString(), client.write("more.0", more, CHUNK).getDataDir());
+        assertArrayEquals(more, client.read("more.0", 0, 0));
+    }
+
+    /**
      * A disk that hangs: every call into the dir blocks in the kernel and never returns, as on a
      * dead NFS server or a stuck NVMe. Done for real by mounting over the dir a FUSE file system
      * whose daemon never answers; the node's threads stay blocked until the test releases it.
