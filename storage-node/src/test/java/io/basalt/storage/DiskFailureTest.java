@@ -22,6 +22,7 @@ import io.etcd.jetcd.options.GetOption;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -289,7 +290,7 @@ class DiskFailureTest {
         try (var out = Files.newOutputStream(filler)) {
             byte[] block = new byte[1 << 16];
             while (true) out.write(block);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             assertTrue(DataDir.noSpace(e), "filled up: " + e);
         }
 
