@@ -89,6 +89,15 @@ final class DirMonitor implements AutoCloseable {
         return s != null && System.nanoTime() - s.atNanos() <= maxAge.toNanos() ? s.capacity() : null;
     }
 
+    /**
+     * A write here was just refused for want of room: until the next read, the dir counts as having none, so new
+     * shards go to the other dirs at once instead of after the next read (up to a second of refused writes).
+     */
+    void noRoom() {
+        Capacity c = lastSpace();
+        space = new Space(new Capacity(0, c == null ? 0 : c.totalBytes()), System.nanoTime());
+    }
+
     /** The free space last read, or 0 before the first read: an unknown dir is the last choice. */
     long freeBytes() {
         Capacity c = lastSpace();

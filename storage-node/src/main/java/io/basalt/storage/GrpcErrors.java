@@ -34,7 +34,7 @@ final class GrpcErrors {
             return Status.DATA_LOSS.withDescription(error.getMessage()).asRuntimeException();
         }
         if (error instanceof IOException && DataDir.noSpace(error)) {
-            // a full disk is not a broken node: writers place the shard elsewhere, reads go on
+            // a full disk is not a broken node: the writer counts one shard failed (a quorum covers it), reads go on
             log.warn("{} {}: no space left: {}", operation, shardId, error.getMessage());
             return Status.RESOURCE_EXHAUSTED
                     .withDescription(operation + " " + shardId + ": no space left on the data dir")

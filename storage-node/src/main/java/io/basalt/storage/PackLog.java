@@ -42,6 +42,10 @@ import org.apache.logging.log4j.Logger;
  * live bytes are under half its size has its live records copied to the head and is deleted once
  * the copies are durable. A deletion record is carried along while the shard stays deleted (a
  * record of it may remain in an older pack), except out of the oldest pack, which nothing precedes.
+ *
+ * <p>A full disk refuses a batch, not the log: its records fail with the no-space error, the pack is cut back to its
+ * last durable record (so no refused record can be read back later) and the next batch is tried as if none had
+ * failed. Any other failed write or fdatasync leaves the file's state unknown, and the log takes nothing more.
  */
 final class PackLog implements AutoCloseable {
     private static final Logger log = LogManager.getLogger(PackLog.class);
@@ -78,6 +82,9 @@ final class PackLog implements AutoCloseable {
     private long activeId; // the pack appended to: the committer's alone after open
 
     private long activeSize;
+    /** Whether the last batch was refused for want of room: logged once per full spell. The committer's alone. */
+    private boolean full;
+
     private volatile IOException failure;
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicLong compactions = new java.util.concurrent.atomic.AtomicLong();
@@ -190,7 +197,7 @@ final class PackLog implements AutoCloseable {
                 // another while no record waits (a record waits for one pack's compaction at most).
                 Pending first = compactionDue ? queue.poll(100, TimeUnit.MILLISECONDS) : queue.take();
                 if (first == null) {
-                    while ((compactionDue = compactOne()) && queue.isEmpty()) {}
+                    while ((compactionDue = compactOneIfRoom()) && queue.isEmpty()) {}
                     continue;
                 }
                 if (first == WAKE) continue;
@@ -203,11 +210,18 @@ final class PackLog implements AutoCloseable {
                     bytes += next.encoded().remaining();
                 }
                 commit(batch, bytes);
+                if (full) {
+                    full = false;
+                    log.info("pack log of {} takes records again: the disk has room", dir);
+                }
                 // A node never idle for 100 ms still gets its space back, a pack at a time.
-                if (batches.get() % COMPACT_EVERY_BATCHES == 0) compactionDue = compactOne();
+                if (batches.get() % COMPACT_EVERY_BATCHES == 0) compactionDue = compactOneIfRoom();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            } catch (NoRoom e) {
+                noRoom(e); // refused, not failed: the packs are as they were before the batch
+                batch.forEach(p -> p.done().completeExceptionally(e.getCause()));
             } catch (IOException e) {
                 // A failed write or fdatasync leaves the file's state unknown: nothing more is taken.
                 failure = e;
@@ -222,6 +236,7 @@ final class PackLog implements AutoCloseable {
         }
     }
 
+    /** @throws NoRoom when the disk had no room for the batch, the packs left as they were before it */
     private void commit(List<Pending> batch, long bytes) throws IOException {
         if (activeSize > 0 && activeSize + bytes > packBytes) roll();
         ByteBuffer[] buffers = new ByteBuffer[batch.size()];
@@ -237,9 +252,18 @@ final class PackLog implements AutoCloseable {
         // remounted read-only, or unmounted, is not kept busy by it).
         try (FileChannel active = FileChannel.open(path(activeId), StandardOpenOption.WRITE)) {
             active.position(activeSize);
-            long left = bytes;
-            while (left > 0) left -= active.write(buffers);
-            active.force(false);
+            try {
+                long left = bytes;
+                while (left > 0) left -= active.write(buffers);
+                active.force(false);
+            } catch (IOException e) {
+                if (!DataDir.noSpace(e)) throw e;
+                // What part of the batch was written stays past the last durable record unless cut off: a later,
+                // shorter batch would leave whole refused records behind it, which a reopen would read back.
+                active.truncate(activeSize);
+                active.force(false);
+                throw new NoRoom(e);
+            }
         }
         batches.incrementAndGet();
         activeSize = at;
@@ -259,6 +283,26 @@ final class PackLog implements AutoCloseable {
         }
         if (e.record().type() == PackRecord.Type.SHARD)
             packs.get(e.pack())[0] += e.record().length();
+    }
+
+    private void noRoom(NoRoom e) {
+        if (!full)
+            log.warn("pack log of {} refuses records: {}", dir, e.getCause().toString());
+        full = true;
+    }
+
+    /**
+     * {@link #compactOne}, unless the disk has no room for the copies: then false, and compaction waits for the next
+     * deletion or replacement rather than trying again every 100 ms (the copies made so far are durable and indexed,
+     * and the pack keeps the records not yet copied).
+     */
+    private boolean compactOneIfRoom() throws IOException {
+        try {
+            return compactOne();
+        } catch (NoRoom e) {
+            noRoom(e);
+            return false;
+        }
     }
 
     /** Compacts the pack with the least live bytes for its size, if under half. @return whether one was */
@@ -331,8 +375,13 @@ final class PackLog implements AutoCloseable {
 
     /** A new pack to append to; its name is made durable before any record in it is acknowledged. */
     private void roll() throws IOException {
+        try {
+            Files.createFile(path(activeId + 1));
+        } catch (IOException e) {
+            if (DataDir.noSpace(e)) throw new NoRoom(e); // nothing was created: the active pack stays
+            throw e;
+        }
         activeId = activeId + 1;
-        Files.createFile(path(activeId));
         activeSize = 0;
         packs.put(activeId, new long[] {0, 0});
         Durability.fsyncDirectory(dir);
@@ -433,6 +482,13 @@ final class PackLog implements AutoCloseable {
 
     static Path path(Path dir, long id) {
         return dir.resolve(String.format("%010d%s", id, SUFFIX));
+    }
+
+    /** A batch the disk had no room for (the cause: ENOSPC or EDQUOT), the packs left as they were before it. */
+    private static final class NoRoom extends IOException {
+        NoRoom(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
     }
 
     /** Commits what is queued, then stops. */

@@ -297,6 +297,9 @@ public final class ShardStore implements AutoCloseable {
         // The index knows every shard of the healthy dirs: only one it knows can have an older copy as a file.
         boolean rewrite = index.get(shardId) == dir;
         return packs.put(shardId, chunkSize, data, dataCrc32c, System.currentTimeMillis())
+                .whenComplete((e, error) -> {
+                    if (error != null && DataDir.noSpace(error)) noRoom(dir);
+                })
                 .thenApply(e -> {
                     PackRecord r = e.record();
                     try {
@@ -339,8 +342,10 @@ public final class ShardStore implements AutoCloseable {
 
     /**
      * The dir for a new shard: among the healthy dirs that are not suspect, the one with the most
-     * free space as last read in the background (no syscall here). If every healthy dir is suspect
-     * there is no better place: the shard goes to one of them and its write waits on that disk.
+     * free space as last read in the background (no syscall here); dirs within {@link #FREE_SPACE_TIE_BYTES}
+     * of it share the shards, unless they have less than half its free space (a nearly full disk
+     * beside one with room is no tie: its share of the writes would be refused). If every healthy
+     * dir is suspect there is no better place: the shard goes to one of them and its write waits on that disk.
      */
     private DataDir chooseDir(String shardId) throws NoHealthyDirException {
         List<DataDir> healthy = healthyDirs();
@@ -355,7 +360,7 @@ public final class ShardStore implements AutoCloseable {
         long best = java.util.Arrays.stream(free).max().orElseThrow();
         List<DataDir> tied = new ArrayList<>();
         for (int i = 0; i < candidates.size(); i++) {
-            if (best - free[i] <= FREE_SPACE_TIE_BYTES) {
+            if (best - free[i] <= FREE_SPACE_TIE_BYTES && free[i] >= best / 2) {
                 tied.add(candidates.get(i));
             }
         }
@@ -586,9 +591,19 @@ public final class ShardStore implements AutoCloseable {
      */
     void ioFailed(DataDir dir, IOException error) {
         if (dir.failed() || error instanceof NoHealthyDirException) return;
+        if (DataDir.noSpace(error)) {
+            noRoom(dir); // a full disk, not a broken one: a probe would only pass
+            return;
+        }
         if (suspect(dir)) return; // its probe is queued already; waiting here would wait on the disk
         log.warn("I/O error on data dir {}: {}; probing it", dir.root(), error.toString());
         probe(dir);
+    }
+
+    /** A write to {@code dir} was refused for want of room: new shards go to the other dirs from now on. */
+    private void noRoom(DataDir dir) {
+        DirMonitor monitor = monitors.get(dir);
+        if (monitor != null) monitor.noRoom();
     }
 
     /** Probes every healthy dir, all at once; the periodic health check. */

@@ -22,7 +22,6 @@ import io.etcd.jetcd.options.GetOption;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -286,24 +285,51 @@ class DiskFailureTest {
             stored.put("full" + i + ".0", randomBytes(5000, i));
         }
         stored.forEach((id, data) -> client.write(id, data, CHUNK));
+        for (int i = 0; i < 10; i++) stored.put("small" + i + ".0", randomBytes(700, 20 + i)); // one chunk: packed
+        stored.forEach((id, data) -> client.write(id, data, CHUNK));
         Path filler = d1.resolve("filler");
-        try (var out = Files.newOutputStream(filler)) {
-            byte[] block = new byte[1 << 16];
-            while (true) out.write(block);
-        } catch (IOException e) {
-            assertTrue(DataDir.noSpace(e), "filled up: " + e);
-        }
+        PackLogTest.fill(filler);
 
         byte[] more = randomBytes(200_000, 77);
+        byte[] small = randomBytes(CHUNK, 78);
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, failure(() -> client.write("more.0", more, CHUNK)));
-        Thread.sleep(PROBE.toMillis() * 10); // ten periodic probes, besides the one the refused write asked for
+        for (int i = 0; i < 3; i++) { // the pack log's batch is refused, not the log
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, failure(() -> client.write("small.0", small, CHUNK)));
+        }
+        Thread.sleep(PROBE.toMillis() * 10); // ten periodic probes
 
         assertEquals(List.of(), nodeRecord().getFailedDirsList(), "a full dir is not a failed one");
         assertEquals(List.of(), healRecords(), "nothing to heal");
-        stored.forEach((id, data) -> assertArrayEquals(data, client.read(id, 0, 0)));
+        stored.forEach((id, data) -> assertArrayEquals(data, client.read(id, 0, 0), id));
         Files.delete(filler);
         assertEquals(d1.toString(), client.write("more.0", more, CHUNK).getDataDir());
         assertArrayEquals(more, client.read("more.0", 0, 0));
+        assertEquals(d1.toString(), client.write("small.0", small, CHUNK).getDataDir());
+        assertArrayEquals(small, client.read("small.0", 0, 0));
+        assertTrue(client.delete("small3.0"));
+        assertEquals(Status.Code.NOT_FOUND, failure(() -> client.read("small3.0", 0, 0)));
+    }
+
+    /**
+     * A node with one full dir of two refuses no write: new shards, packed or files, go to the dir with room, however
+     * close the two disks' sizes (the dirs here tie on free space but for the one that has none).
+     */
+    @Test
+    void aFullDirOfTwoTakesNoNewShardsAndTheNodeRefusesNone() throws Exception {
+        Path d1 = mountTmpfs("full");
+        Path d2 = mountTmpfs("room");
+        startNode(List.of(d1, d2));
+        PackLogTest.fill(d1.resolve("filler"));
+        awaitTrue(() -> node.store().space(dir(d1)).freeBytes() == 0, "the full dir's free space read as none");
+
+        for (int i = 0; i < 40; i++) {
+            String id = "new" + i + ".0";
+            byte[] data = randomBytes(i % 2 == 0 ? 700 : 3000, 300 + i); // packed and files alike
+            assertEquals(
+                    d2.toString(), finishes(() -> client.write(id, data, CHUNK)).getDataDir(), id);
+            assertArrayEquals(data, client.read(id, 0, 0), id);
+        }
+        assertEquals(List.of(), nodeRecord().getFailedDirsList());
     }
 
     /**

@@ -59,6 +59,80 @@ class PackLogTest {
         }
     }
 
+    /**
+     * A full disk refuses a batch, not the log: the refused record leaves no byte in the pack (a partial write is cut
+     * back, or a later batch would leave whole refused records behind it for a reopen to read), and once there is room
+     * the next records are taken, in packs of 32 KiB so that rolls are refused and retried too.
+     */
+    @Test
+    void aFullDiskRefusesTheBatchAndTheLogTakesTheNextOnceThereIsRoom() throws Exception {
+        Path fs = mountTmpfs(tmp.resolve("fs"));
+        try {
+            Path dir = fs.resolve("packs");
+            try (PackLog packs = PackLog.open(dir, 32 << 10)) {
+                for (int i = 0; i < 20; i++) put(packs, "s" + i);
+                Path filler = fs.resolve("filler");
+                fill(filler);
+                long[] before = packSizes(dir);
+
+                for (int i = 0; i < 5; i++) {
+                    byte[] big = new byte[20_000 + i];
+                    var refused = assertThrows(
+                            java.util.concurrent.CompletionException.class, () -> putBytes(packs, "refused", big));
+                    assertTrue(
+                            DataDir.noSpace(refused.getCause()),
+                            refused.getCause().toString());
+                }
+                assertTrue(packs.find("refused").isEmpty());
+                assertArrayEquals(before, packSizes(dir), "a refused batch left bytes in a pack");
+
+                Files.delete(filler);
+                put(packs, "after");
+                packs.delete("s0", 1).join();
+            }
+            try (PackLog packs = PackLog.open(dir, 32 << 10)) {
+                Set<String> expected = new HashSet<>(Set.of("after"));
+                for (int i = 1; i < 20; i++) expected.add("s" + i);
+                assertEquals(expected, packs.shardIds());
+                for (String id : expected)
+                    assertArrayEquals(bytesOf(id), packs.read(packs.find(id).orElseThrow()), id);
+            }
+        } finally {
+            // lazily: the packs read at open stay mapped until collected
+            new ProcessBuilder("umount", "-l", fs.toString())
+                    .inheritIO()
+                    .start()
+                    .waitFor();
+        }
+    }
+
+    /** Writes {@code file} until the file system has no room left. */
+    static void fill(Path file) throws Exception {
+        try (var out = Files.newOutputStream(file)) {
+            byte[] block = new byte[1 << 16];
+            while (true) out.write(block);
+        } catch (java.io.IOException e) {
+            assertTrue(DataDir.noSpace(e), "filled up: " + e);
+        }
+    }
+
+    private static long[] packSizes(Path dir) throws Exception {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.sorted().mapToLong(f -> f.toFile().length()).toArray();
+        }
+    }
+
+    /** An 8 MiB tmpfs at {@code dir}; the test is skipped where mounting is not permitted. */
+    static Path mountTmpfs(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", dir.toString())
+                .redirectErrorStream(true)
+                .start();
+        boolean mounted = p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
+        org.junit.jupiter.api.Assumptions.assumeTrue(mounted, "mounting a tmpfs is not permitted here");
+        return dir;
+    }
+
     @Test
     void packsRollAndTheNewestRecordWinsAcrossThem() throws Exception {
         Path dir = tmp.resolve("packs");
