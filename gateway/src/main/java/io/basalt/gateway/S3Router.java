@@ -1,6 +1,7 @@
 package io.basalt.gateway;
 
 import io.basalt.core.data.BodyMemory;
+import io.basalt.core.data.StorageFullException;
 import io.basalt.core.data.StorageUnavailableException;
 import io.basalt.core.meta.BucketBusyException;
 import io.basalt.core.meta.MetadataUnavailableException;
@@ -131,6 +132,9 @@ public final class S3Router implements HttpHandler {
         } catch (BodyMemory.Exhausted e) {
             log.info("{} {}: {}", ex.getRequestMethod(), ex.getRequestURI(), e.getMessage());
             fail(ex, new S3Exception(S3Error.SLOW_DOWN), req, requestId, tracked);
+        } catch (StorageFullException e) {
+            log.warn("{} {}: {}", ex.getRequestMethod(), ex.getRequestURI(), e.getMessage());
+            fail(ex, new S3Exception(S3Error.STORAGE_FULL), req, requestId, tracked);
         } catch (MetadataUnavailableException | InsufficientNodesException | StorageUnavailableException e) {
             log.warn("{} {}: {}", ex.getRequestMethod(), ex.getRequestURI(), e.getMessage());
             fail(ex, new S3Exception(S3Error.SERVICE_UNAVAILABLE, e.getMessage()), req, requestId, tracked);

@@ -15,6 +15,7 @@ import io.basalt.proto.shard.WriteShardRequest;
 import io.basalt.proto.shard.WriteShardResponse;
 import io.basalt.testkit.EtcdProcess;
 import io.basalt.testkit.LiveDirs;
+import io.basalt.testkit.Tmpfs;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -81,8 +82,7 @@ class DiskFailureTest {
         if (node != null) node.close();
         if (etcdClient != null) etcdClient.close();
         if (etcd != null) etcd.close();
-        for (Path m : mounts)
-            new ProcessBuilder("umount", m.toString()).inheritIO().start().waitFor();
+        for (Path m : mounts) Tmpfs.unmount(m);
     }
 
     private void startNode(List<Path> dirs) throws Exception {
@@ -288,7 +288,7 @@ class DiskFailureTest {
         for (int i = 0; i < 10; i++) stored.put("small" + i + ".0", randomBytes(700, 20 + i)); // one chunk: packed
         stored.forEach((id, data) -> client.write(id, data, CHUNK));
         Path filler = d1.resolve("filler");
-        PackLogTest.fill(filler);
+        Tmpfs.fill(filler);
 
         byte[] more = randomBytes(200_000, 77);
         byte[] small = randomBytes(CHUNK, 78);
@@ -319,7 +319,7 @@ class DiskFailureTest {
         Path d1 = mountTmpfs("full");
         Path d2 = mountTmpfs("room");
         startNode(List.of(d1, d2));
-        PackLogTest.fill(d1.resolve("filler"));
+        Tmpfs.fill(d1.resolve("filler"));
         awaitTrue(() -> node.store().space(dir(d1)).freeBytes() == 0, "the full dir's free space read as none");
 
         for (int i = 0; i < 40; i++) {
@@ -611,12 +611,8 @@ class DiskFailureTest {
     }
 
     private Path mountTmpfs(String name) throws Exception {
-        Path dir = Files.createDirectories(tmp.resolve(name));
-        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", dir.toString())
-                .redirectErrorStream(true)
-                .start();
-        boolean mounted = p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-        Assumptions.assumeTrue(mounted, "mounting a tmpfs is not permitted here");
+        Path dir = tmp.resolve(name);
+        Assumptions.assumeTrue(Tmpfs.mount(dir, "8m"), "mounting a tmpfs is not permitted here");
         mounts.add(dir);
         return dir;
     }

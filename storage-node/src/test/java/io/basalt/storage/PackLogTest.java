@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.basalt.testkit.Tmpfs;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
@@ -66,13 +67,14 @@ class PackLogTest {
      */
     @Test
     void aFullDiskRefusesTheBatchAndTheLogTakesTheNextOnceThereIsRoom() throws Exception {
-        Path fs = mountTmpfs(tmp.resolve("fs"));
+        Path fs = tmp.resolve("fs");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Tmpfs.mount(fs, "8m"), "mounting a tmpfs is not permitted here");
         try {
             Path dir = fs.resolve("packs");
             try (PackLog packs = PackLog.open(dir, 32 << 10)) {
                 for (int i = 0; i < 20; i++) put(packs, "s" + i);
                 Path filler = fs.resolve("filler");
-                fill(filler);
+                Tmpfs.fill(filler);
                 long[] before = packSizes(dir);
 
                 for (int i = 0; i < 5; i++) {
@@ -98,21 +100,7 @@ class PackLogTest {
                     assertArrayEquals(bytesOf(id), packs.read(packs.find(id).orElseThrow()), id);
             }
         } finally {
-            // lazily: the packs read at open stay mapped until collected
-            new ProcessBuilder("umount", "-l", fs.toString())
-                    .inheritIO()
-                    .start()
-                    .waitFor();
-        }
-    }
-
-    /** Writes {@code file} until the file system has no room left. */
-    static void fill(Path file) throws Exception {
-        try (var out = Files.newOutputStream(file)) {
-            byte[] block = new byte[1 << 16];
-            while (true) out.write(block);
-        } catch (java.io.IOException e) {
-            assertTrue(DataDir.noSpace(e), "filled up: " + e);
+            Tmpfs.unmount(fs);
         }
     }
 
@@ -120,17 +108,6 @@ class PackLogTest {
         try (Stream<Path> files = Files.list(dir)) {
             return files.sorted().mapToLong(f -> f.toFile().length()).toArray();
         }
-    }
-
-    /** An 8 MiB tmpfs at {@code dir}; the test is skipped where mounting is not permitted. */
-    static Path mountTmpfs(Path dir) throws Exception {
-        Files.createDirectories(dir);
-        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", dir.toString())
-                .redirectErrorStream(true)
-                .start();
-        boolean mounted = p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
-        org.junit.jupiter.api.Assumptions.assumeTrue(mounted, "mounting a tmpfs is not permitted here");
-        return dir;
     }
 
     @Test

@@ -194,6 +194,7 @@ public final class DataPath {
                     : new QuorumWrite(encoder.write(shardSet, body, layout, targets, writeQuorum), Trailing.NONE);
         } catch (ShardWriteException e) {
             held.close();
+            if (e.forWantOfRoom()) throw new StorageFullException(e.getMessage(), e);
             throw new StorageUnavailableException(e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
             held.close();

@@ -420,6 +420,7 @@ public final class SegmentEncoder {
         private final List<NodeRecord> targets;
         private final RemoteShardWriter[] writers;
         private final int quorum;
+        private int refusedForRoom; // streams dropped because their node had no room
 
         Fanout(String shardSet, List<NodeRecord> targets, int chunkSize, int quorum) throws ShardWriteException {
             this.shardSet = shardSet;
@@ -646,6 +647,7 @@ public final class SegmentEncoder {
         private void drop(int i, IOException cause) throws ShardWriteException {
             String node = cancel(i, "dropped");
             nodeFailed.accept(node);
+            if (ShardWriteException.noRoom(cause)) refusedForRoom++;
             log.warn("shard {} of {} on {} failed, continuing without it: {}", i, shardSet, node, cause.getMessage());
             checkQuorum(cause);
         }
@@ -667,10 +669,14 @@ public final class SegmentEncoder {
         private void checkQuorum(IOException cause) throws ShardWriteException {
             int alive = alive();
             if (alive < quorum) {
+                // Had the full nodes taken their shards, the quorum would have held: room, not nodes, is missing.
+                boolean full = refusedForRoom > 0 && alive + refusedForRoom >= quorum;
                 throw new ShardWriteException(
                         "only " + alive + " of " + writers.length + " shards writable, below the write quorum of "
-                                + quorum,
-                        cause);
+                                + quorum
+                                + (refusedForRoom > 0 ? "; " + refusedForRoom + " refused for want of room" : ""),
+                        cause,
+                        full);
             }
         }
     }

@@ -70,6 +70,11 @@ public enum S3Error {
     REQUEST_TIME_TOO_SKEWED(
             "RequestTimeTooSkewed", 403, "The difference between the request time and the server's time is too large."),
     SERVICE_UNAVAILABLE("ServiceUnavailable", 503, "Reduce your request rate."),
+    // No S3 code says "full" (S3 never is); 507 as MinIO answers (XMinioStorageFull), which SDKs do not retry.
+    STORAGE_FULL(
+            "XBasaltStorageFull",
+            507,
+            "The storage nodes have no room for this write. Delete objects or add capacity, then retry."),
     SLOW_DOWN("SlowDown", 503, "Please reduce your request rate."),
     SSE_CONFIGURATION_NOT_FOUND(
             "ServerSideEncryptionConfigurationNotFoundError",
