@@ -84,9 +84,9 @@ final class DataDir {
      * deletes a small file in tmp/, and lists shards/. Throws the I/O error if any step fails, but for
      * a write refused for want of room: a full disk answers, its shards stay readable, and its writes
      * are refused with RESOURCE_EXHAUSTED while new shards go to dirs with room (taking it out would
-     * make every shard on it unreadable and heal them onto disks as full). Not synchronized: on a hung disk it never returns,
-     * and {@link #markFailed} must still work. The store runs a dir's probes one at a time on that
-     * dir's thread.
+     * make every shard on it unreadable and heal them onto disks as full). Not synchronized: on a
+     * hung disk it never returns, and {@link #markFailed} must still work. The store runs a dir's
+     * probes one at a time on that dir's thread.
      */
     void probe() throws IOException {
         beforeBackgroundCall.run();
