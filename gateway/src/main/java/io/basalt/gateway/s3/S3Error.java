@@ -74,7 +74,8 @@ public enum S3Error {
     STORAGE_FULL(
             "XBasaltStorageFull",
             507,
-            "The storage nodes have no room for this write. Delete objects or add capacity, then retry."),
+            "The storage nodes have no room for this write. Delete objects (their space returns after the"
+                    + " garbage collector's grace) or add capacity, then retry."),
     SLOW_DOWN("SlowDown", 503, "Please reduce your request rate."),
     SSE_CONFIGURATION_NOT_FOUND(
             "ServerSideEncryptionConfigurationNotFoundError",
