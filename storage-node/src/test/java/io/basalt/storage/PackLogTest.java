@@ -20,12 +20,14 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,7 +70,7 @@ class PackLogTest {
     @Test
     void aFullDiskRefusesTheBatchAndTheLogTakesTheNextOnceThereIsRoom() throws Exception {
         Path fs = tmp.resolve("fs");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Tmpfs.mount(fs, "8m"), "mounting a tmpfs is not permitted here");
+        Assumptions.assumeTrue(Tmpfs.mount(fs, "8m"), "mounting a tmpfs is not permitted here");
         try {
             Path dir = fs.resolve("packs");
             try (PackLog packs = PackLog.open(dir, 32 << 10)) {
@@ -79,8 +81,7 @@ class PackLogTest {
 
                 for (int i = 0; i < 5; i++) {
                     byte[] big = new byte[20_000 + i];
-                    var refused = assertThrows(
-                            java.util.concurrent.CompletionException.class, () -> putBytes(packs, "refused", big));
+                    var refused = assertThrows(CompletionException.class, () -> putBytes(packs, "refused", big));
                     assertTrue(
                             DataDir.noSpace(refused.getCause()),
                             refused.getCause().toString());
